@@ -1,0 +1,55 @@
+/**
+ * The one place that reads process.env. Every variable has a default that works locally;
+ * the same names configure the Lambda functions on AWS (SPEC section 3).
+ */
+import { z } from 'zod';
+
+const booleanFlag = z
+  .enum(['true', 'false', '1', '0', ''])
+  .default('false')
+  .transform((value) => value === 'true' || value === '1');
+
+const secondsList = z
+  .string()
+  .regex(/^\s*\d+(\s*,\s*\d+)*\s*$/, 'a comma-separated list of whole seconds')
+  .transform((value) => value.split(',').map((part) => Number(part.trim())));
+
+const environmentSchema = z.object({
+  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  HOST: z.string().min(1).default('127.0.0.1'),
+  DATA_DIR: z.string().min(1).default('.data'),
+  ADMIN_TOKENS: z.string().optional(),
+  EVENT_BUS_NAME: z.string().min(1).default('chat-events'),
+  RETRY_SCHEDULE: secondsList.default([5, 300, 1800, 7200, 18000, 36000, 36000]),
+  DELIVERY_TIMEOUT_MS: z.coerce.number().int().min(100).max(900_000).default(10_000),
+  ALLOW_INSECURE_LOCALHOST: booleanFlag,
+  FAILURE_LOG_TTL_DAYS: z.coerce.number().positive().default(30),
+  REJECTED_EVENT_TTL_DAYS: z.coerce.number().positive().default(30),
+  AUTO_DISABLE_AFTER_DAYS: z.coerce.number().positive().default(5),
+  /** How long fan-out and delivery may reuse a webhook or subscription lookup. */
+  LOOKUP_CACHE_TTL_MS: z.coerce.number().int().min(0).default(5_000),
+  /** How long a decrypted secret or the encryption key may stay in memory. */
+  SECRET_CACHE_TTL_MS: z.coerce.number().int().min(0).default(300_000),
+  /** At most this many deliveries in flight to one destination host at once. */
+  MAX_CONCURRENCY_PER_ENDPOINT: z.coerce.number().int().min(1).default(16),
+  TABLE_NAME: z.string().min(3).default('chat-webhooks'),
+  DELIVERY_QUEUE_URL: z.string().optional(),
+  DELIVERY_DLQ_URL: z.string().optional(),
+  ENCRYPTION_KEY_SECRET_ARN: z.string().optional(),
+  /** JWT claim that names the tenant on AWS. */
+  TENANT_CLAIM: z.string().min(1).default('tenant_id'),
+  SERVICE_VERSION: z.string().default('0.1.0'),
+});
+
+/** The validated configuration. */
+export type Config = z.infer<typeof environmentSchema>;
+
+/** Parses an environment (process.env by default); throws with every bad variable named. */
+export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config {
+  const parsed = environmentSchema.safeParse(environment);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`);
+    throw new Error(`Invalid configuration: ${problems.join('; ')}`);
+  }
+  return parsed.data;
+}

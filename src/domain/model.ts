@@ -1,0 +1,147 @@
+/**
+ * The domain's records. Stored records hold secrets only as ciphertext (see SecretCipher);
+ * plaintext secrets exist only in `DeliveryCredentials` at delivery time and in the two secret routes.
+ */
+
+export const EVENT_TYPES = [
+  'conversation.created',
+  'conversation.deleted',
+  'conversation.property_updated',
+  'conversation.status_updated',
+  'conversation.assignee_updated',
+  'message.created',
+  'message.edited',
+  'message.retracted',
+] as const;
+
+/** One of the chat platform's event types (the catalogue). */
+export type EventType = (typeof EVENT_TYPES)[number];
+
+/** The synthetic type sent by `POST /v1/webhooks/{id}/test`; not subscribable. */
+export const TEST_EVENT_TYPE = 'webhook.test';
+
+export type WebhookStatus = 'active' | 'inactive';
+
+/** Authentication as stored: the secret part is ciphertext. */
+export type StoredAuthentication =
+  | { type: 'basic'; username: string; encryptedPassword: string }
+  | { type: 'bearer'; encryptedToken: string }
+  | { type: 'api_key'; headerName: string; encryptedValue: string };
+
+/** Authentication as an admin writes it (plaintext, write-only). */
+export type AuthenticationInput =
+  | { type: 'basic'; username: string; password: string }
+  | { type: 'bearer'; token: string }
+  | { type: 'api_key'; headerName: string; value: string };
+
+/** Authentication as the API shows it: never the secret. */
+export type PublicAuthentication =
+  | { type: 'basic'; username: string }
+  | { type: 'bearer' }
+  | { type: 'api_key'; headerName: string };
+
+/** A signing secret as stored; during a rotation the old one stays until `expiresAt`. */
+export interface StoredSigningSecret {
+  encryptedSecret: string;
+  createdAt: string;
+  /** ISO 8601; absent for the current secret. */
+  expiresAt?: string;
+}
+
+/** A webhook as the repository stores it. */
+export interface StoredWebhook {
+  id: string;
+  tenantId: string;
+  name: string;
+  description: string;
+  brandId: string | null;
+  events: string[];
+  url: string;
+  status: WebhookStatus;
+  authentication: StoredAuthentication | null;
+  signing: { enabled: boolean };
+  /** Newest first; empty when signing was never enabled. */
+  signingSecrets: StoredSigningSecret[];
+  headers: Record<string, string>;
+  createdAt: string;
+  updatedAt: string;
+  disabledReason?: string;
+  /** ISO 8601 of the first failed attempt since the last success; drives auto-disable. */
+  failingSince?: string;
+  /** Optimistic-concurrency counter, bumped on every write. */
+  version: number;
+}
+
+/** One HTTP attempt of a delivery. */
+export interface DeliveryAttempt {
+  at: string;
+  statusCode?: number;
+  error?: string;
+  durationMs: number;
+  responseSnippet?: string;
+}
+
+/** The body every endpoint receives (SPEC section 6). */
+export interface EventEnvelope {
+  id: string;
+  type: string;
+  timestamp: string;
+  tenantId: string;
+  brandId: string | null;
+  data: Record<string, unknown>;
+}
+
+/** One (event, webhook) pair travelling through the delivery queue. */
+export interface DeliveryTask {
+  tenantId: string;
+  webhookId: string;
+  event: EventEnvelope;
+  /** Attempts made so far, oldest first. */
+  attempts: DeliveryAttempt[];
+  /** ISO 8601; a task received before this is early (a delay longer than the queue allows). */
+  notBefore?: string;
+  /** Set when an admin asked for a redelivery of a failure log. */
+  redeliveryOf?: string;
+}
+
+/** A delivery that exhausted its retries (SPEC section 6). */
+export interface FailureLog {
+  id: string;
+  tenantId: string;
+  webhookId: string;
+  webhookName: string;
+  eventId: string;
+  eventType: string;
+  url: string;
+  attempts: DeliveryAttempt[];
+  attemptCount: number;
+  lastStatusCode: number | null;
+  lastError: string | null;
+  firstAttemptAt: string | null;
+  failedAt: string;
+  /** The event as it was sent, so a redelivery sends the same thing. */
+  event: EventEnvelope;
+}
+
+/** A chat event whose Detail failed its schema; kept for ops to inspect. */
+export interface RejectedEvent {
+  id: string;
+  /** `_unknown` when the detail did not even carry a usable tenantId. */
+  tenantId: string;
+  source: string;
+  detailType: string;
+  receivedAt: string;
+  reason: string;
+  issues: { path: string; message: string }[];
+  /** The raw detail, cut to a bounded size. */
+  detailSnippet: string;
+}
+
+/** Opaque position in a paginated query, as the store gives it. */
+export type PageKey = Record<string, unknown>;
+
+/** A page of results plus where the next one starts. */
+export interface Page<T> {
+  items: T[];
+  nextKey?: PageKey;
+}

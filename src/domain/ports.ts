@@ -1,0 +1,90 @@
+/**
+ * The ports: what the domain needs from the outside world. Each has one real adapter
+ * (AWS SDK based) in src/adapters; the local runtime points those same adapters at local endpoints.
+ */
+import type {
+  DeliveryTask,
+  FailureLog,
+  Page,
+  PageKey,
+  RejectedEvent,
+  StoredWebhook,
+  WebhookStatus,
+} from './model';
+
+export interface WebhookListQuery {
+  status?: WebhookStatus;
+  brandId?: string;
+  limit: number;
+  startKey?: PageKey;
+}
+
+/** Where webhooks live, and how fan-out finds the ones subscribed to an event. */
+export interface WebhookRepository {
+  /** Stores a new webhook (and its subscriptions when active). */
+  create(webhook: StoredWebhook): Promise<void>;
+  get(tenantId: string, webhookId: string): Promise<StoredWebhook | undefined>;
+  list(tenantId: string, query: WebhookListQuery): Promise<Page<StoredWebhook>>;
+  /**
+   * Replaces a webhook if its stored version is still `expectedVersion` (ConflictError otherwise),
+   * keeping its subscriptions in step with `events`, `brandId` and `status`.
+   */
+  update(webhook: StoredWebhook, expectedVersion: number): Promise<void>;
+  /** Deletes a webhook and its subscriptions; false when it did not exist. */
+  delete(tenantId: string, webhookId: string): Promise<boolean>;
+  /** Ids of active webhooks of `tenantId` subscribed to `eventType` for `brandId` or for all brands. */
+  findSubscribers(tenantId: string, eventType: string, brandId: string | null): Promise<string[]>;
+}
+
+export interface FailureLogQuery {
+  webhookId?: string;
+  limit: number;
+  startKey?: PageKey;
+}
+
+/** Failure logs, newest first, expiring after the retention period. */
+export interface FailureLogRepository {
+  put(log: FailureLog, expiresAt: Date): Promise<void>;
+  get(tenantId: string, failureLogId: string): Promise<FailureLog | undefined>;
+  list(tenantId: string, query: FailureLogQuery): Promise<Page<FailureLog>>;
+}
+
+/** Chat events rejected by schema, newest first. */
+export interface RejectedEventRepository {
+  put(event: RejectedEvent, expiresAt: Date): Promise<void>;
+  list(tenantId: string, query: { limit: number; startKey?: PageKey }): Promise<Page<RejectedEvent>>;
+}
+
+/** The delivery queue and its dead-letter queue. */
+export interface DeliveryQueue {
+  /** Enqueues tasks for immediate delivery (batched by the adapter). */
+  enqueue(tasks: DeliveryTask[]): Promise<void>;
+  /** Enqueues one task to be received no sooner than `delaySeconds` from now (the adapter caps at the queue's limit). */
+  enqueueDelayed(task: DeliveryTask, delaySeconds: number): Promise<void>;
+  /** Hands a task whose last attempt failed to the dead-letter queue. */
+  deadLetter(task: DeliveryTask): Promise<void>;
+}
+
+/** Authenticated encryption of secrets at rest; `context` binds a ciphertext to its owner. */
+export interface SecretCipher {
+  encrypt(plaintext: string, context: string): Promise<string>;
+  decrypt(ciphertext: string, context: string): Promise<string>;
+}
+
+/** Notices the service itself publishes (on the event bus on AWS). */
+export interface NoticePublisher {
+  webhookDisabled(notice: { tenantId: string; webhookId: string; reason: string; at: string }): Promise<void>;
+}
+
+/** Name resolution, injectable so tests can make a name resolve anywhere. */
+export interface HostResolver {
+  /** Every address `hostname` resolves to (A and AAAA); throws when it does not resolve. */
+  resolve(hostname: string): Promise<string[]>;
+}
+
+/** The current time, injectable for retry and retention tests. */
+export interface Clock {
+  now(): Date;
+}
+
+export const systemClock: Clock = { now: () => new Date() };

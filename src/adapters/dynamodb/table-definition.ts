@@ -1,0 +1,17 @@
+/**
+ * The single-table design, shared by the CDK construct and the local runtime so both create
+ * the same keys and index.
+ *
+ * | item              | pk                         | sk                       | gsi1pk                     | gsi1sk      |
+ * |-------------------|----------------------------|--------------------------|----------------------------|-------------|
+ * | webhook           | T#<tenant>                 | WH#<webhookId>           |                            |             |
+ * | subscription      | T#<tenant>#E#<eventType>   | B#<brandId or *>#<whId>  |                            |             |
+ * | failure log       | T#<tenant>                 | FL#<ulid>                | T#<tenant>#WH#<webhookId>  | FL#<ulid>   |
+ * | rejected event    | T#<tenant or _unknown>     | RJ#<ulid>                |                            |             |
+ */
+export const TABLE_KEYS = {
+  partitionKey: 'pk',
+  sortKey: 'sk',
+  byWebhookIndex: { name: 'gsi1', partitionKey: 'gsi1pk', sortKey: 'gsi1sk' },
+  timeToLiveAttribute: 'expiresAt',
+} as const;

@@ -1,0 +1,119 @@
+/** Builds the exact HTTP request an endpoint receives for one attempt (SPEC section 6). */
+import type { OutboundRequest } from './delivery-sender';
+import type { AuthenticationInput, EventEnvelope, StoredWebhook } from './model';
+import { signPayload } from './signing';
+
+const REDACTED = '[redacted]';
+
+/**
+ * The plaintext secrets one delivery needs. Held in private fields and redacted from JSON,
+ * string conversion and util.inspect, so a log line cannot carry them by accident.
+ */
+export class DeliveryCredentials {
+  readonly #signingSecrets: readonly string[];
+  readonly #authentication: AuthenticationInput | null;
+
+  constructor(signingSecrets: readonly string[], authentication: AuthenticationInput | null) {
+    this.#signingSecrets = Object.freeze([...signingSecrets]);
+    this.#authentication = authentication;
+  }
+
+  /** Current secret first, then one still valid from a rotation. */
+  get signingSecrets(): readonly string[] {
+    return this.#signingSecrets;
+  }
+
+  get authentication(): AuthenticationInput | null {
+    return this.#authentication;
+  }
+
+  toJSON(): string {
+    return REDACTED;
+  }
+
+  toString(): string {
+    return REDACTED;
+  }
+
+  [Symbol.for('nodejs.util.inspect.custom')](): string {
+    return REDACTED;
+  }
+}
+
+/**
+ * Header names the service or the HTTP client owns; nothing an admin configures may replace them.
+ * `authorization` is not here: a custom one is allowed when no authentication is set (SPEC section 5).
+ */
+const PROTOCOL_HEADERS = new Set([
+  'host',
+  'content-length',
+  'content-type',
+  'transfer-encoding',
+  'connection',
+  'user-agent',
+]);
+
+function isProtocolHeader(name: string): boolean {
+  return PROTOCOL_HEADERS.has(name) || name.startsWith('webhook-');
+}
+
+function authenticationHeader(authentication: AuthenticationInput): [string, string] {
+  switch (authentication.type) {
+    case 'basic': {
+      const pair = `${authentication.username}:${authentication.password}`;
+      return ['authorization', `Basic ${Buffer.from(pair, 'utf8').toString('base64')}`];
+    }
+    case 'bearer':
+      return ['authorization', `Bearer ${authentication.token}`];
+    case 'api_key':
+      return [authentication.headerName.toLowerCase(), authentication.value];
+  }
+}
+
+/** The signed POST for one attempt of `event` to `webhook`, stamped with `attemptAt`. */
+export function buildDeliveryRequest(input: {
+  event: EventEnvelope;
+  webhook: Pick<StoredWebhook, 'url' | 'headers' | 'signing'>;
+  credentials: DeliveryCredentials;
+  attemptAt: Date;
+  userAgent: string;
+}): OutboundRequest {
+  const { event, webhook, credentials } = input;
+  // Key order is part of the contract: receivers see the same shape for every event.
+  const body = JSON.stringify({
+    id: event.id,
+    type: event.type,
+    timestamp: event.timestamp,
+    tenantId: event.tenantId,
+    brandId: event.brandId,
+    data: event.data,
+  });
+  const timestampSeconds = Math.floor(input.attemptAt.getTime() / 1000);
+
+  // A Map, not an object literal: a custom header named like `__proto__` or `constructor` stays a header.
+  const headers = new Map<string, string>([
+    ['content-type', 'application/json'],
+    ['user-agent', input.userAgent],
+    ['webhook-id', event.id],
+    ['webhook-timestamp', String(timestampSeconds)],
+  ]);
+  if (webhook.signing.enabled) {
+    // signPayload refuses an empty list: an unsigned delivery to an endpoint expecting signatures
+    // would be rejected anyway, and silently sending one would hide the broken state.
+    headers.set(
+      'webhook-signature',
+      signPayload(credentials.signingSecrets, event.id, timestampSeconds, body),
+    );
+  }
+  if (credentials.authentication) {
+    const [name, value] = authenticationHeader(credentials.authentication);
+    // Validation refuses reserved api-key header names; this keeps the protocol headers intact regardless.
+    if (!isProtocolHeader(name)) headers.set(name, value);
+  }
+  for (const [rawName, value] of Object.entries(webhook.headers)) {
+    const name = rawName.toLowerCase();
+    if (isProtocolHeader(name) || headers.has(name)) continue;
+    headers.set(name, value);
+  }
+  return { url: webhook.url, headers: Object.fromEntries(headers), body };
+}

@@ -1,0 +1,48 @@
+/**
+ * When to try a failed delivery again (SPEC section 6): the RETRY_SCHEDULE delays, stretched by a
+ * longer Retry-After from a 429/503, bounded so an endpoint cannot park a delivery for ever.
+ */
+
+/** The longest Retry-After the service honours. */
+export const MAX_RETRY_AFTER_SECONDS = 24 * 60 * 60;
+
+/** Attempts a delivery gets in all: the first try plus one per schedule entry. */
+export function totalAttempts(schedule: readonly number[]): number {
+  return schedule.length + 1;
+}
+
+/**
+ * Seconds to wait before the next attempt once `attemptsMade` attempts have failed, or null when
+ * no attempt is left. A Retry-After longer than the scheduled delay wins, capped at 24 h.
+ */
+export function nextRetryDelay(
+  schedule: readonly number[],
+  attemptsMade: number,
+  retryAfterSeconds?: number,
+): number | null {
+  if (attemptsMade >= totalAttempts(schedule)) return null;
+  // Nothing has failed yet: the first attempt is due now.
+  if (attemptsMade < 1) return 0;
+  const scheduled = schedule[attemptsMade - 1] ?? 0;
+  if (retryAfterSeconds === undefined || !Number.isFinite(retryAfterSeconds)) return scheduled;
+  const requested = Math.min(Math.max(0, Math.ceil(retryAfterSeconds)), MAX_RETRY_AFTER_SECONDS);
+  return Math.max(scheduled, requested);
+}
+
+/**
+ * Seconds a Retry-After header asks for, from its delta-seconds or HTTP-date form (RFC 9110
+ * section 10.2.3); undefined when absent or unreadable. A date in the past means 0.
+ */
+export function parseRetryAfter(value: string | undefined, now: Date): number | undefined {
+  const trimmed = value?.trim();
+  if (!trimmed) return undefined;
+  if (/^\d+$/.test(trimmed)) {
+    const seconds = Number(trimmed);
+    return Number.isSafeInteger(seconds) ? seconds : MAX_RETRY_AFTER_SECONDS;
+  }
+  // Date.parse also accepts loose forms like "5"; require something shaped like an HTTP-date.
+  if (!/[A-Za-z]{3}/.test(trimmed)) return undefined;
+  const at = Date.parse(trimmed);
+  if (Number.isNaN(at)) return undefined;
+  return Math.max(0, Math.ceil((at - now.getTime()) / 1000));
+}

@@ -1,0 +1,355 @@
+/**
+ * The chat platform's event catalogue (SPEC section 4): one zod schema per event's `data`, the
+ * Detail every event arrives in, and the parser that turns an EventBridge entry into the envelope
+ * endpoints receive. Unknown fields pass through everywhere: the platform may add fields before
+ * this service learns about them, and receivers should still get them.
+ */
+import { z } from 'zod';
+import { describeIssue, formatIssuePath } from './field-issues';
+import { EVENT_TYPES, type EventEnvelope, type EventType, TEST_EVENT_TYPE } from './model';
+
+/** One of the catalogue's event types. */
+export const eventTypeSchema = z.enum(EVENT_TYPES);
+
+/** Ids the chat platform makes (conversations, messages, agents…). */
+export const entityIdSchema = z.string().min(1).max(128);
+
+/** Tenant and brand ids: safe to use inside storage keys. */
+export const TENANT_ID_PATTERN = /^[A-Za-z0-9._:-]{1,128}$/;
+export const tenantIdSchema = z.string().regex(TENANT_ID_PATTERN, 'must be 1–128 letters, digits or . _ : -');
+export const brandIdSchema = z.string().regex(TENANT_ID_PATTERN, 'must be 1–128 letters, digits or . _ : -');
+
+/** ISO 8601 date-time; an offset (or Z) is required so the instant is unambiguous. */
+export const isoDateTimeSchema = z.iso.datetime({ offset: true });
+
+const shortText = z.string().max(256);
+
+/** Who wrote or did something in a conversation. */
+export const actorSchema = z.looseObject({
+  type: z.enum(['customer', 'agent', 'bot', 'system']),
+  id: entityIdSchema,
+  name: shortText.optional(),
+});
+
+/** An agent and/or group a conversation is assigned to. */
+export const assigneeSchema = z.looseObject({
+  agentId: entityIdSchema.optional(),
+  groupId: entityIdSchema.optional(),
+});
+
+export const customerSchema = z.looseObject({
+  id: entityIdSchema.optional(),
+  name: shortText.optional(),
+  email: shortText.optional(),
+});
+
+export const conversationSchema = z.looseObject({
+  id: entityIdSchema,
+  status: z.string().min(1).max(64),
+  subject: z.string().max(1000).optional(),
+  channel: z.string().min(1).max(64).optional(),
+  brandId: brandIdSchema,
+  customer: customerSchema.optional(),
+  assignee: assigneeSchema.nullable().optional(),
+  properties: z.record(z.string(), z.unknown()).optional(),
+  createdAt: isoDateTimeSchema,
+  updatedAt: isoDateTimeSchema,
+});
+
+export const attachmentSchema = z.looseObject({
+  id: entityIdSchema.optional(),
+  name: z.string().max(1024).optional(),
+  contentType: z.string().max(256).optional(),
+  url: z.string().max(4096).optional(),
+  size: z.number().int().nonnegative().optional(),
+});
+
+export const messageSchema = z.looseObject({
+  id: entityIdSchema,
+  author: actorSchema,
+  // Empty text is legitimate: a message may carry only attachments.
+  text: z.string().max(100_000),
+  attachments: z.array(attachmentSchema).max(100).optional(),
+  createdAt: isoDateTimeSchema,
+  editedAt: isoDateTimeSchema.optional(),
+});
+
+export const propertyChangeSchema = z.looseObject({
+  property: z.string().min(1).max(256),
+  oldValue: z.unknown(),
+  newValue: z.unknown(),
+});
+
+/** The `data` schema of each event type. */
+export const EVENT_DATA_SCHEMAS = {
+  'conversation.created': z.looseObject({ conversation: conversationSchema }),
+  'conversation.deleted': z.looseObject({ conversationId: entityIdSchema }),
+  'conversation.property_updated': z.looseObject({
+    conversation: conversationSchema,
+    changes: z.array(propertyChangeSchema).min(1).max(100),
+  }),
+  'conversation.status_updated': z.looseObject({
+    conversation: conversationSchema,
+    previousStatus: z.string().min(1).max(64).nullable(),
+    status: z.string().min(1).max(64),
+  }),
+  'conversation.assignee_updated': z.looseObject({
+    conversation: conversationSchema,
+    // null: the conversation was (or became) unassigned.
+    previousAssignee: assigneeSchema.nullable(),
+    assignee: assigneeSchema.nullable(),
+  }),
+  'message.created': z.looseObject({ conversationId: entityIdSchema, message: messageSchema }),
+  'message.edited': z.looseObject({
+    conversationId: entityIdSchema,
+    message: messageSchema,
+    previousText: z.string().max(100_000),
+  }),
+  'message.retracted': z.looseObject({
+    conversationId: entityIdSchema,
+    messageId: entityIdSchema,
+    retractedBy: actorSchema,
+  }),
+} as const satisfies Record<EventType, z.ZodType>;
+
+/** The Detail of an event of `type` as the chat platform puts it on the bus. */
+export function eventDetailSchema(type: EventType) {
+  return z.looseObject({
+    tenantId: tenantIdSchema,
+    // null: an event that belongs to the tenant rather than to one of its brands.
+    brandId: brandIdSchema.nullable(),
+    id: entityIdSchema.optional(),
+    occurredAt: isoDateTimeSchema.optional(),
+    data: EVENT_DATA_SCHEMAS[type],
+  });
+}
+
+/** The body every endpoint receives (SPEC section 6). */
+export const eventEnvelopeSchema = z.object({
+  id: z.string().min(1),
+  type: z.string().min(1),
+  timestamp: z.string().min(1),
+  tenantId: z.string().min(1),
+  brandId: z.string().nullable(),
+  data: z.record(z.string(), z.unknown()),
+});
+
+export type ParsedChatEvent =
+  | { ok: true; event: EventEnvelope }
+  | { ok: false; reason: string; issues: { path: string; message: string }[]; tenantId?: string };
+
+/**
+ * Validates one bus entry and builds its envelope. Never throws: a bad Detail is a value the
+ * caller files as a rejected event, so one malformed event cannot block the pipeline.
+ */
+export function parseChatEvent(
+  input: { detailType: string; detail: unknown; time?: string },
+  newEventId: () => string,
+  now: () => Date = () => new Date(),
+): ParsedChatEvent {
+  let detail = input.detail;
+  if (typeof detail === 'string') {
+    try {
+      detail = JSON.parse(detail) as unknown;
+    } catch {
+      return { ok: false, reason: 'invalid_detail', issues: [{ path: '', message: 'is not valid JSON' }] };
+    }
+  }
+  const tenantId = usableTenantId(detail);
+  const withTenant = tenantId === undefined ? {} : { tenantId };
+  const type = eventTypeSchema.safeParse(input.detailType);
+  if (!type.success) {
+    return {
+      ok: false,
+      reason: 'unknown_event_type',
+      issues: [
+        { path: 'detail-type', message: `is not a catalogue event type: ${input.detailType.slice(0, 128)}` },
+      ],
+      ...withTenant,
+    };
+  }
+  const parsed = eventDetailSchema(type.data).safeParse(detail);
+  if (!parsed.success) {
+    const issues = parsed.error.issues.map((issue) => ({
+      path: formatIssuePath(issue.path),
+      message: describeIssue(issue),
+    }));
+    return { ok: false, reason: 'invalid_detail', issues, ...withTenant };
+  }
+  const body = parsed.data;
+  return {
+    ok: true,
+    event: {
+      id: body.id ?? newEventId(),
+      type: type.data,
+      timestamp: body.occurredAt ?? validTime(input.time) ?? now().toISOString(),
+      tenantId: body.tenantId,
+      brandId: body.brandId,
+      data: body.data as Record<string, unknown>,
+    },
+  };
+}
+
+function usableTenantId(detail: unknown): string | undefined {
+  if (typeof detail !== 'object' || detail === null) return undefined;
+  const candidate = (detail as { tenantId?: unknown }).tenantId;
+  return tenantIdSchema.safeParse(candidate).success ? (candidate as string) : undefined;
+}
+
+function validTime(time: string | undefined): string | undefined {
+  return time !== undefined && isoDateTimeSchema.safeParse(time).success ? time : undefined;
+}
+
+/** One catalogue entry as `GET /v1/event-types` lists it. */
+export interface EventCatalogueEntry {
+  type: EventType;
+  name: string;
+  description: string;
+  samplePayload: EventEnvelope;
+}
+
+const SAMPLE_TENANT = 'acme';
+const SAMPLE_BRAND = 'acme-support';
+
+const sampleConversation = {
+  id: 'conv_01HZX3KQ7M2V9T4B8N6D5R1C0A',
+  status: 'open',
+  subject: 'Order #48213 arrived damaged',
+  channel: 'web_chat',
+  brandId: SAMPLE_BRAND,
+  customer: { id: 'cust_7Q2M9X', name: 'Dana Whitfield', email: 'dana.whitfield@example.com' },
+  assignee: { agentId: 'agent_4411', groupId: 'group_returns' },
+  properties: { priority: 'high', orderNumber: '48213', language: 'en' },
+  createdAt: '2024-05-14T09:12:03.000Z',
+  updatedAt: '2024-05-14T09:20:41.000Z',
+};
+
+const sampleMessage = {
+  id: 'msg_01HZX3N4D7Y1QW8E2R5T6Y7U8I',
+  author: { type: 'customer', id: 'cust_7Q2M9X', name: 'Dana Whitfield' },
+  text: 'Hi, the mug in my order arrived cracked. Can I get a replacement?',
+  attachments: [
+    {
+      id: 'att_5521',
+      name: 'cracked-mug.jpg',
+      contentType: 'image/jpeg',
+      url: 'https://files.example.com/att_5521/cracked-mug.jpg',
+      size: 284113,
+    },
+  ],
+  createdAt: '2024-05-14T09:13:27.000Z',
+};
+
+function sample(type: EventType, index: number, data: Record<string, unknown>): EventEnvelope {
+  return {
+    id: `evt_01HZX4A0B1C2D3E4F5G6H7J8K${index}`,
+    type,
+    timestamp: '2024-05-14T09:21:00.000Z',
+    tenantId: SAMPLE_TENANT,
+    brandId: SAMPLE_BRAND,
+    data,
+  };
+}
+
+/** Every event type with its seed name, what it means, and a realistic payload. */
+export const EVENT_CATALOGUE: readonly EventCatalogueEntry[] = [
+  {
+    type: 'conversation.created',
+    name: 'Conversation Created',
+    description: 'A customer or agent started a new conversation on any channel.',
+    samplePayload: sample('conversation.created', 0, {
+      conversation: { ...sampleConversation, assignee: null, updatedAt: sampleConversation.createdAt },
+    }),
+  },
+  {
+    type: 'conversation.deleted',
+    name: 'Conversation Deleted',
+    description: 'A conversation was permanently deleted; only its id is sent.',
+    samplePayload: sample('conversation.deleted', 1, { conversationId: sampleConversation.id }),
+  },
+  {
+    type: 'conversation.property_updated',
+    name: 'Conversation Property Updated',
+    description:
+      "One or more of a conversation's custom properties changed; each change lists old and new value.",
+    samplePayload: sample('conversation.property_updated', 2, {
+      conversation: sampleConversation,
+      changes: [{ property: 'priority', oldValue: 'normal', newValue: 'high' }],
+    }),
+  },
+  {
+    type: 'conversation.status_updated',
+    name: 'Conversation Status Change',
+    description: 'A conversation moved to another status, e.g. open → pending → solved.',
+    samplePayload: sample('conversation.status_updated', 3, {
+      conversation: { ...sampleConversation, status: 'pending' },
+      previousStatus: 'open',
+      status: 'pending',
+    }),
+  },
+  {
+    type: 'conversation.assignee_updated',
+    name: 'Conversation Assignee Updated',
+    description: 'A conversation was assigned, reassigned or unassigned (agent and/or group).',
+    samplePayload: sample('conversation.assignee_updated', 4, {
+      conversation: sampleConversation,
+      previousAssignee: { groupId: 'group_returns' },
+      assignee: { agentId: 'agent_4411', groupId: 'group_returns' },
+    }),
+  },
+  {
+    type: 'message.created',
+    name: 'Message Created',
+    description: 'A customer, agent, bot or the system posted a message in a conversation.',
+    samplePayload: sample('message.created', 5, {
+      conversationId: sampleConversation.id,
+      message: sampleMessage,
+    }),
+  },
+  {
+    type: 'message.edited',
+    name: 'Message Edited',
+    description: "A message's text was changed; the previous text is included.",
+    samplePayload: sample('message.edited', 6, {
+      conversationId: sampleConversation.id,
+      message: {
+        ...sampleMessage,
+        author: { type: 'agent', id: 'agent_4411', name: 'Sam Ortega' },
+        text: 'A replacement is on its way, tracking number 1Z999AA10123456784.',
+        attachments: [],
+        editedAt: '2024-05-14T09:25:10.000Z',
+      },
+      previousText: 'A replacement is on its way.',
+    }),
+  },
+  {
+    type: 'message.retracted',
+    name: 'Message Retract',
+    description:
+      'A message was retracted (unsent) by its author or a moderator; its content is no longer shown.',
+    samplePayload: sample('message.retracted', 7, {
+      conversationId: sampleConversation.id,
+      messageId: sampleMessage.id,
+      retractedBy: { type: 'customer', id: 'cust_7Q2M9X', name: 'Dana Whitfield' },
+    }),
+  },
+];
+
+/** The `webhook.test` envelope `POST /v1/webhooks/{id}/test` sends. */
+export function buildTestEvent(
+  tenantId: string,
+  brandId: string | null,
+  newEventId: () => string,
+  now: Date,
+): EventEnvelope {
+  return {
+    id: newEventId(),
+    type: TEST_EVENT_TYPE,
+    timestamp: now.toISOString(),
+    tenantId,
+    brandId,
+    data: {
+      message: 'This is a test event from chat-webhooks. If you can read it, your endpoint is reachable.',
+    },
+  };
+}

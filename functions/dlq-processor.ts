@@ -1,1 +1,22 @@
-export const handler = async (): Promise<void> => {};
+/**
+ * DLQ processor Lambda: turns each dead-lettered delivery into a failure log.
+ */
+
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
+import middy from '@middy/core';
+import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import { recordDeadLetters } from '#app/dead-letters';
+import type { Services } from '#app/services';
+import { logger, metrics } from '#observability';
+import { lazyHandler } from './commons/services';
+
+/** The DLQ processor handler over the given Services (the local runtime and tests pass their own). */
+export function createDlqProcessorHandler(services: Services) {
+  return middy<SQSEvent, SQSBatchResponse, Error, Context>()
+    .use(injectLambdaContext(logger))
+    .use(logMetrics(metrics))
+    .handler((event) => recordDeadLetters(services, event.Records));
+}
+
+export const handler = lazyHandler(createDlqProcessorHandler);

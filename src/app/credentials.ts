@@ -1,0 +1,82 @@
+/**
+ * A webhook's plaintext delivery secrets: decrypted on demand and kept in memory briefly, because
+ * a decryption per delivery would cost a KMS/Secrets Manager round trip or CPU on every POST.
+ */
+import { DeliveryCredentials } from '#domain/delivery-request';
+import type { AuthenticationInput, StoredAuthentication, StoredWebhook } from '#domain/model';
+import { cachePerServices } from './lookup-cache';
+import type { Services } from './services';
+
+const credentialsCache = cachePerServices<DeliveryCredentials>(
+  (services) => services.config.SECRET_CACHE_TTL_MS,
+);
+
+/** The encryption context that binds a webhook's ciphertexts to it (a ciphertext moved elsewhere fails). */
+export function secretContext(webhook: Pick<StoredWebhook, 'tenantId' | 'id'>): string {
+  return `${webhook.tenantId}/${webhook.id}`;
+}
+
+/** Signing secrets still valid at `now`, the current one (no expiry) first. */
+function liveSigningSecrets(webhook: StoredWebhook, now: Date) {
+  if (!webhook.signing.enabled) return [];
+  const live = webhook.signingSecrets.filter(
+    (secret) => secret.expiresAt === undefined || Date.parse(secret.expiresAt) > now.getTime(),
+  );
+  return [...live].sort(
+    (left, right) => (left.expiresAt === undefined ? 0 : 1) - (right.expiresAt === undefined ? 0 : 1),
+  );
+}
+
+async function decryptAuthentication(
+  services: Services,
+  authentication: StoredAuthentication | null,
+  context: string,
+): Promise<AuthenticationInput | null> {
+  if (!authentication) return null;
+  switch (authentication.type) {
+    case 'basic':
+      return {
+        type: 'basic',
+        username: authentication.username,
+        password: await services.cipher.decrypt(authentication.encryptedPassword, context),
+      };
+    case 'bearer':
+      return { type: 'bearer', token: await services.cipher.decrypt(authentication.encryptedToken, context) };
+    case 'api_key':
+      return {
+        type: 'api_key',
+        headerName: authentication.headerName,
+        value: await services.cipher.decrypt(authentication.encryptedValue, context),
+      };
+  }
+}
+
+/**
+ * The webhook's delivery credentials, cached per webhook version for SECRET_CACHE_TTL_MS — and never
+ * past the expiry of a rotated-out secret, so an expired secret stops signing on time.
+ */
+export async function loadDeliveryCredentials(
+  services: Services,
+  webhook: StoredWebhook,
+): Promise<DeliveryCredentials> {
+  const now = services.clock.now();
+  const secrets = liveSigningSecrets(webhook, now);
+  const expiries = secrets.flatMap((secret) => (secret.expiresAt ? [Date.parse(secret.expiresAt)] : []));
+  const ttlMs =
+    expiries.length > 0
+      ? Math.min(services.config.SECRET_CACHE_TTL_MS, Math.min(...expiries) - now.getTime())
+      : undefined;
+  const key = `${webhook.tenantId}/${webhook.id}/${webhook.version}/${secrets.length}`;
+  return credentialsCache(services).get(
+    key,
+    async () => {
+      const context = secretContext(webhook);
+      const signingSecrets = await Promise.all(
+        secrets.map((secret) => services.cipher.decrypt(secret.encryptedSecret, context)),
+      );
+      const authentication = await decryptAuthentication(services, webhook.authentication, context);
+      return new DeliveryCredentials(signingSecrets, authentication);
+    },
+    ttlMs === undefined ? undefined : { ttlMs },
+  );
+}

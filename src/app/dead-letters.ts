@@ -1,0 +1,93 @@
+/**
+ * The DLQ processor's use case: every delivery that reached the dead-letter queue becomes a failure
+ * log (SPEC section 6) that admins and ops can read and redeliver.
+ */
+import type { DeliveryTask, FailureLog, StoredWebhook } from '#domain/model';
+import { describeError, logger, MetricUnit, metrics, withCorrelation } from '#observability';
+import { type BatchResult, parseDeliveryTask, type QueueRecord } from './deliver';
+import type { Services } from './services';
+
+const DAY_MS = 86_400_000;
+
+/** Why a task with no attempts is in the DLQ: the queue's redrive moved it after repeated processing failures. */
+export const ABANDONED_ERROR = 'delivery abandoned: the delivery function failed to process it repeatedly';
+
+/** A task as the delivery step dead-letters it: with the webhook's name and URL at that moment. */
+export interface DeadLetteredTask extends DeliveryTask {
+  webhookName?: string;
+  url?: string;
+}
+
+/** Builds the failure log of a dead-lettered task; the current webhook's name and URL win over the task's. */
+export function buildFailureLog(input: {
+  id: string;
+  task: DeadLetteredTask;
+  webhook: StoredWebhook | undefined;
+  failedAt: Date;
+}): FailureLog {
+  const { task, webhook } = input;
+  const lastAttempt = task.attempts.at(-1);
+  return {
+    id: input.id,
+    tenantId: task.tenantId,
+    webhookId: task.webhookId,
+    webhookName: webhook?.name ?? task.webhookName ?? '',
+    eventId: task.event.id,
+    eventType: task.event.type,
+    url: webhook?.url ?? task.url ?? '',
+    attempts: task.attempts,
+    attemptCount: task.attempts.length,
+    lastStatusCode: lastAttempt?.statusCode ?? null,
+    lastError: lastAttempt ? (lastAttempt.error ?? null) : ABANDONED_ERROR,
+    firstAttemptAt: task.attempts[0]?.at ?? null,
+    failedAt: input.failedAt.toISOString(),
+    event: task.event,
+  };
+}
+
+/**
+ * Writes one failure log per dead-lettered task. Junk that is not a task cannot be attributed to a
+ * tenant: it is logged, counted and dropped. A record whose write failed is reported back so the
+ * DLQ redelivers it (a second log appears only when the first write failed).
+ */
+export async function recordDeadLetters(services: Services, records: QueueRecord[]): Promise<BatchResult> {
+  const failed = await Promise.all(
+    records.map(async (record) => {
+      const task = parseDeliveryTask(record.body) as DeadLetteredTask | undefined;
+      if (!task) {
+        logger.error('dead-lettered message is not a delivery task; dropped', {
+          messageId: record.messageId,
+        });
+        metrics.addMetric('DeadLettersUnreadable', MetricUnit.Count, 1);
+        return undefined;
+      }
+      const log = withCorrelation({
+        eventId: task.event.id,
+        tenantId: task.tenantId,
+        webhookId: task.webhookId,
+      });
+      try {
+        const webhook = await services.webhooks.get(task.tenantId, task.webhookId);
+        const failedAt = services.clock.now();
+        const failureLog = buildFailureLog({ id: services.newId('fl'), task, webhook, failedAt });
+        const expiresAt = new Date(failedAt.getTime() + services.config.FAILURE_LOG_TTL_DAYS * DAY_MS);
+        await services.failureLogs.put(failureLog, expiresAt);
+        metrics.addMetric('FailureLogsWritten', MetricUnit.Count, 1);
+        log.info('failure log written', {
+          failureLogId: failureLog.id,
+          attemptCount: failureLog.attemptCount,
+        });
+        return undefined;
+      } catch (error) {
+        log.error('could not write the failure log; the DLQ will redeliver it', {
+          messageId: record.messageId,
+          error: describeError(error),
+        });
+        return record.messageId;
+      }
+    }),
+  );
+  return {
+    batchItemFailures: failed.flatMap((messageId) => (messageId ? [{ itemIdentifier: messageId }] : [])),
+  };
+}

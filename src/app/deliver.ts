@@ -1,0 +1,205 @@
+/**
+ * Delivery: one attempt of one task, then success, a scheduled retry, or the dead-letter queue.
+ */
+
+import { z } from 'zod';
+import { buildDeliveryRequest } from '#domain/delivery-request';
+import type { AttemptOutcome } from '#domain/delivery-sender';
+import type { DeliveryAttempt, DeliveryTask, EventEnvelope, StoredWebhook } from '#domain/model';
+import { TEST_EVENT_TYPE } from '#domain/model';
+import { nextRetryDelay } from '#domain/retry-policy';
+import { describeError, logger, MetricUnit, metrics, withCorrelation } from '#observability';
+import { loadDeliveryCredentials } from './credentials';
+import type { DeadLetteredTask } from './dead-letters';
+import { getWebhookCached } from './lookup-cache';
+import type { Services } from './services';
+import { recordDeliveryFailure, recordDeliverySuccess } from './webhook-health';
+
+/** A task this early is re-enqueued rather than attempted (the queue caps delays, so long waits hop). */
+const EARLY_TOLERANCE_MS = 1000;
+
+/** One message of the delivery queue. */
+export interface QueueRecord {
+  messageId: string;
+  body: string;
+  receiptHandle?: string;
+}
+
+export interface BatchResult {
+  batchItemFailures: { itemIdentifier: string }[];
+}
+
+/** What became of a task. */
+export type DeliveryResult =
+  | { status: 'delivered'; attempt: DeliveryAttempt }
+  | { status: 'retry-scheduled'; attempt: DeliveryAttempt; delaySeconds: number }
+  | { status: 'dead-lettered'; attempt: DeliveryAttempt }
+  | { status: 'postponed'; delaySeconds: number }
+  | { status: 'dropped'; reason: string };
+
+const attemptSchema = z.looseObject({
+  at: z.string(),
+  statusCode: z.number().optional(),
+  error: z.string().optional(),
+  durationMs: z.number(),
+  responseSnippet: z.string().optional(),
+});
+
+const deliveryTaskSchema = z.looseObject({
+  tenantId: z.string().min(1),
+  webhookId: z.string().min(1),
+  event: z.looseObject({
+    id: z.string().min(1),
+    type: z.string().min(1),
+    timestamp: z.string(),
+    tenantId: z.string(),
+    brandId: z.string().nullable(),
+    data: z.record(z.string(), z.unknown()),
+  }),
+  attempts: z.array(attemptSchema),
+  notBefore: z.string().optional(),
+  redeliveryOf: z.string().optional(),
+});
+
+/** Parses a queue message body into a task; undefined when it is not one. */
+export function parseDeliveryTask(body: string): DeliveryTask | undefined {
+  let json: unknown;
+  try {
+    json = JSON.parse(body);
+  } catch {
+    return undefined;
+  }
+  const parsed = deliveryTaskSchema.safeParse(json);
+  return parsed.success ? (parsed.data as DeliveryTask) : undefined;
+}
+
+/**
+ * Delivers a batch concurrently. Only records that could not be handled (unparseable, or the queue or
+ * store failed) are reported as failures so the queue redelivers them; a failing endpoint is not such
+ * a failure — the retry schedule handles it.
+ */
+export async function processDeliveryBatch(services: Services, records: QueueRecord[]): Promise<BatchResult> {
+  const failed = await Promise.all(
+    records.map(async (record) => {
+      const task = parseDeliveryTask(record.body);
+      if (!task) {
+        // The DLQ processor records it once the queue's maxReceiveCount moves it there.
+        logger.error('delivery message is not a delivery task', { messageId: record.messageId });
+        metrics.addMetric('DeliveryMessagesUnreadable', MetricUnit.Count, 1);
+        return record.messageId;
+      }
+      try {
+        await deliverTask(services, task);
+        return undefined;
+      } catch (error) {
+        withCorrelation({ eventId: task.event.id, tenantId: task.tenantId, webhookId: task.webhookId }).error(
+          'delivery could not be processed; the queue will redeliver it',
+          { messageId: record.messageId, error: describeError(error) },
+        );
+        metrics.addMetric('DeliveryProcessingErrors', MetricUnit.Count, 1);
+        return record.messageId;
+      }
+    }),
+  );
+  return {
+    batchItemFailures: failed.flatMap((messageId) => (messageId ? [{ itemIdentifier: messageId }] : [])),
+  };
+}
+
+/** Why a task must not reach its webhook any more, or undefined when it may. */
+function dropReason(webhook: StoredWebhook | undefined, event: EventEnvelope): string | undefined {
+  if (!webhook) return 'webhook deleted';
+  if (webhook.status !== 'active') return 'webhook inactive';
+  if (event.type === TEST_EVENT_TYPE) return undefined;
+  if (!webhook.events.includes(event.type)) return 'webhook no longer subscribed to this event type';
+  if (webhook.brandId !== null && webhook.brandId !== event.brandId)
+    return 'webhook no longer subscribed to this brand';
+  return undefined;
+}
+
+/** Signs and sends one attempt of `event` to `webhook` (also what the admin API's test route needs). */
+export async function attemptDelivery(
+  services: Services,
+  webhook: StoredWebhook,
+  event: EventEnvelope,
+): Promise<{ outcome: AttemptOutcome; attempt: DeliveryAttempt }> {
+  const credentials = await loadDeliveryCredentials(services, webhook);
+  const attemptAt = services.clock.now();
+  const request = buildDeliveryRequest({
+    event,
+    webhook,
+    credentials,
+    attemptAt,
+    userAgent: `chat-webhooks/${services.config.SERVICE_VERSION}`,
+  });
+  const outcome = await services.sender.send(request, { timeoutMs: services.config.DELIVERY_TIMEOUT_MS });
+  const attempt: DeliveryAttempt = { at: attemptAt.toISOString(), durationMs: outcome.durationMs };
+  if (outcome.statusCode !== undefined) attempt.statusCode = outcome.statusCode;
+  if (outcome.error !== undefined) attempt.error = outcome.error;
+  if (outcome.responseSnippet !== undefined) attempt.responseSnippet = outcome.responseSnippet;
+  return { outcome, attempt };
+}
+
+/**
+ * Processes one task: postpones it when early, drops it when its webhook no longer wants it, else
+ * attempts it and schedules what follows. Throws only when the queue or the store fails.
+ */
+export async function deliverTask(services: Services, task: DeliveryTask): Promise<DeliveryResult> {
+  const log = withCorrelation({ eventId: task.event.id, tenantId: task.tenantId, webhookId: task.webhookId });
+  const remainingMs = task.notBefore ? Date.parse(task.notBefore) - services.clock.now().getTime() : 0;
+  if (remainingMs > EARLY_TOLERANCE_MS) {
+    const delaySeconds = Math.ceil(remainingMs / 1000);
+    await services.deliveryQueue.enqueueDelayed(task, delaySeconds);
+    return { status: 'postponed', delaySeconds };
+  }
+
+  const webhook = await getWebhookCached(services, task.tenantId, task.webhookId);
+  const reason = dropReason(webhook, task.event);
+  if (!webhook || reason) {
+    log.info('delivery dropped', { reason, eventType: task.event.type });
+    metrics.addMetric('DeliveriesDropped', MetricUnit.Count, 1);
+    return { status: 'dropped', reason: reason ?? 'webhook deleted' };
+  }
+
+  const { outcome, attempt } = await attemptDelivery(services, webhook, task.event);
+  const attempts = [...task.attempts, attempt];
+  metrics.addMetric('DeliveryAttempts', MetricUnit.Count, 1);
+
+  if (outcome.isSuccess) {
+    const latencyMs = services.clock.now().getTime() - Date.parse(task.event.timestamp);
+    if (Number.isFinite(latencyMs)) metrics.addMetric('DeliveryLatency', MetricUnit.Milliseconds, latencyMs);
+    metrics.addMetric('DeliveriesSucceeded', MetricUnit.Count, 1);
+    metrics.addMetric('AttemptsPerDelivery', MetricUnit.Count, attempts.length);
+    log.debug('delivered', { statusCode: outcome.statusCode, attempts: attempts.length });
+    await recordDeliverySuccess(services, webhook);
+    return { status: 'delivered', attempt };
+  }
+
+  const failedAt = services.clock.now();
+  const delaySeconds = nextRetryDelay(
+    services.config.RETRY_SCHEDULE,
+    attempts.length,
+    outcome.retryAfterSeconds,
+  );
+  let result: DeliveryResult;
+  if (delaySeconds === null) {
+    const deadLettered: DeadLetteredTask = { ...task, attempts, webhookName: webhook.name, url: webhook.url };
+    await services.deliveryQueue.deadLetter(deadLettered);
+    metrics.addMetric('DeliveriesDeadLettered', MetricUnit.Count, 1);
+    log.warn('delivery failed its last attempt', { attempts: attempts.length, error: attempt.error });
+    result = { status: 'dead-lettered', attempt };
+  } else {
+    const notBefore = new Date(failedAt.getTime() + delaySeconds * 1000).toISOString();
+    await services.deliveryQueue.enqueueDelayed({ ...task, attempts, notBefore }, delaySeconds);
+    metrics.addMetric('DeliveryRetriesScheduled', MetricUnit.Count, 1);
+    log.info('delivery attempt failed; retry scheduled', {
+      attempts: attempts.length,
+      statusCode: attempt.statusCode,
+      error: attempt.error,
+      delaySeconds,
+    });
+    result = { status: 'retry-scheduled', attempt, delaySeconds };
+  }
+  await recordDeliveryFailure(services, webhook, failedAt);
+  return result;
+}

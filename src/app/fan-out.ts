@@ -1,0 +1,120 @@
+/**
+ * Fan-out: one chat event in, one delivery task per subscribed active webhook out.
+ */
+import { parseChatEvent } from '#domain/event-catalogue';
+import type { DeliveryTask, EventEnvelope, RejectedEvent } from '#domain/model';
+import { logger, MetricUnit, metrics, withCorrelation } from '#observability';
+import { cachePerServices } from './lookup-cache';
+import type { Services } from './services';
+
+/** The only source whose events are fanned out (the bus also carries the service's own notices). */
+export const CHAT_EVENT_SOURCE = 'chat.platform';
+
+const DETAIL_SNIPPET_BYTES = 2048;
+const DAY_MS = 86_400_000;
+
+/** A chat event as the bus hands it over. */
+export interface ChatEventInput {
+  source: string;
+  detailType: string;
+  detail: unknown;
+  /** ISO 8601 time of the bus event; the default `occurredAt`. */
+  time?: string;
+  /** The bus's own event id; makes the default event id stable across retries of one invocation. */
+  id?: string;
+}
+
+export type FanOutResult = { deliveries: number } | { rejected: RejectedEvent };
+
+const subscriberCache = cachePerServices<string[]>((services) => services.config.LOOKUP_CACHE_TTL_MS);
+
+/**
+ * Fans one event out to its subscribers. A malformed event is recorded as rejected and never throws
+ * (a throw would make the bus retry a hopeless event); store and queue failures do throw, so the
+ * bus retries the invocation and its DLQ catches the rest.
+ */
+export async function fanOutEvent(services: Services, input: ChatEventInput): Promise<FanOutResult> {
+  if (input.source !== CHAT_EVENT_SOURCE) {
+    logger.info('ignored an event from another source', {
+      source: input.source,
+      detailType: input.detailType,
+    });
+    return { deliveries: 0 };
+  }
+  // A bus event id stays the same when the bus retries this invocation, so receivers can de-duplicate.
+  const newEventId = () => (input.id ? `evt_${input.id}` : services.newId('evt'));
+  const parsed = parseChatEvent(
+    { detailType: input.detailType, detail: input.detail, ...(input.time ? { time: input.time } : {}) },
+    newEventId,
+  );
+  if (!parsed.ok) return { rejected: await rejectEvent(services, input, parsed) };
+
+  const event = parsed.event;
+  const webhookIds = await findSubscribersCached(services, event);
+  const tasks: DeliveryTask[] = webhookIds.map((webhookId) => ({
+    tenantId: event.tenantId,
+    webhookId,
+    event,
+    attempts: [],
+  }));
+  if (tasks.length > 0) await services.deliveryQueue.enqueue(tasks);
+  metrics.addMetric('EventsFannedOut', MetricUnit.Count, 1);
+  metrics.addMetric('DeliveriesEnqueued', MetricUnit.Count, tasks.length);
+  withCorrelation({ eventId: event.id, tenantId: event.tenantId }).info('event fanned out', {
+    eventType: event.type,
+    deliveries: tasks.length,
+  });
+  return { deliveries: tasks.length };
+}
+
+function findSubscribersCached(services: Services, event: EventEnvelope): Promise<string[]> {
+  const key = `${event.tenantId}/${event.type}/${event.brandId ?? '*'}`;
+  return subscriberCache(services).get(key, () =>
+    services.webhooks.findSubscribers(event.tenantId, event.type, event.brandId),
+  );
+}
+
+async function rejectEvent(
+  services: Services,
+  input: ChatEventInput,
+  failure: { reason: string; issues: { path: string; message: string }[]; tenantId?: string },
+): Promise<RejectedEvent> {
+  const now = services.clock.now();
+  const rejected: RejectedEvent = {
+    id: services.newId('rej'),
+    tenantId: failure.tenantId ?? '_unknown',
+    source: input.source,
+    detailType: input.detailType,
+    receivedAt: now.toISOString(),
+    reason: failure.reason,
+    issues: failure.issues,
+    detailSnippet: snippetOf(input.detail),
+  };
+  await services.rejectedEvents.put(
+    rejected,
+    new Date(now.getTime() + services.config.REJECTED_EVENT_TTL_DAYS * DAY_MS),
+  );
+  metrics.addMetric('EventsRejected', MetricUnit.Count, 1);
+  logger.warn('chat event rejected by schema', {
+    rejectedEventId: rejected.id,
+    tenantId: rejected.tenantId,
+    detailType: input.detailType,
+    reason: failure.reason,
+    issues: failure.issues,
+  });
+  return rejected;
+}
+
+/** The detail as JSON, cut to at most DETAIL_SNIPPET_BYTES bytes of UTF-8 without splitting a character. */
+export function snippetOf(detail: unknown): string {
+  let text: string;
+  try {
+    text = JSON.stringify(detail) ?? String(detail);
+  } catch {
+    text = String(detail);
+  }
+  if (Buffer.byteLength(text) <= DETAIL_SNIPPET_BYTES) return text;
+  const cut = Buffer.from(text).subarray(0, DETAIL_SNIPPET_BYTES).toString('utf8');
+  // A multi-byte character split by the cut decodes as U+FFFD: drop it.
+  return cut.replace(/\uFFFD$/, '');
+}

@@ -1,0 +1,172 @@
+import { describe, expect, it } from 'vitest';
+import { fanOutEvent, snippetOf } from '#app/fan-out';
+import { createTestServices, type TestServices, webhookFixture } from '../support/in-memory-ports';
+
+function messageCreated(overrides: Record<string, unknown> = {}) {
+  return {
+    tenantId: 'tenant-a',
+    brandId: 'brand-1',
+    data: {
+      conversationId: 'c-1',
+      message: {
+        id: 'm-1',
+        author: { type: 'customer', id: 'u-1' },
+        text: 'hello',
+        createdAt: '2026-03-01T11:59:00.000Z',
+      },
+    },
+    ...overrides,
+  };
+}
+
+async function seed(services: TestServices) {
+  await services.webhooks.create(webhookFixture({ id: 'wh_all_brands', brandId: null }));
+  await services.webhooks.create(webhookFixture({ id: 'wh_brand_1', brandId: 'brand-1' }));
+  await services.webhooks.create(webhookFixture({ id: 'wh_brand_2', brandId: 'brand-2' }));
+  await services.webhooks.create(webhookFixture({ id: 'wh_other_type', events: ['conversation.created'] }));
+  await services.webhooks.create(webhookFixture({ id: 'wh_inactive', status: 'inactive' }));
+  await services.webhooks.create(webhookFixture({ id: 'wh_other_tenant', tenantId: 'tenant-b' }));
+}
+
+describe('fanOutEvent', () => {
+  it('enqueues one task per active webhook of the tenant subscribed to the type and brand, in one call', async () => {
+    const services = createTestServices();
+    await seed(services);
+
+    const result = await fanOutEvent(services, {
+      source: 'chat.platform',
+      detailType: 'message.created',
+      detail: messageCreated(),
+      time: '2026-03-01T12:00:00Z',
+      id: 'bus-1',
+    });
+
+    expect(result).toEqual({ deliveries: 2 });
+    expect(services.deliveryQueue.enqueueCalls).toBe(1);
+    const tasks = services.deliveryQueue.enqueued;
+    expect(tasks.map((task) => task.webhookId).sort()).toEqual(['wh_all_brands', 'wh_brand_1']);
+    for (const task of tasks) {
+      expect(task).toMatchObject({ tenantId: 'tenant-a', attempts: [] });
+      expect(task.event).toEqual({
+        id: 'evt_bus-1',
+        type: 'message.created',
+        timestamp: '2026-03-01T12:00:00Z',
+        tenantId: 'tenant-a',
+        brandId: 'brand-1',
+        data: messageCreated().data,
+      });
+    }
+  });
+
+  it('keeps the event id the platform gave', async () => {
+    const services = createTestServices();
+    await seed(services);
+    await fanOutEvent(services, {
+      source: 'chat.platform',
+      detailType: 'message.created',
+      detail: messageCreated({ id: 'platform-42', occurredAt: '2026-03-01T11:00:00Z' }),
+    });
+    expect(services.deliveryQueue.enqueued[0]?.event).toMatchObject({
+      id: 'platform-42',
+      timestamp: '2026-03-01T11:00:00Z',
+    });
+  });
+
+  it('enqueues nothing, without calling the queue, when nobody subscribes', async () => {
+    const services = createTestServices();
+    await seed(services);
+    const result = await fanOutEvent(services, {
+      source: 'chat.platform',
+      detailType: 'message.retracted',
+      detail: {
+        tenantId: 'tenant-a',
+        brandId: null,
+        data: { conversationId: 'c', messageId: 'm', retractedBy: { type: 'agent', id: 'a' } },
+      },
+    });
+    expect(result).toEqual({ deliveries: 0 });
+    expect(services.deliveryQueue.enqueueCalls).toBe(0);
+  });
+
+  it('records malformed details as rejected events without throwing, then still delivers a good one', async () => {
+    const services = createTestServices({ config: { LOOKUP_CACHE_TTL_MS: 0 } });
+    await seed(services);
+    const bad = [
+      { detailType: 'message.created', detail: messageCreated({ data: { conversationId: 'c-1' } }) },
+      { detailType: 'message.created', detail: { brandId: 'brand-1', data: {} } },
+      { detailType: 'no.such.type', detail: messageCreated() },
+      { detailType: 'message.created', detail: '{not json' },
+    ];
+    for (const input of bad) {
+      const result = await fanOutEvent(services, { source: 'chat.platform', ...input });
+      expect(result).toHaveProperty('rejected');
+    }
+    const good = await fanOutEvent(services, {
+      source: 'chat.platform',
+      detailType: 'message.created',
+      detail: messageCreated(),
+    });
+
+    expect(good).toEqual({ deliveries: 2 });
+    expect(services.deliveryQueue.enqueued).toHaveLength(2);
+    const rejected = services.rejectedEvents.events.map(({ event }) => event);
+    expect(rejected.map((event) => event.tenantId)).toEqual(['tenant-a', '_unknown', 'tenant-a', '_unknown']);
+    expect(rejected[0]).toMatchObject({
+      source: 'chat.platform',
+      detailType: 'message.created',
+      receivedAt: '2026-03-01T12:00:00.000Z',
+      reason: 'invalid_detail',
+      detailSnippet: JSON.stringify(messageCreated({ data: { conversationId: 'c-1' } })),
+    });
+    expect(rejected[0]?.issues.some((issue) => issue.path.includes('message'))).toBe(true);
+    expect(rejected[2]?.reason).toBe('unknown_event_type');
+    // Kept for REJECTED_EVENT_TTL_DAYS (30 by default).
+    expect(services.rejectedEvents.events[0]?.expiresAt.toISOString()).toBe('2026-03-31T12:00:00.000Z');
+  });
+
+  it('ignores the service’s own notices on the shared bus', async () => {
+    const services = createTestServices();
+    const result = await fanOutEvent(services, {
+      source: 'chat-webhooks',
+      detailType: 'webhook.disabled',
+      detail: { tenantId: 'tenant-a' },
+    });
+    expect(result).toEqual({ deliveries: 0 });
+    expect(services.rejectedEvents.events).toHaveLength(0);
+  });
+
+  it('throws when the store or the queue fails, so the bus retries', async () => {
+    const services = createTestServices({ config: { LOOKUP_CACHE_TTL_MS: 0 } });
+    await seed(services);
+    const input = { source: 'chat.platform', detailType: 'message.created', detail: messageCreated() };
+    services.deliveryQueue.isUnavailable = true;
+    await expect(fanOutEvent(services, input)).rejects.toThrow(/unavailable/);
+    services.deliveryQueue.isUnavailable = false;
+    services.webhooks.isUnavailable = true;
+    await expect(fanOutEvent(services, input)).rejects.toThrow(/unavailable/);
+  });
+
+  it('reuses a subscriber lookup within LOOKUP_CACHE_TTL_MS and not when the cache is off', async () => {
+    const cached = createTestServices({ config: { LOOKUP_CACHE_TTL_MS: 60_000 } });
+    await seed(cached);
+    const input = { source: 'chat.platform', detailType: 'message.created', detail: messageCreated() };
+    await fanOutEvent(cached, input);
+    cached.webhooks.isUnavailable = true;
+    await expect(fanOutEvent(cached, input)).resolves.toEqual({ deliveries: 2 });
+
+    const uncached = createTestServices({ config: { LOOKUP_CACHE_TTL_MS: 0 } });
+    await seed(uncached);
+    await fanOutEvent(uncached, input);
+    uncached.webhooks.isUnavailable = true;
+    await expect(fanOutEvent(uncached, input)).rejects.toThrow();
+  });
+});
+
+describe('snippetOf', () => {
+  it('cuts the JSON to 2 KiB without splitting a character', () => {
+    const snippet = snippetOf({ text: 'é'.repeat(5000) });
+    expect(Buffer.byteLength(snippet)).toBeLessThanOrEqual(2048);
+    expect(snippet.startsWith('{"text":"éé')).toBe(true);
+    expect(snippet).not.toContain('\uFFFD');
+  });
+});

@@ -1,0 +1,252 @@
+/**
+ * Honest in-memory implementations of the ports, for use-case tests that need no store or queue.
+ * Each behaves as the port's contract says (version checks, subscriptions follow status/events/brand);
+ * `isUnavailable` lets a test provoke an infrastructure outage, which a real store cannot do on demand.
+ */
+import { randomBytes } from 'node:crypto';
+import { AesGcmSecretCipher } from '#adapters/aes-gcm-cipher';
+import type { Services } from '#app/services';
+import { type Config, loadConfig } from '#config';
+import type { DeliverySender } from '#domain/delivery-sender';
+import { ConflictError, NotFoundError } from '#domain/errors';
+import type { DeliveryTask, FailureLog, Page, RejectedEvent, StoredWebhook } from '#domain/model';
+import type {
+  Clock,
+  DeliveryQueue,
+  FailureLogQuery,
+  FailureLogRepository,
+  NoticePublisher,
+  RejectedEventRepository,
+  WebhookListQuery,
+  WebhookRepository,
+} from '#domain/ports';
+
+function outage(name: string): Error {
+  return new Error(`${name} is unavailable`);
+}
+
+const copy = <T>(value: T): T => structuredClone(value);
+
+/** WebhookRepository over a Map; subscriptions are derived from active webhooks, as the real store keeps them. */
+export class InMemoryWebhookRepository implements WebhookRepository {
+  readonly webhooks = new Map<string, StoredWebhook>();
+  isUnavailable = false;
+  reads = 0;
+
+  #key(tenantId: string, webhookId: string) {
+    return `${tenantId}/${webhookId}`;
+  }
+
+  #check() {
+    if (this.isUnavailable) throw outage('webhook store');
+  }
+
+  async create(webhook: StoredWebhook): Promise<void> {
+    this.#check();
+    const key = this.#key(webhook.tenantId, webhook.id);
+    if (this.webhooks.has(key)) throw new ConflictError(`Webhook ${webhook.id} already exists`);
+    this.webhooks.set(key, copy(webhook));
+  }
+
+  async get(tenantId: string, webhookId: string): Promise<StoredWebhook | undefined> {
+    this.#check();
+    this.reads++;
+    const found = this.webhooks.get(this.#key(tenantId, webhookId));
+    return found ? copy(found) : undefined;
+  }
+
+  async list(tenantId: string, query: WebhookListQuery): Promise<Page<StoredWebhook>> {
+    this.#check();
+    const items = [...this.webhooks.values()]
+      .filter((webhook) => webhook.tenantId === tenantId)
+      .filter((webhook) => !query.status || webhook.status === query.status)
+      .filter((webhook) => !query.brandId || webhook.brandId === query.brandId)
+      .slice(0, query.limit);
+    return { items: items.map(copy) };
+  }
+
+  async update(webhook: StoredWebhook, expectedVersion: number): Promise<void> {
+    this.#check();
+    const key = this.#key(webhook.tenantId, webhook.id);
+    const current = this.webhooks.get(key);
+    if (!current) throw new NotFoundError(`Webhook ${webhook.id} not found`);
+    if (current.version !== expectedVersion) throw new ConflictError(`Webhook ${webhook.id} changed`);
+    this.webhooks.set(key, copy(webhook));
+  }
+
+  async delete(tenantId: string, webhookId: string): Promise<boolean> {
+    this.#check();
+    return this.webhooks.delete(this.#key(tenantId, webhookId));
+  }
+
+  async findSubscribers(tenantId: string, eventType: string, brandId: string | null): Promise<string[]> {
+    this.#check();
+    return [...this.webhooks.values()]
+      .filter(
+        (webhook) =>
+          webhook.tenantId === tenantId &&
+          webhook.status === 'active' &&
+          webhook.events.includes(eventType) &&
+          (webhook.brandId === null || webhook.brandId === brandId),
+      )
+      .map((webhook) => webhook.id);
+  }
+}
+
+/** DeliveryQueue that records what was sent where. */
+export class InMemoryDeliveryQueue implements DeliveryQueue {
+  readonly enqueued: DeliveryTask[] = [];
+  readonly delayed: { task: DeliveryTask; delaySeconds: number }[] = [];
+  readonly deadLettered: DeliveryTask[] = [];
+  enqueueCalls = 0;
+  isUnavailable = false;
+
+  async enqueue(tasks: DeliveryTask[]): Promise<void> {
+    if (this.isUnavailable) throw outage('delivery queue');
+    this.enqueueCalls++;
+    this.enqueued.push(...tasks.map(copy));
+  }
+
+  async enqueueDelayed(task: DeliveryTask, delaySeconds: number): Promise<void> {
+    if (this.isUnavailable) throw outage('delivery queue');
+    this.delayed.push({ task: copy(task), delaySeconds });
+  }
+
+  async deadLetter(task: DeliveryTask): Promise<void> {
+    if (this.isUnavailable) throw outage('dead-letter queue');
+    this.deadLettered.push(copy(task));
+  }
+}
+
+export class InMemoryFailureLogRepository implements FailureLogRepository {
+  readonly logs: { log: FailureLog; expiresAt: Date }[] = [];
+  isUnavailable = false;
+
+  async put(log: FailureLog, expiresAt: Date): Promise<void> {
+    if (this.isUnavailable) throw outage('failure log store');
+    this.logs.push({ log: copy(log), expiresAt });
+  }
+
+  async get(tenantId: string, failureLogId: string): Promise<FailureLog | undefined> {
+    return this.logs.find(({ log }) => log.tenantId === tenantId && log.id === failureLogId)?.log;
+  }
+
+  async list(tenantId: string, query: FailureLogQuery): Promise<Page<FailureLog>> {
+    const items = this.logs
+      .map(({ log }) => log)
+      .filter((log) => log.tenantId === tenantId && (!query.webhookId || log.webhookId === query.webhookId))
+      .reverse()
+      .slice(0, query.limit);
+    return { items };
+  }
+}
+
+export class InMemoryRejectedEventRepository implements RejectedEventRepository {
+  readonly events: { event: RejectedEvent; expiresAt: Date }[] = [];
+
+  async put(event: RejectedEvent, expiresAt: Date): Promise<void> {
+    this.events.push({ event: copy(event), expiresAt });
+  }
+
+  async list(tenantId: string, query: { limit: number }): Promise<Page<RejectedEvent>> {
+    const items = this.events
+      .map(({ event }) => event)
+      .filter((event) => event.tenantId === tenantId)
+      .reverse()
+      .slice(0, query.limit);
+    return { items };
+  }
+}
+
+export class RecordingNoticePublisher implements NoticePublisher {
+  readonly disabled: { tenantId: string; webhookId: string; reason: string; at: string }[] = [];
+
+  async webhookDisabled(notice: {
+    tenantId: string;
+    webhookId: string;
+    reason: string;
+    at: string;
+  }): Promise<void> {
+    this.disabled.push(notice);
+  }
+}
+
+/** A clock that moves only when told. */
+export class ManualClock implements Clock {
+  #now: Date;
+
+  constructor(start: string | Date = '2026-03-01T12:00:00.000Z') {
+    this.#now = new Date(start);
+  }
+
+  now(): Date {
+    return new Date(this.#now);
+  }
+
+  set(at: string | Date): void {
+    this.#now = new Date(at);
+  }
+
+  advance(milliseconds: number): void {
+    this.#now = new Date(this.#now.getTime() + milliseconds);
+  }
+}
+
+/** A sender for tests that never send (fan-out, DLQ): any use is a test bug. */
+export const unusedSender: DeliverySender = {
+  send: async () => {
+    throw new Error('this test does not deliver');
+  },
+};
+
+export interface TestServices extends Services {
+  webhooks: InMemoryWebhookRepository;
+  deliveryQueue: InMemoryDeliveryQueue;
+  failureLogs: InMemoryFailureLogRepository;
+  rejectedEvents: InMemoryRejectedEventRepository;
+  notices: RecordingNoticePublisher;
+  clock: ManualClock;
+}
+
+/** Services over in-memory ports and the real AES-GCM cipher with a random key. */
+export function createTestServices(
+  options: { config?: Partial<Config>; sender?: DeliverySender } = {},
+): TestServices {
+  const masterKey = randomBytes(32);
+  let sequence = 0;
+  return {
+    config: { ...loadConfig({}), ...options.config },
+    webhooks: new InMemoryWebhookRepository(),
+    failureLogs: new InMemoryFailureLogRepository(),
+    rejectedEvents: new InMemoryRejectedEventRepository(),
+    deliveryQueue: new InMemoryDeliveryQueue(),
+    cipher: new AesGcmSecretCipher({ getMasterKey: async () => masterKey }),
+    notices: new RecordingNoticePublisher(),
+    sender: options.sender ?? unusedSender,
+    resolver: { resolve: async () => ['127.0.0.1'] },
+    clock: new ManualClock(),
+    newId: (prefix) => `${prefix}_${String(++sequence).padStart(26, '0')}`,
+  };
+}
+
+/** A stored webhook with sensible defaults; secrets must be encrypted by the caller when needed. */
+export function webhookFixture(overrides: Partial<StoredWebhook> = {}): StoredWebhook {
+  return {
+    id: 'wh_1',
+    tenantId: 'tenant-a',
+    name: 'Orders hook',
+    description: '',
+    brandId: null,
+    events: ['message.created'],
+    url: 'http://127.0.0.1:9/hook',
+    status: 'active',
+    authentication: null,
+    signing: { enabled: false },
+    signingSecrets: [],
+    headers: {},
+    createdAt: '2026-01-01T00:00:00.000Z',
+    updatedAt: '2026-01-01T00:00:00.000Z',
+    version: 1,
+    ...overrides,
+  };
+}

@@ -1,0 +1,55 @@
+/** A binary min-heap ordered by a numeric key; the queue's index of messages by visible-at time. */
+export class MinHeap<T> {
+  private readonly items: T[] = [];
+
+  constructor(private readonly keyOf: (item: T) => number) {}
+
+  get size(): number {
+    return this.items.length;
+  }
+
+  peek(): T | undefined {
+    return this.items[0];
+  }
+
+  push(item: T): void {
+    const items = this.items;
+    items.push(item);
+    let index = items.length - 1;
+    const key = this.keyOf(item);
+    while (index > 0) {
+      const parentIndex = (index - 1) >> 1;
+      const parent = items[parentIndex] as T;
+      if (this.keyOf(parent) <= key) break;
+      items[index] = parent;
+      index = parentIndex;
+    }
+    items[index] = item;
+  }
+
+  pop(): T | undefined {
+    const items = this.items;
+    const top = items[0];
+    const last = items.pop();
+    if (items.length === 0 || last === undefined) return top;
+    const lastKey = this.keyOf(last);
+    let index = 0;
+    for (;;) {
+      const left = 2 * index + 1;
+      if (left >= items.length) break;
+      const right = left + 1;
+      let child = left;
+      if (right < items.length && this.keyOf(items[right] as T) < this.keyOf(items[left] as T)) child = right;
+      const childItem = items[child] as T;
+      if (this.keyOf(childItem) >= lastKey) break;
+      items[index] = childItem;
+      index = child;
+    }
+    items[index] = last;
+    return top;
+  }
+
+  clear(): void {
+    this.items.length = 0;
+  }
+}

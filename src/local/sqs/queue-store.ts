@@ -1,0 +1,543 @@
+/**
+ * The durable queue engine behind the local SQS service: standard-queue semantics (visibility
+ * timeout, delays, receive counts, redrive to a DLQ, retention) persisted in LevelDB.
+ *
+ * Every change is applied to an in-memory index and written as one LevelDB batch before the
+ * operation resolves; opening a store rebuilds the index from disk, so a message acknowledged to a
+ * sender survives kill -9, and an in-flight one stays invisible until its deadline, then returns.
+ */
+import { randomUUID } from 'node:crypto';
+import { mkdir } from 'node:fs/promises';
+import { ClassicLevel } from 'classic-level';
+import { invalidParameterValue, queueDoesNotExist, receiptHandleIsInvalid, SqsError } from './errors';
+import { type MessageAttributeValue, md5OfBody, md5OfMessageAttributes } from './message-md5';
+import { MinHeap } from './min-heap';
+import {
+  defaultQueueAttributes,
+  numericAttribute,
+  parseRedrivePolicy,
+  type QueueAttributes,
+  type RedrivePolicy,
+  validateQueueAttributes,
+} from './queue-attributes';
+import { WriteLog, type WriteOperation } from './write-log';
+
+/** A message as stored. Times are epoch milliseconds. */
+export interface StoredMessage {
+  id: string;
+  body: string;
+  md5OfBody: string;
+  messageAttributes?: Record<string, MessageAttributeValue>;
+  md5OfMessageAttributes?: string;
+  sentAt: number;
+  expiresAt: number;
+  receiveCount: number;
+  firstReceiveAt?: number;
+  /** Before this instant the message is delayed (never received) or in flight. */
+  visibleAt: number;
+  /** Set when redrive moved the message here from another queue. */
+  deadLetterQueueSourceArn?: string;
+}
+
+/** What a send asks for. */
+export interface MessageInput {
+  body: string;
+  delaySeconds?: number;
+  messageAttributes?: Record<string, MessageAttributeValue>;
+}
+
+/** A received message: a snapshot at receive time plus its receipt handle. */
+export interface ReceivedMessage extends StoredMessage {
+  receiptHandle: string;
+}
+
+/** A queue's settings as stored. */
+export interface QueueRecord {
+  name: string;
+  attributes: QueueAttributes;
+  createdAt: number;
+  modifiedAt: number;
+}
+
+/** Message counts as GetQueueAttributes reports them. */
+export interface QueueCounts {
+  visible: number;
+  inFlight: number;
+  delayed: number;
+}
+
+/** Per-entry outcome of a delete or visibility change. */
+export type EntryOutcome = { ok: true } | { ok: false; error: SqsError };
+
+interface HeapEntry {
+  visibleAt: number;
+  id: string;
+  /** Matches the message's `heapSequence` only while this entry is its current one. */
+  sequence: number;
+}
+
+interface IndexedMessage extends StoredMessage {
+  heapSequence: number;
+}
+
+interface QueueState {
+  record: QueueRecord;
+  redrivePolicy: RedrivePolicy | undefined;
+  messages: Map<string, IndexedMessage>;
+  byVisibleAt: MinHeap<HeapEntry>;
+  waiters: Set<() => void>;
+}
+
+export interface QueueStoreOptions {
+  /** Directory of the LevelDB database (created if missing). */
+  path: string;
+  /** Account id used in queue ARNs. */
+  accountId: string;
+  /** Epoch milliseconds; injectable for tests. */
+  now?: () => number;
+}
+
+const QUEUE_PREFIX = 'q!';
+const MESSAGE_PREFIX = 'm!';
+const MAX_VISIBILITY_TIMEOUT_SECONDS = 43_200;
+const QUEUE_NAME = /^[\w-]{1,80}$/;
+
+const messageKey = (queueName: string, id: string): string => `${MESSAGE_PREFIX}${queueName}!${id}`;
+const queueKey = (queueName: string): string => `${QUEUE_PREFIX}${queueName}`;
+
+function storedForm(message: IndexedMessage): string {
+  const { heapSequence: _ignored, ...stored } = message;
+  return JSON.stringify(stored);
+}
+
+/** The durable engine: queues, messages and their in-memory visibility index. */
+export class QueueStore {
+  private readonly queues = new Map<string, QueueState>();
+  private readonly writes: WriteLog;
+  private readonly now: () => number;
+  private isClosed = false;
+
+  private constructor(
+    private readonly database: ClassicLevel<string, string>,
+    private readonly accountId: string,
+    now: () => number,
+  ) {
+    this.writes = new WriteLog(database);
+    this.now = now;
+  }
+
+  /** Opens (or creates) the store at `options.path` and rebuilds the index from disk. */
+  static async open(options: QueueStoreOptions): Promise<QueueStore> {
+    await mkdir(options.path, { recursive: true });
+    const database = new ClassicLevel<string, string>(options.path, { valueEncoding: 'utf8' });
+    await database.open();
+    const store = new QueueStore(database, options.accountId, options.now ?? Date.now);
+    await store.load();
+    return store;
+  }
+
+  private async load(): Promise<void> {
+    for await (const value of this.database.values({ gte: QUEUE_PREFIX, lt: 'q"' })) {
+      const record = JSON.parse(value) as QueueRecord;
+      this.queues.set(record.name, this.newQueueState(record));
+    }
+    for await (const [key, value] of this.database.iterator({ gte: MESSAGE_PREFIX, lt: 'm"' })) {
+      const queueName = key.slice(MESSAGE_PREFIX.length, key.indexOf('!', MESSAGE_PREFIX.length));
+      const queue = this.queues.get(queueName);
+      if (!queue) continue;
+      this.index(queue, { ...(JSON.parse(value) as StoredMessage), heapSequence: 0 });
+    }
+  }
+
+  private newQueueState(record: QueueRecord): QueueState {
+    return {
+      record,
+      redrivePolicy: record.attributes.RedrivePolicy
+        ? parseRedrivePolicy(record.attributes.RedrivePolicy)
+        : undefined,
+      messages: new Map(),
+      byVisibleAt: new MinHeap((entry) => entry.visibleAt),
+      waiters: new Set(),
+    };
+  }
+
+  private index(queue: QueueState, message: IndexedMessage): void {
+    queue.messages.set(message.id, message);
+    this.reindex(queue, message);
+  }
+
+  private reindex(queue: QueueState, message: IndexedMessage): void {
+    message.heapSequence += 1;
+    queue.byVisibleAt.push({ visibleAt: message.visibleAt, id: message.id, sequence: message.heapSequence });
+  }
+
+  /** The queue's ARN, `arn:aws:sqs:local:<account>:<name>`. */
+  queueArn(queueName: string): string {
+    return `arn:aws:sqs:local:${this.accountId}:${queueName}`;
+  }
+
+  /** Creates a queue, or returns the existing one when its attributes match (SQS's idempotency rule). */
+  async createQueue(name: string, attributes: Record<string, unknown> = {}): Promise<QueueRecord> {
+    if (!QUEUE_NAME.test(name)) {
+      throw invalidParameterValue(
+        'Can only include alphanumeric characters, hyphens, or underscores. 1 to 80 in length (FIFO queues are not supported locally).',
+      );
+    }
+    const requested = { ...defaultQueueAttributes(), ...validateQueueAttributes(attributes) };
+    const existing = this.queues.get(name);
+    if (existing) {
+      const differs = Object.entries(requested).some(
+        ([attribute, value]) => (existing.record.attributes[attribute] ?? '') !== value,
+      );
+      if (differs) {
+        throw new SqsError(
+          'QueueNameExists',
+          `A queue already exists with the same name and a different value for an attribute.`,
+          {
+            queryCode: 'QueueAlreadyExists',
+          },
+        );
+      }
+      return existing.record;
+    }
+    const now = this.now();
+    const record: QueueRecord = { name, attributes: stripEmpty(requested), createdAt: now, modifiedAt: now };
+    this.queues.set(name, this.newQueueState(record));
+    await this.writes.write([{ type: 'put', key: queueKey(name), value: JSON.stringify(record) }]);
+    return record;
+  }
+
+  /** The queue's record; QueueDoesNotExist when absent. */
+  getQueue(name: string): QueueRecord {
+    return this.requireQueue(name).record;
+  }
+
+  /** Queue names, optionally those starting with `prefix`, sorted. */
+  listQueues(prefix = ''): string[] {
+    return [...this.queues.keys()].filter((name) => name.startsWith(prefix)).sort();
+  }
+
+  /** Changes writable attributes. */
+  async setQueueAttributes(name: string, attributes: Record<string, unknown>): Promise<void> {
+    const queue = this.requireQueue(name);
+    const changes = validateQueueAttributes(attributes);
+    const record: QueueRecord = {
+      ...queue.record,
+      attributes: stripEmpty({ ...queue.record.attributes, ...changes }),
+      modifiedAt: this.now(),
+    };
+    queue.record = record;
+    queue.redrivePolicy = record.attributes.RedrivePolicy
+      ? parseRedrivePolicy(record.attributes.RedrivePolicy)
+      : undefined;
+    await this.writes.write([{ type: 'put', key: queueKey(name), value: JSON.stringify(record) }]);
+    this.wake(queue);
+  }
+
+  /** Deletes a queue and its messages. */
+  async deleteQueue(name: string): Promise<void> {
+    const queue = this.requireQueue(name);
+    const operations: WriteOperation[] = [{ type: 'del', key: queueKey(name) }];
+    for (const id of queue.messages.keys()) operations.push({ type: 'del', key: messageKey(name, id) });
+    this.queues.delete(name);
+    this.wake(queue);
+    await this.writes.write(operations);
+  }
+
+  /** Stores messages atomically (one batch); they become receivable after their delay. */
+  async sendMessages(queueName: string, inputs: MessageInput[]): Promise<StoredMessage[]> {
+    const queue = this.requireQueue(queueName);
+    const now = this.now();
+    const retentionMs = numericAttribute(queue.record.attributes, 'MessageRetentionPeriod') * 1000;
+    const queueDelay = numericAttribute(queue.record.attributes, 'DelaySeconds');
+    const operations: WriteOperation[] = [];
+    const sent: StoredMessage[] = [];
+    for (const input of inputs) {
+      const hasAttributes = input.messageAttributes && Object.keys(input.messageAttributes).length > 0;
+      const message: IndexedMessage = {
+        id: randomUUID(),
+        body: input.body,
+        md5OfBody: md5OfBody(input.body),
+        ...(hasAttributes && input.messageAttributes
+          ? {
+              messageAttributes: input.messageAttributes,
+              md5OfMessageAttributes: md5OfMessageAttributes(input.messageAttributes),
+            }
+          : {}),
+        sentAt: now,
+        expiresAt: now + retentionMs,
+        receiveCount: 0,
+        visibleAt: now + (input.delaySeconds ?? queueDelay) * 1000,
+        heapSequence: 0,
+      };
+      this.index(queue, message);
+      operations.push({ type: 'put', key: messageKey(queueName, message.id), value: storedForm(message) });
+      sent.push({ ...message });
+    }
+    await this.writes.write(operations);
+    this.wake(queue);
+    return sent;
+  }
+
+  /**
+   * Receives up to `maxMessages` visible messages, hiding each for `visibilityTimeoutSeconds`
+   * (the queue's default when absent). With `waitMs` it waits, without polling, until a message
+   * is receivable or the time is up.
+   */
+  async receiveMessages(
+    queueName: string,
+    options: {
+      maxMessages: number;
+      visibilityTimeoutSeconds?: number;
+      waitMs?: number;
+      signal?: AbortSignal;
+    },
+  ): Promise<ReceivedMessage[]> {
+    const deadline = this.now() + (options.waitMs ?? 0);
+    for (;;) {
+      const queue = this.requireQueue(queueName);
+      const received = await this.receiveNow(queue, options.maxMessages, options.visibilityTimeoutSeconds);
+      const remaining = deadline - this.now();
+      if (received.length > 0 || remaining <= 0 || this.isClosed || options.signal?.aborted) return received;
+      await this.waitForChange(queue, remaining, options.signal);
+    }
+  }
+
+  private async receiveNow(
+    queue: QueueState,
+    maxMessages: number,
+    visibilityTimeoutSeconds: number | undefined,
+  ): Promise<ReceivedMessage[]> {
+    const now = this.now();
+    const timeoutMs =
+      (visibilityTimeoutSeconds ?? numericAttribute(queue.record.attributes, 'VisibilityTimeout')) * 1000;
+    const operations: WriteOperation[] = [];
+    const received: ReceivedMessage[] = [];
+    const hidden: IndexedMessage[] = [];
+    const queueName = queue.record.name;
+    const deadLetterQueue = this.deadLetterQueueOf(queue);
+    let hasMovedAny = false;
+    for (;;) {
+      if (received.length >= maxMessages) break;
+      const top = queue.byVisibleAt.peek();
+      if (!top || top.visibleAt > now) break;
+      queue.byVisibleAt.pop();
+      const message = queue.messages.get(top.id);
+      if (!message || message.heapSequence !== top.sequence) continue;
+      if (message.expiresAt <= now) {
+        queue.messages.delete(message.id);
+        operations.push({ type: 'del', key: messageKey(queueName, message.id) });
+        continue;
+      }
+      if (
+        deadLetterQueue &&
+        queue.redrivePolicy &&
+        message.receiveCount >= queue.redrivePolicy.maxReceiveCount
+      ) {
+        queue.messages.delete(message.id);
+        const moved: IndexedMessage = {
+          ...message,
+          receiveCount: 0,
+          visibleAt: now,
+          heapSequence: 0,
+          deadLetterQueueSourceArn: this.queueArn(queueName),
+        };
+        delete moved.firstReceiveAt;
+        this.index(deadLetterQueue, moved);
+        hasMovedAny = true;
+        // One batch: the message is never in both queues, nor in neither, whatever crashes.
+        operations.push(
+          { type: 'del', key: messageKey(queueName, message.id) },
+          { type: 'put', key: messageKey(deadLetterQueue.record.name, moved.id), value: storedForm(moved) },
+        );
+        continue;
+      }
+      message.receiveCount += 1;
+      message.firstReceiveAt ??= now;
+      message.visibleAt = now + timeoutMs;
+      hidden.push(message);
+      operations.push({ type: 'put', key: messageKey(queueName, message.id), value: storedForm(message) });
+      const { heapSequence: _ignored, ...snapshot } = message;
+      received.push({
+        ...snapshot,
+        receiptHandle: encodeReceiptHandle(queueName, message.id, message.receiveCount),
+      });
+    }
+    // Re-indexed after the loop so a zero visibility timeout cannot hand one message out twice in one response.
+    for (const message of hidden) this.reindex(queue, message);
+    await this.writes.write(operations);
+    if (deadLetterQueue && hasMovedAny) this.wake(deadLetterQueue);
+    return received;
+  }
+
+  private deadLetterQueueOf(queue: QueueState): QueueState | undefined {
+    if (!queue.redrivePolicy) return undefined;
+    const name = queue.redrivePolicy.deadLetterTargetArn.split(':').pop() ?? '';
+    const target = this.queues.get(name);
+    return target === queue ? undefined : target;
+  }
+
+  /** Deletes messages by receipt handle; a handle superseded by a later receive deletes nothing. */
+  async deleteMessages(queueName: string, receiptHandles: string[]): Promise<EntryOutcome[]> {
+    const queue = this.requireQueue(queueName);
+    const operations: WriteOperation[] = [];
+    const outcomes: EntryOutcome[] = receiptHandles.map((handle) => {
+      const decoded = decodeReceiptHandle(handle);
+      if (!decoded || decoded.queueName !== queueName)
+        return { ok: false, error: receiptHandleIsInvalid(handle) };
+      const message = queue.messages.get(decoded.messageId);
+      // As on SQS, deleting an already deleted message succeeds; a stale handle must not delete a newer receive.
+      if (message && message.receiveCount === decoded.receiveCount) {
+        queue.messages.delete(message.id);
+        operations.push({ type: 'del', key: messageKey(queueName, message.id) });
+      }
+      return { ok: true };
+    });
+    await this.writes.write(operations);
+    return outcomes;
+  }
+
+  /** Changes in-flight messages' remaining visibility; 0 makes them receivable at once. */
+  async changeVisibility(
+    queueName: string,
+    entries: { receiptHandle: string; visibilityTimeoutSeconds: number }[],
+  ): Promise<EntryOutcome[]> {
+    const queue = this.requireQueue(queueName);
+    const now = this.now();
+    const operations: WriteOperation[] = [];
+    const outcomes: EntryOutcome[] = entries.map(({ receiptHandle, visibilityTimeoutSeconds }) => {
+      const decoded = decodeReceiptHandle(receiptHandle);
+      if (!decoded || decoded.queueName !== queueName) {
+        return { ok: false, error: receiptHandleIsInvalid(receiptHandle) };
+      }
+      if (
+        !Number.isInteger(visibilityTimeoutSeconds) ||
+        visibilityTimeoutSeconds < 0 ||
+        visibilityTimeoutSeconds > MAX_VISIBILITY_TIMEOUT_SECONDS
+      ) {
+        return {
+          ok: false,
+          error: invalidParameterValue(
+            `Value ${visibilityTimeoutSeconds} for parameter VisibilityTimeout is invalid. Reason: Must be between 0 and 43200.`,
+          ),
+        };
+      }
+      const message = queue.messages.get(decoded.messageId);
+      if (!message || message.receiveCount !== decoded.receiveCount || message.visibleAt <= now) {
+        return {
+          ok: false,
+          error: new SqsError('MessageNotInflight', 'The message referred to is not in flight.', {
+            queryCode: 'AWS.SimpleQueueService.MessageNotInflight',
+          }),
+        };
+      }
+      message.visibleAt = now + visibilityTimeoutSeconds * 1000;
+      this.reindex(queue, message);
+      operations.push({ type: 'put', key: messageKey(queueName, message.id), value: storedForm(message) });
+      return { ok: true };
+    });
+    await this.writes.write(operations);
+    this.wake(queue);
+    return outcomes;
+  }
+
+  /** Deletes every message of the queue. */
+  async purgeQueue(queueName: string): Promise<void> {
+    const queue = this.requireQueue(queueName);
+    const operations: WriteOperation[] = [...queue.messages.keys()].map((id) => ({
+      type: 'del',
+      key: messageKey(queueName, id),
+    }));
+    queue.messages.clear();
+    queue.byVisibleAt.clear();
+    await this.writes.write(operations);
+  }
+
+  /** Visible, in-flight and delayed message counts (expired messages excluded). */
+  countMessages(queueName: string): QueueCounts {
+    const queue = this.requireQueue(queueName);
+    const now = this.now();
+    const counts: QueueCounts = { visible: 0, inFlight: 0, delayed: 0 };
+    for (const message of queue.messages.values()) {
+      if (message.expiresAt <= now) continue;
+      if (message.visibleAt <= now) counts.visible += 1;
+      else if (message.receiveCount > 0) counts.inFlight += 1;
+      else counts.delayed += 1;
+    }
+    return counts;
+  }
+
+  /** Waits for pending writes, wakes long polls (they return empty) and closes the database. */
+  async close(): Promise<void> {
+    if (this.isClosed) return;
+    this.isClosed = true;
+    for (const queue of this.queues.values()) this.wake(queue);
+    await this.writes.drain();
+    await this.database.close();
+  }
+
+  private requireQueue(name: string): QueueState {
+    if (this.isClosed)
+      throw new SqsError('ServiceUnavailable', 'The local SQS service is shutting down.', {
+        statusCode: 503,
+      });
+    const queue = this.queues.get(name);
+    if (!queue) throw queueDoesNotExist();
+    return queue;
+  }
+
+  private wake(queue: QueueState): void {
+    const waiters = [...queue.waiters];
+    queue.waiters.clear();
+    for (const wake of waiters) wake();
+  }
+
+  /** Sleeps until something may have become receivable: a change to the queue, or its next visibility deadline. */
+  private waitForChange(
+    queue: QueueState,
+    remainingMs: number,
+    signal: AbortSignal | undefined,
+  ): Promise<void> {
+    const nextVisibleAt = queue.byVisibleAt.peek()?.visibleAt;
+    const untilVisible = nextVisibleAt === undefined ? remainingMs : Math.max(1, nextVisibleAt - this.now());
+    return new Promise((resolve) => {
+      const done = (): void => {
+        clearTimeout(timer);
+        queue.waiters.delete(done);
+        signal?.removeEventListener('abort', done);
+        resolve();
+      };
+      const timer = setTimeout(done, Math.min(remainingMs, untilVisible));
+      queue.waiters.add(done);
+      signal?.addEventListener('abort', done, { once: true });
+    });
+  }
+}
+
+function stripEmpty(attributes: QueueAttributes): QueueAttributes {
+  return Object.fromEntries(Object.entries(attributes).filter(([, value]) => value !== ''));
+}
+
+/** Receipt handles name the queue, the message and which receive issued them. */
+function encodeReceiptHandle(queueName: string, messageId: string, receiveCount: number): string {
+  return Buffer.from(`${queueName} ${messageId} ${receiveCount}`, 'utf8').toString('base64url');
+}
+
+function decodeReceiptHandle(
+  handle: string,
+): { queueName: string; messageId: string; receiveCount: number } | undefined {
+  if (typeof handle !== 'string' || handle.length === 0 || handle.length > 1024) return undefined;
+  const parts = Buffer.from(handle, 'base64url').toString('utf8').split(' ');
+  if (parts.length !== 3) return undefined;
+  const [queueName, messageId, count] = parts as [string, string, string];
+  const receiveCount = Number(count);
+  if (
+    !QUEUE_NAME.test(queueName) ||
+    messageId.length === 0 ||
+    !Number.isInteger(receiveCount) ||
+    receiveCount < 1
+  ) {
+    return undefined;
+  }
+  return { queueName, messageId, receiveCount };
+}

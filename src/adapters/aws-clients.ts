@@ -1,0 +1,129 @@
+/**
+ * AWS SDK v3 client factories. Handlers call these once at module scope so connections (kept
+ * alive by the SDK's default agent) are reused across invocations; the local runtime passes
+ * `endpoint` to aim the very same clients at the embedded emulators.
+ */
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { SQSClient } from '@aws-sdk/client-sqs';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+
+/** Counts AWS API requests actually sent, per `Service.Operation`, retries included. */
+export interface AwsRequestCounter {
+  count(service: string, operation: string): void;
+  /** Counts so far, keyed `Service.Operation` (e.g. `DynamoDB.PutItem`). */
+  snapshot(): Record<string, number>;
+  total(): number;
+}
+
+/** Static credentials, for local endpoints that accept any. */
+export interface AwsCredentials {
+  accessKeyId: string;
+  secretAccessKey: string;
+  sessionToken?: string;
+}
+
+export interface AwsClientOptions {
+  /** Overrides the service endpoint (local emulators); AWS_ENDPOINT_URL_* also work without this. */
+  endpoint?: string;
+  region?: string;
+  credentials?: AwsCredentials;
+  counter?: AwsRequestCounter;
+  /** Attempts per request including the first (SDK default 3). */
+  maxAttempts?: number;
+}
+
+// Emulators accept any credentials; supplying some keeps the SDK from probing the default
+// provider chain (which would reach for the instance metadata service off-box).
+const EMULATOR_CREDENTIALS: AwsCredentials = { accessKeyId: 'local', secretAccessKey: 'local' };
+const EMULATOR_REGION = 'us-east-1';
+
+/** An in-memory AwsRequestCounter. */
+export function createAwsRequestCounter(): AwsRequestCounter {
+  const counts = new Map<string, number>();
+  return {
+    count(service, operation) {
+      const key = `${service}.${operation}`;
+      counts.set(key, (counts.get(key) ?? 0) + 1);
+    },
+    snapshot: () => Object.fromEntries(counts),
+    total: () => [...counts.values()].reduce((sum, value) => sum + value, 0),
+  };
+}
+
+interface MiddlewareStackLike {
+  middlewareStack: {
+    addRelativeTo(
+      middleware: (
+        next: (args: unknown) => Promise<unknown>,
+        context: { clientName?: string; commandName?: string },
+      ) => (args: unknown) => Promise<unknown>,
+      options: { name: string; relation: 'after'; toMiddleware: string; override?: boolean },
+    ): void;
+  };
+}
+
+/**
+ * Adds a middleware that counts every HTTP request the client sends. It sits after the retry
+ * middleware, so each retry attempt passes through it and is counted as AWS would bill it.
+ */
+export function countAwsRequests<T extends object>(client: T, counter: AwsRequestCounter): T {
+  (client as unknown as MiddlewareStackLike).middlewareStack.addRelativeTo(
+    (next, context) => async (args) => {
+      const service = (context.clientName ?? 'Unknown').replace(/Client$/, '');
+      const operation = (context.commandName ?? 'Unknown').replace(/Command$/, '');
+      counter.count(service, operation);
+      return next(args);
+    },
+    { name: 'awsRequestCounter', relation: 'after', toMiddleware: 'retryMiddleware', override: true },
+  );
+  return client;
+}
+
+function baseConfig(options: AwsClientOptions) {
+  const isEmulator = options.endpoint !== undefined;
+  const region = options.region ?? (isEmulator ? EMULATOR_REGION : undefined);
+  const credentials = options.credentials ?? (isEmulator ? EMULATOR_CREDENTIALS : undefined);
+  return {
+    ...(options.endpoint !== undefined && { endpoint: options.endpoint }),
+    ...(region !== undefined && { region }),
+    ...(credentials !== undefined && { credentials }),
+    ...(options.maxAttempts !== undefined && { maxAttempts: options.maxAttempts }),
+  };
+}
+
+function withCounter<T extends object>(client: T, counter: AwsRequestCounter | undefined): T {
+  return counter ? countAwsRequests(client, counter) : client;
+}
+
+/** A plain DynamoDB client (table administration: CreateTable, DescribeTable). */
+export function createDynamoDbClient(options: AwsClientOptions = {}): DynamoDBClient {
+  return withCounter(new DynamoDBClient(baseConfig(options)), options.counter);
+}
+
+/** A DynamoDB DocumentClient: native JS values in and out, undefined attributes dropped. */
+export function createDocumentClient(options: AwsClientOptions = {}): DynamoDBDocumentClient {
+  return DynamoDBDocumentClient.from(createDynamoDbClient(options), {
+    marshallOptions: { removeUndefinedValues: true, convertClassInstanceToMap: false },
+  });
+}
+
+/** An SQS client; with `endpoint`, requests go there rather than to the host inside each QueueUrl. */
+export function createSqsClient(options: AwsClientOptions = {}): SQSClient {
+  const config = {
+    ...baseConfig(options),
+    ...(options.endpoint !== undefined && { useQueueUrlAsEndpoint: false }),
+  };
+  return withCounter(new SQSClient(config), options.counter);
+}
+
+/** An EventBridge client (PutEvents). */
+export function createEventBridgeClient(options: AwsClientOptions = {}): EventBridgeClient {
+  return withCounter(new EventBridgeClient(baseConfig(options)), options.counter);
+}
+
+/** A Secrets Manager client (the encryption key). */
+export function createSecretsManagerClient(options: AwsClientOptions = {}): SecretsManagerClient {
+  return withCounter(new SecretsManagerClient(baseConfig(options)), options.counter);
+}

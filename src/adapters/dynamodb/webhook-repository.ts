@@ -1,0 +1,257 @@
+/**
+ * Webhooks and their subscription index in the single table (see table-definition.ts).
+ *
+ * Write order instead of transactions: dynalite, the embedded store, has no TransactWriteItems,
+ * so every write is ordered so that a crash between two steps leaves only harmless leftovers.
+ * A missing subscription would silently lose deliveries; a stale one costs nothing, because the
+ * delivery step re-reads the webhook and drops a delivery whose webhook is gone, inactive, or no
+ * longer subscribed to that type and brand. Hence:
+ * - create: subscriptions first, then the webhook item (only if the id is new);
+ * - update: new subscriptions first, then the webhook item if its version is still the expected
+ *   one, then the subscriptions no longer wanted;
+ * - delete: the webhook item first, then its subscriptions.
+ * Each subscription records the webhook version that wrote it, and the clean-up after an update
+ * deletes one only if no newer version has (re)written it, so a slow writer cannot remove a
+ * subscription that a later update wants.
+ */
+import {
+  DeleteCommand,
+  type DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+} from '@aws-sdk/lib-dynamodb';
+import { ConflictError, NotFoundError, ValidationError } from '#domain/errors';
+import type { Page, StoredWebhook } from '#domain/model';
+import type { WebhookListQuery, WebhookRepository } from '#domain/ports';
+import { type BatchWriteOptions, batchWrite } from './batch-write';
+import { queryPage } from './paged-query';
+import { TABLE_KEYS } from './table-definition';
+
+const ALL_BRANDS = '*';
+const KEY_ATTRIBUTES = [TABLE_KEYS.partitionKey, TABLE_KEYS.sortKey] as const;
+
+interface ItemKey {
+  pk: string;
+  sk: string;
+}
+
+interface SubscriptionItem extends ItemKey {
+  kind: 'subscription';
+  webhookId: string;
+  /** null = every brand; kept as an attribute so a brand containing `#` cannot match by prefix. */
+  brandId: string | null;
+  eventType: string;
+  webhookVersion: number;
+}
+
+const webhookPartition = (tenantId: string) => `T#${tenantId}`;
+const webhookKey = (tenantId: string, webhookId: string): ItemKey => ({
+  pk: webhookPartition(tenantId),
+  sk: `WH#${webhookId}`,
+});
+const subscriptionPartition = (tenantId: string, eventType: string) => `T#${tenantId}#E#${eventType}`;
+const brandPrefix = (brandId: string | null) => `B#${brandId ?? ALL_BRANDS}#`;
+
+/** The subscription items a webhook in this state needs (none while inactive). */
+function subscriptionsOf(webhook: StoredWebhook, includeInactive = false): SubscriptionItem[] {
+  if (webhook.status !== 'active' && !includeInactive) return [];
+  const eventTypes = [...new Set(webhook.events)];
+  return eventTypes.map((eventType) => ({
+    pk: subscriptionPartition(webhook.tenantId, eventType),
+    sk: `${brandPrefix(webhook.brandId)}${webhook.id}`,
+    kind: 'subscription',
+    webhookId: webhook.id,
+    brandId: webhook.brandId,
+    eventType,
+    webhookVersion: webhook.version,
+  }));
+}
+
+const keyString = (key: ItemKey) => `${key.pk}\u0000${key.sk}`;
+
+function toWebhook(item: Record<string, unknown>): StoredWebhook {
+  const { pk: _pk, sk: _sk, kind: _kind, ...webhook } = item;
+  return webhook as unknown as StoredWebhook;
+}
+
+const isConditionFailure = (error: unknown) =>
+  (error as { name?: string }).name === 'ConditionalCheckFailedException';
+
+/** WebhookRepository on DynamoDB (or dynalite, or DynamoDB Local). */
+export class DynamoWebhookRepository implements WebhookRepository {
+  constructor(
+    private readonly client: DynamoDBDocumentClient,
+    private readonly tableName: string,
+    private readonly batchOptions: BatchWriteOptions = {},
+  ) {}
+
+  async create(webhook: StoredWebhook): Promise<void> {
+    await this.putSubscriptions(subscriptionsOf(webhook));
+    try {
+      await this.client.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: { ...webhook, ...webhookKey(webhook.tenantId, webhook.id), kind: 'webhook' },
+          ConditionExpression: 'attribute_not_exists(pk)',
+        }),
+      );
+    } catch (error) {
+      if (isConditionFailure(error)) throw new ConflictError(`Webhook ${webhook.id} already exists`);
+      throw error;
+    }
+  }
+
+  async get(tenantId: string, webhookId: string): Promise<StoredWebhook | undefined> {
+    const { Item } = await this.client.send(
+      new GetCommand({
+        TableName: this.tableName,
+        Key: webhookKey(tenantId, webhookId),
+        ConsistentRead: true,
+      }),
+    );
+    return Item ? toWebhook(Item) : undefined;
+  }
+
+  async list(tenantId: string, query: WebhookListQuery): Promise<Page<StoredWebhook>> {
+    const partition = webhookPartition(tenantId);
+    if (query.startKey && query.startKey[TABLE_KEYS.partitionKey] !== partition) {
+      throw new ValidationError('The page position belongs to another query', [
+        { field: 'cursor', message: 'does not belong to this list' },
+      ]);
+    }
+    const filters: string[] = [];
+    const names: Record<string, string> = { '#pk': TABLE_KEYS.partitionKey, '#sk': TABLE_KEYS.sortKey };
+    const values: Record<string, unknown> = { ':pk': partition, ':prefix': 'WH#' };
+    if (query.status !== undefined) {
+      filters.push('#status = :status');
+      names['#status'] = 'status';
+      values[':status'] = query.status;
+    }
+    if (query.brandId !== undefined) {
+      filters.push('#brandId = :brandId');
+      names['#brandId'] = 'brandId';
+      values[':brandId'] = query.brandId;
+    }
+    const page = await queryPage(this.client, {
+      input: {
+        TableName: this.tableName,
+        KeyConditionExpression: '#pk = :pk AND begins_with(#sk, :prefix)',
+        ...(filters.length > 0 && { FilterExpression: filters.join(' AND ') }),
+        ExpressionAttributeNames: names,
+        ExpressionAttributeValues: values,
+        ConsistentRead: true,
+      },
+      limit: query.limit,
+      ...(query.startKey && { startKey: query.startKey }),
+      keyAttributes: KEY_ATTRIBUTES,
+    });
+    return { items: page.items.map(toWebhook), ...(page.nextKey && { nextKey: page.nextKey }) };
+  }
+
+  async update(webhook: StoredWebhook, expectedVersion: number): Promise<void> {
+    const current = await this.get(webhook.tenantId, webhook.id);
+    if (!current) throw new NotFoundError(`Webhook ${webhook.id} not found`);
+    if (current.version !== expectedVersion) {
+      throw new ConflictError(`Webhook ${webhook.id} was changed concurrently; re-read and retry`);
+    }
+    const wanted = subscriptionsOf(webhook);
+    await this.putSubscriptions(wanted);
+    try {
+      await this.client.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: { ...webhook, ...webhookKey(webhook.tenantId, webhook.id), kind: 'webhook' },
+          ConditionExpression: 'attribute_exists(pk) AND #version = :expectedVersion',
+          ExpressionAttributeNames: { '#version': 'version' },
+          ExpressionAttributeValues: { ':expectedVersion': expectedVersion },
+        }),
+      );
+    } catch (error) {
+      if (!isConditionFailure(error)) throw error;
+      const latest = await this.get(webhook.tenantId, webhook.id);
+      if (!latest) throw new NotFoundError(`Webhook ${webhook.id} not found`);
+      throw new ConflictError(`Webhook ${webhook.id} was changed concurrently; re-read and retry`);
+    }
+    // Every key the old state could have left behind (inactive ones too: a crash may have kept them).
+    const wantedKeys = new Set(wanted.map(keyString));
+    const unwanted = subscriptionsOf(current, true).filter((item) => !wantedKeys.has(keyString(item)));
+    await Promise.all(unwanted.map((item) => this.deleteSubscriptionUpTo(item, webhook.version)));
+  }
+
+  async delete(tenantId: string, webhookId: string): Promise<boolean> {
+    const { Attributes } = await this.client.send(
+      new DeleteCommand({
+        TableName: this.tableName,
+        Key: webhookKey(tenantId, webhookId),
+        ReturnValues: 'ALL_OLD',
+      }),
+    );
+    if (!Attributes) return false;
+    const leftovers = subscriptionsOf(toWebhook(Attributes), true);
+    await batchWrite(
+      this.client,
+      this.tableName,
+      leftovers.map(({ pk, sk }) => ({ DeleteRequest: { Key: { pk, sk } } })),
+      this.batchOptions,
+    );
+    return true;
+  }
+
+  async findSubscribers(tenantId: string, eventType: string, brandId: string | null): Promise<string[]> {
+    const brands = brandId === null ? [null] : [null, brandId];
+    const found = await Promise.all(
+      brands.map((brand) => this.querySubscriptions(subscriptionPartition(tenantId, eventType), brand)),
+    );
+    return [...new Set(found.flat())];
+  }
+
+  private async querySubscriptions(partition: string, brandId: string | null): Promise<string[]> {
+    const webhookIds: string[] = [];
+    let startKey: Record<string, unknown> | undefined;
+    do {
+      const result = await this.client.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          KeyConditionExpression: '#pk = :pk AND begins_with(#sk, :prefix)',
+          ExpressionAttributeNames: { '#pk': TABLE_KEYS.partitionKey, '#sk': TABLE_KEYS.sortKey },
+          ExpressionAttributeValues: { ':pk': partition, ':prefix': brandPrefix(brandId) },
+          ProjectionExpression: 'webhookId, brandId',
+          ExclusiveStartKey: startKey,
+        }),
+      );
+      for (const item of result.Items ?? []) {
+        // The prefix of brand "a" also matches brand "a#b"; the attribute settles it exactly.
+        if ((item.brandId ?? null) === brandId && typeof item.webhookId === 'string') {
+          webhookIds.push(item.webhookId);
+        }
+      }
+      startKey = result.LastEvaluatedKey;
+    } while (startKey);
+    return webhookIds;
+  }
+
+  private async putSubscriptions(items: SubscriptionItem[]): Promise<void> {
+    await batchWrite(
+      this.client,
+      this.tableName,
+      items.map((item) => ({ PutRequest: { Item: { ...item } } })),
+      this.batchOptions,
+    );
+  }
+
+  private async deleteSubscriptionUpTo(item: SubscriptionItem, version: number): Promise<void> {
+    try {
+      await this.client.send(
+        new DeleteCommand({
+          TableName: this.tableName,
+          Key: { pk: item.pk, sk: item.sk },
+          ConditionExpression: 'attribute_not_exists(webhookVersion) OR webhookVersion <= :version',
+          ExpressionAttributeValues: { ':version': version },
+        }),
+      );
+    } catch (error) {
+      if (!isConditionFailure(error)) throw error;
+    }
+  }
+}

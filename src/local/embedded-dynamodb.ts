@@ -1,0 +1,67 @@
+/**
+ * The embedded DynamoDB-compatible store for the local runtime: dynalite (pure Node, LevelDB on
+ * disk) on a loopback port, so the real DynamoDB adapters run unchanged against it.
+ */
+import { mkdir } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import type { AddressInfo, Server } from 'node:net';
+import { join } from 'node:path';
+import { createDynamoDbClient } from '#adapters/aws-clients';
+import { ensureTable } from '#adapters/dynamodb/create-table';
+
+interface DynaliteOptions {
+  path?: string;
+  createTableMs?: number;
+  deleteTableMs?: number;
+  updateTableMs?: number;
+}
+
+// dynalite is CommonJS without type declarations; load it through require and type what we use.
+const require = createRequire(import.meta.url);
+const dynalite = require('dynalite') as (options: DynaliteOptions) => Server;
+
+export interface EmbeddedDynamo {
+  /** `http://127.0.0.1:<port>` */
+  endpoint: string;
+  /** Stops the server and closes the LevelDB store (flushing it). */
+  close(): Promise<void>;
+}
+
+/**
+ * Starts dynalite on a free loopback port with its data under `<dataDir>/dynamodb`, and makes
+ * sure `tableName` exists. LevelDB appends each acknowledged write to its log before answering,
+ * so the data survives a restart and a `kill -9` of the process.
+ */
+export async function startEmbeddedDynamo(options: {
+  dataDir: string;
+  tableName: string;
+}): Promise<EmbeddedDynamo> {
+  const path = join(options.dataDir, 'dynamodb');
+  await mkdir(path, { recursive: true });
+  // Table state changes are instant: nothing here simulates AWS's provisioning delays.
+  const server = dynalite({ path, createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const { port } = server.address() as AddressInfo;
+  const endpoint = `http://127.0.0.1:${port}`;
+  const close = () =>
+    new Promise<void>((resolve, reject) => {
+      server.close((error) => (error ? reject(error) : resolve()));
+    });
+
+  const client = createDynamoDbClient({ endpoint });
+  try {
+    await ensureTable(client, options.tableName);
+  } catch (error) {
+    await close().catch(() => undefined);
+    throw error;
+  } finally {
+    client.destroy();
+  }
+  return { endpoint, close };
+}

@@ -31,8 +31,11 @@ export function describeIssue(issue: z.core.$ZodIssue): string {
       return `unknown field${issue.keys.length > 1 ? 's' : ''}: ${issue.keys.join(', ')}`;
     case 'invalid_value':
       return `must be one of: ${issue.values.map((value) => JSON.stringify(value)).join(', ')}`;
-    case 'invalid_union':
-      return issue.message.startsWith('Invalid input') ? 'does not match any allowed shape' : issue.message;
+    case 'invalid_union': {
+      const expected = /Expected (.+)$/.exec(issue.message);
+      if (issue.message.includes('discriminator') && expected) return `must be one of: ${expected[1]}`;
+      return 'does not match any allowed shape';
+    }
     case 'invalid_format':
       return issue.format === 'datetime'
         ? 'must be an ISO 8601 date-time with a time zone offset, e.g. 2024-05-01T12:00:00Z'
@@ -51,7 +54,12 @@ export function describeIssue(issue: z.core.$ZodIssue): string {
 /** Every issue of a failed parse as a field issue, unrecognized keys reported one field each. */
 export function toFieldIssues(error: z.ZodError): FieldIssue[] {
   const issues: FieldIssue[] = [];
+  // zod still runs length checks on a value of the wrong type; "must be an array" is the one that helps.
+  const wrongType = new Set(
+    error.issues.filter((issue) => issue.code === 'invalid_type').map((issue) => formatIssuePath(issue.path)),
+  );
   for (const issue of error.issues) {
+    if (issue.code !== 'invalid_type' && wrongType.has(formatIssuePath(issue.path))) continue;
     if (issue.code === 'unrecognized_keys') {
       for (const key of issue.keys) {
         issues.push({ field: formatIssuePath([...issue.path, key]), message: 'is not a known field' });

@@ -1,0 +1,374 @@
+/**
+ * The admin API's schemas (SPEC section 5): request validation, query strings and response shapes.
+ * The same schemas produce the OpenAPI document (./openapi), so the docs cannot drift from the checks.
+ */
+import { z } from 'zod';
+import { checkDestinationUrl } from './destination-policy';
+import type { FieldIssue } from './errors';
+import { brandIdSchema, eventEnvelopeSchema, eventTypeSchema, isoDateTimeSchema } from './event-catalogue';
+
+export { toFieldIssues } from './field-issues';
+
+/** RFC 9110 token: what a header name may be made of. */
+export const HEADER_NAME_PATTERN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+export const MAX_CUSTOM_HEADERS = 20;
+const MAX_HEADER_VALUE_LENGTH = 1024;
+
+/** Header names the service sets itself; a custom header must not replace them. */
+const RESERVED_HEADER_NAMES = new Set([
+  'host',
+  'content-length',
+  'content-type',
+  'transfer-encoding',
+  'connection',
+  'user-agent',
+]);
+
+/** Why a custom header name is reserved, or null; `authorization` depends on the authentication. */
+export function reservedHeaderReason(name: string): string | null {
+  const lower = name.toLowerCase();
+  if (RESERVED_HEADER_NAMES.has(lower)) return `${name} is set by the service and cannot be overridden`;
+  if (lower.startsWith('webhook-')) return 'webhook-* headers are reserved for signing';
+  return null;
+}
+
+// CR, LF and NUL would let a value smuggle another header or end the request head.
+const hasLineBreakOrNul = (value: string) => /[\r\n\0]/.test(value);
+
+const headerValueSchema = z
+  .string()
+  .max(MAX_HEADER_VALUE_LENGTH)
+  .refine((value) => !hasLineBreakOrNul(value), 'must not contain CR, LF or NUL characters');
+
+const headersSchema = z
+  .record(z.string(), headerValueSchema)
+  .superRefine((headers, ctx) => {
+    const names = Object.keys(headers);
+    if (names.length > MAX_CUSTOM_HEADERS) {
+      ctx.addIssue({ code: 'custom', message: `at most ${MAX_CUSTOM_HEADERS} custom headers are allowed` });
+    }
+    const seen = new Set<string>();
+    for (const name of names) {
+      if (!HEADER_NAME_PATTERN.test(name)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: [name],
+          message: 'is not a valid header name (RFC 9110 token)',
+        });
+        continue;
+      }
+      const reserved = reservedHeaderReason(name);
+      if (reserved !== null)
+        ctx.addIssue({ code: 'custom', path: [name], message: `is reserved: ${reserved}` });
+      const lower = name.toLowerCase();
+      if (seen.has(lower)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: [name],
+          message: 'repeats a header name (names are case-insensitive)',
+        });
+      }
+      seen.add(lower);
+    }
+  })
+  .meta({ description: `Up to ${MAX_CUSTOM_HEADERS} custom headers sent with every delivery.` });
+
+const secretText = (max: number) =>
+  z
+    .string()
+    .min(1)
+    .max(max)
+    .refine((value) => !hasLineBreakOrNul(value), 'must not contain CR, LF or NUL characters');
+
+/** Authentication as an admin writes it; secrets are write-only. */
+export const authenticationInputSchema = z.discriminatedUnion('type', [
+  z.strictObject({
+    type: z.literal('basic'),
+    username: z
+      .string()
+      .min(1)
+      .max(256)
+      .refine(
+        (value) => !value.includes(':'),
+        'must not contain ":" (Basic authentication separates with it)',
+      )
+      .refine((value) => !hasLineBreakOrNul(value), 'must not contain CR, LF or NUL characters'),
+    password: secretText(256),
+  }),
+  z.strictObject({ type: z.literal('bearer'), token: secretText(4096) }),
+  z.strictObject({
+    type: z.literal('api_key'),
+    headerName: z
+      .string()
+      .regex(HEADER_NAME_PATTERN, 'is not a valid header name (RFC 9110 token)')
+      .max(256)
+      .refine((name) => reservedHeaderReason(name) === null, 'is a reserved header name')
+      .refine(
+        (name) => name.toLowerCase() !== 'authorization',
+        'must not be Authorization; use bearer or basic authentication, or a custom header',
+      ),
+    value: secretText(4096),
+  }),
+]);
+
+/** Authentication as responses show it: never the secret. */
+export const publicAuthenticationSchema = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('basic'), username: z.string() }),
+  z.object({ type: z.literal('bearer') }),
+  z.object({ type: z.literal('api_key'), headerName: z.string() }),
+]);
+
+const signingSchema = z.strictObject({ enabled: z.boolean() });
+const webhookStatusSchema = z.enum(['active', 'inactive']);
+
+const eventsSchema = z
+  .array(eventTypeSchema)
+  .min(1)
+  .max(8)
+  .superRefine((events, ctx) => {
+    const seen = new Set<string>();
+    events.forEach((event, index) => {
+      if (seen.has(event)) ctx.addIssue({ code: 'custom', path: [index], message: `repeats ${event}` });
+      seen.add(event);
+    });
+  });
+
+/**
+ * Rules across fields, re-checked on the merged webhook after a PATCH: a custom Authorization
+ * header would fight the configured authentication, and an api_key header must not be sent twice.
+ */
+export function checkWebhookConsistency(draft: {
+  headers: Record<string, string>;
+  authentication: { type: string; headerName?: string } | null;
+}): FieldIssue[] {
+  const issues: FieldIssue[] = [];
+  if (draft.authentication === null) return issues;
+  const apiKeyHeader =
+    draft.authentication.type === 'api_key' ? draft.authentication.headerName?.toLowerCase() : undefined;
+  for (const name of Object.keys(draft.headers)) {
+    const lower = name.toLowerCase();
+    if (lower === 'authorization') {
+      issues.push({
+        field: `headers.${name}`,
+        message: 'is reserved while authentication is set: remove the header or the authentication',
+      });
+    } else if (lower === apiKeyHeader) {
+      issues.push({
+        field: `headers.${name}`,
+        message: 'is the api_key authentication header: it cannot also be a custom header',
+      });
+    }
+  }
+  return issues;
+}
+
+function addConsistencyIssues(value: { headers?: unknown; authentication?: unknown }, ctx: z.RefinementCtx) {
+  // Refinements also run when a field already failed, so only judge well-formed values.
+  const headers = value.headers;
+  const authentication = value.authentication;
+  if (typeof headers !== 'object' || headers === null) return;
+  if (typeof authentication !== 'object' || authentication === null) return;
+  const auth = authentication as { type?: unknown; headerName?: unknown };
+  if (typeof auth.type !== 'string') return;
+  const draft = {
+    headers: headers as Record<string, string>,
+    authentication: {
+      type: auth.type,
+      ...(typeof auth.headerName === 'string' ? { headerName: auth.headerName } : {}),
+    },
+  };
+  for (const issue of checkWebhookConsistency(draft)) {
+    const path = issue.field.split('.');
+    ctx.addIssue({ code: 'custom', path: [path[0] ?? '', path.slice(1).join('.')], message: issue.message });
+  }
+}
+
+function urlSchema(options: { allowInsecureLocalhost: boolean }) {
+  return z
+    .string()
+    .min(1)
+    .superRefine((url, ctx) => {
+      const problem = checkDestinationUrl(url, options);
+      if (problem !== null) ctx.addIssue({ code: 'custom', message: problem });
+    })
+    .meta({
+      format: 'uri',
+      description: 'Absolute https:// URL, at most 2048 characters, on a public host.',
+    });
+}
+
+/** The create and patch schemas; URL rules depend on ALLOW_INSECURE_LOCALHOST. */
+export function webhookInputSchemas(options: { allowInsecureLocalhost: boolean }) {
+  const fields = {
+    name: z.string().trim().min(1).max(100),
+    description: z.string().max(500),
+    brandId: brandIdSchema.nullable(),
+    events: eventsSchema,
+    url: urlSchema(options),
+    status: webhookStatusSchema,
+    authentication: authenticationInputSchema.nullable(),
+    signing: signingSchema,
+    headers: headersSchema,
+  };
+  const create = z
+    .strictObject({
+      ...fields,
+      description: fields.description.default(''),
+      brandId: fields.brandId.optional().default(null),
+      status: fields.status.default('active'),
+      authentication: fields.authentication.optional().default(null),
+      signing: fields.signing.default({ enabled: true }),
+      headers: fields.headers.default({}),
+    })
+    .superRefine(addConsistencyIssues);
+  const patch = z
+    .strictObject({
+      name: fields.name.optional(),
+      description: fields.description.optional(),
+      brandId: fields.brandId.optional(),
+      events: fields.events.optional(),
+      url: fields.url.optional(),
+      status: fields.status.optional(),
+      authentication: fields.authentication.optional(),
+      signing: fields.signing.optional(),
+      headers: fields.headers.optional(),
+    })
+    .superRefine((value, ctx) => {
+      if (typeof value === 'object' && value !== null && Object.keys(value).length === 0) {
+        ctx.addIssue({ code: 'custom', message: 'must change at least one field' });
+      }
+      addConsistencyIssues(value, ctx);
+    });
+  return { create, patch };
+}
+
+export type WebhookInputSchemas = ReturnType<typeof webhookInputSchemas>;
+/** A validated create request, defaults applied. */
+export type CreateWebhookInput = z.output<WebhookInputSchemas['create']>;
+/** A validated PATCH request: only the fields the admin sent. */
+export type PatchWebhookInput = z.output<WebhookInputSchemas['patch']>;
+
+/** A webhook as every response shows it. */
+export const publicWebhookSchema = z.object({
+  id: z.string(),
+  name: z.string(),
+  description: z.string(),
+  brandId: z.string().nullable(),
+  events: z.array(z.string()),
+  url: z.string(),
+  status: webhookStatusSchema,
+  authentication: publicAuthenticationSchema.nullable(),
+  signing: z.object({ enabled: z.boolean() }),
+  headers: z.record(z.string(), z.string()),
+  createdAt: isoDateTimeSchema,
+  updatedAt: isoDateTimeSchema,
+  disabledReason: z.string().optional(),
+});
+export type PublicWebhook = z.output<typeof publicWebhookSchema>;
+
+/** The create response: the secret is shown here once, when signing is on. */
+export const createdWebhookSchema = publicWebhookSchema.extend({
+  signingSecret: z.string().optional().meta({ description: 'whsec_ + base64 of 32 random bytes' }),
+});
+
+/** `limit`: query strings carry text, so it is coerced. */
+const limitSchema = z.coerce.number().int().min(1).max(100).default(20);
+const cursorSchema = z.string().min(1).max(4096).optional();
+
+export const webhookListQuerySchema = z.strictObject({
+  status: webhookStatusSchema.optional(),
+  brandId: brandIdSchema.optional(),
+  limit: limitSchema,
+  cursor: cursorSchema,
+});
+export type WebhookListQueryInput = z.output<typeof webhookListQuerySchema>;
+
+export const failureLogListQuerySchema = z.strictObject({
+  webhookId: z.string().min(1).max(128).optional(),
+  limit: limitSchema,
+  cursor: cursorSchema,
+});
+export type FailureLogListQueryInput = z.output<typeof failureLogListQuerySchema>;
+
+export const rejectedEventListQuerySchema = z.strictObject({ limit: limitSchema, cursor: cursorSchema });
+export type RejectedEventListQueryInput = z.output<typeof rejectedEventListQuerySchema>;
+
+/** Drops empty query parameters (`?brandId=`), which forms and templates send for "any". */
+export function withoutEmptyParameters(query: Record<string, string | undefined>): Record<string, string> {
+  const kept: Record<string, string> = {};
+  for (const [key, value] of Object.entries(query))
+    if (value !== undefined && value !== '') kept[key] = value;
+  return kept;
+}
+
+export const deliveryAttemptSchema = z.object({
+  at: isoDateTimeSchema,
+  statusCode: z.number().int().optional(),
+  error: z.string().optional(),
+  durationMs: z.number().nonnegative(),
+  responseSnippet: z.string().optional(),
+});
+
+/** A failure log (SPEC section 6) as the API shows it. */
+export const failureLogSchema = z.object({
+  id: z.string(),
+  webhookId: z.string(),
+  webhookName: z.string(),
+  eventId: z.string(),
+  eventType: z.string(),
+  url: z.string(),
+  attempts: z.array(deliveryAttemptSchema),
+  attemptCount: z.number().int().nonnegative(),
+  lastStatusCode: z.number().int().nullable(),
+  lastError: z.string().nullable(),
+  firstAttemptAt: isoDateTimeSchema.nullable(),
+  failedAt: isoDateTimeSchema,
+  event: eventEnvelopeSchema.optional().meta({ description: 'The event as it was sent.' }),
+});
+
+export const rejectedEventSchema = z.object({
+  id: z.string(),
+  source: z.string(),
+  detailType: z.string(),
+  receivedAt: isoDateTimeSchema,
+  reason: z.string(),
+  issues: z.array(z.object({ path: z.string(), message: z.string() })),
+  detailSnippet: z.string(),
+});
+
+export const eventTypeEntrySchema = z.object({
+  type: eventTypeSchema,
+  name: z.string(),
+  description: z.string(),
+  samplePayload: eventEnvelopeSchema,
+});
+
+export const eventTypeListSchema = z.object({ items: z.array(eventTypeEntrySchema) });
+
+/** A page of `item`: `nextCursor` is null on the last page. */
+export function pageSchema<T extends z.ZodType>(item: T) {
+  return z.object({ items: z.array(item), nextCursor: z.string().nullable() });
+}
+
+export const webhookPageSchema = pageSchema(publicWebhookSchema);
+export const failureLogPageSchema = pageSchema(failureLogSchema.omit({ event: true }));
+export const rejectedEventPageSchema = pageSchema(rejectedEventSchema);
+
+export const errorBodySchema = z.object({
+  error: z.object({
+    code: z.string(),
+    message: z.string(),
+    details: z.array(z.object({ field: z.string(), message: z.string() })).optional(),
+  }),
+});
+
+export const testDeliveryResultSchema = z.object({
+  delivered: z.boolean(),
+  statusCode: z.number().int().optional(),
+  durationMs: z.number().nonnegative(),
+  error: z.string().optional(),
+});
+
+export const signingSecretSchema = z.object({ signingSecret: z.string() });
+
+export const healthSchema = z.object({ status: z.literal('ok') });

@@ -1,0 +1,103 @@
+import { describe, expect, it } from 'vitest';
+import { ABANDONED_ERROR, type DeadLetteredTask, recordDeadLetters } from '#app/dead-letters';
+import type { DeliveryTask } from '#domain/model';
+import { createTestServices, webhookFixture } from '../support/in-memory-ports';
+
+const event = {
+  id: 'evt_9',
+  type: 'message.created',
+  timestamp: '2026-03-01T10:00:00.000Z',
+  tenantId: 'tenant-a',
+  brandId: null,
+  data: { conversationId: 'c-1' },
+};
+
+const attempts = [
+  { at: '2026-03-01T10:00:01.000Z', statusCode: 500, durationMs: 12, responseSnippet: 'boom' },
+  { at: '2026-03-01T10:00:06.000Z', error: 'connection refused', durationMs: 2 },
+  { at: '2026-03-01T10:05:06.000Z', statusCode: 502, durationMs: 30, error: 'HTTP 502' },
+];
+
+function task(overrides: Partial<DeadLetteredTask> = {}): DeadLetteredTask {
+  return { tenantId: 'tenant-a', webhookId: 'wh_1', event, attempts, ...overrides };
+}
+
+describe('recordDeadLetters', () => {
+  it('writes the failure log of SPEC section 6 from the task and the current webhook', async () => {
+    const services = createTestServices();
+    await services.webhooks.create(
+      webhookFixture({ name: 'Renamed hook', url: 'https://hooks.example.com/new' }),
+    );
+
+    const result = await recordDeadLetters(services, [
+      {
+        messageId: 'd-1',
+        body: JSON.stringify(task({ webhookName: 'Old name', url: 'https://old.example.com' })),
+      },
+    ]);
+
+    expect(result.batchItemFailures).toEqual([]);
+    expect(services.failureLogs.logs).toHaveLength(1);
+    const [{ log, expiresAt }] = services.failureLogs.logs as [(typeof services.failureLogs.logs)[number]];
+    expect(log).toEqual({
+      id: 'fl_00000000000000000000000001',
+      tenantId: 'tenant-a',
+      webhookId: 'wh_1',
+      webhookName: 'Renamed hook',
+      eventId: 'evt_9',
+      eventType: 'message.created',
+      url: 'https://hooks.example.com/new',
+      attempts,
+      attemptCount: 3,
+      lastStatusCode: 502,
+      lastError: 'HTTP 502',
+      firstAttemptAt: '2026-03-01T10:00:01.000Z',
+      failedAt: '2026-03-01T12:00:00.000Z',
+      event,
+    });
+    expect(expiresAt.toISOString()).toBe('2026-03-31T12:00:00.000Z');
+  });
+
+  it('falls back to the name and URL the task carried when the webhook is gone', async () => {
+    const services = createTestServices({ config: { FAILURE_LOG_TTL_DAYS: 7 } });
+    await recordDeadLetters(services, [
+      {
+        messageId: 'd-1',
+        body: JSON.stringify(task({ webhookName: 'Old name', url: 'https://old.example.com' })),
+      },
+    ]);
+    expect(services.failureLogs.logs[0]?.log).toMatchObject({
+      webhookName: 'Old name',
+      url: 'https://old.example.com',
+    });
+    expect(services.failureLogs.logs[0]?.expiresAt.toISOString()).toBe('2026-03-08T12:00:00.000Z');
+  });
+
+  it('explains a task the queue redrove without any attempt', async () => {
+    const services = createTestServices();
+    await services.webhooks.create(webhookFixture());
+    const redriven: DeliveryTask = { tenantId: 'tenant-a', webhookId: 'wh_1', event, attempts: [] };
+    await recordDeadLetters(services, [{ messageId: 'd-1', body: JSON.stringify(redriven) }]);
+    expect(services.failureLogs.logs[0]?.log).toMatchObject({
+      attemptCount: 0,
+      lastStatusCode: null,
+      lastError: ABANDONED_ERROR,
+      firstAttemptAt: null,
+    });
+  });
+
+  it('drops junk it cannot attribute, and reports records whose write failed so the DLQ redelivers them', async () => {
+    const services = createTestServices();
+    services.failureLogs.isUnavailable = true;
+    const result = await recordDeadLetters(services, [
+      { messageId: 'junk', body: 'not json at all' },
+      { messageId: 'd-2', body: JSON.stringify(task()) },
+    ]);
+    expect(result.batchItemFailures).toEqual([{ itemIdentifier: 'd-2' }]);
+
+    services.failureLogs.isUnavailable = false;
+    const retried = await recordDeadLetters(services, [{ messageId: 'd-2', body: JSON.stringify(task()) }]);
+    expect(retried.batchItemFailures).toEqual([]);
+    expect(services.failureLogs.logs).toHaveLength(1);
+  });
+});

@@ -1,0 +1,352 @@
+import { Webhook } from 'standardwebhooks';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { createHttpSender } from '#adapters/http-sender';
+import { secretContext } from '#app/credentials';
+import type { DeadLetteredTask } from '#app/dead-letters';
+import { deliverTask, processDeliveryBatch } from '#app/deliver';
+import type { Config } from '#config';
+import type { DeliveryTask, StoredWebhook } from '#domain/model';
+import { generateSigningSecret } from '#domain/signing';
+import { createTestServices, type TestServices, webhookFixture } from '../support/in-memory-ports';
+import { type LoopbackReceiver, startReceiver } from './loopback-receiver';
+
+const DAY_MS = 86_400_000;
+const sender = createHttpSender({
+  resolver: { resolve: async () => ['127.0.0.1'] },
+  allowInsecureLocalhost: true,
+  maxConcurrencyPerEndpoint: 4,
+});
+let receiver: LoopbackReceiver;
+
+beforeAll(async () => {
+  receiver = await startReceiver();
+});
+afterEach(() => {
+  receiver.received.length = 0;
+});
+afterAll(async () => {
+  await receiver.close();
+  await sender.close();
+});
+
+function servicesFor(config: Partial<Config> = {}): TestServices {
+  const services = createTestServices({ sender, config: { RETRY_SCHEDULE: [5, 300, 1800], ...config } });
+  // The standardwebhooks verifier checks webhook-timestamp against the real clock.
+  services.clock.set(new Date());
+  return services;
+}
+
+async function storeWebhook(
+  services: TestServices,
+  overrides: Partial<StoredWebhook> = {},
+  secrets: { secret: string; expiresAt?: string }[] = [],
+): Promise<StoredWebhook> {
+  const base = webhookFixture({ url: receiver.url, ...overrides });
+  const signingSecrets = await Promise.all(
+    secrets.map(async ({ secret, expiresAt }) => ({
+      encryptedSecret: await services.cipher.encrypt(secret, secretContext(base)),
+      createdAt: base.createdAt,
+      ...(expiresAt ? { expiresAt } : {}),
+    })),
+  );
+  const webhook = { ...base, signingSecrets, signing: { enabled: secrets.length > 0 } };
+  await services.webhooks.create(webhook);
+  return webhook;
+}
+
+function taskFor(webhook: StoredWebhook, overrides: Partial<DeliveryTask> = {}): DeliveryTask {
+  return {
+    tenantId: webhook.tenantId,
+    webhookId: webhook.id,
+    event: {
+      id: 'evt_01',
+      type: 'message.created',
+      timestamp: '2026-03-01T11:59:00.000Z',
+      tenantId: webhook.tenantId,
+      brandId: 'brand-1',
+      data: { conversationId: 'c-1' },
+    },
+    attempts: [],
+    ...overrides,
+  };
+}
+
+function headerMap(index: number): Record<string, string> {
+  const headers = receiver.received[index]?.headers ?? {};
+  return Object.fromEntries(Object.entries(headers).map(([name, value]) => [name, String(value)]));
+}
+
+describe('deliverTask', () => {
+  it('POSTs the signed envelope with authentication and custom headers, and nothing follows a 2xx', async () => {
+    const services = servicesFor();
+    const secret = generateSigningSecret();
+    const webhook = await storeWebhook(
+      services,
+      {
+        authentication: {
+          type: 'basic',
+          username: 'ops',
+          encryptedPassword: await services.cipher.encrypt('s3cret', 'tenant-a/wh_1'),
+        },
+        headers: { 'x-team': 'support' },
+      },
+      [{ secret }],
+    );
+
+    const result = await deliverTask(services, taskFor(webhook));
+
+    expect(result.status).toBe('delivered');
+    expect(receiver.received).toHaveLength(1);
+    const request = receiver.received[0]!;
+    expect(request.method).toBe('POST');
+    expect(JSON.parse(request.body)).toEqual({
+      id: 'evt_01',
+      type: 'message.created',
+      timestamp: '2026-03-01T11:59:00.000Z',
+      tenantId: 'tenant-a',
+      brandId: 'brand-1',
+      data: { conversationId: 'c-1' },
+    });
+    const headers = headerMap(0);
+    expect(headers['user-agent']).toBe('chat-webhooks/0.1.0');
+    expect(headers.authorization).toBe(`Basic ${Buffer.from('ops:s3cret').toString('base64')}`);
+    expect(headers['x-team']).toBe('support');
+    expect(new Webhook(secret).verify(request.body, headers)).toEqual(JSON.parse(request.body));
+    expect(services.deliveryQueue.delayed).toHaveLength(0);
+    expect(services.deliveryQueue.deadLettered).toHaveLength(0);
+  });
+
+  it('signs with the current and the rotated-out secret until the old one expires', async () => {
+    const services = servicesFor();
+    const current = generateSigningSecret();
+    const previous = generateSigningSecret();
+    const expired = generateSigningSecret();
+    const now = services.clock.now().getTime();
+    const webhook = await storeWebhook(services, {}, [
+      { secret: previous, expiresAt: new Date(now + DAY_MS).toISOString() },
+      { secret: current },
+      { secret: expired, expiresAt: new Date(now - 1000).toISOString() },
+    ]);
+
+    await deliverTask(services, taskFor(webhook));
+
+    const headers = headerMap(0);
+    const body = receiver.received[0]!.body;
+    expect(headers['webhook-signature']?.split(' ')).toHaveLength(2);
+    expect(new Webhook(current).verify(body, headers)).toBeTruthy();
+    expect(new Webhook(previous).verify(body, headers)).toBeTruthy();
+    expect(() => new Webhook(expired).verify(body, headers)).toThrow();
+  });
+
+  it('schedules a failed attempt after the first scheduled delay, keeping the attempt', async () => {
+    const services = servicesFor();
+    const webhook = await storeWebhook(services);
+    receiver.respondWith({ status: 500, body: 'upstream broke' });
+    const attemptAt = services.clock.now();
+
+    const result = await deliverTask(services, taskFor(webhook));
+
+    expect(result).toMatchObject({ status: 'retry-scheduled', delaySeconds: 5 });
+    const [scheduled] = services.deliveryQueue.delayed;
+    expect(scheduled?.delaySeconds).toBe(5);
+    expect(scheduled?.task.notBefore).toBe(new Date(attemptAt.getTime() + 5000).toISOString());
+    expect(scheduled?.task.attempts).toEqual([
+      {
+        at: attemptAt.toISOString(),
+        statusCode: 500,
+        durationMs: expect.any(Number),
+        responseSnippet: 'upstream broke',
+        ...(scheduled?.task.attempts[0]?.error ? { error: scheduled.task.attempts[0].error } : {}),
+      },
+    ]);
+    expect(scheduled?.task.event.id).toBe('evt_01');
+  });
+
+  it('honours a Retry-After longer than the schedule, and not a shorter one', async () => {
+    const services = servicesFor();
+    const webhook = await storeWebhook(services);
+    receiver.respondWith(
+      { status: 503, headers: { 'retry-after': '120' } },
+      { status: 429, headers: { 'retry-after': '10' } },
+    );
+    const previousAttempt = { at: '2026-03-01T11:59:10.000Z', statusCode: 500, durationMs: 3 };
+
+    const first = await deliverTask(services, taskFor(webhook));
+    const second = await deliverTask(services, taskFor(webhook, { attempts: [previousAttempt] }));
+
+    expect(first).toMatchObject({ status: 'retry-scheduled', delaySeconds: 120 });
+    expect(second).toMatchObject({ status: 'retry-scheduled', delaySeconds: 300 });
+    expect(services.deliveryQueue.delayed.map((entry) => entry.delaySeconds)).toEqual([120, 300]);
+    expect(services.deliveryQueue.delayed[1]?.task.attempts).toHaveLength(2);
+  });
+
+  it('hands the task to the dead-letter queue when its last attempt fails', async () => {
+    const services = servicesFor({ RETRY_SCHEDULE: [1, 2] });
+    const webhook = await storeWebhook(services);
+    receiver.respondWith({ status: 410 });
+    const earlier = [
+      { at: '2026-03-01T11:59:00.000Z', statusCode: 500, durationMs: 3 },
+      { at: '2026-03-01T11:59:01.000Z', error: 'timeout after 10000 ms', durationMs: 10000 },
+    ];
+
+    const result = await deliverTask(services, taskFor(webhook, { attempts: earlier }));
+
+    expect(result.status).toBe('dead-lettered');
+    expect(services.deliveryQueue.delayed).toHaveLength(0);
+    const [dead] = services.deliveryQueue.deadLettered as DeadLetteredTask[];
+    expect(dead?.attempts).toHaveLength(3);
+    expect(dead?.attempts[2]?.statusCode).toBe(410);
+    expect(dead).toMatchObject({ webhookName: 'Orders hook', url: receiver.url });
+  });
+
+  it('re-enqueues an early task for the time left, without sending', async () => {
+    const services = servicesFor();
+    const webhook = await storeWebhook(services);
+    const notBefore = new Date(services.clock.now().getTime() + 2_000_500).toISOString();
+
+    const result = await deliverTask(services, taskFor(webhook, { notBefore }));
+
+    expect(result).toEqual({ status: 'postponed', delaySeconds: 2001 });
+    expect(services.deliveryQueue.delayed[0]).toMatchObject({ delaySeconds: 2001, task: { notBefore } });
+    expect(receiver.received).toHaveLength(0);
+  });
+
+  it('sends a task that is due within a second', async () => {
+    const services = servicesFor();
+    const webhook = await storeWebhook(services);
+    const notBefore = new Date(services.clock.now().getTime() + 500).toISOString();
+    await expect(deliverTask(services, taskFor(webhook, { notBefore }))).resolves.toMatchObject({
+      status: 'delivered',
+    });
+    expect(receiver.received).toHaveLength(1);
+  });
+
+  it.each([
+    ['deleted', null, 'webhook deleted'],
+    ['inactive', { status: 'inactive' }, 'webhook inactive'],
+    [
+      'unsubscribed from the type',
+      { events: ['conversation.created'] },
+      'webhook no longer subscribed to this event type',
+    ],
+    ['narrowed to another brand', { brandId: 'brand-2' }, 'webhook no longer subscribed to this brand'],
+  ] as const)(
+    'drops the task silently when the webhook was %s after enqueue',
+    async (_case, change, reason) => {
+      const services = servicesFor();
+      const webhook = await storeWebhook(services);
+      if (change === null) await services.webhooks.delete(webhook.tenantId, webhook.id);
+      else await services.webhooks.update({ ...webhook, ...change, version: 2 }, 1);
+
+      const result = await deliverTask(services, taskFor(webhook));
+
+      expect(result).toEqual({ status: 'dropped', reason });
+      expect(receiver.received).toHaveLength(0);
+      expect(services.deliveryQueue.delayed).toHaveLength(0);
+    },
+  );
+
+  it('sends webhook.test tasks whatever the subscription', async () => {
+    const services = servicesFor();
+    const webhook = await storeWebhook(services, { events: ['conversation.created'], brandId: 'brand-9' });
+    const task = taskFor(webhook);
+    const result = await deliverTask(services, { ...task, event: { ...task.event, type: 'webhook.test' } });
+    expect(result.status).toBe('delivered');
+  });
+});
+
+describe('webhook health', () => {
+  it('starts a failing period, then deactivates the webhook once it has lasted AUTO_DISABLE_AFTER_DAYS', async () => {
+    const services = servicesFor({ AUTO_DISABLE_AFTER_DAYS: 5 });
+    const webhook = await storeWebhook(services);
+    const start = services.clock.now();
+    receiver.respondWith({ status: 500 }, { status: 500 }, { status: 500 });
+
+    await deliverTask(services, taskFor(webhook));
+    let stored = await services.webhooks.get(webhook.tenantId, webhook.id);
+    expect(stored).toMatchObject({ status: 'active', failingSince: start.toISOString(), version: 2 });
+
+    services.clock.advance(4 * DAY_MS);
+    await deliverTask(services, taskFor(webhook));
+    stored = await services.webhooks.get(webhook.tenantId, webhook.id);
+    expect(stored).toMatchObject({ status: 'active', failingSince: start.toISOString(), version: 2 });
+    expect(services.notices.disabled).toHaveLength(0);
+
+    services.clock.advance(DAY_MS + 1000);
+    await deliverTask(services, taskFor(webhook));
+    stored = await services.webhooks.get(webhook.tenantId, webhook.id);
+    const reason = `Deliveries failed without a single success since ${start.toISOString()}`;
+    expect(stored).toMatchObject({ status: 'inactive', disabledReason: reason, version: 3 });
+    expect(stored?.failingSince).toBeUndefined();
+    expect(services.notices.disabled).toEqual([
+      { tenantId: 'tenant-a', webhookId: 'wh_1', reason, at: services.clock.now().toISOString() },
+    ]);
+
+    // Deactivated: the pending retries reach nobody.
+    services.clock.advance(60_000);
+    const afterwards = await deliverTask(services, taskFor(webhook));
+    expect(afterwards).toEqual({ status: 'dropped', reason: 'webhook inactive' });
+    expect(receiver.received).toHaveLength(3);
+  });
+
+  it('clears the failing period after a success', async () => {
+    const services = servicesFor();
+    const webhook = await storeWebhook(services, { failingSince: '2026-02-27T00:00:00.000Z' });
+
+    await deliverTask(services, taskFor(webhook));
+
+    const stored = await services.webhooks.get(webhook.tenantId, webhook.id);
+    expect(stored?.failingSince).toBeUndefined();
+    expect(stored?.version).toBe(2);
+  });
+
+  it('re-reads and retries once when an admin changed the webhook concurrently', async () => {
+    const services = servicesFor({ LOOKUP_CACHE_TTL_MS: 60_000 });
+    const webhook = await storeWebhook(services);
+    await deliverTask(services, taskFor(webhook)); // caches version 1
+    await services.webhooks.update({ ...webhook, description: 'edited', version: 2 }, 1);
+    receiver.respondWith({ status: 500 });
+
+    await deliverTask(services, taskFor(webhook));
+
+    const stored = await services.webhooks.get(webhook.tenantId, webhook.id);
+    expect(stored).toMatchObject({ description: 'edited', version: 3, failingSince: expect.any(String) });
+  });
+});
+
+describe('processDeliveryBatch', () => {
+  it('reports only unreadable records and infrastructure failures, not endpoint failures', async () => {
+    const services = servicesFor();
+    const webhook = await storeWebhook(services);
+    receiver.respondWith({ status: 500 });
+
+    const endpointFailure = await processDeliveryBatch(services, [
+      { messageId: 'm-fail', body: JSON.stringify(taskFor(webhook)) },
+      { messageId: 'm-junk', body: '{"not":"a task"}' },
+      { messageId: 'm-text', body: 'not json' },
+    ]);
+    expect(endpointFailure.batchItemFailures).toEqual([
+      { itemIdentifier: 'm-junk' },
+      { itemIdentifier: 'm-text' },
+    ]);
+    expect(services.deliveryQueue.delayed).toHaveLength(1);
+
+    services.deliveryQueue.isUnavailable = true;
+    receiver.respondWith({ status: 500 });
+    const queueDown = await processDeliveryBatch(services, [
+      { messageId: 'm-retry', body: JSON.stringify(taskFor(webhook)) },
+    ]);
+    expect(queueDown.batchItemFailures).toEqual([{ itemIdentifier: 'm-retry' }]);
+
+    const storeDown = createTestServices({ sender, config: { LOOKUP_CACHE_TTL_MS: 0 } });
+    storeDown.webhooks.isUnavailable = true;
+    const result = await processDeliveryBatch(storeDown, [
+      { messageId: 'm-store', body: JSON.stringify(taskFor(webhook)) },
+      {
+        messageId: 'm-ok',
+        body: JSON.stringify({ ...taskFor(webhook), notBefore: '2999-01-01T00:00:00.000Z' }),
+      },
+    ]);
+    expect(result.batchItemFailures).toEqual([{ itemIdentifier: 'm-store' }]);
+  });
+});

@@ -1,0 +1,117 @@
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { logger, MetricUnit, metrics, REDACTED, withCorrelation } from '#observability';
+
+/** Runs `log` and returns every JSON line written to stdout or stderr (errors go to stderr). */
+function captureStdout(log: () => void): Record<string, unknown>[] {
+  const lines: string[] = [];
+  const capture = (chunk: string | Uint8Array) => {
+    lines.push(String(chunk));
+    return true;
+  };
+  const spies = [
+    vi.spyOn(process.stdout, 'write').mockImplementation(capture),
+    vi.spyOn(process.stderr, 'write').mockImplementation(capture),
+  ];
+  try {
+    log();
+  } finally {
+    for (const spy of spies) spy.mockRestore();
+  }
+  return lines
+    .join('')
+    .split('\n')
+    .filter((line) => line.startsWith('{'))
+    .map((line) => JSON.parse(line) as Record<string, unknown>);
+}
+
+afterEach(() => {
+  metrics.setPublishing(false);
+});
+
+describe('logger redaction', () => {
+  it('blanks secret-named keys at any depth and secret-shaped strings anywhere', () => {
+    const secret = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw';
+    const [line] = captureStdout(() =>
+      logger.info(`rotated to ${secret}`, {
+        webhook: {
+          authentication: {
+            type: 'basic',
+            username: 'ops',
+            password: 'hunter2',
+            encryptedPassword: 'a1.k.iv.x',
+          },
+          headers: { Authorization: 'Bearer abc.def', 'x-api-key': 'Basic dXNlcjpwYXNz' },
+          signingSecret: secret,
+        },
+        list: [{ token: 't0k3n' }, { value: 'api-key-value' }, `prefix ${secret}`],
+        note: 'Bearer eyJhbGciOi',
+        keep: 'ordinary text',
+      }),
+    );
+    const text = JSON.stringify(line);
+    for (const leaked of [
+      'hunter2',
+      'a1.k.iv.x',
+      'abc.def',
+      'dXNlcjpwYXNz',
+      'MfKQ9r8G',
+      't0k3n',
+      'api-key-value',
+      'eyJhbGciOi',
+    ]) {
+      expect(text).not.toContain(leaked);
+    }
+    expect(line).toMatchObject({
+      message: `rotated to ${REDACTED}`,
+      webhook: {
+        authentication: { type: 'basic', username: 'ops', password: REDACTED, encryptedPassword: REDACTED },
+        headers: { Authorization: REDACTED, 'x-api-key': REDACTED },
+        signingSecret: REDACTED,
+      },
+      note: REDACTED,
+      keep: 'ordinary text',
+      service: 'chat-webhooks',
+    });
+  });
+
+  it('redacts inside logged errors too', () => {
+    const [line] = captureStdout(() => logger.error('failed', new Error('bad secret whsec_abcdef')));
+    expect(line).toMatchObject({ level: 'ERROR', message: 'failed' });
+    expect(JSON.stringify(line)).toContain(`bad secret ${REDACTED}`);
+    expect(JSON.stringify(line)).not.toContain('whsec_abcdef');
+  });
+
+  it('adds correlation keys per line without leaking them into other lines', () => {
+    const lines = captureStdout(() => {
+      withCorrelation({ eventId: 'evt_1', webhookId: 'wh_1', tenantId: 't' }).info('one', { extra: 1 });
+      logger.info('two');
+    });
+    expect(lines[0]).toMatchObject({
+      message: 'one',
+      eventId: 'evt_1',
+      webhookId: 'wh_1',
+      tenantId: 't',
+      extra: 1,
+    });
+    expect(lines[1]).not.toHaveProperty('eventId');
+  });
+});
+
+describe('metrics', () => {
+  it('print nothing until publishing is switched on, then EMF in the ChatWebhooks namespace', () => {
+    const silent = captureStdout(() => {
+      metrics.addMetric('TestCount', MetricUnit.Count, 1);
+      metrics.publishStoredMetrics();
+    });
+    expect(silent.filter((line) => '_aws' in line)).toEqual([]);
+
+    metrics.setPublishing(true);
+    const published = captureStdout(() => {
+      metrics.addMetric('TestCount', MetricUnit.Count, 2);
+      metrics.publishStoredMetrics();
+    });
+    const emf = published.find((line) => '_aws' in line);
+    expect(emf).toMatchObject({ TestCount: 2, service: 'chat-webhooks' });
+    expect(JSON.stringify(emf)).toContain('"Namespace":"ChatWebhooks"');
+  });
+});

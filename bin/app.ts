@@ -1,0 +1,10 @@
+/** The CDK app: `npx cdk synth` (offline, placeholders for the JWT issuer) or `npx cdk deploy -c jwtIssuer=...`. */
+import { App } from 'aws-cdk-lib';
+import { settingsFromContext } from '../lib/app-settings';
+import { buildApp } from '../lib/build-app';
+
+const app = new App();
+const account = process.env.CDK_DEFAULT_ACCOUNT;
+const region = process.env.CDK_DEFAULT_REGION;
+buildApp(app, settingsFromContext(app), account && region ? { env: { account, region } } : {});
+app.synth();

@@ -1,0 +1,64 @@
+import type { App } from 'aws-cdk-lib';
+
+/**
+ * Placeholders that keep `npx cdk synth` working offline with no flags. A deployment passes the
+ * real identity provider: `npx cdk deploy -c jwtIssuer=https://... -c jwtAudience=...`.
+ */
+export const PLACEHOLDER_JWT_ISSUER = 'https://example.auth0.com/';
+export const PLACEHOLDER_JWT_AUDIENCE = 'chat-webhooks-admin';
+
+/** What the CDK app is configured with (from CDK context in bin/app.ts). */
+export interface AppSettings {
+  readonly jwtIssuer: string;
+  readonly jwtAudience: readonly string[];
+  readonly eventBusName?: string;
+  readonly tenantClaim?: string;
+  readonly alarmEmail?: string;
+  /** `null` reserves no concurrency. */
+  readonly deliveryReservedConcurrency?: number | null;
+  /** `null` reserves no concurrency. */
+  readonly fanOutReservedConcurrency?: number | null;
+  readonly deliveryMaxConcurrency?: number;
+}
+
+function text(app: App, key: string): string | undefined {
+  const value: unknown = app.node.tryGetContext(key);
+  if (value === undefined || value === null || value === '') return undefined;
+  return String(value);
+}
+
+function concurrency(app: App, key: string): number | null | undefined {
+  const value = text(app, key);
+  if (value === undefined) return undefined;
+  if (value === 'none') return null;
+  const parsed = Number(value);
+  if (!Number.isInteger(parsed) || parsed < 1) {
+    throw new Error(`Context ${key} must be a positive integer or "none", got "${value}"`);
+  }
+  return parsed;
+}
+
+/**
+ * Reads the app's settings from CDK context (`-c key=value` or cdk.json): jwtIssuer,
+ * jwtAudience (comma-separated), eventBusName, tenantClaim, alarmEmail,
+ * deliveryReservedConcurrency / fanOutReservedConcurrency (a number or "none"), deliveryMaxConcurrency.
+ */
+export function settingsFromContext(app: App): AppSettings {
+  const audience = (text(app, 'jwtAudience') ?? PLACEHOLDER_JWT_AUDIENCE)
+    .split(',')
+    .map((part) => part.trim())
+    .filter((part) => part !== '');
+  const optional = <K extends string, V>(key: K, value: V | undefined) =>
+    (value === undefined ? {} : { [key]: value }) as Partial<Record<K, V>>;
+  const maxConcurrency = text(app, 'deliveryMaxConcurrency');
+  return {
+    jwtIssuer: text(app, 'jwtIssuer') ?? PLACEHOLDER_JWT_ISSUER,
+    jwtAudience: audience,
+    ...optional('eventBusName', text(app, 'eventBusName')),
+    ...optional('tenantClaim', text(app, 'tenantClaim')),
+    ...optional('alarmEmail', text(app, 'alarmEmail')),
+    ...optional('deliveryReservedConcurrency', concurrency(app, 'deliveryReservedConcurrency')),
+    ...optional('fanOutReservedConcurrency', concurrency(app, 'fanOutReservedConcurrency')),
+    ...optional('deliveryMaxConcurrency', maxConcurrency === undefined ? undefined : Number(maxConcurrency)),
+  };
+}

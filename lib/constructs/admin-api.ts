@@ -1,0 +1,135 @@
+import { Duration, Validations } from 'aws-cdk-lib';
+import * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
+import { HttpJwtAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
+import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
+import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import type * as sqs from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import { FUNCTION_SIZING } from '../function-sizing';
+import { ServiceFunction } from './service-function';
+import { grantTableReadWrite } from './table-access';
+
+/** Settings of the admin API. */
+export interface AdminApiProps {
+  /** Issuer of the admins' JWTs (`iss`), an https URL, e.g. `https://example.auth0.com/`. */
+  readonly jwtIssuer: string;
+  /** Accepted audiences (`aud`); at least one. */
+  readonly jwtAudience: readonly string[];
+  readonly table: dynamodb.ITable;
+  readonly deliveryQueue: sqs.IQueue;
+  readonly encryptionKeySecret: secretsmanager.ISecret;
+  /**
+   * JWT claim naming the admin's tenant (TENANT_CLAIM).
+   * @default 'tenant_id'
+   */
+  readonly tenantClaim?: string;
+  /**
+   * Timeout of the test delivery `POST /v1/webhooks/{id}/test` makes (DELIVERY_TIMEOUT_MS);
+   * shorter than the API function's timeout.
+   * @default Duration.seconds(10)
+   */
+  readonly deliveryTimeout?: Duration;
+  /**
+   * Steady-state requests per second across the stage.
+   * @default 50
+   */
+  readonly throttlingRateLimit?: number;
+  /**
+   * Burst of requests above the rate.
+   * @default 100
+   */
+  readonly throttlingBurstLimit?: number;
+  /**
+   * Retention of the access log group.
+   * @default logs.RetentionDays.THREE_MONTHS
+   */
+  readonly accessLogRetention?: logs.RetentionDays;
+}
+
+/** The HTTP API: `GET /health` open, everything under `/v1` behind a JWT authorizer. */
+export class AdminApi extends Construct {
+  public readonly httpApi: apigwv2.HttpApi;
+  public readonly stage: apigwv2.HttpStage;
+  public readonly api: ServiceFunction;
+  public readonly accessLogGroup: logs.LogGroup;
+
+  constructor(scope: Construct, id: string, props: AdminApiProps) {
+    super(scope, id);
+    if (!/^https:\/\/[^\s/]+/.test(props.jwtIssuer)) {
+      throw new Error(`AdminApi: jwtIssuer must be an https URL, got "${props.jwtIssuer}"`);
+    }
+    if (props.jwtAudience.length === 0 || props.jwtAudience.some((audience) => audience.trim() === '')) {
+      throw new Error('AdminApi: jwtAudience must list at least one non-empty audience');
+    }
+    const tenantClaim = props.tenantClaim ?? 'tenant_id';
+    if (tenantClaim.trim() === '') throw new Error('AdminApi: tenantClaim must not be empty');
+    const rateLimit = props.throttlingRateLimit ?? 50;
+    const burstLimit = props.throttlingBurstLimit ?? 100;
+    if (!(rateLimit > 0) || !Number.isInteger(burstLimit) || burstLimit < 1) {
+      throw new Error('AdminApi: throttlingRateLimit and throttlingBurstLimit must be positive');
+    }
+    const deliveryTimeout = props.deliveryTimeout ?? Duration.seconds(10);
+    if (deliveryTimeout.toMilliseconds() >= FUNCTION_SIZING.api.timeout.toMilliseconds()) {
+      throw new Error('AdminApi: deliveryTimeout must be shorter than the API function timeout');
+    }
+
+    this.api = new ServiceFunction(this, 'Api', {
+      name: 'api',
+      ...FUNCTION_SIZING.api,
+      environment: {
+        TABLE_NAME: props.table.tableName,
+        DELIVERY_QUEUE_URL: props.deliveryQueue.queueUrl,
+        ENCRYPTION_KEY_SECRET_ARN: props.encryptionKeySecret.secretArn,
+        TENANT_CLAIM: tenantClaim,
+        DELIVERY_TIMEOUT_MS: String(deliveryTimeout.toMilliseconds()),
+      },
+    });
+    grantTableReadWrite(props.table, this.api.function);
+    props.encryptionKeySecret.grantRead(this.api.function);
+    // Redelivery of a failure log enqueues the delivery again.
+    props.deliveryQueue.grantSendMessages(this.api.function);
+
+    this.httpApi = new apigwv2.HttpApi(this, 'HttpApi', {
+      description: 'chat-webhooks admin API',
+      createDefaultStage: false,
+    });
+    this.accessLogGroup = new logs.LogGroup(this, 'AccessLogs', {
+      retention: props.accessLogRetention ?? logs.RetentionDays.THREE_MONTHS,
+    });
+    this.stage = new apigwv2.HttpStage(this, 'DefaultStage', {
+      httpApi: this.httpApi,
+      stageName: '$default',
+      autoDeploy: true,
+      throttle: { rateLimit, burstLimit },
+      accessLogSettings: { destination: new apigwv2.LogGroupLogDestination(this.accessLogGroup) },
+    });
+
+    const integration = new HttpLambdaIntegration('ApiIntegration', this.api.function, {
+      payloadFormatVersion: apigwv2.PayloadFormatVersion.VERSION_2_0,
+    });
+    const authorizer = new HttpJwtAuthorizer('JwtAuthorizer', props.jwtIssuer, {
+      jwtAudience: [...props.jwtAudience],
+    });
+    const [healthRoute] = this.httpApi.addRoutes({
+      path: '/health',
+      methods: [apigwv2.HttpMethod.GET],
+      integration,
+    });
+    this.httpApi.addRoutes({
+      path: '/v1/{proxy+}',
+      methods: [apigwv2.HttpMethod.ANY],
+      integration,
+      authorizer,
+    });
+
+    if (healthRoute) {
+      Validations.of(healthRoute).acknowledge({
+        id: 'AwsSolutions-APIG4',
+        reason:
+          'GET /health is the liveness probe and must answer without a token (SPEC section 5); it returns no data.',
+      });
+    }
+  }
+}

@@ -1,0 +1,165 @@
+import { Duration } from 'aws-cdk-lib';
+import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import type * as events from 'aws-cdk-lib/aws-events';
+import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
+import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import type * as sqs from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import { FUNCTION_SIZING, VISIBILITY_TIMEOUT_FACTOR } from '../function-sizing';
+import { ServiceFunction } from './service-function';
+import { grantTableReadWrite } from './table-access';
+
+/** Settings of the delivery pipeline. */
+export interface DeliveryPipelineProps {
+  readonly table: dynamodb.ITable;
+  readonly deliveryQueue: sqs.IQueue;
+  /** The delivery queue's visibility timeout; must be at least six times the delivery function's timeout. */
+  readonly deliveryVisibilityTimeout: Duration;
+  readonly deadLetterQueue: sqs.IQueue;
+  /** The DLQ's visibility timeout; must be at least six times the DLQ processor's timeout. */
+  readonly deadLetterVisibilityTimeout: Duration;
+  /** The master-key secret for decrypting webhook credentials and signing secrets. */
+  readonly encryptionKeySecret: secretsmanager.ISecret;
+  /** The bus `webhook.disabled` is published on. */
+  readonly eventBus: events.IEventBus;
+  /**
+   * Seconds before each retry (RETRY_SCHEDULE).
+   * @default [5, 300, 1800, 7200, 18000, 36000, 36000]
+   */
+  readonly retrySchedule?: readonly number[];
+  /**
+   * Timeout of one HTTP attempt (DELIVERY_TIMEOUT_MS); must be shorter than the function timeout.
+   * @default Duration.seconds(10)
+   */
+  readonly deliveryTimeout?: Duration;
+  /**
+   * Days a failure log is kept (FAILURE_LOG_TTL_DAYS).
+   * @default 30
+   */
+  readonly failureLogTtlDays?: number;
+  /**
+   * Days of failing without a success before a webhook is deactivated (AUTO_DISABLE_AFTER_DAYS).
+   * @default 5
+   */
+  readonly autoDisableAfterDays?: number;
+  /**
+   * Reserved concurrency of the delivery function; `null` reserves none.
+   * @default 50
+   */
+  readonly reservedConcurrency?: number | null;
+  /**
+   * Most concurrent delivery invocations the SQS event source starts (2-1000); at most the
+   * reserved concurrency, or the surplus invocations are throttled and messages bounce.
+   * @default 50
+   */
+  readonly maxConcurrency?: number;
+  /**
+   * Deliveries per invocation.
+   * @default 10
+   */
+  readonly batchSize?: number;
+}
+
+/** Consumers of the delivery queue and its DLQ: the delivery function and the DLQ processor. */
+export class DeliveryPipeline extends Construct {
+  public readonly delivery: ServiceFunction;
+  public readonly deadLetterProcessor: ServiceFunction;
+
+  constructor(scope: Construct, id: string, props: DeliveryPipelineProps) {
+    super(scope, id);
+    const sizing = FUNCTION_SIZING;
+    assertVisibilityCovers('delivery queue', props.deliveryVisibilityTimeout, sizing.delivery.timeout);
+    assertVisibilityCovers(
+      'dead-letter queue',
+      props.deadLetterVisibilityTimeout,
+      sizing.dlqProcessor.timeout,
+    );
+
+    const retrySchedule = props.retrySchedule ?? [5, 300, 1800, 7200, 18000, 36000, 36000];
+    if (retrySchedule.length === 0 || retrySchedule.some((delay) => !Number.isInteger(delay) || delay < 0)) {
+      throw new Error('DeliveryPipeline: retrySchedule must list one or more whole, non-negative seconds');
+    }
+    const deliveryTimeout = props.deliveryTimeout ?? Duration.seconds(10);
+    const deliveryTimeoutMs = deliveryTimeout.toMilliseconds();
+    if (deliveryTimeoutMs < 100 || deliveryTimeoutMs >= sizing.delivery.timeout.toMilliseconds()) {
+      throw new Error(
+        'DeliveryPipeline: deliveryTimeout must be at least 100 ms and shorter than the function timeout',
+      );
+    }
+    const failureLogTtlDays = props.failureLogTtlDays ?? 30;
+    const autoDisableAfterDays = props.autoDisableAfterDays ?? 5;
+    if (!(failureLogTtlDays > 0) || !(autoDisableAfterDays > 0)) {
+      throw new Error('DeliveryPipeline: failureLogTtlDays and autoDisableAfterDays must be positive');
+    }
+    const reservedConcurrency = props.reservedConcurrency === undefined ? 50 : props.reservedConcurrency;
+    const maxConcurrency = props.maxConcurrency ?? 50;
+    if (!Number.isInteger(maxConcurrency) || maxConcurrency < 2 || maxConcurrency > 1000) {
+      throw new Error(
+        `DeliveryPipeline: maxConcurrency must be an integer from 2 to 1000, got ${maxConcurrency}`,
+      );
+    }
+    if (reservedConcurrency !== null && maxConcurrency > reservedConcurrency) {
+      throw new Error(
+        `DeliveryPipeline: maxConcurrency (${maxConcurrency}) exceeds reservedConcurrency (${reservedConcurrency})`,
+      );
+    }
+    const batchSize = props.batchSize ?? 10;
+    if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > 10) {
+      throw new Error(`DeliveryPipeline: batchSize must be an integer from 1 to 10, got ${batchSize}`);
+    }
+
+    this.delivery = new ServiceFunction(this, 'Delivery', {
+      name: 'delivery',
+      ...sizing.delivery,
+      ...(reservedConcurrency !== null ? { reservedConcurrentExecutions: reservedConcurrency } : {}),
+      environment: {
+        TABLE_NAME: props.table.tableName,
+        DELIVERY_QUEUE_URL: props.deliveryQueue.queueUrl,
+        DELIVERY_DLQ_URL: props.deadLetterQueue.queueUrl,
+        ENCRYPTION_KEY_SECRET_ARN: props.encryptionKeySecret.secretArn,
+        EVENT_BUS_NAME: props.eventBus.eventBusName,
+        RETRY_SCHEDULE: retrySchedule.join(','),
+        DELIVERY_TIMEOUT_MS: String(deliveryTimeoutMs),
+        AUTO_DISABLE_AFTER_DAYS: String(autoDisableAfterDays),
+      },
+    });
+    const delivery = this.delivery.function;
+    // Updates failure-tracking fields (failingSince) and deactivates failing webhooks.
+    grantTableReadWrite(props.table, delivery);
+    // Retries go back on the delivery queue with a delay; exhausted deliveries go to the DLQ.
+    props.deliveryQueue.grantSendMessages(delivery);
+    props.deadLetterQueue.grantSendMessages(delivery);
+    props.encryptionKeySecret.grantRead(delivery);
+    props.eventBus.grantPutEventsTo(delivery);
+    delivery.addEventSource(
+      new SqsEventSource(props.deliveryQueue, { batchSize, maxConcurrency, reportBatchItemFailures: true }),
+    );
+
+    this.deadLetterProcessor = new ServiceFunction(this, 'DeadLetterProcessor', {
+      name: 'dlq-processor',
+      ...sizing.dlqProcessor,
+      environment: {
+        TABLE_NAME: props.table.tableName,
+        EVENT_BUS_NAME: props.eventBus.eventBusName,
+        FAILURE_LOG_TTL_DAYS: String(failureLogTtlDays),
+        AUTO_DISABLE_AFTER_DAYS: String(autoDisableAfterDays),
+      },
+    });
+    const processor = this.deadLetterProcessor.function;
+    grantTableReadWrite(props.table, processor);
+    props.eventBus.grantPutEventsTo(processor);
+    processor.addEventSource(
+      new SqsEventSource(props.deadLetterQueue, { batchSize, reportBatchItemFailures: true }),
+    );
+  }
+}
+
+function assertVisibilityCovers(queue: string, visibilityTimeout: Duration, functionTimeout: Duration): void {
+  const needed = functionTimeout.toSeconds() * VISIBILITY_TIMEOUT_FACTOR;
+  if (visibilityTimeout.toSeconds() < needed) {
+    throw new Error(
+      `DeliveryPipeline: the ${queue} visibility timeout (${visibilityTimeout.toSeconds()} s) must be at least ` +
+        `${VISIBILITY_TIMEOUT_FACTOR} x its consumer's timeout (${needed} s)`,
+    );
+  }
+}

@@ -1,0 +1,100 @@
+import { Duration } from 'aws-cdk-lib';
+import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as targets from 'aws-cdk-lib/aws-events-targets';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import { EVENT_TYPES } from '#domain/model';
+import { FUNCTION_SIZING } from '../function-sizing';
+import { CHAT_PLATFORM_SOURCE } from './chat-event-bus';
+import { ServiceFunction } from './service-function';
+import { grantTableReadWrite } from './table-access';
+
+/** Settings of the event ingest (rule and fan-out function). */
+export interface EventIngestProps {
+  /** The bus the chat platform publishes to. */
+  readonly eventBus: events.IEventBus;
+  /** Where the rule puts events it could not hand to the fan-out function. */
+  readonly fanOutDeadLetterQueue: sqs.IQueue;
+  readonly table: dynamodb.ITable;
+  readonly deliveryQueue: sqs.IQueue;
+  /**
+   * Detail-types the rule forwards.
+   * @default EVENT_TYPES (the catalogue)
+   */
+  readonly eventTypes?: readonly string[];
+  /**
+   * EventBridge retries of a failed fan-out invocation (0-185).
+   * @default 8
+   */
+  readonly retryAttempts?: number;
+  /**
+   * How long EventBridge keeps retrying one event (1 minute to 24 hours).
+   * @default Duration.hours(24)
+   */
+  readonly maxEventAge?: Duration;
+  /**
+   * Reserved concurrency of the fan-out function; `null` reserves none (small accounts cannot
+   * reserve without dropping their unreserved pool below the minimum of 100).
+   * @default 20
+   */
+  readonly reservedConcurrency?: number | null;
+  /**
+   * Days a rejected event stays listable (REJECTED_EVENT_TTL_DAYS).
+   * @default 30
+   */
+  readonly rejectedEventTtlDays?: number;
+}
+
+/** The rule from the chat bus to the fan-out function, with its retry policy and dead-letter queue. */
+export class EventIngest extends Construct {
+  public readonly fanOut: ServiceFunction;
+  public readonly rule: events.Rule;
+
+  constructor(scope: Construct, id: string, props: EventIngestProps) {
+    super(scope, id);
+    const eventTypes = props.eventTypes ?? EVENT_TYPES;
+    if (eventTypes.length === 0)
+      throw new Error('EventIngest: eventTypes must name at least one detail-type');
+    const retryAttempts = props.retryAttempts ?? 8;
+    if (!Number.isInteger(retryAttempts) || retryAttempts < 0 || retryAttempts > 185) {
+      throw new Error(`EventIngest: retryAttempts must be an integer from 0 to 185, got ${retryAttempts}`);
+    }
+    const maxEventAge = props.maxEventAge ?? Duration.hours(24);
+    if (maxEventAge.toSeconds() < 60 || maxEventAge.toSeconds() > 86_400) {
+      throw new Error('EventIngest: maxEventAge must be from 1 minute to 24 hours');
+    }
+    const rejectedEventTtlDays = props.rejectedEventTtlDays ?? 30;
+    if (!(rejectedEventTtlDays > 0)) throw new Error('EventIngest: rejectedEventTtlDays must be positive');
+    const reservedConcurrency = props.reservedConcurrency === undefined ? 20 : props.reservedConcurrency;
+
+    this.fanOut = new ServiceFunction(this, 'FanOut', {
+      name: 'fan-out',
+      ...FUNCTION_SIZING.fanOut,
+      ...(reservedConcurrency !== null ? { reservedConcurrentExecutions: reservedConcurrency } : {}),
+      environment: {
+        TABLE_NAME: props.table.tableName,
+        DELIVERY_QUEUE_URL: props.deliveryQueue.queueUrl,
+        REJECTED_EVENT_TTL_DAYS: String(rejectedEventTtlDays),
+      },
+    });
+    // Rejected events are stored in the table, so fan-out writes as well as reads.
+    grantTableReadWrite(props.table, this.fanOut.function);
+    props.deliveryQueue.grantSendMessages(this.fanOut.function);
+
+    this.rule = new events.Rule(this, 'ChatEventsToFanOut', {
+      eventBus: props.eventBus,
+      description: 'Chat platform events of the catalogue, to the webhook fan-out',
+      eventPattern: { source: [CHAT_PLATFORM_SOURCE], detailType: [...eventTypes] },
+    });
+    // An imported reference: the queue's policy is written by ChatEventBus in the stateful stack,
+    // so this rule adds no statement there and the stacks keep a one-way dependency.
+    const deadLetterQueue = sqs.Queue.fromQueueAttributes(this, 'FanOutDeadLetterQueue', {
+      queueArn: props.fanOutDeadLetterQueue.queueArn,
+      queueUrl: props.fanOutDeadLetterQueue.queueUrl,
+    });
+    this.rule.addTarget(
+      new targets.LambdaFunction(this.fanOut.function, { retryAttempts, maxEventAge, deadLetterQueue }),
+    );
+  }
+}

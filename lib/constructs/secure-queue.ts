@@ -1,0 +1,27 @@
+import { Duration } from 'aws-cdk-lib';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
+import type { Construct } from 'constructs';
+
+/** Settings of a queue made by `createSecureQueue`. */
+export interface SecureQueueProps {
+  /** @default Duration.days(14), the SQS maximum, so an outage of the consumer loses nothing */
+  readonly retentionPeriod?: Duration;
+  /** @default Duration.seconds(30) */
+  readonly visibilityTimeout?: Duration;
+  /** @default no dead-letter queue (use it for queues that are themselves dead-letter queues) */
+  readonly deadLetterQueue?: sqs.DeadLetterQueue;
+}
+
+/**
+ * A queue with the settings every queue here needs: encryption at rest (SQS-managed keys, which
+ * EventBridge and Lambda can use without a key policy) and a policy refusing non-TLS requests.
+ */
+export function createSecureQueue(scope: Construct, id: string, props: SecureQueueProps = {}): sqs.Queue {
+  return new sqs.Queue(scope, id, {
+    encryption: sqs.QueueEncryption.SQS_MANAGED,
+    enforceSSL: true,
+    retentionPeriod: props.retentionPeriod ?? Duration.days(14),
+    visibilityTimeout: props.visibilityTimeout ?? Duration.seconds(30),
+    ...(props.deadLetterQueue ? { deadLetterQueue: props.deadLetterQueue } : {}),
+  });
+}

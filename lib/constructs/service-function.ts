@@ -1,0 +1,123 @@
+import { fileURLToPath } from 'node:url';
+import { type Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import { Construct } from 'constructs';
+
+const PROJECT_ROOT = fileURLToPath(new URL('../../', import.meta.url));
+
+/** The Lambda handlers under functions/, one file per function. */
+export type FunctionName = 'api' | 'fan-out' | 'delivery' | 'dlq-processor';
+
+/** Settings every function of the service shares, namespaced for Powertools. */
+export const COMMON_ENVIRONMENT = {
+  POWERTOOLS_SERVICE_NAME: 'chat-webhooks',
+  POWERTOOLS_METRICS_NAMESPACE: 'ChatWebhooks',
+  NODE_OPTIONS: '--enable-source-maps',
+} as const;
+
+/**
+ * The current Node.js runtime. nodejs20.x is deprecated (2026-04-30); cdk-nag's L1 wants the newest
+ * runtime aws-cdk-lib knows, and the bundle targets node22 so it also runs on nodejs22.x.
+ */
+export const FUNCTION_RUNTIME = lambda.Runtime.NODEJS_24_X;
+
+/** Settings of one service function. */
+export interface ServiceFunctionProps {
+  /** Which handler under functions/ to bundle. */
+  readonly name: FunctionName;
+  /** Memory in MiB. */
+  readonly memorySize: number;
+  readonly timeout: Duration;
+  /**
+   * Environment beyond COMMON_ENVIRONMENT; only what this function reads.
+   * @default {}
+   */
+  readonly environment?: Record<string, string>;
+  /**
+   * Reserved concurrency; it caps the load on downstream systems but fails deploys on accounts
+   * whose unreserved pool would drop below 100, so it is opt-in here.
+   * @default undefined (no reservation)
+   */
+  readonly reservedConcurrentExecutions?: number;
+  /**
+   * Retention of the function's log group.
+   * @default logs.RetentionDays.ONE_MONTH
+   */
+  readonly logRetention?: logs.RetentionDays;
+}
+
+/**
+ * A Node.js Lambda function bundled offline with esbuild (ESM, arm64, sourcemaps), with its own
+ * role (no managed policies), its own log group, and active tracing.
+ */
+export class ServiceFunction extends Construct {
+  public readonly function: NodejsFunction;
+  public readonly role: iam.Role;
+  public readonly logGroup: logs.LogGroup;
+
+  constructor(scope: Construct, id: string, props: ServiceFunctionProps) {
+    super(scope, id);
+    if (!Number.isInteger(props.memorySize) || props.memorySize < 128 || props.memorySize > 10_240) {
+      throw new Error(
+        `ServiceFunction ${props.name}: memorySize must be 128-10240 MiB, got ${props.memorySize}`,
+      );
+    }
+    const timeoutSeconds = props.timeout.toSeconds();
+    if (timeoutSeconds < 1 || timeoutSeconds > 900) {
+      throw new Error(`ServiceFunction ${props.name}: timeout must be 1-900 seconds, got ${timeoutSeconds}`);
+    }
+    const reserved = props.reservedConcurrentExecutions;
+    if (reserved !== undefined && (!Number.isInteger(reserved) || reserved < 1)) {
+      throw new Error(
+        `ServiceFunction ${props.name}: reservedConcurrentExecutions must be a positive integer`,
+      );
+    }
+
+    this.logGroup = new logs.LogGroup(this, 'Logs', {
+      retention: props.logRetention ?? logs.RetentionDays.ONE_MONTH,
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    this.role = new iam.Role(this, 'Role', {
+      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+      description: `chat-webhooks ${props.name} function`,
+    });
+    this.logGroup.grantWrite(this.role);
+
+    this.function = new NodejsFunction(this, 'Function', {
+      entry: `${PROJECT_ROOT}functions/${props.name}.ts`,
+      handler: 'handler',
+      projectRoot: PROJECT_ROOT,
+      depsLockFilePath: `${PROJECT_ROOT}package-lock.json`,
+      runtime: FUNCTION_RUNTIME,
+      architecture: lambda.Architecture.ARM_64,
+      memorySize: props.memorySize,
+      timeout: props.timeout,
+      role: this.role,
+      logGroup: this.logGroup,
+      tracing: lambda.Tracing.ACTIVE,
+      environment: { ...COMMON_ENVIRONMENT, ...props.environment },
+      ...(reserved !== undefined ? { reservedConcurrentExecutions: reserved } : {}),
+      bundling: {
+        format: OutputFormat.ESM,
+        mainFields: ['module', 'main'],
+        // Some bundled dependencies are CommonJS and call require(); ESM has none until we make one.
+        banner: "import { createRequire } from 'module'; const require = createRequire(import.meta.url);",
+        minify: true,
+        sourceMap: true,
+        target: 'node22',
+        // Bundle the AWS SDK too, so the deployed code runs the versions the lock file pins.
+        externalModules: [],
+      },
+    });
+
+    Validations.of(this.role).acknowledge({
+      id: 'AwsSolutions-IAM5[Resource::*]',
+      reason:
+        'Active tracing: xray:PutTraceSegments and xray:PutTelemetryRecords support no resource-level ' +
+        'permissions. Data-plane grants of this role are resource-scoped (asserted by the CDK tests).',
+    });
+  }
+}

@@ -1,0 +1,129 @@
+import { CfnOutput, type Duration, Stack, type StackProps } from 'aws-cdk-lib';
+import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import type * as events from 'aws-cdk-lib/aws-events';
+import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import type * as sqs from 'aws-cdk-lib/aws-sqs';
+import type { Construct } from 'constructs';
+import { AdminApi } from './constructs/admin-api';
+import { Alarms } from './constructs/alarms';
+import { DeliveryPipeline } from './constructs/delivery-pipeline';
+import { EventIngest } from './constructs/event-ingest';
+import { OperationsDashboard } from './constructs/operations-dashboard';
+
+/** The stateful resources the service runs against (from StatefulStack). */
+export interface StatefulResources {
+  readonly table: dynamodb.ITable;
+  readonly eventBus: events.IEventBus;
+  readonly fanOutDeadLetterQueue: sqs.IQueue;
+  readonly deliveryQueue: sqs.IQueue;
+  readonly deliveryDeadLetterQueue: sqs.IQueue;
+  readonly deliveryVisibilityTimeout: Duration;
+  readonly deadLetterVisibilityTimeout: Duration;
+  readonly encryptionKeySecret: secretsmanager.ISecret;
+}
+
+/** Settings of the service stack. */
+export interface ServiceStackProps extends StackProps {
+  readonly stateful: StatefulResources;
+  /** Issuer of admin JWTs. */
+  readonly jwtIssuer: string;
+  /** Accepted JWT audiences. */
+  readonly jwtAudience: readonly string[];
+  /** @default 'tenant_id' */
+  readonly tenantClaim?: string;
+  /** @default [5, 300, 1800, 7200, 18000, 36000, 36000] */
+  readonly retrySchedule?: readonly number[];
+  /** @default Duration.seconds(10) */
+  readonly deliveryTimeout?: Duration;
+  /** @default 30 */
+  readonly failureLogTtlDays?: number;
+  /** @default 5 */
+  readonly autoDisableAfterDays?: number;
+  /** Reserved concurrency of the delivery function; `null` for none. @default 50 */
+  readonly deliveryReservedConcurrency?: number | null;
+  /** Reserved concurrency of the fan-out function; `null` for none. @default 20 */
+  readonly fanOutReservedConcurrency?: number | null;
+  /** Max concurrency of the delivery SQS event source. @default 50 */
+  readonly deliveryMaxConcurrency?: number;
+  /** @default 50 */
+  readonly apiRateLimit?: number;
+  /** @default 100 */
+  readonly apiBurstLimit?: number;
+  /** @default no email subscription */
+  readonly alarmEmail?: string;
+}
+
+/** Code and its wiring: functions, the EventBridge rule, the admin API, alarms and the dashboard. */
+export class ServiceStack extends Stack {
+  public readonly eventIngest: EventIngest;
+  public readonly deliveryPipeline: DeliveryPipeline;
+  public readonly adminApi: AdminApi;
+  public readonly alarms: Alarms;
+
+  constructor(scope: Construct, id: string, props: ServiceStackProps) {
+    super(scope, id, props);
+    const { stateful } = props;
+    const optional = <K extends string, V>(key: K, value: V | undefined) =>
+      (value === undefined ? {} : { [key]: value }) as Partial<Record<K, V>>;
+
+    this.eventIngest = new EventIngest(this, 'EventIngest', {
+      eventBus: stateful.eventBus,
+      fanOutDeadLetterQueue: stateful.fanOutDeadLetterQueue,
+      table: stateful.table,
+      deliveryQueue: stateful.deliveryQueue,
+      ...optional('reservedConcurrency', props.fanOutReservedConcurrency),
+    });
+
+    this.deliveryPipeline = new DeliveryPipeline(this, 'DeliveryPipeline', {
+      table: stateful.table,
+      deliveryQueue: stateful.deliveryQueue,
+      deliveryVisibilityTimeout: stateful.deliveryVisibilityTimeout,
+      deadLetterQueue: stateful.deliveryDeadLetterQueue,
+      deadLetterVisibilityTimeout: stateful.deadLetterVisibilityTimeout,
+      encryptionKeySecret: stateful.encryptionKeySecret,
+      eventBus: stateful.eventBus,
+      ...optional('retrySchedule', props.retrySchedule),
+      ...optional('deliveryTimeout', props.deliveryTimeout),
+      ...optional('failureLogTtlDays', props.failureLogTtlDays),
+      ...optional('autoDisableAfterDays', props.autoDisableAfterDays),
+      ...optional('reservedConcurrency', props.deliveryReservedConcurrency),
+      ...optional('maxConcurrency', props.deliveryMaxConcurrency),
+    });
+
+    this.adminApi = new AdminApi(this, 'AdminApi', {
+      jwtIssuer: props.jwtIssuer,
+      jwtAudience: props.jwtAudience,
+      table: stateful.table,
+      deliveryQueue: stateful.deliveryQueue,
+      encryptionKeySecret: stateful.encryptionKeySecret,
+      ...optional('tenantClaim', props.tenantClaim),
+      ...optional('deliveryTimeout', props.deliveryTimeout),
+      ...optional('throttlingRateLimit', props.apiRateLimit),
+      ...optional('throttlingBurstLimit', props.apiBurstLimit),
+    });
+
+    const functions = {
+      FanOut: this.eventIngest.fanOut.function,
+      Delivery: this.deliveryPipeline.delivery.function,
+      DlqProcessor: this.deliveryPipeline.deadLetterProcessor.function,
+      Api: this.adminApi.api.function,
+    };
+    const queues = {
+      deliveryQueue: stateful.deliveryQueue,
+      deliveryDeadLetterQueue: stateful.deliveryDeadLetterQueue,
+      fanOutDeadLetterQueue: stateful.fanOutDeadLetterQueue,
+    };
+    this.alarms = new Alarms(this, 'Alarms', {
+      ...queues,
+      functions,
+      ...optional('alarmEmail', props.alarmEmail),
+    });
+    new OperationsDashboard(this, 'Dashboard', { ...queues, functions, alarms: this.alarms.alarms });
+
+    new CfnOutput(this, 'AdminApiUrl', {
+      value: this.adminApi.stage.url,
+      description: 'Base URL of the admin API',
+    });
+    new CfnOutput(this, 'AlarmTopicArn', { value: this.alarms.topic.topicArn });
+  }
+}

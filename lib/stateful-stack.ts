@@ -1,0 +1,63 @@
+import { type Duration, type RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
+import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import type * as events from 'aws-cdk-lib/aws-events';
+import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import type * as sqs from 'aws-cdk-lib/aws-sqs';
+import type { Construct } from 'constructs';
+import { ChatEventBus } from './constructs/chat-event-bus';
+import { DeliveryQueues } from './constructs/delivery-queues';
+import { EncryptionKeySecret } from './constructs/encryption-key-secret';
+import { WebhookStore } from './constructs/webhook-store';
+
+/** Settings of the stateful stack. */
+export interface StatefulStackProps extends StackProps {
+  /** @default 'chat-events' */
+  readonly eventBusName?: string;
+  /** @default Duration.days(30) */
+  readonly archiveRetention?: Duration;
+  /**
+   * Removal policy of the table and the key secret.
+   * @default RemovalPolicy.RETAIN
+   */
+  readonly dataRemovalPolicy?: RemovalPolicy;
+  /** @default 5 */
+  readonly maxReceiveCount?: number;
+}
+
+/**
+ * Everything that holds data: table, bus and archive, queues, key secret. Kept apart from code so
+ * a function or API change can never replace a resource that holds state.
+ */
+export class StatefulStack extends Stack {
+  public readonly table: dynamodb.Table;
+  public readonly eventBus: events.EventBus;
+  public readonly fanOutDeadLetterQueue: sqs.Queue;
+  public readonly deliveryQueue: sqs.Queue;
+  public readonly deliveryDeadLetterQueue: sqs.Queue;
+  public readonly deliveryVisibilityTimeout: Duration;
+  public readonly deadLetterVisibilityTimeout: Duration;
+  public readonly encryptionKeySecret: secretsmanager.Secret;
+
+  constructor(scope: Construct, id: string, props: StatefulStackProps = {}) {
+    super(scope, id, props);
+    const removalPolicy = props.dataRemovalPolicy ? { removalPolicy: props.dataRemovalPolicy } : {};
+
+    this.table = new WebhookStore(this, 'WebhookStore', removalPolicy).table;
+    this.encryptionKeySecret = new EncryptionKeySecret(this, 'EncryptionKey', removalPolicy).secret;
+
+    const bus = new ChatEventBus(this, 'ChatEvents', {
+      ...(props.eventBusName !== undefined ? { eventBusName: props.eventBusName } : {}),
+      ...(props.archiveRetention ? { archiveRetention: props.archiveRetention } : {}),
+    });
+    this.eventBus = bus.eventBus;
+    this.fanOutDeadLetterQueue = bus.fanOutDeadLetterQueue;
+
+    const queues = new DeliveryQueues(this, 'DeliveryQueues', {
+      ...(props.maxReceiveCount !== undefined ? { maxReceiveCount: props.maxReceiveCount } : {}),
+    });
+    this.deliveryQueue = queues.deliveryQueue;
+    this.deliveryDeadLetterQueue = queues.deadLetterQueue;
+    this.deliveryVisibilityTimeout = queues.deliveryVisibilityTimeout;
+    this.deadLetterVisibilityTimeout = queues.deadLetterVisibilityTimeout;
+  }
+}

@@ -223,14 +223,14 @@ describe('deliverTask', () => {
 
   it.each([
     ['deleted', null, 'webhook deleted'],
-    ['inactive', { status: 'inactive' }, 'webhook inactive'],
+    ['inactive', { status: 'inactive' as const }, 'webhook inactive'],
     [
       'unsubscribed from the type',
       { events: ['conversation.created'] },
       'webhook no longer subscribed to this event type',
     ],
     ['narrowed to another brand', { brandId: 'brand-2' }, 'webhook no longer subscribed to this brand'],
-  ] as const)(
+  ] satisfies [string, Partial<StoredWebhook> | null, string][])(
     'drops the task silently when the webhook was %s after enqueue',
     async (_case, change, reason) => {
       const services = servicesFor();

@@ -1,0 +1,175 @@
+/**
+ * The delivery sender on undici: one keep-alive Agent (a pool per origin), a per-origin
+ * concurrency limit, connect-time SSRF checks, no redirects, and a hard per-attempt timeout.
+ */
+import pLimit, { type LimitFunction } from 'p-limit';
+import { Agent, request } from 'undici';
+import type { AttemptOutcome, DeliverySender, OutboundRequest } from '#domain/delivery-sender';
+import { checkDestinationUrl } from '#domain/destination-policy';
+import type { HostResolver } from '#domain/ports';
+import { parseRetryAfter } from '#domain/retry-policy';
+import { createVettedConnector } from './vetted-connector';
+
+export interface HttpSenderOptions {
+  resolver: HostResolver;
+  allowInsecureLocalhost: boolean;
+  /** At most this many attempts in flight to one origin; the rest wait for a slot. */
+  maxConcurrencyPerEndpoint: number;
+  /** Extra trusted CAs, for tests against a self-signed receiver. */
+  tls?: { ca?: string | Buffer };
+}
+
+/** The part of a response body an attempt keeps (SPEC: failure logs show a snippet). */
+const SNIPPET_BYTES = 1024;
+// Draining a modest remainder keeps the connection reusable; past this it is cheaper to drop it.
+const DRAIN_LIMIT_BYTES = 64 * 1024;
+
+const TLS_CODE = /^(ERR_TLS_|ERR_SSL_|CERT_|DEPTH_ZERO_|SELF_SIGNED_|UNABLE_TO_|ERR_OSSL_)|^EPROTO$/;
+
+interface EndpointSlot {
+  limit: LimitFunction;
+  users: number;
+}
+
+class AttemptTimeout extends Error {}
+
+/** A DeliverySender over HTTP(S), to be closed on shutdown. */
+export function createHttpSender(options: HttpSenderOptions): DeliverySender & { close(): Promise<void> } {
+  const agent = new Agent({
+    connect: createVettedConnector({
+      resolver: options.resolver,
+      allowInsecureLocalhost: options.allowInsecureLocalhost,
+      ...(options.tls?.ca === undefined ? {} : { ca: options.tls.ca }),
+    }),
+    connections: options.maxConcurrencyPerEndpoint,
+  });
+  const slots = new Map<string, EndpointSlot>();
+
+  /** Runs `task` within the origin's concurrency limit; the slot is forgotten once nobody uses it. */
+  async function withinEndpointLimit<T>(origin: string, task: () => Promise<T>): Promise<T> {
+    let slot = slots.get(origin);
+    if (!slot) {
+      slot = { limit: pLimit(options.maxConcurrencyPerEndpoint), users: 0 };
+      slots.set(origin, slot);
+    }
+    slot.users += 1;
+    try {
+      return await slot.limit(task);
+    } finally {
+      slot.users -= 1;
+      if (slot.users === 0) slots.delete(origin);
+    }
+  }
+
+  async function attempt(outbound: OutboundRequest, url: URL, timeoutMs: number): Promise<AttemptOutcome> {
+    const startedAt = performance.now();
+    const elapsed = () => Math.max(0, Math.round(performance.now() - startedAt));
+    const controller = new AbortController();
+    const timer = setTimeout(() => controller.abort(new AttemptTimeout()), timeoutMs);
+    try {
+      const response = await request(url, {
+        dispatcher: agent,
+        method: 'POST',
+        headers: outbound.headers,
+        body: outbound.body,
+        signal: controller.signal,
+      });
+      const { statusCode } = response;
+      const responseSnippet = await readSnippet(response.body, response.headers['content-length']);
+      const outcome: AttemptOutcome = {
+        isSuccess: statusCode >= 200 && statusCode < 300,
+        statusCode,
+        durationMs: 0,
+      };
+      if (responseSnippet !== '') outcome.responseSnippet = responseSnippet;
+      if (statusCode >= 300 && statusCode < 400) {
+        const location = headerValue(response.headers.location);
+        outcome.error = `redirect not followed: ${statusCode}${location ? ` to ${location}` : ' without a Location'}`;
+      } else if (!outcome.isSuccess) {
+        outcome.error = `endpoint answered ${statusCode}`;
+      }
+      if (statusCode === 429 || statusCode === 503) {
+        const retryAfterSeconds = parseRetryAfter(headerValue(response.headers['retry-after']), new Date());
+        if (retryAfterSeconds !== undefined) outcome.retryAfterSeconds = retryAfterSeconds;
+      }
+      outcome.durationMs = elapsed();
+      return outcome;
+    } catch (error) {
+      const timedOut = controller.signal.reason instanceof AttemptTimeout;
+      return {
+        isSuccess: false,
+        error: timedOut ? `timeout after ${timeoutMs} ms` : describeFailure(error),
+        durationMs: elapsed(),
+      };
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  return {
+    async send(outbound, { timeoutMs }) {
+      // Defence in depth: the URL was checked when the webhook was saved, but rules may have tightened.
+      const urlProblem = checkDestinationUrl(outbound.url, {
+        allowInsecureLocalhost: options.allowInsecureLocalhost,
+      });
+      if (urlProblem !== null)
+        return { isSuccess: false, error: `destination URL ${urlProblem}`, durationMs: 0 };
+      const url = new URL(outbound.url);
+      return withinEndpointLimit(url.origin, () => attempt(outbound, url, timeoutMs));
+    },
+    async close() {
+      await agent.close();
+    },
+  };
+}
+
+/**
+ * The first SNIPPET_BYTES of a body as text. The rest is read and dropped up to DRAIN_LIMIT_BYTES
+ * (so the connection can be reused), beyond that the body is destroyed. A body that fails after
+ * the status arrived does not change the outcome: the status is the endpoint's answer.
+ */
+async function readSnippet(body: AsyncIterable<Buffer>, contentLength: unknown): Promise<string> {
+  const chunks: Buffer[] = [];
+  let kept = 0;
+  let seen = 0;
+  const declared = Number(headerValue(contentLength as string | string[] | undefined) ?? Number.NaN);
+  const isWorthDraining = !(declared > DRAIN_LIMIT_BYTES);
+  try {
+    for await (const chunk of body) {
+      seen += chunk.length;
+      if (kept < SNIPPET_BYTES) {
+        const part = chunk.subarray(0, SNIPPET_BYTES - kept);
+        chunks.push(part);
+        kept += part.length;
+      }
+      // Leaving the loop destroys the body, and with it this connection.
+      if (kept >= SNIPPET_BYTES && (!isWorthDraining || seen > DRAIN_LIMIT_BYTES)) break;
+    }
+  } catch {
+    // Keep what arrived.
+  }
+  // A cut multi-byte character becomes U+FFFD rather than failing.
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+function headerValue(value: string | string[] | undefined): string | undefined {
+  return Array.isArray(value) ? value[0] : value;
+}
+
+/** A short, readable reason for a failed attempt, for failure logs and the test route. */
+function describeFailure(error: unknown): string {
+  if (!(error instanceof Error)) return `request failed: ${String(error)}`;
+  const code = 'code' in error ? String(error.code) : '';
+  const cause = error.cause instanceof Error ? error.cause : undefined;
+  const causeCode = cause && 'code' in cause ? String(cause.code) : '';
+  if (code === 'ERR_DESTINATION_REFUSED' || code === 'ERR_DESTINATION_UNRESOLVED') return error.message;
+  if (code === 'ECONNREFUSED' || causeCode === 'ECONNREFUSED') return 'connection refused';
+  if (code === 'UND_ERR_CONNECT_TIMEOUT') return 'connection timed out';
+  if (code === 'ECONNRESET' || code === 'EPIPE' || code === 'UND_ERR_SOCKET') {
+    return `connection reset by the endpoint (${error.message})`;
+  }
+  if (code === 'EHOSTUNREACH' || code === 'ENETUNREACH') return `host unreachable (${code})`;
+  if (TLS_CODE.test(code) || TLS_CODE.test(causeCode)) return `TLS error: ${error.message}`;
+  if (code === 'UND_ERR_INVALID_ARG') return `invalid request: ${error.message}`;
+  return code ? `${code}: ${error.message}` : error.message;
+}

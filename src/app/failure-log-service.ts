@@ -1,0 +1,51 @@
+/** The admin use cases for failure logs and rejected events. */
+import { NotFoundError } from '#domain/errors';
+import type { FailureLog, Page, PageKey, RejectedEvent } from '#domain/model';
+import type { Services } from './services';
+
+/** A page of the tenant's failure logs, newest first, optionally for one webhook. */
+export function listFailureLogs(
+  services: Services,
+  tenantId: string,
+  query: { webhookId?: string; limit: number; startKey?: PageKey },
+): Promise<Page<FailureLog>> {
+  return services.failureLogs.list(tenantId, query);
+}
+
+/** One failure log with every attempt. */
+export async function getFailureLog(
+  services: Services,
+  tenantId: string,
+  failureLogId: string,
+): Promise<FailureLog> {
+  const log = await services.failureLogs.get(tenantId, failureLogId);
+  if (!log) throw new NotFoundError(`No failure log ${failureLogId} in this tenant`);
+  return log;
+}
+
+/**
+ * Enqueues the failed delivery again with a fresh retry schedule. The webhook must still exist;
+ * the delivery step re-checks that it is active, as for any delivery.
+ */
+export async function redeliverFailureLog(
+  services: Services,
+  tenantId: string,
+  failureLogId: string,
+): Promise<{ failureLogId: string; webhookId: string; eventId: string }> {
+  const log = await getFailureLog(services, tenantId, failureLogId);
+  const webhook = await services.webhooks.get(tenantId, log.webhookId);
+  if (!webhook) throw new NotFoundError(`Webhook ${log.webhookId} of this failure log no longer exists`);
+  await services.deliveryQueue.enqueue([
+    { tenantId, webhookId: log.webhookId, event: log.event, attempts: [], redeliveryOf: log.id },
+  ]);
+  return { failureLogId: log.id, webhookId: log.webhookId, eventId: log.eventId };
+}
+
+/** A page of the tenant's rejected events, newest first. */
+export function listRejectedEvents(
+  services: Services,
+  tenantId: string,
+  query: { limit: number; startKey?: PageKey },
+): Promise<Page<RejectedEvent>> {
+  return services.rejectedEvents.list(tenantId, query);
+}

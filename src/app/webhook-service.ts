@@ -1,0 +1,347 @@
+/**
+ * The admin use cases for webhooks: create, read, list, edit, (de)activate, delete, and the
+ * signing-secret routes. Validation happens here, once, for every runtime.
+ */
+import { checkResolvedDestination } from '#domain/destination-policy';
+import { ConflictError, NotFoundError, ValidationError } from '#domain/errors';
+import type {
+  AuthenticationInput,
+  Page,
+  StoredAuthentication,
+  StoredSigningSecret,
+  StoredWebhook,
+} from '#domain/model';
+import { generateSigningSecret } from '#domain/signing';
+import { checkWebhookConsistency, toFieldIssues, webhookInputSchemas } from '#domain/webhook-schema';
+import { secretContext } from './credentials';
+import type { Services } from './services';
+import { type PublicWebhook, toPublicWebhook } from './webhook-views';
+
+/** An old signing secret keeps signing beside the new one this long after a rotation (SPEC section 5). */
+export const ROTATION_OVERLAP_MS = 24 * 60 * 60 * 1000;
+const MAX_WRITE_ATTEMPTS = 3;
+
+interface WebhookDraft {
+  name: string;
+  description: string;
+  brandId: string | null;
+  events: string[];
+  url: string;
+  status: 'active' | 'inactive';
+  authentication: AuthenticationInput | null;
+  signing: { enabled: boolean };
+  headers: Record<string, string>;
+}
+
+type WebhookPatch = Partial<WebhookDraft>;
+
+/** Creates a webhook; the signing secret is returned this once (and by the reveal route). */
+export async function createWebhook(
+  services: Services,
+  tenantId: string,
+  body: unknown,
+): Promise<PublicWebhook & { signingSecret?: string }> {
+  const draft = parseInput<WebhookDraft>(schemas(services).create, body);
+  const normalised: WebhookDraft = {
+    name: draft.name,
+    description: draft.description ?? '',
+    brandId: draft.brandId ?? null,
+    events: draft.events,
+    url: draft.url,
+    status: draft.status ?? 'active',
+    authentication: draft.authentication ?? null,
+    signing: draft.signing ?? { enabled: true },
+    headers: draft.headers ?? {},
+  };
+  await assertConsistent(services, normalised);
+  const now = services.clock.now().toISOString();
+  const id = services.newId('wh');
+  const signingSecret = normalised.signing.enabled ? generateSigningSecret() : undefined;
+  const webhook: StoredWebhook = {
+    id,
+    tenantId,
+    name: normalised.name,
+    description: normalised.description,
+    brandId: normalised.brandId,
+    events: normalised.events,
+    url: normalised.url,
+    status: normalised.status,
+    authentication: await sealAuthentication(services, tenantId, id, normalised.authentication),
+    signing: normalised.signing,
+    signingSecrets: signingSecret
+      ? [await sealSigningSecret(services, tenantId, id, signingSecret, now)]
+      : [],
+    headers: normalised.headers,
+    createdAt: now,
+    updatedAt: now,
+    version: 1,
+  };
+  await services.webhooks.create(webhook);
+  const view = toPublicWebhook(webhook);
+  return signingSecret ? { ...view, signingSecret } : view;
+}
+
+/** One webhook of the tenant; another tenant's id is simply not found. */
+export async function getWebhook(
+  services: Services,
+  tenantId: string,
+  webhookId: string,
+): Promise<PublicWebhook> {
+  return toPublicWebhook(await requireWebhook(services, tenantId, webhookId));
+}
+
+/** A page of the tenant's webhooks. */
+export async function listWebhooks(
+  services: Services,
+  tenantId: string,
+  query: {
+    status?: 'active' | 'inactive';
+    brandId?: string;
+    limit: number;
+    startKey?: Record<string, unknown>;
+  },
+): Promise<Page<PublicWebhook>> {
+  const page = await services.webhooks.list(tenantId, query);
+  return { items: page.items.map(toPublicWebhook), ...(page.nextKey ? { nextKey: page.nextKey } : {}) };
+}
+
+/** Applies a partial edit to any writable field. */
+export async function patchWebhook(
+  services: Services,
+  tenantId: string,
+  webhookId: string,
+  body: unknown,
+): Promise<PublicWebhook> {
+  const patch = parseInput<WebhookPatch>(schemas(services).patch, body);
+  return updateWebhook(services, tenantId, webhookId, async (current) => {
+    const authentication =
+      patch.authentication === undefined
+        ? current.authentication
+        : await sealAuthentication(services, tenantId, webhookId, patch.authentication);
+    const merged = {
+      ...current,
+      ...pickDefined(patch, [
+        'name',
+        'description',
+        'brandId',
+        'events',
+        'url',
+        'status',
+        'headers',
+        'signing',
+      ]),
+      authentication,
+    };
+    if (patch.url !== undefined || patch.headers !== undefined || patch.authentication !== undefined) {
+      await assertConsistent(services, {
+        url: merged.url,
+        headers: merged.headers,
+        authentication: authentication
+          ? { type: authentication.type, ...headerNameOf(authentication) }
+          : null,
+      });
+    }
+    if (patch.status === 'active' && current.status !== 'active') clearHealth(merged);
+    if (merged.signing.enabled && merged.signingSecrets.length === 0) {
+      merged.signingSecrets = [
+        await sealSigningSecret(services, tenantId, webhookId, generateSigningSecret(), now(services)),
+      ];
+    }
+    return merged;
+  });
+}
+
+/** Activates or deactivates; activation also forgets an automatic deactivation's reason. */
+export async function setWebhookStatus(
+  services: Services,
+  tenantId: string,
+  webhookId: string,
+  status: 'active' | 'inactive',
+): Promise<PublicWebhook> {
+  return updateWebhook(services, tenantId, webhookId, async (current) => {
+    const next = { ...current, status };
+    if (status === 'active') clearHealth(next);
+    return next;
+  });
+}
+
+/** Deletes permanently. */
+export async function deleteWebhook(services: Services, tenantId: string, webhookId: string): Promise<void> {
+  if (!(await services.webhooks.delete(tenantId, webhookId))) throw webhookNotFound(webhookId);
+}
+
+/** The current signing secret, decrypted (one of only two routes that show it). */
+export async function revealSigningSecret(
+  services: Services,
+  tenantId: string,
+  webhookId: string,
+): Promise<{ signingSecret: string }> {
+  const webhook = await requireWebhook(services, tenantId, webhookId);
+  const current = webhook.signingSecrets.find((secret) => !secret.expiresAt);
+  if (!webhook.signing.enabled || !current) {
+    throw new ConflictError(
+      'Signing is disabled for this webhook; enable it with PATCH { "signing": { "enabled": true } }',
+    );
+  }
+  return {
+    signingSecret: await services.cipher.decrypt(current.encryptedSecret, cipherContext(tenantId, webhookId)),
+  };
+}
+
+/** Makes a new current secret; the previous one keeps signing beside it for 24 hours. */
+export async function rotateSigningSecret(
+  services: Services,
+  tenantId: string,
+  webhookId: string,
+): Promise<{ signingSecret: string }> {
+  const signingSecret = generateSigningSecret();
+  await updateWebhook(services, tenantId, webhookId, async (current) => {
+    if (!current.signing.enabled) {
+      throw new ConflictError('Signing is disabled for this webhook; enable it before rotating the secret');
+    }
+    const at = services.clock.now();
+    const overlapEnds = new Date(at.getTime() + ROTATION_OVERLAP_MS).toISOString();
+    const kept = current.signingSecrets
+      .filter((secret) => !secret.expiresAt || Date.parse(secret.expiresAt) > at.getTime())
+      .map((secret) => (secret.expiresAt ? secret : { ...secret, expiresAt: overlapEnds }));
+    const fresh = await sealSigningSecret(services, tenantId, webhookId, signingSecret, at.toISOString());
+    return { ...current, signingSecrets: [fresh, ...kept] };
+  });
+  return { signingSecret };
+}
+
+/** Reads a webhook or answers 404. */
+export async function requireWebhook(
+  services: Services,
+  tenantId: string,
+  webhookId: string,
+): Promise<StoredWebhook> {
+  const webhook = await services.webhooks.get(tenantId, webhookId);
+  if (!webhook) throw webhookNotFound(webhookId);
+  return webhook;
+}
+
+function cipherContext(tenantId: string, webhookId: string): string {
+  return secretContext({ tenantId, id: webhookId });
+}
+
+async function updateWebhook(
+  services: Services,
+  tenantId: string,
+  webhookId: string,
+  change: (current: StoredWebhook) => Promise<StoredWebhook>,
+): Promise<PublicWebhook> {
+  // Optimistic concurrency: re-read and re-apply when another writer (an admin, or the delivery
+  // worker recording health) got there first.
+  for (let attempt = 1; ; attempt++) {
+    const current = await requireWebhook(services, tenantId, webhookId);
+    const next = await change(structuredClone(current));
+    next.updatedAt = now(services);
+    next.version = current.version + 1;
+    try {
+      await services.webhooks.update(next, current.version);
+      return toPublicWebhook(next);
+    } catch (error) {
+      if (!(error instanceof ConflictError) || attempt >= MAX_WRITE_ATTEMPTS) throw error;
+    }
+  }
+}
+
+function schemas(services: Services) {
+  return webhookInputSchemas({ allowInsecureLocalhost: services.config.ALLOW_INSECURE_LOCALHOST });
+}
+
+function parseInput<T>(
+  schema: { safeParse(input: unknown): { success: boolean; data?: unknown; error?: unknown } },
+  body: unknown,
+): T {
+  const result = schema.safeParse(body);
+  if (!result.success) {
+    const details = toFieldIssues(result.error as Parameters<typeof toFieldIssues>[0]);
+    throw new ValidationError(
+      details[0] ? `${details[0].field}: ${details[0].message}` : 'Invalid request body',
+      details,
+    );
+  }
+  return result.data as T;
+}
+
+async function assertConsistent(
+  services: Services,
+  draft: {
+    url: string;
+    headers: Record<string, string>;
+    authentication: { type: string; headerName?: string } | null;
+  },
+): Promise<void> {
+  const issues = checkWebhookConsistency({ headers: draft.headers, authentication: draft.authentication });
+  const destinationProblem = await checkResolvedDestination(new URL(draft.url), services.resolver, {
+    allowInsecureLocalhost: services.config.ALLOW_INSECURE_LOCALHOST,
+  });
+  if (destinationProblem) issues.push({ field: 'url', message: destinationProblem });
+  if (issues.length > 0) {
+    throw new ValidationError(`${issues[0]?.field}: ${issues[0]?.message}`, issues);
+  }
+}
+
+async function sealAuthentication(
+  services: Services,
+  tenantId: string,
+  webhookId: string,
+  authentication: AuthenticationInput | null,
+): Promise<StoredAuthentication | null> {
+  if (!authentication) return null;
+  const context = cipherContext(tenantId, webhookId);
+  switch (authentication.type) {
+    case 'basic':
+      return {
+        type: 'basic',
+        username: authentication.username,
+        encryptedPassword: await services.cipher.encrypt(authentication.password, context),
+      };
+    case 'bearer':
+      return { type: 'bearer', encryptedToken: await services.cipher.encrypt(authentication.token, context) };
+    case 'api_key':
+      return {
+        type: 'api_key',
+        headerName: authentication.headerName,
+        encryptedValue: await services.cipher.encrypt(authentication.value, context),
+      };
+  }
+}
+
+async function sealSigningSecret(
+  services: Services,
+  tenantId: string,
+  webhookId: string,
+  secret: string,
+  createdAt: string,
+): Promise<StoredSigningSecret> {
+  return {
+    encryptedSecret: await services.cipher.encrypt(secret, cipherContext(tenantId, webhookId)),
+    createdAt,
+  };
+}
+
+function headerNameOf(authentication: StoredAuthentication): { headerName?: string } {
+  return authentication.type === 'api_key' ? { headerName: authentication.headerName } : {};
+}
+
+function clearHealth(webhook: StoredWebhook): void {
+  delete webhook.disabledReason;
+  delete webhook.failingSince;
+}
+
+function pickDefined<T extends object, K extends keyof T>(source: T, keys: K[]): Partial<Pick<T, K>> {
+  const picked: Partial<Pick<T, K>> = {};
+  for (const key of keys) if (source[key] !== undefined) picked[key] = source[key];
+  return picked;
+}
+
+function now(services: Services): string {
+  return services.clock.now().toISOString();
+}
+
+function webhookNotFound(webhookId: string): NotFoundError {
+  return new NotFoundError(`No webhook ${webhookId} in this tenant`);
+}

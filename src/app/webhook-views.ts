@@ -1,0 +1,74 @@
+/** How stored records are shown over the API: never a secret, never an internal field. */
+import type {
+  FailureLog,
+  PublicAuthentication,
+  RejectedEvent,
+  StoredAuthentication,
+  StoredWebhook,
+} from '#domain/model';
+
+/** A webhook as the admin API returns it. */
+export interface PublicWebhook {
+  id: string;
+  name: string;
+  description: string;
+  brandId: string | null;
+  events: string[];
+  url: string;
+  status: StoredWebhook['status'];
+  authentication: PublicAuthentication | null;
+  signing: { enabled: boolean };
+  headers: Record<string, string>;
+  createdAt: string;
+  updatedAt: string;
+  disabledReason?: string;
+}
+
+/** The public view of a stored webhook. */
+export function toPublicWebhook(webhook: StoredWebhook): PublicWebhook {
+  const view: PublicWebhook = {
+    id: webhook.id,
+    name: webhook.name,
+    description: webhook.description,
+    brandId: webhook.brandId,
+    events: [...webhook.events],
+    url: webhook.url,
+    status: webhook.status,
+    authentication: toPublicAuthentication(webhook.authentication),
+    signing: { enabled: webhook.signing.enabled },
+    headers: { ...webhook.headers },
+    createdAt: webhook.createdAt,
+    updatedAt: webhook.updatedAt,
+  };
+  if (webhook.disabledReason) view.disabledReason = webhook.disabledReason;
+  return view;
+}
+
+function toPublicAuthentication(authentication: StoredAuthentication | null): PublicAuthentication | null {
+  if (!authentication) return null;
+  switch (authentication.type) {
+    case 'basic':
+      return { type: 'basic', username: authentication.username };
+    case 'bearer':
+      return { type: 'bearer' };
+    case 'api_key':
+      return { type: 'api_key', headerName: authentication.headerName };
+  }
+}
+
+/** A failure log as the list route shows it (without the stored event body). */
+export function toFailureLogSummary(log: FailureLog): Omit<FailureLog, 'event' | 'tenantId'> {
+  const { event: _event, tenantId: _tenantId, ...summary } = log;
+  return summary;
+}
+
+/** A failure log in full, with the event that was sent. */
+export function toFailureLogDetail(log: FailureLog): Omit<FailureLog, 'tenantId'> {
+  const { tenantId: _tenantId, ...detail } = log;
+  return detail;
+}
+
+/** A rejected event as ops read it. */
+export function toRejectedEventView(event: RejectedEvent): RejectedEvent {
+  return { ...event };
+}

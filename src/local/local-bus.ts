@@ -1,0 +1,77 @@
+/**
+ * The local event bus: accepted events wait on a durable queue, and the bus rule (the same
+ * pattern the CDK stack deploys) decides which reach the fan-out handler. Events no rule matches
+ * are dropped, as on AWS.
+ */
+import type { SendMessageBatchRequestEntry } from '@aws-sdk/client-sqs';
+import type { Context, EventBridgeEvent, SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import { CHAT_EVENT_SOURCE } from '#app/fan-out';
+import { EVENT_TYPES } from '#domain/model';
+import { logger } from '#observability';
+import type { BusEvent } from './eventbridge-ingest';
+import { lambdaContext } from './server';
+
+const RULE_DETAIL_TYPES = new Set<string>(EVENT_TYPES);
+
+/** SendMessageBatch entries that store accepted events on the bus queue. */
+export function busQueueEntries(events: BusEvent[]): SendMessageBatchRequestEntry[] {
+  return events.map((event, index) => ({ Id: String(index), MessageBody: JSON.stringify(event) }));
+}
+
+/** Does the stack's rule (source chat.platform, the catalogue's detail-types) match this event? */
+export function matchesChatEventRule(event: Pick<BusEvent, 'source' | 'detailType'>): boolean {
+  return event.source === CHAT_EVENT_SOURCE && RULE_DETAIL_TYPES.has(event.detailType);
+}
+
+/** The event EventBridge hands a rule's Lambda target. */
+export function toEventBridgeEvent(event: BusEvent, region: string): EventBridgeEvent<string, unknown> {
+  return {
+    version: '0',
+    id: event.id,
+    'detail-type': event.detailType,
+    source: event.source,
+    account: '000000000000',
+    time: event.time,
+    region,
+    resources: event.resources,
+    detail: JSON.parse(event.detail) as unknown,
+  };
+}
+
+/** An SQS-batch handler that delivers bus events to the rule's target, retrying the ones it throws on. */
+export function createBusDispatcher(
+  target: (event: EventBridgeEvent<string, unknown>, context: Context) => Promise<unknown>,
+): (event: SQSEvent) => Promise<SQSBatchResponse> {
+  return async (batch) => {
+    const failures: { itemIdentifier: string }[] = [];
+    await Promise.all(
+      batch.Records.map(async (record) => {
+        let event: BusEvent;
+        try {
+          event = JSON.parse(record.body) as BusEvent;
+        } catch {
+          logger.error('Dropping an unreadable bus record', { messageId: record.messageId });
+          return;
+        }
+        if (!matchesChatEventRule(event)) {
+          logger.info('Bus event matched no rule', {
+            eventId: event.id,
+            source: event.source,
+            detailType: event.detailType,
+          });
+          return;
+        }
+        try {
+          await target(toEventBridgeEvent(event, 'local'), lambdaContext('chat-webhooks-fan-out'));
+        } catch (error) {
+          logger.warn('Fan-out failed; the bus will retry the event', {
+            eventId: event.id,
+            error: String(error),
+          });
+          failures.push({ itemIdentifier: record.messageId });
+        }
+      }),
+    );
+    return { batchItemFailures: failures };
+  };
+}

@@ -1,0 +1,218 @@
+/**
+ * The whole service on one machine: the embedded DynamoDB-compatible store, the durable local
+ * queues, the HTTP port, and the Lambda handlers driven as AWS would drive them. Used by
+ * `npm start`, the end-to-end tests and the benchmark.
+ */
+import { mkdir } from 'node:fs/promises';
+import type { AddressInfo } from 'node:net';
+import { join, resolve } from 'node:path';
+import { CreateQueueCommand, SendMessageBatchCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import type { Config } from '#config';
+import type { HostResolver } from '#domain/ports';
+import { logger } from '#observability';
+import { createApiHandler } from '../../functions/api';
+import { createDeliveryHandler } from '../../functions/delivery';
+import { createDlqProcessorHandler } from '../../functions/dlq-processor';
+import { createFanOutHandler } from '../../functions/fan-out';
+import { type AwsRequestCounter, createSqsClient } from '../adapters/aws-clients';
+import { KeyFileSource } from '../adapters/encryption-key';
+import { type Composition, createServices } from '../composition';
+import { type AdminToken, AdminTokenRegistry, loadAdminTokens } from './admin-tokens';
+import { startEmbeddedDynamo } from './embedded-dynamodb';
+import { startSqsEventSource } from './event-source';
+import { handlePutEvents } from './eventbridge-ingest';
+import { busQueueEntries, createBusDispatcher } from './local-bus';
+import { createLocalServer, type LocalServerRoutes, lambdaContext } from './server';
+import { createLocalSqs } from './sqs/sqs-protocol';
+
+/** Local stand-ins for the AWS resources the CDK stack creates. */
+export const LOCAL_QUEUES = {
+  deliveries: 'chat-webhooks-deliveries',
+  deliveriesDeadLetter: 'chat-webhooks-deliveries-dlq',
+  bus: 'chat-events-bus',
+  fanOutDeadLetter: 'chat-events-fan-out-dlq',
+} as const;
+
+/** Receives before a delivery message is redriven to the DLQ (crash loops only: retries are new messages). */
+const DELIVERY_MAX_RECEIVES = 5;
+/** Attempts EventBridge makes at the fan-out target before its DLQ, locally. */
+const FAN_OUT_MAX_RECEIVES = 5;
+
+export interface LocalRuntimeOptions {
+  config: Config;
+  /** Name resolution for outbound deliveries (tests make names resolve to loopback). */
+  resolver?: HostResolver;
+  /** Extra CA for outbound TLS (tests with a self-signed receiver). */
+  tlsCa?: string | Buffer;
+  /** Counts AWS-equivalent API calls (the benchmark). */
+  counter?: AwsRequestCounter;
+  /** Parallel pollers of the delivery queue (Lambda concurrency, locally). */
+  deliveryConcurrency?: number;
+}
+
+export interface LocalRuntime {
+  url: string;
+  port: number;
+  dataDir: string;
+  tokens: readonly AdminToken[];
+  services: Composition;
+  close(): Promise<void>;
+}
+
+/** Starts everything; resolves once the port accepts requests and the pollers run. */
+export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<LocalRuntime> {
+  const { config } = options;
+  const dataDir = resolve(config.DATA_DIR);
+  await mkdir(dataDir, { recursive: true, mode: 0o700 });
+  const tokens = await loadAdminTokens(config.ADMIN_TOKENS, dataDir);
+  const dynamo = await startEmbeddedDynamo({ dataDir, tableName: config.TABLE_NAME });
+  let baseUrl = '';
+  const localSqs = await createLocalSqs({ dataDir, baseUrl: () => baseUrl });
+
+  // The server must listen before queue URLs (which embed its port) exist, so its routes are bound late.
+  const pending = async (): Promise<never> => {
+    throw new Error('The local runtime is still starting');
+  };
+  const routes: LocalServerRoutes = {
+    tokens: new AdminTokenRegistry(tokens),
+    tenantClaim: config.TENANT_CLAIM,
+    api: pending,
+    putEvents: pending,
+    sqs: (target, body, signal) => localSqs.handle(target, body, signal),
+    onError: (error) => logger.error('Local server error', { error: String(error) }),
+  };
+  const server = createLocalServer(routes);
+  await new Promise<void>((resolveListen, reject) => {
+    server.once('error', reject);
+    server.listen(config.PORT, config.HOST, () => resolveListen());
+  });
+  const { port } = server.address() as AddressInfo;
+  baseUrl = `http://${config.HOST.includes(':') ? `[${config.HOST}]` : config.HOST}:${port}`;
+
+  const aws = { credentials: { accessKeyId: 'local', secretAccessKey: 'local' }, region: 'us-east-1' };
+  const pollerClient = createSqsClient({
+    ...aws,
+    endpoint: baseUrl,
+    ...(options.counter ? { counter: options.counter } : {}),
+  });
+  const queueUrls = await createQueues(pollerClient, localSqs.queueArn.bind(localSqs), config);
+
+  const services = createServices(
+    { ...config, DELIVERY_QUEUE_URL: queueUrls.deliveries, DELIVERY_DLQ_URL: queueUrls.deliveriesDeadLetter },
+    {
+      endpoints: { dynamodb: dynamo.endpoint, sqs: baseUrl, eventbridge: baseUrl },
+      aws,
+      keySource: new KeyFileSource(join(dataDir, 'keys', 'master.key')),
+      ...(options.resolver ? { resolver: options.resolver } : {}),
+      ...(options.tlsCa ? { tlsCa: options.tlsCa } : {}),
+      ...(options.counter ? { counter: options.counter } : {}),
+    },
+  );
+  const api = createApiHandler(services);
+  const fanOut = createFanOutHandler(services);
+  const delivery = createDeliveryHandler(services);
+  const dlqProcessor = createDlqProcessorHandler(services);
+
+  routes.api = (event, context) => api(event, context);
+  routes.putEvents = (body) =>
+    handlePutEvents(body, {
+      eventBusName: config.EVENT_BUS_NAME,
+      persist: (events) => sendAll(pollerClient, queueUrls.bus, busQueueEntries(events)),
+    });
+
+  const onError = (source: string) => (error: unknown) =>
+    logger.error(`${source} poller error`, { error: String(error) });
+  const sources = [
+    startSqsEventSource({
+      client: pollerClient,
+      queueUrl: queueUrls.bus,
+      queueArn: localSqs.queueArn(LOCAL_QUEUES.bus),
+      handler: createBusDispatcher((event, context) => fanOut(event, context)),
+      concurrency: 2,
+      onError: onError('bus'),
+    }),
+    startSqsEventSource({
+      client: pollerClient,
+      queueUrl: queueUrls.deliveries,
+      queueArn: localSqs.queueArn(LOCAL_QUEUES.deliveries),
+      handler: (event) => delivery(event, lambdaContext('chat-webhooks-delivery')),
+      concurrency: options.deliveryConcurrency ?? 4,
+      onError: onError('delivery'),
+    }),
+    startSqsEventSource({
+      client: pollerClient,
+      queueUrl: queueUrls.deliveriesDeadLetter,
+      queueArn: localSqs.queueArn(LOCAL_QUEUES.deliveriesDeadLetter),
+      handler: (event) => dlqProcessor(event, lambdaContext('chat-webhooks-dlq-processor')),
+      concurrency: 1,
+      onError: onError('dlq'),
+    }),
+  ];
+
+  let closing: Promise<void> | undefined;
+  return {
+    url: baseUrl,
+    port,
+    dataDir,
+    tokens,
+    services,
+    close: () => {
+      closing ??= (async () => {
+        await Promise.all(sources.map((source) => source.stop()));
+        await new Promise<void>((resolveClose) => {
+          server.close(() => resolveClose());
+          server.closeAllConnections();
+        });
+        await services.close();
+        pollerClient.destroy();
+        await localSqs.close();
+        await dynamo.close();
+      })();
+      return closing;
+    },
+  };
+}
+
+async function createQueues(
+  client: SQSClient,
+  queueArn: (name: string) => string,
+  config: Config,
+): Promise<Record<keyof typeof LOCAL_QUEUES, string>> {
+  const create = async (name: string, attributes: Record<string, string>) =>
+    (await client.send(new CreateQueueCommand({ QueueName: name, Attributes: attributes }))).QueueUrl!;
+  // As on AWS: a visibility timeout comfortably above one batch's worst case (every attempt timing out).
+  const visibility = String(Math.max(5, Math.ceil(config.DELIVERY_TIMEOUT_MS / 1000) * 3));
+  const deliveriesDeadLetter = await create(LOCAL_QUEUES.deliveriesDeadLetter, {
+    MessageRetentionPeriod: '1209600',
+  });
+  const fanOutDeadLetter = await create(LOCAL_QUEUES.fanOutDeadLetter, { MessageRetentionPeriod: '1209600' });
+  const deliveries = await create(LOCAL_QUEUES.deliveries, {
+    VisibilityTimeout: visibility,
+    MessageRetentionPeriod: '1209600',
+    RedrivePolicy: JSON.stringify({
+      deadLetterTargetArn: queueArn(LOCAL_QUEUES.deliveriesDeadLetter),
+      maxReceiveCount: DELIVERY_MAX_RECEIVES,
+    }),
+  });
+  const bus = await create(LOCAL_QUEUES.bus, {
+    VisibilityTimeout: '30',
+    RedrivePolicy: JSON.stringify({
+      deadLetterTargetArn: queueArn(LOCAL_QUEUES.fanOutDeadLetter),
+      maxReceiveCount: FAN_OUT_MAX_RECEIVES,
+    }),
+  });
+  return { deliveries, deliveriesDeadLetter, bus, fanOutDeadLetter };
+}
+
+async function sendAll(
+  client: SQSClient,
+  queueUrl: string,
+  entries: NonNullable<ConstructorParameters<typeof SendMessageBatchCommand>[0]['Entries']>,
+): Promise<void> {
+  const output = await client.send(new SendMessageBatchCommand({ QueueUrl: queueUrl, Entries: entries }));
+  if (output.Failed && output.Failed.length > 0) {
+    throw new Error(
+      `The local bus refused ${output.Failed.length} event(s): ${output.Failed[0]?.Message ?? ''}`,
+    );
+  }
+}

@@ -1,0 +1,155 @@
+/**
+ * The local runtime's single HTTP port (SPEC section 3): the admin API (as API Gateway would
+ * invoke it), EventBridge's PutEvents, and the local SQS service, told apart by X-Amz-Target.
+ */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type {
+  APIGatewayProxyEventV2WithJWTAuthorizer,
+  APIGatewayProxyStructuredResultV2,
+  Context,
+} from 'aws-lambda';
+import type { AdminTokenRegistry } from './admin-tokens';
+import { buildHttpApiEvent } from './api-gateway-event';
+import type { ProtocolResponse } from './eventbridge-ingest';
+
+/** Above every protocol's own limit (SQS batches reach 1 MiB), so each can answer with its own error. */
+const MAX_REQUEST_BYTES = 2 * 1024 * 1024;
+
+/** What the server dispatches to. */
+export interface LocalServerRoutes {
+  tokens: AdminTokenRegistry;
+  tenantClaim: string;
+  api: (
+    event: APIGatewayProxyEventV2WithJWTAuthorizer,
+    context: Context,
+  ) => Promise<APIGatewayProxyStructuredResultV2>;
+  putEvents: (body: string) => Promise<ProtocolResponse>;
+  sqs: (target: string, body: string, signal: AbortSignal) => Promise<ProtocolResponse>;
+  onError: (error: unknown) => void;
+}
+
+/** Creates (but does not start) the HTTP server. */
+export function createLocalServer(routes: LocalServerRoutes): Server {
+  const server = createServer((request, response) => {
+    dispatch(routes, request, response).catch((error: unknown) => {
+      routes.onError(error);
+      if (!response.headersSent) {
+        writeJson(response, 500, { error: { code: 'internal_error', message: 'Internal error' } });
+      } else {
+        response.destroy();
+      }
+    });
+  });
+  // Clients such as the AWS SDK keep connections alive; long polls take up to 20 s.
+  server.keepAliveTimeout = 65_000;
+  server.headersTimeout = 66_000;
+  server.requestTimeout = 120_000;
+  return server;
+}
+
+async function dispatch(
+  routes: LocalServerRoutes,
+  request: IncomingMessage,
+  response: ServerResponse,
+): Promise<void> {
+  const body = await readBody(request);
+  if (body === undefined) {
+    writeJson(response, 413, {
+      error: { code: 'payload_too_large', message: `Request body over ${MAX_REQUEST_BYTES} bytes` },
+    });
+    request.resume();
+    return;
+  }
+  const target = header(request, 'x-amz-target');
+  if (target !== undefined) {
+    const text = body.toString('utf8');
+    let answer: ProtocolResponse;
+    if (target === 'AWSEvents.PutEvents') {
+      answer = await routes.putEvents(text);
+    } else if (target.startsWith('AmazonSQS.')) {
+      const abort = new AbortController();
+      response.once('close', () => abort.abort());
+      answer = await routes.sqs(target, text, abort.signal);
+    } else {
+      answer = {
+        statusCode: 400,
+        headers: { 'content-type': 'application/x-amz-json-1.1' },
+        body: JSON.stringify({ __type: 'UnknownOperationException', message: `Unknown operation ${target}` }),
+      };
+    }
+    if (response.destroyed) return;
+    response.writeHead(answer.statusCode, answer.headers).end(answer.body);
+    return;
+  }
+  const tenantId = routes.tokens.authenticate(header(request, 'authorization'));
+  const event = buildHttpApiEvent(
+    {
+      method: request.method ?? 'GET',
+      url: request.url ?? '/',
+      headers: request.headers,
+      body,
+      sourceIp: request.socket.remoteAddress ?? '127.0.0.1',
+    },
+    tenantId === undefined ? undefined : { [routes.tenantClaim]: tenantId, sub: `local-token:${tenantId}` },
+  );
+  const result = await routes.api(event, lambdaContext('chat-webhooks-api'));
+  const headers: Record<string, string> = {};
+  for (const [name, value] of Object.entries(result.headers ?? {})) headers[name] = String(value);
+  const payload =
+    result.body === undefined
+      ? ''
+      : result.isBase64Encoded
+        ? Buffer.from(result.body, 'base64')
+        : result.body;
+  response.writeHead(result.statusCode ?? 200, headers).end(request.method === 'HEAD' ? undefined : payload);
+}
+
+/** A minimal Lambda context, for handlers and middlewares that read it. */
+export function lambdaContext(functionName: string): Context {
+  const deadline = Date.now() + 60_000;
+  return {
+    callbackWaitsForEmptyEventLoop: false,
+    functionName,
+    functionVersion: '$LATEST',
+    invokedFunctionArn: `arn:aws:lambda:local:000000000000:function:${functionName}`,
+    memoryLimitInMB: '1024',
+    awsRequestId: crypto.randomUUID(),
+    logGroupName: `/aws/lambda/${functionName}`,
+    logStreamName: 'local',
+    getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
+    done: () => undefined,
+    fail: () => undefined,
+    succeed: () => undefined,
+  };
+}
+
+function readBody(request: IncomingMessage): Promise<Buffer | undefined> {
+  return new Promise((resolve, reject) => {
+    const declared = Number(request.headers['content-length'] ?? 0);
+    if (declared > MAX_REQUEST_BYTES) {
+      resolve(undefined);
+      return;
+    }
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let isTooLarge = false;
+    request.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > MAX_REQUEST_BYTES) isTooLarge = true;
+      if (!isTooLarge) chunks.push(chunk);
+    });
+    request.on('end', () => resolve(isTooLarge ? undefined : Buffer.concat(chunks)));
+    request.on('error', reject);
+  });
+}
+
+function header(request: IncomingMessage, name: string): string | undefined {
+  const value = request.headers[name];
+  return Array.isArray(value) ? value[0] : value;
+}
+
+function writeJson(response: ServerResponse, statusCode: number, body: unknown): void {
+  response
+    .writeHead(statusCode, { 'content-type': 'application/json; charset=utf-8' })
+    .end(JSON.stringify(body));
+}

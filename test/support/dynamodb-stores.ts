@@ -145,7 +145,11 @@ let tableCounter = 0;
  */
 export function describeEachStore(
   title: string,
-  body: (context: { store: () => RunningStore; freshTable: () => Promise<string> }) => void,
+  body: (context: {
+    name: DynamoTestStore['name'];
+    store: () => RunningStore;
+    freshTable: () => Promise<string>;
+  }) => void,
 ): void {
   describe.each(dynamoStores)(`${title} on $name`, (kind) => {
     describe.runIf(kind.isAvailable)(kind.name, () => {
@@ -166,7 +170,7 @@ export function describeEachStore(
         await ensureTable(admin, tableName).finally(() => admin.destroy());
         return tableName;
       };
-      body({ store, freshTable });
+      body({ name: kind.name, store, freshTable });
     });
   });
 }

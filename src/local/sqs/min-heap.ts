@@ -1,8 +1,8 @@
-/** A binary min-heap ordered by a numeric key; the queue's index of messages by visible-at time. */
+/** A binary min-heap under `compare`; the queue's index of messages by visible-at time. */
 export class MinHeap<T> {
   private readonly items: T[] = [];
 
-  constructor(private readonly keyOf: (item: T) => number) {}
+  constructor(private readonly compare: (left: T, right: T) => number) {}
 
   get size(): number {
     return this.items.length;
@@ -16,11 +16,10 @@ export class MinHeap<T> {
     const items = this.items;
     items.push(item);
     let index = items.length - 1;
-    const key = this.keyOf(item);
     while (index > 0) {
       const parentIndex = (index - 1) >> 1;
       const parent = items[parentIndex] as T;
-      if (this.keyOf(parent) <= key) break;
+      if (this.compare(parent, item) <= 0) break;
       items[index] = parent;
       index = parentIndex;
     }
@@ -32,16 +31,15 @@ export class MinHeap<T> {
     const top = items[0];
     const last = items.pop();
     if (items.length === 0 || last === undefined) return top;
-    const lastKey = this.keyOf(last);
     let index = 0;
     for (;;) {
       const left = 2 * index + 1;
       if (left >= items.length) break;
       const right = left + 1;
       let child = left;
-      if (right < items.length && this.keyOf(items[right] as T) < this.keyOf(items[left] as T)) child = right;
+      if (right < items.length && this.compare(items[right] as T, items[left] as T) < 0) child = right;
       const childItem = items[child] as T;
-      if (this.keyOf(childItem) >= lastKey) break;
+      if (this.compare(childItem, last) >= 0) break;
       items[index] = childItem;
       index = child;
     }

@@ -74,6 +74,8 @@ interface HeapEntry {
   id: string;
   /** Matches the message's `heapSequence` only while this entry is its current one. */
   sequence: number;
+  /** Breaks ties between equal visible-at times: first indexed, first served. */
+  order: number;
 }
 
 interface IndexedMessage extends StoredMessage {
@@ -116,6 +118,7 @@ export class QueueStore {
   private readonly writes: WriteLog;
   private readonly now: () => number;
   private isClosed = false;
+  private indexOrder = 0;
 
   private constructor(
     private readonly database: ClassicLevel<string, string>,
@@ -141,12 +144,15 @@ export class QueueStore {
       const record = JSON.parse(value) as QueueRecord;
       this.queues.set(record.name, this.newQueueState(record));
     }
+    const loaded: { queue: QueueState; message: StoredMessage }[] = [];
     for await (const [key, value] of this.database.iterator({ gte: MESSAGE_PREFIX, lt: 'm"' })) {
       const queueName = key.slice(MESSAGE_PREFIX.length, key.indexOf('!', MESSAGE_PREFIX.length));
       const queue = this.queues.get(queueName);
-      if (!queue) continue;
-      this.index(queue, { ...(JSON.parse(value) as StoredMessage), heapSequence: 0 });
+      if (queue) loaded.push({ queue, message: JSON.parse(value) as StoredMessage });
     }
+    // Keys are random ids; indexing in send order keeps oldest-first among equally visible messages.
+    loaded.sort((left, right) => left.message.sentAt - right.message.sentAt);
+    for (const { queue, message } of loaded) this.index(queue, { ...message, heapSequence: 0 });
   }
 
   private newQueueState(record: QueueRecord): QueueState {
@@ -156,7 +162,7 @@ export class QueueStore {
         ? parseRedrivePolicy(record.attributes.RedrivePolicy)
         : undefined,
       messages: new Map(),
-      byVisibleAt: new MinHeap((entry) => entry.visibleAt),
+      byVisibleAt: new MinHeap((left, right) => left.visibleAt - right.visibleAt || left.order - right.order),
       waiters: new Set(),
     };
   }
@@ -168,7 +174,13 @@ export class QueueStore {
 
   private reindex(queue: QueueState, message: IndexedMessage): void {
     message.heapSequence += 1;
-    queue.byVisibleAt.push({ visibleAt: message.visibleAt, id: message.id, sequence: message.heapSequence });
+    this.indexOrder += 1;
+    queue.byVisibleAt.push({
+      visibleAt: message.visibleAt,
+      id: message.id,
+      sequence: message.heapSequence,
+      order: this.indexOrder,
+    });
   }
 
   /** The queue's ARN, `arn:aws:sqs:local:<account>:<name>`. */

@@ -1,0 +1,217 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { CreateQueueCommand, GetQueueAttributesCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
+import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { type SqsEventSource, startSqsEventSource } from '#local/event-source';
+import { type SqsHarness, startSqsHarness } from './sqs/harness';
+
+let dataDir: string;
+let harness: SqsHarness;
+let queueUrl: string;
+let source: SqsEventSource | undefined;
+const queueArn = 'arn:aws:sqs:local:000000000000:work';
+
+beforeEach(async () => {
+  dataDir = await mkdtemp(join(tmpdir(), 'event-source-'));
+  harness = await startSqsHarness(dataDir);
+  const created = await harness.client.send(
+    new CreateQueueCommand({ QueueName: 'work', Attributes: { VisibilityTimeout: '1' } }),
+  );
+  queueUrl = created.QueueUrl as string;
+});
+
+afterEach(async () => {
+  await source?.stop();
+  source = undefined;
+  await harness.close();
+  await rm(dataDir, { recursive: true, force: true });
+});
+
+async function send(...bodies: string[]): Promise<void> {
+  for (const body of bodies)
+    await harness.client.send(new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: body }));
+}
+
+async function queueCounts(): Promise<{ visible: string; inFlight: string }> {
+  const { Attributes } = await harness.client.send(
+    new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['All'] }),
+  );
+  return {
+    visible: Attributes?.ApproximateNumberOfMessages ?? '?',
+    inFlight: Attributes?.ApproximateNumberOfMessagesNotVisible ?? '?',
+  };
+}
+
+/** Resolves when `predicate` holds for the records seen so far. */
+function recorder() {
+  const seen: SQSRecord[] = [];
+  const batches: string[][] = [];
+  let notify = (): void => {};
+  return {
+    seen,
+    batches,
+    record(event: SQSEvent): void {
+      seen.push(...event.Records);
+      batches.push(event.Records.map((record) => record.body));
+      notify();
+    },
+    until(predicate: () => boolean): Promise<void> {
+      return new Promise((resolve) => {
+        const check = (): void => {
+          if (predicate()) resolve();
+        };
+        notify = check;
+        check();
+      });
+    },
+  };
+}
+
+const settle = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+describe('startSqsEventSource', () => {
+  it('hands Lambda-shaped records to the handler and deletes them after success', async () => {
+    await send('hello');
+    const calls = recorder();
+    source = startSqsEventSource({
+      client: harness.client,
+      queueUrl,
+      queueArn,
+      concurrency: 1,
+      handler: async (event) => calls.record(event),
+    });
+    await calls.until(() => calls.seen.length === 1);
+    const [record] = calls.seen;
+    expect(record).toMatchObject({
+      body: 'hello',
+      eventSource: 'aws:sqs',
+      eventSourceARN: queueArn,
+      awsRegion: 'local',
+      md5OfBody: '5d41402abc4b2a76b9719d911017c592',
+      messageAttributes: {},
+      attributes: { ApproximateReceiveCount: '1', SenderId: '000000000000' },
+    });
+    expect(Number(record?.attributes.SentTimestamp)).toBeGreaterThan(0);
+    expect(Number(record?.attributes.ApproximateFirstReceiveTimestamp)).toBeGreaterThan(0);
+    expect(record?.receiptHandle).toBeTruthy();
+    await source.stop();
+    source = undefined;
+    expect(await queueCounts()).toEqual({ visible: '0', inFlight: '0' });
+  });
+
+  it('redelivers only the records reported in batchItemFailures, with ApproximateReceiveCount 2', async () => {
+    await send('a', 'b', 'c');
+    const calls = recorder();
+    source = startSqsEventSource({
+      client: harness.client,
+      queueUrl,
+      queueArn,
+      concurrency: 1,
+      waitTimeSeconds: 2,
+      handler: async (event): Promise<SQSBatchResponse> => {
+        calls.record(event);
+        const failures = event.Records.filter(
+          (record) => record.body === 'b' && record.attributes.ApproximateReceiveCount === '1',
+        );
+        return { batchItemFailures: failures.map((record) => ({ itemIdentifier: record.messageId })) };
+      },
+    });
+    await calls.until(() => calls.seen.length === 4);
+    expect(calls.batches).toEqual([['a', 'b', 'c'], ['b']]);
+    expect(calls.seen[3]?.attributes.ApproximateReceiveCount).toBe('2');
+    await settle(1200);
+    expect(calls.seen).toHaveLength(4);
+    expect(await queueCounts()).toEqual({ visible: '0', inFlight: '0' });
+  });
+
+  it('redelivers the whole batch when the handler throws, and reports the error', async () => {
+    await send('x', 'y');
+    const calls = recorder();
+    const errors: unknown[] = [];
+    let invocations = 0;
+    source = startSqsEventSource({
+      client: harness.client,
+      queueUrl,
+      queueArn,
+      concurrency: 1,
+      waitTimeSeconds: 2,
+      onError: (error) => errors.push(error),
+      handler: async (event) => {
+        calls.record(event);
+        invocations += 1;
+        if (invocations === 1) throw new Error('downstream unavailable');
+      },
+    });
+    await calls.until(() => calls.seen.length === 4);
+    expect(calls.batches).toEqual([
+      ['x', 'y'],
+      ['x', 'y'],
+    ]);
+    expect(calls.seen.slice(2).map((record) => record.attributes.ApproximateReceiveCount)).toEqual([
+      '2',
+      '2',
+    ]);
+    expect(errors).toEqual([expect.objectContaining({ message: 'downstream unavailable' })]);
+    await settle(1200);
+    expect(calls.seen).toHaveLength(4);
+  });
+
+  it('treats batchItemFailures naming an unknown record as a failure of the whole batch', async () => {
+    await send('only');
+    const calls = recorder();
+    source = startSqsEventSource({
+      client: harness.client,
+      queueUrl,
+      queueArn,
+      concurrency: 1,
+      waitTimeSeconds: 2,
+      onError: () => {},
+      handler: async (event) => {
+        calls.record(event);
+        return { batchItemFailures: calls.seen.length === 1 ? [{ itemIdentifier: 'not-in-batch' }] : [] };
+      },
+    });
+    await calls.until(() => calls.seen.length === 2);
+    expect(calls.seen[1]?.attributes.ApproximateReceiveCount).toBe('2');
+  });
+
+  it('stop() lets an in-flight batch finish and settle, then stops polling', async () => {
+    await send('slow');
+    let releaseHandler = (): void => {};
+    const started = recorder();
+    let finished = 0;
+    source = startSqsEventSource({
+      client: harness.client,
+      queueUrl,
+      queueArn,
+      concurrency: 2,
+      handler: async (event) => {
+        started.record(event);
+        await new Promise<void>((resolve) => {
+          releaseHandler = resolve;
+        });
+        finished += 1;
+      },
+    });
+    await started.until(() => started.seen.length === 1);
+    const stopping = source.stop();
+    source = undefined;
+    let isStopped = false;
+    void stopping.then(() => {
+      isStopped = true;
+    });
+    await settle(100);
+    expect(isStopped).toBe(false);
+    releaseHandler();
+    await stopping;
+    expect(finished).toBe(1);
+    expect(await queueCounts()).toEqual({ visible: '0', inFlight: '0' });
+
+    // No poller is left: a message sent now stays in the queue.
+    await send('after stop');
+    await settle(200);
+    expect(await queueCounts()).toEqual({ visible: '1', inFlight: '0' });
+  });
+});

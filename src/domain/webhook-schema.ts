@@ -71,14 +71,19 @@ const headersSchema = z
       seen.add(lower);
     }
   })
-  .meta({ description: `Up to ${MAX_CUSTOM_HEADERS} custom headers sent with every delivery.` });
+  .meta({
+    description: `Up to ${MAX_CUSTOM_HEADERS} custom headers sent with every delivery.`,
+    maxProperties: MAX_CUSTOM_HEADERS,
+    propertyNames: { type: 'string', pattern: HEADER_NAME_PATTERN.source },
+  });
 
 const secretText = (max: number) =>
   z
     .string()
     .min(1)
     .max(max)
-    .refine((value) => !hasLineBreakOrNul(value), 'must not contain CR, LF or NUL characters');
+    .refine((value) => !hasLineBreakOrNul(value), 'must not contain CR, LF or NUL characters')
+    .meta({ writeOnly: true });
 
 /** Authentication as an admin writes it; secrets are write-only. */
 export const authenticationInputSchema = z.discriminatedUnion('type', [

@@ -1,0 +1,354 @@
+/**
+ * The OpenAPI 3.1 document of the admin API (SPEC section 5), generated from the very zod schemas
+ * that validate requests, so the published contract cannot drift from what the service enforces.
+ */
+import { z } from 'zod';
+import { eventEnvelopeSchema } from './event-catalogue';
+import {
+  createdWebhookSchema,
+  errorBodySchema,
+  eventTypeListSchema,
+  failureLogListQuerySchema,
+  failureLogPageSchema,
+  failureLogSchema,
+  healthSchema,
+  publicWebhookSchema,
+  rejectedEventListQuerySchema,
+  rejectedEventPageSchema,
+  signingSecretSchema,
+  testDeliveryResultSchema,
+  webhookInputSchemas,
+  webhookListQuerySchema,
+  webhookPageSchema,
+} from './webhook-schema';
+
+type JsonObject = Record<string, unknown>;
+
+const COMPONENT_PREFIX = '#/components/schemas/';
+
+/** OpenAPI 3.1 uses JSON Schema draft 2020-12 as its schema dialect. */
+const JSON_SCHEMA_OPTIONS = {
+  target: 'draft-2020-12',
+  uri: (id: string) => `${COMPONENT_PREFIX}${id}`,
+} as const;
+
+/** The components of one direction: request bodies are described as sent (defaults optional), responses as returned. */
+function componentSchemas(
+  entries: Record<string, z.ZodType>,
+  io: 'input' | 'output',
+): Record<string, JsonObject> {
+  const registry = z.registry<{ id: string }>();
+  for (const [id, schema] of Object.entries(entries)) registry.add(schema, { id });
+  const { schemas } = z.toJSONSchema(registry, { ...JSON_SCHEMA_OPTIONS, io });
+  return Object.fromEntries(Object.entries(schemas).map(([id, schema]) => [id, withoutDialect(schema)]));
+}
+
+/** Component schemas carry no `$schema`/`$id` of their own: the document's dialect applies. */
+function withoutDialect(schema: JsonObject): JsonObject {
+  const { $schema: _dialect, $id: _id, ...rest } = schema;
+  return rest;
+}
+
+function queryParameters(schema: z.ZodObject): JsonObject[] {
+  return Object.entries(schema.shape).map(([name, field]) => {
+    const json = withoutDialect(z.toJSONSchema(field as z.ZodType, { target: 'draft-2020-12', io: 'input' }));
+    return {
+      name,
+      in: 'query',
+      required: !(field as z.ZodType).safeParse(undefined).success,
+      schema: json,
+      ...(typeof json.description === 'string' ? { description: json.description } : {}),
+    };
+  });
+}
+
+const ref = (id: string) => ({ $ref: `${COMPONENT_PREFIX}${id}` });
+const json = (id: string) => ({ content: { 'application/json': { schema: ref(id) } } });
+const errorRef = (name: string) => ({ $ref: `#/components/responses/${name}` });
+
+const idParameter = {
+  name: 'id',
+  in: 'path',
+  required: true,
+  schema: { type: 'string', minLength: 1, maxLength: 128 },
+};
+
+interface Operation {
+  operationId: string;
+  summary: string;
+  tags: string[];
+  request?: string;
+  query?: z.ZodObject;
+  success: { status: string; description: string; body?: string };
+  errors: string[];
+  isPublic?: boolean;
+}
+
+function operation(spec: Operation, hasId: boolean): JsonObject {
+  const parameters = [...(hasId ? [idParameter] : []), ...(spec.query ? queryParameters(spec.query) : [])];
+  const responses: JsonObject = {
+    [spec.success.status]: {
+      description: spec.success.description,
+      ...(spec.success.body ? json(spec.success.body) : {}),
+    },
+  };
+  for (const status of spec.errors) responses[status] = errorRef(ERROR_RESPONSES[status]?.name ?? 'Error');
+  return {
+    operationId: spec.operationId,
+    summary: spec.summary,
+    tags: spec.tags,
+    ...(parameters.length > 0 ? { parameters } : {}),
+    ...(spec.request ? { requestBody: { required: true, ...json(spec.request) } } : {}),
+    responses,
+    ...(spec.isPublic ? { security: [] } : {}),
+  };
+}
+
+const ERROR_RESPONSES: Record<string, { name: string; description: string }> = {
+  '400': { name: 'BadRequest', description: 'Invalid input; `details` names each field.' },
+  '401': { name: 'Unauthorized', description: 'Missing or invalid bearer token.' },
+  '404': { name: 'NotFound', description: 'No such resource for this tenant.' },
+  '409': { name: 'Conflict', description: 'A concurrent change won; re-read and retry.' },
+  '413': { name: 'PayloadTooLarge', description: 'Request body over 256 KiB.' },
+  '415': { name: 'UnsupportedMediaType', description: 'Body is not declared as JSON.' },
+};
+
+const READ = ['401'];
+const READ_ONE = ['401', '404'];
+const WRITE = ['400', '401', '413', '415'];
+const WRITE_ONE = ['400', '401', '404', '409', '413', '415'];
+
+/** Paths of SPEC section 5, each method with its operation. */
+function paths(): Record<string, Record<string, JsonObject>> {
+  const webhookTag = ['Webhooks'];
+  const logTag = ['Failure logs'];
+  const webhookAction = (operationId: string, summary: string, body: string, errors = [...READ_ONE, '409']) =>
+    operation(
+      {
+        operationId,
+        summary,
+        tags: webhookTag,
+        success: { status: '200', description: summary, body },
+        errors,
+      },
+      true,
+    );
+  return {
+    '/health': {
+      get: operation(
+        {
+          operationId: 'getHealth',
+          summary: 'Liveness check; needs no token',
+          tags: ['Service'],
+          success: { status: '200', description: 'The service is up', body: 'Health' },
+          errors: [],
+          isPublic: true,
+        },
+        false,
+      ),
+    },
+    '/v1/event-types': {
+      get: operation(
+        {
+          operationId: 'listEventTypes',
+          summary: 'The event catalogue with sample payloads',
+          tags: ['Event types'],
+          success: { status: '200', description: 'Every event type', body: 'EventTypeList' },
+          errors: READ,
+        },
+        false,
+      ),
+    },
+    '/v1/webhooks': {
+      post: operation(
+        {
+          operationId: 'createWebhook',
+          summary: 'Create a webhook',
+          tags: webhookTag,
+          request: 'WebhookCreate',
+          success: {
+            status: '201',
+            description: 'The webhook, plus its signing secret when signing is on',
+            body: 'WebhookCreated',
+          },
+          errors: WRITE,
+        },
+        false,
+      ),
+      get: operation(
+        {
+          operationId: 'listWebhooks',
+          summary: 'List webhooks, paginated',
+          tags: webhookTag,
+          query: webhookListQuerySchema,
+          success: { status: '200', description: 'A page of webhooks', body: 'WebhookPage' },
+          errors: ['400', ...READ],
+        },
+        false,
+      ),
+    },
+    '/v1/webhooks/{id}': {
+      get: webhookAction('getWebhook', 'Read a webhook', 'Webhook', READ_ONE),
+      patch: operation(
+        {
+          operationId: 'updateWebhook',
+          summary: 'Edit any writable field of a webhook',
+          tags: webhookTag,
+          request: 'WebhookPatch',
+          success: { status: '200', description: 'The edited webhook', body: 'Webhook' },
+          errors: WRITE_ONE,
+        },
+        true,
+      ),
+      delete: operation(
+        {
+          operationId: 'deleteWebhook',
+          summary: 'Delete a webhook permanently',
+          tags: webhookTag,
+          success: { status: '204', description: 'Deleted' },
+          errors: READ_ONE,
+        },
+        true,
+      ),
+    },
+    '/v1/webhooks/{id}/deactivate': {
+      post: webhookAction('deactivateWebhook', 'Stop deliveries, keep the setup', 'Webhook'),
+    },
+    '/v1/webhooks/{id}/activate': {
+      post: webhookAction('activateWebhook', 'Resume deliveries', 'Webhook'),
+    },
+    '/v1/webhooks/{id}/secret': {
+      get: webhookAction('getWebhookSecret', 'Reveal the current signing secret', 'SigningSecret', READ_ONE),
+    },
+    '/v1/webhooks/{id}/rotate-secret': {
+      post: webhookAction(
+        'rotateWebhookSecret',
+        'New signing secret; the old one keeps signing beside it for 24 hours',
+        'SigningSecret',
+      ),
+    },
+    '/v1/webhooks/{id}/test': {
+      post: webhookAction(
+        'testWebhook',
+        'Send a webhook.test delivery now and report the outcome',
+        'TestDeliveryResult',
+        READ_ONE,
+      ),
+    },
+    '/v1/failure-logs': {
+      get: operation(
+        {
+          operationId: 'listFailureLogs',
+          summary: 'Failure logs, newest first',
+          tags: logTag,
+          query: failureLogListQuerySchema,
+          success: { status: '200', description: 'A page of failure logs', body: 'FailureLogPage' },
+          errors: ['400', ...READ],
+        },
+        false,
+      ),
+    },
+    '/v1/failure-logs/{id}': {
+      get: operation(
+        {
+          operationId: 'getFailureLog',
+          summary: 'One failure log with every attempt',
+          tags: logTag,
+          success: { status: '200', description: 'The failure log', body: 'FailureLog' },
+          errors: READ_ONE,
+        },
+        true,
+      ),
+    },
+    '/v1/failure-logs/{id}/redeliver': {
+      post: operation(
+        {
+          operationId: 'redeliverFailureLog',
+          summary: 'Enqueue the failed delivery again',
+          tags: logTag,
+          success: { status: '202', description: 'Enqueued for delivery' },
+          errors: READ_ONE,
+        },
+        true,
+      ),
+    },
+    '/v1/rejected-events': {
+      get: operation(
+        {
+          operationId: 'listRejectedEvents',
+          summary: 'Chat events rejected by schema, newest first',
+          tags: ['Rejected events'],
+          query: rejectedEventListQuerySchema,
+          success: { status: '200', description: 'A page of rejected events', body: 'RejectedEventPage' },
+          errors: ['400', ...READ],
+        },
+        false,
+      ),
+    },
+    '/v1/openapi.json': {
+      get: operation(
+        {
+          operationId: 'getOpenApiDocument',
+          summary: 'This document',
+          tags: ['Service'],
+          success: { status: '200', description: 'OpenAPI 3.1 document', body: 'OpenApiDocument' },
+          errors: READ,
+        },
+        false,
+      ),
+    },
+  };
+}
+
+/** Builds the OpenAPI 3.1.0 document; `serverUrl` is where the API is reachable. */
+export function buildOpenApiDocument(options: { serverUrl?: string; version?: string } = {}): JsonObject {
+  // URL rules are not expressible in JSON Schema, so the option does not change the document.
+  const inputs = webhookInputSchemas({ allowInsecureLocalhost: false });
+  const requestSchemas = componentSchemas(
+    { WebhookCreate: inputs.create, WebhookPatch: inputs.patch },
+    'input',
+  );
+  const responseSchemas = componentSchemas(
+    {
+      Webhook: publicWebhookSchema,
+      WebhookCreated: createdWebhookSchema,
+      WebhookPage: webhookPageSchema,
+      EventEnvelope: eventEnvelopeSchema,
+      EventTypeList: eventTypeListSchema,
+      FailureLog: failureLogSchema,
+      FailureLogPage: failureLogPageSchema,
+      RejectedEventPage: rejectedEventPageSchema,
+      SigningSecret: signingSecretSchema,
+      TestDeliveryResult: testDeliveryResultSchema,
+      Health: healthSchema,
+      Error: errorBodySchema,
+    },
+    'output',
+  );
+  const responses = Object.fromEntries(
+    Object.values(ERROR_RESPONSES).map(({ name, description }) => [name, { description, ...json('Error') }]),
+  );
+  return {
+    openapi: '3.1.0',
+    jsonSchemaDialect: 'https://json-schema.org/draft/2020-12/schema',
+    info: {
+      title: 'chat-webhooks admin API',
+      version: options.version ?? '0.1.0',
+      description:
+        'Manage webhooks that receive chat events. Every route but /health needs `Authorization: Bearer <token>`; ' +
+        'errors are `{ error: { code, message, details? } }`.',
+    },
+    ...(options.serverUrl ? { servers: [{ url: options.serverUrl }] } : {}),
+    security: [{ bearerAuth: [] }],
+    paths: paths(),
+    components: {
+      securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer' } },
+      schemas: {
+        ...requestSchemas,
+        ...responseSchemas,
+        OpenApiDocument: { type: 'object', description: 'An OpenAPI 3.1 document.' },
+      },
+      responses,
+    },
+  };
+}

@@ -193,6 +193,17 @@ describe('createHttpSender: outcomes', () => {
     expect(receiver.hits).toBe(1);
   });
 
+  it('ends an attempt whose body stalls at the timeout, judged by the status that did arrive', async () => {
+    const receiver = await startReceiver((_request, response) => {
+      response.writeHead(200, { 'content-type': 'text/plain' });
+      response.write('partial');
+      // The rest of the body never comes.
+    });
+    const outcome = await makeSender().send(post(`http://127.0.0.1:${receiver.port}/`), { timeoutMs: 300 });
+    expect(outcome).toMatchObject({ isSuccess: true, statusCode: 200, responseSnippet: 'partial' });
+    expect(outcome.durationMs).toBeGreaterThanOrEqual(0);
+  });
+
   it('reports a refused connection', async () => {
     const closed = await startReceiver(() => {});
     const { port } = closed;

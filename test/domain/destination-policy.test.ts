@@ -1,3 +1,5 @@
+import fc from 'fast-check';
+import ipaddr from 'ipaddr.js';
 import { describe, expect, it } from 'vitest';
 import {
   checkDestinationUrl,
@@ -317,5 +319,58 @@ describe('checkResolvedDestination', () => {
       'private',
     );
     expect(local.asked).toEqual(['rebind.test']);
+  });
+});
+
+describe('properties', () => {
+  const octets = fc.tuple(fc.nat(255), fc.nat(255), fc.nat(255), fc.nat(255));
+  const isPublic = (parts: number[]) => new ipaddr.IPv4(parts).range() === 'unicast';
+
+  it('judges any IPv4 the same whatever its URL encoding (dotted, integer, hex, IPv4-mapped)', () => {
+    fc.assert(
+      fc.property(octets, (parts) => {
+        const dotted = parts.join('.');
+        const integer = parts.reduce((value, octet) => value * 256 + octet, 0);
+        const hex = `0x${integer.toString(16)}`;
+        const [a, b, c, d] = parts as [number, number, number, number];
+        const mapped = `[::ffff:${((a << 8) | b).toString(16)}:${((c << 8) | d).toString(16)}]`;
+        const expected =
+          isPublic(parts) &&
+          !['169.254.169.254', '169.254.170.2', '100.100.100.200', '192.0.0.192'].includes(dotted);
+        for (const host of [dotted, String(integer), hex, mapped]) {
+          expect({ host, accepted: checkDestinationUrl(`https://${host}/`, strict) === null }).toEqual({
+            host,
+            accepted: expected,
+          });
+        }
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it('refuses every address in the private, loopback, link-local and CGNAT ranges', () => {
+    const inRange = (base: [number, number, number, number], prefix: number) =>
+      fc.nat(2 ** (32 - prefix) - 1).map((offset) => {
+        const value = ((base[0] << 24) >>> 0) + (base[1] << 16) + (base[2] << 8) + base[3] + offset;
+        return [value >>> 24, (value >>> 16) & 255, (value >>> 8) & 255, value & 255].join('.');
+      });
+    const forbidden = fc.oneof(
+      inRange([10, 0, 0, 0], 8),
+      inRange([172, 16, 0, 0], 12),
+      inRange([192, 168, 0, 0], 16),
+      inRange([127, 0, 0, 0], 8),
+      inRange([169, 254, 0, 0], 16),
+      inRange([100, 64, 0, 0], 10),
+      inRange([0, 0, 0, 0], 8),
+      inRange([224, 0, 0, 0], 4),
+    );
+    fc.assert(
+      fc.property(forbidden, (ip) => {
+        expect(forbiddenAddressReason(ip)).not.toBeNull();
+        expect(forbiddenAddressReason(`::ffff:${ip}`)).not.toBeNull();
+        expect(forbiddenAddressReason(`64:ff9b::${ip}`)).not.toBeNull();
+      }),
+      { numRuns: 500 },
+    );
   });
 });

@@ -1,0 +1,326 @@
+/**
+ * The admin API end to end inside one process: HTTP → local server → the API Lambda handler →
+ * use cases → DynamoDB adapter → embedded store. Nothing is mocked.
+ */
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { Webhook } from 'standardwebhooks';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestService, TENANT_B_TOKEN, type TestService } from '../support/local-service';
+
+let service: TestService;
+let receiver: Server;
+let receiverUrl: string;
+const received: { headers: Record<string, string | string[] | undefined>; body: string }[] = [];
+
+const validWebhook = {
+  name: 'CRM sync',
+  description: 'Keeps the CRM in step',
+  events: ['conversation.created', 'message.created'],
+  url: 'https://hooks.example.com/chat',
+};
+
+beforeAll(async () => {
+  service = await startTestService();
+  receiver = createServer((request, response) => {
+    const chunks: Buffer[] = [];
+    request.on('data', (chunk: Buffer) => chunks.push(chunk));
+    request.on('end', () => {
+      received.push({ headers: request.headers, body: Buffer.concat(chunks).toString('utf8') });
+      response.writeHead(204).end();
+    });
+  });
+  await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
+  receiverUrl = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hook`;
+});
+
+afterAll(async () => {
+  await service?.stop();
+  await new Promise((resolve) => receiver?.close(resolve));
+});
+
+describe('authentication', () => {
+  it('answers /health without a token and nothing else', async () => {
+    expect(await service.api('GET', '/health', undefined, null)).toMatchObject({
+      status: 200,
+      body: { status: 'ok' },
+    });
+    for (const path of ['/v1/webhooks', '/v1/event-types', '/v1/failure-logs', '/v1/openapi.json']) {
+      const response = await service.api('GET', path, undefined, null);
+      expect(response.status).toBe(401);
+      expect(response.body.error.code).toBe('unauthorized');
+    }
+    expect((await service.api('GET', '/v1/webhooks', undefined, 'not-a-real-token-at-all')).status).toBe(401);
+  });
+});
+
+describe('event types and OpenAPI', () => {
+  it('lists the 8 catalogue events with sample payloads', async () => {
+    const { status, body } = await service.api('GET', '/v1/event-types');
+    expect(status).toBe(200);
+    expect(body.items).toHaveLength(8);
+    for (const item of body.items) {
+      expect(item).toMatchObject({
+        type: expect.any(String),
+        name: expect.any(String),
+        description: expect.any(String),
+      });
+      expect(item.samplePayload.type).toBe(item.type);
+    }
+  });
+
+  it('serves an OpenAPI 3.1 document covering the webhook routes', async () => {
+    const { status, body } = await service.api('GET', '/v1/openapi.json');
+    expect(status).toBe(200);
+    expect(body.openapi).toMatch(/^3\.1/);
+    expect(Object.keys(body.paths)).toEqual(expect.arrayContaining(['/v1/webhooks', '/v1/webhooks/{id}']));
+  });
+});
+
+describe('webhook lifecycle', () => {
+  it('creates, reads, edits, deactivates, activates and deletes', async () => {
+    const created = await service.api('POST', '/v1/webhooks', {
+      ...validWebhook,
+      authentication: { type: 'basic', username: 'crm', password: 'p4ssw0rd-very-secret' },
+      headers: { 'X-Team': 'support' },
+    });
+    expect(created.status).toBe(201);
+    expect(created.body).toMatchObject({
+      id: expect.stringMatching(/^wh_/),
+      status: 'active',
+      brandId: null,
+      signing: { enabled: true },
+      authentication: { type: 'basic', username: 'crm' },
+      headers: { 'X-Team': 'support' },
+    });
+    expect(created.body.signingSecret).toMatch(/^whsec_[A-Za-z0-9+/]{43}=$/);
+    expect(JSON.stringify(created.body)).not.toContain('p4ssw0rd');
+    const id = created.body.id as string;
+
+    const read = await service.api('GET', `/v1/webhooks/${id}`);
+    expect(read.status).toBe(200);
+    expect(read.body.signingSecret).toBeUndefined();
+    expect(JSON.stringify(read.body)).not.toContain('p4ssw0rd');
+
+    const stored = await service.runtime.services.webhooks.get('tenant-a', id);
+    expect(JSON.stringify(stored)).not.toContain('p4ssw0rd');
+    expect(JSON.stringify(stored)).not.toContain(created.body.signingSecret);
+
+    const patched = await service.api('PATCH', `/v1/webhooks/${id}`, {
+      name: 'CRM sync v2',
+      events: ['message.edited'],
+    });
+    expect(patched).toMatchObject({ status: 200, body: { name: 'CRM sync v2', events: ['message.edited'] } });
+    expect(Date.parse(patched.body.updatedAt)).toBeGreaterThanOrEqual(Date.parse(created.body.updatedAt));
+
+    expect((await service.api('POST', `/v1/webhooks/${id}/deactivate`)).body.status).toBe('inactive');
+    expect(
+      (await service.api('GET', '/v1/webhooks?status=inactive')).body.items.map((w: { id: string }) => w.id),
+    ).toContain(id);
+    expect((await service.api('POST', `/v1/webhooks/${id}/activate`)).body.status).toBe('active');
+
+    expect((await service.api('DELETE', `/v1/webhooks/${id}`)).status).toBe(204);
+    expect((await service.api('GET', `/v1/webhooks/${id}`)).status).toBe(404);
+    expect((await service.api('DELETE', `/v1/webhooks/${id}`)).status).toBe(404);
+  });
+
+  it('reveals and rotates the signing secret', async () => {
+    const created = await service.api('POST', '/v1/webhooks', validWebhook);
+    const id = created.body.id as string;
+    expect((await service.api('GET', `/v1/webhooks/${id}/secret`)).body).toEqual({
+      signingSecret: created.body.signingSecret,
+    });
+    const rotated = await service.api('POST', `/v1/webhooks/${id}/rotate-secret`);
+    expect(rotated.status).toBe(200);
+    expect(rotated.body.signingSecret).toMatch(/^whsec_/);
+    expect(rotated.body.signingSecret).not.toBe(created.body.signingSecret);
+    expect((await service.api('GET', `/v1/webhooks/${id}/secret`)).body.signingSecret).toBe(
+      rotated.body.signingSecret,
+    );
+  });
+
+  it('has no signing secret when signing is off, and makes one when it is turned on', async () => {
+    const created = await service.api('POST', '/v1/webhooks', {
+      ...validWebhook,
+      signing: { enabled: false },
+    });
+    expect(created.status).toBe(201);
+    expect(created.body.signingSecret).toBeUndefined();
+    const id = created.body.id as string;
+    expect((await service.api('GET', `/v1/webhooks/${id}/secret`)).status).toBe(409);
+    await service.api('PATCH', `/v1/webhooks/${id}`, { signing: { enabled: true } });
+    expect((await service.api('GET', `/v1/webhooks/${id}/secret`)).body.signingSecret).toMatch(/^whsec_/);
+  });
+
+  it('sends a signed webhook.test delivery and reports it', async () => {
+    const created = await service.api('POST', '/v1/webhooks', {
+      ...validWebhook,
+      url: receiverUrl,
+      authentication: { type: 'bearer', token: 'receiver-token-123' },
+      headers: { 'X-Env': 'test' },
+    });
+    expect(created.status).toBe(201);
+    received.length = 0;
+    const report = await service.api('POST', `/v1/webhooks/${created.body.id}/test`);
+    expect(report.status).toBe(200);
+    expect(report.body).toMatchObject({ delivered: true, statusCode: 204, durationMs: expect.any(Number) });
+    expect(received).toHaveLength(1);
+    const delivery = received[0]!;
+    const payload = new Webhook(created.body.signingSecret).verify(delivery.body, {
+      'webhook-id': String(delivery.headers['webhook-id']),
+      'webhook-timestamp': String(delivery.headers['webhook-timestamp']),
+      'webhook-signature': String(delivery.headers['webhook-signature']),
+    }) as { type: string; tenantId: string };
+    expect(payload).toMatchObject({ type: 'webhook.test', tenantId: 'tenant-a' });
+    expect(delivery.headers.authorization).toBe('Bearer receiver-token-123');
+    expect(delivery.headers['x-env']).toBe('test');
+  });
+
+  it('reports a failed test delivery without an error status', async () => {
+    const created = await service.api('POST', '/v1/webhooks', {
+      ...validWebhook,
+      url: 'http://127.0.0.1:9/closed',
+    });
+    const report = await service.api('POST', `/v1/webhooks/${created.body.id}/test`);
+    expect(report.status).toBe(200);
+    expect(report.body.delivered).toBe(false);
+    expect(report.body.error).toEqual(expect.any(String));
+  });
+});
+
+describe('validation', () => {
+  const cases: [string, unknown, string][] = [
+    ['missing name', { ...validWebhook, name: undefined }, 'name'],
+    ['empty name', { ...validWebhook, name: '' }, 'name'],
+    ['long name', { ...validWebhook, name: 'x'.repeat(101) }, 'name'],
+    ['long description', { ...validWebhook, description: 'x'.repeat(501) }, 'description'],
+    ['no events', { ...validWebhook, events: [] }, 'events'],
+    ['unknown event', { ...validWebhook, events: ['conversation.exploded'] }, 'events'],
+    ['duplicate events', { ...validWebhook, events: ['message.created', 'message.created'] }, 'events'],
+    ['http url', { ...validWebhook, url: 'http://hooks.example.com/' }, 'url'],
+    ['credentials in url', { ...validWebhook, url: 'https://user:pw@hooks.example.com/' }, 'url'],
+    ['private url', { ...validWebhook, url: 'https://10.0.0.8/hook' }, 'url'],
+    ['metadata url', { ...validWebhook, url: 'https://169.254.169.254/latest' }, 'url'],
+    ['not a url', { ...validWebhook, url: 'hooks' }, 'url'],
+    ['unknown field', { ...validWebhook, colour: 'blue' }, 'colour'],
+    ['reserved header', { ...validWebhook, headers: { 'Content-Type': 'text/plain' } }, 'headers'],
+    ['webhook-* header', { ...validWebhook, headers: { 'Webhook-Signature': 'x' } }, 'headers'],
+    ['malformed header name', { ...validWebhook, headers: { 'Bad Header': 'x' } }, 'headers'],
+    ['CRLF in header value', { ...validWebhook, headers: { 'X-Ok': 'a\r\nInjected: 1' } }, 'headers'],
+    [
+      'authorization header beside authentication',
+      { ...validWebhook, headers: { Authorization: 'x' }, authentication: { type: 'bearer', token: 't' } },
+      'headers',
+    ],
+    ['bad authentication type', { ...validWebhook, authentication: { type: 'digest' } }, 'authentication'],
+    ['bad status', { ...validWebhook, status: 'paused' }, 'status'],
+  ];
+
+  it.each(cases)('refuses %s with a 400 naming the field', async (_label, body, field) => {
+    const { status, body: answer } = await service.api('POST', '/v1/webhooks', body);
+    expect(status).toBe(400);
+    expect(answer.error.code).toBe('validation_failed');
+    expect(answer.error.details.map((detail: { field: string }) => detail.field).join(' ')).toContain(field);
+  });
+
+  it('refuses malformed JSON, non-JSON bodies and bodies over 256 KiB', async () => {
+    const malformed = await service.api('POST', '/v1/webhooks', '{"name": ');
+    expect(malformed.status).toBe(400);
+    const response = await fetch(`${service.url}/v1/webhooks`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${'tenant-a-token-0123456789'}`, 'content-type': 'text/plain' },
+      body: 'name=x',
+    });
+    expect(response.status).toBe(415);
+    const huge = await service.api('POST', '/v1/webhooks', {
+      ...validWebhook,
+      description: 'x'.repeat(300 * 1024),
+    });
+    expect(huge.status).toBe(413);
+  });
+
+  it('refuses unknown routes, methods and query parameters with 4xx', async () => {
+    expect((await service.api('GET', '/v1/nothing-here')).status).toBe(404);
+    expect((await service.api('PUT', '/v1/webhooks')).status).toBe(405);
+    expect((await service.api('GET', '/v1/webhooks?colour=blue')).status).toBe(400);
+    expect((await service.api('GET', '/v1/webhooks?limit=0')).status).toBe(400);
+    expect((await service.api('GET', '/v1/webhooks?limit=abc')).status).toBe(400);
+    expect((await service.api('PATCH', '/v1/webhooks/wh_missing', {})).status).toBeGreaterThanOrEqual(400);
+  });
+});
+
+describe('pagination', () => {
+  it('returns every webhook exactly once across pages, with filters, and refuses foreign cursors', async () => {
+    const brand = `brand-${Date.now()}`;
+    const ids: string[] = [];
+    for (let index = 0; index < 13; index++) {
+      const created = await service.api('POST', '/v1/webhooks', {
+        ...validWebhook,
+        name: `paged ${index}`,
+        brandId: brand,
+        status: index % 3 === 0 ? 'inactive' : 'active',
+      });
+      ids.push(created.body.id);
+    }
+    const seen: string[] = [];
+    let cursor: string | null = null;
+    let pages = 0;
+    do {
+      const query: string = `/v1/webhooks?brandId=${brand}&limit=4${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`;
+      const page = await service.api('GET', query);
+      expect(page.status).toBe(200);
+      seen.push(...page.body.items.map((item: { id: string }) => item.id));
+      cursor = page.body.nextCursor;
+      pages++;
+    } while (cursor && pages < 20);
+    expect([...seen].sort()).toEqual([...ids].sort());
+
+    const inactive = await service.api('GET', `/v1/webhooks?brandId=${brand}&status=inactive&limit=100`);
+    expect(inactive.body.items).toHaveLength(5);
+
+    const first = await service.api('GET', `/v1/webhooks?brandId=${brand}&limit=2`);
+    const foreign = first.body.nextCursor as string;
+    expect(
+      (
+        await service.api(
+          'GET',
+          `/v1/webhooks?brandId=${brand}&limit=2&cursor=${encodeURIComponent(foreign)}`,
+          undefined,
+          TENANT_B_TOKEN,
+        )
+      ).status,
+    ).toBe(400);
+    expect(
+      (await service.api('GET', `/v1/webhooks?status=active&limit=2&cursor=${encodeURIComponent(foreign)}`))
+        .status,
+    ).toBe(400);
+    expect(
+      (await service.api('GET', `/v1/webhooks?cursor=${encodeURIComponent(`${foreign}x`)}`)).status,
+    ).toBe(400);
+  });
+});
+
+describe('tenant isolation', () => {
+  it('answers 404 to another tenant on every webhook route', async () => {
+    const created = await service.api('POST', '/v1/webhooks', validWebhook);
+    const id = created.body.id as string;
+    const asB = (method: string, path: string, body?: unknown) =>
+      service.api(method, path, body, TENANT_B_TOKEN);
+    for (const [method, path, body] of [
+      ['GET', `/v1/webhooks/${id}`],
+      ['PATCH', `/v1/webhooks/${id}`, { name: 'stolen' }],
+      ['DELETE', `/v1/webhooks/${id}`],
+      ['GET', `/v1/webhooks/${id}/secret`],
+      ['POST', `/v1/webhooks/${id}/rotate-secret`],
+      ['POST', `/v1/webhooks/${id}/deactivate`],
+      ['POST', `/v1/webhooks/${id}/activate`],
+      ['POST', `/v1/webhooks/${id}/test`],
+    ] as [string, string, unknown?][]) {
+      expect((await asB(method, path, body)).status, `${method} ${path}`).toBe(404);
+    }
+    expect(
+      (await asB('GET', '/v1/webhooks?limit=100')).body.items.map((w: { id: string }) => w.id),
+    ).not.toContain(id);
+    expect((await service.api('GET', `/v1/webhooks/${id}`)).body.name).toBe(validWebhook.name);
+  });
+});

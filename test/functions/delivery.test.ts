@@ -1,0 +1,40 @@
+import { describe, expect, it } from 'vitest';
+import type { DeliveryTask } from '#domain/model';
+import { createDeliveryHandler } from '../../functions/delivery';
+import { createTestServices, webhookFixture } from '../support/in-memory-ports';
+import { lambdaContext, sqsEvent } from './lambda-events';
+
+const task: DeliveryTask = {
+  tenantId: 'tenant-a',
+  webhookId: 'wh_1',
+  event: {
+    id: 'evt_1',
+    type: 'message.created',
+    timestamp: '2026-03-01T12:00:00.000Z',
+    tenantId: 'tenant-a',
+    brandId: null,
+    data: {},
+  },
+  attempts: [],
+  notBefore: '2026-03-01T14:00:00.000Z',
+};
+
+describe('delivery handler', () => {
+  it('answers with the partial batch failures: unreadable records only', async () => {
+    const services = createTestServices();
+    await services.webhooks.create(webhookFixture());
+    const handler = createDeliveryHandler(services);
+
+    const response = await handler(
+      sqsEvent([
+        { messageId: 'early', body: JSON.stringify(task) },
+        { messageId: 'junk', body: '[]' },
+      ]),
+      lambdaContext('delivery'),
+    );
+
+    expect(response).toEqual({ batchItemFailures: [{ itemIdentifier: 'junk' }] });
+    // The early task went back to the queue for the two hours left.
+    expect(services.deliveryQueue.delayed).toEqual([{ task, delaySeconds: 7200 }]);
+  });
+});

@@ -195,10 +195,12 @@ export class QueueStore {
         'Can only include alphanumeric characters, hyphens, or underscores. 1 to 80 in length (FIFO queues are not supported locally).',
       );
     }
-    const requested = { ...defaultQueueAttributes(), ...validateQueueAttributes(attributes) };
+    const given = validateQueueAttributes(attributes);
+    const requested = { ...defaultQueueAttributes(), ...given };
     const existing = this.queues.get(name);
     if (existing) {
-      const differs = Object.entries(requested).some(
+      // Like SQS, only the attributes the caller names must match the existing queue's.
+      const differs = Object.entries(given).some(
         ([attribute, value]) => (existing.record.attributes[attribute] ?? '') !== value,
       );
       if (differs) {

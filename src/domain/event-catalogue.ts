@@ -163,7 +163,10 @@ export function parseChatEvent(
       ok: false,
       reason: 'unknown_event_type',
       issues: [
-        { path: 'detail-type', message: `is not a catalogue event type: ${input.detailType.slice(0, 128)}` },
+        {
+          path: 'detail-type',
+          message: `is not a catalogue event type: ${String(input.detailType).slice(0, 128)}`,
+        },
       ],
       ...withTenant,
     };

@@ -193,6 +193,7 @@ function urlSchema(options: { allowInsecureLocalhost: boolean }) {
     .string()
     .min(1)
     .superRefine((url, ctx) => {
+      if (url === '') return; // already reported by min(1)
       const problem = checkDestinationUrl(url, options);
       if (problem !== null) ctx.addIssue({ code: 'custom', message: problem });
     })

@@ -215,6 +215,12 @@ describe('create schema', () => {
       ]),
     );
   });
+  it('reports an empty url once', () => {
+    expect(issuesOf(create.safeParse({ ...valid, url: '' }))).toEqual([
+      { field: 'url', message: 'must be at least 1 character long' },
+    ]);
+  });
+
   it('reports one issue for a value of the wrong type', () => {
     const issues = issuesOf(create.safeParse({ ...valid, events: 'message.created' }));
     expect(issues).toEqual([{ field: 'events', message: 'must be an array' }]);

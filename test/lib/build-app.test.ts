@@ -1,0 +1,123 @@
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { App, Stack, Validations } from 'aws-cdk-lib';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import type { IConstruct } from 'constructs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { settingsFromContext } from '../../lib/app-settings';
+import { buildApp, type ChatWebhooksStacks } from '../../lib/build-app';
+
+/** Every acknowledgement recorded on the construct tree: rule id and reason. */
+function acknowledgements(root: IConstruct): { path: string; id: string; reason: unknown }[] {
+  return root.node.findAll().flatMap((construct) =>
+    construct.node.metadata
+      .filter((entry) => entry.type === Validations.ACKNOWLEDGED_RULES_METADATA_KEY)
+      .flatMap((entry) =>
+        Object.entries(entry.data as Record<string, unknown>).map(([id, reason]) => ({
+          path: construct.node.path,
+          id,
+          reason,
+        })),
+      ),
+  );
+}
+
+describe('buildApp with cdk-nag AwsSolutions', () => {
+  let outdir: string;
+  let app: App;
+  let stacks: ChatWebhooksStacks;
+
+  beforeAll(() => {
+    outdir = mkdtempSync(join(tmpdir(), 'chat-webhooks-cdk-'));
+    app = new App({ outdir, context: { 'aws:cdk:bundling-stacks': [] } });
+    stacks = buildApp(app, settingsFromContext(app));
+  });
+
+  afterAll(() => rmSync(outdir, { recursive: true, force: true }));
+
+  it('leaves no unsuppressed AwsSolutions finding, error or warning', () => {
+    const report = new AwsSolutionsChecks().validateScope(app);
+    const findings = report.violations.map(
+      (violation) =>
+        `${violation.severity} ${violation.ruleName} at ${violation.violatingResources.map((r) => r.constructPath).join(', ')}`,
+    );
+    expect(findings).toEqual([]);
+    expect(report.success).toBe(true);
+  });
+
+  it('synthesises through the registered validation plugin and reports success', () => {
+    const assembly = app.synth();
+    expect(assembly.stacks.map((stack) => stack.stackName).sort()).toEqual([
+      'ChatWebhooksService',
+      'ChatWebhooksStateful',
+    ]);
+    const reportFile = ['validation-report.json', 'policy-validation-report.json']
+      .map((name) => join(outdir, name))
+      .find((path) => existsSync(path));
+    if (reportFile) {
+      const report = JSON.parse(readFileSync(reportFile, 'utf8')) as {
+        pluginReports: { pluginName: string; violations: unknown[] }[];
+      };
+      for (const plugin of report.pluginReports) expect(plugin.violations, plugin.pluginName).toEqual([]);
+    }
+  });
+
+  it('gives every suppression a specific reason', () => {
+    const acknowledged = acknowledgements(app);
+    expect(acknowledged.length).toBeGreaterThan(0);
+    for (const { path, id, reason } of acknowledged) {
+      expect(typeof reason, `${id} at ${path}`).toBe('string');
+      expect((reason as string).trim().length, `${id} at ${path}`).toBeGreaterThanOrEqual(40);
+    }
+    const ids = new Set(acknowledged.map(({ id }) => id.replace(/^annotation::/i, '')));
+    // The only suppressions this app needs; a new one must be reviewed and added here.
+    expect([...ids].sort()).toEqual([
+      'AwsSolutions-APIG4',
+      'AwsSolutions-IAM5[Resource::*]',
+      'AwsSolutions-SMG4',
+      'AwsSolutions-SQS3',
+    ]);
+  });
+
+  it('makes the service stack depend on the stateful stack and not the other way round', () => {
+    expect(stacks.service.dependencies).toContain(stacks.stateful);
+    expect(stacks.stateful.dependencies).not.toContain(stacks.service);
+  });
+
+  it('fails a stack the checks would refuse, so a clean report means something', () => {
+    const probe = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+    const stack = new Stack(probe, 'Probe');
+    new sqs.Queue(stack, 'Plain', { encryption: sqs.QueueEncryption.UNENCRYPTED });
+    const rules = new AwsSolutionsChecks()
+      .validateScope(probe)
+      .violations.map((violation) => violation.ruleName);
+    expect(rules).toEqual(
+      expect.arrayContaining(['AwsSolutions-SQS2', 'AwsSolutions-SQS3', 'AwsSolutions-SQS4']),
+    );
+  });
+});
+
+describe('buildApp bundling', () => {
+  it('bundles the four handlers offline with esbuild into ESM with the require banner', () => {
+    const outdir = mkdtempSync(join(tmpdir(), 'chat-webhooks-bundle-'));
+    try {
+      const app = new App({ outdir });
+      buildApp(app, settingsFromContext(app), { nag: false });
+      app.synth();
+      const bundles = readdirSync(outdir)
+        .filter((name) => name.startsWith('asset.'))
+        .map((name) => join(outdir, name))
+        .filter((dir) => existsSync(join(dir, 'index.mjs')));
+      expect(bundles).toHaveLength(4);
+      for (const dir of bundles) {
+        const code = readFileSync(join(dir, 'index.mjs'), 'utf8');
+        expect(code.startsWith("import { createRequire } from 'module';")).toBe(true);
+        expect(existsSync(join(dir, 'index.mjs.map'))).toBe(true);
+      }
+    } finally {
+      rmSync(outdir, { recursive: true, force: true });
+    }
+  }, 180_000);
+});

@@ -1,0 +1,300 @@
+import type { Template } from 'aws-cdk-lib/assertions';
+import { Match } from 'aws-cdk-lib/assertions';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { EVENT_TYPES } from '#domain/model';
+import { FUNCTION_SIZING, VISIBILITY_TIMEOUT_FACTOR } from '../../lib/function-sizing';
+import { buildStacks, resourcesOfType } from './cdk-fixtures';
+
+type Statement = { Effect: string; Action: string | string[]; Resource: unknown };
+type FunctionProps = {
+  Role: { 'Fn::GetAtt': [string, string] };
+  Timeout: number;
+  MemorySize: number;
+  Environment: { Variables: Record<string, unknown> };
+  [key: string]: unknown;
+};
+
+/** The function whose handler entry is functions/<name>.ts, found by its memory/timeout and role. */
+function functionsByRole(template: Template): Map<string, { props: FunctionProps; statements: Statement[] }> {
+  const policies = Object.values(resourcesOfType(template, 'AWS::IAM::Policy'));
+  const result = new Map<string, { props: FunctionProps; statements: Statement[] }>();
+  for (const [id, fn] of Object.entries(resourcesOfType(template, 'AWS::Lambda::Function'))) {
+    const props = fn.Properties as FunctionProps;
+    const roleId = props.Role['Fn::GetAtt'][0];
+    const statements = policies
+      .filter((policy) => (policy.Properties.Roles as { Ref: string }[]).some((role) => role.Ref === roleId))
+      .flatMap((policy) => (policy.Properties.PolicyDocument as { Statement: Statement[] }).Statement);
+    const name = ['EventIngest', 'DeliveryPipelineDelivery', 'DeliveryPipelineDeadLetter', 'AdminApi'].find(
+      (prefix) => id.startsWith(prefix),
+    );
+    result.set(
+      {
+        EventIngest: 'fan-out',
+        DeliveryPipelineDelivery: 'delivery',
+        DeliveryPipelineDeadLetter: 'dlq-processor',
+        AdminApi: 'api',
+      }[name as string] ?? id,
+      { props, statements },
+    );
+  }
+  return result;
+}
+
+function actionsOf(statements: Statement[]): string[] {
+  return statements.flatMap((statement) =>
+    Array.isArray(statement.Action) ? statement.Action : [statement.Action],
+  );
+}
+
+describe('ServiceStack', () => {
+  let template: Template;
+  let statefulTemplate: Template;
+  let functions: ReturnType<typeof functionsByRole>;
+
+  beforeAll(() => {
+    const stacks = buildStacks();
+    template = stacks.serviceTemplate;
+    statefulTemplate = stacks.statefulTemplate;
+    functions = functionsByRole(template);
+  });
+
+  it('runs four functions on the current Node.js runtime, arm64, with active tracing and their sizes', () => {
+    expect([...functions.keys()].sort()).toEqual(['api', 'delivery', 'dlq-processor', 'fan-out']);
+    const expected = {
+      api: FUNCTION_SIZING.api,
+      'fan-out': FUNCTION_SIZING.fanOut,
+      delivery: FUNCTION_SIZING.delivery,
+      'dlq-processor': FUNCTION_SIZING.dlqProcessor,
+    };
+    for (const [name, { props }] of functions) {
+      const sizing = expected[name as keyof typeof expected];
+      expect(props).toMatchObject({
+        Runtime: 'nodejs24.x',
+        Architectures: ['arm64'],
+        TracingConfig: { Mode: 'Active' },
+        MemorySize: sizing.memorySize,
+        Timeout: sizing.timeout.toSeconds(),
+        LoggingConfig: { LogGroup: expect.anything() },
+      });
+      expect(props.Environment.Variables).toMatchObject({
+        POWERTOOLS_SERVICE_NAME: 'chat-webhooks',
+        POWERTOOLS_METRICS_NAMESPACE: 'ChatWebhooks',
+        NODE_OPTIONS: '--enable-source-maps',
+        TABLE_NAME: expect.anything(),
+      });
+    }
+    expect(FUNCTION_SIZING.delivery.memorySize).toBe(1024);
+  });
+
+  it('gives each function only the environment it reads', () => {
+    const keys = (name: string) => Object.keys(functions.get(name)?.props.Environment.Variables ?? {}).sort();
+    const common = ['NODE_OPTIONS', 'POWERTOOLS_METRICS_NAMESPACE', 'POWERTOOLS_SERVICE_NAME', 'TABLE_NAME'];
+    expect(keys('api')).toEqual(
+      [
+        ...common,
+        'DELIVERY_QUEUE_URL',
+        'DELIVERY_TIMEOUT_MS',
+        'ENCRYPTION_KEY_SECRET_ARN',
+        'TENANT_CLAIM',
+      ].sort(),
+    );
+    expect(keys('fan-out')).toEqual([...common, 'DELIVERY_QUEUE_URL', 'REJECTED_EVENT_TTL_DAYS'].sort());
+    expect(keys('delivery')).toEqual(
+      [
+        ...common,
+        'AUTO_DISABLE_AFTER_DAYS',
+        'DELIVERY_DLQ_URL',
+        'DELIVERY_QUEUE_URL',
+        'DELIVERY_TIMEOUT_MS',
+        'ENCRYPTION_KEY_SECRET_ARN',
+        'EVENT_BUS_NAME',
+        'RETRY_SCHEDULE',
+      ].sort(),
+    );
+    expect(keys('dlq-processor')).toEqual(
+      [...common, 'AUTO_DISABLE_AFTER_DAYS', 'EVENT_BUS_NAME', 'FAILURE_LOG_TTL_DAYS'].sort(),
+    );
+    const delivery = functions.get('delivery')?.props.Environment.Variables;
+    expect(delivery?.RETRY_SCHEDULE).toBe('5,300,1800,7200,18000,36000,36000');
+    expect(delivery?.DELIVERY_TIMEOUT_MS).toBe('10000');
+    expect(functions.get('api')?.props.Environment.Variables.TENANT_CLAIM).toBe('tenant_id');
+  });
+
+  it('reserves concurrency for delivery (50) and fan-out (20) by default', () => {
+    expect(functions.get('delivery')?.props.ReservedConcurrentExecutions).toBe(50);
+    expect(functions.get('fan-out')?.props.ReservedConcurrentExecutions).toBe(20);
+    expect(functions.get('api')?.props.ReservedConcurrentExecutions).toBeUndefined();
+  });
+
+  it('reserves none when the props say null, for small accounts', () => {
+    const { serviceTemplate } = buildStacks({
+      deliveryReservedConcurrency: null,
+      fanOutReservedConcurrency: null,
+    });
+    for (const fn of Object.values(resourcesOfType(serviceTemplate, 'AWS::Lambda::Function'))) {
+      expect(fn.Properties.ReservedConcurrentExecutions).toBeUndefined();
+    }
+  });
+
+  it('consumes both delivery queues with partial batch failure reporting, delivery capped by maxConcurrency', () => {
+    template.resourceCountIs('AWS::Lambda::EventSourceMapping', 2);
+    for (const mapping of Object.values(resourcesOfType(template, 'AWS::Lambda::EventSourceMapping'))) {
+      expect(mapping.Properties.FunctionResponseTypes).toEqual(['ReportBatchItemFailures']);
+    }
+    template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+      ScalingConfig: { MaximumConcurrency: 50 },
+      BatchSize: 10,
+    });
+  });
+
+  it('sets the delivery queue visibility timeout to six times the delivery function timeout', () => {
+    const deliveryTimeout = functions.get('delivery')?.props.Timeout ?? 0;
+    expect(deliveryTimeout).toBeGreaterThan(0);
+    statefulTemplate.hasResourceProperties('AWS::SQS::Queue', {
+      VisibilityTimeout: deliveryTimeout * VISIBILITY_TIMEOUT_FACTOR,
+      RedrivePolicy: Match.objectLike({ maxReceiveCount: 5 }),
+    });
+    const processorTimeout = functions.get('dlq-processor')?.props.Timeout ?? 0;
+    statefulTemplate.hasResourceProperties('AWS::SQS::Queue', {
+      VisibilityTimeout: processorTimeout * VISIBILITY_TIMEOUT_FACTOR,
+      RedrivePolicy: Match.absent(),
+    });
+  });
+
+  it('routes exactly the catalogue of chat.platform events to fan-out, with retries and a dead-letter queue', () => {
+    template.resourceCountIs('AWS::Events::Rule', 1);
+    const [rule] = Object.values(resourcesOfType(template, 'AWS::Events::Rule'));
+    const pattern = rule?.Properties.EventPattern as { source: string[]; 'detail-type': string[] };
+    expect(pattern.source).toEqual(['chat.platform']);
+    expect([...pattern['detail-type']].sort()).toEqual([...EVENT_TYPES].sort());
+    expect(pattern['detail-type']).toHaveLength(8);
+    expect(rule?.Properties.Targets).toEqual([
+      expect.objectContaining({
+        RetryPolicy: { MaximumRetryAttempts: 8, MaximumEventAgeInSeconds: 86_400 },
+        DeadLetterConfig: { Arn: expect.anything() },
+      }),
+    ]);
+  });
+
+  it('grants no role a managed policy, a table Scan, or a wildcard resource on data-plane actions', () => {
+    for (const role of Object.values(resourcesOfType(template, 'AWS::IAM::Role'))) {
+      expect(role.Properties.ManagedPolicyArns).toBeUndefined();
+    }
+    for (const [name, { statements }] of functions) {
+      expect(actionsOf(statements), name).not.toContain('dynamodb:Scan');
+      for (const statement of statements) {
+        const actions = actionsOf([statement]);
+        if (actions.some((action) => /^(dynamodb|sqs|secretsmanager|events|kms):/.test(action))) {
+          expect(JSON.stringify(statement.Resource), `${name} ${actions.join(',')}`).not.toMatch(
+            /"\*"|^"\*"$/,
+          );
+        }
+        expect(
+          actions.some((action) => action.endsWith(':*') || action === '*'),
+          name,
+        ).toBe(false);
+      }
+    }
+  });
+
+  it('grants each function only the services it uses', () => {
+    const has = (name: string, action: string) =>
+      actionsOf(functions.get(name)?.statements ?? []).includes(action);
+    // Secrets: only the functions that decrypt webhook secrets.
+    expect(['api', 'delivery'].filter((name) => has(name, 'secretsmanager:GetSecretValue'))).toEqual([
+      'api',
+      'delivery',
+    ]);
+    expect(has('fan-out', 'secretsmanager:GetSecretValue')).toBe(false);
+    expect(has('dlq-processor', 'secretsmanager:GetSecretValue')).toBe(false);
+    // Events: only delivery and the DLQ processor publish webhook.disabled.
+    expect(has('delivery', 'events:PutEvents')).toBe(true);
+    expect(has('dlq-processor', 'events:PutEvents')).toBe(true);
+    expect(has('api', 'events:PutEvents')).toBe(false);
+    expect(has('fan-out', 'events:PutEvents')).toBe(false);
+    // Table writes for all four (fan-out stores rejected events).
+    for (const name of ['api', 'fan-out', 'delivery', 'dlq-processor'])
+      expect(has(name, 'dynamodb:PutItem')).toBe(true);
+    // Sending to queues: everyone but the DLQ processor; only delivery sends to two queues.
+    expect(has('dlq-processor', 'sqs:SendMessage')).toBe(false);
+    const sendTargets = (functions.get('delivery')?.statements ?? []).filter((statement) =>
+      actionsOf([statement]).includes('sqs:SendMessage'),
+    );
+    expect(sendTargets).toHaveLength(2);
+  });
+
+  it('scopes table access to the table and its gsi1 index by name', () => {
+    const statement = (functions.get('delivery')?.statements ?? []).find((candidate) =>
+      actionsOf([candidate]).includes('dynamodb:Query'),
+    );
+    const resources = JSON.stringify(statement?.Resource);
+    expect(resources).toContain('/index/gsi1');
+    expect(resources).not.toContain('index/*');
+  });
+
+  it('protects every route but GET /health with the JWT authorizer', () => {
+    const routes = Object.values(resourcesOfType(template, 'AWS::ApiGatewayV2::Route'));
+    expect(routes.map((route) => route.Properties.RouteKey).sort()).toEqual([
+      'ANY /v1/{proxy+}',
+      'GET /health',
+    ]);
+    for (const route of routes) {
+      if (route.Properties.RouteKey === 'GET /health') {
+        expect(route.Properties.AuthorizationType).toBe('NONE');
+      } else {
+        expect(route.Properties.AuthorizationType).toBe('JWT');
+        expect(route.Properties.AuthorizerId).toBeDefined();
+      }
+    }
+    template.hasResourceProperties('AWS::ApiGatewayV2::Authorizer', {
+      AuthorizerType: 'JWT',
+      IdentitySource: ['$request.header.Authorization'],
+      JwtConfiguration: { Issuer: 'https://issuer.example.com/', Audience: ['chat-webhooks-admin'] },
+    });
+    template.hasResourceProperties('AWS::ApiGatewayV2::Integration', {
+      IntegrationType: 'AWS_PROXY',
+      PayloadFormatVersion: '2.0',
+    });
+  });
+
+  it('throttles the default stage and writes access logs', () => {
+    template.hasResourceProperties('AWS::ApiGatewayV2::Stage', {
+      StageName: '$default',
+      AutoDeploy: true,
+      DefaultRouteSettings: { ThrottlingRateLimit: 50, ThrottlingBurstLimit: 100 },
+      AccessLogSettings: { DestinationArn: Match.anyValue(), Format: Match.anyValue() },
+    });
+  });
+
+  it('alarms on both DLQs, the delivery backlog and each function’s errors, notifying an encrypted topic', () => {
+    const alarms = Object.values(resourcesOfType(template, 'AWS::CloudWatch::Alarm'));
+    const byMetric = (metricName: string) =>
+      alarms.filter((alarm) => alarm.Properties.MetricName === metricName);
+    expect(byMetric('ApproximateNumberOfMessagesVisible')).toHaveLength(2);
+    for (const alarm of byMetric('ApproximateNumberOfMessagesVisible')) {
+      expect(alarm.Properties).toMatchObject({ Threshold: 0, ComparisonOperator: 'GreaterThanThreshold' });
+    }
+    expect(byMetric('ApproximateAgeOfOldestMessage')).toHaveLength(1);
+    expect(byMetric('Errors')).toHaveLength(4);
+    for (const alarm of alarms) expect(alarm.Properties.AlarmActions).toHaveLength(1);
+    template.hasResourceProperties('AWS::SNS::Topic', { KmsMasterKeyId: Match.anyValue() });
+    template.hasResourceProperties('AWS::KMS::Key', { EnableKeyRotation: true });
+    template.hasResourceProperties('AWS::SNS::TopicPolicy', {
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+        ]),
+      },
+    });
+    template.resourceCountIs('AWS::SNS::Subscription', 0);
+    template.resourceCountIs('AWS::CloudWatch::Dashboard', 1);
+  });
+
+  it('subscribes the alarm email when one is given', () => {
+    const { serviceTemplate } = buildStacks({ alarmEmail: 'oncall@example.com' });
+    serviceTemplate.hasResourceProperties('AWS::SNS::Subscription', {
+      Protocol: 'email',
+      Endpoint: 'oncall@example.com',
+    });
+  });
+});

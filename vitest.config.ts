@@ -9,5 +9,11 @@ export default defineConfig({
     // Two cores: end-to-end tests start whole services; keep parallelism modest.
     maxWorkers: 2,
     reporters: ['default'],
+    env: {
+      // The handlers log every event at INFO; tests that read logs raise the level themselves.
+      POWERTOOLS_LOG_LEVEL: 'WARN',
+      // Node 20 is a requirement of this project; the SDK's reminder would fill every test's output.
+      AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+    },
   },
 });

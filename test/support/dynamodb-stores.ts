@@ -107,7 +107,11 @@ const dynamoDbLocal: DynamoTestStore = {
     };
     child.stdout?.on('data', keep);
     child.stderr?.on('data', keep);
+    // A worker that dies without running afterAll must not leave a JVM behind.
+    const killOnExit = () => child.kill('SIGKILL');
+    process.once('exit', killOnExit);
     const stop = async () => {
+      process.off('exit', killOnExit);
       if (child.exitCode !== null || child.signalCode !== null) return;
       const exited = new Promise((resolve) => child.once('exit', resolve));
       child.kill('SIGTERM');

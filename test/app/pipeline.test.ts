@@ -1,0 +1,139 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import {
+  CreateQueueCommand,
+  DeleteMessageCommand,
+  ReceiveMessageCommand,
+  SQSClient,
+} from '@aws-sdk/client-sqs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createHttpSender } from '#adapters/http-sender';
+import { SqsDeliveryQueue } from '#adapters/sqs-delivery-queue';
+import { recordDeadLetters } from '#app/dead-letters';
+import { processDeliveryBatch } from '#app/deliver';
+import { fanOutEvent } from '#app/fan-out';
+import { createLocalSqs, type LocalSqs } from '#local/sqs/sqs-protocol';
+import { createTestServices, webhookFixture } from '../support/in-memory-ports';
+import { type LoopbackReceiver, startReceiver } from './loopback-receiver';
+
+/**
+ * Fan-out, delivery, retry and DLQ processing over the real SQS adapter and the local SQS service:
+ * tasks survive the JSON round trip through the queue and reach the failure log intact.
+ */
+let dataDir: string;
+let server: Server;
+let sqs: LocalSqs;
+let client: SQSClient;
+let receiver: LoopbackReceiver;
+const sender = createHttpSender({
+  resolver: { resolve: async () => ['127.0.0.1'] },
+  allowInsecureLocalhost: true,
+  maxConcurrencyPerEndpoint: 4,
+});
+
+beforeAll(async () => {
+  dataDir = await mkdtemp(join(tmpdir(), 'pipeline-'));
+  let baseUrl = '';
+  sqs = await createLocalSqs({ dataDir, baseUrl: () => baseUrl });
+  server = createServer((request, response) => {
+    const chunks: Buffer[] = [];
+    request.on('data', (chunk: Buffer) => chunks.push(chunk));
+    request.on('end', async () => {
+      const answer = await sqs.handle(
+        String(request.headers['x-amz-target']),
+        Buffer.concat(chunks).toString(),
+      );
+      response.writeHead(answer.statusCode, answer.headers);
+      response.end(answer.body);
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  client = new SQSClient({
+    endpoint: baseUrl,
+    region: 'local',
+    credentials: { accessKeyId: 'l', secretAccessKey: 'l' },
+  });
+  receiver = await startReceiver();
+});
+
+afterAll(async () => {
+  await receiver.close();
+  await sender.close();
+  client.destroy();
+  server.closeAllConnections();
+  await new Promise((resolve) => server.close(resolve));
+  await sqs.close();
+  await rm(dataDir, { recursive: true, force: true });
+});
+
+/** Receives one batch (long-polling), deleting what the consumer did not report as failed. */
+async function consume(
+  queueUrl: string,
+  consumer: (
+    records: { messageId: string; body: string }[],
+  ) => Promise<{ batchItemFailures: { itemIdentifier: string }[] }>,
+): Promise<number> {
+  const { Messages = [] } = await client.send(
+    new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 5 }),
+  );
+  const records = Messages.map((message) => ({ messageId: message.MessageId!, body: message.Body! }));
+  const { batchItemFailures } = await consumer(records);
+  const failed = new Set(batchItemFailures.map((failure) => failure.itemIdentifier));
+  for (const message of Messages) {
+    if (!failed.has(message.MessageId!)) {
+      await client.send(
+        new DeleteMessageCommand({ QueueUrl: queueUrl, ReceiptHandle: message.ReceiptHandle! }),
+      );
+    }
+  }
+  return records.length;
+}
+
+describe('the event pipeline over the local SQS service', () => {
+  it('fans out, retries after the scheduled delay, and records the failure log once attempts run out', async () => {
+    const queueUrl = (await client.send(new CreateQueueCommand({ QueueName: 'pipeline-deliveries' })))
+      .QueueUrl!;
+    const deadLetterQueueUrl = (await client.send(new CreateQueueCommand({ QueueName: 'pipeline-dlq' })))
+      .QueueUrl!;
+    const services = createTestServices({ sender, config: { RETRY_SCHEDULE: [1] } });
+    const queue = new SqsDeliveryQueue({ client, queueUrl, deadLetterQueueUrl });
+    const pipeline = { ...services, deliveryQueue: queue };
+    await services.webhooks.create(webhookFixture({ url: receiver.url, events: ['conversation.deleted'] }));
+    receiver.respondWith({ status: 503, body: 'busy' }, { status: 500, body: 'still broken' });
+
+    const fannedOut = await fanOutEvent(pipeline, {
+      source: 'chat.platform',
+      detailType: 'conversation.deleted',
+      detail: { tenantId: 'tenant-a', brandId: 'b-1', id: 'evt_pipeline', data: { conversationId: 'c-9' } },
+    });
+    expect(fannedOut).toEqual({ deliveries: 1 });
+
+    // First attempt fails: the task comes back after RETRY_SCHEDULE[0] = 1 s (the real clock's time
+    // does not matter here: notBefore is judged by the test clock, which stands still).
+    expect(await consume(queueUrl, (records) => processDeliveryBatch(pipeline, records))).toBe(1);
+    expect(await consume(queueUrl, (records) => processDeliveryBatch(pipeline, records))).toBe(1);
+    expect(receiver.received).toHaveLength(2);
+    expect(receiver.received.map((request) => request.headers['webhook-id'])).toEqual([
+      'evt_pipeline',
+      'evt_pipeline',
+    ]);
+
+    expect(await consume(deadLetterQueueUrl, (records) => recordDeadLetters(pipeline, records))).toBe(1);
+    const [entry] = services.failureLogs.logs;
+    expect(entry?.log).toMatchObject({
+      webhookId: 'wh_1',
+      webhookName: 'Orders hook',
+      eventId: 'evt_pipeline',
+      eventType: 'conversation.deleted',
+      url: receiver.url,
+      attemptCount: 2,
+      lastStatusCode: 500,
+      event: { id: 'evt_pipeline', data: { conversationId: 'c-9' } },
+    });
+    expect(entry?.log.attempts.map((attempt) => attempt.responseSnippet)).toEqual(['busy', 'still broken']);
+  });
+});

@@ -17,6 +17,7 @@ export interface SqsEventSourceOptions {
   client: SQSClient;
   queueUrl: string;
   queueArn: string;
+  // biome-ignore lint/suspicious/noConfusingVoidType: the same result type as aws-lambda's SQSHandler, so real handlers fit
   handler: (event: SQSEvent) => Promise<SQSBatchResponse | undefined | void>;
   /** Records per invocation, 1 to 10. @default 10 */
   batchSize?: number;

@@ -9,7 +9,7 @@ describe('MinHeap', () => {
         const heap = new MinHeap<{ key: number; order: number }>(
           (left, right) => left.key - right.key || left.order - right.order,
         );
-        keys.forEach((key, order) => heap.push({ key, order }));
+        for (const [order, key] of keys.entries()) heap.push({ key, order });
         const popped: { key: number; order: number }[] = [];
         for (let item = heap.pop(); item; item = heap.pop()) popped.push(item);
         const expected = keys

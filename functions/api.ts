@@ -4,10 +4,9 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import type { APIGatewayProxyEventV2WithJWTAuthorizer, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { type AdminApiDependencies, type AdminRequest, handleAdminRequest } from '#app/admin-api';
-import { loadConfig } from '#config';
 import { TENANT_ID_PATTERN } from '#domain/event-catalogue';
 import { logger } from '#observability';
-import { createServices } from '../src/composition';
+import { lazyHandler } from './commons/services';
 
 /** The event shape this handler accepts; the local server builds the same one. */
 export type ApiEvent = APIGatewayProxyEventV2WithJWTAuthorizer;
@@ -40,10 +39,4 @@ function toAdminRequest(event: ApiEvent, claimName: string): AdminRequest {
   };
 }
 
-let instance: ReturnType<typeof createApiHandler> | undefined;
-
-/** The Lambda entry point: services built once per container, on first use. */
-export const handler = (event: ApiEvent, context: Parameters<ReturnType<typeof createApiHandler>>[1]) => {
-  instance ??= createApiHandler(createServices(loadConfig()));
-  return instance(event, context);
-};
+export const handler = lazyHandler(createApiHandler);

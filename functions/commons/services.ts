@@ -2,18 +2,18 @@
  * The Services of a Lambda execution environment: built on first use and reused by later
  * invocations (clients and caches live as long as the environment).
  */
-import type { Services } from '#app/services';
 import { loadConfig } from '#config';
 import { metrics } from '#observability';
+import type { Composition } from '../../src/composition';
 
-let services: Promise<Services> | undefined;
+let services: Promise<Composition> | undefined;
 
 /**
  * The environment's Services; the first call also turns on metric publishing, which only Lambda wants.
  * The composition root is imported on first use so that importing a handler for its factory
  * (the local runtime, tests) does not load every AWS adapter.
  */
-export function lambdaServices(): Promise<Services> {
+export function lambdaServices(): Promise<Composition> {
   services ??= import('../../src/composition')
     .then(({ createServices }) => {
       const created = createServices(loadConfig());
@@ -30,7 +30,7 @@ export function lambdaServices(): Promise<Services> {
 
 /** Builds a handler once per environment, on its first invocation. */
 export function lazyHandler<Event, Result, Context>(
-  create: (services: Services) => (event: Event, context: Context) => Promise<Result>,
+  create: (services: Composition) => (event: Event, context: Context) => Promise<Result>,
 ): (event: Event, context: Context) => Promise<Result> {
   let handler: Promise<(event: Event, context: Context) => Promise<Result>> | undefined;
   return async (event, context) => {

@@ -27,7 +27,7 @@ const environmentSchema = z.object({
   REJECTED_EVENT_TTL_DAYS: z.coerce.number().positive().default(30),
   AUTO_DISABLE_AFTER_DAYS: z.coerce.number().positive().default(5),
   /** How long fan-out and delivery may reuse a webhook or subscription lookup. */
-  LOOKUP_CACHE_TTL_MS: z.coerce.number().int().min(0).default(5_000),
+  LOOKUP_CACHE_TTL_MS: z.coerce.number().int().min(0).default(2_000),
   /** How long a decrypted secret or the encryption key may stay in memory. */
   SECRET_CACHE_TTL_MS: z.coerce.number().int().min(0).default(300_000),
   /** At most this many deliveries in flight to one destination host at once. */

@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { logger, MetricUnit, metrics, REDACTED, withCorrelation } from '#observability';
 
 /** Runs `log` and returns every JSON line written to stdout or stderr (errors go to stderr). */
@@ -23,6 +23,15 @@ function captureStdout(log: () => void): Record<string, unknown>[] {
     .filter((line) => line.startsWith('{'))
     .map((line) => JSON.parse(line) as Record<string, unknown>);
 }
+
+beforeAll(() => {
+  // The suite runs with POWERTOOLS_LOG_LEVEL=WARN; these tests read INFO lines.
+  logger.setLogLevel('INFO');
+});
+
+afterAll(() => {
+  logger.setLogLevel('WARN');
+});
 
 afterEach(() => {
   metrics.setPublishing(false);

@@ -99,3 +99,8 @@ export function getWebhookCached(
 export function rememberWebhook(services: Services, webhook: StoredWebhook): void {
   webhookCache(services).set(webhookKey(webhook.tenantId, webhook.id), webhook);
 }
+
+/** Forgets a webhook this process just deleted, so later lookups in this process miss it at once. */
+export function forgetWebhook(services: Services, tenantId: string, webhookId: string): void {
+  webhookCache(services).set(webhookKey(tenantId, webhookId), undefined);
+}

@@ -14,6 +14,7 @@ import type {
 import { generateSigningSecret } from '#domain/signing';
 import { checkWebhookConsistency, toFieldIssues, webhookInputSchemas } from '#domain/webhook-schema';
 import { secretContext } from './credentials';
+import { forgetWebhook, rememberWebhook } from './lookup-cache';
 import type { Services } from './services';
 import { type PublicWebhook, toPublicWebhook } from './webhook-views';
 
@@ -77,6 +78,7 @@ export async function createWebhook(
     version: 1,
   };
   await services.webhooks.create(webhook);
+  rememberWebhook(services, webhook);
   const view = toPublicWebhook(webhook);
   return signingSecret ? { ...view, signingSecret } : view;
 }
@@ -168,6 +170,7 @@ export async function setWebhookStatus(
 /** Deletes permanently. */
 export async function deleteWebhook(services: Services, tenantId: string, webhookId: string): Promise<void> {
   if (!(await services.webhooks.delete(tenantId, webhookId))) throw webhookNotFound(webhookId);
+  forgetWebhook(services, tenantId, webhookId);
 }
 
 /** The current signing secret, decrypted (one of only two routes that show it). */
@@ -240,6 +243,9 @@ async function updateWebhook(
     next.version = current.version + 1;
     try {
       await services.webhooks.update(next, current.version);
+      // Where the API and the delivery worker share a process (locally), the change applies at once;
+      // elsewhere within LOOKUP_CACHE_TTL_MS.
+      rememberWebhook(services, next);
       return toPublicWebhook(next);
     } catch (error) {
       if (!(error instanceof ConflictError) || attempt >= MAX_WRITE_ATTEMPTS) throw error;

@@ -7,6 +7,7 @@ import { mkdir } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import { join, resolve } from 'node:path';
 import { CreateQueueCommand, SendMessageBatchCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import type { SQSEvent } from 'aws-lambda';
 import type { Config } from '#config';
 import type { HostResolver } from '#domain/ports';
 import { logger } from '#observability';
@@ -48,7 +49,12 @@ export interface LocalRuntimeOptions {
   counter?: AwsRequestCounter;
   /** Parallel pollers of the delivery queue (Lambda concurrency, locally). */
   deliveryConcurrency?: number;
+  /** Told how long each handler invocation took (the benchmark's cost model bills these). */
+  onInvocation?: (functionName: LocalFunctionName, durationMs: number) => void;
 }
+
+/** The Lambda functions the local runtime drives. */
+export type LocalFunctionName = 'fan-out' | 'delivery' | 'dlq-processor';
 
 export interface LocalRuntime {
   url: string;
@@ -95,6 +101,9 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     endpoint: baseUrl,
     ...(options.counter ? { counter: options.counter } : {}),
   });
+  // The bus queue stands in for EventBridge's own storage and rule invocations, which are no API calls
+  // on AWS, so its traffic is kept out of the request counter.
+  const busClient = createSqsClient({ ...aws, endpoint: baseUrl });
   const queueUrls = await createQueues(pollerClient, localSqs.queueArn.bind(localSqs), config);
 
   const services = createServices(
@@ -117,17 +126,29 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
   routes.putEvents = (body) =>
     handlePutEvents(body, {
       eventBusName: config.EVENT_BUS_NAME,
-      persist: (events) => sendAll(pollerClient, queueUrls.bus, busQueueEntries(events)),
+      persist: (events) => sendAll(busClient, queueUrls.bus, busQueueEntries(events)),
     });
 
+  const timed =
+    <Event, Result>(name: LocalFunctionName, handler: (event: Event) => Promise<Result>) =>
+    async (event: Event): Promise<Result> => {
+      const startedAt = performance.now();
+      try {
+        return await handler(event);
+      } finally {
+        options.onInvocation?.(name, performance.now() - startedAt);
+      }
+    };
   const onError = (source: string) => (error: unknown) =>
     logger.error(`${source} poller error`, { error: String(error) });
   const sources = [
     startSqsEventSource({
-      client: pollerClient,
+      client: busClient,
       queueUrl: queueUrls.bus,
       queueArn: localSqs.queueArn(LOCAL_QUEUES.bus),
-      handler: createBusDispatcher((event, context) => fanOut(event, context)),
+      handler: createBusDispatcher(
+        timed('fan-out', (event) => fanOut(event, lambdaContext('chat-webhooks-fan-out'))),
+      ),
       concurrency: 2,
       onError: onError('bus'),
     }),
@@ -135,7 +156,9 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       client: pollerClient,
       queueUrl: queueUrls.deliveries,
       queueArn: localSqs.queueArn(LOCAL_QUEUES.deliveries),
-      handler: (event) => delivery(event, lambdaContext('chat-webhooks-delivery')),
+      handler: timed('delivery', (event: SQSEvent) =>
+        delivery(event, lambdaContext('chat-webhooks-delivery')),
+      ),
       concurrency: options.deliveryConcurrency ?? 4,
       onError: onError('delivery'),
     }),
@@ -143,7 +166,9 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       client: pollerClient,
       queueUrl: queueUrls.deliveriesDeadLetter,
       queueArn: localSqs.queueArn(LOCAL_QUEUES.deliveriesDeadLetter),
-      handler: (event) => dlqProcessor(event, lambdaContext('chat-webhooks-dlq-processor')),
+      handler: timed('dlq-processor', (event: SQSEvent) =>
+        dlqProcessor(event, lambdaContext('chat-webhooks-dlq-processor')),
+      ),
       concurrency: 1,
       onError: onError('dlq'),
     }),
@@ -165,6 +190,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
         });
         await services.close();
         pollerClient.destroy();
+        busClient.destroy();
         await localSqs.close();
         await dynamo.close();
       })();

@@ -1,0 +1,264 @@
+/**
+ * The benchmark's phases: the raw POST ceiling, a warm-up, a throughput phase (events published as
+ * fast as the ingest takes them) and a latency phase (paced at a share of that throughput).
+ */
+import type { LocalFunctionName } from '#local/runtime';
+import { startBenchService } from './bench-service';
+import { measureBundles } from './bundles';
+import { estimateCost } from './cost-model';
+import { loggedBytes } from './log-capture';
+import { BENCH_EVENT_TYPE, createPublisher, type PhaseResult, runPhase } from './pipeline-load';
+import { ProgressBar } from './progress';
+import { measureRawPosts } from './raw-post';
+import { startBenchReceiver } from './receiver';
+import { type BenchFigures, formatBenchLine, formatCost, formatTable } from './report';
+import { quantile } from './stats';
+
+export interface BenchOptions {
+  /** Webhooks each event reaches. */
+  fanOut: number;
+  /** Events of the throughput phase. */
+  events: number;
+  warmUpEvents: number;
+  /** Length of the paced latency phase. */
+  pacedSeconds: number;
+  /** Share of the measured throughput the latency phase offers. */
+  pacedLoadShare: number;
+  rawSeconds: number;
+  /** Delivery queue pollers (Lambda concurrency, locally). */
+  deliveryConcurrency: number;
+  publishConcurrency: number;
+  quietTimeoutMs: number;
+  includeBundles: boolean;
+}
+
+export const DEFAULT_OPTIONS: BenchOptions = {
+  fanOut: 5,
+  events: 3000,
+  warmUpEvents: 200,
+  pacedSeconds: 8,
+  pacedLoadShare: 0.8,
+  rawSeconds: 5,
+  deliveryConcurrency: 4,
+  publishConcurrency: 4,
+  quietTimeoutMs: 15_000,
+  includeBundles: true,
+};
+
+const QUICK_OPTIONS: Partial<BenchOptions> = {
+  events: 40,
+  warmUpEvents: 10,
+  pacedSeconds: 1,
+  rawSeconds: 0.3,
+  quietTimeoutMs: 5_000,
+  includeBundles: false,
+};
+
+/** Options from command-line arguments. */
+export function parseBenchArguments(argv: string[]): BenchOptions {
+  const options = { ...DEFAULT_OPTIONS, ...(argv.includes('--quick') ? QUICK_OPTIONS : {}) };
+  for (const argument of argv) {
+    const [name, value] = argument.replace(/^--/, '').split('=');
+    const number = Number(value);
+    if (name === 'events' && number > 0) options.events = Math.round(number);
+    if (name === 'paced-seconds' && number > 0) options.pacedSeconds = number;
+    if (name === 'raw-seconds' && number > 0) options.rawSeconds = number;
+    if (name === 'concurrency' && number > 0) options.deliveryConcurrency = Math.round(number);
+    if (name === 'no-bundles') options.includeBundles = false;
+  }
+  return options;
+}
+
+/** A delivery body the size of the real ones, for the raw loop. */
+function sampleDeliveryBody(messageText: string): string {
+  return JSON.stringify({
+    id: 'evt_raw_00000000',
+    type: BENCH_EVENT_TYPE,
+    timestamp: '2026-11-24T10:00:00.000Z',
+    tenantId: 'bench',
+    brandId: 'brand-1',
+    data: {
+      conversationId: 'conv_1',
+      message: {
+        id: 'msg_evt_raw_00000000',
+        author: { type: 'customer', id: 'cust_1', name: 'Customer' },
+        text: messageText,
+        createdAt: '2026-11-24T10:00:00Z',
+      },
+    },
+  });
+}
+
+/** Runs every phase; resolves with the text to print, the BENCH line last. */
+export async function runBenchmark(options: BenchOptions): Promise<string> {
+  const messageText = 'Hello, I need help with my order. '.repeat(6);
+  const receiver = await startBenchReceiver();
+  const service = await startBenchService({ deliveryConcurrency: options.deliveryConcurrency });
+  const publisher = createPublisher(service.runtime.url);
+  const sections: string[] = [];
+  let figures: BenchFigures;
+  try {
+    const paths = Array.from({ length: options.fanOut }, (_, index) => `/wh/${index}`);
+    for (const [index, path] of paths.entries()) {
+      await service.createWebhook(`bench ${index}`, `${receiver.origin}${path}`, [BENCH_EVENT_TYPE]);
+    }
+
+    const concurrency = service.runtime.services.config.MAX_CONCURRENCY_PER_ENDPOINT;
+    const rawProgress = new ProgressBar('raw POST', Math.round(options.rawSeconds * 1000));
+    const rawStartedAt = performance.now();
+    const raw = await measureRawPosts({
+      origin: receiver.origin,
+      body: sampleDeliveryBody(messageText),
+      headers: {
+        'content-type': 'application/json',
+        'user-agent': 'chat-webhooks/0.1.0',
+        'webhook-timestamp': '1800000000',
+        'webhook-signature': `v1,${'A'.repeat(43)}=`,
+      },
+      concurrency,
+      durationMs: options.rawSeconds * 1000,
+      onProgress: (done) => rawProgress.update(Math.round(performance.now() - rawStartedAt), `${done} posts`),
+    });
+    rawProgress.finish(`${Math.round(raw.perSecond)} posts/s`);
+
+    const phase = async (name: string, events: number, eventsPerSecond?: number): Promise<PhaseResult> => {
+      const bar = new ProgressBar(name, events * options.fanOut);
+      const result = await runPhase({
+        name,
+        events,
+        paths,
+        publisher,
+        receiver,
+        messageText,
+        publishConcurrency: options.publishConcurrency,
+        quietTimeoutMs: options.quietTimeoutMs,
+        ...(eventsPerSecond ? { eventsPerSecond } : {}),
+        onProgress: (received) => bar.update(received, 'deliveries'),
+      });
+      bar.finish(`${Math.round(result.deliveriesPerSecond)} deliveries/s, lost ${result.lost}`);
+      return result;
+    };
+
+    await phase('warm-up', options.warmUpEvents);
+    const requestsBefore = service.counter.snapshot();
+    const putEventsBefore = publisher.counter.total();
+    const logBytesBefore = loggedBytes();
+    service.handlerTimes.clear();
+
+    const throughput = await phase('throughput', options.events);
+    const pacedEventsPerSecond = Math.max(
+      1,
+      (throughput.deliveriesPerSecond * options.pacedLoadShare) / options.fanOut,
+    );
+    const paced = await phase(
+      'latency',
+      Math.max(10, Math.round(pacedEventsPerSecond * options.pacedSeconds)),
+      pacedEventsPerSecond,
+    );
+
+    const requests = difference(service.counter.snapshot(), requestsBefore);
+    const deliveries = throughput.received + paced.received;
+    const events = throughput.events + paced.events;
+    const serviceRequests = Object.values(requests).reduce((total, count) => total + count, 0);
+    const putEvents = publisher.counter.total() - putEventsBefore;
+    figures = {
+      deliveriesPerSecond: throughput.deliveriesPerSecond,
+      rawPostPerSecond: raw.perSecond,
+      p50Ms: quantile(paced.latenciesMs, 0.5),
+      p99Ms: quantile(paced.latenciesMs, 0.99),
+      lost: throughput.lost + paced.lost,
+      awsRequestsPerDelivery: deliveries > 0 ? serviceRequests / deliveries : 0,
+    };
+
+    sections.push(
+      formatTable(
+        ['phase', 'events', 'deliveries', 'lost', 'deliveries/s', 'p50 ms', 'p99 ms', 'seconds'],
+        [
+          ['raw POST ceiling', 0, raw.requests, 0, Math.round(raw.perSecond), 0, 0, options.rawSeconds],
+          ...[
+            ['throughput (as fast as ingested)', throughput] as const,
+            [`latency (paced at ${Math.round(options.pacedLoadShare * 100)}%)`, paced] as const,
+          ].map(([label, result]) => [
+            label,
+            result.events,
+            result.received,
+            result.lost,
+            Math.round(result.deliveriesPerSecond),
+            Math.round(quantile(result.latenciesMs, 0.5)),
+            Math.round(quantile(result.latenciesMs, 0.99)),
+            Number((result.elapsedMs / 1000).toFixed(1)),
+          ]),
+        ],
+      ),
+      `fan-out ${options.fanOut}, ${options.deliveryConcurrency} delivery pollers, raw loop and sender at ${concurrency} connections, duplicates received ${receiver.duplicates}`,
+      '',
+      formatTable(
+        ['AWS requests (measured phases)', 'count', 'per delivery'],
+        [
+          ...Object.entries(requests)
+            .sort(([left], [right]) => left.localeCompare(right))
+            .map(([key, count]) => [key, count, (count / Math.max(1, deliveries)).toFixed(3)]),
+          ['total (service)', serviceRequests, (serviceRequests / Math.max(1, deliveries)).toFixed(3)],
+          [
+            'EventBridge.PutEvents (publisher, not counted above)',
+            putEvents,
+            (putEvents / Math.max(1, deliveries)).toFixed(3),
+          ],
+        ],
+      ),
+      '',
+      formatTable(
+        ['handler', 'invocations', 'ms total', 'ms per invocation'],
+        [...service.handlerTimes].map(
+          ([name, time]: [LocalFunctionName, { invocations: number; totalMs: number }]) => [
+            name,
+            time.invocations,
+            Math.round(time.totalMs),
+            (time.totalMs / Math.max(1, time.invocations)).toFixed(1),
+          ],
+        ),
+      ),
+      '',
+      formatCost(
+        estimateCost({
+          events,
+          deliveries,
+          requests,
+          publishedEvents: events,
+          handlerTimes: service.handlerTimes,
+          logBytes: loggedBytes() - logBytesBefore,
+        }),
+        options.fanOut,
+      ),
+    );
+  } finally {
+    publisher.destroy();
+    await service.stop();
+    await receiver.close();
+  }
+
+  if (options.includeBundles) {
+    const bar = new ProgressBar('bundles', 1);
+    bar.update(0, 'esbuild + import timing', true);
+    const bundles = await measureBundles();
+    bar.finish();
+    sections.push(
+      '',
+      formatTable(
+        ['Lambda bundle (esbuild ESM, minified, node22)', 'KiB', 'import ms (median of 5)'],
+        bundles.map((bundle) => [bundle.name, Math.round(bundle.bytes / 1024), Math.round(bundle.importMs)]),
+      ),
+    );
+  }
+  sections.push('', formatBenchLine(figures));
+  return sections.join('\n');
+}
+
+function difference(after: Record<string, number>, before: Record<string, number>): Record<string, number> {
+  const result: Record<string, number> = {};
+  for (const [key, count] of Object.entries(after)) {
+    const delta = count - (before[key] ?? 0);
+    if (delta > 0) result[key] = delta;
+  }
+  return result;
+}

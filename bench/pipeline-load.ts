@@ -1,0 +1,173 @@
+/**
+ * Drives chat events through the EventBridge-compatible ingest with the real EventBridge client and
+ * matches each expected delivery (event x webhook) to its receipt: throughput, latency, loss.
+ */
+import { EventBridgeClient, PutEventsCommand, type PutEventsRequestEntry } from '@aws-sdk/client-eventbridge';
+import { countAwsRequests, createAwsRequestCounter } from '#adapters/aws-clients';
+import { BENCH_TENANT } from './bench-service';
+import type { BenchReceiver } from './receiver';
+import { receiptKey } from './receiver';
+
+export const BENCH_EVENT_TYPE = 'message.created';
+const ENTRIES_PER_PUT = 10;
+const now = (): number => performance.timeOrigin + performance.now();
+
+/** What one phase measured. */
+export interface PhaseResult {
+  events: number;
+  expected: number;
+  received: number;
+  lost: number;
+  /** Publish → receipt of every received delivery, in milliseconds. */
+  latenciesMs: number[];
+  /** Received deliveries per second, first publish to last receipt. */
+  deliveriesPerSecond: number;
+  elapsedMs: number;
+}
+
+/** A chat event whose Detail carries our own id, so the delivery's webhook-id names it. */
+export function benchEventEntry(eventId: string, text: string): PutEventsRequestEntry {
+  return {
+    Source: 'chat.platform',
+    DetailType: BENCH_EVENT_TYPE,
+    EventBusName: 'chat-events',
+    Detail: JSON.stringify({
+      tenantId: BENCH_TENANT,
+      brandId: 'brand-1',
+      id: eventId,
+      data: {
+        conversationId: 'conv_1',
+        message: {
+          id: `msg_${eventId}`,
+          author: { type: 'customer', id: 'cust_1', name: 'Customer' },
+          text,
+          createdAt: '2026-11-24T10:00:00Z',
+        },
+      },
+    }),
+  };
+}
+
+/** A publisher on the local ingest whose own PutEvents are counted apart from the service's calls. */
+export function createPublisher(ingestUrl: string) {
+  const counter = createAwsRequestCounter();
+  const client = countAwsRequests(
+    new EventBridgeClient({
+      endpoint: ingestUrl,
+      region: 'us-east-1',
+      credentials: { accessKeyId: 'bench', secretAccessKey: 'bench' },
+    }),
+    counter,
+  );
+  return {
+    counter,
+    async put(entries: PutEventsRequestEntry[]): Promise<void> {
+      const output = await client.send(new PutEventsCommand({ Entries: entries }));
+      if (output.FailedEntryCount) throw new Error(`PutEvents failed ${output.FailedEntryCount} entries`);
+    },
+    destroy: () => client.destroy(),
+  };
+}
+
+export type Publisher = ReturnType<typeof createPublisher>;
+
+export interface PhaseOptions {
+  name: string;
+  events: number;
+  /** Webhook paths every event reaches. */
+  paths: string[];
+  publisher: Publisher;
+  receiver: BenchReceiver;
+  messageText: string;
+  /** Events per second, paced (open loop); absent = as fast as `publishConcurrency` allows. */
+  eventsPerSecond?: number;
+  publishConcurrency: number;
+  /** Give up on missing deliveries after this long without a new receipt. */
+  quietTimeoutMs: number;
+  onProgress?: (received: number, expected: number) => void;
+}
+
+/** Publishes `events` events and waits for their deliveries. */
+export async function runPhase(options: PhaseOptions): Promise<PhaseResult> {
+  const publishedAt = new Map<string, number>();
+  const expected = options.events * options.paths.length;
+  const countReceived = (): number => {
+    let received = 0;
+    for (const eventId of publishedAt.keys()) {
+      for (const path of options.paths)
+        if (options.receiver.receivedAt.has(receiptKey(eventId, path))) received++;
+    }
+    return received;
+  };
+
+  const batches: string[][] = [];
+  for (let index = 0; index < options.events; index += ENTRIES_PER_PUT) {
+    const size = Math.min(ENTRIES_PER_PUT, options.events - index);
+    batches.push(Array.from({ length: size }, (_, offset) => `evt_${options.name}_${index + offset}`));
+  }
+  const publishBatch = async (eventIds: string[]): Promise<void> => {
+    const at = now();
+    for (const eventId of eventIds) publishedAt.set(eventId, at);
+    await options.publisher.put(eventIds.map((eventId) => benchEventEntry(eventId, options.messageText)));
+  };
+
+  const startedAt = now();
+  let received = 0;
+  const progress = setInterval(() => {
+    received = countReceived();
+    options.onProgress?.(received, expected);
+  }, 250);
+  try {
+    let next = 0;
+    const publishers = Array.from({ length: options.publishConcurrency }, async () => {
+      while (next < batches.length) {
+        const batchIndex = next++;
+        const batch = batches[batchIndex]!;
+        if (options.eventsPerSecond) {
+          // Open loop: each batch goes at its scheduled time, whatever the service's backlog.
+          const dueAt = startedAt + ((batchIndex * ENTRIES_PER_PUT) / options.eventsPerSecond) * 1000;
+          const waitMs = dueAt - now();
+          if (waitMs > 0) await new Promise((resolve) => setTimeout(resolve, waitMs));
+        }
+        await publishBatch(batch);
+      }
+    });
+    await Promise.all(publishers);
+
+    let lastCount = -1;
+    let lastChangeAt = now();
+    for (;;) {
+      await options.receiver.flush();
+      received = countReceived();
+      if (received !== lastCount) {
+        lastCount = received;
+        lastChangeAt = now();
+      }
+      if (received >= expected || now() - lastChangeAt > options.quietTimeoutMs) break;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  } finally {
+    clearInterval(progress);
+  }
+
+  const latenciesMs: number[] = [];
+  let lastReceiptAt = startedAt;
+  for (const [eventId, at] of publishedAt) {
+    for (const path of options.paths) {
+      const receivedAt = options.receiver.receivedAt.get(receiptKey(eventId, path));
+      if (receivedAt === undefined) continue;
+      latenciesMs.push(receivedAt - at);
+      lastReceiptAt = Math.max(lastReceiptAt, receivedAt);
+    }
+  }
+  const elapsedMs = lastReceiptAt - startedAt;
+  return {
+    events: options.events,
+    expected,
+    received: latenciesMs.length,
+    lost: expected - latenciesMs.length,
+    latenciesMs,
+    deliveriesPerSecond: elapsedMs > 0 ? (latenciesMs.length * 1000) / elapsedMs : 0,
+    elapsedMs,
+  };
+}

@@ -1,0 +1,78 @@
+/**
+ * The parent side of the benchmark's receiver: starts bench/receiver-process.ts and keeps every
+ * receipt, keyed by event id and path, with duplicates counted (delivery is at-least-once).
+ */
+import { type ChildProcess, fork } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import type { Receipt, ReceiverMessage } from './receiver-process';
+
+const RECEIVER_SCRIPT = fileURLToPath(new URL('./receiver-process.ts', import.meta.url));
+
+/** A running loopback receiver in a child process. */
+export interface BenchReceiver {
+  origin: string;
+  /** First receipt time of each `eventId path` pair. */
+  readonly receivedAt: Map<string, number>;
+  /** Receipts beyond the first of a pair (redeliveries). */
+  readonly duplicates: number;
+  /** Asks the child to report what it has now; resolves after its next message. */
+  flush(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** The key a receipt is recorded under. */
+export function receiptKey(eventId: string, path: string): string {
+  return `${eventId} ${path}`;
+}
+
+/** Starts the receiver process on 127.0.0.1 and waits until it listens. */
+export async function startBenchReceiver(): Promise<BenchReceiver> {
+  const child: ChildProcess = fork(RECEIVER_SCRIPT, [], {
+    execArgv: ['--import', 'tsx'],
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+  const receivedAt = new Map<string, number>();
+  let duplicates = 0;
+  let onNextMessage: (() => void)[] = [];
+  const record = (receipts: Receipt[]): void => {
+    for (const [eventId, path, atMs] of receipts) {
+      const key = receiptKey(eventId, path);
+      if (receivedAt.has(key)) duplicates += 1;
+      else receivedAt.set(key, atMs);
+    }
+  };
+  const port = await new Promise<number>((resolve, reject) => {
+    child.once('error', reject);
+    child.once('exit', (code) => reject(new Error(`the receiver exited early (${code})`)));
+    child.on('message', (message: ReceiverMessage) => {
+      if (message.type === 'listening') resolve(message.port);
+      else record(message.receipts);
+      const waiting = onNextMessage;
+      onNextMessage = [];
+      for (const wake of waiting) wake();
+    });
+  });
+  child.removeAllListeners('exit');
+  return {
+    origin: `http://127.0.0.1:${port}`,
+    receivedAt,
+    get duplicates() {
+      return duplicates;
+    },
+    flush: () =>
+      new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, 200);
+        onNextMessage.push(() => {
+          clearTimeout(timer);
+          resolve();
+        });
+        child.send('flush');
+      }),
+    close: () =>
+      new Promise<void>((resolve) => {
+        if (child.exitCode !== null) return resolve();
+        child.once('exit', () => resolve());
+        child.send('close');
+      }),
+  };
+}

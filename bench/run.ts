@@ -1,0 +1,16 @@
+/**
+ * `npm run bench` (SPEC section 9, issue 5): the local service against a loopback receiver.
+ * Prints progress on stderr, then tables, the cost model, the bundle figures, and last the BENCH line.
+ *
+ * Options: --events=<n> (throughput phase), --paced-seconds=<s>, --raw-seconds=<s>,
+ * --no-bundles, --quick (a tiny run that only checks the machinery).
+ */
+import { captureServiceLogs } from './log-capture';
+
+// Before the service loads: its log lines go to a counter, not between the benchmark's tables.
+const logs = captureServiceLogs();
+
+const { runBenchmark, parseBenchArguments } = await import('./benchmark');
+const output = await runBenchmark(parseBenchArguments(process.argv.slice(2)));
+logs.restore();
+process.stdout.write(`${output}\n`);

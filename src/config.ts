@@ -32,6 +32,15 @@ const environmentSchema = z.object({
   SECRET_CACHE_TTL_MS: z.coerce.number().int().min(0).default(300_000),
   /** At most this many deliveries in flight to one destination host at once. */
   MAX_CONCURRENCY_PER_ENDPOINT: z.coerce.number().int().min(1).default(16),
+  /**
+   * Circuit breaker per destination origin: this many consecutive connection/timeout/5xx failures,
+   * each within CIRCUIT_FAILURE_WINDOW_MS of the last, open the circuit; an open circuit sends nothing
+   * for CIRCUIT_COOLDOWN_MS, then lets one probe through. Deliveries refused meanwhile are postponed
+   * without using an attempt (at most the remaining retry schedule in all, then they count as attempts).
+   */
+  CIRCUIT_FAILURE_THRESHOLD: z.coerce.number().int().min(1).default(5),
+  CIRCUIT_FAILURE_WINDOW_MS: z.coerce.number().int().min(1).default(60_000),
+  CIRCUIT_COOLDOWN_MS: z.coerce.number().int().min(1).default(30_000),
   TABLE_NAME: z.string().min(3).default('chat-webhooks'),
   DELIVERY_QUEUE_URL: z.string().optional(),
   DELIVERY_DLQ_URL: z.string().optional(),

@@ -107,7 +107,7 @@ export function createHttpSender(options: HttpSenderOptions): DeliverySender & {
   }
 
   return {
-    async send(outbound, { timeoutMs }) {
+    async send(outbound, { timeoutMs, admit }) {
       // Defence in depth: the URL was checked when the webhook was saved, but rules may have tightened.
       const urlProblem = checkDestinationUrl(outbound.url, {
         allowInsecureLocalhost: options.allowInsecureLocalhost,
@@ -115,7 +115,11 @@ export function createHttpSender(options: HttpSenderOptions): DeliverySender & {
       if (urlProblem !== null)
         return { isSuccess: false, error: `destination URL ${urlProblem}`, durationMs: 0 };
       const url = new URL(outbound.url);
-      return withinEndpointLimit(url.origin, () => attempt(outbound, url, timeoutMs));
+      return withinEndpointLimit(url.origin, async () => {
+        // Asked only once a slot is ours: a circuit may have opened while this attempt queued for it.
+        if (admit && !admit()) return { isSuccess: false, isNotSent: true, error: 'not sent', durationMs: 0 };
+        return attempt(outbound, url, timeoutMs);
+      });
     },
     async close() {
       await agent.close();

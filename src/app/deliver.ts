@@ -3,14 +3,23 @@
  */
 
 import { z } from 'zod';
+import { type CircuitPermit, isEndpointFailure } from '#domain/circuit-breaker';
 import { buildDeliveryRequest } from '#domain/delivery-request';
 import type { AttemptOutcome } from '#domain/delivery-sender';
 import type { DeliveryAttempt, DeliveryTask, EventEnvelope, StoredWebhook } from '#domain/model';
 import { TEST_EVENT_TYPE } from '#domain/model';
 import { nextRetryDelay } from '#domain/retry-policy';
-import { describeError, logger, MetricUnit, metrics, withCorrelation } from '#observability';
+import {
+  type CorrelatedLogger,
+  describeError,
+  logger,
+  MetricUnit,
+  metrics,
+  withCorrelation,
+} from '#observability';
 import { loadDeliveryCredentials } from './credentials';
 import type { DeadLetteredTask } from './dead-letters';
+import { destinationOf, endpointCircuits } from './endpoint-circuits';
 import { getWebhookCached } from './lookup-cache';
 import type { Services } from './services';
 import { recordDeliveryFailure, recordDeliverySuccess } from './webhook-health';
@@ -34,7 +43,7 @@ export type DeliveryResult =
   | { status: 'delivered'; attempt: DeliveryAttempt }
   | { status: 'retry-scheduled'; attempt: DeliveryAttempt; delaySeconds: number }
   | { status: 'dead-lettered'; attempt: DeliveryAttempt }
-  | { status: 'postponed'; delaySeconds: number }
+  | { status: 'postponed'; delaySeconds: number; reason?: 'circuit-open' }
   | { status: 'dropped'; reason: string };
 
 const attemptSchema = z.looseObject({
@@ -59,6 +68,7 @@ const deliveryTaskSchema = z.looseObject({
   attempts: z.array(attemptSchema),
   notBefore: z.string().optional(),
   redeliveryOf: z.string().optional(),
+  circuitPostponedSeconds: z.number().nonnegative().optional(),
 });
 
 /** Parses a queue message body into a task; undefined when it is not one. */
@@ -122,6 +132,7 @@ export async function attemptDelivery(
   services: Services,
   webhook: StoredWebhook,
   event: EventEnvelope,
+  options: { admit?: () => boolean } = {},
 ): Promise<{ outcome: AttemptOutcome; attempt: DeliveryAttempt }> {
   const credentials = await loadDeliveryCredentials(services, webhook);
   const attemptAt = services.clock.now();
@@ -132,7 +143,10 @@ export async function attemptDelivery(
     attemptAt,
     userAgent: `chat-webhooks/${services.config.SERVICE_VERSION}`,
   });
-  const outcome = await services.sender.send(request, { timeoutMs: services.config.DELIVERY_TIMEOUT_MS });
+  const outcome = await services.sender.send(request, {
+    timeoutMs: services.config.DELIVERY_TIMEOUT_MS,
+    ...(options.admit ? { admit: options.admit } : {}),
+  });
   const attempt: DeliveryAttempt = { at: attemptAt.toISOString(), durationMs: outcome.durationMs };
   if (outcome.statusCode !== undefined) attempt.statusCode = outcome.statusCode;
   if (outcome.error !== undefined) attempt.error = outcome.error;
@@ -161,7 +175,38 @@ export async function deliverTask(services: Services, task: DeliveryTask): Promi
     return { status: 'dropped', reason: reason ?? 'webhook deleted' };
   }
 
-  const { outcome, attempt } = await attemptDelivery(services, webhook, task.event);
+  const destination = destinationOf(webhook.url);
+  const circuits = endpointCircuits(services);
+  // Checked before queueing for a sender slot as well, so an open circuit costs no wait at all.
+  const openUntil = circuits.retryAt(destination);
+  if (openUntil) return postponeForCircuit(services, task, webhook, { destination, retryAt: openUntil, log });
+
+  // Filled by the sender once it holds a slot for this destination (a fake sender may never ask).
+  const gate: { permit?: CircuitPermit } = {};
+  const admit = (): boolean => {
+    gate.permit = circuits.get(destination).tryAcquire();
+    return gate.permit.isAllowed;
+  };
+  let delivery: Awaited<ReturnType<typeof attemptDelivery>>;
+  try {
+    delivery = await attemptDelivery(services, webhook, task.event, { admit });
+  } catch (error) {
+    if (gate.permit?.isAllowed) circuits.get(destination).release();
+    throw error;
+  }
+  const { outcome, attempt } = delivery;
+  const { permit } = gate;
+  if (outcome.isNotSent && permit && !permit.isAllowed) {
+    return postponeForCircuit(services, task, webhook, { destination, retryAt: permit.retryAt, log });
+  }
+  circuits.recordOutcome(destination, isEndpointFailure(outcome));
+  if (permit?.isAllowed && permit.isProbe) {
+    log.info('circuit probe sent', {
+      destination,
+      isSuccess: outcome.isSuccess,
+      statusCode: outcome.statusCode,
+    });
+  }
   const attempts = [...task.attempts, attempt];
   metrics.addMetric('DeliveryAttempts', MetricUnit.Count, 1);
 
@@ -174,12 +219,71 @@ export async function deliverTask(services: Services, task: DeliveryTask): Promi
     await recordDeliverySuccess(services, webhook);
     return { status: 'delivered', attempt };
   }
+  return settleFailedAttempt(services, task, webhook, {
+    attempt,
+    retryAfterSeconds: outcome.retryAfterSeconds,
+    log,
+  });
+}
 
+/** Sum of the retry delays still ahead of a task that has made `attemptsMade` attempts. */
+function remainingScheduleSeconds(schedule: readonly number[], attemptsMade: number): number {
+  return schedule.slice(attemptsMade).reduce((total, seconds) => total + seconds, 0);
+}
+
+/**
+ * A delivery whose destination circuit is open: re-enqueued for when the circuit may half-open,
+ * without using an attempt (the endpoint was not tried). Waits are bounded by the retry schedule the
+ * task has left; past that the refusal counts as a failed attempt, so every task still ends.
+ */
+async function postponeForCircuit(
+  services: Services,
+  task: DeliveryTask,
+  webhook: StoredWebhook,
+  circuit: { destination: string; retryAt: Date; log: CorrelatedLogger },
+): Promise<DeliveryResult> {
+  const { destination, log } = circuit;
+  const now = services.clock.now();
+  const delaySeconds = Math.max(1, Math.ceil((circuit.retryAt.getTime() - now.getTime()) / 1000));
+  const postponedSeconds = (task.circuitPostponedSeconds ?? 0) + delaySeconds;
+  const budgetSeconds = remainingScheduleSeconds(services.config.RETRY_SCHEDULE, task.attempts.length);
+  if (postponedSeconds <= budgetSeconds) {
+    const notBefore = new Date(now.getTime() + delaySeconds * 1000).toISOString();
+    await services.deliveryQueue.enqueueDelayed(
+      { ...task, notBefore, circuitPostponedSeconds: postponedSeconds },
+      delaySeconds,
+    );
+    metrics.addMetric('DeliveriesPostponedByCircuit', MetricUnit.Count, 1);
+    log.info('destination circuit open; delivery postponed without using an attempt', {
+      destination,
+      delaySeconds,
+      postponedSeconds,
+    });
+    return { status: 'postponed', delaySeconds, reason: 'circuit-open' };
+  }
+  metrics.addMetric('DeliveryAttemptsRefusedByCircuit', MetricUnit.Count, 1);
+  const attempt: DeliveryAttempt = {
+    at: now.toISOString(),
+    error: `not sent: the circuit for ${destination} is open after repeated failures`,
+    durationMs: 0,
+  };
+  return settleFailedAttempt(services, task, webhook, { attempt, retryAfterSeconds: undefined, log });
+}
+
+/** After a failed attempt: schedules the next one or dead-letters the task, and notes the webhook's health. */
+async function settleFailedAttempt(
+  services: Services,
+  task: DeliveryTask,
+  webhook: StoredWebhook,
+  failure: { attempt: DeliveryAttempt; retryAfterSeconds: number | undefined; log: CorrelatedLogger },
+): Promise<DeliveryResult> {
+  const { attempt, log } = failure;
+  const attempts = [...task.attempts, attempt];
   const failedAt = services.clock.now();
   const delaySeconds = nextRetryDelay(
     services.config.RETRY_SCHEDULE,
     attempts.length,
-    outcome.retryAfterSeconds,
+    failure.retryAfterSeconds,
   );
   let result: DeliveryResult;
   if (delaySeconds === null) {

@@ -17,9 +17,21 @@ export interface AttemptOutcome {
   responseSnippet?: string;
   /** Only from a 429 or 503 response's Retry-After. */
   retryAfterSeconds?: number;
+  /** True when `admit` refused the attempt: nothing went on the wire, so it tells nothing about the endpoint. */
+  isNotSent?: boolean;
+}
+
+/** How to send one attempt. */
+export interface SendOptions {
+  timeoutMs: number;
+  /**
+   * Asked once, right before the request goes on the wire (after any wait for a per-endpoint slot);
+   * false means do not send (a circuit opened meanwhile) and resolve with `isNotSent`.
+   */
+  admit?: () => boolean;
 }
 
 /** Sends one attempt; resolves with its outcome even when the attempt failed. */
 export interface DeliverySender {
-  send(request: OutboundRequest, options: { timeoutMs: number }): Promise<AttemptOutcome>;
+  send(request: OutboundRequest, options: SendOptions): Promise<AttemptOutcome>;
 }

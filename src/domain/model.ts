@@ -102,6 +102,8 @@ export interface DeliveryTask {
   notBefore?: string;
   /** Set when an admin asked for a redelivery of a failure log. */
   redeliveryOf?: string;
+  /** Seconds this task has waited in all for its destination's circuit to close (bounded; see deliver). */
+  circuitPostponedSeconds?: number;
 }
 
 /** A delivery that exhausted its retries (SPEC section 6). */

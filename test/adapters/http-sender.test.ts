@@ -420,4 +420,25 @@ describe('createHttpSender: what the endpoint receives', () => {
     const stuckOutcomes = await Promise.all(stuck);
     expect(stuckOutcomes.every((outcome) => outcome.error === 'timeout after 500 ms')).toBe(true);
   });
+
+  it('asks admit only once a slot is free, and sends nothing when it says no', async () => {
+    let isOpen = false;
+    const receiver = await startReceiver((_request, response) => {
+      // The gate closes while the second attempt waits for the only slot.
+      isOpen = true;
+      setTimeout(() => response.writeHead(200).end(), 100);
+    });
+    const sender = makeSender({ maxConcurrencyPerEndpoint: 1 });
+    const admitted: boolean[] = [];
+    const admit = () => {
+      admitted.push(!isOpen);
+      return !isOpen;
+    };
+    const first = sender.send(post(`http://127.0.0.1:${receiver.port}/`), { ...TIMEOUT, admit });
+    const second = sender.send(post(`http://127.0.0.1:${receiver.port}/`), { ...TIMEOUT, admit });
+    expect(await first).toMatchObject({ isSuccess: true });
+    expect(await second).toEqual({ isSuccess: false, isNotSent: true, error: 'not sent', durationMs: 0 });
+    expect(receiver.hits).toBe(1);
+    expect(admitted).toEqual([true, false]);
+  });
 });

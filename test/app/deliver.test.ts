@@ -1,3 +1,5 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { Webhook } from 'standardwebhooks';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createHttpSender } from '#adapters/http-sender';
@@ -348,5 +350,92 @@ describe('processDeliveryBatch', () => {
       },
     ]);
     expect(result.batchItemFailures).toEqual([{ itemIdentifier: 'm-store' }]);
+  });
+});
+
+describe('circuit breaker per destination', () => {
+  /** A loopback URL nobody listens on: every attempt is refused at once. */
+  async function deadUrl(): Promise<string> {
+    const server = createServer();
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as AddressInfo;
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+    return `http://127.0.0.1:${port}/hook`;
+  }
+
+  const circuitConfig = {
+    RETRY_SCHEDULE: [60, 600],
+    CIRCUIT_FAILURE_THRESHOLD: 2,
+    CIRCUIT_COOLDOWN_MS: 30_000,
+  };
+
+  it('after the threshold, postpones deliveries to that origin without using an attempt; others still go', async () => {
+    const services = servicesFor(circuitConfig);
+    const dead = await storeWebhook(services, { id: 'wh_dead', url: await deadUrl() });
+    const healthy = await storeWebhook(services, { id: 'wh_ok' });
+
+    expect(await deliverTask(services, taskFor(dead))).toMatchObject({ status: 'retry-scheduled' });
+    expect(await deliverTask(services, taskFor(dead))).toMatchObject({ status: 'retry-scheduled' });
+    const previous = { at: '2026-03-01T11:58:00.000Z', error: 'connection refused', durationMs: 1 };
+    const refused = await deliverTask(services, taskFor(dead, { attempts: [previous] }));
+
+    expect(refused).toEqual({ status: 'postponed', delaySeconds: 30, reason: 'circuit-open' });
+    const postponed = services.deliveryQueue.delayed[2];
+    expect(postponed?.delaySeconds).toBe(30);
+    expect(postponed?.task.attempts).toEqual([previous]);
+    expect(postponed?.task.circuitPostponedSeconds).toBe(30);
+    expect(postponed?.task.notBefore).toBe(new Date(services.clock.now().getTime() + 30_000).toISOString());
+    expect(await deliverTask(services, taskFor(healthy))).toMatchObject({ status: 'delivered' });
+    expect(receiver.received).toHaveLength(1);
+  });
+
+  it('lets one probe through after the cool-down, and a success closes the circuit', async () => {
+    const services = servicesFor(circuitConfig);
+    const flaky = await storeWebhook(services, { id: 'wh_flaky' });
+    receiver.respondWith({ status: 502 }, { status: 503 });
+    await deliverTask(services, taskFor(flaky));
+    await deliverTask(services, taskFor(flaky));
+    expect(await deliverTask(services, taskFor(flaky))).toMatchObject({ reason: 'circuit-open' });
+    expect(receiver.received).toHaveLength(2);
+
+    services.clock.advance(30_000);
+    expect(await deliverTask(services, taskFor(flaky))).toMatchObject({ status: 'delivered' });
+    expect(await deliverTask(services, taskFor(flaky))).toMatchObject({ status: 'delivered' });
+    expect(receiver.received).toHaveLength(4);
+  });
+
+  it('counts the refusal as a failed attempt once the retry schedule left is spent waiting', async () => {
+    const services = servicesFor(circuitConfig);
+    const dead = await storeWebhook(services, { id: 'wh_dead', url: await deadUrl() });
+    await deliverTask(services, taskFor(dead));
+    await deliverTask(services, taskFor(dead));
+    const attempts = [{ at: '2026-03-01T11:58:00.000Z', error: 'connection refused', durationMs: 1 }];
+
+    // One attempt made: 600 s of schedule left, 590 already spent waiting for the circuit.
+    const result = await deliverTask(services, taskFor(dead, { attempts, circuitPostponedSeconds: 590 }));
+
+    expect(result).toMatchObject({ status: 'retry-scheduled', delaySeconds: 600 });
+    const scheduled = services.deliveryQueue.delayed.at(-1);
+    expect(scheduled?.task.attempts).toHaveLength(2);
+    expect(scheduled?.task.attempts[1]).toMatchObject({
+      error: expect.stringMatching(/^not sent: the circuit/),
+    });
+
+    const last = await deliverTask(services, {
+      ...taskFor(dead, { attempts: scheduled?.task.attempts ?? [] }),
+      circuitPostponedSeconds: 590,
+    });
+    expect(last.status).toBe('dead-lettered');
+    expect(services.deliveryQueue.deadLettered[0]?.attempts).toHaveLength(3);
+  });
+
+  it('a 4xx answer does not count against the circuit', async () => {
+    const services = servicesFor(circuitConfig);
+    const webhook = await storeWebhook(services, { id: 'wh_gone' });
+    receiver.respondWith({ status: 410 }, { status: 410 }, { status: 410 });
+    for (let index = 0; index < 3; index++) {
+      expect(await deliverTask(services, taskFor(webhook))).toMatchObject({ status: 'retry-scheduled' });
+    }
+    expect(receiver.received).toHaveLength(3);
   });
 });

@@ -1,0 +1,144 @@
+import { describe, expect, it } from 'vitest';
+import { CircuitBreaker, CircuitBreakerRegistry, isEndpointFailure } from '#domain/circuit-breaker';
+import { ManualClock } from '../support/in-memory-ports';
+
+const settings = { failureThreshold: 3, failureWindowMs: 10_000, cooldownMs: 30_000 };
+
+function breakerAt(clock = new ManualClock()) {
+  return { clock, breaker: new CircuitBreaker(settings, clock) };
+}
+
+describe('CircuitBreaker', () => {
+  it('opens after the threshold of consecutive failures and refuses until the cool-down ends', () => {
+    const { clock, breaker } = breakerAt();
+    breaker.recordFailure();
+    breaker.recordFailure();
+    expect(breaker.state).toBe('closed');
+    expect(breaker.tryAcquire()).toEqual({ isAllowed: true, isProbe: false });
+    breaker.recordFailure();
+    expect(breaker.state).toBe('open');
+    const refused = breaker.tryAcquire();
+    expect(refused).toEqual({
+      isAllowed: false,
+      state: 'open',
+      retryAt: new Date(clock.now().getTime() + 30_000),
+    });
+    expect(breaker.retryAt).toEqual(new Date(clock.now().getTime() + 30_000));
+    clock.advance(29_999);
+    expect(breaker.tryAcquire().isAllowed).toBe(false);
+    clock.advance(1);
+    expect(breaker.state).toBe('half-open');
+    expect(breaker.retryAt).toBeUndefined();
+  });
+
+  it('a success ends the failure run', () => {
+    const { breaker } = breakerAt();
+    breaker.recordFailure();
+    breaker.recordFailure();
+    breaker.recordSuccess();
+    breaker.recordFailure();
+    breaker.recordFailure();
+    expect(breaker.state).toBe('closed');
+    breaker.recordFailure();
+    expect(breaker.state).toBe('open');
+  });
+
+  it('forgets failures older than the window', () => {
+    const { clock, breaker } = breakerAt();
+    breaker.recordFailure();
+    clock.advance(6_000);
+    breaker.recordFailure();
+    clock.advance(6_000);
+    // The first failure is 12 s old: only two count.
+    breaker.recordFailure();
+    expect(breaker.state).toBe('closed');
+    clock.advance(1_000);
+    breaker.recordFailure();
+    expect(breaker.state).toBe('open');
+  });
+
+  it('half-open lets exactly one probe through; its success closes the circuit', () => {
+    const { clock, breaker } = breakerAt();
+    for (let index = 0; index < 3; index++) breaker.recordFailure();
+    clock.advance(30_000);
+    expect(breaker.tryAcquire()).toEqual({ isAllowed: true, isProbe: true });
+    const second = breaker.tryAcquire();
+    expect(second).toMatchObject({ isAllowed: false, state: 'half-open' });
+    breaker.recordSuccess();
+    expect(breaker.state).toBe('closed');
+    expect(breaker.tryAcquire()).toEqual({ isAllowed: true, isProbe: false });
+    expect(breaker.isPristine).toBe(true);
+  });
+
+  it('a failed probe re-opens the circuit for a fresh cool-down', () => {
+    const { clock, breaker } = breakerAt();
+    for (let index = 0; index < 3; index++) breaker.recordFailure();
+    clock.advance(30_000);
+    expect(breaker.tryAcquire()).toMatchObject({ isProbe: true });
+    clock.advance(5_000);
+    breaker.recordFailure();
+    expect(breaker.state).toBe('open');
+    expect(breaker.retryAt).toEqual(new Date(clock.now().getTime() + 30_000));
+  });
+
+  it('a probe that never reports back stops blocking after a cool-down; release frees it at once', () => {
+    const { clock, breaker } = breakerAt();
+    for (let index = 0; index < 3; index++) breaker.recordFailure();
+    clock.advance(30_000);
+    expect(breaker.tryAcquire()).toMatchObject({ isProbe: true });
+    clock.advance(29_000);
+    expect(breaker.tryAcquire().isAllowed).toBe(false);
+    clock.advance(1_000);
+    expect(breaker.tryAcquire()).toMatchObject({ isAllowed: true, isProbe: true });
+    breaker.release();
+    expect(breaker.tryAcquire()).toMatchObject({ isAllowed: true, isProbe: true });
+  });
+
+  it('failures reported while open (attempts sent before it opened) do not extend the cool-down', () => {
+    const { clock, breaker } = breakerAt();
+    for (let index = 0; index < 3; index++) breaker.recordFailure();
+    const retryAt = breaker.retryAt;
+    clock.advance(10_000);
+    breaker.recordFailure();
+    expect(breaker.retryAt).toEqual(retryAt);
+  });
+
+  it('refuses nonsensical settings', () => {
+    const clock = new ManualClock();
+    expect(() => new CircuitBreaker({ ...settings, failureThreshold: 0 }, clock)).toThrow(RangeError);
+    expect(() => new CircuitBreaker({ ...settings, cooldownMs: 0 }, clock)).toThrow(RangeError);
+    expect(() => new CircuitBreakerRegistry({ ...settings, failureWindowMs: -1 }, clock)).toThrow(RangeError);
+  });
+});
+
+describe('isEndpointFailure', () => {
+  it('counts connection failures, timeouts and 5xx, not answers from a live server', () => {
+    expect(isEndpointFailure({})).toBe(true);
+    expect(isEndpointFailure({ statusCode: 500 })).toBe(true);
+    expect(isEndpointFailure({ statusCode: 503 })).toBe(true);
+    expect(isEndpointFailure({ statusCode: 200 })).toBe(false);
+    expect(isEndpointFailure({ statusCode: 302 })).toBe(false);
+    expect(isEndpointFailure({ statusCode: 404 })).toBe(false);
+    expect(isEndpointFailure({ statusCode: 429 })).toBe(false);
+  });
+});
+
+describe('CircuitBreakerRegistry', () => {
+  it('keeps one breaker per destination and forgets healthy ones', () => {
+    const clock = new ManualClock();
+    const registry = new CircuitBreakerRegistry(settings, clock);
+    for (let index = 0; index < 3; index++) registry.recordOutcome('https://dead.example', true);
+    registry.recordOutcome('https://fine.example', false);
+    expect(registry.stateOf('https://dead.example')).toBe('open');
+    expect(registry.retryAt('https://dead.example')).toEqual(new Date(clock.now().getTime() + 30_000));
+    expect(registry.stateOf('https://fine.example')).toBe('closed');
+    expect(registry.retryAt('https://fine.example')).toBeUndefined();
+    expect(registry.get('https://other.example').tryAcquire().isAllowed).toBe(true);
+    expect(registry.size).toBe(2);
+    clock.advance(30_000);
+    expect(registry.get('https://dead.example').tryAcquire()).toMatchObject({ isProbe: true });
+    registry.recordOutcome('https://dead.example', false);
+    expect(registry.stateOf('https://dead.example')).toBe('closed');
+    expect(registry.size).toBe(1);
+  });
+});

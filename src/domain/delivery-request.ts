@@ -1,6 +1,7 @@
 /** Builds the exact HTTP request an endpoint receives for one attempt (SPEC section 6). */
 import type { OutboundRequest } from './delivery-sender';
 import type { AuthenticationInput, EventEnvelope, StoredWebhook } from './model';
+import { reservedHeaderReason } from './reserved-headers';
 import { signPayload } from './signing';
 
 const REDACTED = '[redacted]';
@@ -40,21 +41,8 @@ export class DeliveryCredentials {
   }
 }
 
-/**
- * Header names the service or the HTTP client owns; nothing an admin configures may replace them.
- * `authorization` is not here: a custom one is allowed when no authentication is set (SPEC section 5).
- */
-const PROTOCOL_HEADERS = new Set([
-  'host',
-  'content-length',
-  'content-type',
-  'transfer-encoding',
-  'connection',
-  'user-agent',
-]);
-
 function isProtocolHeader(name: string): boolean {
-  return PROTOCOL_HEADERS.has(name) || name.startsWith('webhook-');
+  return reservedHeaderReason(name) !== null;
 }
 
 function authenticationHeader(authentication: AuthenticationInput): [string, string] {

@@ -8,29 +8,14 @@ import type { FieldIssue } from './errors';
 import { brandIdSchema, eventEnvelopeSchema, eventTypeSchema, isoDateTimeSchema } from './event-catalogue';
 
 export { toFieldIssues } from './field-issues';
+export { reservedHeaderReason } from './reserved-headers';
+
+import { reservedHeaderReason } from './reserved-headers';
 
 /** RFC 9110 token: what a header name may be made of. */
 export const HEADER_NAME_PATTERN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 export const MAX_CUSTOM_HEADERS = 20;
 const MAX_HEADER_VALUE_LENGTH = 1024;
-
-/** Header names the service sets itself; a custom header must not replace them. */
-const RESERVED_HEADER_NAMES = new Set([
-  'host',
-  'content-length',
-  'content-type',
-  'transfer-encoding',
-  'connection',
-  'user-agent',
-]);
-
-/** Why a custom header name is reserved, or null; `authorization` depends on the authentication. */
-export function reservedHeaderReason(name: string): string | null {
-  const lower = name.toLowerCase();
-  if (RESERVED_HEADER_NAMES.has(lower)) return `${name} is set by the service and cannot be overridden`;
-  if (lower.startsWith('webhook-')) return 'webhook-* headers are reserved for signing';
-  return null;
-}
 
 // CR, LF and NUL would let a value smuggle another header or end the request head.
 const hasLineBreakOrNul = (value: string) => /[\r\n\0]/.test(value);

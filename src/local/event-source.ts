@@ -3,6 +3,14 @@
  * client, hands each batch to a handler as an `SQSEvent`, and deletes what the handler did not
  * report as failed. Semantics follow AWS: a thrown error deletes nothing (the whole batch returns
  * after its visibility timeout), and `batchItemFailures` naming an unknown record fails the batch.
+ *
+ * A batch is settled only when its slowest record is, as on Lambda. On AWS that costs nothing to the
+ * rest of the queue: the mapping scales out and other invocations take the next messages. A fixed
+ * set of local pollers would instead sit behind a few slow records, so with `maxConcurrency` the
+ * source scales out the same way: while every poller has been busy on a batch for `scaleOutAfterMs`,
+ * one more starts, and extra pollers retire once the queue runs dry. The trade-off is the one Lambda
+ * makes: slow endpoints cost concurrency (memory, sockets) rather than latency for everyone else;
+ * the per-endpoint limit and the circuit breaker keep that cost bounded.
  */
 import {
   DeleteMessageBatchCommand,
@@ -23,6 +31,10 @@ export interface SqsEventSourceOptions {
   batchSize?: number;
   /** Parallel pollers, each running one batch at a time. @default 4 */
   concurrency?: number;
+  /** Pollers allowed in all while batches are slow (Lambda's scale-out, locally). @default concurrency */
+  maxConcurrency?: number;
+  /** How long every poller must have been busy before one more starts. @default 500 */
+  scaleOutAfterMs?: number;
   /** Long-poll wait, 0 to 20 seconds. @default 20 */
   waitTimeSeconds?: number;
   /** Told about receive, handler and delete failures; the poller carries on. */
@@ -47,6 +59,10 @@ export function startSqsEventSource(options: SqsEventSourceOptions): SqsEventSou
     throw new RangeError('batchSize must be 1 to 10');
   if (!Number.isInteger(concurrency) || concurrency < 1)
     throw new RangeError('concurrency must be at least 1');
+  const maxConcurrency = options.maxConcurrency ?? concurrency;
+  if (!Number.isInteger(maxConcurrency) || maxConcurrency < concurrency)
+    throw new RangeError('maxConcurrency must be a whole number no smaller than concurrency');
+  const scaleOutAfterMs = options.scaleOutAfterMs ?? 500;
   const awsRegion = options.queueArn.split(':')[3] ?? 'local';
   const stopping = new AbortController();
   const reportError = (error: unknown): void => {
@@ -57,7 +73,17 @@ export function startSqsEventSource(options: SqsEventSourceOptions): SqsEventSou
     }
   };
 
-  async function pollOnce(): Promise<void> {
+  const pollers = new Set<Promise<void>>();
+  let busyPollers = 0;
+
+  /** Starts one more poller if every poller is still busy (the batch that asked is slow). */
+  function scaleOut(): void {
+    if (stopping.signal.aborted || busyPollers < pollers.size || pollers.size >= maxConcurrency) return;
+    startPoller(true);
+  }
+
+  /** Receives and handles one batch; false when the queue had nothing to give. */
+  async function pollOnce(): Promise<boolean> {
     let messages: Message[];
     try {
       const output = await options.client.send(
@@ -72,20 +98,28 @@ export function startSqsEventSource(options: SqsEventSourceOptions): SqsEventSou
       );
       messages = output.Messages ?? [];
     } catch (error) {
-      if (stopping.signal.aborted) return;
+      if (stopping.signal.aborted) return false;
       throw error;
     }
-    if (messages.length === 0) return;
+    if (messages.length === 0) return false;
     const records = messages.map((message) => toRecord(message, options.queueArn, awsRegion));
-    // Not abortable: a batch that was received is handled and settled even while stopping.
-    const response = await options.handler({ Records: records });
+    busyPollers += 1;
+    const slowBatch = maxConcurrency > concurrency ? setTimeout(scaleOut, scaleOutAfterMs) : undefined;
+    let response: Awaited<ReturnType<SqsEventSourceOptions['handler']>>;
+    try {
+      // Not abortable: a batch that was received is handled and settled even while stopping.
+      response = await options.handler({ Records: records });
+    } finally {
+      clearTimeout(slowBatch);
+      busyPollers -= 1;
+    }
     const failedIds = new Set((response?.batchItemFailures ?? []).map((failure) => failure.itemIdentifier));
     const knownIds = new Set(records.map((record) => record.messageId));
     if ([...failedIds].some((id) => !knownIds.has(id))) {
       throw new Error('batchItemFailures names a record not in the batch; the whole batch will be retried');
     }
     const succeeded = records.filter((record) => !failedIds.has(record.messageId));
-    if (succeeded.length === 0) return;
+    if (succeeded.length === 0) return true;
     const deleted = await options.client.send(
       new DeleteMessageBatchCommand({
         QueueUrl: options.queueUrl,
@@ -100,14 +134,17 @@ export function startSqsEventSource(options: SqsEventSourceOptions): SqsEventSou
         new Error(`could not delete ${deleted.Failed.length} processed message(s); they will be redelivered`),
       );
     }
+    return true;
   }
 
-  async function poll(): Promise<void> {
+  /** One poller's loop; an extra poller (scaled out) retires once a receive comes back empty. */
+  async function poll(isExtra: boolean): Promise<void> {
     let backoffMs = MIN_BACKOFF_MS;
     while (!stopping.signal.aborted) {
       try {
-        await pollOnce();
+        const hadMessages = await pollOnce();
         backoffMs = MIN_BACKOFF_MS;
+        if (isExtra && !hadMessages) return;
       } catch (error) {
         reportError(error);
         await sleep(backoffMs, stopping.signal);
@@ -116,11 +153,17 @@ export function startSqsEventSource(options: SqsEventSourceOptions): SqsEventSou
     }
   }
 
-  const pollers = Array.from({ length: concurrency }, () => poll());
+  function startPoller(isExtra: boolean): void {
+    const running = poll(isExtra).finally(() => pollers.delete(running));
+    pollers.add(running);
+  }
+
+  for (let index = 0; index < concurrency; index++) startPoller(false);
   return {
     async stop() {
       stopping.abort();
-      await Promise.all(pollers);
+      // A batch finishing while stopping cannot start another poller (scaleOut checks the signal).
+      await Promise.all([...pollers]);
     },
   };
 }

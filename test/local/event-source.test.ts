@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CreateQueueCommand, GetQueueAttributesCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
 import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { type SqsEventSource, startSqsEventSource } from '#local/event-source';
 import { type SqsHarness, startSqsHarness } from './sqs/harness';
 
@@ -213,5 +213,100 @@ describe('startSqsEventSource', () => {
     await send('after stop');
     await settle(200);
     expect(await queueCounts()).toEqual({ visible: '1', inFlight: '0' });
+  });
+
+  describe('scaling out behind slow batches', () => {
+    async function slowQueue(): Promise<string> {
+      const created = await harness.client.send(
+        new CreateQueueCommand({ QueueName: 'slow-work', Attributes: { VisibilityTimeout: '30' } }),
+      );
+      return created.QueueUrl as string;
+    }
+    async function sendTo(url: string, body: string): Promise<void> {
+      await harness.client.send(new SendMessageCommand({ QueueUrl: url, MessageBody: body }));
+    }
+
+    it('starts another poller while every poller is stuck on a slow batch, so later records still flow', async () => {
+      const url = await slowQueue();
+      const started: string[] = [];
+      let releaseSlow = (): void => {};
+      const slowDone = new Promise<void>((resolve) => {
+        releaseSlow = resolve;
+      });
+      const calls = recorder();
+      source = startSqsEventSource({
+        client: harness.client,
+        queueUrl: url,
+        queueArn,
+        batchSize: 1,
+        concurrency: 1,
+        maxConcurrency: 2,
+        scaleOutAfterMs: 50,
+        waitTimeSeconds: 1,
+        handler: async (event) => {
+          started.push(...event.Records.map((record) => record.body));
+          if (event.Records.some((record) => record.body === 'slow')) await slowDone;
+          calls.record(event);
+        },
+      });
+      try {
+        await sendTo(url, 'slow');
+        await vi.waitFor(() => expect(started).toEqual(['slow']));
+        await sendTo(url, 'fast');
+        await calls.until(() => calls.seen.some((record) => record.body === 'fast'));
+        // The only original poller is still inside the slow batch.
+        expect(calls.seen.map((record) => record.body)).toEqual(['fast']);
+      } finally {
+        releaseSlow();
+      }
+      await calls.until(() => calls.seen.length === 2);
+    });
+
+    it('never runs more pollers than maxConcurrency', async () => {
+      const url = await slowQueue();
+      const started: string[] = [];
+      let releaseSlow = (): void => {};
+      const slowDone = new Promise<void>((resolve) => {
+        releaseSlow = resolve;
+      });
+      const calls = recorder();
+      source = startSqsEventSource({
+        client: harness.client,
+        queueUrl: url,
+        queueArn,
+        batchSize: 1,
+        concurrency: 1,
+        maxConcurrency: 2,
+        scaleOutAfterMs: 20,
+        waitTimeSeconds: 1,
+        handler: async (event) => {
+          started.push(...event.Records.map((record) => record.body));
+          await slowDone;
+          calls.record(event);
+        },
+      });
+      try {
+        for (const body of ['s1', 's2', 's3']) await sendTo(url, body);
+        await vi.waitFor(() => expect(started).toHaveLength(2));
+        await settle(400);
+        expect(started).toHaveLength(2);
+      } finally {
+        releaseSlow();
+      }
+      await calls.until(() => calls.seen.length === 3);
+    });
+
+    it('refuses a maxConcurrency below concurrency', () => {
+      expect(() =>
+        startSqsEventSource({
+          client: harness.client,
+          queueUrl,
+          queueArn,
+          concurrency: 3,
+          maxConcurrency: 2,
+          handler: async () => undefined,
+        }),
+      ).toThrow(RangeError);
+    });
   });
 });

@@ -134,6 +134,26 @@ export const eventEnvelopeSchema = z.object({
   data: z.record(z.string(), z.unknown()),
 });
 
+/**
+ * Deepest nesting a Detail may have. Pass-through fields are copied into every delivery, and the
+ * recursive JSON serialisers downstream (queue messages, delivery bodies) overflow the stack a few
+ * thousand levels down: such an event could be neither delivered nor rejected, only retried into
+ * the fan-out DLQ. Real chat events nest a handful of levels.
+ */
+export const MAX_DETAIL_DEPTH = 64;
+
+/** Whether `value` nests objects or arrays deeper than `limit`; iterative, so any depth is safe to measure. */
+export function isNestedDeeperThan(value: unknown, limit: number): boolean {
+  const pending: { value: unknown; depth: number }[] = [{ value, depth: 0 }];
+  for (let next = pending.pop(); next !== undefined; next = pending.pop()) {
+    if (typeof next.value !== 'object' || next.value === null) continue;
+    const depth = next.depth + 1;
+    if (depth > limit) return true;
+    for (const child of Object.values(next.value)) pending.push({ value: child, depth });
+  }
+  return false;
+}
+
 export type ParsedChatEvent =
   | { ok: true; event: EventEnvelope }
   | { ok: false; reason: string; issues: { path: string; message: string }[]; tenantId?: string };
@@ -157,6 +177,14 @@ export function parseChatEvent(
   }
   const tenantId = usableTenantId(detail);
   const withTenant = tenantId === undefined ? {} : { tenantId };
+  if (isNestedDeeperThan(detail, MAX_DETAIL_DEPTH)) {
+    return {
+      ok: false,
+      reason: 'invalid_detail',
+      issues: [{ path: '', message: `nests objects or arrays deeper than ${MAX_DETAIL_DEPTH} levels` }],
+      ...withTenant,
+    };
+  }
   const type = eventTypeSchema.safeParse(input.detailType);
   if (!type.success) {
     return {

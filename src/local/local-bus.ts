@@ -5,6 +5,7 @@
  */
 import type { SendMessageBatchRequestEntry } from '@aws-sdk/client-sqs';
 import type { Context, EventBridgeEvent, SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import { NOTICE_SOURCE } from '#adapters/eventbridge-notice-publisher';
 import { CHAT_EVENT_SOURCE } from '#app/fan-out';
 import { EVENT_TYPES } from '#domain/model';
 import { logger } from '#observability';
@@ -38,9 +39,29 @@ export function toEventBridgeEvent(event: BusEvent, region: string): EventBridge
   };
 }
 
+/** The service's own notices (e.g. `webhook.disabled`): nothing routes them locally, so they are logged. */
+function isServiceNotice(event: Pick<BusEvent, 'source'>): boolean {
+  return event.source === NOTICE_SOURCE;
+}
+
+/** Parses a Detail string for a log line; the raw text when it is not JSON. */
+function readableDetail(detail: string): unknown {
+  try {
+    return JSON.parse(detail) as unknown;
+  } catch {
+    return detail;
+  }
+}
+
+export interface BusDispatcherOptions {
+  /** Told about every event that reaches the bus, whether a rule matches it or not (tests, tooling). */
+  onEvent?: (event: BusEvent) => void;
+}
+
 /** An SQS-batch handler that delivers bus events to the rule's target, retrying the ones it throws on. */
 export function createBusDispatcher(
   target: (event: EventBridgeEvent<string, unknown>, context: Context) => Promise<unknown>,
+  options: BusDispatcherOptions = {},
 ): (event: SQSEvent) => Promise<SQSBatchResponse> {
   return async (batch) => {
     const failures: { itemIdentifier: string }[] = [];
@@ -51,6 +72,21 @@ export function createBusDispatcher(
           event = JSON.parse(record.body) as BusEvent;
         } catch {
           logger.error('Dropping an unreadable bus record', { messageId: record.messageId });
+          return;
+        }
+        try {
+          options.onEvent?.(event);
+        } catch (error) {
+          logger.warn('Bus event tap failed', { eventId: event.id, error: String(error) });
+        }
+        if (isServiceNotice(event)) {
+          // On AWS operators route these with their own rules; locally the log is where they surface.
+          logger.info('Service notice on the bus', {
+            eventId: event.id,
+            source: event.source,
+            detailType: event.detailType,
+            detail: readableDetail(event.detail),
+          });
           return;
         }
         if (!matchesChatEventRule(event)) {

@@ -21,7 +21,7 @@ import { type Composition, createServices } from '../composition';
 import { type AdminToken, AdminTokenRegistry, loadAdminTokens } from './admin-tokens';
 import { startEmbeddedDynamo } from './embedded-dynamodb';
 import { startSqsEventSource } from './event-source';
-import { handlePutEvents } from './eventbridge-ingest';
+import { type BusEvent, handlePutEvents } from './eventbridge-ingest';
 import { busQueueEntries, createBusDispatcher } from './local-bus';
 import { createLocalServer, type LocalServerRoutes, lambdaContext } from './server';
 import { createLocalSqs } from './sqs/sqs-protocol';
@@ -49,6 +49,13 @@ export interface LocalRuntimeOptions {
   counter?: AwsRequestCounter;
   /** Parallel pollers of the delivery queue (Lambda concurrency, locally). */
   deliveryConcurrency?: number;
+  /**
+   * Pollers the delivery queue may scale out to while batches wait on slow endpoints (Lambda scales
+   * its concurrency the same way). @default 32
+   */
+  maxDeliveryConcurrency?: number;
+  /** Told about every event put on the local bus, including the service's own notices (`webhook.disabled`). */
+  onBusEvent?: (event: BusEvent) => void;
   /** Told how long each handler invocation took (the benchmark's cost model bills these). */
   onInvocation?: (functionName: LocalFunctionName, durationMs: number) => void;
 }
@@ -141,6 +148,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     };
   const onError = (source: string) => (error: unknown) =>
     logger.error(`${source} poller error`, { error: String(error) });
+  const deliveryConcurrency = options.deliveryConcurrency ?? 4;
   const sources = [
     startSqsEventSource({
       client: busClient,
@@ -148,6 +156,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       queueArn: localSqs.queueArn(LOCAL_QUEUES.bus),
       handler: createBusDispatcher(
         timed('fan-out', (event) => fanOut(event, lambdaContext('chat-webhooks-fan-out'))),
+        options.onBusEvent ? { onEvent: options.onBusEvent } : {},
       ),
       concurrency: 2,
       onError: onError('bus'),
@@ -159,7 +168,8 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       handler: timed('delivery', (event: SQSEvent) =>
         delivery(event, lambdaContext('chat-webhooks-delivery')),
       ),
-      concurrency: options.deliveryConcurrency ?? 4,
+      concurrency: deliveryConcurrency,
+      maxConcurrency: Math.max(deliveryConcurrency, options.maxDeliveryConcurrency ?? 32),
       onError: onError('delivery'),
     }),
     startSqsEventSource({

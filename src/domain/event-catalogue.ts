@@ -112,13 +112,23 @@ export const EVENT_DATA_SCHEMAS = {
   }),
 } as const satisfies Record<EventType, z.ZodType>;
 
+/**
+ * An event id from the platform. It is sent as the `webhook-id` header, so it must be a valid header
+ * value: an id with spaces, controls or non-ASCII passed the schema but failed every attempt to
+ * every endpoint (and counted towards their auto-disable).
+ */
+export const eventIdSchema = entityIdSchema.regex(
+  /^[\x21-\x7e]+$/,
+  'must be printable ASCII without spaces (it is sent as the webhook-id header)',
+);
+
 /** The Detail of an event of `type` as the chat platform puts it on the bus. */
 export function eventDetailSchema(type: EventType) {
   return z.looseObject({
     tenantId: tenantIdSchema,
     // null: an event that belongs to the tenant rather than to one of its brands.
     brandId: brandIdSchema.nullable(),
-    id: entityIdSchema.optional(),
+    id: eventIdSchema.optional(),
     occurredAt: isoDateTimeSchema.optional(),
     data: EVENT_DATA_SCHEMAS[type],
   });

@@ -35,3 +35,25 @@ describe('Detail nesting', () => {
     if (atLimit.ok) expect(() => JSON.stringify(atLimit.event)).not.toThrow();
   });
 });
+
+describe('event ids', () => {
+  it.each(['has space', 'tab\there', 'line\nbreak', 'ünïcode', '😀', '\u0000'])(
+    'rejects %j, which cannot travel as the webhook-id header',
+    (id) => {
+      const parsed = parseChatEvent(
+        { detailType: 'conversation.deleted', detail: { ...conversationDeleted(1), id } },
+        () => 'evt_x',
+      );
+      expect(parsed).toMatchObject({ ok: false, reason: 'invalid_detail', tenantId: 'tenant-a' });
+      if (!parsed.ok) expect(parsed.issues.map((issue) => issue.path)).toContain('id');
+    },
+  );
+
+  it('keeps a printable id as the event id', () => {
+    const parsed = parseChatEvent(
+      { detailType: 'conversation.deleted', detail: { ...conversationDeleted(1), id: 'evt_01:ab.c-d~!' } },
+      () => 'evt_x',
+    );
+    expect(parsed.ok && parsed.event.id).toBe('evt_01:ab.c-d~!');
+  });
+});

@@ -17,6 +17,8 @@ export function endpointCircuits(services: Services): CircuitBreakerRegistry {
         failureThreshold: services.config.CIRCUIT_FAILURE_THRESHOLD,
         failureWindowMs: services.config.CIRCUIT_FAILURE_WINDOW_MS,
         cooldownMs: services.config.CIRCUIT_COOLDOWN_MS,
+        // A probe always reports back unless the process dies (and its breakers with it); this is a backstop.
+        probeTimeoutMs: services.config.DELIVERY_TIMEOUT_MS * 2,
       },
       services.clock,
     );

@@ -14,6 +14,11 @@ export interface CircuitBreakerSettings {
   failureWindowMs: number;
   /** How long an open circuit refuses attempts before it lets one probe through. */
   cooldownMs: number;
+  /**
+   * After this long without a verdict a probe counts as lost and another may go; set it above the
+   * longest an attempt can take. @default cooldownMs
+   */
+  probeTimeoutMs?: number;
 }
 
 /** The breaker's answer to "may I send now?". */
@@ -66,12 +71,13 @@ export class CircuitBreaker {
     if (state === 'closed') return { isAllowed: true, isProbe: false };
     if (state === 'open') return { isAllowed: false, retryAt: new Date(this.#openUntil ?? now), state };
     // A probe that never reported back (its caller crashed) must not keep the circuit shut for ever.
-    const isProbeInFlight =
-      this.#probeStartedAt !== undefined && now - this.#probeStartedAt < this.#settings.cooldownMs;
+    const probeTimeoutMs = this.#settings.probeTimeoutMs ?? this.#settings.cooldownMs;
+    const isProbeInFlight = this.#probeStartedAt !== undefined && now - this.#probeStartedAt < probeTimeoutMs;
     if (isProbeInFlight) {
+      // The probe's verdict decides what comes next; ask again once it may have come.
       return {
         isAllowed: false,
-        retryAt: new Date((this.#probeStartedAt ?? now) + this.#settings.cooldownMs),
+        retryAt: new Date(now + Math.min(this.#settings.cooldownMs, probeTimeoutMs)),
         state,
       };
     }

@@ -94,6 +94,22 @@ describe('CircuitBreaker', () => {
     expect(breaker.tryAcquire()).toMatchObject({ isAllowed: true, isProbe: true });
   });
 
+  it('waits probeTimeoutMs for a slow probe before counting it lost', () => {
+    const clock = new ManualClock();
+    const breaker = new CircuitBreaker({ ...settings, probeTimeoutMs: 60_000 }, clock);
+    for (let index = 0; index < 3; index++) breaker.recordFailure();
+    clock.advance(30_000);
+    expect(breaker.tryAcquire()).toMatchObject({ isProbe: true });
+    clock.advance(45_000);
+    expect(breaker.tryAcquire()).toEqual({
+      isAllowed: false,
+      state: 'half-open',
+      retryAt: new Date(clock.now().getTime() + 30_000),
+    });
+    clock.advance(15_000);
+    expect(breaker.tryAcquire()).toMatchObject({ isAllowed: true, isProbe: true });
+  });
+
   it('failures reported while open (attempts sent before it opened) do not extend the cool-down', () => {
     const { clock, breaker } = breakerAt();
     for (let index = 0; index < 3; index++) breaker.recordFailure();

@@ -29,13 +29,10 @@ const BATCH = 10;
 const DELIVERY_TIMEOUT_MS = 800;
 /** 1+1+2+2 s between 5 attempts. */
 const RETRY_SCHEDULE = '1,1,2,2';
-/** The local queue names (src/local/runtime.ts), read to tell when the pipeline is idle. */
-const QUEUES = [
-  'chat-events-bus',
-  'chat-webhooks-deliveries',
-  'chat-webhooks-deliveries-dlq',
-  'chat-events-fan-out-dlq',
-];
+/** The local queues that carry work (src/local/runtime.ts), read to tell when the pipeline is idle. */
+const WORK_QUEUES = ['chat-events-bus', 'chat-webhooks-deliveries', 'chat-webhooks-deliveries-dlq'];
+/** Where events go that fan-out failed too often: nothing consumes it, so anything there is lost. */
+const FAN_OUT_DLQ = 'chat-events-fan-out-dlq';
 const SEED = Number(process.env.FAULT_SEED ?? Date.now() % 2_147_483_647);
 
 let dataDir: string;
@@ -182,8 +179,8 @@ async function listFailureLogs(): Promise<FailureLogSummary[]> {
   return logs;
 }
 
-/** Messages waiting, in flight or delayed on every local queue; undefined when unreadable. */
-async function queuedMessages(): Promise<number | undefined> {
+/** Messages waiting, in flight or delayed on the named local queues; undefined when unreadable. */
+async function queuedMessages(queues: string[]): Promise<number | undefined> {
   const current = service;
   if (!current) return undefined;
   const sqs = new SQSClient({
@@ -195,7 +192,7 @@ async function queuedMessages(): Promise<number | undefined> {
   });
   try {
     let total = 0;
-    for (const name of QUEUES) {
+    for (const name of queues) {
       const { QueueUrl } = await sqs.send(new GetQueueUrlCommand({ QueueName: name }));
       const { Attributes = {} } = await sqs.send(
         new GetQueueAttributesCommand({
@@ -233,7 +230,7 @@ async function waitForQuiescence(timeoutMs: number): Promise<FailureLogSummary[]
   for (;;) {
     const hits = faulty.totalHits();
     const logs = await listFailureLogs();
-    const queued = await queuedMessages();
+    const queued = await queuedMessages(WORK_QUEUES);
     if (hits !== lastHits || logs.length !== lastLogs || queued !== 0) {
       lastHits = hits;
       lastLogs = logs.length;
@@ -328,6 +325,7 @@ describe('fault injection: SIGKILL the service while deliveries are in flight', 
 
     const failureLogs = await waitForQuiescence(120_000);
 
+    const fanOutDeadLetters = await queuedMessages([FAN_OUT_DLQ]);
     const failed = new Set<string>();
     let unattributed = 0;
     for (const log of failureLogs) {
@@ -348,6 +346,7 @@ describe('fault injection: SIGKILL the service while deliveries are in flight', 
     let delivered = 0;
     let withFailureLog = 0;
     let duplicates = 0;
+    let sameIdDuplicates = 0;
     const lost: string[] = [];
     for (const conversationId of conversations) {
       for (const path of paths) {
@@ -356,6 +355,7 @@ describe('fault injection: SIGKILL the service while deliveries are in flight', 
         if (record && record.successes > 0) {
           delivered += 1;
           if (record.successes > 1) duplicates += 1;
+          if ([...record.successesByEvent.values()].some((count) => count > 1)) sameIdDuplicates += 1;
         } else if (failed.has(key)) withFailureLog += 1;
         else lost.push(key);
       }
@@ -369,6 +369,8 @@ describe('fault injection: SIGKILL the service while deliveries are in flight', 
       ['lost', lost.length],
       ['duplicates (2xx more than once)', duplicates],
       ['duplicate rate', `${((duplicates / expected) * 100).toFixed(2)}%`],
+      ['  of which same webhook-id (dedupable)', sameIdDuplicates],
+      ['fan-out DLQ depth (undeliverable)', fanOutDeadLetters ?? 'unreadable'],
       ['receiver hits', faulty.totalHits()],
       ['answers ok/500/hang/reset', Object.values(faulty.outcomes).join('/')],
       ['failure logs (unattributed)', `${failureLogs.length} (${unattributed})`],

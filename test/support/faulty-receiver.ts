@@ -24,6 +24,8 @@ export interface PairRecord {
   /** Requests answered 2xx. */
   successes: number;
   eventIds: Set<string>;
+  /** 2xx answers by event id (webhook-id): a count over 1 is a duplicate a receiver can drop by id. */
+  successesByEvent: Map<string, number>;
 }
 
 export interface FaultyReceiver {
@@ -71,7 +73,12 @@ export async function startFaultyReceiver(options: {
     hits += 1;
     const conversationId = conversationOf(hit.body);
     const key = pairKey(conversationId, hit.path);
-    const record = pairs.get(key) ?? { hits: 0, successes: 0, eventIds: new Set<string>() };
+    const record = pairs.get(key) ?? {
+      hits: 0,
+      successes: 0,
+      eventIds: new Set<string>(),
+      successesByEvent: new Map<string, number>(),
+    };
     pairs.set(key, record);
     record.hits += 1;
     const eventId = String(hit.headers['webhook-id'] ?? '');
@@ -82,6 +89,7 @@ export async function startFaultyReceiver(options: {
     switch (outcome) {
       case 'ok':
         record.successes += 1;
+        record.successesByEvent.set(eventId, (record.successesByEvent.get(eventId) ?? 0) + 1);
         response.writeHead(200, { 'content-type': 'text/plain' }).end('ok');
         return;
       case 'error':

@@ -199,13 +199,16 @@ export async function deliverTask(services: Services, task: DeliveryTask): Promi
   if (outcome.isNotSent && permit && !permit.isAllowed) {
     return postponeForCircuit(services, task, webhook, { destination, retryAt: permit.retryAt, log });
   }
-  circuits.recordOutcome(destination, isEndpointFailure(outcome));
-  if (permit?.isAllowed && permit.isProbe) {
-    log.info('circuit probe sent', {
+  const circuit = circuits.recordOutcome(destination, isEndpointFailure(outcome));
+  if (circuit.after === 'open' && circuit.before !== 'open') {
+    metrics.addMetric('CircuitsOpened', MetricUnit.Count, 1);
+    log.warn('destination circuit opened after repeated failures; deliveries to it are postponed', {
       destination,
-      isSuccess: outcome.isSuccess,
-      statusCode: outcome.statusCode,
+      cooldownMs: services.config.CIRCUIT_COOLDOWN_MS,
+      error: attempt.error,
     });
+  } else if (circuit.after === 'closed' && circuit.before !== 'closed') {
+    log.info('destination circuit closed', { destination });
   }
   const attempts = [...task.attempts, attempt];
   metrics.addMetric('DeliveryAttempts', MetricUnit.Count, 1);

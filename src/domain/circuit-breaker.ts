@@ -156,12 +156,17 @@ export class CircuitBreakerRegistry {
     return this.#breakers.get(destination)?.retryAt;
   }
 
-  /** Records an attempt's verdict; a healthy destination's breaker is forgotten so the map stays small. */
-  recordOutcome(destination: string, isFailure: boolean): void {
+  /**
+   * Records an attempt's verdict and says what changed; a healthy destination's breaker is
+   * forgotten so the map stays small.
+   */
+  recordOutcome(destination: string, isFailure: boolean): { before: CircuitState; after: CircuitState } {
     const breaker = this.get(destination);
+    const before = breaker.state;
     if (isFailure) breaker.recordFailure();
     else breaker.recordSuccess();
     if (breaker.isPristine) this.#breakers.delete(destination);
+    return { before, after: breaker.state };
   }
 
   /** Destinations currently remembered (open, half-open, or closed with recent failures). */

@@ -143,7 +143,12 @@ describe('CircuitBreakerRegistry', () => {
   it('keeps one breaker per destination and forgets healthy ones', () => {
     const clock = new ManualClock();
     const registry = new CircuitBreakerRegistry(settings, clock);
-    for (let index = 0; index < 3; index++) registry.recordOutcome('https://dead.example', true);
+    expect(registry.recordOutcome('https://dead.example', true)).toEqual({
+      before: 'closed',
+      after: 'closed',
+    });
+    registry.recordOutcome('https://dead.example', true);
+    expect(registry.recordOutcome('https://dead.example', true)).toEqual({ before: 'closed', after: 'open' });
     registry.recordOutcome('https://fine.example', false);
     expect(registry.stateOf('https://dead.example')).toBe('open');
     expect(registry.retryAt('https://dead.example')).toEqual(new Date(clock.now().getTime() + 30_000));
@@ -153,7 +158,10 @@ describe('CircuitBreakerRegistry', () => {
     expect(registry.size).toBe(2);
     clock.advance(30_000);
     expect(registry.get('https://dead.example').tryAcquire()).toMatchObject({ isProbe: true });
-    registry.recordOutcome('https://dead.example', false);
+    expect(registry.recordOutcome('https://dead.example', false)).toEqual({
+      before: 'half-open',
+      after: 'closed',
+    });
     expect(registry.stateOf('https://dead.example')).toBe('closed');
     expect(registry.size).toBe(1);
   });

@@ -6,7 +6,12 @@
 import { mkdir } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import { join, resolve } from 'node:path';
-import { CreateQueueCommand, SendMessageBatchCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import {
+  CreateQueueCommand,
+  SendMessageBatchCommand,
+  SetQueueAttributesCommand,
+  type SQSClient,
+} from '@aws-sdk/client-sqs';
 import type { SQSEvent } from 'aws-lambda';
 import type { Config } from '#config';
 import type { HostResolver } from '#domain/ports';
@@ -214,8 +219,14 @@ async function createQueues(
   queueArn: (name: string) => string,
   config: Config,
 ): Promise<Record<keyof typeof LOCAL_QUEUES, string>> {
-  const create = async (name: string, attributes: Record<string, string>) =>
-    (await client.send(new CreateQueueCommand({ QueueName: name, Attributes: attributes }))).QueueUrl!;
+  // Created bare, then configured: a restart with other settings (DELIVERY_TIMEOUT_MS changes the
+  // visibility timeout) must update the queues on DATA_DIR, where CreateQueue with the new attributes
+  // would fail with QueueNameExists and the service would not start.
+  const create = async (name: string, attributes: Record<string, string>) => {
+    const queueUrl = (await client.send(new CreateQueueCommand({ QueueName: name }))).QueueUrl!;
+    await client.send(new SetQueueAttributesCommand({ QueueUrl: queueUrl, Attributes: attributes }));
+    return queueUrl;
+  };
   // As on AWS: a visibility timeout comfortably above one batch's worst case (every attempt timing out).
   const visibility = String(Math.max(5, Math.ceil(config.DELIVERY_TIMEOUT_MS / 1000) * 3));
   const deliveriesDeadLetter = await create(LOCAL_QUEUES.deliveriesDeadLetter, {

@@ -13,6 +13,8 @@ export interface BenchReceiver {
   origin: string;
   /** First receipt time of each `eventId path` pair. */
   readonly receivedAt: Map<string, number>;
+  /** First receipts per event-id prefix (the id up to its last `_`), kept as they arrive. */
+  receivedWithPrefix(prefix: string): number;
   /** Receipts beyond the first of a pair (redeliveries). */
   readonly duplicates: number;
   /** Asks the child to report what it has now; resolves after its next message. */
@@ -33,12 +35,17 @@ export async function startBenchReceiver(): Promise<BenchReceiver> {
   });
   const receivedAt = new Map<string, number>();
   let duplicates = 0;
+  const countsByPrefix = new Map<string, number>();
   let onNextMessage: (() => void)[] = [];
   const record = (receipts: Receipt[]): void => {
     for (const [eventId, path, atMs] of receipts) {
       const key = receiptKey(eventId, path);
       if (receivedAt.has(key)) duplicates += 1;
-      else receivedAt.set(key, atMs);
+      else {
+        receivedAt.set(key, atMs);
+        const prefix = eventId.slice(0, eventId.lastIndexOf('_'));
+        countsByPrefix.set(prefix, (countsByPrefix.get(prefix) ?? 0) + 1);
+      }
     }
   };
   const port = await new Promise<number>((resolve, reject) => {
@@ -56,6 +63,7 @@ export async function startBenchReceiver(): Promise<BenchReceiver> {
   return {
     origin: `http://127.0.0.1:${port}`,
     receivedAt,
+    receivedWithPrefix: (prefix) => countsByPrefix.get(prefix) ?? 0,
     get duplicates() {
       return duplicates;
     },

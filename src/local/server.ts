@@ -81,12 +81,15 @@ async function dispatch(
     response.writeHead(answer.statusCode, answer.headers).end(answer.body);
     return;
   }
-  const tenantId = routes.tokens.authenticate(header(request, 'authorization'));
+  // Node keeps only the first of a repeated Content-Type or Authorization; API Gateway joins them with
+  // commas, which no JSON parser or authorizer accepts. Hand the handler every value, as AWS would.
+  const authorizations = request.headersDistinct.authorization ?? [];
+  const tenantId = authorizations.length > 1 ? undefined : routes.tokens.authenticate(authorizations[0]);
   const event = buildHttpApiEvent(
     {
       method: request.method ?? 'GET',
       url: request.url ?? '/',
-      headers: request.headers,
+      headers: request.headersDistinct,
       body,
       sourceIp: request.socket.remoteAddress ?? '127.0.0.1',
     },

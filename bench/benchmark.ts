@@ -117,11 +117,16 @@ export async function runBenchmark(options: BenchOptions): Promise<string> {
       concurrency,
     };
     // Unmeasured first: JIT and connection set-up would otherwise be charged to the ceiling.
-    await measureRawPosts({ ...rawRequest, durationMs: Math.min(500, options.rawSeconds * 200) });
+    await measureRawPosts({
+      ...rawRequest,
+      label: 'warm-up',
+      durationMs: Math.min(500, options.rawSeconds * 200),
+    });
     const rawProgress = new ProgressBar('raw POST', Math.round(options.rawSeconds * 1000));
     const rawStartedAt = performance.now();
     const raw = await measureRawPosts({
       ...rawRequest,
+      label: 'measured',
       durationMs: options.rawSeconds * 1000,
       onProgress: (done) => rawProgress.update(Math.round(performance.now() - rawStartedAt), `${done} posts`),
     });

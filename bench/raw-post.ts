@@ -9,6 +9,8 @@ export interface RawPostOptions {
   body: string;
   headers: Record<string, string>;
   concurrency: number;
+  /** Names this loop's requests apart from another loop's. */
+  label: string;
   durationMs: number;
   onProgress?: (completed: number) => void;
 }
@@ -26,7 +28,7 @@ export async function measureRawPosts(
       const response = await pool.request({
         path: '/raw',
         method: 'POST',
-        headers: { ...options.headers, 'webhook-id': `raw_${workerIndex}_${sequence}` },
+        headers: { ...options.headers, 'webhook-id': `raw_${options.label}_${workerIndex}_${sequence}` },
         body: options.body,
       });
       await response.body.text();

@@ -3,12 +3,14 @@
  * Prints progress on stderr, then tables, the cost model, the bundle figures, and last the BENCH line.
  *
  * Options: --events=<n> (throughput phase), --paced-seconds=<s>, --raw-seconds=<s>,
- * --no-bundles, --quick (a tiny run that only checks the machinery).
+ * --logs=<file> (keep the service's log lines), --no-bundles, --quick (a tiny run that only checks the machinery).
  */
 import { captureServiceLogs } from './log-capture';
 
 // Before the service loads: its log lines go to a counter, not between the benchmark's tables.
-const logs = captureServiceLogs();
+const logs = captureServiceLogs(
+  process.argv.find((argument) => argument.startsWith('--logs='))?.slice('--logs='.length),
+);
 
 const { runBenchmark, parseBenchArguments } = await import('./benchmark');
 const output = await runBenchmark(parseBenchArguments(process.argv.slice(2)));

@@ -41,6 +41,8 @@ export const LOCAL_QUEUES = {
 
 /** Receives before a delivery message is redriven to the DLQ (crash loops only: retries are new messages). */
 const DELIVERY_MAX_RECEIVES = 5;
+/** Records per delivery invocation (the event source's default, as the CDK mapping sets it). */
+const DELIVERY_BATCH_SIZE = 10;
 /** Attempts EventBridge makes at the fan-out target before its DLQ, locally. */
 const FAN_OUT_MAX_RECEIVES = 5;
 
@@ -116,7 +118,14 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
   // The bus queue stands in for EventBridge's own storage and rule invocations, which are no API calls
   // on AWS, so its traffic is kept out of the request counter.
   const busClient = createSqsClient({ ...aws, endpoint: baseUrl });
-  const queueUrls = await createQueues(pollerClient, localSqs.queueArn.bind(localSqs), config);
+  const deliveryConcurrency = options.deliveryConcurrency ?? 4;
+  const maxDeliveryConcurrency = Math.max(deliveryConcurrency, options.maxDeliveryConcurrency ?? 32);
+  const queueUrls = await createQueues(
+    pollerClient,
+    localSqs.queueArn.bind(localSqs),
+    config,
+    maxDeliveryConcurrency * DELIVERY_BATCH_SIZE,
+  );
 
   const services = createServices(
     { ...config, DELIVERY_QUEUE_URL: queueUrls.deliveries, DELIVERY_DLQ_URL: queueUrls.deliveriesDeadLetter },
@@ -153,7 +162,6 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     };
   const onError = (source: string) => (error: unknown) =>
     logger.error(`${source} poller error`, { error: String(error) });
-  const deliveryConcurrency = options.deliveryConcurrency ?? 4;
   const sources = [
     startSqsEventSource({
       client: busClient,
@@ -174,7 +182,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
         delivery(event, lambdaContext('chat-webhooks-delivery')),
       ),
       concurrency: deliveryConcurrency,
-      maxConcurrency: Math.max(deliveryConcurrency, options.maxDeliveryConcurrency ?? 32),
+      maxConcurrency: maxDeliveryConcurrency,
       onError: onError('delivery'),
     }),
     startSqsEventSource({
@@ -218,6 +226,7 @@ async function createQueues(
   client: SQSClient,
   queueArn: (name: string) => string,
   config: Config,
+  maxDeliveriesInFlight: number,
 ): Promise<Record<keyof typeof LOCAL_QUEUES, string>> {
   // Created bare, then configured: a restart with other settings (DELIVERY_TIMEOUT_MS changes the
   // visibility timeout) must update the queues on DATA_DIR, where CreateQueue with the new attributes
@@ -227,8 +236,13 @@ async function createQueues(
     await client.send(new SetQueueAttributesCommand({ QueueUrl: queueUrl, Attributes: attributes }));
     return queueUrl;
   };
-  // As on AWS: a visibility timeout comfortably above one batch's worst case (every attempt timing out).
-  const visibility = String(Math.max(5, Math.ceil(config.DELIVERY_TIMEOUT_MS / 1000) * 3));
+  // Above one batch's worst case: every attempt timing out, after queueing for a per-endpoint slot.
+  // Unlike a Lambda instance (one batch of 10 under 16 slots), every local poller shares this process's
+  // slots, so up to maxDeliveriesInFlight tasks for one endpoint wait in rounds of
+  // MAX_CONCURRENCY_PER_ENDPOINT. A shorter timeout let slow-but-healthy endpoints' messages reappear
+  // mid-wait: duplicate sends, and after DELIVERY_MAX_RECEIVES a redrive to the DLQ as a failure.
+  const slotRounds = Math.ceil(maxDeliveriesInFlight / config.MAX_CONCURRENCY_PER_ENDPOINT);
+  const visibility = String(Math.max(5, Math.ceil(config.DELIVERY_TIMEOUT_MS / 1000) * (slotRounds + 2)));
   const deliveriesDeadLetter = await create(LOCAL_QUEUES.deliveriesDeadLetter, {
     MessageRetentionPeriod: '1209600',
   });

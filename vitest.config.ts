@@ -8,7 +8,8 @@ export default defineConfig({
     hookTimeout: 60_000,
     // Two cores: end-to-end tests start whole services; keep parallelism modest.
     maxWorkers: 2,
-    reporters: ['default'],
+    // CI also writes a JSON report, from which .ci/run prints a plain "N passed, N failed" line.
+    reporters: process.env.CI ? ['default', ['json', { outputFile: '.test-results.json' }]] : ['default'],
     env: {
       // The handlers log every event at INFO; tests that read logs raise the level themselves.
       POWERTOOLS_LOG_LEVEL: 'WARN',

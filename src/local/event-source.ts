@@ -11,8 +11,19 @@
  * one more starts, and extra pollers retire once the queue runs dry. The trade-off is the one Lambda
  * makes: slow endpoints cost concurrency (memory, sockets) rather than latency for everyone else;
  * the per-endpoint limit and the circuit breaker keep that cost bounded.
+ *
+ * With `visibilityTimeoutSeconds`, a running batch also sends a visibility heartbeat: every third of
+ * that timeout it extends its messages' visibility back to the full timeout, until the handler
+ * returns. Lambda's mapping does not, and need not: one Lambda environment handles one batch, so a
+ * batch never waits on anything shared with other batches and the queue's timeout can cover its
+ * worst case. Locally every poller shares one sender and its per-endpoint slots, so a batch can wait
+ * behind hundreds of others for a slow endpoint; without the heartbeat its messages would reappear
+ * mid-wait and be sent twice, and covering that wait with a long timeout would make a crash's
+ * in-flight messages come back only after minutes. The heartbeat keeps the timeout short (crash
+ * recovery in seconds) and the wait safe.
  */
 import {
+  ChangeMessageVisibilityBatchCommand,
   DeleteMessageBatchCommand,
   type Message,
   type MessageAttributeValue,
@@ -37,7 +48,14 @@ export interface SqsEventSourceOptions {
   scaleOutAfterMs?: number;
   /** Long-poll wait, 0 to 20 seconds. @default 20 */
   waitTimeSeconds?: number;
-  /** Told about receive, handler and delete failures; the poller carries on. */
+  /**
+   * Visibility timeout each batch is received with and, while its handler runs, kept extended to (the
+   * heartbeat). Absent: the queue's own timeout, never extended. 1 to 43,200 seconds.
+   */
+  visibilityTimeoutSeconds?: number;
+  /** How often the heartbeat extends a running batch's visibility. @default a third of visibilityTimeoutSeconds */
+  heartbeatIntervalMs?: number;
+  /** Told about receive, handler, heartbeat and delete failures; the poller carries on. */
   onError?: (error: unknown) => void;
 }
 
@@ -63,6 +81,19 @@ export function startSqsEventSource(options: SqsEventSourceOptions): SqsEventSou
   if (!Number.isInteger(maxConcurrency) || maxConcurrency < concurrency)
     throw new RangeError('maxConcurrency must be a whole number no smaller than concurrency');
   const scaleOutAfterMs = options.scaleOutAfterMs ?? 500;
+  const visibilityTimeoutSeconds = options.visibilityTimeoutSeconds;
+  if (
+    visibilityTimeoutSeconds !== undefined &&
+    (!Number.isInteger(visibilityTimeoutSeconds) ||
+      visibilityTimeoutSeconds < 1 ||
+      visibilityTimeoutSeconds > 43_200)
+  )
+    throw new RangeError('visibilityTimeoutSeconds must be a whole number from 1 to 43200');
+  const heartbeatIntervalMs =
+    options.heartbeatIntervalMs ??
+    (visibilityTimeoutSeconds === undefined ? undefined : (visibilityTimeoutSeconds * 1000) / 3);
+  if (heartbeatIntervalMs !== undefined && !(heartbeatIntervalMs > 0))
+    throw new RangeError('heartbeatIntervalMs must be positive');
   const awsRegion = options.queueArn.split(':')[3] ?? 'local';
   const stopping = new AbortController();
   const reportError = (error: unknown): void => {
@@ -93,6 +124,7 @@ export function startSqsEventSource(options: SqsEventSourceOptions): SqsEventSou
           WaitTimeSeconds: waitTimeSeconds,
           MessageSystemAttributeNames: ['All'],
           MessageAttributeNames: ['All'],
+          ...(visibilityTimeoutSeconds === undefined ? {} : { VisibilityTimeout: visibilityTimeoutSeconds }),
         }),
         { abortSignal: stopping.signal },
       );
@@ -105,6 +137,7 @@ export function startSqsEventSource(options: SqsEventSourceOptions): SqsEventSou
     const records = messages.map((message) => toRecord(message, options.queueArn, awsRegion));
     busyPollers += 1;
     const slowBatch = maxConcurrency > concurrency ? setTimeout(scaleOut, scaleOutAfterMs) : undefined;
+    const heartbeat = startHeartbeat(records);
     let response: Awaited<ReturnType<SqsEventSourceOptions['handler']>>;
     try {
       // Not abortable: a batch that was received is handled and settled even while stopping.
@@ -112,6 +145,8 @@ export function startSqsEventSource(options: SqsEventSourceOptions): SqsEventSou
     } finally {
       clearTimeout(slowBatch);
       busyPollers -= 1;
+      // Settled before the delete, so a late extension never races it (and never reports a false failure).
+      await heartbeat?.stop();
     }
     const failedIds = new Set((response?.batchItemFailures ?? []).map((failure) => failure.itemIdentifier));
     const knownIds = new Set(records.map((record) => record.messageId));
@@ -135,6 +170,52 @@ export function startSqsEventSource(options: SqsEventSourceOptions): SqsEventSou
       );
     }
     return true;
+  }
+
+  /** Extends `records`' visibility every heartbeatIntervalMs until stopped; its failures are reported, never thrown. */
+  function startHeartbeat(records: SQSRecord[]): { stop(): Promise<void> } | undefined {
+    if (visibilityTimeoutSeconds === undefined || heartbeatIntervalMs === undefined) return undefined;
+    let isStopped = false;
+    let inFlight: Promise<void> = Promise.resolve();
+    let timer: NodeJS.Timeout | undefined;
+    const extend = async (): Promise<void> => {
+      try {
+        const output = await options.client.send(
+          new ChangeMessageVisibilityBatchCommand({
+            QueueUrl: options.queueUrl,
+            Entries: records.map((record, index) => ({
+              Id: String(index),
+              ReceiptHandle: record.receiptHandle,
+              VisibilityTimeout: visibilityTimeoutSeconds,
+            })),
+          }),
+        );
+        if (output.Failed?.length) {
+          reportError(
+            new Error(
+              `could not extend the visibility of ${output.Failed.length} in-flight message(s) (${output.Failed[0]?.Code ?? 'unknown'}); they may be redelivered`,
+            ),
+          );
+        }
+      } catch (error) {
+        reportError(error);
+      }
+    };
+    const schedule = (): void => {
+      timer = setTimeout(() => {
+        inFlight = extend().finally(() => {
+          if (!isStopped) schedule();
+        });
+      }, heartbeatIntervalMs);
+    };
+    schedule();
+    return {
+      async stop() {
+        isStopped = true;
+        clearTimeout(timer);
+        await inFlight;
+      },
+    };
   }
 
   /** One poller's loop; an extra poller (scaled out) retires once a receive comes back empty. */

@@ -41,10 +41,13 @@ export const LOCAL_QUEUES = {
 
 /** Receives before a delivery message is redriven to the DLQ (crash loops only: retries are new messages). */
 const DELIVERY_MAX_RECEIVES = 5;
-/** Records per delivery invocation (the event source's default, as the CDK mapping sets it). */
-const DELIVERY_BATCH_SIZE = 10;
 /** Attempts EventBridge makes at the fan-out target before its DLQ, locally. */
 const FAN_OUT_MAX_RECEIVES = 5;
+/**
+ * How long an event caught mid-fan-out by a crash stays hidden. Short, because the event source's
+ * heartbeat keeps a running fan-out's events hidden however long it takes.
+ */
+const BUS_VISIBILITY_TIMEOUT_SECONDS = 10;
 
 export interface LocalRuntimeOptions {
   config: Config;
@@ -120,11 +123,11 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
   const busClient = createSqsClient({ ...aws, endpoint: baseUrl });
   const deliveryConcurrency = options.deliveryConcurrency ?? 4;
   const maxDeliveryConcurrency = Math.max(deliveryConcurrency, options.maxDeliveryConcurrency ?? 32);
+  const deliveryVisibilityTimeoutSeconds = deliveryVisibilityTimeout(config);
   const queueUrls = await createQueues(
     pollerClient,
     localSqs.queueArn.bind(localSqs),
-    config,
-    maxDeliveryConcurrency * DELIVERY_BATCH_SIZE,
+    deliveryVisibilityTimeoutSeconds,
   );
 
   const services = createServices(
@@ -172,6 +175,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
         options.onBusEvent ? { onEvent: options.onBusEvent } : {},
       ),
       concurrency: 2,
+      visibilityTimeoutSeconds: BUS_VISIBILITY_TIMEOUT_SECONDS,
       onError: onError('bus'),
     }),
     startSqsEventSource({
@@ -183,6 +187,9 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       ),
       concurrency: deliveryConcurrency,
       maxConcurrency: maxDeliveryConcurrency,
+      // Batches wait on per-endpoint slots shared by every poller: the heartbeat keeps them hidden
+      // while they wait, so the timeout itself only bounds how long a crash's in-flight work hides.
+      visibilityTimeoutSeconds: deliveryVisibilityTimeoutSeconds,
       onError: onError('delivery'),
     }),
     startSqsEventSource({
@@ -222,11 +229,20 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
   };
 }
 
+/**
+ * The delivery queue's visibility timeout: a margin over one batch's attempts timing out (its records
+ * run in parallel), and no longer, because it is how long a crash's in-flight deliveries stay hidden. Waiting for a
+ * per-endpoint slot behind other batches is covered by the event source's heartbeat, not by this
+ * value (it was once DELIVERY_TIMEOUT_MS x (slot rounds + 2), 220 s by default: minutes of recovery).
+ */
+export function deliveryVisibilityTimeout(config: Pick<Config, 'DELIVERY_TIMEOUT_MS'>): number {
+  return Math.max(5, Math.ceil(config.DELIVERY_TIMEOUT_MS / 1000) * 3);
+}
+
 async function createQueues(
   client: SQSClient,
   queueArn: (name: string) => string,
-  config: Config,
-  maxDeliveriesInFlight: number,
+  deliveryVisibilityTimeoutSeconds: number,
 ): Promise<Record<keyof typeof LOCAL_QUEUES, string>> {
   // Created bare, then configured: a restart with other settings (DELIVERY_TIMEOUT_MS changes the
   // visibility timeout) must update the queues on DATA_DIR, where CreateQueue with the new attributes
@@ -236,19 +252,12 @@ async function createQueues(
     await client.send(new SetQueueAttributesCommand({ QueueUrl: queueUrl, Attributes: attributes }));
     return queueUrl;
   };
-  // Above one batch's worst case: every attempt timing out, after queueing for a per-endpoint slot.
-  // Unlike a Lambda instance (one batch of 10 under 16 slots), every local poller shares this process's
-  // slots, so up to maxDeliveriesInFlight tasks for one endpoint wait in rounds of
-  // MAX_CONCURRENCY_PER_ENDPOINT. A shorter timeout let slow-but-healthy endpoints' messages reappear
-  // mid-wait: duplicate sends, and after DELIVERY_MAX_RECEIVES a redrive to the DLQ as a failure.
-  const slotRounds = Math.ceil(maxDeliveriesInFlight / config.MAX_CONCURRENCY_PER_ENDPOINT);
-  const visibility = String(Math.max(5, Math.ceil(config.DELIVERY_TIMEOUT_MS / 1000) * (slotRounds + 2)));
   const deliveriesDeadLetter = await create(LOCAL_QUEUES.deliveriesDeadLetter, {
     MessageRetentionPeriod: '1209600',
   });
   const fanOutDeadLetter = await create(LOCAL_QUEUES.fanOutDeadLetter, { MessageRetentionPeriod: '1209600' });
   const deliveries = await create(LOCAL_QUEUES.deliveries, {
-    VisibilityTimeout: visibility,
+    VisibilityTimeout: String(deliveryVisibilityTimeoutSeconds),
     MessageRetentionPeriod: '1209600',
     RedrivePolicy: JSON.stringify({
       deadLetterTargetArn: queueArn(LOCAL_QUEUES.deliveriesDeadLetter),
@@ -256,7 +265,7 @@ async function createQueues(
     }),
   });
   const bus = await create(LOCAL_QUEUES.bus, {
-    VisibilityTimeout: '30',
+    VisibilityTimeout: String(BUS_VISIBILITY_TIMEOUT_SECONDS),
     RedrivePolicy: JSON.stringify({
       deadLetterTargetArn: queueArn(LOCAL_QUEUES.fanOutDeadLetter),
       maxReceiveCount: FAN_OUT_MAX_RECEIVES,

@@ -1,7 +1,12 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CreateQueueCommand, GetQueueAttributesCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
+import {
+  CreateQueueCommand,
+  DeleteMessageCommand,
+  GetQueueAttributesCommand,
+  SendMessageCommand,
+} from '@aws-sdk/client-sqs';
 import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { type SqsEventSource, startSqsEventSource } from '#local/event-source';
@@ -213,6 +218,109 @@ describe('startSqsEventSource', () => {
     await send('after stop');
     await settle(200);
     expect(await queueCounts()).toEqual({ visible: '1', inFlight: '0' });
+  });
+
+  describe('visibility heartbeat', () => {
+    it('keeps a batch slower than the visibility timeout in flight: no other poller receives it meanwhile', async () => {
+      await send('slow-1', 'slow-2');
+      const calls = recorder();
+      const errors: unknown[] = [];
+      source = startSqsEventSource({
+        client: harness.client,
+        queueUrl,
+        queueArn,
+        // A second idle poller would take the messages the moment they reappeared.
+        concurrency: 2,
+        waitTimeSeconds: 1,
+        visibilityTimeoutSeconds: 1,
+        onError: (error) => errors.push(error),
+        handler: async (event) => {
+          calls.record(event);
+          await settle(3500);
+        },
+      });
+      await calls.until(() => calls.seen.length === 2);
+      await vi.waitFor(async () => expect(await queueCounts()).toEqual({ visible: '0', inFlight: '0' }), {
+        timeout: 6000,
+      });
+      expect(calls.batches).toEqual([['slow-1', 'slow-2']]);
+      expect(calls.seen.map((record) => record.attributes.ApproximateReceiveCount)).toEqual(['1', '1']);
+      expect(
+        harness.requests.filter((name) => name === 'ChangeMessageVisibilityBatch').length,
+      ).toBeGreaterThan(3);
+      expect(errors).toEqual([]);
+    });
+
+    it('stops extending once the batch is settled', async () => {
+      await send('quick');
+      const calls = recorder();
+      source = startSqsEventSource({
+        client: harness.client,
+        queueUrl,
+        queueArn,
+        concurrency: 1,
+        waitTimeSeconds: 1,
+        visibilityTimeoutSeconds: 1,
+        handler: async (event) => {
+          await settle(800);
+          calls.record(event);
+        },
+      });
+      await calls.until(() => calls.seen.length === 1);
+      await vi.waitFor(async () => expect(await queueCounts()).toEqual({ visible: '0', inFlight: '0' }));
+      const extensions = harness.requests.filter((name) => name === 'ChangeMessageVisibilityBatch').length;
+      expect(extensions).toBeGreaterThanOrEqual(1);
+      await settle(1000);
+      expect(harness.requests.filter((name) => name === 'ChangeMessageVisibilityBatch').length).toBe(
+        extensions,
+      );
+    });
+
+    it('reports a failed extension and carries on polling', async () => {
+      await send('gone');
+      const calls = recorder();
+      const errors: unknown[] = [];
+      source = startSqsEventSource({
+        client: harness.client,
+        queueUrl,
+        queueArn,
+        concurrency: 1,
+        waitTimeSeconds: 1,
+        visibilityTimeoutSeconds: 1,
+        heartbeatIntervalMs: 100,
+        onError: (error) => errors.push(error),
+        handler: async (event) => {
+          calls.record(event);
+          if (event.Records[0]?.body !== 'gone') return;
+          // Deleted behind the source's back: the next extension of its receipt handle fails.
+          await harness.client.send(
+            new DeleteMessageCommand({ QueueUrl: queueUrl, ReceiptHandle: event.Records[0].receiptHandle }),
+          );
+          await settle(400);
+          return { batchItemFailures: [{ itemIdentifier: event.Records[0].messageId }] };
+        },
+      });
+      await calls.until(() => calls.seen.length === 1);
+      await vi.waitFor(() =>
+        expect(errors).toContainEqual(
+          expect.objectContaining({ message: expect.stringContaining('could not extend the visibility') }),
+        ),
+      );
+      await send('next');
+      await calls.until(() => calls.seen.some((record) => record.body === 'next'));
+    });
+
+    it('refuses a visibility timeout that is not a whole number of seconds from 1', () => {
+      expect(() =>
+        startSqsEventSource({
+          client: harness.client,
+          queueUrl,
+          queueArn,
+          visibilityTimeoutSeconds: 0,
+          handler: async () => undefined,
+        }),
+      ).toThrow(RangeError);
+    });
   });
 
   describe('scaling out behind slow batches', () => {

@@ -36,14 +36,15 @@ describe('local runtime restart', () => {
     const dataDir = await mkdtemp(join(tmpdir(), 'cw-restart-'));
     dataDirs.push(dataDir);
     const first = await startTestService({ DELIVERY_TIMEOUT_MS: '800' }, { dataDir });
-    expect(await deliveryVisibilityTimeout(first.url)).toBe('22');
+    expect(await deliveryVisibilityTimeout(first.url)).toBe('5');
     await first.stop({ keepData: true });
 
-    // 320 tasks in flight (32 pollers of 10) share 16 slots per endpoint: 20 rounds + 2, of the timeout.
+    // Three attempt timeouts: the heartbeat, not this value, covers waiting for per-endpoint slots, so a
+    // crash's in-flight deliveries come back after 30 s (it was 220 s while the value covered slot rounds).
     // Before the fix, CreateQueue with the new attributes failed with QueueNameExists: no start.
     const second = await startTestService({ DELIVERY_TIMEOUT_MS: '10000' }, { dataDir });
     try {
-      expect(await deliveryVisibilityTimeout(second.url)).toBe('220');
+      expect(await deliveryVisibilityTimeout(second.url)).toBe('30');
     } finally {
       await second.stop({ keepData: true });
     }

@@ -1,0 +1,76 @@
+/**
+ * A slow but healthy endpoint behind a short delivery visibility timeout: deliveries queue for its
+ * few per-endpoint slots far longer than the timeout, yet none reappears mid-wait, so each is sent
+ * exactly once and none is dead-lettered (the event source's visibility heartbeat).
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { chatEvent, startTestService, type TestService } from '../support/local-service';
+import { type Receiver, startReceiver } from '../support/receiver';
+
+const EVENT_COUNT = 20;
+const SLOTS = 2;
+const ANSWER_AFTER_MS = 900;
+
+let service: TestService;
+let receiver: Receiver;
+
+beforeAll(async () => {
+  receiver = await startReceiver();
+  receiver.on('/slow', (_hit, response) => {
+    setTimeout(() => response.writeHead(200).end('ok'), ANSWER_AFTER_MS);
+  });
+  // Visibility max(5 s, 3 x 1 s) = 5 s; 20 deliveries through 2 slots at 0.9 s take ~9 s, so the last
+  // ones wait ~8 s for a slot, well past the timeout.
+  service = await startTestService({
+    DELIVERY_TIMEOUT_MS: '1000',
+    MAX_CONCURRENCY_PER_ENDPOINT: String(SLOTS),
+    RETRY_SCHEDULE: '1,1',
+  });
+});
+
+afterAll(async () => {
+  await service?.stop();
+  await receiver?.close();
+});
+
+function messageEvent(index: number) {
+  return chatEvent('message.created', {
+    tenantId: 'tenant-a',
+    brandId: 'b',
+    id: `evt_slow_${index}`,
+    data: {
+      conversationId: 'c1',
+      message: {
+        id: `m${index}`,
+        author: { type: 'customer', id: 'u1' },
+        text: `message ${index}`,
+        createdAt: '2026-11-24T10:00:00Z',
+      },
+    },
+  });
+}
+
+describe('slow healthy endpoint', () => {
+  it('gets every delivery exactly once although they wait for slots longer than the visibility timeout', async () => {
+    const created = await service.api('POST', '/v1/webhooks', {
+      name: 'slow',
+      events: ['message.created'],
+      url: receiver.url('/slow'),
+    });
+    expect(created.status).toBe(201);
+
+    for (let start = 0; start < EVENT_COUNT; start += 10) {
+      const entries = Array.from({ length: 10 }, (_, offset) => messageEvent(start + offset));
+      expect((await service.publish(entries)).FailedEntryCount).toBe(0);
+    }
+    await receiver.waitFor(() => receiver.hits('/slow').length >= EVENT_COUNT, 40_000, 'every delivery');
+    // Time for a message that reappeared mid-wait to be received and sent again.
+    await new Promise((resolve) => setTimeout(resolve, 6_000));
+
+    const ids = receiver.hits('/slow').map((hit) => String(hit.headers['webhook-id']));
+    expect(ids.sort()).toEqual(Array.from({ length: EVENT_COUNT }, (_, index) => `evt_slow_${index}`).sort());
+    const logs = await service.api('GET', '/v1/failure-logs');
+    expect(logs.status).toBe(200);
+    expect(logs.body.items).toEqual([]);
+  }, 60_000);
+});

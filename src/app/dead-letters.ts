@@ -4,7 +4,7 @@
  */
 import type { DeliveryTask, FailureLog, StoredWebhook } from '#domain/model';
 import { describeError, logger, MetricUnit, metrics, withCorrelation } from '#observability';
-import { type BatchResult, parseDeliveryTask, type QueueRecord } from './deliver';
+import { type BatchResult, memberTask, parseDeliveryTask, type QueueRecord, webhookIdsOf } from './deliver';
 import type { Services } from './services';
 
 const DAY_MS = 86_400_000;
@@ -46,9 +46,11 @@ export function buildFailureLog(input: {
 }
 
 /**
- * Writes one failure log per dead-lettered task. Junk that is not a task cannot be attributed to a
- * tenant: it is logged, counted and dropped. A record whose write failed is reported back so the
- * DLQ redelivers it (a second log appears only when the first write failed).
+ * Writes one failure log per dead-lettered task, and one per webhook of a group task (a group reaches
+ * the DLQ only by redrive, after the delivery step failed it repeatedly, so each of its webhooks is
+ * logged as abandoned: the message cannot tell which of them a crashed attempt had reached). Junk that is not a task cannot be attributed to a tenant: it is logged, counted
+ * and dropped. A record whose write failed is reported back so the DLQ redelivers it (a second log
+ * appears only when a write failed: for a group, its members already logged are logged again).
  */
 export async function recordDeadLetters(services: Services, records: QueueRecord[]): Promise<BatchResult> {
   const failed = await Promise.all(
@@ -61,33 +63,41 @@ export async function recordDeadLetters(services: Services, records: QueueRecord
         metrics.addMetric('DeadLettersUnreadable', MetricUnit.Count, 1);
         return undefined;
       }
-      const log = withCorrelation({
-        eventId: task.event.id,
-        tenantId: task.tenantId,
-        webhookId: task.webhookId,
-      });
-      try {
-        const webhook = await services.webhooks.get(task.tenantId, task.webhookId);
-        const failedAt = services.clock.now();
-        const failureLog = buildFailureLog({ id: services.newId('fl'), task, webhook, failedAt });
-        const expiresAt = new Date(failedAt.getTime() + services.config.FAILURE_LOG_TTL_DAYS * DAY_MS);
-        await services.failureLogs.put(failureLog, expiresAt);
-        metrics.addMetric('FailureLogsWritten', MetricUnit.Count, 1);
-        log.info('failure log written', {
-          failureLogId: failureLog.id,
-          attemptCount: failureLog.attemptCount,
-        });
-        return undefined;
-      } catch (error) {
-        log.error('could not write the failure log; the DLQ will redeliver it', {
-          messageId: record.messageId,
-          error: describeError(error),
-        });
-        return record.messageId;
-      }
+      const members = task.webhookIds
+        ? webhookIdsOf(task).map((webhookId) => memberTask(task, webhookId))
+        : [task];
+      const written = await Promise.all(
+        members.map((member) => writeFailureLog(services, member, record.messageId)),
+      );
+      return written.every(Boolean) ? undefined : record.messageId;
     }),
   );
   return {
     batchItemFailures: failed.flatMap((messageId) => (messageId ? [{ itemIdentifier: messageId }] : [])),
   };
+}
+
+/** Writes the failure log of one single task; false (logged) when the write failed. */
+async function writeFailureLog(
+  services: Services,
+  task: DeadLetteredTask,
+  messageId: string,
+): Promise<boolean> {
+  const log = withCorrelation({ eventId: task.event.id, tenantId: task.tenantId, webhookId: task.webhookId });
+  try {
+    const webhook = await services.webhooks.get(task.tenantId, task.webhookId);
+    const failedAt = services.clock.now();
+    const failureLog = buildFailureLog({ id: services.newId('fl'), task, webhook, failedAt });
+    const expiresAt = new Date(failedAt.getTime() + services.config.FAILURE_LOG_TTL_DAYS * DAY_MS);
+    await services.failureLogs.put(failureLog, expiresAt);
+    metrics.addMetric('FailureLogsWritten', MetricUnit.Count, 1);
+    log.info('failure log written', { failureLogId: failureLog.id, attemptCount: failureLog.attemptCount });
+    return true;
+  } catch (error) {
+    log.error('could not write the failure log; the DLQ will redeliver it', {
+      messageId,
+      error: describeError(error),
+    });
+    return false;
+  }
 }

@@ -1,5 +1,8 @@
 /**
  * Delivery: one attempt of one task, then success, a scheduled retry, or the dead-letter queue.
+ * A group task (one message for an event's first attempt to several webhooks) is fanned out here, in
+ * memory: each webhook gets the same treatment as a single task, and each failure continues as its own
+ * single task.
  */
 
 import { z } from 'zod';
@@ -26,6 +29,13 @@ import { recordDeliveryFailure, recordDeliverySuccess } from './webhook-health';
 
 /** A task this early is re-enqueued rather than attempted (the queue caps delays, so long waits hop). */
 const EARLY_TOLERANCE_MS = 1000;
+/**
+ * How many attempt timeouts a group's webhooks may wait for a sender slot before the rest are handed
+ * off as single tasks. A group holds up to 50 deliveries, all possibly to one slow origin; without a
+ * bound its message could outlive the queue's visibility timeout (a duplicate send) or the delivery
+ * Lambda's 60 s. With the 10 s default: 20 s of waiting, then at most one 10 s attempt.
+ */
+const GROUP_SLOT_WAIT_TIMEOUTS = 2;
 
 /** One message of the delivery queue. */
 export interface QueueRecord {
@@ -43,7 +53,7 @@ export type DeliveryResult =
   | { status: 'delivered'; attempt: DeliveryAttempt }
   | { status: 'retry-scheduled'; attempt: DeliveryAttempt; delaySeconds: number }
   | { status: 'dead-lettered'; attempt: DeliveryAttempt }
-  | { status: 'postponed'; delaySeconds: number; reason?: 'circuit-open' }
+  | { status: 'postponed'; delaySeconds: number; reason?: 'circuit-open' | 'group-slot-wait' }
   | { status: 'dropped'; reason: string };
 
 const attemptSchema = z.looseObject({
@@ -65,6 +75,7 @@ const deliveryTaskSchema = z.looseObject({
     brandId: z.string().nullable(),
     data: z.record(z.string(), z.unknown()),
   }),
+  webhookIds: z.array(z.string().min(1)).min(1).optional(),
   attempts: z.array(attemptSchema),
   notBefore: z.string().optional(),
   redeliveryOf: z.string().optional(),
@@ -83,6 +94,17 @@ export function parseDeliveryTask(body: string): DeliveryTask | undefined {
   return parsed.success ? (parsed.data as DeliveryTask) : undefined;
 }
 
+/** The webhooks a task delivers to: every one of a group task, else its one webhook. */
+export function webhookIdsOf(task: DeliveryTask): string[] {
+  return task.webhookIds ? [...new Set(task.webhookIds)] : [task.webhookId];
+}
+
+/** One webhook's share of a group task, as a single task. */
+export function memberTask(group: DeliveryTask, webhookId: string): DeliveryTask {
+  const { webhookIds: _group, ...task } = group;
+  return { ...task, webhookId };
+}
+
 /**
  * Delivers a batch concurrently. Only records that could not be handled (unparseable, or the queue or
  * store failed) are reported as failures so the queue redelivers them; a failing endpoint is not such
@@ -99,12 +121,17 @@ export async function processDeliveryBatch(services: Services, records: QueueRec
         return record.messageId;
       }
       try {
-        await deliverTask(services, task);
+        if (task.webhookIds) await deliverGroup(services, task);
+        else await deliverTask(services, task);
         return undefined;
       } catch (error) {
         withCorrelation({ eventId: task.event.id, tenantId: task.tenantId, webhookId: task.webhookId }).error(
           'delivery could not be processed; the queue will redeliver it',
-          { messageId: record.messageId, error: describeError(error) },
+          {
+            messageId: record.messageId,
+            ...(task.webhookIds ? { webhookIds: task.webhookIds } : {}),
+            error: describeError(error),
+          },
         );
         metrics.addMetric('DeliveryProcessingErrors', MetricUnit.Count, 1);
         return record.messageId;
@@ -155,10 +182,58 @@ export async function attemptDelivery(
 }
 
 /**
+ * Delivers a group task to each of its webhooks concurrently, as `deliverTask` delivers a single task.
+ * Resolves once every webhook is settled: delivered, dropped, or its follow-up single task (retry,
+ * circuit postponement, hand-off after the slot wait, dead letter) durably enqueued. Throws when any
+ * follow-up could not be enqueued, after the others settled, so the group message is redelivered:
+ * nothing is lost, and webhooks already delivered get it again with the same webhook-id (at-least-once;
+ * receivers de-duplicate on it).
+ */
+export async function deliverGroup(
+  services: Services,
+  group: DeliveryTask,
+): Promise<{ webhookId: string; result: DeliveryResult }[]> {
+  const admitBy =
+    services.clock.now().getTime() + GROUP_SLOT_WAIT_TIMEOUTS * services.config.DELIVERY_TIMEOUT_MS;
+  const webhookIds = webhookIdsOf(group);
+  const settled = await Promise.allSettled(
+    webhookIds.map((webhookId) => deliverTask(services, memberTask(group, webhookId), { admitBy })),
+  );
+  const results: { webhookId: string; result: DeliveryResult }[] = [];
+  const errors: unknown[] = [];
+  settled.forEach((outcome, index) => {
+    const webhookId = webhookIds[index] ?? group.webhookId;
+    if (outcome.status === 'fulfilled') {
+      results.push({ webhookId, result: outcome.value });
+      return;
+    }
+    errors.push(outcome.reason);
+    withCorrelation({ eventId: group.event.id, tenantId: group.tenantId, webhookId }).error(
+      'delivery of a group member could not be settled; the group will be redelivered',
+      { error: describeError(outcome.reason) },
+    );
+  });
+  if (errors.length > 0) {
+    throw new AggregateError(
+      errors,
+      `${errors.length} of ${webhookIds.length} deliveries of the group not settled`,
+    );
+  }
+  return results;
+}
+
+/**
  * Processes one task: postpones it when early, drops it when its webhook no longer wants it, else
  * attempts it and schedules what follows. Throws only when the queue or the store fails.
  */
-export async function deliverTask(services: Services, task: DeliveryTask): Promise<DeliveryResult> {
+export async function deliverTask(
+  services: Services,
+  task: DeliveryTask,
+  options: {
+    /** Epoch ms (services.clock) after which a task still waiting for a sender slot is handed off. */
+    admitBy?: number;
+  } = {},
+): Promise<DeliveryResult> {
   const log = withCorrelation({ eventId: task.event.id, tenantId: task.tenantId, webhookId: task.webhookId });
   const remainingMs = task.notBefore ? Date.parse(task.notBefore) - services.clock.now().getTime() : 0;
   if (remainingMs > EARLY_TOLERANCE_MS) {
@@ -182,8 +257,12 @@ export async function deliverTask(services: Services, task: DeliveryTask): Promi
   if (openUntil) return postponeForCircuit(services, task, webhook, { destination, retryAt: openUntil, log });
 
   // Filled by the sender once it holds a slot for this destination (a fake sender may never ask).
-  const gate: { permit?: CircuitPermit } = {};
+  const gate: { permit?: CircuitPermit; isLate?: boolean } = {};
   const admit = (): boolean => {
+    if (options.admitBy !== undefined && services.clock.now().getTime() > options.admitBy) {
+      gate.isLate = true;
+      return false;
+    }
     gate.permit = circuits.get(destination).tryAcquire();
     return gate.permit.isAllowed;
   };
@@ -196,6 +275,7 @@ export async function deliverTask(services: Services, task: DeliveryTask): Promi
   }
   const { outcome, attempt } = delivery;
   const { permit } = gate;
+  if (outcome.isNotSent && gate.isLate) return handOffLateMember(services, task, { destination, log });
   if (outcome.isNotSent && permit && !permit.isAllowed) {
     return postponeForCircuit(services, task, webhook, { destination, retryAt: permit.retryAt, log });
   }
@@ -227,6 +307,24 @@ export async function deliverTask(services: Services, task: DeliveryTask): Promi
     retryAfterSeconds: outcome.retryAfterSeconds,
     log,
   });
+}
+
+/**
+ * A group member that waited too long for a sender slot: re-enqueued at once as its own single task,
+ * without using an attempt, so the group's message can be settled within its visibility timeout.
+ */
+async function handOffLateMember(
+  services: Services,
+  task: DeliveryTask,
+  late: { destination: string; log: CorrelatedLogger },
+): Promise<DeliveryResult> {
+  const { destination, log } = late;
+  await services.deliveryQueue.enqueueDelayed(task, 0);
+  metrics.addMetric('DeliveriesHandedOffFromGroup', MetricUnit.Count, 1);
+  log.info('delivery waited too long for a sender slot within its group; re-enqueued on its own', {
+    destination,
+  });
+  return { status: 'postponed', delaySeconds: 0, reason: 'group-slot-wait' };
 }
 
 /** Sum of the retry delays still ahead of a task that has made `attemptsMade` attempts. */

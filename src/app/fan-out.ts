@@ -1,5 +1,6 @@
 /**
- * Fan-out: one chat event in, one delivery task per subscribed active webhook out.
+ * Fan-out: one chat event in, one delivery message carrying every subscribed active webhook out
+ * (a group task, see DeliveryTask; a single task when only one webhook subscribes).
  */
 import { parseChatEvent } from '#domain/event-catalogue';
 import type { DeliveryTask, EventEnvelope, RejectedEvent } from '#domain/model';
@@ -11,6 +12,13 @@ import type { Services } from './services';
 export const CHAT_EVENT_SOURCE = 'chat.platform';
 
 const DETAIL_SNIPPET_BYTES = 2048;
+/**
+ * Webhooks per delivery message: bounds the work (and the wait for per-endpoint slots) that one
+ * message holds while it is invisible in the queue, and what a redelivery of it repeats.
+ */
+export const MAX_WEBHOOKS_PER_MESSAGE = 50;
+/** SQS's largest message body. */
+export const MAX_MESSAGE_BYTES = 256 * 1024;
 const DAY_MS = 86_400_000;
 
 /** A chat event as the bus hands it over. */
@@ -51,22 +59,51 @@ export async function fanOutEvent(services: Services, input: ChatEventInput): Pr
 
   const event = parsed.event;
   const webhookIds = await findSubscribersCached(services, event);
-  const tasks: DeliveryTask[] = webhookIds.map((webhookId) => ({
-    tenantId: event.tenantId,
-    webhookId,
-    event,
-    attempts: [],
-  }));
+  const tasks = deliveryTasksFor(event, webhookIds);
   if (tasks.length > 0) await services.deliveryQueue.enqueue(tasks);
   metrics.addMetric('EventsFannedOut', MetricUnit.Count, 1);
-  metrics.addMetric('DeliveriesEnqueued', MetricUnit.Count, tasks.length);
+  metrics.addMetric('DeliveriesEnqueued', MetricUnit.Count, webhookIds.length);
+  metrics.addMetric('DeliveryMessagesEnqueued', MetricUnit.Count, tasks.length);
   // DEBUG, not INFO: a line per event is the bill's largest item after EventBridge (CloudWatch Logs
   // ingestion, ~$0.23 per million events, per `npm run bench`), and the metrics above already count it.
   withCorrelation({ eventId: event.id, tenantId: event.tenantId }).debug('event fanned out', {
     eventType: event.type,
-    deliveries: tasks.length,
+    deliveries: webhookIds.length,
+    messages: tasks.length,
   });
-  return { deliveries: tasks.length };
+  return { deliveries: webhookIds.length };
+}
+
+/**
+ * The delivery messages of one event: as few group tasks as SQS's message size and
+ * MAX_WEBHOOKS_PER_MESSAGE allow, a single task for a lone webhook (the shape older code reads too).
+ */
+export function deliveryTasksFor(event: EventEnvelope, webhookIds: readonly string[]): DeliveryTask[] {
+  const base = { tenantId: event.tenantId, event, attempts: [] };
+  const baseBytes = Buffer.byteLength(JSON.stringify({ ...base, webhookId: '', webhookIds: [] }));
+  const groups: string[][] = [];
+  let current: string[] = [];
+  let bytes = baseBytes;
+  for (const webhookId of new Set(webhookIds)) {
+    // The id, its quotes and a comma in `webhookIds`; the first of a group is also its `webhookId`.
+    const idBytes = Buffer.byteLength(JSON.stringify(webhookId)) + 1;
+    if (
+      current.length > 0 &&
+      (current.length >= MAX_WEBHOOKS_PER_MESSAGE || bytes + idBytes > MAX_MESSAGE_BYTES)
+    ) {
+      groups.push(current);
+      current = [];
+      bytes = baseBytes;
+    }
+    bytes += current.length === 0 ? 2 * idBytes : idBytes;
+    current.push(webhookId);
+  }
+  if (current.length > 0) groups.push(current);
+  return groups.flatMap((ids) => {
+    const [webhookId] = ids;
+    if (webhookId === undefined) return [];
+    return ids.length === 1 ? [{ ...base, webhookId }] : [{ ...base, webhookId, webhookIds: ids }];
+  });
 }
 
 function findSubscribersCached(services: Services, event: EventEnvelope): Promise<string[]> {

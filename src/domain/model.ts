@@ -91,10 +91,22 @@ export interface EventEnvelope {
   data: Record<string, unknown>;
 }
 
-/** One (event, webhook) pair travelling through the delivery queue. */
+/**
+ * A message of the delivery queue (JSON). Two shapes share this type:
+ *
+ * - a single task, one (event, webhook) pair: `webhookId` set, `webhookIds` absent. Retries, circuit
+ *   postponements, redeliveries and every message written before group tasks existed have this shape;
+ * - a group task, the first attempt of one event for several webhooks (fan-out writes one per event, so
+ *   a delivery costs a fraction of a queue send, receive and delete): `webhookIds` lists them (distinct,
+ *   at least one), `webhookId` repeats the first of them, `attempts` is empty. The delivery step fans it
+ *   out in memory; each webhook whose attempt fails continues as its own single task.
+ */
 export interface DeliveryTask {
   tenantId: string;
+  /** The webhook of a single task; in a group task, the first of `webhookIds`. */
   webhookId: string;
+  /** Present only in a group task: every webhook this message delivers the event to. */
+  webhookIds?: string[];
   event: EventEnvelope;
   /** Attempts made so far, oldest first. */
   attempts: DeliveryAttempt[];

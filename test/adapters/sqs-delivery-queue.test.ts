@@ -105,6 +105,16 @@ describe('SqsDeliveryQueue against the local SQS service', () => {
     expect(received[0]).toEqual(tasks.find((entry) => entry.webhookId === received[0]?.webhookId));
   });
 
+  it('carries a group task as one message, intact, beside single tasks', async () => {
+    const queue = await freshQueues();
+    const group: DeliveryTask = { ...task(7), webhookIds: ['wh_7', 'wh_8', 'wh_9'] };
+    await queue.enqueue([group, task(10)]);
+    const received = await receiveAll(queueUrl);
+    expect(received).toHaveLength(2);
+    expect(received.find((entry) => entry.webhookIds)).toEqual(group);
+    expect(received.find((entry) => !entry.webhookIds)).toEqual(task(10));
+  });
+
   it('splits batches that would exceed 256 KiB', async () => {
     const queue = await freshQueues();
     const large = 'x'.repeat(60 * 1024);

@@ -86,6 +86,42 @@ describe('recordDeadLetters', () => {
     });
   });
 
+  it('records a group task the queue redrove as one abandoned failure log per webhook', async () => {
+    const services = createTestServices();
+    await services.webhooks.create(webhookFixture({ id: 'wh_1', name: 'First' }));
+    await services.webhooks.create(
+      webhookFixture({ id: 'wh_2', name: 'Second', url: 'https://two.example/h' }),
+    );
+    const group: DeliveryTask = {
+      tenantId: 'tenant-a',
+      webhookId: 'wh_1',
+      webhookIds: ['wh_1', 'wh_2', 'wh_deleted'],
+      event,
+      attempts: [],
+    };
+
+    const result = await recordDeadLetters(services, [{ messageId: 'd-1', body: JSON.stringify(group) }]);
+
+    expect(result.batchItemFailures).toEqual([]);
+    const logs = services.failureLogs.logs.map(({ log }) => log);
+    expect(logs.map((log) => [log.webhookId, log.webhookName, log.lastError])).toEqual([
+      ['wh_1', 'First', ABANDONED_ERROR],
+      ['wh_2', 'Second', ABANDONED_ERROR],
+      ['wh_deleted', '', ABANDONED_ERROR],
+    ]);
+    expect(new Set(logs.map((log) => log.id)).size).toBe(3);
+    for (const log of logs) expect(log).toMatchObject({ eventId: 'evt_9', attemptCount: 0, event });
+    expect(logs[1]?.url).toBe('https://two.example/h');
+  });
+
+  it('reports a group whose failure logs could not all be written, so the DLQ redelivers it', async () => {
+    const services = createTestServices();
+    services.failureLogs.isUnavailable = true;
+    const group: DeliveryTask = { ...task(), attempts: [], webhookIds: ['wh_1', 'wh_2'] };
+    const result = await recordDeadLetters(services, [{ messageId: 'd-1', body: JSON.stringify(group) }]);
+    expect(result.batchItemFailures).toEqual([{ itemIdentifier: 'd-1' }]);
+  });
+
   it('drops junk it cannot attribute, and reports records whose write failed so the DLQ redelivers them', async () => {
     const services = createTestServices();
     services.failureLogs.isUnavailable = true;

@@ -5,7 +5,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createHttpSender } from '#adapters/http-sender';
 import { secretContext } from '#app/credentials';
 import type { DeadLetteredTask } from '#app/dead-letters';
-import { deliverTask, processDeliveryBatch } from '#app/deliver';
+import { deliverGroup, deliverTask, processDeliveryBatch } from '#app/deliver';
 import type { Config } from '#config';
 import type { DeliveryTask, StoredWebhook } from '#domain/model';
 import { generateSigningSecret } from '#domain/signing';
@@ -71,6 +71,15 @@ function taskFor(webhook: StoredWebhook, overrides: Partial<DeliveryTask> = {}):
     attempts: [],
     ...overrides,
   };
+}
+
+/** A loopback URL nobody listens on: every attempt is refused at once. */
+async function deadUrl(): Promise<string> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return `http://127.0.0.1:${port}/hook`;
 }
 
 function headerMap(index: number): Record<string, string> {
@@ -354,15 +363,6 @@ describe('processDeliveryBatch', () => {
 });
 
 describe('circuit breaker per destination', () => {
-  /** A loopback URL nobody listens on: every attempt is refused at once. */
-  async function deadUrl(): Promise<string> {
-    const server = createServer();
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    const { port } = server.address() as AddressInfo;
-    await new Promise<void>((resolve) => server.close(() => resolve()));
-    return `http://127.0.0.1:${port}/hook`;
-  }
-
   const circuitConfig = {
     RETRY_SCHEDULE: [60, 600],
     CIRCUIT_FAILURE_THRESHOLD: 2,
@@ -437,5 +437,141 @@ describe('circuit breaker per destination', () => {
       expect(await deliverTask(services, taskFor(webhook))).toMatchObject({ status: 'retry-scheduled' });
     }
     expect(receiver.received).toHaveLength(3);
+  });
+});
+
+describe('group tasks (one message per event)', () => {
+  function groupFor(webhookIds: string[]): DeliveryTask {
+    const [first = ''] = webhookIds;
+    return { ...taskFor(webhookFixture({ id: first })), webhookIds };
+  }
+
+  it('delivers to each webhook; only the failed one continues, as its own single task', async () => {
+    const services = servicesFor();
+    await storeWebhook(services, { id: 'wh_a' });
+    await storeWebhook(services, { id: 'wh_b', headers: { 'x-hook': 'b' } });
+    await storeWebhook(services, { id: 'wh_down', url: await deadUrl() });
+    await storeWebhook(services, { id: 'wh_off', status: 'inactive' });
+    const attemptAt = services.clock.now();
+
+    const result = await processDeliveryBatch(services, [
+      {
+        messageId: 'm-group',
+        body: JSON.stringify(groupFor(['wh_a', 'wh_down', 'wh_b', 'wh_off', 'wh_gone'])),
+      },
+    ]);
+
+    expect(result.batchItemFailures).toEqual([]);
+    expect(receiver.received).toHaveLength(2);
+    expect(receiver.received.map((request) => request.headers['webhook-id'])).toEqual(['evt_01', 'evt_01']);
+    expect(receiver.received.map((request) => request.headers['x-hook'] ?? null).sort()).toEqual(['b', null]);
+    expect(services.deliveryQueue.delayed).toHaveLength(1);
+    const [retry] = services.deliveryQueue.delayed;
+    expect(retry?.delaySeconds).toBe(5);
+    expect(retry?.task).not.toHaveProperty('webhookIds');
+    expect(retry?.task).toMatchObject({
+      webhookId: 'wh_down',
+      notBefore: new Date(attemptAt.getTime() + 5000).toISOString(),
+      attempts: [{ at: attemptAt.toISOString(), error: expect.any(String) }],
+      event: { id: 'evt_01' },
+    });
+    expect(services.deliveryQueue.deadLettered).toEqual([]);
+  });
+
+  it('reports each webhook’s outcome, and dead-letters a member whose only attempt failed', async () => {
+    const services = servicesFor({ RETRY_SCHEDULE: [] });
+    await storeWebhook(services, { id: 'wh_a' });
+    await storeWebhook(services, { id: 'wh_down', url: await deadUrl() });
+
+    const results = await deliverGroup(services, groupFor(['wh_a', 'wh_down', 'wh_gone']));
+
+    expect(results.map(({ webhookId, result }) => [webhookId, result.status])).toEqual([
+      ['wh_a', 'delivered'],
+      ['wh_down', 'dead-lettered'],
+      ['wh_gone', 'dropped'],
+    ]);
+    const [dead] = services.deliveryQueue.deadLettered as DeadLetteredTask[];
+    expect(dead).toMatchObject({ webhookId: 'wh_down', webhookName: 'Orders hook', attempts: [{}] });
+    expect(dead).not.toHaveProperty('webhookIds');
+  });
+
+  it('leaves the group unacknowledged when a follow-up cannot be enqueued; redelivery loses nothing', async () => {
+    const services = servicesFor();
+    await storeWebhook(services, { id: 'wh_a' });
+    await storeWebhook(services, { id: 'wh_down', url: await deadUrl() });
+    const message = { messageId: 'm-group', body: JSON.stringify(groupFor(['wh_a', 'wh_down'])) };
+
+    services.deliveryQueue.isUnavailable = true;
+    const first = await processDeliveryBatch(services, [message]);
+    expect(first.batchItemFailures).toEqual([{ itemIdentifier: 'm-group' }]);
+    expect(receiver.received).toHaveLength(1);
+
+    services.deliveryQueue.isUnavailable = false;
+    const again = await processDeliveryBatch(services, [message]);
+    expect(again.batchItemFailures).toEqual([]);
+    // At-least-once: wh_a gets the event twice, with the same webhook-id to de-duplicate on.
+    expect(receiver.received.map((request) => request.headers['webhook-id'])).toEqual(['evt_01', 'evt_01']);
+    expect(services.deliveryQueue.delayed.map(({ task }) => task.webhookId)).toEqual(['wh_down']);
+  });
+
+  it('processes old single-task messages beside groups in one batch', async () => {
+    const services = servicesFor();
+    await storeWebhook(services, { id: 'wh_a' });
+    await storeWebhook(services, { id: 'wh_b' });
+    // Written by the version before group tasks: no webhookIds.
+    const legacy =
+      '{"tenantId":"tenant-a","webhookId":"wh_a","event":{"id":"evt_old","type":"message.created",' +
+      '"timestamp":"2026-03-01T11:00:00.000Z","tenantId":"tenant-a","brandId":null,"data":{}},"attempts":[]}';
+
+    const result = await processDeliveryBatch(services, [
+      { messageId: 'm-old', body: legacy },
+      { messageId: 'm-group', body: JSON.stringify(groupFor(['wh_a', 'wh_b'])) },
+    ]);
+
+    expect(result.batchItemFailures).toEqual([]);
+    const ids = receiver.received.map((request) => request.headers['webhook-id']).sort();
+    expect(ids).toEqual(['evt_01', 'evt_01', 'evt_old']);
+  });
+
+  it('hands members that wait too long for a sender slot off as single tasks, without an attempt', async () => {
+    const services = servicesFor({ DELIVERY_TIMEOUT_MS: 1000 });
+    let releaseSlow = () => {};
+    const fastAdmitted = new Promise<void>((resolve) => {
+      releaseSlow = resolve;
+    });
+    let admittedFast = 0;
+    const sent: string[] = [];
+    // Stands in for a sender whose per-endpoint slots are all taken: the slow member gets its slot
+    // only after 2.5 attempt timeouts (the clock moves instead of the test waiting).
+    services.sender = {
+      send: async (request, { admit }) => {
+        const isSlow = request.url.endsWith('/slow');
+        if (isSlow) {
+          await fastAdmitted;
+          services.clock.advance(2500);
+        }
+        const isAdmitted = admit ? admit() : true;
+        if (!isSlow && ++admittedFast === 2) releaseSlow();
+        if (!isAdmitted) return { isSuccess: false, isNotSent: true, error: 'not sent', durationMs: 0 };
+        sent.push(request.url);
+        return { isSuccess: true, statusCode: 200, durationMs: 1 };
+      },
+    };
+    await storeWebhook(services, { id: 'wh_a', url: 'https://a.example/hook' });
+    await storeWebhook(services, { id: 'wh_slow', url: 'https://slow.example/slow' });
+    await storeWebhook(services, { id: 'wh_b', url: 'https://b.example/hook' });
+
+    const results = await deliverGroup(services, groupFor(['wh_a', 'wh_slow', 'wh_b']));
+
+    expect(results.map(({ result }) => result.status)).toEqual(['delivered', 'postponed', 'delivered']);
+    expect(results[1]?.result).toEqual({ status: 'postponed', delaySeconds: 0, reason: 'group-slot-wait' });
+    expect(sent.sort()).toEqual(['https://a.example/hook', 'https://b.example/hook']);
+    expect(services.deliveryQueue.delayed).toEqual([
+      { task: taskFor(webhookFixture({ id: 'wh_slow' })), delaySeconds: 0 },
+    ]);
+
+    // On its own, the same delivery has no slot budget and goes out whatever the wait.
+    const alone = await deliverTask(services, services.deliveryQueue.delayed[0]!.task);
+    expect(alone.status).toBe('delivered');
   });
 });

@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { fanOutEvent, snippetOf } from '#app/fan-out';
+import {
+  deliveryTasksFor,
+  fanOutEvent,
+  MAX_MESSAGE_BYTES,
+  MAX_WEBHOOKS_PER_MESSAGE,
+  snippetOf,
+} from '#app/fan-out';
+import type { EventEnvelope } from '#domain/model';
 import { createTestServices, type TestServices, webhookFixture } from '../support/in-memory-ports';
 
 function messageCreated(overrides: Record<string, unknown> = {}) {
@@ -29,7 +36,7 @@ async function seed(services: TestServices) {
 }
 
 describe('fanOutEvent', () => {
-  it('enqueues one task per active webhook of the tenant subscribed to the type and brand, in one call', async () => {
+  it('enqueues one message for every active webhook of the tenant subscribed to the type and brand', async () => {
     const services = createTestServices();
     await seed(services);
 
@@ -43,7 +50,11 @@ describe('fanOutEvent', () => {
 
     expect(result).toEqual({ deliveries: 2 });
     expect(services.deliveryQueue.enqueueCalls).toBe(1);
-    const tasks = services.deliveryQueue.enqueued;
+    const [group, ...others] = services.deliveryQueue.enqueued;
+    expect(others).toEqual([]);
+    expect(group?.webhookIds?.slice().sort()).toEqual(['wh_all_brands', 'wh_brand_1']);
+    expect(group?.webhookId).toBe(group?.webhookIds?.[0]);
+    const tasks = services.deliveryQueue.enqueuedDeliveries;
     expect(tasks.map((task) => task.webhookId).sort()).toEqual(['wh_all_brands', 'wh_brand_1']);
     for (const task of tasks) {
       expect(task).toMatchObject({ tenantId: 'tenant-a', attempts: [] });
@@ -108,7 +119,7 @@ describe('fanOutEvent', () => {
     });
 
     expect(good).toEqual({ deliveries: 2 });
-    expect(services.deliveryQueue.enqueued).toHaveLength(2);
+    expect(services.deliveryQueue.enqueuedDeliveries).toHaveLength(2);
     const rejected = services.rejectedEvents.events.map(({ event }) => event);
     expect(rejected.map((event) => event.tenantId)).toEqual(['tenant-a', '_unknown', 'tenant-a', '_unknown']);
     expect(rejected[0]).toMatchObject({
@@ -159,6 +170,52 @@ describe('fanOutEvent', () => {
     await fanOutEvent(uncached, input);
     uncached.webhooks.isUnavailable = true;
     await expect(fanOutEvent(uncached, input)).rejects.toThrow();
+  });
+});
+
+describe('deliveryTasksFor', () => {
+  const event: EventEnvelope = {
+    id: 'evt_1',
+    type: 'message.created',
+    timestamp: '2026-03-01T12:00:00.000Z',
+    tenantId: 'tenant-a',
+    brandId: null,
+    data: { text: 'hi' },
+  };
+  const ids = (count: number) => Array.from({ length: count }, (_, index) => `wh_${index}`);
+
+  it('writes a lone webhook as a single task, the shape every version reads', () => {
+    expect(deliveryTasksFor(event, ['wh_1'])).toEqual([
+      { tenantId: 'tenant-a', webhookId: 'wh_1', event, attempts: [] },
+    ]);
+    expect(deliveryTasksFor(event, [])).toEqual([]);
+  });
+
+  it(`splits a fan-out above ${MAX_WEBHOOKS_PER_MESSAGE} webhooks into groups, each webhook once`, () => {
+    const webhookIds = ids(2 * MAX_WEBHOOKS_PER_MESSAGE + 1);
+    const tasks = deliveryTasksFor(event, [...webhookIds, 'wh_0']);
+    expect(tasks.map((task) => task.webhookIds?.length ?? 1)).toEqual([
+      MAX_WEBHOOKS_PER_MESSAGE,
+      MAX_WEBHOOKS_PER_MESSAGE,
+      1,
+    ]);
+    expect(tasks.flatMap((task) => task.webhookIds ?? [task.webhookId])).toEqual(webhookIds);
+    expect(tasks[2]).toEqual({ tenantId: 'tenant-a', webhookId: 'wh_100', event, attempts: [] });
+  });
+
+  it('keeps every message within SQS’s 256 KiB when the event is large', () => {
+    const large = { ...event, data: { text: 'x'.repeat(MAX_MESSAGE_BYTES - 400) } };
+    const webhookIds = ids(20).map((id) => `${id}_${'y'.repeat(20)}`);
+    const tasks = deliveryTasksFor(large, webhookIds);
+    expect(tasks.length).toBeGreaterThan(1);
+    for (const task of tasks)
+      expect(Buffer.byteLength(JSON.stringify(task))).toBeLessThanOrEqual(MAX_MESSAGE_BYTES);
+    // As full as the limit allows: one more webhook would not fit in any but the last.
+    for (const task of tasks.slice(0, -1)) {
+      const withOneMore = { ...task, webhookIds: [...(task.webhookIds ?? [task.webhookId]), webhookIds[0]] };
+      expect(Buffer.byteLength(JSON.stringify(withOneMore))).toBeGreaterThan(MAX_MESSAGE_BYTES);
+    }
+    expect(tasks.flatMap((task) => task.webhookIds ?? [task.webhookId])).toEqual(webhookIds);
   });
 });
 

@@ -136,4 +136,51 @@ describe('the event pipeline over the local SQS service', () => {
     });
     expect(entry?.log.attempts.map((attempt) => attempt.responseSnippet)).toEqual(['busy', 'still broken']);
   });
+
+  it('carries an event to every webhook in one message; only the failed webhook gets its own retry message', async () => {
+    const queueUrl = (await client.send(new CreateQueueCommand({ QueueName: 'group-deliveries' }))).QueueUrl!;
+    const deadLetterQueueUrl = (await client.send(new CreateQueueCommand({ QueueName: 'group-dlq' })))
+      .QueueUrl!;
+    const services = createTestServices({ sender, config: { RETRY_SCHEDULE: [1] } });
+    const pipeline = {
+      ...services,
+      deliveryQueue: new SqsDeliveryQueue({ client, queueUrl, deadLetterQueueUrl }),
+    };
+    const refused = receiver.url.replace(/:\d+\//, ':1/');
+    for (const id of ['wh_a', 'wh_b', 'wh_c']) {
+      await services.webhooks.create(
+        webhookFixture({ id, url: receiver.url, events: ['conversation.deleted'] }),
+      );
+    }
+    await services.webhooks.create(
+      webhookFixture({ id: 'wh_down', url: refused, events: ['conversation.deleted'] }),
+    );
+    receiver.received.length = 0;
+
+    expect(
+      await fanOutEvent(pipeline, {
+        source: 'chat.platform',
+        detailType: 'conversation.deleted',
+        detail: { tenantId: 'tenant-a', brandId: null, id: 'evt_group', data: { conversationId: 'c-1' } },
+      }),
+    ).toEqual({ deliveries: 4 });
+
+    expect(await consume(queueUrl, (records) => processDeliveryBatch(pipeline, records))).toBe(1);
+    expect(receiver.received.map((request) => request.headers['webhook-id'])).toEqual([
+      'evt_group',
+      'evt_group',
+      'evt_group',
+    ]);
+    // The group message was deleted; what is left is wh_down's retry, a single task.
+    const { Messages = [] } = await client.send(
+      new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 3 }),
+    );
+    expect(Messages.map((message) => JSON.parse(message.Body!))).toEqual([
+      expect.objectContaining({
+        webhookId: 'wh_down',
+        attempts: [expect.objectContaining({ error: expect.any(String) })],
+      }),
+    ]);
+    expect(JSON.parse(Messages[0]!.Body!)).not.toHaveProperty('webhookIds');
+  });
 });

@@ -19,7 +19,7 @@ const task: DeliveryTask = {
 };
 
 describe('DLQ processor handler', () => {
-  it('writes a failure log per dead-lettered task and reports failed writes', async () => {
+  it('writes a failure log per dead-lettered task (per webhook of a group) and reports failed writes', async () => {
     const services = createTestServices();
     await services.webhooks.create(webhookFixture());
     const handler = createDlqProcessorHandler(services);
@@ -33,6 +33,13 @@ describe('DLQ processor handler', () => {
     expect(
       services.failureLogs.logs.map(({ log }) => [log.webhookId, log.eventId, log.lastStatusCode]),
     ).toEqual([['wh_1', 'evt_1', 404]]);
+
+    const group: DeliveryTask = { ...task, attempts: [], webhookIds: ['wh_1', 'wh_2'] };
+    await handler(sqsEvent([{ messageId: 'd-g', body: JSON.stringify(group) }]), lambdaContext('dlq'));
+    expect(services.failureLogs.logs.slice(1).map(({ log }) => [log.webhookId, log.attemptCount])).toEqual([
+      ['wh_1', 0],
+      ['wh_2', 0],
+    ]);
 
     services.failureLogs.isUnavailable = true;
     const failed = await handler(

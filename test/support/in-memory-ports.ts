@@ -101,6 +101,13 @@ export class InMemoryDeliveryQueue implements DeliveryQueue {
   enqueueCalls = 0;
   isUnavailable = false;
 
+  /** Every (event, webhook) pair enqueued, a group task counted once per webhook, as single tasks. */
+  get enqueuedDeliveries(): DeliveryTask[] {
+    return this.enqueued.flatMap(({ webhookIds, ...task }) =>
+      (webhookIds ?? [task.webhookId]).map((webhookId) => ({ ...task, webhookId })),
+    );
+  }
+
   async enqueue(tasks: DeliveryTask[]): Promise<void> {
     if (this.isUnavailable) throw outage('delivery queue');
     this.enqueueCalls++;

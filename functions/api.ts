@@ -39,4 +39,7 @@ function toAdminRequest(event: ApiEvent, claimName: string): AdminRequest {
   };
 }
 
-export const handler = lazyHandler(createApiHandler);
+export const handler = lazyHandler(
+  async () => (await import('./commons/api-services')).buildApiServices,
+  createApiHandler,
+);

@@ -20,4 +20,7 @@ export function createDeliveryHandler(services: Services) {
     .handler((event) => processDeliveryBatch(services, event.Records));
 }
 
-export const handler = lazyHandler(createDeliveryHandler);
+export const handler = lazyHandler(
+  async () => (await import('./commons/delivery-services')).buildDeliveryServices,
+  createDeliveryHandler,
+);

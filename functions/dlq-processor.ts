@@ -19,4 +19,7 @@ export function createDlqProcessorHandler(services: Services) {
     .handler((event) => recordDeadLetters(services, event.Records));
 }
 
-export const handler = lazyHandler(createDlqProcessorHandler);
+export const handler = lazyHandler(
+  async () => (await import('./commons/dlq-processor-services')).buildDlqProcessorServices,
+  createDlqProcessorHandler,
+);

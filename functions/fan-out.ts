@@ -28,4 +28,7 @@ export function createFanOutHandler(services: Services) {
     });
 }
 
-export const handler = lazyHandler(createFanOutHandler);
+export const handler = lazyHandler(
+  async () => (await import('./commons/fan-out-services')).buildFanOutServices,
+  createFanOutHandler,
+);

@@ -3,11 +3,11 @@
  * concurrency limit, connect-time SSRF checks, no redirects, and a hard per-attempt timeout.
  */
 import pLimit, { type LimitFunction } from 'p-limit';
-import { Agent, request } from 'undici';
 import type { AttemptOutcome, DeliverySender, OutboundRequest } from '#domain/delivery-sender';
 import { checkDestinationUrl } from '#domain/destination-policy';
 import type { HostResolver } from '#domain/ports';
 import { parseRetryAfter } from '#domain/retry-policy';
+import { Agent, request } from './undici-parts';
 import { createVettedConnector } from './vetted-connector';
 
 export interface HttpSenderOptions {

@@ -5,9 +5,9 @@
  * cannot reach a private address.
  */
 import { isIP } from 'node:net';
-import { buildConnector } from 'undici';
 import { forbiddenAddressReason, isLoopbackAddress } from '#domain/destination-policy';
 import type { HostResolver } from '#domain/ports';
+import { buildConnector } from './undici-parts';
 
 /** A destination the policy refuses; `message` is what the attempt reports. */
 export class DestinationRefusedError extends Error {

@@ -1,0 +1,21 @@
+/** The DLQ processor's services: the table (failure logs) and the bus for notices. */
+import type { Services } from '#app/services';
+import type { Config } from '#config';
+import { buildBaseServices } from '../../src/composition/base';
+import { buildNoticePublisher } from '../../src/composition/notices';
+import type { CompositionOptions } from '../../src/composition/options';
+import { buildTableRepositories } from '../../src/composition/table';
+import { unwired } from './unwired';
+
+/** Builds what the DLQ processor uses: webhooks and failure logs in the table, notices on the bus. */
+export function buildDlqProcessorServices(config: Config, options: CompositionOptions = {}): Services {
+  return {
+    ...buildBaseServices(config),
+    ...buildTableRepositories(config, options),
+    notices: buildNoticePublisher(config, options),
+    deliveryQueue: unwired('deliveryQueue', 'dlq-processor'),
+    cipher: unwired('cipher', 'dlq-processor'),
+    sender: unwired('sender', 'dlq-processor'),
+    resolver: unwired('resolver', 'dlq-processor'),
+  };
+}

@@ -1,0 +1,25 @@
+/** The delivery queue on SQS. */
+import { createSqsClient } from '#adapters/aws-clients';
+import { SqsDeliveryQueue } from '#adapters/sqs-delivery-queue';
+import type { Config } from '#config';
+import type { DeliveryQueue } from '#domain/ports';
+import { awsClientOptions, type CompositionOptions, requiredSetting } from './options';
+
+/**
+ * The queue at DELIVERY_QUEUE_URL. Only the delivery function dead-letters, so only it is given
+ * DELIVERY_DLQ_URL; elsewhere `deadLetter` rejects, naming the missing setting.
+ */
+export function buildDeliveryQueue(config: Config, options: CompositionOptions = {}): DeliveryQueue {
+  const queueUrl = requiredSetting(config.DELIVERY_QUEUE_URL, 'DELIVERY_QUEUE_URL');
+  const client = createSqsClient(awsClientOptions(options, options.endpoints?.sqs));
+  const deadLetterQueueUrl = config.DELIVERY_DLQ_URL;
+  if (deadLetterQueueUrl) return new SqsDeliveryQueue({ client, queueUrl, deadLetterQueueUrl });
+  const queue = new SqsDeliveryQueue({ client, queueUrl, deadLetterQueueUrl: '' });
+  return {
+    enqueue: (tasks) => queue.enqueue(tasks),
+    enqueueDelayed: (task, delaySeconds) => queue.enqueueDelayed(task, delaySeconds),
+    deadLetter: async () => {
+      throw new Error('DELIVERY_DLQ_URL must be set to dead-letter a delivery');
+    },
+  };
+}

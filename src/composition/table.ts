@@ -1,0 +1,21 @@
+/** The repositories of the service table: one DynamoDB document client shared by all three. */
+import { createDocumentClient } from '#adapters/aws-clients';
+import { DynamoFailureLogRepository } from '#adapters/dynamodb/failure-log-repository';
+import { DynamoRejectedEventRepository } from '#adapters/dynamodb/rejected-event-repository';
+import { DynamoWebhookRepository } from '#adapters/dynamodb/webhook-repository';
+import type { Services } from '#app/services';
+import type { Config } from '#config';
+import { awsClientOptions, type CompositionOptions } from './options';
+
+/** Webhooks, failure logs and rejected events in TABLE_NAME. */
+export function buildTableRepositories(
+  config: Config,
+  options: CompositionOptions = {},
+): Pick<Services, 'webhooks' | 'failureLogs' | 'rejectedEvents'> {
+  const documentClient = createDocumentClient(awsClientOptions(options, options.endpoints?.dynamodb));
+  return {
+    webhooks: new DynamoWebhookRepository(documentClient, config.TABLE_NAME),
+    failureLogs: new DynamoFailureLogRepository(documentClient, config.TABLE_NAME),
+    rejectedEvents: new DynamoRejectedEventRepository(documentClient, config.TABLE_NAME),
+  };
+}

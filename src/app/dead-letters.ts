@@ -48,9 +48,10 @@ export function buildFailureLog(input: {
 /**
  * Writes one failure log per dead-lettered task, and one per webhook of a group task (a group reaches
  * the DLQ only by redrive, after the delivery step failed it repeatedly, so each of its webhooks is
- * logged as abandoned: the message cannot tell which of them a crashed attempt had reached). Junk that is not a task cannot be attributed to a tenant: it is logged, counted
- * and dropped. A record whose write failed is reported back so the DLQ redelivers it (a second log
- * appears only when a write failed: for a group, its members already logged are logged again).
+ * logged as abandoned: the message cannot tell which of them a crashed attempt had reached). Junk that
+ * is not a task cannot be attributed to a tenant: it is logged, counted and dropped. A record whose
+ * write failed is reported back so the DLQ redelivers it (a second log appears only when a write
+ * failed: for a group, its members already logged are logged again).
  */
 export async function recordDeadLetters(services: Services, records: QueueRecord[]): Promise<BatchResult> {
   const failed = await Promise.all(

@@ -223,8 +223,9 @@ export async function deliverGroup(
 }
 
 /**
- * Processes one task: postpones it when early, drops it when its webhook no longer wants it, else
- * attempts it and schedules what follows. Throws only when the queue or the store fails.
+ * Processes one single task (a group task goes through `deliverGroup`): postpones it when early, drops
+ * it when its webhook no longer wants it, else attempts it and schedules what follows. Throws only when
+ * the queue or the store fails.
  */
 export async function deliverTask(
   services: Services,

@@ -2,7 +2,7 @@
  * The one place that reads process.env. Every variable has a default that works locally;
  * the same names configure the Lambda functions on AWS (SPEC section 3).
  */
-import { z } from 'zod';
+import * as z from 'zod';
 
 const booleanFlag = z
   .enum(['true', 'false', '1', '0', ''])

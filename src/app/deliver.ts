@@ -5,7 +5,7 @@
  * single task.
  */
 
-import { z } from 'zod';
+import * as z from 'zod';
 import { type CircuitPermit, isEndpointFailure } from '#domain/circuit-breaker';
 import { buildDeliveryRequest } from '#domain/delivery-request';
 import type { AttemptOutcome } from '#domain/delivery-sender';

@@ -4,7 +4,7 @@
  * endpoints receive. Unknown fields pass through everywhere: the platform may add fields before
  * this service learns about them, and receivers should still get them.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { describeIssue, formatIssuePath } from './field-issues';
 import { EVENT_TYPES, type EventEnvelope, type EventType, TEST_EVENT_TYPE } from './model';
 

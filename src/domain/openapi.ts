@@ -2,7 +2,7 @@
  * The OpenAPI 3.1 document of the admin API (SPEC section 5), generated from the very zod schemas
  * that validate requests, so the published contract cannot drift from what the service enforces.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { eventEnvelopeSchema } from './event-catalogue';
 import {
   createdWebhookSchema,

@@ -2,7 +2,7 @@
  * The admin API's schemas (SPEC section 5): request validation, query strings and response shapes.
  * The same schemas produce the OpenAPI document (./openapi), so the docs cannot drift from the checks.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { checkDestinationUrl } from './destination-policy';
 import type { FieldIssue } from './errors';
 import { brandIdSchema, eventEnvelopeSchema, eventTypeSchema, isoDateTimeSchema } from './event-catalogue';

@@ -21,6 +21,12 @@ export interface SqsHttpResponse {
 export interface LocalSqs {
   /** Answers one request; `target` is the X-Amz-Target header, `body` the raw JSON. `signal` ends a long poll early (client gone). */
   handle(target: string, body: string, signal?: AbortSignal): Promise<SqsHttpResponse>;
+  /**
+   * Runs one operation (e.g. `SendMessageBatch`) in-process, for the runtime's own writes: the same
+   * validation and durable write as `handle`, without HTTP, JSON or an SDK client. Throws the SqsError
+   * `handle` would answer with.
+   */
+  invoke(operationName: string, input: Record<string, unknown>): Promise<Record<string, unknown>>;
   /** The URL of queue `name` (which need not exist yet). */
   queueUrl(name: string): string;
   /** The ARN of queue `name`. */
@@ -281,6 +287,16 @@ export async function createLocalSqs(options: LocalSqsOptions): Promise<LocalSqs
               ),
         );
       }
+    },
+    async invoke(operationName, input) {
+      options.onRequest?.(operationName);
+      const operation = Object.hasOwn(operations, operationName) ? operations[operationName] : undefined;
+      if (!operation) {
+        throw new SqsError('UnknownOperationException', `Unknown operation ${operationName}.`, {
+          queryCode: 'AWS.SimpleQueueService.UnsupportedOperation',
+        });
+      }
+      return operation(input, undefined);
     },
     queueUrl,
     queueArn: (name) => store.queueArn(name),

@@ -367,3 +367,44 @@ describe('local SQS over the real SDK', () => {
     expect(await receive(url)).toEqual([]);
   });
 });
+
+describe('local SQS in-process (invoke)', () => {
+  it('stores a batch durably without HTTP: receivable over the SDK, also after a reopen', async () => {
+    const url = await createQueue('in-process');
+    const requestsBefore = harness.requests.length;
+    const output = await harness.sqs.invoke('SendMessageBatch', {
+      QueueUrl: url,
+      Entries: [
+        { Id: '0', MessageBody: 'first' },
+        { Id: '1', MessageBody: 'second' },
+        { Id: '2', MessageBody: '' },
+      ],
+    });
+    expect(output.Successful).toEqual([
+      expect.objectContaining({ Id: '0', MD5OfMessageBody: '8b04d5e3775d298e78455efc5ca404d5' }),
+      expect.objectContaining({ Id: '1' }),
+    ]);
+    expect(output.Failed).toEqual([expect.objectContaining({ Id: '2', SenderFault: true })]);
+    // Counted like a request (onRequest), though no HTTP request was made.
+    expect(harness.requests.slice(requestsBefore)).toEqual(['SendMessageBatch']);
+
+    await harness.close();
+    harness = await startSqsHarness(dataDir);
+    const bodies = (await receive(url.replace(/^http:\/\/[^/]+/, harness.endpoint))).map(
+      (message) => message.Body,
+    );
+    expect(bodies.sort()).toEqual(['first', 'second']);
+  });
+
+  it('throws the SqsError the HTTP answer would carry', async () => {
+    await expect(
+      harness.sqs.invoke('SendMessageBatch', {
+        QueueUrl: `${harness.endpoint}/000000000000/missing`,
+        Entries: [],
+      }),
+    ).rejects.toMatchObject({ name: 'SqsError', type: 'QueueDoesNotExist' });
+    await expect(harness.sqs.invoke('NoSuchOperation', {})).rejects.toMatchObject({
+      type: 'UnknownOperationException',
+    });
+  });
+});

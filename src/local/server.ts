@@ -40,6 +40,21 @@ export function createLocalServer(routes: LocalServerRoutes): Server {
       }
     });
   });
+  // Node's parser rejects oversized or malformed request heads before any route runs; answer those
+  // in the API's error shape too, as API Gateway would, instead of Node's bare status line.
+  server.on('clientError', (error: NodeJS.ErrnoException, socket) => {
+    if (!socket.writable) return;
+    const isTooLarge = error.code === 'HPE_HEADER_OVERFLOW';
+    const status = isTooLarge ? '431 Request Header Fields Too Large' : '400 Bad Request';
+    const body = JSON.stringify({
+      error: isTooLarge
+        ? { code: 'headers_too_large', message: 'Request line and headers are too large' }
+        : { code: 'bad_request', message: 'Malformed HTTP request' },
+    });
+    socket.end(
+      `HTTP/1.1 ${status}\r\ncontent-type: application/json; charset=utf-8\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`,
+    );
+  });
   // Clients such as the AWS SDK keep connections alive; long polls take up to 20 s.
   server.keepAliveTimeout = 65_000;
   server.headersTimeout = 66_000;

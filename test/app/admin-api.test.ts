@@ -239,6 +239,14 @@ describe('validation', () => {
     expect(huge.status).toBe(413);
   });
 
+  it('answers an oversized request head in the error shape, not with a bare status line', async () => {
+    const response = await fetch(`${service.url}/v1/webhooks?brandId=${'b'.repeat(20_000)}`, {
+      headers: { authorization: 'Bearer tenant-a-token-0123456789' },
+    });
+    expect(response.status).toBe(431);
+    expect(((await response.json()) as { error: { code: string } }).error.code).toBe('headers_too_large');
+  });
+
   it('refuses unknown routes, methods and query parameters with 4xx', async () => {
     expect((await service.api('GET', '/v1/nothing-here')).status).toBe(404);
     expect((await service.api('PUT', '/v1/webhooks')).status).toBe(405);

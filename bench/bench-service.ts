@@ -37,7 +37,10 @@ export interface BenchService {
 }
 
 /** Starts the service; `deliveryConcurrency` pollers drain the delivery queue. */
-export async function startBenchService(options: { deliveryConcurrency: number }): Promise<BenchService> {
+export async function startBenchService(options: {
+  deliveryConcurrency: number;
+  webhooksPerMessage: number;
+}): Promise<BenchService> {
   const dataDir = await mkdtemp(join(tmpdir(), 'cw-bench-'));
   const config = loadConfig({
     PORT: '0',
@@ -45,6 +48,7 @@ export async function startBenchService(options: { deliveryConcurrency: number }
     DATA_DIR: dataDir,
     ADMIN_TOKENS: `${ADMIN_TOKEN}=${BENCH_TENANT}`,
     ALLOW_INSECURE_LOCALHOST: 'true',
+    WEBHOOKS_PER_DELIVERY_MESSAGE: String(options.webhooksPerMessage),
   });
   const counter = createAwsRequestCounter();
   const handlerTimes = new Map<LocalFunctionName, HandlerTime>();

@@ -28,6 +28,8 @@ export interface BenchOptions {
   rawSeconds: number;
   /** Delivery queue pollers (Lambda concurrency, locally). */
   deliveryConcurrency: number;
+  /** WEBHOOKS_PER_DELIVERY_MESSAGE: 1 is SPEC's one message per webhook. */
+  webhooksPerMessage: number;
   publishConcurrency: number;
   quietTimeoutMs: number;
   includeBundles: boolean;
@@ -41,6 +43,7 @@ export const DEFAULT_OPTIONS: BenchOptions = {
   pacedLoadShare: 0.8,
   rawSeconds: 5,
   deliveryConcurrency: 4,
+  webhooksPerMessage: 1,
   publishConcurrency: 4,
   quietTimeoutMs: 15_000,
   includeBundles: true,
@@ -65,6 +68,8 @@ export function parseBenchArguments(argv: string[]): BenchOptions {
     if (name === 'paced-seconds' && number > 0) options.pacedSeconds = number;
     if (name === 'raw-seconds' && number > 0) options.rawSeconds = number;
     if (name === 'concurrency' && number > 0) options.deliveryConcurrency = Math.round(number);
+    if (name === 'webhooks-per-message' && number >= 1)
+      options.webhooksPerMessage = Math.min(50, Math.round(number));
     if (name === 'no-bundles') options.includeBundles = false;
   }
   return options;
@@ -94,7 +99,10 @@ function sampleDeliveryBody(messageText: string): string {
 export async function runBenchmark(options: BenchOptions): Promise<string> {
   const messageText = 'Hello, I need help with my order. '.repeat(6);
   const receiver = await startBenchReceiver();
-  const service = await startBenchService({ deliveryConcurrency: options.deliveryConcurrency });
+  const service = await startBenchService({
+    deliveryConcurrency: options.deliveryConcurrency,
+    webhooksPerMessage: options.webhooksPerMessage,
+  });
   const publisher = createPublisher(service.runtime.url);
   const sections: string[] = [];
   let figures: BenchFigures;
@@ -204,7 +212,7 @@ export async function runBenchmark(options: BenchOptions): Promise<string> {
           ]),
         ],
       ),
-      `fan-out ${options.fanOut}, ${options.deliveryConcurrency} delivery pollers, raw loop and sender at ${concurrency} connections, duplicates received ${receiver.duplicates}`,
+      `fan-out ${options.fanOut}, ${options.webhooksPerMessage} webhook(s) per delivery message, ${options.deliveryConcurrency} delivery pollers, raw loop and sender at ${concurrency} connections, duplicates received ${receiver.duplicates}`,
       `service process CPU per delivery: ${((cpu.user + cpu.system) / 1000 / Math.max(1, deliveries)).toFixed(3)} ms (user ${Math.round(cpu.user / 1000)} ms, system ${Math.round(cpu.system / 1000)} ms; includes the publisher); load average ${loadavg()
         .map((value) => value.toFixed(1))
         .join(' ')}`,

@@ -3,6 +3,7 @@
  * Prints progress on stderr, then tables, the cost model, the bundle figures, and last the BENCH line.
  *
  * Options: --events=<n> (throughput phase), --paced-seconds=<s>, --raw-seconds=<s>,
+ * --webhooks-per-message=<1-50> (WEBHOOKS_PER_DELIVERY_MESSAGE; default 1, one message per webhook),
  * --logs=<file> (keep the service's log lines), --no-bundles, --quick (a tiny run that only checks the machinery).
  */
 import { captureServiceLogs } from './log-capture';

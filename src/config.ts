@@ -38,6 +38,13 @@ const environmentSchema = z.object({
    * for CIRCUIT_COOLDOWN_MS, then lets one probe through. Deliveries refused meanwhile are postponed
    * without using an attempt (at most the remaining retry schedule in all, then they count as attempts).
    */
+  /**
+   * Webhooks one delivery message may carry. 1 (the default) is SPEC section 1's "one delivery per
+   * webhook on SQS"; up to 50 puts an event's webhooks in one message (fewer SQS requests and less
+   * CPU per delivery, see bench/RESULTS.md), at the price of duplicates to webhooks already reached
+   * when a crash makes the queue redeliver the whole message.
+   */
+  WEBHOOKS_PER_DELIVERY_MESSAGE: z.coerce.number().int().min(1).max(50).default(1),
   CIRCUIT_FAILURE_THRESHOLD: z.coerce.number().int().min(1).default(5),
   CIRCUIT_FAILURE_WINDOW_MS: z.coerce.number().int().min(1).default(60_000),
   CIRCUIT_COOLDOWN_MS: z.coerce.number().int().min(1).default(30_000),

@@ -59,7 +59,7 @@ export async function fanOutEvent(services: Services, input: ChatEventInput): Pr
 
   const event = parsed.event;
   const webhookIds = await findSubscribersCached(services, event);
-  const tasks = deliveryTasksFor(event, webhookIds);
+  const tasks = deliveryTasksFor(event, webhookIds, services.config.WEBHOOKS_PER_DELIVERY_MESSAGE);
   if (tasks.length > 0) await services.deliveryQueue.enqueue(tasks);
   metrics.addMetric('EventsFannedOut', MetricUnit.Count, 1);
   metrics.addMetric('DeliveriesEnqueued', MetricUnit.Count, webhookIds.length);
@@ -78,7 +78,12 @@ export async function fanOutEvent(services: Services, input: ChatEventInput): Pr
  * The delivery messages of one event: as few group tasks as SQS's message size and
  * MAX_WEBHOOKS_PER_MESSAGE allow, a single task for a lone webhook (the shape older code reads too).
  */
-export function deliveryTasksFor(event: EventEnvelope, webhookIds: readonly string[]): DeliveryTask[] {
+export function deliveryTasksFor(
+  event: EventEnvelope,
+  webhookIds: readonly string[],
+  maxWebhooksPerMessage: number = MAX_WEBHOOKS_PER_MESSAGE,
+): DeliveryTask[] {
+  const perMessage = Math.min(Math.max(1, maxWebhooksPerMessage), MAX_WEBHOOKS_PER_MESSAGE);
   const base = { tenantId: event.tenantId, event, attempts: [] };
   const baseBytes = Buffer.byteLength(JSON.stringify({ ...base, webhookId: '', webhookIds: [] }));
   const groups: string[][] = [];
@@ -87,10 +92,7 @@ export function deliveryTasksFor(event: EventEnvelope, webhookIds: readonly stri
   for (const webhookId of new Set(webhookIds)) {
     // The id, its quotes and a comma in `webhookIds`; the first of a group is also its `webhookId`.
     const idBytes = Buffer.byteLength(JSON.stringify(webhookId)) + 1;
-    if (
-      current.length > 0 &&
-      (current.length >= MAX_WEBHOOKS_PER_MESSAGE || bytes + idBytes > MAX_MESSAGE_BYTES)
-    ) {
+    if (current.length > 0 && (current.length >= perMessage || bytes + idBytes > MAX_MESSAGE_BYTES)) {
       groups.push(current);
       current = [];
       bytes = baseBytes;

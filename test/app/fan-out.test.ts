@@ -36,8 +36,25 @@ async function seed(services: TestServices) {
 }
 
 describe('fanOutEvent', () => {
-  it('enqueues one message for every active webhook of the tenant subscribed to the type and brand', async () => {
+  it('enqueues one delivery message per subscribed webhook by default (SPEC section 1)', async () => {
     const services = createTestServices();
+    await seed(services);
+    const result = await fanOutEvent(services, {
+      source: 'chat.platform',
+      detailType: 'message.created',
+      detail: messageCreated(),
+      id: 'bus-1',
+    });
+    expect(result).toEqual({ deliveries: 2 });
+    expect(services.deliveryQueue.enqueueCalls).toBe(1);
+    expect(services.deliveryQueue.enqueued.map((task) => [task.webhookId, task.webhookIds]).sort()).toEqual([
+      ['wh_all_brands', undefined],
+      ['wh_brand_1', undefined],
+    ]);
+  });
+
+  it('puts every active webhook of the tenant subscribed to the type and brand in one message when grouping', async () => {
+    const services = createTestServices({ config: { WEBHOOKS_PER_DELIVERY_MESSAGE: 50 } });
     await seed(services);
 
     const result = await fanOutEvent(services, {

@@ -141,7 +141,10 @@ describe('the event pipeline over the local SQS service', () => {
     const queueUrl = (await client.send(new CreateQueueCommand({ QueueName: 'group-deliveries' }))).QueueUrl!;
     const deadLetterQueueUrl = (await client.send(new CreateQueueCommand({ QueueName: 'group-dlq' })))
       .QueueUrl!;
-    const services = createTestServices({ sender, config: { RETRY_SCHEDULE: [1] } });
+    const services = createTestServices({
+      sender,
+      config: { RETRY_SCHEDULE: [1], WEBHOOKS_PER_DELIVERY_MESSAGE: 50 },
+    });
     const pipeline = {
       ...services,
       deliveryQueue: new SqsDeliveryQueue({ client, queueUrl, deadLetterQueueUrl }),

@@ -22,6 +22,7 @@
  * in-flight messages come back only after minutes. The heartbeat keeps the timeout short (crash
  * recovery in seconds) and the wait safe.
  */
+import { setMaxListeners } from 'node:events';
 import {
   ChangeMessageVisibilityBatchCommand,
   DeleteMessageBatchCommand,
@@ -96,6 +97,9 @@ export function startSqsEventSource(options: SqsEventSourceOptions): SqsEventSou
     throw new RangeError('heartbeatIntervalMs must be positive');
   const awsRegion = options.queueArn.split(':')[3] ?? 'local';
   const stopping = new AbortController();
+  // Each poller's long poll (or back-off sleep) listens on this signal: above Node's default of 10
+  // listeners once the source scales out, which is expected, not a leak.
+  setMaxListeners(2 * maxConcurrency + 10, stopping.signal);
   const reportError = (error: unknown): void => {
     try {
       options.onError?.(error);

@@ -43,6 +43,8 @@ const FAN_OUT_MAX_RECEIVES = 5;
  * heartbeat keeps a running fan-out's events hidden however long it takes.
  */
 const BUS_VISIBILITY_TIMEOUT_SECONDS = 10;
+/** Bus pollers (fan-out invocations of 10 events) allowed while batches are slow. */
+const BUS_MAX_POLLERS = 8;
 
 export interface LocalRuntimeOptions {
   config: Config;
@@ -170,6 +172,9 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
         options.onBusEvent ? { onEvent: options.onBusEvent } : {},
       ),
       concurrency: 2,
+      // EventBridge invokes the fan-out asynchronously and Lambda scales it out: a slow batch (a slow
+      // table, a large fan-out) must not hold up the events behind it, so extra pollers may start.
+      maxConcurrency: BUS_MAX_POLLERS,
       visibilityTimeoutSeconds: BUS_VISIBILITY_TIMEOUT_SECONDS,
       onError: onError('bus'),
     }),

@@ -1,6 +1,4 @@
 import { mkdtemp, rm } from 'node:fs/promises';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -14,11 +12,10 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MAX_DELAY_SECONDS, SqsDeliveryQueue } from '#adapters/sqs-delivery-queue';
 import type { DeliveryTask } from '#domain/model';
-import { createLocalSqs, type LocalSqs } from '#local/sqs/sqs-protocol';
+import { type SqsHarness, startSqsHarness } from '../support/sqs-harness';
 
 let dataDir: string;
-let server: Server;
-let sqs: LocalSqs;
+let harness: SqsHarness;
 let client: SQSClient;
 let queueUrl: string;
 let deadLetterQueueUrl: string;
@@ -26,34 +23,12 @@ let queueNumber = 0;
 
 beforeAll(async () => {
   dataDir = await mkdtemp(join(tmpdir(), 'sqs-delivery-queue-'));
-  let baseUrl = '';
-  sqs = await createLocalSqs({ dataDir, baseUrl: () => baseUrl });
-  server = createServer((request, response) => {
-    const chunks: Buffer[] = [];
-    request.on('data', (chunk: Buffer) => chunks.push(chunk));
-    request.on('end', async () => {
-      const answer = await sqs.handle(
-        String(request.headers['x-amz-target']),
-        Buffer.concat(chunks).toString(),
-      );
-      response.writeHead(answer.statusCode, answer.headers);
-      response.end(answer.body);
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  client = new SQSClient({
-    endpoint: baseUrl,
-    region: 'local',
-    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-  });
+  harness = await startSqsHarness(dataDir);
+  client = harness.client;
 });
 
 afterAll(async () => {
-  client.destroy();
-  server.closeAllConnections();
-  await new Promise((resolve) => server.close(resolve));
-  await sqs.close();
+  await harness.close();
   await rm(dataDir, { recursive: true, force: true });
 });
 

@@ -1,13 +1,11 @@
 import { mkdtemp, rm } from 'node:fs/promises';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
   CreateQueueCommand,
   DeleteMessageCommand,
   ReceiveMessageCommand,
-  SQSClient,
+  type SQSClient,
 } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHttpSender } from '#adapters/http-sender';
@@ -15,8 +13,8 @@ import { SqsDeliveryQueue } from '#adapters/sqs-delivery-queue';
 import { recordDeadLetters } from '#app/dead-letters';
 import { processDeliveryBatch } from '#app/deliver';
 import { fanOutEvent } from '#app/fan-out';
-import { createLocalSqs, type LocalSqs } from '#local/sqs/sqs-protocol';
 import { createTestServices, webhookFixture } from '../support/in-memory-ports';
+import { type SqsHarness, startSqsHarness } from '../support/sqs-harness';
 import { type LoopbackReceiver, startReceiver } from './loopback-receiver';
 
 /**
@@ -24,8 +22,7 @@ import { type LoopbackReceiver, startReceiver } from './loopback-receiver';
  * tasks survive the JSON round trip through the queue and reach the failure log intact.
  */
 let dataDir: string;
-let server: Server;
-let sqs: LocalSqs;
+let harness: SqsHarness;
 let client: SQSClient;
 let receiver: LoopbackReceiver;
 const sender = createHttpSender({
@@ -36,37 +33,15 @@ const sender = createHttpSender({
 
 beforeAll(async () => {
   dataDir = await mkdtemp(join(tmpdir(), 'pipeline-'));
-  let baseUrl = '';
-  sqs = await createLocalSqs({ dataDir, baseUrl: () => baseUrl });
-  server = createServer((request, response) => {
-    const chunks: Buffer[] = [];
-    request.on('data', (chunk: Buffer) => chunks.push(chunk));
-    request.on('end', async () => {
-      const answer = await sqs.handle(
-        String(request.headers['x-amz-target']),
-        Buffer.concat(chunks).toString(),
-      );
-      response.writeHead(answer.statusCode, answer.headers);
-      response.end(answer.body);
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  client = new SQSClient({
-    endpoint: baseUrl,
-    region: 'local',
-    credentials: { accessKeyId: 'l', secretAccessKey: 'l' },
-  });
+  harness = await startSqsHarness(dataDir);
+  client = harness.client;
   receiver = await startReceiver();
 });
 
 afterAll(async () => {
   await receiver.close();
   await sender.close();
-  client.destroy();
-  server.closeAllConnections();
-  await new Promise((resolve) => server.close(resolve));
-  await sqs.close();
+  await harness.close();
   await rm(dataDir, { recursive: true, force: true });
 });
 

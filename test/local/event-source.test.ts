@@ -10,7 +10,7 @@ import {
 import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { type SqsEventSource, startSqsEventSource } from '#local/event-source';
-import { type SqsHarness, startSqsHarness } from './sqs/harness';
+import { type SqsHarness, startSqsHarness } from '../support/sqs-harness';
 
 let dataDir: string;
 let harness: SqsHarness;

@@ -22,6 +22,7 @@ import {
   rejectedEventListQuerySchema,
   toFieldIssues,
   webhookListQuerySchema,
+  withoutEmptyParameters,
 } from '#domain/webhook-schema';
 import { logger } from '#observability';
 import {
@@ -242,6 +243,10 @@ export async function handleAdminRequest(
         throw new MethodNotAllowedError('Use GET /health');
       return respond(200, { status: 'ok' });
     }
+    // On AWS the JWT authorizer guards all of `/v1/{proxy+}` before the function runs, so an unknown
+    // /v1 path answers 401 to a caller without a token too (SPEC section 5: only /health is open).
+    const isApiPath = path === '/v1' || path.startsWith('/v1/');
+    if (isApiPath && !request.tenantId) throw new UnauthorizedError('A valid bearer token is required');
     const matches = routes
       .map((route) => ({ route, match: route.pattern.exec(path) }))
       .filter((candidate) => candidate.match !== null);
@@ -314,7 +319,8 @@ function refuseQuery(query: Record<string, string | undefined>): void {
 }
 
 function parseQuery<S extends z.ZodType>(schema: S, query: Record<string, string | undefined>): z.infer<S> {
-  const result = schema.safeParse(query);
+  // SPEC section 5 writes the list routes as `?brandId=&limit=&cursor=`: an empty parameter means "not given".
+  const result = schema.safeParse(withoutEmptyParameters(query));
   if (!result.success) {
     const details = toFieldIssues(result.error);
     throw new ValidationError(

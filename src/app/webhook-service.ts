@@ -263,7 +263,11 @@ function parseInput<T>(
 ): T {
   const result = schema.safeParse(body);
   if (!result.success) {
-    const details = toFieldIssues(result.error as Parameters<typeof toFieldIssues>[0]);
+    // An issue with the body as a whole (missing, not an object, an empty PATCH) names `body`, so every
+    // message names a field (SPEC section 5).
+    const details = toFieldIssues(result.error as Parameters<typeof toFieldIssues>[0]).map((issue) =>
+      issue.field === '' ? { ...issue, field: 'body' } : issue,
+    );
     throw new ValidationError(
       details[0] ? `${details[0].field}: ${details[0].message}` : 'Invalid request body',
       details,

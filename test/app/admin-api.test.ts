@@ -332,3 +332,35 @@ describe('tenant isolation', () => {
     expect((await service.api('GET', `/v1/webhooks/${id}`)).body.name).toBe(validWebhook.name);
   });
 });
+
+describe('SPEC section 5, to the letter', () => {
+  it('answers 401 without a token on any /v1 path, known or not, and 404 to an unknown one with a token', async () => {
+    for (const path of ['/v1/no-such-route', '/v1', '/v1/webhooks/wh_1/no-such-action']) {
+      const response = await service.api('GET', path, undefined, null);
+      expect(response.status, path).toBe(401);
+      expect(response.body.error.code).toBe('unauthorized');
+    }
+    expect((await service.api('GET', '/v1/no-such-route')).status).toBe(404);
+  });
+
+  it('reads empty list parameters (`?status=&brandId=&limit=&cursor=`) as not given', async () => {
+    await service.api('POST', '/v1/webhooks', { ...validWebhook, brandId: 'brand-empty-params' });
+    const all = await service.api('GET', '/v1/webhooks?limit=100');
+    const blank = await service.api('GET', '/v1/webhooks?status=&brandId=&limit=&cursor=');
+    expect(blank.status).toBe(200);
+    expect(blank.body.items.length).toBe(Math.min(all.body.items.length, 20));
+    expect((await service.api('GET', '/v1/failure-logs?webhookId=&limit=&cursor=')).status).toBe(200);
+    expect((await service.api('GET', '/v1/rejected-events?limit=&cursor=')).status).toBe(200);
+  });
+
+  it('names the body when the body as a whole is wrong', async () => {
+    const missing = await service.api('POST', '/v1/webhooks');
+    expect(missing.status).toBe(400);
+    expect(missing.body.error.message).toMatch(/^body: /);
+    expect(missing.body.error.details[0].field).toBe('body');
+    const created = await service.api('POST', '/v1/webhooks', validWebhook);
+    const emptyPatch = await service.api('PATCH', `/v1/webhooks/${created.body.id}`, {});
+    expect(emptyPatch.status).toBe(400);
+    expect(emptyPatch.body.error.message).toBe('body: must change at least one field');
+  });
+});

@@ -23,8 +23,20 @@ describe('admin tokens', () => {
     }
   });
 
+  it("accepts SPEC section 3's own example, short tokens included", () => {
+    const tokens = parseAdminTokens('token1=tenantA,token2=tenantB');
+    expect(tokens).toEqual([
+      { token: 'token1', tenantId: 'tenantA' },
+      { token: 'token2', tenantId: 'tenantB' },
+    ]);
+    expect(new AdminTokenRegistry(tokens).authenticate('Bearer token2')).toBe('tenantB');
+  });
+
   it('rejects malformed ADMIN_TOKENS with a message naming the problem', () => {
-    expect(() => parseAdminTokens('short=acme')).toThrow(/at least 16/);
+    expect(() => parseAdminTokens('=acme')).toThrow(/entry 1 must be <token>=<tenant>/);
+    expect(() => parseAdminTokens('ok-token=acme,two words=globex')).toThrow(/entry 2/);
+    // The message never echoes the entry: it holds a secret.
+    expect(() => parseAdminTokens('secret-in-entry acme')).toThrow(/^(?!.*secret-in).*entry 1/);
     expect(() => parseAdminTokens('token-for-acme-0001=bad tenant!')).toThrow(/tenant/);
     expect(() => parseAdminTokens(' , ')).toThrow(/names no token/);
   });

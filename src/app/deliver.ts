@@ -162,17 +162,28 @@ export async function attemptDelivery(
   options: { admit?: () => boolean } = {},
 ): Promise<{ outcome: AttemptOutcome; attempt: DeliveryAttempt }> {
   const credentials = await loadDeliveryCredentials(services, webhook);
-  const attemptAt = services.clock.now();
-  const request = buildDeliveryRequest({
-    event,
-    webhook,
-    credentials,
-    attemptAt,
-    userAgent: `chat-webhooks/${services.config.SERVICE_VERSION}`,
-  });
+  const build = (at: Date) =>
+    buildDeliveryRequest({
+      event,
+      webhook,
+      credentials,
+      attemptAt: at,
+      userAgent: `chat-webhooks/${services.config.SERVICE_VERSION}`,
+    });
+  let attemptAt = services.clock.now();
+  const request = build(attemptAt);
+  // SPEC 6: webhook-timestamp is the time of this attempt. The sender may hold the request for a
+  // per-endpoint slot for several attempt timeouts, so it is stamped and signed again once admitted,
+  // right before it goes on the wire (a stale stamp also fails receivers' tolerance checks).
+  const admit = (): boolean => {
+    if (options.admit && !options.admit()) return false;
+    attemptAt = services.clock.now();
+    request.headers = build(attemptAt).headers;
+    return true;
+  };
   const outcome = await services.sender.send(request, {
     timeoutMs: services.config.DELIVERY_TIMEOUT_MS,
-    ...(options.admit ? { admit: options.admit } : {}),
+    admit,
   });
   const attempt: DeliveryAttempt = { at: attemptAt.toISOString(), durationMs: outcome.durationMs };
   if (outcome.statusCode !== undefined) attempt.statusCode = outcome.statusCode;

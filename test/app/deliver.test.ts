@@ -257,6 +257,30 @@ describe('deliverTask', () => {
     },
   );
 
+  it('stamps and signs each attempt when it goes on the wire, not before a wait for a sender slot', async () => {
+    const services = servicesFor();
+    const secret = generateSigningSecret();
+    const webhook = await storeWebhook(services, {}, [{ secret }]);
+    let onTheWire: { headers: Record<string, string>; body: string; at: Date } | undefined;
+    // Stands in for a sender whose per-endpoint slots are all taken for 90 s (the clock moves instead).
+    services.sender = {
+      send: async (request, { admit }) => {
+        services.clock.advance(90_000);
+        if (admit && !admit()) return { isSuccess: false, isNotSent: true, error: 'not sent', durationMs: 0 };
+        onTheWire = { headers: { ...request.headers }, body: request.body, at: services.clock.now() };
+        return { isSuccess: false, statusCode: 500, durationMs: 1 };
+      },
+    };
+
+    await deliverTask(services, taskFor(webhook));
+
+    const sentAt = onTheWire?.at as Date;
+    expect(onTheWire?.headers['webhook-timestamp']).toBe(String(Math.floor(sentAt.getTime() / 1000)));
+    const verifier = new Webhook(secret);
+    expect(verifier.verify(onTheWire?.body ?? '', onTheWire?.headers ?? {})).toMatchObject({ id: 'evt_01' });
+    expect(services.deliveryQueue.delayed[0]?.task.attempts[0]?.at).toBe(sentAt.toISOString());
+  });
+
   it('sends webhook.test tasks whatever the subscription', async () => {
     const services = servicesFor();
     const webhook = await storeWebhook(services, { events: ['conversation.created'], brandId: 'brand-9' });

@@ -1,7 +1,6 @@
 /** `POST /v1/webhooks/{id}/test`: one `webhook.test` delivery now, reported, never retried. */
-import { buildDeliveryRequest } from '#domain/delivery-request';
 import { buildTestEvent } from '#domain/event-catalogue';
-import { loadDeliveryCredentials } from './credentials';
+import { attemptDelivery } from './deliver';
 import type { Services } from './services';
 import { requireWebhook } from './webhook-service';
 
@@ -20,16 +19,10 @@ export async function sendTestDelivery(
   webhookId: string,
 ): Promise<TestDeliveryReport> {
   const webhook = await requireWebhook(services, tenantId, webhookId);
-  const attemptAt = services.clock.now();
-  const event = buildTestEvent(tenantId, webhook.brandId, () => services.newId('evt'), attemptAt);
-  const request = buildDeliveryRequest({
-    event,
-    webhook,
-    credentials: await loadDeliveryCredentials(services, webhook),
-    attemptAt,
-    userAgent: `chat-webhooks/${services.config.SERVICE_VERSION}`,
-  });
-  const outcome = await services.sender.send(request, { timeoutMs: services.config.DELIVERY_TIMEOUT_MS });
+  const event = buildTestEvent(tenantId, webhook.brandId, () => services.newId('evt'), services.clock.now());
+  // The same signing and sending as a real delivery (stamped when the sender admits it), but no
+  // circuit breaker: an admin's explicit test always reaches the endpoint.
+  const { outcome } = await attemptDelivery(services, webhook, event);
   return {
     delivered: outcome.isSuccess,
     ...(outcome.statusCode !== undefined ? { statusCode: outcome.statusCode } : {}),

@@ -5,14 +5,26 @@
 import * as z from 'zod';
 
 const booleanFlag = z
-  .enum(['true', 'false', '1', '0', ''])
+  .string()
   .default('false')
-  .transform((value) => value === 'true' || value === '1');
+  .transform((value) => value.trim().toLowerCase())
+  .pipe(z.enum(['true', 'false', '1', '0', 'yes', 'no', '']))
+  .transform((value) => value === 'true' || value === '1' || value === 'yes');
 
+// An empty schedule is allowed: one attempt, no retries (attempts = entries + 1).
 const secondsList = z
   .string()
-  .regex(/^\s*\d+(\s*,\s*\d+)*\s*$/, 'a comma-separated list of whole seconds')
-  .transform((value) => value.split(',').map((part) => Number(part.trim())));
+  .regex(/^\s*(\d+(\s*,\s*\d+)*)?\s*$/, 'a comma-separated list of whole seconds')
+  .transform((value) => (value.trim() === '' ? [] : value.split(',').map((part) => Number(part.trim()))));
+
+/** `VAR=` in a shell means "not set": it takes the default rather than failing or becoming 0. */
+function withoutEmptyValues(environment: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  const kept: NodeJS.ProcessEnv = {};
+  for (const [name, value] of Object.entries(environment)) {
+    if (value !== undefined && (value.trim() !== '' || name === 'RETRY_SCHEDULE')) kept[name] = value;
+  }
+  return kept;
+}
 
 const environmentSchema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
@@ -62,7 +74,7 @@ export type Config = z.infer<typeof environmentSchema>;
 
 /** Parses an environment (process.env by default); throws with every bad variable named. */
 export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config {
-  const parsed = environmentSchema.safeParse(environment);
+  const parsed = environmentSchema.safeParse(withoutEmptyValues(environment));
   if (!parsed.success) {
     const problems = parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`);
     throw new Error(`Invalid configuration: ${problems.join('; ')}`);

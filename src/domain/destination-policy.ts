@@ -172,12 +172,12 @@ function ipv6Reason(address: ipaddr.IPv6): string | null {
   const range = address.range();
   if (range === 'ipv4Mapped') {
     const embedded = ipv4Reason(address.toIPv4Address());
-    return embedded === null ? null : `an IPv4-mapped ${embedded}`;
+    return embedded === null ? null : `the IPv4-mapped form of ${embedded}`;
   }
   const embedded = embeddedIPv4(address, range);
   if (embedded !== null) {
     const embeddedReason = ipv4Reason(embedded);
-    if (embeddedReason !== null) return `a ${describeRange(range)} address embedding ${embeddedReason}`;
+    if (embeddedReason !== null) return `${describeRange(range)} address embedding ${embeddedReason}`;
   }
   if (range !== 'unicast') return `${describeRange(range)} address`;
   // Only 2000::/3 is allocated as global unicast; the rest (e.g. IPv4-compatible ::a.b.c.d) is reserved.

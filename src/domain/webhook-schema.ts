@@ -319,6 +319,7 @@ export const failureLogSchema = z.object({
 
 export const rejectedEventSchema = z.object({
   id: z.string(),
+  tenantId: z.string(),
   source: z.string(),
   detailType: z.string(),
   receivedAt: isoDateTimeSchema,

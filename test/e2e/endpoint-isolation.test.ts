@@ -7,7 +7,7 @@
  */
 import type { ServerResponse } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chatEvent, startTestService, type TestService } from '../support/local-service';
+import { messageCreatedEntry, startTestService, type TestService } from '../support/local-service';
 import { eventually, type Receiver, startReceiver } from '../support/receiver';
 
 const EVENT_COUNT = 30;
@@ -36,23 +36,6 @@ afterAll(async () => {
   await slow?.close();
   await healthy?.close();
 });
-
-function messageEvent(index: number) {
-  return chatEvent('message.created', {
-    tenantId: 'tenant-a',
-    brandId: 'b',
-    id: `evt_isolation_${index}`,
-    data: {
-      conversationId: 'c1',
-      message: {
-        id: `m${index}`,
-        author: { type: 'customer', id: 'u1' },
-        text: `message ${index}`,
-        createdAt: '2026-11-24T10:00:00Z',
-      },
-    },
-  });
-}
 
 describe('endpoint isolation', () => {
   it('delivers to a healthy endpoint while another hangs, then backs off the hanging one without losing anything', async () => {
@@ -87,7 +70,9 @@ describe('endpoint isolation', () => {
     }
 
     for (let start = 0; start < EVENT_COUNT; start += 10) {
-      const entries = Array.from({ length: 10 }, (_, offset) => messageEvent(start + offset));
+      const entries = Array.from({ length: 10 }, (_, offset) =>
+        messageCreatedEntry('evt_isolation', start + offset),
+      );
       expect((await service.publish(entries)).FailedEntryCount).toBe(0);
     }
 

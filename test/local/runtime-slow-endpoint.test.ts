@@ -4,7 +4,7 @@
  * exactly once and none is dead-lettered (the event source's visibility heartbeat).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chatEvent, startTestService, type TestService } from '../support/local-service';
+import { messageCreatedEntry, startTestService, type TestService } from '../support/local-service';
 import { type Receiver, startReceiver } from '../support/receiver';
 
 const EVENT_COUNT = 20;
@@ -33,23 +33,6 @@ afterAll(async () => {
   await receiver?.close();
 });
 
-function messageEvent(index: number) {
-  return chatEvent('message.created', {
-    tenantId: 'tenant-a',
-    brandId: 'b',
-    id: `evt_slow_${index}`,
-    data: {
-      conversationId: 'c1',
-      message: {
-        id: `m${index}`,
-        author: { type: 'customer', id: 'u1' },
-        text: `message ${index}`,
-        createdAt: '2026-11-24T10:00:00Z',
-      },
-    },
-  });
-}
-
 describe('slow healthy endpoint', () => {
   it('gets every delivery exactly once although they wait for slots longer than the visibility timeout', async () => {
     const created = await service.api('POST', '/v1/webhooks', {
@@ -60,7 +43,9 @@ describe('slow healthy endpoint', () => {
     expect(created.status).toBe(201);
 
     for (let start = 0; start < EVENT_COUNT; start += 10) {
-      const entries = Array.from({ length: 10 }, (_, offset) => messageEvent(start + offset));
+      const entries = Array.from({ length: 10 }, (_, offset) =>
+        messageCreatedEntry('evt_slow', start + offset),
+      );
       expect((await service.publish(entries)).FailedEntryCount).toBe(0);
     }
     await receiver.waitFor(() => receiver.hits('/slow').length >= EVENT_COUNT, 40_000, 'every delivery');

@@ -100,3 +100,21 @@ export function chatEvent(detailType: string, detail: Record<string, unknown>): 
     EventBusName: 'chat-events',
   };
 }
+
+/** The platform's `message.created` for tenant-a, numbered: event id `${idPrefix}_${index}`, message `m${index}`. */
+export function messageCreatedEntry(idPrefix: string, index: number): PutEventsRequestEntry {
+  return chatEvent('message.created', {
+    tenantId: 'tenant-a',
+    brandId: 'b',
+    id: `${idPrefix}_${index}`,
+    data: {
+      conversationId: 'c1',
+      message: {
+        id: `m${index}`,
+        author: { type: 'customer', id: 'u1' },
+        text: `message ${index}`,
+        createdAt: '2026-11-24T10:00:00Z',
+      },
+    },
+  });
+}

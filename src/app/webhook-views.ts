@@ -6,23 +6,10 @@ import type {
   StoredAuthentication,
   StoredWebhook,
 } from '#domain/model';
+import type { PublicWebhook } from '#domain/webhook-schema';
 
-/** A webhook as the admin API returns it. */
-export interface PublicWebhook {
-  id: string;
-  name: string;
-  description: string;
-  brandId: string | null;
-  events: string[];
-  url: string;
-  status: StoredWebhook['status'];
-  authentication: PublicAuthentication | null;
-  signing: { enabled: boolean };
-  headers: Record<string, string>;
-  createdAt: string;
-  updatedAt: string;
-  disabledReason?: string;
-}
+// One shape for what the API returns and what the OpenAPI document declares: the schema's.
+export type { PublicWebhook };
 
 /** The public view of a stored webhook. */
 export function toPublicWebhook(webhook: StoredWebhook): PublicWebhook {

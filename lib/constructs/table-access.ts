@@ -23,16 +23,7 @@ function tableResources(table: dynamodb.ITable): string[] {
   return [table.tableArn, `${table.tableArn}/index/${TABLE_KEYS.byWebhookIndex.name}`];
 }
 
-/** Grants the item reads the service needs on the table and its index. */
-export function grantTableRead(table: dynamodb.ITable, grantee: iam.IGrantable): iam.Grant {
-  return iam.Grant.addToPrincipal({
-    grantee,
-    actions: [...TABLE_READ_ACTIONS],
-    resourceArns: tableResources(table),
-  });
-}
-
-/** Grants item reads and writes on the table and its index. */
+/** Grants item reads and writes on the table and its index (every function writes: rejected events, health, logs). */
 export function grantTableReadWrite(table: dynamodb.ITable, grantee: iam.IGrantable): iam.Grant {
   return iam.Grant.addToPrincipal({
     grantee,

@@ -177,8 +177,12 @@ export async function attemptDelivery(
   // right before it goes on the wire (a stale stamp also fails receivers' tolerance checks).
   const admit = (): boolean => {
     if (options.admit && !options.admit()) return false;
-    attemptAt = services.clock.now();
-    request.headers = build(attemptAt).headers;
+    const admittedAt = services.clock.now();
+    // The stamp has one-second resolution: re-serialise and re-sign only when it would change.
+    if (Math.floor(admittedAt.getTime() / 1000) !== Math.floor(attemptAt.getTime() / 1000)) {
+      request.headers = build(admittedAt).headers;
+    }
+    attemptAt = admittedAt;
     return true;
   };
   const outcome = await services.sender.send(request, {

@@ -105,7 +105,10 @@ export function createDynamoDbClient(options: AwsClientOptions = {}): DynamoDBCl
 /** A DynamoDB DocumentClient: native JS values in and out, undefined attributes dropped. */
 export function createDocumentClient(options: AwsClientOptions = {}): DynamoDBDocumentClient {
   return DynamoDBDocumentClient.from(createDynamoDbClient(options), {
-    marshallOptions: { removeUndefinedValues: true, convertClassInstanceToMap: false },
+    // Maps whose keys users choose (custom headers, event data) may hold a key named `constructor`;
+    // the marshaller then takes the plain object for a class instance and throws unless told to
+    // marshal such objects as maps. We store only plain data, so nothing else changes.
+    marshallOptions: { removeUndefinedValues: true, convertClassInstanceToMap: true },
   });
 }
 

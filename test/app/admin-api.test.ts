@@ -124,6 +124,14 @@ describe('webhook lifecycle', () => {
     expect((await service.api('DELETE', `/v1/webhooks/${id}`)).status).toBe(404);
   });
 
+  it('accepts custom header names that are also Object.prototype names, on create and edit', async () => {
+    const created = await service.api('POST', '/v1/webhooks', { ...validWebhook, headers: { constructor: 'a' } });
+    expect(created.status).toBe(201);
+    expect(created.body.headers).toEqual({ constructor: 'a' });
+    const patched = await service.api('PATCH', `/v1/webhooks/${created.body.id}`, { headers: { toString: 'b' } });
+    expect(patched).toMatchObject({ status: 200, body: { headers: { toString: 'b' } } });
+  });
+
   it('reveals and rotates the signing secret', async () => {
     const created = await service.api('POST', '/v1/webhooks', validWebhook);
     const id = created.body.id as string;

@@ -83,6 +83,14 @@ describeEachStore('DynamoWebhookRepository', ({ store }) => {
       expect(await repository().get(tenantId, webhook.id)).toEqual(expected);
     });
 
+    it('stores custom headers whose names are also Object.prototype names', async () => {
+      const tenantId = newTenant();
+      const headers = { constructor: ' ', toString: 'x', hasOwnProperty: 'y' };
+      const webhook = makeWebhook(tenantId, { headers });
+      await repository().create(webhook);
+      expect((await repository().get(tenantId, webhook.id))?.headers).toEqual(headers);
+    });
+
     it('stores the webhook item under T#<tenant> / WH#<id> with kind webhook', async () => {
       const tenantId = newTenant();
       const webhook = makeWebhook(tenantId);

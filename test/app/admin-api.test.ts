@@ -125,10 +125,15 @@ describe('webhook lifecycle', () => {
   });
 
   it('accepts custom header names that are also Object.prototype names, on create and edit', async () => {
-    const created = await service.api('POST', '/v1/webhooks', { ...validWebhook, headers: { constructor: 'a' } });
+    const created = await service.api('POST', '/v1/webhooks', {
+      ...validWebhook,
+      headers: { constructor: 'a' },
+    });
     expect(created.status).toBe(201);
     expect(created.body.headers).toEqual({ constructor: 'a' });
-    const patched = await service.api('PATCH', `/v1/webhooks/${created.body.id}`, { headers: { toString: 'b' } });
+    const patched = await service.api('PATCH', `/v1/webhooks/${created.body.id}`, {
+      headers: { toString: 'b' },
+    });
     expect(patched).toMatchObject({ status: 200, body: { headers: { toString: 'b' } } });
   });
 

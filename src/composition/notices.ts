@@ -8,7 +8,9 @@ import { awsClientOptions, type CompositionOptions } from './options';
 /** Publishes notices (a webhook auto-disabled) on EVENT_BUS_NAME. */
 export function buildNoticePublisher(config: Config, options: CompositionOptions = {}): NoticePublisher {
   return new EventBridgeNoticePublisher({
-    client: createEventBridgeClient(awsClientOptions(options, options.endpoints?.eventbridge)),
+    client: createEventBridgeClient(
+      awsClientOptions(options, options.endpoints?.eventbridge, options.transports?.eventbridge),
+    ),
     eventBusName: config.EVENT_BUS_NAME,
   });
 }

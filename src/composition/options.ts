@@ -7,6 +7,8 @@ import type { HostResolver } from '#domain/ports';
 export interface CompositionOptions {
   /** Per-service endpoints (local emulators); absent on AWS. */
   endpoints?: { dynamodb?: string; sqs?: string; eventbridge?: string };
+  /** Per-service request handlers that replace the socket (the local runtime's in-process endpoints). */
+  transports?: { sqs?: AwsClientOptions['requestHandler']; eventbridge?: AwsClientOptions['requestHandler'] };
   /** Credentials/region for local endpoints; on AWS the default provider chain is used. */
   aws?: Pick<AwsClientOptions, 'credentials' | 'region'>;
   /** Counts AWS API calls at the SDK boundary (the benchmark reads it). */
@@ -22,10 +24,12 @@ export interface CompositionOptions {
 export function awsClientOptions(
   options: CompositionOptions,
   endpoint: string | undefined,
+  requestHandler?: AwsClientOptions['requestHandler'],
 ): AwsClientOptions {
   return {
     ...options.aws,
     ...(endpoint ? { endpoint } : {}),
+    ...(requestHandler ? { requestHandler } : {}),
     ...(options.counter ? { counter: options.counter } : {}),
   };
 }

@@ -11,7 +11,7 @@ import { awsClientOptions, type CompositionOptions, requiredSetting } from './op
  */
 export function buildDeliveryQueue(config: Config, options: CompositionOptions = {}): DeliveryQueue {
   const queueUrl = requiredSetting(config.DELIVERY_QUEUE_URL, 'DELIVERY_QUEUE_URL');
-  const client = createSqsClient(awsClientOptions(options, options.endpoints?.sqs));
+  const client = createSqsClient(awsClientOptions(options, options.endpoints?.sqs, options.transports?.sqs));
   const deadLetterQueueUrl = config.DELIVERY_DLQ_URL;
   if (deadLetterQueueUrl) return new SqsDeliveryQueue({ client, queueUrl, deadLetterQueueUrl });
   const queue = new SqsDeliveryQueue({ client, queueUrl, deadLetterQueueUrl: '' });

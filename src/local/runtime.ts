@@ -22,8 +22,9 @@ import { type AdminToken, AdminTokenRegistry, loadAdminTokens } from './admin-to
 import { startEmbeddedDynamo } from './embedded-dynamodb';
 import { startSqsEventSource } from './event-source';
 import { type BusEvent, handlePutEvents } from './eventbridge-ingest';
+import { InProcessRequestHandler } from './in-process-transport';
 import { busQueueEntries, createBusDispatcher } from './local-bus';
-import { createLocalServer, type LocalServerRoutes, lambdaContext } from './server';
+import { answerAwsCall, createLocalServer, type LocalServerRoutes, lambdaContext } from './server';
 import { createLocalSqs, type LocalSqs } from './sqs/sqs-protocol';
 
 /** Local stand-ins for the AWS resources the CDK stack creates. */
@@ -110,14 +111,20 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
   baseUrl = `http://${config.HOST.includes(':') ? `[${config.HOST}]` : config.HOST}:${port}`;
 
   const aws = { credentials: { accessKeyId: 'local', secretAccessKey: 'local' }, region: 'us-east-1' };
+  // The runtime's own clients reach the local SQS and ingest in-process: the same SDK calls and
+  // protocol code, minus a loopback connection per call (see in-process-transport.ts).
+  const transport = new InProcessRequestHandler((target, body, signal) =>
+    answerAwsCall(routes, target, body, signal),
+  );
   const pollerClient = createSqsClient({
     ...aws,
     endpoint: baseUrl,
+    requestHandler: transport,
     ...(options.counter ? { counter: options.counter } : {}),
   });
   // The bus queue stands in for EventBridge's own storage and rule invocations, which are no API calls
   // on AWS, so its traffic is kept out of the request counter.
-  const busClient = createSqsClient({ ...aws, endpoint: baseUrl });
+  const busClient = createSqsClient({ ...aws, endpoint: baseUrl, requestHandler: transport });
   const deliveryConcurrency = options.deliveryConcurrency ?? 4;
   const maxDeliveryConcurrency = Math.max(deliveryConcurrency, options.maxDeliveryConcurrency ?? 32);
   const deliveryVisibilityTimeoutSeconds = deliveryVisibilityTimeout(config);
@@ -131,6 +138,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     { ...config, DELIVERY_QUEUE_URL: queueUrls.deliveries, DELIVERY_DLQ_URL: queueUrls.deliveriesDeadLetter },
     {
       endpoints: { dynamodb: dynamo.endpoint, sqs: baseUrl, eventbridge: baseUrl },
+      transports: { sqs: transport, eventbridge: transport },
       aws,
       keySource: new KeyFileSource(join(dataDir, 'keys', 'master.key')),
       ...(options.resolver ? { resolver: options.resolver } : {}),

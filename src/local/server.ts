@@ -77,21 +77,9 @@ async function dispatch(
   }
   const target = header(request, 'x-amz-target');
   if (target !== undefined) {
-    const text = body.toString('utf8');
-    let answer: ProtocolResponse;
-    if (target === 'AWSEvents.PutEvents') {
-      answer = await routes.putEvents(text);
-    } else if (target.startsWith('AmazonSQS.')) {
-      const abort = new AbortController();
-      response.once('close', () => abort.abort());
-      answer = await routes.sqs(target, text, abort.signal);
-    } else {
-      answer = {
-        statusCode: 400,
-        headers: { 'content-type': 'application/x-amz-json-1.1' },
-        body: JSON.stringify({ __type: 'UnknownOperationException', message: `Unknown operation ${target}` }),
-      };
-    }
+    const abort = new AbortController();
+    response.once('close', () => abort.abort());
+    const answer = await answerAwsCall(routes, target, body.toString('utf8'), abort.signal);
     if (response.destroyed) return;
     response.writeHead(answer.statusCode, answer.headers).end(answer.body);
     return;
@@ -120,6 +108,22 @@ async function dispatch(
         ? Buffer.from(result.body, 'base64')
         : result.body;
   response.writeHead(result.statusCode ?? 200, headers).end(request.method === 'HEAD' ? undefined : payload);
+}
+
+/** Answers one AWS JSON-protocol call (PutEvents or SQS), told apart by its X-Amz-Target. */
+export function answerAwsCall(
+  routes: Pick<LocalServerRoutes, 'putEvents' | 'sqs'>,
+  target: string,
+  body: string,
+  signal: AbortSignal,
+): Promise<ProtocolResponse> {
+  if (target === 'AWSEvents.PutEvents') return routes.putEvents(body);
+  if (target.startsWith('AmazonSQS.')) return routes.sqs(target, body, signal);
+  return Promise.resolve({
+    statusCode: 400,
+    headers: { 'content-type': 'application/x-amz-json-1.1' },
+    body: JSON.stringify({ __type: 'UnknownOperationException', message: `Unknown operation ${target}` }),
+  });
 }
 
 /** A minimal Lambda context, for handlers and middlewares that read it. */

@@ -1,0 +1,81 @@
+/**
+ * An AWS SDK request handler that hands each serialised request to an endpoint in this process
+ * instead of writing it to a socket. The local runtime's own clients (the event sources' pollers,
+ * the delivery queue, the notice publisher) use it to reach the local SQS and EventBridge: the SDK
+ * still builds, signs, retries and parses every call exactly as it does against AWS, and the same
+ * protocol code answers it, but no loopback connection, HTTP parser or socket write sits between
+ * them. Outside clients (tests, the AWS CLI) keep reaching the same endpoints over HTTP.
+ */
+import type { ProtocolResponse } from './eventbridge-ingest';
+
+/** The part of an SDK HttpRequest an in-process endpoint reads. */
+interface SdkRequest {
+  headers: Record<string, string>;
+  body?: unknown;
+}
+
+/** Answers one JSON-protocol call: `target` is the X-Amz-Target header, `body` the request's text. */
+export type InProcessEndpoint = (
+  target: string,
+  body: string,
+  signal: AbortSignal,
+) => Promise<ProtocolResponse>;
+
+/** The SDK's HttpHandler contract (handle, plus the config hooks it calls), for in-process endpoints. */
+export class InProcessRequestHandler {
+  readonly metadata = { handlerProtocol: 'http/1.1' };
+
+  constructor(private readonly endpoint: InProcessEndpoint) {}
+
+  async handle(
+    request: SdkRequest,
+    options: { abortSignal?: AbortSignalLike } = {},
+  ): Promise<{ response: { statusCode: number; headers: Record<string, string>; body: Uint8Array } }> {
+    const target = headerValue(request.headers, 'x-amz-target') ?? '';
+    const callerSignal = options.abortSignal;
+    const answer = await this.endpoint(target, bodyText(request.body), toAbortSignal(callerSignal));
+    if (callerSignal?.aborted) throw Object.assign(new Error('Request aborted'), { name: 'AbortError' });
+    return {
+      response: { statusCode: answer.statusCode, headers: answer.headers, body: Buffer.from(answer.body) },
+    };
+  }
+
+  updateHttpClientConfig(): void {}
+
+  httpHandlerConfigs(): Record<string, never> {
+    return {};
+  }
+
+  destroy(): void {}
+}
+
+/** The SDK hands over native AbortSignals or its own look-alikes. */
+interface AbortSignalLike {
+  readonly aborted: boolean;
+  addEventListener?: (type: 'abort', listener: () => void, options?: { once?: boolean }) => void;
+}
+
+/** Calls without a signal (all but long polls) share one that never fires. */
+const NEVER_ABORTED = new AbortController().signal;
+
+function toAbortSignal(signal: AbortSignalLike | undefined): AbortSignal {
+  if (signal === undefined) return NEVER_ABORTED;
+  if (signal instanceof AbortSignal) return signal;
+  const abort = new AbortController();
+  if (signal.aborted) abort.abort();
+  else signal.addEventListener?.('abort', () => abort.abort(), { once: true });
+  return abort.signal;
+}
+
+function headerValue(headers: Record<string, string>, name: string): string | undefined {
+  for (const [key, value] of Object.entries(headers)) if (key.toLowerCase() === name) return value;
+  return undefined;
+}
+
+function bodyText(body: unknown): string {
+  if (body === undefined || body === null) return '';
+  if (typeof body === 'string') return body;
+  if (body instanceof Uint8Array)
+    return Buffer.from(body.buffer, body.byteOffset, body.byteLength).toString('utf8');
+  throw new TypeError('The in-process transport takes string or byte bodies only');
+}

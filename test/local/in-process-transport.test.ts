@@ -1,0 +1,112 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import {
+  CreateQueueCommand,
+  DeleteMessageBatchCommand,
+  ReceiveMessageCommand,
+  SendMessageBatchCommand,
+  SQSServiceException,
+} from '@aws-sdk/client-sqs';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createAwsRequestCounter, createSqsClient } from '#adapters/aws-clients';
+import { InProcessRequestHandler } from '#local/in-process-transport';
+import { createLocalSqs, type LocalSqs } from '#local/sqs/sqs-protocol';
+
+describe('InProcessRequestHandler', () => {
+  let dataDir: string;
+  let sqs: LocalSqs;
+  const targets: string[] = [];
+  const endpoint = 'http://127.0.0.1:9'; // discard port: any socket use would fail, not pass silently
+
+  beforeEach(async () => {
+    dataDir = await mkdtemp(join(tmpdir(), 'cw-transport-'));
+    sqs = await createLocalSqs({ dataDir, baseUrl: () => endpoint });
+    targets.length = 0;
+  });
+  afterEach(async () => {
+    await sqs.close();
+    await rm(dataDir, { recursive: true, force: true });
+  });
+
+  const client = (counter = createAwsRequestCounter()) =>
+    createSqsClient({
+      endpoint,
+      counter,
+      maxAttempts: 1,
+      requestHandler: new InProcessRequestHandler((target, body, signal) => {
+        targets.push(target);
+        return sqs.handle(target, body, signal);
+      }),
+    });
+
+  it('carries real SDK calls to the local SQS without a socket, each counted as an AWS request', async () => {
+    const counter = createAwsRequestCounter();
+    const sdk = client(counter);
+    const { QueueUrl } = await sdk.send(new CreateQueueCommand({ QueueName: 'deliveries' }));
+    await sdk.send(
+      new SendMessageBatchCommand({
+        QueueUrl,
+        Entries: ['a', 'b', 'ç ✓'].map((body, index) => ({ Id: String(index), MessageBody: body })),
+      }),
+    );
+    const { Messages = [] } = await sdk.send(
+      new ReceiveMessageCommand({ QueueUrl, MaxNumberOfMessages: 10, MessageSystemAttributeNames: ['All'] }),
+    );
+    expect(Messages.map((message) => message.Body).sort()).toEqual(['a', 'b', 'ç ✓']);
+    expect(Messages[0]?.Attributes?.ApproximateReceiveCount).toBe('1');
+    const deleted = await sdk.send(
+      new DeleteMessageBatchCommand({
+        QueueUrl,
+        Entries: Messages.map((message, index) => ({
+          Id: String(index),
+          ReceiptHandle: message.ReceiptHandle,
+        })),
+      }),
+    );
+    expect(deleted.Successful).toHaveLength(3);
+    // A second call of a command: the cached middleware chain still counts it.
+    const { Messages: none = [] } = await sdk.send(new ReceiveMessageCommand({ QueueUrl }));
+    expect(none).toEqual([]);
+    expect(targets).toEqual([
+      'AmazonSQS.CreateQueue',
+      'AmazonSQS.SendMessageBatch',
+      'AmazonSQS.ReceiveMessage',
+      'AmazonSQS.DeleteMessageBatch',
+      'AmazonSQS.ReceiveMessage',
+    ]);
+    expect(counter.snapshot()).toEqual({
+      'SQS.CreateQueue': 1,
+      'SQS.SendMessageBatch': 1,
+      'SQS.ReceiveMessage': 2,
+      'SQS.DeleteMessageBatch': 1,
+    });
+    sdk.destroy();
+  });
+
+  it('turns protocol errors into the SDK exceptions AWS would give', async () => {
+    const sdk = client();
+    const error = await sdk
+      .send(new SendMessageBatchCommand({ QueueUrl: `${endpoint}/000000000000/missing`, Entries: [] }))
+      .catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(SQSServiceException);
+    expect((error as SQSServiceException).$metadata.httpStatusCode).toBe(400);
+    sdk.destroy();
+  });
+
+  it('ends a long poll when the caller aborts, and rejects the call', async () => {
+    const sdk = client();
+    const { QueueUrl } = await sdk.send(new CreateQueueCommand({ QueueName: 'idle' }));
+    const abort = new AbortController();
+    const startedAt = Date.now();
+    const polling = sdk
+      .send(new ReceiveMessageCommand({ QueueUrl, WaitTimeSeconds: 20 }), { abortSignal: abort.signal })
+      .catch((caught: unknown) => caught);
+    setTimeout(() => abort.abort(), 50);
+    const outcome = await polling;
+    expect(outcome).toBeInstanceOf(Error);
+    expect((outcome as Error).name).toBe('AbortError');
+    expect(Date.now() - startedAt).toBeLessThan(5_000);
+    sdk.destroy();
+  });
+});

@@ -40,6 +40,7 @@ export interface BenchService {
 export async function startBenchService(options: {
   deliveryConcurrency: number;
   webhooksPerMessage: number;
+  deliveryThreads: number;
 }): Promise<BenchService> {
   const dataDir = await mkdtemp(join(tmpdir(), 'cw-bench-'));
   const config = loadConfig({
@@ -49,6 +50,7 @@ export async function startBenchService(options: {
     ADMIN_TOKENS: `${ADMIN_TOKEN}=${BENCH_TENANT}`,
     ALLOW_INSECURE_LOCALHOST: 'true',
     WEBHOOKS_PER_DELIVERY_MESSAGE: String(options.webhooksPerMessage),
+    LOCAL_DELIVERY_THREADS: String(options.deliveryThreads),
   });
   const counter = createAwsRequestCounter();
   const handlerTimes = new Map<LocalFunctionName, HandlerTime>();

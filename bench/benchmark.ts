@@ -30,6 +30,8 @@ export interface BenchOptions {
   deliveryConcurrency: number;
   /** WEBHOOKS_PER_DELIVERY_MESSAGE: 1 is SPEC's one message per webhook. */
   webhooksPerMessage: number;
+  /** LOCAL_DELIVERY_THREADS: worker threads running the delivery function (0: the main thread). */
+  deliveryThreads: number;
   publishConcurrency: number;
   quietTimeoutMs: number;
   includeBundles: boolean;
@@ -44,6 +46,7 @@ export const DEFAULT_OPTIONS: BenchOptions = {
   rawSeconds: 5,
   deliveryConcurrency: 4,
   webhooksPerMessage: 1,
+  deliveryThreads: 1,
   publishConcurrency: 4,
   quietTimeoutMs: 15_000,
   includeBundles: true,
@@ -70,6 +73,8 @@ export function parseBenchArguments(argv: string[]): BenchOptions {
     if (name === 'concurrency' && number > 0) options.deliveryConcurrency = Math.round(number);
     if (name === 'webhooks-per-message' && number >= 1)
       options.webhooksPerMessage = Math.min(50, Math.round(number));
+    if (name === 'threads' && value !== undefined && number >= 0)
+      options.deliveryThreads = Math.min(16, Math.round(number));
     if (name === 'no-bundles') options.includeBundles = false;
   }
   return options;
@@ -102,6 +107,7 @@ export async function runBenchmark(options: BenchOptions): Promise<string> {
   const service = await startBenchService({
     deliveryConcurrency: options.deliveryConcurrency,
     webhooksPerMessage: options.webhooksPerMessage,
+    deliveryThreads: options.deliveryThreads,
   });
   const publisher = createPublisher(service.runtime.url);
   const sections: string[] = [];
@@ -212,7 +218,7 @@ export async function runBenchmark(options: BenchOptions): Promise<string> {
           ]),
         ],
       ),
-      `fan-out ${options.fanOut}, ${options.webhooksPerMessage} webhook(s) per delivery message, ${options.deliveryConcurrency} delivery pollers, raw loop and sender at ${concurrency} connections, duplicates received ${receiver.duplicates}`,
+      `fan-out ${options.fanOut}, ${options.webhooksPerMessage} webhook(s) per delivery message, ${options.deliveryConcurrency} delivery pollers, ${options.deliveryThreads} delivery thread(s), raw loop and sender at ${concurrency} connections, duplicates received ${receiver.duplicates}`,
       `service process CPU per delivery: ${((cpu.user + cpu.system) / 1000 / Math.max(1, deliveries)).toFixed(3)} ms (user ${Math.round(cpu.user / 1000)} ms, system ${Math.round(cpu.system / 1000)} ms; includes the publisher); load average ${loadavg()
         .map((value) => value.toFixed(1))
         .join(' ')}`,

@@ -57,6 +57,12 @@ const environmentSchema = z.object({
    * when a crash makes the queue redeliver the whole message.
    */
   WEBHOOKS_PER_DELIVERY_MESSAGE: z.coerce.number().int().min(1).max(50).default(1),
+  /**
+   * Local runtime only: worker threads that run the delivery function, each like one Lambda execution
+   * environment (its own clients, caches, sender and circuit breakers). 0 runs deliveries on the
+   * main thread beside the local AWS stand-ins and the fan-out.
+   */
+  LOCAL_DELIVERY_THREADS: z.coerce.number().int().min(0).max(16).default(1),
   CIRCUIT_FAILURE_THRESHOLD: z.coerce.number().int().min(1).default(5),
   CIRCUIT_FAILURE_WINDOW_MS: z.coerce.number().int().min(1).default(60_000),
   CIRCUIT_COOLDOWN_MS: z.coerce.number().int().min(1).default(30_000),

@@ -13,6 +13,7 @@ async function main(): Promise<void> {
     `  event ingest   ${runtime.url}   (EventBridge PutEvents, bus "${config.EVENT_BUS_NAME}")`,
     `  data directory ${runtime.dataDir}`,
     `  retry schedule ${config.RETRY_SCHEDULE.join(',')} s; per-attempt timeout ${config.DELIVERY_TIMEOUT_MS} ms`,
+    `  deliveries     ${config.LOCAL_DELIVERY_THREADS === 0 ? 'on the main thread' : `${config.LOCAL_DELIVERY_THREADS} worker thread(s)`} (LOCAL_DELIVERY_THREADS)`,
     config.ALLOW_INSECURE_LOCALHOST
       ? '  ALLOW_INSECURE_LOCALHOST=true: http:// loopback destinations are allowed'
       : '',

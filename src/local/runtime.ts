@@ -17,8 +17,10 @@ import { createDlqProcessorHandler } from '../../functions/dlq-processor';
 import { createFanOutHandler } from '../../functions/fan-out';
 import { type AwsRequestCounter, createSqsClient } from '../adapters/aws-clients';
 import { KeyFileSource } from '../adapters/encryption-key';
+import { systemHostResolver } from '../adapters/host-resolver';
 import { type Composition, createServices } from '../composition';
 import { type AdminToken, AdminTokenRegistry, loadAdminTokens } from './admin-tokens';
+import { type DeliveryThreads, startDeliveryThreads } from './delivery-threads';
 import { startEmbeddedDynamo } from './embedded-dynamodb';
 import { startSqsEventSource } from './event-source';
 import { type BusEvent, handlePutEvents } from './eventbridge-ingest';
@@ -35,6 +37,8 @@ export const LOCAL_QUEUES = {
   fanOutDeadLetter: 'chat-events-fan-out-dlq',
 } as const;
 
+/** Calls from delivery threads never long-poll, so nothing ends them early. */
+const NEVER_ABORTED = new AbortController().signal;
 /** Receives before a delivery message is redriven to the DLQ (crash loops only: retries are new messages). */
 const DELIVERY_MAX_RECEIVES = 5;
 /** Attempts EventBridge makes at the fan-out target before its DLQ, locally. */
@@ -62,6 +66,8 @@ export interface LocalRuntimeOptions {
    * its concurrency the same way). @default 32
    */
   maxDeliveryConcurrency?: number;
+  /** Delivery threads; overrides LOCAL_DELIVERY_THREADS (0: deliveries run on the main thread). */
+  deliveryThreads?: number;
   /** Told about every event put on the local bus, including the service's own notices (`webhook.disabled`). */
   onBusEvent?: (event: BusEvent) => void;
   /** Told how long each handler invocation took (the benchmark's cost model bills these). */
@@ -134,18 +140,22 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     deliveryVisibilityTimeoutSeconds,
   );
 
-  const services = createServices(
-    { ...config, DELIVERY_QUEUE_URL: queueUrls.deliveries, DELIVERY_DLQ_URL: queueUrls.deliveriesDeadLetter },
-    {
-      endpoints: { dynamodb: dynamo.endpoint, sqs: baseUrl, eventbridge: baseUrl },
-      transports: { sqs: transport, eventbridge: transport },
-      aws,
-      keySource: new KeyFileSource(join(dataDir, 'keys', 'master.key')),
-      ...(options.resolver ? { resolver: options.resolver } : {}),
-      ...(options.tlsCa ? { tlsCa: options.tlsCa } : {}),
-      ...(options.counter ? { counter: options.counter } : {}),
-    },
-  );
+  const serviceConfig = {
+    ...config,
+    DELIVERY_QUEUE_URL: queueUrls.deliveries,
+    DELIVERY_DLQ_URL: queueUrls.deliveriesDeadLetter,
+  };
+  const keyFile = join(dataDir, 'keys', 'master.key');
+  const keySource = new KeyFileSource(keyFile);
+  const services = createServices(serviceConfig, {
+    endpoints: { dynamodb: dynamo.endpoint, sqs: baseUrl, eventbridge: baseUrl },
+    transports: { sqs: transport, eventbridge: transport },
+    aws,
+    keySource,
+    ...(options.resolver ? { resolver: options.resolver } : {}),
+    ...(options.tlsCa ? { tlsCa: options.tlsCa } : {}),
+    ...(options.counter ? { counter: options.counter } : {}),
+  });
   const api = createApiHandler(services);
   const fanOut = createFanOutHandler(services);
   const delivery = createDeliveryHandler(services);
@@ -170,6 +180,32 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     };
   const onError = (source: string) => (error: unknown) =>
     logger.error(`${source} poller error`, { error: String(error) });
+
+  const threadCount = options.deliveryThreads ?? config.LOCAL_DELIVERY_THREADS;
+  let threads: DeliveryThreads | undefined;
+  if (threadCount > 0) {
+    // Made (or read) once here, so threads starting together never race to create the key file.
+    await keySource.getMasterKey();
+    threads = await startDeliveryThreads({
+      count: threadCount,
+      settings: {
+        config: serviceConfig,
+        dynamodbEndpoint: dynamo.endpoint,
+        baseUrl,
+        aws,
+        keyFile,
+        ...(options.tlsCa ? { tlsCa: options.tlsCa } : {}),
+      },
+      resolver: options.resolver ?? systemHostResolver,
+      answerAwsCall: (target, body) => answerAwsCall(routes, target, body, NEVER_ABORTED),
+      ...(options.counter ? { counter: options.counter } : {}),
+      onError: (error) => logger.error('Delivery thread error', { error: String(error) }),
+    });
+  }
+  const pool = threads;
+  const runDelivery = pool
+    ? (event: SQSEvent) => pool.invoke(event)
+    : (event: SQSEvent) => delivery(event, lambdaContext('chat-webhooks-delivery'));
   const sources = [
     startSqsEventSource({
       client: busClient,
@@ -190,9 +226,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       client: pollerClient,
       queueUrl: queueUrls.deliveries,
       queueArn: localSqs.queueArn(LOCAL_QUEUES.deliveries),
-      handler: timed('delivery', (event: SQSEvent) =>
-        delivery(event, lambdaContext('chat-webhooks-delivery')),
-      ),
+      handler: timed('delivery', runDelivery),
       concurrency: deliveryConcurrency,
       maxConcurrency: maxDeliveryConcurrency,
       // Batches wait on per-endpoint slots shared by every poller: the heartbeat keeps them hidden
@@ -222,6 +256,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     close: () => {
       closing ??= (async () => {
         await Promise.all(sources.map((source) => source.stop()));
+        await threads?.close();
         await new Promise<void>((resolveClose) => {
           server.close(() => resolveClose());
           server.closeAllConnections();

@@ -32,7 +32,13 @@ describe('npm run bench', () => {
 
   it('reads its options from the command line', () => {
     expect(parseBenchArguments([])).toEqual(DEFAULT_OPTIONS);
-    const options = parseBenchArguments(['--events=500', '--no-bundles', '--concurrency=8']);
-    expect(options).toMatchObject({ events: 500, includeBundles: false, deliveryConcurrency: 8 });
+    const options = parseBenchArguments(['--events=500', '--no-bundles', '--concurrency=8', '--threads=0']);
+    expect(options).toMatchObject({
+      events: 500,
+      includeBundles: false,
+      deliveryConcurrency: 8,
+      deliveryThreads: 0,
+    });
+    expect(parseBenchArguments(['--threads=2']).deliveryThreads).toBe(2);
   });
 });

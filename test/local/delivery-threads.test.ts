@@ -1,0 +1,126 @@
+/**
+ * Deliveries run in worker threads (LOCAL_DELIVERY_THREADS): the thread resolves names through the
+ * runtime's resolver, trusts the runtime's CA, signs as the main thread would, sends its retries
+ * through its own SQS client over the port, and its AWS requests reach the runtime's counter.
+ */
+import { createServer, type Server } from 'node:https';
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadConfig } from '#config';
+import type { HostResolver } from '#domain/ports';
+import { startDeliveryThreads } from '#local/delivery-threads';
+import {
+  loopbackResolver,
+  messageCreatedEntry,
+  startTestService,
+  type TestService,
+} from '../support/local-service';
+import { eventually, type ReceivedDelivery, verifyDelivery } from '../support/receiver';
+import { createSelfSignedCertificate } from '../support/tls';
+
+let service: TestService;
+let receiver: Server;
+let origin: string;
+const hits: ReceivedDelivery[] = [];
+let flakyHits = 0;
+/** The runtime's resolver lives on the main thread; the names the threads asked it for land here. */
+const lookups: string[] = [];
+const recordingResolver: HostResolver = {
+  resolve: (hostname) => {
+    lookups.push(hostname);
+    return loopbackResolver.resolve(hostname);
+  },
+};
+
+beforeAll(async () => {
+  const certificate = createSelfSignedCertificate(['localhost']);
+  receiver = createServer(certificate, (request, response) => {
+    const chunks: Buffer[] = [];
+    request.on('data', (chunk: Buffer) => chunks.push(chunk));
+    request.on('end', () => {
+      hits.push({
+        path: request.url ?? '/',
+        headers: request.headers,
+        body: Buffer.concat(chunks).toString('utf8'),
+        at: Date.now(),
+      });
+      const isFirstFlakyHit = request.url === '/flaky' && ++flakyHits === 1;
+      response.writeHead(isFirstFlakyHit ? 500 : 200).end();
+    });
+  });
+  await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
+  origin = `https://localhost:${(receiver.address() as AddressInfo).port}`;
+  service = await startTestService(
+    { RETRY_SCHEDULE: '1', LOCAL_DELIVERY_THREADS: '2' },
+    { tlsCa: certificate.cert, resolver: recordingResolver },
+  );
+});
+
+afterAll(async () => {
+  await service?.stop();
+  receiver?.closeAllConnections();
+  await new Promise<void>((resolve) => receiver?.close(() => resolve()));
+});
+
+describe('delivery threads', () => {
+  it('deliver over TLS with the resolver and CA of the runtime, signed, and retry through their own SQS client', async () => {
+    const webhooks = await Promise.all(
+      ['/ok', '/flaky'].map(async (path) => {
+        const created = await service.api('POST', '/v1/webhooks', {
+          name: path,
+          url: `${origin}${path}`,
+          events: ['message.created'],
+        });
+        expect(created.status, JSON.stringify(created.body)).toBe(201);
+        return created.body as { id: string; signingSecret: string };
+      }),
+    );
+    const requestsBefore = service.counter.snapshot();
+    lookups.length = 0;
+    await service.publish([messageCreatedEntry('evt_thread', 1)]);
+
+    const [ok, flaky] = await eventually(
+      async () => {
+        const okHit = hits.find((hit) => hit.path === '/ok');
+        const flakyHit = hits.filter((hit) => hit.path === '/flaky')[1];
+        return okHit && flakyHit ? ([okHit, flakyHit] as const) : undefined;
+      },
+      20_000,
+      'both deliveries',
+    );
+    expect(verifyDelivery(ok, webhooks[0]!.signingSecret)).toMatchObject({
+      id: 'evt_thread_1',
+      type: 'message.created',
+    });
+    expect(verifyDelivery(flaky, webhooks[1]!.signingSecret)).toMatchObject({ id: 'evt_thread_1' });
+    expect(flaky.headers['webhook-id']).toBe(
+      hits.find((hit) => hit.path === '/flaky')?.headers['webhook-id'],
+    );
+
+    // The API checked the name at create time; these lookups are the threads' connect-time checks.
+    expect(lookups).toContain('localhost');
+    // The retry was a new SQS message sent by the thread's client, counted with the runtime's own calls.
+    const retries =
+      (service.counter.snapshot()['SQS.SendMessage'] ?? 0) - (requestsBefore['SQS.SendMessage'] ?? 0);
+    expect(retries).toBe(1);
+  });
+
+  it('refuse to start when a thread cannot build the delivery services, naming the failure', async () => {
+    const config = loadConfig({ DATA_DIR: service.dataDir });
+    const starting = startDeliveryThreads({
+      count: 1,
+      // No DELIVERY_QUEUE_URL: the delivery function's composition throws, as a misconfigured Lambda would.
+      settings: {
+        config,
+        dynamodbEndpoint: 'http://127.0.0.1:9',
+        baseUrl: 'http://127.0.0.1:9',
+        aws: { credentials: { accessKeyId: 'local', secretAccessKey: 'local' }, region: 'us-east-1' },
+        keyFile: `${service.dataDir}/keys/master.key`,
+      },
+      resolver: loopbackResolver,
+      answerAwsCall: async () => ({ statusCode: 500, headers: {}, body: '{}' }),
+      onError: () => {},
+    });
+    await expect(starting).rejects.toThrow(/could not start: DELIVERY_QUEUE_URL must be set/);
+  });
+});

@@ -1,6 +1,7 @@
 /**
- * A local stand-in for Lambda's SQS event source mapping: long-polls a queue with the real SQS
- * client, hands each batch to a handler as an `SQSEvent`, and deletes what the handler did not
+ * A local stand-in for Lambda's SQS event source mapping: long-polls a queue (through the SDK, or
+ * straight into the local SQS service as AWS's own pollers would), hands each batch to a handler
+ * as an `SQSEvent`, and deletes what the handler did not
  * report as failed. Semantics follow AWS: a thrown error deletes nothing (the whole batch returns
  * after its visibility timeout), and `batchItemFailures` naming an unknown record fails the batch.
  *
@@ -24,17 +25,39 @@
  */
 import { setMaxListeners } from 'node:events';
 import {
+  type BatchResultErrorEntry,
   ChangeMessageVisibilityBatchCommand,
+  type ChangeMessageVisibilityBatchRequest,
   DeleteMessageBatchCommand,
+  type DeleteMessageBatchRequest,
   type Message,
   type MessageAttributeValue,
   ReceiveMessageCommand,
+  type ReceiveMessageRequest,
   type SQSClient,
 } from '@aws-sdk/client-sqs';
 import type { SQSBatchResponse, SQSEvent, SQSMessageAttributes, SQSRecord } from 'aws-lambda';
 
+/** The three SQS calls an event source makes, in the SDK's shapes. */
+export interface EventSourceQueue {
+  receiveMessage(input: ReceiveMessageRequest, signal: AbortSignal): Promise<{ Messages?: Message[] }>;
+  deleteMessageBatch(input: DeleteMessageBatchRequest): Promise<{ Failed?: BatchResultErrorEntry[] }>;
+  changeMessageVisibilityBatch(
+    input: ChangeMessageVisibilityBatchRequest,
+  ): Promise<{ Failed?: BatchResultErrorEntry[] }>;
+}
+
+/** An EventSourceQueue that makes its calls with an SDK client (any SQS endpoint). */
+export function sdkEventSourceQueue(client: SQSClient): EventSourceQueue {
+  return {
+    receiveMessage: (input, signal) => client.send(new ReceiveMessageCommand(input), { abortSignal: signal }),
+    deleteMessageBatch: (input) => client.send(new DeleteMessageBatchCommand(input)),
+    changeMessageVisibilityBatch: (input) => client.send(new ChangeMessageVisibilityBatchCommand(input)),
+  };
+}
+
 export interface SqsEventSourceOptions {
-  client: SQSClient;
+  queue: EventSourceQueue;
   queueUrl: string;
   queueArn: string;
   // biome-ignore lint/suspicious/noConfusingVoidType: the same result type as aws-lambda's SQSHandler, so real handlers fit
@@ -121,16 +144,16 @@ export function startSqsEventSource(options: SqsEventSourceOptions): SqsEventSou
   async function pollOnce(): Promise<boolean> {
     let messages: Message[];
     try {
-      const output = await options.client.send(
-        new ReceiveMessageCommand({
+      const output = await options.queue.receiveMessage(
+        {
           QueueUrl: options.queueUrl,
           MaxNumberOfMessages: batchSize,
           WaitTimeSeconds: waitTimeSeconds,
           MessageSystemAttributeNames: ['All'],
           MessageAttributeNames: ['All'],
           ...(visibilityTimeoutSeconds === undefined ? {} : { VisibilityTimeout: visibilityTimeoutSeconds }),
-        }),
-        { abortSignal: stopping.signal },
+        },
+        stopping.signal,
       );
       messages = output.Messages ?? [];
     } catch (error) {
@@ -159,15 +182,13 @@ export function startSqsEventSource(options: SqsEventSourceOptions): SqsEventSou
     }
     const succeeded = records.filter((record) => !failedIds.has(record.messageId));
     if (succeeded.length === 0) return true;
-    const deleted = await options.client.send(
-      new DeleteMessageBatchCommand({
-        QueueUrl: options.queueUrl,
-        Entries: succeeded.map((record, index) => ({
-          Id: String(index),
-          ReceiptHandle: record.receiptHandle,
-        })),
-      }),
-    );
+    const deleted = await options.queue.deleteMessageBatch({
+      QueueUrl: options.queueUrl,
+      Entries: succeeded.map((record, index) => ({
+        Id: String(index),
+        ReceiptHandle: record.receiptHandle,
+      })),
+    });
     if (deleted.Failed?.length) {
       reportError(
         new Error(`could not delete ${deleted.Failed.length} processed message(s); they will be redelivered`),
@@ -184,16 +205,14 @@ export function startSqsEventSource(options: SqsEventSourceOptions): SqsEventSou
     let timer: NodeJS.Timeout | undefined;
     const extend = async (): Promise<void> => {
       try {
-        const output = await options.client.send(
-          new ChangeMessageVisibilityBatchCommand({
-            QueueUrl: options.queueUrl,
-            Entries: records.map((record, index) => ({
-              Id: String(index),
-              ReceiptHandle: record.receiptHandle,
-              VisibilityTimeout: visibilityTimeoutSeconds,
-            })),
-          }),
-        );
+        const output = await options.queue.changeMessageVisibilityBatch({
+          QueueUrl: options.queueUrl,
+          Entries: records.map((record, index) => ({
+            Id: String(index),
+            ReceiptHandle: record.receiptHandle,
+            VisibilityTimeout: visibilityTimeoutSeconds,
+          })),
+        });
         if (output.Failed?.length) {
           reportError(
             new Error(

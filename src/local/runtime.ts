@@ -27,6 +27,7 @@ import { type BusEvent, handlePutEvents } from './eventbridge-ingest';
 import { InProcessRequestHandler } from './in-process-transport';
 import { busQueueEntries, createBusDispatcher } from './local-bus';
 import { answerAwsCall, createLocalServer, type LocalServerRoutes, lambdaContext } from './server';
+import { localEventSourceQueue } from './sqs/event-source-queue';
 import { createLocalSqs, type LocalSqs } from './sqs/sqs-protocol';
 
 /** Local stand-ins for the AWS resources the CDK stack creates. */
@@ -122,20 +123,19 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
   const transport = new InProcessRequestHandler((target, body, signal) =>
     answerAwsCall(routes, target, body, signal),
   );
-  const pollerClient = createSqsClient({
-    ...aws,
-    endpoint: baseUrl,
-    requestHandler: transport,
-    ...(options.counter ? { counter: options.counter } : {}),
-  });
-  // The bus queue stands in for EventBridge's own storage and rule invocations, which are no API calls
-  // on AWS, so its traffic is kept out of the request counter.
-  const busClient = createSqsClient({ ...aws, endpoint: baseUrl, requestHandler: transport });
+  const setupClient = createSqsClient({ ...aws, endpoint: baseUrl, requestHandler: transport });
+  // The event sources stand in for Lambda's event source mappings, whose receives and deletes AWS bills
+  // as SQS requests: they are counted. The bus queue stands in for EventBridge's own storage and rule
+  // invocations, which are no API calls on AWS, so its traffic is not.
+  const countedQueue = localEventSourceQueue(localSqs, (operation) =>
+    options.counter?.count('SQS', operation),
+  );
+  const busQueue = localEventSourceQueue(localSqs);
   const deliveryConcurrency = options.deliveryConcurrency ?? 4;
   const maxDeliveryConcurrency = Math.max(deliveryConcurrency, options.maxDeliveryConcurrency ?? 32);
   const deliveryVisibilityTimeoutSeconds = deliveryVisibilityTimeout(config);
   const queueUrls = await createQueues(
-    pollerClient,
+    setupClient,
     localSqs.queueArn.bind(localSqs),
     deliveryVisibilityTimeoutSeconds,
   );
@@ -208,7 +208,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     : (event: SQSEvent) => delivery(event, lambdaContext('chat-webhooks-delivery'));
   const sources = [
     startSqsEventSource({
-      client: busClient,
+      queue: busQueue,
       queueUrl: queueUrls.bus,
       queueArn: localSqs.queueArn(LOCAL_QUEUES.bus),
       handler: createBusDispatcher(
@@ -223,7 +223,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       onError: onError('bus'),
     }),
     startSqsEventSource({
-      client: pollerClient,
+      queue: countedQueue,
       queueUrl: queueUrls.deliveries,
       queueArn: localSqs.queueArn(LOCAL_QUEUES.deliveries),
       handler: timed('delivery', runDelivery),
@@ -235,7 +235,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       onError: onError('delivery'),
     }),
     startSqsEventSource({
-      client: pollerClient,
+      queue: countedQueue,
       queueUrl: queueUrls.deliveriesDeadLetter,
       queueArn: localSqs.queueArn(LOCAL_QUEUES.deliveriesDeadLetter),
       handler: timed('dlq-processor', (event: SQSEvent) =>
@@ -262,8 +262,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
           server.closeAllConnections();
         });
         await services.close();
-        pollerClient.destroy();
-        busClient.destroy();
+        setupClient.destroy();
         await localSqs.close();
         await dynamo.close();
       })();

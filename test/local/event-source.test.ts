@@ -9,7 +9,13 @@ import {
 } from '@aws-sdk/client-sqs';
 import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { type SqsEventSource, startSqsEventSource } from '#local/event-source';
+import {
+  type EventSourceQueue,
+  type SqsEventSource,
+  sdkEventSourceQueue,
+  startSqsEventSource,
+} from '#local/event-source';
+import { localEventSourceQueue } from '#local/sqs/event-source-queue';
 import { type SqsHarness, startSqsHarness } from '../support/sqs-harness';
 
 let dataDir: string;
@@ -76,12 +82,18 @@ function recorder() {
 
 const settle = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-describe('startSqsEventSource', () => {
+/** The runtime's event sources call the local SQS in-process; any other endpoint is reached with the SDK. */
+const queues: [string, (harness: SqsHarness) => EventSourceQueue][] = [
+  ['through the SDK', (harness) => sdkEventSourceQueue(harness.client)],
+  ['in-process', (harness) => localEventSourceQueue(harness.sqs)],
+];
+
+describe.each(queues)('startSqsEventSource %s', (_name, queueOf) => {
   it('hands Lambda-shaped records to the handler and deletes them after success', async () => {
     await send('hello');
     const calls = recorder();
     source = startSqsEventSource({
-      client: harness.client,
+      queue: queueOf(harness),
       queueUrl,
       queueArn,
       concurrency: 1,
@@ -110,7 +122,7 @@ describe('startSqsEventSource', () => {
     await send('a', 'b', 'c');
     const calls = recorder();
     source = startSqsEventSource({
-      client: harness.client,
+      queue: queueOf(harness),
       queueUrl,
       queueArn,
       concurrency: 1,
@@ -137,7 +149,7 @@ describe('startSqsEventSource', () => {
     const errors: unknown[] = [];
     let invocations = 0;
     source = startSqsEventSource({
-      client: harness.client,
+      queue: queueOf(harness),
       queueUrl,
       queueArn,
       concurrency: 1,
@@ -167,7 +179,7 @@ describe('startSqsEventSource', () => {
     await send('only');
     const calls = recorder();
     source = startSqsEventSource({
-      client: harness.client,
+      queue: queueOf(harness),
       queueUrl,
       queueArn,
       concurrency: 1,
@@ -188,7 +200,7 @@ describe('startSqsEventSource', () => {
     const started = recorder();
     let finished = 0;
     source = startSqsEventSource({
-      client: harness.client,
+      queue: queueOf(harness),
       queueUrl,
       queueArn,
       concurrency: 2,
@@ -226,7 +238,7 @@ describe('startSqsEventSource', () => {
       const calls = recorder();
       const errors: unknown[] = [];
       source = startSqsEventSource({
-        client: harness.client,
+        queue: queueOf(harness),
         queueUrl,
         queueArn,
         // A second idle poller would take the messages the moment they reappeared.
@@ -255,7 +267,7 @@ describe('startSqsEventSource', () => {
       await send('quick');
       const calls = recorder();
       source = startSqsEventSource({
-        client: harness.client,
+        queue: queueOf(harness),
         queueUrl,
         queueArn,
         concurrency: 1,
@@ -281,7 +293,7 @@ describe('startSqsEventSource', () => {
       const calls = recorder();
       const errors: unknown[] = [];
       source = startSqsEventSource({
-        client: harness.client,
+        queue: queueOf(harness),
         queueUrl,
         queueArn,
         concurrency: 1,
@@ -313,7 +325,7 @@ describe('startSqsEventSource', () => {
     it('refuses a visibility timeout that is not a whole number of seconds from 1', () => {
       expect(() =>
         startSqsEventSource({
-          client: harness.client,
+          queue: queueOf(harness),
           queueUrl,
           queueArn,
           visibilityTimeoutSeconds: 0,
@@ -343,7 +355,7 @@ describe('startSqsEventSource', () => {
       });
       const calls = recorder();
       source = startSqsEventSource({
-        client: harness.client,
+        queue: queueOf(harness),
         queueUrl: url,
         queueArn,
         batchSize: 1,
@@ -379,7 +391,7 @@ describe('startSqsEventSource', () => {
       });
       const calls = recorder();
       source = startSqsEventSource({
-        client: harness.client,
+        queue: queueOf(harness),
         queueUrl: url,
         queueArn,
         batchSize: 1,
@@ -407,7 +419,7 @@ describe('startSqsEventSource', () => {
     it('refuses a maxConcurrency below concurrency', () => {
       expect(() =>
         startSqsEventSource({
-          client: harness.client,
+          queue: queueOf(harness),
           queueUrl,
           queueArn,
           concurrency: 3,

@@ -26,7 +26,11 @@ export interface LocalSqs {
    * validation and durable write as `handle`, without HTTP, JSON or an SDK client. Throws the SqsError
    * `handle` would answer with.
    */
-  invoke(operationName: string, input: Record<string, unknown>): Promise<Record<string, unknown>>;
+  invoke(
+    operationName: string,
+    input: Record<string, unknown>,
+    signal?: AbortSignal,
+  ): Promise<Record<string, unknown>>;
   /** The URL of queue `name` (which need not exist yet). */
   queueUrl(name: string): string;
   /** The ARN of queue `name`. */
@@ -288,7 +292,7 @@ export async function createLocalSqs(options: LocalSqsOptions): Promise<LocalSqs
         );
       }
     },
-    async invoke(operationName, input) {
+    async invoke(operationName, input, signal) {
       options.onRequest?.(operationName);
       const operation = Object.hasOwn(operations, operationName) ? operations[operationName] : undefined;
       if (!operation) {
@@ -296,7 +300,7 @@ export async function createLocalSqs(options: LocalSqsOptions): Promise<LocalSqs
           queryCode: 'AWS.SimpleQueueService.UnsupportedOperation',
         });
       }
-      return operation(input, undefined);
+      return operation(input, signal);
     },
     queueUrl,
     queueArn: (name) => store.queueArn(name),

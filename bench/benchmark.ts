@@ -2,7 +2,7 @@
  * The benchmark's phases: the raw POST ceiling, a warm-up, a throughput phase (events published as
  * fast as the ingest takes them) and a latency phase (paced at a share of that throughput).
  */
-import { loadavg } from 'node:os';
+import { availableParallelism, loadavg } from 'node:os';
 import type { LocalFunctionName } from '#local/runtime';
 import { startBenchService } from './bench-service';
 import { measureBundles } from './bundles';
@@ -10,6 +10,7 @@ import { estimateCost } from './cost-model';
 import { loggedBytes } from './log-capture';
 import { BENCH_EVENT_TYPE, createPublisher, type PhaseResult, runPhase } from './pipeline-load';
 import { ProgressBar } from './progress';
+import { measureQueueFloor } from './queue-floor';
 import { measureRawPosts } from './raw-post';
 import { startBenchReceiver } from './receiver';
 import { type BenchFigures, formatBenchLine, formatCost, formatTable } from './report';
@@ -35,6 +36,8 @@ export interface BenchOptions {
   publishConcurrency: number;
   quietTimeoutMs: number;
   includeBundles: boolean;
+  /** Messages of the queue-floor measurement (0 skips it). */
+  queueFloorMessages: number;
 }
 
 export const DEFAULT_OPTIONS: BenchOptions = {
@@ -50,6 +53,7 @@ export const DEFAULT_OPTIONS: BenchOptions = {
   publishConcurrency: 4,
   quietTimeoutMs: 15_000,
   includeBundles: true,
+  queueFloorMessages: 20_000,
 };
 
 const QUICK_OPTIONS: Partial<BenchOptions> = {
@@ -59,6 +63,7 @@ const QUICK_OPTIONS: Partial<BenchOptions> = {
   rawSeconds: 0.3,
   quietTimeoutMs: 5_000,
   includeBundles: false,
+  queueFloorMessages: 200,
 };
 
 /** Options from command-line arguments. */
@@ -112,6 +117,9 @@ export async function runBenchmark(options: BenchOptions): Promise<string> {
   const publisher = createPublisher(service.runtime.url);
   const sections: string[] = [];
   let figures: BenchFigures;
+  let rawPerSecond = 0;
+  /** CPU one raw POST cost the sending process and the receiver: every delivery costs at least as much. */
+  let rawCpuMsPerPost = { client: 0, receiver: 0 };
   try {
     const paths = Array.from({ length: options.fanOut }, (_, index) => `/wh/${index}`);
     for (const [index, path] of paths.entries()) {
@@ -137,6 +145,7 @@ export async function runBenchmark(options: BenchOptions): Promise<string> {
       durationMs: Math.min(500, options.rawSeconds * 200),
     });
     const rawProgress = new ProgressBar('raw POST', Math.round(options.rawSeconds * 1000));
+    const rawCpuBefore = { client: process.cpuUsage(), receiverMs: await receiver.cpuMs() };
     const rawStartedAt = performance.now();
     const raw = await measureRawPosts({
       ...rawRequest,
@@ -145,6 +154,12 @@ export async function runBenchmark(options: BenchOptions): Promise<string> {
       onProgress: (done) => rawProgress.update(Math.round(performance.now() - rawStartedAt), `${done} posts`),
     });
     rawProgress.finish(`${Math.round(raw.perSecond)} posts/s`);
+    rawPerSecond = raw.perSecond;
+    const rawClientCpu = process.cpuUsage(rawCpuBefore.client);
+    rawCpuMsPerPost = {
+      client: (rawClientCpu.user + rawClientCpu.system) / 1000 / Math.max(1, raw.requests),
+      receiver: ((await receiver.cpuMs()) - rawCpuBefore.receiverMs) / Math.max(1, raw.requests),
+    };
 
     const phase = async (name: string, events: number, eventsPerSecond?: number): Promise<PhaseResult> => {
       const bar = new ProgressBar(name, events * options.fanOut);
@@ -266,6 +281,50 @@ export async function runBenchmark(options: BenchOptions): Promise<string> {
     publisher.destroy();
     await service.stop();
     await receiver.close();
+  }
+
+  if (options.queueFloorMessages > 0) {
+    const bar = new ProgressBar('queue floor', 1);
+    bar.update(0, 'send, receive and delete on one thread', true);
+    // A delivery message is the event envelope (the delivery's own body) plus the task's fields.
+    const floor = await measureQueueFloor({
+      messages: options.queueFloorMessages,
+      bodyBytes: sampleDeliveryBody(messageText).length + 120,
+      rounds: 2,
+    });
+    bar.finish(`${Math.round(floor.perSecond)} messages/s`);
+    // The least CPU one delivery can cost on this machine: its queue message plus one raw POST's client
+    // and receiver share. Spread over every core (the best case), that bounds deliveries per second.
+    const cores = availableParallelism();
+    const floorCpuMs = floor.cpuMsPerMessage + rawCpuMsPerPost.client + rawCpuMsPerPost.receiver;
+    const machineBound = (cores * 1000) / floorCpuMs;
+    const ratioOf = (perSecond: number) => (rawPerSecond > 0 ? (perSecond / rawPerSecond).toFixed(2) : 'n/a');
+    sections.push(
+      '',
+      formatTable(
+        [
+          'upper bounds (CPU measured in this run)',
+          'CPU ms per delivery',
+          'deliveries/s at most',
+          'ratio at most',
+        ],
+        [
+          [
+            'queue alone: SendMessageBatch via the SDK, receive + delete, one thread',
+            floor.cpuMsPerMessage.toFixed(3),
+            Math.round(floor.perSecond),
+            ratioOf(floor.perSecond),
+          ],
+          [
+            `queue + one raw POST (client ${rawCpuMsPerPost.client.toFixed(3)}, receiver ${rawCpuMsPerPost.receiver.toFixed(3)}), all ${cores} cores`,
+            floorCpuMs.toFixed(3),
+            Math.round(machineBound),
+            ratioOf(machineBound),
+          ],
+        ],
+      ),
+      'Both bounds leave out the ingest, the bus, the fan-out, signing and the handlers: the service stays below them.',
+    );
   }
 
   if (options.includeBundles) {

@@ -9,7 +9,11 @@ import type { AddressInfo } from 'node:net';
 export type Receipt = [eventId: string, path: string, atMs: number];
 
 /** Messages the receiver sends its parent. */
-export type ReceiverMessage = { type: 'listening'; port: number } | { type: 'receipts'; receipts: Receipt[] };
+export type ReceiverMessage =
+  | { type: 'listening'; port: number }
+  | { type: 'receipts'; receipts: Receipt[] }
+  /** The receiver process's CPU time so far, in microseconds. */
+  | { type: 'cpu'; microseconds: number };
 
 const FLUSH_INTERVAL_MS = 20;
 const now = (): number => performance.timeOrigin + performance.now();
@@ -35,6 +39,10 @@ const timer = setInterval(flush, FLUSH_INTERVAL_MS);
 
 process.on('message', (message: unknown) => {
   if (message === 'flush') flush();
+  if (message === 'cpu') {
+    const usage = process.cpuUsage();
+    process.send?.({ type: 'cpu', microseconds: usage.user + usage.system } satisfies ReceiverMessage);
+  }
   if (message === 'close') {
     clearInterval(timer);
     flush();

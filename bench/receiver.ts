@@ -17,6 +17,8 @@ export interface BenchReceiver {
   receivedWithPrefix(prefix: string): number;
   /** Deliveries received more than once (at-least-once redeliveries); raw-loop traffic excluded. */
   readonly duplicates: number;
+  /** The receiver process's CPU time so far, in milliseconds. */
+  cpuMs(): Promise<number>;
   /** Asks the child to report what it has now; resolves after its next message. */
   flush(): Promise<void>;
   close(): Promise<void>;
@@ -37,6 +39,7 @@ export async function startBenchReceiver(): Promise<BenchReceiver> {
   let duplicates = 0;
   const countsByPrefix = new Map<string, number>();
   let onNextMessage: (() => void)[] = [];
+  let onCpu: ((microseconds: number) => void)[] = [];
   const record = (receipts: Receipt[]): void => {
     for (const [eventId, path, atMs] of receipts) {
       const key = receiptKey(eventId, path);
@@ -54,7 +57,12 @@ export async function startBenchReceiver(): Promise<BenchReceiver> {
     child.once('exit', (code) => reject(new Error(`the receiver exited early (${code})`)));
     child.on('message', (message: ReceiverMessage) => {
       if (message.type === 'listening') resolve(message.port);
-      else record(message.receipts);
+      else if (message.type === 'cpu') {
+        const waiting = onCpu;
+        onCpu = [];
+        for (const answer of waiting) answer(message.microseconds);
+        return;
+      } else record(message.receipts);
       const waiting = onNextMessage;
       onNextMessage = [];
       for (const wake of waiting) wake();
@@ -68,6 +76,11 @@ export async function startBenchReceiver(): Promise<BenchReceiver> {
     get duplicates() {
       return duplicates;
     },
+    cpuMs: () =>
+      new Promise<number>((resolve) => {
+        onCpu.push((microseconds) => resolve(microseconds / 1000));
+        child.send('cpu');
+      }),
     flush: () =>
       new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, 200);

@@ -26,6 +26,9 @@ describe('npm run bench', () => {
     expect(output).toContain('SQS.SendMessageBatch');
     expect(output).toContain('EventBridge.PutEvents (publisher, not counted above)');
     expect(output).toMatch(/total: \$\d+\.\d+ per million events/);
+    // The bounds the ratio is held to: the queue alone, then the queue plus one raw POST's CPU.
+    expect(output).toMatch(/queue alone: .* {2,}\d+\.\d{3} +\d+ +\d+\.\d{2}/);
+    expect(output).toMatch(/queue \+ one raw POST \(client \d+\.\d{3}, receiver \d+\.\d{3}\)/);
     // Only the BENCH line starts with BENCH.
     expect(lines.filter((line) => line.startsWith('BENCH'))).toHaveLength(1);
   });

@@ -47,7 +47,7 @@ export const DEFAULT_OPTIONS: BenchOptions = {
   pacedSeconds: 8,
   pacedLoadShare: 0.8,
   rawSeconds: 5,
-  deliveryConcurrency: 4,
+  deliveryConcurrency: 8,
   webhooksPerMessage: 1,
   deliveryThreads: 1,
   publishConcurrency: 4,
@@ -186,8 +186,20 @@ export async function runBenchmark(options: BenchOptions): Promise<string> {
     service.handlerTimes.clear();
     // CPU time is steadier than rates on a shared machine: the figure to compare changes by.
     const cpuBefore = process.cpuUsage();
+    const mainLoopBefore = performance.eventLoopUtilization();
+    const threadLoopsBefore = service.runtime.deliveryThreadUtilization();
 
     const throughput = await phase('throughput', options.events);
+    // How busy each event loop was while events came as fast as the ingest took them: the saturated one is the bottleneck.
+    const busy = [
+      `main ${Math.round(performance.eventLoopUtilization(mainLoopBefore).utilization * 100)} %`,
+      ...service.runtime
+        .deliveryThreadUtilization()
+        .map(
+          (loop, index) =>
+            `delivery thread ${index + 1} ${Math.round(performance.eventLoopUtilization(loop, threadLoopsBefore[index]).utilization * 100)} %`,
+        ),
+    ].join(', ');
     const pacedEventsPerSecond = Math.max(
       1,
       (throughput.deliveriesPerSecond * options.pacedLoadShare) / options.fanOut,
@@ -234,6 +246,7 @@ export async function runBenchmark(options: BenchOptions): Promise<string> {
         ],
       ),
       `fan-out ${options.fanOut}, ${options.webhooksPerMessage} webhook(s) per delivery message, ${options.deliveryConcurrency} delivery pollers, ${options.deliveryThreads} delivery thread(s), raw loop and sender at ${concurrency} connections, duplicates received ${receiver.duplicates}`,
+      `event loops busy during the throughput phase: ${busy}`,
       `service process CPU per delivery: ${((cpu.user + cpu.system) / 1000 / Math.max(1, deliveries)).toFixed(3)} ms (user ${Math.round(cpu.user / 1000)} ms, system ${Math.round(cpu.system / 1000)} ms; includes the publisher); load average ${loadavg()
         .map((value) => value.toFixed(1))
         .join(' ')}`,

@@ -10,6 +10,7 @@
  * the thread against 2,750 to 3,060 without).
  */
 import { createRequire } from 'node:module';
+import type { EventLoopUtilization } from 'node:perf_hooks';
 import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
@@ -39,6 +40,8 @@ export interface DeliveryThreadsOptions {
 export interface DeliveryThreads {
   /** Runs the delivery handler on `event` in the least busy thread; resolves with its partial failures. */
   invoke(event: SQSEvent): Promise<SQSBatchResponse | undefined>;
+  /** Each live thread's event loop use so far (active vs idle time). */
+  eventLoopUtilization(): EventLoopUtilization[];
   /** Ends every thread; call once nothing is in flight (the event sources have stopped). */
   close(): Promise<void>;
 }
@@ -179,6 +182,8 @@ export async function startDeliveryThreads(options: DeliveryThreadsOptions): Pro
         target.worker.postMessage({ type: 'invoke', id, event } satisfies ToDeliveryThread);
       });
     },
+    eventLoopUtilization: () =>
+      [...threads].map((thread) => thread.worker.performance.eventLoopUtilization()),
     async close() {
       isClosing = true;
       await Promise.all([...threads].map((thread) => thread.worker.terminate()));

@@ -2,7 +2,7 @@
  * One configured logger and one metrics instance for the whole service (Powertools), with a
  * redaction step applied to every log line, so a secret cannot reach a log even by mistake.
  */
-import { Logger } from '@aws-lambda-powertools/logger';
+import { Logger, LogLevelThreshold } from '@aws-lambda-powertools/logger';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 
 export { MetricUnit };
@@ -85,7 +85,11 @@ export function withCorrelation(keys: CorrelationKeys): CorrelatedLogger {
   const defined: LogExtra = {};
   for (const [name, value] of Object.entries(keys)) if (value !== undefined) defined[name] = value;
   return {
-    debug: (message, extra) => logger.debug(message, { ...defined, ...extra }),
+    debug: (message, extra) => {
+      // Powertools reads the trace id from the environment on every call, even for lines its level
+      // drops; hot paths log at DEBUG once per delivery, so skip the call unless DEBUG is on.
+      if (logger.level <= LogLevelThreshold.DEBUG) logger.debug(message, { ...defined, ...extra });
+    },
     info: (message, extra) => logger.info(message, { ...defined, ...extra }),
     warn: (message, extra) => logger.warn(message, { ...defined, ...extra }),
     error: (message, extra) => logger.error(message, { ...defined, ...extra }),

@@ -124,3 +124,25 @@ describe('metrics', () => {
     expect(JSON.stringify(emf)).toContain('"Namespace":"ChatWebhooks"');
   });
 });
+
+describe('correlated DEBUG lines', () => {
+  it('are written with their keys when the level is DEBUG, and skipped entirely above it', () => {
+    const log = withCorrelation({ eventId: 'evt_1', webhookId: 'wh_1' });
+    logger.setLogLevel('DEBUG');
+    try {
+      const lines = captureStdout(() => log.debug('delivered', { statusCode: 200 }));
+      expect(lines).toEqual([
+        expect.objectContaining({ level: 'DEBUG', message: 'delivered', eventId: 'evt_1', statusCode: 200 }),
+      ]);
+    } finally {
+      logger.setLogLevel('INFO');
+    }
+    const debugSpy = vi.spyOn(logger, 'debug');
+    try {
+      expect(captureStdout(() => log.debug('delivered', { statusCode: 200 }))).toEqual([]);
+      expect(debugSpy).not.toHaveBeenCalled();
+    } finally {
+      debugSpy.mockRestore();
+    }
+  });
+});

@@ -26,6 +26,8 @@ import type { ProtocolResponse } from './eventbridge-ingest';
 export interface DeliveryThreadsOptions {
   count: number;
   settings: DeliveryThreadSettings;
+  /** The module each thread runs. @default ./delivery-thread.ts (tests give a stand-in that speaks the same messages) */
+  threadModule?: URL;
   /** Answers the threads' name lookups. */
   resolver: HostResolver;
   /** Answers the threads' SQS and EventBridge calls (X-Amz-Target, JSON body). */
@@ -47,6 +49,7 @@ export interface DeliveryThreads {
 }
 
 const RESTART_DELAY_MS = 1_000;
+const MAX_RESTART_DELAY_MS = 30_000;
 const THREAD_MODULE = new URL('./delivery-thread.ts', import.meta.url);
 // A thread loads the TypeScript sources as the main thread does under tsx: it registers tsx's ESM
 // hooks itself (Node 20 does not apply an `--import` loader to a worker's entry), then imports the
@@ -56,8 +59,8 @@ const TSX_ESM_API = pathToFileURL(
     .resolve('tsx/esm/api')
     .replace(/\.cjs$/, '.mjs'),
 ).href;
-const BOOTSTRAP = `import(${JSON.stringify(TSX_ESM_API)})
-  .then(({ register }) => { register(); return import(${JSON.stringify(THREAD_MODULE.href)}); });`;
+const bootstrap = (threadModule: URL): string => `import(${JSON.stringify(TSX_ESM_API)})
+  .then(({ register }) => { register(); return import(${JSON.stringify(threadModule.href)}); });`;
 
 interface Thread {
   worker: Worker;
@@ -123,7 +126,7 @@ export async function startDeliveryThreads(options: DeliveryThreadsOptions): Pro
   const start = (): Promise<void> =>
     new Promise((resolveStart, rejectStart) => {
       const thread: Thread = {
-        worker: new Worker(BOOTSTRAP, {
+        worker: new Worker(bootstrap(options.threadModule ?? THREAD_MODULE), {
           eval: true,
           workerData: options.settings,
           // The main thread has already shown the SDK's Node-version notice once.
@@ -153,11 +156,20 @@ export async function startDeliveryThreads(options: DeliveryThreadsOptions): Pro
         }
         if (isClosing || !thread.isReady) return;
         options.onError(new Error(`a delivery thread exited (code ${code}); starting another`));
-        setTimeout(() => {
-          if (!isClosing) start().catch(options.onError);
-        }, RESTART_DELAY_MS).unref();
+        replace(RESTART_DELAY_MS);
       });
     });
+
+  /** Starts a replacement after `delayMs`; one that cannot start is tried again, backing off to 30 s. */
+  const replace = (delayMs: number): void => {
+    setTimeout(() => {
+      if (isClosing) return;
+      start().catch((error: unknown) => {
+        options.onError(error);
+        replace(Math.min(delayMs * 2, MAX_RESTART_DELAY_MS));
+      });
+    }, delayMs).unref();
+  };
 
   try {
     await Promise.all(Array.from({ length: options.count }, () => start()));

@@ -5,7 +5,9 @@
  */
 import { createServer, type Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
+import type { SQSEvent } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createAwsRequestCounter } from '#adapters/aws-clients';
 import { loadConfig } from '#config';
 import type { HostResolver } from '#domain/ports';
 import { startDeliveryThreads } from '#local/delivery-threads';
@@ -122,5 +124,62 @@ describe('delivery threads', () => {
       onError: () => {},
     });
     await expect(starting).rejects.toThrow(/could not start: DELIVERY_QUEUE_URL must be set/);
+  });
+});
+
+describe('the delivery thread pool', () => {
+  const standIn = new URL('../support/stand-in-delivery-thread.ts', import.meta.url);
+  const batch = (body: string): SQSEvent => ({
+    Records: [{ body, messageId: 'm1' } as SQSEvent['Records'][number]],
+  });
+  const start = (count: number, onError: (error: unknown) => void = () => {}) => {
+    const counter = createAwsRequestCounter();
+    return startDeliveryThreads({
+      count,
+      settings: {
+        config: loadConfig({}),
+        dynamodbEndpoint: 'http://127.0.0.1:9',
+        baseUrl: 'http://127.0.0.1:9',
+        aws: { credentials: { accessKeyId: 'local', secretAccessKey: 'local' }, region: 'us-east-1' },
+        keyFile: '/nonexistent',
+      },
+      threadModule: standIn,
+      resolver: loopbackResolver,
+      answerAwsCall: async () => ({ statusCode: 500, headers: {}, body: '{}' }),
+      counter,
+      onError,
+    }).then((threads) => ({ threads, counter }));
+  };
+
+  it('spreads concurrent batches over the threads and adds their AWS requests to the counter', async () => {
+    const { threads, counter } = await start(2);
+    try {
+      const responses = await Promise.all([threads.invoke(batch('slow')), threads.invoke(batch('slow'))]);
+      const threadIds = new Set(responses.map((response) => (response as { threadId?: number }).threadId));
+      expect(threadIds.size).toBe(2);
+      expect(counter.snapshot()).toEqual({ 'SQS.SendMessage': 2 });
+    } finally {
+      await threads.close();
+    }
+  });
+
+  it('fails the batch a dying thread had, says so, and replaces the thread', async () => {
+    const errors: string[] = [];
+    const { threads } = await start(1, (error) => errors.push(String(error)));
+    try {
+      await expect(threads.invoke(batch('crash'))).rejects.toThrow(
+        /exited \(code 3\) with this invocation in flight/,
+      );
+      expect(errors.join('\n')).toMatch(/starting another/);
+      // Until the replacement is up, a batch is refused (its messages come back after their visibility timeout).
+      const answered = await eventually(
+        () => threads.invoke(batch('fine')).catch(() => undefined),
+        10_000,
+        'a replacement thread',
+      );
+      expect(answered).toMatchObject({ batchItemFailures: [] });
+    } finally {
+      await threads.close();
+    }
   });
 });

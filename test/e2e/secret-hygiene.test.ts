@@ -219,6 +219,9 @@ describe('secrets never leak', () => {
     });
     const logs = captured.join('');
     expect(logs).toContain('"level":"DEBUG"');
+    // The delivery thread's lines (it signs and sends with the secrets) are among those searched.
+    expect(logs).toContain('"function_name":"chat-webhooks-delivery"');
+    expect(logs).toContain('"message":"delivered"');
     const places: [string, string][] = [
       ['logs', logs],
       ['stored items', stored],

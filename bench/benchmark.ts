@@ -3,6 +3,7 @@
  * fast as the ingest takes them) and a latency phase (paced at a share of that throughput).
  */
 import { availableParallelism, loadavg } from 'node:os';
+import { requestsBetween } from '#adapters/aws-clients';
 import type { LocalFunctionName } from '#local/runtime';
 import { startBenchService } from './bench-service';
 import { measureBundles } from './bundles';
@@ -211,7 +212,7 @@ export async function runBenchmark(options: BenchOptions): Promise<string> {
     );
 
     const cpu = process.cpuUsage(cpuBefore);
-    const requests = difference(service.counter.snapshot(), requestsBefore);
+    const requests = requestsBetween(requestsBefore, service.counter.snapshot());
     const deliveries = throughput.received + paced.received;
     const events = throughput.events + paced.events;
     const serviceRequests = Object.values(requests).reduce((total, count) => total + count, 0);
@@ -359,13 +360,4 @@ export async function runBenchmark(options: BenchOptions): Promise<string> {
   }
   sections.push('', formatBenchLine(figures));
   return sections.join('\n');
-}
-
-function difference(after: Record<string, number>, before: Record<string, number>): Record<string, number> {
-  const result: Record<string, number> = {};
-  for (const [key, count] of Object.entries(after)) {
-    const delta = count - (before[key] ?? 0);
-    if (delta > 0) result[key] = delta;
-  }
-  return result;
 }

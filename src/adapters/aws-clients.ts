@@ -11,7 +11,8 @@ import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 
 /** Counts AWS API requests actually sent, per `Service.Operation`, retries included. */
 export interface AwsRequestCounter {
-  count(service: string, operation: string): void;
+  /** Counts `times` (default 1) requests of `service`.`operation`. */
+  count(service: string, operation: string, times?: number): void;
   /** Counts so far, keyed `Service.Operation` (e.g. `DynamoDB.PutItem`). */
   snapshot(): Record<string, number>;
   total(): number;
@@ -45,13 +46,26 @@ const EMULATOR_REGION = 'us-east-1';
 export function createAwsRequestCounter(): AwsRequestCounter {
   const counts = new Map<string, number>();
   return {
-    count(service, operation) {
+    count(service, operation, times = 1) {
       const key = `${service}.${operation}`;
-      counts.set(key, (counts.get(key) ?? 0) + 1);
+      counts.set(key, (counts.get(key) ?? 0) + times);
     },
     snapshot: () => Object.fromEntries(counts),
     total: () => [...counts.values()].reduce((sum, value) => sum + value, 0),
   };
+}
+
+/** The requests counted between two snapshots of one counter, keyed `Service.Operation`; keys that did not grow are left out. */
+export function requestsBetween(
+  before: Record<string, number>,
+  after: Record<string, number>,
+): Record<string, number> {
+  const added: Record<string, number> = {};
+  for (const [key, count] of Object.entries(after)) {
+    const delta = count - (before[key] ?? 0);
+    if (delta > 0) added[key] = delta;
+  }
+  return added;
 }
 
 interface MiddlewareStackLike {

@@ -11,7 +11,7 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import type { SQSEvent } from 'aws-lambda';
-import { createAwsRequestCounter } from '#adapters/aws-clients';
+import { createAwsRequestCounter, requestsBetween } from '#adapters/aws-clients';
 import { KeyFileSource } from '#adapters/encryption-key';
 import type { HostResolver } from '#domain/ports';
 import { buildDeliveryServices } from '../../functions/commons/delivery-services';
@@ -55,13 +55,9 @@ let reported: Record<string, number> = {};
 /** Requests sent since the last report: totals stay exact even when invocations overlap. */
 function requestsSinceLastReport(): Record<string, number> {
   const now = counter.snapshot();
-  const delta: Record<string, number> = {};
-  for (const [key, count] of Object.entries(now)) {
-    const added = count - (reported[key] ?? 0);
-    if (added > 0) delta[key] = added;
-  }
+  const added = requestsBetween(reported, now);
   reported = now;
-  return delta;
+  return added;
 }
 
 const delivery = createDeliveryHandler(

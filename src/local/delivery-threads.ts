@@ -86,7 +86,7 @@ export async function startDeliveryThreads(options: DeliveryThreadsOptions): Pro
       case 'result': {
         for (const [key, count] of Object.entries(message.requests)) {
           const [service = 'Unknown', operation = 'Unknown'] = key.split('.');
-          for (let index = 0; index < count; index++) options.counter?.count(service, operation);
+          options.counter?.count(service, operation, count);
         }
         const pending = thread.pending.get(message.id);
         thread.pending.delete(message.id);

@@ -11,6 +11,7 @@ import {
   createDynamoDbClient,
   createEventBridgeClient,
   createSqsClient,
+  requestsBetween,
 } from '#adapters/aws-clients';
 
 interface Received {
@@ -58,6 +59,20 @@ describe('AwsRequestCounter', () => {
     counter.count('SQS', 'SendMessage');
     expect(counter.snapshot()).toEqual({ 'DynamoDB.GetItem': 2, 'SQS.SendMessage': 1 });
     expect(counter.total()).toBe(3);
+  });
+
+  it('counts several requests at once, and tells what was counted between two snapshots', () => {
+    const counter = createAwsRequestCounter();
+    counter.count('SQS', 'SendMessage');
+    const before = counter.snapshot();
+    counter.count('SQS', 'SendMessage', 3);
+    counter.count('DynamoDB', 'Query', 2);
+    expect(requestsBetween(before, counter.snapshot())).toEqual({
+      'SQS.SendMessage': 3,
+      'DynamoDB.Query': 2,
+    });
+    expect(requestsBetween(counter.snapshot(), counter.snapshot())).toEqual({});
+    expect(counter.total()).toBe(6);
   });
 });
 

@@ -18,7 +18,7 @@ interface SdkRequest {
 export type InProcessEndpoint = (
   target: string,
   body: string,
-  signal: AbortSignal,
+  signal?: AbortSignal,
 ) => Promise<ProtocolResponse>;
 
 /** The SDK's HttpHandler contract (handle, plus the config hooks it calls), for in-process endpoints. */
@@ -55,11 +55,9 @@ interface AbortSignalLike {
   addEventListener?: (type: 'abort', listener: () => void, options?: { once?: boolean }) => void;
 }
 
-/** Calls without a signal (all but long polls) share one that never fires. */
-const NEVER_ABORTED = new AbortController().signal;
-
-function toAbortSignal(signal: AbortSignalLike | undefined): AbortSignal {
-  if (signal === undefined) return NEVER_ABORTED;
+/** A native signal for the endpoint; calls without one (all but long polls) pass none on. */
+function toAbortSignal(signal: AbortSignalLike | undefined): AbortSignal | undefined {
+  if (signal === undefined) return undefined;
   if (signal instanceof AbortSignal) return signal;
   const abort = new AbortController();
   if (signal.aborted) abort.abort();

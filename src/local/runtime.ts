@@ -39,8 +39,6 @@ export const LOCAL_QUEUES = {
   fanOutDeadLetter: 'chat-events-fan-out-dlq',
 } as const;
 
-/** Calls from delivery threads never long-poll, so nothing ends them early. */
-const NEVER_ABORTED = new AbortController().signal;
 /** Receives before a delivery message is redriven to the DLQ (crash loops only: retries are new messages). */
 const DELIVERY_MAX_RECEIVES = 5;
 /** Attempts EventBridge makes at the fan-out target before its DLQ, locally. */
@@ -188,11 +186,10 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     logger.error(`${source} poller error`, { error: String(error) });
 
   const threadCount = options.deliveryThreads ?? config.LOCAL_DELIVERY_THREADS;
-  let threads: DeliveryThreads | undefined;
-  if (threadCount > 0) {
+  const startThreads = async (): Promise<DeliveryThreads> => {
     // Made (or read) once here, so threads starting together never race to create the key file.
     await keySource.getMasterKey();
-    threads = await startDeliveryThreads({
+    return startDeliveryThreads({
       count: threadCount,
       settings: {
         config: serviceConfig,
@@ -203,14 +200,14 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
         ...(options.tlsCa ? { tlsCa: options.tlsCa } : {}),
       },
       resolver: options.resolver ?? systemHostResolver,
-      answerAwsCall: (target, body) => answerAwsCall(routes, target, body, NEVER_ABORTED),
+      answerAwsCall: (target, body) => answerAwsCall(routes, target, body),
       ...(options.counter ? { counter: options.counter } : {}),
       onError: (error) => logger.error('Delivery thread error', { error: String(error) }),
     });
-  }
-  const pool = threads;
-  const runDelivery = pool
-    ? (event: SQSEvent) => pool.invoke(event)
+  };
+  const threads = threadCount > 0 ? await startThreads() : undefined;
+  const runDelivery = threads
+    ? (event: SQSEvent) => threads.invoke(event)
     : (event: SQSEvent) => delivery(event, lambdaContext('chat-webhooks-delivery'));
   const sources = [
     startSqsEventSource({

@@ -24,7 +24,8 @@ export interface LocalServerRoutes {
     context: Context,
   ) => Promise<APIGatewayProxyStructuredResultV2>;
   putEvents: (body: string) => Promise<ProtocolResponse>;
-  sqs: (target: string, body: string, signal: AbortSignal) => Promise<ProtocolResponse>;
+  /** `signal` ends a long poll early (its client went away); calls that never long-poll pass none. */
+  sqs: (target: string, body: string, signal?: AbortSignal) => Promise<ProtocolResponse>;
   onError: (error: unknown) => void;
 }
 
@@ -115,7 +116,7 @@ export function answerAwsCall(
   routes: Pick<LocalServerRoutes, 'putEvents' | 'sqs'>,
   target: string,
   body: string,
-  signal: AbortSignal,
+  signal?: AbortSignal,
 ): Promise<ProtocolResponse> {
   if (target === 'AWSEvents.PutEvents') return routes.putEvents(body);
   if (target.startsWith('AmazonSQS.')) return routes.sqs(target, body, signal);

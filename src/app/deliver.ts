@@ -45,10 +45,11 @@ import { recordDeliveryFailure, recordDeliverySuccess } from './webhook-health';
 const EARLY_TOLERANCE_MS = 1000;
 /**
  * The longest a delivery waits before asking again for a slot of its busy webhook. The wait doubles
- * with each refusal in a row (1, 2, 4 … s), so a flood at a slow endpoint costs a bounded number of
- * queue round trips per delivery, while a slot that frees soon is taken up soon.
+ * with each refusal in a row (1, 2, 4, 8 s): a flood at a slow endpoint costs at most one queue round
+ * trip per waiting delivery every few seconds, while a longer cap would leave the webhook's slots idle
+ * (every waiter asleep) and stretch its backlog far beyond what its endpoint's speed explains.
  */
-const MAX_SLOT_WAIT_SECONDS = 32;
+const MAX_SLOT_WAIT_SECONDS = 8;
 
 /** What became of a task. */
 export type DeliveryResult =
@@ -320,7 +321,7 @@ async function postponeForSlot(
 ): Promise<DeliveryResult> {
   const refusals = task.slotPostponements ?? 0;
   const baseSeconds = Math.min(MAX_SLOT_WAIT_SECONDS, 2 ** Math.min(refusals, 10));
-  const delaySeconds = Math.max(1, Math.round(baseSeconds * (0.75 + Math.random() / 2)));
+  const delaySeconds = Math.max(1, Math.round(baseSeconds * (0.5 + Math.random())));
   const notBefore = new Date(services.clock.now().getTime() + delaySeconds * 1000).toISOString();
   await services.deliveryQueue.enqueueDelayed(
     { ...task, notBefore, slotPostponements: refusals + 1 },

@@ -204,9 +204,11 @@ export async function deliverTask(services: Services, task: DeliveryTask): Promi
     return { status: 'postponed', delaySeconds };
   }
 
-  const admission = services.admission.admit(webhookKeyOf(task.tenantId, task.webhookId));
+  const admission = await services.admission.admit(webhookKeyOf(task.tenantId, task.webhookId));
   if (!admission.isAdmitted) {
-    if (admission.reason === 'slots-busy') return postponeForSlot(services, task, log);
+    if (admission.reason === 'slots-busy') {
+      return postponeForSlot(services, task, { expectedWaitMs: admission.expectedWaitMs, log });
+    }
     return postponeForCircuit(services, task, { retryAt: admission.retryAt, log });
   }
   let verdict: EndpointVerdict = 'unknown';
@@ -317,10 +319,12 @@ async function deadLetterUnsendable(
 async function postponeForSlot(
   services: Services,
   task: DeliveryTask,
-  log: CorrelatedLogger,
+  busy: { expectedWaitMs: number; log: CorrelatedLogger },
 ): Promise<DeliveryResult> {
+  const { log } = busy;
   const refusals = task.slotPostponements ?? 0;
-  const baseSeconds = Math.min(MAX_SLOT_WAIT_SECONDS, 2 ** Math.min(refusals, 10));
+  const backoffSeconds = Math.max(2 ** Math.min(refusals, 10), Math.ceil(busy.expectedWaitMs / 1000));
+  const baseSeconds = Math.min(MAX_SLOT_WAIT_SECONDS, backoffSeconds);
   const delaySeconds = Math.max(1, Math.round(baseSeconds * (0.5 + Math.random())));
   const notBefore = new Date(services.clock.now().getTime() + delaySeconds * 1000).toISOString();
   await services.deliveryQueue.enqueueDelayed(

@@ -262,6 +262,7 @@ function parseInput<T>(
   schema: { safeParse(input: unknown): { success: boolean; data?: unknown; error?: unknown } },
   body: unknown,
 ): T {
+  refuseUnrepresentableHeaderNames(body);
   const result = schema.safeParse(body);
   if (!result.success) {
     // An issue with the body as a whole (missing, not an object, an empty PATCH) names `body`, so every
@@ -275,6 +276,20 @@ function parseInput<T>(
     );
   }
   return result.data as T;
+}
+
+/**
+ * A custom header named `__proto__` is a valid token, but no plain object can hold it as data (the
+ * validator drops it), so it would be accepted and never sent: refused by name instead (SPEC 5).
+ */
+function refuseUnrepresentableHeaderNames(body: unknown): void {
+  if (typeof body !== 'object' || body === null) return;
+  const headers = (body as { headers?: unknown }).headers;
+  if (typeof headers !== 'object' || headers === null) return;
+  if (Object.hasOwn(headers, '__proto__')) {
+    const issue = { field: 'headers.__proto__', message: 'is not a header name this service can store' };
+    throw new ValidationError(`${issue.field}: ${issue.message}`, [issue]);
+  }
 }
 
 async function assertConsistent(

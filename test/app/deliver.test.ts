@@ -6,6 +6,7 @@ import { createHttpSender } from '#adapters/http-sender';
 import { secretContext } from '#app/credentials';
 import type { DeadLetteredTask } from '#app/dead-letters';
 import { deliverGroup, deliverTask, processDeliveryBatch } from '#app/deliver';
+import { createDeliveryAdmission } from '#app/endpoint-circuits';
 import type { Config } from '#config';
 import type { DeliveryTask, StoredWebhook } from '#domain/model';
 import { generateSigningSecret } from '#domain/signing';
@@ -589,10 +590,11 @@ describe('group tasks (one message per event)', () => {
 
   it('hands members whose webhook has no free slot off as single tasks, without an attempt', async () => {
     const services = servicesFor({ MAX_CONCURRENCY_PER_ENDPOINT: 1 });
+    services.admission = createDeliveryAdmission(services.config, services.clock, { slotWaitMs: 0 });
     await storeWebhook(services, { id: 'wh_a', url: `${receiver.url}/a` });
     await storeWebhook(services, { id: 'wh_busy', url: `${receiver.url}/busy` });
     // Another delivery holds wh_busy's only slot.
-    const held = services.admission.admit('tenant-a/wh_busy');
+    const held = await services.admission.admit('tenant-a/wh_busy');
     expect(held.isAdmitted).toBe(true);
 
     const results = await deliverGroup(services, groupFor(['wh_a', 'wh_busy']));
@@ -615,8 +617,9 @@ describe('group tasks (one message per event)', () => {
 
   it('asks a busy webhook again after a wait that grows with each refusal in a row', async () => {
     const services = servicesFor({ MAX_CONCURRENCY_PER_ENDPOINT: 1 });
+    services.admission = createDeliveryAdmission(services.config, services.clock, { slotWaitMs: 0 });
     const webhook = await storeWebhook(services);
-    const held = services.admission.admit(`${webhook.tenantId}/${webhook.id}`);
+    const held = await services.admission.admit(`${webhook.tenantId}/${webhook.id}`);
     expect(held.isAdmitted).toBe(true);
     const delays: number[] = [];
     let task = taskFor(webhook);

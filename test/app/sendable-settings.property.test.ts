@@ -144,7 +144,7 @@ async function deliverOnce(webhookId: string): Promise<Map<string, string>> {
   const result = await deliverTask(services, task);
   expect(result, JSON.stringify(result)).toMatchObject({ status: 'delivered' });
   expect(lastHeaders).toBeDefined();
-  return lastHeaders as Map<string, string>;
+  return lastHeaders ?? new Map<string, string>();
 }
 
 describe('only sendable settings are accepted (property)', () => {

@@ -14,6 +14,7 @@ import type { ServerResponse } from 'node:http';
 import type { PutEventsRequestEntry } from '@aws-sdk/client-eventbridge';
 import { Webhook } from 'standardwebhooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { requestsBetween } from '#adapters/aws-clients';
 import { chatEvent, startTestService, TENANT_B_TOKEN, type TestService } from '../support/local-service';
 import { type Receiver, startReceiver, verifyDelivery } from '../support/receiver';
 
@@ -295,4 +296,43 @@ describe('finding 5: rotation is bounded', () => {
       new Webhook(secrets.at(-3) ?? '').verify(hit.body, hit.headers as Record<string, string>),
     ).toThrow();
   }, 60_000);
+});
+
+describe('what read-your-writes costs in store reads', () => {
+  it('one consistent Query per event (two with a brand) and one consistent GetItem per delivery attempt', async () => {
+    await createWebhook({ name: 'cost-1', url: host.url('/cost-1'), brandId: 'cost' });
+    await createWebhook({ name: 'cost-2', url: host.url('/cost-2'), brandId: 'cost' }, TENANT_B_TOKEN);
+    await drain();
+    const before = service.counter.snapshot();
+    const eventIds = new Set<string>();
+    const entries: PutEventsRequestEntry[] = [];
+    for (let index = 0; index < 20; index++) {
+      const { entry, eventId } = messageEntry(index % 2 === 0 ? 'tenant-a' : 'tenant-b', 'cost');
+      entries.push(entry);
+      eventIds.add(eventId);
+    }
+    for (let start = 0; start < entries.length; start += 10) {
+      expect((await service.publish(entries.slice(start, start + 10))).FailedEntryCount).toBe(0);
+    }
+    const deliveries = () =>
+      host.hits().filter((hit) => eventIds.has(String(hit.headers['webhook-id']))).length;
+    // Both cost webhooks, plus tenant-a's all-brand webhooks from earlier tests, receive them.
+    await host.waitFor(
+      () => idsAt('/cost-1').length + idsAt('/cost-2').length >= eventIds.size,
+      20_000,
+      'the measured deliveries',
+    );
+    await drain();
+    const requests = requestsBetween(before, service.counter.snapshot());
+    const queries = requests['DynamoDB.Query'] ?? 0;
+    const gets = requests['DynamoDB.GetItem'] ?? 0;
+    const delivered = deliveries();
+    // The drain's own sentinel event adds one fan-out (two queries) and one delivery.
+    console.log(
+      `store reads: ${queries} Query for ${eventIds.size + 1} events, ${gets} GetItem for ${delivered + 1} deliveries`,
+    );
+    expect(queries).toBeLessThanOrEqual(2 * (eventIds.size + 1));
+    expect(gets).toBeLessThanOrEqual(delivered + 1);
+    expect(gets).toBeGreaterThan(0);
+  });
 });

@@ -2,8 +2,10 @@
  * Fan-out: one chat event in, one delivery message carrying every subscribed active webhook out
  * (a group task, see DeliveryTask; a single task when only one webhook subscribes).
  */
+
+import type { DeliveryTask } from '#domain/delivery-task';
 import { parseChatEvent } from '#domain/event-catalogue';
-import type { DeliveryTask, EventEnvelope, RejectedEvent } from '#domain/model';
+import type { EventEnvelope, RejectedEvent } from '#domain/model';
 import { logger, MetricUnit, metrics, withCorrelation } from '#observability';
 import type { Services } from './services';
 

@@ -1,5 +1,3 @@
-export type { DeliveryTask } from './delivery-task';
-
 /**
  * The domain's records. Stored records hold secrets only as ciphertext (see SecretCipher);
  * plaintext secrets exist only in `DeliveryCredentials` at delivery time and in the two secret routes.

@@ -8,8 +8,9 @@ import { AesGcmSecretCipher } from '#adapters/aes-gcm-cipher';
 import type { Services } from '#app/services';
 import { type Config, loadConfig } from '#config';
 import type { DeliverySender } from '#domain/delivery-sender';
+import type { DeliveryTask } from '#domain/delivery-task';
 import { ConflictError, NotFoundError } from '#domain/errors';
-import type { DeliveryTask, FailureLog, Page, RejectedEvent, StoredWebhook } from '#domain/model';
+import type { FailureLog, Page, RejectedEvent, StoredWebhook } from '#domain/model';
 import type {
   Clock,
   DeliveryQueue,

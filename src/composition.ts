@@ -9,6 +9,7 @@
 import type { AdminApiDependencies } from '#app/admin-api';
 import type { Config } from '#config';
 import { buildBaseServices } from './composition/base';
+import { buildDeliveryState } from './composition/delivery-state';
 import { buildCursorCodec, buildMasterKeySource, buildSecretCipher } from './composition/keys';
 import { buildNoticePublisher } from './composition/notices';
 import type { CompositionOptions } from './composition/options';
@@ -26,8 +27,10 @@ export interface Composition extends AdminApiDependencies {
 /** Builds the services of every function for one process (the local runtime). */
 export function createServices(config: Config, options: CompositionOptions = {}): Composition {
   const keySource = buildMasterKeySource(config, options);
+  const base = buildBaseServices(config);
   return {
-    ...buildBaseServices(config),
+    ...base,
+    ...buildDeliveryState(config, base.clock),
     ...buildTableRepositories(config, options),
     deliveryQueue: buildDeliveryQueue(config, options),
     cipher: buildSecretCipher(keySource),

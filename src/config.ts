@@ -38,14 +38,15 @@ const environmentSchema = z.object({
   FAILURE_LOG_TTL_DAYS: z.coerce.number().positive().default(30),
   REJECTED_EVENT_TTL_DAYS: z.coerce.number().positive().default(30),
   AUTO_DISABLE_AFTER_DAYS: z.coerce.number().positive().default(5),
-  /** How long fan-out and delivery may reuse a webhook or subscription lookup. */
-  LOOKUP_CACHE_TTL_MS: z.coerce.number().int().min(0).default(2_000),
   /** How long a decrypted secret or the encryption key may stay in memory. */
   SECRET_CACHE_TTL_MS: z.coerce.number().int().min(0).default(300_000),
-  /** At most this many deliveries in flight to one destination host at once. */
+  /**
+   * At most this many deliveries in flight to one webhook (endpoint) at once, per delivery environment
+   * (a Lambda environment; locally a delivery thread). More wait in the queue, not in memory.
+   */
   MAX_CONCURRENCY_PER_ENDPOINT: z.coerce.number().int().min(1).default(16),
   /**
-   * Circuit breaker per destination origin: this many consecutive connection/timeout/5xx failures,
+   * Circuit breaker per webhook: this many consecutive connection/timeout/5xx failures,
    * each within CIRCUIT_FAILURE_WINDOW_MS of the last, open the circuit; an open circuit sends nothing
    * for CIRCUIT_COOLDOWN_MS, then lets one probe through. Deliveries refused meanwhile are postponed
    * without using an attempt (at most the remaining retry schedule in all, then they count as attempts).

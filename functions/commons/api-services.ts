@@ -2,6 +2,7 @@
 import type { AdminApiDependencies } from '#app/admin-api';
 import type { Config } from '#config';
 import { buildBaseServices } from '../../src/composition/base';
+import { buildDeliveryState } from '../../src/composition/delivery-state';
 import { buildCursorCodec, buildMasterKeySource, buildSecretCipher } from '../../src/composition/keys';
 import type { CompositionOptions } from '../../src/composition/options';
 import { buildOutbound } from '../../src/composition/outbound';
@@ -13,8 +14,11 @@ import { unwired } from './unwired';
 export function buildApiServices(config: Config, options: CompositionOptions = {}): AdminApiDependencies {
   const keySource = buildMasterKeySource(config, options);
   const { sender, resolver } = buildOutbound(config, options);
+  const base = buildBaseServices(config);
   return {
-    ...buildBaseServices(config),
+    ...base,
+    // The test route sends through the same admission and credentials as a delivery.
+    ...buildDeliveryState(config, base.clock),
     ...buildTableRepositories(config, options),
     deliveryQueue: buildDeliveryQueue(config, options),
     cipher: buildSecretCipher(keySource),

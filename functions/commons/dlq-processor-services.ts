@@ -17,5 +17,7 @@ export function buildDlqProcessorServices(config: Config, options: CompositionOp
     cipher: unwired('cipher', 'dlq-processor'),
     sender: unwired('sender', 'dlq-processor'),
     resolver: unwired('resolver', 'dlq-processor'),
+    admission: unwired('admission', 'dlq-processor'),
+    credentialCache: unwired('credentialCache', 'dlq-processor'),
   };
 }

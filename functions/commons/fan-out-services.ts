@@ -17,5 +17,7 @@ export function buildFanOutServices(config: Config, options: CompositionOptions 
     notices: unwired('notices', 'fan-out'),
     sender: unwired('sender', 'fan-out'),
     resolver: unwired('resolver', 'fan-out'),
+    admission: unwired('admission', 'fan-out'),
+    credentialCache: unwired('credentialCache', 'fan-out'),
   };
 }

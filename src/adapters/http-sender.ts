@@ -1,8 +1,9 @@
 /**
- * The delivery sender on undici: one keep-alive Agent (a pool per origin), a per-origin
- * concurrency limit, connect-time SSRF checks, no redirects, and a hard per-attempt timeout.
+ * The delivery sender on undici: one keep-alive Agent (a pool per origin), connect-time SSRF checks,
+ * no redirects, and a hard per-attempt timeout. It sends at once: how many attempts may be in flight
+ * to a webhook is the delivery admission's business (src/app/endpoint-circuits.ts), decided before a
+ * request is built, so no request ever queues here behind another webhook's on the same host.
  */
-import pLimit, { type LimitFunction } from 'p-limit';
 import type { AttemptOutcome, DeliverySender, OutboundRequest } from '#domain/delivery-sender';
 import { checkDestinationUrl } from '#domain/destination-policy';
 import type { HostResolver } from '#domain/ports';
@@ -13,8 +14,6 @@ import { createVettedConnector } from './vetted-connector';
 export interface HttpSenderOptions {
   resolver: HostResolver;
   allowInsecureLocalhost: boolean;
-  /** At most this many attempts in flight to one origin; the rest wait for a slot. */
-  maxConcurrencyPerEndpoint: number;
   /** Extra trusted CAs, for tests against a self-signed receiver. */
   tls?: { ca?: string | Buffer };
 }
@@ -26,11 +25,6 @@ const DRAIN_LIMIT_BYTES = 64 * 1024;
 
 const TLS_CODE = /^(ERR_TLS_|ERR_SSL_|CERT_|DEPTH_ZERO_|SELF_SIGNED_|UNABLE_TO_|ERR_OSSL_)|^EPROTO$/;
 
-interface EndpointSlot {
-  limit: LimitFunction;
-  users: number;
-}
-
 class AttemptTimeout extends Error {}
 
 /** A DeliverySender over HTTP(S), to be closed on shutdown. */
@@ -41,25 +35,10 @@ export function createHttpSender(options: HttpSenderOptions): DeliverySender & {
       allowInsecureLocalhost: options.allowInsecureLocalhost,
       ...(options.tls?.ca === undefined ? {} : { ca: options.tls.ca }),
     }),
-    connections: options.maxConcurrencyPerEndpoint,
+    // No per-origin connection cap: webhooks of many tenants share receiving hosts, and a cap here
+    // would make one webhook's slow requests queue another's (SPEC 6.2). Each webhook's own limit is
+    // enforced before the request is built.
   });
-  const slots = new Map<string, EndpointSlot>();
-
-  /** Runs `task` within the origin's concurrency limit; the slot is forgotten once nobody uses it. */
-  async function withinEndpointLimit<T>(origin: string, task: () => Promise<T>): Promise<T> {
-    let slot = slots.get(origin);
-    if (!slot) {
-      slot = { limit: pLimit(options.maxConcurrencyPerEndpoint), users: 0 };
-      slots.set(origin, slot);
-    }
-    slot.users += 1;
-    try {
-      return await slot.limit(task);
-    } finally {
-      slot.users -= 1;
-      if (slot.users === 0) slots.delete(origin);
-    }
-  }
 
   async function attempt(outbound: OutboundRequest, url: URL, timeoutMs: number): Promise<AttemptOutcome> {
     const startedAt = performance.now();
@@ -96,6 +75,14 @@ export function createHttpSender(options: HttpSenderOptions): DeliverySender & {
       return outcome;
     } catch (error) {
       const timedOut = controller.signal.reason instanceof AttemptTimeout;
+      if (!timedOut && isRequestRefusedByClient(error)) {
+        return {
+          isSuccess: false,
+          isSenderFailure: true,
+          error: `not sent: the request could not be built (${describeFailure(error)})`,
+          durationMs: elapsed(),
+        };
+      }
       return {
         isSuccess: false,
         error: timedOut ? `timeout after ${timeoutMs} ms` : describeFailure(error),
@@ -107,19 +94,20 @@ export function createHttpSender(options: HttpSenderOptions): DeliverySender & {
   }
 
   return {
-    async send(outbound, { timeoutMs, admit }) {
+    async send(outbound, { timeoutMs }) {
       // Defence in depth: the URL was checked when the webhook was saved, but rules may have tightened.
       const urlProblem = checkDestinationUrl(outbound.url, {
         allowInsecureLocalhost: options.allowInsecureLocalhost,
       });
-      if (urlProblem !== null)
-        return { isSuccess: false, error: `destination URL ${urlProblem}`, durationMs: 0 };
-      const url = new URL(outbound.url);
-      return withinEndpointLimit(url.origin, async () => {
-        // Asked only once a slot is ours: a circuit may have opened while this attempt queued for it.
-        if (admit && !admit()) return { isSuccess: false, isNotSent: true, error: 'not sent', durationMs: 0 };
-        return attempt(outbound, url, timeoutMs);
-      });
+      if (urlProblem !== null) {
+        return {
+          isSuccess: false,
+          isSenderFailure: true,
+          error: `not sent: destination URL ${urlProblem}`,
+          durationMs: 0,
+        };
+      }
+      return attempt(outbound, new URL(outbound.url), timeoutMs);
     },
     async close() {
       await agent.close();
@@ -158,6 +146,16 @@ async function readSnippet(body: AsyncIterable<Buffer>, contentLength: unknown):
 
 function headerValue(value: string | string[] | undefined): string | undefined {
   return Array.isArray(value) ? value[0] : value;
+}
+
+/**
+ * Did the HTTP client refuse the request before anything went on the wire (a header it will not
+ * send, an argument it rejects)? Such a failure is the sender's, not the endpoint's.
+ */
+function isRequestRefusedByClient(error: unknown): boolean {
+  if (!(error instanceof Error)) return false;
+  const code = 'code' in error ? String(error.code) : '';
+  return code === 'UND_ERR_INVALID_ARG' || code === 'UND_ERR_NOT_SUPPORTED' || code === 'ERR_INVALID_CHAR';
 }
 
 /** A short, readable reason for a failed attempt, for failure logs and the test route. */

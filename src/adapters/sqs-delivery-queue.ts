@@ -7,7 +7,7 @@ import {
   SendMessageCommand,
   type SQSClient,
 } from '@aws-sdk/client-sqs';
-import type { DeliveryTask } from '#domain/model';
+import type { DeliveryTask } from '#domain/delivery-task';
 import type { DeliveryQueue } from '#domain/ports';
 
 /** SQS's longest DelaySeconds; a longer wait hops through `notBefore`. */

@@ -4,12 +4,7 @@
  */
 import { DeliveryCredentials } from '#domain/delivery-request';
 import type { AuthenticationInput, StoredAuthentication, StoredWebhook } from '#domain/model';
-import { cachePerServices } from './lookup-cache';
 import type { Services } from './services';
-
-const credentialsCache = cachePerServices<DeliveryCredentials>(
-  (services) => services.config.SECRET_CACHE_TTL_MS,
-);
 
 /** The encryption context that binds a webhook's ciphertexts to it (a ciphertext moved elsewhere fails). */
 export function secretContext(webhook: Pick<StoredWebhook, 'tenantId' | 'id'>): string {
@@ -67,7 +62,7 @@ export async function loadDeliveryCredentials(
       ? Math.min(services.config.SECRET_CACHE_TTL_MS, Math.min(...expiries) - now.getTime())
       : undefined;
   const key = `${webhook.tenantId}/${webhook.id}/${webhook.version}/${secrets.length}`;
-  return credentialsCache(services).get(
+  return services.credentialCache.get(
     key,
     async () => {
       const context = secretContext(webhook);

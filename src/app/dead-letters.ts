@@ -2,9 +2,16 @@
  * The DLQ processor's use case: every delivery that reached the dead-letter queue becomes a failure
  * log (SPEC section 6) that admins and ops can read and redeliver.
  */
-import type { DeliveryTask, FailureLog, StoredWebhook } from '#domain/model';
+import {
+  type BatchResult,
+  type DeadLetteredTask,
+  memberTask,
+  parseDeliveryTask,
+  type QueueRecord,
+  webhookIdsOf,
+} from '#domain/delivery-task';
+import type { FailureLog, StoredWebhook } from '#domain/model';
 import { describeError, logger, MetricUnit, metrics, withCorrelation } from '#observability';
-import { type BatchResult, memberTask, parseDeliveryTask, type QueueRecord, webhookIdsOf } from './deliver';
 import type { Services } from './services';
 
 const DAY_MS = 86_400_000;
@@ -12,11 +19,7 @@ const DAY_MS = 86_400_000;
 /** Why a task with no attempts is in the DLQ: the queue's redrive moved it after repeated processing failures. */
 export const ABANDONED_ERROR = 'delivery abandoned: the delivery function failed to process it repeatedly';
 
-/** A task as the delivery step dead-letters it: with the webhook's name and URL at that moment. */
-export interface DeadLetteredTask extends DeliveryTask {
-  webhookName?: string;
-  url?: string;
-}
+export type { DeadLetteredTask } from '#domain/delivery-task';
 
 /** Builds the failure log of a dead-lettered task; the current webhook's name and URL win over the task's. */
 export function buildFailureLog(input: {
@@ -56,7 +59,7 @@ export function buildFailureLog(input: {
 export async function recordDeadLetters(services: Services, records: QueueRecord[]): Promise<BatchResult> {
   const failed = await Promise.all(
     records.map(async (record) => {
-      const task = parseDeliveryTask(record.body) as DeadLetteredTask | undefined;
+      const task = parseDeliveryTask(record.body);
       if (!task) {
         logger.error('dead-lettered message is not a delivery task; dropped', {
           messageId: record.messageId,

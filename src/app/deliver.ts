@@ -1,15 +1,31 @@
 /**
  * Delivery: one attempt of one task, then success, a scheduled retry, or the dead-letter queue.
+ *
+ * An attempt reads in one direction (SPEC 6.1, 6.2): take a slot of the task's webhook and pass its
+ * circuit (the admission port), read the webhook fresh from the store, sign, send, release the slot
+ * with what the attempt said about the endpoint, then settle the task. A delivery that finds no free
+ * slot or an open circuit goes back to the queue with a delay; it never waits in memory, so a slow
+ * or failing webhook cannot hold the pollers or Lambda invocations other webhooks need.
+ *
  * A group task (one message for an event's first attempt to several webhooks) is fanned out here, in
- * memory: each webhook gets the same treatment as a single task, and each failure continues as its own
- * single task.
+ * memory: each webhook gets the same treatment as a single task, and each that does not end at once
+ * continues as its own single task.
  */
 
-import * as z from 'zod';
-import { type CircuitPermit, isEndpointFailure } from '#domain/circuit-breaker';
+import { isEndpointFailure } from '#domain/circuit-breaker';
+import type { CircuitChange, EndpointVerdict } from '#domain/delivery-admission';
 import { buildDeliveryRequest } from '#domain/delivery-request';
 import type { AttemptOutcome } from '#domain/delivery-sender';
-import type { DeliveryAttempt, DeliveryTask, EventEnvelope, StoredWebhook } from '#domain/model';
+import {
+  type BatchResult,
+  type DeadLetteredTask,
+  type DeliveryTask,
+  memberTask,
+  parseDeliveryTask,
+  type QueueRecord,
+  webhookIdsOf,
+} from '#domain/delivery-task';
+import type { DeliveryAttempt, EventEnvelope, StoredWebhook } from '#domain/model';
 import { TEST_EVENT_TYPE } from '#domain/model';
 import { nextRetryDelay } from '#domain/retry-policy';
 import {
@@ -21,88 +37,32 @@ import {
   withCorrelation,
 } from '#observability';
 import { loadDeliveryCredentials } from './credentials';
-import type { DeadLetteredTask } from './dead-letters';
-import { destinationOf, endpointCircuits } from './endpoint-circuits';
-import { getWebhookCached } from './lookup-cache';
+import { webhookKeyOf } from './endpoint-circuits';
 import type { Services } from './services';
 import { recordDeliveryFailure, recordDeliverySuccess } from './webhook-health';
 
 /** A task this early is re-enqueued rather than attempted (the queue caps delays, so long waits hop). */
 const EARLY_TOLERANCE_MS = 1000;
 /**
- * How many attempt timeouts a group's webhooks may wait for a sender slot before the rest are handed
- * off as single tasks. A group holds up to 50 deliveries, all possibly to one slow origin; without a
- * bound its message could outlive the queue's visibility timeout (a duplicate send) or the delivery
- * Lambda's 60 s. With the 10 s default: 20 s of waiting, then at most one 10 s attempt.
+ * The longest a delivery waits before asking again for a slot of its busy webhook. The wait doubles
+ * with each refusal in a row (1, 2, 4, 8 s): a flood at a slow endpoint costs at most one queue round
+ * trip per waiting delivery every few seconds, while a longer cap would leave the webhook's slots idle
+ * (every waiter asleep) and stretch its backlog far beyond what its endpoint's speed explains.
  */
-const GROUP_SLOT_WAIT_TIMEOUTS = 2;
-
-/** One message of the delivery queue. */
-export interface QueueRecord {
-  messageId: string;
-  body: string;
-  receiptHandle?: string;
-}
-
-export interface BatchResult {
-  batchItemFailures: { itemIdentifier: string }[];
-}
+const MAX_SLOT_WAIT_SECONDS = 8;
 
 /** What became of a task. */
 export type DeliveryResult =
   | { status: 'delivered'; attempt: DeliveryAttempt }
   | { status: 'retry-scheduled'; attempt: DeliveryAttempt; delaySeconds: number }
   | { status: 'dead-lettered'; attempt: DeliveryAttempt }
-  | { status: 'postponed'; delaySeconds: number; reason?: 'circuit-open' | 'group-slot-wait' }
+  | { status: 'postponed'; delaySeconds: number; reason?: 'circuit-open' | 'slots-busy' }
   | { status: 'dropped'; reason: string };
 
-const attemptSchema = z.looseObject({
-  at: z.string(),
-  statusCode: z.number().optional(),
-  error: z.string().optional(),
-  durationMs: z.number(),
-  responseSnippet: z.string().optional(),
-});
-
-const deliveryTaskSchema = z.looseObject({
-  tenantId: z.string().min(1),
-  webhookId: z.string().min(1),
-  event: z.looseObject({
-    id: z.string().min(1),
-    type: z.string().min(1),
-    timestamp: z.string(),
-    tenantId: z.string(),
-    brandId: z.string().nullable(),
-    data: z.record(z.string(), z.unknown()),
-  }),
-  webhookIds: z.array(z.string().min(1)).min(1).optional(),
-  attempts: z.array(attemptSchema),
-  notBefore: z.string().optional(),
-  redeliveryOf: z.string().optional(),
-  circuitPostponedSeconds: z.number().nonnegative().optional(),
-});
-
-/** Parses a queue message body into a task; undefined when it is not one. */
-export function parseDeliveryTask(body: string): DeliveryTask | undefined {
-  let json: unknown;
-  try {
-    json = JSON.parse(body);
-  } catch {
-    return undefined;
-  }
-  const parsed = deliveryTaskSchema.safeParse(json);
-  return parsed.success ? (parsed.data as DeliveryTask) : undefined;
-}
-
-/** The webhooks a task delivers to: every one of a group task, else its one webhook. */
-export function webhookIdsOf(task: DeliveryTask): string[] {
-  return task.webhookIds ? [...new Set(task.webhookIds)] : [task.webhookId];
-}
-
-/** One webhook's share of a group task, as a single task. */
-export function memberTask(group: DeliveryTask, webhookId: string): DeliveryTask {
-  const { webhookIds: _group, ...task } = group;
-  return { ...task, webhookId };
+/** One attempt as it was made: what the sender reported, and the record kept of it. */
+export interface AttemptRecord {
+  outcome: AttemptOutcome;
+  attempt: DeliveryAttempt;
 }
 
 /**
@@ -154,41 +114,37 @@ function dropReason(webhook: StoredWebhook | undefined, event: EventEnvelope): s
   return undefined;
 }
 
-/** Signs and sends one attempt of `event` to `webhook` (also what the admin API's test route needs). */
+/**
+ * Signs and sends one attempt of `event` to `webhook` as it is now (also what the admin API's test
+ * route uses). A request that cannot be built comes back as a sender failure, never a throw; only a
+ * failure to load the webhook's credentials (the key store) throws.
+ */
 export async function attemptDelivery(
   services: Services,
   webhook: StoredWebhook,
   event: EventEnvelope,
-  options: { admit?: () => boolean } = {},
-): Promise<{ outcome: AttemptOutcome; attempt: DeliveryAttempt }> {
+): Promise<AttemptRecord> {
   const credentials = await loadDeliveryCredentials(services, webhook);
-  const build = (at: Date) =>
-    buildDeliveryRequest({
+  // SPEC 6: webhook-timestamp is the time of this attempt; nothing waits between signing and sending.
+  const attemptAt = services.clock.now();
+  let outcome: AttemptOutcome;
+  try {
+    const request = buildDeliveryRequest({
       event,
       webhook,
       credentials,
-      attemptAt: at,
+      attemptAt,
       userAgent: `chat-webhooks/${services.config.SERVICE_VERSION}`,
     });
-  let attemptAt = services.clock.now();
-  const request = build(attemptAt);
-  // SPEC 6: webhook-timestamp is the time of this attempt. The sender may hold the request for a
-  // per-endpoint slot for several attempt timeouts, so it is stamped and signed again once admitted,
-  // right before it goes on the wire (a stale stamp also fails receivers' tolerance checks).
-  const admit = (): boolean => {
-    if (options.admit && !options.admit()) return false;
-    const admittedAt = services.clock.now();
-    // The stamp has one-second resolution: re-serialise and re-sign only when it would change.
-    if (Math.floor(admittedAt.getTime() / 1000) !== Math.floor(attemptAt.getTime() / 1000)) {
-      request.headers = build(admittedAt).headers;
-    }
-    attemptAt = admittedAt;
-    return true;
-  };
-  const outcome = await services.sender.send(request, {
-    timeoutMs: services.config.DELIVERY_TIMEOUT_MS,
-    admit,
-  });
+    outcome = await services.sender.send(request, { timeoutMs: services.config.DELIVERY_TIMEOUT_MS });
+  } catch (error) {
+    outcome = {
+      isSuccess: false,
+      isSenderFailure: true,
+      error: `not sent: the request could not be built (${describeError(error)})`,
+      durationMs: 0,
+    };
+  }
   const attempt: DeliveryAttempt = { at: attemptAt.toISOString(), durationMs: outcome.durationMs };
   if (outcome.statusCode !== undefined) attempt.statusCode = outcome.statusCode;
   if (outcome.error !== undefined) attempt.error = outcome.error;
@@ -199,20 +155,17 @@ export async function attemptDelivery(
 /**
  * Delivers a group task to each of its webhooks concurrently, as `deliverTask` delivers a single task.
  * Resolves once every webhook is settled: delivered, dropped, or its follow-up single task (retry,
- * circuit postponement, hand-off after the slot wait, dead letter) durably enqueued. Throws when any
- * follow-up could not be enqueued, after the others settled, so the group message is redelivered:
- * nothing is lost, and webhooks already delivered get it again with the same webhook-id (at-least-once;
- * receivers de-duplicate on it).
+ * postponement, dead letter) durably enqueued. Throws when any follow-up could not be enqueued, after
+ * the others settled, so the group message is redelivered: nothing is lost, and webhooks already
+ * delivered get it again with the same webhook-id (at-least-once; receivers de-duplicate on it).
  */
 export async function deliverGroup(
   services: Services,
   group: DeliveryTask,
 ): Promise<{ webhookId: string; result: DeliveryResult }[]> {
-  const admitBy =
-    services.clock.now().getTime() + GROUP_SLOT_WAIT_TIMEOUTS * services.config.DELIVERY_TIMEOUT_MS;
   const webhookIds = webhookIdsOf(group);
   const settled = await Promise.allSettled(
-    webhookIds.map((webhookId) => deliverTask(services, memberTask(group, webhookId), { admitBy })),
+    webhookIds.map((webhookId) => deliverTask(services, memberTask(group, webhookId))),
   );
   const results: { webhookId: string; result: DeliveryResult }[] = [];
   const errors: unknown[] = [];
@@ -238,18 +191,11 @@ export async function deliverGroup(
 }
 
 /**
- * Processes one single task (a group task goes through `deliverGroup`): postpones it when early, drops
- * it when its webhook no longer wants it, else attempts it and schedules what follows. Throws only when
- * the queue or the store fails.
+ * Processes one single task (a group task goes through `deliverGroup`): postpones it when early or
+ * when its webhook has no free slot or an open circuit, drops it when its webhook no longer wants it,
+ * else attempts it and settles what follows. Throws only when the queue or the store fails.
  */
-export async function deliverTask(
-  services: Services,
-  task: DeliveryTask,
-  options: {
-    /** Epoch ms (services.clock) after which a task still waiting for a sender slot is handed off. */
-    admitBy?: number;
-  } = {},
-): Promise<DeliveryResult> {
+export async function deliverTask(services: Services, task: DeliveryTask): Promise<DeliveryResult> {
   const log = withCorrelation({ eventId: task.event.id, tenantId: task.tenantId, webhookId: task.webhookId });
   const remainingMs = task.notBefore ? Date.parse(task.notBefore) - services.clock.now().getTime() : 0;
   if (remainingMs > EARLY_TOLERANCE_MS) {
@@ -258,66 +204,63 @@ export async function deliverTask(
     return { status: 'postponed', delaySeconds };
   }
 
-  const webhook = await getWebhookCached(services, task.tenantId, task.webhookId);
-  const reason = dropReason(webhook, task.event);
-  if (!webhook || reason) {
-    log.info('delivery dropped', { reason, eventType: task.event.type });
-    metrics.addMetric('DeliveriesDropped', MetricUnit.Count, 1);
-    return { status: 'dropped', reason: reason ?? 'webhook deleted' };
-  }
-
-  const destination = destinationOf(webhook.url);
-  const circuits = endpointCircuits(services);
-  // Checked before queueing for a sender slot as well, so an open circuit costs no wait at all.
-  const openUntil = circuits.retryAt(destination);
-  if (openUntil) return postponeForCircuit(services, task, webhook, { destination, retryAt: openUntil, log });
-
-  // Filled by the sender once it holds a slot for this destination (a fake sender may never ask).
-  const gate: { permit?: CircuitPermit; isLate?: boolean } = {};
-  const admit = (): boolean => {
-    if (options.admitBy !== undefined && services.clock.now().getTime() > options.admitBy) {
-      gate.isLate = true;
-      return false;
+  const admission = await services.admission.admit(webhookKeyOf(task.tenantId, task.webhookId));
+  if (!admission.isAdmitted) {
+    if (admission.reason === 'slots-busy') {
+      return postponeForSlot(services, task, { expectedWaitMs: admission.expectedWaitMs, log });
     }
-    gate.permit = circuits.get(destination).tryAcquire();
-    return gate.permit.isAllowed;
+    return postponeForCircuit(services, task, { retryAt: admission.retryAt, log });
+  }
+  let verdict: EndpointVerdict = 'unknown';
+  let isReleased = false;
+  const release = (): CircuitChange => {
+    isReleased = true;
+    return admission.lease.release(verdict);
   };
-  let delivery: Awaited<ReturnType<typeof attemptDelivery>>;
   try {
-    delivery = await attemptDelivery(services, webhook, task.event, { admit });
-  } catch (error) {
-    if (gate.permit?.isAllowed) circuits.get(destination).release();
-    throw error;
+    // Read fresh, after the slot is ours and right before signing: an edit, rotation, deactivation or
+    // deletion acknowledged before this point applies to this attempt (SPEC 6.1), retries included.
+    const webhook = await services.webhooks.get(task.tenantId, task.webhookId);
+    const reason = dropReason(webhook, task.event);
+    if (!webhook || reason) {
+      log.info('delivery dropped', { reason, eventType: task.event.type });
+      metrics.addMetric('DeliveriesDropped', MetricUnit.Count, 1);
+      return { status: 'dropped', reason: reason ?? 'webhook deleted' };
+    }
+    const delivery = await attemptDelivery(services, webhook, task.event);
+    if (!delivery.outcome.isSenderFailure) verdict = isEndpointFailure(delivery.outcome) ? 'down' : 'up';
+    // Freed before the queue and store writes that settle the task: the slot guards the endpoint only.
+    noteCircuitChange(services, release(), { log, error: delivery.attempt.error });
+    return await settleAttempt(services, task, webhook, delivery, log);
+  } finally {
+    if (!isReleased) release();
   }
-  const { outcome, attempt } = delivery;
-  const { permit } = gate;
-  if (outcome.isNotSent && gate.isLate) return handOffLateMember(services, task, { destination, log });
-  if (outcome.isNotSent && permit && !permit.isAllowed) {
-    return postponeForCircuit(services, task, webhook, { destination, retryAt: permit.retryAt, log });
-  }
-  const circuit = circuits.recordOutcome(destination, isEndpointFailure(outcome));
-  if (circuit.after === 'open' && circuit.before !== 'open') {
-    metrics.addMetric('CircuitsOpened', MetricUnit.Count, 1);
-    log.warn('destination circuit opened after repeated failures; deliveries to it are postponed', {
-      destination,
-      cooldownMs: services.config.CIRCUIT_COOLDOWN_MS,
-      error: attempt.error,
-    });
-  } else if (circuit.after === 'closed' && circuit.before !== 'closed') {
-    log.info('destination circuit closed', { destination });
-  }
-  const attempts = [...task.attempts, attempt];
-  metrics.addMetric('DeliveryAttempts', MetricUnit.Count, 1);
+}
 
+/**
+ * The one place where an attempt's outcome is known: counts it, then ends the task (delivered), or
+ * dead-letters it at once (a request the sender could not build: retrying cannot help, and the
+ * endpoint is not to blame), or schedules the next attempt.
+ */
+async function settleAttempt(
+  services: Services,
+  task: DeliveryTask,
+  webhook: StoredWebhook,
+  { outcome, attempt }: AttemptRecord,
+  log: CorrelatedLogger,
+): Promise<DeliveryResult> {
+  metrics.addMetric('DeliveryAttempts', MetricUnit.Count, 1);
   if (outcome.isSuccess) {
+    const attemptCount = task.attempts.length + 1;
     const latencyMs = services.clock.now().getTime() - Date.parse(task.event.timestamp);
     if (Number.isFinite(latencyMs)) metrics.addMetric('DeliveryLatency', MetricUnit.Milliseconds, latencyMs);
     metrics.addMetric('DeliveriesSucceeded', MetricUnit.Count, 1);
-    metrics.addMetric('AttemptsPerDelivery', MetricUnit.Count, attempts.length);
-    log.debug('delivered', { statusCode: outcome.statusCode, attempts: attempts.length });
+    metrics.addMetric('AttemptsPerDelivery', MetricUnit.Count, attemptCount);
+    log.debug('delivered', { statusCode: outcome.statusCode, attempts: attemptCount });
     await recordDeliverySuccess(services, webhook);
     return { status: 'delivered', attempt };
   }
+  if (outcome.isSenderFailure) return deadLetterUnsendable(services, task, webhook, { attempt, log });
   return settleFailedAttempt(services, task, webhook, {
     attempt,
     retryAfterSeconds: outcome.retryAfterSeconds,
@@ -325,22 +268,75 @@ export async function deliverTask(
   });
 }
 
+/** Logs a circuit that opened or closed with this attempt. */
+function noteCircuitChange(
+  services: Services,
+  change: CircuitChange,
+  context: { log: CorrelatedLogger; error: string | undefined },
+): void {
+  if (change.after === 'open' && change.before !== 'open') {
+    metrics.addMetric('CircuitsOpened', MetricUnit.Count, 1);
+    context.log.warn('webhook circuit opened after repeated failures; its deliveries are postponed', {
+      cooldownMs: services.config.CIRCUIT_COOLDOWN_MS,
+      error: context.error,
+    });
+  } else if (change.after === 'closed' && change.before !== 'closed') {
+    context.log.info('webhook circuit closed');
+  }
+}
+
 /**
- * A group member that waited too long for a sender slot: re-enqueued at once as its own single task,
- * without using an attempt, so the group's message can be settled within its visibility timeout.
+ * A request the sender could not build (SPEC 6.2): the failure is the service's, so it neither counts
+ * against the webhook's circuit or health nor is retried; it ends in a failure log with the reason.
  */
-async function handOffLateMember(
+async function deadLetterUnsendable(
   services: Services,
   task: DeliveryTask,
-  late: { destination: string; log: CorrelatedLogger },
+  webhook: StoredWebhook,
+  failure: { attempt: DeliveryAttempt; log: CorrelatedLogger },
 ): Promise<DeliveryResult> {
-  const { destination, log } = late;
-  await services.deliveryQueue.enqueueDelayed(task, 0);
-  metrics.addMetric('DeliveriesHandedOffFromGroup', MetricUnit.Count, 1);
-  log.info('delivery waited too long for a sender slot within its group; re-enqueued on its own', {
-    destination,
+  const { attempt, log } = failure;
+  const { slotPostponements: _reset, ...rest } = task;
+  const deadLettered: DeadLetteredTask = {
+    ...rest,
+    attempts: [...task.attempts, attempt],
+    webhookName: webhook.name,
+    url: webhook.url,
+  };
+  await services.deliveryQueue.deadLetter(deadLettered);
+  metrics.addMetric('DeliveriesNotSendable', MetricUnit.Count, 1);
+  log.error('delivery could not be sent: the request could not be built; dead-lettered', {
+    error: attempt.error,
   });
-  return { status: 'postponed', delaySeconds: 0, reason: 'group-slot-wait' };
+  return { status: 'dead-lettered', attempt };
+}
+
+/**
+ * A delivery whose webhook has every slot taken: back to the queue without using an attempt, after a
+ * wait that doubles with each refusal in a row (up to MAX_SLOT_WAIT_SECONDS) and is spread at random,
+ * so a backlog does not come back all at once.
+ */
+async function postponeForSlot(
+  services: Services,
+  task: DeliveryTask,
+  busy: { expectedWaitMs: number; log: CorrelatedLogger },
+): Promise<DeliveryResult> {
+  const { log } = busy;
+  const refusals = task.slotPostponements ?? 0;
+  const backoffSeconds = Math.max(2 ** Math.min(refusals, 10), Math.ceil(busy.expectedWaitMs / 1000));
+  const baseSeconds = Math.min(MAX_SLOT_WAIT_SECONDS, backoffSeconds);
+  const delaySeconds = Math.max(1, Math.round(baseSeconds * (0.5 + Math.random())));
+  const notBefore = new Date(services.clock.now().getTime() + delaySeconds * 1000).toISOString();
+  await services.deliveryQueue.enqueueDelayed(
+    { ...task, notBefore, slotPostponements: refusals + 1 },
+    delaySeconds,
+  );
+  metrics.addMetric('DeliveriesPostponedBySlots', MetricUnit.Count, 1);
+  log.debug('every slot of the webhook is taken; delivery postponed without using an attempt', {
+    delaySeconds,
+    refusals: refusals + 1,
+  });
+  return { status: 'postponed', delaySeconds, reason: 'slots-busy' };
 }
 
 /** Sum of the retry delays still ahead of a task that has made `attemptsMade` attempts. */
@@ -349,17 +345,16 @@ function remainingScheduleSeconds(schedule: readonly number[], attemptsMade: num
 }
 
 /**
- * A delivery whose destination circuit is open: re-enqueued for when the circuit may half-open,
- * without using an attempt (the endpoint was not tried). Waits are bounded by the retry schedule the
- * task has left; past that the refusal counts as a failed attempt, so every task still ends.
+ * A delivery whose webhook's circuit is open: re-enqueued for when the circuit may half-open, without
+ * using an attempt (the endpoint was not tried). Waits are bounded by the retry schedule the task has
+ * left; past that the refusal counts as a failed attempt, so every task still ends.
  */
 async function postponeForCircuit(
   services: Services,
   task: DeliveryTask,
-  webhook: StoredWebhook,
-  circuit: { destination: string; retryAt: Date; log: CorrelatedLogger },
+  circuit: { retryAt: Date; log: CorrelatedLogger },
 ): Promise<DeliveryResult> {
-  const { destination, log } = circuit;
+  const { log } = circuit;
   const now = services.clock.now();
   const delaySeconds = Math.max(1, Math.ceil((circuit.retryAt.getTime() - now.getTime()) / 1000));
   const postponedSeconds = (task.circuitPostponedSeconds ?? 0) + delaySeconds;
@@ -371,17 +366,24 @@ async function postponeForCircuit(
       delaySeconds,
     );
     metrics.addMetric('DeliveriesPostponedByCircuit', MetricUnit.Count, 1);
-    log.info('destination circuit open; delivery postponed without using an attempt', {
-      destination,
+    log.info('webhook circuit open; delivery postponed without using an attempt', {
       delaySeconds,
       postponedSeconds,
     });
     return { status: 'postponed', delaySeconds, reason: 'circuit-open' };
   }
+  // Out of schedule: the refusal becomes a failed attempt of a webhook that still wants the event.
+  const webhook = await services.webhooks.get(task.tenantId, task.webhookId);
+  const reason = dropReason(webhook, task.event);
+  if (!webhook || reason) {
+    log.info('delivery dropped', { reason, eventType: task.event.type });
+    metrics.addMetric('DeliveriesDropped', MetricUnit.Count, 1);
+    return { status: 'dropped', reason: reason ?? 'webhook deleted' };
+  }
   metrics.addMetric('DeliveryAttemptsRefusedByCircuit', MetricUnit.Count, 1);
   const attempt: DeliveryAttempt = {
     at: now.toISOString(),
-    error: `not sent: the circuit for ${destination} is open after repeated failures`,
+    error: 'not sent: the circuit of this webhook is open after repeated failures',
     durationMs: 0,
   };
   return settleFailedAttempt(services, task, webhook, { attempt, retryAfterSeconds: undefined, log });
@@ -395,6 +397,7 @@ async function settleFailedAttempt(
   failure: { attempt: DeliveryAttempt; retryAfterSeconds: number | undefined; log: CorrelatedLogger },
 ): Promise<DeliveryResult> {
   const { attempt, log } = failure;
+  const { slotPostponements: _reset, ...rest } = task;
   const attempts = [...task.attempts, attempt];
   const failedAt = services.clock.now();
   const delaySeconds = nextRetryDelay(
@@ -404,14 +407,14 @@ async function settleFailedAttempt(
   );
   let result: DeliveryResult;
   if (delaySeconds === null) {
-    const deadLettered: DeadLetteredTask = { ...task, attempts, webhookName: webhook.name, url: webhook.url };
+    const deadLettered: DeadLetteredTask = { ...rest, attempts, webhookName: webhook.name, url: webhook.url };
     await services.deliveryQueue.deadLetter(deadLettered);
     metrics.addMetric('DeliveriesDeadLettered', MetricUnit.Count, 1);
     log.warn('delivery failed its last attempt', { attempts: attempts.length, error: attempt.error });
     result = { status: 'dead-lettered', attempt };
   } else {
     const notBefore = new Date(failedAt.getTime() + delaySeconds * 1000).toISOString();
-    await services.deliveryQueue.enqueueDelayed({ ...task, attempts, notBefore }, delaySeconds);
+    await services.deliveryQueue.enqueueDelayed({ ...rest, attempts, notBefore }, delaySeconds);
     metrics.addMetric('DeliveryRetriesScheduled', MetricUnit.Count, 1);
     log.info('delivery attempt failed; retry scheduled', {
       attempts: attempts.length,

@@ -1,37 +1,196 @@
 /**
- * The circuit breakers of the delivery path, one per destination origin, held per Services bag (one
- * per process). On AWS each Lambda instance keeps its own: a dead endpoint costs each instance up to
+ * The delivery admission of one process (SPEC section 6.2): per webhook, at most
+ * MAX_CONCURRENCY_PER_ENDPOINT attempts in flight and a circuit breaker fed by that webhook's own
+ * attempts only. Built once by the composition root; on AWS each Lambda environment holds its own
+ * (locally each delivery thread), so a dead endpoint costs each environment up to
  * CIRCUIT_FAILURE_THRESHOLD attempts before it backs off, with no shared store in the hot path.
+ *
+ * When every slot of a webhook is taken, a delivery may wait for one in memory only if a slot is
+ * expected within a short budget (a fast endpoint under a burst: its deliveries then go out in
+ * milliseconds, not a queue round trip later). Otherwise, and once the budget is spent, it is refused
+ * and goes back to the queue: a slow endpoint's backlog never holds the pollers or invocations other
+ * webhooks need.
  */
-import { CircuitBreakerRegistry } from '#domain/circuit-breaker';
-import type { Services } from './services';
+import { LRUCache } from 'lru-cache';
+import { CircuitBreakerRegistry, type CircuitBreakerSettings } from '#domain/circuit-breaker';
+import type {
+  Admission,
+  AdmissionLease,
+  DeliveryAdmission,
+  EndpointVerdict,
+} from '#domain/delivery-admission';
+import type { Clock } from '#domain/ports';
 
-const registries = new WeakMap<Services, CircuitBreakerRegistry>();
+/** The longest a delivery waits in memory for a slot of its webhook before it is sent back to the queue. */
+export const DEFAULT_SLOT_WAIT_MS = 500;
+/** Weight of the newest attempt in a webhook's running average duration. */
+const DURATION_WEIGHT = 0.2;
+/** Webhooks whose average attempt duration is remembered (the busiest recent ones). */
+const MAX_REMEMBERED_DURATIONS = 10_000;
 
-/** The breakers of this process (created from the config on first use). */
-export function endpointCircuits(services: Services): CircuitBreakerRegistry {
-  let registry = registries.get(services);
-  if (!registry) {
-    registry = new CircuitBreakerRegistry(
-      {
-        failureThreshold: services.config.CIRCUIT_FAILURE_THRESHOLD,
-        failureWindowMs: services.config.CIRCUIT_FAILURE_WINDOW_MS,
-        cooldownMs: services.config.CIRCUIT_COOLDOWN_MS,
-        // A probe always reports back unless the process dies (and its breakers with it); this is a backstop.
-        probeTimeoutMs: services.config.DELIVERY_TIMEOUT_MS * 2,
-      },
-      services.clock,
-    );
-    registries.set(services, registry);
-  }
-  return registry;
+interface Waiter {
+  resolve: (admission: Admission) => void;
+  timer: NodeJS.Timeout;
 }
 
-/** The breaker key of a destination URL: its origin (scheme, host, port), as the sender pools them. */
-export function destinationOf(url: string): string {
-  try {
-    return new URL(url).origin;
-  } catch {
-    return url;
+interface WebhookSlots {
+  inFlight: number;
+  waiters: Waiter[];
+}
+
+/** Slots and circuits per webhook, in memory. */
+export class InProcessDeliveryAdmission implements DeliveryAdmission {
+  readonly #circuits: CircuitBreakerRegistry;
+  readonly #maxInFlight: number;
+  readonly #slotWaitMs: number;
+  /** Webhooks with attempts in flight or waiters; one with neither is forgotten so the map stays small. */
+  readonly #slots = new Map<string, WebhookSlots>();
+  /** Running average attempt duration per webhook, in ms: predicts how soon a slot frees. */
+  readonly #durations = new LRUCache<string, number>({ max: MAX_REMEMBERED_DURATIONS });
+
+  constructor(
+    settings: { maxInFlightPerWebhook: number; circuit: CircuitBreakerSettings; slotWaitMs?: number },
+    clock: Clock,
+  ) {
+    if (!Number.isInteger(settings.maxInFlightPerWebhook) || settings.maxInFlightPerWebhook < 1)
+      throw new RangeError('maxInFlightPerWebhook must be a whole number of at least 1');
+    this.#maxInFlight = settings.maxInFlightPerWebhook;
+    this.#slotWaitMs = Math.max(0, settings.slotWaitMs ?? DEFAULT_SLOT_WAIT_MS);
+    this.#circuits = new CircuitBreakerRegistry(settings.circuit, clock);
   }
+
+  async admit(webhookKey: string): Promise<Admission> {
+    let slots = this.#slots.get(webhookKey);
+    if (!slots) {
+      slots = { inFlight: 0, waiters: [] };
+      this.#slots.set(webhookKey, slots);
+    }
+    if (slots.inFlight < this.#maxInFlight && slots.waiters.length === 0) {
+      return this.#take(webhookKey, slots);
+    }
+    // Check the circuit first: an open circuit answers at once, without waiting for a slot.
+    const retryAt = this.#circuits.retryAt(webhookKey);
+    if (retryAt) return { isAdmitted: false, reason: 'circuit-open', retryAt };
+    const expectedWaitMs = this.#expectedWaitMs(webhookKey, slots.waiters.length + 1);
+    if (expectedWaitMs !== undefined && expectedWaitMs > this.#slotWaitMs) {
+      return { isAdmitted: false, reason: 'slots-busy', expectedWaitMs };
+    }
+    const queue = slots;
+    return new Promise<Admission>((resolve) => {
+      const waiter: Waiter = {
+        resolve,
+        timer: setTimeout(() => {
+          queue.waiters.splice(queue.waiters.indexOf(waiter), 1);
+          this.#forgetIfIdle(webhookKey, queue);
+          resolve({
+            isAdmitted: false,
+            reason: 'slots-busy',
+            expectedWaitMs: this.#expectedWaitMs(webhookKey, queue.waiters.length + 1) ?? this.#slotWaitMs,
+          });
+        }, this.#slotWaitMs),
+      };
+      queue.waiters.push(waiter);
+    });
+  }
+
+  /** Webhooks with attempts in flight or waiting (for tests and diagnostics). */
+  get busyWebhooks(): number {
+    return this.#slots.size;
+  }
+
+  /** Takes a free slot if the circuit lets the attempt through. */
+  #take(webhookKey: string, slots: WebhookSlots): Admission {
+    const permit = this.#circuits.get(webhookKey).tryAcquire();
+    if (!permit.isAllowed) {
+      this.#forgetIfIdle(webhookKey, slots);
+      return { isAdmitted: false, reason: 'circuit-open', retryAt: permit.retryAt };
+    }
+    slots.inFlight += 1;
+    return { isAdmitted: true, lease: this.#lease(webhookKey, slots) };
+  }
+
+  #lease(webhookKey: string, slots: WebhookSlots): AdmissionLease {
+    const startedAt = performance.now();
+    let isReleased = false;
+    return {
+      release: (verdict: EndpointVerdict) => {
+        if (isReleased) throw new Error('an admission lease was released twice');
+        isReleased = true;
+        slots.inFlight -= 1;
+        let change: ReturnType<AdmissionLease['release']>;
+        if (verdict === 'unknown') {
+          const before = this.#circuits.stateOf(webhookKey);
+          change = { before, after: this.#circuits.release(webhookKey) };
+        } else {
+          this.#noteDuration(webhookKey, performance.now() - startedAt);
+          change = this.#circuits.recordOutcome(webhookKey, verdict === 'down');
+        }
+        this.#handOver(webhookKey, slots);
+        return change;
+      },
+    };
+  }
+
+  /** Gives freed slots to waiters, oldest first. */
+  #handOver(webhookKey: string, slots: WebhookSlots): void {
+    while (slots.inFlight < this.#maxInFlight && slots.waiters.length > 0) {
+      const waiter = slots.waiters.shift() as Waiter;
+      clearTimeout(waiter.timer);
+      waiter.resolve(this.#take(webhookKey, slots));
+    }
+    this.#forgetIfIdle(webhookKey, slots);
+  }
+
+  #forgetIfIdle(webhookKey: string, slots: WebhookSlots): void {
+    if (slots.inFlight === 0 && slots.waiters.length === 0 && this.#slots.get(webhookKey) === slots) {
+      this.#slots.delete(webhookKey);
+    }
+  }
+
+  #noteDuration(webhookKey: string, durationMs: number): void {
+    const average = this.#durations.get(webhookKey);
+    this.#durations.set(
+      webhookKey,
+      average === undefined ? durationMs : average + DURATION_WEIGHT * (durationMs - average),
+    );
+  }
+
+  /** How long the `position`-th waiter can expect to wait (slots free at max ÷ average duration); undefined before any attempt ended. */
+  #expectedWaitMs(webhookKey: string, position: number): number | undefined {
+    const average = this.#durations.get(webhookKey);
+    return average === undefined ? undefined : (average * position) / this.#maxInFlight;
+  }
+}
+
+/** Builds a process's admission from the configuration. */
+export function createDeliveryAdmission(
+  config: {
+    MAX_CONCURRENCY_PER_ENDPOINT: number;
+    CIRCUIT_FAILURE_THRESHOLD: number;
+    CIRCUIT_FAILURE_WINDOW_MS: number;
+    CIRCUIT_COOLDOWN_MS: number;
+    DELIVERY_TIMEOUT_MS: number;
+  },
+  clock: Clock,
+  options: { slotWaitMs?: number } = {},
+): InProcessDeliveryAdmission {
+  return new InProcessDeliveryAdmission(
+    {
+      maxInFlightPerWebhook: config.MAX_CONCURRENCY_PER_ENDPOINT,
+      circuit: {
+        failureThreshold: config.CIRCUIT_FAILURE_THRESHOLD,
+        failureWindowMs: config.CIRCUIT_FAILURE_WINDOW_MS,
+        cooldownMs: config.CIRCUIT_COOLDOWN_MS,
+        // A probe always reports back unless the process dies (and its breakers with it); this is a backstop.
+        probeTimeoutMs: config.DELIVERY_TIMEOUT_MS * 2,
+      },
+      ...(options.slotWaitMs === undefined ? {} : { slotWaitMs: options.slotWaitMs }),
+    },
+    clock,
+  );
+}
+
+/** The admission key of a webhook: tenant and id, so no two webhooks share slots or a circuit. */
+export function webhookKeyOf(tenantId: string, webhookId: string): string {
+  return `${tenantId}/${webhookId}`;
 }

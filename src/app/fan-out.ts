@@ -2,10 +2,11 @@
  * Fan-out: one chat event in, one delivery message carrying every subscribed active webhook out
  * (a group task, see DeliveryTask; a single task when only one webhook subscribes).
  */
+
+import type { DeliveryTask } from '#domain/delivery-task';
 import { parseChatEvent } from '#domain/event-catalogue';
-import type { DeliveryTask, EventEnvelope, RejectedEvent } from '#domain/model';
+import type { EventEnvelope, RejectedEvent } from '#domain/model';
 import { logger, MetricUnit, metrics, withCorrelation } from '#observability';
-import { cachePerServices } from './lookup-cache';
 import type { Services } from './services';
 
 /** The only source whose events are fanned out (the bus also carries the service's own notices). */
@@ -34,8 +35,6 @@ export interface ChatEventInput {
 
 export type FanOutResult = { deliveries: number } | { rejected: RejectedEvent };
 
-const subscriberCache = cachePerServices<string[]>((services) => services.config.LOOKUP_CACHE_TTL_MS);
-
 /**
  * Fans one event out to its subscribers. A malformed event is recorded as rejected and never throws
  * (a throw would make the bus retry a hopeless event); store and queue failures do throw, so the
@@ -58,7 +57,10 @@ export async function fanOutEvent(services: Services, input: ChatEventInput): Pr
   if (!parsed.ok) return { rejected: await rejectEvent(services, input, parsed) };
 
   const event = parsed.event;
-  const webhookIds = await findSubscribersCached(services, event);
+  // A fresh, strongly consistent read, never a cached one: a webhook created (or deactivated) before
+  // this event was published must be seen by it (SPEC 6.1). It costs one store query per event, two
+  // when the event names a brand (the brand's subscriptions and the all-brands ones).
+  const webhookIds = await services.webhooks.findSubscribers(event.tenantId, event.type, event.brandId);
   const tasks = deliveryTasksFor(event, webhookIds, services.config.WEBHOOKS_PER_DELIVERY_MESSAGE);
   if (tasks.length > 0) await services.deliveryQueue.enqueue(tasks);
   metrics.addMetric('EventsFannedOut', MetricUnit.Count, 1);
@@ -106,13 +108,6 @@ export function deliveryTasksFor(
     if (webhookId === undefined) return [];
     return ids.length === 1 ? [{ ...base, webhookId }] : [{ ...base, webhookId, webhookIds: ids }];
   });
-}
-
-function findSubscribersCached(services: Services, event: EventEnvelope): Promise<string[]> {
-  const key = `${event.tenantId}/${event.type}/${event.brandId ?? '*'}`;
-  return subscriberCache(services).get(key, () =>
-    services.webhooks.findSubscribers(event.tenantId, event.type, event.brandId),
-  );
 }
 
 async function rejectEvent(

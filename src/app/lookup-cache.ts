@@ -1,11 +1,14 @@
 /**
- * Bounded-staleness caches for the pipeline's hot lookups (subscribers, webhooks, credentials):
- * without them every delivery would cost store reads, which caps throughput (FACTS.md).
+ * Read helpers of the delivery path. Webhook and subscriber lookups are never served from a cache:
+ * SPEC 6.1 makes every admin change apply to the next event, on every Lambda environment and local
+ * thread alike, so each lookup is a fresh (strongly consistent) store read. What keeps that cheap is
+ * `FreshReads`, which lets concurrent callers share one read that started after all of them asked.
+ * `LookupCache` remains for values that cannot go stale, e.g. credentials keyed by webhook version.
  */
 
 import { LRUCache } from 'lru-cache';
 import type { StoredWebhook } from '#domain/model';
-import type { Services } from './services';
+import type { WebhookRepository } from '#domain/ports';
 
 const DEFAULT_MAX_ENTRIES = 10_000;
 
@@ -59,48 +62,69 @@ export class LookupCache<V> {
 }
 
 /**
- * Makes a per-Services cache accessor: each Services bag (one per process on AWS, one per test)
- * gets its own cache, so tests never see each other's entries.
+ * Coalesces reads of one key without ever serving an answer older than the caller's question: a
+ * caller shares the read in flight only if that read started after it asked; otherwise it waits for
+ * the next read, which starts as soon as the one in flight ends and serves every caller queued
+ * meanwhile. So at most two reads per key are ever pending, and each answer reflects every write
+ * acknowledged before its caller asked (read-your-writes, SPEC 6.1), across processes too.
  */
-export function cachePerServices<V>(
-  ttlMs: (services: Services) => number,
-): (services: Services) => LookupCache<V> {
-  const caches = new WeakMap<Services, LookupCache<V>>();
-  return (services) => {
-    let cache = caches.get(services);
-    if (!cache) {
-      cache = new LookupCache<V>({ ttlMs: ttlMs(services) });
-      caches.set(services, cache);
+export class FreshReads<V> {
+  readonly #keys = new Map<
+    string,
+    { next?: { promise: Promise<V>; resolve: (value: V) => void; reject: (error: unknown) => void } }
+  >();
+
+  /** The result of a `load` that started no earlier than this call. */
+  read(key: string, load: () => Promise<V>): Promise<V> {
+    const state = this.#keys.get(key);
+    if (!state) return this.#start(key, load);
+    if (!state.next) {
+      let resolve!: (value: V) => void;
+      let reject!: (error: unknown) => void;
+      const promise = new Promise<V>((onValue, onError) => {
+        resolve = onValue;
+        reject = onError;
+      });
+      state.next = { promise, resolve, reject };
     }
-    return cache;
+    return state.next.promise;
+  }
+
+  #start(key: string, load: () => Promise<V>): Promise<V> {
+    const state: {
+      next?: { promise: Promise<V>; resolve: (value: V) => void; reject: (error: unknown) => void };
+    } = {};
+    this.#keys.set(key, state);
+    const running = (async () => load())();
+    const settle = (): void => {
+      this.#keys.delete(key);
+      const queued = state.next;
+      if (!queued) return;
+      // Starts after every queued caller asked, so its answer is fresh enough for all of them.
+      this.#start(key, load).then(queued.resolve, queued.reject);
+    };
+    running.then(settle, settle);
+    return running;
+  }
+}
+
+/**
+ * The webhook repository with its two hot reads (`get`, `findSubscribers`) coalesced by FreshReads;
+ * every other call goes straight through. Answers are exactly as fresh as uncoalesced reads.
+ */
+export function coalesceWebhookReads(repository: WebhookRepository): WebhookRepository {
+  const webhooks = new FreshReads<StoredWebhook | undefined>();
+  const subscribers = new FreshReads<string[]>();
+  return {
+    create: (webhook) => repository.create(webhook),
+    get: (tenantId, webhookId) =>
+      webhooks.read(JSON.stringify([tenantId, webhookId]), () => repository.get(tenantId, webhookId)),
+    list: (tenantId, query) => repository.list(tenantId, query),
+    update: (webhook, expectedVersion) => repository.update(webhook, expectedVersion),
+    delete: (tenantId, webhookId) => repository.delete(tenantId, webhookId),
+    findSubscribers: (tenantId, eventType, brandId) =>
+      subscribers.read(JSON.stringify([tenantId, eventType, brandId]), () =>
+        repository.findSubscribers(tenantId, eventType, brandId),
+      ),
   };
-}
-
-const webhookCache = cachePerServices<StoredWebhook | undefined>(
-  (services) => services.config.LOOKUP_CACHE_TTL_MS,
-);
-
-function webhookKey(tenantId: string, webhookId: string): string {
-  return `${tenantId}/${webhookId}`;
-}
-
-/** A webhook as recently read (at most LOOKUP_CACHE_TTL_MS old); undefined when it does not exist. */
-export function getWebhookCached(
-  services: Services,
-  tenantId: string,
-  webhookId: string,
-): Promise<StoredWebhook | undefined> {
-  return webhookCache(services).get(webhookKey(tenantId, webhookId), () =>
-    services.webhooks.get(tenantId, webhookId),
-  );
-}
-
-/** Records a webhook this process just wrote or re-read, so later lookups see it. */
-export function rememberWebhook(services: Services, webhook: StoredWebhook): void {
-  webhookCache(services).set(webhookKey(webhook.tenantId, webhook.id), webhook);
-}
-
-/** Forgets a webhook this process just deleted, so later lookups in this process miss it at once. */
-export function forgetWebhook(services: Services, tenantId: string, webhookId: string): void {
-  webhookCache(services).set(webhookKey(tenantId, webhookId), undefined);
 }

@@ -3,6 +3,8 @@
  * (src/composition.ts on AWS and locally alike) and passed to the use cases.
  */
 import type { Config } from '#config';
+import type { DeliveryAdmission } from '#domain/delivery-admission';
+import type { DeliveryCredentials } from '#domain/delivery-request';
 import type { DeliverySender } from '#domain/delivery-sender';
 import type {
   Clock,
@@ -14,6 +16,7 @@ import type {
   SecretCipher,
   WebhookRepository,
 } from '#domain/ports';
+import type { LookupCache } from './lookup-cache';
 
 export interface Services {
   config: Config;
@@ -24,6 +27,10 @@ export interface Services {
   cipher: SecretCipher;
   notices: NoticePublisher;
   sender: DeliverySender;
+  /** Slots and circuit breakers per webhook (SPEC 6.2); one per process, built by the composition root. */
+  admission: DeliveryAdmission;
+  /** Decrypted credentials by webhook version; one per process, built by the composition root. */
+  credentialCache: LookupCache<DeliveryCredentials>;
   resolver: HostResolver;
   clock: Clock;
   /** Makes a new unique id with a prefix, time-sortable (ULID based): `wh_…`, `evt_…`, `fl_…`. */

@@ -20,8 +20,8 @@ export async function sendTestDelivery(
 ): Promise<TestDeliveryReport> {
   const webhook = await requireWebhook(services, tenantId, webhookId);
   const event = buildTestEvent(tenantId, webhook.brandId, () => services.newId('evt'), services.clock.now());
-  // The same signing and sending as a real delivery (stamped when the sender admits it), but no
-  // circuit breaker: an admin's explicit test always reaches the endpoint.
+  // The same signing and sending as a real delivery, but no slot or circuit: an admin's explicit test
+  // always reaches the endpoint, and its outcome is not the delivery path's evidence.
   const { outcome } = await attemptDelivery(services, webhook, event);
   return {
     delivered: outcome.isSuccess,

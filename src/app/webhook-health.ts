@@ -5,7 +5,6 @@
 import { ConflictError } from '#domain/errors';
 import type { StoredWebhook } from '#domain/model';
 import { describeError, MetricUnit, metrics, withCorrelation } from '#observability';
-import { rememberWebhook } from './lookup-cache';
 import type { Services } from './services';
 
 const DAY_MS = 86_400_000;
@@ -89,7 +88,6 @@ async function applyHealthChange(
     if (!next) return undefined;
     try {
       await services.webhooks.update(next, current.version);
-      rememberWebhook(services, next);
       return next;
     } catch (error) {
       if (!(error instanceof ConflictError) || attempt > 0) {
@@ -108,7 +106,6 @@ async function applyHealthChange(
 async function readFresh(services: Services, webhook: StoredWebhook): Promise<StoredWebhook | undefined> {
   try {
     const fresh = await services.webhooks.get(webhook.tenantId, webhook.id);
-    if (fresh) rememberWebhook(services, fresh);
     return fresh;
   } catch (error) {
     withCorrelation({ tenantId: webhook.tenantId, webhookId: webhook.id }).warn('could not re-read webhook', {

@@ -14,7 +14,6 @@ import type {
 import { generateSigningSecret } from '#domain/signing';
 import { checkWebhookConsistency, toFieldIssues, webhookInputSchemas } from '#domain/webhook-schema';
 import { secretContext } from './credentials';
-import { forgetWebhook, rememberWebhook } from './lookup-cache';
 import type { Services } from './services';
 import { type PublicWebhook, toPublicWebhook } from './webhook-views';
 
@@ -78,7 +77,6 @@ export async function createWebhook(
     version: 1,
   };
   await services.webhooks.create(webhook);
-  rememberWebhook(services, webhook);
   const view = toPublicWebhook(webhook);
   return signingSecret ? { ...view, signingSecret } : view;
 }
@@ -170,7 +168,6 @@ export async function setWebhookStatus(
 /** Deletes permanently. */
 export async function deleteWebhook(services: Services, tenantId: string, webhookId: string): Promise<void> {
   if (!(await services.webhooks.delete(tenantId, webhookId))) throw webhookNotFound(webhookId);
-  forgetWebhook(services, tenantId, webhookId);
 }
 
 /** The current signing secret, decrypted (one of only two routes that show it). */
@@ -191,7 +188,11 @@ export async function revealSigningSecret(
   };
 }
 
-/** Makes a new current secret; the previous one keeps signing beside it for 24 hours. */
+/**
+ * Makes a new current secret; the one it replaces keeps signing beside it for 24 hours (SPEC 6.2). At
+ * most those two sign: any older secret still in its overlap ends at once, so the stored item, the
+ * signature header and the HMACs per delivery stay bounded however often an admin rotates.
+ */
 export async function rotateSigningSecret(
   services: Services,
   tenantId: string,
@@ -204,11 +205,12 @@ export async function rotateSigningSecret(
     }
     const at = services.clock.now();
     const overlapEnds = new Date(at.getTime() + ROTATION_OVERLAP_MS).toISOString();
-    const kept = current.signingSecrets
-      .filter((secret) => !secret.expiresAt || Date.parse(secret.expiresAt) > at.getTime())
-      .map((secret) => (secret.expiresAt ? secret : { ...secret, expiresAt: overlapEnds }));
+    const replaced = current.signingSecrets.find((secret) => secret.expiresAt === undefined);
     const fresh = await sealSigningSecret(services, tenantId, webhookId, signingSecret, at.toISOString());
-    return { ...current, signingSecrets: [fresh, ...kept] };
+    return {
+      ...current,
+      signingSecrets: replaced ? [fresh, { ...replaced, expiresAt: overlapEnds }] : [fresh],
+    };
   });
   return { signingSecret };
 }
@@ -242,10 +244,9 @@ async function updateWebhook(
     next.updatedAt = now(services);
     next.version = current.version + 1;
     try {
+      // Nothing to invalidate: fan-out and delivery read the store afresh for every event and attempt,
+      // so the change applies to the next event on every runtime once this write is acknowledged.
       await services.webhooks.update(next, current.version);
-      // Where the API and the delivery worker share a process (locally), the change applies at once;
-      // elsewhere within LOOKUP_CACHE_TTL_MS.
-      rememberWebhook(services, next);
       return toPublicWebhook(next);
     } catch (error) {
       if (!(error instanceof ConflictError) || attempt >= MAX_WRITE_ATTEMPTS) throw error;
@@ -261,6 +262,7 @@ function parseInput<T>(
   schema: { safeParse(input: unknown): { success: boolean; data?: unknown; error?: unknown } },
   body: unknown,
 ): T {
+  refuseUnrepresentableHeaderNames(body);
   const result = schema.safeParse(body);
   if (!result.success) {
     // An issue with the body as a whole (missing, not an object, an empty PATCH) names `body`, so every
@@ -274,6 +276,20 @@ function parseInput<T>(
     );
   }
   return result.data as T;
+}
+
+/**
+ * A custom header named `__proto__` is a valid token, but no plain object can hold it as data (the
+ * validator drops it), so it would be accepted and never sent: refused by name instead (SPEC 5).
+ */
+function refuseUnrepresentableHeaderNames(body: unknown): void {
+  if (typeof body !== 'object' || body === null) return;
+  const headers = (body as { headers?: unknown }).headers;
+  if (typeof headers !== 'object' || headers === null) return;
+  if (Object.hasOwn(headers, '__proto__')) {
+    const issue = { field: 'headers.__proto__', message: 'is not a header name this service can store' };
+    throw new ValidationError(`${issue.field}: ${issue.message}`, [issue]);
+  }
 }
 
 async function assertConsistent(

@@ -14,7 +14,6 @@ export function buildOutbound(
   const sender = createHttpSender({
     resolver,
     allowInsecureLocalhost: config.ALLOW_INSECURE_LOCALHOST,
-    maxConcurrencyPerEndpoint: config.MAX_CONCURRENCY_PER_ENDPOINT,
     ...(options.tlsCa ? { tls: { ca: options.tlsCa } } : {}),
   });
   return { sender, resolver, close: () => sender.close() };

@@ -3,6 +3,7 @@ import { createDocumentClient } from '#adapters/aws-clients';
 import { DynamoFailureLogRepository } from '#adapters/dynamodb/failure-log-repository';
 import { DynamoRejectedEventRepository } from '#adapters/dynamodb/rejected-event-repository';
 import { DynamoWebhookRepository } from '#adapters/dynamodb/webhook-repository';
+import { coalesceWebhookReads } from '#app/lookup-cache';
 import type { Services } from '#app/services';
 import type { Config } from '#config';
 import { awsClientOptions, type CompositionOptions } from './options';
@@ -14,7 +15,8 @@ export function buildTableRepositories(
 ): Pick<Services, 'webhooks' | 'failureLogs' | 'rejectedEvents'> {
   const documentClient = createDocumentClient(awsClientOptions(options, options.endpoints?.dynamodb));
   return {
-    webhooks: new DynamoWebhookRepository(documentClient, config.TABLE_NAME),
+    // Reads are never cached (SPEC 6.1), only shared between callers that asked before they started.
+    webhooks: coalesceWebhookReads(new DynamoWebhookRepository(documentClient, config.TABLE_NAME)),
     failureLogs: new DynamoFailureLogRepository(documentClient, config.TABLE_NAME),
     rejectedEvents: new DynamoRejectedEventRepository(documentClient, config.TABLE_NAME),
   };

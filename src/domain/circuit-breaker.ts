@@ -1,6 +1,8 @@
 /**
- * A circuit breaker per destination: after a run of failed attempts a dead or overloaded endpoint
- * stops being tried for a cool-down, so it cannot tie up delivery slots that healthy endpoints need.
+ * A circuit breaker per webhook (SPEC section 6.2): after a run of failed attempts a dead or overloaded
+ * endpoint stops being tried for a cool-down, so it cannot tie up delivery slots that healthy endpoints
+ * need. Keyed by webhook, never by host: one tenant's failures must not stop another tenant's webhook
+ * on the same receiving host.
  * Pure state over an injectable clock; the delivery path decides what a refused delivery becomes.
  */
 import type { Clock } from './ports';
@@ -123,7 +125,7 @@ export class CircuitBreaker {
   }
 }
 
-/** Breakers by destination (an origin such as `https://example.com:443`), created on first use. */
+/** Breakers by key (a webhook), created on first use. */
 export class CircuitBreakerRegistry {
   readonly #settings: CircuitBreakerSettings;
   readonly #clock: Clock;
@@ -167,6 +169,15 @@ export class CircuitBreakerRegistry {
     else breaker.recordSuccess();
     if (breaker.isPristine) this.#breakers.delete(destination);
     return { before, after: breaker.state };
+  }
+
+  /** A permitted attempt ended without a verdict: frees a probe slot, remembers nothing new. */
+  release(destination: string): CircuitState {
+    const breaker = this.#breakers.get(destination);
+    if (!breaker) return 'closed';
+    breaker.release();
+    if (breaker.isPristine) this.#breakers.delete(destination);
+    return breaker.state;
   }
 
   /** Destinations currently remembered (open, half-open, or closed with recent failures). */

@@ -17,18 +17,17 @@ export interface AttemptOutcome {
   responseSnippet?: string;
   /** Only from a 429 or 503 response's Retry-After. */
   retryAfterSeconds?: number;
-  /** True when `admit` refused the attempt: nothing went on the wire, so it tells nothing about the endpoint. */
-  isNotSent?: boolean;
+  /**
+   * True when the sender could not build or send the request at all (a setting the HTTP client
+   * refuses, a URL the rules no longer allow): nothing went on the wire, so the outcome says nothing
+   * about the endpoint and must not count against its circuit or its webhook's health (SPEC 6.2).
+   */
+  isSenderFailure?: boolean;
 }
 
 /** How to send one attempt. */
 export interface SendOptions {
   timeoutMs: number;
-  /**
-   * Asked once, right before the request goes on the wire (after any wait for a per-endpoint slot);
-   * false means do not send (a circuit opened meanwhile) and resolve with `isNotSent`.
-   */
-  admit?: () => boolean;
 }
 
 /** Sends one attempt; resolves with its outcome even when the attempt failed. */

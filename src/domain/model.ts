@@ -91,33 +91,6 @@ export interface EventEnvelope {
   data: Record<string, unknown>;
 }
 
-/**
- * A message of the delivery queue (JSON). Two shapes share this type:
- *
- * - a single task, one (event, webhook) pair: `webhookId` set, `webhookIds` absent. Retries, circuit
- *   postponements, redeliveries and every message written before group tasks existed have this shape;
- * - a group task, the first attempt of one event for several webhooks (fan-out writes one per event, so
- *   a delivery costs a fraction of a queue send, receive and delete): `webhookIds` lists them (distinct,
- *   at least one), `webhookId` repeats the first of them, `attempts` is empty. The delivery step fans it
- *   out in memory; each webhook whose attempt fails continues as its own single task.
- */
-export interface DeliveryTask {
-  tenantId: string;
-  /** The webhook of a single task; in a group task, the first of `webhookIds`. */
-  webhookId: string;
-  /** Present only in a group task: every webhook this message delivers the event to. */
-  webhookIds?: string[];
-  event: EventEnvelope;
-  /** Attempts made so far, oldest first. */
-  attempts: DeliveryAttempt[];
-  /** ISO 8601; a task received before this is early (a delay longer than the queue allows). */
-  notBefore?: string;
-  /** Set when an admin asked for a redelivery of a failure log. */
-  redeliveryOf?: string;
-  /** Seconds this task has waited in all for its destination's circuit to close (bounded; see deliver). */
-  circuitPostponedSeconds?: number;
-}
-
 /** A delivery that exhausted its retries (SPEC section 6). */
 export interface FailureLog {
   id: string;

@@ -2,15 +2,8 @@
  * The ports: what the domain needs from the outside world. Each has one real adapter
  * (AWS SDK based) in src/adapters; the local runtime points those same adapters at local endpoints.
  */
-import type {
-  DeliveryTask,
-  FailureLog,
-  Page,
-  PageKey,
-  RejectedEvent,
-  StoredWebhook,
-  WebhookStatus,
-} from './model';
+import type { DeliveryTask } from './delivery-task';
+import type { FailureLog, Page, PageKey, RejectedEvent, StoredWebhook, WebhookStatus } from './model';
 
 export interface WebhookListQuery {
   status?: WebhookStatus;

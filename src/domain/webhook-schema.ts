@@ -15,15 +15,30 @@ import { reservedHeaderReason } from './reserved-headers';
 /** RFC 9110 token: what a header name may be made of. */
 export const HEADER_NAME_PATTERN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 export const MAX_CUSTOM_HEADERS = 20;
+const MAX_HEADER_NAME_LENGTH = 256;
 const MAX_HEADER_VALUE_LENGTH = 1024;
 
-// CR, LF and NUL would let a value smuggle another header or end the request head.
-const hasLineBreakOrNul = (value: string) => /[\r\n\0]/.test(value);
+/**
+ * What a header value may be so that the receiver gets exactly it (SPEC section 5): visible ASCII,
+ * space and tab, nothing else (controls would smuggle or break the request head; non-ASCII is not
+ * sendable as typed), and no whitespace at either end (receivers strip it, so it would not arrive).
+ */
+const SENDABLE_HEADER_VALUE = /^(?:[\x21-\x7e](?:[\x20-\x7e\t]*[\x21-\x7e])?)?$/;
+const HEADER_VALUE_RULE =
+  'must be visible ASCII characters, spaces and tabs, without whitespace at either end';
+
+/** Is `value` a header value the HTTP client sends and the receiver reads back unchanged? */
+export function isSendableHeaderValue(value: string): boolean {
+  return SENDABLE_HEADER_VALUE.test(value);
+}
+
+// A high surrogate not followed by a low one, or a low one not preceded by a high one.
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
 const headerValueSchema = z
   .string()
   .max(MAX_HEADER_VALUE_LENGTH)
-  .refine((value) => !hasLineBreakOrNul(value), 'must not contain CR, LF or NUL characters');
+  .refine(isSendableHeaderValue, HEADER_VALUE_RULE);
 
 const headersSchema = z
   .record(z.string(), headerValueSchema)
@@ -34,6 +49,14 @@ const headersSchema = z
     }
     const seen = new Set<string>();
     for (const name of names) {
+      if (name.length > MAX_HEADER_NAME_LENGTH) {
+        ctx.addIssue({
+          code: 'custom',
+          path: [name],
+          message: `is longer than ${MAX_HEADER_NAME_LENGTH} characters`,
+        });
+        continue;
+      }
       if (!HEADER_NAME_PATTERN.test(name)) {
         ctx.addIssue({
           code: 'custom',
@@ -62,30 +85,35 @@ const headersSchema = z
     propertyNames: { type: 'string', pattern: HEADER_NAME_PATTERN.source },
   });
 
-const secretText = (max: number) =>
+/** A credential sent as a header value as it is (bearer token, api-key value): the header value rule. */
+const secretHeaderValue = (max: number) =>
+  z.string().min(1).max(max).refine(isSendableHeaderValue, HEADER_VALUE_RULE).meta({ writeOnly: true });
+
+/**
+ * A Basic credential part: base64-encoded on the wire (RFC 7617), so any text is sendable, as long as
+ * it is well-formed Unicode (a lone surrogate cannot be encoded as UTF-8 and would arrive altered).
+ */
+const basicCredentialText = (max: number) =>
   z
     .string()
     .min(1)
     .max(max)
-    .refine((value) => !hasLineBreakOrNul(value), 'must not contain CR, LF or NUL characters')
-    .meta({ writeOnly: true });
+    .refine(
+      (value) => !LONE_SURROGATE.test(value),
+      'must be well-formed Unicode text (no lone surrogate characters)',
+    );
 
 /** Authentication as an admin writes it; secrets are write-only. */
 export const authenticationInputSchema = z.discriminatedUnion('type', [
   z.strictObject({
     type: z.literal('basic'),
-    username: z
-      .string()
-      .min(1)
-      .max(256)
-      .refine(
-        (value) => !value.includes(':'),
-        'must not contain ":" (Basic authentication separates with it)',
-      )
-      .refine((value) => !hasLineBreakOrNul(value), 'must not contain CR, LF or NUL characters'),
-    password: secretText(256),
+    username: basicCredentialText(256).refine(
+      (value) => !value.includes(':'),
+      'must not contain ":" (Basic authentication separates with it, RFC 7617)',
+    ),
+    password: basicCredentialText(256).meta({ writeOnly: true }),
   }),
-  z.strictObject({ type: z.literal('bearer'), token: secretText(4096) }),
+  z.strictObject({ type: z.literal('bearer'), token: secretHeaderValue(4096) }),
   z.strictObject({
     type: z.literal('api_key'),
     headerName: z
@@ -97,7 +125,7 @@ export const authenticationInputSchema = z.discriminatedUnion('type', [
         (name) => name.toLowerCase() !== 'authorization',
         'must not be Authorization; use bearer or basic authentication, or a custom header',
       ),
-    value: secretText(4096),
+    value: secretHeaderValue(4096),
   }),
 ]);
 

@@ -11,7 +11,7 @@ import {
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MAX_DELAY_SECONDS, SqsDeliveryQueue } from '#adapters/sqs-delivery-queue';
-import type { DeliveryTask } from '#domain/model';
+import type { DeliveryTask } from '#domain/delivery-task';
 import { type SqsHarness, startSqsHarness } from '../support/sqs-harness';
 
 let dataDir: string;

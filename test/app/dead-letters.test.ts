@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ABANDONED_ERROR, type DeadLetteredTask, recordDeadLetters } from '#app/dead-letters';
-import type { DeliveryTask } from '#domain/model';
+import type { DeliveryTask } from '#domain/delivery-task';
 import { createTestServices, webhookFixture } from '../support/in-memory-ports';
 
 const event = {

@@ -6,8 +6,10 @@ import { createHttpSender } from '#adapters/http-sender';
 import { secretContext } from '#app/credentials';
 import type { DeadLetteredTask } from '#app/dead-letters';
 import { deliverGroup, deliverTask, processDeliveryBatch } from '#app/deliver';
+import { createDeliveryAdmission } from '#app/endpoint-circuits';
 import type { Config } from '#config';
-import type { DeliveryTask, StoredWebhook } from '#domain/model';
+import type { DeliveryTask } from '#domain/delivery-task';
+import type { StoredWebhook } from '#domain/model';
 import { generateSigningSecret } from '#domain/signing';
 import { createTestServices, type TestServices, webhookFixture } from '../support/in-memory-ports';
 import { type LoopbackReceiver, startReceiver } from './loopback-receiver';
@@ -16,7 +18,6 @@ const DAY_MS = 86_400_000;
 const sender = createHttpSender({
   resolver: { resolve: async () => ['127.0.0.1'] },
   allowInsecureLocalhost: true,
-  maxConcurrencyPerEndpoint: 4,
 });
 let receiver: LoopbackReceiver;
 
@@ -257,28 +258,53 @@ describe('deliverTask', () => {
     },
   );
 
-  it('stamps and signs each attempt when it goes on the wire, not before a wait for a sender slot', async () => {
+  it('reads the webhook afresh for every attempt: an edit applies to the next attempt, a deactivation ends retries', async () => {
     const services = servicesFor();
-    const secret = generateSigningSecret();
-    const webhook = await storeWebhook(services, {}, [{ secret }]);
-    let onTheWire: { headers: Record<string, string>; body: string; at: Date } | undefined;
-    // Stands in for a sender whose per-endpoint slots are all taken for 90 s (the clock moves instead).
-    services.sender = {
-      send: async (request, { admit }) => {
-        services.clock.advance(90_000);
-        if (admit && !admit()) return { isSuccess: false, isNotSent: true, error: 'not sent', durationMs: 0 };
-        onTheWire = { headers: { ...request.headers }, body: request.body, at: services.clock.now() };
-        return { isSuccess: false, statusCode: 500, durationMs: 1 };
-      },
-    };
+    const webhook = await storeWebhook(services);
+    receiver.respondWith({ status: 500 });
+    expect(await deliverTask(services, taskFor(webhook))).toMatchObject({ status: 'retry-scheduled' });
+    const retry = services.deliveryQueue.delayed[0]?.task as DeliveryTask;
 
-    await deliverTask(services, taskFor(webhook));
+    const failing = (await services.webhooks.get(webhook.tenantId, webhook.id)) as StoredWebhook;
+    await services.webhooks.update(
+      { ...failing, headers: { 'x-edited': 'yes' }, version: failing.version + 1 },
+      failing.version,
+    );
+    expect(await deliverTask(services, { ...retry, notBefore: undefined })).toMatchObject({
+      status: 'delivered',
+    });
+    expect(headerMap(1)['x-edited']).toBe('yes');
 
-    const sentAt = onTheWire?.at as Date;
-    expect(onTheWire?.headers['webhook-timestamp']).toBe(String(Math.floor(sentAt.getTime() / 1000)));
-    const verifier = new Webhook(secret);
-    expect(verifier.verify(onTheWire?.body ?? '', onTheWire?.headers ?? {})).toMatchObject({ id: 'evt_01' });
-    expect(services.deliveryQueue.delayed[0]?.task.attempts[0]?.at).toBe(sentAt.toISOString());
+    const edited = (await services.webhooks.get(webhook.tenantId, webhook.id)) as StoredWebhook;
+    await services.webhooks.update(
+      { ...edited, status: 'inactive', version: edited.version + 1 },
+      edited.version,
+    );
+    expect(await deliverTask(services, { ...retry, notBefore: undefined })).toEqual({
+      status: 'dropped',
+      reason: 'webhook inactive',
+    });
+    expect(receiver.received).toHaveLength(2);
+  });
+
+  it('a request the sender cannot build is dead-lettered at once, counting against neither circuit nor health', async () => {
+    const services = servicesFor({ CIRCUIT_FAILURE_THRESHOLD: 1 });
+    // A value the API refuses today, as an older release may have stored it.
+    const webhook = await storeWebhook(services, { headers: { 'x-name': 'caf\u00e9 \u20ac' } });
+
+    const result = await deliverTask(services, taskFor(webhook));
+
+    expect(result).toMatchObject({ status: 'dead-lettered' });
+    const [dead] = services.deliveryQueue.deadLettered as DeadLetteredTask[];
+    expect(dead?.attempts[0]?.error).toMatch(
+      /^not sent: the request could not be built \(invalid request: .*x-name/,
+    );
+    expect(receiver.received).toHaveLength(0);
+    expect((await services.webhooks.get(webhook.tenantId, webhook.id))?.failingSince).toBeUndefined();
+    // With a threshold of 1 a counted failure would have opened the circuit: the next delivery is tried.
+    const fixed = { ...webhook, headers: {}, version: 2 };
+    await services.webhooks.update(fixed, 1);
+    expect(await deliverTask(services, taskFor(fixed))).toMatchObject({ status: 'delivered' });
   });
 
   it('sends webhook.test tasks whatever the subscription', async () => {
@@ -336,9 +362,8 @@ describe('webhook health', () => {
   });
 
   it('re-reads and retries once when an admin changed the webhook concurrently', async () => {
-    const services = servicesFor({ LOOKUP_CACHE_TTL_MS: 60_000 });
+    const services = servicesFor();
     const webhook = await storeWebhook(services);
-    await deliverTask(services, taskFor(webhook)); // caches version 1
     await services.webhooks.update({ ...webhook, description: 'edited', version: 2 }, 1);
     receiver.respondWith({ status: 500 });
 
@@ -373,7 +398,7 @@ describe('processDeliveryBatch', () => {
     ]);
     expect(queueDown.batchItemFailures).toEqual([{ itemIdentifier: 'm-retry' }]);
 
-    const storeDown = createTestServices({ sender, config: { LOOKUP_CACHE_TTL_MS: 0 } });
+    const storeDown = createTestServices({ sender });
     storeDown.webhooks.isUnavailable = true;
     const result = await processDeliveryBatch(storeDown, [
       { messageId: 'm-store', body: JSON.stringify(taskFor(webhook)) },
@@ -386,17 +411,23 @@ describe('processDeliveryBatch', () => {
   });
 });
 
-describe('circuit breaker per destination', () => {
+describe('circuit breaker per webhook', () => {
   const circuitConfig = {
     RETRY_SCHEDULE: [60, 600],
     CIRCUIT_FAILURE_THRESHOLD: 2,
     CIRCUIT_COOLDOWN_MS: 30_000,
   };
 
-  it('after the threshold, postpones deliveries to that origin without using an attempt; others still go', async () => {
+  it('after the threshold, postpones that webhook’s deliveries without using an attempt; another webhook on the same host still goes', async () => {
     const services = servicesFor(circuitConfig);
-    const dead = await storeWebhook(services, { id: 'wh_dead', url: await deadUrl() });
-    const healthy = await storeWebhook(services, { id: 'wh_ok' });
+    const dead = await storeWebhook(services, { id: 'wh_dead', url: `${receiver.url}/b` });
+    // Another tenant's webhook on the very same host.
+    const healthy = await storeWebhook(services, {
+      id: 'wh_ok',
+      tenantId: 'tenant-b',
+      url: `${receiver.url}/a`,
+    });
+    receiver.respondWith({ status: 503 }, { status: 503 });
 
     expect(await deliverTask(services, taskFor(dead))).toMatchObject({ status: 'retry-scheduled' });
     expect(await deliverTask(services, taskFor(dead))).toMatchObject({ status: 'retry-scheduled' });
@@ -410,7 +441,8 @@ describe('circuit breaker per destination', () => {
     expect(postponed?.task.circuitPostponedSeconds).toBe(30);
     expect(postponed?.task.notBefore).toBe(new Date(services.clock.now().getTime() + 30_000).toISOString());
     expect(await deliverTask(services, taskFor(healthy))).toMatchObject({ status: 'delivered' });
-    expect(receiver.received).toHaveLength(1);
+    expect(receiver.received.map((request) => request.path)).toEqual(['/hook/b', '/hook/b', '/hook/a']);
+    expect((await services.webhooks.get('tenant-b', 'wh_ok'))?.failingSince).toBeUndefined();
   });
 
   it('lets one probe through after the cool-down, and a success closes the circuit', async () => {
@@ -557,45 +589,53 @@ describe('group tasks (one message per event)', () => {
     expect(ids).toEqual(['evt_01', 'evt_01', 'evt_old']);
   });
 
-  it('hands members that wait too long for a sender slot off as single tasks, without an attempt', async () => {
-    const services = servicesFor({ DELIVERY_TIMEOUT_MS: 1000 });
-    let releaseSlow = () => {};
-    const fastAdmitted = new Promise<void>((resolve) => {
-      releaseSlow = resolve;
+  it('hands members whose webhook has no free slot off as single tasks, without an attempt', async () => {
+    const services = servicesFor({ MAX_CONCURRENCY_PER_ENDPOINT: 1 });
+    services.admission = createDeliveryAdmission(services.config, services.clock, { slotWaitMs: 0 });
+    await storeWebhook(services, { id: 'wh_a', url: `${receiver.url}/a` });
+    await storeWebhook(services, { id: 'wh_busy', url: `${receiver.url}/busy` });
+    // Another delivery holds wh_busy's only slot.
+    const held = await services.admission.admit('tenant-a/wh_busy');
+    expect(held.isAdmitted).toBe(true);
+
+    const results = await deliverGroup(services, groupFor(['wh_a', 'wh_busy']));
+
+    expect(results.map(({ result }) => result.status)).toEqual(['delivered', 'postponed']);
+    expect(results[1]?.result).toMatchObject({ reason: 'slots-busy' });
+    expect(receiver.received.map((request) => request.path)).toEqual(['/hook/a']);
+    expect(services.deliveryQueue.delayed[0]?.task).toMatchObject({
+      webhookId: 'wh_busy',
+      attempts: [],
+      slotPostponements: 1,
     });
-    let admittedFast = 0;
-    const sent: string[] = [];
-    // Stands in for a sender whose per-endpoint slots are all taken: the slow member gets its slot
-    // only after 2.5 attempt timeouts (the clock moves instead of the test waiting).
-    services.sender = {
-      send: async (request, { admit }) => {
-        const isSlow = request.url.endsWith('/slow');
-        if (isSlow) {
-          await fastAdmitted;
-          services.clock.advance(2500);
-        }
-        const isAdmitted = admit ? admit() : true;
-        if (!isSlow && ++admittedFast === 2) releaseSlow();
-        if (!isAdmitted) return { isSuccess: false, isNotSent: true, error: 'not sent', durationMs: 0 };
-        sent.push(request.url);
-        return { isSuccess: true, statusCode: 200, durationMs: 1 };
-      },
-    };
-    await storeWebhook(services, { id: 'wh_a', url: 'https://a.example/hook' });
-    await storeWebhook(services, { id: 'wh_slow', url: 'https://slow.example/slow' });
-    await storeWebhook(services, { id: 'wh_b', url: 'https://b.example/hook' });
+    expect(services.deliveryQueue.delayed[0]?.task.webhookIds).toBeUndefined();
+    if (held.isAdmitted) held.lease.release('up');
 
-    const results = await deliverGroup(services, groupFor(['wh_a', 'wh_slow', 'wh_b']));
-
-    expect(results.map(({ result }) => result.status)).toEqual(['delivered', 'postponed', 'delivered']);
-    expect(results[1]?.result).toEqual({ status: 'postponed', delaySeconds: 0, reason: 'group-slot-wait' });
-    expect(sent.sort()).toEqual(['https://a.example/hook', 'https://b.example/hook']);
-    expect(services.deliveryQueue.delayed).toEqual([
-      { task: taskFor(webhookFixture({ id: 'wh_slow' })), delaySeconds: 0 },
-    ]);
-
-    // On its own, the same delivery has no slot budget and goes out whatever the wait.
+    services.clock.advance(2_000);
     const alone = await deliverTask(services, services.deliveryQueue.delayed[0]!.task);
     expect(alone.status).toBe('delivered');
+  });
+
+  it('asks a busy webhook again after a wait that grows with each refusal in a row', async () => {
+    const services = servicesFor({ MAX_CONCURRENCY_PER_ENDPOINT: 1 });
+    services.admission = createDeliveryAdmission(services.config, services.clock, { slotWaitMs: 0 });
+    const webhook = await storeWebhook(services);
+    const held = await services.admission.admit(`${webhook.tenantId}/${webhook.id}`);
+    expect(held.isAdmitted).toBe(true);
+    const delays: number[] = [];
+    let task = taskFor(webhook);
+    for (let refusal = 0; refusal < 7; refusal++) {
+      const result = await deliverTask(services, { ...task, notBefore: undefined });
+      expect(result).toMatchObject({ status: 'postponed', reason: 'slots-busy' });
+      const postponed = services.deliveryQueue.delayed.at(-1);
+      delays.push(postponed?.delaySeconds ?? 0);
+      task = postponed?.task as DeliveryTask;
+    }
+    // 1, 2, 4, 8 s spread by ±50 %, never past 8 s (+50 %); no attempt used, nothing sent.
+    expect(delays[0]).toBeLessThanOrEqual(2);
+    expect(delays[6]).toBeGreaterThanOrEqual(4);
+    expect(Math.max(...delays)).toBeLessThanOrEqual(12);
+    expect(task.attempts).toEqual([]);
+    expect(receiver.received).toHaveLength(0);
   });
 });

@@ -117,7 +117,7 @@ describe('fanOutEvent', () => {
   });
 
   it('records malformed details as rejected events without throwing, then still delivers a good one', async () => {
-    const services = createTestServices({ config: { LOOKUP_CACHE_TTL_MS: 0 } });
+    const services = createTestServices();
     await seed(services);
     const bad = [
       { detailType: 'message.created', detail: messageCreated({ data: { conversationId: 'c-1' } }) },
@@ -164,7 +164,7 @@ describe('fanOutEvent', () => {
   });
 
   it('throws when the store or the queue fails, so the bus retries', async () => {
-    const services = createTestServices({ config: { LOOKUP_CACHE_TTL_MS: 0 } });
+    const services = createTestServices();
     await seed(services);
     const input = { source: 'chat.platform', detailType: 'message.created', detail: messageCreated() };
     services.deliveryQueue.isUnavailable = true;
@@ -174,19 +174,15 @@ describe('fanOutEvent', () => {
     await expect(fanOutEvent(services, input)).rejects.toThrow(/unavailable/);
   });
 
-  it('reuses a subscriber lookup within LOOKUP_CACHE_TTL_MS and not when the cache is off', async () => {
-    const cached = createTestServices({ config: { LOOKUP_CACHE_TTL_MS: 60_000 } });
-    await seed(cached);
+  it('never serves subscribers from a cache: a webhook created after an event still gets the next one (SPEC 6.1)', async () => {
+    const services = createTestServices();
     const input = { source: 'chat.platform', detailType: 'message.created', detail: messageCreated() };
-    await fanOutEvent(cached, input);
-    cached.webhooks.isUnavailable = true;
-    await expect(fanOutEvent(cached, input)).resolves.toEqual({ deliveries: 2 });
-
-    const uncached = createTestServices({ config: { LOOKUP_CACHE_TTL_MS: 0 } });
-    await seed(uncached);
-    await fanOutEvent(uncached, input);
-    uncached.webhooks.isUnavailable = true;
-    await expect(fanOutEvent(uncached, input)).rejects.toThrow();
+    expect(await fanOutEvent(services, input)).toEqual({ deliveries: 0 });
+    await seed(services);
+    expect(await fanOutEvent(services, input)).toEqual({ deliveries: 2 });
+    // Every event asks the store: with the store down, fan-out fails (and the bus retries it).
+    services.webhooks.isUnavailable = true;
+    await expect(fanOutEvent(services, input)).rejects.toThrow(/unavailable/);
   });
 });
 

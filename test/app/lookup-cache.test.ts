@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { LookupCache } from '#app/lookup-cache';
+import { FreshReads, LookupCache } from '#app/lookup-cache';
 
 describe('LookupCache', () => {
   it('serves a hit without loading, and shares one load between concurrent misses', async () => {
@@ -37,5 +37,48 @@ describe('LookupCache', () => {
     await cache.get('k', async () => 'old');
     cache.set('k', 'new');
     expect(await cache.get('k', async () => 'loaded')).toBe('new');
+  });
+});
+
+describe('FreshReads', () => {
+  it('never hands a caller a read that started before it asked, yet shares reads between waiting callers', async () => {
+    const reads = new FreshReads<number>();
+    let version = 1;
+    let started = 0;
+    const pending: (() => void)[] = [];
+    // Each read captures the version when it starts and answers when the test lets it.
+    const load = () => {
+      started++;
+      const seen = version;
+      return new Promise<number>((resolve) => pending.push(() => resolve(seen)));
+    };
+
+    const first = reads.read('k', load);
+    version = 2; // a write acknowledged while the first read is in flight
+    const second = reads.read('k', load);
+    const third = reads.read('k', load);
+    expect(started).toBe(1);
+    pending.shift()?.();
+    expect(await first).toBe(1);
+    // The callers who asked after the write share one new read, started after they asked.
+    await Promise.resolve();
+    expect(started).toBe(2);
+    pending.shift()?.();
+    expect(await second).toBe(2);
+    expect(await third).toBe(2);
+  });
+
+  it('lets a failed read fail only its own callers; the queued ones get the next read', async () => {
+    const reads = new FreshReads<string>();
+    let calls = 0;
+    const load = async () => {
+      calls++;
+      if (calls === 1) throw new Error('store down');
+      return 'ok';
+    };
+    const failing = reads.read('k', load);
+    const queued = reads.read('k', load);
+    await expect(failing).rejects.toThrow('store down');
+    expect(await queued).toBe('ok');
   });
 });

@@ -28,7 +28,6 @@ let receiver: LoopbackReceiver;
 const sender = createHttpSender({
   resolver: { resolve: async () => ['127.0.0.1'] },
   allowInsecureLocalhost: true,
-  maxConcurrencyPerEndpoint: 4,
 });
 
 beforeAll(async () => {

@@ -8,8 +8,9 @@ import { AesGcmSecretCipher } from '#adapters/aes-gcm-cipher';
 import type { Services } from '#app/services';
 import { type Config, loadConfig } from '#config';
 import type { DeliverySender } from '#domain/delivery-sender';
+import type { DeliveryTask } from '#domain/delivery-task';
 import { ConflictError, NotFoundError } from '#domain/errors';
-import type { DeliveryTask, FailureLog, Page, RejectedEvent, StoredWebhook } from '#domain/model';
+import type { FailureLog, Page, RejectedEvent, StoredWebhook } from '#domain/model';
 import type {
   Clock,
   DeliveryQueue,
@@ -20,6 +21,7 @@ import type {
   WebhookListQuery,
   WebhookRepository,
 } from '#domain/ports';
+import { buildDeliveryState } from '../../src/composition/delivery-state';
 
 function outage(name: string): Error {
   return new Error(`${name} is unavailable`);
@@ -221,8 +223,11 @@ export function createTestServices(
 ): TestServices {
   const masterKey = randomBytes(32);
   let sequence = 0;
+  const config = { ...loadConfig({}), ...options.config };
+  const clock = new ManualClock();
   return {
-    config: { ...loadConfig({}), ...options.config },
+    config,
+    ...buildDeliveryState(config, clock),
     webhooks: new InMemoryWebhookRepository(),
     failureLogs: new InMemoryFailureLogRepository(),
     rejectedEvents: new InMemoryRejectedEventRepository(),
@@ -231,7 +236,7 @@ export function createTestServices(
     notices: new RecordingNoticePublisher(),
     sender: options.sender ?? unusedSender,
     resolver: { resolve: async () => ['127.0.0.1'] },
-    clock: new ManualClock(),
+    clock,
     newId: (prefix) => `${prefix}_${String(++sequence).padStart(26, '0')}`,
   };
 }

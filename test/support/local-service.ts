@@ -53,7 +53,6 @@ export async function startTestService(
     ALLOW_INSECURE_LOCALHOST: 'true',
     RETRY_SCHEDULE: '1,1',
     DELIVERY_TIMEOUT_MS: '2000',
-    LOOKUP_CACHE_TTL_MS: '0',
     ...env,
   });
   const counter = createAwsRequestCounter();

@@ -68,6 +68,36 @@ describeEachStore('DynamoWebhookRepository', ({ store }) => {
     return (Items ?? []).map((item) => String(item.sk));
   }
 
+  describe('read-your-writes (SPEC 6.1)', () => {
+    // The embedded stores always read their own writes, so what proves DynamoDB would too is the flag.
+    it('reads the webhook and its subscribers with ConsistentRead, the delivery path’s two reads', async () => {
+      const sent: { name: string; input: Record<string, unknown> }[] = [];
+      const client = store().client;
+      const recording = {
+        send: (command: { constructor: { name: string }; input: Record<string, unknown> }) => {
+          sent.push({ name: command.constructor.name, input: command.input });
+          return client.send(command as never);
+        },
+      } as unknown as typeof client;
+      const recorded = new DynamoWebhookRepository(recording, store().tableName);
+      const tenantId = newTenant();
+      const webhook = makeWebhook(tenantId, { brandId: 'brand-1' });
+      await repository().create(webhook);
+
+      expect(await recorded.get(tenantId, webhook.id)).toBeDefined();
+      expect(await recorded.findSubscribers(tenantId, 'message.created', 'brand-1')).toEqual([webhook.id]);
+      expect(await recorded.findSubscribers(tenantId, 'message.created', null)).toEqual([]);
+
+      expect(sent.map((call) => call.name)).toEqual([
+        'GetCommand',
+        'QueryCommand',
+        'QueryCommand',
+        'QueryCommand',
+      ]);
+      for (const call of sent) expect(call.input.ConsistentRead, call.name).toBe(true);
+    });
+  });
+
   describe('create and get', () => {
     it('stores every field and reads it back', async () => {
       const tenantId = newTenant();

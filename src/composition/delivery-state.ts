@@ -1,0 +1,21 @@
+/**
+ * The in-memory state of a process's delivery path, built once here rather than hidden in module
+ * maps: the slots and circuit breakers per webhook, and the decrypted-credentials cache.
+ */
+import { createDeliveryAdmission } from '#app/endpoint-circuits';
+import { LookupCache } from '#app/lookup-cache';
+import type { Services } from '#app/services';
+import type { Config } from '#config';
+import type { Clock } from '#domain/ports';
+
+/** Admission (slots, circuits) and the credentials cache of one process. */
+export function buildDeliveryState(
+  config: Config,
+  clock: Clock,
+): Pick<Services, 'admission' | 'credentialCache'> {
+  return {
+    admission: createDeliveryAdmission(config, clock),
+    // Keyed by webhook version, so an entry can never outlive the settings it was decrypted from.
+    credentialCache: new LookupCache({ ttlMs: config.SECRET_CACHE_TTL_MS }),
+  };
+}

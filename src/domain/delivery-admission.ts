@@ -1,0 +1,40 @@
+/**
+ * The port between a delivery and its webhook's protection (SPEC section 6.2): a concurrency limit
+ * and a circuit breaker per webhook. A delivery asks once, before it signs and sends; the answer is
+ * either a lease (a slot is held and the circuit lets it through) or a refusal saying when to come
+ * back, so no delivery waits long in memory for a slow or failing webhook.
+ */
+import type { CircuitState } from './circuit-breaker';
+
+/** What one attempt said about its endpoint: it answered (`up`), it failed the endpoint-down way, or nothing. */
+export type EndpointVerdict = 'up' | 'down' | 'unknown';
+
+/** How the webhook's circuit moved when a lease was released. */
+export interface CircuitChange {
+  before: CircuitState;
+  after: CircuitState;
+}
+
+/** A held slot of one webhook; release it exactly once, when the attempt is over. */
+export interface AdmissionLease {
+  /** Frees the slot and records `verdict` on the webhook's circuit (`unknown` records nothing). */
+  release(verdict: EndpointVerdict): CircuitChange;
+}
+
+/** The answer to "may this delivery go to its webhook now?". */
+export type Admission =
+  | { isAdmitted: true; lease: AdmissionLease }
+  /** Every slot of the webhook is taken by attempts in flight; one is expected in about `expectedWaitMs`. */
+  | { isAdmitted: false; reason: 'slots-busy'; expectedWaitMs: number }
+  /** The webhook's circuit is open (or a half-open probe is out) until `retryAt`. */
+  | { isAdmitted: false; reason: 'circuit-open'; retryAt: Date };
+
+/** Slots and circuits per webhook. */
+export interface DeliveryAdmission {
+  /**
+   * Takes one of the webhook's slots, then asks its circuit; a refusal holds nothing. May wait briefly
+   * for a slot that is about to free (bounded by the implementation), never for long. `webhookKey`
+   * names one webhook (tenant and id), so webhooks that share a host never share a slot or a circuit.
+   */
+  admit(webhookKey: string): Promise<Admission>;
+}

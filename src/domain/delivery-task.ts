@@ -1,0 +1,106 @@
+/**
+ * The delivery queue's message format (SPEC section 6): what fan-out, delivery, redelivery and the
+ * DLQ processor write and read. It lives in the domain so that every use case imports it from here
+ * and none imports another use case for it.
+ */
+import * as z from 'zod';
+import type { DeliveryAttempt, EventEnvelope } from './model';
+
+/**
+ * A message of the delivery queue (JSON). Two shapes share this type:
+ *
+ * - a single task, one (event, webhook) pair: `webhookId` set, `webhookIds` absent. Retries, circuit
+ *   postponements, redeliveries and every message written before group tasks existed have this shape;
+ * - a group task, the first attempt of one event for several webhooks (fan-out writes one per event, so
+ *   a delivery costs a fraction of a queue send, receive and delete): `webhookIds` lists them (distinct,
+ *   at least one), `webhookId` repeats the first of them, `attempts` is empty. The delivery step fans it
+ *   out in memory; each webhook whose attempt fails continues as its own single task.
+ */
+export interface DeliveryTask {
+  tenantId: string;
+  /** The webhook of a single task; in a group task, the first of `webhookIds`. */
+  webhookId: string;
+  /** Present only in a group task: every webhook this message delivers the event to. */
+  webhookIds?: string[];
+  event: EventEnvelope;
+  /** Attempts made so far, oldest first. */
+  attempts: DeliveryAttempt[];
+  /** ISO 8601; a task received before this is early (a delay longer than the queue allows). */
+  notBefore?: string;
+  /** Set when an admin asked for a redelivery of a failure log. */
+  redeliveryOf?: string;
+  /** Seconds this task has waited in all for its webhook's circuit to close (bounded; see deliver). */
+  circuitPostponedSeconds?: number;
+  /** How many times in a row this task found every one of its webhook's sending slots taken. */
+  slotPostponements?: number;
+}
+
+/** A task as the delivery step dead-letters it: with the webhook's name and URL at that moment. */
+export interface DeadLetteredTask extends DeliveryTask {
+  webhookName?: string;
+  url?: string;
+}
+
+/** One message as the queue hands it over (an SQS record's relevant part). */
+export interface QueueRecord {
+  messageId: string;
+  body: string;
+  receiptHandle?: string;
+}
+
+/** The messages of a batch to hand back to the queue (Lambda's partial batch response). */
+export interface BatchResult {
+  batchItemFailures: { itemIdentifier: string }[];
+}
+
+const attemptSchema = z.looseObject({
+  at: z.string(),
+  statusCode: z.number().optional(),
+  error: z.string().optional(),
+  durationMs: z.number(),
+  responseSnippet: z.string().optional(),
+});
+
+const deliveryTaskSchema = z.looseObject({
+  tenantId: z.string().min(1),
+  webhookId: z.string().min(1),
+  event: z.looseObject({
+    id: z.string().min(1),
+    type: z.string().min(1),
+    timestamp: z.string(),
+    tenantId: z.string(),
+    brandId: z.string().nullable(),
+    data: z.record(z.string(), z.unknown()),
+  }),
+  webhookIds: z.array(z.string().min(1)).min(1).optional(),
+  attempts: z.array(attemptSchema),
+  notBefore: z.string().optional(),
+  redeliveryOf: z.string().optional(),
+  circuitPostponedSeconds: z.number().nonnegative().optional(),
+  slotPostponements: z.number().int().nonnegative().optional(),
+  webhookName: z.string().optional(),
+  url: z.string().optional(),
+});
+
+/** Parses a queue message body into a task; undefined when it is not one. */
+export function parseDeliveryTask(body: string): DeadLetteredTask | undefined {
+  let json: unknown;
+  try {
+    json = JSON.parse(body);
+  } catch {
+    return undefined;
+  }
+  const parsed = deliveryTaskSchema.safeParse(json);
+  return parsed.success ? (parsed.data as DeadLetteredTask) : undefined;
+}
+
+/** The webhooks a task delivers to: every one of a group task, else its one webhook. */
+export function webhookIdsOf(task: DeliveryTask): string[] {
+  return task.webhookIds ? [...new Set(task.webhookIds)] : [task.webhookId];
+}
+
+/** One webhook's share of a group task, as a single task. */
+export function memberTask<T extends DeliveryTask>(group: T, webhookId: string): T {
+  const { webhookIds: _group, ...task } = group;
+  return { ...task, webhookId } as T;
+}

@@ -1,0 +1,97 @@
+import { describe, expect, it } from 'vitest';
+import { createDeliveryAdmission, webhookKeyOf } from '#app/endpoint-circuits';
+import { loadConfig } from '#config';
+import { ManualClock } from '../support/in-memory-ports';
+
+function admissionFor(overrides: Partial<ReturnType<typeof loadConfig>> = {}, slotWaitMs = 0) {
+  const clock = new ManualClock();
+  const config = {
+    ...loadConfig({}),
+    MAX_CONCURRENCY_PER_ENDPOINT: 2,
+    CIRCUIT_FAILURE_THRESHOLD: 2,
+    ...overrides,
+  };
+  return { admission: createDeliveryAdmission(config, clock, { slotWaitMs }), clock, config };
+}
+
+describe('InProcessDeliveryAdmission', () => {
+  it('holds at most MAX_CONCURRENCY_PER_ENDPOINT slots per webhook, and each webhook has its own', async () => {
+    const { admission } = admissionFor();
+    const a = webhookKeyOf('tenant-1', 'wh_a');
+    const b = webhookKeyOf('tenant-2', 'wh_b');
+    const first = await admission.admit(a);
+    const second = await admission.admit(a);
+    expect([first.isAdmitted, second.isAdmitted]).toEqual([true, true]);
+    expect(await admission.admit(a)).toMatchObject({ isAdmitted: false, reason: 'slots-busy' });
+    // Another webhook (same host or not) is not affected.
+    expect((await admission.admit(b)).isAdmitted).toBe(true);
+    if (first.isAdmitted) first.lease.release('up');
+    expect((await admission.admit(a)).isAdmitted).toBe(true);
+  });
+
+  it('opens one webhook’s circuit on its own failures only; a refusal holds no slot', async () => {
+    const { admission, clock, config } = admissionFor();
+    const failing = webhookKeyOf('tenant-2', 'wh_b');
+    const healthy = webhookKeyOf('tenant-1', 'wh_a');
+    for (let index = 0; index < 2; index++) {
+      const admitted = await admission.admit(failing);
+      if (!admitted.isAdmitted) throw new Error('expected a slot');
+      admitted.lease.release('down');
+    }
+    const refused = await admission.admit(failing);
+    expect(refused).toMatchObject({ isAdmitted: false, reason: 'circuit-open' });
+    expect(admission.busyWebhooks).toBe(0);
+    expect((await admission.admit(healthy)).isAdmitted).toBe(true);
+
+    clock.advance(config.CIRCUIT_COOLDOWN_MS);
+    const probe = await admission.admit(failing);
+    expect(probe.isAdmitted).toBe(true);
+    if (probe.isAdmitted) expect(probe.lease.release('up')).toEqual({ before: 'half-open', after: 'closed' });
+  });
+
+  it('an attempt without a verdict (sender failure) neither opens nor closes a circuit', async () => {
+    const { admission } = admissionFor({ CIRCUIT_FAILURE_THRESHOLD: 1 });
+    const key = webhookKeyOf('tenant-1', 'wh_a');
+    for (let index = 0; index < 5; index++) {
+      const admitted = await admission.admit(key);
+      if (!admitted.isAdmitted) throw new Error('expected a slot');
+      expect(admitted.lease.release('unknown')).toEqual({ before: 'closed', after: 'closed' });
+    }
+    expect((await admission.admit(key)).isAdmitted).toBe(true);
+  });
+
+  it('lets a burst to a fast webhook wait in memory for a slot, but refuses at once when its endpoint is slow', async () => {
+    const { admission } = admissionFor({ MAX_CONCURRENCY_PER_ENDPOINT: 1 }, 1_000);
+    const fast = webhookKeyOf('tenant-1', 'wh_fast');
+    const first = await admission.admit(fast);
+    if (!first.isAdmitted) throw new Error('expected a slot');
+    first.lease.release('up'); // a quick attempt: the average duration is a few ms
+    const holding = await admission.admit(fast);
+    if (!holding.isAdmitted) throw new Error('expected a slot');
+    const waiting = admission.admit(fast);
+    holding.lease.release('up');
+    expect(await waiting).toMatchObject({ isAdmitted: true });
+
+    const slow = webhookKeyOf('tenant-2', 'wh_slow');
+    const slowFirst = await admission.admit(slow);
+    if (!slowFirst.isAdmitted) throw new Error('expected a slot');
+    await new Promise((resolve) => setTimeout(resolve, 1_200)); // an attempt longer than the wait budget
+    slowFirst.lease.release('up');
+    const slowHeld = await admission.admit(slow);
+    if (!slowHeld.isAdmitted) throw new Error('expected a slot');
+    const refused = await admission.admit(slow);
+    expect(refused).toMatchObject({ isAdmitted: false, reason: 'slots-busy' });
+    if (!refused.isAdmitted && refused.reason === 'slots-busy')
+      expect(refused.expectedWaitMs).toBeGreaterThan(1_000);
+  });
+
+  it('refuses a waiter once the wait budget is spent, holding nothing', async () => {
+    const { admission } = admissionFor({ MAX_CONCURRENCY_PER_ENDPOINT: 1 }, 100);
+    const key = webhookKeyOf('tenant-1', 'wh_a');
+    const held = await admission.admit(key);
+    expect(held.isAdmitted).toBe(true);
+    expect(await admission.admit(key)).toMatchObject({ isAdmitted: false, reason: 'slots-busy' });
+    if (held.isAdmitted) held.lease.release('up');
+    expect(admission.busyWebhooks).toBe(0);
+  });
+});

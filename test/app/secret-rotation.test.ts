@@ -1,0 +1,97 @@
+/**
+ * Rotation is bounded (SPEC 6.2, issue 9 finding 5): at most the current secret and the one it
+ * replaced sign, rotating again ends the older one at once, and no rotation answers 5xx however many
+ * there are or however many race.
+ */
+import { randomBytes } from 'node:crypto';
+import { describe, expect, it } from 'vitest';
+import { handleAdminRequest } from '#app/admin-api';
+import { loadDeliveryCredentials } from '#app/credentials';
+import { ROTATION_OVERLAP_MS } from '#app/webhook-service';
+import { CursorCodec } from '#domain/cursor';
+import { createTestServices } from '../support/in-memory-ports';
+
+function servicesWithApi() {
+  const key = randomBytes(32);
+  return Object.assign(createTestServices({ config: { ALLOW_INSECURE_LOCALHOST: true } }), {
+    cursors: new CursorCodec(async () => key),
+  });
+}
+
+async function call(
+  services: ReturnType<typeof servicesWithApi>,
+  method: string,
+  path: string,
+  body?: unknown,
+) {
+  const response = await handleAdminRequest(services, {
+    method,
+    path,
+    query: {},
+    headers: body === undefined ? {} : { 'content-type': 'application/json' },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    tenantId: 'tenant-a',
+  });
+  return { status: response.statusCode, body: response.body ? JSON.parse(response.body) : undefined };
+}
+
+describe('secret rotation', () => {
+  it('keeps at most two signing secrets through hundreds of rotations, sequential and racing', async () => {
+    const services = servicesWithApi();
+    const created = await call(services, 'POST', '/v1/webhooks', {
+      name: 'rotating',
+      events: ['message.created'],
+      url: 'http://127.0.0.1:9/hook',
+    });
+    expect(created.status).toBe(201);
+    const id: string = created.body.id;
+    const issued: string[] = [created.body.signingSecret];
+    for (let index = 0; index < 300; index++) {
+      const rotated = await call(services, 'POST', `/v1/webhooks/${id}/rotate-secret`);
+      expect(rotated.status).toBe(200);
+      issued.push(rotated.body.signingSecret);
+      services.clock.advance(1_000);
+    }
+    const racing = await Promise.all(
+      Array.from({ length: 20 }, () => call(services, 'POST', `/v1/webhooks/${id}/rotate-secret`)),
+    );
+    // Racing writers may lose the version check (409, retry), never a 5xx.
+    for (const response of racing) expect([200, 409]).toContain(response.status);
+
+    const stored = await services.webhooks.get('tenant-a', id);
+    expect(stored?.signingSecrets).toHaveLength(2);
+    const last = await call(services, 'POST', `/v1/webhooks/${id}/rotate-secret`);
+    const webhook = await services.webhooks.get('tenant-a', id);
+    if (!webhook) throw new Error('webhook missing');
+    const credentials = await loadDeliveryCredentials(services, webhook);
+    const revealed = await call(services, 'GET', `/v1/webhooks/${id}/secret`);
+    expect(credentials.signingSecrets).toHaveLength(2);
+    expect(credentials.signingSecrets[0]).toBe(last.body.signingSecret);
+    expect(revealed.body.signingSecret).toBe(last.body.signingSecret);
+  });
+
+  it('ends the older secret at once on a second rotation, and the replaced one after 24 h', async () => {
+    const services = servicesWithApi();
+    const created = await call(services, 'POST', '/v1/webhooks', {
+      name: 'rotating',
+      events: ['message.created'],
+      url: 'http://127.0.0.1:9/hook',
+    });
+    const id: string = created.body.id;
+    const first: string = created.body.signingSecret;
+    const second: string = (await call(services, 'POST', `/v1/webhooks/${id}/rotate-secret`)).body
+      .signingSecret;
+    const signing = async () => {
+      const webhook = await services.webhooks.get('tenant-a', id);
+      if (!webhook) throw new Error('webhook missing');
+      return [...(await loadDeliveryCredentials(services, webhook)).signingSecrets];
+    };
+    expect(await signing()).toEqual([second, first]);
+    services.clock.advance(60_000);
+    const third: string = (await call(services, 'POST', `/v1/webhooks/${id}/rotate-secret`)).body
+      .signingSecret;
+    expect(await signing()).toEqual([third, second]);
+    services.clock.advance(ROTATION_OVERLAP_MS);
+    expect(await signing()).toEqual([third]);
+  });
+});

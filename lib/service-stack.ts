@@ -39,9 +39,9 @@ export interface ServiceStackProps extends StackProps {
   readonly failureLogTtlDays?: number;
   /** @default 5 */
   readonly autoDisableAfterDays?: number;
-  /** Reserved concurrency of the delivery function; `null` for none. @default 50 */
+  /** Reserved concurrency of the delivery function; `null` for none. @default null (none: see README) */
   readonly deliveryReservedConcurrency?: number | null;
-  /** Reserved concurrency of the fan-out function; `null` for none. @default 20 */
+  /** Reserved concurrency of the fan-out function; `null` for none. @default null (none: see README) */
   readonly fanOutReservedConcurrency?: number | null;
   /** Max concurrency of the delivery SQS event source. @default 50 */
   readonly deliveryMaxConcurrency?: number;

@@ -36,7 +36,7 @@ export interface EventIngestProps {
   /**
    * Reserved concurrency of the fan-out function; `null` reserves none (small accounts cannot
    * reserve without dropping their unreserved pool below the minimum of 100).
-   * @default 20
+   * @default null (no reservation)
    */
   readonly reservedConcurrency?: number | null;
   /**
@@ -66,7 +66,7 @@ export class EventIngest extends Construct {
     }
     const rejectedEventTtlDays = props.rejectedEventTtlDays ?? 30;
     if (!(rejectedEventTtlDays > 0)) throw new Error('EventIngest: rejectedEventTtlDays must be positive');
-    const reservedConcurrency = props.reservedConcurrency === undefined ? 20 : props.reservedConcurrency;
+    const reservedConcurrency = props.reservedConcurrency ?? null;
 
     this.fanOut = new ServiceFunction(this, 'FanOut', {
       name: 'fan-out',

@@ -120,20 +120,22 @@ describe('ServiceStack', () => {
     expect(functions.get('api')?.props.Environment.Variables.TENANT_CLAIM).toBe('tenant_id');
   });
 
-  it('reserves concurrency for delivery (50) and fan-out (20) by default', () => {
-    expect(functions.get('delivery')?.props.ReservedConcurrentExecutions).toBe(50);
-    expect(functions.get('fan-out')?.props.ReservedConcurrentExecutions).toBe(20);
-    expect(functions.get('api')?.props.ReservedConcurrentExecutions).toBeUndefined();
-  });
-
-  it('reserves none when the props say null, for small accounts', () => {
-    const { serviceTemplate } = buildStacks({
-      deliveryReservedConcurrency: null,
-      fanOutReservedConcurrency: null,
-    });
-    for (const fn of Object.values(resourcesOfType(serviceTemplate, 'AWS::Lambda::Function'))) {
+  it('reserves no concurrency by default, so a new account with a low limit can deploy', () => {
+    for (const fn of Object.values(resourcesOfType(template, 'AWS::Lambda::Function'))) {
       expect(fn.Properties.ReservedConcurrentExecutions).toBeUndefined();
     }
+  });
+
+  it('reserves what the props ask for, and nothing for the other functions', () => {
+    const { serviceTemplate } = buildStacks({
+      deliveryReservedConcurrency: 50,
+      fanOutReservedConcurrency: 20,
+    });
+    const reserved = functionsByRole(serviceTemplate);
+    expect(reserved.get('delivery')?.props.ReservedConcurrentExecutions).toBe(50);
+    expect(reserved.get('fan-out')?.props.ReservedConcurrentExecutions).toBe(20);
+    expect(reserved.get('api')?.props.ReservedConcurrentExecutions).toBeUndefined();
+    expect(reserved.get('dlq-processor')?.props.ReservedConcurrentExecutions).toBeUndefined();
   });
 
   it('consumes both delivery queues with partial batch failure reporting, delivery capped by maxConcurrency', () => {

@@ -1,4 +1,4 @@
-import { Duration } from 'aws-cdk-lib';
+import { Annotations, Duration } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -58,7 +58,15 @@ export class Alarms extends Construct {
       }),
     );
     this.topic = new sns.Topic(this, 'Topic', { masterKey: key, enforceSSL: true });
-    if (props.alarmEmail) this.topic.addSubscription(new subscriptions.EmailSubscription(props.alarmEmail));
+    if (props.alarmEmail) {
+      this.topic.addSubscription(new subscriptions.EmailSubscription(props.alarmEmail));
+    } else {
+      Annotations.of(this).addWarningV2(
+        'chat-webhooks:alarmsReachNobody',
+        'No alarmEmail given: the alarms publish to an SNS topic nobody subscribes to. Deploy with ' +
+          '-c alarmEmail=ops@example.com, or subscribe to the AlarmTopicArn output yourself.',
+      );
+    }
     const action = new actions.SnsAction(this.topic);
 
     const add = (alarmId: string, options: cloudwatch.CreateAlarmOptions, metric: cloudwatch.Metric) => {

@@ -50,6 +50,12 @@ export interface EventIngestProps {
 export class EventIngest extends Construct {
   public readonly fanOut: ServiceFunction;
   public readonly rule: events.Rule;
+  /**
+   * Chat events whose detail-type is not in the catalogue, to the same function, which records
+   * each as a rejected event (unknown event type): a typo on the platform's side shows up in
+   * `GET /v1/rejected-events` instead of matching nothing and vanishing.
+   */
+  public readonly unknownTypeRule: events.Rule;
 
   constructor(scope: Construct, id: string, props: EventIngestProps) {
     super(scope, id);
@@ -93,8 +99,15 @@ export class EventIngest extends Construct {
       queueArn: props.fanOutDeadLetterQueue.queueArn,
       queueUrl: props.fanOutDeadLetterQueue.queueUrl,
     });
-    this.rule.addTarget(
-      new targets.LambdaFunction(this.fanOut.function, { retryAttempts, maxEventAge, deadLetterQueue }),
-    );
+    this.unknownTypeRule = new events.Rule(this, 'UnknownChatEventsToFanOut', {
+      eventBus: props.eventBus,
+      description: 'Chat platform events of a detail-type outside the catalogue, recorded as rejected',
+      eventPattern: { source: [CHAT_PLATFORM_SOURCE], detailType: events.Match.anythingBut(...eventTypes) },
+    });
+    for (const rule of [this.rule, this.unknownTypeRule]) {
+      rule.addTarget(
+        new targets.LambdaFunction(this.fanOut.function, { retryAttempts, maxEventAge, deadLetterQueue }),
+      );
+    }
   }
 }

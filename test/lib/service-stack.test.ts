@@ -163,19 +163,37 @@ describe('ServiceStack', () => {
     });
   });
 
-  it('routes exactly the catalogue of chat.platform events to fan-out, with retries and a dead-letter queue', () => {
-    template.resourceCountIs('AWS::Events::Rule', 1);
-    const [rule] = Object.values(resourcesOfType(template, 'AWS::Events::Rule'));
-    const pattern = rule?.Properties.EventPattern as { source: string[]; 'detail-type': string[] };
+  it('routes the catalogue of chat.platform events, and every other chat.platform detail-type, to fan-out with retries and a dead-letter queue', () => {
+    template.resourceCountIs('AWS::Events::Rule', 2);
+    const rules = resourcesOfType(template, 'AWS::Events::Rule');
+    const byId = (prefix: string) =>
+      Object.entries(rules).find(([id]) => id.startsWith(prefix))?.[1] as
+        | { Properties: Record<string, unknown> }
+        | undefined;
+    const catalogue = byId('EventIngestChatEventsToFanOut');
+    const unknown = byId('EventIngestUnknownChatEventsToFanOut');
+    const pattern = catalogue?.Properties.EventPattern as { source: string[]; 'detail-type': string[] };
     expect(pattern.source).toEqual(['chat.platform']);
     expect([...pattern['detail-type']].sort()).toEqual([...EVENT_TYPES].sort());
     expect(pattern['detail-type']).toHaveLength(8);
-    expect(rule?.Properties.Targets).toEqual([
-      expect.objectContaining({
-        RetryPolicy: { MaximumRetryAttempts: 8, MaximumEventAgeInSeconds: 86_400 },
-        DeadLetterConfig: { Arn: expect.anything() },
-      }),
-    ]);
+    const unknownPattern = unknown?.Properties.EventPattern as {
+      source: string[];
+      'detail-type': { 'anything-but': string[] }[];
+    };
+    expect(unknownPattern.source).toEqual(['chat.platform']);
+    expect(unknownPattern['detail-type']).toHaveLength(1);
+    expect([...(unknownPattern['detail-type'][0]?.['anything-but'] ?? [])].sort()).toEqual(
+      [...EVENT_TYPES].sort(),
+    );
+    for (const rule of [catalogue, unknown]) {
+      expect(rule?.Properties.Targets).toEqual([
+        expect.objectContaining({
+          Arn: { 'Fn::GetAtt': [expect.stringMatching(/^EventIngestFanOutFunction/), 'Arn'] },
+          RetryPolicy: { MaximumRetryAttempts: 8, MaximumEventAgeInSeconds: 86_400 },
+          DeadLetterConfig: { Arn: expect.anything() },
+        }),
+      ]);
+    }
   });
 
   it('grants no role a managed policy, a table Scan, or a wildcard resource on data-plane actions', () => {

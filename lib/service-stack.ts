@@ -106,6 +106,7 @@ export class ServiceStack extends Stack {
       FanOut: this.eventIngest.fanOut.function,
       Delivery: this.deliveryPipeline.delivery.function,
       DlqProcessor: this.deliveryPipeline.deadLetterProcessor.function,
+      FanOutDlqProcessor: this.eventIngest.deadLetterProcessor.function,
       Api: this.adminApi.api.function,
     };
     const queues = {

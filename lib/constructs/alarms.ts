@@ -90,19 +90,37 @@ export class Alarms extends Construct {
         statistic: 'Maximum',
       }),
     );
+    // The fan-out DLQ has a processor, so its depth falls back to zero within seconds: alarm on
+    // arrivals (EventBridge's SendMessage counts as sent), and separately on messages it leaves behind.
     add(
       'FanOutDeadLetters',
       {
         alarmDescription:
-          'Chat events could not be handed to the fan-out function; redrive them from this queue',
+          'Chat events exhausted the fan-out retries: listed as rejected events (fan_out_failed); ' +
+          'replay them from the bus archive (README "Replaying events")',
         threshold: 0,
         comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
         evaluationPeriods: 1,
         treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
       },
+      props.fanOutDeadLetterQueue.metricNumberOfMessagesSent({
+        period: Duration.minutes(5),
+        statistic: 'Sum',
+      }),
+    );
+    add(
+      'FanOutDeadLettersUnprocessed',
+      {
+        alarmDescription:
+          'The fan-out DLQ processor is not recording dead-lettered chat events (see its Errors alarm)',
+        threshold: 0,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+        evaluationPeriods: 3,
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      },
       props.fanOutDeadLetterQueue.metricApproximateNumberOfMessagesVisible({
         period: Duration.minutes(5),
-        statistic: 'Maximum',
+        statistic: 'Minimum',
       }),
     );
     add(

@@ -2,6 +2,7 @@ import { Duration } from 'aws-cdk-lib';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
+import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { EVENT_TYPES } from '#domain/model';
@@ -56,6 +57,11 @@ export class EventIngest extends Construct {
    * `GET /v1/rejected-events` instead of matching nothing and vanishing.
    */
   public readonly unknownTypeRule: events.Rule;
+  /**
+   * Consumes the fan-out DLQ: each chat event that exhausted the rule's retries is recorded as a
+   * rejected event (reason fan_out_failed), to be replayed from the bus archive.
+   */
+  public readonly deadLetterProcessor: ServiceFunction;
 
   constructor(scope: Construct, id: string, props: EventIngestProps) {
     super(scope, id);
@@ -109,5 +115,19 @@ export class EventIngest extends Construct {
         new targets.LambdaFunction(this.fanOut.function, { retryAttempts, maxEventAge, deadLetterQueue }),
       );
     }
+
+    this.deadLetterProcessor = new ServiceFunction(this, 'FanOutDeadLetterProcessor', {
+      name: 'fan-out-dlq-processor',
+      ...FUNCTION_SIZING.fanOutDlqProcessor,
+      environment: {
+        TABLE_NAME: props.table.tableName,
+        REJECTED_EVENT_TTL_DAYS: String(rejectedEventTtlDays),
+      },
+    });
+    grantTableReadWrite(props.table, this.deadLetterProcessor.function);
+    // The imported reference again: the consume grant goes on the function's role, not the queue policy.
+    this.deadLetterProcessor.function.addEventSource(
+      new SqsEventSource(deadLetterQueue, { batchSize: 10, reportBatchItemFailures: true }),
+    );
   }
 }

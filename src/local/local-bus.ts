@@ -120,3 +120,33 @@ export function createBusDispatcher(
     return { batchItemFailures: failures };
   };
 }
+
+/**
+ * The local bus's dead-lettered events as AWS's fan-out DLQ holds them: the EventBridge event as the
+ * body and the failure in ERROR_CODE/ERROR_MESSAGE attributes, so the same fan-out DLQ processor
+ * handles both. A body that is not a bus event is passed on as it is (the processor records it too).
+ */
+export function asFanOutDeadLetters(batch: SQSEvent): SQSEvent {
+  return {
+    Records: batch.Records.map((record) => {
+      let body = record.body;
+      try {
+        body = JSON.stringify(toEventBridgeEvent(JSON.parse(record.body) as BusEvent, 'local'));
+      } catch {
+        // Unreadable: recorded as it is, under the key no tenant can equal.
+      }
+      const attribute = (value: string) => ({ stringValue: value, dataType: 'String' });
+      return {
+        ...record,
+        body,
+        messageAttributes: {
+          ...record.messageAttributes,
+          ERROR_CODE: attribute('LocalFanOutFailed'),
+          ERROR_MESSAGE: attribute(
+            `the fan-out failed ${record.attributes.ApproximateReceiveCount} time(s) here`,
+          ),
+        },
+      };
+    }),
+  };
+}

@@ -126,5 +126,9 @@ export class ServiceStack extends Stack {
       description: 'Base URL of the admin API',
     });
     new CfnOutput(this, 'AlarmTopicArn', { value: this.alarms.topic.topicArn });
+    new CfnOutput(this, 'FanOutRuleArn', {
+      value: this.eventIngest.rule.ruleArn,
+      description: 'The catalogue rule: the filter of an archive replay (README "Replaying events")',
+    });
   }
 }

@@ -1,4 +1,4 @@
-import { type Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
+import { CfnOutput, type Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import type * as events from 'aws-cdk-lib/aws-events';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
@@ -73,5 +73,9 @@ export class StatefulStack extends Stack {
     ]) {
       resource.applyRemovalPolicy(dataRemovalPolicy);
     }
+
+    // What `aws events start-replay` needs (README "Replaying events").
+    new CfnOutput(this, 'EventBusArn', { value: bus.eventBus.eventBusArn });
+    new CfnOutput(this, 'EventArchiveArn', { value: bus.archive.archiveArn });
   }
 }

@@ -21,13 +21,36 @@ export function createApiHandler(deps: AdminApiDependencies) {
     });
 }
 
-/** The tenant comes from the authenticated identity only, never from the request (SPEC section 7). */
+/** Who an authenticated caller acts for: its tenant, or why its identity names none. */
+export type CallerIdentity = { tenantId: string } | { problem: string } | undefined;
+
+/**
+ * The tenant comes from the authenticated identity only, never from the request (SPEC section 7).
+ * Undefined when no authorizer vouched for the caller (no claims); a verified token without a
+ * usable `claimName` claim is a `problem` that names the claim, answered 403 rather than 401: the
+ * token is fine, the identity provider is not issuing the claim this deployment reads.
+ */
+export function identityFromClaims(event: ApiEvent, claimName: string): CallerIdentity {
+  const claims = event.requestContext.authorizer?.jwt?.claims;
+  if (!claims || Object.keys(claims).length === 0) return undefined;
+  const claim = claims[claimName];
+  if (claim === undefined || claim === '') {
+    return { problem: `The token has no "${claimName}" claim naming the tenant (TENANT_CLAIM)` };
+  }
+  if (typeof claim !== 'string' || !TENANT_ID_PATTERN.test(claim)) {
+    return { problem: `The token's "${claimName}" claim is not a valid tenant id (TENANT_CLAIM)` };
+  }
+  return { tenantId: claim };
+}
+
+/** The caller's tenant, if its identity names a valid one. */
 export function tenantFromClaims(event: ApiEvent, claimName: string): string | undefined {
-  const claim = event.requestContext.authorizer?.jwt?.claims?.[claimName];
-  return typeof claim === 'string' && TENANT_ID_PATTERN.test(claim) ? claim : undefined;
+  const identity = identityFromClaims(event, claimName);
+  return identity && 'tenantId' in identity ? identity.tenantId : undefined;
 }
 
 function toAdminRequest(event: ApiEvent, claimName: string): AdminRequest {
+  const identity = identityFromClaims(event, claimName);
   return {
     method: event.requestContext.http.method.toUpperCase(),
     path: event.rawPath,
@@ -35,7 +58,8 @@ function toAdminRequest(event: ApiEvent, claimName: string): AdminRequest {
     headers: event.headers ?? {},
     body: event.body,
     isBase64Encoded: event.isBase64Encoded,
-    tenantId: tenantFromClaims(event, claimName),
+    tenantId: identity && 'tenantId' in identity ? identity.tenantId : undefined,
+    identityProblem: identity && 'problem' in identity ? identity.problem : undefined,
   };
 }
 

@@ -2,9 +2,11 @@ import type { App } from 'aws-cdk-lib';
 
 /**
  * Placeholders that keep `npx cdk synth` working offline with no flags. A deployment passes the
- * real identity provider: `npx cdk deploy -c jwtIssuer=https://... -c jwtAudience=...`.
+ * real identity provider: `npx cdk deploy -c jwtIssuer=https://... -c jwtAudience=...`; templates
+ * synthesised with the placeholder issuer refuse to deploy (lib/deploy-guard.ts). The `.invalid`
+ * top-level domain is reserved (RFC 2606), so the placeholder can never be someone's real issuer.
  */
-export const PLACEHOLDER_JWT_ISSUER = 'https://example.auth0.com/';
+export const PLACEHOLDER_JWT_ISSUER = 'https://jwt-issuer-not-configured.invalid/';
 export const PLACEHOLDER_JWT_AUDIENCE = 'chat-webhooks-admin';
 
 /** What the CDK app is configured with (from CDK context in bin/app.ts). */

@@ -1,6 +1,7 @@
 import { Annotations, type App, type Environment, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { type AppSettings, PLACEHOLDER_JWT_ISSUER } from './app-settings';
+import { JWT_ISSUER_REQUIRED_MESSAGE, refuseDeployWithoutJwtIssuer } from './deploy-guard';
 import { ServiceStack } from './service-stack';
 import { StatefulStack } from './stateful-stack';
 
@@ -51,8 +52,11 @@ export function buildApp(app: App, settings: AppSettings, options: BuildAppOptio
       : {}),
   });
   if (settings.jwtIssuer === PLACEHOLDER_JWT_ISSUER) {
-    Annotations.of(service).addInfo(
-      `jwtIssuer is the placeholder ${PLACEHOLDER_JWT_ISSUER}: pass -c jwtIssuer=... -c jwtAudience=... to deploy`,
+    // Both stacks: `cdk deploy --all` deploys the stateful one first, and it must not be created either.
+    for (const stack of [stateful, service]) refuseDeployWithoutJwtIssuer(stack);
+    Annotations.of(service).addWarningV2(
+      'chat-webhooks:jwtIssuerPlaceholder',
+      `No jwtIssuer given: these templates are for reading only, and a deploy of them fails before creating anything. ${JWT_ISSUER_REQUIRED_MESSAGE}`,
     );
   }
   if (options.nag ?? true) Validations.of(app).addPlugins(new AwsSolutionsChecks(app));

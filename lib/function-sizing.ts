@@ -15,6 +15,7 @@ export const FUNCTION_SIZING = {
   fanOut: { memorySize: 512, timeout: Duration.seconds(30) },
   delivery: { memorySize: 1024, timeout: Duration.seconds(60) },
   dlqProcessor: { memorySize: 256, timeout: Duration.seconds(30) },
+  fanOutDlqProcessor: { memorySize: 256, timeout: Duration.seconds(30) },
 } as const satisfies Record<string, FunctionSizing>;
 
 /**

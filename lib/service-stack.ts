@@ -39,9 +39,9 @@ export interface ServiceStackProps extends StackProps {
   readonly failureLogTtlDays?: number;
   /** @default 5 */
   readonly autoDisableAfterDays?: number;
-  /** Reserved concurrency of the delivery function; `null` for none. @default 50 */
+  /** Reserved concurrency of the delivery function; `null` for none. @default null (none: see README) */
   readonly deliveryReservedConcurrency?: number | null;
-  /** Reserved concurrency of the fan-out function; `null` for none. @default 20 */
+  /** Reserved concurrency of the fan-out function; `null` for none. @default null (none: see README) */
   readonly fanOutReservedConcurrency?: number | null;
   /** Max concurrency of the delivery SQS event source. @default 50 */
   readonly deliveryMaxConcurrency?: number;
@@ -106,6 +106,7 @@ export class ServiceStack extends Stack {
       FanOut: this.eventIngest.fanOut.function,
       Delivery: this.deliveryPipeline.delivery.function,
       DlqProcessor: this.deliveryPipeline.deadLetterProcessor.function,
+      FanOutDlqProcessor: this.eventIngest.deadLetterProcessor.function,
       Api: this.adminApi.api.function,
     };
     const queues = {
@@ -125,5 +126,9 @@ export class ServiceStack extends Stack {
       description: 'Base URL of the admin API',
     });
     new CfnOutput(this, 'AlarmTopicArn', { value: this.alarms.topic.topicArn });
+    new CfnOutput(this, 'FanOutRuleArn', {
+      value: this.eventIngest.rule.ruleArn,
+      description: 'The catalogue rule: the filter of an archive replay (README "Replaying events")',
+    });
   }
 }

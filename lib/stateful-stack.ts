@@ -1,4 +1,4 @@
-import { type Duration, type RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
+import { CfnOutput, type Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import type * as events from 'aws-cdk-lib/aws-events';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
@@ -16,7 +16,8 @@ export interface StatefulStackProps extends StackProps {
   /** @default Duration.days(30) */
   readonly archiveRetention?: Duration;
   /**
-   * Removal policy of the table and the key secret.
+   * What happens on stack deletion to everything that holds data: the table, the key secret, the
+   * bus and its archive, the delivery queue, its DLQ and the fan-out DLQ.
    * @default RemovalPolicy.RETAIN
    */
   readonly dataRemovalPolicy?: RemovalPolicy;
@@ -40,7 +41,8 @@ export class StatefulStack extends Stack {
 
   constructor(scope: Construct, id: string, props: StatefulStackProps = {}) {
     super(scope, id, props);
-    const removalPolicy = props.dataRemovalPolicy ? { removalPolicy: props.dataRemovalPolicy } : {};
+    const dataRemovalPolicy = props.dataRemovalPolicy ?? RemovalPolicy.RETAIN;
+    const removalPolicy = { removalPolicy: dataRemovalPolicy };
 
     this.table = new WebhookStore(this, 'WebhookStore', removalPolicy).table;
     this.encryptionKeySecret = new EncryptionKeySecret(this, 'EncryptionKey', removalPolicy).secret;
@@ -59,5 +61,21 @@ export class StatefulStack extends Stack {
     this.deliveryDeadLetterQueue = queues.deadLetterQueue;
     this.deliveryVisibilityTimeout = queues.deliveryVisibilityTimeout;
     this.deadLetterVisibilityTimeout = queues.deadLetterVisibilityTimeout;
+
+    // Queued retries, dead letters and archived events are data too: deleting the stack must not
+    // delete them with it (README "What is retained when a stack is deleted").
+    for (const resource of [
+      bus.eventBus,
+      bus.archive,
+      bus.fanOutDeadLetterQueue,
+      queues.deliveryQueue,
+      queues.deadLetterQueue,
+    ]) {
+      resource.applyRemovalPolicy(dataRemovalPolicy);
+    }
+
+    // What `aws events start-replay` needs (README "Replaying events").
+    new CfnOutput(this, 'EventBusArn', { value: bus.eventBus.eventBusArn });
+    new CfnOutput(this, 'EventArchiveArn', { value: bus.archive.archiveArn });
   }
 }

@@ -71,6 +71,12 @@ const environmentSchema = z.object({
   DELIVERY_QUEUE_URL: z.string().optional(),
   DELIVERY_DLQ_URL: z.string().optional(),
   ENCRYPTION_KEY_SECRET_ARN: z.string().optional(),
+  /**
+   * The AWS SDK's own endpoint variables (it reads them itself). Read here only because the SQS
+   * client otherwise sends each request to the host inside the queue URL, ignoring them.
+   */
+  AWS_ENDPOINT_URL_SQS: z.string().url().optional(),
+  AWS_ENDPOINT_URL: z.string().url().optional(),
   /** JWT claim that names the tenant on AWS. */
   TENANT_CLAIM: z.string().min(1).default('tenant_id'),
   SERVICE_VERSION: z.string().default('0.1.0'),

@@ -1,4 +1,4 @@
-import { Duration } from 'aws-cdk-lib';
+import { Annotations, Duration } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -58,7 +58,15 @@ export class Alarms extends Construct {
       }),
     );
     this.topic = new sns.Topic(this, 'Topic', { masterKey: key, enforceSSL: true });
-    if (props.alarmEmail) this.topic.addSubscription(new subscriptions.EmailSubscription(props.alarmEmail));
+    if (props.alarmEmail) {
+      this.topic.addSubscription(new subscriptions.EmailSubscription(props.alarmEmail));
+    } else {
+      Annotations.of(this).addWarningV2(
+        'chat-webhooks:alarmsReachNobody',
+        'No alarmEmail given: the alarms publish to an SNS topic nobody subscribes to. Deploy with ' +
+          '-c alarmEmail=ops@example.com, or subscribe to the AlarmTopicArn output yourself.',
+      );
+    }
     const action = new actions.SnsAction(this.topic);
 
     const add = (alarmId: string, options: cloudwatch.CreateAlarmOptions, metric: cloudwatch.Metric) => {
@@ -82,19 +90,37 @@ export class Alarms extends Construct {
         statistic: 'Maximum',
       }),
     );
+    // The fan-out DLQ has a processor, so its depth falls back to zero within seconds: alarm on
+    // arrivals (EventBridge's SendMessage counts as sent), and separately on messages it leaves behind.
     add(
       'FanOutDeadLetters',
       {
         alarmDescription:
-          'Chat events could not be handed to the fan-out function; redrive them from this queue',
+          'Chat events exhausted the fan-out retries: listed as rejected events (fan_out_failed); ' +
+          'replay them from the bus archive (README "Replaying events")',
         threshold: 0,
         comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
         evaluationPeriods: 1,
         treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
       },
+      props.fanOutDeadLetterQueue.metricNumberOfMessagesSent({
+        period: Duration.minutes(5),
+        statistic: 'Sum',
+      }),
+    );
+    add(
+      'FanOutDeadLettersUnprocessed',
+      {
+        alarmDescription:
+          'The fan-out DLQ processor is not recording dead-lettered chat events (see its Errors alarm)',
+        threshold: 0,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+        evaluationPeriods: 3,
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      },
       props.fanOutDeadLetterQueue.metricApproximateNumberOfMessagesVisible({
         period: Duration.minutes(5),
-        statistic: 'Maximum',
+        statistic: 'Minimum',
       }),
     );
     add(

@@ -3,6 +3,7 @@ import * as events from 'aws-cdk-lib/aws-events';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { FUNCTION_SIZING, visibilityTimeoutFor } from '../function-sizing';
 import { createSecureQueue } from './secure-queue';
 
 /** The source the chat platform puts its events under (SPEC section 4). */
@@ -52,7 +53,10 @@ export class ChatEventBus extends Construct {
       retention: archiveRetention,
     });
 
-    this.fanOutDeadLetterQueue = createSecureQueue(this, 'FanOutDeadLetterQueue');
+    // Consumed by the fan-out DLQ processor: its visibility timeout covers six of its invocations.
+    this.fanOutDeadLetterQueue = createSecureQueue(this, 'FanOutDeadLetterQueue', {
+      visibilityTimeout: visibilityTimeoutFor(FUNCTION_SIZING.fanOutDlqProcessor.timeout),
+    });
     // The rule targeting the fan-out function lives in the service stack. Letting CDK add this
     // statement there would make this stack depend on that one (a cycle), so the statement is
     // written here, scoped to rules of this bus in this account.

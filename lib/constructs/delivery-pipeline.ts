@@ -43,8 +43,10 @@ export interface DeliveryPipelineProps {
    */
   readonly autoDisableAfterDays?: number;
   /**
-   * Reserved concurrency of the delivery function; `null` reserves none.
-   * @default 50
+   * Reserved concurrency of the delivery function; `null` reserves none. AWS refuses a reservation
+   * that leaves the account fewer than 100 unreserved executions, so a new account's first deploy
+   * would fail: reserve only on an account with room, to cap the load on shared downstreams.
+   * @default null (no reservation)
    */
   readonly reservedConcurrency?: number | null;
   /**
@@ -91,7 +93,7 @@ export class DeliveryPipeline extends Construct {
     if (!(failureLogTtlDays > 0) || !(autoDisableAfterDays > 0)) {
       throw new Error('DeliveryPipeline: failureLogTtlDays and autoDisableAfterDays must be positive');
     }
-    const reservedConcurrency = props.reservedConcurrency === undefined ? 50 : props.reservedConcurrency;
+    const reservedConcurrency = props.reservedConcurrency ?? null;
     const maxConcurrency = props.maxConcurrency ?? 50;
     if (!Number.isInteger(maxConcurrency) || maxConcurrency < 2 || maxConcurrency > 1000) {
       throw new Error(

@@ -2,6 +2,7 @@ import { Duration } from 'aws-cdk-lib';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
+import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { EVENT_TYPES } from '#domain/model';
@@ -36,7 +37,7 @@ export interface EventIngestProps {
   /**
    * Reserved concurrency of the fan-out function; `null` reserves none (small accounts cannot
    * reserve without dropping their unreserved pool below the minimum of 100).
-   * @default 20
+   * @default null (no reservation)
    */
   readonly reservedConcurrency?: number | null;
   /**
@@ -50,6 +51,17 @@ export interface EventIngestProps {
 export class EventIngest extends Construct {
   public readonly fanOut: ServiceFunction;
   public readonly rule: events.Rule;
+  /**
+   * Chat events whose detail-type is not in the catalogue, to the same function, which records
+   * each as a rejected event (unknown event type): a typo on the platform's side shows up in
+   * `GET /v1/rejected-events` instead of matching nothing and vanishing.
+   */
+  public readonly unknownTypeRule: events.Rule;
+  /**
+   * Consumes the fan-out DLQ: each chat event that exhausted the rule's retries is recorded as a
+   * rejected event (reason fan_out_failed), to be replayed from the bus archive.
+   */
+  public readonly deadLetterProcessor: ServiceFunction;
 
   constructor(scope: Construct, id: string, props: EventIngestProps) {
     super(scope, id);
@@ -66,7 +78,7 @@ export class EventIngest extends Construct {
     }
     const rejectedEventTtlDays = props.rejectedEventTtlDays ?? 30;
     if (!(rejectedEventTtlDays > 0)) throw new Error('EventIngest: rejectedEventTtlDays must be positive');
-    const reservedConcurrency = props.reservedConcurrency === undefined ? 20 : props.reservedConcurrency;
+    const reservedConcurrency = props.reservedConcurrency ?? null;
 
     this.fanOut = new ServiceFunction(this, 'FanOut', {
       name: 'fan-out',
@@ -93,8 +105,29 @@ export class EventIngest extends Construct {
       queueArn: props.fanOutDeadLetterQueue.queueArn,
       queueUrl: props.fanOutDeadLetterQueue.queueUrl,
     });
-    this.rule.addTarget(
-      new targets.LambdaFunction(this.fanOut.function, { retryAttempts, maxEventAge, deadLetterQueue }),
+    this.unknownTypeRule = new events.Rule(this, 'UnknownChatEventsToFanOut', {
+      eventBus: props.eventBus,
+      description: 'Chat platform events of a detail-type outside the catalogue, recorded as rejected',
+      eventPattern: { source: [CHAT_PLATFORM_SOURCE], detailType: events.Match.anythingBut(...eventTypes) },
+    });
+    for (const rule of [this.rule, this.unknownTypeRule]) {
+      rule.addTarget(
+        new targets.LambdaFunction(this.fanOut.function, { retryAttempts, maxEventAge, deadLetterQueue }),
+      );
+    }
+
+    this.deadLetterProcessor = new ServiceFunction(this, 'FanOutDeadLetterProcessor', {
+      name: 'fan-out-dlq-processor',
+      ...FUNCTION_SIZING.fanOutDlqProcessor,
+      environment: {
+        TABLE_NAME: props.table.tableName,
+        REJECTED_EVENT_TTL_DAYS: String(rejectedEventTtlDays),
+      },
+    });
+    grantTableReadWrite(props.table, this.deadLetterProcessor.function);
+    // The imported reference again: the consume grant goes on the function's role, not the queue policy.
+    this.deadLetterProcessor.function.addEventSource(
+      new SqsEventSource(deadLetterQueue, { batchSize: 10, reportBatchItemFailures: true }),
     );
   }
 }

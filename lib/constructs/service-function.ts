@@ -9,7 +9,7 @@ import { Construct } from 'constructs';
 const PROJECT_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
 /** The Lambda handlers under functions/, one file per function. */
-export type FunctionName = 'api' | 'fan-out' | 'delivery' | 'dlq-processor';
+export type FunctionName = 'api' | 'fan-out' | 'delivery' | 'dlq-processor' | 'fan-out-dlq-processor';
 
 /** Settings every function of the service shares, namespaced for Powertools. */
 export const COMMON_ENVIRONMENT = {

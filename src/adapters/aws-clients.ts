@@ -35,6 +35,11 @@ export interface AwsClientOptions {
   maxAttempts?: number;
   /** Where serialised requests go instead of a socket (the local runtime's in-process endpoints). */
   requestHandler?: SQSClientConfig['requestHandler'];
+  /**
+   * SQS only: send requests to the configured endpoint (e.g. from AWS_ENDPOINT_URL_SQS) rather than
+   * to the host inside each QueueUrl; implied by `endpoint`. Credentials and region stay the SDK's.
+   */
+  ignoreQueueUrlHost?: boolean;
 }
 
 // Emulators accept any credentials; supplying some keeps the SDK from probing the default
@@ -145,7 +150,7 @@ export function createSqsClient(options: AwsClientOptions = {}): SQSClient {
     // only costs CPU: about 5 % of a send, receive and delete (bench/RESULTS.md).
     md5: false as const,
     ...CACHED_MIDDLEWARE,
-    ...(options.endpoint !== undefined && { useQueueUrlAsEndpoint: false }),
+    ...((options.endpoint !== undefined || options.ignoreQueueUrlHost) && { useQueueUrlAsEndpoint: false }),
   };
   return withCounter(new SQSClient(config), options.counter);
 }

@@ -7,6 +7,7 @@ import type { z } from 'zod';
 import type { CursorCodec } from '#domain/cursor';
 import {
   DomainError,
+  ForbiddenError,
   MethodNotAllowedError,
   NotFoundError,
   PayloadTooLargeError,
@@ -63,6 +64,11 @@ export interface AdminRequest {
   isBase64Encoded?: boolean;
   /** The authenticated tenant, or undefined when the caller is not authenticated. */
   tenantId: string | undefined;
+  /**
+   * Why an authenticated caller has no tenant (e.g. its token lacks the tenant claim): such a
+   * caller gets 403 with this message instead of the 401 of a caller without a valid token.
+   */
+  identityProblem?: string | undefined;
 }
 
 export interface AdminResponse {
@@ -246,6 +252,9 @@ export async function handleAdminRequest(
     // On AWS the JWT authorizer guards all of `/v1/{proxy+}` before the function runs, so an unknown
     // /v1 path answers 401 to a caller without a token too (SPEC section 5: only /health is open).
     const isApiPath = path === '/v1' || path.startsWith('/v1/');
+    if (isApiPath && !request.tenantId && request.identityProblem) {
+      throw new ForbiddenError(request.identityProblem);
+    }
     if (isApiPath && !request.tenantId) throw new UnauthorizedError('A valid bearer token is required');
     const matches = routes
       .map((route) => ({ route, match: route.pattern.exec(path) }))

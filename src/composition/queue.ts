@@ -11,7 +11,13 @@ import { awsClientOptions, type CompositionOptions, requiredSetting } from './op
  */
 export function buildDeliveryQueue(config: Config, options: CompositionOptions = {}): DeliveryQueue {
   const queueUrl = requiredSetting(config.DELIVERY_QUEUE_URL, 'DELIVERY_QUEUE_URL');
-  const client = createSqsClient(awsClientOptions(options, options.endpoints?.sqs, options.transports?.sqs));
+  // An endpoint variable means a local or private SQS endpoint; the SDK honours it only when told to
+  // ignore the (AWS-style) host inside the queue URL.
+  const endpointVariable = config.AWS_ENDPOINT_URL_SQS ?? config.AWS_ENDPOINT_URL;
+  const client = createSqsClient({
+    ...awsClientOptions(options, options.endpoints?.sqs, options.transports?.sqs),
+    ...(endpointVariable ? { ignoreQueueUrlHost: true } : {}),
+  });
   const deadLetterQueueUrl = config.DELIVERY_DLQ_URL;
   if (deadLetterQueueUrl) return new SqsDeliveryQueue({ client, queueUrl, deadLetterQueueUrl });
   const queue = new SqsDeliveryQueue({ client, queueUrl, deadLetterQueueUrl: '' });

@@ -41,6 +41,12 @@ export class UnauthorizedError extends DomainError {
   readonly code = 'unauthorized';
 }
 
+/** Authenticated, but the identity does not entitle the caller to anything here (e.g. no tenant). */
+export class ForbiddenError extends DomainError {
+  readonly status = 403;
+  readonly code = 'forbidden';
+}
+
 /** Body over the size limit. */
 export class PayloadTooLargeError extends DomainError {
   readonly status = 413;

@@ -1,7 +1,8 @@
 /**
- * The local event bus: accepted events wait on a durable queue, and the bus rule (the same
- * pattern the CDK stack deploys) decides which reach the fan-out handler. Events no rule matches
- * are dropped, as on AWS.
+ * The local event bus: accepted events wait on a durable queue, and the bus rules (the same
+ * patterns the CDK stack deploys) decide which reach the fan-out handler: chat events of the
+ * catalogue, and chat events of any other detail-type, which fan-out records as rejected
+ * (unknown event type). Events no rule matches (other sources) are dropped, as on AWS.
  */
 import type { SendMessageBatchRequestEntry } from '@aws-sdk/client-sqs';
 import type { Context, EventBridgeEvent, SQSBatchResponse, SQSEvent } from 'aws-lambda';
@@ -22,6 +23,14 @@ export function busQueueEntries(events: BusEvent[]): SendMessageBatchRequestEntr
 /** Does the stack's rule (source chat.platform, the catalogue's detail-types) match this event? */
 export function matchesChatEventRule(event: Pick<BusEvent, 'source' | 'detailType'>): boolean {
   return event.source === CHAT_EVENT_SOURCE && RULE_DETAIL_TYPES.has(event.detailType);
+}
+
+/**
+ * Does the stack's unknown-type rule (source chat.platform, any detail-type but the catalogue's)
+ * match this event? Its target is the fan-out too, which records the event as rejected.
+ */
+export function matchesUnknownChatEventRule(event: Pick<BusEvent, 'source' | 'detailType'>): boolean {
+  return event.source === CHAT_EVENT_SOURCE && !RULE_DETAIL_TYPES.has(event.detailType);
 }
 
 /** The event EventBridge hands a rule's Lambda target. */
@@ -89,7 +98,7 @@ export function createBusDispatcher(
           });
           return;
         }
-        if (!matchesChatEventRule(event)) {
+        if (!matchesChatEventRule(event) && !matchesUnknownChatEventRule(event)) {
           logger.info('Bus event matched no rule', {
             eventId: event.id,
             source: event.source,
@@ -109,5 +118,35 @@ export function createBusDispatcher(
       }),
     );
     return { batchItemFailures: failures };
+  };
+}
+
+/**
+ * The local bus's dead-lettered events as AWS's fan-out DLQ holds them: the EventBridge event as the
+ * body and the failure in ERROR_CODE/ERROR_MESSAGE attributes, so the same fan-out DLQ processor
+ * handles both. A body that is not a bus event is passed on as it is (the processor records it too).
+ */
+export function asFanOutDeadLetters(batch: SQSEvent): SQSEvent {
+  return {
+    Records: batch.Records.map((record) => {
+      let body = record.body;
+      try {
+        body = JSON.stringify(toEventBridgeEvent(JSON.parse(record.body) as BusEvent, 'local'));
+      } catch {
+        // Unreadable: recorded as it is, under the key no tenant can equal.
+      }
+      const attribute = (value: string) => ({ stringValue: value, dataType: 'String' });
+      return {
+        ...record,
+        body,
+        messageAttributes: {
+          ...record.messageAttributes,
+          ERROR_CODE: attribute('LocalFanOutFailed'),
+          ERROR_MESSAGE: attribute(
+            `the fan-out failed ${record.attributes.ApproximateReceiveCount} time(s) here`,
+          ),
+        },
+      };
+    }),
   };
 }

@@ -16,6 +16,7 @@ import { createApiHandler } from '../../functions/api';
 import { createDeliveryHandler } from '../../functions/delivery';
 import { createDlqProcessorHandler } from '../../functions/dlq-processor';
 import { createFanOutHandler } from '../../functions/fan-out';
+import { createFanOutDlqProcessorHandler } from '../../functions/fan-out-dlq-processor';
 import { type AwsRequestCounter, createSqsClient } from '../adapters/aws-clients';
 import { KeyFileSource } from '../adapters/encryption-key';
 import { systemHostResolver } from '../adapters/host-resolver';
@@ -26,7 +27,7 @@ import { startEmbeddedDynamo } from './embedded-dynamodb';
 import { startSqsEventSource } from './event-source';
 import { type BusEvent, handlePutEvents } from './eventbridge-ingest';
 import { InProcessRequestHandler } from './in-process-transport';
-import { busQueueEntries, createBusDispatcher } from './local-bus';
+import { asFanOutDeadLetters, busQueueEntries, createBusDispatcher } from './local-bus';
 import { answerAwsCall, createLocalServer, type LocalServerRoutes, lambdaContext } from './server';
 import { localEventSourceQueue } from './sqs/event-source-queue';
 import { createLocalSqs, type LocalSqs } from './sqs/sqs-protocol';
@@ -164,6 +165,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
   const fanOut = createFanOutHandler(services);
   const delivery = createDeliveryHandler(services);
   const dlqProcessor = createDlqProcessorHandler(services);
+  const fanOutDlqProcessor = createFanOutDlqProcessorHandler(services);
 
   routes.api = (event, context) => api(event, context);
   routes.putEvents = (body) =>
@@ -246,6 +248,17 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       ),
       concurrency: 1,
       onError: onError('dlq'),
+    }),
+    // Events the fan-out kept failing on (the bus queue's redrive): recorded as rejected events.
+    startSqsEventSource({
+      queue: countedQueue,
+      queueUrl: queueUrls.fanOutDeadLetter,
+      queueArn: localSqs.queueArn(LOCAL_QUEUES.fanOutDeadLetter),
+      // Not timed: the benchmark's cost model prices the functions on the hot path only.
+      handler: (event: SQSEvent) =>
+        fanOutDlqProcessor(asFanOutDeadLetters(event), lambdaContext('chat-webhooks-fan-out-dlq-processor')),
+      concurrency: 1,
+      onError: onError('fan-out-dlq'),
     }),
   ];
 

@@ -1,5 +1,11 @@
 /** Lambda events and context as AWS builds them, for handler tests. */
-import type { Context, EventBridgeEvent, SQSEvent, SQSRecord } from 'aws-lambda';
+import type {
+  APIGatewayProxyEventV2WithJWTAuthorizer,
+  Context,
+  EventBridgeEvent,
+  SQSEvent,
+  SQSRecord,
+} from 'aws-lambda';
 
 export function lambdaContext(functionName: string): Context {
   return {
@@ -56,5 +62,57 @@ export function busEvent(
     region: 'eu-west-1',
     resources: [],
     detail,
+  };
+}
+
+/**
+ * An API Gateway HTTP API (payload 2.0) request as the JWT authorizer hands it over: `claims` are the
+ * verified token's claims, absent for a route without the authorizer (`GET /health`).
+ */
+export function httpApiEvent(request: {
+  method: string;
+  path: string;
+  claims?: Record<string, string | number | boolean | string[]>;
+  body?: unknown;
+  query?: Record<string, string>;
+}): APIGatewayProxyEventV2WithJWTAuthorizer {
+  const body = request.body === undefined ? undefined : JSON.stringify(request.body);
+  const query = request.query ?? {};
+  const rawQueryString = new URLSearchParams(query).toString();
+  return {
+    version: '2.0',
+    routeKey: request.claims ? 'ANY /v1/{proxy+}' : `${request.method} ${request.path}`,
+    rawPath: request.path,
+    rawQueryString,
+    headers: {
+      host: 'abc123.execute-api.eu-west-1.amazonaws.com',
+      ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
+    },
+    ...(rawQueryString ? { queryStringParameters: query } : {}),
+    requestContext: {
+      accountId: '000000000000',
+      apiId: 'abc123',
+      domainName: 'abc123.execute-api.eu-west-1.amazonaws.com',
+      domainPrefix: 'abc123',
+      http: {
+        method: request.method,
+        path: request.path,
+        protocol: 'HTTP/1.1',
+        sourceIp: '203.0.113.7',
+        userAgent: 'test',
+      },
+      requestId: 'request-1',
+      routeKey: request.claims ? 'ANY /v1/{proxy+}' : `${request.method} ${request.path}`,
+      stage: '$default',
+      time: '01/Mar/2026:12:00:00 +0000',
+      timeEpoch: 1772366400000,
+      authorizer: {
+        principalId: '',
+        integrationLatency: 0,
+        jwt: { claims: request.claims ?? {}, scopes: [] },
+      },
+    },
+    ...(body !== undefined ? { body } : {}),
+    isBase64Encoded: false,
   };
 }

@@ -100,7 +100,7 @@ describe('buildApp with cdk-nag AwsSolutions', () => {
 });
 
 describe('buildApp bundling', () => {
-  it('bundles the four handlers offline with esbuild into ESM with the require banner', () => {
+  it('bundles the five handlers offline with esbuild into ESM with the require banner', () => {
     const outdir = mkdtempSync(join(tmpdir(), 'chat-webhooks-bundle-'));
     try {
       const app = new App({ outdir });
@@ -110,7 +110,7 @@ describe('buildApp bundling', () => {
         .filter((name) => name.startsWith('asset.'))
         .map((name) => join(outdir, name))
         .filter((dir) => existsSync(join(dir, 'index.mjs')));
-      expect(bundles).toHaveLength(4);
+      expect(bundles).toHaveLength(5);
       for (const dir of bundles) {
         const code = readFileSync(join(dir, 'index.mjs'), 'utf8');
         expect(code.startsWith("import { createRequire } from 'module';")).toBe(true);

@@ -24,12 +24,17 @@ function functionsByRole(template: Template): Map<string, { props: FunctionProps
     const statements = policies
       .filter((policy) => (policy.Properties.Roles as { Ref: string }[]).some((role) => role.Ref === roleId))
       .flatMap((policy) => (policy.Properties.PolicyDocument as { Statement: Statement[] }).Statement);
-    const name = ['EventIngest', 'DeliveryPipelineDelivery', 'DeliveryPipelineDeadLetter', 'AdminApi'].find(
-      (prefix) => id.startsWith(prefix),
-    );
+    const name = [
+      'EventIngestFanOutDeadLetterProcessor',
+      'EventIngestFanOut',
+      'DeliveryPipelineDelivery',
+      'DeliveryPipelineDeadLetter',
+      'AdminApi',
+    ].find((prefix) => id.startsWith(prefix));
     result.set(
       {
-        EventIngest: 'fan-out',
+        EventIngestFanOutDeadLetterProcessor: 'fan-out-dlq-processor',
+        EventIngestFanOut: 'fan-out',
         DeliveryPipelineDelivery: 'delivery',
         DeliveryPipelineDeadLetter: 'dlq-processor',
         AdminApi: 'api',
@@ -58,13 +63,20 @@ describe('ServiceStack', () => {
     functions = functionsByRole(template);
   });
 
-  it('runs four functions on the current Node.js runtime, arm64, with active tracing and their sizes', () => {
-    expect([...functions.keys()].sort()).toEqual(['api', 'delivery', 'dlq-processor', 'fan-out']);
+  it('runs five functions on the current Node.js runtime, arm64, with active tracing and their sizes', () => {
+    expect([...functions.keys()].sort()).toEqual([
+      'api',
+      'delivery',
+      'dlq-processor',
+      'fan-out',
+      'fan-out-dlq-processor',
+    ]);
     const expected = {
       api: FUNCTION_SIZING.api,
       'fan-out': FUNCTION_SIZING.fanOut,
       delivery: FUNCTION_SIZING.delivery,
       'dlq-processor': FUNCTION_SIZING.dlqProcessor,
+      'fan-out-dlq-processor': FUNCTION_SIZING.fanOutDlqProcessor,
     };
     for (const [name, { props }] of functions) {
       const sizing = expected[name as keyof typeof expected];
@@ -120,24 +132,26 @@ describe('ServiceStack', () => {
     expect(functions.get('api')?.props.Environment.Variables.TENANT_CLAIM).toBe('tenant_id');
   });
 
-  it('reserves concurrency for delivery (50) and fan-out (20) by default', () => {
-    expect(functions.get('delivery')?.props.ReservedConcurrentExecutions).toBe(50);
-    expect(functions.get('fan-out')?.props.ReservedConcurrentExecutions).toBe(20);
-    expect(functions.get('api')?.props.ReservedConcurrentExecutions).toBeUndefined();
-  });
-
-  it('reserves none when the props say null, for small accounts', () => {
-    const { serviceTemplate } = buildStacks({
-      deliveryReservedConcurrency: null,
-      fanOutReservedConcurrency: null,
-    });
-    for (const fn of Object.values(resourcesOfType(serviceTemplate, 'AWS::Lambda::Function'))) {
+  it('reserves no concurrency by default, so a new account with a low limit can deploy', () => {
+    for (const fn of Object.values(resourcesOfType(template, 'AWS::Lambda::Function'))) {
       expect(fn.Properties.ReservedConcurrentExecutions).toBeUndefined();
     }
   });
 
-  it('consumes both delivery queues with partial batch failure reporting, delivery capped by maxConcurrency', () => {
-    template.resourceCountIs('AWS::Lambda::EventSourceMapping', 2);
+  it('reserves what the props ask for, and nothing for the other functions', () => {
+    const { serviceTemplate } = buildStacks({
+      deliveryReservedConcurrency: 50,
+      fanOutReservedConcurrency: 20,
+    });
+    const reserved = functionsByRole(serviceTemplate);
+    expect(reserved.get('delivery')?.props.ReservedConcurrentExecutions).toBe(50);
+    expect(reserved.get('fan-out')?.props.ReservedConcurrentExecutions).toBe(20);
+    expect(reserved.get('api')?.props.ReservedConcurrentExecutions).toBeUndefined();
+    expect(reserved.get('dlq-processor')?.props.ReservedConcurrentExecutions).toBeUndefined();
+  });
+
+  it('consumes both delivery queues and the fan-out DLQ with partial batch failure reporting, delivery capped by maxConcurrency', () => {
+    template.resourceCountIs('AWS::Lambda::EventSourceMapping', 3);
     for (const mapping of Object.values(resourcesOfType(template, 'AWS::Lambda::EventSourceMapping'))) {
       expect(mapping.Properties.FunctionResponseTypes).toEqual(['ReportBatchItemFailures']);
     }
@@ -161,19 +175,57 @@ describe('ServiceStack', () => {
     });
   });
 
-  it('routes exactly the catalogue of chat.platform events to fan-out, with retries and a dead-letter queue', () => {
-    template.resourceCountIs('AWS::Events::Rule', 1);
-    const [rule] = Object.values(resourcesOfType(template, 'AWS::Events::Rule'));
-    const pattern = rule?.Properties.EventPattern as { source: string[]; 'detail-type': string[] };
+  it('routes the catalogue of chat.platform events, and every other chat.platform detail-type, to fan-out with retries and a dead-letter queue', () => {
+    template.resourceCountIs('AWS::Events::Rule', 2);
+    const rules = resourcesOfType(template, 'AWS::Events::Rule');
+    const byId = (prefix: string) =>
+      Object.entries(rules).find(([id]) => id.startsWith(prefix))?.[1] as
+        | { Properties: Record<string, unknown> }
+        | undefined;
+    const catalogue = byId('EventIngestChatEventsToFanOut');
+    const unknown = byId('EventIngestUnknownChatEventsToFanOut');
+    const pattern = catalogue?.Properties.EventPattern as { source: string[]; 'detail-type': string[] };
     expect(pattern.source).toEqual(['chat.platform']);
     expect([...pattern['detail-type']].sort()).toEqual([...EVENT_TYPES].sort());
     expect(pattern['detail-type']).toHaveLength(8);
-    expect(rule?.Properties.Targets).toEqual([
-      expect.objectContaining({
-        RetryPolicy: { MaximumRetryAttempts: 8, MaximumEventAgeInSeconds: 86_400 },
-        DeadLetterConfig: { Arn: expect.anything() },
-      }),
-    ]);
+    const unknownPattern = unknown?.Properties.EventPattern as {
+      source: string[];
+      'detail-type': { 'anything-but': string[] }[];
+    };
+    expect(unknownPattern.source).toEqual(['chat.platform']);
+    expect(unknownPattern['detail-type']).toHaveLength(1);
+    expect([...(unknownPattern['detail-type'][0]?.['anything-but'] ?? [])].sort()).toEqual(
+      [...EVENT_TYPES].sort(),
+    );
+    for (const rule of [catalogue, unknown]) {
+      expect(rule?.Properties.Targets).toEqual([
+        expect.objectContaining({
+          Arn: { 'Fn::GetAtt': [expect.stringMatching(/^EventIngestFanOutFunction/), 'Arn'] },
+          RetryPolicy: { MaximumRetryAttempts: 8, MaximumEventAgeInSeconds: 86_400 },
+          DeadLetterConfig: { Arn: expect.anything() },
+        }),
+      ]);
+    }
+  });
+
+  it('drains the fan-out DLQ into rejected events: a processor with partial batch failures and table writes only', () => {
+    const processor = functions.get('fan-out-dlq-processor');
+    expect(Object.keys(processor?.props.Environment.Variables ?? {}).sort()).toEqual(
+      expect.arrayContaining(['REJECTED_EVENT_TTL_DAYS', 'TABLE_NAME']),
+    );
+    const actions = actionsOf(processor?.statements ?? []);
+    expect(actions).toEqual(
+      expect.arrayContaining(['dynamodb:PutItem', 'sqs:ReceiveMessage', 'sqs:DeleteMessage']),
+    );
+    expect(actions.filter((action) => /^(sqs:SendMessage|events:|secretsmanager:)/.test(action))).toEqual([]);
+    const mappings = Object.values(resourcesOfType(template, 'AWS::Lambda::EventSourceMapping'));
+    const processorMapping = mappings.find((mapping) =>
+      JSON.stringify(mapping.Properties.FunctionName).includes('EventIngestFanOutDeadLetterProcessor'),
+    );
+    expect(processorMapping?.Properties).toMatchObject({
+      FunctionResponseTypes: ['ReportBatchItemFailures'],
+    });
+    expect(JSON.stringify(processorMapping?.Properties.EventSourceArn)).toMatch(/FanOutDeadLetterQueue/);
   });
 
   it('grants no role a managed policy, a table Scan, or a wildcard resource on data-plane actions', () => {
@@ -271,11 +323,23 @@ describe('ServiceStack', () => {
     const byMetric = (metricName: string) =>
       alarms.filter((alarm) => alarm.Properties.MetricName === metricName);
     expect(byMetric('ApproximateNumberOfMessagesVisible')).toHaveLength(2);
-    for (const alarm of byMetric('ApproximateNumberOfMessagesVisible')) {
+    for (const alarm of [
+      ...byMetric('ApproximateNumberOfMessagesVisible'),
+      ...byMetric('NumberOfMessagesSent'),
+    ]) {
       expect(alarm.Properties).toMatchObject({ Threshold: 0, ComparisonOperator: 'GreaterThanThreshold' });
     }
+    // The fan-out DLQ is drained by its processor: every arrival alarms, whatever the depth.
+    expect(byMetric('NumberOfMessagesSent')).toEqual([
+      expect.objectContaining({
+        Properties: expect.objectContaining({
+          Statistic: 'Sum',
+          AlarmDescription: expect.stringMatching(/replay/),
+        }),
+      }),
+    ]);
     expect(byMetric('ApproximateAgeOfOldestMessage')).toHaveLength(1);
-    expect(byMetric('Errors')).toHaveLength(4);
+    expect(byMetric('Errors')).toHaveLength(5);
     for (const alarm of alarms) expect(alarm.Properties.AlarmActions).toHaveLength(1);
     template.hasResourceProperties('AWS::SNS::Topic', { KmsMasterKeyId: Match.anyValue() });
     template.hasResourceProperties('AWS::KMS::Key', { EnableKeyRotation: true });

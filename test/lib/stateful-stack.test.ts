@@ -1,4 +1,4 @@
-import { Duration } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { TABLE_KEYS } from '#adapters/dynamodb/table-definition';
@@ -39,6 +39,38 @@ describe('StatefulStack', () => {
         ],
       }),
     });
+  });
+
+  it.each([
+    'AWS::DynamoDB::Table',
+    'AWS::SecretsManager::Secret',
+    'AWS::Events::EventBus',
+    'AWS::Events::Archive',
+    'AWS::SQS::Queue',
+  ])('retains every %s on stack deletion and on replacement', (type) => {
+    const resources = template.findResources(type);
+    expect(Object.keys(resources).length).toBeGreaterThan(0);
+    for (const resource of Object.values(resources)) {
+      expect(resource).toMatchObject({ DeletionPolicy: 'Retain', UpdateReplacePolicy: 'Retain' });
+    }
+  });
+
+  it('holds nothing that is deleted with the stack but queue policies (no data)', () => {
+    const deletable = Object.entries(template.toJSON().Resources as Record<string, Record<string, unknown>>)
+      .filter(([, resource]) => resource.DeletionPolicy !== 'Retain')
+      .map(([, resource]) => resource.Type);
+    expect(new Set(deletable)).toEqual(new Set(['AWS::SQS::QueuePolicy']));
+  });
+
+  it('deletes the data with the stack only when told to (dataRemovalPolicy)', () => {
+    const disposable = Template.fromStack(
+      new StatefulStack(appWithoutBundling(), 'Disposable', { dataRemovalPolicy: RemovalPolicy.DESTROY }),
+    );
+    for (const type of ['AWS::SQS::Queue', 'AWS::Events::EventBus', 'AWS::Events::Archive']) {
+      for (const resource of Object.values(disposable.findResources(type))) {
+        expect(resource).toMatchObject({ DeletionPolicy: 'Delete' });
+      }
+    }
   });
 
   it('encrypts every queue, keeps messages 14 days and refuses non-TLS access to each', () => {

@@ -1,0 +1,405 @@
+/**
+ * What is deployed is what is tested (SPEC section 8): synthesise the app, load each bundled function
+ * from the cloud assembly in its own Node process with the environment its template gives it
+ * (references resolved to local stand-ins), and invoke it with AWS-shaped events against the
+ * embedded store, the local SQS, a PutEvents endpoint and a Secrets Manager GetSecretValue endpoint,
+ * all on loopback. The runner refuses any other connection, so a bundle aiming at real AWS fails here.
+ */
+import { type ChildProcess, fork } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import {
+  CreateQueueCommand,
+  DeleteMessageCommand,
+  type Message,
+  ReceiveMessageCommand,
+} from '@aws-sdk/client-sqs';
+import { App } from 'aws-cdk-lib';
+import type { EventBridgeEvent, SQSEvent } from 'aws-lambda';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type EmbeddedDynamo, startEmbeddedDynamo } from '#local/embedded-dynamodb';
+import { type BusEvent, handlePutEvents } from '#local/eventbridge-ingest';
+import { settingsFromContext } from '../../lib/app-settings';
+import { buildApp } from '../../lib/build-app';
+import { type Receiver, startReceiver, verifyDelivery } from '../support/receiver';
+import { type SqsHarness, startSqsHarness } from '../support/sqs-harness';
+import {
+  type AssembledFunction,
+  assembledFunctions,
+  type CfnTemplate,
+  type LocalResources,
+  resolveVariable,
+} from './cloud-assembly';
+import { busEvent, httpApiEvent, sqsEvent } from './lambda-events';
+
+const RUNNER = fileURLToPath(new URL('./bundle-runner.mjs', import.meta.url));
+const LOCAL: LocalResources = {
+  region: 'eu-west-1',
+  account: '000000000000',
+  tableName: 'chat-webhooks-bundles',
+  secretArn: 'arn:aws:secretsmanager:eu-west-1:000000000000:secret:EncryptionKeySecret-AbCdEf',
+};
+const MASTER_KEY = 'k'.repeat(64);
+const JWT = {
+  iss: 'https://issuer.example.com/',
+  aud: 'chat-webhooks-admin',
+  sub: 'admin-1',
+  exp: 4102444800,
+};
+
+/** One Lambda execution environment: a Node process running the bundle. */
+interface Environment {
+  invoke<T = unknown>(event: unknown): Promise<T>;
+  offLoopback: string[];
+  stop(): void;
+}
+
+function startEnvironment(fn: AssembledFunction, environment: Record<string, string>): Promise<Environment> {
+  const child: ChildProcess = fork(RUNNER, [fn.bundlePath, fn.handlerExport, fn.logicalId], {
+    env: environment,
+    stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
+  });
+  let stderr = '';
+  child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  const pending = new Map<number, { resolve: (value: unknown) => void; reject: (error: Error) => void }>();
+  const offLoopback: string[] = [];
+  let nextId = 0;
+  return new Promise((resolve, reject) => {
+    child.on('exit', (code) => {
+      const error = new Error(`${fn.logicalId} exited (${code}): ${stderr.slice(-2000)}`);
+      reject(error);
+      for (const waiter of pending.values()) waiter.reject(error);
+    });
+    child.on('message', (raw) => {
+      const message = raw as {
+        ready?: true;
+        id?: number;
+        result?: unknown;
+        error?: string;
+        offLoopback?: string;
+      };
+      if (message.offLoopback) offLoopback.push(message.offLoopback);
+      if (message.ready) {
+        resolve({
+          offLoopback,
+          invoke: (event) =>
+            new Promise((resolveInvoke, rejectInvoke) => {
+              const id = nextId++;
+              pending.set(id, { resolve: resolveInvoke as (value: unknown) => void, reject: rejectInvoke });
+              child.send({ id, event });
+            }),
+          stop: () => child.kill(),
+        });
+      }
+      if (message.id !== undefined) {
+        const waiter = pending.get(message.id);
+        pending.delete(message.id);
+        if (message.error !== undefined)
+          waiter?.reject(new Error(`${message.error}\n${stderr.slice(-2000)}`));
+        else waiter?.resolve(message.result);
+      }
+    });
+  });
+}
+
+/** A loopback HTTP server answering AWS JSON 1.1 calls by X-Amz-Target. */
+async function startAwsJsonEndpoint(
+  answer: (target: string, body: string) => Promise<{ statusCode: number; body: string }>,
+): Promise<{ url: string; calls: string[]; server: Server }> {
+  const calls: string[] = [];
+  const server = createServer((request, response) => {
+    const chunks: Buffer[] = [];
+    request.on('data', (chunk: Buffer) => chunks.push(chunk));
+    request.on('end', () => {
+      const target = String(request.headers['x-amz-target'] ?? '');
+      calls.push(target);
+      void answer(target, Buffer.concat(chunks).toString('utf8')).then(({ statusCode, body }) =>
+        response.writeHead(statusCode, { 'content-type': 'application/x-amz-json-1.1' }).end(body),
+      );
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, calls, server };
+}
+
+/** Secrets Manager's GetSecretValue for the one key secret; anything else is refused as AWS would. */
+function secretsManager(target: string, body: string) {
+  const request = JSON.parse(body) as { SecretId?: string };
+  if (target !== 'secretsmanager.GetSecretValue' || request.SecretId !== LOCAL.secretArn) {
+    return Promise.resolve({
+      statusCode: 400,
+      body: JSON.stringify({
+        __type: 'ResourceNotFoundException',
+        message: 'Secrets Manager can’t find the specified secret.',
+      }),
+    });
+  }
+  return Promise.resolve({
+    statusCode: 200,
+    body: JSON.stringify({
+      ARN: LOCAL.secretArn,
+      Name: 'EncryptionKeySecret',
+      SecretString: MASTER_KEY,
+      VersionId: 'v1',
+      VersionStages: ['AWSCURRENT'],
+      CreatedDate: 1772366400,
+    }),
+  });
+}
+
+describe('the deployed bundles, run against local endpoints', () => {
+  let outdir: string;
+  let dataDir: string;
+  let dynamo: EmbeddedDynamo;
+  let sqs: SqsHarness;
+  let receiver: Receiver;
+  const servers: Server[] = [];
+  const environments: Environment[] = [];
+  const published: BusEvent[] = [];
+  let secretCalls: string[];
+  let statefulTemplate: CfnTemplate;
+  let functions: Record<
+    'api' | 'fanOut' | 'delivery' | 'dlqProcessor' | 'fanOutDlqProcessor',
+    AssembledFunction
+  >;
+  let baseEnvironment: Record<string, string>;
+  let deliveryQueueUrl: string;
+
+  /** The template's environment of `fn`, resolved, plus what Lambda itself sets. */
+  function environmentOf(fn: AssembledFunction, extra: Record<string, string> = {}): Record<string, string> {
+    const variables = Object.fromEntries(
+      Object.entries(fn.variables).map(([name, value]) => [
+        name,
+        resolveVariable(value, statefulTemplate, LOCAL),
+      ]),
+    );
+    return { ...baseEnvironment, AWS_LAMBDA_FUNCTION_NAME: fn.logicalId, ...variables, ...extra };
+  }
+
+  async function start(fn: AssembledFunction, extra: Record<string, string> = {}): Promise<Environment> {
+    const environment = await startEnvironment(fn, environmentOf(fn, extra));
+    environments.push(environment);
+    return environment;
+  }
+
+  /** Takes what the queue holds, waiting up to `timeoutMs` for the first message (delayed retries). */
+  async function receiveAll(queueUrl: string, timeoutMs = 0): Promise<{ body: string; messageId: string }[]> {
+    const deadline = Date.now() + timeoutMs;
+    let Messages: Message[] = [];
+    for (;;) {
+      ({ Messages = [] } = await sqs.client.send(
+        new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10 }),
+      ));
+      if (Messages.length > 0 || Date.now() > deadline) break;
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+    for (const message of Messages) {
+      await sqs.client.send(
+        new DeleteMessageCommand({ QueueUrl: queueUrl, ReceiptHandle: message.ReceiptHandle }),
+      );
+    }
+    return Messages.map((message) => ({ body: message.Body ?? '', messageId: message.MessageId ?? '' }));
+  }
+
+  beforeAll(async () => {
+    outdir = mkdtempSync(join(tmpdir(), 'cw-assembly-'));
+    dataDir = mkdtempSync(join(tmpdir(), 'cw-bundles-'));
+    const app = new App({ outdir, context: { jwtIssuer: JWT.iss, jwtAudience: JWT.aud } });
+    buildApp(app, settingsFromContext(app), { nag: false });
+    const assembly = app.synth();
+    const templateOf = (name: string) =>
+      JSON.parse(readFileSync(assembly.getStackByName(name).templateFullPath, 'utf8')) as CfnTemplate;
+    statefulTemplate = templateOf('ChatWebhooksStateful');
+    const byPrefix = (prefix: string) => {
+      const found = assembledFunctions(templateOf('ChatWebhooksService'), outdir).filter((fn) =>
+        fn.logicalId.startsWith(prefix),
+      );
+      if (found.length !== 1) throw new Error(`expected one function ${prefix}*, found ${found.length}`);
+      return found[0]!;
+    };
+    functions = {
+      api: byPrefix('AdminApiFunction'),
+      fanOut: byPrefix('EventIngestFanOutFunction'),
+      delivery: byPrefix('DeliveryPipelineDelivery'),
+      dlqProcessor: byPrefix('DeliveryPipelineDeadLetterProcessor'),
+      fanOutDlqProcessor: byPrefix('EventIngestFanOutDeadLetterProcessor'),
+    };
+
+    dynamo = await startEmbeddedDynamo({ dataDir, tableName: LOCAL.tableName });
+    sqs = await startSqsHarness(join(dataDir, 'sqs'));
+    for (const [logicalId, resource] of Object.entries(statefulTemplate.Resources)) {
+      if (resource.Type === 'AWS::SQS::Queue')
+        await sqs.client.send(new CreateQueueCommand({ QueueName: logicalId }));
+    }
+    deliveryQueueUrl = resolveVariable(
+      functions.fanOut.variables.DELIVERY_QUEUE_URL,
+      statefulTemplate,
+      LOCAL,
+    );
+    const secrets = await startAwsJsonEndpoint(secretsManager);
+    secretCalls = secrets.calls;
+    const events = await startAwsJsonEndpoint((_target, body) =>
+      handlePutEvents(body, {
+        eventBusName: 'chat-events',
+        persist: async (accepted) => {
+          published.push(...accepted);
+        },
+      }),
+    );
+    servers.push(secrets.server, events.server);
+    receiver = await startReceiver();
+    baseEnvironment = {
+      PATH: process.env.PATH ?? '',
+      AWS_REGION: LOCAL.region,
+      AWS_DEFAULT_REGION: LOCAL.region,
+      AWS_ACCESS_KEY_ID: 'local',
+      AWS_SECRET_ACCESS_KEY: 'local',
+      AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
+      AWS_ENDPOINT_URL_SQS: sqs.endpoint,
+      AWS_ENDPOINT_URL_EVENTBRIDGE: events.url,
+      AWS_ENDPOINT_URL_SECRETS_MANAGER: secrets.url,
+      AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+      POWERTOOLS_LOG_LEVEL: 'ERROR',
+    };
+  }, 180_000);
+
+  afterAll(async () => {
+    for (const environment of environments) environment.stop();
+    for (const server of servers) {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    }
+    await receiver?.close();
+    await sqs?.close();
+    await dynamo?.close();
+    for (const dir of [outdir, dataDir]) if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('gives every function only references the local stand-ins resolve', () => {
+    for (const fn of Object.values(functions)) expect(() => environmentOf(fn)).not.toThrow();
+    expect(environmentOf(functions.delivery).DELIVERY_QUEUE_URL).toMatch(
+      /^https:\/\/sqs\.eu-west-1\.amazonaws\.com\//,
+    );
+  });
+
+  it('the API bundle: health, webhooks (key from Secrets Manager), and 403 for a token without the tenant claim', async () => {
+    const api = await start(functions.api);
+    const health = await api.invoke<{ statusCode: number }>(httpApiEvent({ method: 'GET', path: '/health' }));
+    expect(health.statusCode).toBe(200);
+    const created = await api.invoke<{ statusCode: number; body: string }>(
+      httpApiEvent({
+        method: 'POST',
+        path: '/v1/webhooks',
+        claims: { ...JWT, tenant_id: 'tenant-a' },
+        body: { name: 'never sent', url: 'https://hooks.example.com/in', events: ['message.created'] },
+      }),
+    );
+    expect(created.statusCode, created.body).toBe(201);
+    expect(JSON.parse(created.body).signingSecret).toMatch(/^whsec_/);
+    expect(secretCalls).toContain('secretsmanager.GetSecretValue');
+    const forbidden = await api.invoke<{ statusCode: number; body: string }>(
+      httpApiEvent({ method: 'GET', path: '/v1/webhooks', claims: JWT }),
+    );
+    expect(forbidden.statusCode).toBe(403);
+    expect(forbidden.body).toContain('tenant_id');
+    expect(api.offLoopback).toEqual([]);
+  });
+
+  it('fan-out, delivery and the DLQ processor: an event reaches a loopback receiver signed, and a dead letter becomes a failure log', async () => {
+    // The template's API refuses loopback destinations (as deployed): this one environment relaxes it
+    // the way SPEC section 3 allows for tests, so a real receiver can check the signature.
+    const insecureApi = await start(functions.api, { ALLOW_INSECURE_LOCALHOST: 'true' });
+    const created = await insecureApi.invoke<{ statusCode: number; body: string }>(
+      httpApiEvent({
+        method: 'POST',
+        path: '/v1/webhooks',
+        claims: { ...JWT, tenant_id: 'tenant-b' },
+        body: { name: 'receiver', url: receiver.url('/bundle'), events: ['conversation.created'] },
+      }),
+    );
+    expect(created.statusCode, created.body).toBe(201);
+    const webhook = JSON.parse(created.body) as { id: string; signingSecret: string };
+
+    const fanOut = await start(functions.fanOut);
+    await fanOut.invoke(
+      busEvent('conversation.created', {
+        tenantId: 'tenant-b',
+        brandId: 'b',
+        data: {
+          conversation: {
+            id: 'c1',
+            status: 'open',
+            brandId: 'b',
+            createdAt: '2026-03-01T12:00:00Z',
+            updatedAt: '2026-03-01T12:00:00Z',
+          },
+        },
+      }) satisfies EventBridgeEvent<string, unknown>,
+    );
+    const enqueued = await receiveAll(deliveryQueueUrl);
+    expect(enqueued).toHaveLength(1);
+    expect(JSON.parse(enqueued[0]!.body)).toMatchObject({ tenantId: 'tenant-b', webhookId: webhook.id });
+
+    // As deployed (no insecure flag), the delivery refuses the loopback destination without connecting
+    // and schedules a retry on the queue.
+    const deployedDelivery = await start(functions.delivery);
+    const refused = await deployedDelivery.invoke<{ batchItemFailures: unknown[] }>(sqsEvent(enqueued));
+    expect(refused.batchItemFailures).toEqual([]);
+    expect(receiver.hits('/bundle')).toHaveLength(0);
+    const retries = await receiveAll(deliveryQueueUrl, 15_000);
+    expect(retries).toHaveLength(1);
+    const retry = JSON.parse(retries[0]!.body) as { attempts: { error?: string }[] };
+    expect(retry.attempts[0]?.error).toBeTruthy();
+
+    const delivery = await start(functions.delivery, { ALLOW_INSECURE_LOCALHOST: 'true' });
+    const result = await delivery.invoke<{ batchItemFailures: unknown[] }>(
+      sqsEvent(enqueued) satisfies SQSEvent,
+    );
+    expect(result.batchItemFailures).toEqual([]);
+    expect(receiver.hits('/bundle')).toHaveLength(1);
+    expect(verifyDelivery(receiver.hits('/bundle')[0]!, webhook.signingSecret)).toMatchObject({
+      type: 'conversation.created',
+    });
+
+    const dlqProcessor = await start(functions.dlqProcessor);
+    await dlqProcessor.invoke(sqsEvent([{ messageId: 'dead-1', body: retries[0]!.body }]));
+    const api = await start(functions.api);
+    const logs = await api.invoke<{ statusCode: number; body: string }>(
+      httpApiEvent({ method: 'GET', path: '/v1/failure-logs', claims: { ...JWT, tenant_id: 'tenant-b' } }),
+    );
+    expect(JSON.parse(logs.body).items).toEqual([expect.objectContaining({ webhookId: webhook.id })]);
+    for (const environment of [insecureApi, fanOut, deployedDelivery, delivery, dlqProcessor, api]) {
+      expect(environment.offLoopback).toEqual([]);
+    }
+  });
+
+  it('unknown detail-types and fan-out dead letters become rejected events the tenant can list', async () => {
+    const fanOut = await start(functions.fanOut);
+    await fanOut.invoke(busEvent('conversation.creatd', { tenantId: 'tenant-c', data: {} }));
+    const fanOutDlq = await start(functions.fanOutDlqProcessor);
+    const deadLetter = sqsEvent([
+      {
+        messageId: 'f-1',
+        body: JSON.stringify(busEvent('message.created', { tenantId: 'tenant-c', data: {} })),
+      },
+    ]);
+    deadLetter.Records[0]!.messageAttributes = {
+      ERROR_CODE: { stringValue: 'Lambda.TooManyRequestsException', dataType: 'String' },
+    };
+    const result = await fanOutDlq.invoke<{ batchItemFailures: unknown[] }>(deadLetter);
+    expect(result.batchItemFailures).toEqual([]);
+    const api = await start(functions.api);
+    const page = await api.invoke<{ statusCode: number; body: string }>(
+      httpApiEvent({ method: 'GET', path: '/v1/rejected-events', claims: { ...JWT, tenant_id: 'tenant-c' } }),
+    );
+    expect(page.statusCode).toBe(200);
+    const reasons = (JSON.parse(page.body).items as { reason: string; detailType: string }[])
+      .map((item) => `${item.detailType}:${item.reason}`)
+      .sort();
+    expect(reasons).toEqual(['conversation.creatd:unknown_event_type', 'message.created:fan_out_failed']);
+  });
+});

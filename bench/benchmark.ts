@@ -5,16 +5,20 @@
 import { availableParallelism, loadavg } from 'node:os';
 import { requestsBetween } from '#adapters/aws-clients';
 import type { LocalFunctionName } from '#local/runtime';
+import { DELIVERY_EVENT_SOURCE } from '../lib/function-sizing';
 import { startBenchService } from './bench-service';
 import { measureBundles } from './bundles';
 import { estimateCost } from './cost-model';
+import { runIsolationPhase } from './isolation-phase';
+import { runLatencyPhases } from './latency-phases';
+import { formatLatencyCosts } from './latency-report';
 import { loggedBytes } from './log-capture';
 import { BENCH_EVENT_TYPE, createPublisher, type PhaseResult, runPhase } from './pipeline-load';
 import { ProgressBar } from './progress';
 import { measureQueueFloor } from './queue-floor';
 import { measureRawPosts } from './raw-post';
 import { startBenchReceiver } from './receiver';
-import { type BenchFigures, formatBenchLine, formatCost, formatTable } from './report';
+import { type BenchFigures, formatBenchLine, formatCost, formatTable, formatTargets } from './report';
 import { quantile } from './stats';
 
 export interface BenchOptions {
@@ -39,6 +43,14 @@ export interface BenchOptions {
   includeBundles: boolean;
   /** Messages of the queue-floor measurement (0 skips it). */
   queueFloorMessages: number;
+  /** Publishing time of each receiver-latency phase (0 ms, 200 ms, 1,000 ms). */
+  latencySeconds: number;
+  /** SPEC 6.2's isolation phase: events flooding the 2.5 s endpoint, and the calm tenant's events and pace. */
+  floodEvents: number;
+  calmEvents: number;
+  calmEventsPerSecond: number;
+  /** Longest wait for the calm tenant's deliveries after its last publish. */
+  isolationMaxWaitMs: number;
 }
 
 export const DEFAULT_OPTIONS: BenchOptions = {
@@ -55,6 +67,11 @@ export const DEFAULT_OPTIONS: BenchOptions = {
   quietTimeoutMs: 15_000,
   includeBundles: true,
   queueFloorMessages: 20_000,
+  latencySeconds: 4,
+  floodEvents: 1000,
+  calmEvents: 50,
+  calmEventsPerSecond: 10,
+  isolationMaxWaitMs: 8000,
 };
 
 const QUICK_OPTIONS: Partial<BenchOptions> = {
@@ -65,6 +82,11 @@ const QUICK_OPTIONS: Partial<BenchOptions> = {
   quietTimeoutMs: 5_000,
   includeBundles: false,
   queueFloorMessages: 200,
+  latencySeconds: 0.3,
+  floodEvents: 30,
+  calmEvents: 5,
+  calmEventsPerSecond: 10,
+  isolationMaxWaitMs: 3000,
 };
 
 /** Options from command-line arguments. */
@@ -82,6 +104,8 @@ export function parseBenchArguments(argv: string[]): BenchOptions {
     if (name === 'threads' && value !== undefined && number >= 0)
       options.deliveryThreads = Math.min(16, Math.round(number));
     if (name === 'no-bundles') options.includeBundles = false;
+    if (name === 'latency-seconds' && number > 0) options.latencySeconds = number;
+    if (name === 'flood-events' && number > 0) options.floodEvents = Math.round(number);
   }
   return options;
 }
@@ -109,7 +133,8 @@ function sampleDeliveryBody(messageText: string): string {
 /** Runs every phase; resolves with the text to print, the BENCH line last. */
 export async function runBenchmark(options: BenchOptions): Promise<string> {
   const messageText = 'Hello, I need help with my order. '.repeat(6);
-  const receiver = await startBenchReceiver();
+  // One origin per webhook for the latency phases (see latency-phases.ts).
+  const receiver = await startBenchReceiver(options.fanOut);
   const service = await startBenchService({
     deliveryConcurrency: options.deliveryConcurrency,
     webhooksPerMessage: options.webhooksPerMessage,
@@ -117,7 +142,16 @@ export async function runBenchmark(options: BenchOptions): Promise<string> {
   });
   const publisher = createPublisher(service.runtime.url);
   const sections: string[] = [];
-  let figures: BenchFigures;
+  let figures: Omit<
+    BenchFigures,
+    'isolationP99Ms' | 'usdPerMillionDeliveries200ms' | 'logUsdPerMillionDeliveries'
+  >;
+  let latencyFigures = {
+    usdPerMillionDeliveries200ms: Number.NaN,
+    logUsdPerMillionDeliveries: Number.NaN,
+    requestFloorUsdPerMillionDeliveries200ms: Number.NaN,
+  };
+  let isolationP99Ms = Number.NaN;
   let rawPerSecond = 0;
   /** CPU one raw POST cost the sending process and the receiver: every delivery costs at least as much. */
   let rawCpuMsPerPost = { client: 0, receiver: 0 };
@@ -224,6 +258,7 @@ export async function runBenchmark(options: BenchOptions): Promise<string> {
       p99Ms: quantile(paced.latenciesMs, 0.99),
       lost: throughput.lost + paced.lost,
       awsRequestsPerDelivery: deliveries > 0 ? serviceRequests / deliveries : 0,
+      cpuMsPerDelivery: (cpu.user + cpu.system) / 1000 / Math.max(1, deliveries),
     };
 
     sections.push(
@@ -253,15 +288,26 @@ export async function runBenchmark(options: BenchOptions): Promise<string> {
         .join(' ')}`,
       '',
       formatTable(
-        ['AWS requests (measured phases)', 'count', 'per delivery'],
+        ['AWS requests (measured phases)', 'count', 'per event', 'per delivery'],
         [
           ...Object.entries(requests)
             .sort(([left], [right]) => left.localeCompare(right))
-            .map(([key, count]) => [key, count, (count / Math.max(1, deliveries)).toFixed(3)]),
-          ['total (service)', serviceRequests, (serviceRequests / Math.max(1, deliveries)).toFixed(3)],
+            .map(([key, count]) => [
+              key,
+              count,
+              (count / Math.max(1, events)).toFixed(3),
+              (count / Math.max(1, deliveries)).toFixed(3),
+            ]),
+          [
+            'total (service)',
+            serviceRequests,
+            (serviceRequests / Math.max(1, events)).toFixed(3),
+            (serviceRequests / Math.max(1, deliveries)).toFixed(3),
+          ],
           [
             'EventBridge.PutEvents (publisher, not counted above)',
             putEvents,
+            (putEvents / Math.max(1, events)).toFixed(3),
             (putEvents / Math.max(1, deliveries)).toFixed(3),
           ],
         ],
@@ -290,6 +336,53 @@ export async function runBenchmark(options: BenchOptions): Promise<string> {
         }),
         options.fanOut,
       ),
+    );
+
+    const latencyResults = await runLatencyPhases({
+      service,
+      receiver,
+      publisher,
+      messageText,
+      fanOut: options.fanOut,
+      seconds: options.latencySeconds,
+      pollers: options.deliveryConcurrency,
+      batchSize: DELIVERY_EVENT_SOURCE.batchSize,
+      publishConcurrency: options.publishConcurrency,
+      quietTimeoutMs: options.quietTimeoutMs,
+      instantDeliveriesPerSecond: paced.deliveriesPerSecond,
+      logBytes: loggedBytes,
+    });
+    const latencyCosts = formatLatencyCosts(latencyResults, sampleDeliveryBody(messageText).length);
+    latencyFigures = latencyCosts;
+    sections.push('', latencyCosts.text);
+
+    const isolation = await runIsolationPhase({
+      service,
+      receiver,
+      publisher,
+      messageText,
+      floodEvents: options.floodEvents,
+      calmEvents: options.calmEvents,
+      calmEventsPerSecond: options.calmEventsPerSecond,
+      maxWaitMs: options.isolationMaxWaitMs,
+    });
+    isolationP99Ms = isolation.calmP99Ms;
+    sections.push(
+      '',
+      formatTable(
+        ['isolation (SPEC 6.2), same host', 'events', 'received', 'p50 ms', 'p99 ms'],
+        [
+          ['tenant 2: flood to a 2.5 s endpoint', isolation.floodEvents, isolation.floodReceived, '', ''],
+          [
+            'tenant 1: instant endpoint, another path',
+            isolation.calmEvents,
+            isolation.calmReceived,
+            String(Math.round(isolation.calmP50Ms)),
+            `${isolation.isLowerBound ? '≥ ' : ''}${Math.round(isolation.calmP99Ms)}`,
+          ],
+        ],
+      ),
+      `isolation phase ${(isolation.elapsedMs / 1000).toFixed(1)} s; the flood was answered at once after tenant 1 was measured (not waited out)${isolation.isLowerBound ? '; tenant 1 deliveries still missing after the wait count as received at its end, so its p99 is a lower bound' : ''}`,
     );
   } finally {
     publisher.destroy();
@@ -358,6 +451,15 @@ export async function runBenchmark(options: BenchOptions): Promise<string> {
       ),
     );
   }
-  sections.push('', formatBenchLine(figures));
+  sections.push('', formatTargets(figures, latencyFigures, isolationP99Ms));
+  sections.push(
+    '',
+    formatBenchLine({
+      ...figures,
+      usdPerMillionDeliveries200ms: latencyFigures.usdPerMillionDeliveries200ms,
+      logUsdPerMillionDeliveries: latencyFigures.logUsdPerMillionDeliveries,
+      isolationP99Ms,
+    }),
+  );
   return sections.join('\n');
 }

@@ -4,7 +4,7 @@
  */
 import { EventBridgeClient, PutEventsCommand, type PutEventsRequestEntry } from '@aws-sdk/client-eventbridge';
 import { countAwsRequests, createAwsRequestCounter } from '#adapters/aws-clients';
-import { BENCH_TENANT } from './bench-service';
+import { BENCH_TENANT, type BenchTenant } from './bench-service';
 import type { BenchReceiver } from './receiver';
 import { receiptKey } from './receiver';
 
@@ -20,19 +20,25 @@ export interface PhaseResult {
   lost: number;
   /** Publish → receipt of every received delivery, in milliseconds. */
   latenciesMs: number[];
+  /** `latenciesMs` plus, for each delivery never received, publish → end of the phase (a lower bound). */
+  censoredLatenciesMs: number[];
   /** Received deliveries per second, first publish to last receipt. */
   deliveriesPerSecond: number;
   elapsedMs: number;
 }
 
 /** A chat event whose Detail carries our own id, so the delivery's webhook-id names it. */
-export function benchEventEntry(eventId: string, text: string): PutEventsRequestEntry {
+export function benchEventEntry(
+  eventId: string,
+  text: string,
+  tenant: BenchTenant = BENCH_TENANT,
+): PutEventsRequestEntry {
   return {
     Source: 'chat.platform',
     DetailType: BENCH_EVENT_TYPE,
     EventBusName: 'chat-events',
     Detail: JSON.stringify({
-      tenantId: BENCH_TENANT,
+      tenantId: tenant,
       brandId: 'brand-1',
       id: eventId,
       data: {
@@ -82,6 +88,10 @@ export interface PhaseOptions {
   /** Events per second, paced (open loop); absent = as fast as `publishConcurrency` allows. */
   eventsPerSecond?: number;
   publishConcurrency: number;
+  /** The tenant whose events these are. @default BENCH_TENANT */
+  tenant?: BenchTenant;
+  /** Stop waiting this long after the last publish even if receipts still come. @default no limit */
+  maxWaitMs?: number;
   /** Give up on missing deliveries after this long without a new receipt. */
   quietTimeoutMs: number;
   onProgress?: (received: number, expected: number) => void;
@@ -102,7 +112,9 @@ export async function runPhase(options: PhaseOptions): Promise<PhaseResult> {
   const publishBatch = async (eventIds: string[]): Promise<void> => {
     const at = now();
     for (const eventId of eventIds) publishedAt.set(eventId, at);
-    await options.publisher.put(eventIds.map((eventId) => benchEventEntry(eventId, options.messageText)));
+    await options.publisher.put(
+      eventIds.map((eventId) => benchEventEntry(eventId, options.messageText, options.tenant)),
+    );
   };
 
   const startedAt = now();
@@ -127,6 +139,7 @@ export async function runPhase(options: PhaseOptions): Promise<PhaseResult> {
       }
     });
     await Promise.all(publishers);
+    const publishedAllAt = now();
 
     let lastCount = -1;
     let lastChangeAt = now();
@@ -138,6 +151,7 @@ export async function runPhase(options: PhaseOptions): Promise<PhaseResult> {
         lastChangeAt = now();
       }
       if (received >= expected || now() - lastChangeAt > options.quietTimeoutMs) break;
+      if (options.maxWaitMs !== undefined && now() - publishedAllAt > options.maxWaitMs) break;
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
   } finally {
@@ -155,7 +169,16 @@ export async function runPhase(options: PhaseOptions): Promise<PhaseResult> {
     }
   }
   const elapsedMs = lastReceiptAt - startedAt;
+  // Deliveries not received by the end count as having waited until then: a lower bound on their latency.
+  const endedAt = now();
+  const censoredLatenciesMs = [...latenciesMs];
+  for (const [eventId, at] of publishedAt) {
+    for (const path of options.paths) {
+      if (!options.receiver.receivedAt.has(receiptKey(eventId, path))) censoredLatenciesMs.push(endedAt - at);
+    }
+  }
   return {
+    censoredLatenciesMs,
     events: options.events,
     expected,
     received: latenciesMs.length,

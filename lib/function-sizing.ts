@@ -18,6 +18,17 @@ export const FUNCTION_SIZING = {
 } as const satisfies Record<string, FunctionSizing>;
 
 /**
+ * The delivery function's SQS event source (figures: bench/RESULTS.md, issue 14).
+ * - batchSize 10: the most SQS allows without a batching window. Every record of a batch is delivered
+ *   at once (concurrency inside one invocation = the batch), so an invocation lasts about one
+ *   receiver answer whatever the batch size: 10 records share that billed wait.
+ * - maxBatchingWindowSeconds 0: a window is whole seconds (1 to 300); with one, Lambda holds a batch
+ *   until it is full or the window ends, which adds up to that long to every delivery while traffic
+ *   is below batchSize per poller per window (quiet hours: almost all of them).
+ */
+export const DELIVERY_EVENT_SOURCE = { batchSize: 10, maxBatchingWindowSeconds: 0 } as const;
+
+/**
  * AWS guidance for SQS event sources: the queue's visibility timeout is at least six times the
  * consuming function's timeout, so a message is not redelivered while a throttled or retried
  * invocation still holds it.

@@ -5,7 +5,7 @@
 import { availableParallelism, loadavg } from 'node:os';
 import { requestsBetween } from '#adapters/aws-clients';
 import type { LocalFunctionName } from '#local/runtime';
-import { DELIVERY_EVENT_SOURCE } from '../lib/function-sizing';
+import { DELIVERY_EVENT_SOURCE, FUNCTION_SIZING } from '../lib/function-sizing';
 import { startBenchService } from './bench-service';
 import { measureBundles } from './bundles';
 import { estimateCost } from './cost-model';
@@ -45,6 +45,8 @@ export interface BenchOptions {
   queueFloorMessages: number;
   /** Publishing time of each receiver-latency phase (0 ms, 200 ms, 1,000 ms). */
   latencySeconds: number;
+  /** Run the receiver-latency and isolation phases (off only for profiling the throughput path). */
+  includeLatencyPhases: boolean;
   /** SPEC 6.2's isolation phase: events flooding the 2.5 s endpoint, and the calm tenant's events and pace. */
   floodEvents: number;
   calmEvents: number;
@@ -68,6 +70,7 @@ export const DEFAULT_OPTIONS: BenchOptions = {
   includeBundles: true,
   queueFloorMessages: 20_000,
   latencySeconds: 4,
+  includeLatencyPhases: true,
   floodEvents: 1000,
   calmEvents: 50,
   calmEventsPerSecond: 10,
@@ -105,10 +108,19 @@ export function parseBenchArguments(argv: string[]): BenchOptions {
       options.deliveryThreads = Math.min(16, Math.round(number));
     if (name === 'no-bundles') options.includeBundles = false;
     if (name === 'latency-seconds' && number > 0) options.latencySeconds = number;
+    if (name === 'no-latency-phases') options.includeLatencyPhases = false;
     if (name === 'flood-events' && number > 0) options.floodEvents = Math.round(number);
   }
   return options;
 }
+
+/** Each bundle's configured memory (functions/<name>.ts → lib/function-sizing.ts). */
+const MEMORY_BY_BUNDLE: Record<string, number> = {
+  api: FUNCTION_SIZING.api.memorySize,
+  delivery: FUNCTION_SIZING.delivery.memorySize,
+  'dlq-processor': FUNCTION_SIZING.dlqProcessor.memorySize,
+  'fan-out': FUNCTION_SIZING.fanOut.memorySize,
+};
 
 /** A delivery body the size of the real ones, for the raw loop. */
 function sampleDeliveryBody(messageText: string): string {
@@ -224,7 +236,14 @@ export async function runBenchmark(options: BenchOptions): Promise<string> {
     const mainLoopBefore = performance.eventLoopUtilization();
     const threadLoopsBefore = service.runtime.deliveryThreadUtilization();
 
+    // For `node --cpu-prof` runs: the phase's window on the profile's clock (microseconds).
+    const markProfile = (label: string) => {
+      if (process.env.BENCH_PROFILE_MARKS)
+        process.stderr.write(`mark ${label} ${process.hrtime.bigint() / 1000n}\n`);
+    };
+    markProfile('throughput-start');
     const throughput = await phase('throughput', options.events);
+    markProfile('throughput-end');
     // How busy each event loop was while events came as fast as the ingest took them: the saturated one is the bottleneck.
     const busy = [
       `main ${Math.round(performance.eventLoopUtilization(mainLoopBefore).utilization * 100)} %`,
@@ -338,52 +357,54 @@ export async function runBenchmark(options: BenchOptions): Promise<string> {
       ),
     );
 
-    const latencyResults = await runLatencyPhases({
-      service,
-      receiver,
-      publisher,
-      messageText,
-      fanOut: options.fanOut,
-      seconds: options.latencySeconds,
-      pollers: options.deliveryConcurrency,
-      batchSize: DELIVERY_EVENT_SOURCE.batchSize,
-      publishConcurrency: options.publishConcurrency,
-      quietTimeoutMs: options.quietTimeoutMs,
-      instantDeliveriesPerSecond: paced.deliveriesPerSecond,
-      logBytes: loggedBytes,
-    });
-    const latencyCosts = formatLatencyCosts(latencyResults, sampleDeliveryBody(messageText).length);
-    latencyFigures = latencyCosts;
-    sections.push('', latencyCosts.text);
+    if (options.includeLatencyPhases) {
+      const latencyResults = await runLatencyPhases({
+        service,
+        receiver,
+        publisher,
+        messageText,
+        fanOut: options.fanOut,
+        seconds: options.latencySeconds,
+        pollers: options.deliveryConcurrency,
+        batchSize: DELIVERY_EVENT_SOURCE.batchSize,
+        publishConcurrency: options.publishConcurrency,
+        quietTimeoutMs: options.quietTimeoutMs,
+        instantDeliveriesPerSecond: paced.deliveriesPerSecond,
+        logBytes: loggedBytes,
+      });
+      const latencyCosts = formatLatencyCosts(latencyResults, sampleDeliveryBody(messageText).length);
+      latencyFigures = latencyCosts;
+      sections.push('', latencyCosts.text);
 
-    const isolation = await runIsolationPhase({
-      service,
-      receiver,
-      publisher,
-      messageText,
-      floodEvents: options.floodEvents,
-      calmEvents: options.calmEvents,
-      calmEventsPerSecond: options.calmEventsPerSecond,
-      maxWaitMs: options.isolationMaxWaitMs,
-    });
-    isolationP99Ms = isolation.calmP99Ms;
-    sections.push(
-      '',
-      formatTable(
-        ['isolation (SPEC 6.2), same host', 'events', 'received', 'p50 ms', 'p99 ms'],
-        [
-          ['tenant 2: flood to a 2.5 s endpoint', isolation.floodEvents, isolation.floodReceived, '', ''],
+      const isolation = await runIsolationPhase({
+        service,
+        receiver,
+        publisher,
+        messageText,
+        floodEvents: options.floodEvents,
+        calmEvents: options.calmEvents,
+        calmEventsPerSecond: options.calmEventsPerSecond,
+        maxWaitMs: options.isolationMaxWaitMs,
+      });
+      isolationP99Ms = isolation.calmP99Ms;
+      sections.push(
+        '',
+        formatTable(
+          ['isolation (SPEC 6.2), same host', 'events', 'received', 'p50 ms', 'p99 ms'],
           [
-            'tenant 1: instant endpoint, another path',
-            isolation.calmEvents,
-            isolation.calmReceived,
-            String(Math.round(isolation.calmP50Ms)),
-            `${isolation.isLowerBound ? '≥ ' : ''}${Math.round(isolation.calmP99Ms)}`,
+            ['tenant 2: flood to a 2.5 s endpoint', isolation.floodEvents, isolation.floodReceived, '', ''],
+            [
+              'tenant 1: instant endpoint, another path',
+              isolation.calmEvents,
+              isolation.calmReceived,
+              String(Math.round(isolation.calmP50Ms)),
+              `${isolation.isLowerBound ? '≥ ' : ''}${Math.round(isolation.calmP99Ms)}`,
+            ],
           ],
-        ],
-      ),
-      `isolation phase ${(isolation.elapsedMs / 1000).toFixed(1)} s; the flood was answered at once after tenant 1 was measured (not waited out)${isolation.isLowerBound ? '; tenant 1 deliveries still missing after the wait count as received at its end, so its p99 is a lower bound' : ''}`,
-    );
+        ),
+        `isolation phase ${(isolation.elapsedMs / 1000).toFixed(1)} s; the flood was answered at once after tenant 1 was measured (not waited out)${isolation.isLowerBound ? '; tenant 1 deliveries still missing after the wait count as received at its end, so its p99 is a lower bound' : ''}`,
+      );
+    }
   } finally {
     publisher.destroy();
     await service.stop();
@@ -446,8 +467,20 @@ export async function runBenchmark(options: BenchOptions): Promise<string> {
     sections.push(
       '',
       formatTable(
-        ['Lambda bundle (esbuild ESM, minified, node22)', 'KiB', 'import ms (median of 5)'],
-        bundles.map((bundle) => [bundle.name, Math.round(bundle.bytes / 1024), Math.round(bundle.importMs)]),
+        [
+          'Lambda bundle (esbuild ESM, minified, node22)',
+          'KiB',
+          'import ms (median of 5)',
+          'RSS MiB after import',
+          'memory MB (stack)',
+        ],
+        bundles.map((bundle) => [
+          bundle.name,
+          Math.round(bundle.bytes / 1024),
+          Math.round(bundle.importMs),
+          Math.round(bundle.rssMib),
+          MEMORY_BY_BUNDLE[bundle.name] ?? 0,
+        ]),
       ),
     );
   }

@@ -2,9 +2,11 @@
  * Drives chat events through the EventBridge-compatible ingest with the real EventBridge client and
  * matches each expected delivery (event x webhook) to its receipt: throughput, latency, loss.
  */
-import { EventBridgeClient, PutEventsCommand, type PutEventsRequestEntry } from '@aws-sdk/client-eventbridge';
-import { countAwsRequests, createAwsRequestCounter } from '#adapters/aws-clients';
+import { type ChildProcess, fork } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import type { PutEventsRequestEntry } from '@aws-sdk/client-eventbridge';
 import { BENCH_TENANT, type BenchTenant } from './bench-service';
+import type { PublishAnswer, PublishRequest } from './publisher-process';
 import type { BenchReceiver } from './receiver';
 import { receiptKey } from './receiver';
 
@@ -54,28 +56,57 @@ export function benchEventEntry(
   };
 }
 
-/** A publisher on the local ingest whose own PutEvents are counted apart from the service's calls. */
-export function createPublisher(ingestUrl: string) {
-  const counter = createAwsRequestCounter();
-  const client = countAwsRequests(
-    new EventBridgeClient({
-      endpoint: ingestUrl,
-      region: 'us-east-1',
-      credentials: { accessKeyId: 'bench', secretAccessKey: 'bench' },
-    }),
-    counter,
-  );
-  return {
-    counter,
-    async put(entries: PutEventsRequestEntry[]): Promise<void> {
-      const output = await client.send(new PutEventsCommand({ Entries: entries }));
-      if (output.FailedEntryCount) throw new Error(`PutEvents failed ${output.FailedEntryCount} entries`);
-    },
-    destroy: () => client.destroy(),
-  };
+const PUBLISHER_SCRIPT = fileURLToPath(new URL('./publisher-process.ts', import.meta.url));
+
+/** The platform's publisher: PutEvents with the real EventBridge client, from another process (publisher-process.ts). */
+export interface Publisher {
+  /** PutEvents calls made so far (the platform's, not counted as the service's requests). */
+  counter: { total(): number };
+  put(entries: PutEventsRequestEntry[]): Promise<void>;
+  destroy(): void;
 }
 
-export type Publisher = ReturnType<typeof createPublisher>;
+/** Starts the publisher process aimed at the local ingest and waits until it is ready. */
+export async function createPublisher(ingestUrl: string): Promise<Publisher> {
+  const child: ChildProcess = fork(PUBLISHER_SCRIPT, [], {
+    execArgv: ['--import', 'tsx'],
+    env: { ...process.env, BENCH_INGEST_URL: ingestUrl },
+    stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+  });
+  const waiting = new Map<number, { resolve: () => void; reject: (error: Error) => void }>();
+  let calls = 0;
+  let nextId = 1;
+  await new Promise<void>((resolve, reject) => {
+    child.once('error', reject);
+    child.once('exit', (code) => reject(new Error(`the publisher exited early (${code})`)));
+    child.on('message', (answer: PublishAnswer) => {
+      if (answer.id === 0) return resolve();
+      const call = waiting.get(answer.id);
+      waiting.delete(answer.id);
+      if (answer.error) call?.reject(new Error(answer.error));
+      else call?.resolve();
+    });
+  });
+  child.removeAllListeners('exit');
+  child.once('exit', () => {
+    for (const call of waiting.values()) call.reject(new Error('the publisher exited'));
+    waiting.clear();
+  });
+  return {
+    counter: { total: () => calls },
+    put(entries) {
+      calls += 1;
+      const id = nextId++;
+      return new Promise<void>((resolve, reject) => {
+        waiting.set(id, { resolve, reject });
+        child.send({ id, entries } satisfies PublishRequest);
+      });
+    },
+    destroy: () => {
+      if (child.connected) child.send('close');
+    },
+  };
+}
 
 export interface PhaseOptions {
   name: string;

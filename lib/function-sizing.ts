@@ -13,7 +13,12 @@ export interface FunctionSizing {
 export const FUNCTION_SIZING = {
   api: { memorySize: 512, timeout: Duration.seconds(15) },
   fanOut: { memorySize: 512, timeout: Duration.seconds(30) },
-  delivery: { memorySize: 1024, timeout: Duration.seconds(60) },
+  // 256 MiB (was 1,024): a delivery invocation mostly waits for receivers, and Lambda bills that wait
+  // at the configured memory. Measured (bench/RESULTS.md, issue 14): at 200 ms receiver latency the
+  // delivery function costs ~$0.30 per million deliveries at 1,024 MiB, ~$0.09 at 256, ~$0.06 at 128;
+  // 128 MiB was not taken because the delivery bundle alone is ~63 MiB resident after import and its
+  // CPU (cold start, TLS handshakes) runs at 1/14 of a vCPU there.
+  delivery: { memorySize: 256, timeout: Duration.seconds(60) },
   dlqProcessor: { memorySize: 256, timeout: Duration.seconds(30) },
 } as const satisfies Record<string, FunctionSizing>;
 

@@ -411,6 +411,8 @@ export async function runBenchmark(options: BenchOptions): Promise<string> {
     await receiver.close();
   }
 
+  /** Queue + one raw POST's CPU per delivery: what every delivery costs at least on this machine. */
+  let cpuFloorMs: number | undefined;
   if (options.queueFloorMessages > 0) {
     const bar = new ProgressBar('queue floor', 1);
     bar.update(0, 'send, receive and delete on one thread', true);
@@ -429,6 +431,7 @@ export async function runBenchmark(options: BenchOptions): Promise<string> {
     const queueCpuMs = floor.cpuMsPerMessage / deliveriesPerMessage;
     const queueBound = floor.perSecond * deliveriesPerMessage;
     const floorCpuMs = queueCpuMs + rawCpuMsPerPost.client + rawCpuMsPerPost.receiver;
+    cpuFloorMs = floorCpuMs;
     const machineBound = (cores * 1000) / floorCpuMs;
     const ratioOf = (perSecond: number) => (rawPerSecond > 0 ? (perSecond / rawPerSecond).toFixed(2) : 'n/a');
     sections.push(
@@ -484,7 +487,7 @@ export async function runBenchmark(options: BenchOptions): Promise<string> {
       ),
     );
   }
-  sections.push('', formatTargets(figures, latencyFigures, isolationP99Ms));
+  sections.push('', formatTargets(figures, latencyFigures, isolationP99Ms, cpuFloorMs));
   sections.push(
     '',
     formatBenchLine({

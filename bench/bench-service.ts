@@ -12,6 +12,13 @@ import { type LocalFunctionName, type LocalRuntime, startLocalRuntime } from '#l
 
 const ADMIN_TOKEN = 'bench-admin-token-0123456789';
 export const BENCH_TENANT = 'bench';
+/**
+ * Tenants of the other phases: each phase's webhooks belong to its own tenant, so its events reach
+ * only them (fan-out selects by tenant and event type).
+ */
+export const PHASE_TENANTS = ['lat-0', 'lat-200', 'lat-1000', 'iso-calm', 'iso-flood'] as const;
+export type BenchTenant = typeof BENCH_TENANT | (typeof PHASE_TENANTS)[number];
+const tokenOf = (tenant: BenchTenant): string => `${ADMIN_TOKEN}-${tenant}`;
 
 /** Destinations are loopback only; any other name fails to resolve, so nothing leaves the machine. */
 const loopbackOnly: HostResolver = {
@@ -31,8 +38,8 @@ export interface BenchService {
   runtime: LocalRuntime;
   counter: AwsRequestCounter;
   handlerTimes: Map<LocalFunctionName, HandlerTime>;
-  /** Creates an active, signed webhook for `eventTypes` at `url`; returns its id. */
-  createWebhook(name: string, url: string, eventTypes: string[]): Promise<string>;
+  /** Creates an active, signed webhook of `tenant` (default: the main bench tenant) for `eventTypes` at `url`; returns its id. */
+  createWebhook(name: string, url: string, eventTypes: string[], tenant?: BenchTenant): Promise<string>;
   stop(): Promise<void>;
 }
 
@@ -47,7 +54,9 @@ export async function startBenchService(options: {
     PORT: '0',
     HOST: '127.0.0.1',
     DATA_DIR: dataDir,
-    ADMIN_TOKENS: `${ADMIN_TOKEN}=${BENCH_TENANT}`,
+    ADMIN_TOKENS: ([BENCH_TENANT, ...PHASE_TENANTS] as BenchTenant[])
+      .map((tenant) => `${tokenOf(tenant)}=${tenant}`)
+      .join(','),
     ALLOW_INSECURE_LOCALHOST: 'true',
     WEBHOOKS_PER_DELIVERY_MESSAGE: String(options.webhooksPerMessage),
     LOCAL_DELIVERY_THREADS: String(options.deliveryThreads),
@@ -70,10 +79,10 @@ export async function startBenchService(options: {
     runtime,
     counter,
     handlerTimes,
-    async createWebhook(name, url, eventTypes) {
+    async createWebhook(name, url, eventTypes, tenant = BENCH_TENANT) {
       const response = await fetch(`${runtime.url}/v1/webhooks`, {
         method: 'POST',
-        headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' },
+        headers: { authorization: `Bearer ${tokenOf(tenant)}`, 'content-type': 'application/json' },
         body: JSON.stringify({ name, url, events: eventTypes }),
       });
       const body = (await response.json()) as { id?: string };

@@ -5,16 +5,20 @@
 import { availableParallelism, loadavg } from 'node:os';
 import { requestsBetween } from '#adapters/aws-clients';
 import type { LocalFunctionName } from '#local/runtime';
+import { DELIVERY_EVENT_SOURCE, FUNCTION_SIZING } from '../lib/function-sizing';
 import { startBenchService } from './bench-service';
 import { measureBundles } from './bundles';
 import { estimateCost } from './cost-model';
+import { runIsolationPhase } from './isolation-phase';
+import { runLatencyPhases } from './latency-phases';
+import { formatLatencyCosts } from './latency-report';
 import { loggedBytes } from './log-capture';
 import { BENCH_EVENT_TYPE, createPublisher, type PhaseResult, runPhase } from './pipeline-load';
 import { ProgressBar } from './progress';
 import { measureQueueFloor } from './queue-floor';
 import { measureRawPosts } from './raw-post';
 import { startBenchReceiver } from './receiver';
-import { type BenchFigures, formatBenchLine, formatCost, formatTable } from './report';
+import { type BenchFigures, formatBenchLine, formatCost, formatTable, formatTargets } from './report';
 import { quantile } from './stats';
 
 export interface BenchOptions {
@@ -39,6 +43,16 @@ export interface BenchOptions {
   includeBundles: boolean;
   /** Messages of the queue-floor measurement (0 skips it). */
   queueFloorMessages: number;
+  /** Publishing time of each receiver-latency phase (0 ms, 200 ms, 1,000 ms). */
+  latencySeconds: number;
+  /** Run the receiver-latency and isolation phases (off only for profiling the throughput path). */
+  includeLatencyPhases: boolean;
+  /** SPEC 6.2's isolation phase: events flooding the 2.5 s endpoint, and the calm tenant's events and pace. */
+  floodEvents: number;
+  calmEvents: number;
+  calmEventsPerSecond: number;
+  /** Longest wait for the calm tenant's deliveries after its last publish. */
+  isolationMaxWaitMs: number;
 }
 
 export const DEFAULT_OPTIONS: BenchOptions = {
@@ -55,6 +69,12 @@ export const DEFAULT_OPTIONS: BenchOptions = {
   quietTimeoutMs: 15_000,
   includeBundles: true,
   queueFloorMessages: 20_000,
+  latencySeconds: 4,
+  includeLatencyPhases: true,
+  floodEvents: 1000,
+  calmEvents: 50,
+  calmEventsPerSecond: 10,
+  isolationMaxWaitMs: 8000,
 };
 
 const QUICK_OPTIONS: Partial<BenchOptions> = {
@@ -65,6 +85,11 @@ const QUICK_OPTIONS: Partial<BenchOptions> = {
   quietTimeoutMs: 5_000,
   includeBundles: false,
   queueFloorMessages: 200,
+  latencySeconds: 0.3,
+  floodEvents: 30,
+  calmEvents: 5,
+  calmEventsPerSecond: 10,
+  isolationMaxWaitMs: 3000,
 };
 
 /** Options from command-line arguments. */
@@ -82,9 +107,20 @@ export function parseBenchArguments(argv: string[]): BenchOptions {
     if (name === 'threads' && value !== undefined && number >= 0)
       options.deliveryThreads = Math.min(16, Math.round(number));
     if (name === 'no-bundles') options.includeBundles = false;
+    if (name === 'latency-seconds' && number > 0) options.latencySeconds = number;
+    if (name === 'no-latency-phases') options.includeLatencyPhases = false;
+    if (name === 'flood-events' && number > 0) options.floodEvents = Math.round(number);
   }
   return options;
 }
+
+/** Each bundle's configured memory (functions/<name>.ts → lib/function-sizing.ts). */
+const MEMORY_BY_BUNDLE: Record<string, number> = {
+  api: FUNCTION_SIZING.api.memorySize,
+  delivery: FUNCTION_SIZING.delivery.memorySize,
+  'dlq-processor': FUNCTION_SIZING.dlqProcessor.memorySize,
+  'fan-out': FUNCTION_SIZING.fanOut.memorySize,
+};
 
 /** A delivery body the size of the real ones, for the raw loop. */
 function sampleDeliveryBody(messageText: string): string {
@@ -109,15 +145,25 @@ function sampleDeliveryBody(messageText: string): string {
 /** Runs every phase; resolves with the text to print, the BENCH line last. */
 export async function runBenchmark(options: BenchOptions): Promise<string> {
   const messageText = 'Hello, I need help with my order. '.repeat(6);
-  const receiver = await startBenchReceiver();
+  // One origin per webhook for the latency phases (see latency-phases.ts).
+  const receiver = await startBenchReceiver(options.fanOut);
   const service = await startBenchService({
     deliveryConcurrency: options.deliveryConcurrency,
     webhooksPerMessage: options.webhooksPerMessage,
     deliveryThreads: options.deliveryThreads,
   });
-  const publisher = createPublisher(service.runtime.url);
+  const publisher = await createPublisher(service.runtime.url);
   const sections: string[] = [];
-  let figures: BenchFigures;
+  let figures: Omit<
+    BenchFigures,
+    'isolationP99Ms' | 'usdPerMillionDeliveries200ms' | 'logUsdPerMillionDeliveries'
+  >;
+  let latencyFigures = {
+    usdPerMillionDeliveries200ms: Number.NaN,
+    logUsdPerMillionDeliveries: Number.NaN,
+    requestFloorUsdPerMillionDeliveries200ms: Number.NaN,
+  };
+  let isolationP99Ms = Number.NaN;
   let rawPerSecond = 0;
   /** CPU one raw POST cost the sending process and the receiver: every delivery costs at least as much. */
   let rawCpuMsPerPost = { client: 0, receiver: 0 };
@@ -190,7 +236,14 @@ export async function runBenchmark(options: BenchOptions): Promise<string> {
     const mainLoopBefore = performance.eventLoopUtilization();
     const threadLoopsBefore = service.runtime.deliveryThreadUtilization();
 
+    // For `node --cpu-prof` runs: the phase's window on the profile's clock (microseconds).
+    const markProfile = (label: string) => {
+      if (process.env.BENCH_PROFILE_MARKS)
+        process.stderr.write(`mark ${label} ${process.hrtime.bigint() / 1000n}\n`);
+    };
+    markProfile('throughput-start');
     const throughput = await phase('throughput', options.events);
+    markProfile('throughput-end');
     // How busy each event loop was while events came as fast as the ingest took them: the saturated one is the bottleneck.
     const busy = [
       `main ${Math.round(performance.eventLoopUtilization(mainLoopBefore).utilization * 100)} %`,
@@ -224,6 +277,7 @@ export async function runBenchmark(options: BenchOptions): Promise<string> {
       p99Ms: quantile(paced.latenciesMs, 0.99),
       lost: throughput.lost + paced.lost,
       awsRequestsPerDelivery: deliveries > 0 ? serviceRequests / deliveries : 0,
+      cpuMsPerDelivery: (cpu.user + cpu.system) / 1000 / Math.max(1, deliveries),
     };
 
     sections.push(
@@ -248,20 +302,31 @@ export async function runBenchmark(options: BenchOptions): Promise<string> {
       ),
       `fan-out ${options.fanOut}, ${options.webhooksPerMessage} webhook(s) per delivery message, ${options.deliveryConcurrency} delivery pollers, ${options.deliveryThreads} delivery thread(s), raw loop and sender at ${concurrency} connections, duplicates received ${receiver.duplicates}`,
       `event loops busy during the throughput phase: ${busy}`,
-      `service process CPU per delivery: ${((cpu.user + cpu.system) / 1000 / Math.max(1, deliveries)).toFixed(3)} ms (user ${Math.round(cpu.user / 1000)} ms, system ${Math.round(cpu.system / 1000)} ms; includes the publisher); load average ${loadavg()
+      `service process CPU per delivery: ${((cpu.user + cpu.system) / 1000 / Math.max(1, deliveries)).toFixed(3)} ms (user ${Math.round(cpu.user / 1000)} ms, system ${Math.round(cpu.system / 1000)} ms; the publisher runs in its own process, the bench's receipt bookkeeping is included); load average ${loadavg()
         .map((value) => value.toFixed(1))
         .join(' ')}`,
       '',
       formatTable(
-        ['AWS requests (measured phases)', 'count', 'per delivery'],
+        ['AWS requests (measured phases)', 'count', 'per event', 'per delivery'],
         [
           ...Object.entries(requests)
             .sort(([left], [right]) => left.localeCompare(right))
-            .map(([key, count]) => [key, count, (count / Math.max(1, deliveries)).toFixed(3)]),
-          ['total (service)', serviceRequests, (serviceRequests / Math.max(1, deliveries)).toFixed(3)],
+            .map(([key, count]) => [
+              key,
+              count,
+              (count / Math.max(1, events)).toFixed(3),
+              (count / Math.max(1, deliveries)).toFixed(3),
+            ]),
+          [
+            'total (service)',
+            serviceRequests,
+            (serviceRequests / Math.max(1, events)).toFixed(3),
+            (serviceRequests / Math.max(1, deliveries)).toFixed(3),
+          ],
           [
             'EventBridge.PutEvents (publisher, not counted above)',
             putEvents,
+            (putEvents / Math.max(1, events)).toFixed(3),
             (putEvents / Math.max(1, deliveries)).toFixed(3),
           ],
         ],
@@ -291,12 +356,63 @@ export async function runBenchmark(options: BenchOptions): Promise<string> {
         options.fanOut,
       ),
     );
+
+    if (options.includeLatencyPhases) {
+      const latencyResults = await runLatencyPhases({
+        service,
+        receiver,
+        publisher,
+        messageText,
+        fanOut: options.fanOut,
+        seconds: options.latencySeconds,
+        pollers: options.deliveryConcurrency,
+        batchSize: DELIVERY_EVENT_SOURCE.batchSize,
+        publishConcurrency: options.publishConcurrency,
+        quietTimeoutMs: options.quietTimeoutMs,
+        instantDeliveriesPerSecond: paced.deliveriesPerSecond,
+        logBytes: loggedBytes,
+      });
+      const latencyCosts = formatLatencyCosts(latencyResults, sampleDeliveryBody(messageText).length);
+      latencyFigures = latencyCosts;
+      sections.push('', latencyCosts.text);
+
+      const isolation = await runIsolationPhase({
+        service,
+        receiver,
+        publisher,
+        messageText,
+        floodEvents: options.floodEvents,
+        calmEvents: options.calmEvents,
+        calmEventsPerSecond: options.calmEventsPerSecond,
+        maxWaitMs: options.isolationMaxWaitMs,
+      });
+      isolationP99Ms = isolation.calmP99Ms;
+      sections.push(
+        '',
+        formatTable(
+          ['isolation (SPEC 6.2), same host', 'events', 'received', 'p50 ms', 'p99 ms'],
+          [
+            ['tenant 2: flood to a 2.5 s endpoint', isolation.floodEvents, isolation.floodReceived, '', ''],
+            [
+              'tenant 1: instant endpoint, another path',
+              isolation.calmEvents,
+              isolation.calmReceived,
+              String(Math.round(isolation.calmP50Ms)),
+              `${isolation.isLowerBound ? '≥ ' : ''}${Math.round(isolation.calmP99Ms)}`,
+            ],
+          ],
+        ),
+        `isolation phase ${(isolation.elapsedMs / 1000).toFixed(1)} s; the flood was answered at once after tenant 1 was measured (not waited out)${isolation.isLowerBound ? '; tenant 1 deliveries still missing after the wait count as received at its end, so its p99 is a lower bound' : ''}`,
+      );
+    }
   } finally {
     publisher.destroy();
     await service.stop();
     await receiver.close();
   }
 
+  /** Queue + one raw POST's CPU per delivery: what every delivery costs at least on this machine. */
+  let cpuFloorMs: number | undefined;
   if (options.queueFloorMessages > 0) {
     const bar = new ProgressBar('queue floor', 1);
     bar.update(0, 'send, receive and delete on one thread', true);
@@ -315,6 +431,7 @@ export async function runBenchmark(options: BenchOptions): Promise<string> {
     const queueCpuMs = floor.cpuMsPerMessage / deliveriesPerMessage;
     const queueBound = floor.perSecond * deliveriesPerMessage;
     const floorCpuMs = queueCpuMs + rawCpuMsPerPost.client + rawCpuMsPerPost.receiver;
+    cpuFloorMs = floorCpuMs;
     const machineBound = (cores * 1000) / floorCpuMs;
     const ratioOf = (perSecond: number) => (rawPerSecond > 0 ? (perSecond / rawPerSecond).toFixed(2) : 'n/a');
     sections.push(
@@ -353,11 +470,32 @@ export async function runBenchmark(options: BenchOptions): Promise<string> {
     sections.push(
       '',
       formatTable(
-        ['Lambda bundle (esbuild ESM, minified, node22)', 'KiB', 'import ms (median of 5)'],
-        bundles.map((bundle) => [bundle.name, Math.round(bundle.bytes / 1024), Math.round(bundle.importMs)]),
+        [
+          'Lambda bundle (esbuild ESM, minified, node22)',
+          'KiB',
+          'import ms (median of 5)',
+          'RSS MiB after import',
+          'memory MB (stack)',
+        ],
+        bundles.map((bundle) => [
+          bundle.name,
+          Math.round(bundle.bytes / 1024),
+          Math.round(bundle.importMs),
+          Math.round(bundle.rssMib),
+          MEMORY_BY_BUNDLE[bundle.name] ?? 0,
+        ]),
       ),
     );
   }
-  sections.push('', formatBenchLine(figures));
+  sections.push('', formatTargets(figures, latencyFigures, isolationP99Ms, cpuFloorMs));
+  sections.push(
+    '',
+    formatBenchLine({
+      ...figures,
+      usdPerMillionDeliveries200ms: latencyFigures.usdPerMillionDeliveries200ms,
+      logUsdPerMillionDeliveries: latencyFigures.logUsdPerMillionDeliveries,
+      isolationP99Ms,
+    }),
+  );
   return sections.join('\n');
 }

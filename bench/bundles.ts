@@ -19,6 +19,8 @@ export interface BundleFigures {
   bytes: number;
   /** Median time to import the bundle in a fresh process, over IMPORT_RUNS runs. */
   importMs: number;
+  /** Median resident memory of that process after the import, MiB: the floor under the function's memory size. */
+  rssMib: number;
 }
 
 /** Bundles every functions/*.ts and measures each bundle's size and import time. */
@@ -48,7 +50,12 @@ export async function measureBundles(): Promise<BundleFigures[]> {
       });
       const bytes = (await stat(outfile)).size;
       const runs = Array.from({ length: IMPORT_RUNS }, () => timeImport(outfile));
-      figures.push({ name, bytes, importMs: median(runs) });
+      figures.push({
+        name,
+        bytes,
+        importMs: median(runs.map((run) => run.ms)),
+        rssMib: median(runs.map((run) => run.rssMib)),
+      });
     }
     return figures;
   } finally {
@@ -56,13 +63,13 @@ export async function measureBundles(): Promise<BundleFigures[]> {
   }
 }
 
-/** Milliseconds a fresh `node` takes to import `file` (module evaluation, not process start). */
-function timeImport(file: string): number {
-  const script = `const t = performance.now(); await import(${JSON.stringify(pathToFileURL(file).href)}); process.stdout.write(String(performance.now() - t));`;
+/** Milliseconds a fresh `node` takes to import `file` (module evaluation, not process start), and its RSS after. */
+function timeImport(file: string): { ms: number; rssMib: number } {
+  const script = `const t = performance.now(); await import(${JSON.stringify(pathToFileURL(file).href)}); process.stdout.write(String(performance.now() - t) + ' ' + String(process.memoryUsage().rss / 1048576));`;
   const result = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8' });
-  const value = Number(result.stdout);
-  if (result.status !== 0 || !Number.isFinite(value)) {
+  const [ms, rssMib] = result.stdout.split(' ').map(Number);
+  if (result.status !== 0 || !Number.isFinite(ms) || !Number.isFinite(rssMib)) {
     throw new Error(`importing ${file} failed: ${result.stderr}`);
   }
-  return value;
+  return { ms: ms!, rssMib: rssMib! };
 }

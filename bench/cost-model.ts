@@ -21,6 +21,86 @@ export interface MeasuredUsage {
   logBytes: number;
 }
 
+/** DELIVERY_LOG (SPEC section 6.3): what the delivery log records. */
+export type DeliveryLogMode = 'all' | 'failures' | 'off';
+
+/**
+ * DynamoDB write units the delivery log spends, the parameters of its cost. The defaults follow the
+ * log's intended design: one PutItem of at most 1 KB per attempt outcome of a delivery (a delivery
+ * that succeeds at its first attempt costs 1 write unit), plus the event's payload stored once per
+ * event, ⌈payload KB⌉ write units (shared by the event's deliveries). Reads happen only when an admin
+ * looks, so they are not per delivery. Replace these with the log's own figures when they differ
+ * (a global secondary index, for one, adds a write per indexed item).
+ */
+export interface DeliveryLogWrites {
+  /** Write units of one attempt's outcome record. @default 1 */
+  writeUnitsPerAttempt: number;
+  /** Write units of one event's stored payload. @default payloadWriteUnits(payload bytes) */
+  payloadWriteUnitsPerEvent: number;
+}
+
+export const DEFAULT_DELIVERY_LOG_WRITES: DeliveryLogWrites = {
+  writeUnitsPerAttempt: 1,
+  payloadWriteUnitsPerEvent: 1,
+};
+
+/** Write units of an item holding `bytes` of payload: DynamoDB bills each started KB. */
+export function payloadWriteUnits(bytes: number): number {
+  return Math.max(1, Math.ceil(bytes / 1024));
+}
+
+/** How the bill is worked out beyond what was measured. */
+export interface CostSettings {
+  /** DELIVERY_LOG mode; `off` adds nothing. @default 'off' */
+  deliveryLog?: DeliveryLogMode;
+  deliveryLogWrites?: DeliveryLogWrites;
+  /**
+   * Failed attempts per delivery in the measured run (a failed attempt is retried or dead-lettered,
+   * so the bench counts the delivery function's single SendMessage calls). @default from `requests`
+   */
+  failedAttemptsPerDelivery?: number;
+  /** Memory of the delivery function, MiB. @default the stack's (MEMORY_MB.delivery) */
+  deliveryMemoryMb?: number;
+  /**
+   * The delivery handler's own CPU per invocation, measured on a whole core. Below LAMBDA_MB_PER_VCPU
+   * Lambda gives a function that share of a vCPU, so this part of the handler's time stretches by
+   * LAMBDA_MB_PER_VCPU / memory; the rest (waiting for receivers and the queue) does not. @default 0
+   */
+  deliveryCpuMsPerInvocation?: number;
+}
+
+/** Lambda allocates CPU in proportion to memory: one vCPU at 1,769 MB (AWS Lambda developer guide). */
+export const LAMBDA_MB_PER_VCPU = 1769;
+
+/**
+ * Milliseconds Lambda bills for an invocation measured locally as `wallMs`, of which `cpuMs` was the
+ * handler's own CPU on a whole core, at `memoryMb`.
+ */
+export function billedMsAt(memoryMb: number, wallMs: number, cpuMs: number): number {
+  const stretch = Math.max(1, LAMBDA_MB_PER_VCPU / memoryMb);
+  return wallMs + cpuMs * (stretch - 1);
+}
+
+/** Write units per delivery the delivery log adds in `mode`. */
+export function deliveryLogWriteUnitsPerDelivery(
+  mode: DeliveryLogMode,
+  fanOut: number,
+  failedAttemptsPerDelivery: number,
+  writes: DeliveryLogWrites = DEFAULT_DELIVERY_LOG_WRITES,
+): number {
+  if (mode === 'off' || fanOut <= 0) return 0;
+  const payloadPerDelivery = writes.payloadWriteUnitsPerEvent / fanOut;
+  if (mode === 'all') {
+    return (1 + failedAttemptsPerDelivery) * writes.writeUnitsPerAttempt + payloadPerDelivery;
+  }
+  // failures: only failed attempts are written, and the payload of an event with one (at most once per
+  // failed attempt, at most once per event).
+  return (
+    failedAttemptsPerDelivery * writes.writeUnitsPerAttempt +
+    Math.min(failedAttemptsPerDelivery * fanOut, 1) * payloadPerDelivery
+  );
+}
+
 /** One line of the bill for a million events. */
 export interface CostLine {
   item: string;
@@ -32,6 +112,14 @@ export interface CostLine {
 
 export interface CostEstimate {
   service: CostLine[];
+  /**
+   * What latency and memory cannot move: the service's lines without Lambda duration and without the
+   * delivery log, per million deliveries (published events, SQS and DynamoDB requests, invocations).
+   */
+  requestFloorUsdPerMillionDeliveries: number;
+  /** The delivery log's write units per delivery and their cost per million deliveries. */
+  deliveryLogWriteUnitsPerDelivery: number;
+  deliveryLogUsdPerMillionDeliveries: number;
   serviceUsdPerMillionEvents: number;
   serviceUsdPerMillionDeliveries: number;
   apiDestinations: CostLine[];
@@ -72,8 +160,18 @@ const line = (item: string, quantity: number, unit: string, unitUsd: number): Co
  * local handler time stands for billed Lambda duration (it includes waiting on the shared event
  * loop, so it overstates what one Lambda environment per invocation would bill).
  */
-export function estimateCost(usage: MeasuredUsage): CostEstimate {
+export function estimateCost(usage: MeasuredUsage, settings: CostSettings = {}): CostEstimate {
   const fanOut = usage.events > 0 ? usage.deliveries / usage.events : 0;
+  const failedAttemptsPerDelivery =
+    settings.failedAttemptsPerDelivery ??
+    (usage.requests['SQS.SendMessage'] ?? 0) / Math.max(1, usage.deliveries);
+  const logMode = settings.deliveryLog ?? 'off';
+  const logWriteUnits = deliveryLogWriteUnitsPerDelivery(
+    logMode,
+    fanOut,
+    failedAttemptsPerDelivery,
+    settings.deliveryLogWrites,
+  );
   const service: CostLine[] = [
     line(
       "EventBridge: chat events published (the platform's PutEvents entries)",
@@ -114,7 +212,13 @@ export function estimateCost(usage: MeasuredUsage): CostEstimate {
   ];
   for (const [name, time] of usage.handlerTimes) {
     const invocationsPerEvent = time.invocations / Math.max(1, usage.events);
-    const gbSecondsPerEvent = ((time.totalMs / 1000) * (MEMORY_MB[name] / 1024)) / Math.max(1, usage.events);
+    const isDelivery = name === 'delivery';
+    const memoryMb = isDelivery ? (settings.deliveryMemoryMb ?? MEMORY_MB[name]) : MEMORY_MB[name];
+    const wallMs = time.totalMs / Math.max(1, time.invocations);
+    const billedMs = isDelivery
+      ? billedMsAt(memoryMb, wallMs, settings.deliveryCpuMsPerInvocation ?? 0)
+      : wallMs;
+    const gbSecondsPerEvent = (invocationsPerEvent * (billedMs / 1000) * memoryMb) / 1024;
     service.push(
       line(
         `Lambda ${name}: invocations`,
@@ -123,10 +227,20 @@ export function estimateCost(usage: MeasuredUsage): CostEstimate {
         PRICES.lambdaRequests.usd,
       ),
       line(
-        `Lambda ${name}: duration at ${MEMORY_MB[name]} MB (${(time.totalMs / Math.max(1, time.invocations)).toFixed(1)} ms/invocation)`,
+        `Lambda ${name}: duration at ${memoryMb} MB (${billedMs.toFixed(1)} ms/invocation)`,
         gbSecondsPerEvent * MILLION,
         'GB-s',
         PRICES.lambdaArmGbSecond.usd,
+      ),
+    );
+  }
+  if (logMode !== 'off') {
+    service.push(
+      line(
+        `DynamoDB writes: delivery log (DELIVERY_LOG=${logMode}, ${logWriteUnits.toFixed(2)} WRU per delivery)`,
+        logWriteUnits * fanOut * MILLION,
+        'WRU',
+        PRICES.dynamoDbWriteRequestUnits.usd,
       ),
     );
   }
@@ -150,8 +264,15 @@ export function estimateCost(usage: MeasuredUsage): CostEstimate {
   ];
   const sum = (lines: CostLine[]) => lines.reduce((total, item) => total + item.usd, 0);
   const perDelivery = (usd: number) => (fanOut > 0 ? usd / fanOut : 0);
+  const isFloor = (item: CostLine) =>
+    !item.item.includes(': duration') &&
+    !item.item.includes('delivery log') &&
+    !item.item.startsWith('CloudWatch');
   return {
     service,
+    requestFloorUsdPerMillionDeliveries: perDelivery(sum(service.filter(isFloor))),
+    deliveryLogWriteUnitsPerDelivery: logWriteUnits,
+    deliveryLogUsdPerMillionDeliveries: logWriteUnits * PRICES.dynamoDbWriteRequestUnits.usd * MILLION,
     serviceUsdPerMillionEvents: sum(service),
     serviceUsdPerMillionDeliveries: perDelivery(sum(service)),
     apiDestinations,

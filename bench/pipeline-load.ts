@@ -2,9 +2,11 @@
  * Drives chat events through the EventBridge-compatible ingest with the real EventBridge client and
  * matches each expected delivery (event x webhook) to its receipt: throughput, latency, loss.
  */
-import { EventBridgeClient, PutEventsCommand, type PutEventsRequestEntry } from '@aws-sdk/client-eventbridge';
-import { countAwsRequests, createAwsRequestCounter } from '#adapters/aws-clients';
-import { BENCH_TENANT } from './bench-service';
+import { type ChildProcess, fork } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import type { PutEventsRequestEntry } from '@aws-sdk/client-eventbridge';
+import { BENCH_TENANT, type BenchTenant } from './bench-service';
+import type { PublishAnswer, PublishRequest } from './publisher-process';
 import type { BenchReceiver } from './receiver';
 import { receiptKey } from './receiver';
 
@@ -20,19 +22,25 @@ export interface PhaseResult {
   lost: number;
   /** Publish → receipt of every received delivery, in milliseconds. */
   latenciesMs: number[];
+  /** `latenciesMs` plus, for each delivery never received, publish → end of the phase (a lower bound). */
+  censoredLatenciesMs: number[];
   /** Received deliveries per second, first publish to last receipt. */
   deliveriesPerSecond: number;
   elapsedMs: number;
 }
 
 /** A chat event whose Detail carries our own id, so the delivery's webhook-id names it. */
-export function benchEventEntry(eventId: string, text: string): PutEventsRequestEntry {
+export function benchEventEntry(
+  eventId: string,
+  text: string,
+  tenant: BenchTenant = BENCH_TENANT,
+): PutEventsRequestEntry {
   return {
     Source: 'chat.platform',
     DetailType: BENCH_EVENT_TYPE,
     EventBusName: 'chat-events',
     Detail: JSON.stringify({
-      tenantId: BENCH_TENANT,
+      tenantId: tenant,
       brandId: 'brand-1',
       id: eventId,
       data: {
@@ -48,28 +56,57 @@ export function benchEventEntry(eventId: string, text: string): PutEventsRequest
   };
 }
 
-/** A publisher on the local ingest whose own PutEvents are counted apart from the service's calls. */
-export function createPublisher(ingestUrl: string) {
-  const counter = createAwsRequestCounter();
-  const client = countAwsRequests(
-    new EventBridgeClient({
-      endpoint: ingestUrl,
-      region: 'us-east-1',
-      credentials: { accessKeyId: 'bench', secretAccessKey: 'bench' },
-    }),
-    counter,
-  );
-  return {
-    counter,
-    async put(entries: PutEventsRequestEntry[]): Promise<void> {
-      const output = await client.send(new PutEventsCommand({ Entries: entries }));
-      if (output.FailedEntryCount) throw new Error(`PutEvents failed ${output.FailedEntryCount} entries`);
-    },
-    destroy: () => client.destroy(),
-  };
+const PUBLISHER_SCRIPT = fileURLToPath(new URL('./publisher-process.ts', import.meta.url));
+
+/** The platform's publisher: PutEvents with the real EventBridge client, from another process (publisher-process.ts). */
+export interface Publisher {
+  /** PutEvents calls made so far (the platform's, not counted as the service's requests). */
+  counter: { total(): number };
+  put(entries: PutEventsRequestEntry[]): Promise<void>;
+  destroy(): void;
 }
 
-export type Publisher = ReturnType<typeof createPublisher>;
+/** Starts the publisher process aimed at the local ingest and waits until it is ready. */
+export async function createPublisher(ingestUrl: string): Promise<Publisher> {
+  const child: ChildProcess = fork(PUBLISHER_SCRIPT, [], {
+    execArgv: ['--import', 'tsx'],
+    env: { ...process.env, BENCH_INGEST_URL: ingestUrl },
+    stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+  });
+  const waiting = new Map<number, { resolve: () => void; reject: (error: Error) => void }>();
+  let calls = 0;
+  let nextId = 1;
+  await new Promise<void>((resolve, reject) => {
+    child.once('error', reject);
+    child.once('exit', (code) => reject(new Error(`the publisher exited early (${code})`)));
+    child.on('message', (answer: PublishAnswer) => {
+      if (answer.id === 0) return resolve();
+      const call = waiting.get(answer.id);
+      waiting.delete(answer.id);
+      if (answer.error) call?.reject(new Error(answer.error));
+      else call?.resolve();
+    });
+  });
+  child.removeAllListeners('exit');
+  child.once('exit', () => {
+    for (const call of waiting.values()) call.reject(new Error('the publisher exited'));
+    waiting.clear();
+  });
+  return {
+    counter: { total: () => calls },
+    put(entries) {
+      calls += 1;
+      const id = nextId++;
+      return new Promise<void>((resolve, reject) => {
+        waiting.set(id, { resolve, reject });
+        child.send({ id, entries } satisfies PublishRequest);
+      });
+    },
+    destroy: () => {
+      if (child.connected) child.send('close');
+    },
+  };
+}
 
 export interface PhaseOptions {
   name: string;
@@ -82,6 +119,10 @@ export interface PhaseOptions {
   /** Events per second, paced (open loop); absent = as fast as `publishConcurrency` allows. */
   eventsPerSecond?: number;
   publishConcurrency: number;
+  /** The tenant whose events these are. @default BENCH_TENANT */
+  tenant?: BenchTenant;
+  /** Stop waiting this long after the last publish even if receipts still come. @default no limit */
+  maxWaitMs?: number;
   /** Give up on missing deliveries after this long without a new receipt. */
   quietTimeoutMs: number;
   onProgress?: (received: number, expected: number) => void;
@@ -102,7 +143,9 @@ export async function runPhase(options: PhaseOptions): Promise<PhaseResult> {
   const publishBatch = async (eventIds: string[]): Promise<void> => {
     const at = now();
     for (const eventId of eventIds) publishedAt.set(eventId, at);
-    await options.publisher.put(eventIds.map((eventId) => benchEventEntry(eventId, options.messageText)));
+    await options.publisher.put(
+      eventIds.map((eventId) => benchEventEntry(eventId, options.messageText, options.tenant)),
+    );
   };
 
   const startedAt = now();
@@ -127,6 +170,7 @@ export async function runPhase(options: PhaseOptions): Promise<PhaseResult> {
       }
     });
     await Promise.all(publishers);
+    const publishedAllAt = now();
 
     let lastCount = -1;
     let lastChangeAt = now();
@@ -138,6 +182,7 @@ export async function runPhase(options: PhaseOptions): Promise<PhaseResult> {
         lastChangeAt = now();
       }
       if (received >= expected || now() - lastChangeAt > options.quietTimeoutMs) break;
+      if (options.maxWaitMs !== undefined && now() - publishedAllAt > options.maxWaitMs) break;
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
   } finally {
@@ -155,7 +200,16 @@ export async function runPhase(options: PhaseOptions): Promise<PhaseResult> {
     }
   }
   const elapsedMs = lastReceiptAt - startedAt;
+  // Deliveries not received by the end count as having waited until then: a lower bound on their latency.
+  const endedAt = now();
+  const censoredLatenciesMs = [...latenciesMs];
+  for (const [eventId, at] of publishedAt) {
+    for (const path of options.paths) {
+      if (!options.receiver.receivedAt.has(receiptKey(eventId, path))) censoredLatenciesMs.push(endedAt - at);
+    }
+  }
   return {
+    censoredLatenciesMs,
     events: options.events,
     expected,
     received: latenciesMs.length,

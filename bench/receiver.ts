@@ -11,6 +11,8 @@ const RECEIVER_SCRIPT = fileURLToPath(new URL('./receiver-process.ts', import.me
 /** A running loopback receiver in a child process. */
 export interface BenchReceiver {
   origin: string;
+  /** Every origin the receiver listens on (the first is `origin`): one per webhook gives each its own. */
+  origins: string[];
   /** First receipt time of each `eventId path` pair. */
   readonly receivedAt: Map<string, number>;
   /** First receipts per event-id prefix (the id up to its last `_`), kept as they arrive. */
@@ -21,7 +23,14 @@ export interface BenchReceiver {
   cpuMs(): Promise<number>;
   /** Asks the child to report what it has now; resolves after its next message. */
   flush(): Promise<void>;
+  /** Answers every delayed request now and answers later ones at once (ends a flood quickly). */
+  release(): Promise<void>;
   close(): Promise<void>;
+}
+
+/** The path a webhook gives to be answered after `delayMs` (see receiver-process.ts). */
+export function delayedPath(delayMs: number, path: string): string {
+  return delayMs > 0 ? `/d/${Math.round(delayMs)}${path}` : path;
 }
 
 /** The key a receipt is recorded under. */
@@ -29,10 +38,11 @@ export function receiptKey(eventId: string, path: string): string {
   return `${eventId} ${path}`;
 }
 
-/** Starts the receiver process on 127.0.0.1 and waits until it listens. */
-export async function startBenchReceiver(): Promise<BenchReceiver> {
+/** Starts the receiver process on 127.0.0.1 (`ports` listening ports) and waits until it listens. */
+export async function startBenchReceiver(ports = 1): Promise<BenchReceiver> {
   const child: ChildProcess = fork(RECEIVER_SCRIPT, [], {
     execArgv: ['--import', 'tsx'],
+    env: { ...process.env, BENCH_RECEIVER_PORTS: String(ports) },
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
   const receivedAt = new Map<string, number>();
@@ -40,6 +50,7 @@ export async function startBenchReceiver(): Promise<BenchReceiver> {
   const countsByPrefix = new Map<string, number>();
   let onNextMessage: (() => void)[] = [];
   let onCpu: ((microseconds: number) => void)[] = [];
+  let onReleased: (() => void)[] = [];
   const record = (receipts: Receipt[]): void => {
     for (const [eventId, path, atMs] of receipts) {
       const key = receiptKey(eventId, path);
@@ -52,12 +63,17 @@ export async function startBenchReceiver(): Promise<BenchReceiver> {
       }
     }
   };
-  const port = await new Promise<number>((resolve, reject) => {
+  const listening = await new Promise<number[]>((resolve, reject) => {
     child.once('error', reject);
     child.once('exit', (code) => reject(new Error(`the receiver exited early (${code})`)));
     child.on('message', (message: ReceiverMessage) => {
-      if (message.type === 'listening') resolve(message.port);
-      else if (message.type === 'cpu') {
+      if (message.type === 'listening') resolve(message.ports);
+      else if (message.type === 'released') {
+        const waiting = onReleased;
+        onReleased = [];
+        for (const answer of waiting) answer();
+        return;
+      } else if (message.type === 'cpu') {
         const waiting = onCpu;
         onCpu = [];
         for (const answer of waiting) answer(message.microseconds);
@@ -69,8 +85,10 @@ export async function startBenchReceiver(): Promise<BenchReceiver> {
     });
   });
   child.removeAllListeners('exit');
+  const origins = listening.map((port) => `http://127.0.0.1:${port}`);
   return {
-    origin: `http://127.0.0.1:${port}`,
+    origin: origins[0]!,
+    origins,
     receivedAt,
     receivedWithPrefix: (prefix) => countsByPrefix.get(prefix) ?? 0,
     get duplicates() {
@@ -89,6 +107,11 @@ export async function startBenchReceiver(): Promise<BenchReceiver> {
           resolve();
         });
         child.send('flush');
+      }),
+    release: () =>
+      new Promise<void>((resolve) => {
+        onReleased.push(resolve);
+        child.send('release');
       }),
     close: () =>
       new Promise<void>((resolve) => {

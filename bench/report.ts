@@ -9,9 +9,21 @@ export interface BenchFigures {
   p99Ms: number;
   lost: number;
   awsRequestsPerDelivery: number;
+  /** SPEC 6.2: the calm tenant's p99 publish → receipt while another floods a 2.5 s endpoint. */
+  isolationP99Ms: number;
+  /** Service process CPU per delivery in the throughput and paced phases. */
+  cpuMsPerDelivery: number;
+  /** The cost model at 200 ms receiver latency, default settings but DELIVERY_LOG=failures. */
+  usdPerMillionDeliveries200ms: number;
+  /** What DELIVERY_LOG=all adds per million deliveries. */
+  logUsdPerMillionDeliveries: number;
 }
 
-/** `BENCH deliveries_per_s=<n> raw_post_per_s=<n> ratio=<r> p50_ms=<n> p99_ms=<n> lost=<n> aws_requests_per_delivery=<n>` */
+/**
+ * SPEC section 9: `BENCH deliveries_per_s=<n> raw_post_per_s=<n> ratio=<r> p50_ms=<n> p99_ms=<n> lost=<n>
+ * aws_requests_per_delivery=<n> isolation_p99_ms=<n> cpu_ms_per_delivery=<n>
+ * usd_per_million_deliveries_200ms=<n> log_usd_per_million_deliveries=<n>` (one line).
+ */
 export function formatBenchLine(figures: BenchFigures): string {
   const ratio = figures.rawPostPerSecond > 0 ? figures.deliveriesPerSecond / figures.rawPostPerSecond : 0;
   return [
@@ -23,6 +35,10 @@ export function formatBenchLine(figures: BenchFigures): string {
     `p99_ms=${Math.round(figures.p99Ms)}`,
     `lost=${figures.lost}`,
     `aws_requests_per_delivery=${figures.awsRequestsPerDelivery.toFixed(3)}`,
+    `isolation_p99_ms=${Math.round(figures.isolationP99Ms)}`,
+    `cpu_ms_per_delivery=${figures.cpuMsPerDelivery.toFixed(3)}`,
+    `usd_per_million_deliveries_200ms=${figures.usdPerMillionDeliveries200ms.toFixed(3)}`,
+    `log_usd_per_million_deliveries=${figures.logUsdPerMillionDeliveries.toFixed(3)}`,
   ].join(' ');
 }
 
@@ -47,7 +63,7 @@ export function formatTable(header: string[], rows: (string | number)[][]): stri
   return lines.join('\n');
 }
 
-const dollars = (usd: number): string => `$${usd < 0.01 && usd > 0 ? usd.toFixed(4) : usd.toFixed(2)}`;
+export const dollars = (usd: number): string => `$${usd < 0.01 && usd > 0 ? usd.toFixed(4) : usd.toFixed(2)}`;
 const quantity = (value: number): string =>
   value >= 100 ? Math.round(value).toLocaleString('en-US') : value.toPrecision(3);
 
@@ -68,4 +84,62 @@ export function formatCost(estimate: CostEstimate, fanOut: number): string {
     ),
     `total: ${dollars(estimate.apiDestinationsUsdPerMillionEvents)} per million events, ${dollars(estimate.apiDestinationsUsdPerMillionDeliveries)} per million deliveries (no signing, 5 s timeout, fixed retry policy)`,
   ].join('\n');
+}
+
+/** Issue 14's targets, printed beside the figures (never asserted). */
+export function formatTargets(
+  figures: Omit<
+    BenchFigures,
+    'isolationP99Ms' | 'usdPerMillionDeliveries200ms' | 'logUsdPerMillionDeliveries'
+  >,
+  costs: {
+    usdPerMillionDeliveries200ms: number;
+    logUsdPerMillionDeliveries: number;
+    requestFloorUsdPerMillionDeliveries200ms?: number;
+  },
+  isolationP99Ms: number,
+  cpuFloorMs?: number,
+): string {
+  const row = (target: string, value: string, isMet: boolean, note = ''): string[] => [
+    target,
+    value,
+    isMet ? 'met' : 'NOT met',
+    note,
+  ];
+  return formatTable(
+    ['target', 'this run', '', 'what bounds it'],
+    [
+      row('lost = 0', String(figures.lost), figures.lost === 0),
+      row('paced p99_ms <= 250', String(Math.round(figures.p99Ms)), figures.p99Ms <= 250),
+      row(
+        'aws_requests_per_delivery <= 0.4',
+        figures.awsRequestsPerDelivery.toFixed(3),
+        figures.awsRequestsPerDelivery <= 0.4,
+        'one SendMessageBatch per event (1/fan-out) + a receive and a delete per batch of 10 (0.2)',
+      ),
+      row(
+        'cpu_ms_per_delivery <= 0.20',
+        figures.cpuMsPerDelivery.toFixed(3),
+        figures.cpuMsPerDelivery <= 0.2,
+        cpuFloorMs === undefined
+          ? 'queue + raw POST CPU per delivery (upper bounds table)'
+          : `the durable queue + one raw POST alone take ${cpuFloorMs.toFixed(3)} ms (upper bounds table); the rest is ingest, bus, fan-out, handlers`,
+      ),
+      row('isolation_p99_ms <= 2000', String(Math.round(isolationP99Ms)), isolationP99Ms <= 2000),
+      row(
+        'usd_per_million_deliveries_200ms <= 0.20',
+        costs.usdPerMillionDeliveries200ms.toFixed(3),
+        costs.usdPerMillionDeliveries200ms <= 0.2,
+        costs.requestFloorUsdPerMillionDeliveries200ms === undefined
+          ? ''
+          : `requests floor ${dollars(costs.requestFloorUsdPerMillionDeliveries200ms)} (published events, SQS, invocations)`,
+      ),
+      row(
+        'delivery log <= 1 WRU per delivery (~$0.63)',
+        costs.logUsdPerMillionDeliveries.toFixed(3),
+        costs.logUsdPerMillionDeliveries <= 0.625 + 1e-9,
+        '1 WRU per attempt outcome + the payload once per event / fan-out',
+      ),
+    ],
+  );
 }

@@ -48,6 +48,16 @@ class SwitchableMetrics extends Metrics {
     this.#isPublishing = isPublishing;
   }
 
+  /**
+   * Stores the value only while publishing: otherwise it would be cleared unprinted at the end of the
+   * invocation, and Powertools' validation and storage per call was ~3 % of the local delivery
+   * thread's CPU (four metrics per delivery; bench/RESULTS.md, issue 14).
+   */
+  override addMetric(...args: Parameters<Metrics['addMetric']>): this {
+    if (!this.#isPublishing) return this;
+    return super.addMetric(...args);
+  }
+
   override publishStoredMetrics(): this {
     if (this.#isPublishing) return super.publishStoredMetrics();
     this.clearMetrics();

@@ -5,7 +5,7 @@ import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { FUNCTION_SIZING, VISIBILITY_TIMEOUT_FACTOR } from '../function-sizing';
+import { DELIVERY_EVENT_SOURCE, FUNCTION_SIZING, VISIBILITY_TIMEOUT_FACTOR } from '../function-sizing';
 import { ServiceFunction } from './service-function';
 import { grantTableReadWrite } from './table-access';
 
@@ -56,10 +56,16 @@ export interface DeliveryPipelineProps {
    */
   readonly maxConcurrency?: number;
   /**
-   * Deliveries per invocation.
-   * @default 10
+   * Deliveries per invocation, all sent at once (1-10, or up to 10,000 with a batching window).
+   * @default DELIVERY_EVENT_SOURCE.batchSize (10)
    */
   readonly batchSize?: number;
+  /**
+   * How long Lambda may wait to fill a batch (whole seconds, 0-300). Each second of window can add that
+   * much latency to every delivery while traffic is low; it lets batches exceed 10.
+   * @default Duration.seconds(DELIVERY_EVENT_SOURCE.maxBatchingWindowSeconds) (0: none)
+   */
+  readonly maxBatchingWindow?: Duration;
 }
 
 /** Consumers of the delivery queue and its DLQ: the delivery function and the DLQ processor. */
@@ -105,9 +111,23 @@ export class DeliveryPipeline extends Construct {
         `DeliveryPipeline: maxConcurrency (${maxConcurrency}) exceeds reservedConcurrency (${reservedConcurrency})`,
       );
     }
-    const batchSize = props.batchSize ?? 10;
-    if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > 10) {
-      throw new Error(`DeliveryPipeline: batchSize must be an integer from 1 to 10, got ${batchSize}`);
+    const batchSize = props.batchSize ?? DELIVERY_EVENT_SOURCE.batchSize;
+    const batchingWindowSeconds =
+      props.maxBatchingWindow?.toSeconds() ?? DELIVERY_EVENT_SOURCE.maxBatchingWindowSeconds;
+    if (
+      !Number.isInteger(batchingWindowSeconds) ||
+      batchingWindowSeconds < 0 ||
+      batchingWindowSeconds > 300
+    ) {
+      throw new Error(
+        `DeliveryPipeline: maxBatchingWindow must be whole seconds from 0 to 300, got ${batchingWindowSeconds}`,
+      );
+    }
+    const largestBatch = batchingWindowSeconds > 0 ? 10_000 : 10;
+    if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > largestBatch) {
+      throw new Error(
+        `DeliveryPipeline: batchSize must be an integer from 1 to ${largestBatch}${batchingWindowSeconds > 0 ? '' : ' without a batching window'}, got ${batchSize}`,
+      );
     }
 
     this.delivery = new ServiceFunction(this, 'Delivery', {
@@ -134,7 +154,12 @@ export class DeliveryPipeline extends Construct {
     props.encryptionKeySecret.grantRead(delivery);
     props.eventBus.grantPutEventsTo(delivery);
     delivery.addEventSource(
-      new SqsEventSource(props.deliveryQueue, { batchSize, maxConcurrency, reportBatchItemFailures: true }),
+      new SqsEventSource(props.deliveryQueue, {
+        batchSize,
+        maxConcurrency,
+        reportBatchItemFailures: true,
+        ...(batchingWindowSeconds > 0 ? { maxBatchingWindow: Duration.seconds(batchingWindowSeconds) } : {}),
+      }),
     );
 
     this.deadLetterProcessor = new ServiceFunction(this, 'DeadLetterProcessor', {
@@ -151,7 +176,10 @@ export class DeliveryPipeline extends Construct {
     grantTableReadWrite(props.table, processor);
     props.eventBus.grantPutEventsTo(processor);
     processor.addEventSource(
-      new SqsEventSource(props.deadLetterQueue, { batchSize, reportBatchItemFailures: true }),
+      new SqsEventSource(props.deadLetterQueue, {
+        batchSize: Math.min(batchSize, 10),
+        reportBatchItemFailures: true,
+      }),
     );
   }
 }

@@ -33,7 +33,12 @@ export interface AwsClientOptions {
   counter?: AwsRequestCounter;
   /** Attempts per request including the first (SDK default 3). */
   maxAttempts?: number;
-  /** Where serialised requests go instead of a socket (the local runtime's in-process endpoints). */
+  /**
+   * Where serialised requests go instead of a socket (the local runtime's in-process endpoints). Such
+   * requests are not SigV4-signed: they never leave the process and nothing there checks a signature,
+   * and signing was about 40 % of the SDK's CPU per SendMessageBatch (bench/RESULTS.md, issue 14).
+   * Every other middleware (serialisation, retries, the request counter) still runs.
+   */
   requestHandler?: SQSClientConfig['requestHandler'];
   /**
    * SQS only: send requests to the configured endpoint (e.g. from AWS_ENDPOINT_URL_SQS) rather than
@@ -41,6 +46,9 @@ export interface AwsClientOptions {
    */
   ignoreQueueUrlHost?: boolean;
 }
+
+/** A signer that leaves the request as it is: for requests that never leave the process. */
+const IN_PROCESS_SIGNER = { sign: async <Request>(request: Request): Promise<Request> => request };
 
 // Emulators accept any credentials; supplying some keeps the SDK from probing the default
 // provider chain (which would reach for the instance metadata service off-box).
@@ -118,7 +126,10 @@ function baseConfig(options: AwsClientOptions) {
     ...(region !== undefined && { region }),
     ...(credentials !== undefined && { credentials }),
     ...(options.maxAttempts !== undefined && { maxAttempts: options.maxAttempts }),
-    ...(options.requestHandler !== undefined && { requestHandler: options.requestHandler }),
+    ...(options.requestHandler !== undefined && {
+      requestHandler: options.requestHandler,
+      signer: IN_PROCESS_SIGNER,
+    }),
   };
 }
 

@@ -125,6 +125,42 @@ describe('client factories', () => {
     expect(counter.snapshot()).toEqual({ 'SQS.SendMessage': 1 });
   });
 
+  it('sign requests that go to a socket, but not those handed to an in-process request handler', async () => {
+    const headers: Record<string, string | undefined>[] = [];
+    const inProcess = {
+      async handle(request: { headers: Record<string, string> }) {
+        headers.push({
+          authorization: request.headers.authorization,
+          target: request.headers['x-amz-target'],
+        });
+        return {
+          response: {
+            statusCode: 200,
+            headers: { 'content-type': 'application/x-amz-json-1.0' },
+            body: Buffer.from('{"MessageId":"m1","MD5OfMessageBody":"0cc175b9c0f1b6a831c399e269772661"}'),
+          },
+        };
+      },
+    };
+    const counter = createAwsRequestCounter();
+    const local = createSqsClient({ endpoint, counter, requestHandler: inProcess as never });
+    await local.send(
+      new SendMessageCommand({ QueueUrl: 'http://127.0.0.1:9/000000000000/deliveries', MessageBody: 'a' }),
+    );
+    expect(headers).toEqual([{ authorization: undefined, target: 'AmazonSQS.SendMessage' }]);
+    // Still counted: the in-process call stands for an SQS request on AWS.
+    expect(counter.snapshot()).toEqual({ 'SQS.SendMessage': 1 });
+    responses = [
+      { status: 200, body: { MessageId: 'm1', MD5OfMessageBody: '0cc175b9c0f1b6a831c399e269772661' } },
+    ];
+    const remote = createSqsClient({ endpoint });
+    await remote.send(
+      new SendMessageCommand({ QueueUrl: 'http://127.0.0.1:9/000000000000/deliveries', MessageBody: 'a' }),
+    );
+    remote.destroy();
+    expect(received[0]?.authorization).toMatch(/^AWS4-HMAC-SHA256 Credential=local\//);
+  });
+
   it('count EventBridge calls under their service name', async () => {
     const counter = createAwsRequestCounter();
     responses = [{ status: 200, body: { FailedEntryCount: 0, Entries: [{ EventId: 'e1' }] } }];

@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { estimateCost } from '../../bench/cost-model';
+import {
+  billedMsAt,
+  deliveryLogWriteUnitsPerDelivery,
+  estimateCost,
+  LAMBDA_MB_PER_VCPU,
+  type MeasuredUsage,
+  payloadWriteUnits,
+} from '../../bench/cost-model';
 import { MEMORY_MB } from '../../bench/memory-sizes';
 import { PRICES } from '../../bench/prices';
 import { FUNCTION_SIZING } from '../../lib/function-sizing';
@@ -59,5 +66,65 @@ describe('estimateCost', () => {
       expect(price.source).toMatch(/^https:\/\/aws\.amazon\.com\//);
       expect(price.usd).toBeGreaterThan(0);
     }
+  });
+});
+
+describe('the delivery log and receiver latency in the cost model', () => {
+  const usage: MeasuredUsage = {
+    events: 100,
+    deliveries: 500,
+    requests: { 'SQS.SendMessageBatch': 100, 'SQS.ReceiveMessage': 50, 'SQS.DeleteMessageBatch': 50 },
+    publishedEvents: 100,
+    handlerTimes: new Map([['delivery', { invocations: 50, totalMs: 50 * 210 }]]),
+    logBytes: 0,
+  };
+
+  it('writes one unit per attempt outcome plus the payload once per event in `all`, nothing for successes in `failures`', () => {
+    expect(deliveryLogWriteUnitsPerDelivery('all', 5, 0)).toBeCloseTo(1 + 1 / 5);
+    expect(deliveryLogWriteUnitsPerDelivery('failures', 5, 0)).toBe(0);
+    expect(deliveryLogWriteUnitsPerDelivery('off', 5, 2)).toBe(0);
+    // One failed attempt in ten deliveries: 0.1 attempt records and, at most, one payload per failing event.
+    expect(deliveryLogWriteUnitsPerDelivery('failures', 5, 0.1)).toBeCloseTo(0.1 + 0.5 * (1 / 5));
+    expect(
+      deliveryLogWriteUnitsPerDelivery('all', 5, 0, {
+        writeUnitsPerAttempt: 2,
+        payloadWriteUnitsPerEvent: 3,
+      }),
+    ).toBeCloseTo(2 + 3 / 5);
+    expect(payloadWriteUnits(1)).toBe(1);
+    expect(payloadWriteUnits(1024)).toBe(1);
+    expect(payloadWriteUnits(1025)).toBe(2);
+  });
+
+  it('prices the log at the DynamoDB write price and leaves it out of the requests floor', () => {
+    const all = estimateCost(usage, { deliveryLog: 'all' });
+    const failures = estimateCost(usage, { deliveryLog: 'failures' });
+    expect(all.deliveryLogUsdPerMillionDeliveries).toBeCloseTo(1.2 * 0.625);
+    expect(failures.deliveryLogUsdPerMillionDeliveries).toBe(0);
+    expect(all.serviceUsdPerMillionDeliveries - failures.serviceUsdPerMillionDeliveries).toBeCloseTo(
+      1.2 * 0.625,
+    );
+    expect(all.requestFloorUsdPerMillionDeliveries).toBeCloseTo(failures.requestFloorUsdPerMillionDeliveries);
+    // Floor: 1 published event, 2 SQS requests and 0.5 delivery invocations per event, over 5 deliveries.
+    expect(all.requestFloorUsdPerMillionDeliveries).toBeCloseTo((1 + 2 * 0.4 + 0.5 * 0.2) / 5);
+  });
+
+  it('counts retried or dead-lettered attempts (SendMessage) as failed attempts by default', () => {
+    const withFailures = estimateCost(
+      { ...usage, requests: { ...usage.requests, 'SQS.SendMessage': 50 } },
+      { deliveryLog: 'failures' },
+    );
+    expect(withFailures.deliveryLogWriteUnitsPerDelivery).toBeCloseTo(0.1 + 0.5 * (1 / 5));
+  });
+
+  it('bills the waiting time in full and stretches only the CPU part below one vCPU', () => {
+    expect(billedMsAt(LAMBDA_MB_PER_VCPU, 210, 10)).toBeCloseTo(210);
+    expect(billedMsAt(4096, 210, 10)).toBeCloseTo(210);
+    expect(billedMsAt(LAMBDA_MB_PER_VCPU / 4, 210, 10)).toBeCloseTo(200 + 40);
+    const at256 = estimateCost(usage, { deliveryMemoryMb: 256, deliveryCpuMsPerInvocation: 10 });
+    const line = at256.service.find((item) => item.item.startsWith('Lambda delivery: duration'));
+    // 50 invocations per 100 events, each billed 200 + 10 × 1769/256 ms at 0.25 GB.
+    expect(line?.item).toContain('256 MB');
+    expect(line?.quantity).toBeCloseTo(0.5 * ((200 + 10 * (LAMBDA_MB_PER_VCPU / 256)) / 1000) * 0.25 * 1e6);
   });
 });

@@ -1,5 +1,6 @@
 /** Bad props fail at synthesis, with a message naming the prop, rather than at deploy time. */
 import { Duration, Stack } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
 import { AdminApi, type AdminApiProps } from '../../../lib/constructs/admin-api';
 import { Alarms } from '../../../lib/constructs/alarms';
@@ -9,6 +10,7 @@ import { DeliveryQueues } from '../../../lib/constructs/delivery-queues';
 import { EncryptionKeySecret } from '../../../lib/constructs/encryption-key-secret';
 import { EventIngest, type EventIngestProps } from '../../../lib/constructs/event-ingest';
 import { WebhookStore } from '../../../lib/constructs/webhook-store';
+import { DELIVERY_EVENT_SOURCE } from '../../../lib/function-sizing';
 import { appWithoutBundling } from '../cdk-fixtures';
 
 function stateful() {
@@ -72,9 +74,42 @@ describe('DeliveryPipeline props', () => {
     ['an empty retry schedule', { retrySchedule: [] }, /retrySchedule/],
     ['a fractional retry delay', { retrySchedule: [1.5] }, /retrySchedule/],
     ['batchSize 11', { batchSize: 11 }, /batchSize/],
+    ['batchSize 11 without a batching window', { batchSize: 11 }, /without a batching window/],
+    ['a batching window over 300 s', { maxBatchingWindow: Duration.seconds(301) }, /maxBatchingWindow/],
+    [
+      'batchSize 10,001 with a window',
+      { batchSize: 10_001, maxBatchingWindow: Duration.seconds(1) },
+      /batchSize must be an integer from 1 to 10000/,
+    ],
   ])('refuses %s', (_case, overrides, message) => {
     const [stack, props] = pipelineProps(overrides as Partial<DeliveryPipelineProps>);
     expect(() => new DeliveryPipeline(stack, 'Pipeline', props)).toThrow(message);
+  });
+});
+
+describe('DeliveryPipeline event source', () => {
+  const mappings = (overrides: Partial<DeliveryPipelineProps>) => {
+    const [stack, props] = pipelineProps(overrides);
+    new DeliveryPipeline(stack, 'Pipeline', props);
+    return Object.values(Template.fromStack(stack).findResources('AWS::Lambda::EventSourceMapping')).map(
+      (resource) => resource.Properties as { BatchSize: number; MaximumBatchingWindowInSeconds?: number },
+    );
+  };
+
+  it('uses the measured defaults: batches of 10 and no batching window (no added latency)', () => {
+    expect(DELIVERY_EVENT_SOURCE).toEqual({ batchSize: 10, maxBatchingWindowSeconds: 0 });
+    for (const mapping of mappings({})) {
+      expect(mapping.BatchSize).toBe(10);
+      expect(mapping.MaximumBatchingWindowInSeconds).toBeUndefined();
+    }
+  });
+
+  it('takes larger batches with a batching window, and keeps the DLQ processor at 10', () => {
+    const sizes = mappings({ batchSize: 100, maxBatchingWindow: Duration.seconds(1) });
+    expect(sizes).toContainEqual(
+      expect.objectContaining({ BatchSize: 100, MaximumBatchingWindowInSeconds: 1 }),
+    );
+    expect(sizes).toContainEqual(expect.objectContaining({ BatchSize: 10 }));
   });
 });
 

@@ -2,6 +2,7 @@
  * The DLQ processor's use case: every delivery that reached the dead-letter queue becomes a failure
  * log (SPEC section 6) that admins and ops can read and redeliver.
  */
+import { failureLogIdFor } from '#domain/failure-log-id';
 import type { DeliveryTask, FailureLog, StoredWebhook } from '#domain/model';
 import { describeError, logger, MetricUnit, metrics, withCorrelation } from '#observability';
 import { type BatchResult, memberTask, parseDeliveryTask, type QueueRecord, webhookIdsOf } from './deliver';
@@ -88,9 +89,14 @@ async function writeFailureLog(
   try {
     const webhook = await services.webhooks.get(task.tenantId, task.webhookId);
     const failedAt = services.clock.now();
-    const failureLog = buildFailureLog({ id: services.newId('fl'), task, webhook, failedAt });
+    const id = failureLogIdFor({ ...task, messageId });
+    const failureLog = buildFailureLog({ id, task, webhook, failedAt });
     const expiresAt = new Date(failedAt.getTime() + services.config.FAILURE_LOG_TTL_DAYS * DAY_MS);
-    await services.failureLogs.put(failureLog, expiresAt);
+    if (!(await services.failureLogs.put(failureLog, expiresAt))) {
+      metrics.addMetric('FailureLogsAlreadyWritten', MetricUnit.Count, 1);
+      log.info('failure log already written (dead letter processed again)', { failureLogId: id });
+      return true;
+    }
     metrics.addMetric('FailureLogsWritten', MetricUnit.Count, 1);
     log.info('failure log written', { failureLogId: failureLog.id, attemptCount: failureLog.attemptCount });
     return true;

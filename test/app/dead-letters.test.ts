@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ABANDONED_ERROR, type DeadLetteredTask, recordDeadLetters } from '#app/dead-letters';
+import { failureLogIdFor } from '#domain/failure-log-id';
 import type { DeliveryTask } from '#domain/model';
 import { createTestServices, webhookFixture } from '../support/in-memory-ports';
 
@@ -40,7 +41,7 @@ describe('recordDeadLetters', () => {
     expect(services.failureLogs.logs).toHaveLength(1);
     const [{ log, expiresAt }] = services.failureLogs.logs as [(typeof services.failureLogs.logs)[number]];
     expect(log).toEqual({
-      id: 'fl_00000000000000000000000001',
+      id: failureLogIdFor({ ...task(), messageId: 'd-1' }),
       tenantId: 'tenant-a',
       webhookId: 'wh_1',
       webhookName: 'Renamed hook',

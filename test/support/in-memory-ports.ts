@@ -129,9 +129,12 @@ export class InMemoryFailureLogRepository implements FailureLogRepository {
   readonly logs: { log: FailureLog; expiresAt: Date }[] = [];
   isUnavailable = false;
 
-  async put(log: FailureLog, expiresAt: Date): Promise<void> {
+  async put(log: FailureLog, expiresAt: Date): Promise<boolean> {
     if (this.isUnavailable) throw outage('failure log store');
+    if (this.logs.some((stored) => stored.log.tenantId === log.tenantId && stored.log.id === log.id))
+      return false;
     this.logs.push({ log: copy(log), expiresAt });
+    return true;
   }
 
   async get(tenantId: string, failureLogId: string): Promise<FailureLog | undefined> {

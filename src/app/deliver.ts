@@ -401,6 +401,7 @@ async function settleFailedAttempt(
     services.config.RETRY_SCHEDULE,
     attempts.length,
     failure.retryAfterSeconds,
+    services.random,
   );
   let result: DeliveryResult;
   if (delaySeconds === null) {

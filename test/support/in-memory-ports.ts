@@ -235,6 +235,8 @@ export function createTestServices(
     sender: options.sender ?? unusedSender,
     resolver: { resolve: async () => ['127.0.0.1'] },
     clock: new ManualClock(),
+    // The middle of the jitter range: retry delays are the schedule's exactly unless a test injects another.
+    random: () => 0.5,
     newId: (prefix) => `${prefix}_${String(++sequence).padStart(26, '0')}`,
   };
 }

@@ -21,6 +21,7 @@ import { KeyFileSource } from '../adapters/encryption-key';
 import { systemHostResolver } from '../adapters/host-resolver';
 import { type Composition, createServices } from '../composition';
 import { type AdminToken, AdminTokenRegistry, loadAdminTokens } from './admin-tokens';
+import { acquireDataDirLock } from './data-dir-lock';
 import { type DeliveryThreads, startDeliveryThreads } from './delivery-threads';
 import { startEmbeddedDynamo } from './embedded-dynamodb';
 import { startSqsEventSource } from './event-source';
@@ -93,9 +94,20 @@ export interface LocalRuntime {
 
 /** Starts everything; resolves once the port accepts requests and the pollers run. */
 export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<LocalRuntime> {
-  const { config } = options;
-  const dataDir = resolve(config.DATA_DIR);
+  const dataDir = resolve(options.config.DATA_DIR);
   await mkdir(dataDir, { recursive: true, mode: 0o700 });
+  const lock = await acquireDataDirLock(dataDir);
+  try {
+    const runtime = await startOnLockedDataDir(options, dataDir);
+    return { ...runtime, close: () => runtime.close().finally(() => lock.release()) };
+  } catch (error) {
+    await lock.release();
+    throw error;
+  }
+}
+
+async function startOnLockedDataDir(options: LocalRuntimeOptions, dataDir: string): Promise<LocalRuntime> {
+  const { config } = options;
   const tokens = await loadAdminTokens(config.ADMIN_TOKENS, dataDir);
   const dynamo = await startEmbeddedDynamo({ dataDir, tableName: config.TABLE_NAME });
   let baseUrl = '';

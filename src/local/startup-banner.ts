@@ -16,7 +16,7 @@ export function startupBanner(
     | 'LOCAL_DELIVERY_THREADS'
     | 'ALLOW_INSECURE_LOCALHOST'
   >,
-  runtime: { url: string; dataDir: string; tokens: readonly AdminToken[] },
+  runtime: { url: string; sqsUrl?: string; dataDir: string; tokens: readonly AdminToken[] },
   nodeVersion = process.version,
 ): string {
   const generated = runtime.tokens.find((token) => token.isGenerated);
@@ -39,6 +39,7 @@ export function startupBanner(
     `  health         ${runtime.url}/health`,
     `  event ingest   ${runtime.url}   (EventBridge PutEvents, bus "${config.EVENT_BUS_NAME}")`,
     `  data directory ${runtime.dataDir}`,
+    runtime.sqsUrl ? `  local SQS      ${runtime.sqsUrl}   (LOCAL_SQS_PORT; 127.0.0.1 only)` : '',
     `  retry schedule ${config.RETRY_SCHEDULE.join(',')} s (each delay ±20 %); per-attempt timeout ${config.DELIVERY_TIMEOUT_MS} ms`,
     `  deliveries     ${config.LOCAL_DELIVERY_THREADS === 0 ? 'on the main thread' : `${config.LOCAL_DELIVERY_THREADS} worker thread(s)`} (LOCAL_DELIVERY_THREADS)`,
     config.ALLOW_INSECURE_LOCALHOST

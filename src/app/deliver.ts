@@ -12,6 +12,7 @@ import type { AttemptOutcome } from '#domain/delivery-sender';
 import type { DeliveryAttempt, DeliveryTask, EventEnvelope, StoredWebhook } from '#domain/model';
 import { TEST_EVENT_TYPE } from '#domain/model';
 import { nextRetryDelay } from '#domain/retry-policy';
+import { tenantMismatchReason } from '#domain/tenant-boundary';
 import {
   type CorrelatedLogger,
   describeError,
@@ -259,7 +260,7 @@ export async function deliverTask(
   }
 
   const webhook = await getWebhookCached(services, task.tenantId, task.webhookId);
-  const reason = dropReason(webhook, task.event);
+  const reason = tenantMismatchReason(task, webhook) ?? dropReason(webhook, task.event);
   if (!webhook || reason) {
     log.info('delivery dropped', { reason, eventType: task.event.type });
     metrics.addMetric('DeliveriesDropped', MetricUnit.Count, 1);

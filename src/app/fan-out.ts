@@ -2,7 +2,7 @@
  * Fan-out: one chat event in, one delivery message carrying every subscribed active webhook out
  * (a group task, see DeliveryTask; a single task when only one webhook subscribes).
  */
-import { parseChatEvent } from '#domain/event-catalogue';
+import { parseChatEvent, UNREADABLE_TENANT_KEY } from '#domain/event-catalogue';
 import type { DeliveryTask, EventEnvelope, RejectedEvent } from '#domain/model';
 import { logger, MetricUnit, metrics, withCorrelation } from '#observability';
 import { cachePerServices } from './lookup-cache';
@@ -123,7 +123,7 @@ async function rejectEvent(
   const now = services.clock.now();
   const rejected: RejectedEvent = {
     id: services.newId('rej'),
-    tenantId: failure.tenantId ?? '_unknown',
+    tenantId: failure.tenantId ?? UNREADABLE_TENANT_KEY,
     source: input.source,
     detailType: input.detailType,
     receivedAt: now.toISOString(),

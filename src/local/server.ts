@@ -11,7 +11,7 @@ import type {
 } from 'aws-lambda';
 import type { AdminTokenRegistry } from './admin-tokens';
 import { buildHttpApiEvent } from './api-gateway-event';
-import type { ProtocolResponse } from './eventbridge-ingest';
+import { awsError, type ProtocolResponse } from './eventbridge-ingest';
 
 /**
  * The only AWS operation PORT answers (SPEC section 3: admin API, console, /health and the PutEvents
@@ -43,7 +43,12 @@ export function createLocalServer(routes: LocalServerRoutes): Server {
     dispatch(routes, request, response).catch((error: unknown) => {
       routes.onError(error);
       if (!response.headersSent) {
-        writeJson(response, 500, { error: { code: 'internal_error', message: 'Internal error' } });
+        // An AWS client needs the AWS shape to raise a typed, retryable error (not UnknownError).
+        if (header(request, 'x-amz-target') !== undefined) {
+          writeProtocol(response, awsError(500, 'InternalException', 'Internal error; retry the request'));
+        } else {
+          writeJson(response, 500, { error: { code: 'internal_error', message: 'Internal error' } });
+        }
       } else {
         response.destroy();
       }
@@ -76,15 +81,29 @@ async function dispatch(
   request: IncomingMessage,
   response: ServerResponse,
 ): Promise<void> {
+  const target = header(request, 'x-amz-target');
   const body = await readBody(request);
   if (body === undefined) {
+    request.resume();
+    // Each protocol answers in its own shape: PutEvents as EventBridge does for an oversized request.
+    if (target !== undefined) {
+      writeProtocol(
+        response,
+        target === 'AWSEvents.PutEvents'
+          ? awsError(
+              400,
+              'ValidationException',
+              'Total size of the entries in the request is over the limit.',
+            )
+          : awsError(400, 'UnknownOperationException', `X-Amz-Target ${target} is not served on this port`),
+      );
+      return;
+    }
     writeJson(response, 413, {
       error: { code: 'payload_too_large', message: `Request body over ${MAX_REQUEST_BYTES} bytes` },
     });
-    request.resume();
     return;
   }
-  const target = header(request, 'x-amz-target');
   const foreign = foreignAwsProtocol(request, body, target);
   if (foreign !== undefined) {
     writeAwsError(response, 400, 'UnknownOperationException', `${foreign} is not served on this port`);
@@ -162,9 +181,11 @@ export function foreignAwsProtocol(
 }
 
 function writeAwsError(response: ServerResponse, statusCode: number, type: string, message: string): void {
-  response
-    .writeHead(statusCode, { 'content-type': 'application/x-amz-json-1.1' })
-    .end(JSON.stringify({ __type: type, message }));
+  writeProtocol(response, awsError(statusCode, type, message));
+}
+
+function writeProtocol(response: ServerResponse, answer: ProtocolResponse): void {
+  response.writeHead(answer.statusCode, answer.headers).end(answer.body);
 }
 
 /** A minimal Lambda context, for handlers and middlewares that read it. */

@@ -12,6 +12,7 @@ import type { AttemptOutcome } from '#domain/delivery-sender';
 import type { DeliveryAttempt, DeliveryTask, EventEnvelope, StoredWebhook } from '#domain/model';
 import { TEST_EVENT_TYPE } from '#domain/model';
 import { nextRetryDelay } from '#domain/retry-policy';
+import { scrubAttemptOutcome, scrubberForCredentials } from '#domain/secret-scrubber';
 import { tenantMismatchReason } from '#domain/tenant-boundary';
 import {
   type CorrelatedLogger,
@@ -186,10 +187,11 @@ export async function attemptDelivery(
     attemptAt = admittedAt;
     return true;
   };
-  const outcome = await services.sender.send(request, {
-    timeoutMs: services.config.DELIVERY_TIMEOUT_MS,
-    admit,
-  });
+  // SPEC 6.2: what the receiver sent back may echo the webhook's secrets; scrubbed before any use.
+  const outcome = scrubAttemptOutcome(
+    await services.sender.send(request, { timeoutMs: services.config.DELIVERY_TIMEOUT_MS, admit }),
+    scrubberForCredentials(credentials),
+  );
   const attempt: DeliveryAttempt = { at: attemptAt.toISOString(), durationMs: outcome.durationMs };
   if (outcome.statusCode !== undefined) attempt.statusCode = outcome.statusCode;
   if (outcome.error !== undefined) attempt.error = outcome.error;

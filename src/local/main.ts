@@ -22,9 +22,25 @@ async function main(): Promise<void> {
   process.on('SIGTERM', () => stop('SIGTERM'));
 }
 
+/** True when `error` or any error it wraps says the disk is full. */
+function isDiskFull(error: unknown, depth = 0): boolean {
+  if (depth > 5 || typeof error !== 'object' || error === null) return false;
+  const { code, message, cause } = error as { code?: unknown; message?: unknown; cause?: unknown };
+  if (
+    code === 'ENOSPC' ||
+    (typeof message === 'string' && /ENOSPC|no space left|disk is full/i.test(message))
+  )
+    return true;
+  return isDiskFull(cause, depth + 1);
+}
+
 main().catch((error: unknown) => {
+  const message = error instanceof Error ? error.message : String(error);
+  const dataDir = process.env.DATA_DIR?.trim() || '.data';
   process.stderr.write(
-    `chat-webhooks failed to start: ${error instanceof Error ? error.message : String(error)}\n`,
+    isDiskFull(error)
+      ? `chat-webhooks failed to start: the disk holding DATA_DIR ${dataDir} is full (no space left on device). Free some space or choose another DATA_DIR, then start again.\n  (${message})\n`
+      : `chat-webhooks failed to start: ${message}\n`,
   );
   process.exit(1);
 });

@@ -16,11 +16,7 @@ const SECRET_KEYS = new Set(['password', 'token', 'value', 'secret', 'signingsec
 // Also URL-encoded (`Bearer%20…`, `Bearer+…`, as in an echoed Location). The exact values of a
 // webhook's secrets are scrubbed where attempts are recorded (src/domain/secret-scrubber.ts); these
 // shapes are the logger's last line of defence for text nobody scrubbed.
-const SECRET_PATTERNS = [
-  /whsec_[A-Za-z0-9+/=_%-]*/gi,
-  /\b(Basic|Bearer)(\s+|%20|\+)[^\s"'<>&,;]+/gi,
-  /\b(Basic|Bearer)%2520[^\s"'<>&,;]+/gi,
-];
+const SECRET_PATTERNS = [/whsec_[A-Za-z0-9+/=_%-]*/gi, /\b(Basic|Bearer)(\s+|%20|%2520|\+)[^\s"'<>&,;]+/g];
 
 function isSecretKey(key: string): boolean {
   const lowered = key.toLowerCase();

@@ -64,6 +64,12 @@ const environmentSchema = z.object({
    * main thread beside the local AWS stand-ins and the fan-out.
    */
   LOCAL_DELIVERY_THREADS: z.coerce.number().int().min(0).max(16).default(1),
+  /**
+   * Local runtime only, for operators and tests that inspect the local queues: when set, the local
+   * SQS service also listens on this port of 127.0.0.1 (0 picks a free one, printed at start). Unset
+   * (the default), the queues are reached in-process only: PORT never speaks SQS (SPEC section 3).
+   */
+  LOCAL_SQS_PORT: z.coerce.number().int().min(0).max(65535).optional(),
   CIRCUIT_FAILURE_THRESHOLD: z.coerce.number().int().min(1).default(5),
   CIRCUIT_FAILURE_WINDOW_MS: z.coerce.number().int().min(1).default(60_000),
   CIRCUIT_COOLDOWN_MS: z.coerce.number().int().min(1).default(30_000),

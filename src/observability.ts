@@ -13,7 +13,10 @@ export const REDACTED = '[redacted]';
 const SECRET_KEYS = new Set(['password', 'token', 'value', 'secret', 'signingsecret', 'authorization']);
 
 // Secrets recognisable by shape: a signing secret anywhere in a string, or an Authorization value.
-const SECRET_PATTERNS = [/whsec_[A-Za-z0-9+/=_-]*/g, /\b(Basic|Bearer)\s+\S+/g];
+// Also URL-encoded (`Bearer%20…`, `Bearer+…`, as in an echoed Location). The exact values of a
+// webhook's secrets are scrubbed where attempts are recorded (src/domain/secret-scrubber.ts); these
+// shapes are the logger's last line of defence for text nobody scrubbed.
+const SECRET_PATTERNS = [/whsec_[A-Za-z0-9+/=_%-]*/gi, /\b(Basic|Bearer)(\s+|%20|%2520|\+)[^\s"'<>&,;]+/g];
 
 function isSecretKey(key: string): boolean {
   const lowered = key.toLowerCase();

@@ -83,6 +83,16 @@ describe('logger redaction', () => {
     });
   });
 
+  it('redacts URL-encoded Authorization values (an echoed redirect Location)', () => {
+    const [line] = captureStdout(() =>
+      logger.warn(
+        'redirect not followed: 302 to https://x.example/?a=Bearer%20s3cr3t-tok&b=Basic+dXNlcjpw&c=Bearer%2520tw1ce',
+      ),
+    );
+    const text = JSON.stringify(line);
+    for (const leaked of ['s3cr3t-tok', 'dXNlcjpw', 'tw1ce']) expect(text).not.toContain(leaked);
+  });
+
   it('redacts inside logged errors too', () => {
     const [line] = captureStdout(() => logger.error('failed', new Error('bad secret whsec_abcdef')));
     expect(line).toMatchObject({ level: 'ERROR', message: 'failed' });

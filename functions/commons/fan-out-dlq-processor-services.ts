@@ -16,5 +16,7 @@ export function buildFanOutDlqProcessorServices(config: Config, options: Composi
     cipher: unwired('cipher', 'fan-out-dlq-processor'),
     sender: unwired('sender', 'fan-out-dlq-processor'),
     resolver: unwired('resolver', 'fan-out-dlq-processor'),
+    admission: unwired('admission', 'fan-out-dlq-processor'),
+    credentialCache: unwired('credentialCache', 'fan-out-dlq-processor'),
   };
 }

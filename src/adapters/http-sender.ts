@@ -6,6 +6,7 @@
  */
 import type { AttemptOutcome, DeliverySender, OutboundRequest } from '#domain/delivery-sender';
 import { checkDestinationUrl } from '#domain/destination-policy';
+import { describeCodedError, errorCodeOf } from '#domain/error-code';
 import type { HostResolver } from '#domain/ports';
 import { parseRetryAfter } from '#domain/retry-policy';
 import { Agent, request } from './undici-parts';
@@ -161,9 +162,8 @@ function isRequestRefusedByClient(error: unknown): boolean {
 /** A short, readable reason for a failed attempt, for failure logs and the test route. */
 function describeFailure(error: unknown): string {
   if (!(error instanceof Error)) return `request failed: ${String(error)}`;
-  const code = 'code' in error ? String(error.code) : '';
-  const cause = error.cause instanceof Error ? error.cause : undefined;
-  const causeCode = cause && 'code' in cause ? String(cause.code) : '';
+  const code = errorCodeOf(error) ?? '';
+  const causeCode = errorCodeOf(error.cause) ?? '';
   if (code === 'ERR_DESTINATION_REFUSED' || code === 'ERR_DESTINATION_UNRESOLVED') return error.message;
   if (code === 'ECONNREFUSED' || causeCode === 'ECONNREFUSED') return 'connection refused';
   if (code === 'UND_ERR_CONNECT_TIMEOUT') return 'connection timed out';
@@ -173,5 +173,5 @@ function describeFailure(error: unknown): string {
   if (code === 'EHOSTUNREACH' || code === 'ENETUNREACH') return `host unreachable (${code})`;
   if (TLS_CODE.test(code) || TLS_CODE.test(causeCode)) return `TLS error: ${error.message}`;
   if (code === 'UND_ERR_INVALID_ARG') return `invalid request: ${error.message}`;
-  return code ? `${code}: ${error.message}` : error.message;
+  return describeCodedError(error);
 }

@@ -6,6 +6,7 @@
  */
 import { isIP } from 'node:net';
 import { forbiddenAddressReason, isLoopbackAddress } from '#domain/destination-policy';
+import { errorCodeOf } from '#domain/error-code';
 import type { HostResolver } from '#domain/ports';
 import { buildConnector } from './undici-parts';
 
@@ -56,7 +57,8 @@ export async function vetDestination(
     try {
       addresses = await resolver.resolve(hostname);
     } catch (error) {
-      const detail = error instanceof Error && 'code' in error ? ` (${String(error.code)})` : '';
+      const code = errorCodeOf(error);
+      const detail = code === undefined ? '' : ` (${code})`;
       throw new DestinationUnresolvedError(`could not resolve host ${hostname}${detail}`);
     }
     if (addresses.length === 0) throw new DestinationUnresolvedError(`could not resolve host ${hostname}`);
@@ -89,7 +91,7 @@ export function createVettedConnector(options: VettedConnectorOptions): buildCon
         { ...connectOptions, hostname: address, ...(servername ? { servername } : {}) },
         (...result) => {
           const [error] = result;
-          const code = error && 'code' in error ? String(error.code) : '';
+          const code = errorCodeOf(error) ?? '';
           if (error && index + 1 < addresses.length && UNREACHABLE_CODES.has(code)) {
             tryAddress(addresses, index + 1);
             return;

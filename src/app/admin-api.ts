@@ -25,7 +25,7 @@ import {
   webhookListQuerySchema,
   withoutEmptyParameters,
 } from '#domain/webhook-schema';
-import { logger } from '#observability';
+import { describeError, logger } from '#observability';
 import {
   getFailureLog,
   listFailureLogs,
@@ -374,6 +374,22 @@ function respond(statusCode: number, body: unknown): AdminResponse {
   };
 }
 
+/**
+ * Errors by which the store says it cannot serve the request now (DynamoDB's 500/503 and throttling;
+ * locally, a failed write such as a full disk): the request may be retried, so 503, not 500.
+ */
+const STORE_UNAVAILABLE = new Set([
+  'InternalServerError',
+  'ServiceUnavailable',
+  'ProvisionedThroughputExceededException',
+  'ThrottlingException',
+  'RequestLimitExceeded',
+]);
+
+function isStoreUnavailable(error: unknown): boolean {
+  return error instanceof Error && STORE_UNAVAILABLE.has(error.name) && '$metadata' in error;
+}
+
 function errorResponse(error: unknown): AdminResponse {
   if (error instanceof DomainError) {
     return respond(error.status, {
@@ -381,6 +397,15 @@ function errorResponse(error: unknown): AdminResponse {
         code: error.code,
         message: error.message,
         ...(error.details ? { details: error.details } : {}),
+      },
+    });
+  }
+  if (isStoreUnavailable(error)) {
+    logger.error('The store refused a request; answered 503', { error: describeError(error) });
+    return respond(503, {
+      error: {
+        code: 'service_unavailable',
+        message: 'The store is unavailable; nothing was changed. Retry later.',
       },
     });
   }

@@ -10,6 +10,7 @@ import {
   type QueueRecord,
   webhookIdsOf,
 } from '#domain/delivery-task';
+import { failureLogIdFor } from '#domain/failure-log-id';
 import type { FailureLog, StoredWebhook } from '#domain/model';
 import { describeError, logger, MetricUnit, metrics, withCorrelation } from '#observability';
 import type { Services } from './services';
@@ -91,9 +92,14 @@ async function writeFailureLog(
   try {
     const webhook = await services.webhooks.get(task.tenantId, task.webhookId);
     const failedAt = services.clock.now();
-    const failureLog = buildFailureLog({ id: services.newId('fl'), task, webhook, failedAt });
+    const id = failureLogIdFor({ ...task, messageId });
+    const failureLog = buildFailureLog({ id, task, webhook, failedAt });
     const expiresAt = new Date(failedAt.getTime() + services.config.FAILURE_LOG_TTL_DAYS * DAY_MS);
-    await services.failureLogs.put(failureLog, expiresAt);
+    if (!(await services.failureLogs.put(failureLog, expiresAt))) {
+      metrics.addMetric('FailureLogsAlreadyWritten', MetricUnit.Count, 1);
+      log.info('failure log already written (dead letter processed again)', { failureLogId: id });
+      return true;
+    }
     metrics.addMetric('FailureLogsWritten', MetricUnit.Count, 1);
     log.info('failure log written', { failureLogId: failureLog.id, attemptCount: failureLog.attemptCount });
     return true;

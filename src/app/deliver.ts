@@ -28,6 +28,8 @@ import {
 import type { DeliveryAttempt, EventEnvelope, StoredWebhook } from '#domain/model';
 import { TEST_EVENT_TYPE } from '#domain/model';
 import { nextRetryDelay } from '#domain/retry-policy';
+import { scrubAttemptOutcome, scrubberForCredentials } from '#domain/secret-scrubber';
+import { tenantMismatchReason } from '#domain/tenant-boundary';
 import {
   type CorrelatedLogger,
   describeError,
@@ -145,6 +147,9 @@ export async function attemptDelivery(
       durationMs: 0,
     };
   }
+  // SPEC 6.2: what the receiver sent back (or an error describing the request) may echo the
+  // webhook's secrets; scrubbed before any use.
+  outcome = scrubAttemptOutcome(outcome, scrubberForCredentials(credentials));
   const attempt: DeliveryAttempt = { at: attemptAt.toISOString(), durationMs: outcome.durationMs };
   if (outcome.statusCode !== undefined) attempt.statusCode = outcome.statusCode;
   if (outcome.error !== undefined) attempt.error = outcome.error;
@@ -221,7 +226,7 @@ export async function deliverTask(services: Services, task: DeliveryTask): Promi
     // Read fresh, after the slot is ours and right before signing: an edit, rotation, deactivation or
     // deletion acknowledged before this point applies to this attempt (SPEC 6.1), retries included.
     const webhook = await services.webhooks.get(task.tenantId, task.webhookId);
-    const reason = dropReason(webhook, task.event);
+    const reason = tenantMismatchReason(task, webhook) ?? dropReason(webhook, task.event);
     if (!webhook || reason) {
       log.info('delivery dropped', { reason, eventType: task.event.type });
       metrics.addMetric('DeliveriesDropped', MetricUnit.Count, 1);
@@ -404,6 +409,7 @@ async function settleFailedAttempt(
     services.config.RETRY_SCHEDULE,
     attempts.length,
     failure.retryAfterSeconds,
+    services.random,
   );
   let result: DeliveryResult;
   if (delaySeconds === null) {

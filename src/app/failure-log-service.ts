@@ -1,5 +1,5 @@
 /** The admin use cases for failure logs and rejected events. */
-import { NotFoundError } from '#domain/errors';
+import { NotFoundError, WebhookInactiveError } from '#domain/errors';
 import type { FailureLog, Page, PageKey, RejectedEvent } from '#domain/model';
 import type { Services } from './services';
 
@@ -24,8 +24,9 @@ export async function getFailureLog(
 }
 
 /**
- * Enqueues the failed delivery again with a fresh retry schedule. The webhook must still exist;
- * the delivery step re-checks that it is active, as for any delivery.
+ * Enqueues the failed delivery again with a fresh retry schedule. The webhook must still exist
+ * (404) and be active (409 webhook_inactive); the delivery step re-checks both, as for any delivery,
+ * in case it is deactivated meanwhile.
  */
 export async function redeliverFailureLog(
   services: Services,
@@ -35,6 +36,11 @@ export async function redeliverFailureLog(
   const log = await getFailureLog(services, tenantId, failureLogId);
   const webhook = await services.webhooks.get(tenantId, log.webhookId);
   if (!webhook) throw new NotFoundError(`Webhook ${log.webhookId} of this failure log no longer exists`);
+  if (webhook.status !== 'active') {
+    throw new WebhookInactiveError(
+      `Webhook ${log.webhookId} is inactive: activate it (POST /v1/webhooks/${log.webhookId}/activate) before redelivering`,
+    );
+  }
   await services.deliveryQueue.enqueue([
     { tenantId, webhookId: log.webhookId, event: log.event, attempts: [], redeliveryOf: log.id },
   ]);

@@ -5,10 +5,11 @@
  * and replayed from the bus archive (README "Replaying events"). Nothing here delivers it again:
  * the outage that defeated 8 retries over 24 hours is not over just because a message arrived.
  */
+
+import type { BatchResult } from '#domain/delivery-task';
 import { TENANT_ID_PATTERN } from '#domain/event-catalogue';
 import type { RejectedEvent } from '#domain/model';
 import { describeError, logger, MetricUnit, metrics } from '#observability';
-import type { BatchResult } from './deliver';
 import { snippetOf } from './fan-out';
 import type { Services } from './services';
 

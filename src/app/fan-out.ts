@@ -4,7 +4,7 @@
  */
 
 import type { DeliveryTask } from '#domain/delivery-task';
-import { parseChatEvent } from '#domain/event-catalogue';
+import { parseChatEvent, UNREADABLE_TENANT_KEY } from '#domain/event-catalogue';
 import type { EventEnvelope, RejectedEvent } from '#domain/model';
 import { logger, MetricUnit, metrics, withCorrelation } from '#observability';
 import type { Services } from './services';
@@ -118,7 +118,7 @@ async function rejectEvent(
   const now = services.clock.now();
   const rejected: RejectedEvent = {
     id: services.newId('rej'),
-    tenantId: failure.tenantId ?? '_unknown',
+    tenantId: failure.tenantId ?? UNREADABLE_TENANT_KEY,
     source: input.source,
     detailType: input.detailType,
     receivedAt: now.toISOString(),

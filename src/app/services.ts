@@ -33,6 +33,8 @@ export interface Services {
   credentialCache: LookupCache<DeliveryCredentials>;
   resolver: HostResolver;
   clock: Clock;
+  /** Uniform numbers in [0, 1) for retry jitter; Math.random when absent (tests inject a seeded one). */
+  random?: () => number;
   /** Makes a new unique id with a prefix, time-sortable (ULID based): `wh_…`, `evt_…`, `fl_…`. */
   newId(prefix: string): string;
 }

@@ -72,6 +72,11 @@ export function checkDestinationUrl(raw: string, options: DestinationOptions): s
   const host = hostOf(url);
   if (host === '') return 'must name a host';
   const isLoopbackHost = isLoopbackName(host) || (ipaddr.isValid(host) && isLoopbackAddress(host));
+  const isWebScheme = url.protocol === 'http:' || url.protocol === 'https:';
+  // A developer pointing at a local receiver learns the one switch that allows it (SPEC section 3).
+  if (isWebScheme && isLoopbackHost && !options.allowInsecureLocalhost) {
+    return `${url.protocol === 'http:' ? 'must use https://' : `host ${host} is loopback`}; a loopback destination (http:// or https://) is allowed only when the service runs with ALLOW_INSECURE_LOCALHOST=true, for local development`;
+  }
   if (url.protocol === 'http:') {
     if (!(options.allowInsecureLocalhost && isLoopbackHost)) return 'must use https://';
   } else if (url.protocol !== 'https:') {

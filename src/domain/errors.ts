@@ -35,6 +35,15 @@ export class ConflictError extends DomainError {
   readonly code = 'conflict';
 }
 
+/**
+ * A redelivery (`/redeliver`, `/recover`) to a webhook that is not active: nothing would be sent, so
+ * the request is refused rather than accepted and dropped (SPEC section 5).
+ */
+export class WebhookInactiveError extends DomainError {
+  readonly status = 409;
+  readonly code = 'webhook_inactive';
+}
+
 /** No valid credentials. */
 export class UnauthorizedError extends DomainError {
   readonly status = 401;

@@ -14,8 +14,18 @@ export const eventTypeSchema = z.enum(EVENT_TYPES);
 /** Ids the chat platform makes (conversations, messages, agents…). */
 export const entityIdSchema = z.string().min(1).max(128);
 
-/** Tenant and brand ids: safe to use inside storage keys. */
+/**
+ * Tenant and brand ids: safe to use inside storage keys. Every tenant id the service accepts (event
+ * details, ADMIN_TOKENS, the JWT tenant claim) must match it.
+ */
 export const TENANT_ID_PATTERN = /^[A-Za-z0-9._:-]{1,128}$/;
+
+/**
+ * Where rejected events whose tenant cannot be read are kept (SPEC section 5). Parentheses are
+ * outside TENANT_ID_PATTERN, so no tenant id can equal it and no tenant can list these events
+ * (the old key `_unknown` was a valid tenant id: that tenant saw everyone's unreadable events).
+ */
+export const UNREADABLE_TENANT_KEY = '(unreadable)';
 export const tenantIdSchema = z.string().regex(TENANT_ID_PATTERN, 'must be 1–128 letters, digits or . _ : -');
 export const brandIdSchema = z.string().regex(TENANT_ID_PATTERN, 'must be 1–128 letters, digits or . _ : -');
 

@@ -113,7 +113,7 @@ export interface FailureLog {
 /** A chat event whose Detail failed its schema; kept for ops to inspect. */
 export interface RejectedEvent {
   id: string;
-  /** `_unknown` when the detail did not even carry a usable tenantId. */
+  /** UNREADABLE_TENANT_KEY (`(unreadable)`, never a tenant id) when the detail carried no usable tenantId. */
   tenantId: string;
   source: string;
   detailType: string;

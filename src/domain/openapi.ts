@@ -108,7 +108,11 @@ const ERROR_RESPONSES: Record<string, { name: string; description: string }> = {
   '400': { name: 'BadRequest', description: 'Invalid input; `details` names each field.' },
   '401': { name: 'Unauthorized', description: 'Missing or invalid bearer token.' },
   '404': { name: 'NotFound', description: 'No such resource for this tenant.' },
-  '409': { name: 'Conflict', description: 'A concurrent change won; re-read and retry.' },
+  '409': {
+    name: 'Conflict',
+    description:
+      'A concurrent change won (`conflict`: re-read and retry), or a redelivery to an inactive webhook (`webhook_inactive`).',
+  },
   '413': { name: 'PayloadTooLarge', description: 'Request body over 256 KiB.' },
   '415': { name: 'UnsupportedMediaType', description: 'Body is not declared as JSON.' },
 };
@@ -267,7 +271,7 @@ function paths(): Record<string, Record<string, JsonObject>> {
           summary: 'Enqueue the failed delivery again',
           tags: logTag,
           success: { status: '202', description: 'Enqueued for delivery' },
-          errors: READ_ONE,
+          errors: [...READ_ONE, '409'],
         },
         true,
       ),

@@ -12,18 +12,35 @@ export function totalAttempts(schedule: readonly number[]): number {
 }
 
 /**
+ * How far a scheduled delay is spread at random, each way (SPEC section 6.2: ±20 %), so that
+ * deliveries that failed together (an endpoint's outage) do not all retry in the same instant.
+ */
+export const RETRY_JITTER = 0.2;
+
+/** A source of uniform numbers in [0, 1), like Math.random; tests inject a seeded one. */
+export type RandomSource = () => number;
+
+/** `seconds` spread uniformly over [-RETRY_JITTER, +RETRY_JITTER] of itself, in whole seconds. */
+export function jitterDelay(seconds: number, random: RandomSource = Math.random): number {
+  const draw = Math.min(Math.max(random(), 0), 1);
+  return Math.max(0, Math.round(seconds * (1 + RETRY_JITTER * (2 * draw - 1))));
+}
+
+/**
  * Seconds to wait before the next attempt once `attemptsMade` attempts have failed, or null when
- * no attempt is left. A Retry-After longer than the scheduled delay wins, capped at 24 h.
+ * no attempt is left: the schedule's delay spread by ±20 % (`random`, Math.random by default), or a
+ * Retry-After when that is longer — it is a minimum the jitter never undercuts — capped at 24 h.
  */
 export function nextRetryDelay(
   schedule: readonly number[],
   attemptsMade: number,
   retryAfterSeconds?: number,
+  random: RandomSource = Math.random,
 ): number | null {
   if (attemptsMade >= totalAttempts(schedule)) return null;
   // Nothing has failed yet: the first attempt is due now.
   if (attemptsMade < 1) return 0;
-  const scheduled = schedule[attemptsMade - 1] ?? 0;
+  const scheduled = jitterDelay(schedule[attemptsMade - 1] ?? 0, random);
   if (retryAfterSeconds === undefined || !Number.isFinite(retryAfterSeconds)) return scheduled;
   const requested = Math.min(Math.max(0, Math.ceil(retryAfterSeconds)), MAX_RETRY_AFTER_SECONDS);
   return Math.max(scheduled, requested);

@@ -4,6 +4,7 @@
  */
 import * as z from 'zod';
 import { checkDestinationUrl } from './destination-policy';
+import { webhookDescriptionSchema, webhookNameSchema } from './display-text';
 import type { FieldIssue } from './errors';
 import { brandIdSchema, eventEnvelopeSchema, eventTypeSchema, isoDateTimeSchema } from './event-catalogue';
 
@@ -219,8 +220,8 @@ function urlSchema(options: { allowInsecureLocalhost: boolean }) {
 /** The create and patch schemas; URL rules depend on ALLOW_INSECURE_LOCALHOST. */
 export function webhookInputSchemas(options: { allowInsecureLocalhost: boolean }) {
   const fields = {
-    name: z.string().trim().min(1).max(100),
-    description: z.string().max(500),
+    name: webhookNameSchema,
+    description: webhookDescriptionSchema,
     brandId: brandIdSchema.nullable(),
     events: eventsSchema,
     url: urlSchema(options),

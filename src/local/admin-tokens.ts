@@ -12,6 +12,8 @@ import { TENANT_ID_PATTERN } from '#domain/event-catalogue';
 export interface AdminToken {
   token: string;
   tenantId: string;
+  /** True for the dev token the service made itself (the only one the start-up banner may print). */
+  isGenerated?: boolean;
 }
 
 /** Checks bearer tokens against the configured set. */
@@ -75,7 +77,7 @@ export async function loadAdminTokens(
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
   }
-  return [{ token: (await readFile(path, 'utf8')).trim(), tenantId: 'default' }];
+  return [{ token: (await readFile(path, 'utf8')).trim(), tenantId: 'default', isGenerated: true }];
 }
 
 function digestOf(token: string): Buffer {

@@ -8,6 +8,9 @@ import type { AddressInfo, Server } from 'node:net';
 import { join } from 'node:path';
 import { createDynamoDbClient } from '#adapters/aws-clients';
 import { ensureTable } from '#adapters/dynamodb/create-table';
+import { describeCodedError } from '#domain/error-code';
+import { logger } from '#observability';
+import { installDynaliteIoGuard } from './dynalite-io-guard';
 
 interface DynaliteOptions {
   path?: string;
@@ -18,6 +21,10 @@ interface DynaliteOptions {
 
 // dynalite is CommonJS without type declarations; load it through require and type what we use.
 const require = createRequire(import.meta.url);
+// Before dynalite loads its actions: an I/O error (a full disk) must answer 500, not end the process.
+installDynaliteIoGuard(require, (error) =>
+  logger.error('embedded store write failed; the request was refused', { error: describeCodedError(error) }),
+);
 const dynalite = require('dynalite') as (options: DynaliteOptions) => Server;
 
 export interface EmbeddedDynamo {

@@ -170,7 +170,8 @@ function entrySize(entry: unknown): number {
   return size;
 }
 
-function awsError(statusCode: number, type: string, message: string): ProtocolResponse {
+/** An error in the AWS JSON 1.1 shape (`__type`), which the AWS SDK turns into the named exception. */
+export function awsError(statusCode: number, type: string, message: string): ProtocolResponse {
   return {
     statusCode,
     headers: {

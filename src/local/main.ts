@@ -1,31 +1,12 @@
 /** `npm start`: the whole service on this machine, until Ctrl-C. */
 import { loadConfig } from '#config';
 import { startLocalRuntime } from './runtime';
+import { startupBanner } from './startup-banner';
 
 async function main(): Promise<void> {
   const config = loadConfig();
   const runtime = await startLocalRuntime({ config });
-  const lines = [
-    '',
-    `chat-webhooks is running (local runtime, Node ${process.version})`,
-    `  admin API      ${runtime.url}/v1   (OpenAPI: ${runtime.url}/v1/openapi.json)`,
-    `  health         ${runtime.url}/health`,
-    `  event ingest   ${runtime.url}   (EventBridge PutEvents, bus "${config.EVENT_BUS_NAME}")`,
-    `  data directory ${runtime.dataDir}`,
-    `  retry schedule ${config.RETRY_SCHEDULE.join(',')} s; per-attempt timeout ${config.DELIVERY_TIMEOUT_MS} ms`,
-    `  deliveries     ${config.LOCAL_DELIVERY_THREADS === 0 ? 'on the main thread' : `${config.LOCAL_DELIVERY_THREADS} worker thread(s)`} (LOCAL_DELIVERY_THREADS)`,
-    config.ALLOW_INSECURE_LOCALHOST
-      ? '  ALLOW_INSECURE_LOCALHOST=true: http:// loopback destinations are allowed'
-      : '',
-    '  admin tokens:',
-    ...runtime.tokens.map(
-      (token) => `    tenant ${token.tenantId.padEnd(16)} Authorization: Bearer ${token.token}`,
-    ),
-    '',
-    `  try: curl -H 'Authorization: Bearer ${runtime.tokens[0]?.token}' ${runtime.url}/v1/event-types`,
-    '',
-  ].filter((line, index, all) => line !== '' || all[index - 1] !== '');
-  process.stdout.write(`${lines.join('\n')}\n`);
+  process.stdout.write(startupBanner(config, runtime));
 
   let stopping = false;
   const stop = (signal: string) => {
@@ -41,9 +22,25 @@ async function main(): Promise<void> {
   process.on('SIGTERM', () => stop('SIGTERM'));
 }
 
+/** True when `error` or any error it wraps says the disk is full. */
+function isDiskFull(error: unknown, depth = 0): boolean {
+  if (depth > 5 || typeof error !== 'object' || error === null) return false;
+  const { code, message, cause } = error as { code?: unknown; message?: unknown; cause?: unknown };
+  if (
+    code === 'ENOSPC' ||
+    (typeof message === 'string' && /ENOSPC|no space left|disk is full/i.test(message))
+  )
+    return true;
+  return isDiskFull(cause, depth + 1);
+}
+
 main().catch((error: unknown) => {
+  const message = error instanceof Error ? error.message : String(error);
+  const dataDir = process.env.DATA_DIR?.trim() || '.data';
   process.stderr.write(
-    `chat-webhooks failed to start: ${error instanceof Error ? error.message : String(error)}\n`,
+    isDiskFull(error)
+      ? `chat-webhooks failed to start: the disk holding DATA_DIR ${dataDir} is full (no space left on device). Free some space or choose another DATA_DIR, then start again.\n  (${message})\n`
+      : `chat-webhooks failed to start: ${message}\n`,
   );
   process.exit(1);
 });

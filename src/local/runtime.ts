@@ -4,6 +4,7 @@
  * `npm start`, the end-to-end tests and the benchmark.
  */
 import { mkdir } from 'node:fs/promises';
+import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join, resolve } from 'node:path';
 import type { EventLoopUtilization } from 'node:perf_hooks';
@@ -22,6 +23,7 @@ import { KeyFileSource } from '../adapters/encryption-key';
 import { systemHostResolver } from '../adapters/host-resolver';
 import { type Composition, createServices } from '../composition';
 import { type AdminToken, AdminTokenRegistry, loadAdminTokens } from './admin-tokens';
+import { acquireDataDirLock } from './data-dir-lock';
 import { type DeliveryThreads, startDeliveryThreads } from './delivery-threads';
 import { startEmbeddedDynamo } from './embedded-dynamodb';
 import { startSqsEventSource } from './event-source';
@@ -83,6 +85,8 @@ export type LocalFunctionName = 'fan-out' | 'delivery' | 'dlq-processor';
 
 export interface LocalRuntime {
   url: string;
+  /** The local SQS endpoint on 127.0.0.1 when LOCAL_SQS_PORT is set; undefined otherwise. */
+  sqsUrl?: string;
   port: number;
   dataDir: string;
   tokens: readonly AdminToken[];
@@ -94,9 +98,20 @@ export interface LocalRuntime {
 
 /** Starts everything; resolves once the port accepts requests and the pollers run. */
 export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<LocalRuntime> {
-  const { config } = options;
-  const dataDir = resolve(config.DATA_DIR);
+  const dataDir = resolve(options.config.DATA_DIR);
   await mkdir(dataDir, { recursive: true, mode: 0o700 });
+  const lock = await acquireDataDirLock(dataDir);
+  try {
+    const runtime = await startOnLockedDataDir(options, dataDir);
+    return { ...runtime, close: () => runtime.close().finally(() => lock.release()) };
+  } catch (error) {
+    await lock.release();
+    throw error;
+  }
+}
+
+async function startOnLockedDataDir(options: LocalRuntimeOptions, dataDir: string): Promise<LocalRuntime> {
+  const { config } = options;
   const tokens = await loadAdminTokens(config.ADMIN_TOKENS, dataDir);
   const dynamo = await startEmbeddedDynamo({ dataDir, tableName: config.TABLE_NAME });
   let baseUrl = '';
@@ -121,6 +136,12 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
   });
   const { port } = server.address() as AddressInfo;
   baseUrl = `http://${config.HOST.includes(':') ? `[${config.HOST}]` : config.HOST}:${port}`;
+  const queueServer =
+    config.LOCAL_SQS_PORT === undefined
+      ? undefined
+      : await listenLocalSqs(config.LOCAL_SQS_PORT, (target, body, signal) =>
+          localSqs.handle(target, body, signal),
+        );
 
   const aws = { credentials: { accessKeyId: 'local', secretAccessKey: 'local' }, region: 'us-east-1' };
   // The runtime's own clients reach the local SQS and ingest in-process: the same SDK calls and
@@ -265,6 +286,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
   let closing: Promise<void> | undefined;
   return {
     url: baseUrl,
+    ...(queueServer ? { sqsUrl: queueServer.url } : {}),
     port,
     dataDir,
     tokens,
@@ -274,10 +296,13 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       closing ??= (async () => {
         await Promise.all(sources.map((source) => source.stop()));
         await threads?.close();
-        await new Promise<void>((resolveClose) => {
-          server.close(() => resolveClose());
-          server.closeAllConnections();
-        });
+        for (const open of [server, queueServer?.server]) {
+          if (!open) continue;
+          await new Promise<void>((resolveClose) => {
+            open.close(() => resolveClose());
+            open.closeAllConnections();
+          });
+        }
         await services.close();
         setupClient.destroy();
         await localSqs.close();
@@ -346,4 +371,40 @@ async function persistOnBus(localSqs: LocalSqs, queueUrl: string, events: BusEve
   if (failed.length > 0) {
     throw new Error(`The local bus refused ${failed.length} event(s): ${failed[0]?.Message ?? ''}`);
   }
+}
+
+/**
+ * The opt-in SQS endpoint (LOCAL_SQS_PORT): 127.0.0.1 only whatever HOST is, and SQS only. It is
+ * for looking at the local queues (depths, dead letters); anyone on this machine can use it.
+ */
+async function listenLocalSqs(
+  port: number,
+  sqs: LocalServerRoutes['sqs'],
+): Promise<{ server: Server; url: string }> {
+  const server = createServer((request, response) => {
+    const chunks: Buffer[] = [];
+    request.on('data', (chunk: Buffer) => chunks.push(chunk));
+    request.on('end', () => {
+      const target = String(request.headers['x-amz-target'] ?? '');
+      const answer = target.startsWith('AmazonSQS.')
+        ? sqs(target, Buffer.concat(chunks).toString('utf8'))
+        : Promise.resolve({
+            statusCode: 400,
+            headers: { 'content-type': 'application/x-amz-json-1.1' },
+            body: JSON.stringify({ __type: 'UnknownOperationException', message: 'SQS only' }),
+          });
+      answer.then(
+        (result) => response.writeHead(result.statusCode, result.headers).end(result.body),
+        (error: unknown) => {
+          logger.error('Local SQS endpoint error', { error: String(error) });
+          response.writeHead(500).end();
+        },
+      );
+    });
+  });
+  await new Promise<void>((resolveListen, reject) => {
+    server.once('error', reject);
+    server.listen(port, '127.0.0.1', () => resolveListen());
+  });
+  return { server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}` };
 }

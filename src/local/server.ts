@@ -1,6 +1,7 @@
 /**
  * The local runtime's single HTTP port (SPEC section 3): the admin API (as API Gateway would
- * invoke it), EventBridge's PutEvents, and the local SQS service, told apart by X-Amz-Target.
+ * invoke it) and EventBridge's PutEvents, told apart by X-Amz-Target. The local SQS service is
+ * answered in-process (`answerAwsCall`), never on this port.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type {
@@ -10,7 +11,14 @@ import type {
 } from 'aws-lambda';
 import type { AdminTokenRegistry } from './admin-tokens';
 import { buildHttpApiEvent } from './api-gateway-event';
-import type { ProtocolResponse } from './eventbridge-ingest';
+import { awsError, type ProtocolResponse } from './eventbridge-ingest';
+
+/**
+ * The only AWS operation PORT answers (SPEC section 3: admin API, console, /health and the PutEvents
+ * ingest, nothing else). The local queues are reached in-process; an SQS call on PORT could forge
+ * delivery tasks that the service would sign with a tenant's secret, so it is refused with a 400.
+ */
+const PORT_AWS_TARGETS: ReadonlySet<string> = new Set(['AWSEvents.PutEvents']);
 
 /** Above every protocol's own limit (SQS batches reach 1 MiB), so each can answer with its own error. */
 const MAX_REQUEST_BYTES = 2 * 1024 * 1024;
@@ -35,7 +43,12 @@ export function createLocalServer(routes: LocalServerRoutes): Server {
     dispatch(routes, request, response).catch((error: unknown) => {
       routes.onError(error);
       if (!response.headersSent) {
-        writeJson(response, 500, { error: { code: 'internal_error', message: 'Internal error' } });
+        // An AWS client needs the AWS shape to raise a typed, retryable error (not UnknownError).
+        if (header(request, 'x-amz-target') !== undefined) {
+          writeProtocol(response, awsError(500, 'InternalException', 'Internal error; retry the request'));
+        } else {
+          writeJson(response, 500, { error: { code: 'internal_error', message: 'Internal error' } });
+        }
       } else {
         response.destroy();
       }
@@ -68,15 +81,34 @@ async function dispatch(
   request: IncomingMessage,
   response: ServerResponse,
 ): Promise<void> {
+  const target = header(request, 'x-amz-target');
   const body = await readBody(request);
   if (body === undefined) {
+    request.resume();
+    // Each protocol answers in its own shape: PutEvents as EventBridge does for an oversized request.
+    if (target !== undefined) {
+      writeProtocol(
+        response,
+        target === 'AWSEvents.PutEvents'
+          ? awsError(
+              400,
+              'ValidationException',
+              'Total size of the entries in the request is over the limit.',
+            )
+          : awsError(400, 'UnknownOperationException', `X-Amz-Target ${target} is not served on this port`),
+      );
+      return;
+    }
     writeJson(response, 413, {
       error: { code: 'payload_too_large', message: `Request body over ${MAX_REQUEST_BYTES} bytes` },
     });
-    request.resume();
     return;
   }
-  const target = header(request, 'x-amz-target');
+  const foreign = foreignAwsProtocol(request, body, target);
+  if (foreign !== undefined) {
+    writeAwsError(response, 400, 'UnknownOperationException', `${foreign} is not served on this port`);
+    return;
+  }
   if (target !== undefined) {
     const abort = new AbortController();
     response.once('close', () => abort.abort());
@@ -125,6 +157,35 @@ export function answerAwsCall(
     headers: { 'content-type': 'application/x-amz-json-1.1' },
     body: JSON.stringify({ __type: 'UnknownOperationException', message: `Unknown operation ${target}` }),
   });
+}
+
+/**
+ * What names an AWS call PORT does not serve, or undefined: an X-Amz-Target outside the allow-list,
+ * or the query protocol (SQS, SNS, STS…: an `Action` parameter in the query string or a form body).
+ */
+export function foreignAwsProtocol(
+  request: Pick<IncomingMessage, 'url' | 'headers'>,
+  body: Buffer,
+  target: string | undefined,
+): string | undefined {
+  if (target !== undefined) return PORT_AWS_TARGETS.has(target) ? undefined : `X-Amz-Target ${target}`;
+  const query = new URL(request.url ?? '/', 'http://localhost').searchParams;
+  const contentType = String(request.headers['content-type'] ?? '').toLowerCase();
+  const form = contentType.startsWith('application/x-www-form-urlencoded')
+    ? new URLSearchParams(body.toString('utf8'))
+    : undefined;
+  const action = query.get('Action') ?? form?.get('Action');
+  if (action) return `AWS query protocol action ${action}`;
+  if (contentType.startsWith('application/x-amz-json-')) return 'an AWS JSON call without X-Amz-Target';
+  return undefined;
+}
+
+function writeAwsError(response: ServerResponse, statusCode: number, type: string, message: string): void {
+  writeProtocol(response, awsError(statusCode, type, message));
+}
+
+function writeProtocol(response: ServerResponse, answer: ProtocolResponse): void {
+  response.writeHead(answer.statusCode, answer.headers).end(answer.body);
 }
 
 /** A minimal Lambda context, for handlers and middlewares that read it. */

@@ -418,3 +418,24 @@ describe('createHttpSender: what the endpoint receives', () => {
     expect(outcome.error).toMatch(/^not sent: destination URL /);
   });
 });
+
+describe('createHttpSender: error descriptions', () => {
+  it('describes a response that is not HTTP without an "undefined:" prefix (an error without a code)', async () => {
+    const { createServer: createTcpServer } = await import('node:net');
+    const server = createTcpServer((socket) => {
+      socket.once('data', () => socket.end('this is not HTTP at all\r\n\r\n'));
+    });
+    server.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    try {
+      const { port } = server.address() as AddressInfo;
+      const outcome = await makeSender().send(post(`http://127.0.0.1:${port}/`), TIMEOUT);
+      expect(outcome.isSuccess).toBe(false);
+      // undici's parser error has a `code` property that is undefined: it once read "undefined: …".
+      expect(outcome.error).toMatch(/HTTP|protocol|parse/i);
+      expect(outcome.error).not.toMatch(/undefined|null/);
+    } finally {
+      server.close();
+    }
+  });
+});

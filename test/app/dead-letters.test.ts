@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ABANDONED_ERROR, type DeadLetteredTask, recordDeadLetters } from '#app/dead-letters';
 import type { DeliveryTask } from '#domain/delivery-task';
+import { failureLogIdFor } from '#domain/failure-log-id';
 import { createTestServices, webhookFixture } from '../support/in-memory-ports';
 
 const event = {
@@ -40,7 +41,7 @@ describe('recordDeadLetters', () => {
     expect(services.failureLogs.logs).toHaveLength(1);
     const [{ log, expiresAt }] = services.failureLogs.logs as [(typeof services.failureLogs.logs)[number]];
     expect(log).toEqual({
-      id: 'fl_00000000000000000000000001',
+      id: failureLogIdFor({ ...task(), messageId: 'd-1' }),
       tenantId: 'tenant-a',
       webhookId: 'wh_1',
       webhookName: 'Renamed hook',

@@ -6,6 +6,7 @@ import {
   MAX_WEBHOOKS_PER_MESSAGE,
   snippetOf,
 } from '#app/fan-out';
+import { UNREADABLE_TENANT_KEY } from '#domain/event-catalogue';
 import type { EventEnvelope } from '#domain/model';
 import { createTestServices, type TestServices, webhookFixture } from '../support/in-memory-ports';
 
@@ -138,7 +139,12 @@ describe('fanOutEvent', () => {
     expect(good).toEqual({ deliveries: 2 });
     expect(services.deliveryQueue.enqueuedDeliveries).toHaveLength(2);
     const rejected = services.rejectedEvents.events.map(({ event }) => event);
-    expect(rejected.map((event) => event.tenantId)).toEqual(['tenant-a', '_unknown', 'tenant-a', '_unknown']);
+    expect(rejected.map((event) => event.tenantId)).toEqual([
+      'tenant-a',
+      UNREADABLE_TENANT_KEY,
+      'tenant-a',
+      UNREADABLE_TENANT_KEY,
+    ]);
     expect(rejected[0]).toMatchObject({
       source: 'chat.platform',
       detailType: 'message.created',

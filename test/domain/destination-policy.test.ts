@@ -198,7 +198,12 @@ describe('checkDestinationUrl', () => {
       'https://localhost/',
     ]) {
       expect({ url, reason: checkDestinationUrl(url, relaxed) }).toEqual({ url, reason: null });
-      expect(checkDestinationUrl(url, strict)).not.toBeNull();
+      // The refusal names the switch that allows it, so a developer is not left guessing.
+      expect(checkDestinationUrl(url, strict)).toContain('ALLOW_INSECURE_LOCALHOST=true');
+    }
+    expect(checkDestinationUrl('http://127.0.0.1:4000/hook', strict)).toMatch(/^must use https:\/\//);
+    for (const url of ['http://hooks.example.com/', 'https://10.0.0.1/', 'ftp://127.0.0.1/']) {
+      expect(checkDestinationUrl(url, strict)).not.toContain('ALLOW_INSECURE_LOCALHOST');
     }
     for (const url of [
       'http://hooks.example.com/',

@@ -43,6 +43,8 @@ const env = () => ({
   RETRY_SCHEDULE,
   DELIVERY_TIMEOUT_MS: String(DELIVERY_TIMEOUT_MS),
   POWERTOOLS_LOG_LEVEL: 'WARN',
+  // PORT speaks no SQS: queue depths are read on the opt-in loopback SQS endpoint.
+  LOCAL_SQS_PORT: '0',
   // All eight webhooks share one receiver origin that fails a third of the time at random, so the
   // per-origin circuit breaker would open within seconds and turn this into a breaker test (its
   // 30 s cool-down outlasts this short retry schedule). FAULT_CIRCUIT_BREAKER=on keeps it on.
@@ -178,8 +180,9 @@ async function listFailureLogs(): Promise<FailureLogSummary[]> {
 async function queuedMessages(queues: string[]): Promise<number | undefined> {
   const current = service;
   if (!current) return undefined;
+  if (!current.sqsUrl) return undefined;
   const sqs = new SQSClient({
-    endpoint: current.url,
+    endpoint: current.sqsUrl,
     region: 'us-east-1',
     credentials: { accessKeyId: 'x', secretAccessKey: 'x' },
     useQueueUrlAsEndpoint: false,

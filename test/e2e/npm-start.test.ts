@@ -80,7 +80,9 @@ describe('npm start', () => {
   it('serves the API, survives kill -9 between attempts, and still delivers after restart', async () => {
     const first = await npmStart(env());
     expect(first.output()).toContain(dataDir);
-    expect(first.output()).toContain(`Bearer ${TOKEN}`);
+    // SPEC 3: a token given in ADMIN_TOKENS is never printed; its tenant is.
+    expect(first.output()).not.toContain(TOKEN);
+    expect(first.output()).toContain('for tenant(s): acme');
     const call = async (url: string, method: string, path: string, body?: unknown) => {
       const response = await fetch(`${url}${path}`, {
         method,

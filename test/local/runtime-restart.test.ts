@@ -35,16 +35,16 @@ describe('local runtime restart', () => {
   it('starts on an existing DATA_DIR after DELIVERY_TIMEOUT_MS changed, with the new visibility timeout', async () => {
     const dataDir = await mkdtemp(join(tmpdir(), 'cw-restart-'));
     dataDirs.push(dataDir);
-    const first = await startTestService({ DELIVERY_TIMEOUT_MS: '800' }, { dataDir });
-    expect(await deliveryVisibilityTimeout(first.url)).toBe('5');
+    const first = await startTestService({ DELIVERY_TIMEOUT_MS: '800', LOCAL_SQS_PORT: '0' }, { dataDir });
+    expect(await deliveryVisibilityTimeout(first.runtime.sqsUrl!)).toBe('5');
     await first.stop({ keepData: true });
 
     // Three attempt timeouts: the heartbeat, not this value, covers waiting for per-endpoint slots, so a
     // crash's in-flight deliveries come back after 30 s (it was 220 s while the value covered slot rounds).
     // Before the fix, CreateQueue with the new attributes failed with QueueNameExists: no start.
-    const second = await startTestService({ DELIVERY_TIMEOUT_MS: '10000' }, { dataDir });
+    const second = await startTestService({ DELIVERY_TIMEOUT_MS: '10000', LOCAL_SQS_PORT: '0' }, { dataDir });
     try {
-      expect(await deliveryVisibilityTimeout(second.url)).toBe('30');
+      expect(await deliveryVisibilityTimeout(second.runtime.sqsUrl!)).toBe('30');
     } finally {
       await second.stop({ keepData: true });
     }

@@ -131,9 +131,12 @@ export class InMemoryFailureLogRepository implements FailureLogRepository {
   readonly logs: { log: FailureLog; expiresAt: Date }[] = [];
   isUnavailable = false;
 
-  async put(log: FailureLog, expiresAt: Date): Promise<void> {
+  async put(log: FailureLog, expiresAt: Date): Promise<boolean> {
     if (this.isUnavailable) throw outage('failure log store');
+    if (this.logs.some((stored) => stored.log.tenantId === log.tenantId && stored.log.id === log.id))
+      return false;
     this.logs.push({ log: copy(log), expiresAt });
+    return true;
   }
 
   async get(tenantId: string, failureLogId: string): Promise<FailureLog | undefined> {
@@ -237,6 +240,8 @@ export function createTestServices(
     sender: options.sender ?? unusedSender,
     resolver: { resolve: async () => ['127.0.0.1'] },
     clock,
+    // The middle of the jitter range: retry delays are the schedule's exactly unless a test injects another.
+    random: () => 0.5,
     newId: (prefix) => `${prefix}_${String(++sequence).padStart(26, '0')}`,
   };
 }

@@ -8,6 +8,8 @@ export interface ServiceProcess {
   child: ChildProcess;
   /** Base URL parsed from the banner (PORT=0 picks a new port on every start). */
   url: string;
+  /** The local SQS endpoint from the banner, when LOCAL_SQS_PORT was set. */
+  sqsUrl?: string;
   output(): string;
 }
 
@@ -34,7 +36,10 @@ export async function startServiceProcess(
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const match = BANNER.exec(output);
-    if (match) return { child, url: match[1]!, output: () => output };
+    if (match) {
+      const sqsUrl = /local SQS\s+(http:\/\/127\.0\.0\.1:\d+)/.exec(output)?.[1];
+      return { child, url: match[1]!, ...(sqsUrl ? { sqsUrl } : {}), output: () => output };
+    }
     if (child.exitCode !== null || Date.now() > deadline) {
       killProcessGroup(child, 'SIGKILL');
       throw new Error(`npm start did not come up:\n${output}`);

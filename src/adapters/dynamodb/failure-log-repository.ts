@@ -3,6 +3,7 @@
  * list, and gsi1 `T#<tenant>#WH#<webhookId>` / `FL#<ulid>` for one webhook's. `expiresAt`
  * (epoch seconds) is the table's TTL attribute.
  */
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { type DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { ValidationError } from '#domain/errors';
 import type { FailureLog, Page } from '#domain/model';
@@ -61,22 +62,30 @@ export class DynamoFailureLogRepository implements FailureLogRepository {
     private readonly clock: Clock = systemClock,
   ) {}
 
-  async put(log: FailureLog, expiresAt: Date): Promise<void> {
+  async put(log: FailureLog, expiresAt: Date): Promise<boolean> {
     const ulidPart = sortableIdPart(log.id);
-    await this.client.send(
-      new PutCommand({
-        TableName: this.tableName,
-        Item: {
-          ...fitFailureLog(log),
-          pk: partition(log.tenantId),
-          sk: `FL#${ulidPart}`,
-          [INDEX.partitionKey]: webhookPartition(log.tenantId, log.webhookId),
-          [INDEX.sortKey]: `FL#${ulidPart}`,
-          kind: 'failureLog',
-          [TABLE_KEYS.timeToLiveAttribute]: toEpochSeconds(expiresAt),
-        },
-      }),
-    );
+    try {
+      await this.client.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: {
+            ...fitFailureLog(log),
+            pk: partition(log.tenantId),
+            sk: `FL#${ulidPart}`,
+            [INDEX.partitionKey]: webhookPartition(log.tenantId, log.webhookId),
+            [INDEX.sortKey]: `FL#${ulidPart}`,
+            kind: 'failureLog',
+            [TABLE_KEYS.timeToLiveAttribute]: toEpochSeconds(expiresAt),
+          },
+          // Ids are derived from the delivery: a second write of the same log is a no-op.
+          ConditionExpression: 'attribute_not_exists(pk)',
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return false;
+      throw error;
+    }
   }
 
   async get(tenantId: string, failureLogId: string): Promise<FailureLog | undefined> {

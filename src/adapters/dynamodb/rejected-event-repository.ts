@@ -1,5 +1,5 @@
 /**
- * Rejected chat events in the single table: `T#<tenant or _unknown>` / `RJ#<ulid>`, newest
+ * Rejected chat events in the single table: `T#<tenant or (unreadable)>` / `RJ#<ulid>`, newest
  * first, expiring through the TTL attribute.
  */
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';

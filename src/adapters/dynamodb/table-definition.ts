@@ -7,7 +7,7 @@
  * | webhook           | T#<tenant>                 | WH#<webhookId>           |                            |             |
  * | subscription      | T#<tenant>#E#<eventType>   | B#<brandId or *>#<whId>  |                            |             |
  * | failure log       | T#<tenant>                 | FL#<ulid>                | T#<tenant>#WH#<webhookId>  | FL#<ulid>   |
- * | rejected event    | T#<tenant or _unknown>     | RJ#<ulid>                |                            |             |
+ * | rejected event    | T#<tenant or (unreadable)>     | RJ#<ulid>                |                            |             |
  */
 export const TABLE_KEYS = {
   partitionKey: 'pk',

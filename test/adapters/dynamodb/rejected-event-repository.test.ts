@@ -2,6 +2,7 @@ import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { monotonicFactory } from 'ulid';
 import { expect, it } from 'vitest';
 import { DynamoRejectedEventRepository } from '#adapters/dynamodb/rejected-event-repository';
+import { UNREADABLE_TENANT_KEY } from '#domain/event-catalogue';
 import type { PageKey, RejectedEvent } from '#domain/model';
 import type { Clock } from '#domain/ports';
 import { describeEachStore } from '../../support/dynamodb-stores';
@@ -54,15 +55,15 @@ describeEachStore('DynamoRejectedEventRepository', ({ store }) => {
     expect(page.items[0]).toEqual(events.at(-1));
   });
 
-  it('keeps events without a tenant under _unknown', async () => {
-    const event = makeRejected('_unknown');
+  it('keeps events without a tenant under UNREADABLE_TENANT_KEY', async () => {
+    const event = makeRejected(UNREADABLE_TENANT_KEY);
     await repository().put(event, inDays(30));
-    const ids = await listAllIds(repository(), '_unknown', 100);
+    const ids = await listAllIds(repository(), UNREADABLE_TENANT_KEY, 100);
     expect(ids).toContain(event.id);
     const { Item } = await store().client.send(
       new GetCommand({
         TableName: store().tableName,
-        Key: { pk: 'T#_unknown', sk: `RJ#${event.id.slice('rj_'.length)}` },
+        Key: { pk: `T#${UNREADABLE_TENANT_KEY}`, sk: `RJ#${event.id.slice('rj_'.length)}` },
       }),
     );
     expect(Item?.id).toBe(event.id);

@@ -1,0 +1,56 @@
+/**
+ * Rules for the free text an admin gives a webhook (SPEC section 5): a name must show something a
+ * person can read, and a description must not carry control characters that rewrite a terminal,
+ * a log viewer or the console's layout.
+ */
+import * as z from 'zod';
+
+/** The longest name, after trimming (SPEC section 5). */
+export const MAX_NAME_LENGTH = 100;
+/** The longest description (SPEC section 5). */
+export const MAX_DESCRIPTION_LENGTH = 500;
+
+/**
+ * A character that renders as something: not white space, not a control, format (U+200B, U+2060,
+ * U+FEFF, bidi controls…), surrogate, private-use or unassigned code point, not a combining mark
+ * on its own, and not a default-ignorable one (variation selectors, Hangul fillers…). Property
+ * escapes, so the class follows Unicode rather than a hand-kept list.
+ */
+const VISIBLE_CHARACTER = /[^\p{White_Space}\p{C}\p{M}\p{Default_Ignorable_Code_Point}]/u;
+
+/**
+ * Control characters (Unicode category Cc: C0, DEL and C1) other than tab and line feed, which a
+ * multi-line description may keep. Carriage return is refused: it lets a text overwrite its own line.
+ */
+const FORBIDDEN_CONTROL = /[^\P{Cc}\t\n]/u;
+
+/** True when `text` contains at least one visible character (see VISIBLE_CHARACTER). */
+export function hasVisibleCharacter(text: string): boolean {
+  return VISIBLE_CHARACTER.test(text);
+}
+
+/** True when `text` contains a control character other than tab and line feed. */
+export function hasForbiddenControl(text: string): boolean {
+  return FORBIDDEN_CONTROL.test(text);
+}
+
+/** A webhook name: trimmed, 1–100 characters, something visible, no control characters. */
+export const webhookNameSchema = z
+  .string()
+  .trim()
+  .min(1)
+  .max(MAX_NAME_LENGTH)
+  .refine((name) => !/\p{Cc}/u.test(name), 'must not contain control characters')
+  .refine(
+    (name) => name === '' || hasVisibleCharacter(name),
+    'must contain a visible character, not only invisible or format characters (e.g. U+200B)',
+  );
+
+/** A webhook description: 0–500 characters, no control characters but tab and line feed. */
+export const webhookDescriptionSchema = z
+  .string()
+  .max(MAX_DESCRIPTION_LENGTH)
+  .refine(
+    (description) => !hasForbiddenControl(description),
+    'must not contain control characters (tab and line feed are allowed)',
+  );

@@ -1,0 +1,75 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { hasVisibleCharacter } from '#domain/display-text';
+import { toFieldIssues, webhookInputSchemas } from '#domain/webhook-schema';
+
+const { create, patch } = webhookInputSchemas({ allowInsecureLocalhost: false });
+const valid = { name: 'CRM sync', events: ['message.created'], url: 'https://hooks.example.com/chat' };
+
+/** Code points that render as nothing: format, bidi controls, joiners, combining marks alone, fillers. */
+const INVISIBLE = [
+  0x200b, 0x200c, 0x200d, 0x2060, 0xfeff, 0x00ad, 0x034f, 0x061c, 0x180e, 0x200e, 0x200f, 0x202a, 0x202b,
+  0x202c, 0x202d, 0x202e, 0x2066, 0x2067, 0x2068, 0x2069, 0x3164, 0xffa0, 0xfe0f, 0x0301, 0x0300, 0x20dd,
+  0xe0001, 0xe0020, 0x1d173, 0x115f, 0x2061,
+].map((codePoint) => String.fromCodePoint(codePoint));
+const SPACES = [' ', '\u00a0', '\u2003', '\u3000', '\u2028', '\u2029'];
+const CONTROLS = ['\u0000', '\u0007', '\u0008', '\u000b', '\u001b', '\r', '\u007f', '\u0085', '\u009b'];
+
+const invisibleText = fc
+  .array(fc.constantFrom(...INVISIBLE, ...SPACES), { minLength: 1, maxLength: 30 })
+  .map((parts) => parts.join(''));
+
+function fieldOf(result: { success: boolean; error?: Parameters<typeof toFieldIssues>[0] }): string[] {
+  expect(result.success).toBe(false);
+  if (result.success || !result.error) return [];
+  return toFieldIssues(result.error).map((issue) => issue.field);
+}
+
+describe('webhook name', () => {
+  it('refuses, naming the field, any name made only of invisible, format or space characters', () => {
+    fc.assert(
+      fc.property(invisibleText, (name) => {
+        expect(hasVisibleCharacter(name)).toBe(false);
+        expect(fieldOf(create.safeParse({ ...valid, name }))).toEqual(['name']);
+        expect(fieldOf(patch.safeParse({ name }))).toEqual(['name']);
+      }),
+    );
+  });
+
+  it('accepts a visible character among invisible ones, and stores the name trimmed', () => {
+    fc.assert(
+      fc.property(
+        invisibleText,
+        fc.constantFrom('a', 'Ж', '中', '😀', '١', 'é', 'e\u0301', '#'),
+        (padding, visible) => {
+          const parsed = create.parse({ ...valid, name: ` ${padding}${visible} ` });
+          expect(parsed.name).toBe(`${padding}${visible}`.trim());
+          expect(hasVisibleCharacter(parsed.name)).toBe(true);
+        },
+      ),
+    );
+  });
+
+  it('refuses control characters and counts the length after trimming', () => {
+    for (const control of CONTROLS)
+      expect(fieldOf(create.safeParse({ ...valid, name: `a${control}b` }))).toEqual(['name']);
+    expect(create.parse({ ...valid, name: `  ${'n'.repeat(100)}  ` }).name).toHaveLength(100);
+    expect(fieldOf(create.safeParse({ ...valid, name: 'n'.repeat(101) }))).toEqual(['name']);
+  });
+});
+
+describe('webhook description', () => {
+  it('refuses any control character but tab and line feed, naming the field', () => {
+    fc.assert(
+      fc.property(fc.string(), fc.constantFrom(...CONTROLS), fc.string(), (before, control, after) => {
+        const description = `${before}${control}${after}`.slice(0, 500);
+        if (!description.includes(control)) return;
+        expect(fieldOf(create.safeParse({ ...valid, description }))).toContain('description');
+        expect(fieldOf(patch.safeParse({ description }))).toContain('description');
+      }),
+    );
+    expect(create.parse({ ...valid, description: 'line one\n\tline two' }).description).toBe(
+      'line one\n\tline two',
+    );
+  });
+});

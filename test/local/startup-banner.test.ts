@@ -1,0 +1,32 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { expect, it } from 'vitest';
+import { loadConfig } from '#config';
+import { loadAdminTokens } from '#local/admin-tokens';
+import { startupBanner } from '#local/startup-banner';
+
+const config = loadConfig({});
+const url = 'http://127.0.0.1:3000';
+
+it('never prints a token given in ADMIN_TOKENS, only the tenants', async () => {
+  const tokens = await loadAdminTokens('secret-token-aaa=acme,secret-token-bbb=globex', '/nonexistent');
+  const banner = startupBanner(config, { url, dataDir: '/data', tokens });
+  expect(banner).not.toContain('secret-token-aaa');
+  expect(banner).not.toContain('secret-token-bbb');
+  expect(banner).toContain('acme, globex');
+  expect(banner).toContain('admin API      http://127.0.0.1:3000/v1');
+});
+
+it('prints the dev token the service generated itself', async () => {
+  const dataDir = await mkdtemp(join(tmpdir(), 'cw-banner-'));
+  try {
+    const tokens = await loadAdminTokens(undefined, dataDir);
+    const generated = tokens[0]!.token;
+    const banner = startupBanner(config, { url, dataDir, tokens });
+    expect(banner).toContain(`Authorization: Bearer ${generated}`);
+    expect(banner).toContain('tenant default');
+  } finally {
+    await rm(dataDir, { recursive: true, force: true });
+  }
+});

@@ -18,6 +18,12 @@ export const HEADER_NAME_PATTERN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 export const MAX_CUSTOM_HEADERS = 20;
 const MAX_HEADER_NAME_LENGTH = 256;
 const MAX_HEADER_VALUE_LENGTH = 1024;
+/**
+ * All custom headers together (names and values, ASCII): with the largest credential (4 KiB) and the
+ * service's own headers (two signatures during a rotation) the request head stays under 16 KiB, the
+ * default limit of Node and many other servers, which would answer 431 to anything larger.
+ */
+const MAX_CUSTOM_HEADER_BYTES = 8192;
 
 /**
  * What a header value may be so that the receiver gets exactly it (SPEC section 5): visible ASCII,
@@ -47,6 +53,13 @@ const headersSchema = z
     const names = Object.keys(headers);
     if (names.length > MAX_CUSTOM_HEADERS) {
       ctx.addIssue({ code: 'custom', message: `at most ${MAX_CUSTOM_HEADERS} custom headers are allowed` });
+    }
+    const totalBytes = names.reduce((total, name) => total + name.length + (headers[name]?.length ?? 0), 0);
+    if (totalBytes > MAX_CUSTOM_HEADER_BYTES) {
+      ctx.addIssue({
+        code: 'custom',
+        message: `custom header names and values may total at most ${MAX_CUSTOM_HEADER_BYTES} bytes, so receivers accept the request`,
+      });
     }
     const seen = new Set<string>();
     for (const name of names) {

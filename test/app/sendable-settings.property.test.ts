@@ -215,6 +215,34 @@ describe('only sendable settings are accepted (property)', () => {
     ]);
   });
 
+  it('delivers the largest settings it accepts to a Node receiver with its default 16 KiB head limit', async () => {
+    // Eight custom headers of 1,017 characters (8,192 bytes with their names) and a 4,096-character token.
+    const headers = Object.fromEntries(
+      Array.from({ length: 8 }, (_, index) => [`X-Big-${index}`, String(index).repeat(1017)]),
+    );
+    const token = 't'.repeat(4096);
+    const created = await create({
+      name: 'largest',
+      events: ['message.created'],
+      url,
+      headers,
+      authentication: { type: 'bearer', token },
+    });
+    expect(created.statusCode, JSON.stringify(created.body)).toBe(201);
+    const received = await deliverOnce(created.body.id);
+    expect(received.get('x-big-7')).toBe(headers['X-Big-7']);
+    expect(received.get('authorization')).toBe(`Bearer ${token}`);
+
+    const tooMany = await create({
+      name: 'too large',
+      events: ['message.created'],
+      url,
+      headers: { ...headers, 'X-One-More': 'x' },
+    });
+    expect(tooMany.statusCode).toBe(400);
+    expect(tooMany.body.error.details).toEqual([expect.objectContaining({ field: 'headers' })]);
+  });
+
   it.each([
     ['a non-ASCII header value', { headers: { 'X-Name': 'café €' } }, 'headers.X-Name'],
     ['a control character', { headers: { 'X-Name': 'a\x01b' } }, 'headers.X-Name'],

@@ -49,6 +49,15 @@ describe('Lambda bundles', () => {
     expect(holds(inputs, 'node_modules/@aws-sdk/client-secrets-manager/')).toBe(false);
   }, 30_000);
 
+  it('the fan-out DLQ processor holds the table client only: no SQS, EventBridge, Secrets Manager or undici', async () => {
+    const inputs = await bundleInputs('fan-out-dlq-processor');
+    expect(holds(inputs, 'node_modules/@aws-sdk/client-dynamodb/')).toBe(true);
+    for (const absent of ['client-sqs', 'client-eventbridge', 'client-secrets-manager']) {
+      expect(holds(inputs, `node_modules/@aws-sdk/${absent}/`), absent).toBe(false);
+    }
+    expect(holds(inputs, 'node_modules/undici/')).toBe(false);
+  }, 30_000);
+
   it('delivery holds undici only in part: no fetch, WebSocket, cache stores or mocks', async () => {
     const inputs = await bundleInputs('delivery');
     expect(holds(inputs, 'node_modules/undici/lib/dispatcher/agent.js')).toBe(true);

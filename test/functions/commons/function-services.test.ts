@@ -8,13 +8,14 @@ import { type Config, loadConfig } from '#config';
 import { buildApiServices } from '../../../functions/commons/api-services';
 import { buildDeliveryServices } from '../../../functions/commons/delivery-services';
 import { buildDlqProcessorServices } from '../../../functions/commons/dlq-processor-services';
+import { buildFanOutDlqProcessorServices } from '../../../functions/commons/fan-out-dlq-processor-services';
 import { buildFanOutServices } from '../../../functions/commons/fan-out-services';
 import { ServiceNotWiredError } from '../../../functions/commons/unwired';
 import type { ServiceFunction } from '../../../lib/constructs/service-function';
 import { createServices } from '../../../src/composition';
 import { buildStacks } from '../../lib/cdk-fixtures';
 
-type FunctionName = 'api' | 'fan-out' | 'delivery' | 'dlq-processor';
+type FunctionName = 'api' | 'fan-out' | 'delivery' | 'dlq-processor' | 'fan-out-dlq-processor';
 
 let configs: Record<FunctionName, Config>;
 
@@ -41,6 +42,7 @@ beforeAll(() => {
     'fan-out': configOf(service.eventIngest.fanOut),
     delivery: configOf(service.deliveryPipeline.delivery),
     'dlq-processor': configOf(service.deliveryPipeline.deadLetterProcessor),
+    'fan-out-dlq-processor': configOf(service.eventIngest.deadLetterProcessor),
   };
 }, 60_000);
 
@@ -73,6 +75,18 @@ describe('function services built from the deployed environment', () => {
     expect(typeof services.notices.webhookDisabled).toBe('function');
     expect(() => services.deliveryQueue.enqueue).toThrow(/not available in the dlq-processor function/);
     expect(() => services.cipher.encrypt).toThrow(ServiceNotWiredError);
+    expect(() => services.sender.send).toThrow(ServiceNotWiredError);
+  });
+
+  it('the fan-out DLQ processor builds the table (rejected events) and nothing else', () => {
+    const services = buildFanOutDlqProcessorServices(configs['fan-out-dlq-processor']);
+    expect(typeof services.rejectedEvents.put).toBe('function');
+    expect(services.config.REJECTED_EVENT_TTL_DAYS).toBe(30);
+    expect(() => services.deliveryQueue.enqueue).toThrow(
+      /not available in the fan-out-dlq-processor function/,
+    );
+    expect(() => services.notices.webhookDisabled).toThrow(ServiceNotWiredError);
+    expect(() => services.cipher.decrypt).toThrow(ServiceNotWiredError);
     expect(() => services.sender.send).toThrow(ServiceNotWiredError);
   });
 

@@ -8,6 +8,7 @@ async function main(): Promise<void> {
   const lines = [
     '',
     `chat-webhooks is running (local runtime, Node ${process.version})`,
+    `  admin console  ${runtime.url}/   (sign in with an admin token)`,
     `  admin API      ${runtime.url}/v1   (OpenAPI: ${runtime.url}/v1/openapi.json)`,
     `  health         ${runtime.url}/health`,
     `  event ingest   ${runtime.url}   (EventBridge PutEvents, bus "${config.EVENT_BUS_NAME}")`,

@@ -53,11 +53,14 @@ async function main(): Promise<void> {
   const stampFile = join(distDir, STAMP);
   if (!force && existsSync(stampFile) && readFileSync(stampFile, 'utf8') === digest) return;
 
+  // A caller's NODE_ENV (vitest sets `test`) would make Vite bundle React's development build.
+  process.env.NODE_ENV = 'production';
   const { build } = await import('vite');
   const outDir = join(consoleDir, `.dist-${process.pid}`);
   process.stdout.write('building the admin console (console/ → console/dist)…\n');
   await build({
     configFile: join(consoleDir, 'vite.config.ts'),
+    mode: 'production',
     logLevel: 'warn',
     build: { outDir },
   });

@@ -51,6 +51,12 @@ describe.runIf(browserAvailable())('admin console delivery views in chromium', (
     await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
     receiverUrl = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}`;
     [service, browser] = await Promise.all([startConsoleService(), launchBrowser()]);
+    const probe = await service.api('GET', '/v1/deliveries');
+    if (probe.status !== 200) {
+      throw new Error(
+        `GET /v1/deliveries answered ${probe.status}: the delivery-log routes of SPEC 6.3 are missing, so the console's delivery views cannot work`,
+      );
+    }
     ({ page, watch } = await openPage(browser, service.url));
     okHook = (
       await service.api('POST', '/v1/webhooks', {

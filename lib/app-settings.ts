@@ -21,6 +21,8 @@ export interface AppSettings {
   /** `null` reserves no concurrency. */
   readonly fanOutReservedConcurrency?: number | null;
   readonly deliveryMaxConcurrency?: number;
+  /** OIDC client id of the admin console (a public client, code + PKCE); default: the first jwtAudience. */
+  readonly consoleClientId?: string;
 }
 
 function text(app: App, key: string): string | undefined {
@@ -42,7 +44,7 @@ function concurrency(app: App, key: string): number | null | undefined {
 
 /**
  * Reads the app's settings from CDK context (`-c key=value` or cdk.json): jwtIssuer,
- * jwtAudience (comma-separated), eventBusName, tenantClaim, alarmEmail,
+ * jwtAudience (comma-separated), eventBusName, tenantClaim, alarmEmail, consoleClientId,
  * deliveryReservedConcurrency / fanOutReservedConcurrency (a number or "none"), deliveryMaxConcurrency.
  */
 export function settingsFromContext(app: App): AppSettings {
@@ -59,6 +61,7 @@ export function settingsFromContext(app: App): AppSettings {
     ...optional('eventBusName', text(app, 'eventBusName')),
     ...optional('tenantClaim', text(app, 'tenantClaim')),
     ...optional('alarmEmail', text(app, 'alarmEmail')),
+    ...optional('consoleClientId', text(app, 'consoleClientId')),
     ...optional('deliveryReservedConcurrency', concurrency(app, 'deliveryReservedConcurrency')),
     ...optional('fanOutReservedConcurrency', concurrency(app, 'fanOutReservedConcurrency')),
     ...optional('deliveryMaxConcurrency', maxConcurrency === undefined ? undefined : Number(maxConcurrency)),

@@ -41,6 +41,9 @@ export function buildApp(app: App, settings: AppSettings, options: BuildAppOptio
     jwtAudience: settings.jwtAudience,
     ...(settings.tenantClaim !== undefined ? { tenantClaim: settings.tenantClaim } : {}),
     ...(settings.alarmEmail !== undefined ? { alarmEmail: settings.alarmEmail } : {}),
+    ...(settings.consoleClientId !== undefined
+      ? { adminConsole: { clientId: settings.consoleClientId } }
+      : {}),
     ...(settings.deliveryReservedConcurrency !== undefined
       ? { deliveryReservedConcurrency: settings.deliveryReservedConcurrency }
       : {}),

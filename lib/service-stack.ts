@@ -1,3 +1,4 @@
+import { fileURLToPath } from 'node:url';
 import { CfnOutput, type Duration, Stack, type StackProps } from 'aws-cdk-lib';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import type * as events from 'aws-cdk-lib/aws-events';
@@ -5,6 +6,7 @@ import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import { AdminApi } from './constructs/admin-api';
+import { AdminConsole } from './constructs/admin-console';
 import { Alarms } from './constructs/alarms';
 import { DeliveryPipeline } from './constructs/delivery-pipeline';
 import { EventIngest } from './constructs/event-ingest';
@@ -51,13 +53,29 @@ export interface ServiceStackProps extends StackProps {
   readonly apiBurstLimit?: number;
   /** @default no email subscription */
   readonly alarmEmail?: string;
+  /**
+   * The admin console (SPEC section 10) on CloudFront, signing in with OIDC against `jwtIssuer`;
+   * `false` deploys none.
+   * @default { assetPath: 'console/dist', clientId: jwtAudience[0] }
+   */
+  readonly adminConsole?:
+    | false
+    | {
+        readonly assetPath?: string;
+        readonly clientId?: string;
+        readonly extraConnectSources?: readonly string[];
+      };
 }
+
+/** Where `npm ci` / `npm run build:console` put the built console. */
+export const CONSOLE_DIST = fileURLToPath(new URL('../console/dist', import.meta.url));
 
 /** Code and its wiring: functions, the EventBridge rule, the admin API, alarms and the dashboard. */
 export class ServiceStack extends Stack {
   public readonly eventIngest: EventIngest;
   public readonly deliveryPipeline: DeliveryPipeline;
   public readonly adminApi: AdminApi;
+  public readonly adminConsole: AdminConsole | undefined;
   public readonly alarms: Alarms;
 
   constructor(scope: Construct, id: string, props: ServiceStackProps) {
@@ -90,6 +108,15 @@ export class ServiceStack extends Stack {
       ...optional('maxConcurrency', props.deliveryMaxConcurrency),
     });
 
+    const consoleProps = props.adminConsole === false ? undefined : (props.adminConsole ?? {});
+    this.adminConsole = consoleProps
+      ? new AdminConsole(this, 'AdminConsole', {
+          assetPath: consoleProps.assetPath ?? CONSOLE_DIST,
+          oidcIssuer: props.jwtIssuer,
+          ...optional('extraConnectSources', consoleProps.extraConnectSources),
+        })
+      : undefined;
+
     this.adminApi = new AdminApi(this, 'AdminApi', {
       jwtIssuer: props.jwtIssuer,
       jwtAudience: props.jwtAudience,
@@ -100,7 +127,18 @@ export class ServiceStack extends Stack {
       ...optional('deliveryTimeout', props.deliveryTimeout),
       ...optional('throttlingRateLimit', props.apiRateLimit),
       ...optional('throttlingBurstLimit', props.apiBurstLimit),
+      ...optional('corsAllowedOrigins', this.adminConsole ? [this.adminConsole.origin] : undefined),
     });
+    if (this.adminConsole && consoleProps) {
+      this.adminConsole.publish({
+        apiUrl: this.adminApi.stage.url,
+        clientId: consoleProps.clientId ?? props.jwtAudience[0] ?? 'chat-webhooks-admin',
+      });
+      new CfnOutput(this, 'AdminConsoleUrl', {
+        value: this.adminConsole.origin,
+        description: 'The admin console (sign in with your OIDC provider)',
+      });
+    }
 
     const functions = {
       FanOut: this.eventIngest.fanOut.function,

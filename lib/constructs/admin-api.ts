@@ -46,6 +46,12 @@ export interface AdminApiProps {
    * @default logs.RetentionDays.THREE_MONTHS
    */
   readonly accessLogRetention?: logs.RetentionDays;
+  /**
+   * Browser origins allowed to call the API (CORS), e.g. the admin console's
+   * `https://<distribution>.cloudfront.net`; nothing else gets CORS headers.
+   * @default no CORS
+   */
+  readonly corsAllowedOrigins?: readonly string[];
 }
 
 /** The HTTP API: `GET /health` open, everything under `/v1` behind a JWT authorizer. */
@@ -91,9 +97,27 @@ export class AdminApi extends Construct {
     // Redelivery of a failure log enqueues the delivery again.
     props.deliveryQueue.grantSendMessages(this.api.function);
 
+    const corsOrigins = props.corsAllowedOrigins ?? [];
     this.httpApi = new apigwv2.HttpApi(this, 'HttpApi', {
       description: 'chat-webhooks admin API',
       createDefaultStage: false,
+      // API Gateway answers preflights itself (before the authorizer) for these origins only.
+      ...(corsOrigins.length > 0
+        ? {
+            corsPreflight: {
+              allowOrigins: [...corsOrigins],
+              allowMethods: [
+                apigwv2.CorsHttpMethod.GET,
+                apigwv2.CorsHttpMethod.POST,
+                apigwv2.CorsHttpMethod.PATCH,
+                apigwv2.CorsHttpMethod.DELETE,
+              ],
+              allowHeaders: ['authorization', 'content-type'],
+              allowCredentials: false,
+              maxAge: Duration.hours(1),
+            },
+          }
+        : {}),
     });
     this.accessLogGroup = new logs.LogGroup(this, 'AccessLogs', {
       retention: props.accessLogRetention ?? logs.RetentionDays.THREE_MONTHS,

@@ -8,6 +8,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join, resolve } from 'node:path';
 import type { EventLoopUtilization } from 'node:perf_hooks';
+import { fileURLToPath } from 'node:url';
 import { CreateQueueCommand, SetQueueAttributesCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import type { SQSEvent } from 'aws-lambda';
 import type { Config } from '#config';
@@ -43,6 +44,9 @@ export const LOCAL_QUEUES = {
 } as const;
 
 /** Receives before a delivery message is redriven to the DLQ (crash loops only: retries are new messages). */
+/** The built admin console that PORT serves (console/dist, built by `npm start`'s prestart). */
+const CONSOLE_DIST_DIR = fileURLToPath(new URL('../../console/dist', import.meta.url));
+
 const DELIVERY_MAX_RECEIVES = 5;
 /** Attempts EventBridge makes at the fan-out target before its DLQ, locally. */
 const FAN_OUT_MAX_RECEIVES = 5;
@@ -128,6 +132,7 @@ async function startOnLockedDataDir(options: LocalRuntimeOptions, dataDir: strin
     putEvents: pending,
     sqs: (target, body, signal) => localSqs.handle(target, body, signal),
     onError: (error) => logger.error('Local server error', { error: String(error) }),
+    consoleDir: CONSOLE_DIST_DIR,
   };
   const server = createLocalServer(routes);
   await new Promise<void>((resolveListen, reject) => {

@@ -11,6 +11,7 @@ import type {
 } from 'aws-lambda';
 import type { AdminTokenRegistry } from './admin-tokens';
 import { buildHttpApiEvent } from './api-gateway-event';
+import { isConsoleRequest, serveConsoleFile } from './console-files';
 import { awsError, type ProtocolResponse } from './eventbridge-ingest';
 
 /**
@@ -35,6 +36,8 @@ export interface LocalServerRoutes {
   /** `signal` ends a long poll early (its client went away); calls that never long-poll pass none. */
   sqs: (target: string, body: string, signal?: AbortSignal) => Promise<ProtocolResponse>;
   onError: (error: unknown) => void;
+  /** Directory of the built admin console (console/dist); absent = no console on this server. */
+  consoleDir?: string;
 }
 
 /** Creates (but does not start) the HTTP server. */
@@ -115,6 +118,14 @@ async function dispatch(
     const answer = await answerAwsCall(routes, target, body.toString('utf8'), abort.signal);
     if (response.destroyed) return;
     response.writeHead(answer.statusCode, answer.headers).end(answer.body);
+    return;
+  }
+  // The admin console (SPEC section 10): GET/HEAD of any path outside /v1 and /health.
+  const method = request.method ?? 'GET';
+  const url = request.url ?? '/';
+  if (routes.consoleDir !== undefined && isConsoleRequest(method, url.split('?')[0]!)) {
+    const file = await serveConsoleFile(routes.consoleDir, url);
+    response.writeHead(file.statusCode, file.headers).end(method === 'HEAD' ? undefined : file.body);
     return;
   }
   // Node keeps only the first of a repeated Content-Type or Authorization; API Gateway joins them with

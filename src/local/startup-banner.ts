@@ -35,6 +35,7 @@ export function startupBanner(
   const lines = [
     '',
     `chat-webhooks is running (local runtime, Node ${nodeVersion})`,
+    `  admin console  ${runtime.url}/   (sign in with an admin token)`,
     `  admin API      ${runtime.url}/v1   (OpenAPI: ${runtime.url}/v1/openapi.json)`,
     `  health         ${runtime.url}/health`,
     `  event ingest   ${runtime.url}   (EventBridge PutEvents, bus "${config.EVENT_BUS_NAME}")`,

@@ -17,6 +17,9 @@ export function buildStacks(overrides: Partial<Omit<ServiceStackProps, 'stateful
     stateful,
     jwtIssuer: 'https://issuer.example.com/',
     jwtAudience: ['chat-webhooks-admin'],
+    // The console's hosting (and CDK's BucketDeployment function) has its own tests:
+    // test/lib/constructs/admin-console.test.ts; these stacks hold the service's own resources.
+    adminConsole: false,
     ...overrides,
   });
   return {

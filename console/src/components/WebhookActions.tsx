@@ -1,0 +1,148 @@
+/**
+ * The seed's kebab menu (SPEC 10: button "More actions for <name>"): Edit, Send test,
+ * Deactivate/Activate, Rotate secret, Delete (confirmed in an alertdialog with "Yes, Delete").
+ * React Aria gives the menu and dialog their roles, focus handling and keyboard behaviour.
+ */
+import { useMutation, useQueryClient } from '@tanstack/react-query';
+import { useState } from 'react';
+import { Button, Dialog, Heading, Menu, MenuItem, MenuTrigger, Modal, Popover } from 'react-aria-components';
+import { ok, type Webhook } from '../api/client';
+import { errorText, useConsole } from '../context';
+import { useNotice } from '../notices';
+import { navigate } from '../router';
+import { CopyButton } from './CopyButton';
+
+type Action = 'edit' | 'test' | 'toggle' | 'rotate' | 'delete';
+
+export function WebhookActions({ webhook, afterDelete }: { webhook: Webhook; afterDelete?: () => void }) {
+  const { api } = useConsole();
+  const queryClient = useQueryClient();
+  const notice = useNotice();
+  const [confirmingDelete, setConfirmingDelete] = useState(false);
+  const [newSecret, setNewSecret] = useState<string | undefined>();
+  const path = { params: { path: { id: webhook.id } } };
+  const refresh = () => queryClient.invalidateQueries({ queryKey: ['webhooks'] });
+
+  const mutation = useMutation({
+    mutationFn: async (action: Exclude<Action, 'edit'>) => {
+      switch (action) {
+        case 'test': {
+          const result = ok(await api.POST('/v1/webhooks/{id}/test', path));
+          return result.delivered
+            ? `Test delivered to ${webhook.name}: HTTP ${result.statusCode} in ${result.durationMs} ms.`
+            : `Test to ${webhook.name} failed${result.statusCode ? ` with HTTP ${result.statusCode}` : ''}: ${result.error ?? 'no 2xx answer'}.`;
+        }
+        case 'toggle': {
+          const route =
+            webhook.status === 'active' ? '/v1/webhooks/{id}/deactivate' : '/v1/webhooks/{id}/activate';
+          const updated = ok(await api.POST(route, path));
+          return `${webhook.name} is now ${updated.status}.`;
+        }
+        case 'rotate': {
+          const { signingSecret } = ok(await api.POST('/v1/webhooks/{id}/rotate-secret', path));
+          setNewSecret(signingSecret);
+          return `Signing secret of ${webhook.name} rotated; the old one keeps signing beside it for 24 hours.`;
+        }
+        case 'delete': {
+          ok(await api.DELETE('/v1/webhooks/{id}', path));
+          return `${webhook.name} was deleted.`;
+        }
+      }
+    },
+    onSuccess: async (message, action) => {
+      notice(message);
+      if (action === 'delete') {
+        setConfirmingDelete(false);
+        queryClient.removeQueries({ queryKey: ['webhooks', 'one', webhook.id] });
+        afterDelete?.();
+      }
+      await refresh();
+    },
+    onError: (error) => notice(errorText(error), 'error'),
+  });
+
+  const onAction = (key: Action) => {
+    if (key === 'edit') navigate(`/webhooks/${encodeURIComponent(webhook.id)}/edit`);
+    else if (key === 'delete') setConfirmingDelete(true);
+    else mutation.mutate(key);
+  };
+
+  return (
+    <>
+      <MenuTrigger>
+        <Button className="icon-button" aria-label={`More actions for ${webhook.name}`}>
+          <span aria-hidden="true">⋮</span>
+        </Button>
+        <Popover className="popover" placement="bottom end">
+          <Menu className="menu" onAction={(key) => onAction(key as Action)}>
+            <MenuItem className="menu-item" id="edit">
+              Edit
+            </MenuItem>
+            <MenuItem className="menu-item" id="test">
+              Send test
+            </MenuItem>
+            <MenuItem className="menu-item" id="toggle">
+              {webhook.status === 'active' ? 'Deactivate' : 'Activate'}
+            </MenuItem>
+            <MenuItem className="menu-item" id="rotate">
+              Rotate secret
+            </MenuItem>
+            <MenuItem className="menu-item danger" id="delete">
+              Delete
+            </MenuItem>
+          </Menu>
+        </Popover>
+      </MenuTrigger>
+
+      <Modal className="modal" isDismissable isOpen={confirmingDelete} onOpenChange={setConfirmingDelete}>
+        <Dialog role="alertdialog" className="dialog">
+          {({ close }) => (
+            <>
+              <Heading slot="title">Delete {webhook.name}?</Heading>
+              <p>
+                The webhook and its setup are removed permanently; nothing more is delivered to {webhook.url}.
+              </p>
+              <div className="actions">
+                <Button className="button secondary" onPress={close} autoFocus>
+                  Cancel
+                </Button>
+                <Button
+                  className="button danger"
+                  isDisabled={mutation.isPending}
+                  onPress={() => mutation.mutate('delete')}
+                >
+                  Yes, Delete
+                </Button>
+              </div>
+            </>
+          )}
+        </Dialog>
+      </Modal>
+
+      <Modal
+        className="modal"
+        isDismissable
+        isOpen={newSecret !== undefined}
+        onOpenChange={() => setNewSecret(undefined)}
+      >
+        <Dialog className="dialog">
+          {({ close }) => (
+            <>
+              <Heading slot="title">New signing secret</Heading>
+              <p>Give receivers this secret within 24 hours; until then deliveries carry both signatures.</p>
+              <p>
+                <code className="secret">{newSecret}</code>
+              </p>
+              <div className="actions">
+                <CopyButton text={newSecret ?? ''} label="Copy secret" />
+                <Button className="button secondary" onPress={close}>
+                  Close
+                </Button>
+              </div>
+            </>
+          )}
+        </Dialog>
+      </Modal>
+    </>
+  );
+}

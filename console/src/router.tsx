@@ -1,0 +1,61 @@
+/** A tiny history-API router: the console has a handful of screens and needs no library for them. */
+import { type AnchorHTMLAttributes, type MouseEvent, useEffect, useRef, useSyncExternalStore } from 'react';
+
+const listeners = new Set<() => void>();
+
+/** Goes to `path` (same origin) and tells every subscriber. */
+export function navigate(path: string, options: { replace?: boolean } = {}): void {
+  if (options.replace) window.history.replaceState(null, '', path);
+  else window.history.pushState(null, '', path);
+  for (const listener of listeners) listener();
+}
+
+function subscribe(listener: () => void): () => void {
+  listeners.add(listener);
+  window.addEventListener('popstate', listener);
+  return () => {
+    listeners.delete(listener);
+    window.removeEventListener('popstate', listener);
+  };
+}
+
+/** The current path, re-rendering on navigation. */
+export function usePath(): string {
+  return useSyncExternalStore(subscribe, () => window.location.pathname);
+}
+
+/** A same-origin link that navigates without a reload (modified clicks keep the browser's behaviour). */
+export function Link({ href, onClick, ...rest }: AnchorHTMLAttributes<HTMLAnchorElement> & { href: string }) {
+  const handle = (event: MouseEvent<HTMLAnchorElement>) => {
+    onClick?.(event);
+    if (event.defaultPrevented || event.button !== 0 || event.metaKey || event.ctrlKey || event.shiftKey)
+      return;
+    event.preventDefault();
+    navigate(href);
+  };
+  return <a href={href} onClick={handle} {...rest} />;
+}
+
+/** Matches `path` against `pattern` (`/webhooks/:id`), returning the parameters or undefined. */
+export function match(pattern: string, path: string): Record<string, string> | undefined {
+  const names: string[] = [];
+  const regex = new RegExp(
+    `^${pattern.replace(/:([a-z]+)/gi, (_all, name: string) => {
+      names.push(name);
+      return '([^/]+)';
+    })}/?$`,
+  );
+  const found = regex.exec(path);
+  if (!found) return undefined;
+  return Object.fromEntries(names.map((name, index) => [name, decodeURIComponent(found[index + 1] ?? '')]));
+}
+
+/** Moves focus to the screen's heading after navigation, so screen readers announce the new screen. */
+export function useFocusOnNavigate(path: string): void {
+  const previous = useRef(path);
+  useEffect(() => {
+    if (previous.current === path) return;
+    previous.current = path;
+    document.querySelector<HTMLElement>('main h1')?.focus();
+  }, [path]);
+}

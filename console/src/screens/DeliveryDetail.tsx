@@ -1,0 +1,87 @@
+/** One delivery (SPEC 6.3): the payload as sent, every attempt with request headers and response, "Resend". */
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { type DeliveryDetail, ok } from '../api/client';
+import { Attempts } from '../components/Attempts';
+import { Json, Time } from '../components/Json';
+import { errorText, useConsole } from '../context';
+import { eventName } from '../event-names';
+import { useNotice } from '../notices';
+import { Link } from '../router';
+
+/** SPEC 6.3 names it "the payload as sent" without a field name: accept the likely ones. */
+function payloadOf(delivery: DeliveryDetail): unknown {
+  const loose = delivery as DeliveryDetail & { event?: unknown; body?: unknown };
+  return loose.payload ?? loose.event ?? loose.body ?? null;
+}
+
+export function DeliveryDetailScreen({ deliveryId }: { deliveryId: string }) {
+  const { api } = useConsole();
+  const queryClient = useQueryClient();
+  const notice = useNotice();
+  const path = { params: { path: { id: deliveryId } } };
+  const query = useQuery({
+    queryKey: ['deliveries', 'one', deliveryId],
+    queryFn: async () => ok(await api.GET('/v1/deliveries/{id}', path)),
+  });
+  const resend = useMutation({
+    mutationFn: async () => ok(await api.POST('/v1/deliveries/{id}/redeliver', path)),
+    onSuccess: async () => {
+      notice('Delivery resent: it is queued with the same webhook-id.');
+      await queryClient.invalidateQueries({ queryKey: ['deliveries'] });
+    },
+    onError: (error) => notice(errorText(error), 'error'),
+  });
+  if (query.isPending) return <h1 tabIndex={-1}>Delivery</h1>;
+  if (query.isError) {
+    return (
+      <>
+        <h1 tabIndex={-1}>Delivery</h1>
+        <p role="alert">Could not load the delivery: {errorText(query.error)}</p>
+      </>
+    );
+  }
+  const delivery = query.data;
+  return (
+    <>
+      <div className="screen-head">
+        <h1 tabIndex={-1}>Delivery of {eventName(delivery.eventType)}</h1>
+        <button type="button" className="button" onClick={() => resend.mutate()} disabled={resend.isPending}>
+          Resend
+        </button>
+      </div>
+      <dl className="facts card">
+        <dt>Status</dt>
+        <dd>
+          <span className={`badge badge-${delivery.status}`}>{delivery.status}</span>
+          {delivery.lastStatusCode ? ` · HTTP ${delivery.lastStatusCode}` : ''}
+          {delivery.lastError ? ` · ${delivery.lastError}` : ''}
+        </dd>
+        <dt>Webhook</dt>
+        <dd>
+          <Link href={`/webhooks/${encodeURIComponent(delivery.webhookId)}`}>{delivery.webhookId}</Link>
+        </dd>
+        <dt>Event id (webhook-id)</dt>
+        <dd>{delivery.eventId}</dd>
+        <dt>Created</dt>
+        <dd>
+          <Time iso={delivery.createdAt} />
+        </dd>
+        {delivery.nextAttemptAt && (
+          <>
+            <dt>Next attempt</dt>
+            <dd>
+              <Time iso={delivery.nextAttemptAt} />
+            </dd>
+          </>
+        )}
+      </dl>
+      <div className="side-by-side">
+        <section aria-labelledby="payload-heading" className="card">
+          <h2 id="payload-heading">Payload</h2>
+          <Json value={payloadOf(delivery)} label="Payload as sent" />
+        </section>
+        <Attempts attempts={delivery.attempts} />
+      </div>
+    </>
+  );
+}

@@ -1,0 +1,53 @@
+/** The event catalogue (Svix-style): each type with its seed name, description, schema and sample payload. */
+import { useQuery } from '@tanstack/react-query';
+import { ok } from '../api/client';
+import { Json } from '../components/Json';
+import { errorText, useConsole } from '../context';
+import { DATA_FIELDS } from '../event-names';
+
+export function EventTypesScreen() {
+  const { api } = useConsole();
+  const query = useQuery({
+    queryKey: ['event-types'],
+    staleTime: Number.POSITIVE_INFINITY,
+    queryFn: async () => ok(await api.GET('/v1/event-types')).items,
+  });
+  return (
+    <>
+      <h1 tabIndex={-1}>Event types</h1>
+      <p>
+        Every delivery is a POST of <code>{'{ id, type, timestamp, tenantId, brandId, data }'}</code>;{' '}
+        <code>data</code> differs per type.
+      </p>
+      {query.isPending ? (
+        <p>Loading the catalogue…</p>
+      ) : query.isError ? (
+        <p role="alert">Could not load the catalogue: {errorText(query.error)}</p>
+      ) : (
+        query.data.map((event) => (
+          <section key={event.type} className="card" aria-labelledby={`type-${event.type}`}>
+            <h2 id={`type-${event.type}`}>{event.name}</h2>
+            <p>
+              <code>{event.type}</code> — {event.description}
+            </p>
+            <h3>Schema</h3>
+            <p>
+              <code>data</code> carries at least:
+            </p>
+            <ul>
+              {(DATA_FIELDS[event.type] ?? []).map((field) => (
+                <li key={field}>
+                  <code>{field}</code>
+                </li>
+              ))}
+            </ul>
+            <details>
+              <summary>Sample payload of {event.name}</summary>
+              <Json value={event.samplePayload} label={`Sample payload of ${event.name}`} />
+            </details>
+          </section>
+        ))
+      )}
+    </>
+  );
+}

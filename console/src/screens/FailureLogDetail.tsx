@@ -1,0 +1,82 @@
+/** One failure log: its attempts, the event that was sent, and "Redeliver". */
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { ok } from '../api/client';
+import { Attempts } from '../components/Attempts';
+import { Json, Time } from '../components/Json';
+import { errorText, useConsole } from '../context';
+import { eventName } from '../event-names';
+import { useNotice } from '../notices';
+import { Link } from '../router';
+
+export function FailureLogDetailScreen({ logId }: { logId: string }) {
+  const { api } = useConsole();
+  const queryClient = useQueryClient();
+  const notice = useNotice();
+  const path = { params: { path: { id: logId } } };
+  const query = useQuery({
+    queryKey: ['failure-logs', 'one', logId],
+    queryFn: async () => ok(await api.GET('/v1/failure-logs/{id}', path)),
+  });
+  const redeliver = useMutation({
+    mutationFn: async () => ok(await api.POST('/v1/failure-logs/{id}/redeliver', path)),
+    onSuccess: async () => {
+      notice('Redelivery enqueued.');
+      await queryClient.invalidateQueries({ queryKey: ['deliveries'] });
+    },
+    onError: (error) => notice(errorText(error), 'error'),
+  });
+  if (query.isPending) return <h1 tabIndex={-1}>Failure log</h1>;
+  if (query.isError) {
+    return (
+      <>
+        <h1 tabIndex={-1}>Failure log</h1>
+        <p role="alert">Could not load the failure log: {errorText(query.error)}</p>
+      </>
+    );
+  }
+  const log = query.data;
+  return (
+    <>
+      <div className="screen-head">
+        <h1 tabIndex={-1}>
+          Failure log: {log.webhookName}, {eventName(log.eventType)}
+        </h1>
+        <button
+          type="button"
+          className="button"
+          onClick={() => redeliver.mutate()}
+          disabled={redeliver.isPending}
+        >
+          Redeliver
+        </button>
+      </div>
+      <dl className="facts card">
+        <dt>Webhook</dt>
+        <dd>
+          <Link href={`/webhooks/${encodeURIComponent(log.webhookId)}`}>{log.webhookName}</Link>
+        </dd>
+        <dt>Destination URL</dt>
+        <dd className="url">{log.url}</dd>
+        <dt>Event id</dt>
+        <dd>{log.eventId}</dd>
+        <dt>Last outcome</dt>
+        <dd>{log.lastStatusCode ? `HTTP ${log.lastStatusCode}` : (log.lastError ?? '—')}</dd>
+        <dt>First attempt</dt>
+        <dd>
+          <Time iso={log.firstAttemptAt} />
+        </dd>
+        <dt>Failed</dt>
+        <dd>
+          <Time iso={log.failedAt} />
+        </dd>
+      </dl>
+      <div className="side-by-side">
+        <section aria-labelledby="event-heading" className="card">
+          <h2 id="event-heading">Event</h2>
+          {log.event ? <Json value={log.event} label="Event as sent" /> : <p>Not kept.</p>}
+        </section>
+        <Attempts attempts={log.attempts} />
+      </div>
+    </>
+  );
+}

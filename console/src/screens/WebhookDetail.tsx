@@ -1,0 +1,293 @@
+/**
+ * One webhook (Stripe/GitHub style): settings, signing secret (reveal and copy), health, recent
+ * deliveries with filters (status, event type, time range), and "Recover failed deliveries" since a time.
+ */
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { type FormEvent, useId, useState } from 'react';
+import { type DeliverySummary, ok, type Webhook } from '../api/client';
+import { CopyButton } from '../components/CopyButton';
+import { Time } from '../components/Json';
+import { WebhookActions } from '../components/WebhookActions';
+import { errorText, useConsole } from '../context';
+import { DATA_FIELDS, eventName } from '../event-names';
+import { useNotice } from '../notices';
+import { Link, navigate } from '../router';
+
+/** `datetime-local` value (local time, no zone) → ISO 8601 instant, or undefined when empty. */
+export function localToIso(value: string): string | undefined {
+  if (!value) return undefined;
+  const date = new Date(value);
+  return Number.isNaN(date.getTime()) ? undefined : date.toISOString();
+}
+
+export function WebhookDetailScreen({ webhookId }: { webhookId: string }) {
+  const { api } = useConsole();
+  const query = useQuery({
+    queryKey: ['webhooks', 'one', webhookId],
+    queryFn: async () => ok(await api.GET('/v1/webhooks/{id}', { params: { path: { id: webhookId } } })),
+  });
+  if (query.isPending) return <h1 tabIndex={-1}>Webhook</h1>;
+  if (query.isError) {
+    return (
+      <>
+        <h1 tabIndex={-1}>Webhook</h1>
+        <p role="alert">Could not load the webhook: {errorText(query.error)}</p>
+        <Link href="/">Back to webhooks</Link>
+      </>
+    );
+  }
+  const webhook = query.data as Webhook;
+  return (
+    <>
+      <div className="screen-head">
+        <h1 tabIndex={-1}>{webhook.name}</h1>
+        <WebhookActions webhook={webhook} afterDelete={() => navigate('/', { replace: true })} />
+      </div>
+      <p>
+        <span className={`badge badge-${webhook.status}`}>
+          {webhook.status === 'active' ? 'Active' : 'Inactive'}
+        </span>{' '}
+        {webhook.disabledReason && <span>Deactivated by the service: {webhook.disabledReason}</span>}
+      </p>
+      <dl className="facts card">
+        <dt>Destination URL</dt>
+        <dd className="url">{webhook.url}</dd>
+        <dt>Description</dt>
+        <dd>{webhook.description || '—'}</dd>
+        <dt>Brand</dt>
+        <dd>{webhook.brandId ?? 'All brands'}</dd>
+        <dt>Events</dt>
+        <dd>{webhook.events.map(eventName).join(', ')}</dd>
+        <dt>Authentication</dt>
+        <dd>{webhook.authentication ? webhook.authentication.type : 'None'}</dd>
+        <dt>Custom headers</dt>
+        <dd>{Object.keys(webhook.headers).join(', ') || 'None'}</dd>
+        <dt>Created</dt>
+        <dd>
+          <Time iso={webhook.createdAt} />
+        </dd>
+      </dl>
+      <SigningSecret webhook={webhook} />
+      <Health webhook={webhook} />
+      <Deliveries webhook={webhook} />
+      <Recover webhook={webhook} />
+    </>
+  );
+}
+
+function SigningSecret({ webhook }: { webhook: Webhook }) {
+  const { api } = useConsole();
+  const [secret, setSecret] = useState<string | undefined>();
+  const reveal = useMutation({
+    mutationFn: async () =>
+      ok(await api.GET('/v1/webhooks/{id}/secret', { params: { path: { id: webhook.id } } })).signingSecret,
+    onSuccess: setSecret,
+  });
+  return (
+    <section aria-labelledby="secret-heading" className="card">
+      <h2 id="secret-heading">Signing secret</h2>
+      {!webhook.signing.enabled ? (
+        <p>Signing is off for this webhook.</p>
+      ) : secret ? (
+        <>
+          <p>
+            <code className="secret">{secret}</code>
+          </p>
+          <div className="actions">
+            <CopyButton text={secret} label="Copy secret" />
+            <button type="button" className="button secondary" onClick={() => setSecret(undefined)}>
+              Hide secret
+            </button>
+          </div>
+        </>
+      ) : (
+        <>
+          <p>
+            <code>whsec_••••••••</code>
+          </p>
+          <button
+            type="button"
+            className="button secondary"
+            onClick={() => reveal.mutate()}
+            disabled={reveal.isPending}
+          >
+            Reveal secret
+          </button>
+          {reveal.isError && <p role="alert">{errorText(reveal.error)}</p>}
+        </>
+      )}
+    </section>
+  );
+}
+
+function Health({ webhook }: { webhook: Webhook }) {
+  const health = webhook.health;
+  return (
+    <section aria-labelledby="health-heading" className="card">
+      <h2 id="health-heading">Health</h2>
+      {!health ? (
+        <p>No health figures yet.</p>
+      ) : (
+        <dl className="facts">
+          <dt>Last attempt</dt>
+          <dd>
+            <Time iso={health.lastAttemptAt} />
+            {health.lastOutcome ? ` · ${health.lastOutcome}` : ''}
+            {health.lastStatusCode ? ` · HTTP ${health.lastStatusCode}` : ''}
+          </dd>
+          <dt>Last 24 hours</dt>
+          <dd>
+            {health.succeeded24h} succeeded, {health.failed24h} failed
+          </dd>
+          <dt>Failing since</dt>
+          <dd>{health.failingSince ? <Time iso={health.failingSince} /> : 'Not failing'}</dd>
+        </dl>
+      )}
+    </section>
+  );
+}
+
+function Deliveries({ webhook }: { webhook: Webhook }) {
+  const { api } = useConsole();
+  const id = useId();
+  const [status, setStatus] = useState('');
+  const [eventType, setEventType] = useState('');
+  const [since, setSince] = useState('');
+  const [until, setUntil] = useState('');
+  const filters = {
+    webhookId: webhook.id,
+    ...(status ? { status: status as DeliverySummary['status'] } : {}),
+    ...(eventType ? { eventType } : {}),
+    ...(localToIso(since) ? { since: localToIso(since) } : {}),
+    ...(localToIso(until) ? { until: localToIso(until) } : {}),
+    limit: 50,
+  };
+  const query = useQuery({
+    queryKey: ['deliveries', filters],
+    queryFn: async () => ok(await api.GET('/v1/deliveries', { params: { query: filters } })),
+  });
+  return (
+    <section aria-labelledby="deliveries-heading" className="card">
+      <h2 id="deliveries-heading">Recent deliveries</h2>
+      <div className="filters">
+        <div className="field">
+          <label htmlFor={`${id}-status`}>Delivery status</label>
+          <select id={`${id}-status`} value={status} onChange={(event) => setStatus(event.target.value)}>
+            <option value="">Any</option>
+            <option value="pending">Pending</option>
+            <option value="succeeded">Succeeded</option>
+            <option value="failed">Failed</option>
+          </select>
+        </div>
+        <div className="field">
+          <label htmlFor={`${id}-type`}>Event type</label>
+          <select id={`${id}-type`} value={eventType} onChange={(event) => setEventType(event.target.value)}>
+            <option value="">Any</option>
+            {[...Object.keys(DATA_FIELDS), 'webhook.test'].map((type) => (
+              <option key={type} value={type}>
+                {eventName(type)}
+              </option>
+            ))}
+          </select>
+        </div>
+        <div className="field">
+          <label htmlFor={`${id}-since`}>From</label>
+          <input
+            id={`${id}-since`}
+            type="datetime-local"
+            value={since}
+            onChange={(event) => setSince(event.target.value)}
+          />
+        </div>
+        <div className="field">
+          <label htmlFor={`${id}-until`}>To</label>
+          <input
+            id={`${id}-until`}
+            type="datetime-local"
+            value={until}
+            onChange={(event) => setUntil(event.target.value)}
+          />
+        </div>
+      </div>
+      {query.isPending ? (
+        <p>Loading deliveries…</p>
+      ) : query.isError ? (
+        <p role="alert">Could not load deliveries: {errorText(query.error)}</p>
+      ) : query.data.items.length === 0 ? (
+        <p>No deliveries match.</p>
+      ) : (
+        <ul className="rows" aria-label="Deliveries">
+          {query.data.items.map((delivery) => (
+            <li key={delivery.id} className="row">
+              <div className="row-main">
+                <Link href={`/deliveries/${encodeURIComponent(delivery.id)}`} className="row-title">
+                  {eventName(delivery.eventType)} · {delivery.eventId}
+                </Link>
+                <span className="meta">
+                  <span className={`badge badge-${delivery.status}`}>{delivery.status}</span> ·{' '}
+                  {delivery.attemptCount} attempt{delivery.attemptCount === 1 ? '' : 's'}
+                  {delivery.lastStatusCode ? ` · HTTP ${delivery.lastStatusCode}` : ''} ·{' '}
+                  <Time iso={delivery.createdAt} />
+                </span>
+              </div>
+            </li>
+          ))}
+        </ul>
+      )}
+    </section>
+  );
+}
+
+function Recover({ webhook }: { webhook: Webhook }) {
+  const { api } = useConsole();
+  const queryClient = useQueryClient();
+  const notice = useNotice();
+  const id = useId();
+  const [since, setSince] = useState(() => {
+    // Default: the last 24 hours, in the reader's local time as datetime-local expects.
+    const date = new Date(Date.now() - 24 * 3600_000 - new Date().getTimezoneOffset() * 60_000);
+    return date.toISOString().slice(0, 16);
+  });
+  const recover = useMutation({
+    mutationFn: async () => {
+      const iso = localToIso(since);
+      if (!iso) throw new Error('Choose a valid start time.');
+      return ok(
+        await api.POST('/v1/webhooks/{id}/recover', {
+          params: { path: { id: webhook.id } },
+          body: { since: iso },
+        }),
+      );
+    },
+    onSuccess: async (result) => {
+      notice(`${result.enqueued} failed deliver${result.enqueued === 1 ? 'y' : 'ies'} enqueued again.`);
+      await queryClient.invalidateQueries({ queryKey: ['deliveries'] });
+    },
+    onError: (error) => notice(errorText(error), 'error'),
+  });
+  return (
+    <section aria-labelledby="recover-heading" className="card">
+      <h2 id="recover-heading">Recover failed deliveries</h2>
+      <form
+        className="filters"
+        onSubmit={(event: FormEvent) => {
+          event.preventDefault();
+          recover.mutate();
+        }}
+      >
+        <div className="field">
+          <label htmlFor={`${id}-since`}>Failed since</label>
+          <input
+            id={`${id}-since`}
+            type="datetime-local"
+            value={since}
+            onChange={(event) => setSince(event.target.value)}
+          />
+        </div>
+        <button type="submit" className="button" disabled={recover.isPending}>
+          Recover failed deliveries
+        </button>
+      </form>
+    </section>
+  );
+}

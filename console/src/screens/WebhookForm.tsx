@@ -1,0 +1,463 @@
+/**
+ * "Add Webhook" and "Edit" (the seed's form): every writable field of the API. The server is the
+ * judge of validity: the form sends what was typed and shows each field error of the 400 answer
+ * beside its field (`details[].field` such as `url`, `events[0]`, `headers.X-Foo`, `authentication.token`).
+ */
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { type FormEvent, type ReactNode, useEffect, useId, useState } from 'react';
+import { ApiError, type FieldIssue, ok, type Webhook, type WebhookCreate } from '../api/client';
+import { Json } from '../components/Json';
+import { errorText, useConsole } from '../context';
+import { useNotice } from '../notices';
+import { Link, navigate } from '../router';
+
+type AuthType = 'basic' | 'bearer' | 'api_key';
+type HeaderRow = { key: number; name: string; value: string };
+
+interface FormState {
+  name: string;
+  description: string;
+  brandId: string;
+  events: string[];
+  url: string;
+  authEnabled: boolean;
+  authType: AuthType;
+  username: string;
+  password: string;
+  token: string;
+  headerName: string;
+  apiKey: string;
+  signing: boolean;
+  headers: HeaderRow[];
+}
+
+const EMPTY: FormState = {
+  name: '',
+  description: '',
+  brandId: '',
+  events: [],
+  url: '',
+  authEnabled: false,
+  authType: 'basic',
+  username: '',
+  password: '',
+  token: '',
+  headerName: '',
+  apiKey: '',
+  signing: true,
+  headers: [],
+};
+
+let nextRowKey = 1;
+
+function fromWebhook(webhook: Webhook): FormState {
+  const auth = webhook.authentication;
+  return {
+    ...EMPTY,
+    name: webhook.name,
+    description: webhook.description,
+    brandId: webhook.brandId ?? '',
+    events: [...webhook.events],
+    url: webhook.url,
+    authEnabled: auth !== null,
+    authType: auth?.type ?? 'basic',
+    username: auth?.type === 'basic' ? auth.username : '',
+    headerName: auth?.type === 'api_key' ? auth.headerName : '',
+    signing: webhook.signing.enabled,
+    headers: Object.entries(webhook.headers).map(([name, value]) => ({ key: nextRowKey++, name, value })),
+  };
+}
+
+/** Which form field an API error path belongs to. */
+function fieldOf(path: string): string {
+  if (path.startsWith('events')) return 'events';
+  if (path.startsWith('headers')) return 'headers';
+  if (path === 'authentication.username') return 'username';
+  if (path === 'authentication.password') return 'password';
+  if (path === 'authentication.token') return 'token';
+  if (path === 'authentication.headerName') return 'headerName';
+  if (path === 'authentication.value') return 'apiKey';
+  if (path.startsWith('authentication')) return 'authentication';
+  if (path.startsWith('signing')) return 'signing';
+  if (path === 'brandId') return 'brandId';
+  return path;
+}
+
+const FORM_FIELDS = new Set([
+  'name',
+  'description',
+  'brandId',
+  'events',
+  'url',
+  'authentication',
+  'username',
+  'password',
+  'token',
+  'headerName',
+  'apiKey',
+  'signing',
+  'headers',
+]);
+
+export function WebhookFormScreen({ webhookId }: { webhookId?: string | undefined }) {
+  const { api } = useConsole();
+  const existing = useQuery({
+    queryKey: ['webhooks', 'one', webhookId],
+    enabled: webhookId !== undefined,
+    queryFn: async () => ok(await api.GET('/v1/webhooks/{id}', { params: { path: { id: webhookId! } } })),
+  });
+  const catalogue = useQuery({
+    queryKey: ['event-types'],
+    staleTime: Number.POSITIVE_INFINITY,
+    queryFn: async () => ok(await api.GET('/v1/event-types')).items,
+  });
+  const title = webhookId ? 'Edit webhook' : 'Add Webhook';
+  if (webhookId && existing.isPending) return <h1 tabIndex={-1}>{title}</h1>;
+  if (existing.isError) {
+    return (
+      <>
+        <h1 tabIndex={-1}>{title}</h1>
+        <p role="alert">Could not load the webhook: {errorText(existing.error)}</p>
+      </>
+    );
+  }
+  return (
+    <WebhookForm
+      title={title}
+      existing={existing.data}
+      catalogue={catalogue.data ?? []}
+      catalogueError={catalogue.isError ? errorText(catalogue.error) : undefined}
+    />
+  );
+}
+
+function WebhookForm(props: {
+  title: string;
+  existing: Webhook | undefined;
+  catalogue: { type: string; name: string; description: string; samplePayload: unknown }[];
+  catalogueError: string | undefined;
+}) {
+  const { existing } = props;
+  const { api } = useConsole();
+  const queryClient = useQueryClient();
+  const notice = useNotice();
+  const [form, setForm] = useState<FormState>(() => (existing ? fromWebhook(existing) : EMPTY));
+  // On edit, credentials are write-only: they are sent only when the admin changes the section.
+  const [authTouched, setAuthTouched] = useState(existing === undefined);
+  const [errors, setErrors] = useState<Record<string, string[]>>({});
+  const [formError, setFormError] = useState<string | undefined>();
+  const id = useId();
+
+  useEffect(() => {
+    if (formError) document.getElementById(`${id}-form-error`)?.focus();
+  }, [formError, id]);
+
+  const set = <K extends keyof FormState>(key: K, value: FormState[K]) =>
+    setForm((old) => ({ ...old, [key]: value }));
+  const setAuth = <K extends keyof FormState>(key: K, value: FormState[K]) => {
+    setAuthTouched(true);
+    set(key, value);
+  };
+
+  const body = (): WebhookCreate => {
+    const authentication: WebhookCreate['authentication'] = !form.authEnabled
+      ? null
+      : form.authType === 'basic'
+        ? { type: 'basic', username: form.username, password: form.password }
+        : form.authType === 'bearer'
+          ? { type: 'bearer', token: form.token }
+          : { type: 'api_key', headerName: form.headerName, value: form.apiKey };
+    return {
+      name: form.name,
+      description: form.description,
+      brandId: form.brandId.trim() === '' ? null : form.brandId.trim(),
+      events: form.events as WebhookCreate['events'],
+      url: form.url,
+      status: existing?.status ?? 'active',
+      authentication,
+      signing: { enabled: form.signing },
+      headers: Object.fromEntries(form.headers.map((row) => [row.name, row.value])),
+    };
+  };
+
+  const save = useMutation({
+    mutationFn: async () => {
+      const full = body();
+      if (!existing) return ok(await api.POST('/v1/webhooks', { body: full }));
+      const { status: _status, authentication, ...rest } = full;
+      const patch = authTouched ? { ...rest, authentication } : rest;
+      return ok(await api.PATCH('/v1/webhooks/{id}', { params: { path: { id: existing.id } }, body: patch }));
+    },
+    onSuccess: async (webhook) => {
+      await queryClient.invalidateQueries({ queryKey: ['webhooks'] });
+      notice(existing ? `${webhook.name} was saved.` : `${webhook.name} was added.`);
+      navigate(`/webhooks/${encodeURIComponent(webhook.id)}`);
+    },
+    onError: (error) => {
+      if (error instanceof ApiError && error.details.length > 0) {
+        const byField: Record<string, string[]> = {};
+        const other: FieldIssue[] = [];
+        for (const issue of error.details) {
+          const field = fieldOf(issue.field);
+          if (FORM_FIELDS.has(field)) {
+            const text = issue.field === field ? issue.message : `${issue.field}: ${issue.message}`;
+            byField[field] = [...(byField[field] ?? []), text];
+          } else other.push(issue);
+        }
+        setErrors(byField);
+        setFormError(
+          `The webhook was not saved: ${error.details.length === 1 ? 'one field needs' : `${error.details.length} fields need`} attention.` +
+            (other.length ? ` ${other.map((issue) => `${issue.field}: ${issue.message}`).join('; ')}` : ''),
+        );
+      } else {
+        setErrors({});
+        setFormError(`The webhook was not saved: ${errorText(error)}`);
+      }
+    },
+  });
+
+  const submit = (event: FormEvent) => {
+    event.preventDefault();
+    setFormError(undefined);
+    save.mutate();
+  };
+
+  const described = (field: string, help?: string) => {
+    const ids = [help ? `${id}-${field}-help` : '', errors[field] ? `${id}-${field}-error` : ''].filter(
+      Boolean,
+    );
+    return {
+      'aria-describedby': ids.length ? ids.join(' ') : undefined,
+      'aria-invalid': errors[field] ? true : undefined,
+    };
+  };
+  const errorFor = (field: string) =>
+    errors[field] ? (
+      <p className="field-error" id={`${id}-${field}-error`}>
+        {errors[field].join(' ')}
+      </p>
+    ) : null;
+  const text = (
+    field: keyof FormState & string,
+    label: string,
+    options: { help?: ReactNode; type?: string; auth?: boolean } = {},
+  ) => (
+    <div className="field">
+      <label htmlFor={`${id}-${field}`}>{label}</label>
+      <input
+        id={`${id}-${field}`}
+        type={options.type ?? 'text'}
+        value={form[field] as string}
+        autoComplete="off"
+        onChange={(event) => (options.auth ? setAuth : set)(field, event.target.value as never)}
+        {...described(field, options.help ? 'help' : undefined)}
+      />
+      {options.help && (
+        <p className="help" id={`${id}-${field}-help`}>
+          {options.help}
+        </p>
+      )}
+      {errorFor(field)}
+    </div>
+  );
+
+  return (
+    <>
+      <h1 tabIndex={-1}>{props.title}</h1>
+      <form className="card form" onSubmit={submit} noValidate>
+        {formError && (
+          <p className="form-error" id={`${id}-form-error`} role="alert" tabIndex={-1}>
+            {formError}
+          </p>
+        )}
+        {text('name', 'Name')}
+        <div className="field">
+          <label htmlFor={`${id}-description`}>Description</label>
+          <textarea
+            id={`${id}-description`}
+            rows={2}
+            value={form.description}
+            onChange={(event) => set('description', event.target.value)}
+            {...described('description')}
+          />
+          {errorFor('description')}
+        </div>
+        {text('brandId', 'Brand', {
+          help: 'The brand id this webhook applies to; leave empty for all brands.',
+        })}
+
+        <fieldset className="field" {...described('events')}>
+          <legend>Event</legend>
+          {props.catalogueError && (
+            <p role="alert">Could not load the event catalogue: {props.catalogueError}</p>
+          )}
+          <ul className="event-choices">
+            {props.catalogue.map((event) => (
+              <li key={event.type}>
+                <input
+                  type="checkbox"
+                  id={`${id}-event-${event.type}`}
+                  checked={form.events.includes(event.type)}
+                  aria-describedby={`${id}-event-${event.type}-description`}
+                  onChange={(change) =>
+                    set(
+                      'events',
+                      change.target.checked
+                        ? [...form.events, event.type]
+                        : form.events.filter((type) => type !== event.type),
+                    )
+                  }
+                />
+                <label htmlFor={`${id}-event-${event.type}`}>{event.name}</label>
+                <p className="help" id={`${id}-event-${event.type}-description`}>
+                  {event.description} <code>{event.type}</code>
+                </p>
+                <details>
+                  <summary>Sample payload of {event.name}</summary>
+                  <Json value={event.samplePayload} label={`Sample payload of ${event.name}`} />
+                </details>
+              </li>
+            ))}
+          </ul>
+          {errorFor('events')}
+        </fieldset>
+
+        {text('url', 'Destination URL', { type: 'url', help: 'An https:// URL on a public host.' })}
+
+        <fieldset className="field">
+          <legend>Security</legend>
+          <div className="check">
+            <input
+              type="checkbox"
+              id={`${id}-auth`}
+              checked={form.authEnabled}
+              onChange={(event) => setAuth('authEnabled', event.target.checked)}
+              {...described('authentication')}
+            />
+            <label htmlFor={`${id}-auth`}>Enable Authentication</label>
+          </div>
+          {errorFor('authentication')}
+          {form.authEnabled && (
+            <div className="nested">
+              {existing?.authentication && !authTouched && (
+                <p className="help">Credentials are kept as they are unless you change this section.</p>
+              )}
+              <div className="field">
+                <label htmlFor={`${id}-auth-type`}>Authentication type</label>
+                <select
+                  id={`${id}-auth-type`}
+                  value={form.authType}
+                  onChange={(event) => setAuth('authType', event.target.value as AuthType)}
+                >
+                  <option value="basic">Basic (username and password)</option>
+                  <option value="bearer">Bearer token</option>
+                  <option value="api_key">API key header</option>
+                </select>
+              </div>
+              {form.authType === 'basic' && (
+                <>
+                  {text('username', 'Username', { auth: true })}
+                  {text('password', 'Password', { type: 'password', auth: true })}
+                </>
+              )}
+              {form.authType === 'bearer' && text('token', 'Token', { type: 'password', auth: true })}
+              {form.authType === 'api_key' && (
+                <>
+                  {text('headerName', 'Header name', { auth: true })}
+                  {text('apiKey', 'Key value', { type: 'password', auth: true })}
+                </>
+              )}
+            </div>
+          )}
+          <div className="check">
+            <input
+              type="checkbox"
+              id={`${id}-signing`}
+              checked={form.signing}
+              onChange={(event) => set('signing', event.target.checked)}
+              aria-describedby={`${id}-signing-help`}
+            />
+            <label htmlFor={`${id}-signing`}>Enable Signing</label>
+          </div>
+          <p className="help" id={`${id}-signing-help`}>
+            Deliveries carry a Standard Webhooks signature (webhook-signature header).
+          </p>
+          {errorFor('signing')}
+        </fieldset>
+
+        <fieldset className="field" {...described('headers')}>
+          <legend>Custom Headers</legend>
+          {form.headers.length === 0 && <p className="help">No custom headers.</p>}
+          {form.headers.map((row, index) => (
+            <div className="header-row" key={row.key}>
+              <div className="field">
+                <label htmlFor={`${id}-header-${row.key}-name`}>Header {index + 1} name</label>
+                <input
+                  id={`${id}-header-${row.key}-name`}
+                  value={row.name}
+                  autoComplete="off"
+                  onChange={(event) =>
+                    set(
+                      'headers',
+                      form.headers.map((other) =>
+                        other.key === row.key ? { ...other, name: event.target.value } : other,
+                      ),
+                    )
+                  }
+                />
+              </div>
+              <div className="field">
+                <label htmlFor={`${id}-header-${row.key}-value`}>Header {index + 1} value</label>
+                <input
+                  id={`${id}-header-${row.key}-value`}
+                  value={row.value}
+                  autoComplete="off"
+                  onChange={(event) =>
+                    set(
+                      'headers',
+                      form.headers.map((other) =>
+                        other.key === row.key ? { ...other, value: event.target.value } : other,
+                      ),
+                    )
+                  }
+                />
+              </div>
+              <button
+                type="button"
+                className="button secondary"
+                onClick={() =>
+                  set(
+                    'headers',
+                    form.headers.filter((other) => other.key !== row.key),
+                  )
+                }
+              >
+                Remove header {index + 1}
+              </button>
+            </div>
+          ))}
+          <button
+            type="button"
+            className="button secondary"
+            onClick={() => set('headers', [...form.headers, { key: nextRowKey++, name: '', value: '' }])}
+          >
+            Add header
+          </button>
+          {errorFor('headers')}
+        </fieldset>
+
+        <div className="actions">
+          <button type="submit" className="button" disabled={save.isPending}>
+            {existing ? 'Save' : 'Add'}
+          </button>
+          <Link
+            className="button secondary"
+            href={existing ? `/webhooks/${encodeURIComponent(existing.id)}` : '/'}
+          >
+            Cancel
+          </Link>
+        </div>
+      </form>
+    </>
+  );
+}

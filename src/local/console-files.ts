@@ -1,0 +1,124 @@
+/**
+ * Serves the built admin console (console/dist, SPEC section 10) on the local runtime's port:
+ * `GET`/`HEAD` of any path outside the admin API (`/v1`, `/health`). Files are served only from
+ * inside the build directory (no traversal, no dotfiles); a path without a file extension gets
+ * index.html (the console routes in the browser); a missing file with an extension is a 404.
+ * Every answer carries the same strict security headers CloudFront adds on AWS.
+ */
+import { readFile, stat } from 'node:fs/promises';
+import { extname, join, normalize, sep } from 'node:path';
+
+/** The console's CSP: everything from this origin only, nothing inline, never framed. */
+export const CONSOLE_CSP = [
+  "default-src 'none'",
+  "script-src 'self'",
+  "style-src 'self'",
+  "img-src 'self' data:",
+  "font-src 'self'",
+  "connect-src 'self'",
+  "manifest-src 'self'",
+  "base-uri 'none'",
+  "form-action 'self'",
+  "frame-ancestors 'none'",
+  "object-src 'none'",
+].join('; ');
+
+/** Headers on every console answer (the local twin of the CloudFront response headers policy). */
+export const CONSOLE_SECURITY_HEADERS: Readonly<Record<string, string>> = {
+  'content-security-policy': CONSOLE_CSP,
+  'x-content-type-options': 'nosniff',
+  'x-frame-options': 'DENY',
+  'referrer-policy': 'no-referrer',
+  'cross-origin-opener-policy': 'same-origin',
+  'cross-origin-resource-policy': 'same-origin',
+  'permissions-policy': 'camera=(), microphone=(), geolocation=(), payment=()',
+};
+
+const CONTENT_TYPES: Readonly<Record<string, string>> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.json': 'application/json; charset=utf-8',
+  '.svg': 'image/svg+xml',
+  '.png': 'image/png',
+  '.ico': 'image/x-icon',
+  '.woff2': 'font/woff2',
+  '.txt': 'text/plain; charset=utf-8',
+};
+
+export interface ConsoleFileResponse {
+  statusCode: number;
+  headers: Record<string, string>;
+  body: Buffer;
+}
+
+/** Whether a request belongs to the console rather than the admin API, `/health` or an AWS protocol. */
+export function isConsoleRequest(method: string, path: string): boolean {
+  if (method !== 'GET' && method !== 'HEAD') return false;
+  return !(path === '/v1' || path.startsWith('/v1/') || path === '/health' || path.startsWith('/health/'));
+}
+
+function text(statusCode: number, message: string): ConsoleFileResponse {
+  return {
+    statusCode,
+    headers: {
+      ...CONSOLE_SECURITY_HEADERS,
+      'content-type': 'text/plain; charset=utf-8',
+      'cache-control': 'no-store',
+    },
+    body: Buffer.from(`${message}\n`),
+  };
+}
+
+async function isFile(path: string): Promise<boolean> {
+  try {
+    return (await stat(path)).isFile();
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Answers one console request for `urlPath` (the request target, query included) from `root`
+ * (an absolute directory). Callers check `isConsoleRequest` first.
+ */
+export async function serveConsoleFile(root: string, urlPath: string): Promise<ConsoleFileResponse> {
+  const rawPath = urlPath.split('?')[0]!.split('#')[0]!;
+  let decoded: string;
+  try {
+    decoded = decodeURIComponent(rawPath);
+  } catch {
+    return text(400, 'Malformed path');
+  }
+  if (decoded.includes('\0') || decoded.includes('\\')) return text(400, 'Malformed path');
+  const relative = normalize(decoded).replace(/^([/\\])+/, '');
+  const segments = relative.split(/[/\\]/);
+  // `normalize` resolves `..`; one left at the start would climb out of root. Dotfiles (the build
+  // stamp, anything hidden) are never served.
+  if (segments.some((segment) => segment === '..' || segment.startsWith('.'))) return text(404, 'Not found');
+  const base = normalize(root + sep);
+  let file = join(base, relative);
+  if (!file.startsWith(base)) return text(404, 'Not found');
+
+  const index = join(base, 'index.html');
+  if (!(await isFile(index))) {
+    return text(503, 'The admin console is not built: run `npm run build:console` (npm start does it too).');
+  }
+  if (relative === '' || !(await isFile(file))) {
+    // Browser routes (/webhooks/wh_1) have no extension; a missing asset or config.json does.
+    if (extname(relative) !== '') return text(404, 'Not found');
+    file = index;
+  }
+  const type = CONTENT_TYPES[extname(file).toLowerCase()] ?? 'application/octet-stream';
+  const isHashedAsset = file.startsWith(join(base, 'assets') + sep);
+  return {
+    statusCode: 200,
+    headers: {
+      ...CONSOLE_SECURITY_HEADERS,
+      'content-type': type,
+      // Hashed file names never change content; index.html must be re-checked to pick up new builds.
+      'cache-control': isHashedAsset ? 'public, max-age=31536000, immutable' : 'no-cache',
+    },
+    body: await readFile(file),
+  };
+}

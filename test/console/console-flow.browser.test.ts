@@ -1,0 +1,350 @@
+/**
+ * The seed's whole admin flow in a real browser (SPEC section 10), by accessible names: sign in,
+ * add with a field error then a valid save, deactivate (keyboard only), activate, send test, rotate,
+ * delete with "Yes, Delete", a failure log redelivered; axe (WCAG 2 A/AA) on every screen; 360 px
+ * and dark. Runs against `npm start`; the delivery-log views are in console-deliveries.browser.test.ts.
+ */
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  type AxeSummary,
+  browserAvailable,
+  type ConsoleService,
+  checkAccessibility,
+  eventually,
+  launchBrowser,
+  messageCreated,
+  openPage,
+  type PageWatch,
+  signIn,
+  startConsoleService,
+} from '../support/console-browser';
+
+const screenshotDir = process.env.CONSOLE_SCREENSHOT_DIR;
+
+describe.runIf(browserAvailable())('admin console in chromium', () => {
+  let service: ConsoleService;
+  let browser: Browser;
+  let page: Page;
+  let watch: PageWatch;
+  let receiver: Server;
+  let receiverUrl: string;
+  const received: string[] = [];
+  const axe: AxeSummary[] = [];
+
+  /** axe on the current screen; no serious or critical violation allowed. */
+  async function axeScreen(name: string, on: Page = page, onWatch: PageWatch = watch): Promise<void> {
+    const summary = await checkAccessibility(on, name, onWatch);
+    axe.push(summary);
+    expect(
+      summary.violations.filter(
+        (violation) => violation.impact === 'serious' || violation.impact === 'critical',
+      ),
+      `axe on ${name}`,
+    ).toEqual([]);
+  }
+
+  beforeAll(async () => {
+    receiver = createServer((request, response) => {
+      received.push(request.url ?? '');
+      request.resume();
+      request.on('end', () => response.writeHead(request.url === '/fail' ? 500 : 200).end('ok'));
+    });
+    await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
+    receiverUrl = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}`;
+    [service, browser] = await Promise.all([startConsoleService(), launchBrowser()]);
+    ({ page, watch } = await openPage(browser, service.url));
+  }, 120_000);
+
+  afterAll(async () => {
+    if (axe.length > 0) {
+      process.stdout.write(
+        `axe (WCAG 2 A/AA) per screen:\n${axe
+          .map(
+            (entry) =>
+              `  ${entry.screen}: ${entry.violations.length === 0 ? 'no violations' : entry.violations.map((v) => `${v.id} (${v.impact}, ${v.nodes})`).join(', ')}`,
+          )
+          .join('\n')}\n`,
+      );
+    }
+    await browser?.close();
+    await service?.stop();
+    await new Promise((resolve) => receiver?.close(resolve));
+  });
+
+  it('serves the console at GET / and signs in with the admin token', async () => {
+    await page.goto(`${service.url}/`);
+    await page.getByLabel('Admin token').waitFor();
+    await axeScreen('sign-in');
+    await page.getByLabel('Admin token').fill('not-a-token');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByText('That admin token was not accepted.').waitFor();
+    await signIn(page, service.url);
+    expect(await page.evaluate('Object.keys(sessionStorage).length')).toBe(1);
+    expect(await page.evaluate('Object.keys(localStorage).length')).toBe(0);
+    await axeScreen('webhooks (empty)');
+  });
+
+  it('adds a webhook: the API field error shows beside its field, then a valid save', async () => {
+    await page.getByRole('button', { name: 'Add Webhook' }).click();
+    await page.getByRole('heading', { level: 1, name: 'Add Webhook' }).waitFor();
+    await axeScreen('add webhook form');
+    await page.getByLabel('Name', { exact: true }).fill('Orders hook');
+    await page.getByLabel('Description').fill('Sends conversations to the order system');
+    await page.getByRole('checkbox', { name: 'Conversation Created' }).check();
+    await page.getByRole('checkbox', { name: 'Message Created' }).check();
+    await page.getByText('Sample payload of Conversation Created', { exact: true }).click();
+    await page.getByRole('region', { name: 'Sample payload of Conversation Created' }).waitFor();
+    const url = page.getByRole('textbox', { name: 'Destination URL' });
+    await url.fill('https://169.254.169.254/latest');
+    await page.getByRole('button', { name: 'Add', exact: true }).click();
+    await page.getByRole('alert').filter({ hasText: 'was not saved' }).waitFor();
+    expect(await url.getAttribute('aria-invalid')).toBe('true');
+    const describedBy = (await url.getAttribute('aria-describedby')) ?? '';
+    const errorText = await page.locator(`[id="${describedBy.split(' ').at(-1)}"]`).textContent();
+    expect(errorText).toMatch(/\S/);
+    await axeScreen('add webhook form with a field error');
+
+    await page.getByRole('checkbox', { name: 'Enable Authentication' }).check();
+    await page.getByLabel('Authentication type').selectOption('bearer');
+    await page.getByLabel('Token').fill('receiver-token-123');
+    await page.getByRole('button', { name: 'Add header' }).click();
+    await page.getByLabel('Header 1 name').fill('X-Team');
+    await page.getByLabel('Header 1 value').fill('orders');
+    await url.fill(`${receiverUrl}/ok`);
+    await page.getByRole('button', { name: 'Add', exact: true }).click();
+    await page.getByRole('heading', { level: 1, name: 'Orders hook' }).waitFor();
+    await page.getByText('Orders hook was added.').waitFor();
+    const list = await service.api('GET', '/v1/webhooks?status=active');
+    expect(list.body.items).toMatchObject([
+      {
+        name: 'Orders hook',
+        url: `${receiverUrl}/ok`,
+        events: ['conversation.created', 'message.created'],
+        authentication: { type: 'bearer' },
+        headers: { 'X-Team': 'orders' },
+        signing: { enabled: true },
+      },
+    ]);
+  });
+
+  it('reveals and copies the signing secret on the detail screen', async () => {
+    await page.getByRole('button', { name: 'Reveal secret' }).click();
+    const secret = await page.locator('code.secret').textContent();
+    expect(secret).toMatch(/^whsec_[A-Za-z0-9+/=]+$/);
+    await page.getByRole('button', { name: 'Hide secret' }).waitFor();
+    await axeScreen('webhook detail');
+  });
+
+  it('deactivates with the keyboard alone, then activates from the Inactive tab', async () => {
+    await page.getByRole('link', { name: 'Webhooks', exact: true }).click();
+    await page.getByRole('heading', { level: 1, name: 'Webhooks' }).waitFor();
+    const menuButton = page.getByRole('button', { name: 'More actions for Orders hook' });
+    await menuButton.focus();
+    await page.keyboard.press('Enter');
+    await page.getByRole('menu').waitFor();
+    await axeScreen('row menu open');
+    // Edit, Send test, Deactivate: the third item.
+    await page.keyboard.press('ArrowDown');
+    await page.keyboard.press('ArrowDown');
+    await expect(
+      page
+        .getByRole('menuitem', { name: 'Deactivate' })
+        .evaluate((element: any) => element === element.ownerDocument.activeElement),
+    ).resolves.toBe(true);
+    await page.keyboard.press('Enter');
+    await page.getByText('Orders hook is now inactive.').waitFor();
+    expect((await service.api('GET', '/v1/webhooks?status=inactive')).body.items).toHaveLength(1);
+
+    await page.getByRole('tab', { name: 'Inactive' }).click();
+    await page
+      .getByRole('tabpanel', { name: 'Inactive' })
+      .getByRole('link', { name: 'Orders hook' })
+      .waitFor();
+    await axeScreen('webhooks (inactive tab)');
+    await page.getByRole('button', { name: 'More actions for Orders hook' }).click();
+    await page.getByRole('menuitem', { name: 'Activate' }).click();
+    await page.getByText('Orders hook is now active.').waitFor();
+    await page.getByRole('tab', { name: 'Active', exact: true }).click();
+    await page
+      .getByRole('tabpanel', { name: 'Active', exact: true })
+      .getByRole('link', { name: 'Orders hook' })
+      .waitFor();
+  });
+
+  it('filters by brand and searches by name or URL', async () => {
+    await service.api('POST', '/v1/webhooks', {
+      name: 'Brand two CRM',
+      brandId: 'brand-2',
+      events: ['message.created'],
+      url: `${receiverUrl}/crm`,
+    });
+    await page.reload();
+    const active = page.getByRole('tabpanel', { name: 'Active', exact: true });
+    await active.getByRole('link', { name: 'Brand two CRM' }).waitFor();
+    await page.getByRole('searchbox', { name: 'Search' }).fill('/crm');
+    await active.getByRole('link', { name: 'Orders hook' }).waitFor({ state: 'detached' });
+    await active.getByRole('link', { name: 'Brand two CRM' }).waitFor();
+    await page.getByRole('searchbox', { name: 'Search' }).fill('');
+    await page.getByRole('textbox', { name: 'Brand' }).fill('brand-2');
+    await active.getByRole('link', { name: 'Orders hook' }).waitFor({ state: 'detached' });
+    await page.getByRole('textbox', { name: 'Brand' }).fill('');
+    await active.getByRole('link', { name: 'Orders hook' }).waitFor();
+  });
+
+  it('sends a test delivery and rotates the secret from the row menu', async () => {
+    const before = received.filter((path) => path === '/ok').length;
+    await page.getByRole('button', { name: 'More actions for Orders hook' }).click();
+    await page.getByRole('menuitem', { name: 'Send test' }).click();
+    await page.getByText(/Test delivered to Orders hook: HTTP 200/).waitFor();
+    expect(received.filter((path) => path === '/ok').length).toBe(before + 1);
+
+    await page.getByRole('button', { name: 'More actions for Orders hook' }).click();
+    await page.getByRole('menuitem', { name: 'Rotate secret' }).click();
+    const dialog = page.getByRole('dialog', { name: 'New signing secret' });
+    await dialog.waitFor();
+    expect(await dialog.locator('code.secret').textContent()).toMatch(/^whsec_/);
+    await axeScreen('rotated secret dialog');
+    await dialog.getByRole('button', { name: 'Close' }).click();
+    await dialog.waitFor({ state: 'detached' });
+  });
+
+  it('edits a webhook: the form is filled in, credentials stay write-only', async () => {
+    await page.getByRole('button', { name: 'More actions for Orders hook' }).click();
+    await page.getByRole('menuitem', { name: 'Edit' }).click();
+    await page.getByRole('heading', { level: 1, name: 'Edit webhook' }).waitFor();
+    expect(await page.getByLabel('Name', { exact: true }).inputValue()).toBe('Orders hook');
+    expect(await page.getByLabel('Token').inputValue()).toBe('');
+    await page.getByLabel('Description').fill('Edited in the console');
+    await page.getByRole('button', { name: 'Save' }).click();
+    await page.getByText('Orders hook was saved.').waitFor();
+    const id = (await service.api('GET', '/v1/webhooks?status=active')).body.items.find(
+      (webhook: { name: string }) => webhook.name === 'Orders hook',
+    ).id;
+    const read = await service.api('GET', `/v1/webhooks/${id}`);
+    expect(read.body).toMatchObject({
+      description: 'Edited in the console',
+      authentication: { type: 'bearer' },
+    });
+  });
+
+  it('opens a failure log with its attempts and redelivers it', async () => {
+    const created = await service.api('POST', '/v1/webhooks', {
+      name: 'Failing hook',
+      events: ['message.created'],
+      url: `${receiverUrl}/fail`,
+    });
+    expect(created.status).toBe(201);
+    await service.publish([messageCreated('evt_console_fail_1')]);
+    await eventually(async () => {
+      const logs = await service.api('GET', `/v1/failure-logs?webhookId=${created.body.id}`);
+      return logs.body.items.length > 0 ? true : undefined;
+    }, 'a failure log');
+    await page.getByRole('link', { name: 'Webhook Failure Logs' }).click();
+    await page.getByRole('heading', { level: 1, name: 'Webhook Failure Logs' }).waitFor();
+    await axeScreen('webhook failure logs');
+    await page.getByRole('link', { name: /Failing hook: Message Created/ }).click();
+    await page.getByRole('heading', { level: 1, name: /Failure log: Failing hook/ }).waitFor();
+    await page.getByRole('heading', { name: 'Attempt 2: HTTP 500' }).waitFor();
+    await axeScreen('failure log detail');
+    const before = received.filter((path) => path === '/fail').length;
+    await page.getByRole('button', { name: 'Redeliver' }).click();
+    await page.getByText('Redelivery enqueued.').waitFor();
+    await eventually(
+      async () => (received.filter((path) => path === '/fail').length > before ? true : undefined),
+      'the redelivery to reach the receiver',
+    );
+  });
+
+  it('lists rejected events and the event types with schema and sample', async () => {
+    await service.publish([
+      {
+        Source: 'chat.platform',
+        DetailType: 'message.created',
+        EventBusName: 'chat-events',
+        Detail: JSON.stringify({ tenantId: 'tenant-a', data: {} }),
+      },
+    ]);
+    await eventually(async () => {
+      const rejected = await service.api('GET', '/v1/rejected-events');
+      return rejected.body.items.length > 0 ? true : undefined;
+    }, 'a rejected event');
+    await page.getByRole('link', { name: 'Rejected events' }).click();
+    await page.getByRole('heading', { level: 1, name: 'Rejected events' }).waitFor();
+    await page
+      .getByText(/message\.created ·/)
+      .first()
+      .waitFor();
+    await axeScreen('rejected events');
+    await page.getByRole('link', { name: 'Event types' }).click();
+    await page.getByRole('heading', { level: 2, name: 'Message Retract' }).waitFor();
+    await page.getByText('Sample payload of Message Retract').click();
+    await page.getByRole('region', { name: 'Sample payload of Message Retract' }).waitFor();
+    await axeScreen('event types');
+  });
+
+  it('deletes with confirmation in an alertdialog ("Yes, Delete"), keyboard only', async () => {
+    await page.getByRole('link', { name: 'Webhooks', exact: true }).click();
+    await page.getByRole('button', { name: 'More actions for Failing hook' }).focus();
+    await page.keyboard.press('Enter');
+    await page.getByRole('menuitem', { name: 'Delete' }).focus();
+    await page.keyboard.press('Enter');
+    const dialog = page.getByRole('alertdialog', { name: 'Delete Failing hook?' });
+    await dialog.waitFor();
+    await axeScreen('delete confirmation');
+    // Focus starts on Cancel (the safe choice); Tab moves to "Yes, Delete".
+    await page.keyboard.press('Tab');
+    await expect(
+      dialog
+        .getByRole('button', { name: 'Yes, Delete' })
+        .evaluate((element: any) => element === element.ownerDocument.activeElement),
+    ).resolves.toBe(true);
+    await page.keyboard.press('Enter');
+    await page.getByText('Failing hook was deleted.').waitFor();
+    await page.getByRole('button', { name: 'More actions for Failing hook' }).waitFor({ state: 'detached' });
+    const all = await service.api('GET', '/v1/webhooks');
+    expect(all.body.items.map((webhook: { name: string }) => webhook.name)).not.toContain('Failing hook');
+    if (screenshotDir) await page.screenshot({ path: join(screenshotDir, 'console-desktop.png') });
+  });
+
+  it('fits 360 px in dark mode, with axe clean there too', async () => {
+    const narrow = await openPage(browser, service.url, {
+      viewport: { width: 360, height: 780 },
+      colorScheme: 'dark',
+    });
+    try {
+      await signIn(narrow.page, service.url);
+      const fits = () => narrow.page.evaluate('document.documentElement.scrollWidth <= window.innerWidth');
+      expect(await fits()).toBe(true);
+      expect(await narrow.page.evaluate('getComputedStyle(document.body).backgroundColor')).toBe(
+        'rgb(18, 20, 23)',
+      );
+      await axeScreen('webhooks (360 px, dark)', narrow.page, narrow.watch);
+      if (screenshotDir) await narrow.page.screenshot({ path: join(screenshotDir, 'console-360-dark.png') });
+      await narrow.page.getByRole('button', { name: 'Add Webhook' }).click();
+      await narrow.page.getByRole('heading', { level: 1, name: 'Add Webhook' }).waitFor();
+      expect(await fits()).toBe(true);
+      await axeScreen('add webhook form (360 px, dark)', narrow.page, narrow.watch);
+      if (screenshotDir)
+        await narrow.page.screenshot({
+          path: join(screenshotDir, 'console-360-dark-form.png'),
+          fullPage: true,
+        });
+      await narrow.page.getByRole('link', { name: 'Event types' }).click();
+      await narrow.page.getByRole('heading', { level: 2, name: 'Message Retract' }).waitFor();
+      expect(await fits()).toBe(true);
+      expect(narrow.watch.foreignRequests).toEqual([]);
+      expect(narrow.watch.errors).toEqual([]);
+    } finally {
+      await narrow.context.close();
+    }
+  });
+
+  it('loaded nothing from another origin and broke no CSP rule', () => {
+    expect(watch.foreignRequests).toEqual([]);
+    expect(watch.errors).toEqual([]);
+  });
+});

@@ -5,6 +5,7 @@
 import type { DeliveryTask, FailureLog, StoredWebhook } from '#domain/model';
 import { describeError, logger, MetricUnit, metrics, withCorrelation } from '#observability';
 import { type BatchResult, memberTask, parseDeliveryTask, type QueueRecord, webhookIdsOf } from './deliver';
+import { linkFailureLogToDelivery, withDeliveryId } from './delivery-log';
 import type { Services } from './services';
 
 const DAY_MS = 86_400_000;
@@ -88,9 +89,13 @@ async function writeFailureLog(
   try {
     const webhook = await services.webhooks.get(task.tenantId, task.webhookId);
     const failedAt = services.clock.now();
-    const failureLog = buildFailureLog({ id: services.newId('fl'), task, webhook, failedAt });
+    const failureLog = withDeliveryId(
+      buildFailureLog({ id: services.newId('fl'), task, webhook, failedAt }),
+      task,
+    );
     const expiresAt = new Date(failedAt.getTime() + services.config.FAILURE_LOG_TTL_DAYS * DAY_MS);
     await services.failureLogs.put(failureLog, expiresAt);
+    await linkFailureLogToDelivery(services, failureLog);
     metrics.addMetric('FailureLogsWritten', MetricUnit.Count, 1);
     log.info('failure log written', { failureLogId: failureLog.id, attemptCount: failureLog.attemptCount });
     return true;

@@ -22,6 +22,7 @@ import {
 } from '#observability';
 import { loadDeliveryCredentials } from './credentials';
 import type { DeadLetteredTask } from './dead-letters';
+import { recordSettledDelivery } from './delivery-log';
 import { destinationOf, endpointCircuits } from './endpoint-circuits';
 import { getWebhookCached } from './lookup-cache';
 import type { Services } from './services';
@@ -160,7 +161,7 @@ export async function attemptDelivery(
   webhook: StoredWebhook,
   event: EventEnvelope,
   options: { admit?: () => boolean } = {},
-): Promise<{ outcome: AttemptOutcome; attempt: DeliveryAttempt }> {
+): Promise<{ outcome: AttemptOutcome; attempt: DeliveryAttempt; requestHeaders: Record<string, string> }> {
   const credentials = await loadDeliveryCredentials(services, webhook);
   const build = (at: Date) =>
     buildDeliveryRequest({
@@ -193,7 +194,7 @@ export async function attemptDelivery(
   if (outcome.statusCode !== undefined) attempt.statusCode = outcome.statusCode;
   if (outcome.error !== undefined) attempt.error = outcome.error;
   if (outcome.responseSnippet !== undefined) attempt.responseSnippet = outcome.responseSnippet;
-  return { outcome, attempt };
+  return { outcome, attempt, requestHeaders: request.headers };
 }
 
 /**
@@ -239,8 +240,8 @@ export async function deliverGroup(
 
 /**
  * Processes one single task (a group task goes through `deliverGroup`): postpones it when early, drops
- * it when its webhook no longer wants it, else attempts it and schedules what follows. Throws only when
- * the queue or the store fails.
+ * it when its webhook no longer wants it, else attempts it and schedules what follows, then records the
+ * settled result in the delivery log. Throws only when the queue or the store fails.
  */
 export async function deliverTask(
   services: Services,
@@ -249,6 +250,25 @@ export async function deliverTask(
     /** Epoch ms (services.clock) after which a task still waiting for a sender slot is handed off. */
     admitBy?: number;
   } = {},
+): Promise<DeliveryResult> {
+  const seen: SeenByAttempt = {};
+  const result = await settleTask(services, task, options, seen);
+  // After the follow-up is durably enqueued, so a crash here leaves a retry that records it (SPEC 6.3).
+  await recordSettledDelivery(services, { task, result, ...seen });
+  return result;
+}
+
+/** What the delivery log needs from inside settleTask: the webhook and the attempt's headers as sent. */
+interface SeenByAttempt {
+  webhook?: StoredWebhook;
+  requestHeaders?: Record<string, string>;
+}
+
+async function settleTask(
+  services: Services,
+  task: DeliveryTask,
+  options: { admitBy?: number },
+  seen: SeenByAttempt,
 ): Promise<DeliveryResult> {
   const log = withCorrelation({ eventId: task.event.id, tenantId: task.tenantId, webhookId: task.webhookId });
   const remainingMs = task.notBefore ? Date.parse(task.notBefore) - services.clock.now().getTime() : 0;
@@ -259,6 +279,7 @@ export async function deliverTask(
   }
 
   const webhook = await getWebhookCached(services, task.tenantId, task.webhookId);
+  if (webhook) seen.webhook = webhook;
   const reason = dropReason(webhook, task.event);
   if (!webhook || reason) {
     log.info('delivery dropped', { reason, eventType: task.event.type });
@@ -290,6 +311,7 @@ export async function deliverTask(
     throw error;
   }
   const { outcome, attempt } = delivery;
+  seen.requestHeaders = delivery.requestHeaders;
   const { permit } = gate;
   if (outcome.isNotSent && gate.isLate) return handOffLateMember(services, task, { destination, log });
   if (outcome.isNotSent && permit && !permit.isAllowed) {
@@ -397,11 +419,12 @@ async function settleFailedAttempt(
   const { attempt, log } = failure;
   const attempts = [...task.attempts, attempt];
   const failedAt = services.clock.now();
-  const delaySeconds = nextRetryDelay(
-    services.config.RETRY_SCHEDULE,
-    attempts.length,
-    failure.retryAfterSeconds,
-  );
+  // Health first: a failure that deactivates the webhook (410 Gone, or the auto-disable window) ends
+  // this delivery in the DLQ, so it gets a failure log that can be redelivered (SPEC 6.2).
+  const health = await recordDeliveryFailure(services, webhook, failedAt, attempt);
+  const delaySeconds = health.isDeactivated
+    ? null
+    : nextRetryDelay(services.config.RETRY_SCHEDULE, attempts.length, failure.retryAfterSeconds);
   let result: DeliveryResult;
   if (delaySeconds === null) {
     const deadLettered: DeadLetteredTask = { ...task, attempts, webhookName: webhook.name, url: webhook.url };
@@ -421,6 +444,5 @@ async function settleFailedAttempt(
     });
     result = { status: 'retry-scheduled', attempt, delaySeconds };
   }
-  await recordDeliveryFailure(services, webhook, failedAt);
   return result;
 }

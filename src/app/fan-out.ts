@@ -5,6 +5,7 @@
 import { parseChatEvent } from '#domain/event-catalogue';
 import type { DeliveryTask, EventEnvelope, RejectedEvent } from '#domain/model';
 import { logger, MetricUnit, metrics, withCorrelation } from '#observability';
+import { storeEventPayload } from './delivery-log';
 import { cachePerServices } from './lookup-cache';
 import type { Services } from './services';
 
@@ -60,6 +61,8 @@ export async function fanOutEvent(services: Services, input: ChatEventInput): Pr
   const event = parsed.event;
   const webhookIds = await findSubscribersCached(services, event);
   const tasks = deliveryTasksFor(event, webhookIds, services.config.WEBHOOKS_PER_DELIVERY_MESSAGE);
+  // Before the enqueue, so the payload is there by the time a delivery's record points at it.
+  await storeEventPayload(services, event, webhookIds.length);
   if (tasks.length > 0) await services.deliveryQueue.enqueue(tasks);
   metrics.addMetric('EventsFannedOut', MetricUnit.Count, 1);
   metrics.addMetric('DeliveriesEnqueued', MetricUnit.Count, webhookIds.length);

@@ -6,12 +6,14 @@ import type { Config } from '#config';
 import type { DeliverySender } from '#domain/delivery-sender';
 import type {
   Clock,
+  DeliveryLogRepository,
   DeliveryQueue,
   FailureLogRepository,
   HostResolver,
   NoticePublisher,
   RejectedEventRepository,
   SecretCipher,
+  WebhookHealthRepository,
   WebhookRepository,
 } from '#domain/ports';
 
@@ -20,6 +22,8 @@ export interface Services {
   webhooks: WebhookRepository;
   failureLogs: FailureLogRepository;
   rejectedEvents: RejectedEventRepository;
+  deliveryLog: DeliveryLogRepository;
+  webhookHealth: WebhookHealthRepository;
   deliveryQueue: DeliveryQueue;
   cipher: SecretCipher;
   notices: NoticePublisher;

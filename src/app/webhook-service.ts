@@ -340,6 +340,7 @@ function headerNameOf(authentication: StoredAuthentication): { headerName?: stri
 function clearHealth(webhook: StoredWebhook): void {
   delete webhook.disabledReason;
   delete webhook.failingSince;
+  delete webhook.failureSeenAt;
 }
 
 function pickDefined<T extends object, K extends keyof T>(source: T, keys: K[]): Partial<Pick<T, K>> {

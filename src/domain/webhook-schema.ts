@@ -315,6 +315,7 @@ export const failureLogSchema = z.object({
   firstAttemptAt: isoDateTimeSchema.nullable(),
   failedAt: isoDateTimeSchema,
   event: eventEnvelopeSchema.optional().meta({ description: 'The event as it was sent.' }),
+  deliveryId: z.string().optional().meta({ description: 'The delivery log record of this delivery.' }),
 });
 
 export const rejectedEventSchema = z.object({

@@ -14,6 +14,7 @@ import type {
 import { generateSigningSecret } from '#domain/signing';
 import { checkWebhookConsistency, toFieldIssues, webhookInputSchemas } from '#domain/webhook-schema';
 import { secretContext } from './credentials';
+import { readWebhookHealth } from './health-counters';
 import { forgetWebhook, rememberWebhook } from './lookup-cache';
 import type { Services } from './services';
 import { type PublicWebhook, toPublicWebhook } from './webhook-views';
@@ -89,7 +90,9 @@ export async function getWebhook(
   tenantId: string,
   webhookId: string,
 ): Promise<PublicWebhook> {
-  return toPublicWebhook(await requireWebhook(services, tenantId, webhookId));
+  const webhook = await requireWebhook(services, tenantId, webhookId);
+  const health = await readWebhookHealth(services, tenantId, [webhook]);
+  return toPublicWebhook(webhook, health.get(webhook.id));
 }
 
 /** A page of the tenant's webhooks. */
@@ -104,7 +107,11 @@ export async function listWebhooks(
   },
 ): Promise<Page<PublicWebhook>> {
   const page = await services.webhooks.list(tenantId, query);
-  return { items: page.items.map(toPublicWebhook), ...(page.nextKey ? { nextKey: page.nextKey } : {}) };
+  const health = await readWebhookHealth(services, tenantId, page.items);
+  return {
+    items: page.items.map((webhook) => toPublicWebhook(webhook, health.get(webhook.id))),
+    ...(page.nextKey ? { nextKey: page.nextKey } : {}),
+  };
 }
 
 /** Applies a partial edit to any writable field. */

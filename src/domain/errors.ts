@@ -58,3 +58,9 @@ export class MethodNotAllowedError extends DomainError {
   readonly status = 405;
   readonly code = 'method_not_allowed';
 }
+
+/** A redelivery to a webhook that is not active: it would be dropped, so it is refused (SPEC section 5). */
+export class WebhookInactiveError extends DomainError {
+  readonly status = 409;
+  readonly code = 'webhook_inactive';
+}

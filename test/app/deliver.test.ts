@@ -326,7 +326,10 @@ describe('webhook health', () => {
     expect(stored?.version).toBeLessThan(failuresBeforeDue / 3);
 
     services.clock.advance(60_000);
-    expect(await deliverTask(services, taskFor(webhook))).toEqual({ status: 'dropped', reason: 'webhook inactive' });
+    expect(await deliverTask(services, taskFor(webhook))).toEqual({
+      status: 'dropped',
+      reason: 'webhook inactive',
+    });
   });
 
   it('two failures far apart with nothing between them do not deactivate (issue 10 item 3)', async () => {
@@ -336,10 +339,16 @@ describe('webhook health', () => {
     // The first event fails all its attempts.
     await deliverTask(services, taskFor(webhook));
     services.clock.advance(1_000);
-    await deliverTask(services, taskFor(webhook, { attempts: [{ at: 'x', durationMs: 1, statusCode: 500 }] }));
+    await deliverTask(
+      services,
+      taskFor(webhook, { attempts: [{ at: 'x', durationMs: 1, statusCode: 500 }] }),
+    );
     // Nothing for longer than the window; then a second event's first attempt fails.
     services.clock.advance(2 * DAY_MS);
-    const second = await deliverTask(services, taskFor(webhook, { event: { ...taskFor(webhook).event, id: 'evt_02' } }));
+    const second = await deliverTask(
+      services,
+      taskFor(webhook, { event: { ...taskFor(webhook).event, id: 'evt_02' } }),
+    );
     expect(second).toMatchObject({ status: 'retry-scheduled' });
     const stored = await services.webhooks.get(webhook.tenantId, webhook.id);
     expect(stored).toMatchObject({ status: 'active', failingSince: services.clock.now().toISOString() });

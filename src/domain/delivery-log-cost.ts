@@ -73,7 +73,10 @@ export function deliveryLogCost(input: DeliveryLogCostInput): DeliveryLogCost {
   let writeUnits = 0;
   if (input.mode === 'all') {
     writeUnits =
-      payloadUnits / webhooksPerEvent + (1 - failingShare) * recordWriteUnits(1) + failingShare * failingUnits + health;
+      payloadUnits / webhooksPerEvent +
+      (1 - failingShare) * recordWriteUnits(1) +
+      failingShare * failingUnits +
+      health;
   } else if (input.mode === 'failures') {
     writeUnits = failingShare * (failingUnits + payloadUnits) + health;
   } else {

@@ -227,7 +227,12 @@ export function withDeliveryId(failureLog: FailureLog, task: DeliveryTask): Fail
 export async function linkFailureLogToDelivery(services: Services, failureLog: FailureLog): Promise<void> {
   if (!failureLog.deliveryId || services.config.DELIVERY_LOG === 'off') return;
   try {
-    await services.deliveryLog.linkFailureLog(failureLog.tenantId, failureLog.deliveryId, failureLog.id);
+    await services.deliveryLog.linkFailureLog(
+      failureLog.tenantId,
+      failureLog.deliveryId,
+      failureLog.id,
+      expiryOf(services, services.clock.now()),
+    );
   } catch (error) {
     withCorrelation({ tenantId: failureLog.tenantId, webhookId: failureLog.webhookId }).warn(
       'could not link the failure log to its delivery record',

@@ -69,8 +69,11 @@ export interface DeliveryListQuery {
 export interface DeliveryLogRepository {
   /** Creates or updates a delivery's record with one attempt's outcome (a write never regresses attemptCount). */
   recordOutcome(outcome: DeliveryOutcome, expiresAt: Date): Promise<void>;
-  /** Notes on a failed delivery the failure log written for it; nothing when the record is gone. */
-  linkFailureLog(tenantId: string, deliveryId: string, failureLogId: string): Promise<void>;
+  /**
+   * Notes on a failed delivery the failure log written for it, whether or not its record is written
+   * yet (the record's own write keeps the link).
+   */
+  linkFailureLog(tenantId: string, deliveryId: string, failureLogId: string, expiresAt: Date): Promise<void>;
   /** Stores an event's body as sent (one item per event, whatever the number of webhooks). */
   putPayload(tenantId: string, eventId: string, body: string, expiresAt: Date): Promise<void>;
   getPayload(tenantId: string, eventId: string): Promise<string | undefined>;

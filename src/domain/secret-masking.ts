@@ -16,12 +16,16 @@ export interface WebhookSecrets {
   signingSecrets: readonly string[];
 }
 
-/** The secret values themselves (not yet encoded): password, Basic pair, token, api-key value, signing secrets. */
+/** The secret values (not yet encoded): the authentication header's value, password, Basic pair, token, api-key value, signing secrets. */
 export function secretValuesOf(secrets: WebhookSecrets): string[] {
   const values: string[] = [];
   const auth = secrets.authentication;
-  if (auth?.type === 'basic') values.push(`${auth.username}:${auth.password}`, auth.password);
-  if (auth?.type === 'bearer') values.push(auth.token);
+  // The header values too: base64 of a longer text does not contain the base64 of its parts.
+  if (auth?.type === 'basic') {
+    const pair = `${auth.username}:${auth.password}`;
+    values.push(`Basic ${Buffer.from(pair, 'utf8').toString('base64')}`, pair, auth.password);
+  }
+  if (auth?.type === 'bearer') values.push(`Bearer ${auth.token}`, auth.token);
   if (auth?.type === 'api_key') values.push(auth.value);
   for (const secret of secrets.signingSecrets) {
     values.push(secret);

@@ -181,14 +181,21 @@ export class InMemoryDeliveryLogRepository implements DeliveryLogRepository {
       id: deliveryId,
       createdAt: existing?.createdAt ?? outcome.createdAt,
       attempts: [...(existing?.attempts ?? earlierAttempts), ...(attempt ? [attempt] : [])],
-      ...(existing?.failureLogId ? { failureLogId: existing.failureLogId } : {}),
     };
+    const failureLogId = existing?.failureLogId ?? this.#links.get(key);
+    if (failureLogId) record.failureLogId = failureLogId;
     this.records.set(key, { record: copy(record), sort: parsed.ulid, expiresAt });
   }
 
+  /** Links written before their record, as the DynamoDB adapter keeps them. */
+  readonly #links = new Map<string, string>();
+
   async linkFailureLog(tenantId: string, deliveryId: string, failureLogId: string): Promise<void> {
     const entry = this.records.get(`${tenantId}/${deliveryId}`);
-    if (!entry) return;
+    if (!entry) {
+      this.#links.set(`${tenantId}/${deliveryId}`, failureLogId);
+      return;
+    }
     entry.record.failureLogId = failureLogId;
     entry.record.status = 'failed';
     delete entry.record.nextAttemptAt;

@@ -111,27 +111,36 @@ export class DynamoDeliveryLogRepository implements DeliveryLogRepository {
     }
   }
 
-  async linkFailureLog(tenantId: string, deliveryId: string, failureLogId: string): Promise<void> {
+  async linkFailureLog(
+    tenantId: string,
+    deliveryId: string,
+    failureLogId: string,
+    expiresAt: Date,
+  ): Promise<void> {
     const parsed = parseDeliveryId(deliveryId);
     if (!parsed) return;
-    try {
-      await this.client.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: { pk: deliveryPartition(tenantId, parsed.webhookId), sk: `${SORT_PREFIX}${parsed.ulid}` },
-          UpdateExpression: 'SET #failureLogId = :failureLogId, #status = :failed REMOVE #nextAttemptAt',
-          ConditionExpression: 'attribute_exists(#status)',
-          ExpressionAttributeNames: {
-            '#failureLogId': 'failureLogId',
-            '#status': 'status',
-            '#nextAttemptAt': 'nextAttemptAt',
-          },
-          ExpressionAttributeValues: { ':failureLogId': failureLogId, ':failed': 'failed' },
-        }),
-      );
-    } catch (error) {
-      if (!isConditionFailure(error)) throw error;
-    }
+    // No condition: the DLQ processor may get here before the delivery step has written the record (it
+    // writes after dead-lettering). The record's own write is an update too, so it keeps this link; a
+    // link whose record never comes has no `id` and is never listed, and expires like a record.
+    await this.client.send(
+      new UpdateCommand({
+        TableName: this.tableName,
+        Key: { pk: deliveryPartition(tenantId, parsed.webhookId), sk: `${SORT_PREFIX}${parsed.ulid}` },
+        UpdateExpression:
+          'SET #failureLogId = :failureLogId, #status = :failed, #expiresAt = if_not_exists(#expiresAt, :expiresAt) REMOVE #nextAttemptAt',
+        ExpressionAttributeNames: {
+          '#failureLogId': 'failureLogId',
+          '#status': 'status',
+          '#nextAttemptAt': 'nextAttemptAt',
+          '#expiresAt': TABLE_KEYS.timeToLiveAttribute,
+        },
+        ExpressionAttributeValues: {
+          ':failureLogId': failureLogId,
+          ':failed': 'failed',
+          ':expiresAt': toEpochSeconds(expiresAt),
+        },
+      }),
+    );
   }
 
   async putPayload(tenantId: string, eventId: string, body: string, expiresAt: Date): Promise<void> {
@@ -225,7 +234,8 @@ export class DynamoDeliveryLogRepository implements DeliveryLogRepository {
     );
     const merged = pages
       .flatMap((page) => page.items)
-      .filter((item) => item.sk !== startSort)
+      // An item without `id` is a failure-log link whose record is not written (yet).
+      .filter((item) => item.sk !== startSort && typeof item.id === 'string')
       .sort((a, b) => (String(a.sk) < String(b.sk) ? 1 : -1));
     const items = merged.slice(0, query.limit);
     const hasMore = merged.length > query.limit || pages.some((page) => page.nextKey !== undefined);

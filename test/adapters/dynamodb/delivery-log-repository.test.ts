@@ -208,9 +208,22 @@ function contract(subject: () => Subject): void {
     await log.recordOutcome(record, farFuture);
     expect(await log.get(newTenant(), record.deliveryId)).toBeUndefined();
     expect((await log.list(newTenant(), { webhookIds: [record.webhookId], limit: 10 })).items).toEqual([]);
-    await log.linkFailureLog(tenantId, record.deliveryId, 'fl_1');
+    await log.linkFailureLog(tenantId, record.deliveryId, 'fl_1', farFuture);
     expect(await log.get(tenantId, record.deliveryId)).toMatchObject({
       failureLogId: 'fl_1',
+      status: 'failed',
+    });
+  });
+
+  it('keeps a failure-log link that arrives before its record (the DLQ processor can be faster)', async () => {
+    const tenantId = newTenant();
+    const log = subject().log();
+    const record = outcome(tenantId, { status: 'failed' });
+    await log.linkFailureLog(tenantId, record.deliveryId, 'fl_early', farFuture);
+    expect((await log.list(tenantId, { webhookIds: [record.webhookId], limit: 10 })).items).toEqual([]);
+    await log.recordOutcome(record, farFuture);
+    expect(await log.get(tenantId, record.deliveryId)).toMatchObject({
+      failureLogId: 'fl_early',
       status: 'failed',
     });
   });

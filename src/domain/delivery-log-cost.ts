@@ -2,7 +2,8 @@
  * What the delivery log costs on DynamoDB on-demand (SPEC sections 6.3 and 9), as figures the benchmark
  * imports. The design (src/adapters/dynamodb/delivery-log-repository.ts) writes, per delivery:
  *
- * - one UpdateItem per attempt outcome on the delivery's record; no index carries it, so nothing is
+ * - one write per attempt outcome on the delivery's record (a first-attempt success is a put grouped
+ *   into a BatchWriteItem, any other outcome an UpdateItem); no index carries it, so nothing is
  *   written twice. A record with one attempt is under 1 KB (pinned by a test), so a first-attempt
  *   success costs exactly 1 write unit; each later attempt adds about ATTEMPT_BYTES, and an update is
  *   billed on the larger of the item before and after;

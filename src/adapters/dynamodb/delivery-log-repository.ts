@@ -3,7 +3,7 @@
  *
  * | item               | pk                         | sk          | written                                  |
  * |--------------------|----------------------------|-------------|------------------------------------------|
- * | delivery record    | T#<tenant>#DL#<webhookId>  | DL#<ulid>   | one UpdateItem per attempt outcome       |
+ * | delivery record    | T#<tenant>#DL#<webhookId>  | DL#<ulid>   | one write per attempt outcome (below)    |
  * | event payload      | T#<tenant>#EV#<eventId>    | PAYLOAD     | one PutItem per event (fan-out)          |
  * | webhook health     | T#<tenant>#DL#<webhookId>  | HEALTH      | see dynamodb/webhook-health-repository   |
  *

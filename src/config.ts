@@ -38,6 +38,14 @@ const environmentSchema = z.object({
   FAILURE_LOG_TTL_DAYS: z.coerce.number().positive().default(30),
   REJECTED_EVENT_TTL_DAYS: z.coerce.number().positive().default(30),
   AUTO_DISABLE_AFTER_DAYS: z.coerce.number().positive().default(5),
+  /** Days a delivery log record (and its event's payload) is kept (SPEC section 6.3). */
+  DELIVERY_LOG_TTL_DAYS: z.coerce.number().positive().default(3),
+  /** What the delivery log records: every delivery, only deliveries with a failed attempt, or nothing. */
+  DELIVERY_LOG: z
+    .string()
+    .default('all')
+    .transform((value) => value.trim().toLowerCase())
+    .pipe(z.enum(['all', 'failures', 'off'])),
   /** How long a decrypted secret or the encryption key may stay in memory. */
   SECRET_CACHE_TTL_MS: z.coerce.number().int().min(0).default(300_000),
   /**

@@ -5,6 +5,7 @@
 
 import type { z } from 'zod';
 import type { CursorCodec } from '#domain/cursor';
+import { deliveryListQuerySchema, recoverRequestSchema } from '#domain/delivery-log-schema';
 import {
   DomainError,
   ForbiddenError,
@@ -26,6 +27,12 @@ import {
   withoutEmptyParameters,
 } from '#domain/webhook-schema';
 import { describeError, logger } from '#observability';
+import {
+  getDelivery,
+  listDeliveries,
+  recoverFailedDeliveries,
+  redeliverDelivery,
+} from './delivery-log-service';
 import {
   getFailureLog,
   listFailureLogs,
@@ -223,6 +230,43 @@ const routes: Route[] = [
   },
   {
     method: 'GET',
+    pattern: /^\/v1\/deliveries$/,
+    handle: async ({ deps, tenantId, query }) => {
+      const { cursor, ...filters } = parseQuery(deliveryListQuerySchema, query);
+      const scope = { tenantId, query: `deliveries?${canonical(filters, ['limit'])}` };
+      const startKey = cursor ? await deps.cursors.decode(cursor, scope) : undefined;
+      const page = await listDeliveries(deps, tenantId, { ...filters, ...(startKey ? { startKey } : {}) });
+      return { status: 200, body: await pageBody(deps, page, scope, (item) => item) };
+    },
+  },
+  {
+    method: 'GET',
+    pattern: new RegExp(`^/v1/deliveries/${ID}$`),
+    handle: async ({ deps, tenantId, params, query }) => {
+      refuseQuery(query);
+      return { status: 200, body: await getDelivery(deps, tenantId, params[0]!) };
+    },
+  },
+  {
+    method: 'POST',
+    pattern: new RegExp(`^/v1/deliveries/${ID}/redeliver$`),
+    handle: async ({ deps, tenantId, params, body, query }) => {
+      refuseQuery(query);
+      refuseBody(body());
+      return { status: 202, body: await redeliverDelivery(deps, tenantId, params[0]!) };
+    },
+  },
+  {
+    method: 'POST',
+    pattern: new RegExp(`^/v1/webhooks/${ID}/recover$`),
+    handle: async ({ deps, tenantId, params, body, query }) => {
+      refuseQuery(query);
+      const window = parseBodyWith(recoverRequestSchema, body());
+      return { status: 202, body: await recoverFailedDeliveries(deps, tenantId, params[0]!, window) };
+    },
+  },
+  {
+    method: 'GET',
     pattern: /^\/v1\/rejected-events$/,
     handle: async ({ deps, tenantId, query }) => {
       const { cursor, ...filters } = parseQuery(rejectedEventListQuerySchema, query);
@@ -325,6 +369,18 @@ function refuseQuery(query: Record<string, string | undefined>): void {
       names.map((name) => ({ field: name, message: 'unknown query parameter' })),
     );
   }
+}
+
+function parseBodyWith<S extends z.ZodType>(schema: S, body: unknown): z.infer<S> {
+  const result = schema.safeParse(body ?? {});
+  if (!result.success) {
+    const details = toFieldIssues(result.error);
+    throw new ValidationError(
+      details[0] ? `${details[0].field}: ${details[0].message}` : 'Invalid body',
+      details,
+    );
+  }
+  return result.data;
 }
 
 function parseQuery<S extends z.ZodType>(schema: S, query: Record<string, string | undefined>): z.infer<S> {

@@ -13,6 +13,7 @@ import {
 import { failureLogIdFor } from '#domain/failure-log-id';
 import type { FailureLog, StoredWebhook } from '#domain/model';
 import { describeError, logger, MetricUnit, metrics, withCorrelation } from '#observability';
+import { linkFailureLogToDelivery, withDeliveryId } from './delivery-log';
 import type { Services } from './services';
 
 const DAY_MS = 86_400_000;
@@ -93,9 +94,12 @@ async function writeFailureLog(
     const webhook = await services.webhooks.get(task.tenantId, task.webhookId);
     const failedAt = services.clock.now();
     const id = failureLogIdFor({ ...task, messageId });
-    const failureLog = buildFailureLog({ id, task, webhook, failedAt });
+    const failureLog = withDeliveryId(buildFailureLog({ id, task, webhook, failedAt }), task);
     const expiresAt = new Date(failedAt.getTime() + services.config.FAILURE_LOG_TTL_DAYS * DAY_MS);
-    if (!(await services.failureLogs.put(failureLog, expiresAt))) {
+    const isNew = await services.failureLogs.put(failureLog, expiresAt);
+    // Linked again on a repeat too: the first processing may have died between the put and the link.
+    await linkFailureLogToDelivery(services, failureLog);
+    if (!isNew) {
       metrics.addMetric('FailureLogsAlreadyWritten', MetricUnit.Count, 1);
       log.info('failure log already written (dead letter processed again)', { failureLogId: id });
       return true;

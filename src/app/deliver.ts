@@ -39,6 +39,7 @@ import {
   withCorrelation,
 } from '#observability';
 import { loadDeliveryCredentials } from './credentials';
+import { recordSettledDelivery } from './delivery-log';
 import { webhookKeyOf } from './endpoint-circuits';
 import type { Services } from './services';
 import { recordDeliveryFailure, recordDeliverySuccess } from './webhook-health';
@@ -65,6 +66,8 @@ export type DeliveryResult =
 export interface AttemptRecord {
   outcome: AttemptOutcome;
   attempt: DeliveryAttempt;
+  /** The headers as sent (secrets still in them: the delivery log masks them before storing). */
+  requestHeaders: Record<string, string>;
 }
 
 /**
@@ -130,6 +133,7 @@ export async function attemptDelivery(
   // SPEC 6: webhook-timestamp is the time of this attempt; nothing waits between signing and sending.
   const attemptAt = services.clock.now();
   let outcome: AttemptOutcome;
+  let requestHeaders: Record<string, string> = {};
   try {
     const request = buildDeliveryRequest({
       event,
@@ -138,6 +142,7 @@ export async function attemptDelivery(
       attemptAt,
       userAgent: `chat-webhooks/${services.config.SERVICE_VERSION}`,
     });
+    requestHeaders = request.headers;
     outcome = await services.sender.send(request, { timeoutMs: services.config.DELIVERY_TIMEOUT_MS });
   } catch (error) {
     outcome = {
@@ -154,7 +159,7 @@ export async function attemptDelivery(
   if (outcome.statusCode !== undefined) attempt.statusCode = outcome.statusCode;
   if (outcome.error !== undefined) attempt.error = outcome.error;
   if (outcome.responseSnippet !== undefined) attempt.responseSnippet = outcome.responseSnippet;
-  return { outcome, attempt };
+  return { outcome, attempt, requestHeaders };
 }
 
 /**
@@ -198,9 +203,28 @@ export async function deliverGroup(
 /**
  * Processes one single task (a group task goes through `deliverGroup`): postpones it when early or
  * when its webhook has no free slot or an open circuit, drops it when its webhook no longer wants it,
- * else attempts it and settles what follows. Throws only when the queue or the store fails.
+ * else attempts it and settles what follows, then records the settled result in the delivery log.
+ * Throws only when the queue or the store fails.
  */
 export async function deliverTask(services: Services, task: DeliveryTask): Promise<DeliveryResult> {
+  const seen: SeenByAttempt = {};
+  const result = await settleTask(services, task, seen);
+  // After the follow-up is durably enqueued, so a crash here leaves a retry that records it (SPEC 6.3).
+  await recordSettledDelivery(services, { task, result, ...seen });
+  return result;
+}
+
+/** What the delivery log needs from inside settleTask: the webhook and the attempt's headers as sent. */
+interface SeenByAttempt {
+  webhook?: StoredWebhook;
+  requestHeaders?: Record<string, string>;
+}
+
+async function settleTask(
+  services: Services,
+  task: DeliveryTask,
+  seen: SeenByAttempt,
+): Promise<DeliveryResult> {
   const log = withCorrelation({ eventId: task.event.id, tenantId: task.tenantId, webhookId: task.webhookId });
   const remainingMs = task.notBefore ? Date.parse(task.notBefore) - services.clock.now().getTime() : 0;
   if (remainingMs > EARLY_TOLERANCE_MS) {
@@ -226,6 +250,7 @@ export async function deliverTask(services: Services, task: DeliveryTask): Promi
     // Read fresh, after the slot is ours and right before signing: an edit, rotation, deactivation or
     // deletion acknowledged before this point applies to this attempt (SPEC 6.1), retries included.
     const webhook = await services.webhooks.get(task.tenantId, task.webhookId);
+    if (webhook) seen.webhook = webhook;
     const reason = tenantMismatchReason(task, webhook) ?? dropReason(webhook, task.event);
     if (!webhook || reason) {
       log.info('delivery dropped', { reason, eventType: task.event.type });
@@ -233,6 +258,7 @@ export async function deliverTask(services: Services, task: DeliveryTask): Promi
       return { status: 'dropped', reason: reason ?? 'webhook deleted' };
     }
     const delivery = await attemptDelivery(services, webhook, task.event);
+    seen.requestHeaders = delivery.requestHeaders;
     if (!delivery.outcome.isSenderFailure) verdict = isEndpointFailure(delivery.outcome) ? 'down' : 'up';
     // Freed before the queue and store writes that settle the task: the slot guards the endpoint only.
     noteCircuitChange(services, release(), { log, error: delivery.attempt.error });
@@ -405,12 +431,17 @@ async function settleFailedAttempt(
   const { slotPostponements: _reset, ...rest } = task;
   const attempts = [...task.attempts, attempt];
   const failedAt = services.clock.now();
-  const delaySeconds = nextRetryDelay(
-    services.config.RETRY_SCHEDULE,
-    attempts.length,
-    failure.retryAfterSeconds,
-    services.random,
-  );
+  // Health first: a failure that deactivates the webhook (410 Gone, or the auto-disable window) ends
+  // this delivery in the DLQ, so it gets a failure log that can be redelivered (SPEC 6.2).
+  const health = await recordDeliveryFailure(services, webhook, failedAt, attempt);
+  const delaySeconds = health.isDeactivated
+    ? null
+    : nextRetryDelay(
+        services.config.RETRY_SCHEDULE,
+        attempts.length,
+        failure.retryAfterSeconds,
+        services.random,
+      );
   let result: DeliveryResult;
   if (delaySeconds === null) {
     const deadLettered: DeadLetteredTask = { ...rest, attempts, webhookName: webhook.name, url: webhook.url };
@@ -430,6 +461,5 @@ async function settleFailedAttempt(
     });
     result = { status: 'retry-scheduled', attempt, delaySeconds };
   }
-  await recordDeliveryFailure(services, webhook, failedAt);
   return result;
 }

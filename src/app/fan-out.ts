@@ -7,6 +7,7 @@ import type { DeliveryTask } from '#domain/delivery-task';
 import { parseChatEvent, UNREADABLE_TENANT_KEY } from '#domain/event-catalogue';
 import type { EventEnvelope, RejectedEvent } from '#domain/model';
 import { logger, MetricUnit, metrics, withCorrelation } from '#observability';
+import { storeEventPayload } from './delivery-log';
 import type { Services } from './services';
 
 /** The only source whose events are fanned out (the bus also carries the service's own notices). */
@@ -62,6 +63,8 @@ export async function fanOutEvent(services: Services, input: ChatEventInput): Pr
   // when the event names a brand (the brand's subscriptions and the all-brands ones).
   const webhookIds = await services.webhooks.findSubscribers(event.tenantId, event.type, event.brandId);
   const tasks = deliveryTasksFor(event, webhookIds, services.config.WEBHOOKS_PER_DELIVERY_MESSAGE);
+  // Before the enqueue, so the payload is there by the time a delivery's record points at it.
+  await storeEventPayload(services, event, webhookIds.length);
   if (tasks.length > 0) await services.deliveryQueue.enqueue(tasks);
   metrics.addMetric('EventsFannedOut', MetricUnit.Count, 1);
   metrics.addMetric('DeliveriesEnqueued', MetricUnit.Count, webhookIds.length);

@@ -8,12 +8,14 @@ import type { DeliveryCredentials } from '#domain/delivery-request';
 import type { DeliverySender } from '#domain/delivery-sender';
 import type {
   Clock,
+  DeliveryLogRepository,
   DeliveryQueue,
   FailureLogRepository,
   HostResolver,
   NoticePublisher,
   RejectedEventRepository,
   SecretCipher,
+  WebhookHealthRepository,
   WebhookRepository,
 } from '#domain/ports';
 import type { LookupCache } from './lookup-cache';
@@ -23,6 +25,8 @@ export interface Services {
   webhooks: WebhookRepository;
   failureLogs: FailureLogRepository;
   rejectedEvents: RejectedEventRepository;
+  deliveryLog: DeliveryLogRepository;
+  webhookHealth: WebhookHealthRepository;
   deliveryQueue: DeliveryQueue;
   cipher: SecretCipher;
   notices: NoticePublisher;

@@ -1,9 +1,12 @@
 /**
  * Webhook health: remembers since when a webhook has been failing and deactivates it once it has
- * failed without a single success for AUTO_DISABLE_AFTER_DAYS (SPEC section 6).
+ * failed continuously, without a single success, for AUTO_DISABLE_AFTER_DAYS, or at once when its
+ * endpoint answers 410 Gone (SPEC sections 6 and 6.2).
  */
+
+import type { Config } from '#config';
 import { ConflictError } from '#domain/errors';
-import type { StoredWebhook } from '#domain/model';
+import type { DeliveryAttempt, StoredWebhook } from '#domain/model';
 import { describeError, MetricUnit, metrics, withCorrelation } from '#observability';
 import type { Services } from './services';
 
@@ -17,50 +20,87 @@ export async function recordDeliverySuccess(services: Services, webhook: StoredW
   if (webhook.failingSince === undefined) return;
   await applyHealthChange(services, webhook, (current) => {
     if (current.failingSince === undefined) return null;
-    const { failingSince: _cleared, ...rest } = current;
+    const { failingSince: _cleared, failureSeenAt: _seen, ...rest } = current;
     return { ...rest, version: current.version + 1 };
   });
 }
 
 /**
- * Notes a failed attempt: starts the failing period, or deactivates the webhook when the period has
- * lasted AUTO_DISABLE_AFTER_DAYS, then publishes a notice. Never throws.
+ * The longest silence between two failed attempts that still counts as one continuous failing period:
+ * the longest retry delay (plus the ±20 % spread and an attempt timeout on either side). Any webhook
+ * failing all the time is tried at least that often by its own retries; a longer silence means there is
+ * no evidence either way, so the period starts again (SPEC 6.2: not two failures far apart).
+ */
+export function maxEvidenceGapMs(config: Pick<Config, 'RETRY_SCHEDULE' | 'DELIVERY_TIMEOUT_MS'>): number {
+  const longestDelaySeconds = Math.max(0, ...config.RETRY_SCHEDULE);
+  return Math.ceil(longestDelaySeconds * 1000 * 1.25) + 2 * config.DELIVERY_TIMEOUT_MS;
+}
+
+/** Whether a failed attempt deactivated the webhook (its delivery then goes to the DLQ, not to a retry). */
+export interface FailureVerdict {
+  isDeactivated: boolean;
+}
+
+/**
+ * Notes a failed attempt. A `410 Gone` deactivates the webhook at once (the Standard Webhooks
+ * specification asks senders to stop); otherwise the attempt starts or continues the failing period,
+ * and deactivates the webhook once the period has lasted AUTO_DISABLE_AFTER_DAYS with no silence longer
+ * than maxEvidenceGapMs. A deactivation publishes `webhook.disabled`. Never throws.
  */
 export async function recordDeliveryFailure(
   services: Services,
   webhook: StoredWebhook,
   failedAt: Date,
-): Promise<void> {
+  attempt?: Pick<DeliveryAttempt, 'statusCode'>,
+): Promise<FailureVerdict> {
   const disableAfterMs = services.config.AUTO_DISABLE_AFTER_DAYS * DAY_MS;
+  const gapMs = maxEvidenceGapMs(services.config);
+  const failedAtMs = failedAt.getTime();
+  const isGone = attempt?.statusCode === 410;
+  const seenAtMs = (current: StoredWebhook) =>
+    Date.parse(current.failureSeenAt ?? current.failingSince ?? '');
+  const isPeriodBroken = (current: StoredWebhook) =>
+    current.failingSince === undefined || !(failedAtMs - seenAtMs(current) <= gapMs);
   const isDue = (current: StoredWebhook) =>
-    current.failingSince !== undefined &&
-    failedAt.getTime() - Date.parse(current.failingSince) >= disableAfterMs;
-  if (webhook.failingSince !== undefined && !isDue(webhook)) return;
+    !isPeriodBroken(current) && failedAtMs - Date.parse(current.failingSince ?? '') >= disableAfterMs;
+  // Evidence is refreshed twice per gap, so a steadily failing webhook costs few writes.
+  const isEvidenceStale = (current: StoredWebhook) => failedAtMs - seenAtMs(current) > gapMs / 2;
+  if (!isGone && !isPeriodBroken(webhook) && !isDue(webhook) && !isEvidenceStale(webhook)) {
+    return { isDeactivated: false };
+  }
 
   let disabledReason: string | undefined;
   const written = await applyHealthChange(services, webhook, (current) => {
     disabledReason = undefined;
     if (current.status !== 'active') return null;
-    if (current.failingSince === undefined) {
-      return { ...current, failingSince: failedAt.toISOString(), version: current.version + 1 };
+    const at = failedAt.toISOString();
+    if (isGone) {
+      disabledReason = `The endpoint answered 410 Gone at ${at}; deliveries stopped as the Standard Webhooks specification asks`;
+    } else if (isPeriodBroken(current)) {
+      return { ...current, failingSince: at, failureSeenAt: at, version: current.version + 1 };
+    } else if (isDue(current)) {
+      disabledReason = `Deliveries failed without a single success since ${current.failingSince}`;
+    } else if (isEvidenceStale(current)) {
+      return { ...current, failureSeenAt: at, version: current.version + 1 };
+    } else {
+      return null;
     }
-    if (!isDue(current)) return null;
-    disabledReason = `Deliveries failed without a single success since ${current.failingSince}`;
     // The failing period ends with the deactivation, so a re-activated webhook gets a fresh one.
-    const { failingSince: _ended, ...rest } = current;
-    return {
-      ...rest,
-      status: 'inactive',
-      disabledReason,
-      updatedAt: failedAt.toISOString(),
-      version: current.version + 1,
-    };
+    const { failingSince: _ended, failureSeenAt: _seen, ...rest } = current;
+    return { ...rest, status: 'inactive', disabledReason, updatedAt: at, version: current.version + 1 };
   });
-  if (!written || disabledReason === undefined) return;
+  if (!written || disabledReason === undefined) return { isDeactivated: false };
 
   const log = withCorrelation({ tenantId: written.tenantId, webhookId: written.id });
-  log.warn('webhook deactivated after failing too long', { disabledReason });
-  metrics.addMetric('WebhooksAutoDisabled', MetricUnit.Count, 1);
+  log.warn(
+    isGone
+      ? 'webhook deactivated: the endpoint answered 410 Gone'
+      : 'webhook deactivated after failing too long',
+    {
+      disabledReason,
+    },
+  );
+  metrics.addMetric(isGone ? 'WebhooksDisabledByGone' : 'WebhooksAutoDisabled', MetricUnit.Count, 1);
   try {
     await services.notices.webhookDisabled({
       tenantId: written.tenantId,
@@ -71,6 +111,7 @@ export async function recordDeliveryFailure(
   } catch (error) {
     log.error('could not publish the webhook-disabled notice', { error: describeError(error) });
   }
+  return { isDeactivated: true };
 }
 
 /**

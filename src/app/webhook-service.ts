@@ -14,6 +14,7 @@ import type {
 import { generateSigningSecret } from '#domain/signing';
 import { checkWebhookConsistency, toFieldIssues, webhookInputSchemas } from '#domain/webhook-schema';
 import { secretContext } from './credentials';
+import { readWebhookHealth } from './health-counters';
 import type { Services } from './services';
 import { type PublicWebhook, toPublicWebhook } from './webhook-views';
 
@@ -87,7 +88,9 @@ export async function getWebhook(
   tenantId: string,
   webhookId: string,
 ): Promise<PublicWebhook> {
-  return toPublicWebhook(await requireWebhook(services, tenantId, webhookId));
+  const webhook = await requireWebhook(services, tenantId, webhookId);
+  const health = await readWebhookHealth(services, tenantId, [webhook]);
+  return toPublicWebhook(webhook, health.get(webhook.id));
 }
 
 /** A page of the tenant's webhooks. */
@@ -102,7 +105,11 @@ export async function listWebhooks(
   },
 ): Promise<Page<PublicWebhook>> {
   const page = await services.webhooks.list(tenantId, query);
-  return { items: page.items.map(toPublicWebhook), ...(page.nextKey ? { nextKey: page.nextKey } : {}) };
+  const health = await readWebhookHealth(services, tenantId, page.items);
+  return {
+    items: page.items.map((webhook) => toPublicWebhook(webhook, health.get(webhook.id))),
+    ...(page.nextKey ? { nextKey: page.nextKey } : {}),
+  };
 }
 
 /** Applies a partial edit to any writable field. */
@@ -356,6 +363,7 @@ function headerNameOf(authentication: StoredAuthentication): { headerName?: stri
 function clearHealth(webhook: StoredWebhook): void {
   delete webhook.disabledReason;
   delete webhook.failingSince;
+  delete webhook.failureSeenAt;
 }
 
 function pickDefined<T extends object, K extends keyof T>(source: T, keys: K[]): Partial<Pick<T, K>> {

@@ -11,8 +11,8 @@ import type { PublicWebhook } from '#domain/webhook-schema';
 // One shape for what the API returns and what the OpenAPI document declares: the schema's.
 export type { PublicWebhook };
 
-/** The public view of a stored webhook. */
-export function toPublicWebhook(webhook: StoredWebhook): PublicWebhook {
+/** The public view of a stored webhook; `health` where the route reads it (GET one and the list). */
+export function toPublicWebhook(webhook: StoredWebhook, health?: PublicWebhook['health']): PublicWebhook {
   const view: PublicWebhook = {
     id: webhook.id,
     name: webhook.name,
@@ -28,6 +28,7 @@ export function toPublicWebhook(webhook: StoredWebhook): PublicWebhook {
     updatedAt: webhook.updatedAt,
   };
   if (webhook.disabledReason) view.disabledReason = webhook.disabledReason;
+  if (health) view.health = health;
   return view;
 }
 

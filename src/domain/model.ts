@@ -68,6 +68,11 @@ export interface StoredWebhook {
   disabledReason?: string;
   /** ISO 8601 of the first failed attempt since the last success; drives auto-disable. */
   failingSince?: string;
+  /**
+   * ISO 8601 of a recent failed attempt of the failing period (refreshed at most a few times per
+   * evidence gap): a gap longer than the evidence gap restarts the period (see webhook-health).
+   */
+  failureSeenAt?: string;
   /** Optimistic-concurrency counter, bumped on every write. */
   version: number;
 }
@@ -108,6 +113,8 @@ export interface FailureLog {
   failedAt: string;
   /** The event as it was sent, so a redelivery sends the same thing. */
   event: EventEnvelope;
+  /** The delivery log's record of this delivery (SPEC 6.3); absent when it never made an attempt. */
+  deliveryId?: string;
 }
 
 /** A chat event whose Detail failed its schema; kept for ops to inspect. */

@@ -3,6 +3,14 @@
  * that validate requests, so the published contract cannot drift from what the service enforces.
  */
 import * as z from 'zod';
+import {
+  deliveryDetailSchema,
+  deliveryListQuerySchema,
+  deliveryPageSchema,
+  recoverRequestSchema,
+  recoverResultSchema,
+  redeliveryResultSchema,
+} from './delivery-log-schema';
 import { eventEnvelopeSchema } from './event-catalogue';
 import {
   createdWebhookSchema,
@@ -126,6 +134,7 @@ const WRITE_ONE = ['400', '401', '404', '409', '413', '415'];
 function paths(): Record<string, Record<string, JsonObject>> {
   const webhookTag = ['Webhooks'];
   const logTag = ['Failure logs'];
+  const deliveryTag = ['Deliveries'];
   const webhookAction = (operationId: string, summary: string, body: string, errors = [...READ_ONE, '409']) =>
     operation(
       {
@@ -276,6 +285,56 @@ function paths(): Record<string, Record<string, JsonObject>> {
         true,
       ),
     },
+    '/v1/deliveries': {
+      get: operation(
+        {
+          operationId: 'listDeliveries',
+          summary: 'The delivery log, newest first; filters combine',
+          tags: deliveryTag,
+          query: deliveryListQuerySchema,
+          success: { status: '200', description: 'A page of deliveries', body: 'DeliveryPage' },
+          errors: ['400', ...READ],
+        },
+        false,
+      ),
+    },
+    '/v1/deliveries/{id}': {
+      get: operation(
+        {
+          operationId: 'getDelivery',
+          summary: 'One delivery: the payload as sent and every attempt',
+          tags: deliveryTag,
+          success: { status: '200', description: 'The delivery', body: 'Delivery' },
+          errors: READ_ONE,
+        },
+        true,
+      ),
+    },
+    '/v1/deliveries/{id}/redeliver': {
+      post: operation(
+        {
+          operationId: 'redeliverDelivery',
+          summary: 'Send the delivery again, whatever its outcome was (same webhook-id)',
+          tags: deliveryTag,
+          success: { status: '202', description: 'Enqueued for delivery', body: 'RedeliveryResult' },
+          errors: [...READ_ONE, '409'],
+        },
+        true,
+      ),
+    },
+    '/v1/webhooks/{id}/recover': {
+      post: operation(
+        {
+          operationId: 'recoverWebhookDeliveries',
+          summary: 'Redeliver every failed delivery of the webhook in a window of at most 7 days',
+          tags: deliveryTag,
+          request: 'RecoverRequest',
+          success: { status: '202', description: 'How many deliveries were enqueued', body: 'RecoverResult' },
+          errors: WRITE_ONE,
+        },
+        true,
+      ),
+    },
     '/v1/rejected-events': {
       get: operation(
         {
@@ -309,7 +368,7 @@ export function buildOpenApiDocument(options: { serverUrl?: string; version?: st
   // URL rules are not expressible in JSON Schema, so the option does not change the document.
   const inputs = webhookInputSchemas({ allowInsecureLocalhost: false });
   const requestSchemas = componentSchemas(
-    { WebhookCreate: inputs.create, WebhookPatch: inputs.patch },
+    { WebhookCreate: inputs.create, WebhookPatch: inputs.patch, RecoverRequest: recoverRequestSchema },
     'input',
   );
   const responseSchemas = componentSchemas(
@@ -322,6 +381,10 @@ export function buildOpenApiDocument(options: { serverUrl?: string; version?: st
       FailureLog: failureLogSchema,
       FailureLogPage: failureLogPageSchema,
       RejectedEventPage: rejectedEventPageSchema,
+      Delivery: deliveryDetailSchema,
+      DeliveryPage: deliveryPageSchema,
+      RedeliveryResult: redeliveryResultSchema,
+      RecoverResult: recoverResultSchema,
       SigningSecret: signingSecretSchema,
       TestDeliveryResult: testDeliveryResultSchema,
       Health: healthSchema,

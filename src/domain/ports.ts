@@ -2,6 +2,7 @@
  * The ports: what the domain needs from the outside world. Each has one real adapter
  * (AWS SDK based) in src/adapters; the local runtime points those same adapters at local endpoints.
  */
+import type { DeliveryOutcome, DeliveryRecord, DeliveryStatus, DeliverySummary } from './delivery-log';
 import type { DeliveryTask } from './delivery-task';
 import type { FailureLog, Page, PageKey, RejectedEvent, StoredWebhook, WebhookStatus } from './model';
 
@@ -44,6 +45,61 @@ export interface FailureLogRepository {
   put(log: FailureLog, expiresAt: Date): Promise<boolean>;
   get(tenantId: string, failureLogId: string): Promise<FailureLog | undefined>;
   list(tenantId: string, query: FailureLogQuery): Promise<Page<FailureLog>>;
+}
+
+export interface DeliveryListQuery {
+  /** The webhooks whose deliveries to list (one, or every webhook of the tenant). */
+  webhookIds: string[];
+  status?: DeliveryStatus;
+  eventType?: string;
+  /** Inclusive bounds on the first attempt's time. */
+  since?: Date;
+  until?: Date;
+  limit: number;
+  startKey?: PageKey;
+}
+
+/**
+ * The delivery log (SPEC section 6.3): one record per delivery, newest first, and each event's payload
+ * once. Records past their retention are invisible even before the store's TTL removes them.
+ */
+export interface DeliveryLogRepository {
+  /** Creates or updates a delivery's record with one attempt's outcome (a write never regresses attemptCount). */
+  recordOutcome(outcome: DeliveryOutcome, expiresAt: Date): Promise<void>;
+  /**
+   * Notes on a failed delivery the failure log written for it, whether or not its record is written
+   * yet (the record's own write keeps the link).
+   */
+  linkFailureLog(tenantId: string, deliveryId: string, failureLogId: string, expiresAt: Date): Promise<void>;
+  /** Stores an event's body as sent (one item per event, whatever the number of webhooks). */
+  putPayload(tenantId: string, eventId: string, body: string, expiresAt: Date): Promise<void>;
+  getPayload(tenantId: string, eventId: string): Promise<string | undefined>;
+  get(tenantId: string, deliveryId: string): Promise<DeliveryRecord | undefined>;
+  /** Newest first across `webhookIds`, every filter combined. */
+  list(tenantId: string, query: DeliveryListQuery): Promise<Page<DeliverySummary>>;
+}
+
+/** Per-hour attempt counts and the latest attempt, as one flush adds them to a webhook's health. */
+export interface HealthFlush {
+  /** `hour` is epoch hours (Math.floor(ms / 3_600_000)). */
+  counts: { hour: number; succeeded: number; failed: number }[];
+  last: { at: string; statusCode?: number; outcome: 'succeeded' | 'failed' };
+}
+
+/** A webhook's health as stored (failingSince lives on the webhook itself). */
+export interface HealthCounters {
+  lastAttemptAt?: string;
+  lastStatusCode?: number;
+  lastOutcome?: 'succeeded' | 'failed';
+  succeeded24h: number;
+  failed24h: number;
+}
+
+/** Webhook health counters: hourly buckets on one small item per webhook, read with one GetItem. */
+export interface WebhookHealthRepository {
+  add(tenantId: string, webhookId: string, flush: HealthFlush, expiresAt: Date): Promise<void>;
+  /** Health of each webhook, counting the 24 hourly buckets up to `now`'s hour. */
+  get(tenantId: string, webhookIds: string[], now: Date): Promise<Map<string, HealthCounters>>;
 }
 
 /** Chat events rejected by schema, newest first. */

@@ -282,6 +282,17 @@ export type CreateWebhookInput = z.output<WebhookInputSchemas['create']>;
 export type PatchWebhookInput = z.output<WebhookInputSchemas['patch']>;
 
 /** A webhook as every response shows it. */
+export const webhookHealthSchema = z
+  .object({
+    lastAttemptAt: isoDateTimeSchema.optional(),
+    lastStatusCode: z.number().int().optional(),
+    lastOutcome: z.enum(['succeeded', 'failed']).optional(),
+    failingSince: isoDateTimeSchema.optional(),
+    succeeded24h: z.number().int().nonnegative(),
+    failed24h: z.number().int().nonnegative(),
+  })
+  .meta({ description: 'Read-only. Counts cover the current hour and the 23 before it.' });
+
 export const publicWebhookSchema = z.object({
   id: z.string(),
   name: z.string(),
@@ -296,6 +307,7 @@ export const publicWebhookSchema = z.object({
   createdAt: isoDateTimeSchema,
   updatedAt: isoDateTimeSchema,
   disabledReason: z.string().optional(),
+  health: webhookHealthSchema.optional(),
 });
 export type PublicWebhook = z.output<typeof publicWebhookSchema>;
 
@@ -357,6 +369,7 @@ export const failureLogSchema = z.object({
   firstAttemptAt: isoDateTimeSchema.nullable(),
   failedAt: isoDateTimeSchema,
   event: eventEnvelopeSchema.optional().meta({ description: 'The event as it was sent.' }),
+  deliveryId: z.string().optional().meta({ description: 'The delivery log record of this delivery.' }),
 });
 
 export const rejectedEventSchema = z.object({

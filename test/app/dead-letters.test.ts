@@ -55,6 +55,8 @@ describe('recordDeadLetters', () => {
       firstAttemptAt: '2026-03-01T10:00:01.000Z',
       failedAt: '2026-03-01T12:00:00.000Z',
       event,
+      // The delivery log's record of the same delivery (SPEC 6.3: the two point at each other).
+      deliveryId: expect.stringMatching(/^dlv_[0-9A-Z]{26}_wh_1$/),
     });
     expect(expiresAt.toISOString()).toBe('2026-03-31T12:00:00.000Z');
   });

@@ -317,37 +317,85 @@ describe('deliverTask', () => {
 });
 
 describe('webhook health', () => {
-  it('starts a failing period, then deactivates the webhook once it has lasted AUTO_DISABLE_AFTER_DAYS', async () => {
-    const services = servicesFor({ AUTO_DISABLE_AFTER_DAYS: 5 });
+  it('deactivates a webhook that failed continuously for AUTO_DISABLE_AFTER_DAYS, dead-lettering the trigger', async () => {
+    const services = servicesFor({ AUTO_DISABLE_AFTER_DAYS: 1 });
     const webhook = await storeWebhook(services);
     const start = services.clock.now();
-    receiver.respondWith({ status: 500 }, { status: 500 }, { status: 500 });
+    // Retries at most 1800 s apart: a failure every 5 minutes is continuous evidence.
+    const stepMs = 5 * 60_000;
+    const failuresBeforeDue = Math.ceil(DAY_MS / stepMs);
+    receiver.respondWith(...Array.from({ length: failuresBeforeDue + 1 }, () => ({ status: 500 })));
 
-    await deliverTask(services, taskFor(webhook));
+    expect(await deliverTask(services, taskFor(webhook))).toMatchObject({ status: 'retry-scheduled' });
     let stored = await services.webhooks.get(webhook.tenantId, webhook.id);
-    expect(stored).toMatchObject({ status: 'active', failingSince: start.toISOString(), version: 2 });
-
-    services.clock.advance(4 * DAY_MS);
-    await deliverTask(services, taskFor(webhook));
+    expect(stored).toMatchObject({ status: 'active', failingSince: start.toISOString() });
+    for (let index = 1; index < failuresBeforeDue; index++) {
+      services.clock.advance(stepMs);
+      expect(await deliverTask(services, taskFor(webhook))).toMatchObject({ status: 'retry-scheduled' });
+    }
     stored = await services.webhooks.get(webhook.tenantId, webhook.id);
-    expect(stored).toMatchObject({ status: 'active', failingSince: start.toISOString(), version: 2 });
+    expect(stored).toMatchObject({ status: 'active', failingSince: start.toISOString() });
     expect(services.notices.disabled).toHaveLength(0);
 
-    services.clock.advance(DAY_MS + 1000);
-    await deliverTask(services, taskFor(webhook));
+    services.clock.advance(stepMs);
+    // The delivery that triggers the deactivation is not retried into a dropped task: it is dead-lettered.
+    expect(await deliverTask(services, taskFor(webhook))).toMatchObject({ status: 'dead-lettered' });
+    expect(services.deliveryQueue.deadLettered).toHaveLength(1);
     stored = await services.webhooks.get(webhook.tenantId, webhook.id);
     const reason = `Deliveries failed without a single success since ${start.toISOString()}`;
-    expect(stored).toMatchObject({ status: 'inactive', disabledReason: reason, version: 3 });
+    expect(stored).toMatchObject({ status: 'inactive', disabledReason: reason });
     expect(stored?.failingSince).toBeUndefined();
     expect(services.notices.disabled).toEqual([
       { tenantId: 'tenant-a', webhookId: 'wh_1', reason, at: services.clock.now().toISOString() },
     ]);
+    // Evidence costs a few webhook writes per evidence gap, not one per failure.
+    expect(stored?.version).toBeLessThan(failuresBeforeDue / 3);
 
-    // Deactivated: the pending retries reach nobody.
     services.clock.advance(60_000);
-    const afterwards = await deliverTask(services, taskFor(webhook));
-    expect(afterwards).toEqual({ status: 'dropped', reason: 'webhook inactive' });
-    expect(receiver.received).toHaveLength(3);
+    expect(await deliverTask(services, taskFor(webhook))).toEqual({
+      status: 'dropped',
+      reason: 'webhook inactive',
+    });
+  });
+
+  it('two failures far apart with nothing between them do not deactivate (issue 10 item 3)', async () => {
+    const services = servicesFor({ AUTO_DISABLE_AFTER_DAYS: 1, RETRY_SCHEDULE: [1] });
+    const webhook = await storeWebhook(services);
+    receiver.respondWith({ status: 500 }, { status: 500 }, { status: 500 });
+    // The first event fails all its attempts.
+    await deliverTask(services, taskFor(webhook));
+    services.clock.advance(1_000);
+    await deliverTask(
+      services,
+      taskFor(webhook, { attempts: [{ at: 'x', durationMs: 1, statusCode: 500 }] }),
+    );
+    // Nothing for longer than the window; then a second event's first attempt fails.
+    services.clock.advance(2 * DAY_MS);
+    const second = await deliverTask(
+      services,
+      taskFor(webhook, { event: { ...taskFor(webhook).event, id: 'evt_02' } }),
+    );
+    expect(second).toMatchObject({ status: 'retry-scheduled' });
+    const stored = await services.webhooks.get(webhook.tenantId, webhook.id);
+    expect(stored).toMatchObject({ status: 'active', failingSince: services.clock.now().toISOString() });
+    expect(services.notices.disabled).toHaveLength(0);
+  });
+
+  it('a 410 Gone deactivates at once, publishes webhook.disabled and dead-letters the delivery (issue 10 item 1)', async () => {
+    const services = servicesFor();
+    const webhook = await storeWebhook(services, { id: 'wh_gone' });
+    receiver.respondWith({ status: 410 });
+    const result = await deliverTask(services, taskFor(webhook));
+    expect(result).toMatchObject({ status: 'dead-lettered', attempt: { statusCode: 410 } });
+    expect(services.deliveryQueue.deadLettered).toHaveLength(1);
+    expect(services.deliveryQueue.delayed).toHaveLength(0);
+    const stored = await services.webhooks.get(webhook.tenantId, webhook.id);
+    expect(stored?.status).toBe('inactive');
+    expect(stored?.disabledReason).toMatch(/410 Gone/);
+    expect(services.notices.disabled).toEqual([
+      expect.objectContaining({ webhookId: 'wh_gone', reason: stored?.disabledReason }),
+    ]);
+    expect(receiver.received).toHaveLength(1);
   });
 
   it('clears the failing period after a success', async () => {
@@ -487,8 +535,8 @@ describe('circuit breaker per webhook', () => {
 
   it('a 4xx answer does not count against the circuit', async () => {
     const services = servicesFor(circuitConfig);
-    const webhook = await storeWebhook(services, { id: 'wh_gone' });
-    receiver.respondWith({ status: 410 }, { status: 410 }, { status: 410 });
+    const webhook = await storeWebhook(services, { id: 'wh_missing' });
+    receiver.respondWith({ status: 404 }, { status: 404 }, { status: 404 });
     for (let index = 0; index < 3; index++) {
       expect(await deliverTask(services, taskFor(webhook))).toMatchObject({ status: 'retry-scheduled' });
     }

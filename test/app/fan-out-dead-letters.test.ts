@@ -55,7 +55,7 @@ describe('recordFanOutDeadLetters', () => {
     const services = createTestServices();
     const result = await recordFanOutDeadLetters(services, [deadLetter('m-1', body)]);
     expect(result.batchItemFailures).toEqual([]);
-    expect(services.rejectedEvents.events.map(({ event }) => event.tenantId)).toEqual(['_unknown']);
+    expect(services.rejectedEvents.events.map(({ event }) => event.tenantId)).toEqual(['(unreadable)']);
   });
 
   it('reports a message whose record could not be written, so the DLQ redelivers it', async () => {

@@ -20,6 +20,10 @@ const SPEC_ROUTES: [string, string][] = [
   ['get', '/v1/failure-logs/{id}'],
   ['post', '/v1/failure-logs/{id}/redeliver'],
   ['get', '/v1/rejected-events'],
+  ['get', '/v1/deliveries'],
+  ['get', '/v1/deliveries/{id}'],
+  ['post', '/v1/deliveries/{id}/redeliver'],
+  ['post', '/v1/webhooks/{id}/recover'],
   ['get', '/v1/openapi.json'],
 ];
 
@@ -71,6 +75,17 @@ describe('buildOpenApiDocument', () => {
       Object.keys(methods).map((method) => `${method} ${path}`),
     );
     expect(documented.sort()).toEqual(SPEC_ROUTES.map(([method, path]) => `${method} ${path}`).sort());
+  });
+
+  it('documents the delivery log query exactly as SPEC section 5 names it, and 409 on both redeliver routes', () => {
+    const names = document.paths['/v1/deliveries'].get.parameters.map((parameter: Json) => parameter.name);
+    expect(names.sort()).toEqual(['cursor', 'eventType', 'limit', 'since', 'status', 'until', 'webhookId']);
+    expect(Object.keys(document.paths['/v1/deliveries/{id}/redeliver'].post.responses)).toContain('409');
+    expect(Object.keys(document.paths['/v1/webhooks/{id}/recover'].post.responses)).toContain('409');
+    const health = resolve(document.components.schemas.Webhook.properties.health);
+    expect(Object.keys(health.properties).sort()).toEqual(
+      ['failed24h', 'failingSince', 'lastAttemptAt', 'lastOutcome', 'lastStatusCode', 'succeeded24h'].sort(),
+    );
   });
 
   it('requires the bearer token everywhere but /health', () => {

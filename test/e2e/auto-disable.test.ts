@@ -81,5 +81,92 @@ describe('auto-disable after sustained failure', () => {
     await new Promise((resolve) => setTimeout(resolve, 1_500));
     expect(receiver.hits('/down')).toHaveLength(hitsWhenDisabled);
     expect(busEvents.filter((event) => event.detailType === 'webhook.disabled')).toHaveLength(1);
+
+    // The delivery that triggered it ends in a failure log (issue 10 item 3), which can be redelivered
+    // once the webhook is active again; meanwhile the delivery log's redeliver answers 409.
+    const failureLog = await eventually(
+      async () => (await service.api('GET', `/v1/failure-logs?webhookId=${webhookId}`)).body.items[0],
+      10_000,
+      'the failure log of the triggering delivery',
+    );
+    expect(failureLog.attemptCount).toBe(hitsWhenDisabled);
+    expect((await service.api('POST', `/v1/deliveries/${failureLog.deliveryId}/redeliver`)).status).toBe(409);
+    expect((await service.api('POST', `/v1/webhooks/${webhookId}/activate`)).status).toBe(200);
+    expect((await service.api('POST', `/v1/deliveries/${failureLog.deliveryId}/redeliver`)).status).toBe(202);
+    await receiver.waitFor(() => receiver.hits('/down').length > hitsWhenDisabled, 10_000, 'the redelivery');
+  });
+});
+
+describe('auto-disable needs continuous evidence (issue 10 item 3)', () => {
+  let gapService: TestService;
+  beforeAll(async () => {
+    // Window ~1.7 s; one retry 1 s later; evidence gap = 1.25 s + 2 × 2 s timeout = 5.25 s.
+    gapService = await startTestService(
+      { AUTO_DISABLE_AFTER_DAYS: '0.00002', RETRY_SCHEDULE: '1' },
+      { onBusEvent: (event) => busEvents.push(event) },
+    );
+  });
+  afterAll(async () => {
+    await gapService?.stop();
+  });
+
+  it('two failures far apart with nothing between them keep the webhook active', async () => {
+    receiver.on('/gap', (_hit, response) => response.writeHead(500).end('down'));
+    const created = await gapService.api('POST', '/v1/webhooks', {
+      name: 'sparse failures',
+      events: ['message.created'],
+      url: receiver.url('/gap'),
+    });
+    const webhookId = created.body.id as string;
+    const publish = (id: string) =>
+      gapService.publish([
+        chatEvent('message.created', {
+          tenantId: 'tenant-a',
+          brandId: 'b',
+          id,
+          data: {
+            conversationId: 'c1',
+            message: {
+              id,
+              author: { type: 'customer', id: 'u1' },
+              text: 'hi',
+              createdAt: '2026-11-24T10:00:00Z',
+            },
+          },
+        }),
+      ]);
+    await publish('evt_gap_1');
+    await receiver.waitFor(
+      () => receiver.hits('/gap').length === 2,
+      10_000,
+      'both attempts of the first event',
+    );
+    // Nothing for longer than the window and the evidence gap; then a second event's first attempt fails.
+    await new Promise((resolve) => setTimeout(resolve, 6_500));
+    await publish('evt_gap_2');
+    await receiver.waitFor(
+      () => receiver.hits('/gap').length === 4,
+      10_000,
+      'both attempts of the second event',
+    );
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    const read = await gapService.api('GET', `/v1/webhooks/${webhookId}`);
+    expect(read.body.status).toBe('active');
+    expect(read.body.health).toMatchObject({ lastOutcome: 'failed', failingSince: expect.any(String) });
+    expect(
+      busEvents.filter(
+        (event) => event.detailType === 'webhook.disabled' && event.detail.includes(webhookId),
+      ),
+    ).toEqual([]);
+    // Both events still end in failure logs (their retries ran out), as any failing delivery does.
+    const logs = await eventually(
+      async () => {
+        const items = (await gapService.api('GET', `/v1/failure-logs?webhookId=${webhookId}`)).body.items;
+        return items.length === 2 ? items : undefined;
+      },
+      10_000,
+      'two failure logs',
+    );
+    expect(logs).toHaveLength(2);
   });
 });

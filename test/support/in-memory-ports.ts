@@ -7,17 +7,29 @@ import { randomBytes } from 'node:crypto';
 import { AesGcmSecretCipher } from '#adapters/aes-gcm-cipher';
 import type { Services } from '#app/services';
 import { type Config, loadConfig } from '#config';
+import {
+  type DeliveryOutcome,
+  type DeliveryRecord,
+  type DeliverySummary,
+  parseDeliveryId,
+  ulidBoundsOf,
+} from '#domain/delivery-log';
 import type { DeliverySender } from '#domain/delivery-sender';
 import type { DeliveryTask } from '#domain/delivery-task';
 import { ConflictError, NotFoundError } from '#domain/errors';
 import type { FailureLog, Page, RejectedEvent, StoredWebhook } from '#domain/model';
 import type {
   Clock,
+  DeliveryListQuery,
+  DeliveryLogRepository,
   DeliveryQueue,
   FailureLogQuery,
   FailureLogRepository,
+  HealthCounters,
+  HealthFlush,
   NoticePublisher,
   RejectedEventRepository,
+  WebhookHealthRepository,
   WebhookListQuery,
   WebhookRepository,
 } from '#domain/ports';
@@ -153,6 +165,138 @@ export class InMemoryFailureLogRepository implements FailureLogRepository {
   }
 }
 
+/** DeliveryLogRepository over Maps, with the DynamoDB adapter's ordering, cursor and expiry rules. */
+export class InMemoryDeliveryLogRepository implements DeliveryLogRepository {
+  readonly records = new Map<string, { record: DeliveryRecord; sort: string; expiresAt: Date }>();
+  readonly payloads = new Map<string, { body: string; expiresAt: Date }>();
+  writes = 0;
+
+  constructor(private readonly clock: Clock = { now: () => new Date() }) {}
+
+  async recordOutcome(outcome: DeliveryOutcome, expiresAt: Date): Promise<void> {
+    this.writes++;
+    const parsed = parseDeliveryId(outcome.deliveryId);
+    if (!parsed) throw new Error('not a delivery id');
+    const key = `${outcome.tenantId}/${outcome.deliveryId}`;
+    const existing = this.records.get(key)?.record;
+    if (existing && existing.attemptCount > outcome.attemptCount) return;
+    const { attempt, earlierAttempts, deliveryId, ...fields } = outcome;
+    const record: DeliveryRecord = {
+      ...fields,
+      id: deliveryId,
+      createdAt: existing?.createdAt ?? outcome.createdAt,
+      attempts: [...(existing?.attempts ?? earlierAttempts), ...(attempt ? [attempt] : [])],
+    };
+    const failureLogId = existing?.failureLogId ?? this.#links.get(key);
+    if (failureLogId) record.failureLogId = failureLogId;
+    this.records.set(key, { record: copy(record), sort: parsed.ulid, expiresAt });
+  }
+
+  /** Links written before their record, as the DynamoDB adapter keeps them. */
+  readonly #links = new Map<string, string>();
+
+  async linkFailureLog(tenantId: string, deliveryId: string, failureLogId: string): Promise<void> {
+    const entry = this.records.get(`${tenantId}/${deliveryId}`);
+    if (!entry) {
+      this.#links.set(`${tenantId}/${deliveryId}`, failureLogId);
+      return;
+    }
+    entry.record.failureLogId = failureLogId;
+    entry.record.status = 'failed';
+    delete entry.record.nextAttemptAt;
+  }
+
+  async putPayload(tenantId: string, eventId: string, body: string, expiresAt: Date): Promise<void> {
+    this.writes++;
+    this.payloads.set(`${tenantId}/${eventId}`, { body, expiresAt });
+  }
+
+  async getPayload(tenantId: string, eventId: string): Promise<string | undefined> {
+    const found = this.payloads.get(`${tenantId}/${eventId}`);
+    return found && found.expiresAt > this.clock.now() ? found.body : undefined;
+  }
+
+  async get(tenantId: string, deliveryId: string): Promise<DeliveryRecord | undefined> {
+    const found = this.records.get(`${tenantId}/${deliveryId}`);
+    return found && found.expiresAt > this.clock.now() ? copy(found.record) : undefined;
+  }
+
+  async list(tenantId: string, query: DeliveryListQuery): Promise<Page<DeliverySummary>> {
+    const start = typeof query.startKey?.sk === 'string' ? query.startKey.sk.slice(3) : undefined;
+    const lowest = query.since ? ulidBoundsOf(query.since).lowest : '';
+    const highest = query.until ? ulidBoundsOf(query.until).highest : '~';
+    const matching = [...this.records.values()]
+      .filter(({ record, sort, expiresAt }) => {
+        if (record.tenantId !== tenantId || !query.webhookIds.includes(record.webhookId)) return false;
+        if (expiresAt <= this.clock.now()) return false;
+        if (sort < lowest || sort > highest || (start !== undefined && sort >= start)) return false;
+        if (query.status && record.status !== query.status) return false;
+        return !query.eventType || record.eventType === query.eventType;
+      })
+      .sort((a, b) => (a.sort < b.sort ? 1 : -1));
+    const page = matching.slice(0, query.limit);
+    const last = page.at(-1);
+    return {
+      items: page.map(({ record }) => {
+        const { attempts: _attempts, tenantId: _tenant, ...summary } = copy(record);
+        return summary;
+      }),
+      ...(matching.length > query.limit && last ? { nextKey: { sk: `DL#${last.sort}` } } : {}),
+    };
+  }
+}
+
+/** WebhookHealthRepository over a Map of hourly buckets. */
+type HealthItem = { buckets: Map<number, { s: number; f: number }>; last?: HealthFlush['last'] };
+
+export class InMemoryWebhookHealthRepository implements WebhookHealthRepository {
+  readonly items = new Map<string, HealthItem>();
+  writes = 0;
+
+  async add(tenantId: string, webhookId: string, flush: HealthFlush): Promise<void> {
+    this.writes++;
+    const key = `${tenantId}/${webhookId}`;
+    const item: HealthItem = this.items.get(key) ?? { buckets: new Map() };
+    for (const { hour, succeeded, failed } of flush.counts) {
+      const bucket = item.buckets.get(hour) ?? { s: 0, f: 0 };
+      bucket.s += succeeded;
+      bucket.f += failed;
+      item.buckets.set(hour, bucket);
+    }
+    if (!item.last || item.last.at <= flush.last.at) item.last = flush.last;
+    this.items.set(key, item);
+  }
+
+  async get(tenantId: string, webhookIds: string[], now: Date): Promise<Map<string, HealthCounters>> {
+    const found = new Map<string, HealthCounters>();
+    const currentHour = Math.floor(now.getTime() / 3_600_000);
+    for (const webhookId of webhookIds) {
+      const item = this.items.get(`${tenantId}/${webhookId}`);
+      if (!item) continue;
+      let succeeded24h = 0;
+      let failed24h = 0;
+      for (const [hour, bucket] of item.buckets) {
+        if (hour > currentHour - 24 && hour <= currentHour) {
+          succeeded24h += bucket.s;
+          failed24h += bucket.f;
+        }
+      }
+      found.set(webhookId, {
+        succeeded24h,
+        failed24h,
+        ...(item.last
+          ? {
+              lastAttemptAt: item.last.at,
+              lastOutcome: item.last.outcome,
+              ...(item.last.statusCode !== undefined ? { lastStatusCode: item.last.statusCode } : {}),
+            }
+          : {}),
+      });
+    }
+    return found;
+  }
+}
+
 export class InMemoryRejectedEventRepository implements RejectedEventRepository {
   readonly events: { event: RejectedEvent; expiresAt: Date }[] = [];
 
@@ -216,6 +360,8 @@ export interface TestServices extends Services {
   deliveryQueue: InMemoryDeliveryQueue;
   failureLogs: InMemoryFailureLogRepository;
   rejectedEvents: InMemoryRejectedEventRepository;
+  deliveryLog: InMemoryDeliveryLogRepository;
+  webhookHealth: InMemoryWebhookHealthRepository;
   notices: RecordingNoticePublisher;
   clock: ManualClock;
 }
@@ -231,6 +377,8 @@ export function createTestServices(
   return {
     config,
     ...buildDeliveryState(config, clock),
+    deliveryLog: new InMemoryDeliveryLogRepository(clock),
+    webhookHealth: new InMemoryWebhookHealthRepository(),
     webhooks: new InMemoryWebhookRepository(),
     failureLogs: new InMemoryFailureLogRepository(),
     rejectedEvents: new InMemoryRejectedEventRepository(),

@@ -8,6 +8,9 @@
  * | subscription      | T#<tenant>#E#<eventType>   | B#<brandId or *>#<whId>  |                            |             |
  * | failure log       | T#<tenant>                 | FL#<ulid>                | T#<tenant>#WH#<webhookId>  | FL#<ulid>   |
  * | rejected event    | T#<tenant or (unreadable)>     | RJ#<ulid>                |                            |             |
+ * | delivery record   | T#<tenant>#DL#<webhookId>  | DL#<ulid>                | (none: no doubled writes)  |             |
+ * | event payload     | T#<tenant>#EV#<eventId>    | PAYLOAD                  |                            |             |
+ * | webhook health    | T#<tenant>#DL#<webhookId>  | HEALTH                   |                            |             |
  */
 export const TABLE_KEYS = {
   partitionKey: 'pk',

@@ -1,0 +1,155 @@
+/**
+ * Webhook health in the single table: one item per webhook, `T#<tenant>#DL#<webhookId>` / `HEALTH`,
+ * holding the latest attempt and one pair of counters per hour (`s<epochHour>`, `f<epochHour>`).
+ * A flush is one UpdateItem (ADD to the hour's counters, SET the latest attempt, REMOVE hours that
+ * left the window), and reading a webhook's health is one GetItem (a list page: one BatchGetItem):
+ * no read ever touches the delivery records.
+ */
+import { BatchGetCommand, type DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import type { HealthCounters, HealthFlush, WebhookHealthRepository } from '#domain/ports';
+import { deliveryPartition } from './delivery-log-repository';
+import { TABLE_KEYS } from './table-definition';
+import { toEpochSeconds } from './ttl';
+
+const HOUR_MS = 3_600_000;
+/** Hours counted as "the last 24 hours": the current one and the 23 before it. */
+const WINDOW_HOURS = 24;
+/** Hours older than the window removed by each flush (a webhook idle for longer keeps a few stale pairs, never counted). */
+const PRUNED_HOURS = 48;
+const BATCH_GET_MAX = 100;
+
+const healthKey = (tenantId: string, webhookId: string) => ({
+  pk: deliveryPartition(tenantId, webhookId),
+  sk: 'HEALTH',
+});
+
+/** WebhookHealthRepository on DynamoDB. */
+export class DynamoWebhookHealthRepository implements WebhookHealthRepository {
+  constructor(
+    private readonly client: DynamoDBDocumentClient,
+    private readonly tableName: string,
+  ) {}
+
+  async add(tenantId: string, webhookId: string, flush: HealthFlush, expiresAt: Date): Promise<void> {
+    const names: Record<string, string> = { '#expiresAt': TABLE_KEYS.timeToLiveAttribute };
+    const values: Record<string, unknown> = { ':expiresAt': toEpochSeconds(expiresAt) };
+    const adds: string[] = [];
+    const counted = new Set<string>();
+    for (const { hour, succeeded, failed } of flush.counts) {
+      for (const [prefix, count] of [
+        ['s', succeeded],
+        ['f', failed],
+      ] as const) {
+        if (count <= 0) continue;
+        const attribute = `${prefix}${hour}`;
+        counted.add(attribute);
+        names[`#${attribute}`] = attribute;
+        values[`:${attribute}`] = count;
+        adds.push(`#${attribute} :${attribute}`);
+      }
+    }
+    const newestHour = Math.max(
+      ...flush.counts.map(({ hour }) => hour),
+      Math.floor(Date.parse(flush.last.at) / HOUR_MS),
+    );
+    const removes: string[] = [];
+    for (let hour = newestHour - WINDOW_HOURS - PRUNED_HOURS; hour <= newestHour - WINDOW_HOURS; hour++) {
+      for (const prefix of ['s', 'f']) {
+        const attribute = `${prefix}${hour}`;
+        if (counted.has(attribute)) continue;
+        names[`#${attribute}`] = attribute;
+        removes.push(`#${attribute}`);
+      }
+    }
+    const latest = {
+      names: {
+        '#lastAttemptAt': 'lastAttemptAt',
+        '#lastOutcome': 'lastOutcome',
+        '#lastStatusCode': 'lastStatusCode',
+      },
+      values: {
+        ':lastAttemptAt': flush.last.at,
+        ':lastOutcome': flush.last.outcome,
+        ...(flush.last.statusCode !== undefined ? { ':lastStatusCode': flush.last.statusCode } : {}),
+      },
+      sets: [
+        '#lastAttemptAt = :lastAttemptAt',
+        '#lastOutcome = :lastOutcome',
+        ...(flush.last.statusCode !== undefined ? ['#lastStatusCode = :lastStatusCode'] : []),
+      ],
+      removes: flush.last.statusCode === undefined ? ['#lastStatusCode'] : [],
+    };
+    const send = (withLatest: boolean) => {
+      const sets = ['#expiresAt = :expiresAt', ...(withLatest ? latest.sets : [])];
+      const allRemoves = [...removes, ...(withLatest ? latest.removes : [])];
+      const expression = [
+        `SET ${sets.join(', ')}`,
+        ...(adds.length > 0 ? [`ADD ${adds.join(', ')}`] : []),
+        ...(allRemoves.length > 0 ? [`REMOVE ${allRemoves.join(', ')}`] : []),
+      ].join(' ');
+      return this.client.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: healthKey(tenantId, webhookId),
+          UpdateExpression: expression,
+          ...(withLatest
+            ? {
+                ConditionExpression:
+                  'attribute_not_exists(#lastAttemptAt) OR #lastAttemptAt <= :lastAttemptAt',
+              }
+            : {}),
+          ExpressionAttributeNames: withLatest ? { ...names, ...latest.names } : names,
+          ExpressionAttributeValues: withLatest ? { ...values, ...latest.values } : values,
+        }),
+      );
+    };
+    try {
+      await send(true);
+    } catch (error) {
+      // Another process recorded a later attempt meanwhile: keep its "latest", still add the counts.
+      if ((error as { name?: string }).name !== 'ConditionalCheckFailedException') throw error;
+      await send(false);
+    }
+  }
+
+  async get(tenantId: string, webhookIds: string[], now: Date): Promise<Map<string, HealthCounters>> {
+    const found = new Map<string, HealthCounters>();
+    const unique = [...new Set(webhookIds)];
+    for (let start = 0; start < unique.length; start += BATCH_GET_MAX) {
+      let keys: Record<string, unknown>[] = unique
+        .slice(start, start + BATCH_GET_MAX)
+        .map((webhookId) => healthKey(tenantId, webhookId));
+      for (let round = 0; keys.length > 0 && round < 5; round++) {
+        const result = await this.client.send(
+          new BatchGetCommand({ RequestItems: { [this.tableName]: { Keys: keys } } }),
+        );
+        for (const item of result.Responses?.[this.tableName] ?? []) {
+          const webhookId = String(item.pk).slice(deliveryPartition(tenantId, '').length);
+          found.set(webhookId, countersOf(item, now));
+        }
+        keys =
+          (result.UnprocessedKeys?.[this.tableName]?.Keys as Record<string, unknown>[] | undefined) ?? [];
+      }
+    }
+    return found;
+  }
+}
+
+/** The counters of a stored health item over the 24 hourly buckets up to `now`. */
+export function countersOf(item: Record<string, unknown>, now: Date): HealthCounters {
+  const currentHour = Math.floor(now.getTime() / HOUR_MS);
+  let succeeded24h = 0;
+  let failed24h = 0;
+  for (let hour = currentHour - WINDOW_HOURS + 1; hour <= currentHour; hour++) {
+    const succeeded = item[`s${hour}`];
+    const failed = item[`f${hour}`];
+    if (typeof succeeded === 'number') succeeded24h += succeeded;
+    if (typeof failed === 'number') failed24h += failed;
+  }
+  const counters: HealthCounters = { succeeded24h, failed24h };
+  if (typeof item.lastAttemptAt === 'string') counters.lastAttemptAt = item.lastAttemptAt;
+  if (typeof item.lastStatusCode === 'number') counters.lastStatusCode = item.lastStatusCode;
+  if (item.lastOutcome === 'succeeded' || item.lastOutcome === 'failed')
+    counters.lastOutcome = item.lastOutcome;
+  return counters;
+}

@@ -1,0 +1,193 @@
+/** The admin use cases of the delivery log (SPEC sections 5 and 6.3): list, read, redeliver, recover. */
+import pLimit from 'p-limit';
+import type { DeliveryRecord, DeliveryStatus, DeliverySummary } from '#domain/delivery-log';
+import { RECOVER_MAX_DELIVERIES, RECOVER_MAX_WINDOW_DAYS } from '#domain/delivery-log-schema';
+import type { DeliveryTask } from '#domain/delivery-task';
+import { ConflictError, NotFoundError, ValidationError, WebhookInactiveError } from '#domain/errors';
+import type { EventEnvelope, Page, PageKey, StoredWebhook } from '#domain/model';
+import { payloadBodyOf } from './delivery-log';
+import type { Services } from './services';
+
+const DAY_MS = 86_400_000;
+const WEBHOOK_PAGE = 100;
+const PAYLOAD_READS_IN_FLIGHT = 16;
+
+export interface DeliveryListFilters {
+  webhookId?: string;
+  status?: DeliveryStatus;
+  eventType?: string;
+  since?: string;
+  until?: string;
+  limit: number;
+  startKey?: PageKey;
+}
+
+/** Every webhook id of a tenant (the tenant-wide list queries each webhook's partition). */
+async function tenantWebhookIds(services: Services, tenantId: string): Promise<string[]> {
+  const ids: string[] = [];
+  let startKey: PageKey | undefined;
+  do {
+    const page = await services.webhooks.list(tenantId, {
+      limit: WEBHOOK_PAGE,
+      ...(startKey ? { startKey } : {}),
+    });
+    ids.push(...page.items.map((webhook) => webhook.id));
+    startKey = page.nextKey;
+  } while (startKey);
+  return ids;
+}
+
+/** A page of the tenant's deliveries, newest first; every filter combines. */
+export async function listDeliveries(
+  services: Services,
+  tenantId: string,
+  filters: DeliveryListFilters,
+): Promise<Page<DeliverySummary>> {
+  const webhookIds = filters.webhookId ? [filters.webhookId] : await tenantWebhookIds(services, tenantId);
+  if (webhookIds.length === 0) return { items: [] };
+  return services.deliveryLog.list(tenantId, {
+    webhookIds,
+    ...(filters.status ? { status: filters.status } : {}),
+    ...(filters.eventType ? { eventType: filters.eventType } : {}),
+    ...(filters.since ? { since: new Date(filters.since) } : {}),
+    ...(filters.until ? { until: new Date(filters.until) } : {}),
+    limit: filters.limit,
+    ...(filters.startKey ? { startKey: filters.startKey } : {}),
+  });
+}
+
+async function requireDelivery(
+  services: Services,
+  tenantId: string,
+  deliveryId: string,
+): Promise<DeliveryRecord> {
+  const record = await services.deliveryLog.get(tenantId, deliveryId);
+  if (!record) throw new NotFoundError(`No delivery ${deliveryId} in this tenant`);
+  return record;
+}
+
+async function payloadOf(
+  services: Services,
+  tenantId: string,
+  eventId: string,
+): Promise<EventEnvelope | undefined> {
+  const body = await services.deliveryLog.getPayload(tenantId, eventId);
+  return body === undefined ? undefined : (JSON.parse(body) as EventEnvelope);
+}
+
+/** One delivery with every attempt and the payload as sent. */
+export async function getDelivery(
+  services: Services,
+  tenantId: string,
+  deliveryId: string,
+): Promise<Omit<DeliveryRecord, 'tenantId'> & { payload?: EventEnvelope }> {
+  const { tenantId: _tenant, ...record } = await requireDelivery(services, tenantId, deliveryId);
+  const payload = await payloadOf(services, tenantId, record.eventId);
+  return { ...record, ...(payload ? { payload } : {}) };
+}
+
+async function requireActiveWebhook(
+  services: Services,
+  tenantId: string,
+  webhookId: string,
+): Promise<StoredWebhook> {
+  const webhook = await services.webhooks.get(tenantId, webhookId);
+  if (!webhook) throw new NotFoundError(`No webhook ${webhookId} in this tenant`);
+  if (webhook.status !== 'active') {
+    throw new WebhookInactiveError(`Webhook ${webhookId} is inactive: activate it before redelivering`);
+  }
+  return webhook;
+}
+
+function redeliveryTask(tenantId: string, record: DeliverySummary, event: EventEnvelope): DeliveryTask {
+  // The same event, so the same webhook-id: receivers de-duplicate on it (SPEC 6.3).
+  return { tenantId, webhookId: record.webhookId, event, attempts: [], redeliveryOf: record.id };
+}
+
+/** Renews a payload's retention, so the redelivery's own record can show it. */
+async function keepPayload(services: Services, tenantId: string, event: EventEnvelope): Promise<void> {
+  const retentionMs = services.config.DELIVERY_LOG_TTL_DAYS * DAY_MS + DAY_MS;
+  await services.deliveryLog.putPayload(
+    tenantId,
+    event.id,
+    payloadBodyOf(event),
+    new Date(services.clock.now().getTime() + retentionMs),
+  );
+}
+
+/** Enqueues one delivery again, whatever its outcome was; 409 when its webhook is inactive. */
+export async function redeliverDelivery(
+  services: Services,
+  tenantId: string,
+  deliveryId: string,
+): Promise<{ status: 'enqueued'; deliveryId: string; webhookId: string; eventId: string }> {
+  const record = await requireDelivery(services, tenantId, deliveryId);
+  await requireActiveWebhook(services, tenantId, record.webhookId);
+  const event = await payloadOf(services, tenantId, record.eventId);
+  if (!event)
+    throw new ConflictError(
+      `The payload of delivery ${deliveryId} is no longer kept; it cannot be sent again`,
+    );
+  await keepPayload(services, tenantId, event);
+  await services.deliveryQueue.enqueue([redeliveryTask(tenantId, record, event)]);
+  return { status: 'enqueued', deliveryId: record.id, webhookId: record.webhookId, eventId: record.eventId };
+}
+
+/**
+ * Redelivers every failed delivery of one webhook whose first attempt lies in [since, until], newest
+ * first, at most RECOVER_MAX_DELIVERIES per call (`resumeUntil` says where to go on). The window may
+ * span at most RECOVER_MAX_WINDOW_DAYS.
+ */
+export async function recoverFailedDeliveries(
+  services: Services,
+  tenantId: string,
+  webhookId: string,
+  window: { since: string; until?: string },
+): Promise<{ enqueued: number; resumeUntil?: string }> {
+  const since = new Date(window.since);
+  const until = window.until ? new Date(window.until) : services.clock.now();
+  if (until.getTime() - since.getTime() > RECOVER_MAX_WINDOW_DAYS * DAY_MS) {
+    throw new ValidationError(`The window may span at most ${RECOVER_MAX_WINDOW_DAYS} days`, [
+      { field: 'since', message: `must be at most ${RECOVER_MAX_WINDOW_DAYS} days before until` },
+    ]);
+  }
+  await requireActiveWebhook(services, tenantId, webhookId);
+
+  const failed: DeliverySummary[] = [];
+  let startKey: PageKey | undefined;
+  let hasMore = false;
+  do {
+    const page = await services.deliveryLog.list(tenantId, {
+      webhookIds: [webhookId],
+      status: 'failed',
+      since,
+      until,
+      limit: Math.min(100, RECOVER_MAX_DELIVERIES - failed.length),
+      ...(startKey ? { startKey } : {}),
+    });
+    failed.push(...page.items);
+    startKey = page.nextKey;
+    hasMore = startKey !== undefined;
+  } while (startKey && failed.length < RECOVER_MAX_DELIVERIES);
+
+  const limit = pLimit(PAYLOAD_READS_IN_FLIGHT);
+  const events = new Map<string, Promise<EventEnvelope | undefined>>();
+  const tasks = await Promise.all(
+    failed.map(async (record) => {
+      let event = events.get(record.eventId);
+      if (!event) {
+        event = limit(() => payloadOf(services, tenantId, record.eventId));
+        events.set(record.eventId, event);
+      }
+      const found = await event;
+      return found ? redeliveryTask(tenantId, record, found) : undefined;
+    }),
+  );
+  const ready = tasks.filter((task): task is DeliveryTask => task !== undefined);
+  if (ready.length > 0) await services.deliveryQueue.enqueue(ready);
+  const oldest = failed.at(-1);
+  return {
+    enqueued: ready.length,
+    ...(hasMore && oldest ? { resumeUntil: new Date(Date.parse(oldest.createdAt) - 1).toISOString() } : {}),
+  };
+}

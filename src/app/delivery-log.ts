@@ -1,0 +1,243 @@
+/**
+ * Writing the delivery log (SPEC section 6.3): the delivery step reports each task's result here once
+ * it is settled (retry enqueued, dead-lettered, delivered or dropped), fan-out stores each event's
+ * payload once, and the DLQ processor links a failure log to its delivery. Writing the record after
+ * the follow-up is enqueued is what keeps a record from staying `pending` across a crash: either the
+ * write happened, or the retry that carries the attempts so far will write the record itself.
+ * Nothing here ever fails a delivery: a log write that fails is logged and counted.
+ */
+
+import {
+  capText,
+  type DeliveryStatus,
+  deliveryIdOf,
+  LOGGED_ERROR_CHARS,
+  LOGGED_SNIPPET_CHARS,
+  type LoggedAttempt,
+} from '#domain/delivery-log';
+import type { DeliveryTask } from '#domain/delivery-task';
+import type { DeliveryAttempt, EventEnvelope, FailureLog, StoredWebhook } from '#domain/model';
+import { maskRequestHeaders, scrubSecrets, secretValuesOf } from '#domain/secret-masking';
+import { describeError, MetricUnit, metrics, withCorrelation } from '#observability';
+import { loadDeliveryCredentials } from './credentials';
+import { noteAttemptHealth } from './health-counters';
+import type { Services } from './services';
+
+const DAY_MS = 86_400_000;
+
+/** What became of a task, in the terms the log needs (a subset of deliver's DeliveryResult). */
+export type SettledDelivery =
+  | {
+      status: 'delivered' | 'retry-scheduled' | 'dead-lettered';
+      attempt: DeliveryAttempt;
+      delaySeconds?: number;
+    }
+  | { status: 'postponed' }
+  | { status: 'dropped'; reason: string };
+
+/**
+ * The body every endpoint receives for `event`, byte for byte (key order is part of the contract; see
+ * buildDeliveryRequest, which a test holds this to).
+ */
+export function payloadBodyOf(event: EventEnvelope): string {
+  return JSON.stringify({
+    id: event.id,
+    type: event.type,
+    timestamp: event.timestamp,
+    tenantId: event.tenantId,
+    brandId: event.brandId,
+    data: event.data,
+  });
+}
+
+function expiryOf(services: Services, from: Date, extraMs = 0): Date {
+  return new Date(from.getTime() + services.config.DELIVERY_LOG_TTL_DAYS * DAY_MS + extraMs);
+}
+
+/**
+ * How long a payload outlives its event's first records: a delivery's last record may be written a
+ * whole retry schedule later, and its own retention starts then.
+ */
+function payloadExpiry(services: Services, from: Date): Date {
+  const scheduleMs =
+    services.config.RETRY_SCHEDULE.reduce((total, seconds) => total + seconds, 0) * 1.25 * 1000;
+  return expiryOf(services, from, scheduleMs + DAY_MS);
+}
+
+/** Fan-out's one write: the event's payload, once, before any delivery of it is attempted (mode `all`). */
+export async function storeEventPayload(
+  services: Services,
+  event: EventEnvelope,
+  deliveries: number,
+): Promise<void> {
+  if (services.config.DELIVERY_LOG !== 'all' || deliveries === 0) return;
+  try {
+    await services.deliveryLog.putPayload(
+      event.tenantId,
+      event.id,
+      payloadBodyOf(event),
+      payloadExpiry(services, services.clock.now()),
+    );
+  } catch (error) {
+    // The records still say what was sent and what came back; only the detail view lacks the body.
+    metrics.addMetric('DeliveryLogWriteErrors', MetricUnit.Count, 1);
+    withCorrelation({ eventId: event.id, tenantId: event.tenantId }).warn(
+      'could not store the event payload',
+      {
+        error: describeError(error),
+      },
+    );
+  }
+}
+
+/** The delivery id of a task, once it has made at least one attempt (`attemptAt` is this attempt's time). */
+export function deliveryIdOfTask(task: DeliveryTask, attemptAt?: string): string | undefined {
+  const firstAttemptAt = task.attempts[0]?.at ?? attemptAt;
+  if (firstAttemptAt === undefined) return undefined;
+  return deliveryIdOf({
+    eventId: task.event.id,
+    webhookId: task.webhookId,
+    firstAttemptAt,
+    ...(task.redeliveryOf !== undefined ? { redeliveryOf: task.redeliveryOf } : {}),
+  });
+}
+
+function toLoggedAttempt(
+  attempt: DeliveryAttempt,
+  requestHeaders: Record<string, string>,
+  secretValues: readonly string[],
+): LoggedAttempt {
+  // Scrub before capping, so a cut can never leave half a secret behind.
+  const error = capText(
+    attempt.error === undefined ? undefined : scrubSecrets(attempt.error, secretValues),
+    LOGGED_ERROR_CHARS,
+  );
+  const snippet = capText(
+    attempt.responseSnippet === undefined ? undefined : scrubSecrets(attempt.responseSnippet, secretValues),
+    LOGGED_SNIPPET_CHARS,
+  );
+  return {
+    at: attempt.at,
+    ...(attempt.statusCode !== undefined ? { statusCode: attempt.statusCode } : {}),
+    ...(error !== undefined ? { error } : {}),
+    durationMs: attempt.durationMs,
+    requestHeaders,
+    ...(snippet !== undefined ? { responseSnippet: snippet } : {}),
+  };
+}
+
+/**
+ * Records one settled task in the log and counts its attempt in the webhook's health. `requestHeaders`
+ * are the headers of the attempt as sent (plaintext secrets included: they are masked here).
+ */
+export async function recordSettledDelivery(
+  services: Services,
+  input: {
+    task: DeliveryTask;
+    webhook?: StoredWebhook | undefined;
+    result: SettledDelivery;
+    requestHeaders?: Record<string, string>;
+  },
+): Promise<void> {
+  const { task, webhook, result } = input;
+  if (result.status === 'postponed') return;
+  const attempt = result.status === 'dropped' ? undefined : result.attempt;
+  const log = withCorrelation({ eventId: task.event.id, tenantId: task.tenantId, webhookId: task.webhookId });
+  try {
+    if (attempt) {
+      await noteAttemptHealth(services, task.tenantId, task.webhookId, {
+        at: attempt.at,
+        ...(attempt.statusCode !== undefined ? { statusCode: attempt.statusCode } : {}),
+        outcome: result.status === 'delivered' ? 'succeeded' : 'failed',
+      });
+    }
+    const mode = services.config.DELIVERY_LOG;
+    const isRecorded = task.attempts.length > 0;
+    if (mode === 'off') return;
+    // Dropped before any attempt: nothing was sent and no record exists to settle.
+    if (!attempt && !isRecorded) return;
+    if (mode === 'failures' && result.status === 'delivered' && !isRecorded) return;
+
+    const deliveryId = deliveryIdOfTask(task, attempt?.at);
+    if (!deliveryId) return;
+    const status: DeliveryStatus =
+      result.status === 'delivered'
+        ? 'succeeded'
+        : result.status === 'retry-scheduled'
+          ? 'pending'
+          : 'failed';
+    const credentials = attempt && webhook ? await loadDeliveryCredentials(services, webhook) : undefined;
+    const secrets = {
+      authentication: credentials?.authentication ?? null,
+      signingSecrets: credentials?.signingSecrets ?? [],
+    };
+    const secretValues = secretValuesOf(secrets);
+    const logged = attempt
+      ? toLoggedAttempt(attempt, maskRequestHeaders(input.requestHeaders ?? {}, secrets), secretValues)
+      : undefined;
+    const now = services.clock.now();
+    const last = logged ?? task.attempts.at(-1);
+    const lastError = result.status === 'dropped' ? `not sent: ${result.reason}` : logged?.error;
+    const nextAttemptAt =
+      result.status === 'retry-scheduled' && result.delaySeconds !== undefined
+        ? new Date(now.getTime() + result.delaySeconds * 1000).toISOString()
+        : undefined;
+    await services.deliveryLog.recordOutcome(
+      {
+        tenantId: task.tenantId,
+        deliveryId,
+        webhookId: task.webhookId,
+        eventId: task.event.id,
+        eventType: task.event.type,
+        status,
+        attemptCount: task.attempts.length + (attempt ? 1 : 0),
+        ...(logged ? { attempt: logged } : {}),
+        earlierAttempts: task.attempts.map((earlier) => toLoggedAttempt(earlier, {}, secretValues)),
+        ...(last?.statusCode !== undefined ? { lastStatusCode: last.statusCode } : {}),
+        ...(lastError !== undefined ? { lastError } : {}),
+        ...(nextAttemptAt !== undefined ? { nextAttemptAt } : {}),
+        createdAt: task.attempts[0]?.at ?? attempt?.at ?? now.toISOString(),
+        updatedAt: now.toISOString(),
+        ...(task.redeliveryOf !== undefined ? { redeliveryOf: task.redeliveryOf } : {}),
+      },
+      expiryOf(services, now),
+    );
+    // In `failures` mode fan-out stored no payload: the first failure of a delivery stores it.
+    if (mode === 'failures' && !isRecorded) {
+      await services.deliveryLog.putPayload(
+        task.tenantId,
+        task.event.id,
+        payloadBodyOf(task.event),
+        payloadExpiry(services, now),
+      );
+    }
+    metrics.addMetric('DeliveryLogRecords', MetricUnit.Count, 1);
+  } catch (error) {
+    metrics.addMetric('DeliveryLogWriteErrors', MetricUnit.Count, 1);
+    log.warn('could not record the delivery in the delivery log', { error: describeError(error) });
+  }
+}
+
+/** The failure log of a dead-lettered task, pointing at its delivery (SPEC 6.3: they point at each other). */
+export function withDeliveryId(failureLog: FailureLog, task: DeliveryTask): FailureLog {
+  const deliveryId = deliveryIdOfTask(task);
+  return deliveryId ? { ...failureLog, deliveryId } : failureLog;
+}
+
+/** Points a failed delivery's record at its failure log; never throws (the failure log is what must not be lost). */
+export async function linkFailureLogToDelivery(services: Services, failureLog: FailureLog): Promise<void> {
+  if (!failureLog.deliveryId || services.config.DELIVERY_LOG === 'off') return;
+  try {
+    await services.deliveryLog.linkFailureLog(
+      failureLog.tenantId,
+      failureLog.deliveryId,
+      failureLog.id,
+      expiryOf(services, services.clock.now()),
+    );
+  } catch (error) {
+    withCorrelation({ tenantId: failureLog.tenantId, webhookId: failureLog.webhookId }).warn(
+      'could not link the failure log to its delivery record',
+      { failureLogId: failureLog.id, error: describeError(error) },
+    );
+  }
+}

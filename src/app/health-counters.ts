@@ -1,0 +1,150 @@
+/**
+ * Webhook health counters (SPEC section 5, `health`), kept cheap: each process adds its attempts up
+ * per webhook and hour, and writes them to the webhook's health item at most once per
+ * HEALTH_FLUSH_INTERVAL_MS, except that a change of outcome (success after failure or the reverse) is
+ * written at once, so `lastOutcome` and `lastStatusCode` turn within one write of the attempt.
+ * Write cost: at most one UpdateItem per webhook per interval per process, plus one per outcome change;
+ * under load a small fraction of a write per delivery, at one delivery per interval one write each.
+ * What a process has not yet written (at most one interval's counts) is lost if it is killed.
+ */
+import type { HealthCounters } from '#domain/ports';
+import { describeError, withCorrelation } from '#observability';
+import type { Services } from './services';
+
+/** How long a process may hold a webhook's counts before writing them. */
+export const HEALTH_FLUSH_INTERVAL_MS = 10_000;
+const HOUR_MS = 3_600_000;
+const DAY_MS = 86_400_000;
+/** A health item outlives the 24 h window by far, so `lastAttemptAt` survives a quiet week. */
+const HEALTH_ITEM_TTL_DAYS = 30;
+
+type Outcome = 'succeeded' | 'failed';
+
+interface PendingHealth {
+  tenantId: string;
+  webhookId: string;
+  counts: Map<number, { succeeded: number; failed: number }>;
+  last?: { at: string; statusCode?: number; outcome: Outcome };
+  timer?: ReturnType<typeof setTimeout>;
+}
+
+class HealthRecorder {
+  readonly #pending = new Map<string, PendingHealth>();
+  readonly #lastFlushAt = new Map<string, number>();
+  readonly #lastOutcome = new Map<string, Outcome>();
+
+  constructor(private readonly services: Services) {}
+
+  async note(
+    tenantId: string,
+    webhookId: string,
+    attempt: { at: string; statusCode?: number; outcome: Outcome },
+  ): Promise<void> {
+    const key = `${tenantId}/${webhookId}`;
+    const pending: PendingHealth = this.#pending.get(key) ?? { tenantId, webhookId, counts: new Map() };
+    this.#pending.set(key, pending);
+    const hour = Math.floor(Date.parse(attempt.at) / HOUR_MS);
+    const bucket = pending.counts.get(hour) ?? { succeeded: 0, failed: 0 };
+    bucket[attempt.outcome] += 1;
+    pending.counts.set(hour, bucket);
+    if (!pending.last || pending.last.at <= attempt.at) pending.last = attempt;
+
+    const nowMs = Date.now();
+    const sinceFlushMs = nowMs - (this.#lastFlushAt.get(key) ?? Number.NEGATIVE_INFINITY);
+    const isOutcomeChange = this.#lastOutcome.get(key) !== attempt.outcome;
+    if (isOutcomeChange || sinceFlushMs >= HEALTH_FLUSH_INTERVAL_MS) {
+      await this.flush(key);
+    } else if (!pending.timer) {
+      pending.timer = setTimeout(() => void this.flush(key), HEALTH_FLUSH_INTERVAL_MS - sinceFlushMs);
+      // A pending write never keeps a process (or a test) alive.
+      pending.timer.unref?.();
+    }
+  }
+
+  async flush(key: string): Promise<void> {
+    const pending = this.#pending.get(key);
+    if (!pending?.last) return;
+    this.#pending.delete(key);
+    if (pending.timer) clearTimeout(pending.timer);
+    this.#lastFlushAt.set(key, Date.now());
+    this.#lastOutcome.set(key, pending.last.outcome);
+    const counts = [...pending.counts].map(([hour, bucket]) => ({ hour, ...bucket }));
+    try {
+      await this.services.webhookHealth.add(
+        pending.tenantId,
+        pending.webhookId,
+        { counts, last: pending.last },
+        new Date(Date.now() + HEALTH_ITEM_TTL_DAYS * DAY_MS),
+      );
+    } catch (error) {
+      withCorrelation({ tenantId: pending.tenantId, webhookId: pending.webhookId }).warn(
+        'could not write webhook health counters',
+        { error: describeError(error) },
+      );
+    }
+  }
+
+  async flushAll(): Promise<void> {
+    await Promise.all([...this.#pending.keys()].map((key) => this.flush(key)));
+  }
+}
+
+const recorders = new WeakMap<Services, HealthRecorder>();
+
+function recorderOf(services: Services): HealthRecorder {
+  let recorder = recorders.get(services);
+  if (!recorder) {
+    recorder = new HealthRecorder(services);
+    recorders.set(services, recorder);
+  }
+  return recorder;
+}
+
+/** Counts one attempt in its webhook's health (never throws: health must not fail a delivery). */
+export function noteAttemptHealth(
+  services: Services,
+  tenantId: string,
+  webhookId: string,
+  attempt: { at: string; statusCode?: number; outcome: Outcome },
+): Promise<void> {
+  return recorderOf(services).note(tenantId, webhookId, attempt);
+}
+
+/** Writes every count this process still holds (tests, and a process about to stop). */
+export function flushHealthCounters(services: Services): Promise<void> {
+  return recorderOf(services).flushAll();
+}
+
+/** The API's `health` of one webhook: the counters plus `failingSince`, which the webhook itself carries. */
+export interface WebhookHealthView extends HealthCounters {
+  failingSince?: string;
+}
+
+/** Health of each webhook (one BatchGetItem for a page); never throws: a webhook reads without health rather than not at all. */
+export async function readWebhookHealth(
+  services: Services,
+  tenantId: string,
+  webhooks: { id: string; failingSince?: string }[],
+): Promise<Map<string, WebhookHealthView>> {
+  let counters = new Map<string, HealthCounters>();
+  try {
+    if (webhooks.length > 0) {
+      counters = await services.webhookHealth.get(
+        tenantId,
+        webhooks.map((webhook) => webhook.id),
+        services.clock.now(),
+      );
+    }
+  } catch (error) {
+    withCorrelation({ tenantId }).warn('could not read webhook health', { error: describeError(error) });
+  }
+  return new Map(
+    webhooks.map((webhook) => [
+      webhook.id,
+      {
+        ...(counters.get(webhook.id) ?? { succeeded24h: 0, failed24h: 0 }),
+        ...(webhook.failingSince ? { failingSince: webhook.failingSince } : {}),
+      },
+    ]),
+  );
+}

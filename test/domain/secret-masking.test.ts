@@ -1,0 +1,133 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import {
+  MASK,
+  maskRequestHeaders,
+  scrubSecrets,
+  secretValuesOf,
+  type WebhookSecrets,
+} from '#domain/secret-masking';
+
+/** Credential values as the API accepts them: visible ASCII and space, no leading or trailing space. */
+const credential = fc
+  .string({
+    unit: fc.integer({ min: 0x21, max: 0x7e }).map((code) => String.fromCharCode(code)),
+    minLength: 4,
+    maxLength: 40,
+  })
+  .filter((value) => value.trim() === value);
+
+const secretsArbitrary: fc.Arbitrary<WebhookSecrets> = fc.oneof(
+  fc.record({
+    authentication: fc.record({
+      type: fc.constant('basic' as const),
+      username: credential,
+      password: credential,
+    }),
+    signingSecrets: fc.constant([]),
+  }),
+  fc.record({
+    authentication: fc.record({ type: fc.constant('bearer' as const), token: credential }),
+    signingSecrets: fc.constant([]),
+  }),
+  fc.record({
+    authentication: fc.record({
+      type: fc.constant('api_key' as const),
+      headerName: fc.constant('X-Api-Key'),
+      value: credential,
+    }),
+    signingSecrets: fc.constant([]),
+  }),
+  fc.record({
+    authentication: fc.constant(null),
+    signingSecrets: fc
+      .uint8Array({ minLength: 32, maxLength: 32 })
+      .map((bytes) => [`whsec_${Buffer.from(bytes).toString('base64')}`]),
+  }),
+);
+
+/** How a receiver may echo a value back: every encoding the issue names, and a few it implies. */
+const encoders: [string, (value: string) => string][] = [
+  ['raw', (value) => value],
+  ['base64', (value) => Buffer.from(value).toString('base64')],
+  ['base64url', (value) => Buffer.from(value).toString('base64url')],
+  ['url-encoded', (value) => encodeURIComponent(value)],
+  [
+    'url-encoded lower-case hex',
+    (value) => encodeURIComponent(value).replace(/%[0-9A-F]{2}/g, (hex) => hex.toLowerCase()),
+  ],
+  ['form-encoded', (value) => encodeURIComponent(value).replace(/%20/g, '+')],
+  ['JSON-escaped', (value) => JSON.stringify(value).slice(1, -1)],
+  ['url-encoded base64', (value) => encodeURIComponent(Buffer.from(value).toString('base64'))],
+];
+
+/** The strings that must never survive: each secret value (and the header values built from them). */
+function forbiddenOf(secrets: WebhookSecrets): string[] {
+  const auth = secrets.authentication;
+  const values = secretValuesOf(secrets);
+  if (auth?.type === 'basic')
+    values.push(`Basic ${Buffer.from(`${auth.username}:${auth.password}`).toString('base64')}`);
+  if (auth?.type === 'bearer') values.push(`Bearer ${auth.token}`);
+  return values;
+}
+
+describe('scrubSecrets', () => {
+  it('leaves no secret value in any encoding a receiver may echo (property)', () => {
+    fc.assert(
+      fc.property(
+        secretsArbitrary,
+        fc.constantFrom(...encoders),
+        fc.string({ maxLength: 30 }),
+        fc.string({ maxLength: 30 }),
+        (secrets, [, encode], before, after) => {
+          const values = secretValuesOf(secrets);
+          for (const secret of forbiddenOf(secrets)) {
+            const echoed = `${before}${encode(secret)}${after}`;
+            const scrubbed = scrubSecrets(echoed, values);
+            for (const value of values) {
+              for (const [, encodeAgain] of encoders) expect(scrubbed).not.toContain(encodeAgain(value));
+            }
+          }
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+
+  it('keeps text that holds no secret unchanged', () => {
+    expect(scrubSecrets('{"ok":true}', ['s3cr3t-token'])).toBe('{"ok":true}');
+    expect(scrubSecrets('Authorization: Bearer s3cr3t-token', ['s3cr3t-token'])).toBe(
+      `Authorization: Bearer ${MASK}`,
+    );
+  });
+});
+
+describe('maskRequestHeaders', () => {
+  it('keeps only the scheme of the authentication header and scrubs every other value (property)', () => {
+    fc.assert(
+      fc.property(secretsArbitrary, (secrets) => {
+        const auth = secrets.authentication;
+        const headers: Record<string, string> = {
+          'content-type': 'application/json',
+          'webhook-id': 'evt_1',
+          // A custom header that happens to carry a secret in an encoding.
+          'x-echo': encodeURIComponent(secretValuesOf(secrets)[0] ?? ''),
+        };
+        if (auth?.type === 'basic')
+          headers.authorization = `Basic ${Buffer.from(`${auth.username}:${auth.password}`).toString('base64')}`;
+        if (auth?.type === 'bearer') headers.authorization = `Bearer ${auth.token}`;
+        if (auth?.type === 'api_key') headers['x-api-key'] = auth.value;
+        const masked = maskRequestHeaders(headers, secrets);
+        const text = JSON.stringify(masked);
+        for (const value of secretValuesOf(secrets)) {
+          for (const [, encode] of encoders) expect(text).not.toContain(encode(value));
+        }
+        if (auth?.type === 'basic') expect(masked.authorization).toBe(`Basic ${MASK}`);
+        if (auth?.type === 'bearer') expect(masked.authorization).toBe(`Bearer ${MASK}`);
+        if (auth?.type === 'api_key') expect(masked['x-api-key']).toBe(MASK);
+        expect(masked['webhook-id']).toBe('evt_1');
+      }),
+      { numRuns: 200 },
+    );
+  });
+});

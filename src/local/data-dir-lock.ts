@@ -33,15 +33,33 @@ export interface DataDirLock {
 /** Lock files this process holds (a second runtime in one process is refused as well). */
 const heldHere = new Set<string>();
 
-/** True when a process with this pid exists (EPERM: it exists but belongs to someone else). */
-function isProcessAlive(pid: number): boolean {
+/**
+ * True when a process with this pid is running (EPERM: it exists but belongs to someone else). A
+ * zombie (killed, not yet reaped by its parent) still answers signal 0 but holds nothing: on Linux its
+ * state in /proc says so.
+ */
+async function isProcessAlive(pid: number): Promise<boolean> {
   try {
     process.kill(pid, 0);
-    return true;
   } catch (error) {
     return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
+  try {
+    const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
+    // "pid (comm) S …": the state letter follows the last ')' (comm itself may hold parentheses).
+    const state = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
+    return state !== 'Z' && state !== 'X';
+  } catch {
+    return true; // no /proc (not Linux): signal 0 is all there is
+  }
 }
+
+/**
+ * How long a start waits for a holder that is alive to go away. A process killed with SIGKILL a moment
+ * ago (a restart right after `kill -9`) still exists while the kernel tears it down; a real second
+ * service stays, and this start then fails after this short wait.
+ */
+const DYING_HOLDER_WAIT_MS = 3_000;
 
 async function readHolder(path: string): Promise<number | undefined> {
   try {
@@ -84,10 +102,21 @@ export async function acquireDataDirLock(dataDir: string): Promise<DataDirLock> 
     const holder = await readHolder(path);
     // Our own pid in a lock we did not take is a stale lock from before a restart (containers reuse pids).
     const isHeld =
-      holder !== undefined && (holder === process.pid ? heldHere.has(path) : isProcessAlive(holder));
+      holder !== undefined &&
+      (holder === process.pid ? heldHere.has(path) : await isAliveAfterWaiting(holder, DYING_HOLDER_WAIT_MS));
     if (holder !== undefined && isHeld) throw new DataDirInUseError(dataDir, holder);
     // Stale (its process is gone) or unreadable (a crash between create and write): take it over.
     await rm(path, { force: true });
   }
   throw new Error(`Could not take the lock ${path}: it keeps reappearing`);
+}
+
+/** True when `pid` is still alive after up to `waitMs` of polling (false as soon as it is gone). */
+async function isAliveAfterWaiting(pid: number, waitMs: number): Promise<boolean> {
+  const deadline = Date.now() + waitMs;
+  while (await isProcessAlive(pid)) {
+    if (Date.now() >= deadline) return true;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  return false;
 }

@@ -168,6 +168,7 @@ describe('the deployed bundles, run against local endpoints', () => {
   >;
   let baseEnvironment: Record<string, string>;
   let deliveryQueueUrl: string;
+  let deliveryDlqUrl: string;
 
   /** The template's environment of `fn`, resolved, plus what Lambda itself sets. */
   function environmentOf(fn: AssembledFunction, extra: Record<string, string> = {}): Record<string, string> {
@@ -240,6 +241,7 @@ describe('the deployed bundles, run against local endpoints', () => {
       statefulTemplate,
       LOCAL,
     );
+    deliveryDlqUrl = resolveVariable(functions.delivery.variables.DELIVERY_DLQ_URL, statefulTemplate, LOCAL);
     const secrets = await startAwsJsonEndpoint(secretsManager);
     secretCalls = secrets.calls;
     const events = await startAwsJsonEndpoint((_target, body) =>
@@ -344,16 +346,17 @@ describe('the deployed bundles, run against local endpoints', () => {
     expect(enqueued).toHaveLength(1);
     expect(JSON.parse(enqueued[0]!.body)).toMatchObject({ tenantId: 'tenant-b', webhookId: webhook.id });
 
-    // As deployed (no insecure flag), the delivery refuses the loopback destination without connecting
-    // and schedules a retry on the queue.
+    // As deployed (no insecure flag), the delivery refuses the loopback destination without connecting.
+    // The refusal is the sender's own rule, not the endpoint's failure (SPEC 6.2), so retrying cannot
+    // help: the delivery goes straight to the DLQ, to become a failure log that can be redelivered.
     const deployedDelivery = await start(functions.delivery);
     const refused = await deployedDelivery.invoke<{ batchItemFailures: unknown[] }>(sqsEvent(enqueued));
     expect(refused.batchItemFailures).toEqual([]);
     expect(receiver.hits('/bundle')).toHaveLength(0);
-    const retries = await receiveAll(deliveryQueueUrl, 15_000);
+    const retries = await receiveAll(deliveryDlqUrl, 15_000);
     expect(retries).toHaveLength(1);
     const retry = JSON.parse(retries[0]!.body) as { attempts: { error?: string }[] };
-    expect(retry.attempts[0]?.error).toBeTruthy();
+    expect(retry.attempts[0]?.error).toMatch(/^not sent: destination URL/);
 
     const delivery = await start(functions.delivery, { ALLOW_INSECURE_LOCALHOST: 'true' });
     const result = await delivery.invoke<{ batchItemFailures: unknown[] }>(

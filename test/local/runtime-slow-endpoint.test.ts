@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { messageCreatedEntry, startTestService, type TestService } from '../support/local-service';
 import { type Receiver, startReceiver } from '../support/receiver';
 
-const EVENT_COUNT = 20;
+const EVENT_COUNT = 30;
 const SLOTS = 2;
 const ANSWER_AFTER_MS = 900;
 
@@ -19,10 +19,11 @@ beforeAll(async () => {
   receiver.on('/slow', (_hit, response) => {
     setTimeout(() => response.writeHead(200).end('ok'), ANSWER_AFTER_MS);
   });
-  // Visibility max(5 s, 3 x 1 s) = 5 s; 20 deliveries through 2 slots at 0.9 s take ~9 s, so the last
-  // ones wait ~8 s for a slot, well past the timeout.
+  // Visibility max(5 s, 3 x 2.5 s) = 7.5 s; 30 deliveries through 2 slots at 0.9 s take ~13.5 s, so
+  // the last ones wait ~12 s for a slot, well past the timeout. The attempt timeout keeps a wide margin
+  // over the answer time: on a loaded machine a 0.9 s answer must not become a timeout and a retry.
   service = await startTestService({
-    DELIVERY_TIMEOUT_MS: '1000',
+    DELIVERY_TIMEOUT_MS: '2500',
     MAX_CONCURRENCY_PER_ENDPOINT: String(SLOTS),
     RETRY_SCHEDULE: '1,1',
   });
@@ -48,7 +49,7 @@ describe('slow healthy endpoint', () => {
       );
       expect((await service.publish(entries)).FailedEntryCount).toBe(0);
     }
-    await receiver.waitFor(() => receiver.hits('/slow').length >= EVENT_COUNT, 40_000, 'every delivery');
+    await receiver.waitFor(() => receiver.hits('/slow').length >= EVENT_COUNT, 70_000, 'every delivery');
     // Time for a message that reappeared mid-wait to be received and sent again.
     await new Promise((resolve) => setTimeout(resolve, 6_000));
 
@@ -57,5 +58,5 @@ describe('slow healthy endpoint', () => {
     const logs = await service.api('GET', '/v1/failure-logs');
     expect(logs.status).toBe(200);
     expect(logs.body.items).toEqual([]);
-  }, 60_000);
+  }, 100_000);
 });

@@ -1,18 +1,12 @@
 /** One delivery (SPEC 6.3): the payload as sent, every attempt with request headers and response, "Resend". */
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { type DeliveryDetail, ok } from '../api/client';
+import { ok } from '../api/client';
 import { Attempts } from '../components/Attempts';
 import { Json, Time } from '../components/Json';
 import { errorText, useConsole } from '../context';
 import { eventName } from '../event-names';
 import { useNotice } from '../notices';
 import { Link } from '../router';
-
-/** SPEC 6.3 names it "the payload as sent" without a field name: accept the likely ones. */
-function payloadOf(delivery: DeliveryDetail): unknown {
-  const loose = delivery as DeliveryDetail & { event?: unknown; body?: unknown };
-  return loose.payload ?? loose.event ?? loose.body ?? null;
-}
 
 export function DeliveryDetailScreen({ deliveryId }: { deliveryId: string }) {
   const { api } = useConsole();
@@ -78,7 +72,11 @@ export function DeliveryDetailScreen({ deliveryId }: { deliveryId: string }) {
       <div className="side-by-side">
         <section aria-labelledby="payload-heading" className="card">
           <h2 id="payload-heading">Payload</h2>
-          <Json value={payloadOf(delivery)} label="Payload as sent" />
+          {delivery.payload ? (
+            <Json value={delivery.payload} label="Payload as sent" />
+          ) : (
+            <p>No longer kept: its retention has passed.</p>
+          )}
         </section>
         <Attempts attempts={delivery.attempts} />
       </div>

@@ -4,7 +4,7 @@
  */
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { type FormEvent, useId, useState } from 'react';
-import { type DeliverySummary, ok, type Webhook } from '../api/client';
+import { ApiError, type DeliverySummary, ok, type Webhook } from '../api/client';
 import { CopyButton } from '../components/CopyButton';
 import { Time } from '../components/Json';
 import { WebhookActions } from '../components/WebhookActions';
@@ -36,7 +36,7 @@ export function WebhookDetailScreen({ webhookId }: { webhookId: string }) {
       </>
     );
   }
-  const webhook = query.data as Webhook;
+  const webhook = query.data;
   return (
     <>
       <div className="screen-head">
@@ -131,7 +131,7 @@ function Health({ webhook }: { webhook: Webhook }) {
         <dl className="facts">
           <dt>Last attempt</dt>
           <dd>
-            <Time iso={health.lastAttemptAt} />
+            {health.lastAttemptAt ? <Time iso={health.lastAttemptAt} /> : 'No attempt yet'}
             {health.lastOutcome ? ` · ${health.lastOutcome}` : ''}
             {health.lastStatusCode ? ` · HTTP ${health.lastStatusCode}` : ''}
           </dd>
@@ -238,6 +238,11 @@ function Deliveries({ webhook }: { webhook: Webhook }) {
   );
 }
 
+/**
+ * "Recover failed deliveries" since a chosen time (SPEC 5: `POST /v1/webhooks/{id}/recover`). The API
+ * takes a window of at most 7 days and enqueues at most 1000 per call; its field errors show beside
+ * the field, and when more remain (`resumeUntil`) the next press continues from there.
+ */
 function Recover({ webhook }: { webhook: Webhook }) {
   const { api } = useConsole();
   const queryClient = useQueryClient();
@@ -248,28 +253,51 @@ function Recover({ webhook }: { webhook: Webhook }) {
     const date = new Date(Date.now() - 24 * 3600_000 - new Date().getTimezoneOffset() * 60_000);
     return date.toISOString().slice(0, 16);
   });
+  // Exact ISO instant from the API's last answer; the minute precision of the field would skip deliveries.
+  const [resumeUntil, setResumeUntil] = useState<string | undefined>();
+  const [sinceError, setSinceError] = useState<string | undefined>();
   const recover = useMutation({
     mutationFn: async () => {
       const iso = localToIso(since);
-      if (!iso) throw new Error('Choose a valid start time.');
+      if (!iso)
+        throw new ApiError(400, 'validation_error', 'Invalid input', [
+          { field: 'since', message: 'Choose a valid start time.' },
+        ]);
       return ok(
         await api.POST('/v1/webhooks/{id}/recover', {
           params: { path: { id: webhook.id } },
-          body: { since: iso },
+          body: { since: iso, ...(resumeUntil ? { until: resumeUntil } : {}) },
         }),
       );
     },
+    onMutate: () => setSinceError(undefined),
     onSuccess: async (result) => {
-      notice(`${result.enqueued} failed deliver${result.enqueued === 1 ? 'y' : 'ies'} enqueued again.`);
+      setResumeUntil(result.resumeUntil);
+      const count = `${result.enqueued} failed deliver${result.enqueued === 1 ? 'y' : 'ies'} enqueued again.`;
+      notice(
+        result.resumeUntil
+          ? `${count} More failed deliveries remain before ${new Date(result.resumeUntil).toLocaleString()}: press Recover again to continue.`
+          : count,
+      );
       await queryClient.invalidateQueries({ queryKey: ['deliveries'] });
+      await queryClient.invalidateQueries({ queryKey: ['webhooks', 'one', webhook.id] });
     },
-    onError: (error) => notice(errorText(error), 'error'),
+    onError: (error) => {
+      const issues =
+        error instanceof ApiError ? error.details.filter((issue) => issue.field === 'since') : [];
+      if (issues.length > 0) setSinceError(issues.map((issue) => issue.message).join(' '));
+      else notice(errorText(error), 'error');
+    },
   });
   return (
     <section aria-labelledby="recover-heading" className="card">
       <h2 id="recover-heading">Recover failed deliveries</h2>
+      <p id={`${id}-help`}>
+        Sends every failed delivery of this webhook since that time again, up to 7 days back.
+      </p>
       <form
         className="filters"
+        noValidate
         onSubmit={(event: FormEvent) => {
           event.preventDefault();
           recover.mutate();
@@ -281,8 +309,19 @@ function Recover({ webhook }: { webhook: Webhook }) {
             id={`${id}-since`}
             type="datetime-local"
             value={since}
-            onChange={(event) => setSince(event.target.value)}
+            aria-describedby={sinceError ? `${id}-help ${id}-since-error` : `${id}-help`}
+            aria-invalid={sinceError ? true : undefined}
+            onChange={(event) => {
+              setSince(event.target.value);
+              setResumeUntil(undefined);
+              setSinceError(undefined);
+            }}
           />
+          {sinceError && (
+            <p className="field-error" id={`${id}-since-error`}>
+              {sinceError}
+            </p>
+          )}
         </div>
         <button type="submit" className="button" disabled={recover.isPending}>
           Recover failed deliveries

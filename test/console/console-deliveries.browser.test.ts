@@ -160,4 +160,20 @@ describe.runIf(browserAvailable())('admin console delivery views in chromium', (
     );
     expect(watch.foreignRequests).toEqual([]);
   });
+
+  it('links a failed delivery and its failure log both ways', async () => {
+    const failed = await eventually(async () => {
+      const log = await service.api('GET', `/v1/deliveries?webhookId=${failingHook.id}&status=failed`);
+      const item = log.body.items.find((delivery: { failureLogId?: string }) => delivery.failureLogId);
+      return item as { id: string; failureLogId: string } | undefined;
+    }, 'a failed delivery with its failure log');
+    await page.goto(`${service.url}/deliveries/${encodeURIComponent(failed.id)}`);
+    await page.getByRole('heading', { name: 'Attempt 1: HTTP 500' }).waitFor();
+    await axeClean('failed delivery detail');
+    await page.getByRole('link', { name: failed.failureLogId }).click();
+    await page.getByRole('button', { name: 'Redeliver' }).waitFor();
+    await page.getByRole('link', { name: failed.id }).click();
+    await page.getByRole('heading', { level: 1, name: 'Delivery of Message Created' }).waitFor();
+    expect(new URL(page.url()).pathname).toBe(`/deliveries/${encodeURIComponent(failed.id)}`);
+  });
 });

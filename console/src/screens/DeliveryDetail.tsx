@@ -8,6 +8,12 @@ import { eventName } from '../event-names';
 import { useNotice } from '../notices';
 import { Link } from '../router';
 
+/** A redelivery repeats either a delivery (`dlv_…`) or a failure log (`fl_…`). */
+function redeliveredHref(id: string): string {
+  const screen = id.startsWith('dlv_') ? 'deliveries' : 'failure-logs';
+  return `/${screen}/${encodeURIComponent(id)}`;
+}
+
 export function DeliveryDetailScreen({ deliveryId }: { deliveryId: string }) {
   const { api } = useConsole();
   const queryClient = useQueryClient();
@@ -60,6 +66,24 @@ export function DeliveryDetailScreen({ deliveryId }: { deliveryId: string }) {
         <dd>
           <Time iso={delivery.createdAt} />
         </dd>
+        {delivery.failureLogId && (
+          <>
+            <dt>Failure log</dt>
+            <dd>
+              <Link href={`/failure-logs/${encodeURIComponent(delivery.failureLogId)}`}>
+                {delivery.failureLogId}
+              </Link>
+            </dd>
+          </>
+        )}
+        {delivery.redeliveryOf && (
+          <>
+            <dt>Redelivery of</dt>
+            <dd>
+              <Link href={redeliveredHref(delivery.redeliveryOf)}>{delivery.redeliveryOf}</Link>
+            </dd>
+          </>
+        )}
         {delivery.nextAttemptAt && (
           <>
             <dt>Next attempt</dt>

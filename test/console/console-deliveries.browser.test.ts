@@ -176,4 +176,31 @@ describe.runIf(browserAvailable())('admin console delivery views in chromium', (
     await page.getByRole('heading', { level: 1, name: 'Delivery of Message Created' }).waitFor();
     expect(new URL(page.url()).pathname).toBe(`/deliveries/${encodeURIComponent(failed.id)}`);
   });
+
+  it('pages through more deliveries than one page holds', async () => {
+    expect((await service.api('POST', `/v1/webhooks/${failingHook.id}/deactivate`)).status).toBe(200);
+    const ids = Array.from(
+      { length: 21 },
+      (_, index) => `evt_console_page_${String(index).padStart(2, '0')}`,
+    );
+    for (let start = 0; start < ids.length; start += 10) {
+      await service.publish(ids.slice(start, start + 10).map((id) => messageCreated(id)));
+    }
+    await eventually(async () => {
+      const log = await service.api(
+        'GET',
+        `/v1/deliveries?webhookId=${okHook.id}&status=succeeded&limit=100`,
+      );
+      const seen = new Set(log.body.items.map((delivery: { eventId: string }) => delivery.eventId));
+      return ids.every((id) => seen.has(id)) ? true : undefined;
+    }, 'every paged delivery');
+    await page.goto(`${service.url}/webhooks/${okHook.id}`);
+    const links = page.getByRole('list', { name: 'Deliveries' }).getByRole('link');
+    await links.first().waitFor();
+    expect(await links.count()).toBe(20);
+    await page.getByRole('button', { name: 'Load more deliveries' }).click();
+    // The oldest: the first event and its resend, on the second page.
+    await links.filter({ hasText: 'evt_console_delivery_1' }).first().waitFor();
+    expect(await links.count()).toBeGreaterThan(20);
+  });
 });

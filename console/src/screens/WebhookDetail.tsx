@@ -2,7 +2,7 @@
  * One webhook (Stripe/GitHub style): settings, signing secret (reveal and copy), health, recent
  * deliveries with filters (status, event type, time range), and "Recover failed deliveries" since a time.
  */
-import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { useInfiniteQuery, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { type FormEvent, useId, useState } from 'react';
 import { ApiError, type DeliverySummary, ok, type Webhook } from '../api/client';
 import { CopyButton } from '../components/CopyButton';
@@ -12,6 +12,11 @@ import { errorText, useConsole } from '../context';
 import { DATA_FIELDS, eventName } from '../event-names';
 import { useNotice } from '../notices';
 import { Link, navigate } from '../router';
+
+/** Deliveries per page of the list; "Load more deliveries" fetches the next. */
+const DELIVERIES_PAGE = 20;
+/** How often the list re-reads while a delivery in it is still pending. */
+const PENDING_REFRESH_MS = 2000;
 
 /** `datetime-local` value (local time, no zone) → ISO 8601 instant, or undefined when empty. */
 export function localToIso(value: string): string | undefined {
@@ -160,12 +165,25 @@ function Deliveries({ webhook }: { webhook: Webhook }) {
     ...(eventType ? { eventType } : {}),
     ...(localToIso(since) ? { since: localToIso(since) } : {}),
     ...(localToIso(until) ? { until: localToIso(until) } : {}),
-    limit: 50,
+    limit: DELIVERIES_PAGE,
   };
-  const query = useQuery({
+  const query = useInfiniteQuery({
     queryKey: ['deliveries', filters],
-    queryFn: async () => ok(await api.GET('/v1/deliveries', { params: { query: filters } })),
+    initialPageParam: undefined as string | undefined,
+    queryFn: async ({ pageParam }) =>
+      ok(
+        await api.GET('/v1/deliveries', {
+          params: { query: { ...filters, ...(pageParam ? { cursor: pageParam } : {}) } },
+        }),
+      ),
+    getNextPageParam: (page) => page.nextCursor ?? undefined,
+    // A delivery waiting for its retry settles on its own: follow it without a reload.
+    refetchInterval: (current) =>
+      current.state.data?.pages.some((page) => page.items.some((delivery) => delivery.status === 'pending'))
+        ? PENDING_REFRESH_MS
+        : false,
   });
+  const items = query.data?.pages.flatMap((page) => page.items) ?? [];
   return (
     <section aria-labelledby="deliveries-heading" className="card">
       <h2 id="deliveries-heading">Recent deliveries</h2>
@@ -213,11 +231,11 @@ function Deliveries({ webhook }: { webhook: Webhook }) {
         <p>Loading deliveries…</p>
       ) : query.isError ? (
         <p role="alert">Could not load deliveries: {errorText(query.error)}</p>
-      ) : query.data.items.length === 0 ? (
+      ) : items.length === 0 ? (
         <p>No deliveries match.</p>
       ) : (
         <ul className="rows" aria-label="Deliveries">
-          {query.data.items.map((delivery) => (
+          {items.map((delivery) => (
             <li key={delivery.id} className="row">
               <div className="row-main">
                 <Link href={`/deliveries/${encodeURIComponent(delivery.id)}`} className="row-title">
@@ -233,6 +251,16 @@ function Deliveries({ webhook }: { webhook: Webhook }) {
             </li>
           ))}
         </ul>
+      )}
+      {query.hasNextPage && (
+        <button
+          type="button"
+          className="button secondary"
+          onClick={() => void query.fetchNextPage()}
+          disabled={query.isFetchingNextPage}
+        >
+          Load more deliveries
+        </button>
       )}
     </section>
   );

@@ -90,9 +90,26 @@ describe.runIf(browserAvailable())('admin console delivery views in chromium', (
     await page.goto(`${service.url}/webhooks/${okHook.id}`);
     const deliveries = page.getByRole('list', { name: 'Deliveries' });
     await deliveries.getByRole('link', { name: /Message Created · evt_console_delivery_1/ }).waitFor();
+    const health = page.getByRole('region', { name: 'Health' });
+    await health.getByText(/succeeded · HTTP 200/).waitFor();
+    expect(await health.textContent()).toMatch(/Not failing/);
+    const match = deliveries.getByRole('link', { name: /evt_console_delivery_1/ });
+    const noMatch = page.getByText('No deliveries match.');
     await page.getByLabel('Delivery status').selectOption('failed');
-    await page.getByText('No deliveries match.').waitFor();
+    await noMatch.waitFor();
     await page.getByLabel('Delivery status').selectOption('succeeded');
+    await match.waitFor();
+    await page.getByLabel('Event type').selectOption('conversation.created');
+    await noMatch.waitFor();
+    await page.getByLabel('Event type').selectOption('message.created');
+    await match.waitFor();
+    await page.getByLabel('From').fill('2099-01-01T00:00');
+    await noMatch.waitFor();
+    await page.getByLabel('From').fill('');
+    await page.getByLabel('To').fill('2020-01-01T00:00');
+    await noMatch.waitFor();
+    await page.getByLabel('To').fill('');
+    await match.waitFor();
     await axeClean('webhook detail with deliveries');
     await deliveries.getByRole('link', { name: /evt_console_delivery_1/ }).click();
     await page.getByRole('heading', { level: 1, name: 'Delivery of Message Created' }).waitFor();
@@ -119,14 +136,71 @@ describe.runIf(browserAvailable())('admin console delivery views in chromium', (
     }, 'a failed delivery in the log');
     await page.goto(`${service.url}/webhooks/${failingHook.id}`);
     await page.getByRole('heading', { level: 1, name: 'Failing deliveries' }).waitFor();
+    const health = page.getByRole('region', { name: 'Health' });
+    await health.getByText(/failed · HTTP 500/).waitFor();
+    expect(await health.textContent()).not.toMatch(/Not failing/);
     const before = received.filter((path) => path === '/fail').length;
-    await page.getByLabel('Failed since').fill('2020-01-01T00:00');
+    const since = page.getByLabel('Failed since');
+    // The API recovers a window of at most 7 days: its field error shows beside the field.
+    await since.fill('2020-01-01T00:00');
+    await page.getByRole('button', { name: 'Recover failed deliveries' }).click();
+    await page.getByText(/at most 7 days/).waitFor();
+    expect(await since.getAttribute('aria-invalid')).toBe('true');
+    await axeClean('recover with a field error');
+    const hourAgo = await page.evaluate(() =>
+      new Date(Date.now() - 3_600_000 - new Date().getTimezoneOffset() * 60_000).toISOString().slice(0, 16),
+    );
+    await since.fill(hourAgo);
     await page.getByRole('button', { name: 'Recover failed deliveries' }).click();
     await page.getByText(/1 failed delivery enqueued again/).waitFor();
+    expect(await since.getAttribute('aria-invalid')).toBeNull();
     await eventually(
       async () => (received.filter((path) => path === '/fail').length > before ? true : undefined),
       'the recovered delivery',
     );
     expect(watch.foreignRequests).toEqual([]);
+  });
+
+  it('links a failed delivery and its failure log both ways', async () => {
+    const failed = await eventually(async () => {
+      const log = await service.api('GET', `/v1/deliveries?webhookId=${failingHook.id}&status=failed`);
+      const item = log.body.items.find((delivery: { failureLogId?: string }) => delivery.failureLogId);
+      return item as { id: string; failureLogId: string } | undefined;
+    }, 'a failed delivery with its failure log');
+    await page.goto(`${service.url}/deliveries/${encodeURIComponent(failed.id)}`);
+    await page.getByRole('heading', { name: 'Attempt 1: HTTP 500' }).waitFor();
+    await axeClean('failed delivery detail');
+    await page.getByRole('link', { name: failed.failureLogId }).click();
+    await page.getByRole('button', { name: 'Redeliver' }).waitFor();
+    await page.getByRole('link', { name: failed.id }).click();
+    await page.getByRole('heading', { level: 1, name: 'Delivery of Message Created' }).waitFor();
+    expect(new URL(page.url()).pathname).toBe(`/deliveries/${encodeURIComponent(failed.id)}`);
+  });
+
+  it('pages through more deliveries than one page holds', async () => {
+    expect((await service.api('POST', `/v1/webhooks/${failingHook.id}/deactivate`)).status).toBe(200);
+    const ids = Array.from(
+      { length: 21 },
+      (_, index) => `evt_console_page_${String(index).padStart(2, '0')}`,
+    );
+    for (let start = 0; start < ids.length; start += 10) {
+      await service.publish(ids.slice(start, start + 10).map((id) => messageCreated(id)));
+    }
+    await eventually(async () => {
+      const log = await service.api(
+        'GET',
+        `/v1/deliveries?webhookId=${okHook.id}&status=succeeded&limit=100`,
+      );
+      const seen = new Set(log.body.items.map((delivery: { eventId: string }) => delivery.eventId));
+      return ids.every((id) => seen.has(id)) ? true : undefined;
+    }, 'every paged delivery');
+    await page.goto(`${service.url}/webhooks/${okHook.id}`);
+    const links = page.getByRole('list', { name: 'Deliveries' }).getByRole('link');
+    await links.first().waitFor();
+    expect(await links.count()).toBe(20);
+    await page.getByRole('button', { name: 'Load more deliveries' }).click();
+    // The oldest: the first event and its resend, on the second page.
+    await links.filter({ hasText: 'evt_console_delivery_1' }).first().waitFor();
+    expect(await links.count()).toBeGreaterThan(20);
   });
 });

@@ -3,19 +3,25 @@
  * caller's bearer token added to every request and error bodies turned into `ApiError`.
  */
 import createClient, { type Middleware } from 'openapi-fetch';
-import type { DeliveryPaths, WebhookHealth } from './delivery-paths';
 import type { components, paths } from './openapi';
 
 export type Schemas = components['schemas'];
-/** A webhook as the API returns it; `health` per SPEC section 5 once the server sends it. */
-export type Webhook = Schemas['Webhook'] & { health?: WebhookHealth };
+/** A webhook as the API returns it, with its read-only `health` (SPEC section 5). */
+export type Webhook = Schemas['Webhook'];
+/** SPEC section 5: last attempt, outcome, failing since, counts over the last 24 hours. */
+export type WebhookHealth = NonNullable<Webhook['health']>;
 export type WebhookCreate = Schemas['WebhookCreate'];
 export type EventTypeInfo = Schemas['EventTypeList']['items'][number];
 export type FailureLog = Schemas['FailureLog'];
 export type RejectedEvent = Schemas['RejectedEventPage']['items'][number];
-export type { DeliveryDetail, DeliverySummary } from './delivery-paths';
-
-export type ApiPaths = paths & DeliveryPaths;
+/** SPEC 6.3: one delivery (one event to one webhook) as the list shows it. */
+export type DeliverySummary = Schemas['DeliveryPage']['items'][number];
+/** SPEC 6.3: one delivery with `payload` (the body as sent, absent once retention has passed) and every attempt. */
+export type DeliveryDetail = Schemas['Delivery'];
+/** One attempt of a delivery, request headers masked. */
+export type DeliveryAttempt = DeliveryDetail['attempts'][number];
+/** One attempt of a failure log (no request headers kept). */
+export type FailureLogAttempt = FailureLog['attempts'][number];
 
 /** One field-level problem the API reported (`details[]` of the error shape). */
 export interface FieldIssue {
@@ -37,7 +43,7 @@ export class ApiError extends Error {
 
 /** Creates a client for `baseUrl` ('' = this origin) that asks `token()` for each request's bearer token. */
 export function createApiClient(baseUrl: string, token: () => Promise<string | undefined>) {
-  const client = createClient<ApiPaths>({ baseUrl: baseUrl.replace(/\/+$/, '') });
+  const client = createClient<paths>({ baseUrl: baseUrl.replace(/\/+$/, '') });
   const auth: Middleware = {
     async onRequest({ request }) {
       const value = await token();

@@ -211,6 +211,74 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/deliveries": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The delivery log, newest first; filters combine */
+        get: operations["listDeliveries"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/deliveries/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One delivery: the payload as sent and every attempt */
+        get: operations["getDelivery"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/deliveries/{id}/redeliver": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Send the delivery again, whatever its outcome was (same webhook-id) */
+        post: operations["redeliverDelivery"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/webhooks/{id}/recover": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Redeliver every failed delivery of the webhook in a window of at most 7 days */
+        post: operations["recoverWebhookDeliveries"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/rejected-events": {
         parameters: {
             query?: never;
@@ -333,6 +401,18 @@ export interface components {
                 [key: string]: string;
             };
         };
+        RecoverRequest: {
+            /**
+             * Format: date-time
+             * @description ISO 8601 date-time with an offset, e.g. 2026-11-29T10:00:00Z
+             */
+            since: string;
+            /**
+             * Format: date-time
+             * @description ISO 8601 date-time with an offset, e.g. 2026-11-29T10:00:00Z
+             */
+            until?: string;
+        };
         Webhook: {
             id: string;
             name: string;
@@ -365,6 +445,18 @@ export interface components {
             /** Format: date-time */
             updatedAt: string;
             disabledReason?: string;
+            /** @description Read-only. Counts cover the current hour and the 23 before it. */
+            health?: {
+                /** Format: date-time */
+                lastAttemptAt?: string;
+                lastStatusCode?: number;
+                /** @enum {string} */
+                lastOutcome?: "succeeded" | "failed";
+                /** Format: date-time */
+                failingSince?: string;
+                succeeded24h: number;
+                failed24h: number;
+            };
         };
         WebhookCreated: {
             id: string;
@@ -398,6 +490,18 @@ export interface components {
             /** Format: date-time */
             updatedAt: string;
             disabledReason?: string;
+            /** @description Read-only. Counts cover the current hour and the 23 before it. */
+            health?: {
+                /** Format: date-time */
+                lastAttemptAt?: string;
+                lastStatusCode?: number;
+                /** @enum {string} */
+                lastOutcome?: "succeeded" | "failed";
+                /** Format: date-time */
+                failingSince?: string;
+                succeeded24h: number;
+                failed24h: number;
+            };
             /** @description whsec_ + base64 of 32 random bytes */
             signingSecret?: string;
         };
@@ -447,6 +551,8 @@ export interface components {
             failedAt: string;
             /** @description The event as it was sent. */
             event?: components["schemas"]["EventEnvelope"];
+            /** @description The delivery log record of this delivery. */
+            deliveryId?: string;
         };
         FailureLogPage: {
             items: {
@@ -470,6 +576,8 @@ export interface components {
                 firstAttemptAt: string | null;
                 /** Format: date-time */
                 failedAt: string;
+                /** @description The delivery log record of this delivery. */
+                deliveryId?: string;
             }[];
             nextCursor: string | null;
         };
@@ -489,6 +597,79 @@ export interface components {
                 detailSnippet: string;
             }[];
             nextCursor: string | null;
+        };
+        Delivery: {
+            id: string;
+            webhookId: string;
+            eventId: string;
+            eventType: string;
+            /** @enum {string} */
+            status: "pending" | "succeeded" | "failed";
+            attemptCount: number;
+            lastStatusCode?: number;
+            lastError?: string;
+            /** Format: date-time */
+            nextAttemptAt?: string;
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: date-time */
+            updatedAt: string;
+            /** @description The failure log written when the last attempt failed. */
+            failureLogId?: string;
+            redeliveryOf?: string;
+            attempts: {
+                /** Format: date-time */
+                at: string;
+                statusCode?: number;
+                error?: string;
+                durationMs: number;
+                /** @description As sent; every secret value is masked as ****. */
+                requestHeaders: {
+                    [key: string]: string;
+                };
+                /** @description The first 256 characters of the answer. */
+                responseSnippet?: string;
+            }[];
+            /** @description The body as sent (absent once its retention has passed). */
+            payload?: components["schemas"]["EventEnvelope"];
+        };
+        DeliveryPage: {
+            items: {
+                id: string;
+                webhookId: string;
+                eventId: string;
+                eventType: string;
+                /** @enum {string} */
+                status: "pending" | "succeeded" | "failed";
+                attemptCount: number;
+                lastStatusCode?: number;
+                lastError?: string;
+                /** Format: date-time */
+                nextAttemptAt?: string;
+                /** Format: date-time */
+                createdAt: string;
+                /** Format: date-time */
+                updatedAt: string;
+                /** @description The failure log written when the last attempt failed. */
+                failureLogId?: string;
+                redeliveryOf?: string;
+            }[];
+            nextCursor: string | null;
+        };
+        RedeliveryResult: {
+            /** @constant */
+            status: "enqueued";
+            deliveryId: string;
+            webhookId: string;
+            eventId: string;
+        };
+        RecoverResult: {
+            enqueued: number;
+            /**
+             * Format: date-time
+             * @description Present when more than 1000 failed deliveries matched: call again with this as until.
+             */
+            resumeUntil?: string;
         };
         SigningSecret: {
             signingSecret: string;
@@ -544,7 +725,7 @@ export interface components {
                 "application/json": components["schemas"]["Error"];
             };
         };
-        /** @description A concurrent change won; re-read and retry. */
+        /** @description A concurrent change won (`conflict`: re-read and retry), or a redelivery to an inactive webhook (`webhook_inactive`). */
         Conflict: {
             headers: {
                 [name: string]: unknown;
@@ -946,6 +1127,120 @@ export interface operations {
             };
             401: components["responses"]["Unauthorized"];
             404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+        };
+    };
+    listDeliveries: {
+        parameters: {
+            query?: {
+                webhookId?: string;
+                status?: "pending" | "succeeded" | "failed";
+                eventType?: string;
+                /** @description ISO 8601 date-time with an offset, e.g. 2026-11-29T10:00:00Z */
+                since?: string;
+                /** @description ISO 8601 date-time with an offset, e.g. 2026-11-29T10:00:00Z */
+                until?: string;
+                limit?: number;
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of deliveries */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DeliveryPage"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+        };
+    };
+    getDelivery: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The delivery */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Delivery"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+        };
+    };
+    redeliverDelivery: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Enqueued for delivery */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RedeliveryResult"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+        };
+    };
+    recoverWebhookDeliveries: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RecoverRequest"];
+            };
+        };
+        responses: {
+            /** @description How many deliveries were enqueued */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RecoverResult"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
         };
     };
     listRejectedEvents: {

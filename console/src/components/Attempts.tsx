@@ -1,8 +1,8 @@
 /** The attempts of a delivery or failure log: when, what came back, how long it took. */
-import type { DeliveryAttempt } from '../api/delivery-paths';
+import type { DeliveryAttempt, FailureLogAttempt } from '../api/client';
 import { Json, Preformatted, Time } from './Json';
 
-export function Attempts({ attempts }: { attempts: DeliveryAttempt[] }) {
+export function Attempts({ attempts }: { attempts: ReadonlyArray<DeliveryAttempt | FailureLogAttempt> }) {
   return (
     <section aria-labelledby="attempts-heading" className="card">
       <h2 id="attempts-heading">Attempts</h2>
@@ -21,7 +21,7 @@ export function Attempts({ attempts }: { attempts: DeliveryAttempt[] }) {
                 <Time iso={attempt.at} /> · {attempt.durationMs} ms
                 {attempt.statusCode && attempt.error ? ` · ${attempt.error}` : ''}
               </p>
-              {attempt.requestHeaders && (
+              {'requestHeaders' in attempt && (
                 <details>
                   <summary>Request headers of attempt {index + 1}</summary>
                   <Json value={attempt.requestHeaders} label={`Request headers of attempt ${index + 1}`} />

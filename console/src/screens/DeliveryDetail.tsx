@@ -1,6 +1,6 @@
 /** One delivery (SPEC 6.3): the payload as sent, every attempt with request headers and response, "Resend". */
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { type DeliveryDetail, ok } from '../api/client';
+import { ok } from '../api/client';
 import { Attempts } from '../components/Attempts';
 import { Json, Time } from '../components/Json';
 import { errorText, useConsole } from '../context';
@@ -8,10 +8,10 @@ import { eventName } from '../event-names';
 import { useNotice } from '../notices';
 import { Link } from '../router';
 
-/** SPEC 6.3 names it "the payload as sent" without a field name: accept the likely ones. */
-function payloadOf(delivery: DeliveryDetail): unknown {
-  const loose = delivery as DeliveryDetail & { event?: unknown; body?: unknown };
-  return loose.payload ?? loose.event ?? loose.body ?? null;
+/** A redelivery repeats either a delivery (`dlv_…`) or a failure log (`fl_…`). */
+function redeliveredHref(id: string): string {
+  const screen = id.startsWith('dlv_') ? 'deliveries' : 'failure-logs';
+  return `/${screen}/${encodeURIComponent(id)}`;
 }
 
 export function DeliveryDetailScreen({ deliveryId }: { deliveryId: string }) {
@@ -66,6 +66,24 @@ export function DeliveryDetailScreen({ deliveryId }: { deliveryId: string }) {
         <dd>
           <Time iso={delivery.createdAt} />
         </dd>
+        {delivery.failureLogId && (
+          <>
+            <dt>Failure log</dt>
+            <dd>
+              <Link href={`/failure-logs/${encodeURIComponent(delivery.failureLogId)}`}>
+                {delivery.failureLogId}
+              </Link>
+            </dd>
+          </>
+        )}
+        {delivery.redeliveryOf && (
+          <>
+            <dt>Redelivery of</dt>
+            <dd>
+              <Link href={redeliveredHref(delivery.redeliveryOf)}>{delivery.redeliveryOf}</Link>
+            </dd>
+          </>
+        )}
         {delivery.nextAttemptAt && (
           <>
             <dt>Next attempt</dt>
@@ -78,7 +96,11 @@ export function DeliveryDetailScreen({ deliveryId }: { deliveryId: string }) {
       <div className="side-by-side">
         <section aria-labelledby="payload-heading" className="card">
           <h2 id="payload-heading">Payload</h2>
-          <Json value={payloadOf(delivery)} label="Payload as sent" />
+          {delivery.payload ? (
+            <Json value={delivery.payload} label="Payload as sent" />
+          ) : (
+            <p>No longer kept: its retention has passed.</p>
+          )}
         </section>
         <Attempts attempts={delivery.attempts} />
       </div>

@@ -69,6 +69,14 @@ export function FailureLogDetailScreen({ logId }: { logId: string }) {
         <dd>
           <Time iso={log.failedAt} />
         </dd>
+        {log.deliveryId && (
+          <>
+            <dt>Delivery</dt>
+            <dd>
+              <Link href={`/deliveries/${encodeURIComponent(log.deliveryId)}`}>{log.deliveryId}</Link>
+            </dd>
+          </>
+        )}
       </dl>
       <div className="side-by-side">
         <section aria-labelledby="event-heading" className="card">

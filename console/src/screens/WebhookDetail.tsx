@@ -2,9 +2,9 @@
  * One webhook (Stripe/GitHub style): settings, signing secret (reveal and copy), health, recent
  * deliveries with filters (status, event type, time range), and "Recover failed deliveries" since a time.
  */
-import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { useInfiniteQuery, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { type FormEvent, useId, useState } from 'react';
-import { type DeliverySummary, ok, type Webhook } from '../api/client';
+import { ApiError, type DeliverySummary, ok, type Webhook } from '../api/client';
 import { CopyButton } from '../components/CopyButton';
 import { Time } from '../components/Json';
 import { WebhookActions } from '../components/WebhookActions';
@@ -12,6 +12,11 @@ import { errorText, useConsole } from '../context';
 import { DATA_FIELDS, eventName } from '../event-names';
 import { useNotice } from '../notices';
 import { Link, navigate } from '../router';
+
+/** Deliveries per page of the list; "Load more deliveries" fetches the next. */
+const DELIVERIES_PAGE = 20;
+/** How often the list re-reads while a delivery in it is still pending. */
+const PENDING_REFRESH_MS = 2000;
 
 /** `datetime-local` value (local time, no zone) → ISO 8601 instant, or undefined when empty. */
 export function localToIso(value: string): string | undefined {
@@ -36,7 +41,7 @@ export function WebhookDetailScreen({ webhookId }: { webhookId: string }) {
       </>
     );
   }
-  const webhook = query.data as Webhook;
+  const webhook = query.data;
   return (
     <>
       <div className="screen-head">
@@ -131,7 +136,7 @@ function Health({ webhook }: { webhook: Webhook }) {
         <dl className="facts">
           <dt>Last attempt</dt>
           <dd>
-            <Time iso={health.lastAttemptAt} />
+            {health.lastAttemptAt ? <Time iso={health.lastAttemptAt} /> : 'No attempt yet'}
             {health.lastOutcome ? ` · ${health.lastOutcome}` : ''}
             {health.lastStatusCode ? ` · HTTP ${health.lastStatusCode}` : ''}
           </dd>
@@ -160,12 +165,25 @@ function Deliveries({ webhook }: { webhook: Webhook }) {
     ...(eventType ? { eventType } : {}),
     ...(localToIso(since) ? { since: localToIso(since) } : {}),
     ...(localToIso(until) ? { until: localToIso(until) } : {}),
-    limit: 50,
+    limit: DELIVERIES_PAGE,
   };
-  const query = useQuery({
+  const query = useInfiniteQuery({
     queryKey: ['deliveries', filters],
-    queryFn: async () => ok(await api.GET('/v1/deliveries', { params: { query: filters } })),
+    initialPageParam: undefined as string | undefined,
+    queryFn: async ({ pageParam }) =>
+      ok(
+        await api.GET('/v1/deliveries', {
+          params: { query: { ...filters, ...(pageParam ? { cursor: pageParam } : {}) } },
+        }),
+      ),
+    getNextPageParam: (page) => page.nextCursor ?? undefined,
+    // A delivery waiting for its retry settles on its own: follow it without a reload.
+    refetchInterval: (current) =>
+      current.state.data?.pages.some((page) => page.items.some((delivery) => delivery.status === 'pending'))
+        ? PENDING_REFRESH_MS
+        : false,
   });
+  const items = query.data?.pages.flatMap((page) => page.items) ?? [];
   return (
     <section aria-labelledby="deliveries-heading" className="card">
       <h2 id="deliveries-heading">Recent deliveries</h2>
@@ -213,11 +231,11 @@ function Deliveries({ webhook }: { webhook: Webhook }) {
         <p>Loading deliveries…</p>
       ) : query.isError ? (
         <p role="alert">Could not load deliveries: {errorText(query.error)}</p>
-      ) : query.data.items.length === 0 ? (
+      ) : items.length === 0 ? (
         <p>No deliveries match.</p>
       ) : (
         <ul className="rows" aria-label="Deliveries">
-          {query.data.items.map((delivery) => (
+          {items.map((delivery) => (
             <li key={delivery.id} className="row">
               <div className="row-main">
                 <Link href={`/deliveries/${encodeURIComponent(delivery.id)}`} className="row-title">
@@ -234,10 +252,25 @@ function Deliveries({ webhook }: { webhook: Webhook }) {
           ))}
         </ul>
       )}
+      {query.hasNextPage && (
+        <button
+          type="button"
+          className="button secondary"
+          onClick={() => void query.fetchNextPage()}
+          disabled={query.isFetchingNextPage}
+        >
+          Load more deliveries
+        </button>
+      )}
     </section>
   );
 }
 
+/**
+ * "Recover failed deliveries" since a chosen time (SPEC 5: `POST /v1/webhooks/{id}/recover`). The API
+ * takes a window of at most 7 days and enqueues at most 1000 per call; its field errors show beside
+ * the field, and when more remain (`resumeUntil`) the next press continues from there.
+ */
 function Recover({ webhook }: { webhook: Webhook }) {
   const { api } = useConsole();
   const queryClient = useQueryClient();
@@ -248,28 +281,51 @@ function Recover({ webhook }: { webhook: Webhook }) {
     const date = new Date(Date.now() - 24 * 3600_000 - new Date().getTimezoneOffset() * 60_000);
     return date.toISOString().slice(0, 16);
   });
+  // Exact ISO instant from the API's last answer; the minute precision of the field would skip deliveries.
+  const [resumeUntil, setResumeUntil] = useState<string | undefined>();
+  const [sinceError, setSinceError] = useState<string | undefined>();
   const recover = useMutation({
     mutationFn: async () => {
       const iso = localToIso(since);
-      if (!iso) throw new Error('Choose a valid start time.');
+      if (!iso)
+        throw new ApiError(400, 'validation_error', 'Invalid input', [
+          { field: 'since', message: 'Choose a valid start time.' },
+        ]);
       return ok(
         await api.POST('/v1/webhooks/{id}/recover', {
           params: { path: { id: webhook.id } },
-          body: { since: iso },
+          body: { since: iso, ...(resumeUntil ? { until: resumeUntil } : {}) },
         }),
       );
     },
+    onMutate: () => setSinceError(undefined),
     onSuccess: async (result) => {
-      notice(`${result.enqueued} failed deliver${result.enqueued === 1 ? 'y' : 'ies'} enqueued again.`);
+      setResumeUntil(result.resumeUntil);
+      const count = `${result.enqueued} failed deliver${result.enqueued === 1 ? 'y' : 'ies'} enqueued again.`;
+      notice(
+        result.resumeUntil
+          ? `${count} More failed deliveries remain before ${new Date(result.resumeUntil).toLocaleString()}: press Recover again to continue.`
+          : count,
+      );
       await queryClient.invalidateQueries({ queryKey: ['deliveries'] });
+      await queryClient.invalidateQueries({ queryKey: ['webhooks', 'one', webhook.id] });
     },
-    onError: (error) => notice(errorText(error), 'error'),
+    onError: (error) => {
+      const issues =
+        error instanceof ApiError ? error.details.filter((issue) => issue.field === 'since') : [];
+      if (issues.length > 0) setSinceError(issues.map((issue) => issue.message).join(' '));
+      else notice(errorText(error), 'error');
+    },
   });
   return (
     <section aria-labelledby="recover-heading" className="card">
       <h2 id="recover-heading">Recover failed deliveries</h2>
+      <p id={`${id}-help`}>
+        Sends every failed delivery of this webhook since that time again, up to 7 days back.
+      </p>
       <form
         className="filters"
+        noValidate
         onSubmit={(event: FormEvent) => {
           event.preventDefault();
           recover.mutate();
@@ -281,8 +337,19 @@ function Recover({ webhook }: { webhook: Webhook }) {
             id={`${id}-since`}
             type="datetime-local"
             value={since}
-            onChange={(event) => setSince(event.target.value)}
+            aria-describedby={sinceError ? `${id}-help ${id}-since-error` : `${id}-help`}
+            aria-invalid={sinceError ? true : undefined}
+            onChange={(event) => {
+              setSince(event.target.value);
+              setResumeUntil(undefined);
+              setSinceError(undefined);
+            }}
           />
+          {sinceError && (
+            <p className="field-error" id={`${id}-since-error`}>
+              {sinceError}
+            </p>
+          )}
         </div>
         <button type="submit" className="button" disabled={recover.isPending}>
           Recover failed deliveries

@@ -17,7 +17,8 @@ import {
 } from '#domain/delivery-log';
 import type { DeliveryTask } from '#domain/delivery-task';
 import type { DeliveryAttempt, EventEnvelope, FailureLog, StoredWebhook } from '#domain/model';
-import { maskRequestHeaders, scrubSecrets, secretValuesOf } from '#domain/secret-masking';
+import { maskRequestHeaders } from '#domain/secret-masking';
+import { type ScrubText, scrubberForCredentials } from '#domain/secret-scrubber';
 import { describeError, MetricUnit, metrics, withCorrelation } from '#observability';
 import { loadDeliveryCredentials } from './credentials';
 import { noteAttemptHealth } from './health-counters';
@@ -105,15 +106,12 @@ export function deliveryIdOfTask(task: DeliveryTask, attemptAt?: string): string
 function toLoggedAttempt(
   attempt: DeliveryAttempt,
   requestHeaders: Record<string, string>,
-  secretValues: readonly string[],
+  scrub: ScrubText,
 ): LoggedAttempt {
   // Scrub before capping, so a cut can never leave half a secret behind.
-  const error = capText(
-    attempt.error === undefined ? undefined : scrubSecrets(attempt.error, secretValues),
-    LOGGED_ERROR_CHARS,
-  );
+  const error = capText(attempt.error === undefined ? undefined : scrub(attempt.error), LOGGED_ERROR_CHARS);
   const snippet = capText(
-    attempt.responseSnippet === undefined ? undefined : scrubSecrets(attempt.responseSnippet, secretValues),
+    attempt.responseSnippet === undefined ? undefined : scrub(attempt.responseSnippet),
     LOGGED_SNIPPET_CHARS,
   );
   return {
@@ -171,9 +169,9 @@ export async function recordSettledDelivery(
       authentication: credentials?.authentication ?? null,
       signingSecrets: credentials?.signingSecrets ?? [],
     };
-    const secretValues = secretValuesOf(secrets);
+    const scrub = scrubberForCredentials(credentials ?? secrets);
     const logged = attempt
-      ? toLoggedAttempt(attempt, maskRequestHeaders(input.requestHeaders ?? {}, secrets), secretValues)
+      ? toLoggedAttempt(attempt, maskRequestHeaders(input.requestHeaders ?? {}, secrets, scrub), scrub)
       : undefined;
     const now = services.clock.now();
     const last = logged ?? task.attempts.at(-1);
@@ -192,7 +190,7 @@ export async function recordSettledDelivery(
         status,
         attemptCount: task.attempts.length + (attempt ? 1 : 0),
         ...(logged ? { attempt: logged } : {}),
-        earlierAttempts: task.attempts.map((earlier) => toLoggedAttempt(earlier, {}, secretValues)),
+        earlierAttempts: task.attempts.map((earlier) => toLoggedAttempt(earlier, {}, scrub)),
         ...(last?.statusCode !== undefined ? { lastStatusCode: last.statusCode } : {}),
         ...(lastError !== undefined ? { lastError } : {}),
         ...(nextAttemptAt !== undefined ? { nextAttemptAt } : {}),

@@ -32,7 +32,7 @@ describe('the local fan-out DLQ', () => {
     expect(result.batchItemFailures).toEqual([]);
     expect(services.rejectedEvents.events.map(({ event }) => [event.tenantId, event.reason])).toEqual([
       ['tenant-a', 'fan_out_failed'],
-      ['_unknown', 'fan_out_failed'],
+      ['(unreadable)', 'fan_out_failed'],
     ]);
   });
 });

@@ -7,7 +7,7 @@
  */
 
 import type { BatchResult } from '#domain/delivery-task';
-import { TENANT_ID_PATTERN } from '#domain/event-catalogue';
+import { TENANT_ID_PATTERN, UNREADABLE_TENANT_KEY } from '#domain/event-catalogue';
 import type { RejectedEvent } from '#domain/model';
 import { describeError, logger, MetricUnit, metrics } from '#observability';
 import { snippetOf } from './fan-out';
@@ -52,7 +52,7 @@ const text = (value: unknown): string | undefined => (typeof value === 'string' 
 function tenantOf(detail: unknown): string {
   const tenantId =
     typeof detail === 'object' && detail !== null ? (detail as { tenantId?: unknown }).tenantId : undefined;
-  return typeof tenantId === 'string' && TENANT_ID_PATTERN.test(tenantId) ? tenantId : '_unknown';
+  return typeof tenantId === 'string' && TENANT_ID_PATTERN.test(tenantId) ? tenantId : UNREADABLE_TENANT_KEY;
 }
 
 /** Builds the rejected-event record of one dead-lettered message (pure; the id and clock are given). */

@@ -4,6 +4,7 @@
  * dynalite's raw "Database is closed". A lock file holding the owner's pid is taken first, so the
  * second start exits at once naming the directory and the process that holds it.
  */
+import { readFileSync } from 'node:fs';
 import { open, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 
@@ -33,13 +34,30 @@ export interface DataDirLock {
 /** Lock files this process holds (a second runtime in one process is refused as well). */
 const heldHere = new Set<string>();
 
-/** True when a process with this pid exists (EPERM: it exists but belongs to someone else). */
+/**
+ * True when a process with this pid exists (EPERM: it exists but belongs to someone else) and is not
+ * a zombie. A service killed with -9 whose parent is gone stays a zombie until init reaps it, which
+ * some container inits do late or never; kill(pid, 0) still succeeds on it, so the lock would
+ * never be taken over.
+ */
 function isProcessAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
-    return true;
   } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
+    if ((error as NodeJS.ErrnoException).code !== 'EPERM') return false;
+  }
+  return !isZombie(pid);
+}
+
+/** Linux: the state letter of /proc/<pid>/stat is Z (zombie) or X (dead). False where /proc is absent. */
+function isZombie(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // The command name (in parentheses) may hold spaces or ')': the state follows the last ') '.
+    const state = stat.slice(stat.lastIndexOf(') ') + 2, stat.lastIndexOf(') ') + 3);
+    return state === 'Z' || state === 'X';
+  } catch {
+    return false;
   }
 }
 

@@ -27,7 +27,7 @@ import {
 } from '#domain/delivery-task';
 import type { DeliveryAttempt, EventEnvelope, StoredWebhook } from '#domain/model';
 import { TEST_EVENT_TYPE } from '#domain/model';
-import { nextRetryDelay } from '#domain/retry-policy';
+import { nextRetryDelay, RETRY_JITTER } from '#domain/retry-policy';
 import { scrubAttemptOutcome, scrubberForCredentials } from '#domain/secret-scrubber';
 import { tenantMismatchReason } from '#domain/tenant-boundary';
 import {
@@ -376,8 +376,8 @@ function remainingScheduleSeconds(schedule: readonly number[], attemptsMade: num
 }
 
 /**
- * A delivery whose webhook's circuit is open: re-enqueued for when the circuit may half-open, without
- * using an attempt (the endpoint was not tried). Waits are bounded by the retry schedule the task has
+ * A delivery whose webhook's circuit is open: re-enqueued for when the circuit may half-open (plus up
+ * to 20 % at random), without using an attempt (the endpoint was not tried). Waits are bounded by the retry schedule the task has
  * left; past that the refusal counts as a failed attempt, so every task still ends.
  */
 async function postponeForCircuit(
@@ -387,7 +387,11 @@ async function postponeForCircuit(
 ): Promise<DeliveryResult> {
   const { log } = circuit;
   const now = services.clock.now();
-  const delaySeconds = Math.max(1, Math.ceil((circuit.retryAt.getTime() - now.getTime()) / 1000));
+  // Spread upwards only (SPEC 6.2, ±20 % jitter): sooner than retryAt the circuit refuses again, and
+  // without a spread every refused delivery would reach the recovering endpoint in the same second.
+  const waitSeconds = Math.max(1, (circuit.retryAt.getTime() - now.getTime()) / 1000);
+  const draw = Math.min(Math.max((services.random ?? Math.random)(), 0), 1);
+  const delaySeconds = Math.ceil(waitSeconds * (1 + RETRY_JITTER * draw));
   const postponedSeconds = (task.circuitPostponedSeconds ?? 0) + delaySeconds;
   const budgetSeconds = remainingScheduleSeconds(services.config.RETRY_SCHEDULE, task.attempts.length);
   if (postponedSeconds <= budgetSeconds) {

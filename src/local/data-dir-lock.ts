@@ -4,6 +4,7 @@
  * dynalite's raw "Database is closed". A lock file holding the owner's pid is taken first, so the
  * second start exits at once naming the directory and the process that holds it.
  */
+import { readFileSync } from 'node:fs';
 import { open, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 
@@ -34,23 +35,29 @@ export interface DataDirLock {
 const heldHere = new Set<string>();
 
 /**
- * True when a process with this pid is running (EPERM: it exists but belongs to someone else). A
- * zombie (killed, not yet reaped by its parent) still answers signal 0 but holds nothing: on Linux its
- * state in /proc says so.
+ * True when a process with this pid exists (EPERM: it exists but belongs to someone else) and is not
+ * a zombie. A service killed with -9 whose parent is gone stays a zombie until init reaps it, which
+ * some container inits do late or never; kill(pid, 0) still succeeds on it, so the lock would
+ * never be taken over.
  */
-async function isProcessAlive(pid: number): Promise<boolean> {
+function isProcessAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
   } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
+    if ((error as NodeJS.ErrnoException).code !== 'EPERM') return false;
   }
+  return !isZombie(pid);
+}
+
+/** Linux: the state letter of /proc/<pid>/stat is Z (zombie) or X (dead). False where /proc is absent. */
+function isZombie(pid: number): boolean {
   try {
-    const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
-    // "pid (comm) S …": the state letter follows the last ')' (comm itself may hold parentheses).
-    const state = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
-    return state !== 'Z' && state !== 'X';
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // The command name (in parentheses) may hold spaces or ')': the state follows the last ') '.
+    const state = stat.slice(stat.lastIndexOf(') ') + 2, stat.lastIndexOf(') ') + 3);
+    return state === 'Z' || state === 'X';
   } catch {
-    return true; // no /proc (not Linux): signal 0 is all there is
+    return false;
   }
 }
 
@@ -114,7 +121,7 @@ export async function acquireDataDirLock(dataDir: string): Promise<DataDirLock> 
 /** True when `pid` is still alive after up to `waitMs` of polling (false as soon as it is gone). */
 async function isAliveAfterWaiting(pid: number, waitMs: number): Promise<boolean> {
   const deadline = Date.now() + waitMs;
-  while (await isProcessAlive(pid)) {
+  while (isProcessAlive(pid)) {
     if (Date.now() >= deadline) return true;
     await new Promise((resolve) => setTimeout(resolve, 50));
   }

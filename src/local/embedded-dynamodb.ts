@@ -3,10 +3,11 @@
  * disk) on a loopback port, so the real DynamoDB adapters run unchanged against it.
  */
 import { mkdir } from 'node:fs/promises';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createRequire } from 'node:module';
 import type { AddressInfo, Server } from 'node:net';
 import { join } from 'node:path';
-import { createDynamoDbClient } from '#adapters/aws-clients';
+import { type AwsCredentials, createDynamoDbClient } from '#adapters/aws-clients';
 import { ensureTable } from '#adapters/dynamodb/create-table';
 import { describeCodedError } from '#domain/error-code';
 import { logger } from '#observability';
@@ -42,11 +43,19 @@ export interface EmbeddedDynamo {
 export async function startEmbeddedDynamo(options: {
   dataDir: string;
   tableName: string;
+  /**
+   * When given, only requests signed with this access key id are answered (403
+   * UnrecognizedClientException otherwise, CORS preflights included). dynalite itself checks no
+   * signature and allows any web origin, so without this any local process, or a page in the
+   * developer's browser that finds the port, could read and rewrite every tenant's webhooks.
+   */
+  credentials?: AwsCredentials;
 }): Promise<EmbeddedDynamo> {
   const path = join(options.dataDir, 'dynamodb');
   await mkdir(path, { recursive: true });
   // Table state changes are instant: nothing here simulates AWS's provisioning delays.
   const server = dynalite({ path, createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
+  if (options.credentials) requireAccessKey(server, options.credentials.accessKeyId);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(0, '127.0.0.1', () => {
@@ -61,7 +70,10 @@ export async function startEmbeddedDynamo(options: {
       server.close((error) => (error ? reject(error) : resolve()));
     });
 
-  const client = createDynamoDbClient({ endpoint });
+  const client = createDynamoDbClient({
+    endpoint,
+    ...(options.credentials ? { credentials: options.credentials } : {}),
+  });
   try {
     await ensureTable(client, options.tableName);
   } catch (error) {
@@ -71,4 +83,27 @@ export async function startEmbeddedDynamo(options: {
     client.destroy();
   }
   return { endpoint, close };
+}
+
+/** Puts a check of the SigV4 access key id in front of dynalite's own request listener. */
+function requireAccessKey(server: Server, accessKeyId: string): void {
+  const answer = server.listeners('request') as ((
+    request: IncomingMessage,
+    response: ServerResponse,
+  ) => void)[];
+  server.removeAllListeners('request');
+  const expected = `Credential=${accessKeyId}/`;
+  server.on('request', (request: IncomingMessage, response: ServerResponse) => {
+    if (request.headers.authorization?.includes(expected)) {
+      for (const listener of answer) listener.call(server, request, response);
+      return;
+    }
+    request.resume();
+    response.writeHead(403, { 'content-type': 'application/x-amz-json-1.0' }).end(
+      JSON.stringify({
+        __type: 'com.amazon.coral.service#UnrecognizedClientException',
+        message: 'The security token included in the request is invalid.',
+      }),
+    );
+  });
 }

@@ -3,6 +3,7 @@
  * queues, the HTTP port, and the Lambda handlers driven as AWS would drive them. Used by
  * `npm start`, the end-to-end tests and the benchmark.
  */
+import { randomBytes } from 'node:crypto';
 import { mkdir } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -117,7 +118,16 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
 async function startOnLockedDataDir(options: LocalRuntimeOptions, dataDir: string): Promise<LocalRuntime> {
   const { config } = options;
   const tokens = await loadAdminTokens(config.ADMIN_TOKENS, dataDir);
-  const dynamo = await startEmbeddedDynamo({ dataDir, tableName: config.TABLE_NAME });
+  // A fresh access key per run: the embedded store answers only this runtime's own clients.
+  const aws = {
+    credentials: { accessKeyId: `local-${randomBytes(12).toString('hex')}`, secretAccessKey: 'local' },
+    region: 'us-east-1',
+  };
+  const dynamo = await startEmbeddedDynamo({
+    dataDir,
+    tableName: config.TABLE_NAME,
+    credentials: aws.credentials,
+  });
   let baseUrl = '';
   const localSqs = await createLocalSqs({ dataDir, baseUrl: () => baseUrl });
 
@@ -148,7 +158,6 @@ async function startOnLockedDataDir(options: LocalRuntimeOptions, dataDir: strin
           localSqs.handle(target, body, signal),
         );
 
-  const aws = { credentials: { accessKeyId: 'local', secretAccessKey: 'local' }, region: 'us-east-1' };
   // The runtime's own clients reach the local SQS and ingest in-process: the same SDK calls and
   // protocol code, minus a loopback connection per call (see in-process-transport.ts).
   const transport = new InProcessRequestHandler((target, body, signal) =>

@@ -6,7 +6,7 @@
 import type { Config } from '#config';
 import type { AdminToken } from './admin-tokens';
 
-/** The banner lines for a started runtime. */
+/** The banner lines for a started runtime; `pid` is the process to signal to stop it. */
 export function startupBanner(
   config: Pick<
     Config,
@@ -18,6 +18,7 @@ export function startupBanner(
   >,
   runtime: { url: string; sqsUrl?: string; dataDir: string; tokens: readonly AdminToken[] },
   nodeVersion = process.version,
+  pid = process.pid,
 ): string {
   const generated = runtime.tokens.find((token) => token.isGenerated);
   const tokenLines = generated
@@ -46,7 +47,9 @@ export function startupBanner(
     config.ALLOW_INSECURE_LOCALHOST
       ? '  ALLOW_INSECURE_LOCALHOST=true: http:// loopback destinations are allowed'
       : '',
-    '  logs           JSON lines on stdout and stderr; stop with Ctrl-C (or kill <pid>)',
+    // This process's own pid: `kill` of `npm start`'s pid (what `$!` or ps shows) ends npm and the
+    // shell but leaves the service running, still holding its port and DATA_DIR.
+    `  logs           JSON lines on stdout and stderr; stop with Ctrl-C (or kill ${pid})`,
     ...tokenLines,
     '',
   ].filter((line, index, all) => line !== '' || all[index - 1] !== '');

@@ -482,12 +482,13 @@ describe('circuit breaker per webhook', () => {
     const previous = { at: '2026-03-01T11:58:00.000Z', error: 'connection refused', durationMs: 1 };
     const refused = await deliverTask(services, taskFor(dead, { attempts: [previous] }));
 
-    expect(refused).toEqual({ status: 'postponed', delaySeconds: 30, reason: 'circuit-open' });
+    // The 30 s cool-down plus the jitter of the test services' fixed draw (0.5 → +10 %).
+    expect(refused).toEqual({ status: 'postponed', delaySeconds: 33, reason: 'circuit-open' });
     const postponed = services.deliveryQueue.delayed[2];
-    expect(postponed?.delaySeconds).toBe(30);
+    expect(postponed?.delaySeconds).toBe(33);
     expect(postponed?.task.attempts).toEqual([previous]);
-    expect(postponed?.task.circuitPostponedSeconds).toBe(30);
-    expect(postponed?.task.notBefore).toBe(new Date(services.clock.now().getTime() + 30_000).toISOString());
+    expect(postponed?.task.circuitPostponedSeconds).toBe(33);
+    expect(postponed?.task.notBefore).toBe(new Date(services.clock.now().getTime() + 33_000).toISOString());
     expect(await deliverTask(services, taskFor(healthy))).toMatchObject({ status: 'delivered' });
     expect(receiver.received.map((request) => request.path)).toEqual(['/hook/b', '/hook/b', '/hook/a']);
     expect((await services.webhooks.get('tenant-b', 'wh_ok'))?.failingSince).toBeUndefined();

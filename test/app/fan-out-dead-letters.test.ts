@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { FAN_OUT_FAILED_REASON, recordFanOutDeadLetters } from '#app/fan-out-dead-letters';
+import { TENANT_ID_PATTERN, UNREADABLE_TENANT_KEY } from '#domain/event-catalogue';
 import { createTestServices } from '../support/in-memory-ports';
 
 /** A fan-out DLQ message as EventBridge writes it: the event as body, the failure as attributes. */
@@ -55,7 +56,10 @@ describe('recordFanOutDeadLetters', () => {
     const services = createTestServices();
     const result = await recordFanOutDeadLetters(services, [deadLetter('m-1', body)]);
     expect(result.batchItemFailures).toEqual([]);
-    expect(services.rejectedEvents.events.map(({ event }) => event.tenantId)).toEqual(['(unreadable)']);
+    const keys = services.rejectedEvents.events.map(({ event }) => event.tenantId);
+    // SPEC 5: `_unknown` is a valid tenant id, so that tenant would list everyone's unreadable events.
+    expect(keys).toEqual([UNREADABLE_TENANT_KEY]);
+    expect(keys.some((key) => TENANT_ID_PATTERN.test(key))).toBe(false);
   });
 
   it('reports a message whose record could not be written, so the DLQ redelivers it', async () => {

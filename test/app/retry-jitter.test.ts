@@ -78,3 +78,43 @@ it('never retries sooner than a Retry-After, whatever the draw', async () => {
     expect(delay).toBeLessThanOrEqual(720);
   }
 });
+
+it('spreads deliveries refused by an open circuit over the cool-down and up to 20 % more, never sooner', async () => {
+  retryAfter = undefined;
+  const services = {
+    ...createTestServices({
+      sender,
+      config: { RETRY_SCHEDULE: [600, 600], CIRCUIT_FAILURE_THRESHOLD: 1, CIRCUIT_COOLDOWN_MS: 30_000 },
+    }),
+    random: mulberry32(7),
+  };
+  const webhook = webhookFixture({ url, signing: { enabled: false } });
+  await services.webhooks.create(webhook);
+  const task = (index: number) => ({
+    tenantId: webhook.tenantId,
+    webhookId: webhook.id,
+    event: {
+      id: `evt_${index}`,
+      type: 'message.created',
+      timestamp: new Date().toISOString(),
+      tenantId: webhook.tenantId,
+      brandId: null,
+      data: {},
+    },
+    attempts: [],
+  });
+  // The first failure opens the circuit; the ten deliveries behind it are refused together.
+  expect(await deliverTask(services, task(0))).toMatchObject({ status: 'retry-scheduled' });
+  const refused = await Promise.all(
+    Array.from({ length: 10 }, (_, index) => deliverTask(services, task(index + 1))),
+  );
+  const delays = refused.map((result) =>
+    result.status === 'postponed' && result.reason === 'circuit-open' ? result.delaySeconds : Number.NaN,
+  );
+  for (const delay of delays) {
+    expect(delay).toBeGreaterThanOrEqual(30);
+    expect(delay).toBeLessThanOrEqual(36);
+  }
+  // Back all in the same second, they would hit the recovering endpoint in lockstep.
+  expect(new Set(delays).size).toBeGreaterThanOrEqual(4);
+});

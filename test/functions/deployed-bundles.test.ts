@@ -168,7 +168,7 @@ describe('the deployed bundles, run against local endpoints', () => {
   >;
   let baseEnvironment: Record<string, string>;
   let deliveryQueueUrl: string;
-  let deliveryDlqUrl: string;
+  let deliveryDeadLetterQueueUrl: string;
 
   /** The template's environment of `fn`, resolved, plus what Lambda itself sets. */
   function environmentOf(fn: AssembledFunction, extra: Record<string, string> = {}): Record<string, string> {
@@ -241,7 +241,11 @@ describe('the deployed bundles, run against local endpoints', () => {
       statefulTemplate,
       LOCAL,
     );
-    deliveryDlqUrl = resolveVariable(functions.delivery.variables.DELIVERY_DLQ_URL, statefulTemplate, LOCAL);
+    deliveryDeadLetterQueueUrl = resolveVariable(
+      functions.delivery.variables.DELIVERY_DLQ_URL,
+      statefulTemplate,
+      LOCAL,
+    );
     const secrets = await startAwsJsonEndpoint(secretsManager);
     secretCalls = secrets.calls;
     const events = await startAwsJsonEndpoint((_target, body) =>
@@ -347,16 +351,17 @@ describe('the deployed bundles, run against local endpoints', () => {
     expect(JSON.parse(enqueued[0]!.body)).toMatchObject({ tenantId: 'tenant-b', webhookId: webhook.id });
 
     // As deployed (no insecure flag), the delivery refuses the loopback destination without connecting.
-    // The refusal is the sender's own rule, not the endpoint's failure (SPEC 6.2), so retrying cannot
-    // help: the delivery goes straight to the DLQ, to become a failure log that can be redelivered.
+    // Nothing went on the wire, so it is the sender's failure (SPEC 6.2): dead-lettered at once with
+    // the reason, not retried, and counted against neither the circuit nor the webhook's health.
     const deployedDelivery = await start(functions.delivery);
     const refused = await deployedDelivery.invoke<{ batchItemFailures: unknown[] }>(sqsEvent(enqueued));
     expect(refused.batchItemFailures).toEqual([]);
     expect(receiver.hits('/bundle')).toHaveLength(0);
-    const retries = await receiveAll(deliveryDlqUrl, 15_000);
-    expect(retries).toHaveLength(1);
-    const retry = JSON.parse(retries[0]!.body) as { attempts: { error?: string }[] };
-    expect(retry.attempts[0]?.error).toMatch(/^not sent: destination URL/);
+    expect(await receiveAll(deliveryQueueUrl)).toEqual([]);
+    const deadLetters = await receiveAll(deliveryDeadLetterQueueUrl, 15_000);
+    expect(deadLetters).toHaveLength(1);
+    const deadLettered = JSON.parse(deadLetters[0]!.body) as { attempts: { error?: string }[] };
+    expect(deadLettered.attempts[0]?.error).toMatch(/^not sent: destination URL/);
 
     const delivery = await start(functions.delivery, { ALLOW_INSECURE_LOCALHOST: 'true' });
     const result = await delivery.invoke<{ batchItemFailures: unknown[] }>(
@@ -369,7 +374,7 @@ describe('the deployed bundles, run against local endpoints', () => {
     });
 
     const dlqProcessor = await start(functions.dlqProcessor);
-    await dlqProcessor.invoke(sqsEvent([{ messageId: 'dead-1', body: retries[0]!.body }]));
+    await dlqProcessor.invoke(sqsEvent([{ messageId: 'dead-1', body: deadLetters[0]!.body }]));
     const api = await start(functions.api);
     const logs = await api.invoke<{ statusCode: number; body: string }>(
       httpApiEvent({ method: 'GET', path: '/v1/failure-logs', claims: { ...JWT, tenant_id: 'tenant-b' } }),

@@ -51,6 +51,31 @@ describe('acquireDataDirLock', () => {
       await rm(dir, { recursive: true, force: true });
     }
   });
+
+  it.runIf(process.platform === 'linux')(
+    'takes over a lock whose holder was killed but not yet reaped (a zombie, as after kill -9 under a slow or absent init)',
+    async () => {
+      const dir = await mkdtemp(join(tmpdir(), 'cw-lock-zombie-'));
+      // `sleep 0` exits at once; its parent execs into `sleep 5`, which never reaps it: a zombie for 5 s.
+      const parent = spawn('sh', ['-c', 'sleep 0 & echo $!; exec sleep 5'], {
+        stdio: ['ignore', 'pipe', 'ignore'],
+      });
+      try {
+        const zombie = await new Promise<number>((resolve) =>
+          parent.stdout.once('data', (chunk: Buffer) => resolve(Number(chunk.toString().trim()))),
+        );
+        await new Promise((resolve) => setTimeout(resolve, 200));
+        expect((await readFile(`/proc/${zombie}/stat`, 'utf8')).split(') ')[1]?.[0]).toBe('Z');
+        await writeFile(join(dir, LOCK_FILE_NAME), `${zombie}\n`);
+        const takenOver = await acquireDataDirLock(dir);
+        expect((await readFile(join(dir, LOCK_FILE_NAME), 'utf8')).trim()).toBe(String(process.pid));
+        await takenOver.release();
+      } finally {
+        parent.kill('SIGKILL');
+        await rm(dir, { recursive: true, force: true });
+      }
+    },
+  );
 });
 
 describe('a second npm start on the same DATA_DIR', () => {

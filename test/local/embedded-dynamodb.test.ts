@@ -38,6 +38,29 @@ async function readItem(endpoint: string, pk: string) {
 }
 
 describe('startEmbeddedDynamo', () => {
+  it('with an access key, answers only requests signed with it: no other local process or web page reads or writes the store', async () => {
+    const credentials = { accessKeyId: 'run-key-5f1c', secretAccessKey: 'local' };
+    const store = await startEmbeddedDynamo({ dataDir, tableName, credentials });
+    try {
+      const owner = createDocumentClient({ endpoint: store.endpoint, credentials });
+      await owner.send(new PutCommand({ TableName: tableName, Item: { pk: 'kept', sk: 'item' } }));
+      owner.destroy();
+      // dynalite accepts any signature and answers CORS preflights with `*`.
+      const stranger = createDynamoDbClient({ endpoint: store.endpoint, maxAttempts: 1 });
+      await expect(stranger.send(new DescribeTableCommand({ TableName: tableName }))).rejects.toMatchObject({
+        name: 'UnrecognizedClientException',
+      });
+      stranger.destroy();
+      const preflight = await fetch(store.endpoint, {
+        method: 'OPTIONS',
+        headers: { origin: 'https://attacker.example', 'access-control-request-method': 'POST' },
+      });
+      expect(preflight.headers.get('access-control-allow-origin')).toBeNull();
+    } finally {
+      await store.close();
+    }
+  });
+
   it('listens on loopback and creates the table with its index, ACTIVE', async () => {
     const store = await startEmbeddedDynamo({ dataDir, tableName });
     try {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { recordFanOutDeadLetters } from '#app/fan-out-dead-letters';
+import { UNREADABLE_TENANT_KEY } from '#domain/event-catalogue';
 import { asFanOutDeadLetters } from '#local/local-bus';
 import { sqsEvent } from '../functions/lambda-events';
 import { createTestServices } from '../support/in-memory-ports';
@@ -32,7 +33,7 @@ describe('the local fan-out DLQ', () => {
     expect(result.batchItemFailures).toEqual([]);
     expect(services.rejectedEvents.events.map(({ event }) => [event.tenantId, event.reason])).toEqual([
       ['tenant-a', 'fan_out_failed'],
-      ['(unreadable)', 'fan_out_failed'],
+      [UNREADABLE_TENANT_KEY, 'fan_out_failed'],
     ]);
   });
 });

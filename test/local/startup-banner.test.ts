@@ -30,3 +30,10 @@ it('prints the dev token the service generated itself', async () => {
     await rm(dataDir, { recursive: true, force: true });
   }
 });
+
+it('names the pid that stops the service: `npm start`’s own pid would leave it running, holding DATA_DIR', async () => {
+  const tokens = await loadAdminTokens('secret-token-aaa=acme', '/nonexistent');
+  const banner = startupBanner(config, { url, dataDir: '/data', tokens }, 'v20.0.0', 4242);
+  expect(banner).toContain('stop with Ctrl-C (or kill 4242)');
+  expect(banner).not.toContain('<pid>');
+});

@@ -2,10 +2,10 @@
 import pLimit from 'p-limit';
 import type { DeliveryRecord, DeliveryStatus, DeliverySummary } from '#domain/delivery-log';
 import { RECOVER_MAX_DELIVERIES, RECOVER_MAX_WINDOW_DAYS } from '#domain/delivery-log-schema';
+import { deliveryBodyOf } from '#domain/delivery-request';
 import type { DeliveryTask } from '#domain/delivery-task';
 import { ConflictError, NotFoundError, ValidationError, WebhookInactiveError } from '#domain/errors';
 import type { EventEnvelope, Page, PageKey, StoredWebhook } from '#domain/model';
-import { payloadBodyOf } from './delivery-log';
 import type { Services } from './services';
 
 const DAY_MS = 86_400_000;
@@ -110,7 +110,7 @@ async function keepPayload(services: Services, tenantId: string, event: EventEnv
   await services.deliveryLog.putPayload(
     tenantId,
     event.id,
-    payloadBodyOf(event),
+    deliveryBodyOf(event),
     new Date(services.clock.now().getTime() + retentionMs),
   );
 }

@@ -15,6 +15,7 @@ import {
   LOGGED_SNIPPET_CHARS,
   type LoggedAttempt,
 } from '#domain/delivery-log';
+import { deliveryBodyOf } from '#domain/delivery-request';
 import type { DeliveryTask } from '#domain/delivery-task';
 import type { DeliveryAttempt, EventEnvelope, FailureLog, StoredWebhook } from '#domain/model';
 import { maskRequestHeaders } from '#domain/secret-masking';
@@ -35,21 +36,6 @@ export type SettledDelivery =
     }
   | { status: 'postponed' }
   | { status: 'dropped'; reason: string };
-
-/**
- * The body every endpoint receives for `event`, byte for byte (key order is part of the contract; see
- * buildDeliveryRequest, which a test holds this to).
- */
-export function payloadBodyOf(event: EventEnvelope): string {
-  return JSON.stringify({
-    id: event.id,
-    type: event.type,
-    timestamp: event.timestamp,
-    tenantId: event.tenantId,
-    brandId: event.brandId,
-    data: event.data,
-  });
-}
 
 function expiryOf(services: Services, from: Date, extraMs = 0): Date {
   return new Date(from.getTime() + services.config.DELIVERY_LOG_TTL_DAYS * DAY_MS + extraMs);
@@ -76,7 +62,7 @@ export async function storeEventPayload(
     await services.deliveryLog.putPayload(
       event.tenantId,
       event.id,
-      payloadBodyOf(event),
+      deliveryBodyOf(event),
       payloadExpiry(services, services.clock.now()),
     );
   } catch (error) {
@@ -205,7 +191,7 @@ export async function recordSettledDelivery(
       await services.deliveryLog.putPayload(
         task.tenantId,
         task.event.id,
-        payloadBodyOf(task.event),
+        deliveryBodyOf(task.event),
         payloadExpiry(services, now),
       );
     }

@@ -67,15 +67,7 @@ export function buildDeliveryRequest(input: {
   userAgent: string;
 }): OutboundRequest {
   const { event, webhook, credentials } = input;
-  // Key order is part of the contract: receivers see the same shape for every event.
-  const body = JSON.stringify({
-    id: event.id,
-    type: event.type,
-    timestamp: event.timestamp,
-    tenantId: event.tenantId,
-    brandId: event.brandId,
-    data: event.data,
-  });
+  const body = deliveryBodyOf(event);
   const timestampSeconds = Math.floor(input.attemptAt.getTime() / 1000);
 
   // A Map, not an object literal: a custom header named like `__proto__` or `constructor` stays a header.
@@ -104,4 +96,19 @@ export function buildDeliveryRequest(input: {
     headers.set(name, value);
   }
   return { url: webhook.url, headers: Object.fromEntries(headers), body };
+}
+
+/**
+ * The body every endpoint receives for `event` (SPEC section 6), byte for byte: the delivery log
+ * stores exactly this. Key order is part of the contract: receivers see the same shape for every event.
+ */
+export function deliveryBodyOf(event: EventEnvelope): string {
+  return JSON.stringify({
+    id: event.id,
+    type: event.type,
+    timestamp: event.timestamp,
+    tenantId: event.tenantId,
+    brandId: event.brandId,
+    data: event.data,
+  });
 }

@@ -6,11 +6,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHttpSender } from '#adapters/http-sender';
 import { secretContext } from '#app/credentials';
 import { deliverTask } from '#app/deliver';
-import { payloadBodyOf } from '#app/delivery-log';
 import { fanOutEvent } from '#app/fan-out';
 import { flushHealthCounters } from '#app/health-counters';
 import type { Config } from '#config';
-import { buildDeliveryRequest, DeliveryCredentials } from '#domain/delivery-request';
 import type { DeliveryTask } from '#domain/delivery-task';
 import type { StoredWebhook } from '#domain/model';
 import { createTestServices, type TestServices, webhookFixture } from '../support/in-memory-ports';
@@ -62,17 +60,6 @@ const taskFor = (webhook: StoredWebhook, overrides: Partial<DeliveryTask> = {}):
 });
 
 describe('the delivery log as the delivery step writes it', () => {
-  it('stores the payload byte for byte as the receiver gets it', () => {
-    const request = buildDeliveryRequest({
-      event,
-      webhook: webhookFixture(),
-      credentials: new DeliveryCredentials([], null),
-      attemptAt: new Date(),
-      userAgent: 'x',
-    });
-    expect(payloadBodyOf(event)).toBe(request.body);
-  });
-
   it('mode all: fan-out stores one payload for every webhook, and each delivery one record', async () => {
     const services = servicesFor({ DELIVERY_LOG: 'all' });
     for (const id of ['wh_a', 'wh_b', 'wh_c'])

@@ -75,8 +75,7 @@ export function createAwsRequestCounter(): AwsRequestCounter {
       counts.set(key, (counts.get(key) ?? 0) + times);
     },
     snapshot: () => Object.fromEntries(counts),
-    total: () =>
-      [...counts].reduce((sum, [key, value]) => (isRequestKey(key) ? sum + value : sum), 0),
+    total: () => [...counts].reduce((sum, [key, value]) => (isRequestKey(key) ? sum + value : sum), 0),
   };
 }
 

@@ -162,7 +162,7 @@ export class FreshBatchReads<K, V> {
     };
     (async () => this.#loadMany(callers.map((caller) => caller.key)))().then(
       (values) => {
-        callers.forEach((caller, index) => caller.resolve(values[index] as V));
+        for (const [index, caller] of callers.entries()) caller.resolve(values[index] as V);
         settle();
       },
       (error: unknown) => {

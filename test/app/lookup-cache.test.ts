@@ -1,5 +1,5 @@
-import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
 import { coalesceWebhookReads, FreshBatchReads, FreshReads, LookupCache } from '#app/lookup-cache';
 import { InMemoryWebhookRepository } from '../support/in-memory-ports';
 

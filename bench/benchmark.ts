@@ -3,12 +3,12 @@
  * fast as the ingest takes them) and a latency phase (paced at a share of that throughput).
  */
 import { availableParallelism, loadavg } from 'node:os';
-import { requestsBetween } from '#adapters/aws-clients';
+import { isRequestKey, requestsBetween } from '#adapters/aws-clients';
 import type { LocalFunctionName } from '#local/runtime';
 import { DELIVERY_EVENT_SOURCE, FUNCTION_SIZING } from '../lib/function-sizing';
 import { startBenchService } from './bench-service';
 import { measureBundles } from './bundles';
-import { estimateCost } from './cost-model';
+import { estimateCost, storeReadUnits } from './cost-model';
 import { runIsolationPhase } from './isolation-phase';
 import { runLatencyPhases } from './latency-phases';
 import { formatLatencyCosts } from './latency-report';
@@ -268,7 +268,11 @@ export async function runBenchmark(options: BenchOptions): Promise<string> {
     const requests = requestsBetween(requestsBefore, service.counter.snapshot());
     const deliveries = throughput.received + paced.received;
     const events = throughput.events + paced.events;
-    const serviceRequests = Object.values(requests).reduce((total, count) => total + count, 0);
+    // Item counts (the items a BatchGetItem asked for) are read units, not requests.
+    const serviceRequests = Object.entries(requests)
+      .filter(([key]) => isRequestKey(key))
+      .reduce((total, [, count]) => total + count, 0);
+    const readUnits = storeReadUnits(requests);
     const putEvents = publisher.counter.total() - putEventsBefore;
     figures = {
       deliveriesPerSecond: throughput.deliveriesPerSecond,
@@ -310,6 +314,7 @@ export async function runBenchmark(options: BenchOptions): Promise<string> {
         ['AWS requests (measured phases)', 'count', 'per event', 'per delivery'],
         [
           ...Object.entries(requests)
+            .filter(([key]) => isRequestKey(key))
             .sort(([left], [right]) => left.localeCompare(right))
             .map(([key, count]) => [
               key,
@@ -322,6 +327,12 @@ export async function runBenchmark(options: BenchOptions): Promise<string> {
             serviceRequests,
             (serviceRequests / Math.max(1, events)).toFixed(3),
             (serviceRequests / Math.max(1, deliveries)).toFixed(3),
+          ],
+          [
+            'store read units (consistent: GetItem, Query, each BatchGetItem item; not requests)',
+            readUnits,
+            (readUnits / Math.max(1, events)).toFixed(3),
+            (readUnits / Math.max(1, deliveries)).toFixed(3),
           ],
           [
             'EventBridge.PutEvents (publisher, not counted above)',

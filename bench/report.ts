@@ -115,7 +115,7 @@ export function formatTargets(
         'aws_requests_per_delivery <= 0.4',
         figures.awsRequestsPerDelivery.toFixed(3),
         figures.awsRequestsPerDelivery <= 0.4,
-        'one SendMessageBatch per event (1/fan-out) + a receive and a delete per batch of 10 (0.2)',
+        'one SendMessageBatch per event (1/fan-out) + a receive and a delete per batch of 10 (0.2) + the consistent reads read-your-writes needs (SPEC 6.1: a Query per event, a webhook read per batch at most; AWS request table)',
       ),
       row(
         'cpu_ms_per_delivery <= 0.20',

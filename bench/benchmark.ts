@@ -99,6 +99,7 @@ export function parseBenchArguments(argv: string[]): BenchOptions {
     const [name, value] = argument.replace(/^--/, '').split('=');
     const number = Number(value);
     if (name === 'events' && number > 0) options.events = Math.round(number);
+    if (name === 'fan-out' && number >= 1) options.fanOut = Math.min(50, Math.round(number));
     if (name === 'paced-seconds' && number > 0) options.pacedSeconds = number;
     if (name === 'raw-seconds' && number > 0) options.rawSeconds = number;
     if (name === 'concurrency' && number > 0) options.deliveryConcurrency = Math.round(number);

@@ -66,7 +66,7 @@ export class InProcessDeliveryAdmission implements DeliveryAdmission {
       this.#slots.set(webhookKey, slots);
     }
     if (slots.inFlight < this.#maxInFlight && slots.waiters.length === 0) {
-      return this.#take(webhookKey, slots);
+      return this.#take(webhookKey, slots, false);
     }
     // Check the circuit first: an open circuit answers at once, without waiting for a slot.
     const retryAt = this.#circuits.retryAt(webhookKey);
@@ -99,14 +99,14 @@ export class InProcessDeliveryAdmission implements DeliveryAdmission {
   }
 
   /** Takes a free slot if the circuit lets the attempt through. */
-  #take(webhookKey: string, slots: WebhookSlots): Admission {
+  #take(webhookKey: string, slots: WebhookSlots, hasWaited: boolean): Admission {
     const permit = this.#circuits.get(webhookKey).tryAcquire();
     if (!permit.isAllowed) {
       this.#forgetIfIdle(webhookKey, slots);
       return { isAdmitted: false, reason: 'circuit-open', retryAt: permit.retryAt };
     }
     slots.inFlight += 1;
-    return { isAdmitted: true, lease: this.#lease(webhookKey, slots) };
+    return { isAdmitted: true, lease: this.#lease(webhookKey, slots), hasWaited };
   }
 
   #lease(webhookKey: string, slots: WebhookSlots): AdmissionLease {
@@ -136,7 +136,7 @@ export class InProcessDeliveryAdmission implements DeliveryAdmission {
     while (slots.inFlight < this.#maxInFlight && slots.waiters.length > 0) {
       const waiter = slots.waiters.shift() as Waiter;
       clearTimeout(waiter.timer);
-      waiter.resolve(this.#take(webhookKey, slots));
+      waiter.resolve(this.#take(webhookKey, slots, true));
     }
     this.#forgetIfIdle(webhookKey, slots);
   }

@@ -165,6 +165,7 @@ export async function runBenchmark(options: BenchOptions): Promise<string> {
     requestFloorUsdPerMillionDeliveries200ms: Number.NaN,
   };
   let isolationP99Ms = Number.NaN;
+  let requestSplit: { sqsPerDelivery: number; storeReadsPerDelivery: number } | undefined;
   let rawPerSecond = 0;
   /** CPU one raw POST cost the sending process and the receiver: every delivery costs at least as much. */
   let rawCpuMsPerPost = { client: 0, receiver: 0 };
@@ -274,6 +275,14 @@ export async function runBenchmark(options: BenchOptions): Promise<string> {
       .filter(([key]) => isRequestKey(key))
       .reduce((total, [, count]) => total + count, 0);
     const readUnits = storeReadUnits(requests);
+    const perDelivery = (select: (key: string) => boolean) =>
+      Object.entries(requests)
+        .filter(([key]) => isRequestKey(key) && select(key))
+        .reduce((total, [, count]) => total + count, 0) / Math.max(1, deliveries);
+    requestSplit = {
+      sqsPerDelivery: perDelivery((key) => key.startsWith('SQS.')),
+      storeReadsPerDelivery: perDelivery((key) => /^DynamoDB\.(GetItem|Query|Scan|BatchGetItem)$/.test(key)),
+    };
     const putEvents = publisher.counter.total() - putEventsBefore;
     figures = {
       deliveriesPerSecond: throughput.deliveriesPerSecond,
@@ -499,7 +508,7 @@ export async function runBenchmark(options: BenchOptions): Promise<string> {
       ),
     );
   }
-  sections.push('', formatTargets(figures, latencyFigures, isolationP99Ms, cpuFloorMs));
+  sections.push('', formatTargets(figures, latencyFigures, isolationP99Ms, cpuFloorMs, requestSplit));
   sections.push(
     '',
     formatBenchLine({

@@ -344,16 +344,23 @@ describe('the deployed bundles, run against local endpoints', () => {
     expect(enqueued).toHaveLength(1);
     expect(JSON.parse(enqueued[0]!.body)).toMatchObject({ tenantId: 'tenant-b', webhookId: webhook.id });
 
-    // As deployed (no insecure flag), the delivery refuses the loopback destination without connecting
-    // and schedules a retry on the queue.
+    // As deployed (no insecure flag), the delivery refuses the loopback destination without connecting.
+    // A request the sender refuses to make is the service's failure, not the endpoint's (SPEC 6.2):
+    // retrying cannot help, so it is dead-lettered at once with the reason, and nothing is retried.
     const deployedDelivery = await start(functions.delivery);
     const refused = await deployedDelivery.invoke<{ batchItemFailures: unknown[] }>(sqsEvent(enqueued));
     expect(refused.batchItemFailures).toEqual([]);
     expect(receiver.hits('/bundle')).toHaveLength(0);
-    const retries = await receiveAll(deliveryQueueUrl, 15_000);
-    expect(retries).toHaveLength(1);
-    const retry = JSON.parse(retries[0]!.body) as { attempts: { error?: string }[] };
-    expect(retry.attempts[0]?.error).toBeTruthy();
+    const deadLetterQueueUrl = resolveVariable(
+      functions.delivery.variables.DELIVERY_DLQ_URL,
+      statefulTemplate,
+      LOCAL,
+    );
+    const deadLetters = await receiveAll(deadLetterQueueUrl, 15_000);
+    expect(deadLetters).toHaveLength(1);
+    const deadLetter = JSON.parse(deadLetters[0]!.body) as { attempts: { error?: string }[] };
+    expect(deadLetter.attempts[0]?.error).toContain('not sent: destination URL');
+    expect(await receiveAll(deliveryQueueUrl)).toEqual([]);
 
     const delivery = await start(functions.delivery, { ALLOW_INSECURE_LOCALHOST: 'true' });
     const result = await delivery.invoke<{ batchItemFailures: unknown[] }>(
@@ -366,7 +373,7 @@ describe('the deployed bundles, run against local endpoints', () => {
     });
 
     const dlqProcessor = await start(functions.dlqProcessor);
-    await dlqProcessor.invoke(sqsEvent([{ messageId: 'dead-1', body: retries[0]!.body }]));
+    await dlqProcessor.invoke(sqsEvent([{ messageId: 'dead-1', body: deadLetters[0]!.body }]));
     const api = await start(functions.api);
     const logs = await api.invoke<{ statusCode: number; body: string }>(
       httpApiEvent({ method: 'GET', path: '/v1/failure-logs', claims: { ...JWT, tenant_id: 'tenant-b' } }),

@@ -4,6 +4,7 @@
  * dynalite's raw "Database is closed". A lock file holding the owner's pid is taken first, so the
  * second start exits at once naming the directory and the process that holds it.
  */
+import { readFileSync } from 'node:fs';
 import { open, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 
@@ -33,13 +34,29 @@ export interface DataDirLock {
 /** Lock files this process holds (a second runtime in one process is refused as well). */
 const heldHere = new Set<string>();
 
-/** True when a process with this pid exists (EPERM: it exists but belongs to someone else). */
+/**
+ * True when a process with this pid runs (EPERM: it exists but belongs to someone else). A zombie (a
+ * killed process its parent has not reaped yet, e.g. right after `kill -9` of `npm start`'s group when
+ * the reaper is slow) still answers signal 0 but holds nothing: it counts as gone.
+ */
 function isProcessAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
-    return true;
   } catch (error) {
     return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+  return !isZombie(pid);
+}
+
+/** Linux: the process state in /proc/<pid>/stat is Z (zombie) or X (dead). Elsewhere: false. */
+function isZombie(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // "pid (command) S ...": the command may hold spaces and parentheses, so read after the last ')'.
+    const state = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
+    return state === 'Z' || state === 'X';
+  } catch {
+    return false;
   }
 }
 

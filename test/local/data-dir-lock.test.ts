@@ -51,6 +51,40 @@ describe('acquireDataDirLock', () => {
       await rm(dir, { recursive: true, force: true });
     }
   });
+
+  it.runIf(process.platform === 'linux')(
+    'takes over a lock whose holder was killed but not yet reaped (a zombie), and refuses a live one',
+    async () => {
+      const dir = await mkdtemp(join(tmpdir(), 'cw-lock-zombie-'));
+      // `sleep 0` exits at once; its parent then execs a `sleep` that never reaps it: a zombie.
+      const parent = spawn('sh', ['-c', 'sleep 0 & echo $!; exec sleep 30'], {
+        stdio: ['ignore', 'pipe', 'ignore'],
+      });
+      try {
+        const zombie = Number(
+          await new Promise<string>((resolve) => parent.stdout.once('data', (data) => resolve(String(data)))),
+        );
+        let state = '';
+        for (let tries = 0; tries < 100 && state !== 'Z'; tries++) {
+          await new Promise((resolve) => setTimeout(resolve, 20));
+          const stat = await readFile(`/proc/${zombie}/stat`, 'utf8');
+          state = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
+        }
+        expect(state).toBe('Z');
+        expect(() => process.kill(zombie, 0)).not.toThrow(); // signal 0 alone would call it alive
+
+        await writeFile(join(dir, LOCK_FILE_NAME), `${zombie}\n`);
+        await (await acquireDataDirLock(dir)).release();
+
+        // The zombie's parent is alive: its lock is held.
+        await writeFile(join(dir, LOCK_FILE_NAME), `${parent.pid}\n`);
+        await expect(acquireDataDirLock(dir)).rejects.toBeInstanceOf(DataDirInUseError);
+      } finally {
+        parent.kill('SIGKILL');
+        await rm(dir, { recursive: true, force: true });
+      }
+    },
+  );
 });
 
 describe('a second npm start on the same DATA_DIR', () => {

@@ -3,12 +3,12 @@
  * fast as the ingest takes them) and a latency phase (paced at a share of that throughput).
  */
 import { availableParallelism, loadavg } from 'node:os';
-import { requestsBetween } from '#adapters/aws-clients';
+import { isRequestKey, requestsBetween } from '#adapters/aws-clients';
 import type { LocalFunctionName } from '#local/runtime';
 import { DELIVERY_EVENT_SOURCE, FUNCTION_SIZING } from '../lib/function-sizing';
 import { startBenchService } from './bench-service';
 import { measureBundles } from './bundles';
-import { estimateCost } from './cost-model';
+import { estimateCost, storeReadUnits } from './cost-model';
 import { runIsolationPhase } from './isolation-phase';
 import { runLatencyPhases } from './latency-phases';
 import { formatLatencyCosts } from './latency-report';
@@ -99,6 +99,7 @@ export function parseBenchArguments(argv: string[]): BenchOptions {
     const [name, value] = argument.replace(/^--/, '').split('=');
     const number = Number(value);
     if (name === 'events' && number > 0) options.events = Math.round(number);
+    if (name === 'fan-out' && number >= 1) options.fanOut = Math.min(50, Math.round(number));
     if (name === 'paced-seconds' && number > 0) options.pacedSeconds = number;
     if (name === 'raw-seconds' && number > 0) options.rawSeconds = number;
     if (name === 'concurrency' && number > 0) options.deliveryConcurrency = Math.round(number);
@@ -164,6 +165,7 @@ export async function runBenchmark(options: BenchOptions): Promise<string> {
     requestFloorUsdPerMillionDeliveries200ms: Number.NaN,
   };
   let isolationP99Ms = Number.NaN;
+  let requestSplit: { sqsPerDelivery: number; storeReadsPerDelivery: number } | undefined;
   let rawPerSecond = 0;
   /** CPU one raw POST cost the sending process and the receiver: every delivery costs at least as much. */
   let rawCpuMsPerPost = { client: 0, receiver: 0 };
@@ -268,7 +270,19 @@ export async function runBenchmark(options: BenchOptions): Promise<string> {
     const requests = requestsBetween(requestsBefore, service.counter.snapshot());
     const deliveries = throughput.received + paced.received;
     const events = throughput.events + paced.events;
-    const serviceRequests = Object.values(requests).reduce((total, count) => total + count, 0);
+    // Item counts (the items a BatchGetItem asked for) are read units, not requests.
+    const serviceRequests = Object.entries(requests)
+      .filter(([key]) => isRequestKey(key))
+      .reduce((total, [, count]) => total + count, 0);
+    const readUnits = storeReadUnits(requests);
+    const perDelivery = (select: (key: string) => boolean) =>
+      Object.entries(requests)
+        .filter(([key]) => isRequestKey(key) && select(key))
+        .reduce((total, [, count]) => total + count, 0) / Math.max(1, deliveries);
+    requestSplit = {
+      sqsPerDelivery: perDelivery((key) => key.startsWith('SQS.')),
+      storeReadsPerDelivery: perDelivery((key) => /^DynamoDB\.(GetItem|Query|Scan|BatchGetItem)$/.test(key)),
+    };
     const putEvents = publisher.counter.total() - putEventsBefore;
     figures = {
       deliveriesPerSecond: throughput.deliveriesPerSecond,
@@ -310,6 +324,7 @@ export async function runBenchmark(options: BenchOptions): Promise<string> {
         ['AWS requests (measured phases)', 'count', 'per event', 'per delivery'],
         [
           ...Object.entries(requests)
+            .filter(([key]) => isRequestKey(key))
             .sort(([left], [right]) => left.localeCompare(right))
             .map(([key, count]) => [
               key,
@@ -322,6 +337,12 @@ export async function runBenchmark(options: BenchOptions): Promise<string> {
             serviceRequests,
             (serviceRequests / Math.max(1, events)).toFixed(3),
             (serviceRequests / Math.max(1, deliveries)).toFixed(3),
+          ],
+          [
+            'store read units (consistent: GetItem, Query, each BatchGetItem item; not requests)',
+            readUnits,
+            (readUnits / Math.max(1, events)).toFixed(3),
+            (readUnits / Math.max(1, deliveries)).toFixed(3),
           ],
           [
             'EventBridge.PutEvents (publisher, not counted above)',
@@ -487,7 +508,7 @@ export async function runBenchmark(options: BenchOptions): Promise<string> {
       ),
     );
   }
-  sections.push('', formatTargets(figures, latencyFigures, isolationP99Ms, cpuFloorMs));
+  sections.push('', formatTargets(figures, latencyFigures, isolationP99Ms, cpuFloorMs, requestSplit));
   sections.push(
     '',
     formatBenchLine({

@@ -128,7 +128,28 @@ export interface CostEstimate {
 }
 
 const MILLION = 1e6;
-const DYNAMODB_READS = new Set(['GetItem', 'Query', 'Scan', 'BatchGetItem', 'TransactGetItems']);
+/** Read operations billed per request: every read of the service is consistent and under 4 KB, 1 RRU each. */
+const DYNAMODB_READS_PER_REQUEST = new Set(['GetItem', 'Query', 'Scan']);
+/**
+ * Batch reads are billed per item, as that many GetItems (a consistent one 1 RRU per 4 KB): their
+ * read units are the counter's item count (`DynamoDB.BatchGetItem:items`), not their request count.
+ */
+const DYNAMODB_READS_PER_ITEM = new Set(['BatchGetItem:items', 'TransactGetItems:items']);
+
+/**
+ * DynamoDB read request units of `requests` (counter keys `Service.Operation`): 1 per consistent
+ * GetItem, Query or Scan (the service's items and pages stay under 4 KB, so 1 unit each), and 1 per
+ * item a BatchGetItem asked for. An eventually consistent read would cost half; the service makes none.
+ */
+export function storeReadUnits(requests: Record<string, number>): number {
+  let units = 0;
+  for (const [key, count] of Object.entries(requests)) {
+    const [service, operation = ''] = key.split('.');
+    if (service !== 'DynamoDB') continue;
+    if (DYNAMODB_READS_PER_REQUEST.has(operation) || DYNAMODB_READS_PER_ITEM.has(operation)) units += count;
+  }
+  return units;
+}
 const DYNAMODB_WRITES = new Set([
   'PutItem',
   'UpdateItem',
@@ -156,7 +177,8 @@ const line = (item: string, quantity: number, unit: string, unitUsd: number): Co
 
 /**
  * Estimates the bill. Approximations, stated so they can be judged: one request unit per DynamoDB
- * call (items here are under 1 KB; a BatchWriteItem is billed per item, so writes are a floor);
+ * call and per item of a BatchGetItem (items here are under 1 KB and every read is consistent, 1 RRU
+ * per 4 KB; a BatchWriteItem is billed per item, so writes are a floor);
  * local handler time stands for billed Lambda duration (it includes waiting on the shared event
  * loop, so it overstates what one Lambda environment per invocation would bill).
  */
@@ -192,8 +214,8 @@ export function estimateCost(usage: MeasuredUsage, settings: CostSettings = {}):
       PRICES.sqsStandardRequests.usd,
     ),
     line(
-      'DynamoDB reads',
-      perEvent(usage, 'DynamoDB', (operation) => DYNAMODB_READS.has(operation)) * MILLION,
+      'DynamoDB reads (consistent: 1 RRU per 4 KB item or page)',
+      (storeReadUnits(usage.requests) / Math.max(1, usage.events)) * MILLION,
       'RRU',
       PRICES.dynamoDbReadRequestUnits.usd,
     ),

@@ -10,6 +10,7 @@ import {
   type DeliveryLogMode,
   estimateCost,
   payloadWriteUnits,
+  storeReadUnits,
 } from './cost-model';
 import type { LatencyPhaseResult } from './latency-phases';
 import { MEMORY_MB } from './memory-sizes';
@@ -36,9 +37,12 @@ const perDelivery = (estimate: CostEstimate, prefix: string, fanOut: number): nu
     .filter((line) => line.item.startsWith(prefix))
     .reduce((total, line) => total + line.usd, 0) / Math.max(1e-9, fanOut);
 
-const storeReads = (result: LatencyPhaseResult): number =>
+/** Read units (1 per consistent GetItem or Query, 1 per item of a BatchGetItem). */
+const storeReads = (result: LatencyPhaseResult): number => storeReadUnits(result.usage.requests);
+/** Read requests (GetItem, Query, Scan, BatchGetItem): what aws_requests_per_delivery counts. */
+const storeReadRequests = (result: LatencyPhaseResult): number =>
   Object.entries(result.usage.requests)
-    .filter(([key]) => key.startsWith('DynamoDB.') && /GetItem|Query|Scan/.test(key))
+    .filter(([key]) => /^DynamoDB\.(GetItem|Query|Scan|BatchGetItem)$/.test(key))
     .reduce((total, [, count]) => total + count, 0);
 
 /** Builds the tables; `payloadBytes` sizes the log's stored payload (write units per event). */
@@ -58,8 +62,9 @@ export function formatLatencyCosts(results: LatencyPhaseResult[], payloadBytes: 
       'records per invocation',
       'handler ms per invocation (measured)',
       'handler CPU ms per invocation',
-      'store reads per event',
+      'store read units per event',
       'per delivery',
+      'store read requests per delivery',
     ],
     results.map((result) => [
       `${result.latencyMs} ms`,
@@ -73,6 +78,7 @@ export function formatLatencyCosts(results: LatencyPhaseResult[], payloadBytes: 
       Number(result.deliveryCpuMsPerInvocation.toFixed(2)),
       (storeReads(result) / Math.max(1, result.usage.events)).toFixed(3),
       (storeReads(result) / Math.max(1, result.usage.deliveries)).toFixed(3),
+      (storeReadRequests(result) / Math.max(1, result.usage.deliveries)).toFixed(3),
     ]),
   );
 

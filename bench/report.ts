@@ -99,6 +99,8 @@ export function formatTargets(
   },
   isolationP99Ms: number,
   cpuFloorMs?: number,
+  /** The throughput and paced phases' SQS requests and store read requests per delivery (measured). */
+  requestSplit?: { sqsPerDelivery: number; storeReadsPerDelivery: number },
 ): string {
   const row = (target: string, value: string, isMet: boolean, note = ''): string[] => [
     target,
@@ -115,7 +117,9 @@ export function formatTargets(
         'aws_requests_per_delivery <= 0.4',
         figures.awsRequestsPerDelivery.toFixed(3),
         figures.awsRequestsPerDelivery <= 0.4,
-        'one SendMessageBatch per event (1/fan-out) + a receive and a delete per batch of 10 (0.2)',
+        requestSplit === undefined
+          ? 'one SendMessageBatch per event (1/fan-out) + a receive and a delete per batch of 10 (0.2) + the consistent reads read-your-writes needs (SPEC 6.1)'
+          : `SQS alone ${requestSplit.sqsPerDelivery.toFixed(3)} (one SendMessageBatch per event = 1/fan-out, a receive and a delete per batch of at most 10) + consistent store reads ${requestSplit.storeReadsPerDelivery.toFixed(3)} (SPEC 6.1: a Query per event, webhook reads shared per batch)`,
       ),
       row(
         'cpu_ms_per_delivery <= 0.20',

@@ -2,7 +2,8 @@
  * `npm run bench` (SPEC section 9, issue 5): the local service against a loopback receiver.
  * Prints progress on stderr, then tables, the cost model, the bundle figures, and last the BENCH line.
  *
- * Options: --events=<n> (throughput phase), --paced-seconds=<s>, --raw-seconds=<s>,
+ * Options: --events=<n> (throughput phase), --fan-out=<n> (webhooks per event, default 5; 1 sends every
+ * delivery to one webhook, the case where its per-webhook slots bite), --paced-seconds=<s>, --raw-seconds=<s>,
  * --webhooks-per-message=<1-50> (WEBHOOKS_PER_DELIVERY_MESSAGE; default 1, one message per webhook),
  * --logs=<file> (keep the service's log lines), --no-bundles, --quick (a tiny run that only checks the machinery),
  * --latency-seconds=<s> (each receiver-latency phase), --flood-events=<n> (the isolation phase's flood),

@@ -13,10 +13,21 @@ import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 export interface AwsRequestCounter {
   /** Counts `times` (default 1) requests of `service`.`operation`. */
   count(service: string, operation: string, times?: number): void;
-  /** Counts so far, keyed `Service.Operation` (e.g. `DynamoDB.PutItem`). */
+  /** Counts so far, keyed `Service.Operation` (e.g. `DynamoDB.PutItem`; see ITEMS_KEY_SUFFIX for item counts). */
   snapshot(): Record<string, number>;
+  /** Requests counted so far (item counts left out). */
   total(): number;
 }
+
+/**
+ * Counter keys that end so count the items a batch read asked for, not requests: DynamoDB bills a
+ * consistent BatchGetItem 1 read unit per item (per 4 KB), so `DynamoDB.BatchGetItem:items` next to
+ * `DynamoDB.BatchGetItem` gives the read units. `total()` and request tables leave these keys out.
+ */
+export const ITEMS_KEY_SUFFIX = ':items';
+
+/** True for a counter key that counts requests (not items read). */
+export const isRequestKey = (key: string): boolean => !key.endsWith(ITEMS_KEY_SUFFIX);
 
 /** Static credentials, for local endpoints that accept any. */
 export interface AwsCredentials {
@@ -64,7 +75,7 @@ export function createAwsRequestCounter(): AwsRequestCounter {
       counts.set(key, (counts.get(key) ?? 0) + times);
     },
     snapshot: () => Object.fromEntries(counts),
-    total: () => [...counts.values()].reduce((sum, value) => sum + value, 0),
+    total: () => [...counts].reduce((sum, [key, value]) => (isRequestKey(key) ? sum + value : sum), 0),
   };
 }
 
@@ -103,6 +114,12 @@ export function countAwsRequests<T extends object>(client: T, counter: AwsReques
       const service = (context.clientName ?? 'Unknown').replace(/Client$/, '');
       const operation = (context.commandName ?? 'Unknown').replace(/Command$/, '');
       counter.count(service, operation);
+      if (operation === 'BatchGetItem') {
+        const tables = (args as { input?: { RequestItems?: Record<string, { Keys?: unknown[] }> } }).input
+          ?.RequestItems;
+        const items = Object.values(tables ?? {}).reduce((sum, table) => sum + (table.Keys?.length ?? 0), 0);
+        counter.count(service, `${operation}${ITEMS_KEY_SUFFIX}`, items);
+      }
       return next(args);
     },
     { name: 'awsRequestCounter', relation: 'after', toMiddleware: 'retryMiddleware', override: true },

@@ -1,9 +1,10 @@
 /**
  * Delivery: one attempt of one task, then success, a scheduled retry, or the dead-letter queue.
  *
- * An attempt reads in one direction (SPEC 6.1, 6.2): take a slot of the task's webhook and pass its
- * circuit (the admission port), read the webhook fresh from the store, sign, send, release the slot
- * with what the attempt said about the endpoint, then settle the task. A delivery that finds no free
+ * An attempt reads in one direction (SPEC 6.1, 6.2): read the webhook fresh from the store (the reads
+ * of a batch's attempts are shared, see lookup-cache.ts), take a slot of the webhook and pass its
+ * circuit (the admission port), read again if the slot came only after a wait, sign, send, release the
+ * slot with what the attempt said about the endpoint, then settle the task. A delivery that finds no free
  * slot or an open circuit goes back to the queue with a delay; it never waits in memory, so a slow
  * or failing webhook cannot hold the pollers or Lambda invocations other webhooks need.
  *
@@ -117,6 +118,18 @@ function dropReason(webhook: StoredWebhook | undefined, event: EventEnvelope): s
   if (webhook.brandId !== null && webhook.brandId !== event.brandId)
     return 'webhook no longer subscribed to this brand';
   return undefined;
+}
+
+/** Why `task` must not reach `webhook` as read (deleted, inactive, unsubscribed, another tenant's), or undefined. */
+function whyNotDeliver(task: DeliveryTask, webhook: StoredWebhook | undefined): string | undefined {
+  return tenantMismatchReason(task, webhook) ?? dropReason(webhook, task.event);
+}
+
+/** Ends a task its webhook no longer wants: logged and counted, nothing sent or enqueued. */
+function drop(task: DeliveryTask, reason: string, log: CorrelatedLogger): DeliveryResult {
+  log.info('delivery dropped', { reason, eventType: task.event.type });
+  metrics.addMetric('DeliveriesDropped', MetricUnit.Count, 1);
+  return { status: 'dropped', reason };
 }
 
 /**
@@ -233,12 +246,19 @@ async function settleTask(
     return { status: 'postponed', delaySeconds };
   }
 
+  // Read fresh before asking for a slot (SPEC 6.1): the slot guards the endpoint, so it is held for
+  // the attempt, not for a store read (a read inside it was most of a fast webhook's slot time and
+  // capped its throughput; bench/RESULTS.md). A webhook that no longer wants the event needs no slot.
+  const read = await services.webhooks.get(task.tenantId, task.webhookId);
+  if (read) seen.webhook = read;
+  const reason = whyNotDeliver(task, read);
+  if (!read || reason) return drop(task, reason ?? 'webhook deleted', log);
   const admission = await services.admission.admit(webhookKeyOf(task.tenantId, task.webhookId));
   if (!admission.isAdmitted) {
     if (admission.reason === 'slots-busy') {
       return postponeForSlot(services, task, { expectedWaitMs: admission.expectedWaitMs, log });
     }
-    return postponeForCircuit(services, task, { retryAt: admission.retryAt, log });
+    return postponeForCircuit(services, task, { retryAt: admission.retryAt, webhook: read, log });
   }
   let verdict: EndpointVerdict = 'unknown';
   let isReleased = false;
@@ -247,16 +267,12 @@ async function settleTask(
     return admission.lease.release(verdict);
   };
   try {
-    // Read fresh, after the slot is ours and right before signing: an edit, rotation, deactivation or
-    // deletion acknowledged before this point applies to this attempt (SPEC 6.1), retries included.
-    const webhook = await services.webhooks.get(task.tenantId, task.webhookId);
+    // A slot that came after a wait in memory: read again, so an edit, rotation, deactivation or
+    // deletion acknowledged while it waited applies to this attempt (retries included).
+    const webhook = admission.hasWaited ? await services.webhooks.get(task.tenantId, task.webhookId) : read;
+    const lateReason = whyNotDeliver(task, webhook);
     if (webhook) seen.webhook = webhook;
-    const reason = tenantMismatchReason(task, webhook) ?? dropReason(webhook, task.event);
-    if (!webhook || reason) {
-      log.info('delivery dropped', { reason, eventType: task.event.type });
-      metrics.addMetric('DeliveriesDropped', MetricUnit.Count, 1);
-      return { status: 'dropped', reason: reason ?? 'webhook deleted' };
-    }
+    if (!webhook || lateReason) return drop(task, lateReason ?? 'webhook deleted', log);
     const delivery = await attemptDelivery(services, webhook, task.event);
     seen.requestHeaders = delivery.requestHeaders;
     if (!delivery.outcome.isSenderFailure) verdict = isEndpointFailure(delivery.outcome) ? 'down' : 'up';
@@ -376,16 +392,17 @@ function remainingScheduleSeconds(schedule: readonly number[], attemptsMade: num
 }
 
 /**
- * A delivery whose webhook's circuit is open: re-enqueued for when the circuit may half-open (plus up
- * to 20 % at random), without using an attempt (the endpoint was not tried). Waits are bounded by the retry schedule the task has
+ * A delivery whose webhook's circuit is open (`webhook` as read right before asking, still wanting the
+ * event): re-enqueued for when the circuit may half-open (plus up to 20 % at random), without
+ * using an attempt (the endpoint was not tried). Waits are bounded by the retry schedule the task has
  * left; past that the refusal counts as a failed attempt, so every task still ends.
  */
 async function postponeForCircuit(
   services: Services,
   task: DeliveryTask,
-  circuit: { retryAt: Date; log: CorrelatedLogger },
+  circuit: { retryAt: Date; webhook: StoredWebhook; log: CorrelatedLogger },
 ): Promise<DeliveryResult> {
-  const { log } = circuit;
+  const { log, webhook } = circuit;
   const now = services.clock.now();
   // Spread upwards only (SPEC 6.2, ±20 % jitter): sooner than retryAt the circuit refuses again, and
   // without a spread every refused delivery would reach the recovering endpoint in the same second.
@@ -407,14 +424,7 @@ async function postponeForCircuit(
     });
     return { status: 'postponed', delaySeconds, reason: 'circuit-open' };
   }
-  // Out of schedule: the refusal becomes a failed attempt of a webhook that still wants the event.
-  const webhook = await services.webhooks.get(task.tenantId, task.webhookId);
-  const reason = dropReason(webhook, task.event);
-  if (!webhook || reason) {
-    log.info('delivery dropped', { reason, eventType: task.event.type });
-    metrics.addMetric('DeliveriesDropped', MetricUnit.Count, 1);
-    return { status: 'dropped', reason: reason ?? 'webhook deleted' };
-  }
+  // Out of schedule: the refusal becomes a failed attempt of the webhook, read just before the refusal.
   metrics.addMetric('DeliveryAttemptsRefusedByCircuit', MetricUnit.Count, 1);
   const attempt: DeliveryAttempt = {
     at: now.toISOString(),

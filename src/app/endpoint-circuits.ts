@@ -7,9 +7,10 @@
  *
  * When every slot of a webhook is taken, a delivery may wait for one in memory only if a slot is
  * expected within a short budget (a fast endpoint under a burst: its deliveries then go out in
- * milliseconds, not a queue round trip later). Otherwise, and once the budget is spent, it is refused
- * and goes back to the queue: a slow endpoint's backlog never holds the pollers or invocations other
- * webhooks need.
+ * milliseconds, not a queue round trip later). Otherwise it is refused at once and goes back to the
+ * queue, and so is a waiter once its webhook freed no slot for that budget (the endpoint stalls) or
+ * it waited a few budgets in all: a slow endpoint's backlog never holds the pollers or invocations
+ * other webhooks need, while a fast one's burst is not bounced because the machine is busy.
  */
 import { LRUCache } from 'lru-cache';
 import { CircuitBreakerRegistry, type CircuitBreakerSettings } from '#domain/circuit-breaker';
@@ -21,8 +22,18 @@ import type {
 } from '#domain/delivery-admission';
 import type { Clock } from '#domain/ports';
 
-/** The longest a delivery waits in memory for a slot of its webhook before it is sent back to the queue. */
+/**
+ * How long a delivery waits in memory for a slot of its webhook while no slot of that webhook frees;
+ * a webhook whose slots keep freeing (a fast endpoint under a burst) keeps its waiters up to
+ * PROGRESS_WAIT_FACTOR times as long. Then the delivery goes back to the queue.
+ */
 export const DEFAULT_SLOT_WAIT_MS = 500;
+/**
+ * A waiter whose webhook keeps freeing slots may wait this many slot waits in all (2 s by default):
+ * on a loaded machine a fast endpoint's slots turn over later than its average predicts, and sending
+ * such a delivery back to the queue costs it 1 s or more and an SQS request, for nothing.
+ */
+const PROGRESS_WAIT_FACTOR = 4;
 /** Weight of the newest attempt in a webhook's running average duration. */
 const DURATION_WEIGHT = 0.2;
 /** Webhooks whose average attempt duration is remembered (the busiest recent ones). */
@@ -30,12 +41,16 @@ const MAX_REMEMBERED_DURATIONS = 10_000;
 
 interface Waiter {
   resolve: (admission: Admission) => void;
-  timer: NodeJS.Timeout;
+  timer?: NodeJS.Timeout;
+  /** performance.now() when it started waiting. */
+  since: number;
 }
 
 interface WebhookSlots {
   inFlight: number;
   waiters: Waiter[];
+  /** performance.now() when a slot last freed (-Infinity before any did). */
+  lastReleaseAt: number;
 }
 
 /** Slots and circuits per webhook, in memory. */
@@ -62,11 +77,11 @@ export class InProcessDeliveryAdmission implements DeliveryAdmission {
   async admit(webhookKey: string): Promise<Admission> {
     let slots = this.#slots.get(webhookKey);
     if (!slots) {
-      slots = { inFlight: 0, waiters: [] };
+      slots = { inFlight: 0, waiters: [], lastReleaseAt: Number.NEGATIVE_INFINITY };
       this.#slots.set(webhookKey, slots);
     }
     if (slots.inFlight < this.#maxInFlight && slots.waiters.length === 0) {
-      return this.#take(webhookKey, slots);
+      return this.#take(webhookKey, slots, false);
     }
     // Check the circuit first: an open circuit answers at once, without waiting for a slot.
     const retryAt = this.#circuits.retryAt(webhookKey);
@@ -77,18 +92,25 @@ export class InProcessDeliveryAdmission implements DeliveryAdmission {
     }
     const queue = slots;
     return new Promise<Admission>((resolve) => {
-      const waiter: Waiter = {
-        resolve,
-        timer: setTimeout(() => {
-          queue.waiters.splice(queue.waiters.indexOf(waiter), 1);
-          this.#forgetIfIdle(webhookKey, queue);
-          resolve({
-            isAdmitted: false,
-            reason: 'slots-busy',
-            expectedWaitMs: this.#expectedWaitMs(webhookKey, queue.waiters.length + 1) ?? this.#slotWaitMs,
-          });
-        }, this.#slotWaitMs),
+      const waiter: Waiter = { resolve, since: performance.now() };
+      // Refused once no slot of the webhook freed for a whole slot wait (its endpoint stalls), or once
+      // it waited PROGRESS_WAIT_FACTOR slot waits in all (its backlog is longer than predicted).
+      const check = (): void => {
+        const now = performance.now();
+        const sinceRelease = now - queue.lastReleaseAt;
+        if (sinceRelease < this.#slotWaitMs && now - waiter.since < this.#slotWaitMs * PROGRESS_WAIT_FACTOR) {
+          waiter.timer = setTimeout(check, this.#slotWaitMs - sinceRelease);
+          return;
+        }
+        queue.waiters.splice(queue.waiters.indexOf(waiter), 1);
+        this.#forgetIfIdle(webhookKey, queue);
+        resolve({
+          isAdmitted: false,
+          reason: 'slots-busy',
+          expectedWaitMs: this.#expectedWaitMs(webhookKey, queue.waiters.length + 1) ?? this.#slotWaitMs,
+        });
       };
+      waiter.timer = setTimeout(check, this.#slotWaitMs);
       queue.waiters.push(waiter);
     });
   }
@@ -99,14 +121,14 @@ export class InProcessDeliveryAdmission implements DeliveryAdmission {
   }
 
   /** Takes a free slot if the circuit lets the attempt through. */
-  #take(webhookKey: string, slots: WebhookSlots): Admission {
+  #take(webhookKey: string, slots: WebhookSlots, hasWaited: boolean): Admission {
     const permit = this.#circuits.get(webhookKey).tryAcquire();
     if (!permit.isAllowed) {
       this.#forgetIfIdle(webhookKey, slots);
       return { isAdmitted: false, reason: 'circuit-open', retryAt: permit.retryAt };
     }
     slots.inFlight += 1;
-    return { isAdmitted: true, lease: this.#lease(webhookKey, slots) };
+    return { isAdmitted: true, lease: this.#lease(webhookKey, slots), hasWaited };
   }
 
   #lease(webhookKey: string, slots: WebhookSlots): AdmissionLease {
@@ -117,6 +139,7 @@ export class InProcessDeliveryAdmission implements DeliveryAdmission {
         if (isReleased) throw new Error('an admission lease was released twice');
         isReleased = true;
         slots.inFlight -= 1;
+        slots.lastReleaseAt = performance.now();
         let change: ReturnType<AdmissionLease['release']>;
         if (verdict === 'unknown') {
           const before = this.#circuits.stateOf(webhookKey);
@@ -136,7 +159,7 @@ export class InProcessDeliveryAdmission implements DeliveryAdmission {
     while (slots.inFlight < this.#maxInFlight && slots.waiters.length > 0) {
       const waiter = slots.waiters.shift() as Waiter;
       clearTimeout(waiter.timer);
-      waiter.resolve(this.#take(webhookKey, slots));
+      waiter.resolve(this.#take(webhookKey, slots, true));
     }
     this.#forgetIfIdle(webhookKey, slots);
   }

@@ -23,7 +23,8 @@ export interface AdmissionLease {
 
 /** The answer to "may this delivery go to its webhook now?". */
 export type Admission =
-  | { isAdmitted: true; lease: AdmissionLease }
+  /** `hasWaited`: the slot came after a wait in memory (not at once), so what was read before may be stale. */
+  | { isAdmitted: true; lease: AdmissionLease; hasWaited: boolean }
   /** Every slot of the webhook is taken by attempts in flight; one is expected in about `expectedWaitMs`. */
   | { isAdmitted: false; reason: 'slots-busy'; expectedWaitMs: number }
   /** The webhook's circuit is open (or a half-open probe is out) until `retryAt`. */

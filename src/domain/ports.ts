@@ -13,11 +13,22 @@ export interface WebhookListQuery {
   startKey?: PageKey;
 }
 
+/** Names one webhook: its tenant and id. */
+export interface WebhookRef {
+  tenantId: string;
+  webhookId: string;
+}
+
 /** Where webhooks live, and how fan-out finds the ones subscribed to an event. */
 export interface WebhookRepository {
   /** Stores a new webhook (and its subscriptions when active). */
   create(webhook: StoredWebhook): Promise<void>;
   get(tenantId: string, webhookId: string): Promise<StoredWebhook | undefined>;
+  /**
+   * Several webhooks read together, each as fresh as `get` (strongly consistent, SPEC 6.1): the
+   * answers are in the order of `refs`, undefined for a webhook that does not exist.
+   */
+  getMany(refs: readonly WebhookRef[]): Promise<(StoredWebhook | undefined)[]>;
   list(tenantId: string, query: WebhookListQuery): Promise<Page<StoredWebhook>>;
   /**
    * Replaces a webhook if its stored version is still `expectedVersion` (ConflictError otherwise),

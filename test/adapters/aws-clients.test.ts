@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { SendMessageCommand } from '@aws-sdk/client-sqs';
-import { PutCommand } from '@aws-sdk/lib-dynamodb';
+import { BatchGetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
   createAwsRequestCounter,
@@ -107,6 +107,24 @@ describe('client factories', () => {
     client.destroy();
     expect(counter.snapshot()).toEqual({ 'DynamoDB.PutItem': 1 });
     expect(counter.total()).toBe(1);
+  });
+
+  it('count the items a BatchGetItem asks for beside the request, each attempt again, outside total()', async () => {
+    const counter = createAwsRequestCounter();
+    responses = [
+      { status: 500, body: { __type: 'com.amazonaws.dynamodb.v20120810#InternalServerError', message: 'x' } },
+      { status: 200, body: { Responses: { table: [] } } },
+    ];
+    const client = createDocumentClient({ endpoint, counter, maxAttempts: 3 });
+    await client.send(
+      new BatchGetCommand({
+        RequestItems: { table: { Keys: [{ pk: 'a' }, { pk: 'b' }, { pk: 'c' }], ConsistentRead: true } },
+      }),
+    );
+    client.destroy();
+    // Billed per item read (1 unit per 4 KB each, consistent): 3 items per attempt, 2 attempts.
+    expect(counter.snapshot()).toEqual({ 'DynamoDB.BatchGetItem': 2, 'DynamoDB.BatchGetItem:items': 6 });
+    expect(counter.total()).toBe(2);
   });
 
   it('send SQS requests to the endpoint, not to the host inside the QueueUrl', async () => {

@@ -287,6 +287,32 @@ describe('deliverTask', () => {
     expect(receiver.received).toHaveLength(2);
   });
 
+  it('holds no slot while it reads, and reads again when its slot came after a wait: a deactivation during the wait ends it', async () => {
+    const services = servicesFor({ MAX_CONCURRENCY_PER_ENDPOINT: 1 });
+    services.admission = createDeliveryAdmission(services.config, services.clock, { slotWaitMs: 5_000 });
+    const webhook = await storeWebhook(services);
+    const key = `${webhook.tenantId}/${webhook.id}`;
+    // A first attempt ends at once, so the webhook counts as fast and a second delivery may wait.
+    expect(await deliverTask(services, taskFor(webhook))).toMatchObject({ status: 'delivered' });
+    const readsBefore = services.webhooks.reads;
+    const held = await services.admission.admit(key);
+    if (!held.isAdmitted) throw new Error('expected a slot');
+    const waiting = deliverTask(services, taskFor(webhook));
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    // It read once before asking for the slot, and waits for it now.
+    expect(services.webhooks.reads).toBe(readsBefore + 1);
+    await services.webhooks.update(
+      { ...webhook, status: 'inactive', version: webhook.version + 1 },
+      webhook.version,
+    );
+    held.lease.release('up');
+    expect(await waiting).toEqual({ status: 'dropped', reason: 'webhook inactive' });
+    expect(services.webhooks.reads).toBe(readsBefore + 2);
+    expect(receiver.received).toHaveLength(1);
+    // The slot it got was given back.
+    expect((await services.admission.admit(key)).isAdmitted).toBe(true);
+  });
+
   it('a request the sender cannot build is dead-lettered at once, counting against neither circuit nor health', async () => {
     const services = servicesFor({ CIRCUIT_FAILURE_THRESHOLD: 1 });
     // A value the API refuses today, as an older release may have stored it.

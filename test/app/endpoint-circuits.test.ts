@@ -85,6 +85,42 @@ describe('InProcessDeliveryAdmission', () => {
       expect(refused.expectedWaitMs).toBeGreaterThan(1_000);
   });
 
+  it('keeps a waiter past the wait budget while its webhook keeps freeing slots, up to four budgets', async () => {
+    const { admission } = admissionFor({ MAX_CONCURRENCY_PER_ENDPOINT: 1 }, 100);
+    const key = webhookKeyOf('tenant-1', 'wh_busy_fast');
+    const learn = await admission.admit(key);
+    if (!learn.isAdmitted) throw new Error('expected a slot');
+    learn.lease.release('up'); // a fast endpoint: waiting is worth it
+    const first = await admission.admit(key);
+    if (!first.isAdmitted) throw new Error('expected a slot');
+    const startedAt = performance.now();
+    const answeredAfterMs: (number | 'refused')[] = [];
+    const waiters = Array.from({ length: 9 }, () =>
+      admission.admit(key).then((answer) => {
+        answeredAfterMs.push(answer.isAdmitted ? performance.now() - startedAt : 'refused');
+        return answer;
+      }),
+    );
+    // One attempt ends every 60 ms, each slot going to the next waiter in line.
+    let holder: Awaited<(typeof waiters)[number]> = first;
+    for (const waiter of waiters) {
+      await new Promise((resolve) => setTimeout(resolve, 60));
+      if (holder.isAdmitted) holder.lease.release('up');
+      holder = await waiter;
+      if (!holder.isAdmitted) break;
+      expect(holder.hasWaited).toBe(true);
+    }
+    if (holder.isAdmitted) holder.lease.release('up');
+    await Promise.all(waiters);
+    const admittedAfter = answeredAfterMs.filter((value): value is number => value !== 'refused');
+    // Served well past one 100 ms budget because slots kept freeing...
+    expect(Math.max(...admittedAfter)).toBeGreaterThan(200);
+    // ...but never past four budgets in all: the last in line (~540 ms away) was sent back.
+    expect(Math.max(...admittedAfter)).toBeLessThan(400 + 100);
+    expect(answeredAfterMs).toContain('refused');
+    expect(admission.busyWebhooks).toBe(0);
+  });
+
   it('refuses a waiter once the wait budget is spent, holding nothing', async () => {
     const { admission } = admissionFor({ MAX_CONCURRENCY_PER_ENDPOINT: 1 }, 100);
     const key = webhookKeyOf('tenant-1', 'wh_a');

@@ -1,5 +1,7 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { FreshReads, LookupCache } from '#app/lookup-cache';
+import { coalesceWebhookReads, FreshBatchReads, FreshReads, LookupCache } from '#app/lookup-cache';
+import { InMemoryWebhookRepository } from '../support/in-memory-ports';
 
 describe('LookupCache', () => {
   it('serves a hit without loading, and shares one load between concurrent misses', async () => {
@@ -80,5 +82,124 @@ describe('FreshReads', () => {
     const queued = reads.read('k', load);
     await expect(failing).rejects.toThrow('store down');
     expect(await queued).toBe('ok');
+  });
+});
+
+describe('FreshBatchReads', () => {
+  it('serves callers who ask together with one read, and callers who ask during a read with the next one', async () => {
+    const versions = new Map([
+      ['a', 1],
+      ['b', 1],
+    ]);
+    const started: string[][] = [];
+    const pending: (() => void)[] = [];
+    const reads = new FreshBatchReads<string, string>((keys) => {
+      started.push(keys);
+      // Each read captures the versions when it starts and answers when the test lets it.
+      const seen = keys.map((key) => `${key}${versions.get(key)}`);
+      return new Promise((resolve) => pending.push(() => resolve(seen)));
+    });
+
+    const first = [reads.read('a'), reads.read('b'), reads.read('a')];
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(started).toEqual([['a', 'b', 'a']]);
+    versions.set('a', 2); // a write acknowledged while the first read is in flight
+    const later = [reads.read('a'), reads.read('b')];
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(started).toHaveLength(1);
+    pending.shift()?.();
+    expect(await Promise.all(first)).toEqual(['a1', 'b1', 'a1']);
+    await Promise.resolve();
+    expect(started).toEqual([
+      ['a', 'b', 'a'],
+      ['a', 'b'],
+    ]);
+    pending.shift()?.();
+    expect(await Promise.all(later)).toEqual(['a2', 'b1']);
+  });
+
+  it('fails only the callers of a failed read; the queued ones get the next read', async () => {
+    let calls = 0;
+    let release!: () => void;
+    const reads = new FreshBatchReads<string, string>(async (keys) => {
+      calls++;
+      if (calls === 1) {
+        await new Promise<void>((resolve) => {
+          release = resolve;
+        });
+        throw new Error('store down');
+      }
+      return keys.map((key) => `${key}-ok`);
+    });
+    const failing = reads.read('k');
+    await new Promise((resolve) => setImmediate(resolve));
+    const queued = reads.read('k');
+    release();
+    await expect(failing).rejects.toThrow('store down');
+    expect(await queued).toBe('k-ok');
+  });
+
+  it('never answers with a value older than a write acknowledged before the caller asked (property)', async () => {
+    // Writes, reads and read completions interleaved at random: every answer must show at least the
+    // version written before its caller asked.
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(fc.constantFrom('write', 'read-a', 'read-b', 'tick', 'finish'), { maxLength: 60 }),
+        async (steps) => {
+          const versions = new Map([
+            ['a', 0],
+            ['b', 0],
+          ]);
+          const inFlight: (() => void)[] = [];
+          const reads = new FreshBatchReads<string, number>((keys) => {
+            const seen = keys.map((key) => versions.get(key) ?? -1);
+            return new Promise((resolve) => inFlight.push(() => resolve(seen)));
+          });
+          const answers: Promise<void>[] = [];
+          for (const step of steps) {
+            if (step === 'write') for (const [key, version] of versions) versions.set(key, version + 1);
+            if (step === 'read-a' || step === 'read-b') {
+              const key = step.slice(5);
+              const asked = versions.get(key) ?? 0;
+              answers.push(reads.read(key).then((value) => expect(value).toBeGreaterThanOrEqual(asked)));
+            }
+            if (step === 'tick') await new Promise((resolve) => setImmediate(resolve));
+            if (step === 'finish') {
+              inFlight.shift()?.();
+              await Promise.resolve();
+            }
+          }
+          // Let everything finish.
+          for (let round = 0; round < 100 && (inFlight.length > 0 || answers.length > 0); round++) {
+            await new Promise((resolve) => setImmediate(resolve));
+            while (inFlight.length > 0) inFlight.shift()?.();
+          }
+          await Promise.all(answers);
+        },
+      ),
+      { numRuns: 100 },
+    );
+  });
+});
+
+describe('coalesceWebhookReads', () => {
+  it('reads the webhooks the attempts of one batch ask for together, in one getMany', async () => {
+    const repository = new InMemoryWebhookRepository();
+    const webhook = (id: string) =>
+      ({ id, tenantId: 't', name: id, status: 'active', version: 1 }) as unknown as Parameters<
+        typeof repository.create
+      >[0];
+    await repository.create(webhook('wh_1'));
+    await repository.create(webhook('wh_2'));
+    const coalesced = coalesceWebhookReads(repository);
+    const found = await Promise.all([
+      coalesced.get('t', 'wh_1'),
+      coalesced.get('t', 'wh_2'),
+      coalesced.get('t', 'wh_1'),
+      coalesced.get('t', 'wh_gone'),
+    ]);
+    expect(found.map((item) => item?.id)).toEqual(['wh_1', 'wh_2', 'wh_1', undefined]);
+    expect(repository.batchReads).toBe(1);
+    expect(repository.reads).toBe(0);
   });
 });

@@ -6,6 +6,7 @@ import {
   LAMBDA_MB_PER_VCPU,
   type MeasuredUsage,
   payloadWriteUnits,
+  storeReadUnits,
 } from '../../bench/cost-model';
 import { MEMORY_MB } from '../../bench/memory-sizes';
 import { PRICES } from '../../bench/prices';
@@ -36,6 +37,29 @@ describe('estimateCost', () => {
     // Control-plane calls such as CreateTable are not billed per request.
     expect(item('DynamoDB writes')?.quantity).toBeCloseTo(4_000);
     expect(item('Secrets Manager calls')?.usd).toBeCloseTo(2_000 * PRICES.secretsManagerApiCalls.usd);
+  });
+
+  it('bills consistent reads one unit per GetItem or Query and one per item a BatchGetItem asked for', () => {
+    const requests = {
+      'DynamoDB.GetItem': 3,
+      'DynamoDB.Query': 2,
+      'DynamoDB.BatchGetItem': 2,
+      'DynamoDB.BatchGetItem:items': 9,
+      'DynamoDB.PutItem': 5,
+      'SQS.ReceiveMessage': 7,
+    };
+    expect(storeReadUnits(requests)).toBe(3 + 2 + 9);
+    const withBatches = estimateCost({
+      events: 1000,
+      deliveries: 5000,
+      requests,
+      publishedEvents: 1000,
+      handlerTimes: new Map(),
+      logBytes: 0,
+    });
+    const reads = withBatches.service.find((line) => line.item.startsWith('DynamoDB reads'));
+    expect(reads?.quantity).toBeCloseTo(14_000);
+    expect(reads?.usd).toBeCloseTo(14_000 * PRICES.dynamoDbReadRequestUnits.usd);
   });
 
   it('bills handler time at the configured memory size', () => {

@@ -31,6 +31,7 @@ import type {
   RejectedEventRepository,
   WebhookHealthRepository,
   WebhookListQuery,
+  WebhookRef,
   WebhookRepository,
 } from '#domain/ports';
 import { buildDeliveryState } from '../../src/composition/delivery-state';
@@ -67,6 +68,17 @@ export class InMemoryWebhookRepository implements WebhookRepository {
     this.reads++;
     const found = this.webhooks.get(this.#key(tenantId, webhookId));
     return found ? copy(found) : undefined;
+  }
+
+  batchReads = 0;
+
+  async getMany(refs: readonly WebhookRef[]): Promise<(StoredWebhook | undefined)[]> {
+    this.#check();
+    this.batchReads++;
+    return refs.map((ref) => {
+      const found = this.webhooks.get(this.#key(ref.tenantId, ref.webhookId));
+      return found ? copy(found) : undefined;
+    });
   }
 
   async list(tenantId: string, query: WebhookListQuery): Promise<Page<StoredWebhook>> {

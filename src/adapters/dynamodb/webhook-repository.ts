@@ -15,6 +15,7 @@
  * subscription that a later update wants.
  */
 import {
+  BatchGetCommand,
   DeleteCommand,
   type DynamoDBDocumentClient,
   GetCommand,
@@ -23,12 +24,16 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import { ConflictError, NotFoundError, ValidationError } from '#domain/errors';
 import type { Page, StoredWebhook } from '#domain/model';
-import type { WebhookListQuery, WebhookRepository } from '#domain/ports';
+import type { WebhookListQuery, WebhookRef, WebhookRepository } from '#domain/ports';
 import { type BatchWriteOptions, batchWrite } from './batch-write';
 import { queryPage } from './paged-query';
 import { TABLE_KEYS } from './table-definition';
 
 const ALL_BRANDS = '*';
+/** DynamoDB's limit of keys per BatchGetItem. */
+const BATCH_GET_MAX_KEYS = 100;
+/** Rounds of re-asking for keys DynamoDB left unprocessed (throttling) before the read fails. */
+const BATCH_GET_MAX_ROUNDS = 5;
 const KEY_ATTRIBUTES = [TABLE_KEYS.partitionKey, TABLE_KEYS.sortKey] as const;
 
 interface ItemKey {
@@ -111,6 +116,55 @@ export class DynamoWebhookRepository implements WebhookRepository {
       }),
     );
     return Item ? toWebhook(Item) : undefined;
+  }
+
+  /**
+   * One consistent GetItem for a single webhook; otherwise consistent BatchGetItem requests of up to
+   * 100 keys each, in parallel (each item is billed as a consistent GetItem: 1 read unit per 4 KB).
+   * Keys DynamoDB leaves unprocessed are asked again after a short back-off; throws when some are
+   * still unprocessed after BATCH_GET_MAX_ROUNDS, so no caller mistakes a throttled key for a deletion.
+   */
+  async getMany(refs: readonly WebhookRef[]): Promise<(StoredWebhook | undefined)[]> {
+    const distinct = [
+      ...new Map(refs.map((ref) => [keyString(webhookKey(ref.tenantId, ref.webhookId)), ref])).values(),
+    ];
+    if (distinct.length === 0) return [];
+    if (distinct.length === 1) {
+      const [only] = distinct as [WebhookRef];
+      const webhook = await this.get(only.tenantId, only.webhookId);
+      return refs.map(() => webhook);
+    }
+    const found = new Map<string, StoredWebhook>();
+    const chunks: ItemKey[][] = [];
+    for (let start = 0; start < distinct.length; start += BATCH_GET_MAX_KEYS) {
+      chunks.push(
+        distinct
+          .slice(start, start + BATCH_GET_MAX_KEYS)
+          .map((ref) => webhookKey(ref.tenantId, ref.webhookId)),
+      );
+    }
+    await Promise.all(chunks.map((chunk) => this.batchGet(chunk, found)));
+    // Callers asking for one webhook share its object, as callers of one coalesced `get` always have.
+    return refs.map((ref) => found.get(keyString(webhookKey(ref.tenantId, ref.webhookId))));
+  }
+
+  private async batchGet(keys: ItemKey[], found: Map<string, StoredWebhook>): Promise<void> {
+    let pending: Record<string, unknown>[] = keys.map((key) => ({ ...key }));
+    for (let round = 0; pending.length > 0; round++) {
+      if (round >= BATCH_GET_MAX_ROUNDS) {
+        throw new Error(`${pending.length} webhook reads left unprocessed by the store (throttled)`);
+      }
+      if (round > 0) await new Promise((resolve) => setTimeout(resolve, 20 * 2 ** round));
+      const { Responses, UnprocessedKeys } = await this.client.send(
+        new BatchGetCommand({
+          RequestItems: { [this.tableName]: { Keys: pending, ConsistentRead: true } },
+        }),
+      );
+      for (const item of Responses?.[this.tableName] ?? []) {
+        found.set(keyString({ pk: String(item.pk), sk: String(item.sk) }), toWebhook(item));
+      }
+      pending = UnprocessedKeys?.[this.tableName]?.Keys ?? [];
+    }
   }
 
   async list(tenantId: string, query: WebhookListQuery): Promise<Page<StoredWebhook>> {

@@ -96,6 +96,79 @@ describeEachStore('DynamoWebhookRepository', ({ store }) => {
       ]);
       for (const call of sent) expect(call.input.ConsistentRead, call.name).toBe(true);
     });
+
+    it('reads several webhooks in one consistent BatchGetItem, in the order asked, a missing one undefined', async () => {
+      const sent: { name: string; input: Record<string, unknown> }[] = [];
+      const client = store().client;
+      const recording = {
+        send: (command: { constructor: { name: string }; input: Record<string, unknown> }) => {
+          sent.push({ name: command.constructor.name, input: command.input });
+          return client.send(command as never);
+        },
+      } as unknown as typeof client;
+      const recorded = new DynamoWebhookRepository(recording, store().tableName);
+      const tenantA = newTenant();
+      const tenantB = newTenant();
+      const first = makeWebhook(tenantA);
+      const second = makeWebhook(tenantB, { name: 'second' });
+      await repository().create(first);
+      await repository().create(second);
+
+      const found = await recorded.getMany([
+        { tenantId: tenantB, webhookId: second.id },
+        { tenantId: tenantA, webhookId: 'wh_missing' },
+        { tenantId: tenantA, webhookId: first.id },
+        { tenantId: tenantB, webhookId: second.id },
+        // The same id under another tenant is another webhook: it does not exist.
+        { tenantId: tenantA, webhookId: second.id },
+      ]);
+      expect(found.map((webhook) => webhook?.name)).toEqual([
+        'second',
+        undefined,
+        first.name,
+        'second',
+        undefined,
+      ]);
+      expect(found[0]).toEqual(second);
+      expect(sent.map((call) => call.name)).toEqual(['BatchGetCommand']);
+      const request = sent[0]?.input.RequestItems as Record<
+        string,
+        { Keys: unknown[]; ConsistentRead: boolean }
+      >;
+      expect(request[store().tableName]?.ConsistentRead).toBe(true);
+      expect(request[store().tableName]?.Keys).toHaveLength(4);
+
+      // One webhook (even asked twice) is one consistent GetItem.
+      sent.length = 0;
+      expect(
+        (await recorded.getMany([{ tenantId: tenantA, webhookId: first.id }])).map((w) => w?.id),
+      ).toEqual([first.id]);
+      expect(sent.map((call) => [call.name, call.input.ConsistentRead])).toEqual([['GetCommand', true]]);
+      expect(await recorded.getMany([])).toEqual([]);
+    });
+
+    it('reads more than 100 webhooks in requests of at most 100 keys', async () => {
+      const keysPerRequest: number[] = [];
+      const client = store().client;
+      const recording = {
+        send: (command: { constructor: { name: string }; input: Record<string, unknown> }) => {
+          if (command.constructor.name === 'BatchGetCommand') {
+            const items = command.input.RequestItems as Record<string, { Keys: unknown[] }>;
+            keysPerRequest.push(items[store().tableName]?.Keys.length ?? 0);
+          }
+          return client.send(command as never);
+        },
+      } as unknown as typeof client;
+      const tenantId = newTenant();
+      const stored = makeWebhook(tenantId);
+      await repository().create(stored);
+      const refs = Array.from({ length: 150 }, (_, index) => ({ tenantId, webhookId: `wh_none_${index}` }));
+      refs.push({ tenantId, webhookId: stored.id });
+      const found = await new DynamoWebhookRepository(recording, store().tableName).getMany(refs);
+      expect(found.filter(Boolean).map((webhook) => webhook?.id)).toEqual([stored.id]);
+      expect(found.at(-1)?.id).toBe(stored.id);
+      expect(keysPerRequest.sort((a, b) => a - b)).toEqual([51, 100]);
+    });
   });
 
   describe('create and get', () => {

@@ -48,6 +48,7 @@ export async function startBenchService(options: {
   deliveryConcurrency: number;
   webhooksPerMessage: number;
   deliveryThreads: number;
+  deliveryLog: 'all' | 'failures' | 'off';
 }): Promise<BenchService> {
   const dataDir = await mkdtemp(join(tmpdir(), 'cw-bench-'));
   const config = loadConfig({
@@ -60,6 +61,7 @@ export async function startBenchService(options: {
     ALLOW_INSECURE_LOCALHOST: 'true',
     WEBHOOKS_PER_DELIVERY_MESSAGE: String(options.webhooksPerMessage),
     LOCAL_DELIVERY_THREADS: String(options.deliveryThreads),
+    DELIVERY_LOG: options.deliveryLog,
   });
   const counter = createAwsRequestCounter();
   const handlerTimes = new Map<LocalFunctionName, HandlerTime>();

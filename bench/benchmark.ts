@@ -24,6 +24,8 @@ import { quantile } from './stats';
 export interface BenchOptions {
   /** Webhooks each event reaches. */
   fanOut: number;
+  /** DELIVERY_LOG of the service under test (SPEC 6.3): the product default `all`, or `failures`/`off`. */
+  deliveryLog: 'all' | 'failures' | 'off';
   /** Events of the throughput phase. */
   events: number;
   warmUpEvents: number;
@@ -57,6 +59,7 @@ export interface BenchOptions {
 
 export const DEFAULT_OPTIONS: BenchOptions = {
   fanOut: 5,
+  deliveryLog: 'all',
   events: 3000,
   warmUpEvents: 200,
   pacedSeconds: 8,
@@ -108,6 +111,8 @@ export function parseBenchArguments(argv: string[]): BenchOptions {
     if (name === 'threads' && value !== undefined && number >= 0)
       options.deliveryThreads = Math.min(16, Math.round(number));
     if (name === 'no-bundles') options.includeBundles = false;
+    if (name === 'delivery-log' && (value === 'all' || value === 'failures' || value === 'off'))
+      options.deliveryLog = value;
     if (name === 'latency-seconds' && number > 0) options.latencySeconds = number;
     if (name === 'no-latency-phases') options.includeLatencyPhases = false;
     if (name === 'flood-events' && number > 0) options.floodEvents = Math.round(number);
@@ -152,6 +157,7 @@ export async function runBenchmark(options: BenchOptions): Promise<string> {
     deliveryConcurrency: options.deliveryConcurrency,
     webhooksPerMessage: options.webhooksPerMessage,
     deliveryThreads: options.deliveryThreads,
+    deliveryLog: options.deliveryLog,
   });
   const publisher = await createPublisher(service.runtime.url);
   const sections: string[] = [];

@@ -5,7 +5,7 @@
  * Options: --events=<n> (throughput phase), --fan-out=<n> (webhooks per event, default 5; 1 sends every
  * delivery to one webhook, the case where its per-webhook slots bite), --paced-seconds=<s>, --raw-seconds=<s>,
  * --webhooks-per-message=<1-50> (WEBHOOKS_PER_DELIVERY_MESSAGE; default 1, one message per webhook),
- * --logs=<file> (keep the service's log lines), --no-bundles, --quick (a tiny run that only checks the machinery),
+ * --delivery-log=all|failures|off (the service's DELIVERY_LOG, default all), --logs=<file> (keep the service's log lines), --no-bundles, --quick (a tiny run that only checks the machinery),
  * --latency-seconds=<s> (each receiver-latency phase), --flood-events=<n> (the isolation phase's flood),
  * --no-latency-phases (skip the latency and isolation phases, for profiling the throughput path). With
  * BENCH_PROFILE_MARKS=1 the throughput phase's start and end go to stderr on the profiler's clock (µs),

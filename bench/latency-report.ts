@@ -3,6 +3,7 @@
  * latency and DELIVERY_LOG mode beside EventBridge API destinations, and the delivery function's
  * duration cost at other memory sizes (how its memory was chosen).
  */
+import { PAYLOAD_OVERHEAD_BYTES, recordWriteUnits } from '#domain/delivery-log-cost';
 import {
   billedMsAt,
   type CostEstimate,
@@ -47,9 +48,12 @@ const storeReadRequests = (result: LatencyPhaseResult): number =>
 
 /** Builds the tables; `payloadBytes` sizes the log's stored payload (write units per event). */
 export function formatLatencyCosts(results: LatencyPhaseResult[], payloadBytes: number): LatencyCostFigures {
+  // The delivery log's own item sizes (src/domain/delivery-log-cost.ts): a first-attempt record and
+  // the event's payload item with its keys.
   const writes = {
     ...DEFAULT_DELIVERY_LOG_WRITES,
-    payloadWriteUnitsPerEvent: payloadWriteUnits(payloadBytes),
+    writeUnitsPerAttempt: recordWriteUnits(1),
+    payloadWriteUnitsPerEvent: payloadWriteUnits(payloadBytes + PAYLOAD_OVERHEAD_BYTES),
   };
   const measured = formatTable(
     [

@@ -120,6 +120,43 @@ function dropReason(webhook: StoredWebhook | undefined, event: EventEnvelope): s
 }
 
 /**
+ * Whether `task` is a delivery that had already failed toward a webhook the service itself then
+ * deactivated (410 Gone or auto-disable: `disabledReason` set). Such a delivery must end in a failure
+ * log, as the one that triggered the deactivation does (SPEC 6.2), or the admin cannot redeliver it
+ * once the endpoint is fixed. An admin's own deactivation drops it (SPEC 6: "receives nothing more").
+ */
+function wasDisabledByService(webhook: StoredWebhook, task: DeliveryTask): boolean {
+  return webhook.status !== 'active' && Boolean(webhook.disabledReason) && task.attempts.length > 0;
+}
+
+/** Ends `task` in the DLQ (hence a failure log) without sending it, with an unsent attempt saying why. */
+async function deadLetterUnsent(
+  services: Services,
+  task: DeliveryTask,
+  webhook: StoredWebhook,
+  context: { reason: string; log: CorrelatedLogger },
+): Promise<DeliveryResult> {
+  const attempt: DeliveryAttempt = {
+    at: services.clock.now().toISOString(),
+    error: `not sent: ${context.reason} (${webhook.disabledReason})`,
+    durationMs: 0,
+  };
+  const { slotPostponements: _reset, ...rest } = task;
+  const deadLettered: DeadLetteredTask = {
+    ...rest,
+    attempts: [...task.attempts, attempt],
+    webhookName: webhook.name,
+    url: webhook.url,
+  };
+  await services.deliveryQueue.deadLetter(deadLettered);
+  metrics.addMetric('DeliveriesDeadLettered', MetricUnit.Count, 1);
+  context.log.warn('delivery not sent: the service deactivated its webhook; dead-lettered', {
+    attempts: deadLettered.attempts.length,
+  });
+  return { status: 'dead-lettered', attempt };
+}
+
+/**
  * Signs and sends one attempt of `event` to `webhook` as it is now (also what the admin API's test
  * route uses). A request that cannot be built comes back as a sender failure, never a throw; only a
  * failure to load the webhook's credentials (the key store) throws.
@@ -251,8 +288,12 @@ async function settleTask(
     // deletion acknowledged before this point applies to this attempt (SPEC 6.1), retries included.
     const webhook = await services.webhooks.get(task.tenantId, task.webhookId);
     if (webhook) seen.webhook = webhook;
-    const reason = tenantMismatchReason(task, webhook) ?? dropReason(webhook, task.event);
+    const mismatch = tenantMismatchReason(task, webhook);
+    const reason = mismatch ?? dropReason(webhook, task.event);
     if (!webhook || reason) {
+      if (webhook && !mismatch && wasDisabledByService(webhook, task)) {
+        return deadLetterUnsent(services, task, webhook, { reason: reason ?? 'webhook inactive', log });
+      }
       log.info('delivery dropped', { reason, eventType: task.event.type });
       metrics.addMetric('DeliveriesDropped', MetricUnit.Count, 1);
       return { status: 'dropped', reason: reason ?? 'webhook deleted' };
@@ -410,6 +451,9 @@ async function postponeForCircuit(
   // Out of schedule: the refusal becomes a failed attempt of a webhook that still wants the event.
   const webhook = await services.webhooks.get(task.tenantId, task.webhookId);
   const reason = dropReason(webhook, task.event);
+  if (webhook && reason && wasDisabledByService(webhook, task)) {
+    return deadLetterUnsent(services, task, webhook, { reason, log });
+  }
   if (!webhook || reason) {
     log.info('delivery dropped', { reason, eventType: task.event.type });
     metrics.addMetric('DeliveriesDropped', MetricUnit.Count, 1);

@@ -133,6 +133,61 @@ function drop(task: DeliveryTask, reason: string, log: CorrelatedLogger): Delive
 }
 
 /**
+ * Ends a task that may not reach its webhook (`reason`, or the webhook is gone): dropped, unless the
+ * service itself deactivated a webhook this delivery had already failed toward, in which case it ends
+ * in a failure log that can be redelivered (see wasDisabledByService).
+ */
+async function endUnwanted(
+  services: Services,
+  task: DeliveryTask,
+  webhook: StoredWebhook | undefined,
+  reason: string | undefined,
+  log: CorrelatedLogger,
+): Promise<DeliveryResult> {
+  if (webhook && reason && !tenantMismatchReason(task, webhook) && wasDisabledByService(webhook, task)) {
+    return deadLetterUnsent(services, task, webhook, { reason, log });
+  }
+  return drop(task, reason ?? 'webhook deleted', log);
+}
+
+/**
+ * Whether `task` is a delivery that had already failed toward a webhook the service itself then
+ * deactivated (410 Gone or auto-disable: `disabledReason` set). Such a delivery must end in a failure
+ * log, as the one that triggered the deactivation does (SPEC 6.2), or the admin cannot redeliver it
+ * once the endpoint is fixed. An admin's own deactivation drops it (SPEC 6: "receives nothing more").
+ */
+function wasDisabledByService(webhook: StoredWebhook, task: DeliveryTask): boolean {
+  return webhook.status !== 'active' && Boolean(webhook.disabledReason) && task.attempts.length > 0;
+}
+
+/** Ends `task` in the DLQ (hence a failure log) without sending it, with an unsent attempt saying why. */
+async function deadLetterUnsent(
+  services: Services,
+  task: DeliveryTask,
+  webhook: StoredWebhook,
+  context: { reason: string; log: CorrelatedLogger },
+): Promise<DeliveryResult> {
+  const attempt: DeliveryAttempt = {
+    at: services.clock.now().toISOString(),
+    error: `not sent: ${context.reason} (${webhook.disabledReason})`,
+    durationMs: 0,
+  };
+  const { slotPostponements: _reset, ...rest } = task;
+  const deadLettered: DeadLetteredTask = {
+    ...rest,
+    attempts: [...task.attempts, attempt],
+    webhookName: webhook.name,
+    url: webhook.url,
+  };
+  await services.deliveryQueue.deadLetter(deadLettered);
+  metrics.addMetric('DeliveriesDeadLettered', MetricUnit.Count, 1);
+  context.log.warn('delivery not sent: the service deactivated its webhook; dead-lettered', {
+    attempts: deadLettered.attempts.length,
+  });
+  return { status: 'dead-lettered', attempt };
+}
+
+/**
  * Signs and sends one attempt of `event` to `webhook` as it is now (also what the admin API's test
  * route uses). A request that cannot be built comes back as a sender failure, never a throw; only a
  * failure to load the webhook's credentials (the key store) throws.
@@ -252,7 +307,7 @@ async function settleTask(
   const read = await services.webhooks.get(task.tenantId, task.webhookId);
   if (read) seen.webhook = read;
   const reason = whyNotDeliver(task, read);
-  if (!read || reason) return drop(task, reason ?? 'webhook deleted', log);
+  if (!read || reason) return endUnwanted(services, task, read, reason, log);
   const admission = await services.admission.admit(webhookKeyOf(task.tenantId, task.webhookId));
   if (!admission.isAdmitted) {
     if (admission.reason === 'slots-busy') {
@@ -272,7 +327,7 @@ async function settleTask(
     const webhook = admission.hasWaited ? await services.webhooks.get(task.tenantId, task.webhookId) : read;
     const lateReason = whyNotDeliver(task, webhook);
     if (webhook) seen.webhook = webhook;
-    if (!webhook || lateReason) return drop(task, lateReason ?? 'webhook deleted', log);
+    if (!webhook || lateReason) return endUnwanted(services, task, webhook, lateReason, log);
     const delivery = await attemptDelivery(services, webhook, task.event);
     seen.requestHeaders = delivery.requestHeaders;
     if (!delivery.outcome.isSenderFailure) verdict = isEndpointFailure(delivery.outcome) ? 'down' : 'up';

@@ -134,8 +134,22 @@ export async function redeliverDelivery(
 }
 
 /**
- * Redelivers every failed delivery of one webhook whose first attempt lies in [since, until], newest
- * first, at most RECOVER_MAX_DELIVERIES per call (`resumeUntil` says where to go on). The window may
+ * The newest failed delivery of each event (records come newest first). A failed redelivery is a
+ * failed delivery of the same event: sending each of them would deliver the event once per earlier
+ * recover, doubling the copies with every recover of a still-failing endpoint.
+ */
+function newestPerEvent(failed: DeliverySummary[]): DeliverySummary[] {
+  const seen = new Set<string>();
+  return failed.filter((record) => {
+    if (seen.has(record.eventId)) return false;
+    seen.add(record.eventId);
+    return true;
+  });
+}
+
+/**
+ * Redelivers every failed event of one webhook (once each, from its newest failed delivery) whose
+ * first attempt lies in [since, until], newest first, at most RECOVER_MAX_DELIVERIES per call (`resumeUntil` says where to go on). The window may
  * span at most RECOVER_MAX_WINDOW_DAYS.
  */
 export async function recoverFailedDeliveries(
@@ -173,7 +187,7 @@ export async function recoverFailedDeliveries(
   const limit = pLimit(PAYLOAD_READS_IN_FLIGHT);
   const events = new Map<string, Promise<EventEnvelope | undefined>>();
   const tasks = await Promise.all(
-    failed.map(async (record) => {
+    newestPerEvent(failed).map(async (record) => {
       let event = events.get(record.eventId);
       if (!event) {
         event = limit(() => payloadOf(services, tenantId, record.eventId));

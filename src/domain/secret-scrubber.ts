@@ -36,8 +36,21 @@ export function webhookSecretValues(credentials: {
   const values: string[] = [];
   for (const secret of credentials.signingSecrets) {
     values.push(secret);
-    // The key itself is the base64 after `whsec_`.
-    if (secret.startsWith('whsec_')) values.push(secret.slice('whsec_'.length));
+    // The key itself is the base64 after `whsec_`; a receiver holding it may print its bytes in
+    // another alphabet (base64url as JWT libraries do, unpadded, hex), which `encodingsOf` of the
+    // base64 text does not produce.
+    if (secret.startsWith('whsec_')) {
+      const keyText = secret.slice('whsec_'.length);
+      const key = Buffer.from(keyText, 'base64');
+      const urlSafe = keyText.replace(/\+/g, '-').replace(/\//g, '_');
+      values.push(
+        keyText,
+        keyText.replace(/=+$/, ''),
+        urlSafe,
+        key.toString('base64url'),
+        key.toString('hex'),
+      );
+    }
   }
   const authentication = credentials.authentication;
   if (authentication?.type === 'basic') {

@@ -113,6 +113,28 @@ describe('secretScrubberFor', () => {
     expect(apiKey('{"x-api-key":"k3y-v4lue"}')).toBe(`{"x-api-key":"${SCRUBBED}"}`);
   });
 
+  it('scrubs the signing key’s bytes in every alphabet a receiver holding it may print: base64url, unpadded, hex', () => {
+    fc.assert(
+      fc.property(fc.constantFrom(...echoes), (echo) => {
+        const signingSecret = generateSigningSecret();
+        const key = Buffer.from(signingSecret.slice('whsec_'.length), 'base64');
+        const scrub = secretScrubberFor(
+          webhookSecretValues({ signingSecrets: [signingSecret], authentication: null }),
+        );
+        for (const form of [
+          key.toString('base64url'),
+          `${key.toString('base64url')}=`,
+          key.toString('base64').replace(/=+$/, ''),
+          key.toString('hex'),
+        ]) {
+          const scrubbed = scrub(`key ${echo(form)} end`);
+          expect(scrubbed).toContain(SCRUBBED);
+          expect(scrubbed.toLowerCase()).not.toContain(form.toLowerCase());
+        }
+      }),
+    );
+  });
+
   it('returns text unchanged when there is nothing to scrub, and scrubs an outcome’s error and snippet only', () => {
     const none = secretScrubberFor([]);
     expect(none('Bearer abc')).toBe('Bearer abc');

@@ -8,6 +8,9 @@
 import { readFile, stat } from 'node:fs/promises';
 import { extname, join, normalize, sep } from 'node:path';
 
+/** What the console reads from `/config.json` locally (console/src/config.ts): this origin, token sign-in. */
+export const LOCAL_CONSOLE_CONFIG = { apiUrl: '', auth: { mode: 'token' } } as const;
+
 /** The console's CSP: everything from this origin only, nothing inline, never framed. */
 export const CONSOLE_CSP = [
   "default-src 'none'",
@@ -104,8 +107,22 @@ export async function serveConsoleFile(root: string, urlPath: string): Promise<C
   if (!(await isFile(index))) {
     return text(503, 'The admin console is not built: run `npm run build:console` (npm start does it too).');
   }
+  if (relative === 'config.json' && !(await isFile(file))) {
+    // The local runtime's own settings: same-origin API, admin-token sign-in. (On AWS the stack writes
+    // the file with the API URL and OIDC settings.) Served rather than left to 404, which a browser
+    // reports as an error on every page load.
+    return {
+      statusCode: 200,
+      headers: {
+        ...CONSOLE_SECURITY_HEADERS,
+        'content-type': 'application/json',
+        'cache-control': 'no-cache',
+      },
+      body: Buffer.from(JSON.stringify(LOCAL_CONSOLE_CONFIG)),
+    };
+  }
   if (relative === '' || !(await isFile(file))) {
-    // Browser routes (/webhooks/wh_1) have no extension; a missing asset or config.json does.
+    // Browser routes (/webhooks/wh_1) have no extension; a missing asset does.
     if (extname(relative) !== '') return text(404, 'Not found');
     file = index;
   }

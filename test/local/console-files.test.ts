@@ -61,8 +61,14 @@ describe('serveConsoleFile', () => {
     );
   });
 
-  it('answers 404 for a missing file with an extension (config.json locally) and for dotfiles', async () => {
-    expect((await serveConsoleFile(root, '/config.json')).statusCode).toBe(404);
+  it('serves the local console settings as /config.json (same origin, token sign-in)', async () => {
+    const config = await serveConsoleFile(root, '/config.json');
+    expect(config.statusCode).toBe(200);
+    expect(config.headers['content-type']).toBe('application/json');
+    expect(JSON.parse(config.body.toString())).toEqual({ apiUrl: '', auth: { mode: 'token' } });
+  });
+
+  it('answers 404 for a missing file with an extension and for dotfiles', async () => {
     expect((await serveConsoleFile(root, '/assets/missing.js')).statusCode).toBe(404);
     expect((await serveConsoleFile(root, '/.build-stamp')).statusCode).toBe(404);
   });

@@ -131,3 +131,85 @@ describe('InProcessDeliveryAdmission', () => {
     expect(admission.busyWebhooks).toBe(0);
   });
 });
+
+describe('per-tenant slots (MAX_CONCURRENCY_PER_TENANT)', () => {
+  const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+  it('refuses a slow tenant past its cap over all its webhooks, while another tenant is admitted', async () => {
+    const { admission } = admissionFor(
+      { MAX_CONCURRENCY_PER_ENDPOINT: 2, MAX_CONCURRENCY_PER_TENANT: 3 },
+      50,
+    );
+    const slowTenant = (index: number) => webhookKeyOf('tenant-c', `wh_${index}`);
+    // Six webhooks of one tenant, two slots each: without the tenant cap all 12 would be admitted.
+    const held = [];
+    for (let index = 0; index < 3; index++) held.push(await admission.admit(slowTenant(index)));
+    expect(held.every((admitted) => admitted.isAdmitted)).toBe(true);
+    // The cap binds although each of these webhooks has both slots free; the endpoint is stalled (no
+    // slot freed within the wait budget), so the delivery goes back to the queue.
+    expect(await admission.admit(slowTenant(4))).toMatchObject({ isAdmitted: false, reason: 'slots-busy' });
+    expect(await admission.admit(slowTenant(5))).toMatchObject({ isAdmitted: false, reason: 'slots-busy' });
+    // Another tenant, on the same host or not, still gets slots at once.
+    const other = await admission.admit(webhookKeyOf('tenant-a', 'wh_fast'));
+    expect(other).toMatchObject({ isAdmitted: true, hasWaited: false });
+
+    // Once the slow attempts end (slower than the budget), the next waiter beyond the first few is
+    // refused at once from the tenant's average duration, without waiting.
+    await sleep(120);
+    for (const admitted of held) if (admitted.isAdmitted) admitted.lease.release('up');
+    const refill = [];
+    for (let index = 0; index < 3; index++) refill.push(await admission.admit(slowTenant(index)));
+    expect(refill.every((admitted) => admitted.isAdmitted)).toBe(true);
+    const startedAt = performance.now();
+    const refused = await admission.admit(slowTenant(4));
+    expect(refused).toMatchObject({ isAdmitted: false, reason: 'slots-busy' });
+    if (!refused.isAdmitted && refused.reason === 'slots-busy')
+      expect(refused.expectedWaitMs).toBeGreaterThan(50);
+    expect(performance.now() - startedAt).toBeLessThan(50);
+    // Refusals hold nothing: releasing the three leases leaves no tenant or webhook busy.
+    for (const admitted of refill) if (admitted.isAdmitted) admitted.lease.release('up');
+    if (other.isAdmitted) other.lease.release('up');
+    expect(admission.busyTenants).toBe(0);
+    expect(admission.busyWebhooks).toBe(0);
+  });
+
+  it('does not bounce a fast tenant’s burst over its cap: waiters get the slots as they free', async () => {
+    const { admission } = admissionFor(
+      { MAX_CONCURRENCY_PER_ENDPOINT: 4, MAX_CONCURRENCY_PER_TENANT: 2 },
+      1_000,
+    );
+    const keys = [0, 1, 2, 3].map((index) => webhookKeyOf('tenant-a', `wh_${index}`));
+    const first = await admission.admit(keys[0] as string);
+    if (!first.isAdmitted) throw new Error('expected a slot');
+    first.lease.release('up'); // a quick attempt: the tenant's average is a few ms
+    // A burst of 12 attempts to four instant webhooks, at most two in flight: each ends at once.
+    const outcomes = await Promise.all(
+      Array.from({ length: 12 }, async (_, index) => {
+        const admitted = await admission.admit(keys[index % keys.length] as string);
+        if (admitted.isAdmitted) setImmediate(() => admitted.lease.release('up'));
+        return admitted;
+      }),
+    );
+    expect(outcomes.filter((admitted) => !admitted.isAdmitted)).toEqual([]);
+    expect(outcomes.filter((admitted) => admitted.isAdmitted && admitted.hasWaited).length).toBe(10);
+  });
+
+  it('holds no tenant slot for a webhook whose circuit is open, nor when the webhook refuses', async () => {
+    const { admission } = admissionFor({ MAX_CONCURRENCY_PER_ENDPOINT: 1, MAX_CONCURRENCY_PER_TENANT: 2 }, 0);
+    const failing = webhookKeyOf('tenant-a', 'wh_down');
+    for (let index = 0; index < 2; index++) {
+      const admitted = await admission.admit(failing);
+      if (!admitted.isAdmitted) throw new Error('expected a slot');
+      admitted.lease.release('down');
+    }
+    for (let index = 0; index < 5; index++) {
+      expect(await admission.admit(failing)).toMatchObject({ isAdmitted: false, reason: 'circuit-open' });
+    }
+    const busy = webhookKeyOf('tenant-a', 'wh_busy');
+    const holding = await admission.admit(busy);
+    expect(holding.isAdmitted).toBe(true);
+    expect(await admission.admit(busy)).toMatchObject({ isAdmitted: false, reason: 'slots-busy' });
+    // One tenant slot is held (by `holding`); the refusals above took none, so one is left.
+    expect((await admission.admit(webhookKeyOf('tenant-a', 'wh_other'))).isAdmitted).toBe(true);
+  });
+});

@@ -135,42 +135,39 @@ describe('InProcessDeliveryAdmission', () => {
 describe('per-tenant slots (MAX_CONCURRENCY_PER_TENANT)', () => {
   const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
+  /** What `admission` settled to before any timer could fire, or 'pending'. */
+  const settledAtOnce = <T>(admission: Promise<T>) =>
+    Promise.race([admission, new Promise<'pending'>((resolve) => setTimeout(() => resolve('pending'), 0))]);
+
   it('refuses a slow tenant past its cap over all its webhooks, while another tenant is admitted', async () => {
     const { admission } = admissionFor(
       { MAX_CONCURRENCY_PER_ENDPOINT: 2, MAX_CONCURRENCY_PER_TENANT: 3 },
-      50,
+      100,
     );
     const slowTenant = (index: number) => webhookKeyOf('tenant-c', `wh_${index}`);
     // Six webhooks of one tenant, two slots each: without the tenant cap all 12 would be admitted.
     const held = [];
     for (let index = 0; index < 3; index++) held.push(await admission.admit(slowTenant(index)));
     expect(held.every((admitted) => admitted.isAdmitted)).toBe(true);
-    // The cap binds although each of these webhooks has both slots free; the endpoint is stalled (no
-    // slot freed within the wait budget), so the delivery goes back to the queue.
+    // The cap binds although this webhook has both slots free; no slot of the tenant freed within the
+    // wait budget (its endpoints stall), so the delivery goes back to the queue.
     expect(await admission.admit(slowTenant(4))).toMatchObject({ isAdmitted: false, reason: 'slots-busy' });
-    expect(await admission.admit(slowTenant(5))).toMatchObject({ isAdmitted: false, reason: 'slots-busy' });
-    // Another tenant, on the same host or not, still gets slots at once.
-    const other = await admission.admit(webhookKeyOf('tenant-a', 'wh_fast'));
+    // Another tenant, on the same host or not, still gets a slot at once.
+    const other = await settledAtOnce(admission.admit(webhookKeyOf('tenant-a', 'wh_fast')));
     expect(other).toMatchObject({ isAdmitted: true, hasWaited: false });
 
-    // Once the slow attempts end (slower than the budget), the next waiter beyond the first few is
-    // refused at once from the tenant's average duration, without waiting.
+    // Still no slot freed, a whole budget after the tenant became busy: refused at once, without
+    // holding its caller for another budget (before any attempt ended, so with no average yet).
     await sleep(120);
-    for (const admitted of held) if (admitted.isAdmitted) admitted.lease.release('up');
-    const refill = [];
-    for (let index = 0; index < 3; index++) refill.push(await admission.admit(slowTenant(index)));
-    expect(refill.every((admitted) => admitted.isAdmitted)).toBe(true);
-    const startedAt = performance.now();
-    const refused = await admission.admit(slowTenant(4));
+    const refused = await settledAtOnce(admission.admit(slowTenant(5)));
     expect(refused).toMatchObject({ isAdmitted: false, reason: 'slots-busy' });
-    if (!refused.isAdmitted && refused.reason === 'slots-busy')
-      expect(refused.expectedWaitMs).toBeGreaterThan(50);
-    expect(performance.now() - startedAt).toBeLessThan(50);
-    // Refusals hold nothing: releasing the three leases leaves no tenant or webhook busy.
-    for (const admitted of refill) if (admitted.isAdmitted) admitted.lease.release('up');
-    if (other.isAdmitted) other.lease.release('up');
+
+    // Refusals hold nothing: releasing the leases leaves no tenant or webhook busy.
+    for (const admitted of held) if (admitted.isAdmitted) admitted.lease.release('up');
+    if (other !== 'pending' && other.isAdmitted) other.lease.release('up');
     expect(admission.busyTenants).toBe(0);
     expect(admission.busyWebhooks).toBe(0);
+    expect((await admission.admit(slowTenant(5))).isAdmitted).toBe(true);
   });
 
   it('does not bounce a fast tenant’s burst over its cap: waiters get the slots as they free', async () => {

@@ -5,11 +5,13 @@
  * admit 20 × MAX_CONCURRENCY_PER_ENDPOINT slow attempts, which hold every local poller (or every
  * attempt a process can run) while other tenants' deliveries wait in the queue behind them.
  *
- * It bites on slow tenants only. A delivery over the cap waits in memory for a tenant slot if one is
- * expected within the slot wait (the tenant's attempts are fast: a burst to instant endpoints is
- * served in milliseconds, never bounced) and keeps waiting while the tenant's slots keep freeing;
- * otherwise, or once no slot of the tenant freed for a slot wait, it is refused and goes back to the
- * queue. The rules are those of the per-webhook slots (src/app/endpoint-circuits.ts).
+ * It bites on slow tenants only. A tenant whose attempts are fast (they average under half the slot
+ * wait and its slots keep freeing) is admitted past the cap: its attempts hold a poller for moments
+ * only, and a burst to instant endpoints is never bounced. Otherwise a delivery over the cap waits in
+ * memory for a tenant slot if one is expected within the slot wait and keeps waiting while the
+ * tenant's slots keep freeing; it is refused and goes back to the queue when no slot is expected soon
+ * or no slot of the tenant freed for a whole slot wait (at once if none freed already). The waiting
+ * rules are those of the per-webhook slots (src/app/endpoint-circuits.ts).
  */
 import { LRUCache } from 'lru-cache';
 
@@ -17,6 +19,12 @@ import { LRUCache } from 'lru-cache';
 const DURATION_WEIGHT = 0.2;
 /** A waiter whose tenant keeps freeing slots may wait this many slot waits in all. */
 const PROGRESS_WAIT_FACTOR = 4;
+/**
+ * A tenant whose attempts average less than this share of the slot wait, and whose slots keep freeing,
+ * is fast: its attempts free their pollers in moments, so it is admitted past the cap (an instant
+ * endpoint on a loaded machine can need more than the cap in flight to keep up with its burst).
+ */
+const FAST_SHARE_OF_SLOT_WAIT = 0.5;
 /** Tenants whose average attempt duration is remembered (the busiest recent ones). */
 const MAX_REMEMBERED_DURATIONS = 10_000;
 
@@ -66,6 +74,7 @@ export class TenantSlots {
       this.#slots.set(tenantId, slots);
     }
     if (slots.inFlight < this.#max && slots.waiters.length === 0) return this.#take(tenantId, slots, false);
+    if (this.#isFast(tenantId, slots)) return this.#take(tenantId, slots, false);
     const expectedWaitMs = this.#expectedWaitMs(tenantId, slots.waiters.length + 1);
     if (expectedWaitMs !== undefined && expectedWaitMs > this.#slotWaitMs) {
       return { isTaken: false, expectedWaitMs };
@@ -122,9 +131,19 @@ export class TenantSlots {
     };
   }
 
-  /** Gives freed slots to waiters, oldest first. */
+  /** Whether the tenant's attempts are fast (see FAST_SHARE_OF_SLOT_WAIT): the cap does not bind then. */
+  #isFast(tenantId: string, slots: Slots): boolean {
+    const average = this.#durations.get(tenantId);
+    return (
+      average !== undefined &&
+      average < this.#slotWaitMs * FAST_SHARE_OF_SLOT_WAIT &&
+      performance.now() - slots.lastReleaseAt < this.#slotWaitMs
+    );
+  }
+
+  /** Gives freed slots to waiters, oldest first (every waiter once the tenant proves fast). */
   #handOver(tenantId: string, slots: Slots): void {
-    while (slots.inFlight < this.#max && slots.waiters.length > 0) {
+    while ((slots.inFlight < this.#max || this.#isFast(tenantId, slots)) && slots.waiters.length > 0) {
       const waiter = slots.waiters.shift() as Waiter;
       clearTimeout(waiter.timer);
       waiter.resolve(this.#take(tenantId, slots, true));

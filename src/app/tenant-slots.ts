@@ -6,7 +6,7 @@
  * attempt a process can run) while other tenants' deliveries wait in the queue behind them.
  *
  * It bites on slow tenants only. A tenant whose attempts are fast (they average under half the slot
- * wait and its slots keep freeing) is admitted past the cap: its attempts hold a poller for moments
+ * wait, none in flight is older than that, and its slots keep freeing) is admitted past the cap: its attempts hold a poller for moments
  * only, and a burst to instant endpoints is never bounced. Otherwise a delivery over the cap waits in
  * memory for a tenant slot if one is expected within the slot wait and keeps waiting while the
  * tenant's slots keep freeing; it is refused and goes back to the queue when no slot is expected soon
@@ -44,6 +44,8 @@ interface Waiter {
 
 interface Slots {
   inFlight: number;
+  /** performance.now() when each attempt in flight started, oldest first (insertion order). */
+  started: Set<{ at: number }>;
   waiters: Waiter[];
   /** performance.now() when a slot last freed, or when the tenant's first attempt in flight started. */
   lastReleaseAt: number;
@@ -70,7 +72,7 @@ export class TenantSlots {
   async take(tenantId: string): Promise<TenantSlot> {
     let slots = this.#slots.get(tenantId);
     if (!slots) {
-      slots = { inFlight: 0, waiters: [], lastReleaseAt: performance.now() };
+      slots = { inFlight: 0, started: new Set(), waiters: [], lastReleaseAt: performance.now() };
       this.#slots.set(tenantId, slots);
     }
     if (slots.inFlight < this.#max && slots.waiters.length === 0) return this.#take(tenantId, slots, false);
@@ -116,6 +118,8 @@ export class TenantSlots {
 
   #take(tenantId: string, slots: Slots, hasWaited: boolean): TenantSlot {
     slots.inFlight += 1;
+    const attempt = { at: performance.now() };
+    slots.started.add(attempt);
     let isReleased = false;
     return {
       isTaken: true,
@@ -124,6 +128,7 @@ export class TenantSlots {
         if (isReleased) throw new Error('a tenant slot was released twice');
         isReleased = true;
         slots.inFlight -= 1;
+        slots.started.delete(attempt);
         slots.lastReleaseAt = performance.now();
         if (durationMs !== undefined) this.#noteDuration(tenantId, durationMs);
         this.#handOver(tenantId, slots);
@@ -131,13 +136,21 @@ export class TenantSlots {
     };
   }
 
-  /** Whether the tenant's attempts are fast (see FAST_SHARE_OF_SLOT_WAIT): the cap does not bind then. */
+  /**
+   * Whether the tenant's attempts are fast (see FAST_SHARE_OF_SLOT_WAIT): the cap does not bind then.
+   * Its oldest attempt in flight must be young too, so a fast tenant whose endpoints stall is held to
+   * the cap within a fraction of the slot wait, not only once its average catches up.
+   */
   #isFast(tenantId: string, slots: Slots): boolean {
     const average = this.#durations.get(tenantId);
+    const fastMs = this.#slotWaitMs * FAST_SHARE_OF_SLOT_WAIT;
+    const now = performance.now();
+    const oldest = slots.started.values().next().value;
     return (
       average !== undefined &&
-      average < this.#slotWaitMs * FAST_SHARE_OF_SLOT_WAIT &&
-      performance.now() - slots.lastReleaseAt < this.#slotWaitMs
+      average < fastMs &&
+      now - slots.lastReleaseAt < this.#slotWaitMs &&
+      (oldest === undefined || now - oldest.at < fastMs)
     );
   }
 

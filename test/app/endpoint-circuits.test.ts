@@ -200,6 +200,28 @@ describe('per-tenant slots (MAX_CONCURRENCY_PER_TENANT)', () => {
     expect(admission.busyTenants).toBe(0);
   });
 
+  it('holds a fast tenant to its cap as soon as its endpoints stall, before its average catches up', async () => {
+    const { admission } = admissionFor(
+      { MAX_CONCURRENCY_PER_ENDPOINT: 4, MAX_CONCURRENCY_PER_TENANT: 2 },
+      100,
+    );
+    const keys = [0, 1, 2, 3].map((index) => webhookKeyOf('tenant-a', `wh_${index}`));
+    const first = await admission.admit(keys[0] as string);
+    if (!first.isAdmitted) throw new Error('expected a slot');
+    first.lease.release('up'); // fast so far
+    const stalled = [];
+    for (let index = 0; index < 3; index++) stalled.push(await admission.admit(keys[index] as string));
+    expect(stalled.every((admitted) => admitted.isAdmitted)).toBe(true); // past the cap: fast
+    // The three hang longer than half the wait budget, while the last release is still recent.
+    await sleep(70);
+    expect(await admission.admit(keys[3] as string)).toMatchObject({
+      isAdmitted: false,
+      reason: 'slots-busy',
+    });
+    for (const admitted of stalled) if (admitted.isAdmitted) admitted.lease.release('up');
+    expect(admission.busyTenants).toBe(0);
+  });
+
   it('holds no tenant slot for a webhook whose circuit is open, nor when the webhook refuses', async () => {
     const { admission } = admissionFor({ MAX_CONCURRENCY_PER_ENDPOINT: 1, MAX_CONCURRENCY_PER_TENANT: 2 }, 0);
     const failing = webhookKeyOf('tenant-a', 'wh_down');

@@ -54,6 +54,18 @@ const environmentSchema = z.object({
    */
   MAX_CONCURRENCY_PER_ENDPOINT: z.coerce.number().int().min(1).default(16),
   /**
+   * At most this many deliveries of one tenant in flight at once over all its webhooks, per delivery
+   * environment, while its endpoints are slow (a tenant whose attempts are fast is admitted past it:
+   * they free their pollers in moments). Locally every delivery poller of a thread (8, scaling out to
+   * 32, 10 records each) shares these slots: 96 is under a third of that largest capacity, so a tenant
+   * with many slow webhooks leaves pollers to the others, yet 1.5 times the 64 in flight that the
+   * default 8 pollers carry at 80 % load with 1 s endpoints (the benchmark's 1 s receiver phase): at 64
+   * that tenant queued for its own slots (p99 279 → 1,500+ ms), at 96 it barely does. On AWS an
+   * environment runs one batch of at most 10 records, so a value of 10 or more never binds there
+   * (Lambda's scale-out isolates tenants instead).
+   */
+  MAX_CONCURRENCY_PER_TENANT: z.coerce.number().int().min(1).default(96),
+  /**
    * Circuit breaker per webhook: this many consecutive connection/timeout/5xx failures,
    * each within CIRCUIT_FAILURE_WINDOW_MS of the last, open the circuit; an open circuit sends nothing
    * for CIRCUIT_COOLDOWN_MS, then lets one probe through. Deliveries refused meanwhile are postponed

@@ -1,7 +1,9 @@
 /**
  * The delivery admission of one process (SPEC section 6.2): per webhook, at most
  * MAX_CONCURRENCY_PER_ENDPOINT attempts in flight and a circuit breaker fed by that webhook's own
- * attempts only. Built once by the composition root; on AWS each Lambda environment holds its own
+ * attempts only; per tenant, at most MAX_CONCURRENCY_PER_TENANT attempts in flight over all its
+ * webhooks, biting on slow tenants only (src/app/tenant-slots.ts), so a tenant with many slow webhooks
+ * cannot take the whole process either. Built once by the composition root; on AWS each Lambda environment holds its own
  * (locally each delivery thread), so a dead endpoint costs each environment up to
  * CIRCUIT_FAILURE_THRESHOLD attempts before it backs off, with no shared store in the hot path.
  *
@@ -21,6 +23,7 @@ import type {
   EndpointVerdict,
 } from '#domain/delivery-admission';
 import type { Clock } from '#domain/ports';
+import { TenantSlots } from './tenant-slots';
 
 /**
  * How long a delivery waits in memory for a slot of its webhook while no slot of that webhook frees;
@@ -62,9 +65,20 @@ export class InProcessDeliveryAdmission implements DeliveryAdmission {
   readonly #slots = new Map<string, WebhookSlots>();
   /** Running average attempt duration per webhook, in ms: predicts how soon a slot frees. */
   readonly #durations = new LRUCache<string, number>({ max: MAX_REMEMBERED_DURATIONS });
+  /** Per-tenant slots; absent without `maxInFlightPerTenant` (no tenant limit). */
+  readonly #tenants: TenantSlots | undefined;
 
+  /**
+   * `maxInFlightPerWebhook` and `maxInFlightPerTenant`: whole numbers ≥ 1 (RangeError otherwise);
+   * without `maxInFlightPerTenant` a tenant is limited only through its webhooks.
+   */
   constructor(
-    settings: { maxInFlightPerWebhook: number; circuit: CircuitBreakerSettings; slotWaitMs?: number },
+    settings: {
+      maxInFlightPerWebhook: number;
+      maxInFlightPerTenant?: number;
+      circuit: CircuitBreakerSettings;
+      slotWaitMs?: number;
+    },
     clock: Clock,
   ) {
     if (!Number.isInteger(settings.maxInFlightPerWebhook) || settings.maxInFlightPerWebhook < 1)
@@ -72,9 +86,53 @@ export class InProcessDeliveryAdmission implements DeliveryAdmission {
     this.#maxInFlight = settings.maxInFlightPerWebhook;
     this.#slotWaitMs = Math.max(0, settings.slotWaitMs ?? DEFAULT_SLOT_WAIT_MS);
     this.#circuits = new CircuitBreakerRegistry(settings.circuit, clock);
+    this.#tenants =
+      settings.maxInFlightPerTenant === undefined
+        ? undefined
+        : new TenantSlots({
+            maxInFlightPerTenant: settings.maxInFlightPerTenant,
+            slotWaitMs: this.#slotWaitMs,
+          });
   }
 
+  /**
+   * A slot of the webhook's tenant first (a tenant's slot is never held while its webhook's circuit is
+   * open), then one of the webhook; a refusal of either holds nothing.
+   */
   async admit(webhookKey: string): Promise<Admission> {
+    const tenantId = tenantOfKey(webhookKey);
+    if (!this.#tenants || tenantId === undefined) return this.#admitToWebhook(webhookKey);
+    const retryAt = this.#circuits.retryAt(webhookKey);
+    if (retryAt) return { isAdmitted: false, reason: 'circuit-open', retryAt };
+    const tenantSlot = await this.#tenants.take(tenantId);
+    if (!tenantSlot.isTaken) {
+      return { isAdmitted: false, reason: 'slots-busy', expectedWaitMs: tenantSlot.expectedWaitMs };
+    }
+    const admission = await this.#admitToWebhook(webhookKey);
+    if (!admission.isAdmitted) {
+      tenantSlot.release(undefined);
+      return admission;
+    }
+    const startedAt = performance.now();
+    return {
+      isAdmitted: true,
+      hasWaited: admission.hasWaited || tenantSlot.hasWaited,
+      lease: {
+        release: (verdict) => {
+          const change = admission.lease.release(verdict);
+          tenantSlot.release(verdict === 'unknown' ? undefined : performance.now() - startedAt);
+          return change;
+        },
+      },
+    };
+  }
+
+  /** Tenants with attempts in flight or waiting (for tests and diagnostics). */
+  get busyTenants(): number {
+    return this.#tenants?.busyTenants ?? 0;
+  }
+
+  async #admitToWebhook(webhookKey: string): Promise<Admission> {
     let slots = this.#slots.get(webhookKey);
     if (!slots) {
       slots = { inFlight: 0, waiters: [], lastReleaseAt: Number.NEGATIVE_INFINITY };
@@ -189,6 +247,7 @@ export class InProcessDeliveryAdmission implements DeliveryAdmission {
 export function createDeliveryAdmission(
   config: {
     MAX_CONCURRENCY_PER_ENDPOINT: number;
+    MAX_CONCURRENCY_PER_TENANT: number;
     CIRCUIT_FAILURE_THRESHOLD: number;
     CIRCUIT_FAILURE_WINDOW_MS: number;
     CIRCUIT_COOLDOWN_MS: number;
@@ -200,6 +259,7 @@ export function createDeliveryAdmission(
   return new InProcessDeliveryAdmission(
     {
       maxInFlightPerWebhook: config.MAX_CONCURRENCY_PER_ENDPOINT,
+      maxInFlightPerTenant: config.MAX_CONCURRENCY_PER_TENANT,
       circuit: {
         failureThreshold: config.CIRCUIT_FAILURE_THRESHOLD,
         failureWindowMs: config.CIRCUIT_FAILURE_WINDOW_MS,
@@ -211,6 +271,12 @@ export function createDeliveryAdmission(
     },
     clock,
   );
+}
+
+/** The tenant of an admission key (everything before its last `/`); undefined for a key without one. */
+function tenantOfKey(webhookKey: string): string | undefined {
+  const slash = webhookKey.lastIndexOf('/');
+  return slash > 0 ? webhookKey.slice(0, slash) : undefined;
 }
 
 /** The admission key of a webhook: tenant and id, so no two webhooks share slots or a circuit. */

@@ -131,3 +131,113 @@ describe('InProcessDeliveryAdmission', () => {
     expect(admission.busyWebhooks).toBe(0);
   });
 });
+
+describe('per-tenant slots (MAX_CONCURRENCY_PER_TENANT)', () => {
+  const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+  /** What `admission` settled to before any timer could fire, or 'pending'. */
+  const settledAtOnce = <T>(admission: Promise<T>) =>
+    Promise.race([admission, new Promise<'pending'>((resolve) => setTimeout(() => resolve('pending'), 0))]);
+
+  it('refuses a slow tenant past its cap over all its webhooks, while another tenant is admitted', async () => {
+    const { admission } = admissionFor(
+      { MAX_CONCURRENCY_PER_ENDPOINT: 2, MAX_CONCURRENCY_PER_TENANT: 3 },
+      100,
+    );
+    const slowTenant = (index: number) => webhookKeyOf('tenant-c', `wh_${index}`);
+    // Six webhooks of one tenant, two slots each: without the tenant cap all 12 would be admitted.
+    const held = [];
+    for (let index = 0; index < 3; index++) held.push(await admission.admit(slowTenant(index)));
+    expect(held.every((admitted) => admitted.isAdmitted)).toBe(true);
+    // The cap binds although this webhook has both slots free; no slot of the tenant freed within the
+    // wait budget (its endpoints stall), so the delivery goes back to the queue.
+    expect(await admission.admit(slowTenant(4))).toMatchObject({ isAdmitted: false, reason: 'slots-busy' });
+    // Another tenant, on the same host or not, still gets a slot at once.
+    const other = await settledAtOnce(admission.admit(webhookKeyOf('tenant-a', 'wh_fast')));
+    expect(other).toMatchObject({ isAdmitted: true, hasWaited: false });
+
+    // Still no slot freed, a whole budget after the tenant became busy: refused at once, without
+    // holding its caller for another budget (before any attempt ended, so with no average yet).
+    await sleep(120);
+    const refused = await settledAtOnce(admission.admit(slowTenant(5)));
+    expect(refused).toMatchObject({ isAdmitted: false, reason: 'slots-busy' });
+
+    // Refusals hold nothing: releasing the leases leaves no tenant or webhook busy.
+    for (const admitted of held) if (admitted.isAdmitted) admitted.lease.release('up');
+    if (other !== 'pending' && other.isAdmitted) other.lease.release('up');
+    expect(admission.busyTenants).toBe(0);
+    expect(admission.busyWebhooks).toBe(0);
+    expect((await admission.admit(slowTenant(5))).isAdmitted).toBe(true);
+  });
+
+  it('admits a fast tenant past its cap, and caps it again once its attempts are slow', async () => {
+    const { admission } = admissionFor(
+      { MAX_CONCURRENCY_PER_ENDPOINT: 4, MAX_CONCURRENCY_PER_TENANT: 2 },
+      100,
+    );
+    const keys = [0, 1, 2, 3].map((index) => webhookKeyOf('tenant-a', `wh_${index}`));
+    const first = await admission.admit(keys[0] as string);
+    if (!first.isAdmitted) throw new Error('expected a slot');
+    first.lease.release('up'); // a quick attempt: the tenant's average is a few ms
+    // A burst to four instant webhooks: 12 in flight at once, six times the cap, none waits or is bounced.
+    const burst = await Promise.all(
+      Array.from({ length: 12 }, (_, index) => settledAtOnce(admission.admit(keys[index % 4] as string))),
+    );
+    expect(
+      burst.every((admitted) => admitted !== 'pending' && admitted.isAdmitted && !admitted.hasWaited),
+    ).toBe(true);
+    // Its endpoints turn slow: attempts longer than the wait budget pull the average over half of it.
+    await sleep(300);
+    for (const admitted of burst)
+      if (admitted !== 'pending' && admitted.isAdmitted) admitted.lease.release('up');
+    const held = [await admission.admit(keys[0] as string), await admission.admit(keys[1] as string)];
+    expect(held.every((admitted) => admitted.isAdmitted)).toBe(true);
+    expect(await admission.admit(keys[2] as string)).toMatchObject({
+      isAdmitted: false,
+      reason: 'slots-busy',
+    });
+    for (const admitted of held) if (admitted.isAdmitted) admitted.lease.release('up');
+    expect(admission.busyTenants).toBe(0);
+  });
+
+  it('holds a fast tenant to its cap as soon as its endpoints stall, before its average catches up', async () => {
+    const { admission } = admissionFor(
+      { MAX_CONCURRENCY_PER_ENDPOINT: 4, MAX_CONCURRENCY_PER_TENANT: 2 },
+      100,
+    );
+    const keys = [0, 1, 2, 3].map((index) => webhookKeyOf('tenant-a', `wh_${index}`));
+    const first = await admission.admit(keys[0] as string);
+    if (!first.isAdmitted) throw new Error('expected a slot');
+    first.lease.release('up'); // fast so far
+    const stalled = [];
+    for (let index = 0; index < 3; index++) stalled.push(await admission.admit(keys[index] as string));
+    expect(stalled.every((admitted) => admitted.isAdmitted)).toBe(true); // past the cap: fast
+    // The three hang longer than half the wait budget, while the last release is still recent.
+    await sleep(70);
+    expect(await admission.admit(keys[3] as string)).toMatchObject({
+      isAdmitted: false,
+      reason: 'slots-busy',
+    });
+    for (const admitted of stalled) if (admitted.isAdmitted) admitted.lease.release('up');
+    expect(admission.busyTenants).toBe(0);
+  });
+
+  it('holds no tenant slot for a webhook whose circuit is open, nor when the webhook refuses', async () => {
+    const { admission } = admissionFor({ MAX_CONCURRENCY_PER_ENDPOINT: 1, MAX_CONCURRENCY_PER_TENANT: 2 }, 0);
+    const failing = webhookKeyOf('tenant-a', 'wh_down');
+    for (let index = 0; index < 2; index++) {
+      const admitted = await admission.admit(failing);
+      if (!admitted.isAdmitted) throw new Error('expected a slot');
+      admitted.lease.release('down');
+    }
+    for (let index = 0; index < 5; index++) {
+      expect(await admission.admit(failing)).toMatchObject({ isAdmitted: false, reason: 'circuit-open' });
+    }
+    const busy = webhookKeyOf('tenant-a', 'wh_busy');
+    const holding = await admission.admit(busy);
+    expect(holding.isAdmitted).toBe(true);
+    expect(await admission.admit(busy)).toMatchObject({ isAdmitted: false, reason: 'slots-busy' });
+    // One tenant slot is held (by `holding`); the refusals above took none, so one is left.
+    expect((await admission.admit(webhookKeyOf('tenant-a', 'wh_other'))).isAdmitted).toBe(true);
+  });
+});

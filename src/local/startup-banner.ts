@@ -41,12 +41,12 @@ export function startupBanner(
     `  health         ${runtime.url}/health`,
     `  event ingest   ${runtime.url}   (EventBridge PutEvents, bus "${config.EVENT_BUS_NAME}")`,
     `  data directory ${runtime.dataDir}`,
-    runtime.sqsUrl ? `  local SQS      ${runtime.sqsUrl}   (LOCAL_SQS_PORT; 127.0.0.1 only)` : '',
+    ...(runtime.sqsUrl ? [`  local SQS      ${runtime.sqsUrl}   (LOCAL_SQS_PORT; 127.0.0.1 only)`] : []),
     `  retry schedule ${config.RETRY_SCHEDULE.join(',')} s (each delay ±20 %); per-attempt timeout ${config.DELIVERY_TIMEOUT_MS} ms`,
     `  deliveries     ${config.LOCAL_DELIVERY_THREADS === 0 ? 'on the main thread' : `${config.LOCAL_DELIVERY_THREADS} worker thread(s)`} (LOCAL_DELIVERY_THREADS)`,
-    config.ALLOW_INSECURE_LOCALHOST
-      ? '  ALLOW_INSECURE_LOCALHOST=true: http:// loopback destinations are allowed'
-      : '',
+    ...(config.ALLOW_INSECURE_LOCALHOST
+      ? ['  ALLOW_INSECURE_LOCALHOST=true: http:// loopback destinations are allowed']
+      : []),
     // This process's own pid: `kill` of `npm start`'s pid (what `$!` or ps shows) ends npm and the
     // shell but leaves the service running, still holding its port and DATA_DIR.
     `  logs           JSON lines on stdout and stderr; stop with Ctrl-C (or kill ${pid})`,

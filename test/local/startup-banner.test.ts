@@ -37,3 +37,18 @@ it('names the pid that stops the service: `npm start`’s own pid would leave it
   expect(banner).toContain('stop with Ctrl-C (or kill 4242)');
   expect(banner).not.toContain('<pid>');
 });
+
+it('leaves no blank line inside the block where an optional line is off', async () => {
+  const tokens = await loadAdminTokens('secret-token-aaa=acme', '/nonexistent');
+  const banner = startupBanner(
+    { ...config, ALLOW_INSECURE_LOCALHOST: false },
+    { url, dataDir: '/data', tokens },
+  );
+  const lines = banner.split('\n');
+  const block = lines.slice(
+    lines.findIndex((line) => line.startsWith('chat-webhooks is running')),
+    lines.findIndex((line) => line.includes('stop with Ctrl-C')) + 1,
+  );
+  expect(block.length).toBeGreaterThan(5);
+  expect(block).not.toContain('');
+});

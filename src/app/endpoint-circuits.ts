@@ -14,7 +14,7 @@
  * it waited a few budgets in all: a slow endpoint's backlog never holds the pollers or invocations
  * other webhooks need, while a fast one's burst is not bounced because the machine is busy.
  */
-import { LRUCache } from 'lru-cache';
+
 import { CircuitBreakerRegistry, type CircuitBreakerSettings } from '#domain/circuit-breaker';
 import type {
   Admission,
@@ -23,6 +23,7 @@ import type {
   EndpointVerdict,
 } from '#domain/delivery-admission';
 import type { Clock } from '#domain/ports';
+import { AttemptDurations } from './attempt-durations';
 import { TenantSlots } from './tenant-slots';
 
 /**
@@ -37,10 +38,6 @@ export const DEFAULT_SLOT_WAIT_MS = 500;
  * such a delivery back to the queue costs it 1 s or more and an SQS request, for nothing.
  */
 const PROGRESS_WAIT_FACTOR = 4;
-/** Weight of the newest attempt in a webhook's running average duration. */
-const DURATION_WEIGHT = 0.2;
-/** Webhooks whose average attempt duration is remembered (the busiest recent ones). */
-const MAX_REMEMBERED_DURATIONS = 10_000;
 
 interface Waiter {
   resolve: (admission: Admission) => void;
@@ -64,7 +61,7 @@ export class InProcessDeliveryAdmission implements DeliveryAdmission {
   /** Webhooks with attempts in flight or waiters; one with neither is forgotten so the map stays small. */
   readonly #slots = new Map<string, WebhookSlots>();
   /** Running average attempt duration per webhook, in ms: predicts how soon a slot frees. */
-  readonly #durations = new LRUCache<string, number>({ max: MAX_REMEMBERED_DURATIONS });
+  readonly #durations = new AttemptDurations();
   /** Per-tenant slots; absent without `maxInFlightPerTenant` (no tenant limit). */
   readonly #tenants: TenantSlots | undefined;
 
@@ -144,7 +141,11 @@ export class InProcessDeliveryAdmission implements DeliveryAdmission {
     // Check the circuit first: an open circuit answers at once, without waiting for a slot.
     const retryAt = this.#circuits.retryAt(webhookKey);
     if (retryAt) return { isAdmitted: false, reason: 'circuit-open', retryAt };
-    const expectedWaitMs = this.#expectedWaitMs(webhookKey, slots.waiters.length + 1);
+    const expectedWaitMs = this.#durations.expectedWaitMs(
+      webhookKey,
+      slots.waiters.length + 1,
+      this.#maxInFlight,
+    );
     if (expectedWaitMs !== undefined && expectedWaitMs > this.#slotWaitMs) {
       return { isAdmitted: false, reason: 'slots-busy', expectedWaitMs };
     }
@@ -165,7 +166,9 @@ export class InProcessDeliveryAdmission implements DeliveryAdmission {
         resolve({
           isAdmitted: false,
           reason: 'slots-busy',
-          expectedWaitMs: this.#expectedWaitMs(webhookKey, queue.waiters.length + 1) ?? this.#slotWaitMs,
+          expectedWaitMs:
+            this.#durations.expectedWaitMs(webhookKey, queue.waiters.length + 1, this.#maxInFlight) ??
+            this.#slotWaitMs,
         });
       };
       waiter.timer = setTimeout(check, this.#slotWaitMs);
@@ -203,7 +206,7 @@ export class InProcessDeliveryAdmission implements DeliveryAdmission {
           const before = this.#circuits.stateOf(webhookKey);
           change = { before, after: this.#circuits.release(webhookKey) };
         } else {
-          this.#noteDuration(webhookKey, performance.now() - startedAt);
+          this.#durations.note(webhookKey, performance.now() - startedAt);
           change = this.#circuits.recordOutcome(webhookKey, verdict === 'down');
         }
         this.#handOver(webhookKey, slots);
@@ -226,20 +229,6 @@ export class InProcessDeliveryAdmission implements DeliveryAdmission {
     if (slots.inFlight === 0 && slots.waiters.length === 0 && this.#slots.get(webhookKey) === slots) {
       this.#slots.delete(webhookKey);
     }
-  }
-
-  #noteDuration(webhookKey: string, durationMs: number): void {
-    const average = this.#durations.get(webhookKey);
-    this.#durations.set(
-      webhookKey,
-      average === undefined ? durationMs : average + DURATION_WEIGHT * (durationMs - average),
-    );
-  }
-
-  /** How long the `position`-th waiter can expect to wait (slots free at max ÷ average duration); undefined before any attempt ended. */
-  #expectedWaitMs(webhookKey: string, position: number): number | undefined {
-    const average = this.#durations.get(webhookKey);
-    return average === undefined ? undefined : (average * position) / this.#maxInFlight;
   }
 }
 

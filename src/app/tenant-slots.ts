@@ -13,10 +13,8 @@
  * or no slot of the tenant freed for a whole slot wait (at once if none freed already). The waiting
  * rules are those of the per-webhook slots (src/app/endpoint-circuits.ts).
  */
-import { LRUCache } from 'lru-cache';
+import { AttemptDurations } from './attempt-durations';
 
-/** Weight of the newest attempt in a tenant's running average duration. */
-const DURATION_WEIGHT = 0.2;
 /** A waiter whose tenant keeps freeing slots may wait this many slot waits in all. */
 const PROGRESS_WAIT_FACTOR = 4;
 /**
@@ -25,8 +23,6 @@ const PROGRESS_WAIT_FACTOR = 4;
  * endpoint on a loaded machine can need more than the cap in flight to keep up with its burst).
  */
 const FAST_SHARE_OF_SLOT_WAIT = 0.5;
-/** Tenants whose average attempt duration is remembered (the busiest recent ones). */
-const MAX_REMEMBERED_DURATIONS = 10_000;
 
 /** The answer to "may one more attempt of this tenant start?". */
 export type TenantSlot =
@@ -58,7 +54,7 @@ export class TenantSlots {
   /** Tenants with attempts in flight or waiters; an idle one is forgotten so the map stays small. */
   readonly #slots = new Map<string, Slots>();
   /** Running average attempt duration per tenant, in ms: predicts how soon a slot frees. */
-  readonly #durations = new LRUCache<string, number>({ max: MAX_REMEMBERED_DURATIONS });
+  readonly #durations = new AttemptDurations();
 
   /** `maxInFlightPerTenant`: a whole number ≥ 1 (RangeError otherwise); `slotWaitMs`: the in-memory wait budget. */
   constructor(settings: { maxInFlightPerTenant: number; slotWaitMs: number }) {
@@ -77,7 +73,7 @@ export class TenantSlots {
     }
     if (slots.inFlight < this.#max && slots.waiters.length === 0) return this.#take(tenantId, slots, false);
     if (this.#isFast(tenantId, slots)) return this.#take(tenantId, slots, false);
-    const expectedWaitMs = this.#expectedWaitMs(tenantId, slots.waiters.length + 1);
+    const expectedWaitMs = this.#durations.expectedWaitMs(tenantId, slots.waiters.length + 1, this.#max);
     if (expectedWaitMs !== undefined && expectedWaitMs > this.#slotWaitMs) {
       return { isTaken: false, expectedWaitMs };
     }
@@ -103,7 +99,8 @@ export class TenantSlots {
         this.#forgetIfIdle(tenantId, queue);
         resolve({
           isTaken: false,
-          expectedWaitMs: this.#expectedWaitMs(tenantId, queue.waiters.length + 1) ?? this.#slotWaitMs,
+          expectedWaitMs:
+            this.#durations.expectedWaitMs(tenantId, queue.waiters.length + 1, this.#max) ?? this.#slotWaitMs,
         });
       };
       waiter.timer = setTimeout(check, this.#slotWaitMs);
@@ -130,7 +127,7 @@ export class TenantSlots {
         slots.inFlight -= 1;
         slots.started.delete(attempt);
         slots.lastReleaseAt = performance.now();
-        if (durationMs !== undefined) this.#noteDuration(tenantId, durationMs);
+        if (durationMs !== undefined) this.#durations.note(tenantId, durationMs);
         this.#handOver(tenantId, slots);
       },
     };
@@ -142,7 +139,7 @@ export class TenantSlots {
    * the cap within a fraction of the slot wait, not only once its average catches up.
    */
   #isFast(tenantId: string, slots: Slots): boolean {
-    const average = this.#durations.get(tenantId);
+    const average = this.#durations.averageOf(tenantId);
     const fastMs = this.#slotWaitMs * FAST_SHARE_OF_SLOT_WAIT;
     const now = performance.now();
     const oldest = slots.started.values().next().value;
@@ -168,19 +165,5 @@ export class TenantSlots {
     if (slots.inFlight === 0 && slots.waiters.length === 0 && this.#slots.get(tenantId) === slots) {
       this.#slots.delete(tenantId);
     }
-  }
-
-  #noteDuration(tenantId: string, durationMs: number): void {
-    const average = this.#durations.get(tenantId);
-    this.#durations.set(
-      tenantId,
-      average === undefined ? durationMs : average + DURATION_WEIGHT * (durationMs - average),
-    );
-  }
-
-  /** How long the `position`-th waiter can expect to wait; undefined before any attempt of the tenant ended. */
-  #expectedWaitMs(tenantId: string, position: number): number | undefined {
-    const average = this.#durations.get(tenantId);
-    return average === undefined ? undefined : (average * position) / this.#max;
   }
 }

@@ -4,8 +4,6 @@
  * deliveries" since a time. Needs the delivery-log routes (GET /v1/deliveries, /v1/deliveries/{id},
  * POST .../redeliver, POST /v1/webhooks/{id}/recover); without them these tests fail by design.
  */
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -17,8 +15,11 @@ import {
   messageCreated,
   openPage,
   type PageWatch,
+  seriousViolations,
   signIn,
   startConsoleService,
+  startTestReceiver,
+  type TestReceiver,
 } from '../support/console-browser';
 
 describe.runIf(browserAvailable())('admin console delivery views in chromium', () => {
@@ -26,30 +27,21 @@ describe.runIf(browserAvailable())('admin console delivery views in chromium', (
   let browser: Browser;
   let page: Page;
   let watch: PageWatch;
-  let receiver: Server;
+  let receiver: TestReceiver | undefined;
   let receiverUrl: string;
-  const received: string[] = [];
+  let received: string[] = [];
   let okHook: { id: string };
   let failingHook: { id: string };
 
   async function axeClean(name: string): Promise<void> {
     const summary = await checkAccessibility(page, name, watch);
-    expect(
-      summary.violations.filter(
-        (violation) => violation.impact === 'serious' || violation.impact === 'critical',
-      ),
-      `axe on ${name}`,
-    ).toEqual([]);
+    expect(seriousViolations(summary), `axe on ${name}`).toEqual([]);
   }
 
   beforeAll(async () => {
-    receiver = createServer((request, response) => {
-      received.push(request.url ?? '');
-      request.resume();
-      request.on('end', () => response.writeHead(request.url === '/fail' ? 500 : 200).end('ok'));
-    });
-    await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
-    receiverUrl = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}`;
+    receiver = await startTestReceiver();
+    receiverUrl = receiver.url;
+    received = receiver.received;
     [service, browser] = await Promise.all([startConsoleService(), launchBrowser()]);
     const probe = await service.api('GET', '/v1/deliveries');
     if (probe.status !== 200) {
@@ -79,7 +71,7 @@ describe.runIf(browserAvailable())('admin console delivery views in chromium', (
   afterAll(async () => {
     await browser?.close();
     await service?.stop();
-    await new Promise((resolve) => receiver?.close(resolve));
+    await receiver?.close();
   });
 
   it('lists a webhook’s deliveries, filters them, and opens one with payload and attempts', async () => {

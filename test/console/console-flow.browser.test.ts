@@ -4,8 +4,6 @@
  * delete with "Yes, Delete", a failure log redelivered; axe (WCAG 2 A/AA) on every screen; 360 px
  * and dark. Runs against `npm start`; the delivery-log views are in console-deliveries.browser.test.ts.
  */
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -19,8 +17,11 @@ import {
   messageCreated,
   openPage,
   type PageWatch,
+  seriousViolations,
   signIn,
   startConsoleService,
+  startTestReceiver,
+  type TestReceiver,
 } from '../support/console-browser';
 
 const screenshotDir = process.env.CONSOLE_SCREENSHOT_DIR;
@@ -30,31 +31,22 @@ describe.runIf(browserAvailable())('admin console in chromium', () => {
   let browser: Browser;
   let page: Page;
   let watch: PageWatch;
-  let receiver: Server;
+  let receiver: TestReceiver | undefined;
   let receiverUrl: string;
-  const received: string[] = [];
+  let received: string[] = [];
   const axe: AxeSummary[] = [];
 
   /** axe on the current screen; no serious or critical violation allowed. */
   async function axeScreen(name: string, on: Page = page, onWatch: PageWatch = watch): Promise<void> {
     const summary = await checkAccessibility(on, name, onWatch);
     axe.push(summary);
-    expect(
-      summary.violations.filter(
-        (violation) => violation.impact === 'serious' || violation.impact === 'critical',
-      ),
-      `axe on ${name}`,
-    ).toEqual([]);
+    expect(seriousViolations(summary), `axe on ${name}`).toEqual([]);
   }
 
   beforeAll(async () => {
-    receiver = createServer((request, response) => {
-      received.push(request.url ?? '');
-      request.resume();
-      request.on('end', () => response.writeHead(request.url === '/fail' ? 500 : 200).end('ok'));
-    });
-    await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
-    receiverUrl = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}`;
+    receiver = await startTestReceiver();
+    receiverUrl = receiver.url;
+    received = receiver.received;
     [service, browser] = await Promise.all([startConsoleService(), launchBrowser()]);
     ({ page, watch } = await openPage(browser, service.url));
   }, 120_000);
@@ -72,7 +64,7 @@ describe.runIf(browserAvailable())('admin console in chromium', () => {
     }
     await browser?.close();
     await service?.stop();
-    await new Promise((resolve) => receiver?.close(resolve));
+    await receiver?.close();
   });
 
   it('serves the console at GET / and signs in with the admin token', async () => {

@@ -2,8 +2,11 @@
  * Browser tests of the admin console: Debian's chromium driven by playwright-core (nothing is
  * downloaded), against `npm start` as a user runs it, with axe (WCAG 2 A/AA) on every screen.
  */
+
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { EventBridgeClient, PutEventsCommand, type PutEventsRequestEntry } from '@aws-sdk/client-eventbridge';
@@ -152,6 +155,37 @@ export async function checkAccessibility(page: Page, screen: string, watch?: Pag
       nodes: violation.nodes.length,
       targets: violation.nodes.map((node) => node.target.join(' ')),
     })),
+  };
+}
+
+/** The violations of `summary` no screen may have: the serious and critical ones. */
+export function seriousViolations(summary: AxeSummary): AxeSummary['violations'] {
+  return summary.violations.filter(
+    (violation) => violation.impact === 'serious' || violation.impact === 'critical',
+  );
+}
+
+/** A loopback receiver for the console tests: `/fail` answers 500, any other path 200. */
+export interface TestReceiver {
+  url: string;
+  /** The paths received, in order. */
+  received: string[];
+  close(): Promise<void>;
+}
+
+/** Starts a TestReceiver on 127.0.0.1. */
+export async function startTestReceiver(): Promise<TestReceiver> {
+  const received: string[] = [];
+  const server = createServer((request, response) => {
+    received.push(request.url ?? '');
+    request.resume();
+    request.on('end', () => response.writeHead(request.url === '/fail' ? 500 : 200).end('ok'));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    received,
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
 }
 

@@ -151,6 +151,19 @@ async function endUnwanted(
 }
 
 /**
+ * The DLQ message of `task` ended by `attempt`: its attempts so far, and the webhook's name and URL as
+ * the failure log shows them (slot postponements are not carried into the log).
+ */
+function deadLetterOf(
+  task: DeliveryTask,
+  attempt: DeliveryAttempt,
+  webhook: StoredWebhook,
+): DeadLetteredTask {
+  const { slotPostponements: _reset, ...rest } = task;
+  return { ...rest, attempts: [...task.attempts, attempt], webhookName: webhook.name, url: webhook.url };
+}
+
+/**
  * Whether `task` is a delivery that had already failed toward a webhook the service itself then
  * deactivated (410 Gone or auto-disable: `disabledReason` set). Such a delivery must end in a failure
  * log, as the one that triggered the deactivation does (SPEC 6.2), or the admin cannot redeliver it
@@ -172,13 +185,7 @@ async function deadLetterUnsent(
     error: `not sent: ${context.reason} (${webhook.disabledReason})`,
     durationMs: 0,
   };
-  const { slotPostponements: _reset, ...rest } = task;
-  const deadLettered: DeadLetteredTask = {
-    ...rest,
-    attempts: [...task.attempts, attempt],
-    webhookName: webhook.name,
-    url: webhook.url,
-  };
+  const deadLettered = deadLetterOf(task, attempt, webhook);
   await services.deliveryQueue.deadLetter(deadLettered);
   metrics.addMetric('DeliveriesDeadLettered', MetricUnit.Count, 1);
   context.log.warn('delivery not sent: the service deactivated its webhook; dead-lettered', {
@@ -398,13 +405,7 @@ async function deadLetterUnsendable(
   failure: { attempt: DeliveryAttempt; log: CorrelatedLogger },
 ): Promise<DeliveryResult> {
   const { attempt, log } = failure;
-  const { slotPostponements: _reset, ...rest } = task;
-  const deadLettered: DeadLetteredTask = {
-    ...rest,
-    attempts: [...task.attempts, attempt],
-    webhookName: webhook.name,
-    url: webhook.url,
-  };
+  const deadLettered = deadLetterOf(task, attempt, webhook);
   await services.deliveryQueue.deadLetter(deadLettered);
   metrics.addMetric('DeliveriesNotSendable', MetricUnit.Count, 1);
   log.error('delivery could not be sent: the request could not be built; dead-lettered', {
@@ -513,7 +514,7 @@ async function settleFailedAttempt(
       );
   let result: DeliveryResult;
   if (delaySeconds === null) {
-    const deadLettered: DeadLetteredTask = { ...rest, attempts, webhookName: webhook.name, url: webhook.url };
+    const deadLettered = deadLetterOf(task, attempt, webhook);
     await services.deliveryQueue.deadLetter(deadLettered);
     metrics.addMetric('DeliveriesDeadLettered', MetricUnit.Count, 1);
     log.warn('delivery failed its last attempt', { attempts: attempts.length, error: attempt.error });

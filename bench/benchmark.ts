@@ -4,8 +4,8 @@
  */
 import { availableParallelism, loadavg } from 'node:os';
 import { isRequestKey, requestsBetween } from '#adapters/aws-clients';
+import { DELIVERY_EVENT_SOURCE, FUNCTION_SIZING } from '#lib/function-sizing';
 import type { LocalFunctionName } from '#local/runtime';
-import { DELIVERY_EVENT_SOURCE, FUNCTION_SIZING } from '../lib/function-sizing';
 import { startBenchService } from './bench-service';
 import { measureBundles } from './bundles';
 import { estimateCost, storeReadUnits } from './cost-model';

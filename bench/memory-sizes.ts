@@ -1,7 +1,7 @@
 /** The memory sizes the cost model bills, read from the CDK stack's own sizing table. */
 
+import { FUNCTION_SIZING } from '#lib/function-sizing';
 import type { LocalFunctionName } from '#local/runtime';
-import { FUNCTION_SIZING } from '../lib/function-sizing';
 
 /** Configured memory (MiB) of each function the pipeline runs. */
 export const MEMORY_MB: Record<LocalFunctionName, number> = {

@@ -1,7 +1,7 @@
 /** The CDK app: `npx cdk synth` (offline, placeholders for the JWT issuer) or `npx cdk deploy -c jwtIssuer=...`. */
 import { App } from 'aws-cdk-lib';
-import { settingsFromContext } from '../lib/app-settings';
-import { buildApp } from '../lib/build-app';
+import { settingsFromContext } from '#lib/app-settings';
+import { buildApp } from '#lib/build-app';
 
 const app = new App({
   // Defaults only: cdk.json and -c flags take precedence. Strong (Fn::ImportValue) references

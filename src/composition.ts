@@ -7,17 +7,17 @@
  */
 
 import type { AdminApiDependencies } from '#app/admin-api';
+import { buildBaseServices } from '#composition/base';
+import { buildDeliveryState } from '#composition/delivery-state';
+import { buildCursorCodec, buildMasterKeySource, buildSecretCipher } from '#composition/keys';
+import { buildNoticePublisher } from '#composition/notices';
+import type { CompositionOptions } from '#composition/options';
+import { buildOutbound } from '#composition/outbound';
+import { buildDeliveryQueue } from '#composition/queue';
+import { buildTableRepositories } from '#composition/table';
 import type { Config } from '#config';
-import { buildBaseServices } from './composition/base';
-import { buildDeliveryState } from './composition/delivery-state';
-import { buildCursorCodec, buildMasterKeySource, buildSecretCipher } from './composition/keys';
-import { buildNoticePublisher } from './composition/notices';
-import type { CompositionOptions } from './composition/options';
-import { buildOutbound } from './composition/outbound';
-import { buildDeliveryQueue } from './composition/queue';
-import { buildTableRepositories } from './composition/table';
 
-export type { CompositionOptions } from './composition/options';
+export type { CompositionOptions } from '#composition/options';
 
 /** Everything the handlers need, plus a way to release sockets at shutdown. */
 export interface Composition extends AdminApiDependencies {

@@ -8,7 +8,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import openapiTS, { astToString } from 'openapi-typescript';
-import { buildOpenApiDocument } from '../../src/domain/openapi';
+import { buildOpenApiDocument } from '#domain/openapi';
 
 export const GENERATED_FILE = fileURLToPath(new URL('../src/api/openapi.d.ts', import.meta.url));
 

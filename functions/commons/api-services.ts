@@ -1,13 +1,13 @@
 /** The admin API's services: everything but the notice publisher (the API never auto-disables). */
 import type { AdminApiDependencies } from '#app/admin-api';
+import { buildBaseServices } from '#composition/base';
+import { buildDeliveryState } from '#composition/delivery-state';
+import { buildCursorCodec, buildMasterKeySource, buildSecretCipher } from '#composition/keys';
+import type { CompositionOptions } from '#composition/options';
+import { buildOutbound } from '#composition/outbound';
+import { buildDeliveryQueue } from '#composition/queue';
+import { buildTableRepositories } from '#composition/table';
 import type { Config } from '#config';
-import { buildBaseServices } from '../../src/composition/base';
-import { buildDeliveryState } from '../../src/composition/delivery-state';
-import { buildCursorCodec, buildMasterKeySource, buildSecretCipher } from '../../src/composition/keys';
-import type { CompositionOptions } from '../../src/composition/options';
-import { buildOutbound } from '../../src/composition/outbound';
-import { buildDeliveryQueue } from '../../src/composition/queue';
-import { buildTableRepositories } from '../../src/composition/table';
 import { unwired } from './unwired';
 
 /** Builds what the admin routes use, the sender for test deliveries and the queue for redelivery included. */

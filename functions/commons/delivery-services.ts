@@ -1,14 +1,14 @@
 /** The delivery function's services: every port of Services, no cursor codec (that is the API's). */
 import type { Services } from '#app/services';
+import { buildBaseServices } from '#composition/base';
+import { buildDeliveryState } from '#composition/delivery-state';
+import { buildMasterKeySource, buildSecretCipher } from '#composition/keys';
+import { buildNoticePublisher } from '#composition/notices';
+import type { CompositionOptions } from '#composition/options';
+import { buildOutbound } from '#composition/outbound';
+import { buildDeliveryQueue } from '#composition/queue';
+import { buildTableRepositories } from '#composition/table';
 import type { Config } from '#config';
-import { buildBaseServices } from '../../src/composition/base';
-import { buildDeliveryState } from '../../src/composition/delivery-state';
-import { buildMasterKeySource, buildSecretCipher } from '../../src/composition/keys';
-import { buildNoticePublisher } from '../../src/composition/notices';
-import type { CompositionOptions } from '../../src/composition/options';
-import { buildOutbound } from '../../src/composition/outbound';
-import { buildDeliveryQueue } from '../../src/composition/queue';
-import { buildTableRepositories } from '../../src/composition/table';
 
 /** Builds what delivery uses: the table, the queue and its DLQ, the cipher, the sender, notices. */
 export function buildDeliveryServices(config: Config, options: CompositionOptions = {}): Services {

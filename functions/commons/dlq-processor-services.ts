@@ -1,10 +1,10 @@
 /** The DLQ processor's services: the table (failure logs) and the bus for notices. */
 import type { Services } from '#app/services';
+import { buildBaseServices } from '#composition/base';
+import { buildNoticePublisher } from '#composition/notices';
+import type { CompositionOptions } from '#composition/options';
+import { buildTableRepositories } from '#composition/table';
 import type { Config } from '#config';
-import { buildBaseServices } from '../../src/composition/base';
-import { buildNoticePublisher } from '../../src/composition/notices';
-import type { CompositionOptions } from '../../src/composition/options';
-import { buildTableRepositories } from '../../src/composition/table';
 import { unwired } from './unwired';
 
 /** Builds what the DLQ processor uses: webhooks and failure logs in the table, notices on the bus. */

@@ -1,9 +1,9 @@
 /** The fan-out DLQ processor's services: the table (rejected events), nothing else. */
 import type { Services } from '#app/services';
+import { buildBaseServices } from '#composition/base';
+import type { CompositionOptions } from '#composition/options';
+import { buildTableRepositories } from '#composition/table';
 import type { Config } from '#config';
-import { buildBaseServices } from '../../src/composition/base';
-import type { CompositionOptions } from '../../src/composition/options';
-import { buildTableRepositories } from '../../src/composition/table';
 import { unwired } from './unwired';
 
 /** Builds what the fan-out DLQ processor uses: rejected events in the table. */

@@ -1,10 +1,10 @@
 /** The fan-out function's services: the table and the delivery queue, nothing that sends or decrypts. */
 import type { Services } from '#app/services';
+import { buildBaseServices } from '#composition/base';
+import type { CompositionOptions } from '#composition/options';
+import { buildDeliveryQueue } from '#composition/queue';
+import { buildTableRepositories } from '#composition/table';
 import type { Config } from '#config';
-import { buildBaseServices } from '../../src/composition/base';
-import type { CompositionOptions } from '../../src/composition/options';
-import { buildDeliveryQueue } from '../../src/composition/queue';
-import { buildTableRepositories } from '../../src/composition/table';
 import { unwired } from './unwired';
 
 /** Builds what fan-out uses: webhooks (subscribers), rejected events, the delivery queue. */

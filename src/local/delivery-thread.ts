@@ -14,8 +14,8 @@ import type { SQSEvent } from 'aws-lambda';
 import { createAwsRequestCounter, requestsBetween } from '#adapters/aws-clients';
 import { KeyFileSource } from '#adapters/encryption-key';
 import type { HostResolver } from '#domain/ports';
-import { buildDeliveryServices } from '../../functions/commons/delivery-services';
-import { createDeliveryHandler } from '../../functions/delivery';
+import { buildDeliveryServices } from '#functions/commons/delivery-services';
+import { createDeliveryHandler } from '#functions/delivery';
 import type {
   DeliveryThreadSettings,
   FromDeliveryThread,

@@ -5,8 +5,8 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TENANT_ID_PATTERN, UNREADABLE_TENANT_KEY } from '#domain/event-catalogue';
+import { tenantFromClaims } from '#functions/api';
 import { parseAdminTokens } from '#local/admin-tokens';
-import { tenantFromClaims } from '../../functions/api';
 import { startTestService, type TestService } from '../support/local-service';
 import { eventually } from '../support/receiver';
 

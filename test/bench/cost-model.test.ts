@@ -7,10 +7,10 @@ import {
   type MeasuredUsage,
   payloadWriteUnits,
   storeReadUnits,
-} from '../../bench/cost-model';
-import { MEMORY_MB } from '../../bench/memory-sizes';
-import { PRICES } from '../../bench/prices';
-import { FUNCTION_SIZING } from '../../lib/function-sizing';
+} from '#bench/cost-model';
+import { MEMORY_MB } from '#bench/memory-sizes';
+import { PRICES } from '#bench/prices';
+import { FUNCTION_SIZING } from '#lib/function-sizing';
 
 describe('estimateCost', () => {
   const estimate = estimateCost({

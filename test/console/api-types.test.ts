@@ -1,7 +1,7 @@
 /** The console's API types are generated from the served OpenAPI document: regenerating changes nothing. */
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { GENERATED_FILE, generateApiTypes } from '../../console/scripts/generate-api-types';
+import { GENERATED_FILE, generateApiTypes } from '#console-scripts/generate-api-types';
 
 describe('console/src/api/openapi.d.ts', () => {
   it('matches what openapi-typescript generates from /v1/openapi.json today', async () => {

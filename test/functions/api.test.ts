@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import type { AdminApiDependencies } from '#app/admin-api';
 import { loadConfig } from '#config';
-import { createApiHandler, identityFromClaims } from '../../functions/api';
+import { createApiHandler, identityFromClaims } from '#functions/api';
 import { httpApiEvent, lambdaContext } from './lambda-events';
 
 const verified = { iss: 'https://issuer.example.com/', sub: 'admin-1', aud: 'chat-webhooks-admin', exp: 1 };

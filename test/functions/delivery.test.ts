@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { DeliverySender } from '#domain/delivery-sender';
 import type { DeliveryTask } from '#domain/delivery-task';
-import { createDeliveryHandler } from '../../functions/delivery';
+import { createDeliveryHandler } from '#functions/delivery';
 import { createTestServices, webhookFixture } from '../support/in-memory-ports';
 import { lambdaContext, sqsEvent } from './lambda-events';
 

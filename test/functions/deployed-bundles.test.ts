@@ -21,10 +21,10 @@ import {
 import { App } from 'aws-cdk-lib';
 import type { EventBridgeEvent, SQSEvent } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { settingsFromContext } from '#lib/app-settings';
+import { buildApp } from '#lib/build-app';
 import { type EmbeddedDynamo, startEmbeddedDynamo } from '#local/embedded-dynamodb';
 import { type BusEvent, handlePutEvents } from '#local/eventbridge-ingest';
-import { settingsFromContext } from '../../lib/app-settings';
-import { buildApp } from '../../lib/build-app';
 import { type Receiver, startReceiver, verifyDelivery } from '../support/receiver';
 import { type SqsHarness, startSqsHarness } from '../support/sqs-harness';
 import {

@@ -5,7 +5,7 @@
 import { expect, it } from 'vitest';
 import { DynamoFailureLogRepository } from '#adapters/dynamodb/failure-log-repository';
 import type { DeliveryTask } from '#domain/delivery-task';
-import { createDlqProcessorHandler } from '../../functions/dlq-processor';
+import { createDlqProcessorHandler } from '#functions/dlq-processor';
 import { describeEachStore } from '../support/dynamodb-stores';
 import { createTestServices, webhookFixture } from '../support/in-memory-ports';
 import { lambdaContext, sqsEvent } from './lambda-events';

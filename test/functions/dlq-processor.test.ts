@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { DeliveryTask } from '#domain/delivery-task';
-import { createDlqProcessorHandler } from '../../functions/dlq-processor';
+import { createDlqProcessorHandler } from '#functions/dlq-processor';
 import { createTestServices, webhookFixture } from '../support/in-memory-ports';
 import { lambdaContext, sqsEvent } from './lambda-events';
 

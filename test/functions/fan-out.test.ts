@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createFanOutHandler } from '../../functions/fan-out';
+import { createFanOutHandler } from '#functions/fan-out';
 import { createTestServices, webhookFixture } from '../support/in-memory-ports';
 import { busEvent, lambdaContext } from './lambda-events';
 

@@ -1,10 +1,6 @@
 import { App } from 'aws-cdk-lib';
 import { describe, expect, it } from 'vitest';
-import {
-  PLACEHOLDER_JWT_AUDIENCE,
-  PLACEHOLDER_JWT_ISSUER,
-  settingsFromContext,
-} from '../../lib/app-settings';
+import { PLACEHOLDER_JWT_AUDIENCE, PLACEHOLDER_JWT_ISSUER, settingsFromContext } from '#lib/app-settings';
 
 describe('settingsFromContext', () => {
   it('falls back to documented placeholders so synth needs no flags', () => {

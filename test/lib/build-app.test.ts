@@ -6,8 +6,8 @@ import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import type { IConstruct } from 'constructs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { settingsFromContext } from '../../lib/app-settings';
-import { buildApp, type ChatWebhooksStacks } from '../../lib/build-app';
+import { settingsFromContext } from '#lib/app-settings';
+import { buildApp, type ChatWebhooksStacks } from '#lib/build-app';
 
 /** Every acknowledgement recorded on the construct tree: rule id and reason. */
 function acknowledgements(root: IConstruct): { path: string; id: string; reason: unknown }[] {

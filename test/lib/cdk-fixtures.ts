@@ -1,8 +1,8 @@
 /** Shared set-up of the CDK tests: apps that skip esbuild bundling where a test does not need it. */
 import { App } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
-import { ServiceStack, type ServiceStackProps } from '../../lib/service-stack';
-import { StatefulStack } from '../../lib/stateful-stack';
+import { ServiceStack, type ServiceStackProps } from '#lib/service-stack';
+import { StatefulStack } from '#lib/stateful-stack';
 
 /** An app whose NodejsFunctions are not bundled (asset paths are placeholders). */
 export function appWithoutBundling(): App {

@@ -5,9 +5,9 @@
 import { App } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
-import { settingsFromContext } from '../../lib/app-settings';
-import { buildApp } from '../../lib/build-app';
-import { JWT_ISSUER_RULE_ID } from '../../lib/deploy-guard';
+import { settingsFromContext } from '#lib/app-settings';
+import { buildApp } from '#lib/build-app';
+import { JWT_ISSUER_RULE_ID } from '#lib/deploy-guard';
 
 type Intrinsic = unknown;
 interface TemplateJson {

@@ -2,7 +2,7 @@ import type { Template } from 'aws-cdk-lib/assertions';
 import { Match } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { EVENT_TYPES } from '#domain/model';
-import { FUNCTION_SIZING, VISIBILITY_TIMEOUT_FACTOR } from '../../lib/function-sizing';
+import { FUNCTION_SIZING, VISIBILITY_TIMEOUT_FACTOR } from '#lib/function-sizing';
 import { buildStacks, resourcesOfType } from './cdk-fixtures';
 
 type Statement = { Effect: string; Action: string | string[]; Resource: unknown };

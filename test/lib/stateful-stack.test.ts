@@ -2,7 +2,7 @@ import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { TABLE_KEYS } from '#adapters/dynamodb/table-definition';
-import { StatefulStack } from '../../lib/stateful-stack';
+import { StatefulStack } from '#lib/stateful-stack';
 import { appWithoutBundling, resourcesOfType } from './cdk-fixtures';
 
 describe('StatefulStack', () => {

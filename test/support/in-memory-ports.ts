@@ -6,6 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import { AesGcmSecretCipher } from '#adapters/aes-gcm-cipher';
 import type { Services } from '#app/services';
+import { buildDeliveryState } from '#composition/delivery-state';
 import { type Config, loadConfig } from '#config';
 import {
   type DeliveryOutcome,
@@ -34,7 +35,6 @@ import type {
   WebhookRef,
   WebhookRepository,
 } from '#domain/ports';
-import { buildDeliveryState } from '../../src/composition/delivery-state';
 
 function outage(name: string): Error {
   return new Error(`${name} is unavailable`);

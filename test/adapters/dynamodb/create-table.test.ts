@@ -2,7 +2,7 @@ import { DescribeTableCommand, DescribeTimeToLiveCommand } from '@aws-sdk/client
 import { expect, it } from 'vitest';
 import { createDynamoDbClient } from '#adapters/aws-clients';
 import { ensureTable } from '#adapters/dynamodb/create-table';
-import { describeEachStore } from '../../support/dynamodb-stores';
+import { describeEachStore } from '#test/support/dynamodb-stores';
 
 describeEachStore('ensureTable', ({ name, store, freshTable }) => {
   it('creates the keys, the by-webhook index and on-demand billing, and is safe to repeat', async () => {

@@ -10,12 +10,12 @@ import { type DeliveryOutcome, deliveryIdOf } from '#domain/delivery-log';
 import { ATTEMPT_BYTES, RECORD_BASE_BYTES } from '#domain/delivery-log-cost';
 import type { PageKey } from '#domain/model';
 import type { Clock, DeliveryLogRepository, WebhookHealthRepository } from '#domain/ports';
-import { describeEachStore } from '../../support/dynamodb-stores';
+import { describeEachStore } from '#test/support/dynamodb-stores';
 import {
   InMemoryDeliveryLogRepository,
   InMemoryWebhookHealthRepository,
   ManualClock,
-} from '../../support/in-memory-ports';
+} from '#test/support/in-memory-ports';
 
 let sequence = 0;
 const newTenant = () => `tenant-${Date.now().toString(36)}-${sequence++}`;

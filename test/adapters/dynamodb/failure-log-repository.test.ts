@@ -5,7 +5,7 @@ import { DynamoFailureLogRepository, fitFailureLog } from '#adapters/dynamodb/fa
 import { ValidationError } from '#domain/errors';
 import type { FailureLog, PageKey } from '#domain/model';
 import type { Clock } from '#domain/ports';
-import { describeEachStore } from '../../support/dynamodb-stores';
+import { describeEachStore } from '#test/support/dynamodb-stores';
 
 const newUlid = monotonicFactory();
 let sequence = 0;

@@ -5,7 +5,7 @@ import { DynamoRejectedEventRepository } from '#adapters/dynamodb/rejected-event
 import { UNREADABLE_TENANT_KEY } from '#domain/event-catalogue';
 import type { PageKey, RejectedEvent } from '#domain/model';
 import type { Clock } from '#domain/ports';
-import { describeEachStore } from '../../support/dynamodb-stores';
+import { describeEachStore } from '#test/support/dynamodb-stores';
 
 const newUlid = monotonicFactory();
 let sequence = 0;

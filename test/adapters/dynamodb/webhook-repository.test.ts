@@ -4,7 +4,7 @@ import { DynamoWebhookRepository } from '#adapters/dynamodb/webhook-repository';
 import { ConflictError, NotFoundError, ValidationError } from '#domain/errors';
 import type { PageKey, StoredWebhook } from '#domain/model';
 import type { WebhookListQuery } from '#domain/ports';
-import { describeEachStore } from '../../support/dynamodb-stores';
+import { describeEachStore } from '#test/support/dynamodb-stores';
 
 let sequence = 0;
 /** A unique tenant per test keeps tests independent on one shared table. */

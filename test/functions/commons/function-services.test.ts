@@ -4,16 +4,16 @@
  */
 import type { CfnFunction } from 'aws-cdk-lib/aws-lambda';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { createServices } from '#composition';
 import { type Config, loadConfig } from '#config';
-import { buildApiServices } from '../../../functions/commons/api-services';
-import { buildDeliveryServices } from '../../../functions/commons/delivery-services';
-import { buildDlqProcessorServices } from '../../../functions/commons/dlq-processor-services';
-import { buildFanOutDlqProcessorServices } from '../../../functions/commons/fan-out-dlq-processor-services';
-import { buildFanOutServices } from '../../../functions/commons/fan-out-services';
-import { ServiceNotWiredError } from '../../../functions/commons/unwired';
-import type { ServiceFunction } from '../../../lib/constructs/service-function';
-import { createServices } from '../../../src/composition';
-import { buildStacks } from '../../lib/cdk-fixtures';
+import { buildApiServices } from '#functions/commons/api-services';
+import { buildDeliveryServices } from '#functions/commons/delivery-services';
+import { buildDlqProcessorServices } from '#functions/commons/dlq-processor-services';
+import { buildFanOutDlqProcessorServices } from '#functions/commons/fan-out-dlq-processor-services';
+import { buildFanOutServices } from '#functions/commons/fan-out-services';
+import { ServiceNotWiredError } from '#functions/commons/unwired';
+import type { ServiceFunction } from '#lib/constructs/service-function';
+import { buildStacks } from '#test/lib/cdk-fixtures';
 
 type FunctionName = 'api' | 'fan-out' | 'delivery' | 'dlq-processor' | 'fan-out-dlq-processor';
 

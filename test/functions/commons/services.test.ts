@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { lazyHandler } from '../../../functions/commons/services';
+import { lazyHandler } from '#functions/commons/services';
 
 describe('lazyHandler', () => {
   it('builds the services once per environment and reuses them across invocations', async () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { SecretCipher } from '#domain/ports';
-import { ServiceNotWiredError, unwired } from '../../../functions/commons/unwired';
+import { ServiceNotWiredError, unwired } from '#functions/commons/unwired';
 
 describe('unwired', () => {
   it('throws a ServiceNotWiredError naming the service, the member and the function on any use', () => {

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { App, Stack } from 'aws-cdk-lib';
 import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AdminConsole } from '../../../lib/constructs/admin-console';
+import { AdminConsole } from '#lib/constructs/admin-console';
 import { appWithoutBundling, buildStacks, resourcesOfType } from '../cdk-fixtures';
 
 let assetDir: string;

@@ -2,15 +2,15 @@
 import { Duration, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
-import { AdminApi, type AdminApiProps } from '../../../lib/constructs/admin-api';
-import { Alarms } from '../../../lib/constructs/alarms';
-import { ChatEventBus } from '../../../lib/constructs/chat-event-bus';
-import { DeliveryPipeline, type DeliveryPipelineProps } from '../../../lib/constructs/delivery-pipeline';
-import { DeliveryQueues } from '../../../lib/constructs/delivery-queues';
-import { EncryptionKeySecret } from '../../../lib/constructs/encryption-key-secret';
-import { EventIngest, type EventIngestProps } from '../../../lib/constructs/event-ingest';
-import { WebhookStore } from '../../../lib/constructs/webhook-store';
-import { DELIVERY_EVENT_SOURCE } from '../../../lib/function-sizing';
+import { AdminApi, type AdminApiProps } from '#lib/constructs/admin-api';
+import { Alarms } from '#lib/constructs/alarms';
+import { ChatEventBus } from '#lib/constructs/chat-event-bus';
+import { DeliveryPipeline, type DeliveryPipelineProps } from '#lib/constructs/delivery-pipeline';
+import { DeliveryQueues } from '#lib/constructs/delivery-queues';
+import { EncryptionKeySecret } from '#lib/constructs/encryption-key-secret';
+import { EventIngest, type EventIngestProps } from '#lib/constructs/event-ingest';
+import { WebhookStore } from '#lib/constructs/webhook-store';
+import { DELIVERY_EVENT_SOURCE } from '#lib/function-sizing';
 import { appWithoutBundling } from '../cdk-fixtures';
 
 function stateful() {

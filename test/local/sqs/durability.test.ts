@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DeleteMessageCommand, ReceiveMessageCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { type SqsHarness, startSqsHarness } from '../../support/sqs-harness';
+import { type SqsHarness, startSqsHarness } from '#test/support/sqs-harness';
 
 let dataDir: string;
 const open: SqsHarness[] = [];

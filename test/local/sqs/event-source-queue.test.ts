@@ -5,7 +5,7 @@ import { CreateQueueCommand, ReceiveMessageCommand, SendMessageCommand } from '@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { sdkEventSourceQueue } from '#local/event-source';
 import { localEventSourceQueue } from '#local/sqs/event-source-queue';
-import { type SqsHarness, startSqsHarness } from '../../support/sqs-harness';
+import { type SqsHarness, startSqsHarness } from '#test/support/sqs-harness';
 
 describe('localEventSourceQueue', () => {
   let dataDir: string;

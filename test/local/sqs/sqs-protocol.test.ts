@@ -22,7 +22,7 @@ import {
 } from '@aws-sdk/client-sqs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { md5OfMessageAttributes } from '#local/sqs/message-md5';
-import { type SqsHarness, startSqsHarness } from '../../support/sqs-harness';
+import { type SqsHarness, startSqsHarness } from '#test/support/sqs-harness';
 
 let dataDir: string;
 let harness: SqsHarness;

@@ -181,7 +181,7 @@ export async function runBenchmark(options: BenchOptions): Promise<string> {
       await service.createWebhook(`bench ${index}`, `${receiver.origin}${path}`, [BENCH_EVENT_TYPE]);
     }
 
-    const concurrency = service.runtime.services.config.MAX_CONCURRENCY_PER_ENDPOINT;
+    const concurrency = service.runtime.services.deliveryPolicy.admission.maxInFlightPerWebhook;
     const rawRequest = {
       origin: receiver.origin,
       body: sampleDeliveryBody(messageText),

@@ -100,7 +100,8 @@ export async function runLatencyPhases(options: LatencyPhaseOptions): Promise<La
   const results: LatencyPhaseResult[] = [];
   // At most this many deliveries in flight: 80 % of what the pollers' batches hold at once, so no batch
   // waits for a slot (each origin has MAX_CONCURRENCY_PER_ENDPOINT of them).
-  const slots = service.runtime.services.config.MAX_CONCURRENCY_PER_ENDPOINT * receiver.origins.length;
+  const slots =
+    service.runtime.services.deliveryPolicy.admission.maxInFlightPerWebhook * receiver.origins.length;
   const inFlight = 0.8 * Math.min(options.pollers * options.batchSize, slots);
   for (const latencyMs of RECEIVER_LATENCIES_MS) {
     const tenant = tenantOf(latencyMs);

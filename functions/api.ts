@@ -11,12 +11,17 @@ import { lazyHandler } from './commons/services';
 /** The event shape this handler accepts; the local server builds the same one. */
 export type ApiEvent = APIGatewayProxyEventV2WithJWTAuthorizer;
 
+/** What the handler needs: the admin API's services, and the JWT claim that names the tenant (TENANT_CLAIM). */
+export interface ApiHandlerDependencies extends AdminApiDependencies {
+  tenantClaim: string;
+}
+
 /** Builds the handler over the given services (the local runtime and tests pass their own). */
-export function createApiHandler(deps: AdminApiDependencies) {
+export function createApiHandler(deps: ApiHandlerDependencies) {
   return middy<ApiEvent, APIGatewayProxyStructuredResultV2>()
     .use(injectLambdaContext(logger, { resetKeys: true }))
     .handler(async (event) => {
-      const response = await handleAdminRequest(deps, toAdminRequest(event, deps.config.TENANT_CLAIM));
+      const response = await handleAdminRequest(deps, toAdminRequest(event, deps.tenantClaim));
       return { statusCode: response.statusCode, headers: response.headers, body: response.body };
     });
 }

@@ -21,6 +21,8 @@ export type { CompositionOptions } from '#composition/options';
 
 /** Everything the handlers need, plus a way to release sockets at shutdown. */
 export interface Composition extends AdminApiDependencies {
+  /** The JWT claim that names the caller's tenant (TENANT_CLAIM); the API handler reads it. */
+  tenantClaim: string;
   close(): Promise<void>;
 }
 
@@ -30,12 +32,13 @@ export function createServices(config: Config, options: CompositionOptions = {})
   const base = buildBaseServices(config);
   return {
     ...base,
-    ...buildDeliveryState(config, base.clock),
+    ...buildDeliveryState(config, base),
     ...buildTableRepositories(config, options),
     deliveryQueue: buildDeliveryQueue(config, options),
     cipher: buildSecretCipher(keySource),
     cursors: buildCursorCodec(keySource),
     notices: buildNoticePublisher(config, options),
     ...buildOutbound(config, options),
+    tenantClaim: config.TENANT_CLAIM,
   };
 }

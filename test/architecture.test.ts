@@ -2,6 +2,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { loadConfig } from '#config';
 
 /**
  * The shape of the tree, checked on every run (STYLE.md review, point 8): shared code is reached
@@ -70,6 +71,34 @@ describe('the tree', () => {
             specifier.startsWith('#local/'),
         );
         if (/process\.env/.test(text)) bad.push('process.env');
+        return bad.map((what) => `${relative(ROOT, file)}: ${what}`);
+      });
+    expect(leaks).toEqual([]);
+  });
+
+  it('keeps the use cases in domain words: no src/app file imports the config or names an environment variable', () => {
+    // Every configuration key: those with a default (from the loader) and the optional ones (from the schema's text).
+    const schemaKeys = [
+      ...readFileSync(join(ROOT, 'src/config.ts'), 'utf8').matchAll(/^\s+([A-Z][A-Z0-9_]+):/gm),
+    ];
+    const keys = new Set([...Object.keys(loadConfig({})), ...schemaKeys.map((match) => match[1] as string)]);
+    expect([...keys]).toEqual(
+      expect.arrayContaining(['RETRY_SCHEDULE', 'DELIVERY_LOG', 'DELIVERY_QUEUE_URL']),
+    );
+    const variableName = new RegExp(`\\b(${[...keys].join('|')})\\b`, 'g');
+    const leaks = files
+      .filter((file) => relative(ROOT, file).startsWith('src/app/'))
+      .flatMap((file) => {
+        // Code only: a comment may say which variable configures a setting.
+        const code = readFileSync(file, 'utf8')
+          .replace(/\/\*[\s\S]*?\*\//g, '')
+          .replace(/(^|[^:])\/\/.*$/gm, '$1');
+        const bad = importsOf(file).filter(
+          (specifier) => specifier === '#config' || /(^|\/)config$/.test(specifier),
+        );
+        bad.push(...[...code.matchAll(variableName)].map((match) => match[1] as string));
+        if (/process\.env/.test(code)) bad.push('process.env');
+        if (/\bconfig\b/.test(code)) bad.push('config');
         return bad.map((what) => `${relative(ROOT, file)}: ${what}`);
       });
     expect(leaks).toEqual([]);

@@ -1,5 +1,4 @@
 /** The admin API's services: everything but the notice publisher (the API never auto-disables). */
-import type { AdminApiDependencies } from '#app/admin-api';
 import { buildBaseServices } from '#composition/base';
 import { buildDeliveryState } from '#composition/delivery-state';
 import { buildCursorCodec, buildMasterKeySource, buildSecretCipher } from '#composition/keys';
@@ -8,17 +7,18 @@ import { buildOutbound } from '#composition/outbound';
 import { buildDeliveryQueue } from '#composition/queue';
 import { buildTableRepositories } from '#composition/table';
 import type { Config } from '#config';
+import type { ApiHandlerDependencies } from '#functions/api';
 import { unwired } from './unwired';
 
 /** Builds what the admin routes use, the sender for test deliveries and the queue for redelivery included. */
-export function buildApiServices(config: Config, options: CompositionOptions = {}): AdminApiDependencies {
+export function buildApiServices(config: Config, options: CompositionOptions = {}): ApiHandlerDependencies {
   const keySource = buildMasterKeySource(config, options);
   const { sender, resolver } = buildOutbound(config, options);
   const base = buildBaseServices(config);
   return {
     ...base,
     // The test route sends through the same admission and credentials as a delivery.
-    ...buildDeliveryState(config, base.clock),
+    ...buildDeliveryState(config, base),
     ...buildTableRepositories(config, options),
     deliveryQueue: buildDeliveryQueue(config, options),
     cipher: buildSecretCipher(keySource),
@@ -26,5 +26,6 @@ export function buildApiServices(config: Config, options: CompositionOptions = {
     sender,
     resolver,
     notices: unwired('notices', 'api'),
+    tenantClaim: config.TENANT_CLAIM,
   };
 }

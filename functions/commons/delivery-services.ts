@@ -16,7 +16,7 @@ export function buildDeliveryServices(config: Config, options: CompositionOption
   const base = buildBaseServices(config);
   return {
     ...base,
-    ...buildDeliveryState(config, base.clock),
+    ...buildDeliveryState(config, base),
     ...buildTableRepositories(config, options),
     deliveryQueue: buildDeliveryQueue(config, options),
     cipher: buildSecretCipher(buildMasterKeySource(config, options)),

@@ -47,7 +47,7 @@ async function decryptAuthentication(
 }
 
 /**
- * The webhook's delivery credentials, cached per webhook version for SECRET_CACHE_TTL_MS — and never
+ * The webhook's delivery credentials, cached per webhook version for the cache's TTL — and never
  * past the expiry of a rotated-out secret, so an expired secret stops signing on time.
  */
 export async function loadDeliveryCredentials(
@@ -59,7 +59,7 @@ export async function loadDeliveryCredentials(
   const expiries = secrets.flatMap((secret) => (secret.expiresAt ? [Date.parse(secret.expiresAt)] : []));
   const ttlMs =
     expiries.length > 0
-      ? Math.min(services.config.SECRET_CACHE_TTL_MS, Math.min(...expiries) - now.getTime())
+      ? Math.min(services.credentialCache.ttlMs, Math.min(...expiries) - now.getTime())
       : undefined;
   const key = `${webhook.tenantId}/${webhook.id}/${webhook.version}/${secrets.length}`;
   return services.credentialCache.get(

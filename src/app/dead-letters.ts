@@ -16,8 +16,6 @@ import { describeError, logger, MetricUnit, metrics, withCorrelation } from '#ob
 import { linkFailureLogToDelivery, withDeliveryId } from './delivery-log';
 import type { Services } from './services';
 
-const DAY_MS = 86_400_000;
-
 /** Why a task with no attempts is in the DLQ: the queue's redrive moved it after repeated processing failures. */
 export const ABANDONED_ERROR = 'delivery abandoned: the delivery function failed to process it repeatedly';
 
@@ -95,7 +93,7 @@ async function writeFailureLog(
     const failedAt = services.clock.now();
     const id = failureLogIdFor({ ...task, messageId });
     const failureLog = withDeliveryId(buildFailureLog({ id, task, webhook, failedAt }), task);
-    const expiresAt = new Date(failedAt.getTime() + services.config.FAILURE_LOG_TTL_DAYS * DAY_MS);
+    const expiresAt = new Date(failedAt.getTime() + services.failureRetention.failureLogMs);
     const isNew = await services.failureLogs.put(failureLog, expiresAt);
     // Linked again on a repeat too: the first processing may have died between the put and the link.
     await linkFailureLogToDelivery(services, failureLog);

@@ -215,10 +215,10 @@ export async function attemptDelivery(
       webhook,
       credentials,
       attemptAt,
-      userAgent: `chat-webhooks/${services.config.SERVICE_VERSION}`,
+      userAgent: services.deliveryPolicy.userAgent,
     });
     requestHeaders = request.headers;
-    outcome = await services.sender.send(request, { timeoutMs: services.config.DELIVERY_TIMEOUT_MS });
+    outcome = await services.sender.send(request, { timeoutMs: services.deliveryPolicy.attemptTimeoutMs });
   } catch (error) {
     outcome = {
       isSuccess: false,
@@ -386,7 +386,7 @@ function noteCircuitChange(
   if (change.after === 'open' && change.before !== 'open') {
     metrics.addMetric('CircuitsOpened', MetricUnit.Count, 1);
     context.log.warn('webhook circuit opened after repeated failures; its deliveries are postponed', {
-      cooldownMs: services.config.CIRCUIT_COOLDOWN_MS,
+      cooldownMs: services.deliveryPolicy.admission.circuit.cooldownMs,
       error: context.error,
     });
   } else if (change.after === 'closed' && change.before !== 'closed') {
@@ -466,7 +466,10 @@ async function postponeForCircuit(
   const draw = Math.min(Math.max((services.random ?? Math.random)(), 0), 1);
   const delaySeconds = Math.ceil(waitSeconds * (1 + RETRY_JITTER * draw));
   const postponedSeconds = (task.circuitPostponedSeconds ?? 0) + delaySeconds;
-  const budgetSeconds = remainingScheduleSeconds(services.config.RETRY_SCHEDULE, task.attempts.length);
+  const budgetSeconds = remainingScheduleSeconds(
+    services.deliveryPolicy.retryScheduleSeconds,
+    task.attempts.length,
+  );
   if (postponedSeconds <= budgetSeconds) {
     const notBefore = new Date(now.getTime() + delaySeconds * 1000).toISOString();
     await services.deliveryQueue.enqueueDelayed(
@@ -507,7 +510,7 @@ async function settleFailedAttempt(
   const delaySeconds = health.isDeactivated
     ? null
     : nextRetryDelay(
-        services.config.RETRY_SCHEDULE,
+        services.deliveryPolicy.retryScheduleSeconds,
         attempts.length,
         failure.retryAfterSeconds,
         services.random,

@@ -106,7 +106,7 @@ function redeliveryTask(tenantId: string, record: DeliverySummary, event: EventE
 
 /** Renews a payload's retention, so the redelivery's own record can show it. */
 async function keepPayload(services: Services, tenantId: string, event: EventEnvelope): Promise<void> {
-  const retentionMs = services.config.DELIVERY_LOG_TTL_DAYS * DAY_MS + DAY_MS;
+  const retentionMs = services.deliveryLogPolicy.retentionMs + DAY_MS;
   await services.deliveryLog.putPayload(
     tenantId,
     event.id,

@@ -38,7 +38,7 @@ export type SettledDelivery =
   | { status: 'dropped'; reason: string };
 
 function expiryOf(services: Services, from: Date, extraMs = 0): Date {
-  return new Date(from.getTime() + services.config.DELIVERY_LOG_TTL_DAYS * DAY_MS + extraMs);
+  return new Date(from.getTime() + services.deliveryLogPolicy.retentionMs + extraMs);
 }
 
 /**
@@ -47,7 +47,7 @@ function expiryOf(services: Services, from: Date, extraMs = 0): Date {
  */
 function payloadExpiry(services: Services, from: Date): Date {
   const scheduleMs =
-    services.config.RETRY_SCHEDULE.reduce((total, seconds) => total + seconds, 0) * 1.25 * 1000;
+    services.deliveryPolicy.retryScheduleSeconds.reduce((total, seconds) => total + seconds, 0) * 1.25 * 1000;
   return expiryOf(services, from, scheduleMs + DAY_MS);
 }
 
@@ -57,7 +57,7 @@ export async function storeEventPayload(
   event: EventEnvelope,
   deliveries: number,
 ): Promise<void> {
-  if (services.config.DELIVERY_LOG !== 'all' || deliveries === 0) return;
+  if (services.deliveryLogPolicy.mode !== 'all' || deliveries === 0) return;
   try {
     await services.deliveryLog.putPayload(
       event.tenantId,
@@ -135,7 +135,7 @@ export async function recordSettledDelivery(
         outcome: result.status === 'delivered' ? 'succeeded' : 'failed',
       });
     }
-    const mode = services.config.DELIVERY_LOG;
+    const mode = services.deliveryLogPolicy.mode;
     const isRecorded = task.attempts.length > 0;
     if (mode === 'off') return;
     // Dropped before any attempt: nothing was sent and no record exists to settle.
@@ -210,7 +210,7 @@ export function withDeliveryId(failureLog: FailureLog, task: DeliveryTask): Fail
 
 /** Points a failed delivery's record at its failure log; never throws (the failure log is what must not be lost). */
 export async function linkFailureLogToDelivery(services: Services, failureLog: FailureLog): Promise<void> {
-  if (!failureLog.deliveryId || services.config.DELIVERY_LOG === 'off') return;
+  if (!failureLog.deliveryId || services.deliveryLogPolicy.mode === 'off') return;
   try {
     await services.deliveryLog.linkFailureLog(
       failureLog.tenantId,

@@ -1,11 +1,11 @@
 /**
  * The delivery admission of one process (SPEC section 6.2): per webhook, at most
- * MAX_CONCURRENCY_PER_ENDPOINT attempts in flight and a circuit breaker fed by that webhook's own
- * attempts only; per tenant, at most MAX_CONCURRENCY_PER_TENANT attempts in flight over all its
+ * `maxInFlightPerWebhook` attempts in flight and a circuit breaker fed by that webhook's own
+ * attempts only; per tenant, at most `maxInFlightPerTenant` attempts in flight over all its
  * webhooks, biting on slow tenants only (src/app/tenant-slots.ts), so a tenant with many slow webhooks
  * cannot take the whole process either. Built once by the composition root; on AWS each Lambda environment holds its own
  * (locally each delivery thread), so a dead endpoint costs each environment up to
- * CIRCUIT_FAILURE_THRESHOLD attempts before it backs off, with no shared store in the hot path.
+ * the circuit's `failureThreshold` attempts before it backs off, with no shared store in the hot path.
  *
  * When every slot of a webhook is taken, a delivery may wait for one in memory only if a slot is
  * expected within a short budget (a fast endpoint under a burst: its deliveries then go out in
@@ -15,10 +15,11 @@
  * other webhooks need, while a fast one's burst is not bounced because the machine is busy.
  */
 
-import { CircuitBreakerRegistry, type CircuitBreakerSettings } from '#domain/circuit-breaker';
+import { CircuitBreakerRegistry } from '#domain/circuit-breaker';
 import type {
   Admission,
   AdmissionLease,
+  AdmissionLimits,
   DeliveryAdmission,
   EndpointVerdict,
 } from '#domain/delivery-admission';
@@ -69,15 +70,7 @@ export class InProcessDeliveryAdmission implements DeliveryAdmission {
    * `maxInFlightPerWebhook` and `maxInFlightPerTenant`: whole numbers ≥ 1 (RangeError otherwise);
    * without `maxInFlightPerTenant` a tenant is limited only through its webhooks.
    */
-  constructor(
-    settings: {
-      maxInFlightPerWebhook: number;
-      maxInFlightPerTenant?: number;
-      circuit: CircuitBreakerSettings;
-      slotWaitMs?: number;
-    },
-    clock: Clock,
-  ) {
+  constructor(settings: AdmissionLimits & { slotWaitMs?: number }, clock: Clock) {
     if (!Number.isInteger(settings.maxInFlightPerWebhook) || settings.maxInFlightPerWebhook < 1)
       throw new RangeError('maxInFlightPerWebhook must be a whole number of at least 1');
     this.#maxInFlight = settings.maxInFlightPerWebhook;
@@ -232,32 +225,14 @@ export class InProcessDeliveryAdmission implements DeliveryAdmission {
   }
 }
 
-/** Builds a process's admission from the configuration. */
+/** Builds a process's admission from the delivery policy's limits. */
 export function createDeliveryAdmission(
-  config: {
-    MAX_CONCURRENCY_PER_ENDPOINT: number;
-    MAX_CONCURRENCY_PER_TENANT: number;
-    CIRCUIT_FAILURE_THRESHOLD: number;
-    CIRCUIT_FAILURE_WINDOW_MS: number;
-    CIRCUIT_COOLDOWN_MS: number;
-    DELIVERY_TIMEOUT_MS: number;
-  },
+  limits: AdmissionLimits,
   clock: Clock,
   options: { slotWaitMs?: number } = {},
 ): InProcessDeliveryAdmission {
   return new InProcessDeliveryAdmission(
-    {
-      maxInFlightPerWebhook: config.MAX_CONCURRENCY_PER_ENDPOINT,
-      maxInFlightPerTenant: config.MAX_CONCURRENCY_PER_TENANT,
-      circuit: {
-        failureThreshold: config.CIRCUIT_FAILURE_THRESHOLD,
-        failureWindowMs: config.CIRCUIT_FAILURE_WINDOW_MS,
-        cooldownMs: config.CIRCUIT_COOLDOWN_MS,
-        // A probe always reports back unless the process dies (and its breakers with it); this is a backstop.
-        probeTimeoutMs: config.DELIVERY_TIMEOUT_MS * 2,
-      },
-      ...(options.slotWaitMs === undefined ? {} : { slotWaitMs: options.slotWaitMs }),
-    },
+    { ...limits, ...(options.slotWaitMs === undefined ? {} : { slotWaitMs: options.slotWaitMs }) },
     clock,
   );
 }

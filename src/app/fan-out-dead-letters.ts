@@ -13,8 +13,6 @@ import { describeError, logger, MetricUnit, metrics } from '#observability';
 import { snippetOf } from './fan-out';
 import type { Services } from './services';
 
-const DAY_MS = 86_400_000;
-
 /** The reason recorded for a chat event the fan-out never processed. */
 export const FAN_OUT_FAILED_REASON = 'fan_out_failed';
 
@@ -105,7 +103,7 @@ export async function recordFanOutDeadLetters(
       try {
         await services.rejectedEvents.put(
           rejected,
-          new Date(receivedAt.getTime() + services.config.REJECTED_EVENT_TTL_DAYS * DAY_MS),
+          new Date(receivedAt.getTime() + services.failureRetention.rejectedEventMs),
         );
       } catch (error) {
         logger.error('could not record a dead-lettered chat event; the DLQ will redeliver it', {

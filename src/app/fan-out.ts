@@ -21,7 +21,6 @@ const DETAIL_SNIPPET_BYTES = 2048;
 export const MAX_WEBHOOKS_PER_MESSAGE = 50;
 /** SQS's largest message body. */
 export const MAX_MESSAGE_BYTES = 256 * 1024;
-const DAY_MS = 86_400_000;
 
 /** A chat event as the bus hands it over. */
 export interface ChatEventInput {
@@ -62,7 +61,7 @@ export async function fanOutEvent(services: Services, input: ChatEventInput): Pr
   // this event was published must be seen by it (SPEC 6.1). It costs one store query per event, two
   // when the event names a brand (the brand's subscriptions and the all-brands ones).
   const webhookIds = await services.webhooks.findSubscribers(event.tenantId, event.type, event.brandId);
-  const tasks = deliveryTasksFor(event, webhookIds, services.config.WEBHOOKS_PER_DELIVERY_MESSAGE);
+  const tasks = deliveryTasksFor(event, webhookIds, services.deliveryPolicy.webhooksPerMessage);
   // Before the enqueue, so the payload is there by the time a delivery's record points at it.
   await storeEventPayload(services, event, webhookIds.length);
   if (tasks.length > 0) await services.deliveryQueue.enqueue(tasks);
@@ -131,7 +130,7 @@ async function rejectEvent(
   };
   await services.rejectedEvents.put(
     rejected,
-    new Date(now.getTime() + services.config.REJECTED_EVENT_TTL_DAYS * DAY_MS),
+    new Date(now.getTime() + services.failureRetention.rejectedEventMs),
   );
   metrics.addMetric('EventsRejected', MetricUnit.Count, 1);
   logger.warn('chat event rejected by schema', {

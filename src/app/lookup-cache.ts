@@ -17,8 +17,11 @@ const DEFAULT_MAX_ENTRIES = 10_000;
 export class LookupCache<V> {
   readonly #entries: LRUCache<string, { value: V }> | undefined;
   readonly #inFlight = new Map<string, Promise<V>>();
+  /** How long an entry is kept unless `get` or `set` asks for less, in ms (0 or less: nothing is kept). */
+  readonly ttlMs: number;
 
   constructor(options: { ttlMs: number; maxEntries?: number }) {
+    this.ttlMs = options.ttlMs;
     if (options.ttlMs > 0) {
       this.#entries = new LRUCache({ max: options.maxEntries ?? DEFAULT_MAX_ENTRIES, ttl: options.ttlMs });
     }

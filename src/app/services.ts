@@ -1,11 +1,15 @@
 /**
  * Everything a handler needs, built once per process by the composition root
- * (src/composition.ts on AWS and locally alike) and passed to the use cases.
+ * (src/composition.ts on AWS and locally alike) and passed to the use cases. Settings come as domain
+ * policies built once from the configuration (src/composition/settings.ts); no use case reads the
+ * environment's variable names.
  */
-import type { Config } from '#config';
 import type { DeliveryAdmission } from '#domain/delivery-admission';
+import type { DeliveryLogPolicy } from '#domain/delivery-log';
+import type { DeliveryPolicy } from '#domain/delivery-policy';
 import type { DeliveryCredentials } from '#domain/delivery-request';
 import type { DeliverySender } from '#domain/delivery-sender';
+import type { DestinationOptions } from '#domain/destination-policy';
 import type {
   Clock,
   DeliveryLogRepository,
@@ -18,10 +22,18 @@ import type {
   WebhookHealthRepository,
   WebhookRepository,
 } from '#domain/ports';
+import type { FailureRetention } from '#domain/retention';
 import type { LookupCache } from './lookup-cache';
 
 export interface Services {
-  config: Config;
+  /** How deliveries are packed, attempted, retried, admitted and given up on (SPEC 6, 6.2). */
+  deliveryPolicy: DeliveryPolicy;
+  /** What the delivery log records, and for how long (SPEC 6.3). */
+  deliveryLogPolicy: DeliveryLogPolicy;
+  /** How long failure logs and rejected events are kept (SPEC 6, 8). */
+  failureRetention: FailureRetention;
+  /** Which destinations a webhook may name (SPEC 5, 7). */
+  destinationPolicy: DestinationOptions;
   webhooks: WebhookRepository;
   failureLogs: FailureLogRepository;
   rejectedEvents: RejectedEventRepository;

@@ -1,8 +1,8 @@
 /**
  * The per-tenant half of a process's delivery admission (SPEC section 6.2): at most
- * MAX_CONCURRENCY_PER_TENANT attempts of one tenant in flight at once, over all its webhooks. The
+ * `maxInFlightPerTenant` attempts of one tenant in flight at once, over all its webhooks. The
  * per-webhook limit alone never binds for a tenant with many webhooks: 20 webhooks on a slow path
- * admit 20 × MAX_CONCURRENCY_PER_ENDPOINT slow attempts, which hold every local poller (or every
+ * admit 20 × `maxInFlightPerWebhook` slow attempts, which hold every local poller (or every
  * attempt a process can run) while other tenants' deliveries wait in the queue behind them.
  *
  * It bites on slow tenants only. A tenant whose attempts are fast (they average under half the slot

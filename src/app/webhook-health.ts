@@ -1,16 +1,14 @@
 /**
  * Webhook health: remembers since when a webhook has been failing and deactivates it once it has
- * failed continuously, without a single success, for AUTO_DISABLE_AFTER_DAYS, or at once when its
+ * failed continuously, without a single success, for the delivery policy's `autoDisableAfterMs`, or at once when its
  * endpoint answers 410 Gone (SPEC sections 6 and 6.2).
  */
 
-import type { Config } from '#config';
+import type { DeliveryPolicy } from '#domain/delivery-policy';
 import { ConflictError } from '#domain/errors';
 import type { DeliveryAttempt, StoredWebhook } from '#domain/model';
 import { describeError, MetricUnit, metrics, withCorrelation } from '#observability';
 import type { Services } from './services';
-
-const DAY_MS = 86_400_000;
 
 /** What to change on a webhook, or null when it is already as it should be. */
 type HealthChange = (current: StoredWebhook) => StoredWebhook | null;
@@ -31,9 +29,11 @@ export async function recordDeliverySuccess(services: Services, webhook: StoredW
  * failing all the time is tried at least that often by its own retries; a longer silence means there is
  * no evidence either way, so the period starts again (SPEC 6.2: not two failures far apart).
  */
-export function maxEvidenceGapMs(config: Pick<Config, 'RETRY_SCHEDULE' | 'DELIVERY_TIMEOUT_MS'>): number {
-  const longestDelaySeconds = Math.max(0, ...config.RETRY_SCHEDULE);
-  return Math.ceil(longestDelaySeconds * 1000 * 1.25) + 2 * config.DELIVERY_TIMEOUT_MS;
+export function maxEvidenceGapMs(
+  policy: Pick<DeliveryPolicy, 'retryScheduleSeconds' | 'attemptTimeoutMs'>,
+): number {
+  const longestDelaySeconds = Math.max(0, ...policy.retryScheduleSeconds);
+  return Math.ceil(longestDelaySeconds * 1000 * 1.25) + 2 * policy.attemptTimeoutMs;
 }
 
 /** Whether a failed attempt deactivated the webhook (its delivery then goes to the DLQ, not to a retry). */
@@ -44,7 +44,7 @@ export interface FailureVerdict {
 /**
  * Notes a failed attempt. A `410 Gone` deactivates the webhook at once (the Standard Webhooks
  * specification asks senders to stop); otherwise the attempt starts or continues the failing period,
- * and deactivates the webhook once the period has lasted AUTO_DISABLE_AFTER_DAYS with no silence longer
+ * and deactivates the webhook once the period has lasted `autoDisableAfterMs` with no silence longer
  * than maxEvidenceGapMs. A deactivation publishes `webhook.disabled`. Never throws.
  */
 export async function recordDeliveryFailure(
@@ -53,8 +53,8 @@ export async function recordDeliveryFailure(
   failedAt: Date,
   attempt?: Pick<DeliveryAttempt, 'statusCode'>,
 ): Promise<FailureVerdict> {
-  const disableAfterMs = services.config.AUTO_DISABLE_AFTER_DAYS * DAY_MS;
-  const gapMs = maxEvidenceGapMs(services.config);
+  const disableAfterMs = services.deliveryPolicy.autoDisableAfterMs;
+  const gapMs = maxEvidenceGapMs(services.deliveryPolicy);
   const failedAtMs = failedAt.getTime();
   const isGone = attempt?.statusCode === 410;
   const seenAtMs = (current: StoredWebhook) =>

@@ -262,7 +262,7 @@ async function updateWebhook(
 }
 
 function schemas(services: Services) {
-  return webhookInputSchemas({ allowInsecureLocalhost: services.config.ALLOW_INSECURE_LOCALHOST });
+  return webhookInputSchemas(services.destinationPolicy);
 }
 
 function parseInput<T>(
@@ -308,9 +308,11 @@ async function assertConsistent(
   },
 ): Promise<void> {
   const issues = checkWebhookConsistency({ headers: draft.headers, authentication: draft.authentication });
-  const destinationProblem = await checkResolvedDestination(new URL(draft.url), services.resolver, {
-    allowInsecureLocalhost: services.config.ALLOW_INSECURE_LOCALHOST,
-  });
+  const destinationProblem = await checkResolvedDestination(
+    new URL(draft.url),
+    services.resolver,
+    services.destinationPolicy,
+  );
   if (destinationProblem) issues.push({ field: 'url', message: destinationProblem });
   if (issues.length > 0) {
     throw new ValidationError(`${issues[0]?.field}: ${issues[0]?.message}`, issues);

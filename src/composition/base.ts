@@ -1,10 +1,11 @@
-/** The services every function has: configuration, the clock and id generation. */
+/** The services every function has: its domain settings, the clock and id generation. */
 import { ulid } from 'ulid';
 import type { Services } from '#app/services';
 import type { Config } from '#config';
 import { systemClock } from '#domain/ports';
+import { buildSettings, type Settings } from './settings';
 
-/** Config, clock and ids: no AWS client, nothing to close. */
-export function buildBaseServices(config: Config): Pick<Services, 'config' | 'clock' | 'newId'> {
-  return { config, clock: systemClock, newId: (prefix) => `${prefix}_${ulid()}` };
+/** Settings, clock and ids: no AWS client, nothing to close. */
+export function buildBaseServices(config: Config): Settings & Pick<Services, 'clock' | 'newId'> {
+  return { ...buildSettings(config), clock: systemClock, newId: (prefix) => `${prefix}_${ulid()}` };
 }

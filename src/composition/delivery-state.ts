@@ -6,15 +6,14 @@ import { createDeliveryAdmission } from '#app/endpoint-circuits';
 import { LookupCache } from '#app/lookup-cache';
 import type { Services } from '#app/services';
 import type { Config } from '#config';
-import type { Clock } from '#domain/ports';
 
-/** Admission (slots, circuits) and the credentials cache of one process. */
+/** Admission (slots, circuits, as the delivery policy sets them) and the credentials cache of one process. */
 export function buildDeliveryState(
   config: Config,
-  clock: Clock,
+  base: Pick<Services, 'deliveryPolicy' | 'clock'>,
 ): Pick<Services, 'admission' | 'credentialCache'> {
   return {
-    admission: createDeliveryAdmission(config, clock),
+    admission: createDeliveryAdmission(base.deliveryPolicy.admission, base.clock),
     // Keyed by webhook version, so an entry can never outlive the settings it was decrypted from.
     credentialCache: new LookupCache({ ttlMs: config.SECRET_CACHE_TTL_MS }),
   };

@@ -4,7 +4,7 @@
  * either a lease (a slot is held and the circuit lets it through) or a refusal saying when to come
  * back, so no delivery waits long in memory for a slow or failing webhook.
  */
-import type { CircuitState } from './circuit-breaker';
+import type { CircuitBreakerSettings, CircuitState } from './circuit-breaker';
 
 /** What one attempt said about its endpoint: it answered (`up`), it failed the endpoint-down way, or nothing. */
 export type EndpointVerdict = 'up' | 'down' | 'unknown';
@@ -38,4 +38,14 @@ export interface DeliveryAdmission {
    * names one webhook (tenant and id), so webhooks that share a host never share a slot or a circuit.
    */
   admit(webhookKey: string): Promise<Admission>;
+}
+
+/** How much one delivery environment lets through at once, and when a webhook's circuit opens. */
+export interface AdmissionLimits {
+  /** Attempts in flight to one webhook at once: a whole number of at least 1. */
+  maxInFlightPerWebhook: number;
+  /** Attempts in flight for one tenant over all its webhooks while they are slow; absent: no tenant limit. */
+  maxInFlightPerTenant?: number;
+  /** The circuit breaker of each webhook. */
+  circuit: CircuitBreakerSettings;
 }

@@ -12,6 +12,14 @@ export type DeliveryStatus = (typeof DELIVERY_STATUSES)[number];
 export const DELIVERY_LOG_MODES = ['all', 'failures', 'off'] as const;
 export type DeliveryLogMode = (typeof DELIVERY_LOG_MODES)[number];
 
+/** What the delivery log keeps, and for how long (SPEC 6.3). */
+export interface DeliveryLogPolicy {
+  /** Every delivery, only deliveries with a failed attempt, or nothing. */
+  mode: DeliveryLogMode;
+  /** How long a record is kept after its last write, in ms (an event's payload a retry schedule longer). */
+  retentionMs: number;
+}
+
 /** Response snippets kept per attempt: enough to read an error page's first line, small enough to keep a record under 1 KB. */
 export const LOGGED_SNIPPET_CHARS = 256;
 /** Errors kept per attempt. */

@@ -289,7 +289,9 @@ describe('deliverTask', () => {
 
   it('holds no slot while it reads, and reads again when its slot came after a wait: a deactivation during the wait ends it', async () => {
     const services = servicesFor({ MAX_CONCURRENCY_PER_ENDPOINT: 1 });
-    services.admission = createDeliveryAdmission(services.config, services.clock, { slotWaitMs: 5_000 });
+    services.admission = createDeliveryAdmission(services.deliveryPolicy.admission, services.clock, {
+      slotWaitMs: 5_000,
+    });
     const webhook = await storeWebhook(services);
     const key = `${webhook.tenantId}/${webhook.id}`;
     // A first attempt ends at once, so the webhook counts as fast and a second delivery may wait.
@@ -666,7 +668,9 @@ describe('group tasks (one message per event)', () => {
 
   it('hands members whose webhook has no free slot off as single tasks, without an attempt', async () => {
     const services = servicesFor({ MAX_CONCURRENCY_PER_ENDPOINT: 1 });
-    services.admission = createDeliveryAdmission(services.config, services.clock, { slotWaitMs: 0 });
+    services.admission = createDeliveryAdmission(services.deliveryPolicy.admission, services.clock, {
+      slotWaitMs: 0,
+    });
     await storeWebhook(services, { id: 'wh_a', url: `${receiver.url}/a` });
     await storeWebhook(services, { id: 'wh_busy', url: `${receiver.url}/busy` });
     // Another delivery holds wh_busy's only slot.
@@ -693,7 +697,9 @@ describe('group tasks (one message per event)', () => {
 
   it('asks a busy webhook again after a wait that grows with each refusal in a row', async () => {
     const services = servicesFor({ MAX_CONCURRENCY_PER_ENDPOINT: 1 });
-    services.admission = createDeliveryAdmission(services.config, services.clock, { slotWaitMs: 0 });
+    services.admission = createDeliveryAdmission(services.deliveryPolicy.admission, services.clock, {
+      slotWaitMs: 0,
+    });
     const webhook = await storeWebhook(services);
     const held = await services.admission.admit(`${webhook.tenantId}/${webhook.id}`);
     expect(held.isAdmitted).toBe(true);

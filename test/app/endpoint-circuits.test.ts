@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createDeliveryAdmission, webhookKeyOf } from '#app/endpoint-circuits';
+import { admissionLimitsOf } from '#composition/settings';
 import { loadConfig } from '#config';
 import { ManualClock } from '../support/in-memory-ports';
 
@@ -11,7 +12,11 @@ function admissionFor(overrides: Partial<ReturnType<typeof loadConfig>> = {}, sl
     CIRCUIT_FAILURE_THRESHOLD: 2,
     ...overrides,
   };
-  return { admission: createDeliveryAdmission(config, clock, { slotWaitMs }), clock, config };
+  return {
+    admission: createDeliveryAdmission(admissionLimitsOf(config), clock, { slotWaitMs }),
+    clock,
+    config,
+  };
 }
 
 describe('InProcessDeliveryAdmission', () => {

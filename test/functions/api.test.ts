@@ -1,8 +1,7 @@
 /** The admin API handler's reading of the JWT authorizer's claims (SPEC section 7). */
 import { describe, expect, it } from 'vitest';
-import type { AdminApiDependencies } from '#app/admin-api';
 import { loadConfig } from '#config';
-import { createApiHandler, identityFromClaims } from '#functions/api';
+import { type ApiHandlerDependencies, createApiHandler, identityFromClaims } from '#functions/api';
 import { httpApiEvent, lambdaContext } from './lambda-events';
 
 const verified = { iss: 'https://issuer.example.com/', sub: 'admin-1', aud: 'chat-webhooks-admin', exp: 1 };
@@ -31,7 +30,7 @@ describe('identityFromClaims', () => {
 
 describe('the API handler', () => {
   // Nothing past the identity check is reached, so the routes' services are never touched.
-  const handler = createApiHandler({ config: loadConfig({}) } as AdminApiDependencies);
+  const handler = createApiHandler({ tenantClaim: loadConfig({}).TENANT_CLAIM } as ApiHandlerDependencies);
 
   it('answers 403 naming the claim when a verified token has no tenant claim', async () => {
     const response = await handler(

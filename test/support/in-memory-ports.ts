@@ -7,6 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { AesGcmSecretCipher } from '#adapters/aes-gcm-cipher';
 import type { Services } from '#app/services';
 import { buildDeliveryState } from '#composition/delivery-state';
+import { buildSettings } from '#composition/settings';
 import { type Config, loadConfig } from '#config';
 import {
   type DeliveryOutcome,
@@ -384,11 +385,13 @@ export function createTestServices(
 ): TestServices {
   const masterKey = randomBytes(32);
   let sequence = 0;
+  // Configured as a deployment is (environment-named overrides), turned into settings by the same code.
   const config = { ...loadConfig({}), ...options.config };
   const clock = new ManualClock();
+  const settings = buildSettings(config);
   return {
-    config,
-    ...buildDeliveryState(config, clock),
+    ...settings,
+    ...buildDeliveryState(config, { ...settings, clock }),
     deliveryLog: new InMemoryDeliveryLogRepository(clock),
     webhookHealth: new InMemoryWebhookHealthRepository(),
     webhooks: new InMemoryWebhookRepository(),

@@ -56,7 +56,7 @@ describe('function services built from the deployed environment', () => {
 
   it('fan-out builds the table and the queue, and nothing that decrypts, sends or publishes', async () => {
     const services = buildFanOutServices(configs['fan-out']);
-    expect(services.config.DELIVERY_QUEUE_URL).toBe('deployed-DELIVERY_QUEUE_URL');
+    expect(configs['fan-out'].DELIVERY_QUEUE_URL).toBe('deployed-DELIVERY_QUEUE_URL');
     expect(typeof services.webhooks.get).toBe('function');
     expect(typeof services.rejectedEvents.put).toBe('function');
     expect(typeof services.deliveryQueue.enqueue).toBe('function');
@@ -81,7 +81,7 @@ describe('function services built from the deployed environment', () => {
   it('the fan-out DLQ processor builds the table (rejected events) and nothing else', () => {
     const services = buildFanOutDlqProcessorServices(configs['fan-out-dlq-processor']);
     expect(typeof services.rejectedEvents.put).toBe('function');
-    expect(services.config.REJECTED_EVENT_TTL_DAYS).toBe(30);
+    expect(services.failureRetention.rejectedEventMs).toBe(30 * 86_400_000);
     expect(() => services.deliveryQueue.enqueue).toThrow(
       /not available in the fan-out-dlq-processor function/,
     );
@@ -100,7 +100,7 @@ describe('function services built from the deployed environment', () => {
       expect(typeof services.notices.webhookDisabled).toBe('function');
       expect(typeof services.sender.send).toBe('function');
       expect(typeof services.resolver.resolve).toBe('function');
-      expect(services.config.DELIVERY_DLQ_URL).toBe('deployed-DELIVERY_DLQ_URL');
+      expect(configs.delivery.DELIVERY_DLQ_URL).toBe('deployed-DELIVERY_DLQ_URL');
     } finally {
       await (services.sender as unknown as { close?: () => Promise<void> }).close?.();
     }

@@ -33,12 +33,8 @@ import {
   recoverFailedDeliveries,
   redeliverDelivery,
 } from './delivery-log-service';
-import {
-  getFailureLog,
-  listFailureLogs,
-  listRejectedEvents,
-  redeliverFailureLog,
-} from './failure-log-service';
+import { getFailureLog, listFailureLogs, redeliverFailureLog } from './failure-log-service';
+import { listRejectedEvents } from './rejected-event-service';
 import type { Services } from './services';
 import { sendTestDelivery } from './test-delivery';
 import {

@@ -1,6 +1,6 @@
-/** The admin use cases for failure logs and rejected events. */
+/** The admin use cases for failure logs: list, read, redeliver (SPEC section 6). */
 import { NotFoundError, WebhookInactiveError } from '#domain/errors';
-import type { FailureLog, Page, PageKey, RejectedEvent } from '#domain/model';
+import type { FailureLog, Page, PageKey } from '#domain/model';
 import type { Services } from './services';
 
 /** A page of the tenant's failure logs, newest first, optionally for one webhook. */
@@ -45,13 +45,4 @@ export async function redeliverFailureLog(
     { tenantId, webhookId: log.webhookId, event: log.event, attempts: [], redeliveryOf: log.id },
   ]);
   return { failureLogId: log.id, webhookId: log.webhookId, eventId: log.eventId };
-}
-
-/** A page of the tenant's rejected events, newest first. */
-export function listRejectedEvents(
-  services: Services,
-  tenantId: string,
-  query: { limit: number; startKey?: PageKey },
-): Promise<Page<RejectedEvent>> {
-  return services.rejectedEvents.list(tenantId, query);
 }

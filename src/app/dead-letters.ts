@@ -7,7 +7,7 @@ import {
   type DeadLetteredTask,
   memberTask,
   parseDeliveryTask,
-  type QueueRecord,
+  type QueueMessage,
   webhookIdsOf,
 } from '#domain/delivery-task';
 import { failureLogIdFor } from '#domain/failure-log-id';
@@ -52,17 +52,17 @@ export function buildFailureLog(input: {
  * Writes one failure log per dead-lettered task, and one per webhook of a group task (a group reaches
  * the DLQ only by redrive, after the delivery step failed it repeatedly, so each of its webhooks is
  * logged as abandoned: the message cannot tell which of them a crashed attempt had reached). Junk that
- * is not a task cannot be attributed to a tenant: it is logged, counted and dropped. A record whose
+ *  is not a task cannot be attributed to a tenant: it is logged, counted and dropped. A message whose
  * write failed is reported back so the DLQ redelivers it (a second log appears only when a write
  * failed: for a group, its members already logged are logged again).
  */
-export async function recordDeadLetters(services: Services, records: QueueRecord[]): Promise<BatchResult> {
+export async function recordDeadLetters(services: Services, messages: QueueMessage[]): Promise<BatchResult> {
   const failed = await Promise.all(
-    records.map(async (record) => {
-      const task = parseDeliveryTask(record.body);
+    messages.map(async (message) => {
+      const task = parseDeliveryTask(message.body);
       if (!task) {
         logger.error('dead-lettered message is not a delivery task; dropped', {
-          messageId: record.messageId,
+          messageId: message.messageId,
         });
         metrics.addMetric('DeadLettersUnreadable', MetricUnit.Count, 1);
         return undefined;
@@ -71,9 +71,9 @@ export async function recordDeadLetters(services: Services, records: QueueRecord
         ? webhookIdsOf(task).map((webhookId) => memberTask(task, webhookId))
         : [task];
       const written = await Promise.all(
-        members.map((member) => writeFailureLog(services, member, record.messageId)),
+        members.map((member) => writeFailureLog(services, member, message.messageId)),
       );
-      return written.every(Boolean) ? undefined : record.messageId;
+      return written.every(Boolean) ? undefined : message.messageId;
     }),
   );
   return {
@@ -87,7 +87,11 @@ async function writeFailureLog(
   task: DeadLetteredTask,
   messageId: string,
 ): Promise<boolean> {
-  const log = withCorrelation({ eventId: task.event.id, tenantId: task.tenantId, webhookId: task.webhookId });
+  const taskLogger = withCorrelation({
+    eventId: task.event.id,
+    tenantId: task.tenantId,
+    webhookId: task.webhookId,
+  });
   try {
     const webhook = await services.webhooks.get(task.tenantId, task.webhookId);
     const failedAt = services.clock.now();
@@ -99,14 +103,17 @@ async function writeFailureLog(
     await linkFailureLogToDelivery(services, failureLog);
     if (!isNew) {
       metrics.addMetric('FailureLogsAlreadyWritten', MetricUnit.Count, 1);
-      log.info('failure log already written (dead letter processed again)', { failureLogId: id });
+      taskLogger.info('failure log already written (dead letter processed again)', { failureLogId: id });
       return true;
     }
     metrics.addMetric('FailureLogsWritten', MetricUnit.Count, 1);
-    log.info('failure log written', { failureLogId: failureLog.id, attemptCount: failureLog.attemptCount });
+    taskLogger.info('failure log written', {
+      failureLogId: failureLog.id,
+      attemptCount: failureLog.attemptCount,
+    });
     return true;
   } catch (error) {
-    log.error('could not write the failure log; the DLQ will redeliver it', {
+    taskLogger.error('could not write the failure log; the DLQ will redeliver it', {
       messageId,
       error: describeError(error),
     });

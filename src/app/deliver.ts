@@ -23,7 +23,7 @@ import {
   type DeliveryTask,
   memberTask,
   parseDeliveryTask,
-  type QueueRecord,
+  type QueueMessage,
   webhookIdsOf,
 } from '#domain/delivery-task';
 import type { DeliveryAttempt, EventEnvelope, StoredWebhook } from '#domain/model';
@@ -63,8 +63,8 @@ export type DeliveryResult =
   | { status: 'postponed'; delaySeconds: number; reason?: 'circuit-open' | 'slots-busy' }
   | { status: 'dropped'; reason: string };
 
-/** One attempt as it was made: what the sender reported, and the record kept of it. */
-export interface AttemptRecord {
+/** What one attempt produced: what the sender reported, and the attempt as the task keeps it. */
+export interface AttemptResult {
   outcome: AttemptOutcome;
   attempt: DeliveryAttempt;
   /** The headers as sent (secrets still in them: the delivery log masks them before storing). */
@@ -72,19 +72,22 @@ export interface AttemptRecord {
 }
 
 /**
- * Delivers a batch concurrently. Only records that could not be handled (unparseable, or the queue or
+ * Delivers a batch concurrently. Only messages that could not be handled (unparseable, or the queue or
  * store failed) are reported as failures so the queue redelivers them; a failing endpoint is not such
  * a failure — the retry schedule handles it.
  */
-export async function processDeliveryBatch(services: Services, records: QueueRecord[]): Promise<BatchResult> {
+export async function processDeliveryBatch(
+  services: Services,
+  messages: QueueMessage[],
+): Promise<BatchResult> {
   const failed = await Promise.all(
-    records.map(async (record) => {
-      const task = parseDeliveryTask(record.body);
+    messages.map(async (message) => {
+      const task = parseDeliveryTask(message.body);
       if (!task) {
         // The DLQ processor records it once the queue's maxReceiveCount moves it there.
-        logger.error('delivery message is not a delivery task', { messageId: record.messageId });
+        logger.error('delivery message is not a delivery task', { messageId: message.messageId });
         metrics.addMetric('DeliveryMessagesUnreadable', MetricUnit.Count, 1);
-        return record.messageId;
+        return message.messageId;
       }
       try {
         if (task.webhookIds) await deliverGroup(services, task);
@@ -94,13 +97,13 @@ export async function processDeliveryBatch(services: Services, records: QueueRec
         withCorrelation({ eventId: task.event.id, tenantId: task.tenantId, webhookId: task.webhookId }).error(
           'delivery could not be processed; the queue will redeliver it',
           {
-            messageId: record.messageId,
+            messageId: message.messageId,
             ...(task.webhookIds ? { webhookIds: task.webhookIds } : {}),
             error: describeError(error),
           },
         );
         metrics.addMetric('DeliveryProcessingErrors', MetricUnit.Count, 1);
-        return record.messageId;
+        return message.messageId;
       }
     }),
   );
@@ -126,8 +129,8 @@ function whyNotDeliver(task: DeliveryTask, webhook: StoredWebhook | undefined): 
 }
 
 /** Ends a task its webhook no longer wants: logged and counted, nothing sent or enqueued. */
-function drop(task: DeliveryTask, reason: string, log: CorrelatedLogger): DeliveryResult {
-  log.info('delivery dropped', { reason, eventType: task.event.type });
+function drop(task: DeliveryTask, reason: string, taskLogger: CorrelatedLogger): DeliveryResult {
+  taskLogger.info('delivery dropped', { reason, eventType: task.event.type });
   metrics.addMetric('DeliveriesDropped', MetricUnit.Count, 1);
   return { status: 'dropped', reason };
 }
@@ -142,12 +145,12 @@ async function endUnwanted(
   task: DeliveryTask,
   webhook: StoredWebhook | undefined,
   reason: string | undefined,
-  log: CorrelatedLogger,
+  taskLogger: CorrelatedLogger,
 ): Promise<DeliveryResult> {
   if (webhook && reason && !tenantMismatchReason(task, webhook) && wasDisabledByService(webhook, task)) {
-    return deadLetterUnsent(services, task, webhook, { reason, log });
+    return deadLetterUnsent(services, task, webhook, { reason, taskLogger });
   }
-  return drop(task, reason ?? 'webhook deleted', log);
+  return drop(task, reason ?? 'webhook deleted', taskLogger);
 }
 
 /**
@@ -178,7 +181,7 @@ async function deadLetterUnsent(
   services: Services,
   task: DeliveryTask,
   webhook: StoredWebhook,
-  context: { reason: string; log: CorrelatedLogger },
+  context: { reason: string; taskLogger: CorrelatedLogger },
 ): Promise<DeliveryResult> {
   const attempt: DeliveryAttempt = {
     at: services.clock.now().toISOString(),
@@ -188,7 +191,7 @@ async function deadLetterUnsent(
   const deadLettered = deadLetterOf(task, attempt, webhook);
   await services.deliveryQueue.deadLetter(deadLettered);
   metrics.addMetric('DeliveriesDeadLettered', MetricUnit.Count, 1);
-  context.log.warn('delivery not sent: the service deactivated its webhook; dead-lettered', {
+  context.taskLogger.warn('delivery not sent: the service deactivated its webhook; dead-lettered', {
     attempts: deadLettered.attempts.length,
   });
   return { status: 'dead-lettered', attempt };
@@ -203,7 +206,7 @@ export async function attemptDelivery(
   services: Services,
   webhook: StoredWebhook,
   event: EventEnvelope,
-): Promise<AttemptRecord> {
+): Promise<AttemptResult> {
   const credentials = await loadDeliveryCredentials(services, webhook);
   // SPEC 6: webhook-timestamp is the time of this attempt; nothing waits between signing and sending.
   const attemptAt = services.clock.now();
@@ -300,7 +303,11 @@ async function settleTask(
   task: DeliveryTask,
   seen: SeenByAttempt,
 ): Promise<DeliveryResult> {
-  const log = withCorrelation({ eventId: task.event.id, tenantId: task.tenantId, webhookId: task.webhookId });
+  const taskLogger = withCorrelation({
+    eventId: task.event.id,
+    tenantId: task.tenantId,
+    webhookId: task.webhookId,
+  });
   const remainingMs = task.notBefore ? Date.parse(task.notBefore) - services.clock.now().getTime() : 0;
   if (remainingMs > EARLY_TOLERANCE_MS) {
     const delaySeconds = Math.ceil(remainingMs / 1000);
@@ -314,13 +321,13 @@ async function settleTask(
   const read = await services.webhooks.get(task.tenantId, task.webhookId);
   if (read) seen.webhook = read;
   const reason = whyNotDeliver(task, read);
-  if (!read || reason) return endUnwanted(services, task, read, reason, log);
+  if (!read || reason) return endUnwanted(services, task, read, reason, taskLogger);
   const admission = await services.admission.admit(webhookKeyOf(task.tenantId, task.webhookId));
   if (!admission.isAdmitted) {
     if (admission.reason === 'slots-busy') {
-      return postponeForSlot(services, task, { expectedWaitMs: admission.expectedWaitMs, log });
+      return postponeForSlot(services, task, { expectedWaitMs: admission.expectedWaitMs, taskLogger });
     }
-    return postponeForCircuit(services, task, { retryAt: admission.retryAt, webhook: read, log });
+    return postponeForCircuit(services, task, { retryAt: admission.retryAt, webhook: read, taskLogger });
   }
   let verdict: EndpointVerdict = 'unknown';
   let isReleased = false;
@@ -334,13 +341,13 @@ async function settleTask(
     const webhook = admission.hasWaited ? await services.webhooks.get(task.tenantId, task.webhookId) : read;
     const lateReason = whyNotDeliver(task, webhook);
     if (webhook) seen.webhook = webhook;
-    if (!webhook || lateReason) return endUnwanted(services, task, webhook, lateReason, log);
-    const delivery = await attemptDelivery(services, webhook, task.event);
-    seen.requestHeaders = delivery.requestHeaders;
-    if (!delivery.outcome.isSenderFailure) verdict = isEndpointFailure(delivery.outcome) ? 'down' : 'up';
+    if (!webhook || lateReason) return endUnwanted(services, task, webhook, lateReason, taskLogger);
+    const attempted = await attemptDelivery(services, webhook, task.event);
+    seen.requestHeaders = attempted.requestHeaders;
+    if (!attempted.outcome.isSenderFailure) verdict = isEndpointFailure(attempted.outcome) ? 'down' : 'up';
     // Freed before the queue and store writes that settle the task: the slot guards the endpoint only.
-    noteCircuitChange(services, release(), { log, error: delivery.attempt.error });
-    return await settleAttempt(services, task, webhook, delivery, log);
+    noteCircuitChange(services, release(), { taskLogger, error: attempted.attempt.error });
+    return await settleAttempt(services, task, webhook, attempted, taskLogger);
   } finally {
     if (!isReleased) release();
   }
@@ -355,8 +362,8 @@ async function settleAttempt(
   services: Services,
   task: DeliveryTask,
   webhook: StoredWebhook,
-  { outcome, attempt }: AttemptRecord,
-  log: CorrelatedLogger,
+  { outcome, attempt }: AttemptResult,
+  taskLogger: CorrelatedLogger,
 ): Promise<DeliveryResult> {
   metrics.addMetric('DeliveryAttempts', MetricUnit.Count, 1);
   if (outcome.isSuccess) {
@@ -365,15 +372,15 @@ async function settleAttempt(
     if (Number.isFinite(latencyMs)) metrics.addMetric('DeliveryLatency', MetricUnit.Milliseconds, latencyMs);
     metrics.addMetric('DeliveriesSucceeded', MetricUnit.Count, 1);
     metrics.addMetric('AttemptsPerDelivery', MetricUnit.Count, attemptCount);
-    log.debug('delivered', { statusCode: outcome.statusCode, attempts: attemptCount });
+    taskLogger.debug('delivered', { statusCode: outcome.statusCode, attempts: attemptCount });
     await recordDeliverySuccess(services, webhook);
     return { status: 'delivered', attempt };
   }
-  if (outcome.isSenderFailure) return deadLetterUnsendable(services, task, webhook, { attempt, log });
+  if (outcome.isSenderFailure) return deadLetterUnsendable(services, task, webhook, { attempt, taskLogger });
   return settleFailedAttempt(services, task, webhook, {
     attempt,
     retryAfterSeconds: outcome.retryAfterSeconds,
-    log,
+    taskLogger,
   });
 }
 
@@ -381,16 +388,16 @@ async function settleAttempt(
 function noteCircuitChange(
   services: Services,
   change: CircuitChange,
-  context: { log: CorrelatedLogger; error: string | undefined },
+  context: { taskLogger: CorrelatedLogger; error: string | undefined },
 ): void {
   if (change.after === 'open' && change.before !== 'open') {
     metrics.addMetric('CircuitsOpened', MetricUnit.Count, 1);
-    context.log.warn('webhook circuit opened after repeated failures; its deliveries are postponed', {
+    context.taskLogger.warn('webhook circuit opened after repeated failures; its deliveries are postponed', {
       cooldownMs: services.deliveryPolicy.admission.circuit.cooldownMs,
       error: context.error,
     });
   } else if (change.after === 'closed' && change.before !== 'closed') {
-    context.log.info('webhook circuit closed');
+    context.taskLogger.info('webhook circuit closed');
   }
 }
 
@@ -402,13 +409,13 @@ async function deadLetterUnsendable(
   services: Services,
   task: DeliveryTask,
   webhook: StoredWebhook,
-  failure: { attempt: DeliveryAttempt; log: CorrelatedLogger },
+  failure: { attempt: DeliveryAttempt; taskLogger: CorrelatedLogger },
 ): Promise<DeliveryResult> {
-  const { attempt, log } = failure;
+  const { attempt, taskLogger } = failure;
   const deadLettered = deadLetterOf(task, attempt, webhook);
   await services.deliveryQueue.deadLetter(deadLettered);
   metrics.addMetric('DeliveriesNotSendable', MetricUnit.Count, 1);
-  log.error('delivery could not be sent: the request could not be built; dead-lettered', {
+  taskLogger.error('delivery could not be sent: the request could not be built; dead-lettered', {
     error: attempt.error,
   });
   return { status: 'dead-lettered', attempt };
@@ -422,9 +429,9 @@ async function deadLetterUnsendable(
 async function postponeForSlot(
   services: Services,
   task: DeliveryTask,
-  busy: { expectedWaitMs: number; log: CorrelatedLogger },
+  busy: { expectedWaitMs: number; taskLogger: CorrelatedLogger },
 ): Promise<DeliveryResult> {
-  const { log } = busy;
+  const { taskLogger } = busy;
   const refusals = task.slotPostponements ?? 0;
   const backoffSeconds = Math.max(2 ** Math.min(refusals, 10), Math.ceil(busy.expectedWaitMs / 1000));
   const baseSeconds = Math.min(MAX_SLOT_WAIT_SECONDS, backoffSeconds);
@@ -435,7 +442,7 @@ async function postponeForSlot(
     delaySeconds,
   );
   metrics.addMetric('DeliveriesPostponedBySlots', MetricUnit.Count, 1);
-  log.debug('every slot of the webhook is taken; delivery postponed without using an attempt', {
+  taskLogger.debug('every slot of the webhook is taken; delivery postponed without using an attempt', {
     delaySeconds,
     refusals: refusals + 1,
   });
@@ -456,9 +463,9 @@ function remainingScheduleSeconds(schedule: readonly number[], attemptsMade: num
 async function postponeForCircuit(
   services: Services,
   task: DeliveryTask,
-  circuit: { retryAt: Date; webhook: StoredWebhook; log: CorrelatedLogger },
+  circuit: { retryAt: Date; webhook: StoredWebhook; taskLogger: CorrelatedLogger },
 ): Promise<DeliveryResult> {
-  const { log, webhook } = circuit;
+  const { taskLogger, webhook } = circuit;
   const now = services.clock.now();
   // Spread upwards only (SPEC 6.2, ±20 % jitter): sooner than retryAt the circuit refuses again, and
   // without a spread every refused delivery would reach the recovering endpoint in the same second.
@@ -477,7 +484,7 @@ async function postponeForCircuit(
       delaySeconds,
     );
     metrics.addMetric('DeliveriesPostponedByCircuit', MetricUnit.Count, 1);
-    log.info('webhook circuit open; delivery postponed without using an attempt', {
+    taskLogger.info('webhook circuit open; delivery postponed without using an attempt', {
       delaySeconds,
       postponedSeconds,
     });
@@ -490,7 +497,7 @@ async function postponeForCircuit(
     error: 'not sent: the circuit of this webhook is open after repeated failures',
     durationMs: 0,
   };
-  return settleFailedAttempt(services, task, webhook, { attempt, retryAfterSeconds: undefined, log });
+  return settleFailedAttempt(services, task, webhook, { attempt, retryAfterSeconds: undefined, taskLogger });
 }
 
 /** After a failed attempt: schedules the next one or dead-letters the task, and notes the webhook's health. */
@@ -498,9 +505,9 @@ async function settleFailedAttempt(
   services: Services,
   task: DeliveryTask,
   webhook: StoredWebhook,
-  failure: { attempt: DeliveryAttempt; retryAfterSeconds: number | undefined; log: CorrelatedLogger },
+  failure: { attempt: DeliveryAttempt; retryAfterSeconds: number | undefined; taskLogger: CorrelatedLogger },
 ): Promise<DeliveryResult> {
-  const { attempt, log } = failure;
+  const { attempt, taskLogger } = failure;
   const { slotPostponements: _reset, ...rest } = task;
   const attempts = [...task.attempts, attempt];
   const failedAt = services.clock.now();
@@ -520,13 +527,13 @@ async function settleFailedAttempt(
     const deadLettered = deadLetterOf(task, attempt, webhook);
     await services.deliveryQueue.deadLetter(deadLettered);
     metrics.addMetric('DeliveriesDeadLettered', MetricUnit.Count, 1);
-    log.warn('delivery failed its last attempt', { attempts: attempts.length, error: attempt.error });
+    taskLogger.warn('delivery failed its last attempt', { attempts: attempts.length, error: attempt.error });
     result = { status: 'dead-lettered', attempt };
   } else {
     const notBefore = new Date(failedAt.getTime() + delaySeconds * 1000).toISOString();
     await services.deliveryQueue.enqueueDelayed({ ...rest, attempts, notBefore }, delaySeconds);
     metrics.addMetric('DeliveryRetriesScheduled', MetricUnit.Count, 1);
-    log.info('delivery attempt failed; retry scheduled', {
+    taskLogger.info('delivery attempt failed; retry scheduled', {
       attempts: attempts.length,
       statusCode: attempt.statusCode,
       error: attempt.error,

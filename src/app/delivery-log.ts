@@ -126,7 +126,11 @@ export async function recordSettledDelivery(
   const { task, webhook, result } = input;
   if (result.status === 'postponed') return;
   const attempt = result.status === 'dropped' ? undefined : result.attempt;
-  const log = withCorrelation({ eventId: task.event.id, tenantId: task.tenantId, webhookId: task.webhookId });
+  const taskLogger = withCorrelation({
+    eventId: task.event.id,
+    tenantId: task.tenantId,
+    webhookId: task.webhookId,
+  });
   try {
     if (attempt) {
       await noteAttemptHealth(services, task.tenantId, task.webhookId, {
@@ -198,7 +202,7 @@ export async function recordSettledDelivery(
     metrics.addMetric('DeliveryLogRecords', MetricUnit.Count, 1);
   } catch (error) {
     metrics.addMetric('DeliveryLogWriteErrors', MetricUnit.Count, 1);
-    log.warn('could not record the delivery in the delivery log', { error: describeError(error) });
+    taskLogger.warn('could not record the delivery in the delivery log', { error: describeError(error) });
   }
 }
 

@@ -18,9 +18,9 @@ export async function getFailureLog(
   tenantId: string,
   failureLogId: string,
 ): Promise<FailureLog> {
-  const log = await services.failureLogs.get(tenantId, failureLogId);
-  if (!log) throw new NotFoundError(`No failure log ${failureLogId} in this tenant`);
-  return log;
+  const failureLog = await services.failureLogs.get(tenantId, failureLogId);
+  if (!failureLog) throw new NotFoundError(`No failure log ${failureLogId} in this tenant`);
+  return failureLog;
 }
 
 /**
@@ -33,16 +33,23 @@ export async function redeliverFailureLog(
   tenantId: string,
   failureLogId: string,
 ): Promise<{ failureLogId: string; webhookId: string; eventId: string }> {
-  const log = await getFailureLog(services, tenantId, failureLogId);
-  const webhook = await services.webhooks.get(tenantId, log.webhookId);
-  if (!webhook) throw new NotFoundError(`Webhook ${log.webhookId} of this failure log no longer exists`);
+  const failureLog = await getFailureLog(services, tenantId, failureLogId);
+  const webhook = await services.webhooks.get(tenantId, failureLog.webhookId);
+  if (!webhook)
+    throw new NotFoundError(`Webhook ${failureLog.webhookId} of this failure log no longer exists`);
   if (webhook.status !== 'active') {
     throw new WebhookInactiveError(
-      `Webhook ${log.webhookId} is inactive: activate it (POST /v1/webhooks/${log.webhookId}/activate) before redelivering`,
+      `Webhook ${failureLog.webhookId} is inactive: activate it (POST /v1/webhooks/${failureLog.webhookId}/activate) before redelivering`,
     );
   }
   await services.deliveryQueue.enqueue([
-    { tenantId, webhookId: log.webhookId, event: log.event, attempts: [], redeliveryOf: log.id },
+    {
+      tenantId,
+      webhookId: failureLog.webhookId,
+      event: failureLog.event,
+      attempts: [],
+      redeliveryOf: failureLog.id,
+    },
   ]);
-  return { failureLogId: log.id, webhookId: log.webhookId, eventId: log.eventId };
+  return { failureLogId: failureLog.id, webhookId: failureLog.webhookId, eventId: failureLog.eventId };
 }

@@ -17,7 +17,7 @@ import type { Services } from './services';
 export const FAN_OUT_FAILED_REASON = 'fan_out_failed';
 
 /** A message of the fan-out DLQ: the EventBridge event as body, the failure in message attributes. */
-export interface FanOutDeadLetterRecord {
+export interface FanOutDeadLetterMessage {
   messageId: string;
   body: string;
   /** EventBridge sets ERROR_CODE, ERROR_MESSAGE, RULE_ARN and TARGET_ARN on dead-lettered events. */
@@ -56,12 +56,12 @@ function tenantOf(detail: unknown): string {
 /** Builds the rejected-event record of one dead-lettered message (pure; the id and clock are given). */
 export function buildFanOutFailure(input: {
   id: string;
-  record: FanOutDeadLetterRecord;
+  message: FanOutDeadLetterMessage;
   receivedAt: Date;
 }): RejectedEvent {
-  const { record } = input;
-  const event = parseEvent(record.body);
-  const attribute = (name: string) => record.messageAttributes?.[name]?.stringValue;
+  const { message } = input;
+  const event = parseEvent(message.body);
+  const attribute = (name: string) => message.messageAttributes?.[name]?.stringValue;
   const errorCode = attribute('ERROR_CODE') ?? 'unknown error';
   const errorMessage = attribute('ERROR_MESSAGE');
   const busEventId = text(event?.id);
@@ -84,7 +84,7 @@ export function buildFanOutFailure(input: {
     receivedAt: input.receivedAt.toISOString(),
     reason: FAN_OUT_FAILED_REASON,
     issues,
-    detailSnippet: snippetOf(event ? event.detail : record.body),
+    detailSnippet: snippetOf(event ? event.detail : message.body),
   };
 }
 
@@ -94,12 +94,12 @@ export function buildFanOutFailure(input: {
  */
 export async function recordFanOutDeadLetters(
   services: Services,
-  records: FanOutDeadLetterRecord[],
+  messages: FanOutDeadLetterMessage[],
 ): Promise<BatchResult> {
   const failed = await Promise.all(
-    records.map(async (record) => {
+    messages.map(async (message) => {
       const receivedAt = services.clock.now();
-      const rejected = buildFanOutFailure({ id: services.newId('rej'), record, receivedAt });
+      const rejected = buildFanOutFailure({ id: services.newId('rej'), message, receivedAt });
       try {
         await services.rejectedEvents.put(
           rejected,
@@ -107,10 +107,10 @@ export async function recordFanOutDeadLetters(
         );
       } catch (error) {
         logger.error('could not record a dead-lettered chat event; the DLQ will redeliver it', {
-          messageId: record.messageId,
+          messageId: message.messageId,
           error: describeError(error),
         });
-        return record.messageId;
+        return message.messageId;
       }
       metrics.addMetric('FanOutDeadLettersRecorded', MetricUnit.Count, 1);
       logger.warn('chat event exhausted the fan-out retries; recorded as rejected', {

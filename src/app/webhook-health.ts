@@ -91,8 +91,8 @@ export async function recordDeliveryFailure(
   });
   if (!written || disabledReason === undefined) return { isDeactivated: false };
 
-  const log = withCorrelation({ tenantId: written.tenantId, webhookId: written.id });
-  log.warn(
+  const webhookLogger = withCorrelation({ tenantId: written.tenantId, webhookId: written.id });
+  webhookLogger.warn(
     isGone
       ? 'webhook deactivated: the endpoint answered 410 Gone'
       : 'webhook deactivated after failing too long',
@@ -109,7 +109,7 @@ export async function recordDeliveryFailure(
       at: failedAt.toISOString(),
     });
   } catch (error) {
-    log.error('could not publish the webhook-disabled notice', { error: describeError(error) });
+    webhookLogger.error('could not publish the webhook-disabled notice', { error: describeError(error) });
   }
   return { isDeactivated: true };
 }
@@ -124,14 +124,14 @@ async function applyHealthChange(
   change: HealthChange,
 ): Promise<StoredWebhook | undefined> {
   let current: StoredWebhook | undefined = webhook;
-  for (let attempt = 0; attempt < 2 && current; attempt++) {
+  for (let write = 0; write < 2 && current; write++) {
     const next = change(current);
     if (!next) return undefined;
     try {
       await services.webhooks.update(next, current.version);
       return next;
     } catch (error) {
-      if (!(error instanceof ConflictError) || attempt > 0) {
+      if (!(error instanceof ConflictError) || write > 0) {
         withCorrelation({ tenantId: webhook.tenantId, webhookId: webhook.id }).warn(
           'could not update webhook health',
           { error: describeError(error) },

@@ -45,14 +45,14 @@ function toPublicAuthentication(authentication: StoredAuthentication | null): Pu
 }
 
 /** A failure log as the list route shows it (without the stored event body). */
-export function toFailureLogSummary(log: FailureLog): Omit<FailureLog, 'event' | 'tenantId'> {
-  const { event: _event, tenantId: _tenantId, ...summary } = log;
+export function toFailureLogSummary(failureLog: FailureLog): Omit<FailureLog, 'event' | 'tenantId'> {
+  const { event: _event, tenantId: _tenantId, ...summary } = failureLog;
   return summary;
 }
 
 /** A failure log in full, with the event that was sent. */
-export function toFailureLogDetail(log: FailureLog): Omit<FailureLog, 'tenantId'> {
-  const { tenantId: _tenantId, ...detail } = log;
+export function toFailureLogDetail(failureLog: FailureLog): Omit<FailureLog, 'tenantId'> {
+  const { tenantId: _tenantId, ...detail } = failureLog;
   return detail;
 }
 

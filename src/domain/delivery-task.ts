@@ -42,7 +42,7 @@ export interface DeadLetteredTask extends DeliveryTask {
 }
 
 /** One message as the queue hands it over (an SQS record's relevant part). */
-export interface QueueRecord {
+export interface QueueMessage {
   messageId: string;
   body: string;
   receiptHandle?: string;

@@ -50,10 +50,10 @@ export interface FailureLogQuery {
 /** Failure logs, newest first, expiring after the retention period. */
 export interface FailureLogRepository {
   /**
-   * Writes `log` unless a log with its id exists: true when written, false when it was already there
+   * Writes `failureLog` unless one with its id exists: true when written, false when it was already there
    * (a dead letter processed twice, SPEC section 6.2).
    */
-  put(log: FailureLog, expiresAt: Date): Promise<boolean>;
+  put(failureLog: FailureLog, expiresAt: Date): Promise<boolean>;
   get(tenantId: string, failureLogId: string): Promise<FailureLog | undefined>;
   list(tenantId: string, query: FailureLogQuery): Promise<Page<FailureLog>>;
 }

@@ -52,7 +52,7 @@ export interface ReceivedMessage extends StoredMessage {
 }
 
 /** A queue's settings as stored. */
-export interface QueueRecord {
+export interface StoredQueue {
   name: string;
   attributes: QueueAttributes;
   createdAt: number;
@@ -83,7 +83,7 @@ interface IndexedMessage extends StoredMessage {
 }
 
 interface QueueState {
-  record: QueueRecord;
+  record: StoredQueue;
   redrivePolicy: RedrivePolicy | undefined;
   messages: Map<string, IndexedMessage>;
   byVisibleAt: MinHeap<HeapEntry>;
@@ -141,7 +141,7 @@ export class QueueStore {
 
   private async load(): Promise<void> {
     for await (const value of this.database.values({ gte: QUEUE_PREFIX, lt: 'q"' })) {
-      const record = JSON.parse(value) as QueueRecord;
+      const record = JSON.parse(value) as StoredQueue;
       this.queues.set(record.name, this.newQueueState(record));
     }
     const loaded: { queue: QueueState; message: StoredMessage }[] = [];
@@ -155,7 +155,7 @@ export class QueueStore {
     for (const { queue, message } of loaded) this.index(queue, { ...message, heapSequence: 0 });
   }
 
-  private newQueueState(record: QueueRecord): QueueState {
+  private newQueueState(record: StoredQueue): QueueState {
     return {
       record,
       redrivePolicy: record.attributes.RedrivePolicy
@@ -189,7 +189,7 @@ export class QueueStore {
   }
 
   /** Creates a queue, or returns the existing one when its attributes match (SQS's idempotency rule). */
-  async createQueue(name: string, attributes: Record<string, unknown> = {}): Promise<QueueRecord> {
+  async createQueue(name: string, attributes: Record<string, unknown> = {}): Promise<StoredQueue> {
     if (!QUEUE_NAME.test(name)) {
       throw invalidParameterValue(
         'Can only include alphanumeric characters, hyphens, or underscores. 1 to 80 in length (FIFO queues are not supported locally).',
@@ -215,14 +215,14 @@ export class QueueStore {
       return existing.record;
     }
     const now = this.now();
-    const record: QueueRecord = { name, attributes: stripEmpty(requested), createdAt: now, modifiedAt: now };
+    const record: StoredQueue = { name, attributes: stripEmpty(requested), createdAt: now, modifiedAt: now };
     this.queues.set(name, this.newQueueState(record));
     await this.writes.write([{ type: 'put', key: queueKey(name), value: JSON.stringify(record) }]);
     return record;
   }
 
   /** The queue's record; QueueDoesNotExist when absent. */
-  getQueue(name: string): QueueRecord {
+  getQueue(name: string): StoredQueue {
     return this.requireQueue(name).record;
   }
 
@@ -235,7 +235,7 @@ export class QueueStore {
   async setQueueAttributes(name: string, attributes: Record<string, unknown>): Promise<void> {
     const queue = this.requireQueue(name);
     const changes = validateQueueAttributes(attributes);
-    const record: QueueRecord = {
+    const record: StoredQueue = {
       ...queue.record,
       attributes: stripEmpty({ ...queue.record.attributes, ...changes }),
       modifiedAt: this.now(),

@@ -5,9 +5,10 @@ import { describe, expect, it } from 'vitest';
 import { loadConfig } from '#config';
 
 /**
- * The shape of the tree, checked on every run (STYLE.md review, point 8): shared code is reached
+ * The shape of the tree, checked on every run (STYLE.md review, points 8 and 9): shared code is reached
  * through package.json subpath aliases (`#domain/*`, `#composition/*`, `#functions/*`, …), so a
- * file can move without a ladder of `../../` breaking, and the domain stays free of AWS.
+ * file can move without a ladder of `../../` breaking, and the domain stays free of AWS; use cases
+ * speak in domain settings, not environment variables, and one name means one thing.
  */
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const SOURCE_DIRS = ['src', 'lib', 'functions', 'bin', 'test', 'bench', 'console/scripts'];
@@ -102,5 +103,41 @@ describe('the tree', () => {
         return bad.map((what) => `${relative(ROOT, file)}: ${what}`);
       });
     expect(leaks).toEqual([]);
+  });
+
+  it('gives each exported type its own name: no two files of src, functions or lib export types of one name', () => {
+    const declared = new Map<string, string[]>();
+    for (const file of files.filter((path) => /^(src|functions|lib)\//.test(relative(ROOT, path)))) {
+      const text = readFileSync(file, 'utf8');
+      for (const match of text.matchAll(
+        /^export (?:interface|type|class|enum|abstract class) ([A-Za-z0-9_]+)/gm,
+      )) {
+        const name = match[1] as string;
+        declared.set(name, [...(declared.get(name) ?? []), relative(ROOT, file)]);
+      }
+    }
+    expect(declared.size).toBeGreaterThan(100);
+    const twice = [...declared]
+      .filter(([, where]) => where.length > 1)
+      .map(([name, where]) => `${name}: ${where}`);
+    expect(twice).toEqual([]);
+  });
+
+  it('names no variable or parameter of src or functions `log`: it is a logger or a failure log, and says which', () => {
+    const bare = files
+      .filter((file) => /^(src|functions)\//.test(relative(ROOT, file)))
+      .flatMap((file) => {
+        // Code only: comments and string literals may speak of a log.
+        const code = readFileSync(file, 'utf8')
+          .replace(/\/\*[\s\S]*?\*\//g, '')
+          .replace(/(^|[^:])\/\/.*$/gm, '$1')
+          // A template keeps only its ${…} expressions (code); its text, like a string's, is not code.
+          .replace(/`(?:[^`\\]|\\.)*`/g, (template) =>
+            [...template.matchAll(/\$\{([^}]*)\}/g)].map((expression) => expression[1]).join(' '),
+          )
+          .replace(/'(?:[^'\\\n]|\\.)*'|"(?:[^"\\\n]|\\.)*"/g, "''");
+        return [...code.matchAll(/(?<![\w$#.])logs?(?![\w$])/g)].map(() => relative(ROOT, file));
+      });
+    expect(bare).toEqual([]);
   });
 });

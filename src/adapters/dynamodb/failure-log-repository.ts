@@ -32,13 +32,13 @@ const byteSize = (value: unknown) => Buffer.byteLength(JSON.stringify(value), 'u
  * (`{ truncated: true, snippet }`), then each attempt's response snippet and error are cut.
  * A log so cut can no longer be redelivered byte for byte, which beats losing the log.
  */
-export function fitFailureLog(log: FailureLog, budgetBytes = ITEM_BUDGET_BYTES): FailureLog {
-  if (byteSize(log) <= budgetBytes) return log;
+export function fitFailureLog(failureLog: FailureLog, budgetBytes = ITEM_BUDGET_BYTES): FailureLog {
+  if (byteSize(failureLog) <= budgetBytes) return failureLog;
   const withSnippet: FailureLog = {
-    ...log,
+    ...failureLog,
     event: {
-      ...log.event,
-      data: { truncated: true, snippet: JSON.stringify(log.event.data).slice(0, DATA_SNIPPET_CHARS) },
+      ...failureLog.event,
+      data: { truncated: true, snippet: JSON.stringify(failureLog.event.data).slice(0, DATA_SNIPPET_CHARS) },
     },
   };
   if (byteSize(withSnippet) <= budgetBytes) return withSnippet;
@@ -62,17 +62,17 @@ export class DynamoFailureLogRepository implements FailureLogRepository {
     private readonly clock: Clock = systemClock,
   ) {}
 
-  async put(log: FailureLog, expiresAt: Date): Promise<boolean> {
-    const ulidPart = sortableIdPart(log.id);
+  async put(failureLog: FailureLog, expiresAt: Date): Promise<boolean> {
+    const ulidPart = sortableIdPart(failureLog.id);
     try {
       await this.client.send(
         new PutCommand({
           TableName: this.tableName,
           Item: {
-            ...fitFailureLog(log),
-            pk: partition(log.tenantId),
+            ...fitFailureLog(failureLog),
+            pk: partition(failureLog.tenantId),
             sk: `FL#${ulidPart}`,
-            [INDEX.partitionKey]: webhookPartition(log.tenantId, log.webhookId),
+            [INDEX.partitionKey]: webhookPartition(failureLog.tenantId, failureLog.webhookId),
             [INDEX.sortKey]: `FL#${ulidPart}`,
             kind: 'failureLog',
             [TABLE_KEYS.timeToLiveAttribute]: toEpochSeconds(expiresAt),

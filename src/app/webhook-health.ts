@@ -1,7 +1,7 @@
 /**
  * Webhook health: remembers since when a webhook has been failing and deactivates it once it has
- * failed continuously, without a single success, for the delivery policy's `autoDisableAfterMs`, or at once when its
- * endpoint answers 410 Gone (SPEC sections 6 and 6.2).
+ * failed continuously, without a single success, for the delivery policy's `autoDisableAfterMs`, or
+ * at once when its endpoint answers 410 Gone (SPEC sections 6 and 6.2).
  */
 
 import type { DeliveryPolicy } from '#domain/delivery-policy';

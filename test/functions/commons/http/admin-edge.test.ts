@@ -6,9 +6,10 @@
 import { randomBytes } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import type { AdminApiDependencies } from '#app/admin-api';
+import { ADMIN_ROUTES, type AdminApiDependencies } from '#app/admin-api';
 import { CursorCodec } from '#domain/cursor';
 import * as domainErrors from '#domain/errors';
+import { buildOpenApiDocument } from '#domain/openapi';
 import { createApiHandler } from '#functions/api';
 import { httpStatusOf } from '#functions/commons/http/error-status';
 import * as requestErrors from '#functions/commons/http/request-errors';
@@ -72,6 +73,18 @@ describe('HTTP statuses live at the edge', () => {
       .map((file) => readFileSync(new URL(file, functionsDir), 'utf8'))
       .join('\n');
     for (const name of middy) expect(code, `${name} is in package.json but unused`).toContain(`'${name}'`);
+  });
+});
+
+describe('the route table', () => {
+  it('serves exactly the operations of the OpenAPI document (HEAD /health aside), so the two cannot drift', () => {
+    const documented = Object.entries(buildOpenApiDocument().paths as Record<string, object>).flatMap(
+      ([path, operations]) => Object.keys(operations).map((method) => `${method.toUpperCase()} ${path}`),
+    );
+    const served = ADMIN_ROUTES.filter((route) => route.method !== 'HEAD').map(
+      (route) => `${route.method} ${route.path}`,
+    );
+    expect([...served].sort()).toEqual([...documented].sort());
   });
 });
 

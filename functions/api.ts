@@ -1,15 +1,22 @@
-/** The admin API Lambda: API Gateway HTTP API (payload 2.0, JWT authorizer) → the admin router. */
+/** The admin API Lambda: API Gateway HTTP API (payload 2.0, JWT authorizer) → middy edge → admin routes. */
 
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
+import httpErrorHandler from '@middy/http-error-handler';
 import type { APIGatewayProxyEventV2WithJWTAuthorizer, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
-import { type AdminApiDependencies, type AdminRequest, handleAdminRequest } from '#app/admin-api';
+import type { AdminApiDependencies } from '#app/admin-api';
 import { TENANT_ID_PATTERN } from '#domain/event-catalogue';
 import { logger } from '#observability';
+import { createAdminRouter } from './commons/http/admin-router';
+import { type AdminContext, authenticateCaller, type CallerIdentity } from './commons/http/caller-identity';
+import { errorsAsHttpErrors, INTERNAL_ERROR_BODY, jsonErrorHeaders } from './commons/http/error-responses';
+import { normaliseRequestLine } from './commons/http/request-line';
 import { lazyHandler } from './commons/services';
 
 /** The event shape this handler accepts; the local server builds the same one. */
 export type ApiEvent = APIGatewayProxyEventV2WithJWTAuthorizer;
+
+export type { CallerIdentity };
 
 /** What the handler needs: the admin API's services, and the JWT claim that names the tenant (TENANT_CLAIM). */
 export interface ApiHandlerDependencies extends AdminApiDependencies {
@@ -18,16 +25,18 @@ export interface ApiHandlerDependencies extends AdminApiDependencies {
 
 /** Builds the handler over the given services (the local runtime and tests pass their own). */
 export function createApiHandler(deps: ApiHandlerDependencies) {
-  return middy<ApiEvent, APIGatewayProxyStructuredResultV2>()
+  const claimName = deps.tenantClaim;
+  // Order (middy runs `before` top-down, `onError` bottom-up): the error handler wraps everything
+  // after it, and the domain-to-HTTP mapping runs first on the way out.
+  return middy<ApiEvent, APIGatewayProxyStructuredResultV2, Error, AdminContext>()
     .use(injectLambdaContext(logger, { resetKeys: true }))
-    .handler(async (event) => {
-      const response = await handleAdminRequest(deps, toAdminRequest(event, deps.tenantClaim));
-      return { statusCode: response.statusCode, headers: response.headers, body: response.body };
-    });
+    .use(jsonErrorHeaders())
+    .use(httpErrorHandler({ logger: false, fallbackMessage: INTERNAL_ERROR_BODY }))
+    .use(errorsAsHttpErrors())
+    .use(normaliseRequestLine())
+    .use(authenticateCaller((event: ApiEvent) => identityFromClaims(event, claimName)))
+    .handler(createAdminRouter(deps));
 }
-
-/** Who an authenticated caller acts for: its tenant, or why its identity names none. */
-export type CallerIdentity = { tenantId: string } | { problem: string } | undefined;
 
 /**
  * The tenant comes from the authenticated identity only, never from the request (SPEC section 7).
@@ -52,20 +61,6 @@ export function identityFromClaims(event: ApiEvent, claimName: string): CallerId
 export function tenantFromClaims(event: ApiEvent, claimName: string): string | undefined {
   const identity = identityFromClaims(event, claimName);
   return identity && 'tenantId' in identity ? identity.tenantId : undefined;
-}
-
-function toAdminRequest(event: ApiEvent, claimName: string): AdminRequest {
-  const identity = identityFromClaims(event, claimName);
-  return {
-    method: event.requestContext.http.method.toUpperCase(),
-    path: event.rawPath,
-    query: event.queryStringParameters ?? {},
-    headers: event.headers ?? {},
-    body: event.body,
-    isBase64Encoded: event.isBase64Encoded,
-    tenantId: identity && 'tenantId' in identity ? identity.tenantId : undefined,
-    identityProblem: identity && 'problem' in identity ? identity.problem : undefined,
-  };
 }
 
 export const handler = lazyHandler(

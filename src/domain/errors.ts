@@ -4,10 +4,22 @@ export interface FieldIssue {
   message: string;
 }
 
-/** Base of every error the domain throws on purpose; `status` is how the API reports it. */
+/**
+ * Every code a domain error can carry. A new kind of error adds its code here, and the admin API's
+ * status table (functions/commons/http/error-status.ts, typed by this union) then fails to compile
+ * until the edge says how HTTP reports it: the domain names what went wrong, the edge picks a status.
+ */
+export type DomainErrorCode =
+  | 'validation_failed'
+  | 'not_found'
+  | 'conflict'
+  | 'webhook_inactive'
+  | 'unauthorized'
+  | 'forbidden';
+
+/** Base of every error the domain throws on purpose; `code` is what clients branch on. */
 export abstract class DomainError extends Error {
-  abstract readonly status: number;
-  abstract readonly code: string;
+  abstract readonly code: DomainErrorCode;
   readonly details?: FieldIssue[];
 
   constructor(message: string, details?: FieldIssue[]) {
@@ -19,19 +31,16 @@ export abstract class DomainError extends Error {
 
 /** Input broke a rule; `details` names each field. */
 export class ValidationError extends DomainError {
-  readonly status = 400;
   readonly code = 'validation_failed';
 }
 
 /** Missing, or belongs to another tenant (the two must look the same). */
 export class NotFoundError extends DomainError {
-  readonly status = 404;
   readonly code = 'not_found';
 }
 
 /** A concurrent change won; the client should re-read and retry. */
 export class ConflictError extends DomainError {
-  readonly status = 409;
   readonly code = 'conflict';
 }
 
@@ -40,36 +49,15 @@ export class ConflictError extends DomainError {
  * the request is refused rather than accepted and dropped (SPEC section 5).
  */
 export class WebhookInactiveError extends DomainError {
-  readonly status = 409;
   readonly code = 'webhook_inactive';
 }
 
 /** No valid credentials. */
 export class UnauthorizedError extends DomainError {
-  readonly status = 401;
   readonly code = 'unauthorized';
 }
 
 /** Authenticated, but the identity does not entitle the caller to anything here (e.g. no tenant). */
 export class ForbiddenError extends DomainError {
-  readonly status = 403;
   readonly code = 'forbidden';
-}
-
-/** Body over the size limit. */
-export class PayloadTooLargeError extends DomainError {
-  readonly status = 413;
-  readonly code = 'payload_too_large';
-}
-
-/** Body is not JSON, or not declared as JSON. */
-export class UnsupportedMediaTypeError extends DomainError {
-  readonly status = 415;
-  readonly code = 'unsupported_media_type';
-}
-
-/** Route exists but not with this method. */
-export class MethodNotAllowedError extends DomainError {
-  readonly status = 405;
-  readonly code = 'method_not_allowed';
 }

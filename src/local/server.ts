@@ -68,8 +68,12 @@ export function createLocalServer(routes: LocalServerRoutes): Server {
         ? { code: 'headers_too_large', message: 'Request line and headers are too large' }
         : { code: 'bad_request', message: 'Malformed HTTP request' },
     });
+    // The answer to HEAD has no body (RFC 9110 section 9.3.2), or the client reads it as garbage
+    // after the head; the request line is all Node saw of the method, so read it from the packet.
+    const rawPacket = (error as { rawPacket?: Buffer }).rawPacket;
+    const isHead = rawPacket?.subarray(0, 5).toString('latin1') === 'HEAD ';
     socket.end(
-      `HTTP/1.1 ${status}\r\ncontent-type: application/json; charset=utf-8\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`,
+      `HTTP/1.1 ${status}\r\ncontent-type: application/json; charset=utf-8\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${isHead ? '' : body}`,
     );
   });
   // Clients such as the AWS SDK keep connections alive; long polls take up to 20 s.

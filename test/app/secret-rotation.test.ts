@@ -5,10 +5,11 @@
  */
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { handleAdminRequest } from '#app/admin-api';
 import { loadDeliveryCredentials } from '#app/credentials';
 import { ROTATION_OVERLAP_MS } from '#app/webhook-service';
 import { CursorCodec } from '#domain/cursor';
+import { createApiHandler } from '#functions/api';
+import { httpApiEvent, lambdaContext } from '#test/functions/lambda-events';
 import { createTestServices } from '../support/in-memory-ports';
 
 function servicesWithApi() {
@@ -24,14 +25,15 @@ async function call(
   path: string,
   body?: unknown,
 ) {
-  const response = await handleAdminRequest(services, {
-    method,
-    path,
-    query: {},
-    headers: body === undefined ? {} : { 'content-type': 'application/json' },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-    tenantId: 'tenant-a',
-  });
+  const response = await createApiHandler({ ...services, tenantClaim: 'tenant_id' })(
+    httpApiEvent({
+      method,
+      path,
+      claims: { tenant_id: 'tenant-a' },
+      ...(body === undefined ? {} : { body }),
+    }),
+    lambdaContext('api'),
+  );
   return { status: response.statusCode, body: response.body ? JSON.parse(response.body) : undefined };
 }
 

@@ -11,10 +11,11 @@ import type { AddressInfo } from 'node:net';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHttpSender } from '#adapters/http-sender';
-import { handleAdminRequest } from '#app/admin-api';
 import { deliverTask } from '#app/deliver';
 import { CursorCodec } from '#domain/cursor';
 import type { DeliveryTask } from '#domain/delivery-task';
+import { createApiHandler } from '#functions/api';
+import { httpApiEvent, lambdaContext } from '#test/functions/lambda-events';
 import { createTestServices, type TestServices } from '../support/in-memory-ports';
 
 const TENANT = 'tenant-a';
@@ -114,15 +115,11 @@ const settings = fc.record({
 });
 
 async function create(body: unknown): Promise<{ statusCode: number; body: any }> {
-  const response = await handleAdminRequest(services, {
-    method: 'POST',
-    path: '/v1/webhooks',
-    query: {},
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify(body),
-    tenantId: TENANT,
-  });
-  return { statusCode: response.statusCode, body: JSON.parse(response.body) };
+  const response = await createApiHandler({ ...services, tenantClaim: 'tenant_id' })(
+    httpApiEvent({ method: 'POST', path: '/v1/webhooks', claims: { tenant_id: TENANT }, body }),
+    lambdaContext('api'),
+  );
+  return { statusCode: response.statusCode!, body: JSON.parse(response.body!) };
 }
 
 async function deliverOnce(webhookId: string): Promise<Map<string, string>> {

@@ -1,0 +1,26 @@
+/**
+ * Normalises the request line before routing: an upper-case method, and the raw path without its
+ * trailing slashes (`/v1/webhooks//` is `/v1/webhooks`), written where `@middy/http-router` reads them
+ * (`requestContext.http`). The router alone would accept one trailing slash, not several. API
+ * Gateway's own path parameters (`{proxy+}` of its catch-all route) are dropped: the router merges
+ * its matches under any that are already there, so a gateway parameter named like ours would win.
+ */
+import type middy from '@middy/core';
+import type { APIGatewayProxyEventV2 } from 'aws-lambda';
+
+/** The request's path as routed (after `normaliseRequestLine`). */
+export function routedPath(event: APIGatewayProxyEventV2): string {
+  return event.requestContext.http.path;
+}
+
+/** Middleware: normalise method and path in place (SPEC section 5 paths have no trailing slash). */
+export function normaliseRequestLine<E extends APIGatewayProxyEventV2>(): middy.MiddlewareObj<E> {
+  return {
+    before: ({ event }) => {
+      const path = event.rawPath.length > 1 ? event.rawPath.replace(/\/+$/, '') : event.rawPath;
+      event.requestContext.http.method = event.requestContext.http.method.toUpperCase();
+      event.requestContext.http.path = path;
+      delete event.pathParameters;
+    },
+  };
+}

@@ -3,20 +3,6 @@
  * plaintext secrets exist only in `DeliveryCredentials` at delivery time and in the two secret routes.
  */
 
-export const EVENT_TYPES = [
-  'conversation.created',
-  'conversation.deleted',
-  'conversation.property_updated',
-  'conversation.status_updated',
-  'conversation.assignee_updated',
-  'message.created',
-  'message.edited',
-  'message.retracted',
-] as const;
-
-/** One of the chat platform's event types (the catalogue). */
-export type EventType = (typeof EVENT_TYPES)[number];
-
 /** The synthetic type sent by `POST /v1/webhooks/{id}/test`; not subscribable. */
 export const TEST_EVENT_TYPE = 'webhook.test';
 

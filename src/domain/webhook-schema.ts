@@ -6,7 +6,13 @@ import * as z from 'zod';
 import { checkDestinationUrl } from './destination-policy';
 import { webhookDescriptionSchema, webhookNameSchema } from './display-text';
 import type { FieldIssue } from './errors';
-import { brandIdSchema, eventEnvelopeSchema, eventTypeSchema, isoDateTimeSchema } from './event-catalogue';
+import {
+  brandIdSchema,
+  EVENT_TYPES,
+  eventEnvelopeSchema,
+  eventTypeSchema,
+  isoDateTimeSchema,
+} from './event-catalogue';
 
 export { toFieldIssues } from './field-issues';
 export { reservedHeaderReason } from './reserved-headers';
@@ -153,10 +159,11 @@ export const publicAuthenticationSchema = z.discriminatedUnion('type', [
 const signingSchema = z.strictObject({ enabled: z.boolean() });
 const webhookStatusSchema = z.enum(['active', 'inactive']);
 
+/** The event types a webhook subscribes to: at least one, each catalogue type at most once. */
 const eventsSchema = z
   .array(eventTypeSchema)
   .min(1)
-  .max(8)
+  .max(EVENT_TYPES.length)
   .superRefine((events, ctx) => {
     const seen = new Set<string>();
     events.forEach((event, index) => {

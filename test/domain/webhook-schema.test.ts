@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { FieldIssue } from '#domain/errors';
+import { EVENT_TYPES } from '#domain/event-catalogue';
 import {
   checkWebhookConsistency,
   createdWebhookSchema,
@@ -71,22 +72,8 @@ describe('create schema', () => {
     ['events[1]', { events: ['message.created', 'message.created'] }],
     ['events[0]', { events: ['message.exploded'] }],
     ['events[0]', { events: ['webhook.test'] }],
-    [
-      'events',
-      {
-        events: [
-          'message.created',
-          'message.edited',
-          'message.retracted',
-          'conversation.created',
-          'conversation.deleted',
-          'conversation.property_updated',
-          'conversation.status_updated',
-          'conversation.assignee_updated',
-          'message.created',
-        ],
-      },
-    ],
+    // Every catalogue type and one more: more entries than there are types.
+    ['events', { events: [...EVENT_TYPES, 'message.created'] }],
     ['url', { url: undefined }],
     ['url', { url: 'http://hooks.example.com/' }],
     ['url', { url: 'https://10.0.0.1/' }],
@@ -152,18 +139,7 @@ describe('create schema', () => {
       { description: 'x'.repeat(500) },
       { brandId: null },
       { brandId: 'brand.eu:1_A-b' },
-      {
-        events: [
-          'message.created',
-          'message.edited',
-          'message.retracted',
-          'conversation.created',
-          'conversation.deleted',
-          'conversation.property_updated',
-          'conversation.status_updated',
-          'conversation.assignee_updated',
-        ],
-      },
+      { events: [...EVENT_TYPES].reverse() },
       { url: `https://hooks.example.com/${'x'.repeat(2000)}` },
       { authentication: { type: 'bearer', token: 'x'.repeat(4096) } },
       { authentication: { type: 'api_key', headerName: 'X-Api-Key', value: 'secret' } },

@@ -8,6 +8,7 @@ import { type FormEvent, type ReactNode, useEffect, useId, useState } from 'reac
 import { ApiError, type FieldIssue, ok, type Webhook, type WebhookCreate } from '../api/client';
 import { Json } from '../components/Json';
 import { errorText, useConsole } from '../context';
+import { useEventCatalogue } from '../event-names';
 import { useNotice } from '../notices';
 import { Link, navigate } from '../router';
 
@@ -106,11 +107,7 @@ export function WebhookFormScreen({ webhookId }: { webhookId?: string | undefine
     enabled: webhookId !== undefined,
     queryFn: async () => ok(await api.GET('/v1/webhooks/{id}', { params: { path: { id: webhookId! } } })),
   });
-  const catalogue = useQuery({
-    queryKey: ['event-types'],
-    staleTime: Number.POSITIVE_INFINITY,
-    queryFn: async () => ok(await api.GET('/v1/event-types')).items,
-  });
+  const catalogue = useEventCatalogue();
   const title = webhookId ? 'Edit webhook' : 'Add Webhook';
   if (webhookId && existing.isPending) return <h1 tabIndex={-1}>{title}</h1>;
   if (existing.isError) {

@@ -31,24 +31,36 @@ const masterKey = randomBytes(32);
 const cipher = new AesGcmSecretCipher({ getMasterKey: async () => masterKey });
 const CONTEXT = 'tenant-a/wh_1';
 
-/** One settings value per kind, each secret distinctive enough to search for. */
-const SAMPLES: Record<(typeof AUTH_KINDS)[number]['type'], AuthenticationInput> = {
-  basic: { type: 'basic', username: 'crm-user', password: 'p4ssw0rd-basic-secret' },
-  bearer: { type: 'bearer', token: 'tok-bearer-secret-0123456789' },
-  api_key: { type: 'api_key', headerName: 'X-Api-Key', value: 'key-api-secret-0123456789' },
+/** Per kind: settings, their secret (distinctive enough to search for) and the header they send. */
+const SAMPLES: Record<
+  (typeof AUTH_KINDS)[number]['type'],
+  { input: AuthenticationInput; secret: string; header: [string, string] }
+> = {
+  basic: {
+    input: { type: 'basic', username: 'crm-user', password: 'p4ssw0rd-basic-secret' },
+    secret: 'p4ssw0rd-basic-secret',
+    header: ['authorization', `Basic ${Buffer.from('crm-user:p4ssw0rd-basic-secret').toString('base64')}`],
+  },
+  bearer: {
+    input: { type: 'bearer', token: 'tok-bearer-secret-0123456789' },
+    secret: 'tok-bearer-secret-0123456789',
+    header: ['authorization', 'Bearer tok-bearer-secret-0123456789'],
+  },
+  api_key: {
+    input: { type: 'api_key', headerName: 'X-Api-Key', value: 'key-api-secret-0123456789' },
+    secret: 'key-api-secret-0123456789',
+    header: ['x-api-key', 'key-api-secret-0123456789'],
+  },
 };
-
-const secretOf = (input: AuthenticationInput): string =>
-  input.type === 'basic' ? input.password : input.type === 'bearer' ? input.token : input.value;
 
 describe('each authentication kind', () => {
   it('has a sample here, so every kind is held to the contract below', () => {
     expect(AUTH_KINDS.map((kind) => kind.type).sort()).toEqual(Object.keys(SAMPLES).sort());
   });
 
-  it.each(Object.values(SAMPLES).map((input) => [input.type, input] as const))(
+  it.each(Object.entries(SAMPLES))(
     '%s: seals the secret, opens it back, shows no secret, and sends, masks and scrubs its header',
-    async (_type, input) => {
+    async (_type, { input, secret, header }) => {
       const { create } = webhookInputSchemas({ allowInsecureLocalhost: false });
       expect(
         create.safeParse({
@@ -58,7 +70,6 @@ describe('each authentication kind', () => {
           authentication: input,
         }).success,
       ).toBe(true);
-      const secret = secretOf(input);
       const sealed = await sealAuthentication(input, cipher, CONTEXT);
       expect(JSON.stringify(sealed)).not.toContain(secret);
       expect(await openAuthentication(sealed, cipher, CONTEXT)).toEqual(input);
@@ -84,10 +95,8 @@ describe('each authentication kind', () => {
         userAgent: 'test',
       });
       const [name, value] = authenticationHeader(input);
+      expect([name, value]).toEqual(header);
       expect(request.headers[name]).toBe(value);
-      expect(value).toContain(
-        input.type === 'basic' ? Buffer.from(`crm-user:${secret}`).toString('base64') : secret,
-      );
       const masked = maskRequestHeaders(request.headers, { authentication: input, signingSecrets: [] });
       expect(masked[name]).toMatch(/^(Basic |Bearer )?\*\*\*\*$/);
       expect(webhookSecretValues({ signingSecrets: [], authentication: input })).toEqual(
@@ -153,28 +162,28 @@ describe('the tree', () => {
 });
 
 describe('a new authentication kind', () => {
-  const NEW_KIND = `/** A token in the X-Auth-Token header. */
+  const NEW_KIND = `/** A token in the X-Example-Token header. */
 import * as z from 'zod';
 import { secretHeaderValue } from '../header-text';
 import { defineAuthKind } from './auth-kind';
 
-const inputSchema = z.strictObject({ type: z.literal('auth_token'), token: secretHeaderValue(4096) });
-const publicSchema = z.object({ type: z.literal('auth_token') });
+const inputSchema = z.strictObject({ type: z.literal('example_token_by_test'), token: secretHeaderValue(4096) });
+const publicSchema = z.object({ type: z.literal('example_token_by_test') });
 
-export const authTokenAuthentication = defineAuthKind<
-  'auth_token',
+export const exampleTokenAuthentication = defineAuthKind<
+  'example_token_by_test',
   z.output<typeof inputSchema>,
-  { type: 'auth_token'; encryptedToken: string },
+  { type: 'example_token_by_test'; encryptedToken: string },
   z.output<typeof publicSchema>
 >({
-  type: 'auth_token',
+  type: 'example_token_by_test',
   inputSchema,
   publicSchema,
-  seal: async (input, cipher, context) => ({ type: 'auth_token', encryptedToken: await cipher.encrypt(input.token, context) }),
-  open: async (stored, cipher, context) => ({ type: 'auth_token', token: await cipher.decrypt(stored.encryptedToken, context) }),
-  publicView: () => ({ type: 'auth_token' }),
-  header: (input) => ['x-auth-token', input.token],
-  headerName: () => 'x-auth-token',
+  seal: async (input, cipher, context) => ({ type: 'example_token_by_test', encryptedToken: await cipher.encrypt(input.token, context) }),
+  open: async (stored, cipher, context) => ({ type: 'example_token_by_test', token: await cipher.decrypt(stored.encryptedToken, context) }),
+  publicView: () => ({ type: 'example_token_by_test' }),
+  header: (input) => ['x-example-token', input.token],
+  headerName: () => 'x-example-token',
   maskedPrefix: '',
   secretValues: (input) => [input.token],
 });
@@ -188,7 +197,7 @@ export const authTokenAuthentication = defineAuthKind<
     symlinkSync(join(ROOT, 'node_modules'), join(copy, 'node_modules'), 'dir');
     cpSync(join(ROOT, 'src/domain'), join(copy, 'domain'), { recursive: true });
     // The new kind's module, and its registration: an import and an entry in AUTH_KINDS.
-    writeFileSync(join(copy, 'domain/auth-kinds/auth-token.ts'), NEW_KIND);
+    writeFileSync(join(copy, 'domain/auth-kinds/example-token.ts'), NEW_KIND);
     const registry = join(copy, 'domain/auth-kinds/registry.ts');
     const source = readFileSync(registry, 'utf8');
     const list =
@@ -196,9 +205,9 @@ export const authTokenAuthentication = defineAuthKind<
     expect(source).toContain(list);
     writeFileSync(
       registry,
-      `import { authTokenAuthentication } from './auth-token';\n${source.replace(
+      `import { exampleTokenAuthentication } from './example-token';\n${source.replace(
         list,
-        list.replace(']', ', authTokenAuthentication]'),
+        list.replace(']', ', exampleTokenAuthentication]'),
       )}`,
     );
     load = (name) => import(pathToFileURL(join(copy, 'domain', `${name}.ts`)).href);
@@ -209,7 +218,7 @@ export const authTokenAuthentication = defineAuthKind<
   });
 
   it('is validated, sealed, shown, sent, masked and scrubbed by the code that is already there', async () => {
-    const input = { type: 'auth_token', token: 'tok-new-kind-secret-0123456789' };
+    const input = { type: 'example_token_by_test', token: 'tok-new-kind-secret-0123456789' };
     const schema = await load('webhook-schema');
     const { create, patch } = schema.webhookInputSchemas({ allowInsecureLocalhost: false });
     const webhook = { name: 'n', url: 'https://hooks.example.com/', events: ['message.created'] };
@@ -217,10 +226,14 @@ export const authTokenAuthentication = defineAuthKind<
     expect(patch.safeParse({ authentication: input }).success).toBe(true);
     expect(patch.safeParse({ authentication: { ...input, token: ' padded ' } }).success).toBe(false);
     // Its header is its own: a custom header of the same name is refused, as for api_key.
-    const clash = create.safeParse({ ...webhook, authentication: input, headers: { 'X-Auth-Token': 'x' } });
+    const clash = create.safeParse({
+      ...webhook,
+      authentication: input,
+      headers: { 'X-Example-Token': 'x' },
+    });
     expect(schema.toFieldIssues(clash.error)).toContainEqual({
-      field: 'headers.X-Auth-Token',
-      message: 'is the auth_token authentication header: it cannot also be a custom header',
+      field: 'headers.X-Example-Token',
+      message: 'is the example_token_by_test authentication header: it cannot also be a custom header',
     });
     // The product's own schema does not know it.
     expect(
@@ -234,7 +247,7 @@ export const authTokenAuthentication = defineAuthKind<
     const sealed = await registry.sealAuthentication(input, cipher, CONTEXT);
     expect(JSON.stringify(sealed)).not.toContain(input.token);
     expect(await registry.openAuthentication(sealed, cipher, CONTEXT)).toEqual(input);
-    expect(registry.toPublicAuthentication(sealed)).toEqual({ type: 'auth_token' });
+    expect(registry.toPublicAuthentication(sealed)).toEqual({ type: 'example_token_by_test' });
 
     const delivery = await load('delivery-request');
     const request = delivery.buildDeliveryRequest({
@@ -244,12 +257,12 @@ export const authTokenAuthentication = defineAuthKind<
       attemptAt: new Date(0),
       userAgent: 'test',
     });
-    expect(request.headers['x-auth-token']).toBe(input.token);
+    expect(request.headers['x-example-token']).toBe(input.token);
     const masking = await load('secret-masking');
     expect(
       masking.maskRequestHeaders(request.headers, { authentication: input, signingSecrets: [] }),
     ).toMatchObject({
-      'x-auth-token': '****',
+      'x-example-token': '****',
     });
 
     const openapi = await load('openapi');
@@ -257,6 +270,6 @@ export const authTokenAuthentication = defineAuthKind<
     const options = document.components.schemas.WebhookCreate.properties.authentication.anyOf[0].oneOf;
     expect(
       options.map((option: { properties: { type: { const: string } } }) => option.properties.type.const),
-    ).toEqual(['basic', 'bearer', 'api_key', 'auth_token']);
+    ).toEqual(['basic', 'bearer', 'api_key', 'example_token_by_test']);
   });
 });

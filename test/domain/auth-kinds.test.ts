@@ -200,14 +200,13 @@ export const exampleTokenAuthentication = defineAuthKind<
     writeFileSync(join(copy, 'domain/auth-kinds/example-token.ts'), NEW_KIND);
     const registry = join(copy, 'domain/auth-kinds/registry.ts');
     const source = readFileSync(registry, 'utf8');
-    const list =
-      'export const AUTH_KINDS = [basicAuthentication, bearerAuthentication, apiKeyAuthentication]';
-    expect(source).toContain(list);
+    const list = /(export const AUTH_KINDS = \[[^\]]*)\] as const;/;
+    expect(source).toMatch(list);
     writeFileSync(
       registry,
       `import { exampleTokenAuthentication } from './example-token';\n${source.replace(
         list,
-        list.replace(']', ', exampleTokenAuthentication]'),
+        '$1, exampleTokenAuthentication] as const;',
       )}`,
     );
     load = (name) => import(pathToFileURL(join(copy, 'domain', `${name}.ts`)).href);
@@ -270,6 +269,6 @@ export const exampleTokenAuthentication = defineAuthKind<
     const options = document.components.schemas.WebhookCreate.properties.authentication.anyOf[0].oneOf;
     expect(
       options.map((option: { properties: { type: { const: string } } }) => option.properties.type.const),
-    ).toEqual(['basic', 'bearer', 'api_key', 'example_token_by_test']);
+    ).toEqual([...AUTH_KINDS.map((kind) => kind.type), 'example_token_by_test']);
   });
 });

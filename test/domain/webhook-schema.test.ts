@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { AUTH_KINDS } from '#domain/auth-kinds/registry';
 import type { FieldIssue } from '#domain/errors';
 import { EVENT_TYPES } from '#domain/event-catalogue';
 import {
@@ -200,8 +201,11 @@ describe('create schema', () => {
   it('reports one issue for a value of the wrong type', () => {
     const issues = issuesOf(create.safeParse({ ...valid, events: 'message.created' }));
     expect(issues).toEqual([{ field: 'events', message: 'must be an array' }]);
+    // The message lists the authentication kinds of the registry, in its order.
+    expect(AUTH_KINDS.map((kind) => kind.type).slice(0, 3)).toEqual(['basic', 'bearer', 'api_key']);
+    const kinds = AUTH_KINDS.map((kind) => `'${kind.type}'`).join(' | ');
     expect(issuesOf(create.safeParse({ ...valid, authentication: { type: 'oauth' } }))).toEqual([
-      { field: 'authentication.type', message: "must be one of: 'basic' | 'bearer' | 'api_key'" },
+      { field: 'authentication.type', message: `must be one of: ${kinds}` },
     ]);
   });
 });

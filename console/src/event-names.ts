@@ -1,31 +1,51 @@
 /**
- * The seed's names for the catalogue's event types (SPEC section 4), for places that show a type
- * without the catalogue at hand; the form and the Event types screen use the API's catalogue.
+ * Event types as the console shows them. Names and the list of types come from the API's catalogue
+ * (`GET /v1/event-types`, fetched once per session), so an event type added to the catalogue needs
+ * no console change.
  */
-const NAMES: Record<string, string> = {
-  'conversation.created': 'Conversation Created',
-  'conversation.deleted': 'Conversation Deleted',
-  'conversation.property_updated': 'Conversation Property Updated',
-  'conversation.status_updated': 'Conversation Status Change',
-  'conversation.assignee_updated': 'Conversation Assignee Updated',
-  'message.created': 'Message Created',
-  'message.edited': 'Message Edited',
-  'message.retracted': 'Message Retract',
-  'webhook.test': 'Test',
-};
+import { useQuery } from '@tanstack/react-query';
+import { ok } from './api/client';
+import { useConsole } from './context';
 
-/** SPEC section 4: what each event's `data` carries at least (its schema, in short). */
-export const DATA_FIELDS: Record<string, string[]> = {
-  'conversation.created': ['conversation'],
-  'conversation.deleted': ['conversationId'],
+/** The synthetic event `POST /v1/webhooks/{id}/test` sends; not in the catalogue (SPEC section 5). */
+const TEST_EVENT = { type: 'webhook.test', name: 'Test' };
+
+/** The event catalogue as the API serves it; every screen shares the one cached copy. */
+export function useEventCatalogue() {
+  const { api } = useConsole();
+  return useQuery({
+    queryKey: ['event-types'],
+    staleTime: Number.POSITIVE_INFINITY,
+    queryFn: async () => ok(await api.GET('/v1/event-types')).items,
+  });
+}
+
+/**
+ * The seed's name of an event type (SPEC section 4), and every type a delivery can have (the
+ * catalogue's and the test event). Until the catalogue has loaded a type shows as itself.
+ */
+export function useEventNames(): { eventName: (type: string) => string; deliveryTypes: string[] } {
+  const catalogue = useEventCatalogue().data ?? [];
+  const names = new Map([...catalogue, TEST_EVENT].map((event) => [event.type, event.name]));
+  return {
+    eventName: (type) => names.get(type) ?? type,
+    deliveryTypes: [...catalogue.map((event) => event.type), TEST_EVENT.type],
+  };
+}
+
+/**
+ * SPEC section 4: what each event's `data` carries at least, in short. A type not written here
+ * shows the fields of its sample payload (see `dataFieldsOf`).
+ */
+const DATA_FIELDS: Record<string, string[]> = {
   'conversation.property_updated': ['conversation', 'changes: [{ property, oldValue, newValue }]'],
-  'conversation.status_updated': ['conversation', 'previousStatus', 'status'],
   'conversation.assignee_updated': ['conversation', 'previousAssignee', 'assignee: { agentId?, groupId? }'],
-  'message.created': ['conversationId', 'message'],
-  'message.edited': ['conversationId', 'message', 'previousText'],
-  'message.retracted': ['conversationId', 'messageId', 'retractedBy'],
 };
 
-export function eventName(type: string): string {
-  return NAMES[type] ?? type;
+/** The fields an event type's `data` carries at least: the summary above, else its sample's fields. */
+export function dataFieldsOf(event: {
+  type: string;
+  samplePayload: { data: Record<string, unknown> };
+}): string[] {
+  return DATA_FIELDS[event.type] ?? Object.keys(event.samplePayload.data);
 }

@@ -5,7 +5,7 @@ import * as targets from 'aws-cdk-lib/aws-events-targets';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { EVENT_TYPES } from '#domain/model';
+import { EVENT_TYPES } from '#domain/event-catalogue';
 import { FUNCTION_SIZING } from '../function-sizing';
 import { CHAT_PLATFORM_SOURCE } from './chat-event-bus';
 import { ServiceFunction } from './service-function';

@@ -2,8 +2,9 @@
  * A webhook's plaintext delivery secrets: decrypted on demand and kept in memory briefly, because
  * a decryption per delivery would cost a KMS/Secrets Manager round trip or CPU on every POST.
  */
+import { openAuthentication } from '#domain/auth-kinds/registry';
 import { DeliveryCredentials } from '#domain/delivery-request';
-import type { AuthenticationInput, StoredAuthentication, StoredWebhook } from '#domain/model';
+import type { StoredWebhook } from '#domain/model';
 import type { Services } from './services';
 
 /** The encryption context that binds a webhook's ciphertexts to it (a ciphertext moved elsewhere fails). */
@@ -20,30 +21,6 @@ function liveSigningSecrets(webhook: StoredWebhook, now: Date) {
   return [...live].sort(
     (left, right) => (left.expiresAt === undefined ? 0 : 1) - (right.expiresAt === undefined ? 0 : 1),
   );
-}
-
-async function decryptAuthentication(
-  services: Services,
-  authentication: StoredAuthentication | null,
-  context: string,
-): Promise<AuthenticationInput | null> {
-  if (!authentication) return null;
-  switch (authentication.type) {
-    case 'basic':
-      return {
-        type: 'basic',
-        username: authentication.username,
-        password: await services.cipher.decrypt(authentication.encryptedPassword, context),
-      };
-    case 'bearer':
-      return { type: 'bearer', token: await services.cipher.decrypt(authentication.encryptedToken, context) };
-    case 'api_key':
-      return {
-        type: 'api_key',
-        headerName: authentication.headerName,
-        value: await services.cipher.decrypt(authentication.encryptedValue, context),
-      };
-  }
 }
 
 /**
@@ -69,7 +46,9 @@ export async function loadDeliveryCredentials(
       const signingSecrets = await Promise.all(
         secrets.map((secret) => services.cipher.decrypt(secret.encryptedSecret, context)),
       );
-      const authentication = await decryptAuthentication(services, webhook.authentication, context);
+      const authentication = webhook.authentication
+        ? await openAuthentication(webhook.authentication, services.cipher, context)
+        : null;
       return new DeliveryCredentials(signingSecrets, authentication);
     },
     ttlMs === undefined ? undefined : { ttlMs },

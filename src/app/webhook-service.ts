@@ -2,6 +2,10 @@
  * The admin use cases for webhooks: create, read, list, edit, (de)activate, delete, and the
  * signing-secret routes. Validation happens here, once, for every runtime.
  */
+import {
+  sealAuthentication as sealAuthenticationWith,
+  toPublicAuthentication,
+} from '#domain/auth-kinds/registry';
 import { checkResolvedDestination } from '#domain/destination-policy';
 import { ConflictError, NotFoundError, ValidationError } from '#domain/errors';
 import type {
@@ -143,9 +147,7 @@ export async function patchWebhook(
       await assertConsistent(services, {
         url: merged.url,
         headers: merged.headers,
-        authentication: authentication
-          ? { type: authentication.type, ...headerNameOf(authentication) }
-          : null,
+        authentication: authentication ? toPublicAuthentication(authentication) : null,
       });
     }
     if (patch.status === 'active' && current.status !== 'active') clearHealth(merged);
@@ -304,7 +306,7 @@ async function assertConsistent(
   draft: {
     url: string;
     headers: Record<string, string>;
-    authentication: { type: string; headerName?: string } | null;
+    authentication: { readonly type: string } | null;
   },
 ): Promise<void> {
   const issues = checkWebhookConsistency({ headers: draft.headers, authentication: draft.authentication });
@@ -326,23 +328,7 @@ async function sealAuthentication(
   authentication: AuthenticationInput | null,
 ): Promise<StoredAuthentication | null> {
   if (!authentication) return null;
-  const context = cipherContext(tenantId, webhookId);
-  switch (authentication.type) {
-    case 'basic':
-      return {
-        type: 'basic',
-        username: authentication.username,
-        encryptedPassword: await services.cipher.encrypt(authentication.password, context),
-      };
-    case 'bearer':
-      return { type: 'bearer', encryptedToken: await services.cipher.encrypt(authentication.token, context) };
-    case 'api_key':
-      return {
-        type: 'api_key',
-        headerName: authentication.headerName,
-        encryptedValue: await services.cipher.encrypt(authentication.value, context),
-      };
-  }
+  return sealAuthenticationWith(authentication, services.cipher, cipherContext(tenantId, webhookId));
 }
 
 async function sealSigningSecret(
@@ -356,10 +342,6 @@ async function sealSigningSecret(
     encryptedSecret: await services.cipher.encrypt(secret, cipherContext(tenantId, webhookId)),
     createdAt,
   };
-}
-
-function headerNameOf(authentication: StoredAuthentication): { headerName?: string } {
-  return authentication.type === 'api_key' ? { headerName: authentication.headerName } : {};
 }
 
 function clearHealth(webhook: StoredWebhook): void {

@@ -1,11 +1,6 @@
 /** How stored records are shown over the API: never a secret, never an internal field. */
-import type {
-  FailureLog,
-  PublicAuthentication,
-  RejectedEvent,
-  StoredAuthentication,
-  StoredWebhook,
-} from '#domain/model';
+import { toPublicAuthentication } from '#domain/auth-kinds/registry';
+import type { FailureLog, RejectedEvent, StoredWebhook } from '#domain/model';
 import type { PublicWebhook } from '#domain/webhook-schema';
 
 // One shape for what the API returns and what the OpenAPI document declares: the schema's.
@@ -21,7 +16,7 @@ export function toPublicWebhook(webhook: StoredWebhook, health?: PublicWebhook['
     events: [...webhook.events],
     url: webhook.url,
     status: webhook.status,
-    authentication: toPublicAuthentication(webhook.authentication),
+    authentication: webhook.authentication ? toPublicAuthentication(webhook.authentication) : null,
     signing: { enabled: webhook.signing.enabled },
     headers: { ...webhook.headers },
     createdAt: webhook.createdAt,
@@ -30,18 +25,6 @@ export function toPublicWebhook(webhook: StoredWebhook, health?: PublicWebhook['
   if (webhook.disabledReason) view.disabledReason = webhook.disabledReason;
   if (health) view.health = health;
   return view;
-}
-
-function toPublicAuthentication(authentication: StoredAuthentication | null): PublicAuthentication | null {
-  if (!authentication) return null;
-  switch (authentication.type) {
-    case 'basic':
-      return { type: 'basic', username: authentication.username };
-    case 'bearer':
-      return { type: 'bearer' };
-    case 'api_key':
-      return { type: 'api_key', headerName: authentication.headerName };
-  }
 }
 
 /** A failure log as the list route shows it (without the stored event body). */

@@ -1,4 +1,5 @@
 /** Builds the exact HTTP request an endpoint receives for one attempt (SPEC section 6). */
+import { authenticationHeader } from './auth-kinds/registry';
 import type { OutboundRequest } from './delivery-sender';
 import type { AuthenticationInput, EventEnvelope, StoredWebhook } from './model';
 import { reservedHeaderReason } from './reserved-headers';
@@ -43,19 +44,6 @@ export class DeliveryCredentials {
 
 function isProtocolHeader(name: string): boolean {
   return reservedHeaderReason(name) !== null;
-}
-
-function authenticationHeader(authentication: AuthenticationInput): [string, string] {
-  switch (authentication.type) {
-    case 'basic': {
-      const pair = `${authentication.username}:${authentication.password}`;
-      return ['authorization', `Basic ${Buffer.from(pair, 'utf8').toString('base64')}`];
-    }
-    case 'bearer':
-      return ['authorization', `Bearer ${authentication.token}`];
-    case 'api_key':
-      return [authentication.headerName.toLowerCase(), authentication.value];
-  }
 }
 
 /** The signed POST for one attempt of `event` to `webhook`, stamped with `attemptAt`. */

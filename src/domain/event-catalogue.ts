@@ -6,10 +6,7 @@
  */
 import * as z from 'zod';
 import { describeIssue, formatIssuePath } from './field-issues';
-import { EVENT_TYPES, type EventEnvelope, type EventType, TEST_EVENT_TYPE } from './model';
-
-/** One of the catalogue's event types. */
-export const eventTypeSchema = z.enum(EVENT_TYPES);
+import { type EventEnvelope, TEST_EVENT_TYPE } from './model';
 
 /** Ids the chat platform makes (conversations, messages, agents…). */
 export const entityIdSchema = z.string().min(1).max(128);
@@ -90,37 +87,170 @@ export const propertyChangeSchema = z.looseObject({
   newValue: z.unknown(),
 });
 
+const SAMPLE_TENANT = 'acme';
+const SAMPLE_BRAND = 'acme-support';
+
+const sampleConversation = {
+  id: 'conv_01HZX3KQ7M2V9T4B8N6D5R1C0A',
+  status: 'open',
+  subject: 'Order #48213 arrived damaged',
+  channel: 'web_chat',
+  brandId: SAMPLE_BRAND,
+  customer: { id: 'cust_7Q2M9X', name: 'Dana Whitfield', email: 'dana.whitfield@example.com' },
+  assignee: { agentId: 'agent_4411', groupId: 'group_returns' },
+  properties: { priority: 'high', orderNumber: '48213', language: 'en' },
+  createdAt: '2024-05-14T09:12:03.000Z',
+  updatedAt: '2024-05-14T09:20:41.000Z',
+};
+
+const sampleMessage = {
+  id: 'msg_01HZX3N4D7Y1QW8E2R5T6Y7U8I',
+  author: { type: 'customer', id: 'cust_7Q2M9X', name: 'Dana Whitfield' },
+  text: 'Hi, the mug in my order arrived cracked. Can I get a replacement?',
+  attachments: [
+    {
+      id: 'att_5521',
+      name: 'cracked-mug.jpg',
+      contentType: 'image/jpeg',
+      url: 'https://files.example.com/att_5521/cracked-mug.jpg',
+      size: 284113,
+    },
+  ],
+  createdAt: '2024-05-14T09:13:27.000Z',
+};
+
+/** What the catalogue knows about one event type. */
+export interface EventTypeDefinition {
+  /** The seed's display name. */
+  name: string;
+  /** What the event means, for the catalogue route and the console. */
+  description: string;
+  /** The schema of the event's `data`; unknown fields pass through. */
+  data: z.ZodType;
+  /** A realistic `data` for the sample payload (it must pass `data`). */
+  sampleData: Record<string, unknown>;
+}
+
+/**
+ * The catalogue (SPEC section 4): every event type, in the order the API lists them. Adding an event
+ * type is one entry here; the type union, the subscription schema and its limit, the OpenAPI enum,
+ * the bus rules and `GET /v1/event-types` all derive from it.
+ */
+const EVENT_TYPE_DEFINITIONS = {
+  'conversation.created': {
+    name: 'Conversation Created',
+    description: 'A customer or agent started a new conversation on any channel.',
+    data: z.looseObject({ conversation: conversationSchema }),
+    sampleData: {
+      conversation: { ...sampleConversation, assignee: null, updatedAt: sampleConversation.createdAt },
+    },
+  },
+  'conversation.deleted': {
+    name: 'Conversation Deleted',
+    description: 'A conversation was permanently deleted; only its id is sent.',
+    data: z.looseObject({ conversationId: entityIdSchema }),
+    sampleData: { conversationId: sampleConversation.id },
+  },
+  'conversation.property_updated': {
+    name: 'Conversation Property Updated',
+    description:
+      "One or more of a conversation's custom properties changed; each change lists old and new value.",
+    data: z.looseObject({
+      conversation: conversationSchema,
+      changes: z.array(propertyChangeSchema).min(1).max(100),
+    }),
+    sampleData: {
+      conversation: sampleConversation,
+      changes: [{ property: 'priority', oldValue: 'normal', newValue: 'high' }],
+    },
+  },
+  'conversation.status_updated': {
+    name: 'Conversation Status Change',
+    description: 'A conversation moved to another status, e.g. open → pending → solved.',
+    data: z.looseObject({
+      conversation: conversationSchema,
+      previousStatus: z.string().min(1).max(64).nullable(),
+      status: z.string().min(1).max(64),
+    }),
+    sampleData: {
+      conversation: { ...sampleConversation, status: 'pending' },
+      previousStatus: 'open',
+      status: 'pending',
+    },
+  },
+  'conversation.assignee_updated': {
+    name: 'Conversation Assignee Updated',
+    description: 'A conversation was assigned, reassigned or unassigned (agent and/or group).',
+    data: z.looseObject({
+      conversation: conversationSchema,
+      // null: the conversation was (or became) unassigned.
+      previousAssignee: assigneeSchema.nullable(),
+      assignee: assigneeSchema.nullable(),
+    }),
+    sampleData: {
+      conversation: sampleConversation,
+      previousAssignee: { groupId: 'group_returns' },
+      assignee: { agentId: 'agent_4411', groupId: 'group_returns' },
+    },
+  },
+  'message.created': {
+    name: 'Message Created',
+    description: 'A customer, agent, bot or the system posted a message in a conversation.',
+    data: z.looseObject({ conversationId: entityIdSchema, message: messageSchema }),
+    sampleData: { conversationId: sampleConversation.id, message: sampleMessage },
+  },
+  'message.edited': {
+    name: 'Message Edited',
+    description: "A message's text was changed; the previous text is included.",
+    data: z.looseObject({
+      conversationId: entityIdSchema,
+      message: messageSchema,
+      previousText: z.string().max(100_000),
+    }),
+    sampleData: {
+      conversationId: sampleConversation.id,
+      message: {
+        ...sampleMessage,
+        author: { type: 'agent', id: 'agent_4411', name: 'Sam Ortega' },
+        text: 'A replacement is on its way, tracking number 1Z999AA10123456784.',
+        attachments: [],
+        editedAt: '2024-05-14T09:25:10.000Z',
+      },
+      previousText: 'A replacement is on its way.',
+    },
+  },
+  'message.retracted': {
+    name: 'Message Retract',
+    description:
+      'A message was retracted (unsent) by its author or a moderator; its content is no longer shown.',
+    data: z.looseObject({
+      conversationId: entityIdSchema,
+      messageId: entityIdSchema,
+      retractedBy: actorSchema,
+    }),
+    sampleData: {
+      conversationId: sampleConversation.id,
+      messageId: sampleMessage.id,
+      retractedBy: { type: 'customer', id: 'cust_7Q2M9X', name: 'Dana Whitfield' },
+    },
+  },
+} satisfies Record<string, EventTypeDefinition>;
+
+type Definitions = typeof EVENT_TYPE_DEFINITIONS;
+
+/** One of the chat platform's event types (the catalogue). */
+export type EventType = keyof Definitions;
+
+/** Every event type of the catalogue, in catalogue order. */
+export const EVENT_TYPES = Object.keys(EVENT_TYPE_DEFINITIONS) as [EventType, ...EventType[]];
+
+/** One of the catalogue's event types. */
+export const eventTypeSchema = z.enum(EVENT_TYPES);
+
 /** The `data` schema of each event type. */
-export const EVENT_DATA_SCHEMAS = {
-  'conversation.created': z.looseObject({ conversation: conversationSchema }),
-  'conversation.deleted': z.looseObject({ conversationId: entityIdSchema }),
-  'conversation.property_updated': z.looseObject({
-    conversation: conversationSchema,
-    changes: z.array(propertyChangeSchema).min(1).max(100),
-  }),
-  'conversation.status_updated': z.looseObject({
-    conversation: conversationSchema,
-    previousStatus: z.string().min(1).max(64).nullable(),
-    status: z.string().min(1).max(64),
-  }),
-  'conversation.assignee_updated': z.looseObject({
-    conversation: conversationSchema,
-    // null: the conversation was (or became) unassigned.
-    previousAssignee: assigneeSchema.nullable(),
-    assignee: assigneeSchema.nullable(),
-  }),
-  'message.created': z.looseObject({ conversationId: entityIdSchema, message: messageSchema }),
-  'message.edited': z.looseObject({
-    conversationId: entityIdSchema,
-    message: messageSchema,
-    previousText: z.string().max(100_000),
-  }),
-  'message.retracted': z.looseObject({
-    conversationId: entityIdSchema,
-    messageId: entityIdSchema,
-    retractedBy: actorSchema,
-  }),
-} as const satisfies Record<EventType, z.ZodType>;
+export const EVENT_DATA_SCHEMAS = Object.fromEntries(
+  EVENT_TYPES.map((type) => [type, EVENT_TYPE_DEFINITIONS[type].data]),
+) as { readonly [Type in EventType]: Definitions[Type]['data'] };
 
 /**
  * An event id from the platform. It is sent as the `webhook-id` header, so it must be a valid header
@@ -272,38 +402,6 @@ export interface EventCatalogueEntry {
   samplePayload: EventEnvelope;
 }
 
-const SAMPLE_TENANT = 'acme';
-const SAMPLE_BRAND = 'acme-support';
-
-const sampleConversation = {
-  id: 'conv_01HZX3KQ7M2V9T4B8N6D5R1C0A',
-  status: 'open',
-  subject: 'Order #48213 arrived damaged',
-  channel: 'web_chat',
-  brandId: SAMPLE_BRAND,
-  customer: { id: 'cust_7Q2M9X', name: 'Dana Whitfield', email: 'dana.whitfield@example.com' },
-  assignee: { agentId: 'agent_4411', groupId: 'group_returns' },
-  properties: { priority: 'high', orderNumber: '48213', language: 'en' },
-  createdAt: '2024-05-14T09:12:03.000Z',
-  updatedAt: '2024-05-14T09:20:41.000Z',
-};
-
-const sampleMessage = {
-  id: 'msg_01HZX3N4D7Y1QW8E2R5T6Y7U8I',
-  author: { type: 'customer', id: 'cust_7Q2M9X', name: 'Dana Whitfield' },
-  text: 'Hi, the mug in my order arrived cracked. Can I get a replacement?',
-  attachments: [
-    {
-      id: 'att_5521',
-      name: 'cracked-mug.jpg',
-      contentType: 'image/jpeg',
-      url: 'https://files.example.com/att_5521/cracked-mug.jpg',
-      size: 284113,
-    },
-  ],
-  createdAt: '2024-05-14T09:13:27.000Z',
-};
-
 function sample(type: EventType, index: number, data: Record<string, unknown>): EventEnvelope {
   return {
     id: `evt_01HZX4A0B1C2D3E4F5G6H7J8K${index}`,
@@ -316,88 +414,10 @@ function sample(type: EventType, index: number, data: Record<string, unknown>): 
 }
 
 /** Every event type with its seed name, what it means, and a realistic payload. */
-export const EVENT_CATALOGUE: readonly EventCatalogueEntry[] = [
-  {
-    type: 'conversation.created',
-    name: 'Conversation Created',
-    description: 'A customer or agent started a new conversation on any channel.',
-    samplePayload: sample('conversation.created', 0, {
-      conversation: { ...sampleConversation, assignee: null, updatedAt: sampleConversation.createdAt },
-    }),
-  },
-  {
-    type: 'conversation.deleted',
-    name: 'Conversation Deleted',
-    description: 'A conversation was permanently deleted; only its id is sent.',
-    samplePayload: sample('conversation.deleted', 1, { conversationId: sampleConversation.id }),
-  },
-  {
-    type: 'conversation.property_updated',
-    name: 'Conversation Property Updated',
-    description:
-      "One or more of a conversation's custom properties changed; each change lists old and new value.",
-    samplePayload: sample('conversation.property_updated', 2, {
-      conversation: sampleConversation,
-      changes: [{ property: 'priority', oldValue: 'normal', newValue: 'high' }],
-    }),
-  },
-  {
-    type: 'conversation.status_updated',
-    name: 'Conversation Status Change',
-    description: 'A conversation moved to another status, e.g. open → pending → solved.',
-    samplePayload: sample('conversation.status_updated', 3, {
-      conversation: { ...sampleConversation, status: 'pending' },
-      previousStatus: 'open',
-      status: 'pending',
-    }),
-  },
-  {
-    type: 'conversation.assignee_updated',
-    name: 'Conversation Assignee Updated',
-    description: 'A conversation was assigned, reassigned or unassigned (agent and/or group).',
-    samplePayload: sample('conversation.assignee_updated', 4, {
-      conversation: sampleConversation,
-      previousAssignee: { groupId: 'group_returns' },
-      assignee: { agentId: 'agent_4411', groupId: 'group_returns' },
-    }),
-  },
-  {
-    type: 'message.created',
-    name: 'Message Created',
-    description: 'A customer, agent, bot or the system posted a message in a conversation.',
-    samplePayload: sample('message.created', 5, {
-      conversationId: sampleConversation.id,
-      message: sampleMessage,
-    }),
-  },
-  {
-    type: 'message.edited',
-    name: 'Message Edited',
-    description: "A message's text was changed; the previous text is included.",
-    samplePayload: sample('message.edited', 6, {
-      conversationId: sampleConversation.id,
-      message: {
-        ...sampleMessage,
-        author: { type: 'agent', id: 'agent_4411', name: 'Sam Ortega' },
-        text: 'A replacement is on its way, tracking number 1Z999AA10123456784.',
-        attachments: [],
-        editedAt: '2024-05-14T09:25:10.000Z',
-      },
-      previousText: 'A replacement is on its way.',
-    }),
-  },
-  {
-    type: 'message.retracted',
-    name: 'Message Retract',
-    description:
-      'A message was retracted (unsent) by its author or a moderator; its content is no longer shown.',
-    samplePayload: sample('message.retracted', 7, {
-      conversationId: sampleConversation.id,
-      messageId: sampleMessage.id,
-      retractedBy: { type: 'customer', id: 'cust_7Q2M9X', name: 'Dana Whitfield' },
-    }),
-  },
-];
+export const EVENT_CATALOGUE: readonly EventCatalogueEntry[] = EVENT_TYPES.map((type, index) => {
+  const { name, description, sampleData } = EVENT_TYPE_DEFINITIONS[type];
+  return { type, name, description, samplePayload: sample(type, index, sampleData) };
+});
 
 /** The `webhook.test` envelope `POST /v1/webhooks/{id}/test` sends. */
 export function buildTestEvent(

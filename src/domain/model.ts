@@ -3,42 +3,19 @@
  * plaintext secrets exist only in `DeliveryCredentials` at delivery time and in the two secret routes.
  */
 
-export const EVENT_TYPES = [
-  'conversation.created',
-  'conversation.deleted',
-  'conversation.property_updated',
-  'conversation.status_updated',
-  'conversation.assignee_updated',
-  'message.created',
-  'message.edited',
-  'message.retracted',
-] as const;
-
-/** One of the chat platform's event types (the catalogue). */
-export type EventType = (typeof EVENT_TYPES)[number];
-
 /** The synthetic type sent by `POST /v1/webhooks/{id}/test`; not subscribable. */
 export const TEST_EVENT_TYPE = 'webhook.test';
 
 export type WebhookStatus = 'active' | 'inactive';
 
-/** Authentication as stored: the secret part is ciphertext. */
-export type StoredAuthentication =
-  | { type: 'basic'; username: string; encryptedPassword: string }
-  | { type: 'bearer'; encryptedToken: string }
-  | { type: 'api_key'; headerName: string; encryptedValue: string };
+// Authentication as stored (secrets as ciphertext), as written and as shown: one module per kind.
+export type {
+  AuthenticationInput,
+  PublicAuthentication,
+  StoredAuthentication,
+} from './auth-kinds/registry';
 
-/** Authentication as an admin writes it (plaintext, write-only). */
-export type AuthenticationInput =
-  | { type: 'basic'; username: string; password: string }
-  | { type: 'bearer'; token: string }
-  | { type: 'api_key'; headerName: string; value: string };
-
-/** Authentication as the API shows it: never the secret. */
-export type PublicAuthentication =
-  | { type: 'basic'; username: string }
-  | { type: 'bearer' }
-  | { type: 'api_key'; headerName: string };
+import type { StoredAuthentication } from './auth-kinds/registry';
 
 /** A signing secret as stored; during a rotation the old one stays until `expiresAt`. */
 export interface StoredSigningSecret {

@@ -3,6 +3,7 @@
  * keeps only its scheme, and every other value goes through the webhook's secret scrubber
  * (`secret-scrubber.ts`, the one rule for every encoding a secret may come back in).
  */
+import { authenticationHeaderMask } from './auth-kinds/registry';
 import type { AuthenticationInput } from './model';
 import { type ScrubText, scrubberForCredentials } from './secret-scrubber';
 
@@ -26,17 +27,11 @@ export function maskRequestHeaders(
   secrets: WebhookSecrets,
   scrub: ScrubText = scrubberForCredentials(secrets),
 ): Record<string, string> {
-  const auth = secrets.authentication;
-  const authHeader = auth
-    ? auth.type === 'api_key'
-      ? auth.headerName.toLowerCase()
-      : 'authorization'
-    : undefined;
+  const authHeader = secrets.authentication ? authenticationHeaderMask(secrets.authentication) : undefined;
   const masked: Record<string, string> = {};
   for (const [name, value] of Object.entries(headers)) {
-    if (name.toLowerCase() === authHeader) {
-      const scheme = auth?.type === 'basic' ? 'Basic ' : auth?.type === 'bearer' ? 'Bearer ' : '';
-      masked[name] = `${scheme}${MASK}`;
+    if (name.toLowerCase() === authHeader?.name) {
+      masked[name] = `${authHeader.prefix}${MASK}`;
     } else {
       masked[name] = scrub(value);
     }

@@ -11,8 +11,10 @@
  *
  * `secretScrubberFor` takes plain strings, so any caller holding secret values (the delivery log's
  * request headers included) can use it; `webhookSecretValues` lists a webhook's: the signing
- * secrets, the Basic password and `user:pass` pair, the bearer token, the api-key value.
+ * secrets, and the forms its authentication kind sends its secret in (the Basic password and
+ * `user:pass` pair, the bearer token, the api-key value; see `auth-kinds/`).
  */
+import { authenticationSecretValues } from './auth-kinds/registry';
 import type { AttemptOutcome } from './delivery-sender';
 import type { AuthenticationInput } from './model';
 
@@ -52,15 +54,7 @@ export function webhookSecretValues(credentials: {
       );
     }
   }
-  const authentication = credentials.authentication;
-  if (authentication?.type === 'basic') {
-    const pair = `${authentication.username}:${authentication.password}`;
-    values.push(authentication.password, pair, `Basic ${base64(pair)}`);
-  } else if (authentication?.type === 'bearer') {
-    values.push(authentication.token, `Bearer ${authentication.token}`);
-  } else if (authentication?.type === 'api_key') {
-    values.push(authentication.value);
-  }
+  if (credentials.authentication) values.push(...authenticationSecretValues(credentials.authentication));
   return values;
 }
 

@@ -3,18 +3,31 @@
  * The same schemas produce the OpenAPI document (./openapi), so the docs cannot drift from the checks.
  */
 import * as z from 'zod';
+import {
+  authenticationInputSchema,
+  draftAuthenticationHeaderName,
+  publicAuthenticationSchema,
+} from './auth-kinds/registry';
 import { checkDestinationUrl } from './destination-policy';
 import { webhookDescriptionSchema, webhookNameSchema } from './display-text';
 import type { FieldIssue } from './errors';
-import { brandIdSchema, eventEnvelopeSchema, eventTypeSchema, isoDateTimeSchema } from './event-catalogue';
+import {
+  brandIdSchema,
+  EVENT_TYPES,
+  eventEnvelopeSchema,
+  eventTypeSchema,
+  isoDateTimeSchema,
+} from './event-catalogue';
 
+import { HEADER_NAME_PATTERN, HEADER_VALUE_RULE, isSendableHeaderValue } from './header-text';
+
+export { authenticationInputSchema, publicAuthenticationSchema } from './auth-kinds/registry';
 export { toFieldIssues } from './field-issues';
+export { HEADER_NAME_PATTERN, isSendableHeaderValue } from './header-text';
 export { reservedHeaderReason } from './reserved-headers';
 
 import { reservedHeaderReason } from './reserved-headers';
 
-/** RFC 9110 token: what a header name may be made of. */
-export const HEADER_NAME_PATTERN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 export const MAX_CUSTOM_HEADERS = 20;
 const MAX_HEADER_NAME_LENGTH = 256;
 const MAX_HEADER_VALUE_LENGTH = 1024;
@@ -24,23 +37,6 @@ const MAX_HEADER_VALUE_LENGTH = 1024;
  * default limit of Node and many other servers, which would answer 431 to anything larger.
  */
 const MAX_CUSTOM_HEADER_BYTES = 8192;
-
-/**
- * What a header value may be so that the receiver gets exactly it (SPEC section 5): visible ASCII,
- * space and tab, nothing else (controls would smuggle or break the request head; non-ASCII is not
- * sendable as typed), and no whitespace at either end (receivers strip it, so it would not arrive).
- */
-const SENDABLE_HEADER_VALUE = /^(?:[\x21-\x7e](?:[\x20-\x7e\t]*[\x21-\x7e])?)?$/;
-const HEADER_VALUE_RULE =
-  'must be visible ASCII characters, spaces and tabs, without whitespace at either end';
-
-/** Is `value` a header value the HTTP client sends and the receiver reads back unchanged? */
-export function isSendableHeaderValue(value: string): boolean {
-  return SENDABLE_HEADER_VALUE.test(value);
-}
-
-// A high surrogate not followed by a low one, or a low one not preceded by a high one.
-const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
 const headerValueSchema = z
   .string()
@@ -99,64 +95,14 @@ const headersSchema = z
     propertyNames: { type: 'string', pattern: HEADER_NAME_PATTERN.source },
   });
 
-/** A credential sent as a header value as it is (bearer token, api-key value): the header value rule. */
-const secretHeaderValue = (max: number) =>
-  z.string().min(1).max(max).refine(isSendableHeaderValue, HEADER_VALUE_RULE).meta({ writeOnly: true });
-
-/**
- * A Basic credential part: base64-encoded on the wire (RFC 7617), so any text is sendable, as long as
- * it is well-formed Unicode (a lone surrogate cannot be encoded as UTF-8 and would arrive altered).
- */
-const basicCredentialText = (max: number) =>
-  z
-    .string()
-    .min(1)
-    .max(max)
-    .refine(
-      (value) => !LONE_SURROGATE.test(value),
-      'must be well-formed Unicode text (no lone surrogate characters)',
-    );
-
-/** Authentication as an admin writes it; secrets are write-only. */
-export const authenticationInputSchema = z.discriminatedUnion('type', [
-  z.strictObject({
-    type: z.literal('basic'),
-    username: basicCredentialText(256).refine(
-      (value) => !value.includes(':'),
-      'must not contain ":" (Basic authentication separates with it, RFC 7617)',
-    ),
-    password: basicCredentialText(256).meta({ writeOnly: true }),
-  }),
-  z.strictObject({ type: z.literal('bearer'), token: secretHeaderValue(4096) }),
-  z.strictObject({
-    type: z.literal('api_key'),
-    headerName: z
-      .string()
-      .regex(HEADER_NAME_PATTERN, 'is not a valid header name (RFC 9110 token)')
-      .max(256)
-      .refine((name) => reservedHeaderReason(name) === null, 'is a reserved header name')
-      .refine(
-        (name) => name.toLowerCase() !== 'authorization',
-        'must not be Authorization; use bearer or basic authentication, or a custom header',
-      ),
-    value: secretHeaderValue(4096),
-  }),
-]);
-
-/** Authentication as responses show it: never the secret. */
-export const publicAuthenticationSchema = z.discriminatedUnion('type', [
-  z.object({ type: z.literal('basic'), username: z.string() }),
-  z.object({ type: z.literal('bearer') }),
-  z.object({ type: z.literal('api_key'), headerName: z.string() }),
-]);
-
 const signingSchema = z.strictObject({ enabled: z.boolean() });
 const webhookStatusSchema = z.enum(['active', 'inactive']);
 
+/** The event types a webhook subscribes to: at least one, each catalogue type at most once. */
 const eventsSchema = z
   .array(eventTypeSchema)
   .min(1)
-  .max(8)
+  .max(EVENT_TYPES.length)
   .superRefine((events, ctx) => {
     const seen = new Set<string>();
     events.forEach((event, index) => {
@@ -167,16 +113,16 @@ const eventsSchema = z
 
 /**
  * Rules across fields, re-checked on the merged webhook after a PATCH: a custom Authorization
- * header would fight the configured authentication, and an api_key header must not be sent twice.
+ * header would fight the configured authentication, and the header an authentication kind sends
+ * (an api_key's) must not be sent twice. `authentication` is the settings as written or as shown.
  */
 export function checkWebhookConsistency(draft: {
   headers: Record<string, string>;
-  authentication: { type: string; headerName?: string } | null;
+  authentication: { readonly type: string } | null;
 }): FieldIssue[] {
   const issues: FieldIssue[] = [];
   if (draft.authentication === null) return issues;
-  const apiKeyHeader =
-    draft.authentication.type === 'api_key' ? draft.authentication.headerName?.toLowerCase() : undefined;
+  const authenticationHeader = draftAuthenticationHeaderName(draft.authentication);
   for (const name of Object.keys(draft.headers)) {
     const lower = name.toLowerCase();
     if (lower === 'authorization') {
@@ -184,10 +130,10 @@ export function checkWebhookConsistency(draft: {
         field: `headers.${name}`,
         message: 'is reserved while authentication is set: remove the header or the authentication',
       });
-    } else if (lower === apiKeyHeader) {
+    } else if (lower === authenticationHeader) {
       issues.push({
         field: `headers.${name}`,
-        message: 'is the api_key authentication header: it cannot also be a custom header',
+        message: `is the ${draft.authentication.type} authentication header: it cannot also be a custom header`,
       });
     }
   }
@@ -200,14 +146,10 @@ function addConsistencyIssues(value: { headers?: unknown; authentication?: unkno
   const authentication = value.authentication;
   if (typeof headers !== 'object' || headers === null) return;
   if (typeof authentication !== 'object' || authentication === null) return;
-  const auth = authentication as { type?: unknown; headerName?: unknown };
-  if (typeof auth.type !== 'string') return;
+  if (typeof (authentication as { type?: unknown }).type !== 'string') return;
   const draft = {
     headers: headers as Record<string, string>,
-    authentication: {
-      type: auth.type,
-      ...(typeof auth.headerName === 'string' ? { headerName: auth.headerName } : {}),
-    },
+    authentication: authentication as { type: string },
   };
   for (const issue of checkWebhookConsistency(draft)) {
     const path = issue.field.split('.');

@@ -8,7 +8,7 @@ import type { SendMessageBatchRequestEntry } from '@aws-sdk/client-sqs';
 import type { Context, EventBridgeEvent, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { NOTICE_SOURCE } from '#adapters/eventbridge-notice-publisher';
 import { CHAT_EVENT_SOURCE } from '#app/fan-out';
-import { EVENT_TYPES } from '#domain/model';
+import { EVENT_TYPES } from '#domain/event-catalogue';
 import { logger } from '#observability';
 import type { BusEvent } from './eventbridge-ingest';
 import { lambdaContext } from './server';

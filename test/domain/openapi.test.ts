@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { EVENT_TYPES } from '#domain/event-catalogue';
 import { buildOpenApiDocument } from '#domain/openapi';
 
 type Json = Record<string, any>;
@@ -103,7 +104,11 @@ describe('buildOpenApiDocument', () => {
     const body = resolve(document.paths['/v1/webhooks'].post.requestBody.content['application/json'].schema);
     expect([...body.required].sort()).toEqual(['events', 'name', 'url']);
     expect(body.additionalProperties).toBe(false);
-    expect(body.properties.events).toMatchObject({ type: 'array', minItems: 1, maxItems: 8 });
+    expect(body.properties.events).toMatchObject({
+      type: 'array',
+      minItems: 1,
+      maxItems: EVENT_TYPES.length,
+    });
     expect(body.properties.events.items.enum).toContain('message.retracted');
     expect(body.properties.status.default).toBe('active');
     expect(body.properties.name.maxLength).toBe(100);

@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { AUTH_KINDS } from '#domain/auth-kinds/registry';
 import type { FieldIssue } from '#domain/errors';
+import { EVENT_TYPES } from '#domain/event-catalogue';
 import {
   checkWebhookConsistency,
   createdWebhookSchema,
@@ -71,22 +73,8 @@ describe('create schema', () => {
     ['events[1]', { events: ['message.created', 'message.created'] }],
     ['events[0]', { events: ['message.exploded'] }],
     ['events[0]', { events: ['webhook.test'] }],
-    [
-      'events',
-      {
-        events: [
-          'message.created',
-          'message.edited',
-          'message.retracted',
-          'conversation.created',
-          'conversation.deleted',
-          'conversation.property_updated',
-          'conversation.status_updated',
-          'conversation.assignee_updated',
-          'message.created',
-        ],
-      },
-    ],
+    // Every catalogue type and one more: more entries than there are types.
+    ['events', { events: [...EVENT_TYPES, 'message.created'] }],
     ['url', { url: undefined }],
     ['url', { url: 'http://hooks.example.com/' }],
     ['url', { url: 'https://10.0.0.1/' }],
@@ -152,18 +140,7 @@ describe('create schema', () => {
       { description: 'x'.repeat(500) },
       { brandId: null },
       { brandId: 'brand.eu:1_A-b' },
-      {
-        events: [
-          'message.created',
-          'message.edited',
-          'message.retracted',
-          'conversation.created',
-          'conversation.deleted',
-          'conversation.property_updated',
-          'conversation.status_updated',
-          'conversation.assignee_updated',
-        ],
-      },
+      { events: [...EVENT_TYPES].reverse() },
       { url: `https://hooks.example.com/${'x'.repeat(2000)}` },
       { authentication: { type: 'bearer', token: 'x'.repeat(4096) } },
       { authentication: { type: 'api_key', headerName: 'X-Api-Key', value: 'secret' } },
@@ -224,8 +201,11 @@ describe('create schema', () => {
   it('reports one issue for a value of the wrong type', () => {
     const issues = issuesOf(create.safeParse({ ...valid, events: 'message.created' }));
     expect(issues).toEqual([{ field: 'events', message: 'must be an array' }]);
+    // The message lists the authentication kinds of the registry, in its order.
+    expect(AUTH_KINDS.map((kind) => kind.type).slice(0, 3)).toEqual(['basic', 'bearer', 'api_key']);
+    const kinds = AUTH_KINDS.map((kind) => `'${kind.type}'`).join(' | ');
     expect(issuesOf(create.safeParse({ ...valid, authentication: { type: 'oauth' } }))).toEqual([
-      { field: 'authentication.type', message: "must be one of: 'basic' | 'bearer' | 'api_key'" },
+      { field: 'authentication.type', message: `must be one of: ${kinds}` },
     ]);
   });
 });

@@ -4,7 +4,7 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { EVENT_TYPES } from '#domain/model';
+import { EVENT_TYPES } from '#domain/event-catalogue';
 import { matchesChatEventRule, matchesUnknownChatEventRule } from '#local/local-bus';
 import { buildStacks, resourcesOfType } from './cdk-fixtures';
 

@@ -1,7 +1,7 @@
 import type { Template } from 'aws-cdk-lib/assertions';
 import { Match } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { EVENT_TYPES } from '#domain/model';
+import { EVENT_TYPES } from '#domain/event-catalogue';
 import { FUNCTION_SIZING, VISIBILITY_TIMEOUT_FACTOR } from '#lib/function-sizing';
 import { buildStacks, resourcesOfType } from './cdk-fixtures';
 
@@ -188,7 +188,7 @@ describe('ServiceStack', () => {
     const pattern = catalogue?.Properties.EventPattern as { source: string[]; 'detail-type': string[] };
     expect(pattern.source).toEqual(['chat.platform']);
     expect([...pattern['detail-type']].sort()).toEqual([...EVENT_TYPES].sort());
-    expect(pattern['detail-type']).toHaveLength(8);
+    expect(pattern['detail-type']).toHaveLength(EVENT_TYPES.length);
     const unknownPattern = unknown?.Properties.EventPattern as {
       source: string[];
       'detail-type': { 'anything-but': string[] }[];

@@ -6,8 +6,7 @@
 import { EventBridgeClient, PutEventsCommand, type PutEventsRequestEntry } from '@aws-sdk/client-eventbridge';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { EVENT_CATALOGUE } from '#domain/event-catalogue';
-import { EVENT_TYPES } from '#domain/model';
+import { EVENT_CATALOGUE, EVENT_TYPES } from '#domain/event-catalogue';
 import { anyJson, hostileText } from '../support/hostile-inputs';
 import { chatEvent, startTestService, TENANT_B_TOKEN, type TestService } from '../support/local-service';
 import { sendRaw } from '../support/raw-http';

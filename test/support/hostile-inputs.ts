@@ -3,7 +3,7 @@
  * careless or malicious client could send. Shared by the property tests.
  */
 import fc from 'fast-check';
-import { EVENT_TYPES } from '#domain/model';
+import { EVENT_TYPES } from '#domain/event-catalogue';
 
 /** A webhook body the API accepts (destinations are loopback, so nothing leaves the machine). */
 export function validWebhookBody(url: string): Record<string, unknown> {

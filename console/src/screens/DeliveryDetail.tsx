@@ -4,7 +4,7 @@ import { ok } from '../api/client';
 import { Attempts } from '../components/Attempts';
 import { Json, Time } from '../components/Json';
 import { errorText, useConsole } from '../context';
-import { eventName } from '../event-names';
+import { useEventNames } from '../event-names';
 import { useNotice } from '../notices';
 import { Link } from '../router';
 
@@ -16,6 +16,7 @@ function redeliveredHref(id: string): string {
 
 export function DeliveryDetailScreen({ deliveryId }: { deliveryId: string }) {
   const { api } = useConsole();
+  const { eventName } = useEventNames();
   const queryClient = useQueryClient();
   const notice = useNotice();
   const path = { params: { path: { id: deliveryId } } };

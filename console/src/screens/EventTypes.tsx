@@ -1,17 +1,10 @@
 /** The event catalogue (Svix-style): each type with its seed name, description, schema and sample payload. */
-import { useQuery } from '@tanstack/react-query';
-import { ok } from '../api/client';
 import { Json } from '../components/Json';
-import { errorText, useConsole } from '../context';
-import { DATA_FIELDS } from '../event-names';
+import { errorText } from '../context';
+import { dataFieldsOf, useEventCatalogue } from '../event-names';
 
 export function EventTypesScreen() {
-  const { api } = useConsole();
-  const query = useQuery({
-    queryKey: ['event-types'],
-    staleTime: Number.POSITIVE_INFINITY,
-    queryFn: async () => ok(await api.GET('/v1/event-types')).items,
-  });
+  const query = useEventCatalogue();
   return (
     <>
       <h1 tabIndex={-1}>Event types</h1>
@@ -35,7 +28,7 @@ export function EventTypesScreen() {
               <code>data</code> carries at least:
             </p>
             <ul>
-              {(DATA_FIELDS[event.type] ?? []).map((field) => (
+              {dataFieldsOf(event).map((field) => (
                 <li key={field}>
                   <code>{field}</code>
                 </li>

@@ -4,12 +4,13 @@ import { ok } from '../api/client';
 import { Attempts } from '../components/Attempts';
 import { Json, Time } from '../components/Json';
 import { errorText, useConsole } from '../context';
-import { eventName } from '../event-names';
+import { useEventNames } from '../event-names';
 import { useNotice } from '../notices';
 import { Link } from '../router';
 
 export function FailureLogDetailScreen({ logId }: { logId: string }) {
   const { api } = useConsole();
+  const { eventName } = useEventNames();
   const queryClient = useQueryClient();
   const notice = useNotice();
   const path = { params: { path: { id: logId } } };

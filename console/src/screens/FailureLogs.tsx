@@ -3,11 +3,12 @@ import { useInfiniteQuery } from '@tanstack/react-query';
 import { ok } from '../api/client';
 import { Time } from '../components/Json';
 import { errorText, useConsole } from '../context';
-import { eventName } from '../event-names';
+import { useEventNames } from '../event-names';
 import { Link } from '../router';
 
 export function FailureLogsScreen() {
   const { api } = useConsole();
+  const { eventName } = useEventNames();
   const query = useInfiniteQuery({
     queryKey: ['failure-logs'],
     initialPageParam: undefined as string | undefined,

@@ -9,7 +9,7 @@ import { CopyButton } from '../components/CopyButton';
 import { Time } from '../components/Json';
 import { WebhookActions } from '../components/WebhookActions';
 import { errorText, useConsole } from '../context';
-import { DATA_FIELDS, eventName } from '../event-names';
+import { useEventNames } from '../event-names';
 import { useNotice } from '../notices';
 import { Link, navigate } from '../router';
 
@@ -27,6 +27,7 @@ export function localToIso(value: string): string | undefined {
 
 export function WebhookDetailScreen({ webhookId }: { webhookId: string }) {
   const { api } = useConsole();
+  const { eventName } = useEventNames();
   const query = useQuery({
     queryKey: ['webhooks', 'one', webhookId],
     queryFn: async () => ok(await api.GET('/v1/webhooks/{id}', { params: { path: { id: webhookId } } })),
@@ -154,6 +155,7 @@ function Health({ webhook }: { webhook: Webhook }) {
 
 function Deliveries({ webhook }: { webhook: Webhook }) {
   const { api } = useConsole();
+  const { eventName, deliveryTypes } = useEventNames();
   const id = useId();
   const [status, setStatus] = useState('');
   const [eventType, setEventType] = useState('');
@@ -201,7 +203,7 @@ function Deliveries({ webhook }: { webhook: Webhook }) {
           <label htmlFor={`${id}-type`}>Event type</label>
           <select id={`${id}-type`} value={eventType} onChange={(event) => setEventType(event.target.value)}>
             <option value="">Any</option>
-            {[...Object.keys(DATA_FIELDS), 'webhook.test'].map((type) => (
+            {deliveryTypes.map((type) => (
               <option key={type} value={type}>
                 {eventName(type)}
               </option>

@@ -6,12 +6,22 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { type FormEvent, type ReactNode, useEffect, useId, useState } from 'react';
 import { ApiError, type FieldIssue, ok, type Webhook, type WebhookCreate } from '../api/client';
+import {
+  AUTH_FIELD_NAMES,
+  AUTH_FORM_KINDS,
+  AUTH_TYPES,
+  type AuthFormField,
+  type AuthType,
+  authenticationBody,
+  authFieldsOf,
+  shownAuthValues,
+} from '../auth-kinds';
 import { Json } from '../components/Json';
 import { errorText, useConsole } from '../context';
+import { useEventCatalogue } from '../event-names';
 import { useNotice } from '../notices';
 import { Link, navigate } from '../router';
 
-type AuthType = 'basic' | 'bearer' | 'api_key';
 type HeaderRow = { key: number; name: string; value: string };
 
 interface FormState {
@@ -22,11 +32,8 @@ interface FormState {
   url: string;
   authEnabled: boolean;
   authType: AuthType;
-  username: string;
-  password: string;
-  token: string;
-  headerName: string;
-  apiKey: string;
+  /** The authentication fields as typed, by their API name (see auth-kinds). */
+  authValues: Record<string, string>;
   signing: boolean;
   headers: HeaderRow[];
 }
@@ -38,12 +45,8 @@ const EMPTY: FormState = {
   events: [],
   url: '',
   authEnabled: false,
-  authType: 'basic',
-  username: '',
-  password: '',
-  token: '',
-  headerName: '',
-  apiKey: '',
+  authType: AUTH_TYPES[0],
+  authValues: {},
   signing: true,
   headers: [],
 };
@@ -60,23 +63,24 @@ function fromWebhook(webhook: Webhook): FormState {
     events: [...webhook.events],
     url: webhook.url,
     authEnabled: auth !== null,
-    authType: auth?.type ?? 'basic',
-    username: auth?.type === 'basic' ? auth.username : '',
-    headerName: auth?.type === 'api_key' ? auth.headerName : '',
+    authType: auth?.type ?? AUTH_TYPES[0],
+    authValues: auth ? shownAuthValues(auth) : {},
     signing: webhook.signing.enabled,
     headers: Object.entries(webhook.headers).map(([name, value]) => ({ key: nextRowKey++, name, value })),
   };
+}
+
+/** The form field (and element id part) of an authentication field. */
+function authFormField(name: string): string {
+  return `auth-${name}`;
 }
 
 /** Which form field an API error path belongs to. */
 function fieldOf(path: string): string {
   if (path.startsWith('events')) return 'events';
   if (path.startsWith('headers')) return 'headers';
-  if (path === 'authentication.username') return 'username';
-  if (path === 'authentication.password') return 'password';
-  if (path === 'authentication.token') return 'token';
-  if (path === 'authentication.headerName') return 'headerName';
-  if (path === 'authentication.value') return 'apiKey';
+  const authField = path.startsWith('authentication.') ? path.slice('authentication.'.length) : '';
+  if (AUTH_FIELD_NAMES.has(authField)) return authFormField(authField);
   if (path.startsWith('authentication')) return 'authentication';
   if (path.startsWith('signing')) return 'signing';
   if (path === 'brandId') return 'brandId';
@@ -90,11 +94,7 @@ const FORM_FIELDS = new Set([
   'events',
   'url',
   'authentication',
-  'username',
-  'password',
-  'token',
-  'headerName',
-  'apiKey',
+  ...[...AUTH_FIELD_NAMES].map(authFormField),
   'signing',
   'headers',
 ]);
@@ -106,11 +106,7 @@ export function WebhookFormScreen({ webhookId }: { webhookId?: string | undefine
     enabled: webhookId !== undefined,
     queryFn: async () => ok(await api.GET('/v1/webhooks/{id}', { params: { path: { id: webhookId! } } })),
   });
-  const catalogue = useQuery({
-    queryKey: ['event-types'],
-    staleTime: Number.POSITIVE_INFINITY,
-    queryFn: async () => ok(await api.GET('/v1/event-types')).items,
-  });
+  const catalogue = useEventCatalogue();
   const title = webhookId ? 'Edit webhook' : 'Add Webhook';
   if (webhookId && existing.isPending) return <h1 tabIndex={-1}>{title}</h1>;
   if (existing.isError) {
@@ -160,13 +156,9 @@ function WebhookForm(props: {
   };
 
   const body = (): WebhookCreate => {
-    const authentication: WebhookCreate['authentication'] = !form.authEnabled
-      ? null
-      : form.authType === 'basic'
-        ? { type: 'basic', username: form.username, password: form.password }
-        : form.authType === 'bearer'
-          ? { type: 'bearer', token: form.token }
-          : { type: 'api_key', headerName: form.headerName, value: form.apiKey };
+    const authentication: WebhookCreate['authentication'] = form.authEnabled
+      ? authenticationBody(form.authType, form.authValues)
+      : null;
     return {
       name: form.name,
       description: form.description,
@@ -240,7 +232,7 @@ function WebhookForm(props: {
   const text = (
     field: keyof FormState & string,
     label: string,
-    options: { help?: ReactNode; type?: string; auth?: boolean } = {},
+    options: { help?: ReactNode; type?: string } = {},
   ) => (
     <div className="field">
       <label htmlFor={`${id}-${field}`}>{label}</label>
@@ -249,7 +241,7 @@ function WebhookForm(props: {
         type={options.type ?? 'text'}
         value={form[field] as string}
         autoComplete="off"
-        onChange={(event) => (options.auth ? setAuth : set)(field, event.target.value as never)}
+        onChange={(event) => set(field, event.target.value as never)}
         {...described(field, options.help ? 'help' : undefined)}
       />
       {options.help && (
@@ -260,6 +252,26 @@ function WebhookForm(props: {
       {errorFor(field)}
     </div>
   );
+  // One input of the chosen authentication kind; secrets are password inputs.
+  const authInput = (authField: AuthFormField) => {
+    const field = authFormField(authField.name);
+    return (
+      <div className="field" key={field}>
+        <label htmlFor={`${id}-${field}`}>{authField.label}</label>
+        <input
+          id={`${id}-${field}`}
+          type={authField.secret ? 'password' : 'text'}
+          value={form.authValues[authField.name] ?? ''}
+          autoComplete="off"
+          onChange={(event) =>
+            setAuth('authValues', { ...form.authValues, [authField.name]: event.target.value })
+          }
+          {...described(field)}
+        />
+        {errorFor(field)}
+      </div>
+    );
+  };
 
   return (
     <>
@@ -349,24 +361,14 @@ function WebhookForm(props: {
                   value={form.authType}
                   onChange={(event) => setAuth('authType', event.target.value as AuthType)}
                 >
-                  <option value="basic">Basic (username and password)</option>
-                  <option value="bearer">Bearer token</option>
-                  <option value="api_key">API key header</option>
+                  {AUTH_TYPES.map((type) => (
+                    <option key={type} value={type}>
+                      {AUTH_FORM_KINDS[type].label}
+                    </option>
+                  ))}
                 </select>
               </div>
-              {form.authType === 'basic' && (
-                <>
-                  {text('username', 'Username', { auth: true })}
-                  {text('password', 'Password', { type: 'password', auth: true })}
-                </>
-              )}
-              {form.authType === 'bearer' && text('token', 'Token', { type: 'password', auth: true })}
-              {form.authType === 'api_key' && (
-                <>
-                  {text('headerName', 'Header name', { auth: true })}
-                  {text('apiKey', 'Key value', { type: 'password', auth: true })}
-                </>
-              )}
+              {authFieldsOf(form.authType).map(authInput)}
             </div>
           )}
           <div className="check">

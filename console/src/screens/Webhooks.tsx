@@ -8,7 +8,7 @@ import { Tab, TabList, TabPanel, Tabs } from 'react-aria-components';
 import { ok, type Webhook } from '../api/client';
 import { WebhookActions } from '../components/WebhookActions';
 import { errorText, useConsole } from '../context';
-import { eventName } from '../event-names';
+import { useEventNames } from '../event-names';
 import { Link, navigate } from '../router';
 
 type Status = 'active' | 'inactive';
@@ -129,6 +129,7 @@ function WebhookList({ status, brand, search }: { status: Status; brand: string;
 }
 
 function WebhookRow({ webhook }: { webhook: Webhook }) {
+  const { eventName } = useEventNames();
   return (
     <li className="row">
       <div className="row-main">

@@ -5,7 +5,9 @@ import * as targets from 'aws-cdk-lib/aws-events-targets';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { CONFIG_DEFAULTS } from '#config';
 import { EVENT_TYPES } from '#domain/model';
+import { configSetting } from '../function-environment';
 import { FUNCTION_SIZING } from '../function-sizing';
 import { CHAT_PLATFORM_SOURCE } from './chat-event-bus';
 import { ServiceFunction } from './service-function';
@@ -41,8 +43,8 @@ export interface EventIngestProps {
    */
   readonly reservedConcurrency?: number | null;
   /**
-   * Days a rejected event stays listable (REJECTED_EVENT_TTL_DAYS).
-   * @default 30
+   * Days a rejected event stays listable (REJECTED_EVENT_TTL_DAYS); judged by src/config.ts.
+   * @default CONFIG_DEFAULTS.REJECTED_EVENT_TTL_DAYS
    */
   readonly rejectedEventTtlDays?: number;
 }
@@ -76,8 +78,12 @@ export class EventIngest extends Construct {
     if (maxEventAge.toSeconds() < 60 || maxEventAge.toSeconds() > 86_400) {
       throw new Error('EventIngest: maxEventAge must be from 1 minute to 24 hours');
     }
-    const rejectedEventTtlDays = props.rejectedEventTtlDays ?? 30;
-    if (!(rejectedEventTtlDays > 0)) throw new Error('EventIngest: rejectedEventTtlDays must be positive');
+    const rejectedEventTtlDays = configSetting(
+      'EventIngest',
+      'rejectedEventTtlDays',
+      'REJECTED_EVENT_TTL_DAYS',
+      String(props.rejectedEventTtlDays ?? CONFIG_DEFAULTS.REJECTED_EVENT_TTL_DAYS),
+    );
     const reservedConcurrency = props.reservedConcurrency ?? null;
 
     this.fanOut = new ServiceFunction(this, 'FanOut', {
@@ -87,7 +93,7 @@ export class EventIngest extends Construct {
       environment: {
         TABLE_NAME: props.table.tableName,
         DELIVERY_QUEUE_URL: props.deliveryQueue.queueUrl,
-        REJECTED_EVENT_TTL_DAYS: String(rejectedEventTtlDays),
+        REJECTED_EVENT_TTL_DAYS: rejectedEventTtlDays,
       },
     });
     // Rejected events are stored in the table, so fan-out writes as well as reads.
@@ -121,7 +127,7 @@ export class EventIngest extends Construct {
       ...FUNCTION_SIZING.fanOutDlqProcessor,
       environment: {
         TABLE_NAME: props.table.tableName,
-        REJECTED_EVENT_TTL_DAYS: String(rejectedEventTtlDays),
+        REJECTED_EVENT_TTL_DAYS: rejectedEventTtlDays,
       },
     });
     grantTableReadWrite(props.table, this.deadLetterProcessor.function);

@@ -4,12 +4,10 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { CONFIG_DEFAULTS } from '#config';
+import { CHAT_EVENTS_PATTERN } from '../event-patterns';
 import { configSetting } from '../function-environment';
 import { FUNCTION_SIZING, visibilityTimeoutFor } from '../function-sizing';
 import { createSecureQueue } from './secure-queue';
-
-/** The source the chat platform puts its events under (SPEC section 4). */
-export const CHAT_PLATFORM_SOURCE = 'chat.platform';
 
 /** Settings of the chat event bus. */
 export interface ChatEventBusProps {
@@ -51,7 +49,7 @@ export class ChatEventBus extends Construct {
     this.eventBus = new events.EventBus(this, 'Bus', { eventBusName });
     this.archive = this.eventBus.archive('Archive', {
       description: 'Chat platform events, kept for replay',
-      eventPattern: { source: [CHAT_PLATFORM_SOURCE] },
+      eventPattern: CHAT_EVENTS_PATTERN,
       retention: archiveRetention,
     });
 

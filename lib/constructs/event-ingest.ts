@@ -6,10 +6,11 @@ import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { CONFIG_DEFAULTS } from '#config';
+import { chatEventRules } from '#domain/chat-event-rules';
 import { EVENT_TYPES } from '#domain/model';
+import { eventPatternOf } from '../event-patterns';
 import { configSetting } from '../function-environment';
 import { FUNCTION_SIZING } from '../function-sizing';
-import { CHAT_PLATFORM_SOURCE } from './chat-event-bus';
 import { ServiceFunction } from './service-function';
 import { grantTableReadWrite } from './table-access';
 
@@ -85,6 +86,8 @@ export class EventIngest extends Construct {
       String(props.rejectedEventTtlDays ?? CONFIG_DEFAULTS.REJECTED_EVENT_TTL_DAYS),
     );
     const reservedConcurrency = props.reservedConcurrency ?? null;
+    // The local bus routes by the same rules (src/local/local-bus.ts).
+    const rules = chatEventRules(eventTypes);
 
     this.fanOut = new ServiceFunction(this, 'FanOut', {
       name: 'fan-out',
@@ -103,7 +106,7 @@ export class EventIngest extends Construct {
     this.rule = new events.Rule(this, 'ChatEventsToFanOut', {
       eventBus: props.eventBus,
       description: 'Chat platform events of the catalogue, to the webhook fan-out',
-      eventPattern: { source: [CHAT_PLATFORM_SOURCE], detailType: [...eventTypes] },
+      eventPattern: eventPatternOf(rules.catalogue),
     });
     // An imported reference: the queue's policy is written by ChatEventBus in the stateful stack,
     // so this rule adds no statement there and the stacks keep a one-way dependency.
@@ -114,7 +117,7 @@ export class EventIngest extends Construct {
     this.unknownTypeRule = new events.Rule(this, 'UnknownChatEventsToFanOut', {
       eventBus: props.eventBus,
       description: 'Chat platform events of a detail-type outside the catalogue, recorded as rejected',
-      eventPattern: { source: [CHAT_PLATFORM_SOURCE], detailType: events.Match.anythingBut(...eventTypes) },
+      eventPattern: eventPatternOf(rules.unknownType),
     });
     for (const rule of [this.rule, this.unknownTypeRule]) {
       rule.addTarget(

@@ -7,7 +7,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it, vi } from 'vitest';
-import { COMMON_ENVIRONMENT } from '#lib/constructs/service-function';
+import { COMMON_ENVIRONMENT, type ServiceFunctionProps } from '#lib/constructs/service-function';
 import { buildStacks, resourcesOfType } from './cdk-fixtures';
 
 const CHANGED = vi.hoisted(() => ({
@@ -54,6 +54,16 @@ describe('the stack takes its defaults from config.ts', () => {
   it('names the bus by config’s default and scopes the fan-out DLQ policy to it', () => {
     statefulTemplate.hasResourceProperties('AWS::Events::EventBus', { Name: CHANGED.EVENT_BUS_NAME });
     expect(JSON.stringify(statefulTemplate.toJSON())).toContain(`rule/${CHANGED.EVENT_BUS_NAME}/*`);
+  });
+});
+
+describe('a function environment', () => {
+  // Checked by `npm run typecheck`: a variable config.ts does not read is a type error.
+  it('names only config.ts variables', () => {
+    const environment: ServiceFunctionProps['environment'] = { RETRY_SCHEDULE: '5,300' };
+    // @ts-expect-error RETRY_SCHEDULES is misspelt: not a config.ts variable
+    const misspelt: ServiceFunctionProps['environment'] = { RETRY_SCHEDULES: '5,300' };
+    expect(Object.keys({ ...environment, ...misspelt })).toEqual(['RETRY_SCHEDULE', 'RETRY_SCHEDULES']);
   });
 });
 

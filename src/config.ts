@@ -149,7 +149,7 @@ function isUnset(key: ConfigKey, text: string): boolean {
  * Every variable's default: what `loadConfig` gives for an empty environment. The one copy of the
  * service's defaults (retry schedule, timeouts, TTLs, names); the CDK constructs take theirs from it.
  */
-export const CONFIG_DEFAULTS: Config = loadConfig({});
+export const CONFIG_DEFAULTS: Readonly<Config> = Object.freeze(loadConfig({}));
 
 /**
  * Judges one variable's text as `loadConfig` reads it, and returns the value it yields. Throws a

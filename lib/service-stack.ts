@@ -5,6 +5,7 @@ import type * as events from 'aws-cdk-lib/aws-events';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
+import { PLACEHOLDER_JWT_AUDIENCE } from './app-settings';
 import { AdminApi } from './constructs/admin-api';
 import { AdminConsole } from './constructs/admin-console';
 import { Alarms } from './constructs/alarms';
@@ -31,15 +32,15 @@ export interface ServiceStackProps extends StackProps {
   readonly jwtIssuer: string;
   /** Accepted JWT audiences. */
   readonly jwtAudience: readonly string[];
-  /** @default 'tenant_id' */
+  /** TENANT_CLAIM. @default CONFIG_DEFAULTS.TENANT_CLAIM (src/config.ts, which judges each of these) */
   readonly tenantClaim?: string;
-  /** @default [5, 300, 1800, 7200, 18000, 36000, 36000] */
+  /** RETRY_SCHEDULE in seconds; empty for no retries. @default CONFIG_DEFAULTS.RETRY_SCHEDULE */
   readonly retrySchedule?: readonly number[];
-  /** @default Duration.seconds(10) */
+  /** DELIVERY_TIMEOUT_MS. @default CONFIG_DEFAULTS.DELIVERY_TIMEOUT_MS */
   readonly deliveryTimeout?: Duration;
-  /** @default 30 */
+  /** FAILURE_LOG_TTL_DAYS. @default CONFIG_DEFAULTS.FAILURE_LOG_TTL_DAYS */
   readonly failureLogTtlDays?: number;
-  /** @default 5 */
+  /** AUTO_DISABLE_AFTER_DAYS. @default CONFIG_DEFAULTS.AUTO_DISABLE_AFTER_DAYS */
   readonly autoDisableAfterDays?: number;
   /** Reserved concurrency of the delivery function; `null` for none. @default null (none: see README) */
   readonly deliveryReservedConcurrency?: number | null;
@@ -132,7 +133,7 @@ export class ServiceStack extends Stack {
     if (this.adminConsole && consoleProps) {
       this.adminConsole.publish({
         apiUrl: this.adminApi.stage.url,
-        clientId: consoleProps.clientId ?? props.jwtAudience[0] ?? 'chat-webhooks-admin',
+        clientId: consoleProps.clientId ?? props.jwtAudience[0] ?? PLACEHOLDER_JWT_AUDIENCE,
       });
       new CfnOutput(this, 'AdminConsoleUrl', {
         value: this.adminConsole.origin,

@@ -11,7 +11,7 @@ import { WebhookStore } from './constructs/webhook-store';
 
 /** Settings of the stateful stack. */
 export interface StatefulStackProps extends StackProps {
-  /** @default 'chat-events' */
+  /** EVENT_BUS_NAME. @default CONFIG_DEFAULTS.EVENT_BUS_NAME (src/config.ts) */
   readonly eventBusName?: string;
   /** @default Duration.days(30) */
   readonly archiveRetention?: Duration;

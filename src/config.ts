@@ -21,7 +21,7 @@ const secondsList = z
 function withoutEmptyValues(environment: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
   const kept: NodeJS.ProcessEnv = {};
   for (const [name, value] of Object.entries(environment)) {
-    if (value !== undefined && (value.trim() !== '' || name === 'RETRY_SCHEDULE')) kept[name] = value;
+    if (value !== undefined && !isUnset(name as ConfigKey, value)) kept[name] = value;
   }
   return kept;
 }
@@ -31,7 +31,12 @@ const environmentSchema = z.object({
   HOST: z.string().min(1).default('127.0.0.1'),
   DATA_DIR: z.string().min(1).default('.data'),
   ADMIN_TOKENS: z.string().optional(),
-  EVENT_BUS_NAME: z.string().min(1).default('chat-events'),
+  /** EventBridge's rule for a custom bus name, so a name the stack could not deploy fails here too. */
+  EVENT_BUS_NAME: z
+    .string()
+    .regex(/^[A-Za-z0-9._-]{1,256}$/, '1-256 of A-Z a-z 0-9 . _ -')
+    .refine((name) => name !== 'default', 'not "default" (the account\'s own bus)')
+    .default('chat-events'),
   RETRY_SCHEDULE: secondsList.default([5, 300, 1800, 7200, 18000, 36000, 36000]),
   DELIVERY_TIMEOUT_MS: z.coerce.number().int().min(100).max(900_000).default(10_000),
   ALLOW_INSECURE_LOCALHOST: booleanFlag,
@@ -93,7 +98,11 @@ const environmentSchema = z.object({
   CIRCUIT_FAILURE_THRESHOLD: z.coerce.number().int().min(1).default(5),
   CIRCUIT_FAILURE_WINDOW_MS: z.coerce.number().int().min(1).default(60_000),
   CIRCUIT_COOLDOWN_MS: z.coerce.number().int().min(1).default(30_000),
-  TABLE_NAME: z.string().min(3).default('chat-webhooks'),
+  /** DynamoDB's rule for a table name (dynalite enforces it too). */
+  TABLE_NAME: z
+    .string()
+    .regex(/^[A-Za-z0-9_.-]{3,255}$/, '3-255 of A-Z a-z 0-9 _ . -')
+    .default('chat-webhooks'),
   DELIVERY_QUEUE_URL: z.string().optional(),
   DELIVERY_DLQ_URL: z.string().optional(),
   ENCRYPTION_KEY_SECRET_ARN: z.string().optional(),
@@ -111,6 +120,16 @@ const environmentSchema = z.object({
 /** The validated configuration. */
 export type Config = z.infer<typeof environmentSchema>;
 
+/** The name of one configuration variable. */
+export type ConfigKey = keyof Config;
+
+/**
+ * A process's environment as this module reads it: only its variable names, each as text. The CDK
+ * constructs type each Lambda function's environment by it, so a misspelt or removed name fails
+ * typecheck.
+ */
+export type ConfigEnvironment = { readonly [K in ConfigKey]?: string };
+
 /** Parses an environment (process.env by default); throws with every bad variable named. */
 export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config {
   const parsed = environmentSchema.safeParse(withoutEmptyValues(environment));
@@ -119,4 +138,30 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config
     throw new Error(`Invalid configuration: ${problems.join('; ')}`);
   }
   return parsed.data;
+}
+
+/** `VAR=` and `VAR=' '` mean "not set", except for RETRY_SCHEDULE, where empty means no retries. */
+function isUnset(key: ConfigKey, text: string): boolean {
+  return text.trim() === '' && key !== 'RETRY_SCHEDULE';
+}
+
+/**
+ * Every variable's default: what `loadConfig` gives for an empty environment. The one copy of the
+ * service's defaults (retry schedule, timeouts, TTLs, names); the CDK constructs take theirs from it.
+ */
+export const CONFIG_DEFAULTS: Readonly<Config> = Object.freeze(loadConfig({}));
+
+/**
+ * Judges one variable's text as `loadConfig` reads it, and returns the value it yields. Throws a
+ * message naming the variable when the text is invalid, or when it is blank (where the variable
+ * takes its default: a setting that would be silently ignored is refused rather than deployed).
+ * The CDK constructs judge every setting they write into a function's environment with this.
+ */
+export function readConfigValue<K extends ConfigKey>(key: K, text: string): Config[K] {
+  if (isUnset(key, text)) throw new Error(`${key}: is blank, which reads as "not set" (the default)`);
+  const parsed = environmentSchema.shape[key].safeParse(text);
+  if (!parsed.success) {
+    throw new Error(`${key}: ${parsed.error.issues.map((issue) => issue.message).join('; ')}`);
+  }
+  return parsed.data as Config[K];
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { loadConfig } from '#config';
+import { CONFIG_DEFAULTS, loadConfig, readConfigValue } from '#config';
 
 describe('loadConfig', () => {
   it('has the SPEC section 3 defaults', () => {
@@ -37,5 +37,39 @@ describe('loadConfig', () => {
     ).toThrow(
       /PORT.*RETRY_SCHEDULE.*ALLOW_INSECURE_LOCALHOST|PORT.*ALLOW_INSECURE_LOCALHOST.*RETRY_SCHEDULE/,
     );
+  });
+
+  // The stack deploys these names to EventBridge and DynamoDB: a name they refuse fails here too.
+  it.each([
+    ['EVENT_BUS_NAME', 'default'],
+    ['EVENT_BUS_NAME', 'a/b'],
+    ['EVENT_BUS_NAME', 'x'.repeat(257)],
+    ['TABLE_NAME', 'ab'],
+    ['TABLE_NAME', 'my table'],
+    ['TABLE_NAME', 'x'.repeat(256)],
+  ])('refuses %s=%s, a name AWS refuses', (key, value) => {
+    expect(() => loadConfig({ [key]: value })).toThrow(new RegExp(key));
+  });
+});
+
+describe('CONFIG_DEFAULTS', () => {
+  it('is what an empty environment reads as', () => {
+    expect(CONFIG_DEFAULTS).toEqual(loadConfig({}));
+    expect(CONFIG_DEFAULTS.RETRY_SCHEDULE).toEqual([5, 300, 1800, 7200, 18000, 36000, 36000]);
+  });
+});
+
+describe('readConfigValue', () => {
+  it('reads one variable as loadConfig does', () => {
+    expect(readConfigValue('RETRY_SCHEDULE', '1, 2')).toEqual([1, 2]);
+    expect(readConfigValue('RETRY_SCHEDULE', '')).toEqual([]);
+    expect(readConfigValue('DELIVERY_TIMEOUT_MS', '2500')).toBe(2500);
+    expect(readConfigValue('TENANT_CLAIM', 'org')).toBe('org');
+  });
+
+  it('refuses a value loadConfig refuses, and a blank one loadConfig would replace by the default', () => {
+    expect(() => readConfigValue('DELIVERY_TIMEOUT_MS', '99')).toThrow(/^DELIVERY_TIMEOUT_MS: /);
+    expect(() => readConfigValue('FAILURE_LOG_TTL_DAYS', 'Infinity')).toThrow(/FAILURE_LOG_TTL_DAYS/);
+    expect(() => readConfigValue('TENANT_CLAIM', ' ')).toThrow(/TENANT_CLAIM: is blank/);
   });
 });

@@ -7,6 +7,8 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { CONFIG_DEFAULTS } from '#config';
+import { assertAttemptFitsFunction, configSetting } from '../function-environment';
 import { FUNCTION_SIZING } from '../function-sizing';
 import { ServiceFunction } from './service-function';
 import { grantTableReadWrite } from './table-access';
@@ -21,14 +23,14 @@ export interface AdminApiProps {
   readonly deliveryQueue: sqs.IQueue;
   readonly encryptionKeySecret: secretsmanager.ISecret;
   /**
-   * JWT claim naming the admin's tenant (TENANT_CLAIM).
-   * @default 'tenant_id'
+   * JWT claim naming the admin's tenant (TENANT_CLAIM); judged by src/config.ts, as deliveryTimeout.
+   * @default CONFIG_DEFAULTS.TENANT_CLAIM
    */
   readonly tenantClaim?: string;
   /**
    * Timeout of the test delivery `POST /v1/webhooks/{id}/test` makes (DELIVERY_TIMEOUT_MS);
    * shorter than the API function's timeout.
-   * @default Duration.seconds(10)
+   * @default CONFIG_DEFAULTS.DELIVERY_TIMEOUT_MS
    */
   readonly deliveryTimeout?: Duration;
   /**
@@ -69,17 +71,24 @@ export class AdminApi extends Construct {
     if (props.jwtAudience.length === 0 || props.jwtAudience.some((audience) => audience.trim() === '')) {
       throw new Error('AdminApi: jwtAudience must list at least one non-empty audience');
     }
-    const tenantClaim = props.tenantClaim ?? 'tenant_id';
-    if (tenantClaim.trim() === '') throw new Error('AdminApi: tenantClaim must not be empty');
+    const tenantClaim = configSetting(
+      'AdminApi',
+      'tenantClaim',
+      'TENANT_CLAIM',
+      props.tenantClaim ?? CONFIG_DEFAULTS.TENANT_CLAIM,
+    );
     const rateLimit = props.throttlingRateLimit ?? 50;
     const burstLimit = props.throttlingBurstLimit ?? 100;
     if (!(rateLimit > 0) || !Number.isInteger(burstLimit) || burstLimit < 1) {
       throw new Error('AdminApi: throttlingRateLimit and throttlingBurstLimit must be positive');
     }
-    const deliveryTimeout = props.deliveryTimeout ?? Duration.seconds(10);
-    if (deliveryTimeout.toMilliseconds() >= FUNCTION_SIZING.api.timeout.toMilliseconds()) {
-      throw new Error('AdminApi: deliveryTimeout must be shorter than the API function timeout');
-    }
+    const deliveryTimeoutMs = configSetting(
+      'AdminApi',
+      'deliveryTimeout',
+      'DELIVERY_TIMEOUT_MS',
+      String(props.deliveryTimeout?.toMilliseconds() ?? CONFIG_DEFAULTS.DELIVERY_TIMEOUT_MS),
+    );
+    assertAttemptFitsFunction('AdminApi', Number(deliveryTimeoutMs), FUNCTION_SIZING.api.timeout);
 
     this.api = new ServiceFunction(this, 'Api', {
       name: 'api',
@@ -89,7 +98,7 @@ export class AdminApi extends Construct {
         DELIVERY_QUEUE_URL: props.deliveryQueue.queueUrl,
         ENCRYPTION_KEY_SECRET_ARN: props.encryptionKeySecret.secretArn,
         TENANT_CLAIM: tenantClaim,
-        DELIVERY_TIMEOUT_MS: String(deliveryTimeout.toMilliseconds()),
+        DELIVERY_TIMEOUT_MS: deliveryTimeoutMs,
       },
     });
     grantTableReadWrite(props.table, this.api.function);

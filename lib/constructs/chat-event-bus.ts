@@ -3,17 +3,17 @@ import * as events from 'aws-cdk-lib/aws-events';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { CONFIG_DEFAULTS } from '#config';
+import { CHAT_EVENTS_PATTERN } from '../event-patterns';
+import { configSetting } from '../function-environment';
 import { FUNCTION_SIZING, visibilityTimeoutFor } from '../function-sizing';
 import { createSecureQueue } from './secure-queue';
-
-/** The source the chat platform puts its events under (SPEC section 4). */
-export const CHAT_PLATFORM_SOURCE = 'chat.platform';
 
 /** Settings of the chat event bus. */
 export interface ChatEventBusProps {
   /**
-   * Name of the custom bus the chat platform publishes to (EVENT_BUS_NAME).
-   * @default 'chat-events'
+   * Name of the custom bus the chat platform publishes to (EVENT_BUS_NAME); judged by src/config.ts.
+   * @default CONFIG_DEFAULTS.EVENT_BUS_NAME
    */
   readonly eventBusName?: string;
   /**
@@ -35,12 +35,12 @@ export class ChatEventBus extends Construct {
 
   constructor(scope: Construct, id: string, props: ChatEventBusProps = {}) {
     super(scope, id);
-    const eventBusName = props.eventBusName ?? 'chat-events';
-    if (!/^[A-Za-z0-9._-]{1,256}$/.test(eventBusName) || eventBusName === 'default') {
-      throw new Error(
-        `ChatEventBus: eventBusName must be 1-256 of A-Z a-z 0-9 . _ - and not "default", got "${eventBusName}"`,
-      );
-    }
+    const eventBusName = configSetting(
+      'ChatEventBus',
+      'eventBusName',
+      'EVENT_BUS_NAME',
+      props.eventBusName ?? CONFIG_DEFAULTS.EVENT_BUS_NAME,
+    );
     const archiveRetention = props.archiveRetention ?? Duration.days(30);
     if (archiveRetention.toDays({ integral: false }) < 1) {
       throw new Error('ChatEventBus: archiveRetention must be at least one day');
@@ -49,7 +49,7 @@ export class ChatEventBus extends Construct {
     this.eventBus = new events.EventBus(this, 'Bus', { eventBusName });
     this.archive = this.eventBus.archive('Archive', {
       description: 'Chat platform events, kept for replay',
-      eventPattern: { source: [CHAT_PLATFORM_SOURCE] },
+      eventPattern: CHAT_EVENTS_PATTERN,
       retention: archiveRetention,
     });
 

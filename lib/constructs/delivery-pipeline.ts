@@ -5,6 +5,8 @@ import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { CONFIG_DEFAULTS, type ConfigKey } from '#config';
+import { assertAttemptFitsFunction, configSetting } from '../function-environment';
 import { DELIVERY_EVENT_SOURCE, FUNCTION_SIZING, VISIBILITY_TIMEOUT_FACTOR } from '../function-sizing';
 import { ServiceFunction } from './service-function';
 import { grantTableReadWrite } from './table-access';
@@ -23,23 +25,24 @@ export interface DeliveryPipelineProps {
   /** The bus `webhook.disabled` is published on. */
   readonly eventBus: events.IEventBus;
   /**
-   * Seconds before each retry (RETRY_SCHEDULE).
-   * @default [5, 300, 1800, 7200, 18000, 36000, 36000]
+   * Seconds before each retry (RETRY_SCHEDULE); empty for one attempt and no retries. Judged by
+   * src/config.ts, as every setting below named after a variable.
+   * @default CONFIG_DEFAULTS.RETRY_SCHEDULE
    */
   readonly retrySchedule?: readonly number[];
   /**
-   * Timeout of one HTTP attempt (DELIVERY_TIMEOUT_MS); must be shorter than the function timeout.
-   * @default Duration.seconds(10)
+   * Timeout of one HTTP attempt (DELIVERY_TIMEOUT_MS); must also be shorter than the function timeout.
+   * @default CONFIG_DEFAULTS.DELIVERY_TIMEOUT_MS
    */
   readonly deliveryTimeout?: Duration;
   /**
    * Days a failure log is kept (FAILURE_LOG_TTL_DAYS).
-   * @default 30
+   * @default CONFIG_DEFAULTS.FAILURE_LOG_TTL_DAYS
    */
   readonly failureLogTtlDays?: number;
   /**
    * Days of failing without a success before a webhook is deactivated (AUTO_DISABLE_AFTER_DAYS).
-   * @default 5
+   * @default CONFIG_DEFAULTS.AUTO_DISABLE_AFTER_DAYS
    */
   readonly autoDisableAfterDays?: number;
   /**
@@ -83,22 +86,29 @@ export class DeliveryPipeline extends Construct {
       sizing.dlqProcessor.timeout,
     );
 
-    const retrySchedule = props.retrySchedule ?? [5, 300, 1800, 7200, 18000, 36000, 36000];
-    if (retrySchedule.length === 0 || retrySchedule.some((delay) => !Number.isInteger(delay) || delay < 0)) {
-      throw new Error('DeliveryPipeline: retrySchedule must list one or more whole, non-negative seconds');
-    }
-    const deliveryTimeout = props.deliveryTimeout ?? Duration.seconds(10);
-    const deliveryTimeoutMs = deliveryTimeout.toMilliseconds();
-    if (deliveryTimeoutMs < 100 || deliveryTimeoutMs >= sizing.delivery.timeout.toMilliseconds()) {
-      throw new Error(
-        'DeliveryPipeline: deliveryTimeout must be at least 100 ms and shorter than the function timeout',
-      );
-    }
-    const failureLogTtlDays = props.failureLogTtlDays ?? 30;
-    const autoDisableAfterDays = props.autoDisableAfterDays ?? 5;
-    if (!(failureLogTtlDays > 0) || !(autoDisableAfterDays > 0)) {
-      throw new Error('DeliveryPipeline: failureLogTtlDays and autoDisableAfterDays must be positive');
-    }
+    const setting = (prop: string, key: ConfigKey, text: string) =>
+      configSetting('DeliveryPipeline', prop, key, text);
+    const retrySchedule = setting(
+      'retrySchedule',
+      'RETRY_SCHEDULE',
+      (props.retrySchedule ?? CONFIG_DEFAULTS.RETRY_SCHEDULE).join(','),
+    );
+    const deliveryTimeoutMs = setting(
+      'deliveryTimeout',
+      'DELIVERY_TIMEOUT_MS',
+      String(props.deliveryTimeout?.toMilliseconds() ?? CONFIG_DEFAULTS.DELIVERY_TIMEOUT_MS),
+    );
+    assertAttemptFitsFunction('DeliveryPipeline', Number(deliveryTimeoutMs), sizing.delivery.timeout);
+    const failureLogTtlDays = setting(
+      'failureLogTtlDays',
+      'FAILURE_LOG_TTL_DAYS',
+      String(props.failureLogTtlDays ?? CONFIG_DEFAULTS.FAILURE_LOG_TTL_DAYS),
+    );
+    const autoDisableAfterDays = setting(
+      'autoDisableAfterDays',
+      'AUTO_DISABLE_AFTER_DAYS',
+      String(props.autoDisableAfterDays ?? CONFIG_DEFAULTS.AUTO_DISABLE_AFTER_DAYS),
+    );
     const reservedConcurrency = props.reservedConcurrency ?? null;
     const maxConcurrency = props.maxConcurrency ?? 50;
     if (!Number.isInteger(maxConcurrency) || maxConcurrency < 2 || maxConcurrency > 1000) {
@@ -140,9 +150,9 @@ export class DeliveryPipeline extends Construct {
         DELIVERY_DLQ_URL: props.deadLetterQueue.queueUrl,
         ENCRYPTION_KEY_SECRET_ARN: props.encryptionKeySecret.secretArn,
         EVENT_BUS_NAME: props.eventBus.eventBusName,
-        RETRY_SCHEDULE: retrySchedule.join(','),
-        DELIVERY_TIMEOUT_MS: String(deliveryTimeoutMs),
-        AUTO_DISABLE_AFTER_DAYS: String(autoDisableAfterDays),
+        RETRY_SCHEDULE: retrySchedule,
+        DELIVERY_TIMEOUT_MS: deliveryTimeoutMs,
+        AUTO_DISABLE_AFTER_DAYS: autoDisableAfterDays,
       },
     });
     const delivery = this.delivery.function;
@@ -168,8 +178,8 @@ export class DeliveryPipeline extends Construct {
       environment: {
         TABLE_NAME: props.table.tableName,
         EVENT_BUS_NAME: props.eventBus.eventBusName,
-        FAILURE_LOG_TTL_DAYS: String(failureLogTtlDays),
-        AUTO_DISABLE_AFTER_DAYS: String(autoDisableAfterDays),
+        FAILURE_LOG_TTL_DAYS: failureLogTtlDays,
+        AUTO_DISABLE_AFTER_DAYS: autoDisableAfterDays,
       },
     });
     const processor = this.deadLetterProcessor.function;

@@ -1,8 +1,8 @@
-import { Duration } from 'aws-cdk-lib';
+import type { Duration } from 'aws-cdk-lib';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { FUNCTION_SIZING, visibilityTimeoutFor } from '../function-sizing';
-import { createSecureQueue } from './secure-queue';
+import { createSecureQueue, QUEUE_RETENTION } from './secure-queue';
 
 /** Settings of the delivery queues. */
 export interface DeliveryQueuesProps {
@@ -24,7 +24,7 @@ export interface DeliveryQueuesProps {
   readonly maxReceiveCount?: number;
   /**
    * Retention of both queues.
-   * @default Duration.days(14)
+   * @default QUEUE_RETENTION (14 days)
    */
   readonly retentionPeriod?: Duration;
 }
@@ -46,7 +46,7 @@ export class DeliveryQueues extends Construct {
         `DeliveryQueues: maxReceiveCount must be an integer from 1 to 1000, got ${maxReceiveCount}`,
       );
     }
-    const retentionPeriod = props.retentionPeriod ?? Duration.days(14);
+    const retentionPeriod = props.retentionPeriod ?? QUEUE_RETENTION;
     this.deliveryVisibilityTimeout = visibilityTimeoutFor(
       props.deliveryFunctionTimeout ?? FUNCTION_SIZING.delivery.timeout,
     );

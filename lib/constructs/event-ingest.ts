@@ -5,9 +5,12 @@ import * as targets from 'aws-cdk-lib/aws-events-targets';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { CONFIG_DEFAULTS } from '#config';
+import { chatEventRules } from '#domain/chat-event-rules';
 import { EVENT_TYPES } from '#domain/event-catalogue';
+import { eventPatternOf } from '../event-patterns';
+import { configSetting } from '../function-environment';
 import { FUNCTION_SIZING } from '../function-sizing';
-import { CHAT_PLATFORM_SOURCE } from './chat-event-bus';
 import { ServiceFunction } from './service-function';
 import { grantTableReadWrite } from './table-access';
 
@@ -41,8 +44,8 @@ export interface EventIngestProps {
    */
   readonly reservedConcurrency?: number | null;
   /**
-   * Days a rejected event stays listable (REJECTED_EVENT_TTL_DAYS).
-   * @default 30
+   * Days a rejected event stays listable (REJECTED_EVENT_TTL_DAYS); judged by src/config.ts.
+   * @default CONFIG_DEFAULTS.REJECTED_EVENT_TTL_DAYS
    */
   readonly rejectedEventTtlDays?: number;
 }
@@ -76,9 +79,15 @@ export class EventIngest extends Construct {
     if (maxEventAge.toSeconds() < 60 || maxEventAge.toSeconds() > 86_400) {
       throw new Error('EventIngest: maxEventAge must be from 1 minute to 24 hours');
     }
-    const rejectedEventTtlDays = props.rejectedEventTtlDays ?? 30;
-    if (!(rejectedEventTtlDays > 0)) throw new Error('EventIngest: rejectedEventTtlDays must be positive');
+    const rejectedEventTtlDays = configSetting(
+      'EventIngest',
+      'rejectedEventTtlDays',
+      'REJECTED_EVENT_TTL_DAYS',
+      String(props.rejectedEventTtlDays ?? CONFIG_DEFAULTS.REJECTED_EVENT_TTL_DAYS),
+    );
     const reservedConcurrency = props.reservedConcurrency ?? null;
+    // The local bus routes by the same rules (src/local/local-bus.ts).
+    const rules = chatEventRules(eventTypes);
 
     this.fanOut = new ServiceFunction(this, 'FanOut', {
       name: 'fan-out',
@@ -87,7 +96,7 @@ export class EventIngest extends Construct {
       environment: {
         TABLE_NAME: props.table.tableName,
         DELIVERY_QUEUE_URL: props.deliveryQueue.queueUrl,
-        REJECTED_EVENT_TTL_DAYS: String(rejectedEventTtlDays),
+        REJECTED_EVENT_TTL_DAYS: rejectedEventTtlDays,
       },
     });
     // Rejected events are stored in the table, so fan-out writes as well as reads.
@@ -97,7 +106,7 @@ export class EventIngest extends Construct {
     this.rule = new events.Rule(this, 'ChatEventsToFanOut', {
       eventBus: props.eventBus,
       description: 'Chat platform events of the catalogue, to the webhook fan-out',
-      eventPattern: { source: [CHAT_PLATFORM_SOURCE], detailType: [...eventTypes] },
+      eventPattern: eventPatternOf(rules.catalogue),
     });
     // An imported reference: the queue's policy is written by ChatEventBus in the stateful stack,
     // so this rule adds no statement there and the stacks keep a one-way dependency.
@@ -108,7 +117,7 @@ export class EventIngest extends Construct {
     this.unknownTypeRule = new events.Rule(this, 'UnknownChatEventsToFanOut', {
       eventBus: props.eventBus,
       description: 'Chat platform events of a detail-type outside the catalogue, recorded as rejected',
-      eventPattern: { source: [CHAT_PLATFORM_SOURCE], detailType: events.Match.anythingBut(...eventTypes) },
+      eventPattern: eventPatternOf(rules.unknownType),
     });
     for (const rule of [this.rule, this.unknownTypeRule]) {
       rule.addTarget(
@@ -121,7 +130,7 @@ export class EventIngest extends Construct {
       ...FUNCTION_SIZING.fanOutDlqProcessor,
       environment: {
         TABLE_NAME: props.table.tableName,
-        REJECTED_EVENT_TTL_DAYS: String(rejectedEventTtlDays),
+        REJECTED_EVENT_TTL_DAYS: rejectedEventTtlDays,
       },
     });
     grantTableReadWrite(props.table, this.deadLetterProcessor.function);

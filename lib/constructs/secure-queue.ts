@@ -2,9 +2,12 @@ import { Duration } from 'aws-cdk-lib';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 
+/** The SQS maximum: an outage of a queue's consumer loses nothing for two weeks. */
+export const QUEUE_RETENTION = Duration.days(14);
+
 /** Settings of a queue made by `createSecureQueue`. */
 export interface SecureQueueProps {
-  /** @default Duration.days(14), the SQS maximum, so an outage of the consumer loses nothing */
+  /** @default QUEUE_RETENTION (14 days) */
   readonly retentionPeriod?: Duration;
   /** @default Duration.seconds(30) */
   readonly visibilityTimeout?: Duration;
@@ -20,7 +23,7 @@ export function createSecureQueue(scope: Construct, id: string, props: SecureQue
   return new sqs.Queue(scope, id, {
     encryption: sqs.QueueEncryption.SQS_MANAGED,
     enforceSSL: true,
-    retentionPeriod: props.retentionPeriod ?? Duration.days(14),
+    retentionPeriod: props.retentionPeriod ?? QUEUE_RETENTION,
     visibilityTimeout: props.visibilityTimeout ?? Duration.seconds(30),
     ...(props.deadLetterQueue ? { deadLetterQueue: props.deadLetterQueue } : {}),
   });

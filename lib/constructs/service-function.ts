@@ -5,6 +5,7 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
+import type { FunctionEnvironment } from '../function-environment';
 
 const PROJECT_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -32,10 +33,11 @@ export interface ServiceFunctionProps {
   readonly memorySize: number;
   readonly timeout: Duration;
   /**
-   * Environment beyond COMMON_ENVIRONMENT; only what this function reads.
+   * Environment beyond COMMON_ENVIRONMENT: only variables of src/config.ts, and only those this
+   * function reads.
    * @default {}
    */
-  readonly environment?: Record<string, string>;
+  readonly environment?: FunctionEnvironment;
   /**
    * Reserved concurrency; it caps the load on downstream systems but fails deploys on accounts
    * whose unreserved pool would drop below 100, so it is opt-in here.

@@ -3,11 +3,13 @@ import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
 import { TABLE_KEYS } from '#adapters/dynamodb/table-definition';
+import { configSetting } from '../function-environment';
 
 /** Settings of the webhook table. */
 export interface WebhookStoreProps {
   /**
-   * Physical table name. Leave it to CloudFormation unless something outside this app needs it.
+   * Physical table name (TABLE_NAME, judged by src/config.ts). Leave it to CloudFormation unless
+   * something outside this app needs it.
    * @default a generated name
    */
   readonly tableName?: string;
@@ -35,9 +37,8 @@ export class WebhookStore extends Construct {
 
   constructor(scope: Construct, id: string, props: WebhookStoreProps = {}) {
     super(scope, id);
-    if (props.tableName !== undefined && !/^[A-Za-z0-9_.-]{3,255}$/.test(props.tableName)) {
-      throw new Error(`WebhookStore: tableName "${props.tableName}" is not a valid DynamoDB table name`);
-    }
+    if (props.tableName !== undefined)
+      configSetting('WebhookStore', 'tableName', 'TABLE_NAME', props.tableName);
 
     this.table = new dynamodb.Table(this, 'Table', {
       ...(props.tableName ? { tableName: props.tableName } : {}),

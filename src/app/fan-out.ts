@@ -3,15 +3,13 @@
  * (a group task, see DeliveryTask; a single task when only one webhook subscribes).
  */
 
+import { CHAT_EVENT_SOURCE } from '#domain/chat-event-rules';
 import type { DeliveryTask } from '#domain/delivery-task';
 import { parseChatEvent, UNREADABLE_TENANT_KEY } from '#domain/event-catalogue';
 import type { EventEnvelope, RejectedEvent } from '#domain/model';
 import { logger, MetricUnit, metrics, withCorrelation } from '#observability';
 import { storeEventPayload } from './delivery-log';
 import type { Services } from './services';
-
-/** The only source whose events are fanned out (the bus also carries the service's own notices). */
-export const CHAT_EVENT_SOURCE = 'chat.platform';
 
 const DETAIL_SNIPPET_BYTES = 2048;
 /**

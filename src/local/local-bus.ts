@@ -1,19 +1,16 @@
 /**
- * The local event bus: accepted events wait on a durable queue, and the bus rules (the same
- * patterns the CDK stack deploys) decide which reach the fan-out handler: chat events of the
- * catalogue, and chat events of any other detail-type, which fan-out records as rejected
- * (unknown event type). Events no rule matches (other sources) are dropped, as on AWS.
+ * The local event bus: accepted events wait on a durable queue, and the bus rules (the ones the
+ * CDK stack deploys, from src/domain/chat-event-rules.ts) decide which reach the fan-out handler:
+ * chat events of the catalogue, and chat events of any other detail-type, which fan-out records as
+ * rejected (unknown event type). Events no rule matches (other sources) are dropped, as on AWS.
  */
 import type { SendMessageBatchRequestEntry } from '@aws-sdk/client-sqs';
 import type { Context, EventBridgeEvent, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { NOTICE_SOURCE } from '#adapters/eventbridge-notice-publisher';
-import { CHAT_EVENT_SOURCE } from '#app/fan-out';
-import { EVENT_TYPES } from '#domain/event-catalogue';
+import { CHAT_EVENT_RULES, matchesEventRule } from '#domain/chat-event-rules';
 import { logger } from '#observability';
 import type { BusEvent } from './eventbridge-ingest';
 import { lambdaContext } from './server';
-
-const RULE_DETAIL_TYPES = new Set<string>(EVENT_TYPES);
 
 /** SendMessageBatch entries that store accepted events on the bus queue. */
 export function busQueueEntries(events: BusEvent[]): SendMessageBatchRequestEntry[] {
@@ -22,7 +19,7 @@ export function busQueueEntries(events: BusEvent[]): SendMessageBatchRequestEntr
 
 /** Does the stack's rule (source chat.platform, the catalogue's detail-types) match this event? */
 export function matchesChatEventRule(event: Pick<BusEvent, 'source' | 'detailType'>): boolean {
-  return event.source === CHAT_EVENT_SOURCE && RULE_DETAIL_TYPES.has(event.detailType);
+  return matchesEventRule(CHAT_EVENT_RULES.catalogue, event);
 }
 
 /**
@@ -30,7 +27,7 @@ export function matchesChatEventRule(event: Pick<BusEvent, 'source' | 'detailTyp
  * match this event? Its target is the fan-out too, which records the event as rejected.
  */
 export function matchesUnknownChatEventRule(event: Pick<BusEvent, 'source' | 'detailType'>): boolean {
-  return event.source === CHAT_EVENT_SOURCE && !RULE_DETAIL_TYPES.has(event.detailType);
+  return matchesEventRule(CHAT_EVENT_RULES.unknownType, event);
 }
 
 /** The event EventBridge hands a rule's Lambda target. */

@@ -1,6 +1,6 @@
 /** Bad props fail at synthesis, with a message naming the prop, rather than at deploy time. */
 import { Duration, Stack } from 'aws-cdk-lib';
-import { Template } from 'aws-cdk-lib/assertions';
+import { Match, Template } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
 import { AdminApi, type AdminApiProps } from '#lib/constructs/admin-api';
 import { Alarms } from '#lib/constructs/alarms';
@@ -49,6 +49,15 @@ describe('DeliveryPipeline props', () => {
     expect(() => new DeliveryPipeline(stack, 'Pipeline', props)).not.toThrow();
   });
 
+  // src/config.ts reads RETRY_SCHEDULE= as one attempt and no retries; the stack used to refuse it.
+  it('accepts an empty retry schedule and writes it as the empty RETRY_SCHEDULE config.ts reads', () => {
+    const [stack, props] = pipelineProps({ retrySchedule: [] });
+    new DeliveryPipeline(stack, 'Pipeline', props);
+    Template.fromStack(stack).hasResourceProperties('AWS::Lambda::Function', {
+      Environment: { Variables: Match.objectLike({ RETRY_SCHEDULE: '' }) },
+    });
+  });
+
   it.each([
     [
       'a delivery visibility timeout under 6x the function timeout',
@@ -71,7 +80,6 @@ describe('DeliveryPipeline props', () => {
       { deliveryTimeout: Duration.seconds(60) },
       /deliveryTimeout/,
     ],
-    ['an empty retry schedule', { retrySchedule: [] }, /retrySchedule/],
     ['a fractional retry delay', { retrySchedule: [1.5] }, /retrySchedule/],
     ['batchSize 11', { batchSize: 11 }, /batchSize/],
     ['batchSize 11 without a batching window', { batchSize: 11 }, /without a batching window/],

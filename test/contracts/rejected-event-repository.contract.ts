@@ -104,6 +104,7 @@ export function describeRejectedEventRepositoryContract(
       expect(await listAllIds(repository, tenantId, 10)).toEqual([kept.id, expiring.id]);
       clock.set(inDays(2, now));
       expect(await listAllIds(repository, tenantId, 1)).toEqual([kept.id]);
+      expect(await listAllIds(repository, tenantId, 10)).toEqual([kept.id]);
     });
 
     it('keeps two tenants apart; a third reads nothing and cannot page with their cursors', async () => {

@@ -402,7 +402,7 @@ export class RecordingNoticePublisher implements NoticePublisher {
     reason: string;
     at: string;
   }): Promise<void> {
-    this.disabled.push(notice);
+    this.disabled.push(copy(notice));
   }
 }
 

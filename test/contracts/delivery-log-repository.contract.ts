@@ -238,6 +238,24 @@ export function describeDeliveryLogRepositoryContract(
       expect(stored?.attemptCount).toBe(1);
     });
 
+    it('records a first attempt’s success recorded twice at once, and the deliveries written beside it', async () => {
+      const tenantId = newTenant();
+      const log = makeRepository(systemTime);
+      const record = outcome(tenantId);
+      const neighbours = [1, 2, 3].map((index) =>
+        outcome(tenantId, { eventId: `evt_beside_${index}_${sequence++}` }),
+      );
+      await Promise.all([
+        log.recordOutcome(record, farFuture),
+        log.recordOutcome({ ...record }, farFuture),
+        ...neighbours.map((neighbour) => log.recordOutcome(neighbour, farFuture)),
+      ]);
+      expect((await log.get(tenantId, record.deliveryId))?.attempts).toEqual([record.attempt]);
+      for (const neighbour of neighbours) {
+        expect((await log.get(tenantId, neighbour.deliveryId))?.status).toBe('succeeded');
+      }
+    });
+
     it('hands out copies: changing what was read does not change the stored record', async () => {
       const tenantId = newTenant();
       const log = makeRepository(systemTime);

@@ -4,6 +4,7 @@
  * so the fake cannot drift from the adapter. Storage layout and request shapes (consistent reads,
  * batch sizes, subscription items) are the adapter's own tests.
  */
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { ConflictError, NotFoundError, ValidationError } from '#domain/errors';
 import type { PageKey, StoredWebhook } from '#domain/model';
@@ -490,6 +491,50 @@ export function describeWebhookRepositoryContract(
         const page = await repository.list(tenantId, { limit: 5 });
         expect(page.items).toHaveLength(2);
         expect(page.nextKey).toBeUndefined();
+      });
+
+      it('pages any mix of two tenants’ webhooks by any filter and page size: each match once, in id order, nothing to a third', async () => {
+        const repository = makeRepository();
+        const webhookSpec = fc.record({
+          ofA: fc.boolean(),
+          suffix: fc.stringMatching(/^[a-z0-9]{1,6}$/),
+          status: fc.constantFrom('active' as const, 'inactive' as const),
+          brandId: fc.constantFrom(null, 'brand-1', 'brand-2'),
+        });
+        await fc.assert(
+          fc.asyncProperty(
+            fc.uniqueArray(webhookSpec, { maxLength: 14, selector: (spec) => `${spec.ofA}/${spec.suffix}` }),
+            fc.integer({ min: 1, max: 6 }),
+            fc.option(fc.constantFrom('active' as const, 'inactive' as const), { nil: undefined }),
+            fc.option(fc.constantFrom('brand-1', 'brand-2'), { nil: undefined }),
+            async (specs, limit, status, brandId) => {
+              const { tenantA, tenantB, hostile } = tenantTrio();
+              const webhooks = specs.map((spec) =>
+                makeWebhook(spec.ofA ? tenantA : tenantB, {
+                  id: `wh_${spec.suffix}`,
+                  status: spec.status,
+                  brandId: spec.brandId,
+                }),
+              );
+              for (const webhook of webhooks) await repository.create(webhook);
+              const query = { limit, ...(status && { status }), ...(brandId && { brandId }) };
+              for (const tenantId of [tenantA, tenantB]) {
+                const want = webhooks
+                  .filter(
+                    (webhook) =>
+                      webhook.tenantId === tenantId &&
+                      (!status || webhook.status === status) &&
+                      (!brandId || webhook.brandId === brandId),
+                  )
+                  .map((webhook) => webhook.id)
+                  .sort();
+                expect((await listAllWebhooks(repository, tenantId, query)).ids).toEqual(want);
+              }
+              expect((await listAllWebhooks(repository, hostile, query)).ids).toEqual([]);
+            },
+          ),
+          { numRuns: 12 },
+        );
       });
 
       it('resumes after the last webhook of a page though webhooks are added and deleted meanwhile', async () => {

@@ -90,6 +90,11 @@ export function describeRejectedEventRepositoryContract(
       await repository.put(older, inDays(30));
       await repository.put(newer, inDays(30));
       expect(await listAllIds(repository, tenantId, 10)).toEqual([newer.id, older.id]);
+      // Written newest first, the order is the same: it comes from the receipt time, not the write.
+      const otherTenant = newTenant();
+      await repository.put({ ...newer, tenantId: otherTenant }, inDays(30));
+      await repository.put({ ...older, tenantId: otherTenant }, inDays(30));
+      expect(await listAllIds(repository, otherTenant, 1)).toEqual([newer.id, older.id]);
     });
 
     it('hides events whose retention has passed', async () => {

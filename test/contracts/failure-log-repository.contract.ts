@@ -218,6 +218,15 @@ export function describeFailureLogRepositoryContract(
       await expect(
         repository.list(newTenant(), { limit: 1, ...(page.nextKey && { startKey: page.nextKey }) }),
       ).rejects.toBeInstanceOf(ValidationError);
+      const tenantPage = await repository.list(tenantId, { limit: 1 });
+      expect(tenantPage.nextKey).toBeDefined();
+      await expect(
+        repository.list(tenantId, {
+          limit: 1,
+          webhookId: 'wh_a',
+          ...(tenantPage.nextKey && { startKey: tenantPage.nextKey }),
+        }),
+      ).rejects.toBeInstanceOf(ValidationError);
       await expect(
         repository.list(tenantId, { limit: 1, startKey: { ...FOREIGN_CURSOR } }),
       ).rejects.toBeInstanceOf(ValidationError);

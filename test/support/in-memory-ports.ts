@@ -52,9 +52,10 @@ function foreignCursor(): ValidationError {
 }
 
 /**
- * One page of `items` (already filtered and in list order by `sortKey`), as the DynamoDB adapters page:
- * at most `limit` items after the position `startSort`, and a next key only when more follow. The key
- * names its list (`list`), so a position from another list (another tenant's) is refused.
+ * One page of `items` (filtered, in any order) sorted by `sortKey`, as the DynamoDB adapters page: at
+ * most `limit` items after the position `startKey.sk`, and a next key only when more follow. The key
+ * carries `list` (the names the store's key of that list has), so a position from another list (another
+ * tenant's, another webhook's) is refused with the adapters' ValidationError.
  */
 function pageOf<T>(
   items: T[],
@@ -223,7 +224,8 @@ export class InMemoryFailureLogRepository implements FailureLogRepository {
     const list =
       query.webhookId === undefined
         ? { pk: `T#${tenantId}` }
-        : { gsi1pk: `T#${tenantId}#WH#${query.webhookId}` };
+        : // The index's key, and the table's too (as the adapter's key carries both).
+          { pk: `T#${tenantId}`, gsi1pk: `T#${tenantId}#WH#${query.webhookId}` };
     return pageOf(matching, (log) => `FL#${sortableIdPart(log.id)}`, 'descending', query, list);
   }
 }

@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EventBridgeNoticePublisher } from '#adapters/eventbridge-notice-publisher';
+import { describeNoticePublisherContract } from '#test/contracts/notice-publisher.contract';
 
 /**
  * A stand-in for the EventBridge endpoint on loopback: the real SDK client speaks its real wire
@@ -43,6 +44,19 @@ const notice = {
   reason: 'Deliveries failed without a single success since 2026-02-24T12:00:00.000Z',
   at: '2026-03-01T12:00:00.000Z',
 };
+
+describeNoticePublisherContract('EventBridgeNoticePublisher', async () => {
+  answer = { FailedEntryCount: 0, Entries: [{ EventId: 'e-1' }] };
+  const from = requests.length;
+  return {
+    publisher: new EventBridgeNoticePublisher({ client, eventBusName: 'chat-events' }),
+    published: async () =>
+      requests
+        .slice(from)
+        .flatMap((request) => request.body.Entries as { Detail: string }[])
+        .map((entry) => JSON.parse(entry.Detail)),
+  };
+});
 
 describe('EventBridgeNoticePublisher', () => {
   it('puts a webhook.disabled event from chat-webhooks on the configured bus', async () => {

@@ -12,7 +12,8 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MAX_DELAY_SECONDS, SqsDeliveryQueue } from '#adapters/sqs-delivery-queue';
 import type { DeliveryTask } from '#domain/delivery-task';
-import { type SqsHarness, startSqsHarness } from '../support/sqs-harness';
+import { deliveryTask, describeDeliveryQueueContract } from '#test/contracts/delivery-queue.contract';
+import { type SqsHarness, startSqsHarness } from '#test/support/sqs-harness';
 
 let dataDir: string;
 let harness: SqsHarness;
@@ -41,21 +42,7 @@ async function freshQueues(): Promise<SqsDeliveryQueue> {
   return new SqsDeliveryQueue({ client, queueUrl, deadLetterQueueUrl });
 }
 
-function task(index: number, data: Record<string, unknown> = {}): DeliveryTask {
-  return {
-    tenantId: 'tenant-a',
-    webhookId: `wh_${index}`,
-    event: {
-      id: `evt_${index}`,
-      type: 'message.created',
-      timestamp: '2026-03-01T12:00:00.000Z',
-      tenantId: 'tenant-a',
-      brandId: null,
-      data,
-    },
-    attempts: [],
-  };
-}
+const task = (index: number) => deliveryTask(index);
 
 async function receiveAll(url: string): Promise<DeliveryTask[]> {
   const received: DeliveryTask[] = [];
@@ -68,37 +55,15 @@ async function receiveAll(url: string): Promise<DeliveryTask[]> {
   }
 }
 
+describeDeliveryQueueContract('SqsDeliveryQueue on the local SQS service', async () => {
+  const queue = await freshQueues();
+  const ready = queueUrl;
+  const dead = deadLetterQueueUrl;
+  return { queue, receiveReady: () => receiveAll(ready), receiveDeadLetters: () => receiveAll(dead) };
+});
+
 describe('SqsDeliveryQueue against the local SQS service', () => {
-  it('enqueues every task, batching beyond ten entries', async () => {
-    const queue = await freshQueues();
-    const tasks = Array.from({ length: 25 }, (_, index) => task(index));
-    await queue.enqueue(tasks);
-    const received = await receiveAll(queueUrl);
-    expect(received.map((entry) => entry.webhookId).sort()).toEqual(
-      tasks.map((entry) => entry.webhookId).sort(),
-    );
-    expect(received[0]).toEqual(tasks.find((entry) => entry.webhookId === received[0]?.webhookId));
-  });
-
-  it('carries a group task as one message, intact, beside single tasks', async () => {
-    const queue = await freshQueues();
-    const group: DeliveryTask = { ...task(7), webhookIds: ['wh_7', 'wh_8', 'wh_9'] };
-    await queue.enqueue([group, task(10)]);
-    const received = await receiveAll(queueUrl);
-    expect(received).toHaveLength(2);
-    expect(received.find((entry) => entry.webhookIds)).toEqual(group);
-    expect(received.find((entry) => !entry.webhookIds)).toEqual(task(10));
-  });
-
-  it('splits batches that would exceed 256 KiB', async () => {
-    const queue = await freshQueues();
-    const large = 'x'.repeat(60 * 1024);
-    const tasks = Array.from({ length: 10 }, (_, index) => task(index, { text: large }));
-    await queue.enqueue(tasks);
-    expect(await receiveAll(queueUrl)).toHaveLength(10);
-  });
-
-  it('delays a retry, capping the delay at SQS’s 900 s and keeping notBefore', async () => {
+  it('holds a delayed retry on the queue as a delayed message, capping the delay at SQS’s 900 s', async () => {
     const queue = await freshQueues();
     const notBefore = '2026-03-01T13:00:00.000Z';
     await queue.enqueueDelayed({ ...task(1), notBefore }, 3600);
@@ -111,23 +76,6 @@ describe('SqsDeliveryQueue against the local SQS service', () => {
     expect(attributes.Attributes?.ApproximateNumberOfMessagesDelayed).toBe('1');
     expect(await receiveAll(queueUrl)).toEqual([]);
     expect(MAX_DELAY_SECONDS).toBe(900);
-  });
-
-  it('sends a task immediately when the delay is zero', async () => {
-    const queue = await freshQueues();
-    await queue.enqueueDelayed(task(2), 0);
-    expect(await receiveAll(queueUrl)).toEqual([task(2)]);
-  });
-
-  it('hands exhausted tasks to the dead-letter queue', async () => {
-    const queue = await freshQueues();
-    const exhausted = {
-      ...task(3),
-      attempts: [{ at: '2026-03-01T12:00:01.000Z', statusCode: 500, durationMs: 4 }],
-    };
-    await queue.deadLetter(exhausted);
-    expect(await receiveAll(deadLetterQueueUrl)).toEqual([exhausted]);
-    expect(await receiveAll(queueUrl)).toEqual([]);
   });
 });
 

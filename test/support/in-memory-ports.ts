@@ -5,6 +5,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { AesGcmSecretCipher } from '#adapters/aes-gcm-cipher';
+import { sortableIdPart } from '#adapters/dynamodb/sortable-id';
 import type { Services } from '#app/services';
 import { buildDeliveryState } from '#composition/delivery-state';
 import { buildSettings } from '#composition/settings';
@@ -18,23 +19,24 @@ import {
 } from '#domain/delivery-log';
 import type { DeliverySender } from '#domain/delivery-sender';
 import type { DeliveryTask } from '#domain/delivery-task';
-import { ConflictError, NotFoundError } from '#domain/errors';
-import type { FailureLog, Page, RejectedEvent, StoredWebhook } from '#domain/model';
-import type {
-  Clock,
-  DeliveryListQuery,
-  DeliveryLogRepository,
-  DeliveryQueue,
-  FailureLogQuery,
-  FailureLogRepository,
-  HealthCounters,
-  HealthFlush,
-  NoticePublisher,
-  RejectedEventRepository,
-  WebhookHealthRepository,
-  WebhookListQuery,
-  WebhookRef,
-  WebhookRepository,
+import { ConflictError, NotFoundError, ValidationError } from '#domain/errors';
+import type { FailureLog, Page, PageKey, RejectedEvent, StoredWebhook } from '#domain/model';
+import {
+  type Clock,
+  type DeliveryListQuery,
+  type DeliveryLogRepository,
+  type DeliveryQueue,
+  type FailureLogQuery,
+  type FailureLogRepository,
+  type HealthCounters,
+  type HealthFlush,
+  type NoticePublisher,
+  type RejectedEventRepository,
+  systemClock,
+  type WebhookHealthRepository,
+  type WebhookListQuery,
+  type WebhookRef,
+  type WebhookRepository,
 } from '#domain/ports';
 
 function outage(name: string): Error {
@@ -42,6 +44,44 @@ function outage(name: string): Error {
 }
 
 const copy = <T>(value: T): T => structuredClone(value);
+
+/** The ValidationError every repository gives for a page position it did not hand out for this list. */
+function foreignCursor(): ValidationError {
+  return new ValidationError('The page position belongs to another query', [
+    { field: 'cursor', message: 'does not belong to this list' },
+  ]);
+}
+
+/**
+ * One page of `items` (filtered, in any order) sorted by `sortKey`, as the DynamoDB adapters page: at
+ * most `limit` items after the position `startKey.sk`, and a next key only when more follow. The key
+ * carries `list` (the names the store's key of that list has), so a position from another list (another
+ * tenant's, another webhook's) is refused with the adapters' ValidationError.
+ */
+function pageOf<T>(
+  items: T[],
+  sortKey: (item: T) => string,
+  order: 'ascending' | 'descending',
+  query: { limit: number; startKey?: PageKey },
+  list: PageKey,
+): Page<T> {
+  if (query.startKey && Object.entries(list).some(([name, value]) => query.startKey?.[name] !== value)) {
+    throw foreignCursor();
+  }
+  if (query.limit < 1) return { items: [] };
+  const start = typeof query.startKey?.sk === 'string' ? query.startKey.sk : undefined;
+  const after = (item: T) =>
+    start === undefined || (order === 'ascending' ? sortKey(item) > start : sortKey(item) < start);
+  const sorted = items
+    .filter(after)
+    .sort((a, b) => (sortKey(a) < sortKey(b) ? -1 : 1) * (order === 'ascending' ? 1 : -1));
+  const page = sorted.slice(0, query.limit);
+  const last = page.at(-1);
+  return {
+    items: page.map(copy),
+    ...(sorted.length > query.limit && last ? { nextKey: { ...list, sk: sortKey(last) } } : {}),
+  };
+}
 
 /** WebhookRepository over a Map; subscriptions are derived from active webhooks, as the real store keeps them. */
 export class InMemoryWebhookRepository implements WebhookRepository {
@@ -84,12 +124,12 @@ export class InMemoryWebhookRepository implements WebhookRepository {
 
   async list(tenantId: string, query: WebhookListQuery): Promise<Page<StoredWebhook>> {
     this.#check();
-    const items = [...this.webhooks.values()]
+    const matching = [...this.webhooks.values()]
       .filter((webhook) => webhook.tenantId === tenantId)
       .filter((webhook) => !query.status || webhook.status === query.status)
-      .filter((webhook) => !query.brandId || webhook.brandId === query.brandId)
-      .slice(0, query.limit);
-    return { items: items.map(copy) };
+      .filter((webhook) => !query.brandId || webhook.brandId === query.brandId);
+    // In id order, as the store keeps a tenant's webhooks.
+    return pageOf(matching, (webhook) => `WH#${webhook.id}`, 'ascending', query, { pk: `T#${tenantId}` });
   }
 
   async update(webhook: StoredWebhook, expectedVersion: number): Promise<void> {
@@ -116,6 +156,7 @@ export class InMemoryWebhookRepository implements WebhookRepository {
           webhook.events.includes(eventType) &&
           (webhook.brandId === null || webhook.brandId === brandId),
       )
+      .sort((a, b) => Number(a.brandId !== null) - Number(b.brandId !== null) || (a.id < b.id ? -1 : 1))
       .map((webhook) => webhook.id);
   }
 }
@@ -152,9 +193,16 @@ export class InMemoryDeliveryQueue implements DeliveryQueue {
   }
 }
 
+/** FailureLogRepository over an array: newest first by the ULID in the id, expired logs invisible. */
 export class InMemoryFailureLogRepository implements FailureLogRepository {
   readonly logs: { log: FailureLog; expiresAt: Date }[] = [];
   isUnavailable = false;
+
+  constructor(private readonly clock: Clock = systemClock) {}
+
+  #isLive(expiresAt: Date): boolean {
+    return expiresAt > this.clock.now();
+  }
 
   async put(log: FailureLog, expiresAt: Date): Promise<boolean> {
     if (this.isUnavailable) throw outage('failure log store');
@@ -165,16 +213,21 @@ export class InMemoryFailureLogRepository implements FailureLogRepository {
   }
 
   async get(tenantId: string, failureLogId: string): Promise<FailureLog | undefined> {
-    return this.logs.find(({ log }) => log.tenantId === tenantId && log.id === failureLogId)?.log;
+    const found = this.logs.find(({ log }) => log.tenantId === tenantId && log.id === failureLogId);
+    return found && this.#isLive(found.expiresAt) ? copy(found.log) : undefined;
   }
 
   async list(tenantId: string, query: FailureLogQuery): Promise<Page<FailureLog>> {
-    const items = this.logs
+    const matching = this.logs
+      .filter(({ expiresAt }) => this.#isLive(expiresAt))
       .map(({ log }) => log)
-      .filter((log) => log.tenantId === tenantId && (!query.webhookId || log.webhookId === query.webhookId))
-      .reverse()
-      .slice(0, query.limit);
-    return { items };
+      .filter((log) => log.tenantId === tenantId && (!query.webhookId || log.webhookId === query.webhookId));
+    const list =
+      query.webhookId === undefined
+        ? { pk: `T#${tenantId}` }
+        : // The index's key, and the table's too (as the adapter's key carries both).
+          { pk: `T#${tenantId}`, gsi1pk: `T#${tenantId}#WH#${query.webhookId}` };
+    return pageOf(matching, (log) => `FL#${sortableIdPart(log.id)}`, 'descending', query, list);
   }
 }
 
@@ -184,14 +237,18 @@ export class InMemoryDeliveryLogRepository implements DeliveryLogRepository {
   readonly payloads = new Map<string, { body: string; expiresAt: Date }>();
   writes = 0;
 
-  constructor(private readonly clock: Clock = { now: () => new Date() }) {}
+  constructor(private readonly clock: Clock = systemClock) {}
 
   async recordOutcome(outcome: DeliveryOutcome, expiresAt: Date): Promise<void> {
     this.writes++;
     const parsed = parseDeliveryId(outcome.deliveryId);
     if (!parsed) throw new Error('not a delivery id');
     const key = `${outcome.tenantId}/${outcome.deliveryId}`;
-    const existing = this.records.get(key)?.record;
+    // A first attempt that succeeded is written whole (nothing earlier can have touched its record), so
+    // recording it twice leaves one attempt, as the adapter's plain put does.
+    const isFirstAttemptSuccess =
+      outcome.status === 'succeeded' && outcome.attemptCount === 1 && outcome.earlierAttempts.length === 0;
+    const existing = isFirstAttemptSuccess ? undefined : this.records.get(key)?.record;
     if (existing && existing.attemptCount > outcome.attemptCount) return;
     const { attempt, earlierAttempts, deliveryId, ...fields } = outcome;
     const record: DeliveryRecord = {
@@ -235,7 +292,10 @@ export class InMemoryDeliveryLogRepository implements DeliveryLogRepository {
   }
 
   async list(tenantId: string, query: DeliveryListQuery): Promise<Page<DeliverySummary>> {
-    const start = typeof query.startKey?.sk === 'string' ? query.startKey.sk.slice(3) : undefined;
+    const rawStart = query.startKey?.sk;
+    if (query.startKey && (typeof rawStart !== 'string' || !rawStart.startsWith('DL#')))
+      throw foreignCursor();
+    const start = typeof rawStart === 'string' ? rawStart.slice(3) : undefined;
     const lowest = query.since ? ulidBoundsOf(query.since).lowest : '';
     const highest = query.until ? ulidBoundsOf(query.until).highest : '~';
     const matching = [...this.records.values()]
@@ -310,20 +370,29 @@ export class InMemoryWebhookHealthRepository implements WebhookHealthRepository 
   }
 }
 
+/** RejectedEventRepository over an array: newest first (by the id's ULID, else receipt time), expired ones invisible. */
 export class InMemoryRejectedEventRepository implements RejectedEventRepository {
-  readonly events: { event: RejectedEvent; expiresAt: Date }[] = [];
+  readonly events: { event: RejectedEvent; expiresAt: Date; sort: string }[] = [];
+
+  constructor(private readonly clock: Clock = systemClock) {}
 
   async put(event: RejectedEvent, expiresAt: Date): Promise<void> {
-    this.events.push({ event: copy(event), expiresAt });
+    const sort = `RJ#${sortableIdPart(event.id, event.receivedAt)}`;
+    // The same id again replaces the event, as a put of the same key does.
+    const index = this.events.findIndex(
+      (stored) => stored.event.tenantId === event.tenantId && stored.sort === sort,
+    );
+    if (index >= 0) this.events.splice(index, 1);
+    this.events.push({ event: copy(event), expiresAt, sort });
   }
 
-  async list(tenantId: string, query: { limit: number }): Promise<Page<RejectedEvent>> {
-    const items = this.events
-      .map(({ event }) => event)
-      .filter((event) => event.tenantId === tenantId)
-      .reverse()
-      .slice(0, query.limit);
-    return { items };
+  async list(tenantId: string, query: { limit: number; startKey?: PageKey }): Promise<Page<RejectedEvent>> {
+    const now = this.clock.now();
+    const matching = this.events.filter(
+      ({ event, expiresAt }) => event.tenantId === tenantId && expiresAt > now,
+    );
+    const page = pageOf(matching, ({ sort }) => sort, 'descending', query, { pk: `T#${tenantId}` });
+    return { items: page.items.map(({ event }) => event), ...(page.nextKey && { nextKey: page.nextKey }) };
   }
 }
 
@@ -336,7 +405,7 @@ export class RecordingNoticePublisher implements NoticePublisher {
     reason: string;
     at: string;
   }): Promise<void> {
-    this.disabled.push(notice);
+    this.disabled.push(copy(notice));
   }
 }
 
@@ -395,8 +464,8 @@ export function createTestServices(
     deliveryLog: new InMemoryDeliveryLogRepository(clock),
     webhookHealth: new InMemoryWebhookHealthRepository(),
     webhooks: new InMemoryWebhookRepository(),
-    failureLogs: new InMemoryFailureLogRepository(),
-    rejectedEvents: new InMemoryRejectedEventRepository(),
+    failureLogs: new InMemoryFailureLogRepository(clock),
+    rejectedEvents: new InMemoryRejectedEventRepository(clock),
     deliveryQueue: new InMemoryDeliveryQueue(),
     cipher: new AesGcmSecretCipher({ getMasterKey: async () => masterKey }),
     notices: new RecordingNoticePublisher(),

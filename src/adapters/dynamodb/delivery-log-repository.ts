@@ -293,10 +293,13 @@ export class DynamoDeliveryLogRepository implements DeliveryLogRepository {
     const group = this.#queued.splice(0, GROUP_MAX);
     if (this.#queued.length > 0) this.#timer = setTimeout(() => this.flushGroup(), 0);
     if (group.length === 0) return;
+    // BatchWriteItem refuses a request that names one key twice, which would fail every record of the
+    // group: a delivery recorded twice at once (a message handled twice) is one put, the later one.
+    const byKey = new Map(group.map(({ item }) => [`${item.pk}\u0000${item.sk}`, item]));
     batchWrite(
       this.client,
       this.tableName,
-      group.map(({ item }) => ({ PutRequest: { Item: item } })),
+      [...byKey.values()].map((item) => ({ PutRequest: { Item: item } })),
     ).then(
       () => {
         for (const { resolve } of group) resolve();

@@ -1,0 +1,130 @@
+/**
+ * What every WebhookHealthRepository must do (src/domain/ports.ts): run against the DynamoDB adapter on
+ * each store of the matrix and against the in-memory port the use-case tests use.
+ */
+import { describe, expect, it } from 'vitest';
+import type { WebhookHealthRepository } from '#domain/ports';
+import { newTenant, tenantTrio } from '#test/contracts/tenants';
+
+const farFuture = new Date('2100-01-01T00:00:00Z');
+
+/** Declares the WebhookHealthRepository contract; `makeRepository` is called once per case. */
+export function describeWebhookHealthRepositoryContract(
+  name: string,
+  makeRepository: () => WebhookHealthRepository,
+): void {
+  describe(`${name} keeps the WebhookHealthRepository contract`, () => {
+    it('adds health counts by hour and reads the last 24 hours with the latest attempt', async () => {
+      const tenantId = newTenant();
+      const health = makeRepository();
+      const now = new Date('2026-11-29T10:30:00.000Z');
+      const hour = Math.floor(now.getTime() / 3_600_000);
+      await health.add(
+        tenantId,
+        'wh_1',
+        {
+          counts: [{ hour: hour - 30, succeeded: 7, failed: 7 }],
+          last: { at: '2026-11-28T04:00:00.000Z', statusCode: 200, outcome: 'succeeded' },
+        },
+        farFuture,
+      );
+      await health.add(
+        tenantId,
+        'wh_1',
+        {
+          counts: [{ hour: hour - 1, succeeded: 3, failed: 1 }],
+          last: { at: '2026-11-29T09:10:00.000Z', statusCode: 200, outcome: 'succeeded' },
+        },
+        farFuture,
+      );
+      await health.add(
+        tenantId,
+        'wh_1',
+        {
+          counts: [{ hour, succeeded: 0, failed: 2 }],
+          last: { at: '2026-11-29T10:20:00.000Z', statusCode: 404, outcome: 'failed' },
+        },
+        farFuture,
+      );
+      // An older "latest" from a slower process never wins.
+      await health.add(
+        tenantId,
+        'wh_1',
+        {
+          counts: [{ hour, succeeded: 1, failed: 0 }],
+          last: { at: '2026-11-29T10:00:00.000Z', statusCode: 200, outcome: 'succeeded' },
+        },
+        farFuture,
+      );
+      const read = await health.get(tenantId, ['wh_1', 'wh_none'], now);
+      expect(read.get('wh_1')).toEqual({
+        succeeded24h: 4,
+        failed24h: 3,
+        lastAttemptAt: '2026-11-29T10:20:00.000Z',
+        lastStatusCode: 404,
+        lastOutcome: 'failed',
+      });
+      expect(read.has('wh_none')).toBe(false);
+    });
+
+    it('forgets the status code when the latest attempt had none (a network error)', async () => {
+      const tenantId = newTenant();
+      const health = makeRepository();
+      const now = new Date('2026-11-29T10:30:00.000Z');
+      const hour = Math.floor(now.getTime() / 3_600_000);
+      await health.add(
+        tenantId,
+        'wh_1',
+        {
+          counts: [{ hour, succeeded: 1, failed: 0 }],
+          last: { at: '2026-11-29T10:00:00.000Z', statusCode: 200, outcome: 'succeeded' },
+        },
+        farFuture,
+      );
+      await health.add(
+        tenantId,
+        'wh_1',
+        {
+          counts: [{ hour, succeeded: 0, failed: 1 }],
+          last: { at: '2026-11-29T10:10:00.000Z', outcome: 'failed' },
+        },
+        farFuture,
+      );
+      expect((await health.get(tenantId, ['wh_1', 'wh_1'], now)).get('wh_1')).toEqual({
+        succeeded24h: 1,
+        failed24h: 1,
+        lastAttemptAt: '2026-11-29T10:10:00.000Z',
+        lastOutcome: 'failed',
+      });
+    });
+
+    it('keeps two tenants’ counters of the same webhook id apart; a third reads none', async () => {
+      const health = makeRepository();
+      const { tenantA, tenantB, hostile } = tenantTrio();
+      const now = new Date('2026-11-29T10:30:00.000Z');
+      const hour = Math.floor(now.getTime() / 3_600_000);
+      const last = { at: '2026-11-29T10:00:00.000Z', statusCode: 200, outcome: 'succeeded' as const };
+      await health.add(
+        tenantA,
+        'wh_shared',
+        { counts: [{ hour, succeeded: 5, failed: 0 }], last },
+        farFuture,
+      );
+      await health.add(
+        tenantB,
+        'wh_shared',
+        { counts: [{ hour, succeeded: 0, failed: 2 }], last },
+        farFuture,
+      );
+      expect((await health.get(tenantA, ['wh_shared'], now)).get('wh_shared')).toMatchObject({
+        succeeded24h: 5,
+        failed24h: 0,
+      });
+      expect((await health.get(tenantB, ['wh_shared'], now)).get('wh_shared')).toMatchObject({
+        succeeded24h: 0,
+        failed24h: 2,
+      });
+      expect((await health.get(hostile, ['wh_shared'], now)).size).toBe(0);
+    });
+  });
+}

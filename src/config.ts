@@ -3,6 +3,7 @@
  * the same names configure the Lambda functions on AWS (SPEC section 3).
  */
 import * as z from 'zod';
+import { MAX_WEBHOOKS_PER_MESSAGE } from '#domain/delivery-task';
 
 const booleanFlag = z
   .string()
@@ -82,7 +83,7 @@ const environmentSchema = z.object({
    * CPU per delivery, see bench/RESULTS.md), at the price of duplicates to webhooks already reached
    * when a crash makes the queue redeliver the whole message.
    */
-  WEBHOOKS_PER_DELIVERY_MESSAGE: z.coerce.number().int().min(1).max(50).default(1),
+  WEBHOOKS_PER_DELIVERY_MESSAGE: z.coerce.number().int().min(1).max(MAX_WEBHOOKS_PER_MESSAGE).default(1),
   /**
    * Local runtime only: worker threads that run the delivery function, each like one Lambda execution
    * environment (its own clients, caches, sender and circuit breakers). 0 runs deliveries on the

@@ -1,6 +1,7 @@
 import type { Duration } from 'aws-cdk-lib';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { DELIVERY_MAX_RECEIVES } from '#domain/delivery-task';
 import { FUNCTION_SIZING, visibilityTimeoutFor } from '../function-sizing';
 import { createSecureQueue, QUEUE_RETENTION } from './secure-queue';
 
@@ -19,7 +20,7 @@ export interface DeliveryQueuesProps {
   /**
    * Receives of one message before SQS moves it to the DLQ. Deliveries that exhaust their retry
    * schedule are sent to the DLQ by the application; this catches messages that crash the function.
-   * @default 5
+   * @default DELIVERY_MAX_RECEIVES (5, src/domain/delivery-task.ts; the local queue uses it too)
    */
   readonly maxReceiveCount?: number;
   /**
@@ -40,7 +41,7 @@ export class DeliveryQueues extends Construct {
 
   constructor(scope: Construct, id: string, props: DeliveryQueuesProps = {}) {
     super(scope, id);
-    const maxReceiveCount = props.maxReceiveCount ?? 5;
+    const maxReceiveCount = props.maxReceiveCount ?? DELIVERY_MAX_RECEIVES;
     if (!Number.isInteger(maxReceiveCount) || maxReceiveCount < 1 || maxReceiveCount > 1000) {
       throw new Error(
         `DeliveryQueues: maxReceiveCount must be an integer from 1 to 1000, got ${maxReceiveCount}`,

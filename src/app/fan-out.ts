@@ -4,7 +4,7 @@
  */
 
 import { CHAT_EVENT_SOURCE } from '#domain/chat-event-rules';
-import type { DeliveryTask } from '#domain/delivery-task';
+import { type DeliveryTask, MAX_WEBHOOKS_PER_MESSAGE } from '#domain/delivery-task';
 import { parseChatEvent, UNREADABLE_TENANT_KEY } from '#domain/event-catalogue';
 import type { EventEnvelope, RejectedEvent } from '#domain/model';
 import { logger, MetricUnit, metrics, withCorrelation } from '#observability';
@@ -12,11 +12,7 @@ import { storeEventPayload } from './delivery-log';
 import type { Services } from './services';
 
 const DETAIL_SNIPPET_BYTES = 2048;
-/**
- * Webhooks per delivery message: bounds the work (and the wait for per-endpoint slots) that one
- * message holds while it is invisible in the queue, and what a redelivery of it repeats.
- */
-export const MAX_WEBHOOKS_PER_MESSAGE = 50;
+
 /** SQS's largest message body. */
 export const MAX_MESSAGE_BYTES = 256 * 1024;
 

@@ -7,6 +7,20 @@ import * as z from 'zod';
 import type { DeliveryAttempt, EventEnvelope } from './model';
 
 /**
+ * Webhooks per delivery message at most: bounds the work (and the wait for per-endpoint slots) that
+ * one message holds while it is invisible in the queue, and what a redelivery of it repeats.
+ * `WEBHOOKS_PER_DELIVERY_MESSAGE` (config.ts) may lower it, never raise it.
+ */
+export const MAX_WEBHOOKS_PER_MESSAGE = 50;
+
+/**
+ * Receives of one delivery message before its queue redrives it to the DLQ: crash loops only, since
+ * a retry is a new message. The stack's delivery queue (lib/constructs/delivery-queues.ts) and the
+ * local queue (src/local/runtime.ts) both use it.
+ */
+export const DELIVERY_MAX_RECEIVES = 5;
+
+/**
  * A message of the delivery queue (JSON). Two shapes share this type:
  *
  * - a single task, one (event, webhook) pair: `webhookId` set, `webhookIds` absent. Retries, circuit

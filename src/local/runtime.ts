@@ -17,6 +17,7 @@ import { KeyFileSource } from '#adapters/encryption-key';
 import { systemHostResolver } from '#adapters/host-resolver';
 import { type Composition, createServices } from '#composition';
 import type { Config } from '#config';
+import { DELIVERY_MAX_RECEIVES } from '#domain/delivery-task';
 import type { HostResolver } from '#domain/ports';
 import { createApiHandler } from '#functions/api';
 import { createDeliveryHandler } from '#functions/delivery';
@@ -44,11 +45,9 @@ export const LOCAL_QUEUES = {
   fanOutDeadLetter: 'chat-events-fan-out-dlq',
 } as const;
 
-/** Receives before a delivery message is redriven to the DLQ (crash loops only: retries are new messages). */
 /** The built admin console that PORT serves (console/dist, built by `npm start`'s prestart). */
 const CONSOLE_DIST_DIR = fileURLToPath(new URL('../../console/dist', import.meta.url));
 
-const DELIVERY_MAX_RECEIVES = 5;
 /** Attempts EventBridge makes at the fan-out target before its DLQ, locally. */
 const FAN_OUT_MAX_RECEIVES = 5;
 /**

@@ -1,11 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import {
-  deliveryTasksFor,
-  fanOutEvent,
-  MAX_MESSAGE_BYTES,
-  MAX_WEBHOOKS_PER_MESSAGE,
-  snippetOf,
-} from '#app/fan-out';
+import { deliveryTasksFor, fanOutEvent, MAX_MESSAGE_BYTES, snippetOf } from '#app/fan-out';
+import { MAX_WEBHOOKS_PER_MESSAGE } from '#domain/delivery-task';
 import { UNREADABLE_TENANT_KEY } from '#domain/event-catalogue';
 import type { EventEnvelope } from '#domain/model';
 import { createTestServices, type TestServices, webhookFixture } from '../support/in-memory-ports';

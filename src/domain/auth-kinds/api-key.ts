@@ -27,6 +27,7 @@ export interface StoredApiKeyAuthentication {
   encryptedValue: string;
 }
 
+/** API key: the value is the secret; the header name is shown. */
 export const apiKeyAuthentication = defineAuthKind<
   'api_key',
   z.output<typeof inputSchema>,

@@ -41,6 +41,7 @@ function encoded(input: { username: string; password: string }): string {
   return Buffer.from(`${input.username}:${input.password}`, 'utf8').toString('base64');
 }
 
+/** Basic: the password is the secret; the username is shown. */
 export const basicAuthentication = defineAuthKind<
   'basic',
   z.output<typeof inputSchema>,

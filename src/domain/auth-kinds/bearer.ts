@@ -13,6 +13,7 @@ export interface StoredBearerAuthentication {
   encryptedToken: string;
 }
 
+/** Bearer: the token is the secret. */
 export const bearerAuthentication = defineAuthKind<
   'bearer',
   z.output<typeof inputSchema>,

@@ -36,8 +36,16 @@ export function redactSecrets(key: string, value: unknown): unknown {
   return value;
 }
 
+/**
+ * The service's name in every log line and metric, and its CloudWatch metrics namespace: the one
+ * definition, which the stack also writes into each function's Powertools environment and reads its
+ * dashboard's and alarms' metrics from (lib/constructs/service-function.ts).
+ */
+export const SERVICE_NAME = 'chat-webhooks';
+export const METRICS_NAMESPACE = 'ChatWebhooks';
+
 /** The service's logger: structured JSON, every attribute passed through `redactSecrets`. */
-export const logger = new Logger({ serviceName: 'chat-webhooks', jsonReplacerFn: redactSecrets });
+export const logger = new Logger({ serviceName: SERVICE_NAME, jsonReplacerFn: redactSecrets });
 
 /**
  * Powertools metrics that print EMF only once publishing is switched on (by the Lambda entry points),
@@ -70,8 +78,8 @@ class SwitchableMetrics extends Metrics {
   }
 }
 
-/** The service's metrics (namespace ChatWebhooks). */
-export const metrics = new SwitchableMetrics({ namespace: 'ChatWebhooks', serviceName: 'chat-webhooks' });
+/** The service's metrics (namespace METRICS_NAMESPACE). */
+export const metrics = new SwitchableMetrics({ namespace: METRICS_NAMESPACE, serviceName: SERVICE_NAME });
 
 /** Keys that tie a log line to an event, a webhook and a tenant. */
 export interface CorrelationKeys {

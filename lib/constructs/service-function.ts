@@ -5,6 +5,7 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
+import { METRICS_NAMESPACE, SERVICE_NAME } from '#observability';
 import type { FunctionEnvironment } from '../function-environment';
 
 const PROJECT_ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -14,8 +15,8 @@ export type FunctionName = 'api' | 'fan-out' | 'delivery' | 'dlq-processor' | 'f
 
 /** Settings every function of the service shares, namespaced for Powertools. */
 export const COMMON_ENVIRONMENT = {
-  POWERTOOLS_SERVICE_NAME: 'chat-webhooks',
-  POWERTOOLS_METRICS_NAMESPACE: 'ChatWebhooks',
+  POWERTOOLS_SERVICE_NAME: SERVICE_NAME,
+  POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
   NODE_OPTIONS: '--enable-source-maps',
 } as const;
 

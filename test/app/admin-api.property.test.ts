@@ -4,6 +4,7 @@
  */
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ADMIN_ROUTES } from '#app/admin-api';
 import {
   hostileAuthorization,
   hostileBody,
@@ -30,6 +31,8 @@ const fixtures = {
   foreignWebhook: '',
   ownFailureLog: '',
   foreignFailureLog: '',
+  ownDelivery: '',
+  foreignDelivery: '',
 };
 
 /** Per property: requests sent, 5xx answers, and answers that broke the error shape. */
@@ -54,25 +57,24 @@ async function send(property: string, raw: RawRequest): Promise<RawResponse> {
   return response;
 }
 
-const ROUTES: [method: string, template: string][] = [
-  ['GET', '/health'],
-  ['GET', '/v1/event-types'],
-  ['GET', '/v1/openapi.json'],
-  ['POST', '/v1/webhooks'],
-  ['GET', '/v1/webhooks'],
-  ['GET', '/v1/webhooks/{webhook}'],
-  ['PATCH', '/v1/webhooks/{webhook}'],
-  ['DELETE', '/v1/webhooks/{webhook}'],
-  ['POST', '/v1/webhooks/{webhook}/activate'],
-  ['POST', '/v1/webhooks/{webhook}/deactivate'],
-  ['GET', '/v1/webhooks/{webhook}/secret'],
-  ['POST', '/v1/webhooks/{webhook}/rotate-secret'],
-  ['POST', '/v1/webhooks/{webhook}/test'],
-  ['GET', '/v1/failure-logs'],
-  ['GET', '/v1/failure-logs/{log}'],
-  ['POST', '/v1/failure-logs/{log}/redeliver'],
-  ['GET', '/v1/rejected-events'],
-];
+/** What a route's `{id}` names, by the collection it sits under. */
+type IdKind = 'webhook' | 'log' | 'delivery';
+const ID_KIND_BY_COLLECTION: Record<string, IdKind> = {
+  webhooks: 'webhook',
+  'failure-logs': 'log',
+  deliveries: 'delivery',
+};
+
+function idKindOf(path: string): IdKind {
+  const collection = path.split('/')[2] ?? '';
+  const kind = ID_KIND_BY_COLLECTION[collection];
+  if (!kind)
+    throw new Error(`${path}: no fixture for ids of /v1/${collection}; add one to ID_KIND_BY_COLLECTION`);
+  return kind;
+}
+
+// Every route the API serves, from its own route table: a new route is fuzzed without being listed here.
+const ROUTES: [method: string, template: string][] = ADMIN_ROUTES.map((route) => [route.method, route.path]);
 const METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD', 'OPTIONS'];
 
 type IdChoice = 'own' | 'foreign' | 'otherKind' | 'random' | 'hostile';
@@ -81,7 +83,7 @@ const hostileSegment = fc.oneof(
   hostileText.map(percentEncode),
   fc.constantFrom('..', '%2e%2e', '%2F', 'a'.repeat(129), 'wh_', '%00', '%ff', '%20', 'wh_x/', '/'),
 );
-const randomId = fc.stringMatching(/^(wh|fl|x)_[A-Za-z0-9_-]{1,40}$/);
+const randomId = fc.stringMatching(/^(wh|fl|dlv|x)_[A-Za-z0-9_-]{1,40}$/);
 
 /** Resolves a path template; an own webhook for DELETE is made fresh, so the fixtures survive. */
 async function pathFor(
@@ -96,12 +98,20 @@ async function pathFor(
     const created = await service.api('POST', '/v1/webhooks', validWebhookBody(receiver.url('/ok')));
     return created.body.id as string;
   };
-  const pick = async (kind: 'webhook' | 'log') => {
+  const pick = async (kind: IdKind) => {
     switch (choice) {
       case 'own':
-        return kind === 'webhook' ? ownWebhook() : fixtures.ownFailureLog;
+        return {
+          webhook: ownWebhook,
+          log: async () => fixtures.ownFailureLog,
+          delivery: async () => fixtures.ownDelivery,
+        }[kind]();
       case 'foreign':
-        return kind === 'webhook' ? fixtures.foreignWebhook : fixtures.foreignFailureLog;
+        return {
+          webhook: fixtures.foreignWebhook,
+          log: fixtures.foreignFailureLog,
+          delivery: fixtures.foreignDelivery,
+        }[kind];
       case 'otherKind':
         return kind === 'webhook' ? fixtures.ownFailureLog : fixtures.ownWebhooks[0]!;
       case 'random':
@@ -110,9 +120,7 @@ async function pathFor(
         return hostile;
     }
   };
-  if (template.includes('{webhook}')) return template.replace('{webhook}', await pick('webhook'));
-  if (template.includes('{log}')) return template.replace('{log}', await pick('log'));
-  return template;
+  return template.includes('{id}') ? template.replace('{id}', await pick(idKindOf(template))) : template;
 }
 
 function headersOf(contentType: string | string[] | undefined, authorization: string | string[] | undefined) {
@@ -149,6 +157,14 @@ beforeAll(async () => {
     );
   fixtures.ownFailureLog = await firstLog(TENANT_A_TOKEN);
   fixtures.foreignFailureLog = await firstLog(TENANT_B_TOKEN);
+  const firstDelivery = (token: string) =>
+    eventually(
+      async () => (await service.api('GET', '/v1/deliveries', undefined, token)).body.items[0]?.id as string,
+      30_000,
+      'a delivery',
+    );
+  fixtures.ownDelivery = await firstDelivery(TENANT_A_TOKEN);
+  fixtures.foreignDelivery = await firstDelivery(TENANT_B_TOKEN);
 });
 
 afterAll(async () => {
@@ -160,6 +176,12 @@ afterAll(async () => {
 });
 
 describe('the admin API under hostile input never answers 5xx', () => {
+  it('fuzzes every route of the route table, with an id fixture for each route that takes an id', () => {
+    expect(ROUTES.length).toBe(ADMIN_ROUTES.length);
+    for (const [, path] of ROUTES.filter(([, path]) => path.includes('{id}')))
+      expect(idKindOf(path)).toBeTruthy();
+  });
+
   it('every route, with any method, id, body, headers and query', async () => {
     await fc.assert(
       fc.asyncProperty(

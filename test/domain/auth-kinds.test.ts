@@ -13,7 +13,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AesGcmSecretCipher } from '#adapters/aes-gcm-cipher';
 import {
   AUTH_KINDS,
-  type AuthenticationInput,
   authenticationHeader,
   openAuthentication,
   publicAuthenticationSchema,
@@ -25,33 +24,12 @@ import { buildDeliveryRequest, DeliveryCredentials } from '#domain/delivery-requ
 import { maskRequestHeaders } from '#domain/secret-masking';
 import { webhookSecretValues } from '#domain/secret-scrubber';
 import { webhookInputSchemas } from '#domain/webhook-schema';
+import { AUTH_KIND_SAMPLES as SAMPLES } from '#test/support/auth-kind-samples';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const masterKey = randomBytes(32);
 const cipher = new AesGcmSecretCipher({ getMasterKey: async () => masterKey });
 const CONTEXT = 'tenant-a/wh_1';
-
-/** Per kind: settings, their secret (distinctive enough to search for) and the header they send. */
-const SAMPLES: Record<
-  (typeof AUTH_KINDS)[number]['type'],
-  { input: AuthenticationInput; secret: string; header: [string, string] }
-> = {
-  basic: {
-    input: { type: 'basic', username: 'crm-user', password: 'p4ssw0rd-basic-secret' },
-    secret: 'p4ssw0rd-basic-secret',
-    header: ['authorization', `Basic ${Buffer.from('crm-user:p4ssw0rd-basic-secret').toString('base64')}`],
-  },
-  bearer: {
-    input: { type: 'bearer', token: 'tok-bearer-secret-0123456789' },
-    secret: 'tok-bearer-secret-0123456789',
-    header: ['authorization', 'Bearer tok-bearer-secret-0123456789'],
-  },
-  api_key: {
-    input: { type: 'api_key', headerName: 'X-Api-Key', value: 'key-api-secret-0123456789' },
-    secret: 'key-api-secret-0123456789',
-    header: ['x-api-key', 'key-api-secret-0123456789'],
-  },
-};
 
 describe('each authentication kind', () => {
   it('has a sample here, so every kind is held to the contract below', () => {
@@ -200,7 +178,8 @@ export const exampleTokenAuthentication = defineAuthKind<
     writeFileSync(join(copy, 'domain/auth-kinds/example-token.ts'), NEW_KIND);
     const registry = join(copy, 'domain/auth-kinds/registry.ts');
     const source = readFileSync(registry, 'utf8');
-    const list = /(export const AUTH_KINDS = \[[^\]]*)\] as const;/;
+    // One line or, once the list outgrows it, one kind a line with a trailing comma.
+    const list = /(export const AUTH_KINDS = \[[^\]]*?),?\s*\] as const;/;
     expect(source).toMatch(list);
     writeFileSync(
       registry,

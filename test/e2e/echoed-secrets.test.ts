@@ -6,6 +6,7 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it, vi } from 'vitest';
+import { AUTH_KIND_SAMPLES } from '#test/support/auth-kind-samples';
 import type { TestService } from '../support/local-service';
 import { eventually, type Receiver, startReceiver } from '../support/receiver';
 
@@ -60,7 +61,13 @@ it('scrubs echoed secrets in every encoding before anything is stored or logged'
   const apiKeyValue = 'echo-apikey-Secret-0b44';
   const basicPair = Buffer.from(`crm:${password}`).toString('base64');
   const webhooks: { id: string; signingSecret: string }[] = [];
+  // Every kind of the registry, echoed and redirected, from its sample (a new kind is covered too).
+  const everyKind = Object.entries(AUTH_KIND_SAMPLES).flatMap(([type, { input }]) => [
+    [`${type} sample echo`, '/echo', input] as const,
+    [`${type} sample redirect`, '/redirect', input] as const,
+  ]);
   for (const [name, path, authentication] of [
+    ...everyKind,
     ['bearer echo', '/echo', { type: 'bearer', token }],
     ['bearer redirect', '/redirect', { type: 'bearer', token }],
     ['basic echo', '/echo', { type: 'basic', username: 'crm', password }],
@@ -120,6 +127,11 @@ it('scrubs echoed secrets in every encoding before anything is stored or logged'
     basicPair,
     encodeURIComponent(`Basic ${basicPair}`),
     apiKeyValue,
+    ...Object.values(AUTH_KIND_SAMPLES).flatMap(({ secret, header: [, value] }) => [
+      secret,
+      value,
+      encodeURIComponent(value),
+    ]),
     ...webhooks.flatMap(({ signingSecret }) => [signingSecret, signingSecret.slice('whsec_'.length)]),
   ];
   const places: [string, string | Buffer][] = [

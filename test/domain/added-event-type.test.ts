@@ -33,7 +33,7 @@ let patched: {
 };
 
 beforeAll(async () => {
-  copy = mkdtempSync(join(tmpdir(), 'ninth-event-type-'));
+  copy = mkdtempSync(join(tmpdir(), 'added-event-type-'));
   // The copy resolves zod and the other packages from the project, as the domain does.
   symlinkSync(join(ROOT, 'node_modules'), join(copy, 'node_modules'), 'dir');
   cpSync(join(ROOT, 'src/domain'), join(copy, 'domain'), { recursive: true });

@@ -125,8 +125,9 @@ const ERROR_RESPONSES: Record<string, { name: string; description: string }> = {
   '415': { name: 'UnsupportedMediaType', description: 'Body is not declared as JSON.' },
 };
 
-const READ = ['401'];
-const READ_ONE = ['401', '404'];
+// Every authenticated route answers 400 to a query parameter it does not take (list filters included).
+const READ = ['400', '401'];
+const READ_ONE = ['400', '401', '404'];
 const WRITE = ['400', '401', '413', '415'];
 const WRITE_ONE = ['400', '401', '404', '409', '413', '415'];
 
@@ -195,7 +196,7 @@ function paths(): Record<string, Record<string, JsonObject>> {
           tags: webhookTag,
           query: webhookListQuerySchema,
           success: { status: '200', description: 'A page of webhooks', body: 'WebhookPage' },
-          errors: ['400', ...READ],
+          errors: READ,
         },
         false,
       ),
@@ -231,7 +232,12 @@ function paths(): Record<string, Record<string, JsonObject>> {
       post: webhookAction('activateWebhook', 'Resume deliveries', 'Webhook'),
     },
     '/v1/webhooks/{id}/secret': {
-      get: webhookAction('getWebhookSecret', 'Reveal the current signing secret', 'SigningSecret', READ_ONE),
+      get: webhookAction(
+        'getWebhookSecret',
+        'Reveal the current signing secret; 409 when the webhook does not sign',
+        'SigningSecret',
+        [...READ_ONE, '409'],
+      ),
     },
     '/v1/webhooks/{id}/rotate-secret': {
       post: webhookAction(
@@ -256,7 +262,7 @@ function paths(): Record<string, Record<string, JsonObject>> {
           tags: logTag,
           query: failureLogListQuerySchema,
           success: { status: '200', description: 'A page of failure logs', body: 'FailureLogPage' },
-          errors: ['400', ...READ],
+          errors: READ,
         },
         false,
       ),
@@ -293,7 +299,7 @@ function paths(): Record<string, Record<string, JsonObject>> {
           tags: deliveryTag,
           query: deliveryListQuerySchema,
           success: { status: '200', description: 'A page of deliveries', body: 'DeliveryPage' },
-          errors: ['400', ...READ],
+          errors: READ,
         },
         false,
       ),
@@ -343,7 +349,7 @@ function paths(): Record<string, Record<string, JsonObject>> {
           tags: ['Rejected events'],
           query: rejectedEventListQuerySchema,
           success: { status: '200', description: 'A page of rejected events', body: 'RejectedEventPage' },
-          errors: ['400', ...READ],
+          errors: READ,
         },
         false,
       ),

@@ -30,10 +30,15 @@ function apiWith(overrides: Partial<AdminApiDependencies> = {}) {
   const key = randomBytes(32);
   const deps = Object.assign(createTestServices(), { cursors: new CursorCodec(async () => key) }, overrides);
   const handler = createApiHandler({ ...deps, tenantClaim: 'tenant_id' } as ApiHandlerDependencies);
-  return async (method: string, path: string, options: { body?: unknown; anonymous?: boolean } = {}) => {
+  return async (
+    method: string,
+    path: string,
+    options: { body?: unknown; anonymous?: boolean; query?: Record<string, string> } = {},
+  ) => {
     const event = httpApiEvent({
       method,
       path,
+      ...(options.query ? { query: options.query } : {}),
       ...(options.anonymous ? {} : { claims: { tenant_id: 'tenant-a' } }),
       ...(options.body === undefined ? {} : { body: options.body }),
     });
@@ -85,6 +90,23 @@ describe('the route table', () => {
       (route) => `${route.method} ${route.path}`,
     );
     expect([...served].sort()).toEqual([...documented].sort());
+  });
+
+  it('documents the 400 every authenticated route answers to a query parameter it does not take', async () => {
+    const api = apiWith();
+    const paths = buildOpenApiDocument().paths as Record<string, Record<string, { responses: object }>>;
+    for (const route of ADMIN_ROUTES.filter((candidate) => !candidate.isPublic)) {
+      const path = route.path.replace('{id}', 'wh_01ARZ3NDEKTSV4RRFFQ69G5FAV');
+      const query = { unexpected: '1' };
+      const response = await api(
+        route.method,
+        path,
+        route.method === 'GET' ? { query } : { query, body: {} },
+      );
+      expect(response.statusCode, `${route.method} ${path}`).toBe(400);
+      const documented = Object.keys(paths[route.path]?.[route.method.toLowerCase()]?.responses ?? {});
+      expect(documented, `${route.method} ${route.path}`).toContain('400');
+    }
   });
 });
 

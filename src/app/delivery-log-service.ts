@@ -4,11 +4,11 @@ import type { DeliveryRecord, DeliveryStatus, DeliverySummary } from '#domain/de
 import { RECOVER_MAX_DELIVERIES, RECOVER_MAX_WINDOW_DAYS } from '#domain/delivery-log-schema';
 import { deliveryBodyOf } from '#domain/delivery-request';
 import type { DeliveryTask } from '#domain/delivery-task';
+import { DAY_MS } from '#domain/durations';
 import { ConflictError, NotFoundError, ValidationError, WebhookInactiveError } from '#domain/errors';
 import type { EventEnvelope, Page, PageKey, StoredWebhook } from '#domain/model';
 import type { Services } from './services';
 
-const DAY_MS = 86_400_000;
 const WEBHOOK_PAGE = 100;
 const PAYLOAD_READS_IN_FLIGHT = 16;
 

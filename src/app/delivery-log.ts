@@ -17,6 +17,7 @@ import {
 } from '#domain/delivery-log';
 import { deliveryBodyOf } from '#domain/delivery-request';
 import type { DeliveryTask } from '#domain/delivery-task';
+import { DAY_MS } from '#domain/durations';
 import type { DeliveryAttempt, EventEnvelope, FailureLog, StoredWebhook } from '#domain/model';
 import { maskRequestHeaders } from '#domain/secret-masking';
 import { type ScrubText, scrubberForCredentials } from '#domain/secret-scrubber';
@@ -24,8 +25,6 @@ import { describeError, MetricUnit, metrics, withCorrelation } from '#observabil
 import { loadDeliveryCredentials } from './credentials';
 import { noteAttemptHealth } from './health-counters';
 import type { Services } from './services';
-
-const DAY_MS = 86_400_000;
 
 /** What became of a task, in the terms the log needs (a subset of deliver's DeliveryResult). */
 export type SettledDelivery =

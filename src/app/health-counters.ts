@@ -7,6 +7,7 @@
  * under load a small fraction of a write per delivery, at one delivery per interval one write each.
  * What a process has not yet written (at most one interval's counts) is lost if it is killed.
  */
+import { DAY_MS } from '#domain/durations';
 import type { HealthCounters } from '#domain/ports';
 import { describeError, withCorrelation } from '#observability';
 import type { Services } from './services';
@@ -14,7 +15,6 @@ import type { Services } from './services';
 /** How long a process may hold a webhook's counts before writing them. */
 export const HEALTH_FLUSH_INTERVAL_MS = 10_000;
 const HOUR_MS = 3_600_000;
-const DAY_MS = 86_400_000;
 /** A health item outlives the 24 h window by far, so `lastAttemptAt` survives a quiet week. */
 const HEALTH_ITEM_TTL_DAYS = 30;
 

@@ -9,9 +9,9 @@ import type { AdmissionLimits } from '#domain/delivery-admission';
 import type { DeliveryLogPolicy } from '#domain/delivery-log';
 import type { DeliveryPolicy } from '#domain/delivery-policy';
 import type { DestinationOptions } from '#domain/destination-policy';
+import { DAY_MS } from '#domain/durations';
 import type { FailureRetention } from '#domain/retention';
-
-const DAY_MS = 86_400_000;
+import { SERVICE_NAME } from '#observability';
 
 /** The settings every use case may read. */
 export type Settings = Pick<
@@ -59,7 +59,7 @@ export function deliveryPolicyOf(config: Config): DeliveryPolicy {
   return {
     retryScheduleSeconds: config.RETRY_SCHEDULE,
     attemptTimeoutMs: config.DELIVERY_TIMEOUT_MS,
-    userAgent: `chat-webhooks/${config.SERVICE_VERSION}`,
+    userAgent: `${SERVICE_NAME}/${config.SERVICE_VERSION}`,
     autoDisableAfterMs: config.AUTO_DISABLE_AFTER_DAYS * DAY_MS,
     webhooksPerMessage: config.WEBHOOKS_PER_DELIVERY_MESSAGE,
     admission: admissionLimitsOf(config),

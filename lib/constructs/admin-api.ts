@@ -150,6 +150,12 @@ export class AdminApi extends Construct {
       methods: [apigwv2.HttpMethod.GET],
       integration,
     });
+    // The contract is public so that tools and people can read it before they hold a token.
+    const [openApiRoute] = this.httpApi.addRoutes({
+      path: '/v1/openapi.json',
+      methods: [apigwv2.HttpMethod.GET],
+      integration,
+    });
     this.httpApi.addRoutes({
       path: '/v1/{proxy+}',
       methods: [apigwv2.HttpMethod.ANY],
@@ -157,6 +163,13 @@ export class AdminApi extends Construct {
       authorizer,
     });
 
+    if (openApiRoute) {
+      Validations.of(openApiRoute).acknowledge({
+        id: 'AwsSolutions-APIG4',
+        reason:
+          'GET /v1/openapi.json is the API description, served without a token so clients can be generated from it; it holds no tenant data.',
+      });
+    }
     if (healthRoute) {
       Validations.of(healthRoute).acknowledge({
         id: 'AwsSolutions-APIG4',

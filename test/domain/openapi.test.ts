@@ -89,11 +89,13 @@ describe('buildOpenApiDocument', () => {
     );
   });
 
-  it('requires the bearer token everywhere but /health', () => {
+  it('requires the bearer token everywhere but /health and the document itself', () => {
     expect(document.components.securitySchemes.bearerAuth).toEqual({ type: 'http', scheme: 'bearer' });
     expect(document.security).toEqual([{ bearerAuth: [] }]);
     expect(document.paths['/health'].get.security).toEqual([]);
-    for (const [method, path] of SPEC_ROUTES.filter(([, path]) => path !== '/health')) {
+    expect(document.paths['/v1/openapi.json'].get.security).toEqual([]);
+    const isPublic = (path: string) => path === '/health' || path === '/v1/openapi.json';
+    for (const [method, path] of SPEC_ROUTES.filter(([, path]) => !isPublic(path))) {
       const operation = document.paths[path][method];
       expect(operation.security).toBeUndefined();
       expect(Object.keys(operation.responses)).toContain('401');

@@ -285,14 +285,15 @@ describe('ServiceStack', () => {
     expect(resources).not.toContain('index/*');
   });
 
-  it('protects every route but GET /health with the JWT authorizer', () => {
+  it('protects every route but GET /health and GET /v1/openapi.json with the JWT authorizer', () => {
     const routes = Object.values(resourcesOfType(template, 'AWS::ApiGatewayV2::Route'));
     expect(routes.map((route) => route.Properties.RouteKey).sort()).toEqual([
       'ANY /v1/{proxy+}',
       'GET /health',
+      'GET /v1/openapi.json',
     ]);
     for (const route of routes) {
-      if (route.Properties.RouteKey === 'GET /health') {
+      if (['GET /health', 'GET /v1/openapi.json'].includes(String(route.Properties.RouteKey))) {
         expect(route.Properties.AuthorizationType).toBe('NONE');
       } else {
         expect(route.Properties.AuthorizationType).toBe('JWT');

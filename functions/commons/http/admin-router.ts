@@ -73,7 +73,14 @@ async function runRoute(
   if (route.query === undefined) refuseQuery(query);
   const body = route.body === undefined ? undefined : readJsonBody(event);
   if (route.body === 'empty') refuseBody(body);
-  const result = await route.run({ deps, tenantId: tenantId ?? '', params, query, body });
+  const result = await route.run({
+    deps,
+    tenantId: tenantId ?? '',
+    params,
+    query,
+    body,
+    origin: requestOrigin(event),
+  });
   const status = route.status ?? 200;
   if (status === 204) return { statusCode: 204, headers: {}, body: '' };
   return { statusCode: status, headers: { ...JSON_HEADERS }, body: JSON.stringify(result) };
@@ -120,4 +127,15 @@ function routeProbe(routes: readonly AdminRoute[]): (path: string) => string[] {
     }
     return indexes.sort((a, b) => a - b).map((index) => routes[index]!.method);
   };
+}
+
+/**
+ * The origin the caller used: API Gateway sets `x-forwarded-proto` (https) and the domain name; the
+ * local server sets the domain from `Host` and speaks plain http.
+ */
+function requestOrigin(event: APIGatewayProxyEventV2): string | undefined {
+  const host = event.requestContext.domainName;
+  if (!host || !/^[A-Za-z0-9.:[\]-]+$/.test(host)) return undefined;
+  const scheme = event.headers?.['x-forwarded-proto'] === 'https' ? 'https' : 'http';
+  return `${scheme}://${host}`;
 }

@@ -15,6 +15,8 @@ export interface AdminContext extends Context {
   tenantId?: string;
 }
 
+const PUBLIC_DOCUMENT_PATH = '/v1/openapi.json';
+
 /**
  * Middleware: sets `context.tenantId`, and refuses a `/v1` request without one: 403 naming the problem
  * when a verified token names no usable tenant, else 401. On AWS the JWT authorizer guards all of
@@ -30,6 +32,8 @@ export function authenticateCaller<E extends APIGatewayProxyEventV2>(
       else delete context.tenantId;
       const path = routedPath(event);
       if (context.tenantId !== undefined || (path !== '/v1' && !path.startsWith('/v1/'))) return;
+      // The API's description is public (its own API Gateway route has no authorizer either).
+      if (path === PUBLIC_DOCUMENT_PATH) return;
       if (identity && 'problem' in identity) throw new ForbiddenError(identity.problem);
       throw new UnauthorizedError('A valid bearer token is required');
     },

@@ -13,7 +13,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { parseBenchArguments } from '#bench/benchmark';
 import { settingsFromContext } from '#lib/app-settings';
 
-const ROOT = fileURLToPath(new URL('../', import.meta.url));
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const README = readFileSync(join(ROOT, 'README.md'), 'utf8');
 
 /** Every command line of the README's `sh` blocks, without trailing comments. */

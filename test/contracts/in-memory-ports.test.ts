@@ -6,6 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { describeDeliveryLogRepositoryContract } from '#test/contracts/delivery-log-repository.contract';
 import { describeDeliveryQueueContract } from '#test/contracts/delivery-queue.contract';
+import { describeEventIdRegistryContract } from '#test/contracts/event-id-registry.contract';
 import { describeFailureLogRepositoryContract } from '#test/contracts/failure-log-repository.contract';
 import { describeNoticePublisherContract } from '#test/contracts/notice-publisher.contract';
 import { describePortalSessionStoreContract } from '#test/contracts/portal-session-store.contract';
@@ -16,6 +17,7 @@ import * as inMemoryPorts from '#test/support/in-memory-ports';
 import {
   InMemoryDeliveryLogRepository,
   InMemoryDeliveryQueue,
+  InMemoryEventIdRegistry,
   InMemoryFailureLogRepository,
   InMemoryPortalSessionStore,
   InMemoryRejectedEventRepository,
@@ -64,6 +66,8 @@ const contractRuns: Record<string, () => void> = {
       const publisher = new RecordingNoticePublisher();
       return { publisher, published: async () => publisher.disabled };
     }),
+  InMemoryEventIdRegistry: () =>
+    describeEventIdRegistryContract('InMemoryEventIdRegistry', (clock) => new InMemoryEventIdRegistry(clock)),
   InMemoryWebhookHealthRepository: () =>
     describeWebhookHealthRepositoryContract(
       'InMemoryWebhookHealthRepository',

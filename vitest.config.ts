@@ -1,9 +1,40 @@
+import { readdirSync } from 'node:fs';
 import { defineConfig } from 'vitest/config';
+
+/**
+ * Test tiers, each runnable alone (`npm run test:unit`, `test:integration`, `test:e2e`,
+ * `test:browser`); `npm test` runs them all. A new test file lands in the tier of its folder:
+ * unit tests touch no store, network, CDK synthesis or browser, and must stay under a minute in all.
+ */
+const BROWSER = ['test/**/*.browser.test.ts'];
+const E2E = ['test/e2e/**/*.test.ts'];
+/** Tests that start a whole local service through `test/support/local-service.ts`, though they sit beside unit tests. */
+const SERVICE_TESTS_IN_APP = [
+  'test/app/admin-api.test.ts',
+  'test/app/admin-api.hardening.test.ts',
+  'test/app/admin-api.property.test.ts',
+  'test/app/redeliver-inactive.test.ts',
+  'test/app/unreadable-tenant.test.ts',
+];
+/** Use-case tests against in-memory ports and loopback receivers: unit tests, but for the ones above. */
+const APP_UNIT = readdirSync('test/app')
+  .filter((file) => file.endsWith('.test.ts'))
+  .map((file) => `test/app/${file}`)
+  .filter((file) => !SERVICE_TESTS_IN_APP.includes(file));
+const UNIT = [
+  'test/*.test.ts',
+  'test/domain/**/*.test.ts',
+  'test/composition/**/*.test.ts',
+  ...APP_UNIT,
+  'test/contracts/in-memory-ports.test.ts',
+  'test/bench/cost-model.test.ts',
+  'test/console/api-types.test.ts',
+  'test/functions/commons/http/**/*.test.ts',
+];
 
 export default defineConfig({
   test: {
-    include: ['test/**/*.test.ts'],
-    // CDK synthesis with esbuild bundling and embedded stores take seconds, not milliseconds.
+    // Stores, whole services and CDK synthesis take seconds; the unit tier lowers this.
     testTimeout: 60_000,
     hookTimeout: 60_000,
     // Two cores: end-to-end tests start whole services; keep parallelism modest.
@@ -16,5 +47,27 @@ export default defineConfig({
       // Node 20 is a requirement of this project; the SDK's reminder would fill every test's output.
       AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
     },
+    projects: [
+      {
+        extends: true,
+        test: {
+          name: 'unit',
+          include: UNIT,
+          exclude: BROWSER,
+          testTimeout: 15_000,
+          hookTimeout: 15_000,
+        },
+      },
+      {
+        extends: true,
+        test: {
+          name: 'integration',
+          include: ['test/**/*.test.ts'],
+          exclude: [...UNIT, ...E2E, ...BROWSER],
+        },
+      },
+      { extends: true, test: { name: 'e2e', include: E2E } },
+      { extends: true, test: { name: 'browser', include: BROWSER } },
+    ],
   },
 });

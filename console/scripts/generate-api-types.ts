@@ -2,6 +2,8 @@
  * Regenerates console/src/api/openapi.d.ts from the admin API's OpenAPI document: the very
  * document `GET /v1/openapi.json` serves, built in-process from the same zod schemas. The console's
  * client is typed from it, so the console cannot drift from the API; a test regenerates and compares.
+ * It also writes that document to docs/openapi.json, so the API reference can be read (and diffed
+ * in review) without running the service.
  *
  * Usage: `npm run generate:console-api` (writes) — `--check` exits 1 when the file is stale.
  */
@@ -11,6 +13,13 @@ import openapiTS, { astToString } from 'openapi-typescript';
 import { buildOpenApiDocument } from '#domain/openapi';
 
 export const GENERATED_FILE = fileURLToPath(new URL('../src/api/openapi.d.ts', import.meta.url));
+/** The committed OpenAPI document, as `GET /v1/openapi.json` builds it. */
+export const OPENAPI_FILE = fileURLToPath(new URL('../../docs/openapi.json', import.meta.url));
+
+/** The OpenAPI document as committed: pretty-printed JSON with a final newline. */
+export function openApiJson(): string {
+  return `${JSON.stringify(buildOpenApiDocument(), null, 2)}\n`;
+}
 
 const HEADER =
   "/**\n * Generated from the admin API's /v1/openapi.json by console/scripts/generate-api-types.ts.\n" +
@@ -25,16 +34,20 @@ export async function generateApiTypes(): Promise<string> {
 }
 
 async function main(): Promise<void> {
-  const source = await generateApiTypes();
+  const outputs: [string, string][] = [
+    [GENERATED_FILE, await generateApiTypes()],
+    [OPENAPI_FILE, openApiJson()],
+  ];
   if (process.argv.includes('--check')) {
-    if (readFileSync(GENERATED_FILE, 'utf8') !== source) {
-      process.stderr.write(`${GENERATED_FILE} is stale: run npm run generate:console-api\n`);
-      process.exit(1);
-    }
+    const stale = outputs.filter(([file, text]) => readFileSync(file, 'utf8') !== text);
+    for (const [file] of stale) process.stderr.write(`${file} is stale: run npm run generate:console-api\n`);
+    if (stale.length > 0) process.exit(1);
     return;
   }
-  writeFileSync(GENERATED_FILE, source);
-  process.stdout.write(`wrote ${GENERATED_FILE}\n`);
+  for (const [file, text] of outputs) {
+    writeFileSync(file, text);
+    process.stdout.write(`wrote ${file}\n`);
+  }
 }
 
 if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {

@@ -6,6 +6,7 @@
 import { CHAT_EVENT_SOURCE } from '#domain/chat-event-rules';
 import { type DeliveryTask, MAX_WEBHOOKS_PER_MESSAGE } from '#domain/delivery-task';
 import { parseChatEvent, UNREADABLE_TENANT_KEY } from '#domain/event-catalogue';
+import { EVENT_ID_WINDOW_MS, eventFingerprint, judgeEventIdClaim } from '#domain/event-ids';
 import type { EventEnvelope, RejectedEvent } from '#domain/model';
 import { logger, MetricUnit, metrics, withCorrelation } from '#observability';
 import { storeEventPayload } from './delivery-log';
@@ -27,7 +28,8 @@ export interface ChatEventInput {
   id?: string;
 }
 
-export type FanOutResult = { deliveries: number } | { rejected: RejectedEvent };
+/** What fan-out did with an event; `duplicate` is the same event published again, sent to no one. */
+export type FanOutResult = { deliveries: number } | { duplicate: true } | { rejected: RejectedEvent };
 
 /**
  * Fans one event out to its subscribers. A malformed event is recorded as rejected and never throws
@@ -51,6 +53,30 @@ export async function fanOutEvent(services: Services, input: ChatEventInput): Pr
   if (!parsed.ok) return { rejected: await rejectEvent(services, input, parsed) };
 
   const event = parsed.event;
+  const verdict = await claimEventId(services, event, input.id);
+  if (verdict === 'duplicate') {
+    metrics.addMetric('DuplicateEventsIgnored', MetricUnit.Count, 1);
+    withCorrelation({ eventId: event.id, tenantId: event.tenantId }).info(
+      'event published again: delivered to no one a second time',
+      { eventType: event.type },
+    );
+    return { duplicate: true };
+  }
+  if (verdict === 'conflict') {
+    return {
+      rejected: await rejectEvent(services, input, {
+        reason: 'duplicate_event_id',
+        issues: [
+          {
+            path: 'id',
+            message:
+              'is already the id of another event of this tenant (another type or data) within 24 hours; ids must be unique',
+          },
+        ],
+        tenantId: event.tenantId,
+      }),
+    };
+  }
   // A fresh, strongly consistent read, never a cached one: a webhook created (or deactivated) before
   // this event was published must be seen by it (SPEC 6.1). It costs one store query per event, two
   // when the event names a brand (the brand's subscriptions and the all-brands ones).
@@ -70,6 +96,21 @@ export async function fanOutEvent(services: Services, input: ChatEventInput): Pr
     messages: tasks.length,
   });
   return { deliveries: webhookIds.length };
+}
+
+/**
+ * Claims the event's id for its tenant (SPEC 6.5) before anything of it is stored or enqueued, so a
+ * conflicting event never touches the first one's payload, log or redeliveries. One conditional write.
+ */
+async function claimEventId(services: Services, event: EventEnvelope, busEventId: string | undefined) {
+  const claim = {
+    tenantId: event.tenantId,
+    eventId: event.id,
+    fingerprint: eventFingerprint(event.type, event.data),
+    ...(busEventId !== undefined ? { busEventId } : {}),
+  };
+  const expiresAt = new Date(services.clock.now().getTime() + EVENT_ID_WINDOW_MS);
+  return judgeEventIdClaim(claim, await services.eventIds.claim(claim, expiresAt));
 }
 
 /**
@@ -127,7 +168,7 @@ async function rejectEvent(
     new Date(now.getTime() + services.failureRetention.rejectedEventMs),
   );
   metrics.addMetric('EventsRejected', MetricUnit.Count, 1);
-  logger.warn('chat event rejected by schema', {
+  logger.warn('chat event rejected', {
     rejectedEventId: rejected.id,
     tenantId: rejected.tenantId,
     detailType: input.detailType,

@@ -14,6 +14,7 @@ import type {
   Clock,
   DeliveryLogRepository,
   DeliveryQueue,
+  EventIdRegistry,
   FailureLogRepository,
   HostResolver,
   NoticePublisher,
@@ -37,6 +38,8 @@ export interface Services {
   webhooks: WebhookRepository;
   failureLogs: FailureLogRepository;
   rejectedEvents: RejectedEventRepository;
+  /** Event ids taken per tenant (SPEC 6.5): fan-out claims each event's id before delivering it. */
+  eventIds: EventIdRegistry;
   deliveryLog: DeliveryLogRepository;
   webhookHealth: WebhookHealthRepository;
   deliveryQueue: DeliveryQueue;

@@ -1,6 +1,7 @@
 /** The repositories of the service table: one DynamoDB document client shared by all three. */
 import { createDocumentClient } from '#adapters/aws-clients';
 import { DynamoDeliveryLogRepository } from '#adapters/dynamodb/delivery-log-repository';
+import { DynamoEventIdRegistry } from '#adapters/dynamodb/event-id-registry';
 import { DynamoFailureLogRepository } from '#adapters/dynamodb/failure-log-repository';
 import { DynamoRejectedEventRepository } from '#adapters/dynamodb/rejected-event-repository';
 import { DynamoWebhookHealthRepository } from '#adapters/dynamodb/webhook-health-repository';
@@ -10,17 +11,21 @@ import type { Services } from '#app/services';
 import type { Config } from '#config';
 import { awsClientOptions, type CompositionOptions } from './options';
 
-/** Webhooks, failure logs, rejected events, the delivery log and webhook health in TABLE_NAME. */
+/** Webhooks, failure logs, rejected events, event id claims, the delivery log and webhook health in TABLE_NAME. */
 export function buildTableRepositories(
   config: Config,
   options: CompositionOptions = {},
-): Pick<Services, 'webhooks' | 'failureLogs' | 'rejectedEvents' | 'deliveryLog' | 'webhookHealth'> {
+): Pick<
+  Services,
+  'webhooks' | 'failureLogs' | 'rejectedEvents' | 'eventIds' | 'deliveryLog' | 'webhookHealth'
+> {
   const documentClient = createDocumentClient(awsClientOptions(options, options.endpoints?.dynamodb));
   return {
     // Reads are never cached (SPEC 6.1), only shared between callers that asked before they started.
     webhooks: coalesceWebhookReads(new DynamoWebhookRepository(documentClient, config.TABLE_NAME)),
     failureLogs: new DynamoFailureLogRepository(documentClient, config.TABLE_NAME),
     rejectedEvents: new DynamoRejectedEventRepository(documentClient, config.TABLE_NAME),
+    eventIds: new DynamoEventIdRegistry(documentClient, config.TABLE_NAME),
     deliveryLog: new DynamoDeliveryLogRepository(documentClient, config.TABLE_NAME),
     webhookHealth: new DynamoWebhookHealthRepository(documentClient, config.TABLE_NAME),
   };

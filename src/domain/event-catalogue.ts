@@ -5,6 +5,7 @@
  * this service learns about them, and receivers should still get them.
  */
 import * as z from 'zod';
+import { inexactNumberPaths } from './exact-numbers';
 import { describeIssue, formatIssuePath } from './field-issues';
 import { type EventEnvelope, TEST_EVENT_TYPE } from './model';
 
@@ -317,6 +318,9 @@ export function isNestedDeeperThan(value: unknown, limit: number): boolean {
   return false;
 }
 
+const UNSAFE_NUMBER_MESSAGE =
+  'is a number JavaScript cannot carry exactly (an integer beyond 2^53 or beyond double range): send it as a string';
+
 export type ParsedChatEvent =
   | { ok: true; event: EventEnvelope }
   | { ok: false; reason: string; issues: { path: string; message: string }[]; tenantId?: string };
@@ -359,6 +363,15 @@ export function parseChatEvent(
           message: `is not a catalogue event type: ${String(input.detailType).slice(0, 128)}`,
         },
       ],
+      ...withTenant,
+    };
+  }
+  const inexact = inexactNumberPaths(detail);
+  if (inexact.length > 0) {
+    return {
+      ok: false,
+      reason: 'unsafe_number',
+      issues: inexact.map((path) => ({ path, message: UNSAFE_NUMBER_MESSAGE })),
       ...withTenant,
     };
   }

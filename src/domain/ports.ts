@@ -119,6 +119,31 @@ export interface RejectedEventRepository {
   list(tenantId: string, query: { limit: number; startKey?: PageKey }): Promise<Page<RejectedEvent>>;
 }
 
+/** One event id, taken by its tenant for the event `fingerprint` names (src/domain/event-ids.ts). */
+export interface EventIdClaim {
+  tenantId: string;
+  eventId: string;
+  /** eventFingerprint of the event's type and data. */
+  fingerprint: string;
+  /** The bus event that carried it, when known: the same on the bus's retries of one invocation. */
+  busEventId?: string;
+}
+
+/** Whether a claim took the id, or the unexpired claim that already holds it. */
+export type EventIdClaimResult =
+  | { claimed: true }
+  | { claimed: false; holder: { fingerprint: string; busEventId?: string } };
+
+/** Event ids taken per tenant, each for a window (EVENT_ID_WINDOW_MS). */
+export interface EventIdRegistry {
+  /**
+   * Takes `claim.eventId` for its tenant until `expiresAt`, unless an unexpired claim holds it: then
+   * nothing is written and that claim is answered. One conditional write; tenants never see each
+   * other's ids.
+   */
+  claim(claim: EventIdClaim, expiresAt: Date): Promise<EventIdClaimResult>;
+}
+
 /** The delivery queue and its dead-letter queue. */
 export interface DeliveryQueue {
   /** Enqueues tasks for immediate delivery (batched by the adapter). */

@@ -178,9 +178,25 @@ describe('tenant isolation on failure logs', () => {
     expect(
       (await asB('GET', '/v1/failure-logs?limit=100')).body.items.map((log: { id: string }) => log.id),
     ).not.toContain(logId);
-    // B's redeliver did nothing; A still sees and owns the log.
-    await new Promise((resolve) => setTimeout(resolve, 1_500));
-    expect(receiver.hits('/fail').length).toBe(hits);
+    // B's redeliver did nothing. Barrier: a later event to the same webhook; once its first attempt
+    // arrived, a copy B's call had enqueued before it would have arrived as well.
+    await service.publish([
+      chatEvent('message.retracted', {
+        tenantId: 'tenant-a',
+        brandId: 'b',
+        id: 'evt_barrier',
+        data: { conversationId: 'c1', messageId: 'm2', retractedBy: { type: 'agent', id: 'a1' } },
+      }),
+    ]);
+    await receiver.waitFor(
+      () => receiver.hits('/fail').some((hit) => hit.headers['webhook-id'] === 'evt_barrier'),
+      20_000,
+      'the barrier event',
+    );
+    expect(receiver.hits('/fail').filter((hit) => hit.headers['webhook-id'] !== 'evt_barrier')).toHaveLength(
+      hits,
+    );
+    // A still sees and owns the log.
     expect((await service.api('GET', `/v1/failure-logs/${logId}`)).body.webhookId).toBe(webhookId);
   });
 });

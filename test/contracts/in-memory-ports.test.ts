@@ -6,6 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { describeDeliveryLogRepositoryContract } from '#test/contracts/delivery-log-repository.contract';
 import { describeDeliveryQueueContract } from '#test/contracts/delivery-queue.contract';
+import { describeEventIdRegistryContract } from '#test/contracts/event-id-registry.contract';
 import { describeFailureLogRepositoryContract } from '#test/contracts/failure-log-repository.contract';
 import { describeNoticePublisherContract } from '#test/contracts/notice-publisher.contract';
 import { describeRejectedEventRepositoryContract } from '#test/contracts/rejected-event-repository.contract';
@@ -15,6 +16,7 @@ import * as inMemoryPorts from '#test/support/in-memory-ports';
 import {
   InMemoryDeliveryLogRepository,
   InMemoryDeliveryQueue,
+  InMemoryEventIdRegistry,
   InMemoryFailureLogRepository,
   InMemoryRejectedEventRepository,
   InMemoryWebhookHealthRepository,
@@ -60,6 +62,8 @@ const contractRuns: Record<string, () => void> = {
       const publisher = new RecordingNoticePublisher();
       return { publisher, published: async () => publisher.disabled };
     }),
+  InMemoryEventIdRegistry: () =>
+    describeEventIdRegistryContract('InMemoryEventIdRegistry', (clock) => new InMemoryEventIdRegistry(clock)),
   InMemoryWebhookHealthRepository: () =>
     describeWebhookHealthRepositoryContract(
       'InMemoryWebhookHealthRepository',

@@ -128,9 +128,39 @@ describe('delivery of chat events', () => {
       .find((hit) => JSON.parse(hit.body).data.conversation?.id === 'c1');
     expect(c1ToAll?.headers['webhook-id']).toBe(receiver.hits('/brand-x')[0]!.headers['webhook-id']);
 
-    await new Promise((resolve) => setTimeout(resolve, 500));
+    // Barriers instead of a wait: a later event for each tenant is delivered after anything the
+    // earlier ones could still have sent to the inactive webhook or to tenant B.
+    await service.publish([
+      chatEvent('message.created', {
+        tenantId: 'tenant-a',
+        brandId: 'brand-y',
+        id: 'evt_barrier_a',
+        data: {
+          conversationId: 'c9',
+          message: {
+            id: 'm9',
+            author: { type: 'agent', id: 'a1' },
+            text: 'barrier',
+            createdAt: '2026-11-24T10:02:00Z',
+          },
+        },
+      }),
+      chatEvent('conversation.created', {
+        tenantId: 'tenant-b',
+        brandId: 'brand-b',
+        id: 'evt_barrier_b',
+        data: { conversation: conversation('cb', 'brand-b') },
+      }),
+    ]);
+    await receiver.waitFor(
+      () =>
+        receiver.hits('/all-brands').some((hit) => JSON.parse(hit.body).id === 'evt_barrier_a') &&
+        receiver.hits('/tenant-b').length >= 1,
+      20_000,
+      'the barrier events',
+    );
     expect(receiver.hits('/inactive')).toHaveLength(0);
-    expect(receiver.hits('/tenant-b')).toHaveLength(0);
+    expect(receiver.hits('/tenant-b').map((hit) => JSON.parse(hit.body).id)).toEqual(['evt_barrier_b']);
   });
 
   it('stops on deactivate, resumes on activate, and stops for good on delete', async () => {
@@ -139,6 +169,9 @@ describe('delivery of chat events', () => {
       events: ['conversation.deleted'],
       url: receiver.url('/toggled'),
     });
+    // Subscribed to the same events throughout: what it receives after the delete is the barrier
+    // that shows the deleted webhook's share of that event has been handled.
+    await createWebhook({ name: 'witness', events: ['conversation.deleted'], url: receiver.url('/witness') });
     const publishDeleted = (conversationId: string) =>
       service.publish([
         chatEvent('conversation.deleted', { tenantId: 'tenant-a', brandId: 'b', data: { conversationId } }),
@@ -153,7 +186,12 @@ describe('delivery of chat events', () => {
     await receiver.waitFor(() => receiver.hits('/toggled').length >= 2, 20_000, 'delivery after activation');
     await service.api('DELETE', `/v1/webhooks/${webhook.id}`);
     await publishDeleted('after-delete');
-    await new Promise((resolve) => setTimeout(resolve, 1500));
+    await publishDeleted('barrier');
+    await receiver.waitFor(
+      () => receiver.hits('/witness').some((hit) => JSON.parse(hit.body).data.conversationId === 'barrier'),
+      20_000,
+      'the barrier event at the witness',
+    );
     const ids = receiver.hits('/toggled').map((hit) => JSON.parse(hit.body).data.conversationId);
     expect(ids).toEqual(['first', 'after-activate']);
   });

@@ -1,7 +1,8 @@
 // Runs one Lambda bundle from the cloud assembly in its own Node process, as a Lambda execution
 // environment would: its own environment variables, module scope kept across invocations. Plain
 // JavaScript on purpose: it runs under bare `node`, the runtime the bundle must work on.
-// Invocations arrive over IPC ({ id, event }) and are answered ({ id, result } or { id, error }).
+// Invocations arrive over IPC ({ id, event }, or { id, raw } with the payload's JSON text, which is
+// parsed here as the Lambda runtime parses an invoke payload) and are answered ({ id, result } or { id, error }).
 // Every socket a bundle opens must go to loopback: any other is refused and reported ({ offLoopback }),
 // so a bundle that would reach a real AWS endpoint fails its test instead of leaving the machine.
 import dns from 'node:dns';
@@ -65,9 +66,10 @@ const module = await import(pathToFileURL(bundlePath).href);
 const handler = module[handlerName];
 if (typeof handler !== 'function') throw new Error(`${bundlePath} exports no function ${handlerName}`);
 
-process.on('message', async ({ id, event }) => {
+process.on('message', async ({ id, event, raw }) => {
   try {
-    const result = await handler(event, context(functionName));
+    const payload = raw === undefined ? event : JSON.parse(raw);
+    const result = await handler(payload, context(functionName));
     process.send({ id, result: result ?? null });
   } catch (error) {
     process.send({ id, error: error instanceof Error ? `${error.name}: ${error.message}` : String(error) });

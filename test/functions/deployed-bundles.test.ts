@@ -54,6 +54,8 @@ const JWT = {
 /** One Lambda execution environment: a Node process running the bundle. */
 interface Environment {
   invoke<T = unknown>(event: unknown): Promise<T>;
+  /** Invokes with the payload's JSON text, parsed by the runner as the Lambda runtime parses it. */
+  invokeRaw<T = unknown>(payload: string): Promise<T>;
   offLoopback: string[];
   stop(): void;
 }
@@ -68,6 +70,12 @@ function startEnvironment(fn: AssembledFunction, environment: Record<string, str
   const pending = new Map<number, { resolve: (value: unknown) => void; reject: (error: Error) => void }>();
   const offLoopback: string[] = [];
   let nextId = 0;
+  const send = <T>(payload: { event: unknown } | { raw: string }) =>
+    new Promise<T>((resolveInvoke, rejectInvoke) => {
+      const id = nextId++;
+      pending.set(id, { resolve: resolveInvoke as (value: unknown) => void, reject: rejectInvoke });
+      child.send({ id, ...payload });
+    });
   return new Promise((resolve, reject) => {
     child.on('exit', (code) => {
       const error = new Error(`${fn.logicalId} exited (${code}): ${stderr.slice(-2000)}`);
@@ -86,12 +94,8 @@ function startEnvironment(fn: AssembledFunction, environment: Record<string, str
       if (message.ready) {
         resolve({
           offLoopback,
-          invoke: (event) =>
-            new Promise((resolveInvoke, rejectInvoke) => {
-              const id = nextId++;
-              pending.set(id, { resolve: resolveInvoke as (value: unknown) => void, reject: rejectInvoke });
-              child.send({ id, event });
-            }),
+          invoke: (event) => send({ event }),
+          invokeRaw: (raw) => send({ raw }),
           stop: () => child.kill(),
         });
       }
@@ -360,8 +364,13 @@ describe('the deployed bundles, run against local endpoints', () => {
     expect(await receiveAll(deliveryQueueUrl)).toEqual([]);
     const deadLetters = await receiveAll(deliveryDeadLetterQueueUrl, 15_000);
     expect(deadLetters).toHaveLength(1);
-    const deadLettered = JSON.parse(deadLetters[0]!.body) as { attempts: { error?: string }[] };
-    expect(deadLettered.attempts[0]?.error).toMatch(/^not sent: destination URL/);
+    const deadLettered = JSON.parse(deadLetters[0]!.body) as {
+      attempts: unknown[];
+      givenUp?: { reason: string };
+    };
+    // Nothing was sent, so no attempt: the reason is carried beside the attempts.
+    expect(deadLettered.attempts).toEqual([]);
+    expect(deadLettered.givenUp?.reason).toMatch(/^not sent: destination URL/);
 
     const delivery = await start(functions.delivery, { ALLOW_INSECURE_LOCALHOST: 'true' });
     const result = await delivery.invoke<{ batchItemFailures: unknown[] }>(
@@ -383,6 +392,76 @@ describe('the deployed bundles, run against local endpoints', () => {
     for (const environment of [insecureApi, fanOut, deployedDelivery, delivery, dlqProcessor, api]) {
       expect(environment.offLoopback).toEqual([]);
     }
+  });
+
+  it('fan-out: an event published twice is enqueued once, a reused id and unsafe numbers are rejected events (SPEC 6.5)', async () => {
+    const api = await start(functions.api);
+    const created = await api.invoke<{ statusCode: number; body: string }>(
+      httpApiEvent({
+        method: 'POST',
+        path: '/v1/webhooks',
+        claims: { ...JWT, tenant_id: 'tenant-d' },
+        body: {
+          name: 'ids',
+          url: 'https://hooks.example.com/ids',
+          events: ['conversation.created', 'conversation.deleted'],
+        },
+      }),
+    );
+    expect(created.statusCode, created.body).toBe(201);
+    const conversation = {
+      id: 'c1',
+      status: 'open',
+      brandId: 'b',
+      createdAt: '2026-03-01T12:00:00Z',
+      updatedAt: '2026-03-01T12:00:00Z',
+    };
+    const fanOut = await start(functions.fanOut);
+    const first = {
+      ...busEvent('conversation.created', {
+        tenantId: 'tenant-d',
+        brandId: 'b',
+        id: 'dup-1',
+        data: { conversation },
+      }),
+    };
+    // The platform's retried PutEvents: a new bus event carrying the same Detail.
+    await fanOut.invoke({ ...first, id: 'bus-event-1' });
+    await fanOut.invoke({ ...first, id: 'bus-event-2' });
+    const enqueued = await receiveAll(deliveryQueueUrl);
+    expect(enqueued).toHaveLength(1);
+    await fanOut.invoke({
+      ...busEvent('conversation.deleted', {
+        tenantId: 'tenant-d',
+        brandId: 'b',
+        id: 'dup-1',
+        data: { conversationId: 'c1' },
+      }),
+      id: 'bus-event-3',
+    });
+    // The bus event as EventBridge sends it to Lambda: JSON text the runtime parses before the handler runs.
+    const raw = JSON.stringify({
+      ...busEvent('conversation.created', {
+        tenantId: 'tenant-d',
+        brandId: 'b',
+        data: { conversation, crmId: 'BIG', ratio: 'HUGE' },
+      }),
+      id: 'bus-event-4',
+    })
+      .replace('"BIG"', '9007199254740993')
+      .replace('"HUGE"', '1e400');
+    await fanOut.invokeRaw(raw);
+    expect(await receiveAll(deliveryQueueUrl)).toEqual([]);
+
+    const page = await api.invoke<{ statusCode: number; body: string }>(
+      httpApiEvent({ method: 'GET', path: '/v1/rejected-events', claims: { ...JWT, tenant_id: 'tenant-d' } }),
+    );
+    const items = JSON.parse(page.body).items as { reason: string; issues: { path: string }[] }[];
+    expect(items.map((item) => [item.reason, item.issues.map((issue) => issue.path)]).sort()).toEqual([
+      ['duplicate_event_id', ['id']],
+      ['unsafe_number', ['data.crmId', 'data.ratio']],
+    ]);
+    expect(fanOut.offLoopback).toEqual([]);
   });
 
   it('unknown detail-types and fan-out dead letters become rejected events the tenant can list', async () => {

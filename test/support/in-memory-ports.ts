@@ -26,6 +26,9 @@ import {
   type DeliveryListQuery,
   type DeliveryLogRepository,
   type DeliveryQueue,
+  type EventIdClaim,
+  type EventIdClaimResult,
+  type EventIdRegistry,
   type FailureLogQuery,
   type FailureLogRepository,
   type HealthCounters,
@@ -370,6 +373,28 @@ export class InMemoryWebhookHealthRepository implements WebhookHealthRepository 
   }
 }
 
+/** EventIdRegistry over a map: a claim holds its id until its expiry, judged by the clock. */
+export class InMemoryEventIdRegistry implements EventIdRegistry {
+  readonly #claims = new Map<string, { fingerprint: string; busEventId?: string; expiresAt: Date }>();
+
+  constructor(private readonly clock: Clock = { now: () => new Date() }) {}
+
+  async claim(claim: EventIdClaim, expiresAt: Date): Promise<EventIdClaimResult> {
+    const key = JSON.stringify([claim.tenantId, claim.eventId]);
+    const held = this.#claims.get(key);
+    if (held !== undefined && held.expiresAt > this.clock.now()) {
+      const { expiresAt: _expiry, ...holder } = held;
+      return { claimed: false, holder: { ...holder } };
+    }
+    this.#claims.set(key, {
+      fingerprint: claim.fingerprint,
+      ...(claim.busEventId !== undefined ? { busEventId: claim.busEventId } : {}),
+      expiresAt,
+    });
+    return { claimed: true };
+  }
+}
+
 /** RejectedEventRepository over an array: newest first (by the id's ULID, else receipt time), expired ones invisible. */
 export class InMemoryRejectedEventRepository implements RejectedEventRepository {
   readonly events: { event: RejectedEvent; expiresAt: Date; sort: string }[] = [];
@@ -442,6 +467,7 @@ export interface TestServices extends Services {
   deliveryQueue: InMemoryDeliveryQueue;
   failureLogs: InMemoryFailureLogRepository;
   rejectedEvents: InMemoryRejectedEventRepository;
+  eventIds: InMemoryEventIdRegistry;
   deliveryLog: InMemoryDeliveryLogRepository;
   webhookHealth: InMemoryWebhookHealthRepository;
   notices: RecordingNoticePublisher;
@@ -466,6 +492,7 @@ export function createTestServices(
     webhooks: new InMemoryWebhookRepository(),
     failureLogs: new InMemoryFailureLogRepository(clock),
     rejectedEvents: new InMemoryRejectedEventRepository(clock),
+    eventIds: new InMemoryEventIdRegistry(clock),
     deliveryQueue: new InMemoryDeliveryQueue(),
     cipher: new AesGcmSecretCipher({ getMasterKey: async () => masterKey }),
     notices: new RecordingNoticePublisher(),

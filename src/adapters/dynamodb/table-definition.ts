@@ -10,6 +10,7 @@
  * | rejected event    | T#<tenant or (unreadable)>     | RJ#<ulid>                |                            |             |
  * | delivery record   | T#<tenant>#DL#<webhookId>  | DL#<ulid>                | (none: no doubled writes)  |             |
  * | event payload     | T#<tenant>#EV#<eventId>    | PAYLOAD                  |                            |             |
+ * | event id claim    | T#<tenant>#EV#<eventId>    | ID                       |                            |             |
  * | webhook health    | T#<tenant>#DL#<webhookId>  | HEALTH                   |                            |             |
  */
 export const TABLE_KEYS = {

@@ -1,0 +1,78 @@
+/**
+ * Event id claims in the single table: `T#<tenant>#EV#<eventId>` / `ID`, beside the event's payload
+ * item, expiring through the TTL attribute. A claim is one conditional PutItem whose failure answers
+ * the holder's attributes (ReturnValuesOnConditionCheckFailure), so no event pays a read: only a
+ * duplicate reads, and only on a store that does not return the old item (dynalite).
+ */
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import type { EventIdClaim, EventIdClaimResult, EventIdRegistry } from '#domain/ports';
+import { type Clock, systemClock } from '#domain/ports';
+import { TABLE_KEYS } from './table-definition';
+import { toEpochSeconds } from './ttl';
+
+const claimKey = (tenantId: string, eventId: string) => ({
+  [TABLE_KEYS.partitionKey]: `T#${tenantId}#EV#${eventId}`,
+  [TABLE_KEYS.sortKey]: 'ID',
+});
+
+/** EventIdRegistry on DynamoDB. An expired claim that TTL has not removed yet is taken over. */
+export class DynamoEventIdRegistry implements EventIdRegistry {
+  constructor(
+    private readonly client: DynamoDBDocumentClient,
+    private readonly tableName: string,
+    private readonly clock: Clock = systemClock,
+  ) {}
+
+  async claim(claim: EventIdClaim, expiresAt: Date): Promise<EventIdClaimResult> {
+    const key = claimKey(claim.tenantId, claim.eventId);
+    try {
+      await this.client.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: {
+            ...key,
+            kind: 'eventId',
+            fingerprint: claim.fingerprint,
+            ...(claim.busEventId !== undefined ? { busEventId: claim.busEventId } : {}),
+            [TABLE_KEYS.timeToLiveAttribute]: toEpochSeconds(expiresAt),
+          },
+          ConditionExpression: 'attribute_not_exists(#pk) OR #expiresAt <= :now',
+          ExpressionAttributeNames: {
+            '#pk': TABLE_KEYS.partitionKey,
+            '#expiresAt': TABLE_KEYS.timeToLiveAttribute,
+          },
+          ExpressionAttributeValues: { ':now': toEpochSeconds(this.clock.now()) },
+          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+        }),
+      );
+      return { claimed: true };
+    } catch (error) {
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+      const returned = error.Item;
+      if (returned?.fingerprint?.S !== undefined) {
+        return holderOf({ fingerprint: returned.fingerprint.S, busEventId: returned.busEventId?.S });
+      }
+      // A store that does not return the old item: read it (a duplicate's cost, never a new event's).
+      const { Item } = await this.client.send(
+        new GetCommand({ TableName: this.tableName, Key: key, ConsistentRead: true }),
+      );
+      if (typeof Item?.fingerprint !== 'string') throw error;
+      return holderOf({
+        fingerprint: Item.fingerprint,
+        busEventId: typeof Item.busEventId === 'string' ? Item.busEventId : undefined,
+      });
+    }
+  }
+}
+
+function holderOf(holder: { fingerprint: string; busEventId: string | undefined }): EventIdClaimResult {
+  return {
+    claimed: false,
+    holder: {
+      fingerprint: holder.fingerprint,
+      ...(holder.busEventId !== undefined ? { busEventId: holder.busEventId } : {}),
+    },
+  };
+}

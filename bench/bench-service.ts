@@ -16,7 +16,16 @@ export const BENCH_TENANT = 'bench';
  * Tenants of the other phases: each phase's webhooks belong to its own tenant, so its events reach
  * only them (fan-out selects by tenant and event type).
  */
-export const PHASE_TENANTS = ['lat-0', 'lat-200', 'lat-1000', 'iso-calm', 'iso-flood'] as const;
+export const PHASE_TENANTS = [
+  'lat-0',
+  'lat-200',
+  'lat-1000',
+  'lat1-0',
+  'lat1-200',
+  'lat1-1000',
+  'iso-calm',
+  'iso-flood',
+] as const;
 export type BenchTenant = typeof BENCH_TENANT | (typeof PHASE_TENANTS)[number];
 const tokenOf = (tenant: BenchTenant): string => `${ADMIN_TOKEN}-${tenant}`;
 

@@ -4,6 +4,7 @@
  */
 import { availableParallelism, loadavg } from 'node:os';
 import { isRequestKey, requestsBetween } from '#adapters/aws-clients';
+import { CONFIG_DEFAULTS } from '#config';
 import { DELIVERY_EVENT_SOURCE, FUNCTION_SIZING } from '#lib/function-sizing';
 import type { LocalFunctionName } from '#local/runtime';
 import { startBenchService } from './bench-service';
@@ -36,7 +37,7 @@ export interface BenchOptions {
   rawSeconds: number;
   /** Delivery queue pollers (Lambda concurrency, locally). */
   deliveryConcurrency: number;
-  /** WEBHOOKS_PER_DELIVERY_MESSAGE: 1 is SPEC's one message per webhook. */
+  /** WEBHOOKS_PER_DELIVERY_MESSAGE: the service's default unless given (1 is one message per webhook). */
   webhooksPerMessage: number;
   /** LOCAL_DELIVERY_THREADS: worker threads running the delivery function (0: the main thread). */
   deliveryThreads: number;
@@ -66,7 +67,7 @@ export const DEFAULT_OPTIONS: BenchOptions = {
   pacedLoadShare: 0.8,
   rawSeconds: 5,
   deliveryConcurrency: 8,
-  webhooksPerMessage: 1,
+  webhooksPerMessage: CONFIG_DEFAULTS.WEBHOOKS_PER_DELIVERY_MESSAGE,
   deliveryThreads: 1,
   publishConcurrency: 4,
   quietTimeoutMs: 15_000,
@@ -163,10 +164,14 @@ export async function runBenchmark(options: BenchOptions): Promise<string> {
   const sections: string[] = [];
   let figures: Omit<
     BenchFigures,
-    'isolationP99Ms' | 'usdPerMillionDeliveries200ms' | 'logUsdPerMillionDeliveries'
+    | 'isolationP99Ms'
+    | 'usdPerMillionDeliveries200ms'
+    | 'usdPerMillionDeliveries200msLogAll'
+    | 'logUsdPerMillionDeliveries'
   >;
   let latencyFigures = {
     usdPerMillionDeliveries200ms: Number.NaN,
+    usdPerMillionDeliveries200msLogAll: Number.NaN,
     logUsdPerMillionDeliveries: Number.NaN,
     requestFloorUsdPerMillionDeliveries200ms: Number.NaN,
   };
@@ -372,15 +377,20 @@ export async function runBenchmark(options: BenchOptions): Promise<string> {
       ),
       '',
       formatCost(
-        estimateCost({
-          events,
-          deliveries,
-          requests,
-          publishedEvents: events,
-          handlerTimes: service.handlerTimes,
-          logBytes: loggedBytes() - logBytesBefore,
-        }),
+        estimateCost(
+          {
+            events,
+            deliveries,
+            requests,
+            publishedEvents: events,
+            handlerTimes: service.handlerTimes,
+            logBytes: loggedBytes() - logBytesBefore,
+            deliveryLogMode: options.deliveryLog,
+          },
+          { deliveryLog: options.deliveryLog },
+        ),
         options.fanOut,
+        { deliveryLog: options.deliveryLog },
       ),
     );
 
@@ -390,7 +400,9 @@ export async function runBenchmark(options: BenchOptions): Promise<string> {
         receiver,
         publisher,
         messageText,
-        fanOut: options.fanOut,
+        // SPEC 9 prices fan-out 1 and 5: the run's own fan-out first (the BENCH line's), then 1.
+        fanOuts: [options.fanOut, 1],
+        deliveryLog: options.deliveryLog,
         seconds: options.latencySeconds,
         pollers: options.deliveryConcurrency,
         batchSize: DELIVERY_EVENT_SOURCE.batchSize,
@@ -520,6 +532,7 @@ export async function runBenchmark(options: BenchOptions): Promise<string> {
     formatBenchLine({
       ...figures,
       usdPerMillionDeliveries200ms: latencyFigures.usdPerMillionDeliveries200ms,
+      usdPerMillionDeliveries200msLogAll: latencyFigures.usdPerMillionDeliveries200msLogAll,
       logUsdPerMillionDeliveries: latencyFigures.logUsdPerMillionDeliveries,
       isolationP99Ms,
     }),

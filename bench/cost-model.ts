@@ -3,6 +3,7 @@
  * into list-price dollars per million events and per million deliveries, beside the same workload on
  * EventBridge API destinations.
  */
+import { isRequestKey, WRITE_UNITS_OPERATION } from '#adapters/aws-clients';
 import type { LocalFunctionName } from '#local/runtime';
 import type { HandlerTime } from './bench-service';
 import { MEMORY_MB } from './memory-sizes';
@@ -19,6 +20,40 @@ export interface MeasuredUsage {
   handlerTimes: ReadonlyMap<LocalFunctionName, HandlerTime>;
   /** Bytes the service logged (CloudWatch Logs ingestion on AWS). */
   logBytes: number;
+  /**
+   * DELIVERY_LOG of the service while it was measured. Pricing that same mode uses the delivery log's
+   * write units as measured (`DynamoDB.WriteUnits:<family>` counter keys); another mode is modelled.
+   */
+  deliveryLogMode?: DeliveryLogMode;
+}
+
+/**
+ * Item families (sort-key prefixes) that are the delivery log's: its records (and any index entries
+ * filed under `DL#`) and the events' payloads. Every other family (webhooks, health, failure logs …)
+ * is written whatever DELIVERY_LOG says.
+ */
+export const DELIVERY_LOG_FAMILIES: ReadonlySet<string> = new Set(['DL', 'PAYLOAD']);
+
+const WRITE_UNITS_PREFIX = `DynamoDB.${WRITE_UNITS_OPERATION}:`;
+
+/**
+ * Measured DynamoDB write units of `requests`, split into the delivery log's and the rest; undefined
+ * when the run measured none (an older counter, or a run without writes).
+ */
+export function measuredWriteUnits(
+  requests: Record<string, number>,
+): { log: number; other: number; byFamily: Record<string, number> } | undefined {
+  const byFamily: Record<string, number> = {};
+  let log = 0;
+  let other = 0;
+  for (const [key, units] of Object.entries(requests)) {
+    if (!key.startsWith(WRITE_UNITS_PREFIX)) continue;
+    const family = key.slice(WRITE_UNITS_PREFIX.length);
+    byFamily[family] = (byFamily[family] ?? 0) + units;
+    if (DELIVERY_LOG_FAMILIES.has(family)) log += units;
+    else other += units;
+  }
+  return Object.keys(byFamily).length > 0 ? { log, other, byFamily } : undefined;
 }
 
 /** DELIVERY_LOG (SPEC section 6.3): what the delivery log records. */
@@ -188,12 +223,22 @@ export function estimateCost(usage: MeasuredUsage, settings: CostSettings = {}):
     settings.failedAttemptsPerDelivery ??
     (usage.requests['SQS.SendMessage'] ?? 0) / Math.max(1, usage.deliveries);
   const logMode = settings.deliveryLog ?? 'off';
-  const logWriteUnits = deliveryLogWriteUnitsPerDelivery(
-    logMode,
-    fanOut,
-    failedAttemptsPerDelivery,
-    settings.deliveryLogWrites,
-  );
+  const measured = measuredWriteUnits(usage.requests);
+  // The mode the service ran in is priced from what it wrote; another mode from the model.
+  const isLogMeasured = measured !== undefined && usage.deliveryLogMode === logMode;
+  const logWriteUnits = isLogMeasured
+    ? measured.log / Math.max(1, usage.deliveries)
+    : deliveryLogWriteUnitsPerDelivery(
+        logMode,
+        fanOut,
+        failedAttemptsPerDelivery,
+        settings.deliveryLogWrites,
+      );
+  // Writes besides the log: measured units when the counter has them, else one unit per write request.
+  const otherWriteUnitsPerEvent =
+    measured !== undefined
+      ? measured.other / Math.max(1, usage.events)
+      : perEvent(usage, 'DynamoDB', (operation) => DYNAMODB_WRITES.has(operation));
   const service: CostLine[] = [
     line(
       "EventBridge: chat events published (the platform's PutEvents entries)",
@@ -209,7 +254,7 @@ export function estimateCost(usage: MeasuredUsage, settings: CostSettings = {}):
     ),
     line(
       'SQS requests',
-      perEvent(usage, 'SQS', () => true) * MILLION,
+      perEvent(usage, 'SQS', (operation) => isRequestKey(operation)) * MILLION,
       'requests',
       PRICES.sqsStandardRequests.usd,
     ),
@@ -220,8 +265,10 @@ export function estimateCost(usage: MeasuredUsage, settings: CostSettings = {}):
       PRICES.dynamoDbReadRequestUnits.usd,
     ),
     line(
-      'DynamoDB writes',
-      perEvent(usage, 'DynamoDB', (operation) => DYNAMODB_WRITES.has(operation)) * MILLION,
+      measured !== undefined
+        ? 'DynamoDB writes: webhooks, health and the rest (measured WRU)'
+        : 'DynamoDB writes (1 WRU per write request)',
+      otherWriteUnitsPerEvent * MILLION,
       'WRU',
       PRICES.dynamoDbWriteRequestUnits.usd,
     ),
@@ -259,7 +306,7 @@ export function estimateCost(usage: MeasuredUsage, settings: CostSettings = {}):
   if (logMode !== 'off') {
     service.push(
       line(
-        `DynamoDB writes: delivery log (DELIVERY_LOG=${logMode}, ${logWriteUnits.toFixed(2)} WRU per delivery)`,
+        `DynamoDB writes: delivery log (DELIVERY_LOG=${logMode}, ${logWriteUnits.toFixed(2)} WRU per delivery, ${isLogMeasured ? 'measured' : 'modelled'})`,
         logWriteUnits * fanOut * MILLION,
         'WRU',
         PRICES.dynamoDbWriteRequestUnits.usd,

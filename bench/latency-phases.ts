@@ -25,6 +25,8 @@ export type ReceiverLatencyMs = (typeof RECEIVER_LATENCIES_MS)[number];
 /** What one latency phase measured. */
 export interface LatencyPhaseResult {
   latencyMs: ReceiverLatencyMs;
+  /** Webhooks each event of the phase reached. */
+  fanOut: number;
   phase: PhaseResult;
   /** Offered load, deliveries per second. */
   offeredDeliveriesPerSecond: number;
@@ -43,7 +45,10 @@ export interface LatencyPhaseOptions {
   receiver: BenchReceiver;
   publisher: Publisher;
   messageText: string;
-  fanOut: number;
+  /** Fan-outs to run the phases at, each with its own tenant and webhooks (SPEC 9 prices 1 and 5). */
+  fanOuts: readonly number[];
+  /** DELIVERY_LOG of the service: the mode whose log writes the phases measure. */
+  deliveryLog: 'all' | 'failures' | 'off';
   /** Length of each phase's publishing. */
   seconds: number;
   /** Delivery pollers (the local Lambda concurrency) and records per batch. */
@@ -56,7 +61,9 @@ export interface LatencyPhaseOptions {
   logBytes: () => number;
 }
 
-const tenantOf = (latencyMs: ReceiverLatencyMs): BenchTenant => `lat-${latencyMs}` as BenchTenant;
+/** Each phase's tenant: the first fan-out's `lat-<ms>`, a further one's `lat<fan-out>-<ms>`. */
+const tenantOf = (latencyMs: ReceiverLatencyMs, fanOut: number, isFirst: boolean): BenchTenant =>
+  (isFirst ? `lat-${latencyMs}` : `lat${fanOut}-${latencyMs}`) as BenchTenant;
 
 function handlerTimesBetween(
   before: ReadonlyMap<LocalFunctionName, HandlerTime>,
@@ -96,34 +103,57 @@ async function settleInvocations(service: BenchService, latencyMs: number): Prom
 
 /** Runs one phase per receiver latency, in order; progress on stderr. */
 export async function runLatencyPhases(options: LatencyPhaseOptions): Promise<LatencyPhaseResult[]> {
-  const { service, receiver } = options;
   const results: LatencyPhaseResult[] = [];
-  // At most this many deliveries in flight: 80 % of what the pollers' batches hold at once, so no batch
-  // waits for a slot (each origin has MAX_CONCURRENCY_PER_ENDPOINT of them).
-  const slots =
-    service.runtime.services.deliveryPolicy.admission.maxInFlightPerWebhook * receiver.origins.length;
-  const inFlight = 0.8 * Math.min(options.pollers * options.batchSize, slots);
-  for (const latencyMs of RECEIVER_LATENCIES_MS) {
-    const tenant = tenantOf(latencyMs);
-    const paths = Array.from({ length: options.fanOut }, (_, index) =>
-      delayedPath(latencyMs, `/${tenant}/${index}`),
+  // At most this many deliveries in flight: 80 % of what the pollers' batches hold at once and of the
+  // phase's webhooks' slots, so no delivery waits for a slot (each webhook has its own origin and
+  // MAX_CONCURRENCY_PER_ENDPOINT slots there).
+  const perWebhookSlots = options.service.runtime.services.deliveryPolicy.admission.maxInFlightPerWebhook;
+  const inFlightFor = (fanOut: number) =>
+    0.8 *
+    Math.min(
+      options.pollers * options.batchSize,
+      perWebhookSlots * Math.min(fanOut, options.receiver.origins.length),
     );
+  const fanOuts = [...new Set(options.fanOuts)];
+  for (const [fanOutIndex, fanOut] of fanOuts.entries()) {
+    for (const latencyMs of RECEIVER_LATENCIES_MS) {
+      results.push(
+        await runOneLatencyPhase(options, {
+          latencyMs,
+          fanOut,
+          tenant: tenantOf(latencyMs, fanOut, fanOutIndex === 0),
+          inFlight: inFlightFor(fanOut),
+        }),
+      );
+    }
+  }
+  return results;
+}
+
+async function runOneLatencyPhase(
+  options: LatencyPhaseOptions,
+  phaseOptions: { latencyMs: ReceiverLatencyMs; fanOut: number; tenant: BenchTenant; inFlight: number },
+): Promise<LatencyPhaseResult> {
+  const { service, receiver } = options;
+  const { latencyMs, fanOut, tenant, inFlight } = phaseOptions;
+  {
+    const paths = Array.from({ length: fanOut }, (_, index) => delayedPath(latencyMs, `/${tenant}/${index}`));
     for (const [index, path] of paths.entries()) {
       const origin = receiver.origins[index % receiver.origins.length]!;
       await service.createWebhook(`${tenant} ${index}`, `${origin}${path}`, [BENCH_EVENT_TYPE], tenant);
     }
     const offered =
       latencyMs > 0 ? inFlight / (latencyMs / 1000) : Math.min(options.instantDeliveriesPerSecond, 1000);
-    const eventsPerSecond = Math.max(1, offered / options.fanOut);
+    const eventsPerSecond = Math.max(1, offered / fanOut);
     const events = Math.max(10, Math.round(eventsPerSecond * options.seconds));
 
     const requestsBefore = service.counter.snapshot();
     const timesBefore = copyTimes(service.handlerTimes);
     const threadsBefore = service.runtime.deliveryThreadUtilization();
     const logBytesBefore = options.logBytes();
-    const bar = new ProgressBar(`receiver ${latencyMs} ms`, events * options.fanOut);
+    const bar = new ProgressBar(`fan-out ${fanOut}, receiver ${latencyMs} ms`, events * fanOut);
     const phase = await runPhase({
-      name: `lat${latencyMs}`,
+      name: `lat${latencyMs}f${fanOut}`,
       tenant,
       events,
       paths,
@@ -147,10 +177,11 @@ export async function runLatencyPhases(options: LatencyPhaseOptions): Promise<La
     bar.finish(
       `${Math.round(delivery.totalMs / invocations)} ms per invocation, p99 ${Math.round(quantile(phase.latenciesMs, 0.99))} ms, lost ${phase.lost}`,
     );
-    results.push({
+    return {
       latencyMs,
+      fanOut,
       phase,
-      offeredDeliveriesPerSecond: eventsPerSecond * options.fanOut,
+      offeredDeliveriesPerSecond: eventsPerSecond * fanOut,
       deliveryInvocations: delivery.invocations,
       deliveryWallMsPerInvocation: delivery.totalMs / invocations,
       deliveryCpuMsPerInvocation: threadActiveMs / invocations,
@@ -162,8 +193,8 @@ export async function runLatencyPhases(options: LatencyPhaseOptions): Promise<La
         publishedEvents: phase.events,
         handlerTimes,
         logBytes: options.logBytes() - logBytesBefore,
+        deliveryLogMode: options.deliveryLog,
       },
-    });
+    };
   }
-  return results;
 }

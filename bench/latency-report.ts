@@ -26,8 +26,9 @@ const MILLION = 1e6;
 
 export interface LatencyCostFigures {
   text: string;
-  /** The BENCH line's figures: 200 ms, DELIVERY_LOG=failures; what `all` adds. */
+  /** The BENCH line's figures at 200 ms and the first fan-out: DELIVERY_LOG=failures, `all`, and what `all` adds. */
   usdPerMillionDeliveries200ms: number;
+  usdPerMillionDeliveries200msLogAll: number;
   logUsdPerMillionDeliveries: number;
   /** At 200 ms: the requests floor (what latency and memory cannot move). */
   requestFloorUsdPerMillionDeliveries200ms: number;
@@ -57,6 +58,7 @@ export function formatLatencyCosts(results: LatencyPhaseResult[], payloadBytes: 
   };
   const measured = formatTable(
     [
+      'fan-out',
       'receiver latency',
       'offered deliveries/s',
       'deliveries',
@@ -71,6 +73,7 @@ export function formatLatencyCosts(results: LatencyPhaseResult[], payloadBytes: 
       'store read requests per delivery',
     ],
     results.map((result) => [
+      result.fanOut,
       `${result.latencyMs} ms`,
       Math.round(result.offeredDeliveriesPerSecond),
       result.phase.received,
@@ -86,24 +89,31 @@ export function formatLatencyCosts(results: LatencyPhaseResult[], payloadBytes: 
     ]),
   );
 
-  let usd200 = 0;
-  let logUsd = 0;
-  let floor200 = 0;
+  let usd200 = Number.NaN;
+  let usd200LogAll = Number.NaN;
+  let logUsd = Number.NaN;
+  let floor200 = Number.NaN;
   const costRows: (string | number)[][] = [];
+  const headlineFanOut = results[0]?.fanOut;
   for (const result of results) {
     const fanOut = result.usage.deliveries / Math.max(1, result.usage.events);
+    const isHeadline = result.latencyMs === 200 && result.fanOut === headlineFanOut;
     for (const mode of LOG_MODES) {
       const estimate = estimateCost(result.usage, {
         deliveryLog: mode,
         deliveryLogWrites: writes,
         deliveryCpuMsPerInvocation: result.deliveryCpuMsPerInvocation,
       });
-      if (result.latencyMs === 200 && mode === 'failures') {
+      if (isHeadline && mode === 'failures') {
         usd200 = estimate.serviceUsdPerMillionDeliveries;
         floor200 = estimate.requestFloorUsdPerMillionDeliveries;
       }
-      if (result.latencyMs === 200 && mode === 'all') logUsd = estimate.deliveryLogUsdPerMillionDeliveries;
+      if (isHeadline && mode === 'all') {
+        usd200LogAll = estimate.serviceUsdPerMillionDeliveries;
+        logUsd = estimate.deliveryLogUsdPerMillionDeliveries;
+      }
       costRows.push([
+        result.fanOut,
         `${result.latencyMs} ms`,
         mode,
         dollars(perDelivery(estimate, 'Lambda delivery', fanOut)),
@@ -116,6 +126,7 @@ export function formatLatencyCosts(results: LatencyPhaseResult[], payloadBytes: 
   }
   const costs = formatTable(
     [
+      'fan-out',
       'receiver latency',
       'DELIVERY_LOG',
       'delivery Lambda',
@@ -130,7 +141,7 @@ export function formatLatencyCosts(results: LatencyPhaseResult[], payloadBytes: 
   const memoryRows = results.map((result) => {
     const invocationsPerDelivery = result.deliveryInvocations / Math.max(1, result.usage.deliveries);
     return [
-      `${result.latencyMs} ms`,
+      `fan-out ${result.fanOut}, ${result.latencyMs} ms`,
       ...MEMORY_CANDIDATES_MB.map((memoryMb) => {
         const billedMs = billedMsAt(
           memoryMb,
@@ -163,11 +174,52 @@ export function formatLatencyCosts(results: LatencyPhaseResult[], payloadBytes: 
       `Cost per million deliveries at each receiver latency (delivery function at ${MEMORY_MB.delivery} MB; handler time as measured, its CPU part stretched to the memory's vCPU share; log: ${writes.writeUnitsPerAttempt} WRU per attempt outcome + ${writes.payloadWriteUnitsPerEvent} WRU payload per event)`,
       costs,
       'requests floor = published events, SQS and DynamoDB requests and Lambda invocations: what neither latency nor memory moves.',
+      `The log's write units are measured in the mode the service ran in (DELIVERY_LOG=${results[0]?.usage.deliveryLogMode ?? 'all'}); the other mode is modelled from the failed attempts.`,
+      '',
+      formatRequestsPerDelivery(results),
       '',
       memory,
     ].join('\n'),
     usdPerMillionDeliveries200ms: usd200,
+    usdPerMillionDeliveries200msLogAll: usd200LogAll,
     logUsdPerMillionDeliveries: logUsd,
     requestFloorUsdPerMillionDeliveries200ms: floor200,
   };
+}
+
+/**
+ * Every request type (and the measured read and write units) per delivery in each latency phase, so a
+ * reader can redo the cost table's arithmetic with the prices in bench/prices.ts.
+ */
+export function formatRequestsPerDelivery(results: LatencyPhaseResult[]): string {
+  const keys = [...new Set(results.flatMap((result) => Object.keys(result.usage.requests)))].sort();
+  const perDelivery = (result: LatencyPhaseResult, count: number) =>
+    (count / Math.max(1, result.usage.deliveries)).toFixed(3);
+  const rows: (string | number)[][] = keys.map((key) => [
+    key.replace(':items', ' items (read units)').replace('WriteUnits:', 'write units, items '),
+    ...results.map((result) => perDelivery(result, result.usage.requests[key] ?? 0)),
+  ]);
+  rows.push(
+    [
+      'Lambda delivery invocations',
+      ...results.map((result) => perDelivery(result, result.deliveryInvocations)),
+    ],
+    [
+      'Lambda fan-out invocations',
+      ...results.map((result) =>
+        perDelivery(result, result.usage.handlerTimes.get('fan-out')?.invocations ?? 0),
+      ),
+    ],
+    [
+      'chat events published (PutEvents entries)',
+      ...results.map((result) => perDelivery(result, result.usage.publishedEvents)),
+    ],
+  );
+  return [
+    'Requests per delivery in each phase (write units by item family: DL delivery records, PAYLOAD event payloads, HEALTH webhook health)',
+    formatTable(
+      ['per delivery', ...results.map((result) => `fan-out ${result.fanOut}, ${result.latencyMs} ms`)],
+      rows,
+    ),
+  ].join('\n');
 }

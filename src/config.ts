@@ -78,12 +78,20 @@ const environmentSchema = z.object({
    * without using an attempt (at most the remaining retry schedule in all, then they count as attempts).
    */
   /**
-   * Webhooks one delivery message may carry. 1 (the default) is SPEC section 1's "one delivery per
-   * webhook on SQS"; up to 50 puts an event's webhooks in one message (fewer SQS requests and less
-   * CPU per delivery, see bench/RESULTS.md), at the price of duplicates to webhooks already reached
-   * when a crash makes the queue redeliver the whole message.
+   * Webhooks one delivery message may carry. By default (50, the most a message holds) an event's
+   * first attempts to all its webhooks travel in one message: one SQS send, receive and delete per
+   * event instead of per delivery, and one delivery invocation's billed wait for the receivers shared
+   * by every webhook of its events (bench/RESULTS.md). A webhook whose attempt does not end at once
+   * continues as its own message. The price: a crash makes the queue redeliver the whole message, so
+   * webhooks already reached get the event again (same `webhook-id`; delivery is at-least-once).
+   * 1 sends one message per webhook.
    */
-  WEBHOOKS_PER_DELIVERY_MESSAGE: z.coerce.number().int().min(1).max(MAX_WEBHOOKS_PER_MESSAGE).default(1),
+  WEBHOOKS_PER_DELIVERY_MESSAGE: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(MAX_WEBHOOKS_PER_MESSAGE)
+    .default(MAX_WEBHOOKS_PER_MESSAGE),
   /**
    * Local runtime only: worker threads that run the delivery function, each like one Lambda execution
    * environment (its own clients, caches, sender and circuit breakers). 0 runs deliveries on the

@@ -12,7 +12,7 @@ describe('loadConfig', () => {
       RETRY_SCHEDULE: [5, 300, 1800, 7200, 18000, 36000, 36000],
       DELIVERY_TIMEOUT_MS: 10_000,
       ALLOW_INSECURE_LOCALHOST: false,
-      WEBHOOKS_PER_DELIVERY_MESSAGE: 1,
+      WEBHOOKS_PER_DELIVERY_MESSAGE: 50,
     });
   });
 

@@ -8,6 +8,7 @@ import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SQSClient, type SQSClientConfig } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { TABLE_KEYS } from './dynamodb/table-definition';
 
 /** Counts AWS API requests actually sent, per `Service.Operation`, retries included. */
 export interface AwsRequestCounter {
@@ -26,8 +27,18 @@ export interface AwsRequestCounter {
  */
 export const ITEMS_KEY_SUFFIX = ':items';
 
-/** True for a counter key that counts requests (not items read). */
-export const isRequestKey = (key: string): boolean => !key.endsWith(ITEMS_KEY_SUFFIX);
+/**
+ * Counter keys `DynamoDB.WriteUnits:<family>` count the write units DynamoDB bills for the items
+ * written, by item family: the sort key's text before its first `#` (`DL` for a delivery record,
+ * `PAYLOAD`, `HEALTH`, `WH` …), so a benchmark can tell what each kind of item costs. Single-item
+ * writes are measured by the store itself (ReturnConsumedCapacity, which an update needs: it is billed
+ * on the larger of the item before and after); a BatchWriteItem's items by their size, as DynamoDB
+ * bills them (1 unit per started KB).
+ */
+export const WRITE_UNITS_OPERATION = 'WriteUnits';
+
+/** True for a counter key that counts requests (not items read, not write units). */
+export const isRequestKey = (key: string): boolean => !key.includes(':');
 
 /** Static credentials, for local endpoints that accept any. */
 export interface AwsCredentials {
@@ -92,6 +103,18 @@ export function requestsBetween(
   return added;
 }
 
+interface InitializeStackLike {
+  middlewareStack: {
+    add(
+      middleware: (
+        next: (args: unknown) => Promise<unknown>,
+        context: { commandName?: string },
+      ) => (args: unknown) => Promise<unknown>,
+      options: { step: 'initialize'; name: string; override?: boolean },
+    ): void;
+  };
+}
+
 interface MiddlewareStackLike {
   middlewareStack: {
     addRelativeTo(
@@ -114,6 +137,7 @@ export function countAwsRequests<T extends object>(client: T, counter: AwsReques
       const service = (context.clientName ?? 'Unknown').replace(/Client$/, '');
       const operation = (context.commandName ?? 'Unknown').replace(/Command$/, '');
       counter.count(service, operation);
+      if (service === 'DynamoDB' && operation === 'BatchWriteItem') countBatchWriteUnits(args, counter);
       if (operation === 'BatchGetItem') {
         const tables = (args as { input?: { RequestItems?: Record<string, { Keys?: unknown[] }> } }).input
           ?.RequestItems;
@@ -124,7 +148,104 @@ export function countAwsRequests<T extends object>(client: T, counter: AwsReques
     },
     { name: 'awsRequestCounter', relation: 'after', toMiddleware: 'retryMiddleware', override: true },
   );
+  if (isDynamoDbClient(client)) measureSingleWriteUnits(client, counter);
   return client;
+}
+
+const SINGLE_ITEM_WRITES = new Set(['PutItem', 'UpdateItem', 'DeleteItem']);
+
+function isDynamoDbClient(client: object): boolean {
+  return (client as { constructor?: { name?: string } }).constructor?.name === 'DynamoDBClient';
+}
+
+/** The family of a written item's key: its sort key's text before the first `#` (see WRITE_UNITS_OPERATION). */
+function itemFamily(key: Record<string, unknown> | undefined): string {
+  const sort = key?.[TABLE_KEYS.sortKey] as { S?: unknown } | string | undefined;
+  const text = typeof sort === 'string' ? sort : typeof sort?.S === 'string' ? sort.S : '';
+  return text.split('#')[0] || 'other';
+}
+
+/**
+ * Asks the store for the capacity each single-item write consumed and counts it by item family. Only
+ * clients made with a counter (benchmarks and tests) ask; the deployed functions never send it.
+ */
+function measureSingleWriteUnits(client: object, counter: AwsRequestCounter): void {
+  (client as unknown as InitializeStackLike).middlewareStack.add(
+    (next, context) => async (args) => {
+      const operation = (context.commandName ?? '').replace(/Command$/, '');
+      if (!SINGLE_ITEM_WRITES.has(operation)) return next(args);
+      const input = (args as { input: Record<string, unknown> }).input;
+      input.ReturnConsumedCapacity = 'TOTAL';
+      const result = await next(args);
+      const units = (result as { output?: { ConsumedCapacity?: { CapacityUnits?: number } } }).output
+        ?.ConsumedCapacity?.CapacityUnits;
+      const key = (input.Item ?? input.Key) as Record<string, unknown> | undefined;
+      if (units !== undefined)
+        counter.count('DynamoDB', `${WRITE_UNITS_OPERATION}:${itemFamily(key)}`, units);
+      return result;
+    },
+    { step: 'initialize', name: 'awsWriteUnitCounter', override: true },
+  );
+}
+
+/** Counts the write units of a BatchWriteItem's puts (by size) and deletes (1 each), by item family. */
+function countBatchWriteUnits(args: unknown, counter: AwsRequestCounter): void {
+  const tables = (
+    args as {
+      input?: {
+        RequestItems?: Record<
+          string,
+          {
+            PutRequest?: { Item?: Record<string, unknown> };
+            DeleteRequest?: { Key?: Record<string, unknown> };
+          }[]
+        >;
+      };
+    }
+  ).input?.RequestItems;
+  for (const requests of Object.values(tables ?? {})) {
+    for (const request of requests) {
+      const item = request.PutRequest?.Item;
+      const units = item ? Math.max(1, Math.ceil(itemSizeBytes(item) / 1024)) : 1;
+      counter.count(
+        'DynamoDB',
+        `${WRITE_UNITS_OPERATION}:${itemFamily(item ?? request.DeleteRequest?.Key)}`,
+        units,
+      );
+    }
+  }
+}
+
+/**
+ * The size DynamoDB bills for an item in its wire form (attribute values `{ S: … }`, `{ N: … }` …):
+ * each attribute's name plus its value (strings and binaries by length, numbers ~1 byte per two
+ * digits + 1, lists and maps 3 bytes plus 1 per element plus their contents, booleans and nulls 1).
+ */
+export function itemSizeBytes(item: Record<string, unknown>): number {
+  let bytes = 0;
+  for (const [name, value] of Object.entries(item)) bytes += Buffer.byteLength(name) + valueSizeBytes(value);
+  return bytes;
+}
+
+function valueSizeBytes(value: unknown): number {
+  const typed = value as Record<string, unknown>;
+  if (typeof typed?.S === 'string') return Buffer.byteLength(typed.S);
+  if (typeof typed?.N === 'string') return Math.ceil(typed.N.replace(/^-|\.|e.*$/gi, '').length / 2) + 1;
+  if (typed?.B instanceof Uint8Array) return typed.B.byteLength;
+  if (Array.isArray(typed?.L))
+    return 3 + typed.L.reduce((sum: number, entry) => sum + 1 + valueSizeBytes(entry), 0);
+  if (typed?.M && typeof typed.M === 'object') {
+    return (
+      3 +
+      Object.entries(typed.M as Record<string, unknown>).reduce(
+        (sum, [name, entry]) => sum + 1 + Buffer.byteLength(name) + valueSizeBytes(entry),
+        0,
+      )
+    );
+  }
+  if (Array.isArray(typed?.SS))
+    return typed.SS.reduce((sum: number, entry: string) => sum + Buffer.byteLength(entry), 0);
+  return 1;
 }
 
 /**

@@ -32,8 +32,8 @@ async function seed(services: TestServices) {
 }
 
 describe('fanOutEvent', () => {
-  it('enqueues one delivery message per subscribed webhook by default (SPEC section 1)', async () => {
-    const services = createTestServices();
+  it('enqueues one delivery message per subscribed webhook when WEBHOOKS_PER_DELIVERY_MESSAGE is 1', async () => {
+    const services = createTestServices({ config: { WEBHOOKS_PER_DELIVERY_MESSAGE: 1 } });
     await seed(services);
     const result = await fanOutEvent(services, {
       source: 'chat.platform',
@@ -49,8 +49,8 @@ describe('fanOutEvent', () => {
     ]);
   });
 
-  it('puts every active webhook of the tenant subscribed to the type and brand in one message when grouping', async () => {
-    const services = createTestServices({ config: { WEBHOOKS_PER_DELIVERY_MESSAGE: 50 } });
+  it('puts every active webhook of the tenant subscribed to the type and brand in one message by default', async () => {
+    const services = createTestServices();
     await seed(services);
 
     const result = await fanOutEvent(services, {

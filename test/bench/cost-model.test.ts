@@ -5,6 +5,7 @@ import {
   estimateCost,
   LAMBDA_MB_PER_VCPU,
   type MeasuredUsage,
+  measuredWriteUnits,
   payloadWriteUnits,
   storeReadUnits,
 } from '#bench/cost-model';
@@ -150,5 +151,44 @@ describe('the delivery log and receiver latency in the cost model', () => {
     // 50 invocations per 100 events, each billed 200 + 10 × 1769/256 ms at 0.25 GB.
     expect(line?.item).toContain('256 MB');
     expect(line?.quantity).toBeCloseTo(0.5 * ((200 + 10 * (LAMBDA_MB_PER_VCPU / 256)) / 1000) * 0.25 * 1e6);
+  });
+
+  it('prices the log mode the service ran in from its measured write units, the other mode from the model', () => {
+    const measured: MeasuredUsage = {
+      ...usage,
+      requests: {
+        ...usage.requests,
+        'DynamoDB.BatchWriteItem': 20,
+        'DynamoDB.PutItem': 100,
+        'DynamoDB.WriteUnits:DL': 200,
+        'DynamoDB.WriteUnits:PAYLOAD': 100,
+        'DynamoDB.WriteUnits:HEALTH': 5,
+      },
+      deliveryLogMode: 'all',
+    };
+    expect(measuredWriteUnits(measured.requests)).toEqual({
+      log: 300,
+      other: 5,
+      byFamily: { DL: 200, PAYLOAD: 100, HEALTH: 5 },
+    });
+    const all = estimateCost(measured, { deliveryLog: 'all' });
+    const failures = estimateCost(measured, { deliveryLog: 'failures' });
+    // 300 log units over 500 deliveries, at the write price; health is written in either mode.
+    expect(all.deliveryLogWriteUnitsPerDelivery).toBeCloseTo(0.6);
+    expect(all.deliveryLogUsdPerMillionDeliveries).toBeCloseTo(0.6 * 0.625);
+    expect(failures.deliveryLogWriteUnitsPerDelivery).toBe(0);
+    const writes = (estimate: typeof all) =>
+      estimate.service.find((line) => line.item.startsWith('DynamoDB writes: webhooks'));
+    expect(writes(all)?.quantity).toBeCloseTo((5 / 100) * 1e6);
+    expect(writes(failures)?.quantity).toBeCloseTo((5 / 100) * 1e6);
+    expect(all.serviceUsdPerMillionDeliveries - failures.serviceUsdPerMillionDeliveries).toBeCloseTo(
+      0.6 * 0.625,
+    );
+    // Write units are not requests: the SQS line and the requests floor leave them out.
+    expect(all.requestFloorUsdPerMillionDeliveries).toBeCloseTo((1 + 2 * 0.4 + 0.5 * 0.2 + 0.05 * 0.625) / 5);
+  });
+
+  it('measures nothing when the counter holds no write units', () => {
+    expect(measuredWriteUnits({ 'DynamoDB.PutItem': 3 })).toBeUndefined();
   });
 });

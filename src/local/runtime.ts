@@ -242,6 +242,12 @@ async function startOnLockedDataDir(options: LocalRuntimeOptions, dataDir: strin
     });
   };
   const threads = threadCount > 0 ? await startThreads() : undefined;
+  let isClosing = false;
+  routes.unreadiness = () => {
+    if (isClosing) return 'the service is stopping';
+    if (threads && threads.readyCount() === 0) return 'no delivery thread is running; one is being restarted';
+    return undefined;
+  };
   const runDelivery = threads
     ? (event: SQSEvent) => threads.invoke(event)
     : (event: SQSEvent) => delivery(event, lambdaContext('chat-webhooks-delivery'));
@@ -307,6 +313,7 @@ async function startOnLockedDataDir(options: LocalRuntimeOptions, dataDir: strin
     deliveryThreadUtilization: () => threads?.eventLoopUtilization() ?? [],
     close: () => {
       closing ??= (async () => {
+        isClosing = true;
         await Promise.all(sources.map((source) => source.stop()));
         await threads?.close();
         for (const open of [server, queueServer?.server]) {

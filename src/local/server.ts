@@ -38,6 +38,12 @@ export interface LocalServerRoutes {
   onError: (error: unknown) => void;
   /** Directory of the built admin console (console/dist); absent = no console on this server. */
   consoleDir?: string;
+  /**
+   * Why the runtime cannot deliver right now (no delivery thread is up), or undefined when it can:
+   * `/health` answers 503 with the reason instead of 200, so a supervisor or a test waiting for the
+   * service never takes a runtime that accepts events but cannot send them for a healthy one.
+   */
+  unreadiness?: () => string | undefined;
 }
 
 /** Creates (but does not start) the HTTP server. */
@@ -127,6 +133,18 @@ async function dispatch(
   // The admin console (SPEC section 10): GET/HEAD of any path outside /v1 and /health.
   const method = request.method ?? 'GET';
   const url = request.url ?? '/';
+  const notReady = url.split('?')[0] === '/health' ? routes.unreadiness?.() : undefined;
+  if (notReady !== undefined) {
+    const answer = JSON.stringify({ status: 'unavailable', reason: notReady });
+    response
+      .writeHead(503, {
+        'content-type': 'application/json; charset=utf-8',
+        'content-length': Buffer.byteLength(answer),
+        'cache-control': 'no-store',
+      })
+      .end(method === 'HEAD' ? undefined : answer);
+    return;
+  }
   if (routes.consoleDir !== undefined && isConsoleRequest(method, url.split('?')[0]!)) {
     const file = await serveConsoleFile(routes.consoleDir, url);
     response.writeHead(file.statusCode, file.headers).end(method === 'HEAD' ? undefined : file.body);

@@ -553,6 +553,15 @@ export interface components {
             event?: components["schemas"]["EventEnvelope"];
             /** @description The delivery log record of this delivery. */
             deliveryId?: string;
+            /** @description Why the delivery was given up when that was not its last attempt failing: its retry schedule ended while the webhook kept failing (citing `evidence`), its request could not be built, or the service deactivated the webhook. `attempts` lists only requests that were made. */
+            givenUpReason?: string;
+            /** @description The failed request to the webhook (possibly made by another delivery) the delivery was given up on. */
+            evidence?: {
+                /** Format: date-time */
+                at: string;
+                statusCode?: number;
+                error?: string;
+            };
         };
         FailureLogPage: {
             items: {
@@ -578,6 +587,15 @@ export interface components {
                 failedAt: string;
                 /** @description The delivery log record of this delivery. */
                 deliveryId?: string;
+                /** @description Why the delivery was given up when that was not its last attempt failing: its retry schedule ended while the webhook kept failing (citing `evidence`), its request could not be built, or the service deactivated the webhook. `attempts` lists only requests that were made. */
+                givenUpReason?: string;
+                /** @description The failed request to the webhook (possibly made by another delivery) the delivery was given up on. */
+                evidence?: {
+                    /** Format: date-time */
+                    at: string;
+                    statusCode?: number;
+                    error?: string;
+                };
             }[];
             nextCursor: string | null;
         };

@@ -58,9 +58,14 @@ export interface FailureLogRepository {
   list(tenantId: string, query: FailureLogQuery): Promise<Page<FailureLog>>;
 }
 
+/**
+ * Which deliveries to list: one webhook's (`webhookId`), one event's across its webhooks (`eventId`),
+ * or, with neither, the whole tenant's. Listing the tenant or an event costs the same whatever the
+ * number of the tenant's webhooks (the adapter keeps tenant-level indexes).
+ */
 export interface DeliveryListQuery {
-  /** The webhooks whose deliveries to list (one, or every webhook of the tenant). */
-  webhookIds: string[];
+  webhookId?: string;
+  eventId?: string;
   status?: DeliveryStatus;
   eventType?: string;
   /** Inclusive bounds on the first attempt's time. */
@@ -86,7 +91,10 @@ export interface DeliveryLogRepository {
   putPayload(tenantId: string, eventId: string, body: string, expiresAt: Date): Promise<void>;
   getPayload(tenantId: string, eventId: string): Promise<string | undefined>;
   get(tenantId: string, deliveryId: string): Promise<DeliveryRecord | undefined>;
-  /** Newest first across `webhookIds`, every filter combined. */
+  /**
+   * Newest first, every filter combined. A page may hold fewer than `limit` items while `nextKey` is
+   * set (a selective filter over the tenant-wide list reads a bounded number of deliveries per page).
+   */
   list(tenantId: string, query: DeliveryListQuery): Promise<Page<DeliverySummary>>;
 }
 

@@ -80,7 +80,16 @@ describe('buildOpenApiDocument', () => {
 
   it('documents the delivery log query exactly as SPEC section 5 names it, and 409 on both redeliver routes', () => {
     const names = document.paths['/v1/deliveries'].get.parameters.map((parameter: Json) => parameter.name);
-    expect(names.sort()).toEqual(['cursor', 'eventType', 'limit', 'since', 'status', 'until', 'webhookId']);
+    expect(names.sort()).toEqual([
+      'cursor',
+      'eventId',
+      'eventType',
+      'limit',
+      'since',
+      'status',
+      'until',
+      'webhookId',
+    ]);
     expect(Object.keys(document.paths['/v1/deliveries/{id}/redeliver'].post.responses)).toContain('409');
     expect(Object.keys(document.paths['/v1/webhooks/{id}/recover'].post.responses)).toContain('409');
     const health = resolve(document.components.schemas.Webhook.properties.health);

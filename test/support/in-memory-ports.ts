@@ -298,18 +298,26 @@ export class InMemoryDeliveryLogRepository implements DeliveryLogRepository {
     const rawStart = query.startKey?.sk;
     if (query.startKey && (typeof rawStart !== 'string' || !rawStart.startsWith('DL#')))
       throw foreignCursor();
+    // One webhook's list is sorted by ULID; the tenant-wide and event lists by ULID then webhook, as
+    // the adapter's index entries are.
+    const isWebhookList = query.webhookId !== undefined && query.eventId === undefined;
+    const sortOf = (sort: string, webhookId: string) => (isWebhookList ? sort : `${sort}#${webhookId}`);
     const start = typeof rawStart === 'string' ? rawStart.slice(3) : undefined;
     const lowest = query.since ? ulidBoundsOf(query.since).lowest : '';
-    const highest = query.until ? ulidBoundsOf(query.until).highest : '~';
+    const highest = query.until ? `${ulidBoundsOf(query.until).highest}~` : '~';
     const matching = [...this.records.values()]
-      .filter(({ record, sort, expiresAt }) => {
-        if (record.tenantId !== tenantId || !query.webhookIds.includes(record.webhookId)) return false;
+      .map((entry) => ({ ...entry, position: sortOf(entry.sort, entry.record.webhookId) }))
+      .filter(({ record, position, expiresAt }) => {
+        if (record.tenantId !== tenantId) return false;
+        if (query.webhookId !== undefined && record.webhookId !== query.webhookId) return false;
+        if (query.eventId !== undefined && record.eventId !== query.eventId) return false;
         if (expiresAt <= this.clock.now()) return false;
-        if (sort < lowest || sort > highest || (start !== undefined && sort >= start)) return false;
+        if (position < lowest || position > highest || (start !== undefined && position >= start))
+          return false;
         if (query.status && record.status !== query.status) return false;
         return !query.eventType || record.eventType === query.eventType;
       })
-      .sort((a, b) => (a.sort < b.sort ? 1 : -1));
+      .sort((a, b) => (a.position < b.position ? 1 : -1));
     const page = matching.slice(0, query.limit);
     const last = page.at(-1);
     return {
@@ -317,7 +325,7 @@ export class InMemoryDeliveryLogRepository implements DeliveryLogRepository {
         const { attempts: _attempts, tenantId: _tenant, ...summary } = copy(record);
         return summary;
       }),
-      ...(matching.length > query.limit && last ? { nextKey: { sk: `DL#${last.sort}` } } : {}),
+      ...(matching.length > query.limit && last ? { nextKey: { sk: `DL#${last.position}` } } : {}),
     };
   }
 }

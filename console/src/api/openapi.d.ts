@@ -1163,6 +1163,8 @@ export interface operations {
         parameters: {
             query?: {
                 webhookId?: string;
+                /** @description Every delivery of this event, across its webhooks ("where did event X go?"). */
+                eventId?: string;
                 status?: "pending" | "succeeded" | "failed";
                 eventType?: string;
                 /** @description ISO 8601 date-time with an offset, e.g. 2026-11-29T10:00:00Z */

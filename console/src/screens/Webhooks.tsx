@@ -6,12 +6,12 @@ import { useInfiniteQuery } from '@tanstack/react-query';
 import { useDeferredValue } from 'react';
 import { Tab, TabList, TabPanel, Tabs } from 'react-aria-components';
 import { ok, type Webhook } from '../api/client';
+import { LIST_REFRESH_MS, LoadError } from '../components/LoadError';
 import { WebhookActions } from '../components/WebhookActions';
 import { WebhookState } from '../components/WebhookState';
 import { useConsole } from '../context';
 import { useEventNames } from '../event-names';
 import { Link, navigate, useSearchParam } from '../router';
-import { LIST_REFRESH_MS, LoadError } from '../components/LoadError';
 
 type Status = 'active' | 'inactive';
 
@@ -99,7 +99,8 @@ function WebhookList({ status, brand, search }: { status: Status; brand: string;
     refetchInterval: LIST_REFRESH_MS,
   });
   if (query.isPending) return <p>Loading webhooks…</p>;
-  if (query.isError) return <LoadError what="webhooks" error={query.error} retry={() => void query.refetch()} />;
+  if (query.isError)
+    return <LoadError what="webhooks" error={query.error} retry={() => void query.refetch()} />;
   const needle = search.trim().toLowerCase();
   const items = query.data.pages
     .flatMap((page) => page.items)

@@ -41,10 +41,12 @@ export function buildFailureLog(input: {
     attempts: task.attempts,
     attemptCount: task.attempts.length,
     lastStatusCode: lastAttempt?.statusCode ?? null,
-    lastError: lastAttempt ? (lastAttempt.error ?? null) : ABANDONED_ERROR,
+    lastError: lastAttempt ? (lastAttempt.error ?? null) : (task.givenUp?.reason ?? ABANDONED_ERROR),
     firstAttemptAt: task.attempts[0]?.at ?? null,
     failedAt: input.failedAt.toISOString(),
     event: task.event,
+    ...(task.givenUp ? { givenUpReason: task.givenUp.reason } : {}),
+    ...(task.givenUp?.evidence ? { evidence: task.givenUp.evidence } : {}),
   };
 }
 

@@ -13,14 +13,15 @@
  * continues as its own single task.
  */
 
-import { isEndpointFailure } from '#domain/circuit-breaker';
-import type { CircuitChange, EndpointVerdict } from '#domain/delivery-admission';
+import { type FailureEvidence, isEndpointFailure } from '#domain/circuit-breaker';
+import type { Admission, CircuitChange, EndpointVerdict } from '#domain/delivery-admission';
 import { buildDeliveryRequest } from '#domain/delivery-request';
 import type { AttemptOutcome } from '#domain/delivery-sender';
 import {
   type BatchResult,
   type DeadLetteredTask,
   type DeliveryTask,
+  type GiveUpReason,
   memberTask,
   parseDeliveryTask,
   type QueueMessage,
@@ -59,7 +60,11 @@ const MAX_SLOT_WAIT_SECONDS = 8;
 export type DeliveryResult =
   | { status: 'delivered'; attempt: DeliveryAttempt }
   | { status: 'retry-scheduled'; attempt: DeliveryAttempt; delaySeconds: number }
-  | { status: 'dead-lettered'; attempt: DeliveryAttempt }
+  /**
+   * In the DLQ, so a failure log follows. `attempt` is the request that failed last, when this step
+   * made one; `givenUp` says why when the delivery ended otherwise (never as an attempt).
+   */
+  | { status: 'dead-lettered'; attempt?: DeliveryAttempt; givenUp?: GiveUpReason }
   | { status: 'postponed'; delaySeconds: number; reason?: 'circuit-open' | 'slots-busy' }
   | { status: 'dropped'; reason: string };
 
@@ -154,16 +159,23 @@ async function endUnwanted(
 }
 
 /**
- * The DLQ message of `task` ended by `attempt`: its attempts so far, and the webhook's name and URL as
- * the failure log shows them (slot postponements are not carried into the log).
+ * The DLQ message of `task` ended by `ending`: its attempts so far plus the request that failed last,
+ * or why it was given up without one, and the webhook's name and URL as the failure log shows them
+ * (slot postponements are not carried into the log).
  */
 function deadLetterOf(
   task: DeliveryTask,
-  attempt: DeliveryAttempt,
+  ending: { attempt: DeliveryAttempt } | { givenUp: GiveUpReason },
   webhook: StoredWebhook,
 ): DeadLetteredTask {
   const { slotPostponements: _reset, ...rest } = task;
-  return { ...rest, attempts: [...task.attempts, attempt], webhookName: webhook.name, url: webhook.url };
+  return {
+    ...rest,
+    attempts: 'attempt' in ending ? [...task.attempts, ending.attempt] : task.attempts,
+    ...('givenUp' in ending ? { givenUp: ending.givenUp } : {}),
+    webhookName: webhook.name,
+    url: webhook.url,
+  };
 }
 
 /**
@@ -176,25 +188,21 @@ function wasDisabledByService(webhook: StoredWebhook, task: DeliveryTask): boole
   return webhook.status !== 'active' && Boolean(webhook.disabledReason) && task.attempts.length > 0;
 }
 
-/** Ends `task` in the DLQ (hence a failure log) without sending it, with an unsent attempt saying why. */
+/** Ends `task` in the DLQ (hence a failure log) without sending it, saying why (no attempt: nothing was sent). */
 async function deadLetterUnsent(
   services: Services,
   task: DeliveryTask,
   webhook: StoredWebhook,
   context: { reason: string; taskLogger: CorrelatedLogger },
 ): Promise<DeliveryResult> {
-  const attempt: DeliveryAttempt = {
-    at: services.clock.now().toISOString(),
-    error: `not sent: ${context.reason} (${webhook.disabledReason})`,
-    durationMs: 0,
-  };
-  const deadLettered = deadLetterOf(task, attempt, webhook);
+  const givenUp: GiveUpReason = { reason: `not sent: ${context.reason} (${webhook.disabledReason})` };
+  const deadLettered = deadLetterOf(task, { givenUp }, webhook);
   await services.deliveryQueue.deadLetter(deadLettered);
   metrics.addMetric('DeliveriesDeadLettered', MetricUnit.Count, 1);
   context.taskLogger.warn('delivery not sent: the service deactivated its webhook; dead-lettered', {
     attempts: deadLettered.attempts.length,
   });
-  return { status: 'dead-lettered', attempt };
+  return { status: 'dead-lettered', givenUp };
 }
 
 /**
@@ -327,13 +335,13 @@ async function settleTask(
     if (admission.reason === 'slots-busy') {
       return postponeForSlot(services, task, { expectedWaitMs: admission.expectedWaitMs, taskLogger });
     }
-    return postponeForCircuit(services, task, { retryAt: admission.retryAt, webhook: read, taskLogger });
+    return postponeForCircuit(services, task, { refusal: admission, webhook: read, taskLogger });
   }
   let verdict: EndpointVerdict = 'unknown';
   let isReleased = false;
-  const release = (): CircuitChange => {
+  const release = (evidence?: Omit<FailureEvidence, 'at'>): CircuitChange => {
     isReleased = true;
-    return admission.lease.release(verdict);
+    return admission.lease.release(verdict, evidence);
   };
   try {
     // A slot that came after a wait in memory: read again, so an edit, rotation, deactivation or
@@ -346,7 +354,8 @@ async function settleTask(
     seen.requestHeaders = attempted.requestHeaders;
     if (!attempted.outcome.isSenderFailure) verdict = isEndpointFailure(attempted.outcome) ? 'down' : 'up';
     // Freed before the queue and store writes that settle the task: the slot guards the endpoint only.
-    noteCircuitChange(services, release(), { taskLogger, error: attempted.attempt.error });
+    const change = release(failureEvidenceOf(attempted.attempt));
+    noteCircuitChange(services, change, { taskLogger, error: attempted.attempt.error });
     return await settleAttempt(services, task, webhook, attempted, taskLogger);
   } finally {
     if (!isReleased) release();
@@ -412,13 +421,15 @@ async function deadLetterUnsendable(
   failure: { attempt: DeliveryAttempt; taskLogger: CorrelatedLogger },
 ): Promise<DeliveryResult> {
   const { attempt, taskLogger } = failure;
-  const deadLettered = deadLetterOf(task, attempt, webhook);
+  // Nothing went on the wire, so it is no attempt: the reason goes to the failure log as such.
+  const givenUp: GiveUpReason = { reason: attempt.error ?? 'not sent: the request could not be built' };
+  const deadLettered = deadLetterOf(task, { givenUp }, webhook);
   await services.deliveryQueue.deadLetter(deadLettered);
   metrics.addMetric('DeliveriesNotSendable', MetricUnit.Count, 1);
   taskLogger.error('delivery could not be sent: the request could not be built; dead-lettered', {
     error: attempt.error,
   });
-  return { status: 'dead-lettered', attempt };
+  return { status: 'dead-lettered', givenUp };
 }
 
 /**
@@ -433,12 +444,13 @@ async function postponeForSlot(
 ): Promise<DeliveryResult> {
   const { taskLogger } = busy;
   const refusals = task.slotPostponements ?? 0;
+  const firstTriedAt = firstTryOf(task) ?? services.clock.now().toISOString();
   const backoffSeconds = Math.max(2 ** Math.min(refusals, 10), Math.ceil(busy.expectedWaitMs / 1000));
   const baseSeconds = Math.min(MAX_SLOT_WAIT_SECONDS, backoffSeconds);
   const delaySeconds = Math.max(1, Math.round(baseSeconds * (0.5 + Math.random())));
   const notBefore = new Date(services.clock.now().getTime() + delaySeconds * 1000).toISOString();
   await services.deliveryQueue.enqueueDelayed(
-    { ...task, notBefore, slotPostponements: refusals + 1 },
+    { ...task, notBefore, firstTriedAt, slotPostponements: refusals + 1 },
     delaySeconds,
   );
   metrics.addMetric('DeliveriesPostponedBySlots', MetricUnit.Count, 1);
@@ -449,55 +461,112 @@ async function postponeForSlot(
   return { status: 'postponed', delaySeconds, reason: 'slots-busy' };
 }
 
-/** Sum of the retry delays still ahead of a task that has made `attemptsMade` attempts. */
-function remainingScheduleSeconds(schedule: readonly number[], attemptsMade: number): number {
-  return schedule.slice(attemptsMade).reduce((total, seconds) => total + seconds, 0);
+/** When the delivery first came up for an attempt: the time a postponed first try noted, else its first attempt's. */
+function firstTryOf(task: DeliveryTask): string | undefined {
+  return task.firstTriedAt ?? task.attempts[0]?.at;
+}
+
+/** The circuit's evidence from an attempt: what the failed request got (status or error). */
+function failureEvidenceOf(attempt: DeliveryAttempt): Omit<FailureEvidence, 'at'> {
+  return {
+    ...(attempt.statusCode !== undefined ? { statusCode: attempt.statusCode } : {}),
+    ...(attempt.error !== undefined ? { error: attempt.error } : {}),
+  };
+}
+
+/** The failed request a give-up cites, in words: time and status or error. */
+function describeEvidence(evidence: FailureEvidence): string {
+  const what =
+    evidence.statusCode !== undefined
+      ? `answered ${evidence.statusCode}`
+      : `failed (${evidence.error ?? 'no answer'})`;
+  return `the request to the webhook at ${evidence.at.toISOString()} ${what}`;
 }
 
 /**
  * A delivery whose webhook's circuit is open (`webhook` as read right before asking, still wanting the
- * event): re-enqueued for when the circuit may half-open (plus up to 20 % at random), without
- * using an attempt (the endpoint was not tried). Waits are bounded by the retry schedule the task has
- * left; past that the refusal counts as a failed attempt, so every task still ends.
+ * event). Refused by the circuit, it made no request, so it uses no attempt: it goes back to the
+ * queue for when the circuit half-opens (plus up to 20 % at random), where the first to come is the
+ * probe. The schedule still ends: once its total time has passed since the first try, the delivery is
+ * given up, but only on evidence, a real request to the webhook that failed after that moment (and
+ * within the cool-down: the circuit is open because of it). Without such evidence the endpoint may
+ * have recovered while the circuit was shut, so the delivery waits for the next probe instead: an
+ * endpoint that came back gets its deliveries after one probe, never failure logs.
  */
 async function postponeForCircuit(
   services: Services,
   task: DeliveryTask,
-  circuit: { retryAt: Date; webhook: StoredWebhook; taskLogger: CorrelatedLogger },
+  circuit: {
+    refusal: Extract<Admission, { reason: 'circuit-open' }>;
+    webhook: StoredWebhook;
+    taskLogger: CorrelatedLogger;
+  },
 ): Promise<DeliveryResult> {
-  const { taskLogger, webhook } = circuit;
+  const { taskLogger, webhook, refusal } = circuit;
   const now = services.clock.now();
+  const firstTriedAt = firstTryOf(task) ?? now.toISOString();
+  const scheduleMs =
+    services.deliveryPolicy.retryScheduleSeconds.reduce((total, seconds) => total + seconds, 0) * 1000;
+  const scheduleEndMs = Date.parse(firstTriedAt) + scheduleMs;
+  const evidence = refusal.lastFailure;
+  const isEvidence =
+    evidence !== undefined &&
+    evidence.at.getTime() >= scheduleEndMs &&
+    now.getTime() - evidence.at.getTime() <= refusal.cooldownMs;
+  if (now.getTime() >= scheduleEndMs && evidence && isEvidence) {
+    return giveUpOnEvidence(services, task, { webhook, evidence, scheduleMs, taskLogger });
+  }
   // Spread upwards only (SPEC 6.2, ±20 % jitter): sooner than retryAt the circuit refuses again, and
   // without a spread every refused delivery would reach the recovering endpoint in the same second.
-  const waitSeconds = Math.max(1, (circuit.retryAt.getTime() - now.getTime()) / 1000);
+  const waitSeconds = Math.max(1, (refusal.retryAt.getTime() - now.getTime()) / 1000);
   const draw = Math.min(Math.max((services.random ?? Math.random)(), 0), 1);
   const delaySeconds = Math.ceil(waitSeconds * (1 + RETRY_JITTER * draw));
-  const postponedSeconds = (task.circuitPostponedSeconds ?? 0) + delaySeconds;
-  const budgetSeconds = remainingScheduleSeconds(
-    services.deliveryPolicy.retryScheduleSeconds,
-    task.attempts.length,
-  );
-  if (postponedSeconds <= budgetSeconds) {
-    const notBefore = new Date(now.getTime() + delaySeconds * 1000).toISOString();
-    await services.deliveryQueue.enqueueDelayed(
-      { ...task, notBefore, circuitPostponedSeconds: postponedSeconds },
-      delaySeconds,
-    );
-    metrics.addMetric('DeliveriesPostponedByCircuit', MetricUnit.Count, 1);
-    taskLogger.info('webhook circuit open; delivery postponed without using an attempt', {
-      delaySeconds,
-      postponedSeconds,
-    });
-    return { status: 'postponed', delaySeconds, reason: 'circuit-open' };
-  }
-  // Out of schedule: the refusal becomes a failed attempt of the webhook, read just before the refusal.
-  metrics.addMetric('DeliveryAttemptsRefusedByCircuit', MetricUnit.Count, 1);
-  const attempt: DeliveryAttempt = {
-    at: now.toISOString(),
-    error: 'not sent: the circuit of this webhook is open after repeated failures',
-    durationMs: 0,
+  const notBefore = new Date(now.getTime() + delaySeconds * 1000).toISOString();
+  const { slotPostponements: _reset, ...rest } = task;
+  await services.deliveryQueue.enqueueDelayed({ ...rest, notBefore, firstTriedAt }, delaySeconds);
+  metrics.addMetric('DeliveriesPostponedByCircuit', MetricUnit.Count, 1);
+  taskLogger.info('webhook circuit open; delivery postponed without using an attempt', {
+    delaySeconds,
+    attempts: task.attempts.length,
+  });
+  return { status: 'postponed', delaySeconds, reason: 'circuit-open' };
+}
+
+/**
+ * Ends a delivery whose schedule ran out while its webhook's circuit was open, citing the failed
+ * request it is given up on. Its attempts stay the requests it made itself; nothing is counted in the
+ * webhook's health or its auto-disable evidence (the request cited was counted when it was made).
+ */
+async function giveUpOnEvidence(
+  services: Services,
+  task: DeliveryTask,
+  context: {
+    webhook: StoredWebhook;
+    evidence: FailureEvidence;
+    scheduleMs: number;
+    taskLogger: CorrelatedLogger;
+  },
+): Promise<DeliveryResult> {
+  const { webhook, evidence, taskLogger } = context;
+  const givenUp: GiveUpReason = {
+    reason: `given up: its retry schedule (${Math.round(context.scheduleMs / 1000)} s since the first try) ended while the webhook's circuit was open, and ${describeEvidence(evidence)}`,
+    evidence: {
+      at: evidence.at.toISOString(),
+      ...(evidence.statusCode !== undefined ? { statusCode: evidence.statusCode } : {}),
+      ...(evidence.error !== undefined ? { error: evidence.error } : {}),
+    },
   };
-  return settleFailedAttempt(services, task, webhook, { attempt, retryAfterSeconds: undefined, taskLogger });
+  const deadLettered = deadLetterOf(task, { givenUp }, webhook);
+  await services.deliveryQueue.deadLetter(deadLettered);
+  metrics.addMetric('DeliveriesDeadLettered', MetricUnit.Count, 1);
+  metrics.addMetric('DeliveriesGivenUpByCircuit', MetricUnit.Count, 1);
+  taskLogger.warn('delivery given up: its schedule ended while the webhook kept failing', {
+    attempts: task.attempts.length,
+    evidenceAt: givenUp.evidence?.at,
+    evidenceStatusCode: evidence.statusCode,
+    evidenceError: evidence.error,
+  });
+  return { status: 'dead-lettered', givenUp };
 }
 
 /** After a failed attempt: schedules the next one or dead-letters the task, and notes the webhook's health. */
@@ -524,7 +593,7 @@ async function settleFailedAttempt(
       );
   let result: DeliveryResult;
   if (delaySeconds === null) {
-    const deadLettered = deadLetterOf(task, attempt, webhook);
+    const deadLettered = deadLetterOf(task, { attempt }, webhook);
     await services.deliveryQueue.deadLetter(deadLettered);
     metrics.addMetric('DeliveriesDeadLettered', MetricUnit.Count, 1);
     taskLogger.warn('delivery failed its last attempt', { attempts: attempts.length, error: attempt.error });

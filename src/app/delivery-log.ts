@@ -16,7 +16,7 @@ import {
   type LoggedAttempt,
 } from '#domain/delivery-log';
 import { deliveryBodyOf } from '#domain/delivery-request';
-import type { DeliveryTask } from '#domain/delivery-task';
+import type { DeliveryTask, GiveUpReason } from '#domain/delivery-task';
 import { DAY_MS } from '#domain/durations';
 import type { DeliveryAttempt, EventEnvelope, FailureLog, StoredWebhook } from '#domain/model';
 import { maskRequestHeaders } from '#domain/secret-masking';
@@ -29,10 +29,12 @@ import type { Services } from './services';
 /** What became of a task, in the terms the log needs (a subset of deliver's DeliveryResult). */
 export type SettledDelivery =
   | {
-      status: 'delivered' | 'retry-scheduled' | 'dead-lettered';
+      status: 'delivered' | 'retry-scheduled';
       attempt: DeliveryAttempt;
       delaySeconds?: number;
     }
+  /** `attempt` only when a request was made; `givenUp` when it ended without one (never an attempt). */
+  | { status: 'dead-lettered'; attempt?: DeliveryAttempt; givenUp?: GiveUpReason }
   | { status: 'postponed' }
   | { status: 'dropped'; reason: string };
 
@@ -76,9 +78,12 @@ export async function storeEventPayload(
   }
 }
 
-/** The delivery id of a task, once it has made at least one attempt (`attemptAt` is this attempt's time). */
+/**
+ * The delivery id of a task, once it has been tried: named by its first try's time (noted when that
+ * try was postponed), else its first attempt's (`attemptAt` is this attempt's time).
+ */
 export function deliveryIdOfTask(task: DeliveryTask, attemptAt?: string): string | undefined {
-  const firstAttemptAt = task.attempts[0]?.at ?? attemptAt;
+  const firstAttemptAt = task.firstTriedAt ?? task.attempts[0]?.at ?? attemptAt;
   if (firstAttemptAt === undefined) return undefined;
   return deliveryIdOf({
     eventId: task.event.id,
@@ -110,7 +115,8 @@ function toLoggedAttempt(
 }
 
 /**
- * Records one settled task in the log and counts its attempt in the webhook's health. `requestHeaders`
+ * Records one settled task in the log and counts its attempt in the webhook's health: only a request
+ * that was made counts there, never a delivery postponed or given up without one. `requestHeaders`
  * are the headers of the attempt as sent (plaintext secrets included: they are masked here).
  */
 export async function recordSettledDelivery(
@@ -125,6 +131,7 @@ export async function recordSettledDelivery(
   const { task, webhook, result } = input;
   if (result.status === 'postponed') return;
   const attempt = result.status === 'dropped' ? undefined : result.attempt;
+  const givenUp = result.status === 'dead-lettered' ? result.givenUp : undefined;
   const taskLogger = withCorrelation({
     eventId: task.event.id,
     tenantId: task.tenantId,
@@ -141,8 +148,9 @@ export async function recordSettledDelivery(
     const mode = services.deliveryLogPolicy.mode;
     const isRecorded = task.attempts.length > 0;
     if (mode === 'off') return;
-    // Dropped before any attempt: nothing was sent and no record exists to settle.
-    if (!attempt && !isRecorded) return;
+    // Dropped before any attempt: nothing was sent and no record exists to settle. One given up
+    // without a request (its schedule ran out behind an open circuit) is still recorded, as failed.
+    if (!attempt && !isRecorded && !givenUp) return;
     if (mode === 'failures' && result.status === 'delivered' && !isRecorded) return;
 
     const deliveryId = deliveryIdOfTask(task, attempt?.at);
@@ -164,7 +172,8 @@ export async function recordSettledDelivery(
       : undefined;
     const now = services.clock.now();
     const last = logged ?? task.attempts.at(-1);
-    const lastError = result.status === 'dropped' ? `not sent: ${result.reason}` : logged?.error;
+    const lastError =
+      result.status === 'dropped' ? `not sent: ${result.reason}` : (givenUp?.reason ?? logged?.error);
     const nextAttemptAt =
       result.status === 'retry-scheduled' && result.delaySeconds !== undefined
         ? new Date(now.getTime() + result.delaySeconds * 1000).toISOString()
@@ -183,7 +192,7 @@ export async function recordSettledDelivery(
         ...(last?.statusCode !== undefined ? { lastStatusCode: last.statusCode } : {}),
         ...(lastError !== undefined ? { lastError } : {}),
         ...(nextAttemptAt !== undefined ? { nextAttemptAt } : {}),
-        createdAt: task.attempts[0]?.at ?? attempt?.at ?? now.toISOString(),
+        createdAt: task.firstTriedAt ?? task.attempts[0]?.at ?? attempt?.at ?? now.toISOString(),
         updatedAt: now.toISOString(),
         ...(task.redeliveryOf !== undefined ? { redeliveryOf: task.redeliveryOf } : {}),
       },

@@ -15,7 +15,7 @@
  * other webhooks need, while a fast one's burst is not bounced because the machine is busy.
  */
 
-import { CircuitBreakerRegistry } from '#domain/circuit-breaker';
+import { CircuitBreakerRegistry, type FailureEvidence } from '#domain/circuit-breaker';
 import type {
   Admission,
   AdmissionLease,
@@ -57,6 +57,7 @@ interface WebhookSlots {
 /** Slots and circuits per webhook, in memory. */
 export class InProcessDeliveryAdmission implements DeliveryAdmission {
   readonly #circuits: CircuitBreakerRegistry;
+  readonly #cooldownMs: number;
   readonly #maxInFlight: number;
   readonly #slotWaitMs: number;
   /** Webhooks with attempts in flight or waiters; one with neither is forgotten so the map stays small. */
@@ -76,6 +77,7 @@ export class InProcessDeliveryAdmission implements DeliveryAdmission {
     this.#maxInFlight = settings.maxInFlightPerWebhook;
     this.#slotWaitMs = Math.max(0, settings.slotWaitMs ?? DEFAULT_SLOT_WAIT_MS);
     this.#circuits = new CircuitBreakerRegistry(settings.circuit, clock);
+    this.#cooldownMs = settings.circuit.cooldownMs;
     this.#tenants =
       settings.maxInFlightPerTenant === undefined
         ? undefined
@@ -93,7 +95,7 @@ export class InProcessDeliveryAdmission implements DeliveryAdmission {
     const tenantId = tenantOfKey(webhookKey);
     if (!this.#tenants || tenantId === undefined) return this.#admitToWebhook(webhookKey);
     const retryAt = this.#circuits.retryAt(webhookKey);
-    if (retryAt) return { isAdmitted: false, reason: 'circuit-open', retryAt };
+    if (retryAt) return this.#circuitRefusal(webhookKey, retryAt);
     const tenantSlot = await this.#tenants.take(tenantId);
     if (!tenantSlot.isTaken) {
       return { isAdmitted: false, reason: 'slots-busy', expectedWaitMs: tenantSlot.expectedWaitMs };
@@ -108,8 +110,8 @@ export class InProcessDeliveryAdmission implements DeliveryAdmission {
       isAdmitted: true,
       hasWaited: admission.hasWaited || tenantSlot.hasWaited,
       lease: {
-        release: (verdict) => {
-          const change = admission.lease.release(verdict);
+        release: (verdict, evidence) => {
+          const change = admission.lease.release(verdict, evidence);
           tenantSlot.release(verdict === 'unknown' ? undefined : performance.now() - startedAt);
           return change;
         },
@@ -133,7 +135,7 @@ export class InProcessDeliveryAdmission implements DeliveryAdmission {
     }
     // Check the circuit first: an open circuit answers at once, without waiting for a slot.
     const retryAt = this.#circuits.retryAt(webhookKey);
-    if (retryAt) return { isAdmitted: false, reason: 'circuit-open', retryAt };
+    if (retryAt) return this.#circuitRefusal(webhookKey, retryAt);
     const expectedWaitMs = this.#durations.expectedWaitMs(
       webhookKey,
       slots.waiters.length + 1,
@@ -179,17 +181,29 @@ export class InProcessDeliveryAdmission implements DeliveryAdmission {
     const permit = this.#circuits.get(webhookKey).tryAcquire();
     if (!permit.isAllowed) {
       this.#forgetIfIdle(webhookKey, slots);
-      return { isAdmitted: false, reason: 'circuit-open', retryAt: permit.retryAt };
+      return this.#circuitRefusal(webhookKey, permit.retryAt);
     }
     slots.inFlight += 1;
     return { isAdmitted: true, lease: this.#lease(webhookKey, slots), hasWaited };
+  }
+
+  /** A refusal by the webhook's circuit, with the latest failed request it remembers. */
+  #circuitRefusal(webhookKey: string, retryAt: Date): Admission {
+    const lastFailure = this.#circuits.lastFailure(webhookKey);
+    return {
+      isAdmitted: false,
+      reason: 'circuit-open',
+      retryAt,
+      cooldownMs: this.#cooldownMs,
+      ...(lastFailure ? { lastFailure } : {}),
+    };
   }
 
   #lease(webhookKey: string, slots: WebhookSlots): AdmissionLease {
     const startedAt = performance.now();
     let isReleased = false;
     return {
-      release: (verdict: EndpointVerdict) => {
+      release: (verdict: EndpointVerdict, evidence?: Omit<FailureEvidence, 'at'>) => {
         if (isReleased) throw new Error('an admission lease was released twice');
         isReleased = true;
         slots.inFlight -= 1;
@@ -200,7 +214,7 @@ export class InProcessDeliveryAdmission implements DeliveryAdmission {
           change = { before, after: this.#circuits.release(webhookKey) };
         } else {
           this.#durations.note(webhookKey, performance.now() - startedAt);
-          change = this.#circuits.recordOutcome(webhookKey, verdict === 'down');
+          change = this.#circuits.recordOutcome(webhookKey, verdict === 'down', evidence);
         }
         this.#handOver(webhookKey, slots);
         return change;

@@ -23,6 +23,16 @@ export interface CircuitBreakerSettings {
   probeTimeoutMs?: number;
 }
 
+/**
+ * A real request to the destination that failed the endpoint-down way: when, and what came back. It
+ * is the evidence a delivery whose schedule has run out is given up on, and its failure log cites it.
+ */
+export interface FailureEvidence {
+  at: Date;
+  statusCode?: number;
+  error?: string;
+}
+
 /** The breaker's answer to "may I send now?". */
 export type CircuitPermit =
   | { isAllowed: true; isProbe: boolean }
@@ -41,6 +51,7 @@ export class CircuitBreaker {
   #failureTimes: number[] = [];
   #openUntil: number | undefined;
   #probeStartedAt: number | undefined;
+  #lastFailure: FailureEvidence | undefined;
 
   constructor(settings: CircuitBreakerSettings, clock: Clock) {
     if (!Number.isInteger(settings.failureThreshold) || settings.failureThreshold < 1)
@@ -58,7 +69,17 @@ export class CircuitBreaker {
 
   /** True when nothing is remembered: a fresh breaker would behave the same. */
   get isPristine(): boolean {
-    return this.#openUntil === undefined && this.#failureTimes.length === 0;
+    return this.#openUntil === undefined && this.#failureTimes.length === 0 && !this.#lastFailure;
+  }
+
+  /** The latest failed request since the last success; undefined after a success or before any failure. */
+  get lastFailure(): FailureEvidence | undefined {
+    return this.#lastFailure;
+  }
+
+  /** The cool-down an open circuit waits before a probe, in ms. */
+  get cooldownMs(): number {
+    return this.#settings.cooldownMs;
   }
 
   /** When an open circuit will let a probe through; undefined unless open. */
@@ -89,14 +110,19 @@ export class CircuitBreaker {
 
   /** The endpoint answered: the circuit closes and the failure run ends. */
   recordSuccess(): void {
+    this.#lastFailure = undefined;
     this.#failureTimes = [];
     this.#openUntil = undefined;
     this.#probeStartedAt = undefined;
   }
 
-  /** An attempt failed the endpoint-down way; may open (or re-open) the circuit. */
-  recordFailure(): void {
+  /**
+   * A request failed the endpoint-down way (`evidence`: what came back, kept as the latest failure);
+   * may open (or re-open) the circuit.
+   */
+  recordFailure(evidence: Omit<FailureEvidence, 'at'> = {}): void {
     const now = this.#now();
+    this.#lastFailure = { at: new Date(now), ...evidence };
     const state = this.state;
     if (state === 'open') return;
     if (state === 'half-open') {
@@ -162,13 +188,22 @@ export class CircuitBreakerRegistry {
    * Records an attempt's verdict and says what changed; a healthy destination's breaker is
    * forgotten so the map stays small.
    */
-  recordOutcome(destination: string, isFailure: boolean): { before: CircuitState; after: CircuitState } {
+  recordOutcome(
+    destination: string,
+    isFailure: boolean,
+    evidence?: Omit<FailureEvidence, 'at'>,
+  ): { before: CircuitState; after: CircuitState } {
     const breaker = this.get(destination);
     const before = breaker.state;
-    if (isFailure) breaker.recordFailure();
+    if (isFailure) breaker.recordFailure(evidence);
     else breaker.recordSuccess();
     if (breaker.isPristine) this.#breakers.delete(destination);
     return { before, after: breaker.state };
+  }
+
+  /** The latest failed request to `destination` since its last success, if this process saw one. */
+  lastFailure(destination: string): FailureEvidence | undefined {
+    return this.#breakers.get(destination)?.lastFailure;
   }
 
   /** A permitted attempt ended without a verdict: frees a probe slot, remembers nothing new. */

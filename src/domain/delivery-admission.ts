@@ -4,7 +4,7 @@
  * either a lease (a slot is held and the circuit lets it through) or a refusal saying when to come
  * back, so no delivery waits long in memory for a slow or failing webhook.
  */
-import type { CircuitBreakerSettings, CircuitState } from './circuit-breaker';
+import type { CircuitBreakerSettings, CircuitState, FailureEvidence } from './circuit-breaker';
 
 /** What one attempt said about its endpoint: it answered (`up`), it failed the endpoint-down way, or nothing. */
 export type EndpointVerdict = 'up' | 'down' | 'unknown';
@@ -17,8 +17,11 @@ export interface CircuitChange {
 
 /** A held slot of one webhook; release it exactly once, when the attempt is over. */
 export interface AdmissionLease {
-  /** Frees the slot and records `verdict` on the webhook's circuit (`unknown` records nothing). */
-  release(verdict: EndpointVerdict): CircuitChange;
+  /**
+   * Frees the slot and records `verdict` on the webhook's circuit (`unknown` records nothing); with
+   * `down`, `evidence` is what the failed request got (status or error), kept as the circuit's latest failure.
+   */
+  release(verdict: EndpointVerdict, evidence?: Omit<FailureEvidence, 'at'>): CircuitChange;
 }
 
 /** The answer to "may this delivery go to its webhook now?". */
@@ -27,8 +30,18 @@ export type Admission =
   | { isAdmitted: true; lease: AdmissionLease; hasWaited: boolean }
   /** Every slot of the webhook is taken by attempts in flight; one is expected in about `expectedWaitMs`. */
   | { isAdmitted: false; reason: 'slots-busy'; expectedWaitMs: number }
-  /** The webhook's circuit is open (or a half-open probe is out) until `retryAt`. */
-  | { isAdmitted: false; reason: 'circuit-open'; retryAt: Date };
+  /**
+   * The webhook's circuit is open (or a half-open probe is out) until `retryAt`. `lastFailure` is the
+   * latest real request to the webhook that failed, as this process saw it; `cooldownMs` how long
+   * the circuit stays open after a failure.
+   */
+  | {
+      isAdmitted: false;
+      reason: 'circuit-open';
+      retryAt: Date;
+      lastFailure?: FailureEvidence;
+      cooldownMs: number;
+    };
 
 /** Slots and circuits per webhook. */
 export interface DeliveryAdmission {

@@ -43,16 +43,43 @@ export interface DeliveryTask {
   notBefore?: string;
   /** Set when an admin asked for a redelivery of a failure log. */
   redeliveryOf?: string;
-  /** Seconds this task has waited in all for its webhook's circuit to close (bounded; see deliver). */
-  circuitPostponedSeconds?: number;
+  /**
+   * ISO 8601: when the delivery first came up for an attempt, set when that first try was postponed
+   * (an open circuit, busy slots) so no attempt carries the time. The retry schedule's total time is
+   * counted from it (else from the first attempt), and the delivery log's record is named by it.
+   */
+  firstTriedAt?: string;
   /** How many times in a row this task found every one of its webhook's sending slots taken. */
   slotPostponements?: number;
+}
+
+/**
+ * A real request to a webhook that failed, cited as the evidence a delivery was given up on (which may
+ * be another delivery's request to the same webhook).
+ */
+export interface FailedRequestEvidence {
+  /** ISO 8601. */
+  at: string;
+  statusCode?: number;
+  error?: string;
+}
+
+/**
+ * Why a delivery was given up other than by its last attempt failing: its schedule ran out while its
+ * webhook's circuit was open (`evidence`: the failed request that says the endpoint is still down), its
+ * request could not be built, or the service deactivated the webhook. Never an attempt: `attempts`
+ * lists only requests that were made.
+ */
+export interface GiveUpReason {
+  reason: string;
+  evidence?: FailedRequestEvidence;
 }
 
 /** A task as the delivery step dead-letters it: with the webhook's name and URL at that moment. */
 export interface DeadLetteredTask extends DeliveryTask {
   webhookName?: string;
   url?: string;
+  givenUp?: GiveUpReason;
 }
 
 /** One message as the queue hands it over (an SQS record's relevant part). */
@@ -90,10 +117,18 @@ const deliveryTaskSchema = z.looseObject({
   attempts: z.array(attemptSchema),
   notBefore: z.string().optional(),
   redeliveryOf: z.string().optional(),
-  circuitPostponedSeconds: z.number().nonnegative().optional(),
+  firstTriedAt: z.string().optional(),
   slotPostponements: z.number().int().nonnegative().optional(),
   webhookName: z.string().optional(),
   url: z.string().optional(),
+  givenUp: z
+    .looseObject({
+      reason: z.string(),
+      evidence: z
+        .looseObject({ at: z.string(), statusCode: z.number().optional(), error: z.string().optional() })
+        .optional(),
+    })
+    .optional(),
 });
 
 /** Parses a queue message body into a task; undefined when it is not one. */

@@ -92,6 +92,14 @@ export interface FailureLog {
   event: EventEnvelope;
   /** The delivery log's record of this delivery (SPEC 6.3); absent when it never made an attempt. */
   deliveryId?: string;
+  /**
+   * Why the delivery was given up, when that was not its last attempt failing: its schedule ran out
+   * while the webhook's circuit was open, its request could not be built, the service deactivated the
+   * webhook. `attempts` still lists only the requests that were made.
+   */
+  givenUpReason?: string;
+  /** The failed request (possibly another delivery's to the same webhook) it was given up on. */
+  evidence?: { at: string; statusCode?: number; error?: string };
 }
 
 /** A chat event whose Detail failed its schema; kept for ops to inspect. */

@@ -312,6 +312,21 @@ export const failureLogSchema = z.object({
   failedAt: isoDateTimeSchema,
   event: eventEnvelopeSchema.optional().meta({ description: 'The event as it was sent.' }),
   deliveryId: z.string().optional().meta({ description: 'The delivery log record of this delivery.' }),
+  givenUpReason: z.string().optional().meta({
+    description:
+      'Why the delivery was given up when that was not its last attempt failing: its retry schedule ended while the webhook kept failing (citing `evidence`), its request could not be built, or the service deactivated the webhook. `attempts` lists only requests that were made.',
+  }),
+  evidence: z
+    .object({
+      at: isoDateTimeSchema,
+      statusCode: z.number().int().optional(),
+      error: z.string().optional(),
+    })
+    .optional()
+    .meta({
+      description:
+        'The failed request to the webhook (possibly made by another delivery) the delivery was given up on.',
+    }),
 });
 
 export const rejectedEventSchema = z.object({

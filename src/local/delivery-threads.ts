@@ -42,6 +42,8 @@ export interface DeliveryThreadsOptions {
 export interface DeliveryThreads {
   /** Runs the delivery handler on `event` in the least busy thread; resolves with its partial failures. */
   invoke(event: SQSEvent): Promise<SQSBatchResponse | undefined>;
+  /** Threads that have built their services and take invocations now (a dead one is 0 until replaced). */
+  readyCount(): number;
   /** Each live thread's event loop use so far (active vs idle time). */
   eventLoopUtilization(): EventLoopUtilization[];
   /** Ends every thread; call once nothing is in flight (the event sources have stopped). */
@@ -194,6 +196,7 @@ export async function startDeliveryThreads(options: DeliveryThreadsOptions): Pro
         target.worker.postMessage({ type: 'invoke', id, event } satisfies ToDeliveryThread);
       });
     },
+    readyCount: () => [...threads].filter((thread) => thread.isReady).length,
     eventLoopUtilization: () =>
       [...threads].map((thread) => thread.worker.performance.eventLoopUtilization()),
     async close() {

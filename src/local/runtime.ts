@@ -24,8 +24,9 @@ import { createDeliveryHandler } from '#functions/delivery';
 import { createDlqProcessorHandler } from '#functions/dlq-processor';
 import { createFanOutHandler } from '#functions/fan-out';
 import { createFanOutDlqProcessorHandler } from '#functions/fan-out-dlq-processor';
+import { createPortalAuthorizer } from '#functions/portal-authorizer';
 import { logger } from '#observability';
-import { type AdminToken, AdminTokenRegistry, loadAdminTokens } from './admin-tokens';
+import { type AdminToken, AdminTokenRegistry, loadAdminTokens, parsePlatformTokens } from './admin-tokens';
 import { acquireDataDirLock } from './data-dir-lock';
 import { type DeliveryThreads, startDeliveryThreads } from './delivery-threads';
 import { startEmbeddedDynamoThread } from './embedded-dynamodb-thread';
@@ -136,6 +137,11 @@ async function startOnLockedDataDir(options: LocalRuntimeOptions, dataDir: strin
   };
   const routes: LocalServerRoutes = {
     tokens: new AdminTokenRegistry(tokens),
+    platformTokens: new AdminTokenRegistry(parsePlatformTokens(config.PLATFORM_TOKENS, tokens)),
+    portalAllowedOrigins: (config.PORTAL_ALLOWED_ORIGINS ?? '')
+      .split(',')
+      .map((origin) => origin.trim())
+      .filter((origin) => origin !== ''),
     tenantClaim: config.TENANT_CLAIM,
     api: pending,
     putEvents: pending,
@@ -183,6 +189,8 @@ async function startOnLockedDataDir(options: LocalRuntimeOptions, dataDir: strin
     ...config,
     DELIVERY_QUEUE_URL: queueUrls.deliveries,
     DELIVERY_DLQ_URL: queueUrls.deliveriesDeadLetter,
+    // Portal links open on this very server unless the console is served elsewhere.
+    CONSOLE_URL: config.CONSOLE_URL ?? baseUrl,
   };
   const keyFile = join(dataDir, 'keys', 'master.key');
   const keySource = new KeyFileSource(keyFile);
@@ -202,6 +210,7 @@ async function startOnLockedDataDir(options: LocalRuntimeOptions, dataDir: strin
   const fanOutDlqProcessor = createFanOutDlqProcessorHandler(services);
 
   routes.api = (event, context) => api(event, context);
+  routes.authorizePortal = createPortalAuthorizer(services);
   routes.putEvents = (body) =>
     handlePutEvents(body, {
       eventBusName: config.EVENT_BUS_NAME,
@@ -242,6 +251,12 @@ async function startOnLockedDataDir(options: LocalRuntimeOptions, dataDir: strin
     });
   };
   const threads = threadCount > 0 ? await startThreads() : undefined;
+  let isClosing = false;
+  routes.unreadiness = () => {
+    if (isClosing) return 'the service is stopping';
+    if (threads && threads.readyCount() === 0) return 'no delivery thread is running; one is being restarted';
+    return undefined;
+  };
   const runDelivery = threads
     ? (event: SQSEvent) => threads.invoke(event)
     : (event: SQSEvent) => delivery(event, lambdaContext('chat-webhooks-delivery'));
@@ -307,6 +322,7 @@ async function startOnLockedDataDir(options: LocalRuntimeOptions, dataDir: strin
     deliveryThreadUtilization: () => threads?.eventLoopUtilization() ?? [],
     close: () => {
       closing ??= (async () => {
+        isClosing = true;
         await Promise.all(sources.map((source) => source.stop()));
         await threads?.close();
         for (const open of [server, queueServer?.server]) {

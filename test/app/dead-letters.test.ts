@@ -89,6 +89,42 @@ describe('recordDeadLetters', () => {
     });
   });
 
+  it('says why a delivery was given up and cites the failed request, listing only the attempts made', async () => {
+    const services = createTestServices();
+    await services.webhooks.create(webhookFixture());
+    const evidence = { at: '2026-03-01T11:59:30.000Z', statusCode: 503, error: 'endpoint answered 503' };
+    const reason =
+      "given up: its retry schedule (660 s since the first try) ended while the webhook's circuit was open, and the request to the webhook at 2026-03-01T11:59:30.000Z answered 503";
+    await recordDeadLetters(services, [
+      { messageId: 'd-1', body: JSON.stringify(task({ givenUp: { reason, evidence } })) },
+    ]);
+    expect(services.failureLogs.logs[0]?.log).toMatchObject({
+      attempts,
+      attemptCount: 3,
+      lastStatusCode: 502,
+      lastError: 'HTTP 502',
+      givenUpReason: reason,
+      evidence,
+    });
+  });
+
+  it('a delivery given up before any request says why in lastError, not as an attempt', async () => {
+    const services = createTestServices();
+    await services.webhooks.create(webhookFixture());
+    const reason = 'not sent: the request could not be built (invalid header)';
+    await recordDeadLetters(services, [
+      { messageId: 'd-1', body: JSON.stringify(task({ attempts: [], givenUp: { reason } })) },
+    ]);
+    expect(services.failureLogs.logs[0]?.log).toMatchObject({
+      attempts: [],
+      attemptCount: 0,
+      lastStatusCode: null,
+      lastError: reason,
+      givenUpReason: reason,
+      firstAttemptAt: null,
+    });
+  });
+
   it('records a group task the queue redrove as one abandoned failure log per webhook', async () => {
     const services = createTestServices();
     await services.webhooks.create(webhookFixture({ id: 'wh_1', name: 'First' }));

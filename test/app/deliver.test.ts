@@ -7,6 +7,7 @@ import { secretContext } from '#app/credentials';
 import type { DeadLetteredTask } from '#app/dead-letters';
 import { deliverGroup, deliverTask, processDeliveryBatch } from '#app/deliver';
 import { createDeliveryAdmission } from '#app/endpoint-circuits';
+import { flushHealthCounters } from '#app/health-counters';
 import type { Config } from '#config';
 import type { DeliveryTask } from '#domain/delivery-task';
 import type { StoredWebhook } from '#domain/model';
@@ -324,7 +325,9 @@ describe('deliverTask', () => {
 
     expect(result).toMatchObject({ status: 'dead-lettered' });
     const [dead] = services.deliveryQueue.deadLettered as DeadLetteredTask[];
-    expect(dead?.attempts[0]?.error).toMatch(
+    // Nothing went on the wire: no attempt, the reason beside the (empty) attempts.
+    expect(dead?.attempts).toEqual([]);
+    expect(dead?.givenUp?.reason).toMatch(
       /^not sent: the request could not be built \(invalid request: .*x-name/,
     );
     expect(receiver.received).toHaveLength(0);
@@ -507,7 +510,12 @@ describe('circuit breaker per webhook', () => {
 
     expect(await deliverTask(services, taskFor(dead))).toMatchObject({ status: 'retry-scheduled' });
     expect(await deliverTask(services, taskFor(dead))).toMatchObject({ status: 'retry-scheduled' });
-    const previous = { at: '2026-03-01T11:58:00.000Z', error: 'connection refused', durationMs: 1 };
+    // Tried a minute ago: well inside its 660 s schedule.
+    const previous = {
+      at: new Date(services.clock.now().getTime() - 60_000).toISOString(),
+      error: 'connection refused',
+      durationMs: 1,
+    };
     const refused = await deliverTask(services, taskFor(dead, { attempts: [previous] }));
 
     // The 30 s cool-down plus the jitter of the test services' fixed draw (0.5 → +10 %).
@@ -515,7 +523,7 @@ describe('circuit breaker per webhook', () => {
     const postponed = services.deliveryQueue.delayed[2];
     expect(postponed?.delaySeconds).toBe(33);
     expect(postponed?.task.attempts).toEqual([previous]);
-    expect(postponed?.task.circuitPostponedSeconds).toBe(33);
+    expect(postponed?.task.firstTriedAt).toBe(previous.at);
     expect(postponed?.task.notBefore).toBe(new Date(services.clock.now().getTime() + 33_000).toISOString());
     expect(await deliverTask(services, taskFor(healthy))).toMatchObject({ status: 'delivered' });
     expect(receiver.received.map((request) => request.path)).toEqual(['/hook/b', '/hook/b', '/hook/a']);
@@ -537,29 +545,81 @@ describe('circuit breaker per webhook', () => {
     expect(receiver.received).toHaveLength(4);
   });
 
-  it('counts the refusal as a failed attempt once the retry schedule left is spent waiting', async () => {
+  it('past its schedule, gives a delivery up only on a request that failed after the schedule ended, citing it, without an attempt or a health count', async () => {
     const services = servicesFor(circuitConfig);
     const dead = await storeWebhook(services, { id: 'wh_dead', url: await deadUrl() });
     await deliverTask(services, taskFor(dead));
     await deliverTask(services, taskFor(dead));
-    const attempts = [{ at: '2026-03-01T11:58:00.000Z', error: 'connection refused', durationMs: 1 }];
+    const openedAt = services.clock.now();
+    // First tried 700 s ago: the 660 s schedule ended 40 s before the request that opened the circuit.
+    const attempts = [
+      {
+        at: new Date(openedAt.getTime() - 700_000).toISOString(),
+        error: 'connection refused',
+        durationMs: 1,
+      },
+    ];
+    services.clock.advance(1_000);
 
-    // One attempt made: 600 s of schedule left, 590 already spent waiting for the circuit.
-    const result = await deliverTask(services, taskFor(dead, { attempts, circuitPostponedSeconds: 590 }));
+    const result = await deliverTask(services, taskFor(dead, { attempts }));
 
-    expect(result).toMatchObject({ status: 'retry-scheduled', delaySeconds: 600 });
-    const scheduled = services.deliveryQueue.delayed.at(-1);
-    expect(scheduled?.task.attempts).toHaveLength(2);
-    expect(scheduled?.task.attempts[1]).toMatchObject({
-      error: expect.stringMatching(/^not sent: the circuit/),
+    expect(result).toMatchObject({ status: 'dead-lettered', givenUp: { reason: expect.any(String) } });
+    expect(result).not.toHaveProperty('attempt');
+    const [given] = services.deliveryQueue.deadLettered as DeadLetteredTask[];
+    expect(given?.attempts).toEqual(attempts);
+    expect(given?.givenUp?.evidence).toEqual({
+      at: openedAt.toISOString(),
+      error: expect.stringMatching(/ECONNREFUSED|refused/),
     });
+    expect(given?.givenUp?.reason).toMatch(
+      new RegExp(
+        `^given up: its retry schedule \\(660 s since the first try\\) ended while the webhook's circuit was open, and the request to the webhook at ${openedAt.toISOString().replace(/[.]/g, '\\.')} failed`,
+      ),
+    );
+    // Health saw the two requests made, not the give-up.
+    await flushHealthCounters(services);
+    const health = await services.webhookHealth.get(dead.tenantId, [dead.id], services.clock.now());
+    expect(health.get(dead.id)).toMatchObject({ succeeded24h: 0, failed24h: 2 });
+  });
 
-    const last = await deliverTask(services, {
-      ...taskFor(dead, { attempts: scheduled?.task.attempts ?? [] }),
-      circuitPostponedSeconds: 590,
-    });
-    expect(last.status).toBe('dead-lettered');
-    expect(services.deliveryQueue.deadLettered[0]?.attempts).toHaveLength(3);
+  it('past its schedule with only evidence from before it ended, waits for the probe; an endpoint back by then gets it', async () => {
+    const services = servicesFor(circuitConfig);
+    const flaky = await storeWebhook(services, { id: 'wh_flaky' });
+    receiver.respondWith({ status: 503 }, { status: 503 });
+    await deliverTask(services, taskFor(flaky));
+    await deliverTask(services, taskFor(flaky));
+    const openedAt = services.clock.now();
+    // Its 660 s schedule ends 10 s after the circuit opened; the endpoint is back (200 from now on).
+    const attempts = [
+      { at: new Date(openedAt.getTime() - 650_000).toISOString(), statusCode: 503, durationMs: 1 },
+    ];
+    services.clock.advance(15_000);
+
+    const waiting = await deliverTask(services, taskFor(flaky, { attempts }));
+
+    expect(waiting).toMatchObject({ status: 'postponed', reason: 'circuit-open' });
+    expect(services.deliveryQueue.deadLettered).toEqual([]);
+    const postponed = services.deliveryQueue.delayed.at(-1);
+    expect(postponed?.task.attempts).toEqual(attempts);
+    expect(Date.parse(postponed?.task.notBefore ?? '')).toBeGreaterThanOrEqual(openedAt.getTime() + 30_000);
+
+    services.clock.advance(20_000);
+    expect(await deliverTask(services, postponed!.task)).toMatchObject({ status: 'delivered' });
+    expect(receiver.received).toHaveLength(3);
+  });
+
+  it('never counts an open circuit against a delivery that has not been tried yet: its first try is noted, no attempt', async () => {
+    const services = servicesFor(circuitConfig);
+    const dead = await storeWebhook(services, { id: 'wh_dead', url: await deadUrl() });
+    await deliverTask(services, taskFor(dead));
+    await deliverTask(services, taskFor(dead));
+    const refusedAt = services.clock.now();
+
+    expect(await deliverTask(services, taskFor(dead))).toMatchObject({ status: 'postponed' });
+
+    const postponed = services.deliveryQueue.delayed.at(-1);
+    expect(postponed?.task.attempts).toEqual([]);
+    expect(postponed?.task.firstTriedAt).toBe(refusedAt.toISOString());
   });
 
   it('a 4xx answer does not count against the circuit', async () => {

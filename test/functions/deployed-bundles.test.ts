@@ -364,8 +364,13 @@ describe('the deployed bundles, run against local endpoints', () => {
     expect(await receiveAll(deliveryQueueUrl)).toEqual([]);
     const deadLetters = await receiveAll(deliveryDeadLetterQueueUrl, 15_000);
     expect(deadLetters).toHaveLength(1);
-    const deadLettered = JSON.parse(deadLetters[0]!.body) as { attempts: { error?: string }[] };
-    expect(deadLettered.attempts[0]?.error).toMatch(/^not sent: destination URL/);
+    const deadLettered = JSON.parse(deadLetters[0]!.body) as {
+      attempts: unknown[];
+      givenUp?: { reason: string };
+    };
+    // Nothing was sent, so no attempt: the reason is carried beside the attempts.
+    expect(deadLettered.attempts).toEqual([]);
+    expect(deadLettered.givenUp?.reason).toMatch(/^not sent: destination URL/);
 
     const delivery = await start(functions.delivery, { ALLOW_INSECURE_LOCALHOST: 'true' });
     const result = await delivery.invoke<{ batchItemFailures: unknown[] }>(

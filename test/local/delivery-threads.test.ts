@@ -167,10 +167,13 @@ describe('the delivery thread pool', () => {
     const errors: string[] = [];
     const { threads } = await start(1, (error) => errors.push(String(error)));
     try {
+      expect(threads.readyCount()).toBe(1);
       await expect(threads.invoke(batch('crash'))).rejects.toThrow(
         /exited \(code 3\) with this invocation in flight/,
       );
       expect(errors.join('\n')).toMatch(/starting another/);
+      // What the local /health reads: no thread can deliver until the replacement is up.
+      expect(threads.readyCount()).toBe(0);
       // Until the replacement is up, a batch is refused (its messages come back after their visibility timeout).
       const answered = await eventually(
         () => threads.invoke(batch('fine')).catch(() => undefined),
@@ -178,6 +181,7 @@ describe('the delivery thread pool', () => {
         'a replacement thread',
       );
       expect(answered).toMatchObject({ batchItemFailures: [] });
+      expect(threads.readyCount()).toBe(1);
     } finally {
       await threads.close();
     }

@@ -62,6 +62,12 @@ export function FailureLogDetailScreen({ logId }: { logId: string }) {
         <dd>{log.eventId}</dd>
         <dt>Last outcome</dt>
         <dd>{log.lastStatusCode ? `HTTP ${log.lastStatusCode}` : (log.lastError ?? '—')}</dd>
+        {log.givenUpReason && (
+          <>
+            <dt>Why it was given up</dt>
+            <dd>{log.givenUpReason}</dd>
+          </>
+        )}
         <dt>First attempt</dt>
         <dd>
           <Time iso={log.firstAttemptAt} />

@@ -5,6 +5,7 @@
 import type { DeliveryOutcome, DeliveryRecord, DeliveryStatus, DeliverySummary } from './delivery-log';
 import type { DeliveryTask } from './delivery-task';
 import type { FailureLog, Page, PageKey, RejectedEvent, StoredWebhook, WebhookStatus } from './model';
+import type { PortalGrant } from './portal';
 
 export interface WebhookListQuery {
   status?: WebhookStatus;
@@ -125,6 +126,29 @@ export interface WebhookHealthRepository {
 export interface RejectedEventRepository {
   put(event: RejectedEvent, expiresAt: Date): Promise<void>;
   list(tenantId: string, query: { limit: number; startKey?: PageKey }): Promise<Page<RejectedEvent>>;
+}
+
+/**
+ * Portal links and sessions, kept by the digest of their token (never the token itself), each until
+ * its expiry; and each tenant's revocation generation, which a revocation bumps so every link and
+ * session minted before it stops working at once.
+ */
+export interface PortalSessionStore {
+  /** Stores a new link; it can be taken once, until `expiresAt`. */
+  saveLink(digest: string, grant: PortalGrant, expiresAt: Date): Promise<void>;
+  /**
+   * Takes a link: removes it in one conditional write and returns its grant, or undefined when it is
+   * unknown, already taken or expired at `now`. Two concurrent takes of one link: exactly one wins.
+   */
+  takeLink(digest: string, now: Date): Promise<PortalGrant | undefined>;
+  /** Stores a session opened from a link. */
+  saveSession(digest: string, grant: PortalGrant, expiresAt: Date): Promise<void>;
+  /** A session's grant and expiry, or undefined when it is unknown or expired at `now`. */
+  findSession(digest: string, now: Date): Promise<{ grant: PortalGrant; expiresAt: Date } | undefined>;
+  /** The tenant's current revocation generation (0 before any revocation), read strongly consistent. */
+  generation(tenantId: string): Promise<number>;
+  /** Bumps the tenant's revocation generation (atomically); returns the new one. */
+  revoke(tenantId: string): Promise<number>;
 }
 
 /** One event id, taken by its tenant for the event `fingerprint` names (src/domain/event-ids.ts). */

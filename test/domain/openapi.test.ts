@@ -26,6 +26,9 @@ const SPEC_ROUTES: [string, string][] = [
   ['post', '/v1/deliveries/{id}/redeliver'],
   ['post', '/v1/webhooks/{id}/recover'],
   ['get', '/v1/openapi.json'],
+  ['post', '/v1/portal-sessions'],
+  ['delete', '/v1/portal-sessions'],
+  ['post', '/v1/portal-sessions/exchange'],
 ];
 
 const document = buildOpenApiDocument({ serverUrl: 'http://127.0.0.1:3000' }) as Json;
@@ -98,13 +101,16 @@ describe('buildOpenApiDocument', () => {
     );
   });
 
-  it('requires the bearer token everywhere but /health', () => {
+  it("requires the bearer token everywhere but /health, the link exchange and the platform's routes", () => {
     expect(document.components.securitySchemes.bearerAuth).toEqual({ type: 'http', scheme: 'bearer' });
     expect(document.security).toEqual([{ bearerAuth: [] }]);
     expect(document.paths['/health'].get.security).toEqual([]);
+    expect(document.paths['/v1/portal-sessions/exchange'].post.security).toEqual([]);
+    expect(document.paths['/v1/portal-sessions'].post.security).toEqual([{ platformAuth: [] }]);
+    expect(document.paths['/v1/portal-sessions'].delete.security).toEqual([{ platformAuth: [] }]);
     for (const [method, path] of SPEC_ROUTES.filter(([, path]) => path !== '/health')) {
       const operation = document.paths[path][method];
-      expect(operation.security).toBeUndefined();
+      if (!path.startsWith('/v1/portal-sessions')) expect(operation.security).toBeUndefined();
       expect(Object.keys(operation.responses)).toContain('401');
     }
   });

@@ -21,6 +21,7 @@ import type { DeliverySender } from '#domain/delivery-sender';
 import type { DeliveryTask } from '#domain/delivery-task';
 import { ConflictError, NotFoundError, ValidationError } from '#domain/errors';
 import type { FailureLog, Page, PageKey, RejectedEvent, StoredWebhook } from '#domain/model';
+import type { PortalGrant } from '#domain/portal';
 import {
   type Clock,
   type DeliveryListQuery,
@@ -34,6 +35,7 @@ import {
   type HealthCounters,
   type HealthFlush,
   type NoticePublisher,
+  type PortalSessionStore,
   type RejectedEventRepository,
   systemClock,
   type WebhookHealthRepository,
@@ -470,7 +472,46 @@ export const unusedSender: DeliverySender = {
   },
 };
 
+/** The portal store in memory, with the adapter's single-use and expiry rules. */
+export class InMemoryPortalSessionStore implements PortalSessionStore {
+  readonly links = new Map<string, { grant: PortalGrant; expiresAt: Date }>();
+  readonly sessions = new Map<string, { grant: PortalGrant; expiresAt: Date }>();
+  private readonly generations = new Map<string, number>();
+
+  async saveLink(digest: string, grant: PortalGrant, expiresAt: Date): Promise<void> {
+    this.links.set(digest, { grant: structuredClone(grant), expiresAt });
+  }
+
+  async takeLink(digest: string, now: Date): Promise<PortalGrant | undefined> {
+    const link = this.links.get(digest);
+    if (!link || link.expiresAt.getTime() <= now.getTime()) return undefined;
+    this.links.delete(digest);
+    return structuredClone(link.grant);
+  }
+
+  async saveSession(digest: string, grant: PortalGrant, expiresAt: Date): Promise<void> {
+    this.sessions.set(digest, { grant: structuredClone(grant), expiresAt });
+  }
+
+  async findSession(digest: string, now: Date): Promise<{ grant: PortalGrant; expiresAt: Date } | undefined> {
+    const session = this.sessions.get(digest);
+    if (!session || session.expiresAt.getTime() <= now.getTime()) return undefined;
+    return structuredClone(session);
+  }
+
+  async generation(tenantId: string): Promise<number> {
+    return this.generations.get(tenantId) ?? 0;
+  }
+
+  async revoke(tenantId: string): Promise<number> {
+    const next = (this.generations.get(tenantId) ?? 0) + 1;
+    this.generations.set(tenantId, next);
+    return next;
+  }
+}
+
 export interface TestServices extends Services {
+  portalSessions: InMemoryPortalSessionStore;
   webhooks: InMemoryWebhookRepository;
   deliveryQueue: InMemoryDeliveryQueue;
   failureLogs: InMemoryFailureLogRepository;
@@ -502,6 +543,7 @@ export function createTestServices(
     rejectedEvents: new InMemoryRejectedEventRepository(clock),
     eventIds: new InMemoryEventIdRegistry(clock),
     deliveryQueue: new InMemoryDeliveryQueue(),
+    portalSessions: new InMemoryPortalSessionStore(),
     cipher: new AesGcmSecretCipher({ getMasterKey: async () => masterKey }),
     notices: new RecordingNoticePublisher(),
     sender: options.sender ?? unusedSender,

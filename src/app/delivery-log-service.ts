@@ -9,11 +9,11 @@ import { ConflictError, NotFoundError, ValidationError, WebhookInactiveError } f
 import type { EventEnvelope, Page, PageKey, StoredWebhook } from '#domain/model';
 import type { Services } from './services';
 
-const WEBHOOK_PAGE = 100;
 const PAYLOAD_READS_IN_FLIGHT = 16;
 
 export interface DeliveryListFilters {
   webhookId?: string;
+  eventId?: string;
   status?: DeliveryStatus;
   eventType?: string;
   since?: string;
@@ -22,31 +22,19 @@ export interface DeliveryListFilters {
   startKey?: PageKey;
 }
 
-/** Every webhook id of a tenant (the tenant-wide list queries each webhook's partition). */
-async function tenantWebhookIds(services: Services, tenantId: string): Promise<string[]> {
-  const ids: string[] = [];
-  let startKey: PageKey | undefined;
-  do {
-    const page = await services.webhooks.list(tenantId, {
-      limit: WEBHOOK_PAGE,
-      ...(startKey ? { startKey } : {}),
-    });
-    ids.push(...page.items.map((webhook) => webhook.id));
-    startKey = page.nextKey;
-  } while (startKey);
-  return ids;
-}
-
-/** A page of the tenant's deliveries, newest first; every filter combines. */
+/**
+ * A page of the tenant's deliveries, newest first; every filter combines. Without `webhookId` the
+ * list leaves out deliveries of webhooks deleted since (they stay readable by id until they expire):
+ * one BatchGetItem of the page's distinct webhooks, so the cost follows the page, not the tenant.
+ */
 export async function listDeliveries(
   services: Services,
   tenantId: string,
   filters: DeliveryListFilters,
 ): Promise<Page<DeliverySummary>> {
-  const webhookIds = filters.webhookId ? [filters.webhookId] : await tenantWebhookIds(services, tenantId);
-  if (webhookIds.length === 0) return { items: [] };
-  return services.deliveryLog.list(tenantId, {
-    webhookIds,
+  const page = await services.deliveryLog.list(tenantId, {
+    ...(filters.webhookId ? { webhookId: filters.webhookId } : {}),
+    ...(filters.eventId ? { eventId: filters.eventId } : {}),
     ...(filters.status ? { status: filters.status } : {}),
     ...(filters.eventType ? { eventType: filters.eventType } : {}),
     ...(filters.since ? { since: new Date(filters.since) } : {}),
@@ -54,6 +42,11 @@ export async function listDeliveries(
     limit: filters.limit,
     ...(filters.startKey ? { startKey: filters.startKey } : {}),
   });
+  if (filters.webhookId || page.items.length === 0) return page;
+  const webhookIds = [...new Set(page.items.map((item) => item.webhookId))];
+  const webhooks = await services.webhooks.getMany(webhookIds.map((webhookId) => ({ tenantId, webhookId })));
+  const existing = new Set(webhookIds.filter((_, index) => webhooks[index] !== undefined));
+  return { ...page, items: page.items.filter((item) => existing.has(item.webhookId)) };
 }
 
 async function requireDelivery(
@@ -147,8 +140,39 @@ function newestPerEvent(failed: DeliverySummary[]): DeliverySummary[] {
   });
 }
 
+/** Pages of one event's deliveries to one webhook read at most, looking for a later success. */
+const SUCCESS_LOOKUP_PAGES = 5;
+
 /**
- * Redelivers every failed event of one webhook (once each, from its newest failed delivery) whose
+ * Has a delivery of `failed`'s event to its webhook succeeded since `failed` began (a redeliver or
+ * recover that worked)? Then recover must not send the event again: the receiver has it. Reads the
+ * event's own deliveries (a handful), not the webhook's whole log.
+ */
+async function succeededSince(
+  services: Services,
+  tenantId: string,
+  failed: DeliverySummary,
+): Promise<boolean> {
+  let startKey: PageKey | undefined;
+  for (let page = 0; page < SUCCESS_LOOKUP_PAGES; page++) {
+    const found = await services.deliveryLog.list(tenantId, {
+      eventId: failed.eventId,
+      webhookId: failed.webhookId,
+      status: 'succeeded',
+      since: new Date(failed.createdAt),
+      limit: 20,
+      ...(startKey ? { startKey } : {}),
+    });
+    if (found.items.some((record) => record.id !== failed.id)) return true;
+    startKey = found.nextKey;
+    if (startKey === undefined) return false;
+  }
+  return false;
+}
+
+/**
+ * Redelivers every failed event of one webhook (once each, from its newest failed delivery, and only
+ * when no later delivery of it to that webhook has succeeded) whose
  * first attempt lies in [since, until], newest first, at most RECOVER_MAX_DELIVERIES per call (`resumeUntil` says where to go on). The window may
  * span at most RECOVER_MAX_WINDOW_DAYS.
  */
@@ -172,7 +196,7 @@ export async function recoverFailedDeliveries(
   let hasMore = false;
   do {
     const page = await services.deliveryLog.list(tenantId, {
-      webhookIds: [webhookId],
+      webhookId,
       status: 'failed',
       since,
       until,
@@ -188,6 +212,7 @@ export async function recoverFailedDeliveries(
   const events = new Map<string, Promise<EventEnvelope | undefined>>();
   const tasks = await Promise.all(
     newestPerEvent(failed).map(async (record) => {
+      if (await limit(() => succeededSince(services, tenantId, record))) return undefined;
       let event = events.get(record.eventId);
       if (!event) {
         event = limit(() => payloadOf(services, tenantId, record.eventId));

@@ -7,6 +7,9 @@
  *   written twice. A record with one attempt is under 1 KB (pinned by a test), so a first-attempt
  *   success costs exactly 1 write unit; each later attempt adds about ATTEMPT_BYTES, and an update is
  *   billed on the larger of the item before and after;
+ * - INDEX_WRITE_UNITS per record write: two index entries under 1 KB each (the tenant's deliveries by
+ *   time and one event's deliveries; src/adapters/dynamodb/delivery-index.ts), so the tenant-wide list
+ *   and the `eventId` list read a fixed number of partitions however many webhooks the tenant has;
  * - one PutItem per event for its payload (mode `all`, by fan-out), shared by every webhook of the
  *   event; in mode `failures`, one per failed delivery instead;
  * - one UpdateItem on the failed delivery's record when its failure log is written (the link);
@@ -14,7 +17,7 @@
  *   outcome (see src/app/health-counters.ts): a small fraction of a write per delivery under load.
  *
  * The delivery step reads nothing for the log; reads are the admin's (a list page is one Query per
- * webhook, a detail view two GetItems).
+ * shard of the tenant index plus one BatchGetItem of the page's records, a detail view two GetItems).
  */
 import type { DeliveryLogMode } from './delivery-log';
 
@@ -28,6 +31,9 @@ export const RECORD_BASE_BYTES = 420;
 export const ATTEMPT_BYTES = 560;
 /** Bytes of a payload item besides the body. */
 export const PAYLOAD_OVERHEAD_BYTES = 80;
+
+/** Write units of the two index entries written beside each record write. */
+export const INDEX_WRITE_UNITS = 2;
 
 const KB = 1024;
 const units = (bytes: number) => Math.max(1, Math.ceil(bytes / KB));
@@ -68,14 +74,16 @@ export function deliveryLogCost(input: DeliveryLogCostInput): DeliveryLogCost {
   const deadLetteredShare = input.deadLetteredShare ?? 1;
   const health = input.healthWritesPerDelivery ?? 0.05;
   let failingRecordUnits = 0;
-  for (let attempt = 1; attempt <= attempts; attempt++) failingRecordUnits += recordWriteUnits(attempt);
+  for (let attempt = 1; attempt <= attempts; attempt++) {
+    failingRecordUnits += recordWriteUnits(attempt) + INDEX_WRITE_UNITS;
+  }
   const failingUnits = failingRecordUnits + deadLetteredShare * 1;
 
   let writeUnits = 0;
   if (input.mode === 'all') {
     writeUnits =
       payloadUnits / webhooksPerEvent +
-      (1 - failingShare) * recordWriteUnits(1) +
+      (1 - failingShare) * (recordWriteUnits(1) + INDEX_WRITE_UNITS) +
       failingShare * failingUnits +
       health;
   } else if (input.mode === 'failures') {

@@ -24,6 +24,12 @@ const timeSchema = isoDateTimeSchema.meta({
 export const deliveryListQuerySchema = z
   .strictObject({
     webhookId: z.string().min(1).max(128).optional(),
+    eventId: z
+      .string()
+      .min(1)
+      .max(128)
+      .optional()
+      .meta({ description: 'Every delivery of this event, across its webhooks ("where did event X go?").' }),
     status: z.enum(DELIVERY_STATUSES).optional(),
     eventType: z.string().min(1).max(100).optional(),
     since: timeSchema.optional(),

@@ -13,6 +13,13 @@ import {
 } from './delivery-log-schema';
 import { eventEnvelopeSchema } from './event-catalogue';
 import {
+  portalExchangeRequestSchema,
+  portalLinkSchema,
+  portalRevokeQuerySchema,
+  portalSessionRequestSchema,
+  portalSessionSchema,
+} from './portal';
+import {
   createdWebhookSchema,
   errorBodySchema,
   eventTypeListSchema,
@@ -90,6 +97,8 @@ interface Operation {
   success: { status: string; description: string; body?: string };
   errors: string[];
   isPublic?: boolean;
+  /** Called with the platform credential, not a tenant's. */
+  isPlatform?: boolean;
 }
 
 function operation(spec: Operation, hasId: boolean): JsonObject {
@@ -108,13 +117,19 @@ function operation(spec: Operation, hasId: boolean): JsonObject {
     ...(parameters.length > 0 ? { parameters } : {}),
     ...(spec.request ? { requestBody: { required: true, ...json(spec.request) } } : {}),
     responses,
-    ...(spec.isPublic ? { security: [] } : {}),
+    ...(spec.isPublic ? { security: [] } : spec.isPlatform ? { security: [{ platformAuth: [] }] } : {}),
   };
 }
 
 const ERROR_RESPONSES: Record<string, { name: string; description: string }> = {
   '400': { name: 'BadRequest', description: 'Invalid input; `details` names each field.' },
   '401': { name: 'Unauthorized', description: 'Missing or invalid bearer token.' },
+  '403': {
+    name: 'Forbidden',
+    description:
+      'The credential may not call this route: a portal session without the `manage` capability on a write, ' +
+      'the platform credential on a tenant route, a tenant credential on a platform route.',
+  },
   '404': { name: 'NotFound', description: 'No such resource for this tenant.' },
   '409': {
     name: 'Conflict',
@@ -155,7 +170,7 @@ function paths(): Record<string, Record<string, JsonObject>> {
           summary: 'Liveness check; needs no token',
           tags: ['Service'],
           success: { status: '200', description: 'The service is up', body: 'Health' },
-          errors: [],
+          errors: ['400'],
           isPublic: true,
         },
         false,
@@ -354,6 +369,49 @@ function paths(): Record<string, Record<string, JsonObject>> {
         false,
       ),
     },
+    '/v1/portal-sessions': {
+      post: operation(
+        {
+          operationId: 'createPortalSession',
+          summary:
+            "Mint a single-use link that opens the console for one tenant (the platform's credential only)",
+          tags: ['Portal'],
+          request: 'PortalSessionRequest',
+          success: { status: '201', description: 'The link and when it expires', body: 'PortalLink' },
+          errors: ['400', '401', '403', '413', '415'],
+          isPlatform: true,
+        },
+        false,
+      ),
+      delete: operation(
+        {
+          operationId: 'revokePortalSessions',
+          summary: "End every portal link and session of a tenant at once (the platform's credential only)",
+          tags: ['Portal'],
+          query: portalRevokeQuerySchema,
+          success: { status: '204', description: 'Every session of the tenant is ended' },
+          errors: ['400', '401', '403'],
+          isPlatform: true,
+        },
+        false,
+      ),
+    },
+    '/v1/portal-sessions/exchange': {
+      post: operation(
+        {
+          operationId: 'exchangePortalSession',
+          summary:
+            "Exchange a link's token (from its fragment) once for a session; the console then calls the routes " +
+            'under /portal (e.g. /portal/v1/webhooks) with `Authorization: Bearer <sessionToken>`',
+          tags: ['Portal'],
+          request: 'PortalExchangeRequest',
+          success: { status: '200', description: 'The session', body: 'PortalSession' },
+          errors: ['400', '401', '413', '415'],
+          isPublic: true,
+        },
+        false,
+      ),
+    },
     '/v1/openapi.json': {
       get: operation(
         {
@@ -361,7 +419,8 @@ function paths(): Record<string, Record<string, JsonObject>> {
           summary: 'This document',
           tags: ['Service'],
           success: { status: '200', description: 'OpenAPI 3.1 document', body: 'OpenApiDocument' },
-          errors: READ,
+          errors: [],
+          isPublic: true,
         },
         false,
       ),
@@ -374,7 +433,13 @@ export function buildOpenApiDocument(options: { serverUrl?: string; version?: st
   // URL rules are not expressible in JSON Schema, so the option does not change the document.
   const inputs = webhookInputSchemas({ allowInsecureLocalhost: false });
   const requestSchemas = componentSchemas(
-    { WebhookCreate: inputs.create, WebhookPatch: inputs.patch, RecoverRequest: recoverRequestSchema },
+    {
+      WebhookCreate: inputs.create,
+      WebhookPatch: inputs.patch,
+      RecoverRequest: recoverRequestSchema,
+      PortalSessionRequest: portalSessionRequestSchema,
+      PortalExchangeRequest: portalExchangeRequestSchema,
+    },
     'input',
   );
   const responseSchemas = componentSchemas(
@@ -394,6 +459,8 @@ export function buildOpenApiDocument(options: { serverUrl?: string; version?: st
       SigningSecret: signingSecretSchema,
       TestDeliveryResult: testDeliveryResultSchema,
       Health: healthSchema,
+      PortalLink: portalLinkSchema,
+      PortalSession: portalSessionSchema,
       Error: errorBodySchema,
     },
     'output',
@@ -415,7 +482,14 @@ export function buildOpenApiDocument(options: { serverUrl?: string; version?: st
     security: [{ bearerAuth: [] }],
     paths: paths(),
     components: {
-      securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer' } },
+      securitySchemes: {
+        bearerAuth: { type: 'http', scheme: 'bearer' },
+        platformAuth: {
+          type: 'http',
+          scheme: 'bearer',
+          description: 'Locally a PLATFORM_TOKENS token; on AWS the route takes IAM (SigV4) instead.',
+        },
+      },
       schemas: {
         ...requestSchemas,
         ...responseSchemas,

@@ -5,6 +5,7 @@
 import type { DeliveryOutcome, DeliveryRecord, DeliveryStatus, DeliverySummary } from './delivery-log';
 import type { DeliveryTask } from './delivery-task';
 import type { FailureLog, Page, PageKey, RejectedEvent, StoredWebhook, WebhookStatus } from './model';
+import type { PortalGrant } from './portal';
 
 export interface WebhookListQuery {
   status?: WebhookStatus;
@@ -58,9 +59,14 @@ export interface FailureLogRepository {
   list(tenantId: string, query: FailureLogQuery): Promise<Page<FailureLog>>;
 }
 
+/**
+ * Which deliveries to list: one webhook's (`webhookId`), one event's across its webhooks (`eventId`),
+ * or, with neither, the whole tenant's. Listing the tenant or an event costs the same whatever the
+ * number of the tenant's webhooks (the adapter keeps tenant-level indexes).
+ */
 export interface DeliveryListQuery {
-  /** The webhooks whose deliveries to list (one, or every webhook of the tenant). */
-  webhookIds: string[];
+  webhookId?: string;
+  eventId?: string;
   status?: DeliveryStatus;
   eventType?: string;
   /** Inclusive bounds on the first attempt's time. */
@@ -86,7 +92,10 @@ export interface DeliveryLogRepository {
   putPayload(tenantId: string, eventId: string, body: string, expiresAt: Date): Promise<void>;
   getPayload(tenantId: string, eventId: string): Promise<string | undefined>;
   get(tenantId: string, deliveryId: string): Promise<DeliveryRecord | undefined>;
-  /** Newest first across `webhookIds`, every filter combined. */
+  /**
+   * Newest first, every filter combined. A page may hold fewer than `limit` items while `nextKey` is
+   * set (a selective filter over the tenant-wide list reads a bounded number of deliveries per page).
+   */
   list(tenantId: string, query: DeliveryListQuery): Promise<Page<DeliverySummary>>;
 }
 
@@ -117,6 +126,29 @@ export interface WebhookHealthRepository {
 export interface RejectedEventRepository {
   put(event: RejectedEvent, expiresAt: Date): Promise<void>;
   list(tenantId: string, query: { limit: number; startKey?: PageKey }): Promise<Page<RejectedEvent>>;
+}
+
+/**
+ * Portal links and sessions, kept by the digest of their token (never the token itself), each until
+ * its expiry; and each tenant's revocation generation, which a revocation bumps so every link and
+ * session minted before it stops working at once.
+ */
+export interface PortalSessionStore {
+  /** Stores a new link; it can be taken once, until `expiresAt`. */
+  saveLink(digest: string, grant: PortalGrant, expiresAt: Date): Promise<void>;
+  /**
+   * Takes a link: removes it in one conditional write and returns its grant, or undefined when it is
+   * unknown, already taken or expired at `now`. Two concurrent takes of one link: exactly one wins.
+   */
+  takeLink(digest: string, now: Date): Promise<PortalGrant | undefined>;
+  /** Stores a session opened from a link. */
+  saveSession(digest: string, grant: PortalGrant, expiresAt: Date): Promise<void>;
+  /** A session's grant and expiry, or undefined when it is unknown or expired at `now`. */
+  findSession(digest: string, now: Date): Promise<{ grant: PortalGrant; expiresAt: Date } | undefined>;
+  /** The tenant's current revocation generation (0 before any revocation), read strongly consistent. */
+  generation(tenantId: string): Promise<number>;
+  /** Bumps the tenant's revocation generation (atomically); returns the new one. */
+  revoke(tenantId: string): Promise<number>;
 }
 
 /** One event id, taken by its tenant for the event `fingerprint` names (src/domain/event-ids.ts). */

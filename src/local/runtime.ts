@@ -24,8 +24,9 @@ import { createDeliveryHandler } from '#functions/delivery';
 import { createDlqProcessorHandler } from '#functions/dlq-processor';
 import { createFanOutHandler } from '#functions/fan-out';
 import { createFanOutDlqProcessorHandler } from '#functions/fan-out-dlq-processor';
+import { createPortalAuthorizer } from '#functions/portal-authorizer';
 import { logger } from '#observability';
-import { type AdminToken, AdminTokenRegistry, loadAdminTokens } from './admin-tokens';
+import { type AdminToken, AdminTokenRegistry, loadAdminTokens, parsePlatformTokens } from './admin-tokens';
 import { acquireDataDirLock } from './data-dir-lock';
 import { type DeliveryThreads, startDeliveryThreads } from './delivery-threads';
 import { startEmbeddedDynamo } from './embedded-dynamodb';
@@ -138,6 +139,11 @@ async function startOnLockedDataDir(options: LocalRuntimeOptions, dataDir: strin
   };
   const routes: LocalServerRoutes = {
     tokens: new AdminTokenRegistry(tokens),
+    platformTokens: new AdminTokenRegistry(parsePlatformTokens(config.PLATFORM_TOKENS, tokens)),
+    portalAllowedOrigins: (config.PORTAL_ALLOWED_ORIGINS ?? '')
+      .split(',')
+      .map((origin) => origin.trim())
+      .filter((origin) => origin !== ''),
     tenantClaim: config.TENANT_CLAIM,
     api: pending,
     putEvents: pending,
@@ -185,6 +191,8 @@ async function startOnLockedDataDir(options: LocalRuntimeOptions, dataDir: strin
     ...config,
     DELIVERY_QUEUE_URL: queueUrls.deliveries,
     DELIVERY_DLQ_URL: queueUrls.deliveriesDeadLetter,
+    // Portal links open on this very server unless the console is served elsewhere.
+    CONSOLE_URL: config.CONSOLE_URL ?? baseUrl,
   };
   const keyFile = join(dataDir, 'keys', 'master.key');
   const keySource = new KeyFileSource(keyFile);
@@ -204,6 +212,7 @@ async function startOnLockedDataDir(options: LocalRuntimeOptions, dataDir: strin
   const fanOutDlqProcessor = createFanOutDlqProcessorHandler(services);
 
   routes.api = (event, context) => api(event, context);
+  routes.authorizePortal = createPortalAuthorizer(services);
   routes.putEvents = (body) =>
     handlePutEvents(body, {
       eventBusName: config.EVENT_BUS_NAME,

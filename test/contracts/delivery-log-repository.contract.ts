@@ -144,7 +144,6 @@ export function describeDeliveryLogRepositoryContract(
       let pages = 0;
       do {
         const page = await log.list(tenantId, {
-          webhookIds: webhooks,
           limit: 5,
           ...(startKey ? { startKey } : {}),
         });
@@ -164,7 +163,7 @@ export function describeDeliveryLogRepositoryContract(
       expect(seen).toEqual(expected);
 
       const filtered = await log.list(tenantId, {
-        webhookIds: [webhooks[0]!],
+        webhookId: webhooks[0!],
         status: 'failed',
         eventType: 'conversation.created',
         since: new Date('2026-11-29T10:00:00.000Z'),
@@ -197,7 +196,7 @@ export function describeDeliveryLogRepositoryContract(
       clock.advance(3 * DAY_MS + 1000);
       expect(await log.get(tenantId, record.deliveryId)).toBeUndefined();
       expect(await log.getPayload(tenantId, record.eventId)).toBeUndefined();
-      expect((await log.list(tenantId, { webhookIds: [record.webhookId], limit: 10 })).items).toEqual([]);
+      expect((await log.list(tenantId, { webhookId: record.webhookId, limit: 10 })).items).toEqual([]);
     });
 
     it('answers nothing for another tenant, and links a failure log', async () => {
@@ -206,7 +205,7 @@ export function describeDeliveryLogRepositoryContract(
       const record = outcome(tenantId, { status: 'failed' });
       await log.recordOutcome(record, farFuture);
       expect(await log.get(newTenant(), record.deliveryId)).toBeUndefined();
-      expect((await log.list(newTenant(), { webhookIds: [record.webhookId], limit: 10 })).items).toEqual([]);
+      expect((await log.list(newTenant(), { webhookId: record.webhookId, limit: 10 })).items).toEqual([]);
       await log.linkFailureLog(tenantId, record.deliveryId, 'fl_1', farFuture);
       expect(await log.get(tenantId, record.deliveryId)).toMatchObject({
         failureLogId: 'fl_1',
@@ -219,7 +218,7 @@ export function describeDeliveryLogRepositoryContract(
       const log = makeRepository(systemTime);
       const record = outcome(tenantId, { status: 'failed' });
       await log.linkFailureLog(tenantId, record.deliveryId, 'fl_early', farFuture);
-      expect((await log.list(tenantId, { webhookIds: [record.webhookId], limit: 10 })).items).toEqual([]);
+      expect((await log.list(tenantId, { webhookId: record.webhookId, limit: 10 })).items).toEqual([]);
       await log.recordOutcome(record, farFuture);
       expect(await log.get(tenantId, record.deliveryId)).toMatchObject({
         failureLogId: 'fl_early',
@@ -265,7 +264,7 @@ export function describeDeliveryLogRepositoryContract(
       if (!read) throw new Error('not stored');
       read.status = 'succeeded';
       read.attempts.length = 0;
-      const [listed] = (await log.list(tenantId, { webhookIds: [record.webhookId], limit: 1 })).items;
+      const [listed] = (await log.list(tenantId, { webhookId: record.webhookId, limit: 1 })).items;
       if (!listed) throw new Error('not listed');
       listed.status = 'pending';
       const stored = await log.get(tenantId, record.deliveryId);
@@ -301,18 +300,18 @@ export function describeDeliveryLogRepositoryContract(
       expect(await log.getPayload(tenantA, 'evt_shared_0')).toBe('{"of":"A"}');
       expect(await log.getPayload(tenantB, 'evt_shared_0')).toBe('{"of":"B"}');
       expect(
-        (await log.list(tenantB, { webhookIds: [webhookId], limit: 10 })).items.map((item) => item.id),
+        (await log.list(tenantB, { webhookId: webhookId, limit: 10 })).items.map((item) => item.id),
       ).toEqual([ofB.deliveryId]);
 
       for (const record of ofA) expect(await log.get(hostile, record.deliveryId)).toBeUndefined();
       expect(await log.getPayload(hostile, 'evt_shared_0')).toBeUndefined();
-      expect(await log.list(hostile, { webhookIds: [webhookId], limit: 10 })).toEqual({ items: [] });
-      const pageOfA = await log.list(tenantA, { webhookIds: [webhookId], limit: 1 });
+      expect(await log.list(hostile, { webhookId: webhookId, limit: 10 })).toEqual({ items: [] });
+      const pageOfA = await log.list(tenantA, { webhookId: webhookId, limit: 1 });
       expect(pageOfA.nextKey).toBeDefined();
       expect(
         (
           await log.list(hostile, {
-            webhookIds: [webhookId],
+            webhookId: webhookId,
             limit: 10,
             ...(pageOfA.nextKey && { startKey: pageOfA.nextKey }),
           })
@@ -325,16 +324,65 @@ export function describeDeliveryLogRepositoryContract(
       expect(await log.get(tenantB, ofB.deliveryId)).not.toHaveProperty('failureLogId');
     });
 
+    it('lists one event’s deliveries across its webhooks, and the tenant’s whatever the number of webhooks', async () => {
+      const log = makeRepository(systemTime);
+      const { tenantA, tenantB, hostile } = tenantTrio();
+      const webhooks = Array.from({ length: 30 }, (_, index) => `wh_01JEV${String(index).padStart(21, 'A')}`);
+      const eventId = `evt_where_${sequence++}`;
+      const ofEvent = webhooks.map((webhookId, index) =>
+        outcome(tenantA, {
+          webhookId,
+          eventId,
+          firstAttemptAt: new Date(Date.parse('2026-11-29T12:00:00.000Z') + index).toISOString(),
+          status: index % 5 === 0 ? 'failed' : 'succeeded',
+        }),
+      );
+      const others = webhooks.map((webhookId) => outcome(tenantA, { webhookId }));
+      const sameIdInB = outcome(tenantB, { webhookId: webhooks[0]!, eventId });
+      await Promise.all(
+        [...ofEvent, ...others, sameIdInB].map((record) => log.recordOutcome(record, farFuture)),
+      );
+
+      const seen: string[] = [];
+      let startKey: PageKey | undefined;
+      do {
+        const page = await log.list(tenantA, { eventId, limit: 7, ...(startKey ? { startKey } : {}) });
+        seen.push(...page.items.map((item) => item.id));
+        startKey = page.nextKey;
+      } while (startKey);
+      expect(seen).toEqual([...ofEvent].reverse().map((record) => record.deliveryId));
+
+      const failedOfEvent = await log.list(tenantA, { eventId, status: 'failed', limit: 100 });
+      expect(failedOfEvent.items.map((item) => item.id).sort()).toEqual(
+        ofEvent
+          .filter((record) => record.status === 'failed')
+          .map((record) => record.deliveryId)
+          .sort(),
+      );
+      const oneWebhook = await log.list(tenantA, { eventId, webhookId: webhooks[3]!, limit: 10 });
+      expect(oneWebhook.items.map((item) => item.id)).toEqual([ofEvent[3]!.deliveryId]);
+
+      const tenantWide = await log.list(tenantA, { limit: 100 });
+      expect(tenantWide.items).toHaveLength(60);
+      expect(tenantWide.nextKey).toBeUndefined();
+
+      expect((await log.list(tenantB, { eventId, limit: 100 })).items.map((item) => item.id)).toEqual([
+        sameIdInB.deliveryId,
+      ]);
+      expect(await log.list(hostile, { eventId, limit: 100 })).toEqual({ items: [] });
+      expect(await log.list(hostile, { limit: 100 })).toEqual({ items: [] });
+    });
+
     it('refuses a page position it never handed out', async () => {
       const log = makeRepository(systemTime);
       const tenantId = newTenant();
       const record = outcome(tenantId);
       await log.recordOutcome(record, farFuture);
       await expect(
-        log.list(tenantId, { webhookIds: [record.webhookId], limit: 10, startKey: { ...FOREIGN_CURSOR } }),
+        log.list(tenantId, { webhookId: record.webhookId, limit: 10, startKey: { ...FOREIGN_CURSOR } }),
       ).rejects.toBeInstanceOf(ValidationError);
       await expect(
-        log.list(tenantId, { webhookIds: [record.webhookId], limit: 10, startKey: {} as PageKey }),
+        log.list(tenantId, { webhookId: record.webhookId, limit: 10, startKey: {} as PageKey }),
       ).rejects.toBeInstanceOf(ValidationError);
     });
   });

@@ -26,6 +26,9 @@ const SPEC_ROUTES: [string, string][] = [
   ['post', '/v1/deliveries/{id}/redeliver'],
   ['post', '/v1/webhooks/{id}/recover'],
   ['get', '/v1/openapi.json'],
+  ['post', '/v1/portal-sessions'],
+  ['delete', '/v1/portal-sessions'],
+  ['post', '/v1/portal-sessions/exchange'],
 ];
 
 const document = buildOpenApiDocument({ serverUrl: 'http://127.0.0.1:3000' }) as Json;
@@ -80,7 +83,16 @@ describe('buildOpenApiDocument', () => {
 
   it('documents the delivery log query exactly as SPEC section 5 names it, and 409 on both redeliver routes', () => {
     const names = document.paths['/v1/deliveries'].get.parameters.map((parameter: Json) => parameter.name);
-    expect(names.sort()).toEqual(['cursor', 'eventType', 'limit', 'since', 'status', 'until', 'webhookId']);
+    expect(names.sort()).toEqual([
+      'cursor',
+      'eventId',
+      'eventType',
+      'limit',
+      'since',
+      'status',
+      'until',
+      'webhookId',
+    ]);
     expect(Object.keys(document.paths['/v1/deliveries/{id}/redeliver'].post.responses)).toContain('409');
     expect(Object.keys(document.paths['/v1/webhooks/{id}/recover'].post.responses)).toContain('409');
     const health = resolve(document.components.schemas.Webhook.properties.health);
@@ -89,13 +101,18 @@ describe('buildOpenApiDocument', () => {
     );
   });
 
-  it('requires the bearer token everywhere but /health', () => {
+  it("requires the bearer token everywhere but /health, the document itself, the link exchange and the platform's routes", () => {
     expect(document.components.securitySchemes.bearerAuth).toEqual({ type: 'http', scheme: 'bearer' });
     expect(document.security).toEqual([{ bearerAuth: [] }]);
     expect(document.paths['/health'].get.security).toEqual([]);
-    for (const [method, path] of SPEC_ROUTES.filter(([, path]) => path !== '/health')) {
+    expect(document.paths['/v1/openapi.json'].get.security).toEqual([]);
+    expect(document.paths['/v1/portal-sessions/exchange'].post.security).toEqual([]);
+    expect(document.paths['/v1/portal-sessions'].post.security).toEqual([{ platformAuth: [] }]);
+    expect(document.paths['/v1/portal-sessions'].delete.security).toEqual([{ platformAuth: [] }]);
+    const isPublic = (path: string) => path === '/health' || path === '/v1/openapi.json';
+    for (const [method, path] of SPEC_ROUTES.filter(([, path]) => !isPublic(path))) {
       const operation = document.paths[path][method];
-      expect(operation.security).toBeUndefined();
+      if (!path.startsWith('/v1/portal-sessions')) expect(operation.security).toBeUndefined();
       expect(Object.keys(operation.responses)).toContain('401');
     }
   });

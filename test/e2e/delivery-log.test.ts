@@ -167,6 +167,20 @@ describe('the delivery log', () => {
     expect(ids).toEqual(all.map((item) => item.id));
   });
 
+  it('answers every delivery of one event across its webhooks (eventId), and nothing of it to another tenant', async () => {
+    const ofEvent = await service.api('GET', '/v1/deliveries?eventId=evt_log_1');
+    expect(ofEvent.status).toBe(200);
+    expect((ofEvent.body.items as { webhookId: string }[]).map((item) => item.webhookId).sort()).toEqual(
+      [echo.id, flaky.id].sort(),
+    );
+    for (const item of ofEvent.body.items as { eventId: string }[]) expect(item.eventId).toBe('evt_log_1');
+    const failedOfEvent = await service.api('GET', '/v1/deliveries?eventId=evt_log_1&status=failed');
+    expect(failedOfEvent.body.items).toEqual([expect.objectContaining({ webhookId: flaky.id })]);
+    const asB = await service.api('GET', '/v1/deliveries?eventId=evt_log_1', undefined, TENANT_B_TOKEN);
+    expect(asB.body.items).toEqual([]);
+    expect((await service.api('GET', `/v1/deliveries?eventId=${'x'.repeat(129)}`)).status).toBe(400);
+  });
+
   it('refuses bad filters with a 400 naming the field', async () => {
     for (const [query, field] of [
       ['since=yesterday', 'since'],

@@ -21,6 +21,7 @@ import type { DeliverySender } from '#domain/delivery-sender';
 import type { DeliveryTask } from '#domain/delivery-task';
 import { ConflictError, NotFoundError, ValidationError } from '#domain/errors';
 import type { FailureLog, Page, PageKey, RejectedEvent, StoredWebhook } from '#domain/model';
+import type { PortalGrant } from '#domain/portal';
 import {
   type Clock,
   type DeliveryListQuery,
@@ -34,6 +35,7 @@ import {
   type HealthCounters,
   type HealthFlush,
   type NoticePublisher,
+  type PortalSessionStore,
   type RejectedEventRepository,
   systemClock,
   type WebhookHealthRepository,
@@ -298,18 +300,26 @@ export class InMemoryDeliveryLogRepository implements DeliveryLogRepository {
     const rawStart = query.startKey?.sk;
     if (query.startKey && (typeof rawStart !== 'string' || !rawStart.startsWith('DL#')))
       throw foreignCursor();
+    // One webhook's list is sorted by ULID; the tenant-wide and event lists by ULID then webhook, as
+    // the adapter's index entries are.
+    const isWebhookList = query.webhookId !== undefined && query.eventId === undefined;
+    const sortOf = (sort: string, webhookId: string) => (isWebhookList ? sort : `${sort}#${webhookId}`);
     const start = typeof rawStart === 'string' ? rawStart.slice(3) : undefined;
     const lowest = query.since ? ulidBoundsOf(query.since).lowest : '';
-    const highest = query.until ? ulidBoundsOf(query.until).highest : '~';
+    const highest = query.until ? `${ulidBoundsOf(query.until).highest}~` : '~';
     const matching = [...this.records.values()]
-      .filter(({ record, sort, expiresAt }) => {
-        if (record.tenantId !== tenantId || !query.webhookIds.includes(record.webhookId)) return false;
+      .map((entry) => ({ ...entry, position: sortOf(entry.sort, entry.record.webhookId) }))
+      .filter(({ record, position, expiresAt }) => {
+        if (record.tenantId !== tenantId) return false;
+        if (query.webhookId !== undefined && record.webhookId !== query.webhookId) return false;
+        if (query.eventId !== undefined && record.eventId !== query.eventId) return false;
         if (expiresAt <= this.clock.now()) return false;
-        if (sort < lowest || sort > highest || (start !== undefined && sort >= start)) return false;
+        if (position < lowest || position > highest || (start !== undefined && position >= start))
+          return false;
         if (query.status && record.status !== query.status) return false;
         return !query.eventType || record.eventType === query.eventType;
       })
-      .sort((a, b) => (a.sort < b.sort ? 1 : -1));
+      .sort((a, b) => (a.position < b.position ? 1 : -1));
     const page = matching.slice(0, query.limit);
     const last = page.at(-1);
     return {
@@ -317,7 +327,7 @@ export class InMemoryDeliveryLogRepository implements DeliveryLogRepository {
         const { attempts: _attempts, tenantId: _tenant, ...summary } = copy(record);
         return summary;
       }),
-      ...(matching.length > query.limit && last ? { nextKey: { sk: `DL#${last.sort}` } } : {}),
+      ...(matching.length > query.limit && last ? { nextKey: { sk: `DL#${last.position}` } } : {}),
     };
   }
 }
@@ -462,7 +472,46 @@ export const unusedSender: DeliverySender = {
   },
 };
 
+/** The portal store in memory, with the adapter's single-use and expiry rules. */
+export class InMemoryPortalSessionStore implements PortalSessionStore {
+  readonly links = new Map<string, { grant: PortalGrant; expiresAt: Date }>();
+  readonly sessions = new Map<string, { grant: PortalGrant; expiresAt: Date }>();
+  private readonly generations = new Map<string, number>();
+
+  async saveLink(digest: string, grant: PortalGrant, expiresAt: Date): Promise<void> {
+    this.links.set(digest, { grant: structuredClone(grant), expiresAt });
+  }
+
+  async takeLink(digest: string, now: Date): Promise<PortalGrant | undefined> {
+    const link = this.links.get(digest);
+    if (!link || link.expiresAt.getTime() <= now.getTime()) return undefined;
+    this.links.delete(digest);
+    return structuredClone(link.grant);
+  }
+
+  async saveSession(digest: string, grant: PortalGrant, expiresAt: Date): Promise<void> {
+    this.sessions.set(digest, { grant: structuredClone(grant), expiresAt });
+  }
+
+  async findSession(digest: string, now: Date): Promise<{ grant: PortalGrant; expiresAt: Date } | undefined> {
+    const session = this.sessions.get(digest);
+    if (!session || session.expiresAt.getTime() <= now.getTime()) return undefined;
+    return structuredClone(session);
+  }
+
+  async generation(tenantId: string): Promise<number> {
+    return this.generations.get(tenantId) ?? 0;
+  }
+
+  async revoke(tenantId: string): Promise<number> {
+    const next = (this.generations.get(tenantId) ?? 0) + 1;
+    this.generations.set(tenantId, next);
+    return next;
+  }
+}
+
 export interface TestServices extends Services {
+  portalSessions: InMemoryPortalSessionStore;
   webhooks: InMemoryWebhookRepository;
   deliveryQueue: InMemoryDeliveryQueue;
   failureLogs: InMemoryFailureLogRepository;
@@ -494,6 +543,7 @@ export function createTestServices(
     rejectedEvents: new InMemoryRejectedEventRepository(clock),
     eventIds: new InMemoryEventIdRegistry(clock),
     deliveryQueue: new InMemoryDeliveryQueue(),
+    portalSessions: new InMemoryPortalSessionStore(),
     cipher: new AesGcmSecretCipher({ getMasterKey: async () => masterKey }),
     notices: new RecordingNoticePublisher(),
     sender: options.sender ?? unusedSender,

@@ -296,6 +296,41 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/portal-sessions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Mint a single-use link that opens the console for one tenant (the platform's credential only) */
+        post: operations["createPortalSession"];
+        /** End every portal link and session of a tenant at once (the platform's credential only) */
+        delete: operations["revokePortalSessions"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/portal-sessions/exchange": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Exchange a link's token (from its fragment) once for a session; the console then calls the routes under /portal (e.g. /portal/v1/webhooks) with `Authorization: Bearer <sessionToken>` */
+        post: operations["exchangePortalSession"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/openapi.json": {
         parameters: {
             query?: never;
@@ -412,6 +447,21 @@ export interface components {
              * @description ISO 8601 date-time with an offset, e.g. 2026-11-29T10:00:00Z
              */
             until?: string;
+        };
+        PortalSessionRequest: {
+            tenantId: string;
+            /** @description ["read"] or ["read","manage"] */
+            capabilities: ("read" | "manage")[];
+            /**
+             * @description Seconds the link may be opened in, and the session lives once opened (at most 3600)
+             * @default 900
+             */
+            expiresIn: number;
+            /** @description Limits the session to these brands' webhooks and deliveries */
+            brandIds?: string[];
+        };
+        PortalExchangeRequest: {
+            token: string;
         };
         Webhook: {
             id: string;
@@ -702,6 +752,19 @@ export interface components {
             /** @constant */
             status: "ok";
         };
+        PortalLink: {
+            /** @description Opens the console in portal mode; the token is in the fragment */
+            url: string;
+            /** @description The link cannot be opened after this time (ISO 8601) */
+            expiresAt: string;
+        };
+        PortalSession: {
+            sessionToken: string;
+            expiresAt: string;
+            tenantId: string;
+            capabilities: ("read" | "manage")[];
+            brandIds: string[] | null;
+        };
         Error: {
             error: {
                 code: string;
@@ -727,6 +790,15 @@ export interface components {
         };
         /** @description Missing or invalid bearer token. */
         Unauthorized: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["Error"];
+            };
+        };
+        /** @description The credential may not call this route: a portal session without the `manage` capability on a write, the platform credential on a tenant route, a tenant credential on a platform route. */
+        Forbidden: {
             headers: {
                 [name: string]: unknown;
             };
@@ -796,6 +868,7 @@ export interface operations {
                     "application/json": components["schemas"]["Health"];
                 };
             };
+            400: components["responses"]["BadRequest"];
         };
     };
     listEventTypes: {
@@ -1163,6 +1236,8 @@ export interface operations {
         parameters: {
             query?: {
                 webhookId?: string;
+                /** @description Every delivery of this event, across its webhooks ("where did event X go?"). */
+                eventId?: string;
                 status?: "pending" | "succeeded" | "failed";
                 eventType?: string;
                 /** @description ISO 8601 date-time with an offset, e.g. 2026-11-29T10:00:00Z */
@@ -1299,6 +1374,86 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
         };
     };
+    createPortalSession: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PortalSessionRequest"];
+            };
+        };
+        responses: {
+            /** @description The link and when it expires */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PortalLink"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+        };
+    };
+    revokePortalSessions: {
+        parameters: {
+            query: {
+                tenantId: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Every session of the tenant is ended */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+        };
+    };
+    exchangePortalSession: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PortalExchangeRequest"];
+            };
+        };
+        responses: {
+            /** @description The session */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PortalSession"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+        };
+    };
     getOpenApiDocument: {
         parameters: {
             query?: never;
@@ -1317,8 +1472,6 @@ export interface operations {
                     "application/json": components["schemas"]["OpenApiDocument"];
                 };
             };
-            400: components["responses"]["BadRequest"];
-            401: components["responses"]["Unauthorized"];
         };
     };
 }

@@ -9,11 +9,11 @@
  *
  * No item carries the gsi1 keys, so no write is doubled into the index. A webhook's deliveries are
  * one partition sorted by first-attempt time (the ULID), so `webhookId`, `since`/`until` are key
- * conditions and `status`/`eventType` filters of the same Query; the tenant-wide list runs that Query
- * on each of the tenant's webhooks and merges them newest first (cost: one Query per webhook).
+ * conditions and `status`/`eventType` filters of the same Query. The tenant-wide list and the list of
+ * one event's deliveries read two small index entries each delivery also writes (`delivery-index.ts`),
+ * so their cost does not grow with the number of webhooks.
  */
 import { type DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import pLimit from 'p-limit';
 import {
   type DeliveryOutcome,
   type DeliveryRecord,
@@ -25,6 +25,14 @@ import { ValidationError } from '#domain/errors';
 import type { Page } from '#domain/model';
 import { type Clock, type DeliveryListQuery, type DeliveryLogRepository, systemClock } from '#domain/ports';
 import { batchWrite } from './batch-write';
+import {
+  eventIndexPartition,
+  getItems,
+  indexEntriesOf,
+  readIndex,
+  TENANT_INDEX_SHARDS,
+  tenantIndexPartition,
+} from './delivery-index';
 import { queryPage } from './paged-query';
 import { TABLE_KEYS } from './table-definition';
 import { notExpiredFilter, toEpochSeconds, withoutStorageAttributes } from './ttl';
@@ -36,8 +44,11 @@ const payloadKey = (tenantId: string, eventId: string) => ({
   sk: 'PAYLOAD',
 });
 const SORT_PREFIX = 'DL#';
-/** Queries of the tenant-wide list in flight at once. */
-const MERGE_CONCURRENCY = 8;
+/**
+ * Index entries one tenant-wide or event page reads at most: a selective `status`/`eventType` filter
+ * answers a short page with a cursor instead of reading the whole log in one request.
+ */
+const INDEX_READ_BUDGET = 1_000;
 
 /** How long a first-attempt record waits for others to share its BatchWriteItem, and how many share one. */
 const GROUP_WINDOW_MS = 3;
@@ -74,15 +85,18 @@ export class DynamoDeliveryLogRepository implements DeliveryLogRepository {
       // attempt's time; a failure-log link exists only for dead-lettered deliveries): a plain put, grouped
       // with those of concurrent deliveries into one BatchWriteItem (same write units, fewer requests).
       const { deliveryId, attempt, earlierAttempts: _none, ...fields } = outcome;
-      await this.putGrouped({
-        ...fields,
-        id: deliveryId,
-        attempts: [attempt],
-        pk: deliveryPartition(outcome.tenantId, outcome.webhookId),
-        sk: `${SORT_PREFIX}${parsed.ulid}`,
-        kind: 'delivery',
-        [TABLE_KEYS.timeToLiveAttribute]: toEpochSeconds(expiresAt),
-      });
+      await Promise.all([
+        this.putGrouped({
+          ...fields,
+          id: deliveryId,
+          attempts: [attempt],
+          pk: deliveryPartition(outcome.tenantId, outcome.webhookId),
+          sk: `${SORT_PREFIX}${parsed.ulid}`,
+          kind: 'delivery',
+          [TABLE_KEYS.timeToLiveAttribute]: toEpochSeconds(expiresAt),
+        }),
+        ...this.indexEntries(outcome, expiresAt).map((entry) => this.putGrouped(entry)),
+      ]);
       return;
     }
     const names: Record<string, string> = {};
@@ -123,6 +137,13 @@ export class DynamoDeliveryLogRepository implements DeliveryLogRepository {
     } else {
       sets.push('#attempts = if_not_exists(#attempts, :earlier)');
     }
+    // The index entries are written on every update too (idempotent puts): a record whose first write
+    // was lost (a log write failing is only a warning) must still reach the tenant-wide list.
+    const indexed = batchWrite(
+      this.client,
+      this.tableName,
+      this.indexEntries(outcome, expiresAt).map((Item) => ({ PutRequest: { Item } })),
+    );
     try {
       await this.client.send(
         new UpdateCommand({
@@ -139,8 +160,21 @@ export class DynamoDeliveryLogRepository implements DeliveryLogRepository {
         }),
       );
     } catch (error) {
-      if (!isConditionFailure(error)) throw error;
+      if (!isConditionFailure(error)) {
+        await indexed.catch(() => undefined);
+        throw error;
+      }
     }
+    await indexed;
+  }
+
+  private indexEntries(outcome: DeliveryOutcome, expiresAt: Date): Record<string, unknown>[] {
+    return indexEntriesOf({
+      tenantId: outcome.tenantId,
+      eventId: outcome.eventId,
+      deliveryId: outcome.deliveryId,
+      expiresAtSeconds: toEpochSeconds(expiresAt),
+    });
   }
 
   async linkFailureLog(
@@ -220,6 +254,19 @@ export class DynamoDeliveryLogRepository implements DeliveryLogRepository {
         { field: 'cursor', message: 'does not belong to this list' },
       ]);
     }
+    if (query.webhookId !== undefined && query.eventId === undefined) {
+      return this.listWebhook(tenantId, query.webhookId, query, startSort);
+    }
+    return this.listIndexed(tenantId, query, startSort);
+  }
+
+  /** One webhook's deliveries: one Query of its partition, the filters part of it. */
+  private async listWebhook(
+    tenantId: string,
+    webhookId: string,
+    query: DeliveryListQuery,
+    startSort: string | undefined,
+  ): Promise<Page<DeliverySummary>> {
     const lowest = `${SORT_PREFIX}${query.since ? ulidBoundsOf(query.since).lowest : ''}`;
     const untilSort = `${SORT_PREFIX}${query.until ? ulidBoundsOf(query.until).highest : '~'}`;
     const highest = startSort !== undefined && startSort < untilSort ? startSort : untilSort;
@@ -243,39 +290,102 @@ export class DynamoDeliveryLogRepository implements DeliveryLogRepository {
       names['#eventType'] = 'eventType';
       values[':eventType'] = query.eventType;
     }
-    // One more than a page per webhook: the start position itself may come back (BETWEEN is inclusive).
-    const perWebhook = query.limit + 1;
-    const limit = pLimit(MERGE_CONCURRENCY);
-    const pages = await Promise.all(
-      [...new Set(query.webhookIds)].map((webhookId) =>
-        limit(() =>
-          queryPage(this.client, {
-            input: {
-              TableName: this.tableName,
-              KeyConditionExpression: '#pk = :pk AND #sk BETWEEN :lowest AND :highest',
-              FilterExpression: filters.join(' AND '),
-              ExpressionAttributeNames: names,
-              ExpressionAttributeValues: { ...values, ':pk': deliveryPartition(tenantId, webhookId) },
-              ScanIndexForward: false,
-            },
-            limit: perWebhook,
-            keyAttributes: [TABLE_KEYS.partitionKey, TABLE_KEYS.sortKey],
-          }),
-        ),
-      ),
-    );
-    const merged = pages
-      .flatMap((page) => page.items)
+    // One more than a page: the start position itself may come back (BETWEEN is inclusive).
+    const page = await queryPage(this.client, {
+      input: {
+        TableName: this.tableName,
+        KeyConditionExpression: '#pk = :pk AND #sk BETWEEN :lowest AND :highest',
+        FilterExpression: filters.join(' AND '),
+        ExpressionAttributeNames: names,
+        ExpressionAttributeValues: { ...values, ':pk': deliveryPartition(tenantId, webhookId) },
+        ScanIndexForward: false,
+      },
+      limit: query.limit + 1,
+      keyAttributes: [TABLE_KEYS.partitionKey, TABLE_KEYS.sortKey],
+    });
+    const merged = page.items
       // An item without `id` is a failure-log link whose record is not written (yet).
-      .filter((item) => item.sk !== startSort && typeof item.id === 'string')
-      .sort((a, b) => (String(a.sk) < String(b.sk) ? 1 : -1));
+      .filter((item) => item.sk !== startSort && typeof item.id === 'string');
     const items = merged.slice(0, query.limit);
-    const hasMore = merged.length > query.limit || pages.some((page) => page.nextKey !== undefined);
+    const hasMore = merged.length > query.limit || page.nextKey !== undefined;
     const last = items.at(-1);
     return {
       items: items.map(toSummary),
       ...(hasMore && last ? { nextKey: { sk: last.sk } } : {}),
     };
+  }
+
+  /**
+   * The tenant's deliveries (the tenant index's shards) or one event's (its event index), newest first:
+   * index entries are read in time order, their records fetched with BatchGetItem and filtered, until
+   * the page is full or INDEX_READ_BUDGET entries were read.
+   */
+  private async listIndexed(
+    tenantId: string,
+    query: DeliveryListQuery,
+    startSort: string | undefined,
+  ): Promise<Page<DeliverySummary>> {
+    const partitions =
+      query.eventId !== undefined
+        ? [eventIndexPartition(tenantId, query.eventId)]
+        : Array.from({ length: TENANT_INDEX_SHARDS }, (_, shard) => tenantIndexPartition(tenantId, shard));
+    const lowest = `${SORT_PREFIX}${query.since ? ulidBoundsOf(query.since).lowest : ''}`;
+    // `#` sorts before every ULID character: the bound's own ULID with any webhook after it is inside.
+    const highest = `${SORT_PREFIX}${query.until ? `${ulidBoundsOf(query.until).highest}~` : '~'}`;
+    const now = toEpochSeconds(this.clock.now());
+    const items: Record<string, unknown>[] = [];
+    let before = startSort;
+    let read = 0;
+    for (;;) {
+      const wanted = query.limit - items.length;
+      const { entries, exhausted } = await readIndex(this.client, this.tableName, {
+        partitions,
+        lowest,
+        highest,
+        ...(before !== undefined ? { before } : {}),
+        count: Math.min(100, Math.max(wanted, query.status || query.eventType || query.webhookId ? 50 : 0)),
+      });
+      const keys = entries.flatMap((entry) => {
+        const parsed = parseDeliveryId(entry.id);
+        return parsed
+          ? [{ pk: deliveryPartition(tenantId, parsed.webhookId), sk: `${SORT_PREFIX}${parsed.ulid}` }]
+          : [];
+      });
+      const records = await getItems(this.client, this.tableName, keys);
+      for (const entry of entries) {
+        before = entry.sk;
+        read++;
+        const parsed = parseDeliveryId(entry.id);
+        const record = parsed
+          ? records.get(`${deliveryPartition(tenantId, parsed.webhookId)}|${SORT_PREFIX}${parsed.ulid}`)
+          : undefined;
+        if (record && this.matches(record, tenantId, query, now)) items.push(record);
+        if (items.length === query.limit) {
+          const isLast = exhausted && entry === entries.at(-1);
+          return { items: items.map(toSummary), ...(isLast ? {} : { nextKey: { sk: entry.sk } }) };
+        }
+      }
+      if (exhausted || entries.length === 0) return { items: items.map(toSummary) };
+      if (read >= INDEX_READ_BUDGET && before !== undefined) {
+        return { items: items.map(toSummary), nextKey: { sk: before } };
+      }
+    }
+  }
+
+  private matches(
+    record: Record<string, unknown>,
+    tenantId: string,
+    query: DeliveryListQuery,
+    nowSeconds: number,
+  ): boolean {
+    // An item without `id` is a failure-log link whose record is not written (yet).
+    if (typeof record.id !== 'string' || record.tenantId !== tenantId) return false;
+    const expiresAt = record[TABLE_KEYS.timeToLiveAttribute];
+    if (typeof expiresAt === 'number' && expiresAt <= nowSeconds) return false;
+    if (query.webhookId !== undefined && record.webhookId !== query.webhookId) return false;
+    if (query.eventId !== undefined && record.eventId !== query.eventId) return false;
+    if (query.status !== undefined && record.status !== query.status) return false;
+    return query.eventType === undefined || record.eventType === query.eventType;
   }
 
   /** Puts `item` with the others queued within GROUP_WINDOW_MS, 25 per BatchWriteItem; resolves once written. */

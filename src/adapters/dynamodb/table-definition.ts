@@ -11,6 +11,8 @@
  * | delivery record   | T#<tenant>#DL#<webhookId>  | DL#<ulid>                | (none: no doubled writes)  |             |
  * | event payload     | T#<tenant>#EV#<eventId>    | PAYLOAD                  |                            |             |
  * | event id claim    | T#<tenant>#EV#<eventId>    | ID                       |                            |             |
+ * | event dlv. index  | T#<tenant>#EV#<eventId>    | DL#<ulid>#<webhookId>    |                            |             |
+ * | tenant dlv. index | T#<tenant>#DLI#<0..3>      | DL#<ulid>#<webhookId>    |                            |             |
  * | webhook health    | T#<tenant>#DL#<webhookId>  | HEALTH                   |                            |             |
  */
 export const TABLE_KEYS = {

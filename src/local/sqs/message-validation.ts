@@ -5,6 +5,8 @@ import type { QueueAttributes } from './queue-attributes';
 import type { MessageInput } from './queue-store';
 
 const MAX_MESSAGE_ATTRIBUTES = 10;
+/** SQS's MessageGroupId: 1 to 128 alphanumeric or punctuation characters. */
+const MESSAGE_GROUP_ID = /^[\x21-\x7E]{1,128}$/;
 const ATTRIBUTE_NAME = /^[A-Za-z0-9_.-]{1,256}$/;
 const DATA_TYPE = /^(String|Number|Binary)(\.[^\s]{1,256})?$/;
 // XML 1.0 characters: what SQS accepts in a body or string attribute.
@@ -50,6 +52,15 @@ export function validateMessage(
     message.delaySeconds = delay;
   }
   if (messageAttributes) message.messageAttributes = messageAttributes;
+  if (input.MessageGroupId !== undefined && input.MessageGroupId !== null) {
+    // On a standard queue a group id makes it a fair queue: the group (tenant) is served in turn.
+    if (typeof input.MessageGroupId !== 'string' || !MESSAGE_GROUP_ID.test(input.MessageGroupId)) {
+      throw invalidParameterValue(
+        `Value ${String(input.MessageGroupId)} for parameter MessageGroupId is invalid. Reason: MessageGroupId can only include alphanumeric and punctuation characters. 1 to 128 in length.`,
+      );
+    }
+    message.messageGroupId = input.MessageGroupId;
+  }
   return message;
 }
 

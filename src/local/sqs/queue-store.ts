@@ -1,6 +1,8 @@
 /**
  * The durable queue engine behind the local SQS service: standard-queue semantics (visibility
- * timeout, delays, receive counts, redrive to a DLQ, retention) persisted in LevelDB.
+ * timeout, delays, receive counts, redrive to a DLQ, retention) persisted in LevelDB, and the fair
+ * queues of SQS: messages sent with a `MessageGroupId` (the tenant) are served group by group in
+ * turn, so one group's backlog never holds back another group's messages (group-turns.ts).
  *
  * Every change is applied to an in-memory index and written as one LevelDB batch before the
  * operation resolves; opening a store rebuilds the index from disk, so a message acknowledged to a
@@ -10,8 +12,8 @@ import { randomUUID } from 'node:crypto';
 import { mkdir } from 'node:fs/promises';
 import { ClassicLevel } from 'classic-level';
 import { invalidParameterValue, queueDoesNotExist, receiptHandleIsInvalid, SqsError } from './errors';
+import { GroupTurns } from './group-turns';
 import { type MessageAttributeValue, md5OfBody, md5OfMessageAttributes } from './message-md5';
-import { MinHeap } from './min-heap';
 import {
   defaultQueueAttributes,
   numericAttribute,
@@ -37,6 +39,8 @@ export interface StoredMessage {
   visibleAt: number;
   /** Set when redrive moved the message here from another queue. */
   deadLetterQueueSourceArn?: string;
+  /** SQS's MessageGroupId: on a standard queue, the tenant a fair queue serves in turn. */
+  messageGroupId?: string;
 }
 
 /** What a send asks for. */
@@ -44,6 +48,8 @@ export interface MessageInput {
   body: string;
   delaySeconds?: number;
   messageAttributes?: Record<string, MessageAttributeValue>;
+  /** The message's group (tenant): groups are served in turn. Absent: the one group of ungrouped messages. */
+  messageGroupId?: string;
 }
 
 /** A received message: a snapshot at receive time plus its receipt handle. */
@@ -86,7 +92,7 @@ interface QueueState {
   record: StoredQueue;
   redrivePolicy: RedrivePolicy | undefined;
   messages: Map<string, IndexedMessage>;
-  byVisibleAt: MinHeap<HeapEntry>;
+  byVisibleAt: GroupTurns<HeapEntry>;
   waiters: Set<() => void>;
 }
 
@@ -156,13 +162,16 @@ export class QueueStore {
   }
 
   private newQueueState(record: StoredQueue): QueueState {
+    const messages = new Map<string, IndexedMessage>();
     return {
       record,
       redrivePolicy: record.attributes.RedrivePolicy
         ? parseRedrivePolicy(record.attributes.RedrivePolicy)
         : undefined,
-      messages: new Map(),
-      byVisibleAt: new MinHeap((left, right) => left.visibleAt - right.visibleAt || left.order - right.order),
+      messages,
+      byVisibleAt: new GroupTurns<HeapEntry>(
+        (entry) => messages.get(entry.id)?.heapSequence === entry.sequence,
+      ),
       waiters: new Set(),
     };
   }
@@ -175,7 +184,7 @@ export class QueueStore {
   private reindex(queue: QueueState, message: IndexedMessage): void {
     message.heapSequence += 1;
     this.indexOrder += 1;
-    queue.byVisibleAt.push({
+    queue.byVisibleAt.push(message.messageGroupId ?? '', {
       visibleAt: message.visibleAt,
       id: message.id,
       sequence: message.heapSequence,
@@ -278,6 +287,7 @@ export class QueueStore {
               md5OfMessageAttributes: md5OfMessageAttributes(input.messageAttributes),
             }
           : {}),
+        ...(input.messageGroupId === undefined ? {} : { messageGroupId: input.messageGroupId }),
         sentAt: now,
         expiresAt: now + retentionMs,
         receiveCount: 0,
@@ -333,11 +343,10 @@ export class QueueStore {
     let hasMovedAny = false;
     for (;;) {
       if (received.length >= maxMessages) break;
-      const top = queue.byVisibleAt.peek();
-      if (!top || top.visibleAt > now) break;
-      queue.byVisibleAt.pop();
-      const message = queue.messages.get(top.id);
-      if (!message || message.heapSequence !== top.sequence) continue;
+      const next = queue.byVisibleAt.take(now);
+      if (!next) break;
+      const message = queue.messages.get(next.entry.id);
+      if (!message || message.heapSequence !== next.entry.sequence) continue;
       if (message.expiresAt <= now) {
         queue.messages.delete(message.id);
         operations.push({ type: 'del', key: messageKey(queueName, message.id) });
@@ -512,7 +521,7 @@ export class QueueStore {
     remainingMs: number,
     signal: AbortSignal | undefined,
   ): Promise<void> {
-    const nextVisibleAt = queue.byVisibleAt.peek()?.visibleAt;
+    const nextVisibleAt = queue.byVisibleAt.nextVisibleAt();
     const untilVisible = nextVisibleAt === undefined ? remainingMs : Math.max(1, nextVisibleAt - this.now());
     return new Promise((resolve) => {
       const done = (): void => {

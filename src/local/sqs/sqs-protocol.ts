@@ -64,6 +64,7 @@ const SYSTEM_ATTRIBUTE_NAMES = [
   'ApproximateReceiveCount',
   'ApproximateFirstReceiveTimestamp',
   'DeadLetterQueueSourceArn',
+  'MessageGroupId',
 ] as const;
 
 /** Opens the store under `dataDir` and returns the protocol handler. */
@@ -332,6 +333,7 @@ function receivedMessageOutput(
     ApproximateReceiveCount: String(message.receiveCount),
     ApproximateFirstReceiveTimestamp: String(message.firstReceiveAt ?? message.sentAt),
     DeadLetterQueueSourceArn: message.deadLetterQueueSourceArn,
+    MessageGroupId: message.messageGroupId,
   };
   const isAllSystem = systemNames.has('All');
   const attributes: Record<string, string> = {};

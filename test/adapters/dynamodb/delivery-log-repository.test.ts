@@ -4,6 +4,7 @@
  */
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { expect, it } from 'vitest';
+import { TENANT_INDEX_SHARDS } from '#adapters/dynamodb/delivery-index';
 import { DynamoDeliveryLogRepository } from '#adapters/dynamodb/delivery-log-repository';
 import { DynamoWebhookHealthRepository } from '#adapters/dynamodb/webhook-health-repository';
 import { ATTEMPT_BYTES, RECORD_BASE_BYTES } from '#domain/delivery-log-cost';
@@ -48,6 +49,45 @@ describeEachStore('DynamoDeliveryLogRepository', ({ store }) => {
     const bytes = itemBytes(Item as Record<string, unknown>);
     expect(bytes).toBeLessThanOrEqual(1024);
     expect(bytes).toBeLessThanOrEqual(RECORD_BASE_BYTES + ATTEMPT_BYTES);
+  });
+
+  it('lists the tenant and one event with a number of requests that does not grow with the webhooks', async () => {
+    const tenantId = newTenant();
+    const writer = new DynamoDeliveryLogRepository(store().client, store().tableName);
+    const webhookCount = 120;
+    const eventId = `evt_many_${tenantId}`;
+    await Promise.all(
+      Array.from({ length: webhookCount }, (_, index) =>
+        writer.recordOutcome(
+          outcome(tenantId, { webhookId: `wh_01JMANY${String(index).padStart(18, '0')}`, eventId }),
+          farFuture,
+        ),
+      ),
+    );
+    const sent: string[] = [];
+    const counting = new Proxy(store().client, {
+      get(target, property, receiver) {
+        if (property !== 'send') return Reflect.get(target, property, receiver);
+        return (command: { constructor: { name: string } }) => {
+          sent.push(command.constructor.name);
+          return target.send(command as never);
+        };
+      },
+    });
+    const reader = new DynamoDeliveryLogRepository(counting, store().tableName);
+
+    const page = await reader.list(tenantId, { limit: 50 });
+    expect(page.items).toHaveLength(50);
+    expect(page.nextKey).toBeDefined();
+    // One Query per index shard and one BatchGetItem for the page's records, not one Query per webhook.
+    expect(sent.filter((name) => name === 'QueryCommand').length).toBeLessThanOrEqual(TENANT_INDEX_SHARDS);
+    expect(sent.filter((name) => name === 'BatchGetCommand')).toHaveLength(1);
+
+    sent.length = 0;
+    const ofEvent = await reader.list(tenantId, { eventId, limit: 100 });
+    expect(ofEvent.items).toHaveLength(100);
+    expect(sent.filter((name) => name === 'QueryCommand')).toHaveLength(1);
+    expect(sent.filter((name) => name === 'BatchGetCommand')).toHaveLength(1);
   });
 });
 

@@ -2,6 +2,7 @@
  * The OpenAPI 3.1 document of the admin API (SPEC section 5), generated from the very zod schemas
  * that validate requests, so the published contract cannot drift from what the service enforces.
  */
+
 import * as z from 'zod';
 import {
   deliveryDetailSchema,
@@ -11,6 +12,7 @@ import {
   recoverResultSchema,
   redeliveryResultSchema,
 } from './delivery-log-schema';
+import { statsQuerySchema, webhookStatsSchema } from './delivery-stats';
 import { eventEnvelopeSchema } from './event-catalogue';
 import {
   portalExchangeRequestSchema,
@@ -30,6 +32,8 @@ import {
   publicWebhookSchema,
   rejectedEventListQuerySchema,
   rejectedEventPageSchema,
+  rotatedSecretSchema,
+  rotateSecretRequestSchema,
   signingSecretSchema,
   testDeliveryResultSchema,
   webhookInputSchemas,
@@ -97,6 +101,8 @@ interface Operation {
   success: { status: string; description: string; body?: string };
   errors: string[];
   isPublic?: boolean;
+  /** The request body may be left out (its fields all have defaults). */
+  isRequestOptional?: boolean;
   /** Called with the platform credential, not a tenant's. */
   isPlatform?: boolean;
 }
@@ -115,7 +121,7 @@ function operation(spec: Operation, hasId: boolean): JsonObject {
     summary: spec.summary,
     tags: spec.tags,
     ...(parameters.length > 0 ? { parameters } : {}),
-    ...(spec.request ? { requestBody: { required: true, ...json(spec.request) } } : {}),
+    ...(spec.request ? { requestBody: { required: !spec.isRequestOptional, ...json(spec.request) } } : {}),
     responses,
     ...(spec.isPublic ? { security: [] } : spec.isPlatform ? { security: [{ platformAuth: [] }] } : {}),
   };
@@ -255,10 +261,22 @@ function paths(): Record<string, Record<string, JsonObject>> {
       ),
     },
     '/v1/webhooks/{id}/rotate-secret': {
-      post: webhookAction(
-        'rotateWebhookSecret',
-        'New signing secret; the old one keeps signing beside it for 24 hours',
-        'SigningSecret',
+      post: operation(
+        {
+          operationId: 'rotateWebhookSecret',
+          summary:
+            'New signing secret; the replaced one keeps signing beside it for previousSecretExpiresIn seconds (default 24 h, at most 7 days); an older one ends at once',
+          tags: webhookTag,
+          request: 'RotateSecretRequest',
+          isRequestOptional: true,
+          success: {
+            status: '200',
+            description: 'The new secret and when the replaced one stops',
+            body: 'RotatedSecret',
+          },
+          errors: WRITE_ONE,
+        },
+        true,
       ),
     },
     '/v1/webhooks/{id}/test': {
@@ -267,6 +285,24 @@ function paths(): Record<string, Record<string, JsonObject>> {
         'Send a webhook.test delivery now and report the outcome',
         'TestDeliveryResult',
         READ_ONE,
+      ),
+    },
+    '/v1/webhooks/{id}/stats': {
+      get: operation(
+        {
+          operationId: 'getWebhookStats',
+          summary:
+            "Attempts per hour or day (succeeded, failed, p50/p95 latency) over at most 31 days, from the service's own counters",
+          tags: webhookTag,
+          query: statsQuerySchema,
+          success: {
+            status: '200',
+            description: 'Buckets, oldest first, empty ones included',
+            body: 'WebhookStats',
+          },
+          errors: READ_ONE,
+        },
+        true,
       ),
     },
     '/v1/failure-logs': {
@@ -437,6 +473,7 @@ export function buildOpenApiDocument(options: { serverUrl?: string; version?: st
       WebhookCreate: inputs.create,
       WebhookPatch: inputs.patch,
       RecoverRequest: recoverRequestSchema,
+      RotateSecretRequest: rotateSecretRequestSchema,
       PortalSessionRequest: portalSessionRequestSchema,
       PortalExchangeRequest: portalExchangeRequestSchema,
     },
@@ -457,7 +494,9 @@ export function buildOpenApiDocument(options: { serverUrl?: string; version?: st
       RedeliveryResult: redeliveryResultSchema,
       RecoverResult: recoverResultSchema,
       SigningSecret: signingSecretSchema,
+      RotatedSecret: rotatedSecretSchema,
       TestDeliveryResult: testDeliveryResultSchema,
+      WebhookStats: webhookStatsSchema,
       Health: healthSchema,
       PortalLink: portalLinkSchema,
       PortalSession: portalSessionSchema,

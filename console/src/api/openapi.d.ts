@@ -135,7 +135,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** New signing secret; the old one keeps signing beside it for 24 hours */
+        /** New signing secret; the replaced one keeps signing beside it for previousSecretExpiresIn seconds (default 24 h, at most 7 days); an older one ends at once */
         post: operations["rotateWebhookSecret"];
         delete?: never;
         options?: never;
@@ -154,6 +154,23 @@ export interface paths {
         put?: never;
         /** Send a webhook.test delivery now and report the outcome */
         post: operations["testWebhook"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/webhooks/{id}/stats": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Attempts per hour or day (succeeded, failed, p50/p95 latency) over at most 31 days, from the service's own counters */
+        get: operations["getWebhookStats"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -447,6 +464,10 @@ export interface components {
              * @description ISO 8601 date-time with an offset, e.g. 2026-11-29T10:00:00Z
              */
             until?: string;
+        };
+        RotateSecretRequest: {
+            /** @description Seconds the replaced secret keeps signing beside the new one (0 ends it now); default 86400 */
+            previousSecretExpiresIn?: number;
         };
         PortalSessionRequest: {
             tenantId: string;
@@ -742,11 +763,33 @@ export interface components {
         SigningSecret: {
             signingSecret: string;
         };
+        RotatedSecret: {
+            signingSecret: string;
+            /** @description When the replaced secret stops signing (null: there was none) */
+            previousSecretExpiresAt: string | null;
+        };
         TestDeliveryResult: {
             delivered: boolean;
             statusCode?: number;
             durationMs: number;
             error?: string;
+        };
+        WebhookStats: {
+            /** @enum {string} */
+            granularity: "hour" | "day";
+            buckets: {
+                /**
+                 * Format: date-time
+                 * @description Start of the bucket (UTC hour or day)
+                 */
+                start: string;
+                succeeded: number;
+                failed: number;
+                /** @description Median attempt duration: upper bound of its latency bucket */
+                p50Ms?: number;
+                /** @description 95th percentile attempt duration: upper bound of its latency bucket */
+                p95Ms?: number;
+            }[];
         };
         Health: {
             /** @constant */
@@ -1115,21 +1158,27 @@ export interface operations {
             };
             cookie?: never;
         };
-        requestBody?: never;
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["RotateSecretRequest"];
+            };
+        };
         responses: {
-            /** @description New signing secret; the old one keeps signing beside it for 24 hours */
+            /** @description The new secret and when the replaced one stops */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["SigningSecret"];
+                    "application/json": components["schemas"]["RotatedSecret"];
                 };
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
         };
     };
     testWebhook: {
@@ -1150,6 +1199,35 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["TestDeliveryResult"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+        };
+    };
+    getWebhookStats: {
+        parameters: {
+            query?: {
+                since?: string;
+                until?: string;
+                granularity?: "hour" | "day";
+            };
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Buckets, oldest first, empty ones included */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookStats"];
                 };
             };
             400: components["responses"]["BadRequest"];

@@ -25,6 +25,8 @@ export const PHASE_TENANTS = [
   'lat1-1000',
   'iso-calm',
   'iso-flood',
+  'fair-calm',
+  'fair-burst',
 ] as const;
 export type BenchTenant = typeof BENCH_TENANT | (typeof PHASE_TENANTS)[number];
 const tokenOf = (tenant: BenchTenant): string => `${ADMIN_TOKEN}-${tenant}`;

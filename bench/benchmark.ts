@@ -10,12 +10,15 @@ import type { LocalFunctionName } from '#local/runtime';
 import { startBenchService } from './bench-service';
 import { measureBundles } from './bundles';
 import { estimateCost, storeReadUnits } from './cost-model';
+import { formatFairness, runFairnessPhase } from './fairness-phase';
+import { probeFanOutMs } from './fan-out-probe';
 import { runIsolationPhase } from './isolation-phase';
 import { runLatencyPhases } from './latency-phases';
 import { formatLatencyCosts } from './latency-report';
 import { loggedBytes } from './log-capture';
 import { BENCH_EVENT_TYPE, createPublisher, type PhaseResult, runPhase } from './pipeline-load';
 import { ProgressBar } from './progress';
+import { formatQueueFeatureCosts } from './queue-feature-cost';
 import { measureQueueFloor } from './queue-floor';
 import { measureRawPosts } from './raw-post';
 import { startBenchReceiver } from './receiver';
@@ -50,12 +53,17 @@ export interface BenchOptions {
   latencySeconds: number;
   /** Run the receiver-latency and isolation phases (off only for profiling the throughput path). */
   includeLatencyPhases: boolean;
+  /** Sequential fan-outs whose median time the cost model bills per fan-out invocation. */
+  fanOutProbeInvocations: number;
   /** SPEC 6.2's isolation phase: events flooding the 2.5 s endpoint, and the calm tenant's events and pace. */
   floodEvents: number;
   calmEvents: number;
   calmEventsPerSecond: number;
   /** Longest wait for the calm tenant's deliveries after its last publish. */
   isolationMaxWaitMs: number;
+  /** SPEC 6.2's fair share: one tenant's burst (events, each to two instant webhooks) and the calm tenant's events. */
+  burstEvents: number;
+  fairnessCalmEvents: number;
 }
 
 export const DEFAULT_OPTIONS: BenchOptions = {
@@ -75,10 +83,13 @@ export const DEFAULT_OPTIONS: BenchOptions = {
   queueFloorMessages: 20_000,
   latencySeconds: 4,
   includeLatencyPhases: true,
+  fanOutProbeInvocations: 30,
   floodEvents: 1000,
   calmEvents: 50,
   calmEventsPerSecond: 10,
   isolationMaxWaitMs: 8000,
+  burstEvents: 3000,
+  fairnessCalmEvents: 50,
 };
 
 const QUICK_OPTIONS: Partial<BenchOptions> = {
@@ -90,10 +101,13 @@ const QUICK_OPTIONS: Partial<BenchOptions> = {
   includeBundles: false,
   queueFloorMessages: 200,
   latencySeconds: 0.3,
+  fanOutProbeInvocations: 3,
   floodEvents: 30,
   calmEvents: 5,
   calmEventsPerSecond: 10,
   isolationMaxWaitMs: 3000,
+  burstEvents: 60,
+  fairnessCalmEvents: 5,
 };
 
 /** Options from command-line arguments. */
@@ -117,6 +131,7 @@ export function parseBenchArguments(argv: string[]): BenchOptions {
     if (name === 'latency-seconds' && number > 0) options.latencySeconds = number;
     if (name === 'no-latency-phases') options.includeLatencyPhases = false;
     if (name === 'flood-events' && number > 0) options.floodEvents = Math.round(number);
+    if (name === 'burst-events' && number > 0) options.burstEvents = Math.round(number);
   }
   return options;
 }
@@ -165,6 +180,7 @@ export async function runBenchmark(options: BenchOptions): Promise<string> {
   let figures: Omit<
     BenchFigures,
     | 'isolationP99Ms'
+    | 'fairnessP99Ms'
     | 'usdPerMillionDeliveries200ms'
     | 'usdPerMillionDeliveries200msLogAll'
     | 'logUsdPerMillionDeliveries'
@@ -176,6 +192,7 @@ export async function runBenchmark(options: BenchOptions): Promise<string> {
     requestFloorUsdPerMillionDeliveries200ms: Number.NaN,
   };
   let isolationP99Ms = Number.NaN;
+  let fairnessP99Ms = Number.NaN;
   let requestSplit: { sqsPerDelivery: number; storeReadsPerDelivery: number } | undefined;
   let rawPerSecond = 0;
   /** CPU one raw POST cost the sending process and the receiver: every delivery costs at least as much. */
@@ -411,9 +428,20 @@ export async function runBenchmark(options: BenchOptions): Promise<string> {
         instantDeliveriesPerSecond: paced.deliveriesPerSecond,
         logBytes: loggedBytes,
       });
-      const latencyCosts = formatLatencyCosts(latencyResults, sampleDeliveryBody(messageText).length);
+      const fanOutMs = await probeFanOutMs(service, {
+        tenant: 'lat-0',
+        invocations: options.fanOutProbeInvocations,
+        messageText,
+      });
+      const latencyCosts = formatLatencyCosts(
+        latencyResults,
+        sampleDeliveryBody(messageText).length,
+        fanOutMs,
+      );
       latencyFigures = latencyCosts;
       sections.push('', latencyCosts.text);
+      if (requestSplit)
+        sections.push('', formatQueueFeatureCosts(requestSplit.sqsPerDelivery, options.fanOut));
 
       const isolation = await runIsolationPhase({
         service,
@@ -443,6 +471,20 @@ export async function runBenchmark(options: BenchOptions): Promise<string> {
         ),
         `isolation phase ${(isolation.elapsedMs / 1000).toFixed(1)} s; the flood was answered at once after tenant 1 was measured (not waited out)${isolation.isLowerBound ? '; tenant 1 deliveries still missing after the wait count as received at its end, so its p99 is a lower bound' : ''}`,
       );
+
+      const fairness = await runFairnessPhase({
+        service,
+        receiver,
+        publisher,
+        messageText,
+        burstEvents: options.burstEvents,
+        calmEvents: options.fairnessCalmEvents,
+        calmEventsPerSecond: options.calmEventsPerSecond,
+        maxWaitMs: options.isolationMaxWaitMs,
+        quietTimeoutMs: options.quietTimeoutMs,
+      });
+      fairnessP99Ms = fairness.calmP99Ms;
+      sections.push('', formatFairness(fairness));
     }
   } finally {
     publisher.destroy();
@@ -526,7 +568,10 @@ export async function runBenchmark(options: BenchOptions): Promise<string> {
       ),
     );
   }
-  sections.push('', formatTargets(figures, latencyFigures, isolationP99Ms, cpuFloorMs, requestSplit));
+  sections.push(
+    '',
+    formatTargets(figures, latencyFigures, isolationP99Ms, cpuFloorMs, requestSplit, fairnessP99Ms),
+  );
   sections.push(
     '',
     formatBenchLine({
@@ -535,6 +580,7 @@ export async function runBenchmark(options: BenchOptions): Promise<string> {
       usdPerMillionDeliveries200msLogAll: latencyFigures.usdPerMillionDeliveries200msLogAll,
       logUsdPerMillionDeliveries: latencyFigures.logUsdPerMillionDeliveries,
       isolationP99Ms,
+      fairnessP99Ms,
     }),
   );
   return sections.join('\n');

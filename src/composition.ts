@@ -13,8 +13,9 @@ import { buildCursorCodec, buildMasterKeySource, buildSecretCipher } from '#comp
 import { buildNoticePublisher } from '#composition/notices';
 import type { CompositionOptions } from '#composition/options';
 import { buildOutbound } from '#composition/outbound';
-import { buildDeliveryQueue } from '#composition/queue';
-import { buildTableRepositories } from '#composition/table';
+import { buildDeliveryAcknowledger, buildDeliveryQueue } from '#composition/queue';
+import { platformPrincipalsOf } from '#composition/settings';
+import { buildPortalSessionStore, buildTableRepositories } from '#composition/table';
 import type { Config } from '#config';
 
 export type { CompositionOptions } from '#composition/options';
@@ -23,6 +24,8 @@ export type { CompositionOptions } from '#composition/options';
 export interface Composition extends AdminApiDependencies {
   /** The JWT claim that names the caller's tenant (TENANT_CLAIM); the API handler reads it. */
   tenantClaim: string;
+  /** PLATFORM_PRINCIPALS: the IAM principals that are the platform (empty: any the gateway let through). */
+  platformPrincipals: readonly string[];
   close(): Promise<void>;
 }
 
@@ -35,10 +38,14 @@ export function createServices(config: Config, options: CompositionOptions = {})
     ...buildDeliveryState(config, base),
     ...buildTableRepositories(config, options),
     deliveryQueue: buildDeliveryQueue(config, options),
+    acknowledger: buildDeliveryAcknowledger(config, options),
     cipher: buildSecretCipher(keySource),
     cursors: buildCursorCodec(keySource),
     notices: buildNoticePublisher(config, options),
     ...buildOutbound(config, options),
+    portalSessions: buildPortalSessionStore(config, options),
+    consoleUrl: config.CONSOLE_URL,
     tenantClaim: config.TENANT_CLAIM,
+    platformPrincipals: platformPrincipalsOf(config),
   };
 }

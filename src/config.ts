@@ -121,6 +121,40 @@ const environmentSchema = z.object({
    */
   AWS_ENDPOINT_URL_SQS: z.string().url().optional(),
   AWS_ENDPOINT_URL: z.string().url().optional(),
+  /**
+   * Local runtime: the platform credential, comma-separated bearer tokens that may mint and end portal
+   * sessions (`POST`/`DELETE /v1/portal-sessions`) and nothing else. On AWS those routes use IAM.
+   */
+  PLATFORM_TOKENS: z.string().optional(),
+  /**
+   * AWS: the IAM principals (role or user ARNs, comma-separated) the platform calls the portal-session
+   * routes as; the stack writes it from its context key. An assumed role matches its role's ARN.
+   */
+  PLATFORM_PRINCIPALS: z
+    .string()
+    .regex(
+      /^\s*(arn:[a-z-]+:(iam|sts)::\d{12}:[\w+=,.@/-]+)(\s*,\s*arn:[a-z-]+:(iam|sts)::\d{12}:[\w+=,.@/-]+)*\s*$/,
+      'comma-separated IAM ARNs',
+    )
+    .optional(),
+  /**
+   * Origins (`https://admin.example.com`, comma-separated) whose pages may frame the console in portal
+   * mode (CSP frame-ancestors). Unset: nobody may frame it; the plain console is never framed.
+   */
+  PORTAL_ALLOWED_ORIGINS: z
+    .string()
+    .regex(
+      /^\s*(https?:\/\/[A-Za-z0-9.-]+(:\d{1,5})?)(\s*,\s*https?:\/\/[A-Za-z0-9.-]+(:\d{1,5})?)*\s*$/,
+      'comma-separated origins such as https://admin.example.com (scheme, host and port only)',
+    )
+    .optional(),
+  /** Where the console is served (portal links open under it); locally the runtime's own URL by default. */
+  CONSOLE_URL: z
+    .string()
+    .url()
+    .regex(/^https?:\/\/[^/?#]+(\/[^?#]*)?$/, 'an http(s) URL without query or fragment')
+    .transform((url) => url.replace(/\/+$/, ''))
+    .optional(),
   /** JWT claim that names the tenant on AWS. */
   TENANT_CLAIM: z.string().min(1).default('tenant_id'),
   SERVICE_VERSION: z.string().default('0.1.0'),

@@ -5,7 +5,8 @@ import { buildCursorCodec, buildMasterKeySource, buildSecretCipher } from '#comp
 import type { CompositionOptions } from '#composition/options';
 import { buildOutbound } from '#composition/outbound';
 import { buildDeliveryQueue } from '#composition/queue';
-import { buildTableRepositories } from '#composition/table';
+import { platformPrincipalsOf } from '#composition/settings';
+import { buildPortalSessionStore, buildTableRepositories } from '#composition/table';
 import type { Config } from '#config';
 import type { ApiHandlerDependencies } from '#functions/api';
 import { unwired } from './unwired';
@@ -26,6 +27,9 @@ export function buildApiServices(config: Config, options: CompositionOptions = {
     sender,
     resolver,
     notices: unwired('notices', 'api'),
+    portalSessions: buildPortalSessionStore(config, options),
+    consoleUrl: config.CONSOLE_URL,
     tenantClaim: config.TENANT_CLAIM,
+    platformPrincipals: platformPrincipalsOf(config),
   };
 }

@@ -24,7 +24,12 @@ export interface SqsDeliveryQueueOptions {
   deadLetterQueueUrl: string;
 }
 
-/** DeliveryQueue over SQS: batched sends, delays capped at SQS's 900 s, a DLQ for exhausted tasks. */
+/**
+ * DeliveryQueue over SQS: batched sends, delays capped at SQS's 900 s, a DLQ for exhausted tasks.
+ * Every message carries `MessageGroupId` = its tenant, which makes the standard queue an SQS fair
+ * queue: a tenant with a backlog (a burst, a backfill) does not hold back the messages of a tenant
+ * without one.
+ */
 export class SqsDeliveryQueue implements DeliveryQueue {
   readonly #client: SQSClient;
   readonly #queueUrl: string;
@@ -37,8 +42,8 @@ export class SqsDeliveryQueue implements DeliveryQueue {
   }
 
   async enqueue(tasks: DeliveryTask[]): Promise<void> {
-    const bodies = tasks.map((task) => JSON.stringify(task));
-    await Promise.all(chunkBodies(bodies).map((chunk) => this.#sendBatch(chunk)));
+    const messages = tasks.map((task) => ({ body: JSON.stringify(task), groupId: task.tenantId }));
+    await Promise.all(chunkMessages(messages).map((chunk) => this.#sendBatch(chunk)));
   }
 
   async enqueueDelayed(task: DeliveryTask, delaySeconds: number): Promise<void> {
@@ -53,6 +58,7 @@ export class SqsDeliveryQueue implements DeliveryQueue {
       new SendMessageCommand({
         QueueUrl: this.#queueUrl,
         MessageBody: JSON.stringify(body),
+        MessageGroupId: task.tenantId,
         DelaySeconds: delay,
       }),
     );
@@ -60,15 +66,20 @@ export class SqsDeliveryQueue implements DeliveryQueue {
 
   async deadLetter(task: DeliveryTask): Promise<void> {
     await this.#client.send(
-      new SendMessageCommand({ QueueUrl: this.#deadLetterQueueUrl, MessageBody: JSON.stringify(task) }),
+      new SendMessageCommand({
+        QueueUrl: this.#deadLetterQueueUrl,
+        MessageBody: JSON.stringify(task),
+        MessageGroupId: task.tenantId,
+      }),
     );
   }
 
   /** Sends one batch, re-sending entries SQS reports as failed a few times before giving up. */
-  async #sendBatch(bodies: string[]): Promise<void> {
-    let pending: SendMessageBatchRequestEntry[] = bodies.map((body, index) => ({
+  async #sendBatch(messages: GroupedBody[]): Promise<void> {
+    let pending: SendMessageBatchRequestEntry[] = messages.map((message, index) => ({
       Id: String(index),
-      MessageBody: body,
+      MessageBody: message.body,
+      MessageGroupId: message.groupId,
     }));
     for (let round = 0; ; round++) {
       const response = await this.#client.send(
@@ -86,13 +97,19 @@ export class SqsDeliveryQueue implements DeliveryQueue {
   }
 }
 
-/** Splits bodies into batches of at most 10 entries and 256 KiB. */
-export function chunkBodies(bodies: string[]): string[][] {
-  const chunks: string[][] = [];
-  let current: string[] = [];
+/** A message body and the group (tenant) it is sent in. */
+export interface GroupedBody {
+  body: string;
+  groupId: string;
+}
+
+/** Splits messages into batches of at most 10 entries and 256 KiB of bodies. */
+export function chunkMessages<Message extends { body: string }>(messages: Message[]): Message[][] {
+  const chunks: Message[][] = [];
+  let current: Message[] = [];
   let currentBytes = 0;
-  for (const body of bodies) {
-    const bytes = Buffer.byteLength(body);
+  for (const message of messages) {
+    const bytes = Buffer.byteLength(message.body);
     if (
       current.length > 0 &&
       (current.length === MAX_BATCH_ENTRIES || currentBytes + bytes > MAX_BATCH_BYTES)
@@ -101,7 +118,7 @@ export function chunkBodies(bodies: string[]): string[][] {
       current = [];
       currentBytes = 0;
     }
-    current.push(body);
+    current.push(message);
     currentBytes += bytes;
   }
   if (current.length > 0) chunks.push(current);

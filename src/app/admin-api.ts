@@ -13,6 +13,8 @@ import { ValidationError } from '#domain/errors';
 import { EVENT_CATALOGUE } from '#domain/event-catalogue';
 import type { Page, PageKey } from '#domain/model';
 import { buildOpenApiDocument } from '#domain/openapi';
+import type { PortalCapability } from '#domain/portal';
+import type { PortalSessionStore } from '#domain/ports';
 import {
   failureLogListQuerySchema,
   rejectedEventListQuerySchema,
@@ -27,6 +29,7 @@ import {
   redeliverDelivery,
 } from './delivery-log-service';
 import { getFailureLog, listFailureLogs, redeliverFailureLog } from './failure-log-service';
+import { exchangePortalLink, mintPortalLink, revokePortalSessions } from './portal-sessions';
 import { listRejectedEvents } from './rejected-event-service';
 import type { Services } from './services';
 import { sendTestDelivery } from './test-delivery';
@@ -40,6 +43,7 @@ import {
   rotateSigningSecret,
   setWebhookStatus,
 } from './webhook-service';
+import { webhookStats } from './webhook-stats';
 import { toFailureLogDetail, toFailureLogSummary, toRejectedEventView } from './webhook-views';
 
 /** SPEC section 7: request bodies over 256 KiB are refused with 413. */
@@ -48,6 +52,10 @@ export const MAX_BODY_BYTES = 256 * 1024;
 /** What the admin API needs beyond the shared services. */
 export interface AdminApiDependencies extends Services {
   cursors: CursorCodec;
+  /** Portal links and sessions (the tenant portal). */
+  portalSessions: PortalSessionStore;
+  /** The console's base URL (CONSOLE_URL), where portal links open; undefined when not configured. */
+  consoleUrl?: string | undefined;
 }
 
 /** What a route's use case receives: the caller's tenant and the parts of the request it declared. */
@@ -60,6 +68,8 @@ export interface AdminRouteRequest {
   query: Record<string, string | undefined>;
   /** The parsed JSON body (undefined when empty); only routes with a `body` see it. */
   body: unknown;
+  /** Where the caller reached the API (`https://api.example.com`), for documents that link to it. */
+  origin?: string;
 }
 
 /** One admin route. Adding a route is one entry here plus the use case it calls. */
@@ -76,9 +86,21 @@ export interface AdminRoute {
   body?: 'json' | 'empty';
   /** The success status; 204 answers with no body. Default 200. */
   status?: 200 | 201 | 202 | 204;
-  /** Served without a token (SPEC section 5: only /health). */
+  /** Served without a token: /health, the OpenAPI document, and the portal link exchange (whose body is the credential). */
   isPublic?: boolean;
+  /**
+   * `'platform'`: only the platform credential may call it (PLATFORM_TOKENS locally, IAM on AWS), and
+   * that credential may call nothing else. Absent: a tenant route.
+   */
+  audience?: 'platform';
+  /** What a tenant caller must hold; default `read` for GET and HEAD, `manage` for every other method. */
+  capability?: PortalCapability;
   run: (request: AdminRouteRequest) => Promise<unknown>;
+}
+
+/** The capability a tenant caller needs for `route`: any write (non-GET) needs `manage`. */
+export function requiredCapability(route: AdminRoute): PortalCapability {
+  return route.capability ?? (route.method === 'GET' || route.method === 'HEAD' ? 'read' : 'manage');
 }
 
 /** The admin API (SPEC section 5), in the order a 405 lists a path's methods. */
@@ -86,7 +108,13 @@ export const ADMIN_ROUTES: readonly AdminRoute[] = [
   { method: 'GET', path: '/health', query: 'route', isPublic: true, run: async () => ({ status: 'ok' }) },
   { method: 'HEAD', path: '/health', query: 'route', isPublic: true, run: async () => ({ status: 'ok' }) },
   { method: 'GET', path: '/v1/event-types', run: async () => ({ items: EVENT_CATALOGUE }) },
-  { method: 'GET', path: '/v1/openapi.json', run: async () => buildOpenApiDocument() },
+  // Public, so tools and people can read the contract before they hold a token; it names no tenant data.
+  {
+    method: 'GET',
+    path: '/v1/openapi.json',
+    isPublic: true,
+    run: async ({ origin }) => buildOpenApiDocument(origin ? { serverUrl: origin } : {}),
+  },
   {
     method: 'POST',
     path: '/v1/webhooks',
@@ -132,19 +160,27 @@ export const ADMIN_ROUTES: readonly AdminRoute[] = [
   {
     method: 'GET',
     path: '/v1/webhooks/{id}/secret',
+    // The signing secret is a credential: a read-only portal session may look, not take it away.
+    capability: 'manage',
     run: ({ deps, tenantId, params }) => revealSigningSecret(deps, tenantId, params.id!),
   },
   {
     method: 'POST',
     path: '/v1/webhooks/{id}/rotate-secret',
-    body: 'empty',
-    run: ({ deps, tenantId, params }) => rotateSigningSecret(deps, tenantId, params.id!),
+    body: 'json',
+    run: ({ deps, tenantId, params, body }) => rotateSigningSecret(deps, tenantId, params.id!, body),
   },
   {
     method: 'POST',
     path: '/v1/webhooks/{id}/test',
     body: 'empty',
     run: ({ deps, tenantId, params }) => sendTestDelivery(deps, tenantId, params.id!),
+  },
+  {
+    method: 'GET',
+    path: '/v1/webhooks/{id}/stats',
+    query: 'route',
+    run: ({ deps, tenantId, params, query }) => webhookStats(deps, tenantId, params.id!, query),
   },
   {
     method: 'GET',
@@ -208,6 +244,29 @@ export const ADMIN_ROUTES: readonly AdminRoute[] = [
         listRejectedEvents,
         toRejectedEventView,
       ),
+  },
+  {
+    method: 'POST',
+    path: '/v1/portal-sessions',
+    body: 'json',
+    status: 201,
+    audience: 'platform',
+    run: ({ deps, body }) => mintPortalLink(deps, body),
+  },
+  {
+    method: 'DELETE',
+    path: '/v1/portal-sessions',
+    query: 'route',
+    status: 204,
+    audience: 'platform',
+    run: ({ deps, query }) => revokePortalSessions(deps, query),
+  },
+  {
+    method: 'POST',
+    path: '/v1/portal-sessions/exchange',
+    body: 'json',
+    isPublic: true,
+    run: ({ deps, body }) => exchangePortalLink(deps, body),
   },
 ];
 

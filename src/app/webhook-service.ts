@@ -16,14 +16,20 @@ import type {
   StoredWebhook,
 } from '#domain/model';
 import { generateSigningSecret } from '#domain/signing';
-import { checkWebhookConsistency, toFieldIssues, webhookInputSchemas } from '#domain/webhook-schema';
+import {
+  checkWebhookConsistency,
+  DEFAULT_PREVIOUS_SECRET_SECONDS,
+  rotateSecretRequestSchema,
+  toFieldIssues,
+  webhookInputSchemas,
+} from '#domain/webhook-schema';
 import { secretContext } from './credentials';
 import { readWebhookHealth } from './health-counters';
 import type { Services } from './services';
 import { type PublicWebhook, toPublicWebhook } from './webhook-views';
 
 /** An old signing secret keeps signing beside the new one this long after a rotation (SPEC section 5). */
-export const ROTATION_OVERLAP_MS = 24 * 60 * 60 * 1000;
+export const ROTATION_OVERLAP_MS = DEFAULT_PREVIOUS_SECRET_SECONDS * 1000;
 const MAX_WRITE_ATTEMPTS = 3;
 
 interface WebhookDraft {
@@ -52,7 +58,7 @@ export async function createWebhook(
     description: draft.description ?? '',
     brandId: draft.brandId ?? null,
     events: draft.events,
-    url: draft.url,
+    url: normalisedUrl(draft.url),
     status: draft.status ?? 'active',
     authentication: draft.authentication ?? null,
     signing: draft.signing ?? { enabled: true },
@@ -143,6 +149,7 @@ export async function patchWebhook(
       ]),
       authentication,
     };
+    if (patch.url !== undefined) merged.url = normalisedUrl(patch.url);
     if (patch.url !== undefined || patch.headers !== undefined || patch.authentication !== undefined) {
       await assertConsistent(services, {
         url: merged.url,
@@ -206,22 +213,35 @@ export async function rotateSigningSecret(
   services: Services,
   tenantId: string,
   webhookId: string,
-): Promise<{ signingSecret: string }> {
+  body: unknown = {},
+): Promise<{ signingSecret: string; previousSecretExpiresAt: string | null }> {
+  const parsed = rotateSecretRequestSchema.safeParse(body ?? {});
+  if (!parsed.success) {
+    const details = toFieldIssues(parsed.error);
+    throw new ValidationError(
+      details[0] ? `${details[0].field}: ${details[0].message}` : 'Invalid body',
+      details,
+    );
+  }
+  const overlapMs = (parsed.data.previousSecretExpiresIn ?? DEFAULT_PREVIOUS_SECRET_SECONDS) * 1000;
   const signingSecret = generateSigningSecret();
+  let previousSecretExpiresAt: string | null = null;
   await updateWebhook(services, tenantId, webhookId, async (current) => {
     if (!current.signing.enabled) {
       throw new ConflictError('Signing is disabled for this webhook; enable it before rotating the secret');
     }
     const at = services.clock.now();
-    const overlapEnds = new Date(at.getTime() + ROTATION_OVERLAP_MS).toISOString();
+    const overlapEnds = new Date(at.getTime() + overlapMs).toISOString();
+    // At most two secrets sign: an older one still in its overlap ends now.
     const replaced = current.signingSecrets.find((secret) => secret.expiresAt === undefined);
     const fresh = await sealSigningSecret(services, tenantId, webhookId, signingSecret, at.toISOString());
+    previousSecretExpiresAt = replaced ? overlapEnds : null;
     return {
       ...current,
-      signingSecrets: replaced ? [fresh, { ...replaced, expiresAt: overlapEnds }] : [fresh],
+      signingSecrets: replaced && overlapMs > 0 ? [fresh, { ...replaced, expiresAt: overlapEnds }] : [fresh],
     };
   });
-  return { signingSecret };
+  return { signingSecret, previousSecretExpiresAt };
 }
 
 /** Reads a webhook or answers 404. */
@@ -299,6 +319,17 @@ function refuseUnrepresentableHeaderNames(body: unknown): void {
     const issue = { field: 'headers.__proto__', message: 'is not a header name this service can store' };
     throw new ValidationError(`${issue.field}: ${issue.message}`, [issue]);
   }
+}
+
+/**
+ * The URL as the WHATWG parser reads it, which is how it is sent: stored so, no other reader can
+ * take another host from it. As typed, `http://127.0.0.1:3105\@evil.test/h` names 127.0.0.1 to this
+ * service (a backslash ends the authority) but evil.test to an RFC 3986 parser (userinfo
+ * `127.0.0.1:3105\`); stored, it is `http://127.0.0.1:3105/@evil.test/h`. Likewise `http://@host`
+ * becomes `http://host/`, `0x7f.1` 127.0.0.1, and a host is lower-cased and punycoded.
+ */
+function normalisedUrl(url: string): string {
+  return new URL(url).href;
 }
 
 async function assertConsistent(

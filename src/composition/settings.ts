@@ -83,3 +83,11 @@ export function failureRetentionOf(config: Config): FailureRetention {
 export function destinationPolicyOf(config: Config): DestinationOptions {
   return { allowInsecureLocalhost: config.ALLOW_INSECURE_LOCALHOST };
 }
+
+/** PLATFORM_PRINCIPALS as a list of ARNs (empty when unset). */
+export function platformPrincipalsOf(config: Pick<Config, 'PLATFORM_PRINCIPALS'>): string[] {
+  return (config.PLATFORM_PRINCIPALS ?? '')
+    .split(',')
+    .map((arn) => arn.trim())
+    .filter((arn) => arn !== '');
+}

@@ -2,6 +2,7 @@
  * The OpenAPI 3.1 document of the admin API (SPEC section 5), generated from the very zod schemas
  * that validate requests, so the published contract cannot drift from what the service enforces.
  */
+
 import * as z from 'zod';
 import {
   deliveryDetailSchema,
@@ -11,7 +12,15 @@ import {
   recoverResultSchema,
   redeliveryResultSchema,
 } from './delivery-log-schema';
+import { statsQuerySchema, webhookStatsSchema } from './delivery-stats';
 import { eventEnvelopeSchema } from './event-catalogue';
+import {
+  portalExchangeRequestSchema,
+  portalLinkSchema,
+  portalRevokeQuerySchema,
+  portalSessionRequestSchema,
+  portalSessionSchema,
+} from './portal';
 import {
   createdWebhookSchema,
   errorBodySchema,
@@ -23,6 +32,8 @@ import {
   publicWebhookSchema,
   rejectedEventListQuerySchema,
   rejectedEventPageSchema,
+  rotatedSecretSchema,
+  rotateSecretRequestSchema,
   signingSecretSchema,
   testDeliveryResultSchema,
   webhookInputSchemas,
@@ -90,6 +101,10 @@ interface Operation {
   success: { status: string; description: string; body?: string };
   errors: string[];
   isPublic?: boolean;
+  /** The request body may be left out (its fields all have defaults). */
+  isRequestOptional?: boolean;
+  /** Called with the platform credential, not a tenant's. */
+  isPlatform?: boolean;
 }
 
 function operation(spec: Operation, hasId: boolean): JsonObject {
@@ -106,15 +121,21 @@ function operation(spec: Operation, hasId: boolean): JsonObject {
     summary: spec.summary,
     tags: spec.tags,
     ...(parameters.length > 0 ? { parameters } : {}),
-    ...(spec.request ? { requestBody: { required: true, ...json(spec.request) } } : {}),
+    ...(spec.request ? { requestBody: { required: !spec.isRequestOptional, ...json(spec.request) } } : {}),
     responses,
-    ...(spec.isPublic ? { security: [] } : {}),
+    ...(spec.isPublic ? { security: [] } : spec.isPlatform ? { security: [{ platformAuth: [] }] } : {}),
   };
 }
 
 const ERROR_RESPONSES: Record<string, { name: string; description: string }> = {
   '400': { name: 'BadRequest', description: 'Invalid input; `details` names each field.' },
   '401': { name: 'Unauthorized', description: 'Missing or invalid bearer token.' },
+  '403': {
+    name: 'Forbidden',
+    description:
+      'The credential may not call this route: a portal session without the `manage` capability on a write, ' +
+      'the platform credential on a tenant route, a tenant credential on a platform route.',
+  },
   '404': { name: 'NotFound', description: 'No such resource for this tenant.' },
   '409': {
     name: 'Conflict',
@@ -155,7 +176,7 @@ function paths(): Record<string, Record<string, JsonObject>> {
           summary: 'Liveness check; needs no token',
           tags: ['Service'],
           success: { status: '200', description: 'The service is up', body: 'Health' },
-          errors: [],
+          errors: ['400'],
           isPublic: true,
         },
         false,
@@ -240,10 +261,22 @@ function paths(): Record<string, Record<string, JsonObject>> {
       ),
     },
     '/v1/webhooks/{id}/rotate-secret': {
-      post: webhookAction(
-        'rotateWebhookSecret',
-        'New signing secret; the old one keeps signing beside it for 24 hours',
-        'SigningSecret',
+      post: operation(
+        {
+          operationId: 'rotateWebhookSecret',
+          summary:
+            'New signing secret; the replaced one keeps signing beside it for previousSecretExpiresIn seconds (default 24 h, at most 7 days); an older one ends at once',
+          tags: webhookTag,
+          request: 'RotateSecretRequest',
+          isRequestOptional: true,
+          success: {
+            status: '200',
+            description: 'The new secret and when the replaced one stops',
+            body: 'RotatedSecret',
+          },
+          errors: WRITE_ONE,
+        },
+        true,
       ),
     },
     '/v1/webhooks/{id}/test': {
@@ -252,6 +285,24 @@ function paths(): Record<string, Record<string, JsonObject>> {
         'Send a webhook.test delivery now and report the outcome',
         'TestDeliveryResult',
         READ_ONE,
+      ),
+    },
+    '/v1/webhooks/{id}/stats': {
+      get: operation(
+        {
+          operationId: 'getWebhookStats',
+          summary:
+            "Attempts per hour or day (succeeded, failed, p50/p95 latency) over at most 31 days, from the service's own counters",
+          tags: webhookTag,
+          query: statsQuerySchema,
+          success: {
+            status: '200',
+            description: 'Buckets, oldest first, empty ones included',
+            body: 'WebhookStats',
+          },
+          errors: READ_ONE,
+        },
+        true,
       ),
     },
     '/v1/failure-logs': {
@@ -354,6 +405,49 @@ function paths(): Record<string, Record<string, JsonObject>> {
         false,
       ),
     },
+    '/v1/portal-sessions': {
+      post: operation(
+        {
+          operationId: 'createPortalSession',
+          summary:
+            "Mint a single-use link that opens the console for one tenant (the platform's credential only)",
+          tags: ['Portal'],
+          request: 'PortalSessionRequest',
+          success: { status: '201', description: 'The link and when it expires', body: 'PortalLink' },
+          errors: ['400', '401', '403', '413', '415'],
+          isPlatform: true,
+        },
+        false,
+      ),
+      delete: operation(
+        {
+          operationId: 'revokePortalSessions',
+          summary: "End every portal link and session of a tenant at once (the platform's credential only)",
+          tags: ['Portal'],
+          query: portalRevokeQuerySchema,
+          success: { status: '204', description: 'Every session of the tenant is ended' },
+          errors: ['400', '401', '403'],
+          isPlatform: true,
+        },
+        false,
+      ),
+    },
+    '/v1/portal-sessions/exchange': {
+      post: operation(
+        {
+          operationId: 'exchangePortalSession',
+          summary:
+            "Exchange a link's token (from its fragment) once for a session; the console then calls the routes " +
+            'under /portal (e.g. /portal/v1/webhooks) with `Authorization: Bearer <sessionToken>`',
+          tags: ['Portal'],
+          request: 'PortalExchangeRequest',
+          success: { status: '200', description: 'The session', body: 'PortalSession' },
+          errors: ['400', '401', '413', '415'],
+          isPublic: true,
+        },
+        false,
+      ),
+    },
     '/v1/openapi.json': {
       get: operation(
         {
@@ -361,7 +455,8 @@ function paths(): Record<string, Record<string, JsonObject>> {
           summary: 'This document',
           tags: ['Service'],
           success: { status: '200', description: 'OpenAPI 3.1 document', body: 'OpenApiDocument' },
-          errors: READ,
+          errors: [],
+          isPublic: true,
         },
         false,
       ),
@@ -374,7 +469,14 @@ export function buildOpenApiDocument(options: { serverUrl?: string; version?: st
   // URL rules are not expressible in JSON Schema, so the option does not change the document.
   const inputs = webhookInputSchemas({ allowInsecureLocalhost: false });
   const requestSchemas = componentSchemas(
-    { WebhookCreate: inputs.create, WebhookPatch: inputs.patch, RecoverRequest: recoverRequestSchema },
+    {
+      WebhookCreate: inputs.create,
+      WebhookPatch: inputs.patch,
+      RecoverRequest: recoverRequestSchema,
+      RotateSecretRequest: rotateSecretRequestSchema,
+      PortalSessionRequest: portalSessionRequestSchema,
+      PortalExchangeRequest: portalExchangeRequestSchema,
+    },
     'input',
   );
   const responseSchemas = componentSchemas(
@@ -392,8 +494,12 @@ export function buildOpenApiDocument(options: { serverUrl?: string; version?: st
       RedeliveryResult: redeliveryResultSchema,
       RecoverResult: recoverResultSchema,
       SigningSecret: signingSecretSchema,
+      RotatedSecret: rotatedSecretSchema,
       TestDeliveryResult: testDeliveryResultSchema,
+      WebhookStats: webhookStatsSchema,
       Health: healthSchema,
+      PortalLink: portalLinkSchema,
+      PortalSession: portalSessionSchema,
       Error: errorBodySchema,
     },
     'output',
@@ -415,7 +521,14 @@ export function buildOpenApiDocument(options: { serverUrl?: string; version?: st
     security: [{ bearerAuth: [] }],
     paths: paths(),
     components: {
-      securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer' } },
+      securitySchemes: {
+        bearerAuth: { type: 'http', scheme: 'bearer' },
+        platformAuth: {
+          type: 'http',
+          scheme: 'bearer',
+          description: 'Locally a PLATFORM_TOKENS token; on AWS the route takes IAM (SigV4) instead.',
+        },
+      },
       schemas: {
         ...requestSchemas,
         ...responseSchemas,

@@ -2,9 +2,12 @@
  * The ports: what the domain needs from the outside world. Each has one real adapter
  * (AWS SDK based) in src/adapters; the local runtime points those same adapters at local endpoints.
  */
+
 import type { DeliveryOutcome, DeliveryRecord, DeliveryStatus, DeliverySummary } from './delivery-log';
+import type { HourStats } from './delivery-stats';
 import type { DeliveryTask } from './delivery-task';
 import type { FailureLog, Page, PageKey, RejectedEvent, StoredWebhook, WebhookStatus } from './model';
+import type { PortalGrant } from './portal';
 
 export interface WebhookListQuery {
   status?: WebhookStatus;
@@ -100,8 +103,11 @@ export interface DeliveryLogRepository {
 
 /** Per-hour attempt counts and the latest attempt, as one flush adds them to a webhook's health. */
 export interface HealthFlush {
-  /** `hour` is epoch hours (Math.floor(ms / 3_600_000)). */
-  counts: { hour: number; succeeded: number; failed: number }[];
+  /**
+   * `hour` is epoch hours (Math.floor(ms / 3_600_000)); `latency` counts the hour's attempts per
+   * bucket of LATENCY_BOUNDS_MS (delivery-stats.ts), for the stats route.
+   */
+  counts: { hour: number; succeeded: number; failed: number; latency?: number[] }[];
   last: { at: string; statusCode?: number; outcome: 'succeeded' | 'failed' };
 }
 
@@ -119,12 +125,37 @@ export interface WebhookHealthRepository {
   add(tenantId: string, webhookId: string, flush: HealthFlush, expiresAt: Date): Promise<void>;
   /** Health of each webhook, counting the 24 hourly buckets up to `now`'s hour. */
   get(tenantId: string, webhookIds: string[], now: Date): Promise<Map<string, HealthCounters>>;
+  /** The hourly counters of one webhook from `fromHour` to `toHour` (epoch hours, inclusive), oldest first; hours without attempts are absent. */
+  stats(tenantId: string, webhookId: string, fromHour: number, toHour: number): Promise<HourStats[]>;
 }
 
 /** Chat events rejected by schema, newest first. */
 export interface RejectedEventRepository {
   put(event: RejectedEvent, expiresAt: Date): Promise<void>;
   list(tenantId: string, query: { limit: number; startKey?: PageKey }): Promise<Page<RejectedEvent>>;
+}
+
+/**
+ * Portal links and sessions, kept by the digest of their token (never the token itself), each until
+ * its expiry; and each tenant's revocation generation, which a revocation bumps so every link and
+ * session minted before it stops working at once.
+ */
+export interface PortalSessionStore {
+  /** Stores a new link; it can be taken once, until `expiresAt`. */
+  saveLink(digest: string, grant: PortalGrant, expiresAt: Date): Promise<void>;
+  /**
+   * Takes a link: removes it in one conditional write and returns its grant, or undefined when it is
+   * unknown, already taken or expired at `now`. Two concurrent takes of one link: exactly one wins.
+   */
+  takeLink(digest: string, now: Date): Promise<PortalGrant | undefined>;
+  /** Stores a session opened from a link. */
+  saveSession(digest: string, grant: PortalGrant, expiresAt: Date): Promise<void>;
+  /** A session's grant and expiry, or undefined when it is unknown or expired at `now`. */
+  findSession(digest: string, now: Date): Promise<{ grant: PortalGrant; expiresAt: Date } | undefined>;
+  /** The tenant's current revocation generation (0 before any revocation), read strongly consistent. */
+  generation(tenantId: string): Promise<number>;
+  /** Bumps the tenant's revocation generation (atomically); returns the new one. */
+  revoke(tenantId: string): Promise<number>;
 }
 
 /** One event id, taken by its tenant for the event `fingerprint` names (src/domain/event-ids.ts). */
@@ -160,6 +191,20 @@ export interface DeliveryQueue {
   enqueueDelayed(task: DeliveryTask, delaySeconds: number): Promise<void>;
   /** Hands a task whose last attempt failed to the dead-letter queue. */
   deadLetter(task: DeliveryTask): Promise<void>;
+}
+
+/**
+ * Acknowledges delivery messages the delivery step has settled before the batch that holds them
+ * ends, so a slow record of a batch does not keep the others (perhaps other tenants') undeleted and
+ * exposed to a second send after a crash.
+ */
+export interface MessageAcknowledger {
+  /**
+   * Deletes the messages with these receipt handles from the queue `sourceQueueArn` names. A queue it
+   * does not consume is left alone (the batch's end acknowledges those). Never throws: a message
+   * it could not delete is acknowledged at the end of its batch, as before.
+   */
+  acknowledge(sourceQueueArn: string | undefined, receiptHandles: string[]): Promise<void>;
 }
 
 /** Authenticated encryption of secrets at rest; `context` binds a ciphertext to its owner. */

@@ -64,6 +64,30 @@ export function parseAdminTokens(value: string): AdminToken[] {
   return tokens;
 }
 
+/**
+ * Parses PLATFORM_TOKENS (`token1,token2`): the platform credential, which mints and ends portal
+ * sessions and may call nothing else. Each token is named `platform-token-<n>` (its place in the
+ * list), the principal the logs and the API see; a token that is also an admin token is refused.
+ */
+export function parsePlatformTokens(
+  value: string | undefined,
+  adminTokens: readonly AdminToken[],
+): AdminToken[] {
+  if (value === undefined || value.trim() === '') return [];
+  const admin = new Set(adminTokens.map(({ token }) => token));
+  return value
+    .split(',')
+    .map((entry) => entry.trim())
+    .filter((entry) => entry.length > 0)
+    .map((token, index) => {
+      // The error never echoes the entry, which holds a secret.
+      if (/[\s=]/.test(token))
+        throw new Error(`PLATFORM_TOKENS entry ${index + 1} must be a token without spaces or "="`);
+      if (admin.has(token)) throw new Error(`PLATFORM_TOKENS entry ${index + 1} is also an admin token`);
+      return { token, tenantId: `platform-token-${index + 1}` };
+    });
+}
+
 /** The configured tokens, or the persisted dev token for tenant `default`. */
 export async function loadAdminTokens(
   adminTokens: string | undefined,

@@ -15,11 +15,21 @@ export interface IncomingApiRequest {
   sourceIp: string;
 }
 
-/** The event for `request`; `claims` present only when the caller authenticated. */
+/**
+ * What the route's authorizer vouched for, as API Gateway puts it on the event: a JWT's claims, a
+ * Lambda authorizer's context, or an IAM caller.
+ */
+export type EventAuthorizer =
+  | { jwt: Record<string, string> }
+  | { lambda: Record<string, string> }
+  | { iam: { userArn: string } };
+
+/** The event for `request`; `authorizer` present only when the caller authenticated. */
 export function buildHttpApiEvent(
   request: IncomingApiRequest,
-  claims: Record<string, string> | undefined,
+  authorizer: EventAuthorizer | undefined,
 ): APIGatewayProxyEventV2WithJWTAuthorizer {
+  const claims = authorizer && 'jwt' in authorizer ? authorizer.jwt : undefined;
   const url = new URL(request.url, 'http://local');
   const headers: Record<string, string> = {};
   const cookies: string[] = [];
@@ -64,7 +74,12 @@ export function buildHttpApiEvent(
       stage: '$default',
       time: now.toUTCString(),
       timeEpoch: now.getTime(),
-      authorizer: { principalId: '', integrationLatency: 0, jwt: { claims: claims ?? {}, scopes: [] } },
+      authorizer:
+        authorizer && 'lambda' in authorizer
+          ? { lambda: authorizer.lambda }
+          : authorizer && 'iam' in authorizer
+            ? { iam: { ...authorizer.iam, accessKey: 'local', accountId: '000000000000', callerId: 'local' } }
+            : { principalId: '', integrationLatency: 0, jwt: { claims: claims ?? {}, scopes: [] } },
     },
   };
   return event as APIGatewayProxyEventV2WithJWTAuthorizer;

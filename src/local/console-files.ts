@@ -7,6 +7,7 @@
  */
 import { readFile, stat } from 'node:fs/promises';
 import { extname, join, normalize, sep } from 'node:path';
+import { PORTAL_API_PREFIX, PORTAL_CONSOLE_PATH } from '#domain/portal';
 
 /** What the console reads from `/config.json` locally (console/src/config.ts): this origin, token sign-in. */
 export const LOCAL_CONSOLE_CONFIG = { apiUrl: '', auth: { mode: 'token' } } as const;
@@ -25,6 +26,20 @@ export const CONSOLE_CSP = [
   "frame-ancestors 'none'",
   "object-src 'none'",
 ].join('; ');
+
+/**
+ * The CSP of the console in portal mode: the console's own, except that the origins in
+ * PORTAL_ALLOWED_ORIGINS (and only they) may frame it. No origin listed: nobody may.
+ */
+export function portalCsp(allowedOrigins: readonly string[]): string {
+  const ancestors = allowedOrigins.length > 0 ? allowedOrigins.join(' ') : "'none'";
+  return CONSOLE_CSP.replace("frame-ancestors 'none'", `frame-ancestors ${ancestors}`);
+}
+
+/** Whether a console path is portal mode's document (the only one that may be framed). */
+export function isPortalDocumentPath(path: string): boolean {
+  return path === PORTAL_CONSOLE_PATH || path === `${PORTAL_CONSOLE_PATH}/`;
+}
 
 /** Headers on every console answer (the local twin of the CloudFront response headers policy). */
 export const CONSOLE_SECURITY_HEADERS: Readonly<Record<string, string>> = {
@@ -58,7 +73,8 @@ export interface ConsoleFileResponse {
 /** Whether a request belongs to the console rather than the admin API, `/health` or an AWS protocol. */
 export function isConsoleRequest(method: string, path: string): boolean {
   if (method !== 'GET' && method !== 'HEAD') return false;
-  return !(path === '/v1' || path.startsWith('/v1/') || path === '/health' || path.startsWith('/health/'));
+  const api = ['/v1', `${PORTAL_API_PREFIX}/v1`, '/health'];
+  return !api.some((prefix) => path === prefix || path.startsWith(`${prefix}/`));
 }
 
 function text(statusCode: number, message: string): ConsoleFileResponse {
@@ -85,8 +101,20 @@ async function isFile(path: string): Promise<boolean> {
  * Answers one console request for `urlPath` (the request target, query included) from `root`
  * (an absolute directory). Callers check `isConsoleRequest` first.
  */
-export async function serveConsoleFile(root: string, urlPath: string): Promise<ConsoleFileResponse> {
+export async function serveConsoleFile(
+  root: string,
+  urlPath: string,
+  portalAllowedOrigins: readonly string[] = [],
+): Promise<ConsoleFileResponse> {
   const rawPath = urlPath.split('?')[0]!.split('#')[0]!;
+  if (isPortalDocumentPath(rawPath)) {
+    // Portal mode is the console's own index.html under a path the server can tell apart: the
+    // session token rides in the fragment, which never reaches a server.
+    const page = await serveConsoleFile(root, '/', portalAllowedOrigins);
+    if (page.statusCode !== 200) return page;
+    const { 'x-frame-options': _deny, ...headers } = page.headers;
+    return { ...page, headers: { ...headers, 'content-security-policy': portalCsp(portalAllowedOrigins) } };
+  }
   let decoded: string;
   try {
     decoded = decodeURIComponent(rawPath);

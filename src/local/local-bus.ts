@@ -8,13 +8,33 @@ import type { SendMessageBatchRequestEntry } from '@aws-sdk/client-sqs';
 import type { Context, EventBridgeEvent, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { NOTICE_SOURCE } from '#adapters/eventbridge-notice-publisher';
 import { CHAT_EVENT_RULES, matchesEventRule } from '#domain/chat-event-rules';
+import { TENANT_ID_PATTERN, UNREADABLE_TENANT_KEY } from '#domain/event-catalogue';
 import { logger } from '#observability';
 import type { BusEvent } from './eventbridge-ingest';
 import { lambdaContext } from './server';
 
-/** SendMessageBatch entries that store accepted events on the bus queue. */
+/**
+ * SendMessageBatch entries that store accepted events on the bus queue, each in its tenant's message
+ * group: the bus queue serves tenants in turn, so one tenant's burst of events waits behind nobody's
+ * fan-out but its own.
+ */
 export function busQueueEntries(events: BusEvent[]): SendMessageBatchRequestEntry[] {
-  return events.map((event, index) => ({ Id: String(index), MessageBody: JSON.stringify(event) }));
+  return events.map((event, index) => ({
+    Id: String(index),
+    MessageBody: JSON.stringify(event),
+    MessageGroupId: busGroupOf(event.detail),
+  }));
+}
+
+/** The tenant an event's Detail names, or one shared group for the ones whose tenant cannot be read. */
+export function busGroupOf(detail: string): string {
+  try {
+    const tenantId = (JSON.parse(detail) as { tenantId?: unknown } | null)?.tenantId;
+    if (typeof tenantId === 'string' && TENANT_ID_PATTERN.test(tenantId)) return tenantId;
+  } catch {
+    // Not JSON: the fan-out records it as rejected; it waits its turn with the other unreadable ones.
+  }
+  return UNREADABLE_TENANT_KEY;
 }
 
 /** Does the stack's rule (source chat.platform, the catalogue's detail-types) match this event? */

@@ -24,11 +24,12 @@ import { createDeliveryHandler } from '#functions/delivery';
 import { createDlqProcessorHandler } from '#functions/dlq-processor';
 import { createFanOutHandler } from '#functions/fan-out';
 import { createFanOutDlqProcessorHandler } from '#functions/fan-out-dlq-processor';
+import { createPortalAuthorizer } from '#functions/portal-authorizer';
 import { logger } from '#observability';
-import { type AdminToken, AdminTokenRegistry, loadAdminTokens } from './admin-tokens';
+import { type AdminToken, AdminTokenRegistry, loadAdminTokens, parsePlatformTokens } from './admin-tokens';
 import { acquireDataDirLock } from './data-dir-lock';
 import { type DeliveryThreads, startDeliveryThreads } from './delivery-threads';
-import { startEmbeddedDynamo } from './embedded-dynamodb';
+import { startEmbeddedDynamoThread } from './embedded-dynamodb-thread';
 import { startSqsEventSource } from './event-source';
 import { type BusEvent, handlePutEvents } from './eventbridge-ingest';
 import { InProcessRequestHandler } from './in-process-transport';
@@ -97,6 +98,8 @@ export interface LocalRuntime {
   services: Composition;
   /** Each delivery thread's event loop use so far (active vs idle time); empty without threads. */
   deliveryThreadUtilization(): EventLoopUtilization[];
+  /** Each delivery thread's V8 heap in use as of its latest invocation, in bytes; empty without threads. */
+  deliveryThreadHeapUsed(): number[];
   close(): Promise<void>;
 }
 
@@ -122,7 +125,7 @@ async function startOnLockedDataDir(options: LocalRuntimeOptions, dataDir: strin
     credentials: { accessKeyId: `local-${randomBytes(12).toString('hex')}`, secretAccessKey: 'local' },
     region: 'us-east-1',
   };
-  const dynamo = await startEmbeddedDynamo({
+  const dynamo = await startEmbeddedDynamoThread({
     dataDir,
     tableName: config.TABLE_NAME,
     credentials: aws.credentials,
@@ -136,6 +139,11 @@ async function startOnLockedDataDir(options: LocalRuntimeOptions, dataDir: strin
   };
   const routes: LocalServerRoutes = {
     tokens: new AdminTokenRegistry(tokens),
+    platformTokens: new AdminTokenRegistry(parsePlatformTokens(config.PLATFORM_TOKENS, tokens)),
+    portalAllowedOrigins: (config.PORTAL_ALLOWED_ORIGINS ?? '')
+      .split(',')
+      .map((origin) => origin.trim())
+      .filter((origin) => origin !== ''),
     tenantClaim: config.TENANT_CLAIM,
     api: pending,
     putEvents: pending,
@@ -183,6 +191,8 @@ async function startOnLockedDataDir(options: LocalRuntimeOptions, dataDir: strin
     ...config,
     DELIVERY_QUEUE_URL: queueUrls.deliveries,
     DELIVERY_DLQ_URL: queueUrls.deliveriesDeadLetter,
+    // Portal links open on this very server unless the console is served elsewhere.
+    CONSOLE_URL: config.CONSOLE_URL ?? baseUrl,
   };
   const keyFile = join(dataDir, 'keys', 'master.key');
   const keySource = new KeyFileSource(keyFile);
@@ -202,6 +212,7 @@ async function startOnLockedDataDir(options: LocalRuntimeOptions, dataDir: strin
   const fanOutDlqProcessor = createFanOutDlqProcessorHandler(services);
 
   routes.api = (event, context) => api(event, context);
+  routes.authorizePortal = createPortalAuthorizer(services);
   routes.putEvents = (body) =>
     handlePutEvents(body, {
       eventBusName: config.EVENT_BUS_NAME,
@@ -277,6 +288,8 @@ async function startOnLockedDataDir(options: LocalRuntimeOptions, dataDir: strin
       // Batches wait on per-endpoint slots shared by every poller: the heartbeat keeps them hidden
       // while they wait, so the timeout itself only bounds how long a crash's in-flight work hides.
       visibilityTimeoutSeconds: deliveryVisibilityTimeoutSeconds,
+      // The delivery function deletes each record it has settled without waiting for its batch.
+      handlerAcknowledgesEarly: true,
       onError: onError('delivery'),
     }),
     startSqsEventSource({
@@ -311,6 +324,7 @@ async function startOnLockedDataDir(options: LocalRuntimeOptions, dataDir: strin
     tokens,
     services,
     deliveryThreadUtilization: () => threads?.eventLoopUtilization() ?? [],
+    deliveryThreadHeapUsed: () => threads?.heapUsedBytes() ?? [],
     close: () => {
       closing ??= (async () => {
         isClosing = true;

@@ -9,8 +9,10 @@ import type {
   APIGatewayProxyStructuredResultV2,
   Context,
 } from 'aws-lambda';
+import { PORTAL_API_PREFIX } from '#domain/portal';
+import type { PortalAuthorizerResult } from '#functions/portal-authorizer';
 import type { AdminTokenRegistry } from './admin-tokens';
-import { buildHttpApiEvent } from './api-gateway-event';
+import { buildHttpApiEvent, type EventAuthorizer } from './api-gateway-event';
 import { isConsoleRequest, serveConsoleFile } from './console-files';
 import { awsError, type ProtocolResponse } from './eventbridge-ingest';
 
@@ -38,6 +40,12 @@ export interface LocalServerRoutes {
   onError: (error: unknown) => void;
   /** Directory of the built admin console (console/dist); absent = no console on this server. */
   consoleDir?: string;
+  /** PLATFORM_TOKENS: bearer tokens that act as the platform (IAM on AWS); absent = none. */
+  platformTokens?: AdminTokenRegistry;
+  /** The portal-session authorizer, run in front of /portal/v1 as API Gateway runs it on AWS. */
+  authorizePortal?: (event: { headers: Record<string, string> }) => Promise<PortalAuthorizerResult>;
+  /** PORTAL_ALLOWED_ORIGINS: who may frame the console's portal mode. */
+  portalAllowedOrigins?: readonly string[];
   /**
    * Why the runtime cannot deliver right now (no delivery thread is up), or undefined when it can:
    * `/health` answers 503 with the reason instead of 200, so a supervisor or a test waiting for the
@@ -146,14 +154,14 @@ async function dispatch(
     return;
   }
   if (routes.consoleDir !== undefined && isConsoleRequest(method, url.split('?')[0]!)) {
-    const file = await serveConsoleFile(routes.consoleDir, url);
+    const file = await serveConsoleFile(routes.consoleDir, url, routes.portalAllowedOrigins);
     response.writeHead(file.statusCode, file.headers).end(method === 'HEAD' ? undefined : file.body);
     return;
   }
   // Node keeps only the first of a repeated Content-Type or Authorization; API Gateway joins them with
   // commas, which no JSON parser or authorizer accepts. Hand the handler every value, as AWS would.
   const authorizations = request.headersDistinct.authorization ?? [];
-  const tenantId = authorizations.length > 1 ? undefined : routes.tokens.authenticate(authorizations[0]);
+  const authorization = authorizations.length > 1 ? undefined : authorizations[0];
   const event = buildHttpApiEvent(
     {
       method: request.method ?? 'GET',
@@ -162,7 +170,7 @@ async function dispatch(
       body,
       sourceIp: request.socket.remoteAddress ?? '127.0.0.1',
     },
-    tenantId === undefined ? undefined : { [routes.tenantClaim]: tenantId, sub: `local-token:${tenantId}` },
+    await authorizerOf(routes, url.split('?')[0]!, authorization),
   );
   const result = await routes.api(event, lambdaContext('chat-webhooks-api'));
   const headers: Record<string, string> = {};
@@ -174,6 +182,27 @@ async function dispatch(
         ? Buffer.from(result.body, 'base64')
         : result.body;
   response.writeHead(result.statusCode ?? 200, headers).end(request.method === 'HEAD' ? undefined : payload);
+}
+
+/**
+ * What API Gateway's authorizer of the route would vouch for: on /portal/v1 the portal-session
+ * authorizer only; elsewhere the platform's tokens (IAM on AWS) or an admin token (a JWT on AWS).
+ */
+async function authorizerOf(
+  routes: LocalServerRoutes,
+  path: string,
+  authorization: string | undefined,
+): Promise<EventAuthorizer | undefined> {
+  if (path === `${PORTAL_API_PREFIX}/v1` || path.startsWith(`${PORTAL_API_PREFIX}/v1/`)) {
+    if (!routes.authorizePortal || authorization === undefined) return undefined;
+    const result = await routes.authorizePortal({ headers: { authorization } });
+    return result.isAuthorized ? { lambda: { ...result.context } } : undefined;
+  }
+  const platform = routes.platformTokens?.authenticate(authorization);
+  if (platform !== undefined) return { iam: { userArn: `local:${platform}` } };
+  const tenantId = routes.tokens.authenticate(authorization);
+  if (tenantId === undefined) return undefined;
+  return { jwt: { [routes.tenantClaim]: tenantId, sub: `local-token:${tenantId}` } };
 }
 
 /** Answers one AWS JSON-protocol call (PutEvents or SQS), told apart by its X-Amz-Target. */

@@ -63,6 +63,30 @@ describeDeliveryQueueContract('SqsDeliveryQueue on the local SQS service', async
 });
 
 describe('SqsDeliveryQueue against the local SQS service', () => {
+  it('sends every message in its tenant’s group, so a burst of one tenant does not hold back another', async () => {
+    const queue = await freshQueues();
+    const burst = Array.from({ length: 30 }, (_, index) => deliveryTask(index, {}, 'tenant-burst'));
+    await queue.enqueue(burst);
+    await queue.enqueue([deliveryTask(100, {}, 'tenant-calm')]);
+    await queue.enqueueDelayed(deliveryTask(101, {}, 'tenant-calm'), 0);
+    await queue.deadLetter(deliveryTask(102, {}, 'tenant-calm'));
+
+    const { Messages } = await client.send(
+      new ReceiveMessageCommand({
+        QueueUrl: queueUrl,
+        MaxNumberOfMessages: 4,
+        MessageSystemAttributeNames: ['MessageGroupId'],
+      }),
+    );
+    // Served in turn: the calm tenant's two messages come among the first four, not after thirty.
+    const groups = (Messages ?? []).map((message) => message.Attributes?.MessageGroupId);
+    expect(groups).toEqual(['tenant-burst', 'tenant-calm', 'tenant-burst', 'tenant-calm']);
+    const dead = await client.send(
+      new ReceiveMessageCommand({ QueueUrl: deadLetterQueueUrl, MessageSystemAttributeNames: ['All'] }),
+    );
+    expect(dead.Messages?.[0]?.Attributes?.MessageGroupId).toBe('tenant-calm');
+  });
+
   it('holds a delayed retry on the queue as a delayed message, capping the delay at SQS’s 900 s', async () => {
     const queue = await freshQueues();
     const notBefore = '2026-03-01T13:00:00.000Z';
@@ -98,7 +122,9 @@ describe('SqsDeliveryQueue when SQS refuses some entries', () => {
     const calls = mock.commandCalls(SendMessageBatchCommand);
     expect(calls).toHaveLength(2);
     expect(calls[0]?.args[0].input.Entries).toHaveLength(3);
-    expect(calls[1]?.args[0].input.Entries).toEqual([{ Id: '1', MessageBody: JSON.stringify(task(1)) }]);
+    expect(calls[1]?.args[0].input.Entries).toEqual([
+      { Id: '1', MessageBody: JSON.stringify(task(1)), MessageGroupId: 'tenant-a' },
+    ]);
   });
 
   it('gives up after a few tries, naming how many tasks were refused', async () => {

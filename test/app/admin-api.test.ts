@@ -41,12 +41,17 @@ afterAll(async () => {
 });
 
 describe('authentication', () => {
-  it('answers /health without a token and nothing else', async () => {
+  it('answers /health and the OpenAPI document without a token and nothing else', async () => {
     expect(await service.api('GET', '/health', undefined, null)).toMatchObject({
       status: 200,
       body: { status: 'ok' },
     });
-    for (const path of ['/v1/webhooks', '/v1/event-types', '/v1/failure-logs', '/v1/openapi.json']) {
+    const document = await service.api('GET', '/v1/openapi.json', undefined, null);
+    expect(document.status).toBe(200);
+    // The servers entry is where this caller reached the API, so generated clients need no editing.
+    expect(document.body.servers).toEqual([{ url: expect.stringMatching(/^http:\/\/127\.0\.0\.1:\d+$/) }]);
+    expect(document.body.paths['/v1/openapi.json'].get.security).toEqual([]);
+    for (const path of ['/v1/webhooks', '/v1/event-types', '/v1/failure-logs']) {
       const response = await service.api('GET', path, undefined, null);
       expect(response.status).toBe(401);
       expect(response.body.error.code).toBe('unauthorized');
@@ -377,5 +382,26 @@ describe('SPEC section 5, to the letter', () => {
     const emptyPatch = await service.api('PATCH', `/v1/webhooks/${created.body.id}`, {});
     expect(emptyPatch.status).toBe(400);
     expect(emptyPatch.body.error.message).toBe('body: must change at least one field');
+  });
+});
+
+describe('webhook stats', () => {
+  it('answers 24 hourly buckets by default, 7 daily ones on request, 404 to another tenant, 400 naming bad fields', async () => {
+    const created = await service.api('POST', '/v1/webhooks', validWebhook);
+    const path = `/v1/webhooks/${created.body.id}/stats`;
+    const hourly = await service.api('GET', path);
+    expect(hourly.status).toBe(200);
+    expect(hourly.body.granularity).toBe('hour');
+    expect(hourly.body.buckets).toHaveLength(24);
+    expect(hourly.body.buckets[0]).toEqual({ start: expect.any(String), succeeded: 0, failed: 0 });
+    const daily = await service.api('GET', `${path}?granularity=day`);
+    expect(daily.body.buckets).toHaveLength(7);
+    expect((await service.api('GET', path, undefined, TENANT_B_TOKEN)).status).toBe(404);
+    const tooLong = await service.api('GET', `${path}?since=2026-01-01T00:00:00Z&until=2026-03-01T00:00:00Z`);
+    expect(tooLong.status).toBe(400);
+    expect(tooLong.body.error.details[0].field).toBe('since');
+    const badGranularity = await service.api('GET', `${path}?granularity=minute`);
+    expect(badGranularity.status).toBe(400);
+    expect(badGranularity.body.error.details[0].field).toBe('granularity');
   });
 });

@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { DEFAULT_OPTIONS, parseBenchArguments, runBenchmark } from '#bench/benchmark';
 
 const BENCH_LINE =
-  /^BENCH deliveries_per_s=\d+ raw_post_per_s=\d+ ratio=\d+\.\d{2} p50_ms=\d+ p99_ms=\d+ lost=\d+ aws_requests_per_delivery=\d+\.\d{3} isolation_p99_ms=\d+ cpu_ms_per_delivery=\d+\.\d{3} usd_per_million_deliveries_200ms=\d+\.\d{3} usd_per_million_deliveries_200ms_log_all=\d+\.\d{3} log_usd_per_million_deliveries=\d+\.\d{3}$/;
+  /^BENCH deliveries_per_s=\d+ raw_post_per_s=\d+ ratio=\d+\.\d{2} p50_ms=\d+ p99_ms=\d+ lost=\d+ aws_requests_per_delivery=\d+\.\d{3} isolation_p99_ms=\d+ fairness_p99_ms=\d+ cpu_ms_per_delivery=\d+\.\d{3} usd_per_million_deliveries_200ms=\d+\.\d{3} usd_per_million_deliveries_200ms_log_all=\d+\.\d{3} log_usd_per_million_deliveries=\d+\.\d{3}$/;
 
 describe('npm run bench', () => {
   it('ends with the BENCH line after the tables and the cost model, with nothing lost', async () => {

@@ -9,6 +9,7 @@ import { describeDeliveryQueueContract } from '#test/contracts/delivery-queue.co
 import { describeEventIdRegistryContract } from '#test/contracts/event-id-registry.contract';
 import { describeFailureLogRepositoryContract } from '#test/contracts/failure-log-repository.contract';
 import { describeNoticePublisherContract } from '#test/contracts/notice-publisher.contract';
+import { describePortalSessionStoreContract } from '#test/contracts/portal-session-store.contract';
 import { describeRejectedEventRepositoryContract } from '#test/contracts/rejected-event-repository.contract';
 import { describeWebhookHealthRepositoryContract } from '#test/contracts/webhook-health-repository.contract';
 import { describeWebhookRepositoryContract } from '#test/contracts/webhook-repository.contract';
@@ -18,6 +19,7 @@ import {
   InMemoryDeliveryQueue,
   InMemoryEventIdRegistry,
   InMemoryFailureLogRepository,
+  InMemoryPortalSessionStore,
   InMemoryRejectedEventRepository,
   InMemoryWebhookHealthRepository,
   InMemoryWebhookRepository,
@@ -26,6 +28,8 @@ import {
 
 /** Each fake and the contract it is run through (a fresh instance per case, as a use-case test gets). */
 const contractRuns: Record<string, () => void> = {
+  InMemoryPortalSessionStore: () =>
+    describePortalSessionStoreContract('InMemoryPortalSessionStore', () => new InMemoryPortalSessionStore()),
   InMemoryWebhookRepository: () =>
     describeWebhookRepositoryContract('InMemoryWebhookRepository', () => new InMemoryWebhookRepository()),
   InMemoryFailureLogRepository: () =>

@@ -17,6 +17,7 @@ const SPEC_ROUTES: [string, string][] = [
   ['get', '/v1/webhooks/{id}/secret'],
   ['post', '/v1/webhooks/{id}/rotate-secret'],
   ['post', '/v1/webhooks/{id}/test'],
+  ['get', '/v1/webhooks/{id}/stats'],
   ['get', '/v1/failure-logs'],
   ['get', '/v1/failure-logs/{id}'],
   ['post', '/v1/failure-logs/{id}/redeliver'],
@@ -26,6 +27,9 @@ const SPEC_ROUTES: [string, string][] = [
   ['post', '/v1/deliveries/{id}/redeliver'],
   ['post', '/v1/webhooks/{id}/recover'],
   ['get', '/v1/openapi.json'],
+  ['post', '/v1/portal-sessions'],
+  ['delete', '/v1/portal-sessions'],
+  ['post', '/v1/portal-sessions/exchange'],
 ];
 
 const document = buildOpenApiDocument({ serverUrl: 'http://127.0.0.1:3000' }) as Json;
@@ -98,13 +102,18 @@ describe('buildOpenApiDocument', () => {
     );
   });
 
-  it('requires the bearer token everywhere but /health', () => {
+  it("requires the bearer token everywhere but /health, the document itself, the link exchange and the platform's routes", () => {
     expect(document.components.securitySchemes.bearerAuth).toEqual({ type: 'http', scheme: 'bearer' });
     expect(document.security).toEqual([{ bearerAuth: [] }]);
     expect(document.paths['/health'].get.security).toEqual([]);
-    for (const [method, path] of SPEC_ROUTES.filter(([, path]) => path !== '/health')) {
+    expect(document.paths['/v1/openapi.json'].get.security).toEqual([]);
+    expect(document.paths['/v1/portal-sessions/exchange'].post.security).toEqual([]);
+    expect(document.paths['/v1/portal-sessions'].post.security).toEqual([{ platformAuth: [] }]);
+    expect(document.paths['/v1/portal-sessions'].delete.security).toEqual([{ platformAuth: [] }]);
+    const isPublic = (path: string) => path === '/health' || path === '/v1/openapi.json';
+    for (const [method, path] of SPEC_ROUTES.filter(([, path]) => !isPublic(path))) {
       const operation = document.paths[path][method];
-      expect(operation.security).toBeUndefined();
+      if (!path.startsWith('/v1/portal-sessions')) expect(operation.security).toBeUndefined();
       expect(Object.keys(operation.responses)).toContain('401');
     }
   });

@@ -73,6 +73,10 @@ export function httpApiEvent(request: {
   method: string;
   path: string;
   claims?: Record<string, string | number | boolean | string[]>;
+  /** An IAM caller (the platform's routes on AWS) instead of a JWT. */
+  iam?: { userArn: string };
+  /** A Lambda authorizer's context (a portal session, on /portal/v1) instead of a JWT. */
+  lambda?: Record<string, string>;
   body?: unknown;
   query?: Record<string, string>;
 }): APIGatewayProxyEventV2WithJWTAuthorizer {
@@ -106,11 +110,17 @@ export function httpApiEvent(request: {
       stage: '$default',
       time: '01/Mar/2026:12:00:00 +0000',
       timeEpoch: 1772366400000,
-      authorizer: {
-        principalId: '',
-        integrationLatency: 0,
-        jwt: { claims: request.claims ?? {}, scopes: [] },
-      },
+      authorizer: request.iam
+        ? ({
+            iam: { accessKey: 'AKIA', accountId: '000000000000', callerId: 'caller', ...request.iam },
+          } as never)
+        : request.lambda
+          ? ({ lambda: request.lambda } as never)
+          : {
+              principalId: '',
+              integrationLatency: 0,
+              jwt: { claims: request.claims ?? {}, scopes: [] },
+            },
     },
     ...(body !== undefined ? { body } : {}),
     isBase64Encoded: false,

@@ -3,6 +3,7 @@
  * Each behaves as the port's contract says (version checks, subscriptions follow status/events/brand);
  * `isUnavailable` lets a test provoke an infrastructure outage, which a real store cannot do on demand.
  */
+
 import { randomBytes } from 'node:crypto';
 import { AesGcmSecretCipher } from '#adapters/aes-gcm-cipher';
 import { sortableIdPart } from '#adapters/dynamodb/sortable-id';
@@ -18,9 +19,11 @@ import {
   ulidBoundsOf,
 } from '#domain/delivery-log';
 import type { DeliverySender } from '#domain/delivery-sender';
+import { type HourStats, LATENCY_BOUNDS_MS } from '#domain/delivery-stats';
 import type { DeliveryTask } from '#domain/delivery-task';
 import { ConflictError, NotFoundError, ValidationError } from '#domain/errors';
 import type { FailureLog, Page, PageKey, RejectedEvent, StoredWebhook } from '#domain/model';
+import type { PortalGrant } from '#domain/portal';
 import {
   type Clock,
   type DeliveryListQuery,
@@ -34,6 +37,7 @@ import {
   type HealthCounters,
   type HealthFlush,
   type NoticePublisher,
+  type PortalSessionStore,
   type RejectedEventRepository,
   systemClock,
   type WebhookHealthRepository,
@@ -335,12 +339,38 @@ type HealthItem = { buckets: Map<number, { s: number; f: number }>; last?: Healt
 
 export class InMemoryWebhookHealthRepository implements WebhookHealthRepository {
   readonly items = new Map<string, HealthItem>();
+  readonly hourStats = new Map<string, HourStats>();
+
+  async stats(tenantId: string, webhookId: string, fromHour: number, toHour: number): Promise<HourStats[]> {
+    return [...this.hourStats.entries()]
+      .filter(
+        ([key, stats]) =>
+          key.startsWith(`${tenantId}/${webhookId}/`) && stats.hour >= fromHour && stats.hour <= toHour,
+      )
+      .map(([, stats]) => ({ ...stats, latency: [...stats.latency] }))
+      .sort((a, b) => a.hour - b.hour);
+  }
   writes = 0;
 
   async add(tenantId: string, webhookId: string, flush: HealthFlush): Promise<void> {
     this.writes++;
     const key = `${tenantId}/${webhookId}`;
     const item: HealthItem = this.items.get(key) ?? { buckets: new Map() };
+    for (const count of flush.counts) {
+      const key = `${tenantId}/${webhookId}/${count.hour}`;
+      const stats = this.hourStats.get(key) ?? {
+        hour: count.hour,
+        succeeded: 0,
+        failed: 0,
+        latency: new Array<number>(LATENCY_BOUNDS_MS.length + 1).fill(0),
+      };
+      stats.succeeded += count.succeeded;
+      stats.failed += count.failed;
+      (count.latency ?? []).forEach((n, index) => {
+        stats.latency[index] = (stats.latency[index] ?? 0) + n;
+      });
+      this.hourStats.set(key, stats);
+    }
     for (const { hour, succeeded, failed } of flush.counts) {
       const bucket = item.buckets.get(hour) ?? { s: 0, f: 0 };
       bucket.s += succeeded;
@@ -470,7 +500,46 @@ export const unusedSender: DeliverySender = {
   },
 };
 
+/** The portal store in memory, with the adapter's single-use and expiry rules. */
+export class InMemoryPortalSessionStore implements PortalSessionStore {
+  readonly links = new Map<string, { grant: PortalGrant; expiresAt: Date }>();
+  readonly sessions = new Map<string, { grant: PortalGrant; expiresAt: Date }>();
+  private readonly generations = new Map<string, number>();
+
+  async saveLink(digest: string, grant: PortalGrant, expiresAt: Date): Promise<void> {
+    this.links.set(digest, { grant: structuredClone(grant), expiresAt });
+  }
+
+  async takeLink(digest: string, now: Date): Promise<PortalGrant | undefined> {
+    const link = this.links.get(digest);
+    if (!link || link.expiresAt.getTime() <= now.getTime()) return undefined;
+    this.links.delete(digest);
+    return structuredClone(link.grant);
+  }
+
+  async saveSession(digest: string, grant: PortalGrant, expiresAt: Date): Promise<void> {
+    this.sessions.set(digest, { grant: structuredClone(grant), expiresAt });
+  }
+
+  async findSession(digest: string, now: Date): Promise<{ grant: PortalGrant; expiresAt: Date } | undefined> {
+    const session = this.sessions.get(digest);
+    if (!session || session.expiresAt.getTime() <= now.getTime()) return undefined;
+    return structuredClone(session);
+  }
+
+  async generation(tenantId: string): Promise<number> {
+    return this.generations.get(tenantId) ?? 0;
+  }
+
+  async revoke(tenantId: string): Promise<number> {
+    const next = (this.generations.get(tenantId) ?? 0) + 1;
+    this.generations.set(tenantId, next);
+    return next;
+  }
+}
+
 export interface TestServices extends Services {
+  portalSessions: InMemoryPortalSessionStore;
   webhooks: InMemoryWebhookRepository;
   deliveryQueue: InMemoryDeliveryQueue;
   failureLogs: InMemoryFailureLogRepository;
@@ -502,6 +571,7 @@ export function createTestServices(
     rejectedEvents: new InMemoryRejectedEventRepository(clock),
     eventIds: new InMemoryEventIdRegistry(clock),
     deliveryQueue: new InMemoryDeliveryQueue(),
+    portalSessions: new InMemoryPortalSessionStore(),
     cipher: new AesGcmSecretCipher({ getMasterKey: async () => masterKey }),
     notices: new RecordingNoticePublisher(),
     sender: options.sender ?? unusedSender,

@@ -135,7 +135,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** New signing secret; the old one keeps signing beside it for 24 hours */
+        /** New signing secret; the replaced one keeps signing beside it for previousSecretExpiresIn seconds (default 24 h, at most 7 days); an older one ends at once */
         post: operations["rotateWebhookSecret"];
         delete?: never;
         options?: never;
@@ -154,6 +154,23 @@ export interface paths {
         put?: never;
         /** Send a webhook.test delivery now and report the outcome */
         post: operations["testWebhook"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/webhooks/{id}/stats": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Attempts per hour or day (succeeded, failed, p50/p95 latency) over at most 31 days, from the service's own counters */
+        get: operations["getWebhookStats"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -296,6 +313,41 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/portal-sessions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Mint a single-use link that opens the console for one tenant (the platform's credential only) */
+        post: operations["createPortalSession"];
+        /** End every portal link and session of a tenant at once (the platform's credential only) */
+        delete: operations["revokePortalSessions"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/portal-sessions/exchange": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Exchange a link's token (from its fragment) once for a session; the console then calls the routes under /portal (e.g. /portal/v1/webhooks) with `Authorization: Bearer <sessionToken>` */
+        post: operations["exchangePortalSession"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/openapi.json": {
         parameters: {
             query?: never;
@@ -412,6 +464,25 @@ export interface components {
              * @description ISO 8601 date-time with an offset, e.g. 2026-11-29T10:00:00Z
              */
             until?: string;
+        };
+        RotateSecretRequest: {
+            /** @description Seconds the replaced secret keeps signing beside the new one (0 ends it now); default 86400 */
+            previousSecretExpiresIn?: number;
+        };
+        PortalSessionRequest: {
+            tenantId: string;
+            /** @description ["read"] or ["read","manage"] */
+            capabilities: ("read" | "manage")[];
+            /**
+             * @description Seconds the link may be opened in, and the session lives once opened (at most 3600)
+             * @default 900
+             */
+            expiresIn: number;
+            /** @description Limits the session to these brands' webhooks and deliveries */
+            brandIds?: string[];
+        };
+        PortalExchangeRequest: {
+            token: string;
         };
         Webhook: {
             id: string;
@@ -692,15 +763,50 @@ export interface components {
         SigningSecret: {
             signingSecret: string;
         };
+        RotatedSecret: {
+            signingSecret: string;
+            /** @description When the replaced secret stops signing (null: there was none) */
+            previousSecretExpiresAt: string | null;
+        };
         TestDeliveryResult: {
             delivered: boolean;
             statusCode?: number;
             durationMs: number;
             error?: string;
         };
+        WebhookStats: {
+            /** @enum {string} */
+            granularity: "hour" | "day";
+            buckets: {
+                /**
+                 * Format: date-time
+                 * @description Start of the bucket (UTC hour or day)
+                 */
+                start: string;
+                succeeded: number;
+                failed: number;
+                /** @description Median attempt duration: upper bound of its latency bucket */
+                p50Ms?: number;
+                /** @description 95th percentile attempt duration: upper bound of its latency bucket */
+                p95Ms?: number;
+            }[];
+        };
         Health: {
             /** @constant */
             status: "ok";
+        };
+        PortalLink: {
+            /** @description Opens the console in portal mode; the token is in the fragment */
+            url: string;
+            /** @description The link cannot be opened after this time (ISO 8601) */
+            expiresAt: string;
+        };
+        PortalSession: {
+            sessionToken: string;
+            expiresAt: string;
+            tenantId: string;
+            capabilities: ("read" | "manage")[];
+            brandIds: string[] | null;
         };
         Error: {
             error: {
@@ -727,6 +833,15 @@ export interface components {
         };
         /** @description Missing or invalid bearer token. */
         Unauthorized: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["Error"];
+            };
+        };
+        /** @description The credential may not call this route: a portal session without the `manage` capability on a write, the platform credential on a tenant route, a tenant credential on a platform route. */
+        Forbidden: {
             headers: {
                 [name: string]: unknown;
             };
@@ -796,6 +911,7 @@ export interface operations {
                     "application/json": components["schemas"]["Health"];
                 };
             };
+            400: components["responses"]["BadRequest"];
         };
     };
     listEventTypes: {
@@ -1042,21 +1158,27 @@ export interface operations {
             };
             cookie?: never;
         };
-        requestBody?: never;
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["RotateSecretRequest"];
+            };
+        };
         responses: {
-            /** @description New signing secret; the old one keeps signing beside it for 24 hours */
+            /** @description The new secret and when the replaced one stops */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["SigningSecret"];
+                    "application/json": components["schemas"]["RotatedSecret"];
                 };
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
         };
     };
     testWebhook: {
@@ -1077,6 +1199,35 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["TestDeliveryResult"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+        };
+    };
+    getWebhookStats: {
+        parameters: {
+            query?: {
+                since?: string;
+                until?: string;
+                granularity?: "hour" | "day";
+            };
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Buckets, oldest first, empty ones included */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookStats"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -1301,6 +1452,86 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
         };
     };
+    createPortalSession: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PortalSessionRequest"];
+            };
+        };
+        responses: {
+            /** @description The link and when it expires */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PortalLink"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+        };
+    };
+    revokePortalSessions: {
+        parameters: {
+            query: {
+                tenantId: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Every session of the tenant is ended */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+        };
+    };
+    exchangePortalSession: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PortalExchangeRequest"];
+            };
+        };
+        responses: {
+            /** @description The session */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PortalSession"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+        };
+    };
     getOpenApiDocument: {
         parameters: {
             query?: never;
@@ -1319,8 +1550,6 @@ export interface operations {
                     "application/json": components["schemas"]["OpenApiDocument"];
                 };
             };
-            400: components["responses"]["BadRequest"];
-            401: components["responses"]["Unauthorized"];
         };
     };
 }

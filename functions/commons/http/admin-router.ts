@@ -6,8 +6,10 @@
  */
 import httpRouterHandler, { type Method } from '@middy/http-router';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
-import { ADMIN_ROUTES, type AdminApiDependencies, type AdminRoute } from '#app/admin-api';
-import { NotFoundError, UnauthorizedError } from '#domain/errors';
+import { ADMIN_ROUTES, type AdminApiDependencies, type AdminRoute, requiredCapability } from '#app/admin-api';
+import { brandScoped } from '#app/brand-scope';
+import { ForbiddenError, NotFoundError, UnauthorizedError } from '#domain/errors';
+import { FULL_CAPABILITIES } from '#domain/portal';
 import type { AdminContext } from './caller-identity';
 import { JSON_HEADERS } from './error-responses';
 import { readJsonBody, refuseBody, refuseQuery } from './request-body';
@@ -66,17 +68,52 @@ async function runRoute(
   context: AdminContext,
   params: Record<string, string>,
 ): Promise<Result> {
+  if (!route.isPublic) authorize(route, context);
   const tenantId = context.tenantId;
-  if (!route.isPublic && tenantId === undefined)
-    throw new UnauthorizedError('A valid bearer token is required');
   const query = event.queryStringParameters ?? {};
   if (route.query === undefined) refuseQuery(query);
   const body = route.body === undefined ? undefined : readJsonBody(event);
   if (route.body === 'empty') refuseBody(body);
-  const result = await route.run({ deps, tenantId: tenantId ?? '', params, query, body });
+  // A session limited to some brands runs every route over repositories that see only those brands.
+  const scoped = context.brandIds ? brandScoped(deps, context.brandIds) : deps;
+  const result = await route.run({
+    deps: scoped,
+    tenantId: tenantId ?? '',
+    params,
+    query,
+    body,
+    origin: requestOrigin(event),
+  });
   const status = route.status ?? 200;
   if (status === 204) return { statusCode: 204, headers: {}, body: '' };
   return { statusCode: status, headers: { ...JSON_HEADERS }, body: JSON.stringify(result) };
+}
+
+/**
+ * Who may call what: the platform credential only the platform's routes, and nothing else; a tenant
+ * caller only tenant routes, each within its capabilities (a `read` portal session gets 403 on every
+ * write). Checked before the query or body is read.
+ */
+function authorize(route: AdminRoute, context: AdminContext): void {
+  const isTenant = context.tenantId !== undefined;
+  const isPlatform = context.platformPrincipal !== undefined;
+  if (route.audience === 'platform') {
+    if (isPlatform) return;
+    if (isTenant) throw new ForbiddenError('Only the platform credential may call this route');
+    throw new UnauthorizedError('The platform credential is required');
+  }
+  if (isPlatform) {
+    throw new ForbiddenError(
+      'The platform credential may only mint and end portal sessions (/v1/portal-sessions)',
+    );
+  }
+  if (!isTenant) throw new UnauthorizedError('A valid bearer token is required');
+  const needed = requiredCapability(route);
+  if (!(context.capabilities ?? FULL_CAPABILITIES).includes(needed)) {
+    throw new ForbiddenError(
+      `This session may not ${route.method} ${route.path}: it needs the "${needed}" capability`,
+    );
+  }
 }
 
 /** The route's `{name}` segments, or undefined when one is not an id. */
@@ -120,4 +157,15 @@ function routeProbe(routes: readonly AdminRoute[]): (path: string) => string[] {
     }
     return indexes.sort((a, b) => a - b).map((index) => routes[index]!.method);
   };
+}
+
+/**
+ * The origin the caller used: API Gateway sets `x-forwarded-proto` (https) and the domain name; the
+ * local server sets the domain from `Host` and speaks plain http.
+ */
+function requestOrigin(event: APIGatewayProxyEventV2): string | undefined {
+  const host = event.requestContext.domainName;
+  if (!host || !/^[A-Za-z0-9.:[\]-]+$/.test(host)) return undefined;
+  const scheme = event.headers?.['x-forwarded-proto'] === 'https' ? 'https' : 'http';
+  return `${scheme}://${host}`;
 }

@@ -5,6 +5,8 @@ import type { QueueAttributes } from './queue-attributes';
 import type { MessageInput } from './queue-store';
 
 const MAX_MESSAGE_ATTRIBUTES = 10;
+/** SQS's MessageGroupId: 1 to 128 alphanumeric or punctuation characters. */
+const MESSAGE_GROUP_ID = /^[\x21-\x7E]{1,128}$/;
 const ATTRIBUTE_NAME = /^[A-Za-z0-9_.-]{1,256}$/;
 const DATA_TYPE = /^(String|Number|Binary)(\.[^\s]{1,256})?$/;
 // XML 1.0 characters: what SQS accepts in a body or string attribute.
@@ -50,6 +52,39 @@ export function validateMessage(
     message.delaySeconds = delay;
   }
   if (messageAttributes) message.messageAttributes = messageAttributes;
+  if (input.MessageGroupId !== undefined && input.MessageGroupId !== null) {
+    // On a standard queue a group id makes it a fair queue: the group (tenant) is served in turn.
+    if (typeof input.MessageGroupId !== 'string' || !MESSAGE_GROUP_ID.test(input.MessageGroupId)) {
+      throw invalidParameterValue(
+        `Value ${String(input.MessageGroupId)} for parameter MessageGroupId is invalid. Reason: MessageGroupId can only include alphanumeric and punctuation characters. 1 to 128 in length.`,
+      );
+    }
+    message.messageGroupId = input.MessageGroupId;
+  }
+  if (queueAttributes.FifoQueue === 'true') {
+    if (message.messageGroupId === undefined) {
+      throw new SqsError('MissingParameter', 'The request must contain the parameter MessageGroupId.');
+    }
+    if (message.delaySeconds !== undefined) {
+      // FIFO queues have a queue-level delay only: a retry holds its message by visibility instead.
+      throw invalidParameterValue(
+        'Value for parameter DelaySeconds is invalid. Reason: The request include parameter that is not valid for this queue type.',
+      );
+    }
+    const deduplicationId = input.MessageDeduplicationId;
+    if (deduplicationId !== undefined && deduplicationId !== null) {
+      if (typeof deduplicationId !== 'string' || !MESSAGE_GROUP_ID.test(deduplicationId)) {
+        throw invalidParameterValue(
+          `Value ${String(deduplicationId)} for parameter MessageDeduplicationId is invalid. Reason: 1 to 128 alphanumeric or punctuation characters.`,
+        );
+      }
+      message.messageDeduplicationId = deduplicationId;
+    } else if (queueAttributes.ContentBasedDeduplication !== 'true') {
+      throw invalidParameterValue(
+        'The queue should either have ContentBasedDeduplication enabled or MessageDeduplicationId provided explicitly',
+      );
+    }
+  }
   return message;
 }
 

@@ -64,6 +64,9 @@ const SYSTEM_ATTRIBUTE_NAMES = [
   'ApproximateReceiveCount',
   'ApproximateFirstReceiveTimestamp',
   'DeadLetterQueueSourceArn',
+  'MessageGroupId',
+  'SequenceNumber',
+  'MessageDeduplicationId',
 ] as const;
 
 /** Opens the store under `dataDir` and returns the protocol handler. */
@@ -332,6 +335,10 @@ function receivedMessageOutput(
     ApproximateReceiveCount: String(message.receiveCount),
     ApproximateFirstReceiveTimestamp: String(message.firstReceiveAt ?? message.sentAt),
     DeadLetterQueueSourceArn: message.deadLetterQueueSourceArn,
+    MessageGroupId: message.messageGroupId,
+    SequenceNumber:
+      message.sequenceNumber === undefined ? undefined : String(message.sequenceNumber).padStart(20, '0'),
+    MessageDeduplicationId: message.messageDeduplicationId,
   };
   const isAllSystem = systemNames.has('All');
   const attributes: Record<string, string> = {};

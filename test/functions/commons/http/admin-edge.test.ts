@@ -33,13 +33,17 @@ function apiWith(overrides: Partial<AdminApiDependencies> = {}) {
   return async (
     method: string,
     path: string,
-    options: { body?: unknown; anonymous?: boolean; query?: Record<string, string> } = {},
+    options: { body?: unknown; anonymous?: boolean; platform?: boolean; query?: Record<string, string> } = {},
   ) => {
     const event = httpApiEvent({
       method,
       path,
       ...(options.query ? { query: options.query } : {}),
-      ...(options.anonymous ? {} : { claims: { tenant_id: 'tenant-a' } }),
+      ...(options.platform
+        ? { iam: { userArn: 'arn:aws:iam::000000000000:role/platform' } }
+        : options.anonymous
+          ? {}
+          : { claims: { tenant_id: 'tenant-a' } }),
       ...(options.body === undefined ? {} : { body: options.body }),
     });
     const response = await handler(event, lambdaContext('api'));
@@ -98,11 +102,11 @@ describe('the route table', () => {
     for (const route of ADMIN_ROUTES.filter((candidate) => !candidate.isPublic)) {
       const path = route.path.replace('{id}', 'wh_01ARZ3NDEKTSV4RRFFQ69G5FAV');
       const query = { unexpected: '1' };
-      const response = await api(
-        route.method,
-        path,
-        route.method === 'GET' ? { query } : { query, body: {} },
-      );
+      const response = await api(route.method, path, {
+        query,
+        ...(route.method === 'GET' ? {} : { body: {} }),
+        platform: route.audience === 'platform',
+      });
       expect(response.statusCode, `${route.method} ${path}`).toBe(400);
       const documented = Object.keys(paths[route.path]?.[route.method.toLowerCase()]?.responses ?? {});
       expect(documented, `${route.method} ${route.path}`).toContain('400');

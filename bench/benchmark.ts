@@ -17,6 +17,7 @@ import { formatLatencyCosts } from './latency-report';
 import { loggedBytes } from './log-capture';
 import { BENCH_EVENT_TYPE, createPublisher, type PhaseResult, runPhase } from './pipeline-load';
 import { ProgressBar } from './progress';
+import { formatQueueFeatureCosts } from './queue-feature-cost';
 import { measureQueueFloor } from './queue-floor';
 import { measureRawPosts } from './raw-post';
 import { startBenchReceiver } from './receiver';
@@ -425,6 +426,8 @@ export async function runBenchmark(options: BenchOptions): Promise<string> {
       const latencyCosts = formatLatencyCosts(latencyResults, sampleDeliveryBody(messageText).length);
       latencyFigures = latencyCosts;
       sections.push('', latencyCosts.text);
+      if (requestSplit)
+        sections.push('', formatQueueFeatureCosts(requestSplit.sqsPerDelivery, options.fanOut));
 
       const isolation = await runIsolationPhase({
         service,

@@ -43,6 +43,7 @@ import {
 import { loadDeliveryCredentials } from './credentials';
 import { recordSettledDelivery } from './delivery-log';
 import { webhookKeyOf } from './endpoint-circuits';
+import { startBatchAcknowledgement } from './prompt-acknowledgement';
 import type { Services } from './services';
 import { recordDeliveryFailure, recordDeliverySuccess } from './webhook-health';
 
@@ -85,36 +86,46 @@ export async function processDeliveryBatch(
   services: Services,
   messages: QueueMessage[],
 ): Promise<BatchResult> {
+  // Each record that settles is acknowledged on its own, not when the batch's slowest one is done.
+  const acknowledgement = startBatchAcknowledgement(services.acknowledger);
   const failed = await Promise.all(
     messages.map(async (message) => {
-      const task = parseDeliveryTask(message.body);
-      if (!task) {
-        // The DLQ processor records it once the queue's maxReceiveCount moves it there.
-        logger.error('delivery message is not a delivery task', { messageId: message.messageId });
-        metrics.addMetric('DeliveryMessagesUnreadable', MetricUnit.Count, 1);
-        return message.messageId;
-      }
-      try {
-        if (task.webhookIds) await deliverGroup(services, task);
-        else await deliverTask(services, task);
-        return undefined;
-      } catch (error) {
-        withCorrelation({ eventId: task.event.id, tenantId: task.tenantId, webhookId: task.webhookId }).error(
-          'delivery could not be processed; the queue will redeliver it',
-          {
-            messageId: message.messageId,
-            ...(task.webhookIds ? { webhookIds: task.webhookIds } : {}),
-            error: describeError(error),
-          },
-        );
-        metrics.addMetric('DeliveryProcessingErrors', MetricUnit.Count, 1);
-        return message.messageId;
-      }
+      const failure = await processMessage(services, message);
+      if (!failure) acknowledgement.settled(message);
+      return failure;
     }),
   );
+  await acknowledgement.finish();
   return {
     batchItemFailures: failed.flatMap((messageId) => (messageId ? [{ itemIdentifier: messageId }] : [])),
   };
+}
+
+/** Delivers one message's task(s); resolves with its id when the queue must deliver it again. */
+async function processMessage(services: Services, message: QueueMessage): Promise<string | undefined> {
+  const task = parseDeliveryTask(message.body);
+  if (!task) {
+    // The DLQ processor records it once the queue's maxReceiveCount moves it there.
+    logger.error('delivery message is not a delivery task', { messageId: message.messageId });
+    metrics.addMetric('DeliveryMessagesUnreadable', MetricUnit.Count, 1);
+    return message.messageId;
+  }
+  try {
+    if (task.webhookIds) await deliverGroup(services, task);
+    else await deliverTask(services, task);
+    return undefined;
+  } catch (error) {
+    withCorrelation({ eventId: task.event.id, tenantId: task.tenantId, webhookId: task.webhookId }).error(
+      'delivery could not be processed; the queue will redeliver it',
+      {
+        messageId: message.messageId,
+        ...(task.webhookIds ? { webhookIds: task.webhookIds } : {}),
+        error: describeError(error),
+      },
+    );
+    metrics.addMetric('DeliveryProcessingErrors', MetricUnit.Count, 1);
+    return message.messageId;
+  }
 }
 
 /** Why a task must not reach its webhook any more, or undefined when it may. */

@@ -239,6 +239,13 @@ export async function runVerify(target: VerifyTarget, inputs: VerifyInputs): Pro
         const response = await fetch(url(target.apiUrl, '/v1/rejected-events?limit=20'), {
           headers: { authorization: `Bearer ${inputs.token}` },
         });
+        if (response.status === 401 || response.status === 403) {
+          return {
+            status: 'fail',
+            detail: `published ${detailType}, but the API refused your token (${response.status}) when looking for it`,
+            advice: 'Fix the token first (see "authorized read"), then run again.',
+          };
+        }
         if (response.ok) {
           const page = (await response.json()) as { items?: { detailType?: string; reason?: string }[] };
           const found = page.items?.find((item) => item.detailType === detailType);

@@ -65,6 +65,10 @@ describe('npm run verify against the local runtime', () => {
     const read = results.find((result) => result.name === 'authorized read');
     expect(read).toMatchObject({ status: 'fail', detail: expect.stringContaining('401') });
     expect(read?.advice).toMatch(/issuer or audience/);
+    expect(results.find((result) => result.name === 'chat event reaches the service')).toMatchObject({
+      status: 'fail',
+      detail: expect.stringContaining('refused your token'),
+    });
     expect(formatChecklist('local', results)).toMatch(
       /✘ authorized read: .*\n {6}→ The authorizer refused the token/,
     );

@@ -216,6 +216,15 @@ async function deadLetterUnsent(
   return { status: 'dead-lettered', givenUp };
 }
 
+/** `{ host }` of a webhook's URL (with its port when not the default), or nothing when it does not parse. */
+function destinationHost(url: string): { host?: string } {
+  try {
+    return { host: new URL(url).host };
+  } catch {
+    return {};
+  }
+}
+
 /**
  * Signs and sends one attempt of `event` to `webhook` as it is now (also what the admin API's test
  * route uses). A request that cannot be built comes back as a sender failure, never a throw; only a
@@ -252,7 +261,11 @@ export async function attemptDelivery(
   // SPEC 6.2: what the receiver sent back (or an error describing the request) may echo the
   // webhook's secrets; scrubbed before any use.
   outcome = scrubAttemptOutcome(outcome, scrubberForCredentials(credentials));
-  const attempt: DeliveryAttempt = { at: attemptAt.toISOString(), durationMs: outcome.durationMs };
+  const attempt: DeliveryAttempt = {
+    at: attemptAt.toISOString(),
+    ...destinationHost(webhook.url),
+    durationMs: outcome.durationMs,
+  };
   if (outcome.statusCode !== undefined) attempt.statusCode = outcome.statusCode;
   if (outcome.error !== undefined) attempt.error = outcome.error;
   if (outcome.responseSnippet !== undefined) attempt.responseSnippet = outcome.responseSnippet;

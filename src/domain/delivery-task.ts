@@ -98,6 +98,7 @@ export interface BatchResult {
 
 const attemptSchema = z.looseObject({
   at: z.string(),
+  host: z.string().optional(),
   statusCode: z.number().optional(),
   error: z.string().optional(),
   durationMs: z.number(),

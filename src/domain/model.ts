@@ -50,6 +50,12 @@ export interface StoredWebhook {
    * evidence gap): a gap longer than the evidence gap restarts the period (see webhook-health).
    */
   failureSeenAt?: string;
+  /**
+   * The largest `webhook.failing` threshold (hours: 1, 24 or 72) already announced for the current
+   * failing period. Written with the version check before the notice is published, so exactly one
+   * writer (across processes and restarts) publishes each threshold.
+   */
+  failingNoticeHours?: number;
   /** Optimistic-concurrency counter, bumped on every write. */
   version: number;
 }
@@ -57,6 +63,8 @@ export interface StoredWebhook {
 /** One HTTP attempt of a delivery. */
 export interface DeliveryAttempt {
   at: string;
+  /** The host (and port) this attempt was sent to; after the URL is edited, retries go to the new one. */
+  host?: string;
   statusCode?: number;
   error?: string;
   durationMs: number;

@@ -94,10 +94,18 @@ export function brandScoped<P extends BrandScopedPorts>(ports: P, brandIds: read
       return (await visibleWebhookIds(tenantId, [record.webhookId])).size > 0 ? record : undefined;
     },
     list: async (tenantId, query) => {
-      const visible = await visibleWebhookIds(tenantId, query.webhookIds);
-      const webhookIds = query.webhookIds.filter((id) => visible.has(id));
-      if (webhookIds.length === 0) return { items: [] };
-      return ports.deliveryLog.list(tenantId, { ...query, webhookIds });
+      if (
+        query.webhookId !== undefined &&
+        (await visibleWebhookIds(tenantId, [query.webhookId])).size === 0
+      ) {
+        return { items: [] };
+      }
+      const page = await ports.deliveryLog.list(tenantId, query);
+      const visible = await visibleWebhookIds(
+        tenantId,
+        page.items.map((item) => item.webhookId),
+      );
+      return { ...page, items: page.items.filter((item) => visible.has(item.webhookId)) };
     },
   };
   // Rejected events are the tenant's unreadable input, tied to no brand: a brand's session sees none.

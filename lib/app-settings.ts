@@ -23,6 +23,11 @@ export interface AppSettings {
   readonly deliveryMaxConcurrency?: number;
   /** OIDC client id of the admin console (a public client, code + PKCE); default: the first jwtAudience. */
   readonly consoleClientId?: string;
+  /**
+   * Further https origins the console's CSP lets the browser call at sign-in (an IdP whose token
+   * endpoint is on another host than its issuer, e.g. a Cognito custom domain).
+   */
+  readonly consoleConnectSources?: readonly string[];
 }
 
 function text(app: App, key: string): string | undefined {
@@ -45,7 +50,8 @@ function concurrency(app: App, key: string): number | null | undefined {
 /**
  * Reads the app's settings from CDK context (`-c key=value` or cdk.json): jwtIssuer,
  * jwtAudience (comma-separated), eventBusName, tenantClaim, alarmEmail, consoleClientId,
- * deliveryReservedConcurrency / fanOutReservedConcurrency (a number or "none"), deliveryMaxConcurrency.
+ * deliveryReservedConcurrency / fanOutReservedConcurrency (a number or "none"), deliveryMaxConcurrency,
+ * consoleConnectSources (comma-separated https origins).
  */
 export function settingsFromContext(app: App): AppSettings {
   const audience = (text(app, 'jwtAudience') ?? PLACEHOLDER_JWT_AUDIENCE)
@@ -55,6 +61,10 @@ export function settingsFromContext(app: App): AppSettings {
   const optional = <K extends string, V>(key: K, value: V | undefined) =>
     (value === undefined ? {} : { [key]: value }) as Partial<Record<K, V>>;
   const maxConcurrency = text(app, 'deliveryMaxConcurrency');
+  const connectSources = text(app, 'consoleConnectSources')
+    ?.split(',')
+    .map((part) => part.trim())
+    .filter((part) => part !== '');
   return {
     jwtIssuer: text(app, 'jwtIssuer') ?? PLACEHOLDER_JWT_ISSUER,
     jwtAudience: audience,
@@ -64,6 +74,7 @@ export function settingsFromContext(app: App): AppSettings {
     ...optional('consoleClientId', text(app, 'consoleClientId')),
     ...optional('deliveryReservedConcurrency', concurrency(app, 'deliveryReservedConcurrency')),
     ...optional('fanOutReservedConcurrency', concurrency(app, 'fanOutReservedConcurrency')),
+    ...optional('consoleConnectSources', connectSources),
     ...optional('deliveryMaxConcurrency', maxConcurrency === undefined ? undefined : Number(maxConcurrency)),
   };
 }

@@ -41,8 +41,15 @@ export function buildApp(app: App, settings: AppSettings, options: BuildAppOptio
     jwtAudience: settings.jwtAudience,
     ...(settings.tenantClaim !== undefined ? { tenantClaim: settings.tenantClaim } : {}),
     ...(settings.alarmEmail !== undefined ? { alarmEmail: settings.alarmEmail } : {}),
-    ...(settings.consoleClientId !== undefined
-      ? { adminConsole: { clientId: settings.consoleClientId } }
+    ...(settings.consoleClientId !== undefined || settings.consoleConnectSources !== undefined
+      ? {
+          adminConsole: {
+            ...(settings.consoleClientId !== undefined ? { clientId: settings.consoleClientId } : {}),
+            ...(settings.consoleConnectSources !== undefined
+              ? { extraConnectSources: settings.consoleConnectSources }
+              : {}),
+          },
+        }
       : {}),
     ...(settings.deliveryReservedConcurrency !== undefined
       ? { deliveryReservedConcurrency: settings.deliveryReservedConcurrency }

@@ -16,9 +16,11 @@ export interface StatefulStackProps extends StackProps {
   /** @default Duration.days(30) */
   readonly archiveRetention?: Duration;
   /**
-   * What happens on stack deletion to everything that holds data: the table, the key secret, the
-   * bus and its archive, the delivery queue, its DLQ and the fan-out DLQ.
-   * @default RemovalPolicy.RETAIN
+   * What happens on stack deletion (and on replacement) to everything that holds data: the key
+   * secret, the bus and its archive, the delivery queue, its DLQ and the fan-out DLQ; the table too
+   * unless this is the default (see the constructor).
+   * @default RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE (kept, except by the rollback of a failed first
+   * create, which deletes what it created so the deploy can simply be retried)
    */
   readonly dataRemovalPolicy?: RemovalPolicy;
   /** @default 5 */
@@ -41,10 +43,15 @@ export class StatefulStack extends Stack {
 
   constructor(scope: Construct, id: string, props: StatefulStackProps = {}) {
     super(scope, id, props);
-    const dataRemovalPolicy = props.dataRemovalPolicy ?? RemovalPolicy.RETAIN;
+    const dataRemovalPolicy = props.dataRemovalPolicy ?? RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE;
     const removalPolicy = { removalPolicy: dataRemovalPolicy };
 
-    this.table = new WebhookStore(this, 'WebhookStore', removalPolicy).table;
+    // The table is deletion-protected, which a rollback cannot get past: with RetainExceptOnCreate a
+    // failed first create would end in ROLLBACK_FAILED. Plain Retain leaves an empty table behind
+    // instead, under a generated name, so the retry creates a new one beside it without a clash.
+    this.table = new WebhookStore(this, 'WebhookStore', {
+      removalPolicy: props.dataRemovalPolicy === undefined ? RemovalPolicy.RETAIN : props.dataRemovalPolicy,
+    }).table;
     this.encryptionKeySecret = new EncryptionKeySecret(this, 'EncryptionKey', removalPolicy).secret;
 
     const bus = new ChatEventBus(this, 'ChatEvents', {

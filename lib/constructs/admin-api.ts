@@ -1,4 +1,4 @@
-import { Duration, Validations } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
 import * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpJwtAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
@@ -56,6 +56,12 @@ export interface AdminApiProps {
   readonly corsAllowedOrigins?: readonly string[];
 }
 
+/**
+ * The methods of the admin routes under `/v1` (src/app/admin-api.ts; a test holds the two together).
+ * Never `ANY` and never `OPTIONS`: see the CORS note in the constructor.
+ */
+export const AUTHENTICATED_METHODS = ['GET', 'POST', 'PATCH', 'DELETE'] as const;
+
 /** The HTTP API: `GET /health` open, everything under `/v1` behind a JWT authorizer. */
 export class AdminApi extends Construct {
   public readonly httpApi: apigwv2.HttpApi;
@@ -110,17 +116,14 @@ export class AdminApi extends Construct {
     this.httpApi = new apigwv2.HttpApi(this, 'HttpApi', {
       description: 'chat-webhooks admin API',
       createDefaultStage: false,
-      // API Gateway answers preflights itself (before the authorizer) for these origins only.
+      // API Gateway answers a preflight itself only when no route matches `OPTIONS <path>`: routes
+      // name their methods (below) so that none does, and the browser's OPTIONS, which carries no
+      // token, never reaches the JWT authorizer (an `ANY` route would take it and answer 401).
       ...(corsOrigins.length > 0
         ? {
             corsPreflight: {
               allowOrigins: [...corsOrigins],
-              allowMethods: [
-                apigwv2.CorsHttpMethod.GET,
-                apigwv2.CorsHttpMethod.POST,
-                apigwv2.CorsHttpMethod.PATCH,
-                apigwv2.CorsHttpMethod.DELETE,
-              ],
+              allowMethods: AUTHENTICATED_METHODS.map((method) => apigwv2.CorsHttpMethod[method]),
               allowHeaders: ['authorization', 'content-type'],
               allowCredentials: false,
               maxAge: Duration.hours(1),
@@ -130,6 +133,7 @@ export class AdminApi extends Construct {
     });
     this.accessLogGroup = new logs.LogGroup(this, 'AccessLogs', {
       retention: props.accessLogRetention ?? logs.RetentionDays.THREE_MONTHS,
+      removalPolicy: RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE,
     });
     this.stage = new apigwv2.HttpStage(this, 'DefaultStage', {
       httpApi: this.httpApi,
@@ -145,23 +149,23 @@ export class AdminApi extends Construct {
     const authorizer = new HttpJwtAuthorizer('JwtAuthorizer', props.jwtIssuer, {
       jwtAudience: [...props.jwtAudience],
     });
-    const [healthRoute] = this.httpApi.addRoutes({
+    const healthRoutes = this.httpApi.addRoutes({
       path: '/health',
-      methods: [apigwv2.HttpMethod.GET],
+      methods: [apigwv2.HttpMethod.GET, apigwv2.HttpMethod.HEAD],
       integration,
     });
     this.httpApi.addRoutes({
       path: '/v1/{proxy+}',
-      methods: [apigwv2.HttpMethod.ANY],
+      methods: AUTHENTICATED_METHODS.map((method) => apigwv2.HttpMethod[method]),
       integration,
       authorizer,
     });
 
-    if (healthRoute) {
-      Validations.of(healthRoute).acknowledge({
+    for (const route of healthRoutes) {
+      Validations.of(route).acknowledge({
         id: 'AwsSolutions-APIG4',
         reason:
-          'GET /health is the liveness probe and must answer without a token (SPEC section 5); it returns no data.',
+          'GET and HEAD /health are the liveness probe and must answer without a token; they return no data.',
       });
     }
   }

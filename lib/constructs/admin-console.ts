@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import { DefaultStackSynthesizer, Duration, RemovalPolicy, Stack, Token, Validations } from 'aws-cdk-lib';
 import * as cloudfront from 'aws-cdk-lib/aws-cloudfront';
 import * as origins from 'aws-cdk-lib/aws-cloudfront-origins';
 import * as s3 from 'aws-cdk-lib/aws-s3';
@@ -42,6 +42,31 @@ function httpsOrigin(url: string, what: string): string {
   if (parsed.protocol !== 'https:')
     throw new Error(`AdminConsole: ${what} must be an https URL, got "${url}"`);
   return parsed.origin;
+}
+
+/**
+ * Origins the browser posts to at sign-in besides the issuer's own. Cognito's issuer is
+ * `https://cognito-idp.<region>.amazonaws.com/<pool>`, but its discovery document names the token
+ * endpoint on the user pool's domain, `https://<prefix>.auth.<region>.amazoncognito.com`; a custom
+ * domain is not knowable from the issuer and goes in `extraConnectSources`.
+ */
+export function tokenEndpointsOf(issuer: string): string[] {
+  const cognito = /^https:\/\/cognito-idp\.([a-z0-9-]+)\.amazonaws\.com\//.exec(issuer);
+  return cognito ? [`https://*.auth.${cognito[1]}.amazoncognito.com`] : [];
+}
+
+/**
+ * The CDK bootstrap assets bucket's name as cdk-nag prints it: with the account and region literal
+ * when the stack has them (as `cdk deploy` synthesises it) and as pseudo parameters when it does not.
+ */
+function bootstrapAssetsBucket(stack: Stack): string {
+  const synthesizer = stack.synthesizer;
+  const qualifier =
+    (synthesizer instanceof DefaultStackSynthesizer ? synthesizer.bootstrapQualifier : undefined) ??
+    DefaultStackSynthesizer.DEFAULT_QUALIFIER;
+  const account = Token.isUnresolved(stack.account) ? '<AWS::AccountId>' : stack.account;
+  const region = Token.isUnresolved(stack.region) ? '<AWS::Region>' : stack.region;
+  return `cdk-${qualifier}-assets-${account}-${region}`;
 }
 
 /**
@@ -90,6 +115,7 @@ export class AdminConsole extends Construct {
       "'self'",
       `https://*.execute-api.${Stack.of(this).region}.amazonaws.com`,
       issuerOrigin,
+      ...tokenEndpointsOf(props.oidcIssuer),
       ...extra,
     ];
     const csp = [
@@ -106,7 +132,11 @@ export class AdminConsole extends Construct {
       "object-src 'none'",
     ].join('; ');
 
+    // CloudFront names are global to the account: the region in them lets the same stack deploy in a
+    // second region (a generated name would be the same in both).
+    const globalName = (what: string) => `${Stack.of(this).stackName}-${what}-${Stack.of(this).region}`;
     this.headersPolicy = new cloudfront.ResponseHeadersPolicy(this, 'SecurityHeaders', {
+      responseHeadersPolicyName: globalName('console-headers'),
       comment: 'chat-webhooks admin console: strict CSP, HSTS, no framing, nosniff',
       securityHeadersBehavior: {
         contentSecurityPolicy: { contentSecurityPolicy: csp, override: true },
@@ -128,7 +158,11 @@ export class AdminConsole extends Construct {
       httpVersion: cloudfront.HttpVersion.HTTP2_AND_3,
       minimumProtocolVersion: cloudfront.SecurityPolicyProtocol.TLS_V1_2_2021,
       defaultBehavior: {
-        origin: origins.S3BucketOrigin.withOriginAccessControl(this.bucket),
+        origin: origins.S3BucketOrigin.withOriginAccessControl(this.bucket, {
+          originAccessControl: new cloudfront.S3OriginAccessControl(this, 'OriginAccess', {
+            originAccessControlName: globalName('console'),
+          }),
+        }),
         viewerProtocolPolicy: cloudfront.ViewerProtocolPolicy.REDIRECT_TO_HTTPS,
         allowedMethods: cloudfront.AllowedMethods.ALLOW_GET_HEAD,
         cachePolicy: cloudfront.CachePolicy.CACHING_OPTIMIZED,
@@ -217,7 +251,7 @@ export class AdminConsole extends Construct {
         'Action::s3:List*',
         'Action::s3:DeleteObject*',
         'Action::s3:Abort*',
-        'Resource::arn:<AWS::Partition>:s3:::cdk-hnb659fds-assets-<AWS::AccountId>-<AWS::Region>/*',
+        `Resource::arn:<AWS::Partition>:s3:::${bootstrapAssetsBucket(Stack.of(this))}/*`,
         `Resource::<${Stack.of(this).getLogicalId(this.bucket.node.defaultChild as s3.CfnBucket)}.Arn>/*`,
         'Resource::*',
       ].map((finding): [string, string] => [`AwsSolutions-IAM5[${finding}]`, iam5]),

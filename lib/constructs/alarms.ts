@@ -1,4 +1,4 @@
-import { Annotations, Duration } from 'aws-cdk-lib';
+import { Annotations, Aws, Duration, Lazy, RemovalPolicy } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -45,10 +45,12 @@ export class Alarms extends Construct {
     if (Object.keys(props.functions).length === 0)
       throw new Error('Alarms: functions must name at least one');
 
-    // The AWS-managed SNS key does not let CloudWatch publish, so the topic gets its own key.
+    // The AWS-managed SNS key does not let CloudWatch use it, so the topic gets its own key.
     const key = new kms.Key(this, 'TopicKey', {
       description: 'chat-webhooks alarm topic',
       enableKeyRotation: true,
+      // Kept on stack deletion (as CDK's default), but not after a failed first create.
+      removalPolicy: RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE,
     });
     key.addToResourcePolicy(
       new iam.PolicyStatement({
@@ -150,5 +152,23 @@ export class Alarms extends Construct {
         fn.metricErrors({ period: Duration.minutes(5), statistic: 'Sum' }),
       );
     }
+    // A topic policy replaces SNS's default one, so the enforceSSL statement alone left CloudWatch
+    // implicitly denied: alarms changed state and no e-mail ever went out. Allowed for this stack's
+    // alarms only (the confused-deputy conditions AWS documents for CloudWatch → SNS).
+    this.topic.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'AllowTheAlarmsOfThisStack',
+        principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
+        actions: ['sns:Publish'],
+        resources: [this.topic.topicArn],
+        conditions: {
+          StringEquals: { 'aws:SourceAccount': Aws.ACCOUNT_ID },
+          // Lazy: an alarm added to `alarms` after construction is allowed too.
+          ArnLike: {
+            'aws:SourceArn': Lazy.list({ produce: () => this.alarms.map((alarm) => alarm.alarmArn) }),
+          },
+        },
+      }),
+    );
   }
 }

@@ -52,6 +52,9 @@ export class ChatEventBus extends Construct {
       eventPattern: CHAT_EVENTS_PATTERN,
       retention: archiveRetention,
     });
+    // aws-cdk-lib writes `KmsKeyIdentifier: ""` when no key is given, which some regions refuse;
+    // without the property the archive uses an AWS-owned key, as intended.
+    (this.archive.node.defaultChild as events.CfnArchive).addPropertyDeletionOverride('KmsKeyIdentifier');
 
     // Consumed by the fan-out DLQ processor: its visibility timeout covers six of its invocations.
     this.fanOutDeadLetterQueue = createSecureQueue(this, 'FanOutDeadLetterQueue', {

@@ -8,6 +8,7 @@ import { isIP } from 'node:net';
 import { forbiddenAddressReason, isLoopbackAddress } from '#domain/destination-policy';
 import { errorCodeOf } from '#domain/error-code';
 import type { HostResolver } from '#domain/ports';
+import { withoutInterimResponses } from './interim-responses';
 import { buildConnector } from './undici-parts';
 
 /** A destination the policy refuses; `message` is what the attempt reports. */
@@ -89,14 +90,15 @@ export function createVettedConnector(options: VettedConnectorOptions): buildCon
       const address = addresses[index] as string;
       connectToAddress(
         { ...connectOptions, hostname: address, ...(servername ? { servername } : {}) },
-        (...result) => {
-          const [error] = result;
+        (error, socket) => {
           const code = errorCodeOf(error) ?? '';
           if (error && index + 1 < addresses.length && UNREACHABLE_CODES.has(code)) {
             tryAddress(addresses, index + 1);
             return;
           }
-          callback(...result);
+          if (error || socket === null) callback(error ?? new Error('no connection'), null);
+          // Interim answers (100 Continue) are hidden from undici, which would drop the connection.
+          else callback(null, withoutInterimResponses(socket));
         },
       );
     };

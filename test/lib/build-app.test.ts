@@ -24,7 +24,21 @@ function acknowledgements(root: IConstruct): { path: string; id: string; reason:
   );
 }
 
-describe('buildApp with cdk-nag AwsSolutions', () => {
+/**
+ * `cdk deploy` synthesises with the account and region of the active profile
+ * (CDK_DEFAULT_ACCOUNT/CDK_DEFAULT_REGION), which makes the stacks environment-specific; `cdk synth`
+ * without a profile leaves them agnostic. Both must pass cdk-nag: a finding only the first shows
+ * stops every real deploy at synth while an agnostic-only suite stays green.
+ */
+const SYNTH_ENVIRONMENTS = [
+  { name: 'environment-agnostic (cdk synth without a profile)', env: undefined },
+  {
+    name: 'with an account and region (as cdk deploy synthesises)',
+    env: { account: '111122223333', region: 'eu-west-1' },
+  },
+] as const;
+
+describe.each(SYNTH_ENVIRONMENTS)('buildApp with cdk-nag AwsSolutions, $name', ({ env }) => {
   let outdir: string;
   let app: App;
   let stacks: ChatWebhooksStacks;
@@ -32,7 +46,7 @@ describe('buildApp with cdk-nag AwsSolutions', () => {
   beforeAll(() => {
     outdir = mkdtempSync(join(tmpdir(), 'chat-webhooks-cdk-'));
     app = new App({ outdir, context: { 'aws:cdk:bundling-stacks': [] } });
-    stacks = buildApp(app, settingsFromContext(app));
+    stacks = buildApp(app, settingsFromContext(app), env ? { env } : {});
   });
 
   afterAll(() => rmSync(outdir, { recursive: true, force: true }));
@@ -92,7 +106,9 @@ describe('buildApp with cdk-nag AwsSolutions', () => {
         'AwsSolutions-IAM5[Action::s3:List*]',
         'AwsSolutions-IAM5[Action::s3:DeleteObject*]',
         'AwsSolutions-IAM5[Action::s3:Abort*]',
-        'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:s3:::cdk-hnb659fds-assets-<AWS::AccountId>-<AWS::Region>/*]',
+        env
+          ? `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:s3:::cdk-hnb659fds-assets-${env.account}-${env.region}/*]`
+          : 'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:s3:::cdk-hnb659fds-assets-<AWS::AccountId>-<AWS::Region>/*]',
         'AwsSolutions-IAM5[Resource::<AdminConsoleFilesCE8E711B.Arn>/*]',
       ].sort(),
     );

@@ -63,7 +63,7 @@ describe('ServiceStack', () => {
     functions = functionsByRole(template);
   });
 
-  it('runs five functions on the current Node.js runtime, arm64, with active tracing and their sizes', () => {
+  it('runs five functions on the current Node.js runtime, arm64, without X-Ray (nothing makes a segment), with their sizes', () => {
     expect([...functions.keys()].sort()).toEqual([
       'api',
       'delivery',
@@ -83,11 +83,11 @@ describe('ServiceStack', () => {
       expect(props).toMatchObject({
         Runtime: 'nodejs24.x',
         Architectures: ['arm64'],
-        TracingConfig: { Mode: 'Active' },
         MemorySize: sizing.memorySize,
         Timeout: sizing.timeout.toSeconds(),
         LoggingConfig: { LogGroup: expect.anything() },
       });
+      expect(props.TracingConfig).toBeUndefined();
       expect(props.Environment.Variables).toMatchObject({
         POWERTOOLS_SERVICE_NAME: 'chat-webhooks',
         POWERTOOLS_METRICS_NAMESPACE: 'ChatWebhooks',
@@ -285,14 +285,18 @@ describe('ServiceStack', () => {
     expect(resources).not.toContain('index/*');
   });
 
-  it('protects every route but GET /health with the JWT authorizer', () => {
+  it('protects every route but the /health probe with the JWT authorizer, naming methods (never ANY or OPTIONS)', () => {
     const routes = Object.values(resourcesOfType(template, 'AWS::ApiGatewayV2::Route'));
     expect(routes.map((route) => route.Properties.RouteKey).sort()).toEqual([
-      'ANY /v1/{proxy+}',
+      'DELETE /v1/{proxy+}',
       'GET /health',
+      'GET /v1/{proxy+}',
+      'HEAD /health',
+      'PATCH /v1/{proxy+}',
+      'POST /v1/{proxy+}',
     ]);
     for (const route of routes) {
-      if (route.Properties.RouteKey === 'GET /health') {
+      if (String(route.Properties.RouteKey).endsWith(' /health')) {
         expect(route.Properties.AuthorizationType).toBe('NONE');
       } else {
         expect(route.Properties.AuthorizationType).toBe('JWT');

@@ -42,7 +42,6 @@ describe('StatefulStack', () => {
   });
 
   it.each([
-    'AWS::DynamoDB::Table',
     'AWS::SecretsManager::Secret',
     'AWS::Events::EventBus',
     'AWS::Events::Archive',
@@ -51,13 +50,17 @@ describe('StatefulStack', () => {
     const resources = template.findResources(type);
     expect(Object.keys(resources).length).toBeGreaterThan(0);
     for (const resource of Object.values(resources)) {
-      expect(resource).toMatchObject({ DeletionPolicy: 'Retain', UpdateReplacePolicy: 'Retain' });
+      // Kept on deletion and replacement; only the rollback of a failed first create removes them.
+      expect(resource).toMatchObject({
+        DeletionPolicy: 'RetainExceptOnCreate',
+        UpdateReplacePolicy: 'Retain',
+      });
     }
   });
 
   it('holds nothing that is deleted with the stack but queue policies (no data)', () => {
     const deletable = Object.entries(template.toJSON().Resources as Record<string, Record<string, unknown>>)
-      .filter(([, resource]) => resource.DeletionPolicy !== 'Retain')
+      .filter(([, resource]) => !['Retain', 'RetainExceptOnCreate'].includes(String(resource.DeletionPolicy)))
       .map(([, resource]) => resource.Type);
     expect(new Set(deletable)).toEqual(new Set(['AWS::SQS::QueuePolicy']));
   });
@@ -138,7 +141,7 @@ describe('StatefulStack', () => {
 
   it('generates a 64-character alphanumeric master key secret, retained on delete', () => {
     template.hasResource('AWS::SecretsManager::Secret', {
-      DeletionPolicy: 'Retain',
+      DeletionPolicy: 'RetainExceptOnCreate',
       Properties: Match.objectLike({
         GenerateSecretString: Match.objectLike({ PasswordLength: 64, ExcludePunctuation: true }),
       }),

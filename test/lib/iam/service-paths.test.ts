@@ -1,0 +1,74 @@
+/**
+ * Service-to-service paths of the deployed app, simulated with a real IAM policy evaluator over the
+ * synthesised resource policies: EventBridge → the fan-out function and its dead-letter queue,
+ * CloudWatch → the alarm topic (and its key), API Gateway → the API function, and Lambda's SQS
+ * pollers and log writes with each function's role.
+ */
+import { beforeAll, describe, expect, it } from 'vitest';
+import { AccountPolicies, type IamVerdict } from '#test/support/iam/account-policies';
+import { platformCalls, servicePaths } from '#test/support/iam/service-paths';
+import { synthesizedWorld } from '#test/support/iam/synthesized-world';
+
+describe('service-to-service paths, simulated over the synthesised policies', () => {
+  let policies: AccountPolicies;
+  let verdicts: (IamVerdict & { why: string })[];
+
+  beforeAll(async () => {
+    policies = new AccountPolicies(synthesizedWorld().world);
+    const requests = [...servicePaths(policies.world), ...platformCalls(policies.world)];
+    verdicts = await Promise.all(
+      requests.map(async ({ request, why }) => ({ ...(await policies.evaluate(request)), why })),
+    );
+  }, 120_000);
+
+  const denied = () =>
+    verdicts
+      .filter((verdict) => verdict.result !== 'Allowed')
+      .map(
+        (verdict) =>
+          `${verdict.why}: ${verdict.principal} ${verdict.action} ${verdict.resource} → ${verdict.result}`,
+      );
+
+  it('allows every path, each one found in the templates', () => {
+    expect(denied()).toEqual([]);
+    const count = (principal: string, action: string) =>
+      verdicts.filter((verdict) => verdict.principal === principal && verdict.action === action).length;
+    // Two rules (catalogue, unknown types), each with the fan-out target and its dead-letter queue.
+    expect(count('events.amazonaws.com', 'lambda:InvokeFunction')).toBe(2);
+    expect(count('events.amazonaws.com', 'sqs:SendMessage')).toBe(2);
+    // Every alarm reaches the topic, and the topic's key.
+    expect(count('cloudwatch.amazonaws.com', 'sns:Publish')).toBe(
+      policies.world.resourcesOfType('AWS::CloudWatch::Alarm').length,
+    );
+    expect(count('cloudwatch.amazonaws.com', 'kms:GenerateDataKey')).toBeGreaterThan(0);
+    expect(count('apigateway.amazonaws.com', 'lambda:InvokeFunction')).toBeGreaterThanOrEqual(2);
+    // Three SQS event sources (delivery, its DLQ, the fan-out DLQ), three actions each.
+    expect(verdicts.filter((verdict) => verdict.why.startsWith('Lambda polls'))).toHaveLength(9);
+  });
+
+  it('is not a rubber stamp: another account’s alarm, another bus’s rule and a stranger are refused', async () => {
+    const topic = verdicts.find((verdict) => verdict.action === 'sns:Publish')!;
+    const alien = await policies.evaluate({
+      ...topic,
+      context: {
+        'aws:SourceArn': 'arn:aws:cloudwatch:eu-west-1:999988887777:alarm:theirs',
+        'aws:SourceAccount': '999988887777',
+      },
+    });
+    expect(alien.result).not.toBe('Allowed');
+    const dlq = verdicts.find(
+      (verdict) => verdict.principal === 'events.amazonaws.com' && verdict.action === 'sqs:SendMessage',
+    )!;
+    const otherBus = await policies.evaluate({
+      ...dlq,
+      context: {
+        'aws:SourceArn': 'arn:aws:events:eu-west-1:111122223333:rule/other-bus/r',
+        'aws:SourceAccount': '111122223333',
+      },
+    });
+    expect(otherBus.result).not.toBe('Allowed');
+    const invoke = verdicts.find((verdict) => verdict.action === 'lambda:InvokeFunction')!;
+    const stranger = await policies.evaluate({ ...invoke, principal: 'sns.amazonaws.com' });
+    expect(stranger.result).not.toBe('Allowed');
+  });
+});

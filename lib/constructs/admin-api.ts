@@ -154,6 +154,12 @@ export class AdminApi extends Construct {
       methods: [apigwv2.HttpMethod.GET, apigwv2.HttpMethod.HEAD],
       integration,
     });
+    // The contract is public so that tools and people can read it before they hold a token.
+    const [openApiRoute] = this.httpApi.addRoutes({
+      path: '/v1/openapi.json',
+      methods: [apigwv2.HttpMethod.GET],
+      integration,
+    });
     this.httpApi.addRoutes({
       path: '/v1/{proxy+}',
       methods: AUTHENTICATED_METHODS.map((method) => apigwv2.HttpMethod[method]),
@@ -161,6 +167,13 @@ export class AdminApi extends Construct {
       authorizer,
     });
 
+    if (openApiRoute) {
+      Validations.of(openApiRoute).acknowledge({
+        id: 'AwsSolutions-APIG4',
+        reason:
+          'GET /v1/openapi.json is the API description, served without a token so clients can be generated from it; it holds no tenant data.',
+      });
+    }
     for (const route of healthRoutes) {
       Validations.of(route).acknowledge({
         id: 'AwsSolutions-APIG4',

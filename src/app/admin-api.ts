@@ -67,6 +67,8 @@ export interface AdminRouteRequest {
   query: Record<string, string | undefined>;
   /** The parsed JSON body (undefined when empty); only routes with a `body` see it. */
   body: unknown;
+  /** Where the caller reached the API (`https://api.example.com`), for documents that link to it. */
+  origin?: string;
 }
 
 /** One admin route. Adding a route is one entry here plus the use case it calls. */
@@ -83,7 +85,7 @@ export interface AdminRoute {
   body?: 'json' | 'empty';
   /** The success status; 204 answers with no body. Default 200. */
   status?: 200 | 201 | 202 | 204;
-  /** Served without a token (SPEC section 5: only /health; and the portal link exchange, whose body is the credential). */
+  /** Served without a token: /health, the OpenAPI document, and the portal link exchange (whose body is the credential). */
   isPublic?: boolean;
   /**
    * `'platform'`: only the platform credential may call it (PLATFORM_TOKENS locally, IAM on AWS), and
@@ -105,7 +107,13 @@ export const ADMIN_ROUTES: readonly AdminRoute[] = [
   { method: 'GET', path: '/health', query: 'route', isPublic: true, run: async () => ({ status: 'ok' }) },
   { method: 'HEAD', path: '/health', query: 'route', isPublic: true, run: async () => ({ status: 'ok' }) },
   { method: 'GET', path: '/v1/event-types', run: async () => ({ items: EVENT_CATALOGUE }) },
-  { method: 'GET', path: '/v1/openapi.json', run: async () => buildOpenApiDocument() },
+  // Public, so tools and people can read the contract before they hold a token; it names no tenant data.
+  {
+    method: 'GET',
+    path: '/v1/openapi.json',
+    isPublic: true,
+    run: async ({ origin }) => buildOpenApiDocument(origin ? { serverUrl: origin } : {}),
+  },
   {
     method: 'POST',
     path: '/v1/webhooks',

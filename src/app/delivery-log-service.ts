@@ -140,8 +140,39 @@ function newestPerEvent(failed: DeliverySummary[]): DeliverySummary[] {
   });
 }
 
+/** Pages of one event's deliveries to one webhook read at most, looking for a later success. */
+const SUCCESS_LOOKUP_PAGES = 5;
+
 /**
- * Redelivers every failed event of one webhook (once each, from its newest failed delivery) whose
+ * Has a delivery of `failed`'s event to its webhook succeeded since `failed` began (a redeliver or
+ * recover that worked)? Then recover must not send the event again: the receiver has it. Reads the
+ * event's own deliveries (a handful), not the webhook's whole log.
+ */
+async function succeededSince(
+  services: Services,
+  tenantId: string,
+  failed: DeliverySummary,
+): Promise<boolean> {
+  let startKey: PageKey | undefined;
+  for (let page = 0; page < SUCCESS_LOOKUP_PAGES; page++) {
+    const found = await services.deliveryLog.list(tenantId, {
+      eventId: failed.eventId,
+      webhookId: failed.webhookId,
+      status: 'succeeded',
+      since: new Date(failed.createdAt),
+      limit: 20,
+      ...(startKey ? { startKey } : {}),
+    });
+    if (found.items.some((record) => record.id !== failed.id)) return true;
+    startKey = found.nextKey;
+    if (startKey === undefined) return false;
+  }
+  return false;
+}
+
+/**
+ * Redelivers every failed event of one webhook (once each, from its newest failed delivery, and only
+ * when no later delivery of it to that webhook has succeeded) whose
  * first attempt lies in [since, until], newest first, at most RECOVER_MAX_DELIVERIES per call (`resumeUntil` says where to go on). The window may
  * span at most RECOVER_MAX_WINDOW_DAYS.
  */
@@ -181,6 +212,7 @@ export async function recoverFailedDeliveries(
   const events = new Map<string, Promise<EventEnvelope | undefined>>();
   const tasks = await Promise.all(
     newestPerEvent(failed).map(async (record) => {
+      if (await limit(() => succeededSince(services, tenantId, record))) return undefined;
       let event = events.get(record.eventId);
       if (!event) {
         event = limit(() => payloadOf(services, tenantId, record.eventId));

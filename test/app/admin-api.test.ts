@@ -41,12 +41,17 @@ afterAll(async () => {
 });
 
 describe('authentication', () => {
-  it('answers /health without a token and nothing else', async () => {
+  it('answers /health and the OpenAPI document without a token and nothing else', async () => {
     expect(await service.api('GET', '/health', undefined, null)).toMatchObject({
       status: 200,
       body: { status: 'ok' },
     });
-    for (const path of ['/v1/webhooks', '/v1/event-types', '/v1/failure-logs', '/v1/openapi.json']) {
+    const document = await service.api('GET', '/v1/openapi.json', undefined, null);
+    expect(document.status).toBe(200);
+    // The servers entry is where this caller reached the API, so generated clients need no editing.
+    expect(document.body.servers).toEqual([{ url: expect.stringMatching(/^http:\/\/127\.0\.0\.1:\d+$/) }]);
+    expect(document.body.paths['/v1/openapi.json'].get.security).toEqual([]);
+    for (const path of ['/v1/webhooks', '/v1/event-types', '/v1/failure-logs']) {
       const response = await service.api('GET', path, undefined, null);
       expect(response.status).toBe(401);
       expect(response.body.error.code).toBe('unauthorized');

@@ -101,14 +101,16 @@ describe('buildOpenApiDocument', () => {
     );
   });
 
-  it("requires the bearer token everywhere but /health, the link exchange and the platform's routes", () => {
+  it("requires the bearer token everywhere but /health, the document itself, the link exchange and the platform's routes", () => {
     expect(document.components.securitySchemes.bearerAuth).toEqual({ type: 'http', scheme: 'bearer' });
     expect(document.security).toEqual([{ bearerAuth: [] }]);
     expect(document.paths['/health'].get.security).toEqual([]);
+    expect(document.paths['/v1/openapi.json'].get.security).toEqual([]);
     expect(document.paths['/v1/portal-sessions/exchange'].post.security).toEqual([]);
     expect(document.paths['/v1/portal-sessions'].post.security).toEqual([{ platformAuth: [] }]);
     expect(document.paths['/v1/portal-sessions'].delete.security).toEqual([{ platformAuth: [] }]);
-    for (const [method, path] of SPEC_ROUTES.filter(([, path]) => path !== '/health')) {
+    const isPublic = (path: string) => path === '/health' || path === '/v1/openapi.json';
+    for (const [method, path] of SPEC_ROUTES.filter(([, path]) => !isPublic(path))) {
       const operation = document.paths[path][method];
       if (!path.startsWith('/v1/portal-sessions')) expect(operation.security).toBeUndefined();
       expect(Object.keys(operation.responses)).toContain('401');

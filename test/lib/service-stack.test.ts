@@ -285,18 +285,20 @@ describe('ServiceStack', () => {
     expect(resources).not.toContain('index/*');
   });
 
-  it('protects every route but the /health probe with the JWT authorizer, naming methods (never ANY or OPTIONS)', () => {
+  it('protects every route but the /health probe and GET /v1/openapi.json with the JWT authorizer, naming methods (never ANY or OPTIONS)', () => {
     const routes = Object.values(resourcesOfType(template, 'AWS::ApiGatewayV2::Route'));
     expect(routes.map((route) => route.Properties.RouteKey).sort()).toEqual([
       'DELETE /v1/{proxy+}',
       'GET /health',
+      'GET /v1/openapi.json',
       'GET /v1/{proxy+}',
       'HEAD /health',
       'PATCH /v1/{proxy+}',
       'POST /v1/{proxy+}',
     ]);
     for (const route of routes) {
-      if (String(route.Properties.RouteKey).endsWith(' /health')) {
+      const key = String(route.Properties.RouteKey);
+      if (key.endsWith(' /health') || key === 'GET /v1/openapi.json') {
         expect(route.Properties.AuthorizationType).toBe('NONE');
       } else {
         expect(route.Properties.AuthorizationType).toBe('JWT');

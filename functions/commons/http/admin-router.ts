@@ -76,7 +76,14 @@ async function runRoute(
   if (route.body === 'empty') refuseBody(body);
   // A session limited to some brands runs every route over repositories that see only those brands.
   const scoped = context.brandIds ? brandScoped(deps, context.brandIds) : deps;
-  const result = await route.run({ deps: scoped, tenantId: tenantId ?? '', params, query, body });
+  const result = await route.run({
+    deps: scoped,
+    tenantId: tenantId ?? '',
+    params,
+    query,
+    body,
+    origin: requestOrigin(event),
+  });
   const status = route.status ?? 200;
   if (status === 204) return { statusCode: 204, headers: {}, body: '' };
   return { statusCode: status, headers: { ...JSON_HEADERS }, body: JSON.stringify(result) };
@@ -150,4 +157,15 @@ function routeProbe(routes: readonly AdminRoute[]): (path: string) => string[] {
     }
     return indexes.sort((a, b) => a - b).map((index) => routes[index]!.method);
   };
+}
+
+/**
+ * The origin the caller used: API Gateway sets `x-forwarded-proto` (https) and the domain name; the
+ * local server sets the domain from `Host` and speaks plain http.
+ */
+function requestOrigin(event: APIGatewayProxyEventV2): string | undefined {
+  const host = event.requestContext.domainName;
+  if (!host || !/^[A-Za-z0-9.:[\]-]+$/.test(host)) return undefined;
+  const scheme = event.headers?.['x-forwarded-proto'] === 'https' ? 'https' : 'http';
+  return `${scheme}://${host}`;
 }

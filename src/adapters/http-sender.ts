@@ -9,6 +9,7 @@ import { checkDestinationUrl } from '#domain/destination-policy';
 import { describeCodedError, errorCodeOf } from '#domain/error-code';
 import type { HostResolver } from '#domain/ports';
 import { parseRetryAfter } from '#domain/retry-policy';
+import { failedOnStaleConnection, traced } from './connection-reuse';
 import { Agent, request } from './undici-parts';
 import { createVettedConnector } from './vetted-connector';
 
@@ -30,12 +31,13 @@ class AttemptTimeout extends Error {}
 
 /** A DeliverySender over HTTP(S), to be closed on shutdown. */
 export function createHttpSender(options: HttpSenderOptions): DeliverySender & { close(): Promise<void> } {
+  const connect = createVettedConnector({
+    resolver: options.resolver,
+    allowInsecureLocalhost: options.allowInsecureLocalhost,
+    ...(options.tls?.ca === undefined ? {} : { ca: options.tls.ca }),
+  });
   const agent = new Agent({
-    connect: createVettedConnector({
-      resolver: options.resolver,
-      allowInsecureLocalhost: options.allowInsecureLocalhost,
-      ...(options.tls?.ca === undefined ? {} : { ca: options.tls.ca }),
-    }),
+    connect,
     // No per-origin connection cap: webhooks of many tenants share receiving hosts, and a cap here
     // would make one webhook's slow requests queue another's (SPEC 6.2). Each webhook's own limit is
     // enforced before the request is built.
@@ -46,14 +48,25 @@ export function createHttpSender(options: HttpSenderOptions): DeliverySender & {
     const elapsed = () => Math.max(0, Math.round(performance.now() - startedAt));
     const controller = new AbortController();
     const timer = setTimeout(() => controller.abort(new AttemptTimeout()), timeoutMs);
+    const options = {
+      method: 'POST' as const,
+      headers: outbound.headers,
+      body: outbound.body,
+      signal: controller.signal,
+    };
+    let fresh: InstanceType<typeof Agent> | undefined;
     try {
-      const response = await request(url, {
-        dispatcher: agent,
-        method: 'POST',
-        headers: outbound.headers,
-        body: outbound.body,
-        signal: controller.signal,
-      });
+      const first = traced(() => request(url, { dispatcher: agent, ...options }));
+      let response: Awaited<typeof first.result>;
+      try {
+        response = await first.result;
+      } catch (error) {
+        if (controller.signal.aborted || !failedOnStaleConnection(error, first.trace)) throw error;
+        // The receiver had closed the pooled connection before any answer: the sender's failure, not
+        // the endpoint's. Sent again at once, once, on a connection of its own that nothing else reuses.
+        fresh = new Agent({ connect });
+        response = await request(url, { dispatcher: fresh, ...options, reset: true });
+      }
       const { statusCode } = response;
       const responseSnippet = await readSnippet(response.body, response.headers['content-length']);
       const outcome: AttemptOutcome = {
@@ -91,6 +104,7 @@ export function createHttpSender(options: HttpSenderOptions): DeliverySender & {
       };
     } finally {
       clearTimeout(timer);
+      if (fresh !== undefined) void fresh.close().catch(() => undefined);
     }
   }
 

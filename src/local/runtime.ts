@@ -29,7 +29,7 @@ import { logger } from '#observability';
 import { type AdminToken, AdminTokenRegistry, loadAdminTokens, parsePlatformTokens } from './admin-tokens';
 import { acquireDataDirLock } from './data-dir-lock';
 import { type DeliveryThreads, startDeliveryThreads } from './delivery-threads';
-import { startEmbeddedDynamo } from './embedded-dynamodb';
+import { startEmbeddedDynamoThread } from './embedded-dynamodb-thread';
 import { startSqsEventSource } from './event-source';
 import { type BusEvent, handlePutEvents } from './eventbridge-ingest';
 import { InProcessRequestHandler } from './in-process-transport';
@@ -123,7 +123,7 @@ async function startOnLockedDataDir(options: LocalRuntimeOptions, dataDir: strin
     credentials: { accessKeyId: `local-${randomBytes(12).toString('hex')}`, secretAccessKey: 'local' },
     region: 'us-east-1',
   };
-  const dynamo = await startEmbeddedDynamo({
+  const dynamo = await startEmbeddedDynamoThread({
     dataDir,
     tableName: config.TABLE_NAME,
     credentials: aws.credentials,

@@ -13,7 +13,7 @@
  * one event's deliveries read two small index entries each delivery also writes (`delivery-index.ts`),
  * so their cost does not grow with the number of webhooks.
  */
-import { type DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import {
   type DeliveryOutcome,
   type DeliveryRecord,
@@ -210,17 +210,14 @@ export class DynamoDeliveryLogRepository implements DeliveryLogRepository {
   }
 
   async putPayload(tenantId: string, eventId: string, body: string, expiresAt: Date): Promise<void> {
-    await this.client.send(
-      new PutCommand({
-        TableName: this.tableName,
-        Item: {
-          ...payloadKey(tenantId, eventId),
-          body,
-          kind: 'payload',
-          [TABLE_KEYS.timeToLiveAttribute]: toEpochSeconds(expiresAt),
-        },
-      }),
-    );
+    // Grouped with the payloads of concurrent fan-outs (and first-attempt records) into one
+    // BatchWriteItem: the same write units, a fraction of the requests.
+    await this.putGrouped({
+      ...payloadKey(tenantId, eventId),
+      body,
+      kind: 'payload',
+      [TABLE_KEYS.timeToLiveAttribute]: toEpochSeconds(expiresAt),
+    });
   }
 
   async getPayload(tenantId: string, eventId: string): Promise<string | undefined> {

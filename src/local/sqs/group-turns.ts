@@ -19,8 +19,16 @@ export interface TurnEntry {
   order: number;
 }
 
-const byVisibleAt = (left: TurnEntry, right: TurnEntry): number =>
+/** A standard (fair) queue's order within a group: the earliest visible first. */
+export const byVisibleAt = (left: TurnEntry, right: TurnEntry): number =>
   left.visibleAt - right.visibleAt || left.order - right.order;
+
+/**
+ * A FIFO queue's order within a group: by `order` (the send sequence) alone. The group's oldest message
+ * is always its top, so while it is in flight (invisible) the group serves nothing: that is what holds
+ * a FIFO group while one of its messages is being processed or waits out a retry's visibility timeout.
+ */
+export const bySequence = (left: TurnEntry, right: TurnEntry): number => left.order - right.order;
 
 /** Per-group min-heaps served round-robin. Entries may go stale; `isLive` tells them apart. */
 export class GroupTurns<Entry extends TurnEntry> {
@@ -33,19 +41,18 @@ export class GroupTurns<Entry extends TurnEntry> {
   /**
    * @param isLive false for an entry superseded since it was pushed (the message was deleted, moved
    *   or re-indexed); such entries are dropped when they reach the top of their group.
-   * @param canServe false while a group may not be served at all (e.g. a FIFO group with a message
-   *   in flight); default: every group may.
+   * @param compare the order within a group: `byVisibleAt` (standard queues) or `bySequence` (FIFO).
    */
   constructor(
     private readonly isLive: (entry: Entry) => boolean,
-    private readonly canServe: (groupId: string) => boolean = () => true,
+    private readonly compare: (left: Entry, right: Entry) => number = byVisibleAt,
   ) {}
 
   /** Adds an entry to `groupId`'s index; a new group takes its turn after every existing one. */
   push(groupId: string, entry: Entry): void {
     let heap = this.heaps.get(groupId);
     if (!heap) {
-      heap = new MinHeap<Entry>(byVisibleAt);
+      heap = new MinHeap<Entry>(this.compare);
       this.heaps.set(groupId, heap);
       // Joins the ring just before the cursor: it is served last in the current round.
       this.ring.splice(this.cursor, 0, groupId);
@@ -73,7 +80,7 @@ export class GroupTurns<Entry extends TurnEntry> {
         this.ring.splice(index, 1);
         continue;
       }
-      if (top.visibleAt <= now && this.canServe(groupId)) {
+      if (top.visibleAt <= now) {
         this.heaps.get(groupId)?.pop();
         this.cursor = index + 1;
         return { groupId, entry: top };
@@ -84,7 +91,7 @@ export class GroupTurns<Entry extends TurnEntry> {
     return undefined;
   }
 
-  /** The earliest visible-at time of any group's top entry (possibly stale: an early wake-up, never a late one). */
+  /** The earliest visible-at time of any group's top entry (possibly stale: an early wake-up, never a late one; in a FIFO queue the top is the group's oldest, which is what must become visible). */
   nextVisibleAt(): number | undefined {
     let earliest: number | undefined;
     for (const heap of this.heaps.values()) {

@@ -61,6 +61,30 @@ export function validateMessage(
     }
     message.messageGroupId = input.MessageGroupId;
   }
+  if (queueAttributes.FifoQueue === 'true') {
+    if (message.messageGroupId === undefined) {
+      throw new SqsError('MissingParameter', 'The request must contain the parameter MessageGroupId.');
+    }
+    if (message.delaySeconds !== undefined) {
+      // FIFO queues have a queue-level delay only: a retry holds its message by visibility instead.
+      throw invalidParameterValue(
+        'Value for parameter DelaySeconds is invalid. Reason: The request include parameter that is not valid for this queue type.',
+      );
+    }
+    const deduplicationId = input.MessageDeduplicationId;
+    if (deduplicationId !== undefined && deduplicationId !== null) {
+      if (typeof deduplicationId !== 'string' || !MESSAGE_GROUP_ID.test(deduplicationId)) {
+        throw invalidParameterValue(
+          `Value ${String(deduplicationId)} for parameter MessageDeduplicationId is invalid. Reason: 1 to 128 alphanumeric or punctuation characters.`,
+        );
+      }
+      message.messageDeduplicationId = deduplicationId;
+    } else if (queueAttributes.ContentBasedDeduplication !== 'true') {
+      throw invalidParameterValue(
+        'The queue should either have ContentBasedDeduplication enabled or MessageDeduplicationId provided explicitly',
+      );
+    }
+  }
   return message;
 }
 

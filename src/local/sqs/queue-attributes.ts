@@ -54,7 +54,12 @@ export function validateQueueAttributes(attributes: Record<string, unknown>): Qu
     } else if (PASS_THROUGH.has(name)) {
       valid[name] = value;
     } else if (name === 'FifoQueue' || name === 'ContentBasedDeduplication') {
-      throw invalidParameterValue('FIFO queues are not supported by the local SQS service.');
+      if (value !== 'true' && value !== 'false') {
+        throw new SqsError('InvalidAttributeValue', `Invalid value for the parameter ${name}.`, {
+          queryCode: 'InvalidAttributeValue',
+        });
+      }
+      valid[name] = value;
     } else {
       throw new SqsError('InvalidAttributeName', `Unknown Attribute ${name}.`, {
         queryCode: 'InvalidAttributeName',
@@ -83,7 +88,7 @@ export function parseRedrivePolicy(text: string): RedrivePolicy {
   const count = Number(maxReceiveCount);
   if (
     typeof deadLetterTargetArn !== 'string' ||
-    !/^arn:[^:]+:sqs:[^:]*:[^:]*:[\w-]{1,80}$/.test(deadLetterTargetArn)
+    !/^arn:[^:]+:sqs:[^:]*:[^:]*:([\w-]{1,80}|[\w-]{1,75}\.fifo)$/.test(deadLetterTargetArn)
   ) {
     throw refuse();
   }
@@ -94,4 +99,9 @@ export function parseRedrivePolicy(text: string): RedrivePolicy {
 /** The number an attribute holds (validated on write, so always a number). */
 export function numericAttribute(attributes: QueueAttributes, name: keyof typeof NUMERIC_LIMITS): number {
   return Number(attributes[name] ?? NUMERIC_LIMITS[name]?.default ?? 0);
+}
+
+/** Whether the queue is a FIFO queue (order per message group, one group member in flight at a time). */
+export function isFifo(attributes: QueueAttributes): boolean {
+  return attributes.FifoQueue === 'true';
 }

@@ -2,20 +2,23 @@
  * The durable queue engine behind the local SQS service: standard-queue semantics (visibility
  * timeout, delays, receive counts, redrive to a DLQ, retention) persisted in LevelDB, and the fair
  * queues of SQS: messages sent with a `MessageGroupId` (the tenant) are served group by group in
- * turn, so one group's backlog never holds back another group's messages (group-turns.ts).
+ * turn, so one group's backlog never holds back another group's messages (group-turns.ts). FIFO
+ * queues (`.fifo`, FifoQueue=true) keep each group in send order and serve a group only while none of
+ * its messages is in flight, de-duplicating sends for five minutes, as SQS's FIFO queues do.
  *
  * Every change is applied to an in-memory index and written as one LevelDB batch before the
  * operation resolves; opening a store rebuilds the index from disk, so a message acknowledged to a
  * sender survives kill -9, and an in-flight one stays invisible until its deadline, then returns.
  */
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { mkdir } from 'node:fs/promises';
 import { ClassicLevel } from 'classic-level';
 import { invalidParameterValue, queueDoesNotExist, receiptHandleIsInvalid, SqsError } from './errors';
-import { GroupTurns } from './group-turns';
+import { bySequence, byVisibleAt, GroupTurns } from './group-turns';
 import { type MessageAttributeValue, md5OfBody, md5OfMessageAttributes } from './message-md5';
 import {
   defaultQueueAttributes,
+  isFifo,
   numericAttribute,
   parseRedrivePolicy,
   type QueueAttributes,
@@ -39,8 +42,12 @@ export interface StoredMessage {
   visibleAt: number;
   /** Set when redrive moved the message here from another queue. */
   deadLetterQueueSourceArn?: string;
-  /** SQS's MessageGroupId: on a standard queue, the tenant a fair queue serves in turn. */
+  /** SQS's MessageGroupId: on a standard queue, the tenant a fair queue serves in turn; on a FIFO queue, the ordered group. */
   messageGroupId?: string;
+  /** FIFO queues: the send order within the queue (SQS's SequenceNumber). */
+  sequenceNumber?: number;
+  /** FIFO queues: the id that makes a second send within five minutes a no-op. */
+  messageDeduplicationId?: string;
 }
 
 /** What a send asks for. */
@@ -48,8 +55,10 @@ export interface MessageInput {
   body: string;
   delaySeconds?: number;
   messageAttributes?: Record<string, MessageAttributeValue>;
-  /** The message's group (tenant): groups are served in turn. Absent: the one group of ungrouped messages. */
+  /** The message's group (tenant): groups are served in turn. Absent: the one group of ungrouped messages. Required on a FIFO queue. */
   messageGroupId?: string;
+  /** FIFO queues: de-duplication id; absent, the body's SHA-256 when ContentBasedDeduplication is on. */
+  messageDeduplicationId?: string;
 }
 
 /** A received message: a snapshot at receive time plus its receipt handle. */
@@ -94,6 +103,11 @@ interface QueueState {
   messages: Map<string, IndexedMessage>;
   byVisibleAt: GroupTurns<HeapEntry>;
   waiters: Set<() => void>;
+  isFifo: boolean;
+  /** FIFO queues: the next message's sequence number. */
+  nextSequence: number;
+  /** FIFO queues: de-duplication ids sent in the last five minutes (kept in memory only). */
+  recentDeduplicationIds: Map<string, { message: StoredMessage; until: number }>;
 }
 
 export interface QueueStoreOptions {
@@ -108,7 +122,9 @@ export interface QueueStoreOptions {
 const QUEUE_PREFIX = 'q!';
 const MESSAGE_PREFIX = 'm!';
 const MAX_VISIBILITY_TIMEOUT_SECONDS = 43_200;
-const QUEUE_NAME = /^[\w-]{1,80}$/;
+const QUEUE_NAME = /^(?:[\w-]{1,80}|[\w-]{1,75}\.fifo)$/;
+/** SQS's FIFO de-duplication interval. */
+const DEDUPLICATION_INTERVAL_MS = 5 * 60_000;
 
 const messageKey = (queueName: string, id: string): string => `${MESSAGE_PREFIX}${queueName}!${id}`;
 const queueKey = (queueName: string): string => `${QUEUE_PREFIX}${queueName}`;
@@ -157,13 +173,26 @@ export class QueueStore {
       if (queue) loaded.push({ queue, message: JSON.parse(value) as StoredMessage });
     }
     // Keys are random ids; indexing in send order keeps oldest-first among equally visible messages.
-    loaded.sort((left, right) => left.message.sentAt - right.message.sentAt);
-    for (const { queue, message } of loaded) this.index(queue, { ...message, heapSequence: 0 });
+    loaded.sort(
+      (left, right) =>
+        left.message.sentAt - right.message.sentAt ||
+        (left.message.sequenceNumber ?? 0) - (right.message.sequenceNumber ?? 0),
+    );
+    for (const { queue, message } of loaded) {
+      if (message.sequenceNumber !== undefined && message.sequenceNumber >= queue.nextSequence) {
+        queue.nextSequence = message.sequenceNumber + 1;
+      }
+      this.index(queue, { ...message, heapSequence: 0 });
+    }
   }
 
   private newQueueState(record: StoredQueue): QueueState {
     const messages = new Map<string, IndexedMessage>();
+    const fifo = isFifo(record.attributes);
     return {
+      isFifo: fifo,
+      nextSequence: 1,
+      recentDeduplicationIds: new Map(),
       record,
       redrivePolicy: record.attributes.RedrivePolicy
         ? parseRedrivePolicy(record.attributes.RedrivePolicy)
@@ -171,6 +200,7 @@ export class QueueStore {
       messages,
       byVisibleAt: new GroupTurns<HeapEntry>(
         (entry) => messages.get(entry.id)?.heapSequence === entry.sequence,
+        fifo ? bySequence : byVisibleAt,
       ),
       waiters: new Set(),
     };
@@ -188,7 +218,8 @@ export class QueueStore {
       visibleAt: message.visibleAt,
       id: message.id,
       sequence: message.heapSequence,
-      order: this.indexOrder,
+      // A FIFO group's order is its send order, whatever happens to its messages' visibility.
+      order: message.sequenceNumber ?? this.indexOrder,
     });
   }
 
@@ -201,10 +232,15 @@ export class QueueStore {
   async createQueue(name: string, attributes: Record<string, unknown> = {}): Promise<StoredQueue> {
     if (!QUEUE_NAME.test(name)) {
       throw invalidParameterValue(
-        'Can only include alphanumeric characters, hyphens, or underscores. 1 to 80 in length (FIFO queues are not supported locally).',
+        'Can only include alphanumeric characters, hyphens, or underscores. 1 to 80 in length (a FIFO queue’s name ends in .fifo).',
       );
     }
     const given = validateQueueAttributes(attributes);
+    if ((given.FifoQueue === 'true') !== name.endsWith('.fifo')) {
+      throw invalidParameterValue(
+        'The name of a FIFO queue can only end in .fifo, and FifoQueue must be true for one.',
+      );
+    }
     const requested = { ...defaultQueueAttributes(), ...given };
     const existing = this.queues.get(name);
     if (existing) {
@@ -244,6 +280,9 @@ export class QueueStore {
   async setQueueAttributes(name: string, attributes: Record<string, unknown>): Promise<void> {
     const queue = this.requireQueue(name);
     const changes = validateQueueAttributes(attributes);
+    if (changes.FifoQueue !== undefined && (changes.FifoQueue === 'true') !== queue.isFifo) {
+      throw invalidParameterValue('FifoQueue cannot be changed after a queue is created.');
+    }
     const record: StoredQueue = {
       ...queue.record,
       attributes: stripEmpty({ ...queue.record.attributes, ...changes }),
@@ -275,7 +314,19 @@ export class QueueStore {
     const queueDelay = numericAttribute(queue.record.attributes, 'DelaySeconds');
     const operations: WriteOperation[] = [];
     const sent: StoredMessage[] = [];
-    for (const input of inputs) {
+    if (queue.isFifo) this.forgetOldDeduplicationIds(queue, now);
+    // Checked for every message before any is stored: a batch is refused whole, never half indexed.
+    const deduplicationIds = inputs.map((input) =>
+      queue.isFifo ? this.deduplicationIdOf(queue, input) : undefined,
+    );
+    for (const [index, input] of inputs.entries()) {
+      const deduplicationId = deduplicationIds[index];
+      const earlier = deduplicationId ? queue.recentDeduplicationIds.get(deduplicationId) : undefined;
+      if (earlier) {
+        // Accepted again without a second copy, as SQS answers a duplicate within the interval.
+        sent.push(earlier.message);
+        continue;
+      }
       const hasAttributes = input.messageAttributes && Object.keys(input.messageAttributes).length > 0;
       const message: IndexedMessage = {
         id: randomUUID(),
@@ -288,6 +339,8 @@ export class QueueStore {
             }
           : {}),
         ...(input.messageGroupId === undefined ? {} : { messageGroupId: input.messageGroupId }),
+        ...(queue.isFifo ? { sequenceNumber: queue.nextSequence++ } : {}),
+        ...(deduplicationId === undefined ? {} : { messageDeduplicationId: deduplicationId }),
         sentAt: now,
         expiresAt: now + retentionMs,
         receiveCount: 0,
@@ -296,11 +349,45 @@ export class QueueStore {
       };
       this.index(queue, message);
       operations.push({ type: 'put', key: messageKey(queueName, message.id), value: storedForm(message) });
-      sent.push({ ...message });
+      const { heapSequence: _ignored, ...snapshot } = message;
+      sent.push(snapshot);
+      if (deduplicationId) {
+        queue.recentDeduplicationIds.set(deduplicationId, {
+          message: snapshot,
+          until: now + DEDUPLICATION_INTERVAL_MS,
+        });
+      }
     }
     await this.writes.write(operations);
     this.wake(queue);
     return sent;
+  }
+
+  /** A FIFO send's de-duplication id: given, or the body's SHA-256 with content-based de-duplication. */
+  private deduplicationIdOf(queue: QueueState, input: MessageInput): string {
+    if (input.messageGroupId === undefined) {
+      throw new SqsError('MissingParameter', 'The request must contain the parameter MessageGroupId.');
+    }
+    if (input.delaySeconds !== undefined) {
+      throw invalidParameterValue(
+        'Value for parameter DelaySeconds is invalid. Reason: The request include parameter that is not valid for this queue type.',
+      );
+    }
+    if (input.messageDeduplicationId !== undefined) return input.messageDeduplicationId;
+    if (queue.record.attributes.ContentBasedDeduplication === 'true') {
+      return createHash('sha256').update(input.body).digest('hex');
+    }
+    throw invalidParameterValue(
+      'The queue should either have ContentBasedDeduplication enabled or MessageDeduplicationId provided explicitly',
+    );
+  }
+
+  private forgetOldDeduplicationIds(queue: QueueState, now: number): void {
+    // Insertion order is expiry order: stop at the first id still inside the interval.
+    for (const [id, entry] of queue.recentDeduplicationIds) {
+      if (entry.until > now) return;
+      queue.recentDeduplicationIds.delete(id);
+    }
   }
 
   /**
@@ -417,6 +504,8 @@ export class QueueStore {
       return { ok: true };
     });
     await this.writes.write(operations);
+    // A FIFO group whose message in flight was deleted may serve its next one now.
+    if (queue.isFifo && operations.length > 0) this.wake(queue);
     return outcomes;
   }
 

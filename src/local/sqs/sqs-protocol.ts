@@ -65,6 +65,8 @@ const SYSTEM_ATTRIBUTE_NAMES = [
   'ApproximateFirstReceiveTimestamp',
   'DeadLetterQueueSourceArn',
   'MessageGroupId',
+  'SequenceNumber',
+  'MessageDeduplicationId',
 ] as const;
 
 /** Opens the store under `dataDir` and returns the protocol handler. */
@@ -334,6 +336,9 @@ function receivedMessageOutput(
     ApproximateFirstReceiveTimestamp: String(message.firstReceiveAt ?? message.sentAt),
     DeadLetterQueueSourceArn: message.deadLetterQueueSourceArn,
     MessageGroupId: message.messageGroupId,
+    SequenceNumber:
+      message.sequenceNumber === undefined ? undefined : String(message.sequenceNumber).padStart(20, '0'),
+    MessageDeduplicationId: message.messageDeduplicationId,
   };
   const isAllSystem = systemNames.has('All');
   const attributes: Record<string, string> = {};

@@ -360,6 +360,42 @@ describe('local SQS over the real SDK', () => {
     });
   });
 
+  it('speaks FIFO queues as SQS does: group and de-duplication ids, sequence numbers, no per-message delay', async () => {
+    const url = await createQueue('ordered.fifo', { FifoQueue: 'true', ContentBasedDeduplication: 'false' });
+    await expect(createQueue('not-suffixed', { FifoQueue: 'true' })).rejects.toThrow(/\.fifo/);
+    await expect(
+      harness.client.send(
+        new SendMessageCommand({ QueueUrl: url, MessageBody: 'x', MessageDeduplicationId: 'd0' }),
+      ),
+    ).rejects.toThrow(/MessageGroupId/);
+    await expect(
+      harness.client.send(new SendMessageCommand({ QueueUrl: url, MessageBody: 'x', MessageGroupId: 'g' })),
+    ).rejects.toThrow(/MessageDeduplicationId/);
+    const batch = await harness.client.send(
+      new SendMessageBatchCommand({
+        QueueUrl: url,
+        Entries: [
+          { Id: 'a', MessageBody: 'first', MessageGroupId: 'g', MessageDeduplicationId: 'd1' },
+          {
+            Id: 'b',
+            MessageBody: 'late',
+            MessageGroupId: 'g',
+            MessageDeduplicationId: 'd2',
+            DelaySeconds: 5,
+          },
+          { Id: 'c', MessageBody: 'second', MessageGroupId: 'g', MessageDeduplicationId: 'd3' },
+        ],
+      }),
+    );
+    expect(batch.Failed?.map((entry) => entry.Id)).toEqual(['b']);
+    const [first, second] = await receive(url);
+    expect([first?.Body, second?.Body]).toEqual(['first', 'second']);
+    expect(first?.Attributes).toMatchObject({ MessageGroupId: 'g', MessageDeduplicationId: 'd1' });
+    expect(Number(first?.Attributes?.SequenceNumber)).toBeLessThan(
+      Number(second?.Attributes?.SequenceNumber),
+    );
+  });
+
   it('purges a queue', async () => {
     const url = await createQueue('purge');
     await harness.client.send(new SendMessageCommand({ QueueUrl: url, MessageBody: 'gone' }));

@@ -94,12 +94,12 @@ export function brandScoped<P extends BrandScopedPorts>(ports: P, brandIds: read
       return (await visibleWebhookIds(tenantId, [record.webhookId])).size > 0 ? record : undefined;
     },
     list: async (tenantId, query) => {
-      if (
-        query.webhookId !== undefined &&
-        (await visibleWebhookIds(tenantId, [query.webhookId])).size === 0
-      ) {
-        return { items: [] };
+      if (query.webhookId !== undefined) {
+        const visible = await visibleWebhookIds(tenantId, [query.webhookId]);
+        return visible.size > 0 ? ports.deliveryLog.list(tenantId, query) : { items: [] };
       }
+      // The tenant-wide list (and an event's deliveries) span webhooks: keep the page's cursor and
+      // drop what belongs to other brands' webhooks, as the failure-log list above does.
       const page = await ports.deliveryLog.list(tenantId, query);
       const visible = await visibleWebhookIds(
         tenantId,

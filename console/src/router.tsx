@@ -59,3 +59,20 @@ export function useFocusOnNavigate(path: string): void {
     document.querySelector<HTMLElement>('main h1')?.focus();
   }, [path]);
 }
+
+/**
+ * One query-string parameter as state, so filters live in the URL (a reload or a shared link shows
+ * the same list). Setting it replaces the history entry: typing a filter does not fill the back button.
+ */
+export function useSearchParam(name: string): [string, (value: string) => void] {
+  const search = useSyncExternalStore(subscribe, () => window.location.search);
+  const value = new URLSearchParams(search).get(name) ?? '';
+  const set = (next: string) => {
+    const params = new URLSearchParams(window.location.search);
+    if (next === '') params.delete(name);
+    else params.set(name, next);
+    const query = params.toString();
+    navigate(`${window.location.pathname}${query ? `?${query}` : ''}`, { replace: true });
+  };
+  return [value, set];
+}

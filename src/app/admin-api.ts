@@ -43,6 +43,7 @@ import {
   rotateSigningSecret,
   setWebhookStatus,
 } from './webhook-service';
+import { webhookStats } from './webhook-stats';
 import { toFailureLogDetail, toFailureLogSummary, toRejectedEventView } from './webhook-views';
 
 /** SPEC section 7: request bodies over 256 KiB are refused with 413. */
@@ -174,6 +175,12 @@ export const ADMIN_ROUTES: readonly AdminRoute[] = [
     path: '/v1/webhooks/{id}/test',
     body: 'empty',
     run: ({ deps, tenantId, params }) => sendTestDelivery(deps, tenantId, params.id!),
+  },
+  {
+    method: 'GET',
+    path: '/v1/webhooks/{id}/stats',
+    query: 'route',
+    run: ({ deps, tenantId, params, query }) => webhookStats(deps, tenantId, params.id!, query),
   },
   {
     method: 'GET',

@@ -143,6 +143,7 @@ export async function recordSettledDelivery(
         at: attempt.at,
         ...(attempt.statusCode !== undefined ? { statusCode: attempt.statusCode } : {}),
         outcome: result.status === 'delivered' ? 'succeeded' : 'failed',
+        durationMs: attempt.durationMs,
       });
     }
     const mode = services.deliveryLogPolicy.mode;

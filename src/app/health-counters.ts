@@ -7,6 +7,7 @@
  * under load a small fraction of a write per delivery, at one delivery per interval one write each.
  * What a process has not yet written (at most one interval's counts) is lost if it is killed.
  */
+import { LATENCY_BOUNDS_MS, latencyBucket } from '#domain/delivery-stats';
 import { DAY_MS } from '#domain/durations';
 import type { HealthCounters } from '#domain/ports';
 import { describeError, withCorrelation } from '#observability';
@@ -23,7 +24,7 @@ type Outcome = 'succeeded' | 'failed';
 interface PendingHealth {
   tenantId: string;
   webhookId: string;
-  counts: Map<number, { succeeded: number; failed: number }>;
+  counts: Map<number, { succeeded: number; failed: number; latency: number[] }>;
   last?: { at: string; statusCode?: number; outcome: Outcome };
   timer?: ReturnType<typeof setTimeout>;
 }
@@ -38,16 +39,25 @@ class HealthRecorder {
   async note(
     tenantId: string,
     webhookId: string,
-    attempt: { at: string; statusCode?: number; outcome: Outcome },
+    attempt: { at: string; statusCode?: number; outcome: Outcome; durationMs?: number },
   ): Promise<void> {
     const key = `${tenantId}/${webhookId}`;
     const pending: PendingHealth = this.#pending.get(key) ?? { tenantId, webhookId, counts: new Map() };
     this.#pending.set(key, pending);
     const hour = Math.floor(Date.parse(attempt.at) / HOUR_MS);
-    const bucket = pending.counts.get(hour) ?? { succeeded: 0, failed: 0 };
+    const bucket = pending.counts.get(hour) ?? {
+      succeeded: 0,
+      failed: 0,
+      latency: new Array<number>(LATENCY_BOUNDS_MS.length + 1).fill(0),
+    };
     bucket[attempt.outcome] += 1;
+    if (attempt.durationMs !== undefined) {
+      const index = latencyBucket(attempt.durationMs);
+      bucket.latency[index] = (bucket.latency[index] ?? 0) + 1;
+    }
     pending.counts.set(hour, bucket);
-    if (!pending.last || pending.last.at <= attempt.at) pending.last = attempt;
+    const { durationMs: _duration, ...last } = attempt;
+    if (!pending.last || pending.last.at <= attempt.at) pending.last = last;
 
     const nowMs = Date.now();
     const sinceFlushMs = nowMs - (this.#lastFlushAt.get(key) ?? Number.NEGATIVE_INFINITY);
@@ -105,7 +115,7 @@ export function noteAttemptHealth(
   services: Services,
   tenantId: string,
   webhookId: string,
-  attempt: { at: string; statusCode?: number; outcome: Outcome },
+  attempt: { at: string; statusCode?: number; outcome: Outcome; durationMs?: number },
 ): Promise<void> {
   return recorderOf(services).note(tenantId, webhookId, attempt);
 }

@@ -2,6 +2,7 @@
  * The OpenAPI 3.1 document of the admin API (SPEC section 5), generated from the very zod schemas
  * that validate requests, so the published contract cannot drift from what the service enforces.
  */
+
 import * as z from 'zod';
 import {
   deliveryDetailSchema,
@@ -11,6 +12,7 @@ import {
   recoverResultSchema,
   redeliveryResultSchema,
 } from './delivery-log-schema';
+import { statsQuerySchema, webhookStatsSchema } from './delivery-stats';
 import { eventEnvelopeSchema } from './event-catalogue';
 import {
   portalExchangeRequestSchema,
@@ -269,6 +271,24 @@ function paths(): Record<string, Record<string, JsonObject>> {
         READ_ONE,
       ),
     },
+    '/v1/webhooks/{id}/stats': {
+      get: operation(
+        {
+          operationId: 'getWebhookStats',
+          summary:
+            "Attempts per hour or day (succeeded, failed, p50/p95 latency) over at most 31 days, from the service's own counters",
+          tags: webhookTag,
+          query: statsQuerySchema,
+          success: {
+            status: '200',
+            description: 'Buckets, oldest first, empty ones included',
+            body: 'WebhookStats',
+          },
+          errors: READ_ONE,
+        },
+        true,
+      ),
+    },
     '/v1/failure-logs': {
       get: operation(
         {
@@ -458,6 +478,7 @@ export function buildOpenApiDocument(options: { serverUrl?: string; version?: st
       RecoverResult: recoverResultSchema,
       SigningSecret: signingSecretSchema,
       TestDeliveryResult: testDeliveryResultSchema,
+      WebhookStats: webhookStatsSchema,
       Health: healthSchema,
       PortalLink: portalLinkSchema,
       PortalSession: portalSessionSchema,

@@ -2,7 +2,9 @@
  * The ports: what the domain needs from the outside world. Each has one real adapter
  * (AWS SDK based) in src/adapters; the local runtime points those same adapters at local endpoints.
  */
+
 import type { DeliveryOutcome, DeliveryRecord, DeliveryStatus, DeliverySummary } from './delivery-log';
+import type { HourStats } from './delivery-stats';
 import type { DeliveryTask } from './delivery-task';
 import type { FailureLog, Page, PageKey, RejectedEvent, StoredWebhook, WebhookStatus } from './model';
 import type { PortalGrant } from './portal';
@@ -101,8 +103,11 @@ export interface DeliveryLogRepository {
 
 /** Per-hour attempt counts and the latest attempt, as one flush adds them to a webhook's health. */
 export interface HealthFlush {
-  /** `hour` is epoch hours (Math.floor(ms / 3_600_000)). */
-  counts: { hour: number; succeeded: number; failed: number }[];
+  /**
+   * `hour` is epoch hours (Math.floor(ms / 3_600_000)); `latency` counts the hour's attempts per
+   * bucket of LATENCY_BOUNDS_MS (delivery-stats.ts), for the stats route.
+   */
+  counts: { hour: number; succeeded: number; failed: number; latency?: number[] }[];
   last: { at: string; statusCode?: number; outcome: 'succeeded' | 'failed' };
 }
 
@@ -120,6 +125,8 @@ export interface WebhookHealthRepository {
   add(tenantId: string, webhookId: string, flush: HealthFlush, expiresAt: Date): Promise<void>;
   /** Health of each webhook, counting the 24 hourly buckets up to `now`'s hour. */
   get(tenantId: string, webhookIds: string[], now: Date): Promise<Map<string, HealthCounters>>;
+  /** The hourly counters of one webhook from `fromHour` to `toHour` (epoch hours, inclusive), oldest first; hours without attempts are absent. */
+  stats(tenantId: string, webhookId: string, fromHour: number, toHour: number): Promise<HourStats[]>;
 }
 
 /** Chat events rejected by schema, newest first. */

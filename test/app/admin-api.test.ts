@@ -384,3 +384,24 @@ describe('SPEC section 5, to the letter', () => {
     expect(emptyPatch.body.error.message).toBe('body: must change at least one field');
   });
 });
+
+describe('webhook stats', () => {
+  it('answers 24 hourly buckets by default, 7 daily ones on request, 404 to another tenant, 400 naming bad fields', async () => {
+    const created = await service.api('POST', '/v1/webhooks', validWebhook);
+    const path = `/v1/webhooks/${created.body.id}/stats`;
+    const hourly = await service.api('GET', path);
+    expect(hourly.status).toBe(200);
+    expect(hourly.body.granularity).toBe('hour');
+    expect(hourly.body.buckets).toHaveLength(24);
+    expect(hourly.body.buckets[0]).toEqual({ start: expect.any(String), succeeded: 0, failed: 0 });
+    const daily = await service.api('GET', `${path}?granularity=day`);
+    expect(daily.body.buckets).toHaveLength(7);
+    expect((await service.api('GET', path, undefined, TENANT_B_TOKEN)).status).toBe(404);
+    const tooLong = await service.api('GET', `${path}?since=2026-01-01T00:00:00Z&until=2026-03-01T00:00:00Z`);
+    expect(tooLong.status).toBe(400);
+    expect(tooLong.body.error.details[0].field).toBe('since');
+    const badGranularity = await service.api('GET', `${path}?granularity=minute`);
+    expect(badGranularity.status).toBe(400);
+    expect(badGranularity.body.error.details[0].field).toBe('granularity');
+  });
+});

@@ -14,6 +14,43 @@ export function describeWebhookHealthRepositoryContract(
   makeRepository: () => WebhookHealthRepository,
 ): void {
   describe(`${name} keeps the WebhookHealthRepository contract`, () => {
+    it('keeps hourly stats with latency histograms, adds flushes up, and reads a window of one webhook only', async () => {
+      const [tenantId, otherTenant] = [newTenant(), newTenant()];
+      const health = makeRepository();
+      // Recent hours, so the stats' own retention (counted from the hour) keeps them.
+      const hour = Math.floor(Date.now() / 3_600_000);
+      const latency = (bucket: number, n: number) =>
+        Array.from({ length: 11 }, (_u, i) => (i === bucket ? n : 0));
+      const last = { at: new Date().toISOString(), outcome: 'succeeded' as const };
+      await health.add(
+        tenantId,
+        'wh_1',
+        { counts: [{ hour: hour - 2, succeeded: 2, failed: 1, latency: latency(2, 3) }], last },
+        farFuture,
+      );
+      await health.add(
+        tenantId,
+        'wh_1',
+        { counts: [{ hour: hour - 2, succeeded: 1, failed: 0, latency: latency(4, 1) }], last },
+        farFuture,
+      );
+      await health.add(
+        tenantId,
+        'wh_1',
+        { counts: [{ hour, succeeded: 5, failed: 0, latency: latency(0, 5) }], last },
+        farFuture,
+      );
+      await health.add(tenantId, 'wh_2', { counts: [{ hour, succeeded: 9, failed: 9 }], last }, farFuture);
+      await health.add(otherTenant, 'wh_1', { counts: [{ hour, succeeded: 9, failed: 9 }], last }, farFuture);
+
+      expect(await health.stats(tenantId, 'wh_1', hour - 5, hour)).toEqual([
+        { hour: hour - 2, succeeded: 3, failed: 1, latency: [0, 0, 3, 0, 1, 0, 0, 0, 0, 0, 0] },
+        { hour, succeeded: 5, failed: 0, latency: [5, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0] },
+      ]);
+      expect(await health.stats(tenantId, 'wh_1', hour - 1, hour - 1)).toEqual([]);
+      expect(await health.stats(newTenant(), 'wh_1', hour - 5, hour)).toEqual([]);
+    });
+
     it('adds health counts by hour and reads the last 24 hours with the latest attempt', async () => {
       const tenantId = newTenant();
       const health = makeRepository();

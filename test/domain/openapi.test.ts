@@ -17,6 +17,7 @@ const SPEC_ROUTES: [string, string][] = [
   ['get', '/v1/webhooks/{id}/secret'],
   ['post', '/v1/webhooks/{id}/rotate-secret'],
   ['post', '/v1/webhooks/{id}/test'],
+  ['get', '/v1/webhooks/{id}/stats'],
   ['get', '/v1/failure-logs'],
   ['get', '/v1/failure-logs/{id}'],
   ['post', '/v1/failure-logs/{id}/redeliver'],

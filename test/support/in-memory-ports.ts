@@ -3,6 +3,7 @@
  * Each behaves as the port's contract says (version checks, subscriptions follow status/events/brand);
  * `isUnavailable` lets a test provoke an infrastructure outage, which a real store cannot do on demand.
  */
+
 import { randomBytes } from 'node:crypto';
 import { AesGcmSecretCipher } from '#adapters/aes-gcm-cipher';
 import { sortableIdPart } from '#adapters/dynamodb/sortable-id';
@@ -18,6 +19,7 @@ import {
   ulidBoundsOf,
 } from '#domain/delivery-log';
 import type { DeliverySender } from '#domain/delivery-sender';
+import { type HourStats, LATENCY_BOUNDS_MS } from '#domain/delivery-stats';
 import type { DeliveryTask } from '#domain/delivery-task';
 import { ConflictError, NotFoundError, ValidationError } from '#domain/errors';
 import type { FailureLog, Page, PageKey, RejectedEvent, StoredWebhook } from '#domain/model';
@@ -337,12 +339,38 @@ type HealthItem = { buckets: Map<number, { s: number; f: number }>; last?: Healt
 
 export class InMemoryWebhookHealthRepository implements WebhookHealthRepository {
   readonly items = new Map<string, HealthItem>();
+  readonly hourStats = new Map<string, HourStats>();
+
+  async stats(tenantId: string, webhookId: string, fromHour: number, toHour: number): Promise<HourStats[]> {
+    return [...this.hourStats.entries()]
+      .filter(
+        ([key, stats]) =>
+          key.startsWith(`${tenantId}/${webhookId}/`) && stats.hour >= fromHour && stats.hour <= toHour,
+      )
+      .map(([, stats]) => ({ ...stats, latency: [...stats.latency] }))
+      .sort((a, b) => a.hour - b.hour);
+  }
   writes = 0;
 
   async add(tenantId: string, webhookId: string, flush: HealthFlush): Promise<void> {
     this.writes++;
     const key = `${tenantId}/${webhookId}`;
     const item: HealthItem = this.items.get(key) ?? { buckets: new Map() };
+    for (const count of flush.counts) {
+      const key = `${tenantId}/${webhookId}/${count.hour}`;
+      const stats = this.hourStats.get(key) ?? {
+        hour: count.hour,
+        succeeded: 0,
+        failed: 0,
+        latency: new Array<number>(LATENCY_BOUNDS_MS.length + 1).fill(0),
+      };
+      stats.succeeded += count.succeeded;
+      stats.failed += count.failed;
+      (count.latency ?? []).forEach((n, index) => {
+        stats.latency[index] = (stats.latency[index] ?? 0) + n;
+      });
+      this.hourStats.set(key, stats);
+    }
     for (const { hour, succeeded, failed } of flush.counts) {
       const bucket = item.buckets.get(hour) ?? { s: 0, f: 0 };
       bucket.s += succeeded;

@@ -160,6 +160,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/webhooks/{id}/stats": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Attempts per hour or day (succeeded, failed, p50/p95 latency) over at most 31 days, from the service's own counters */
+        get: operations["getWebhookStats"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/failure-logs": {
         parameters: {
             query?: never;
@@ -748,6 +765,23 @@ export interface components {
             durationMs: number;
             error?: string;
         };
+        WebhookStats: {
+            /** @enum {string} */
+            granularity: "hour" | "day";
+            buckets: {
+                /**
+                 * Format: date-time
+                 * @description Start of the bucket (UTC hour or day)
+                 */
+                start: string;
+                succeeded: number;
+                failed: number;
+                /** @description Median attempt duration: upper bound of its latency bucket */
+                p50Ms?: number;
+                /** @description 95th percentile attempt duration: upper bound of its latency bucket */
+                p95Ms?: number;
+            }[];
+        };
         Health: {
             /** @constant */
             status: "ok";
@@ -1150,6 +1184,35 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["TestDeliveryResult"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+        };
+    };
+    getWebhookStats: {
+        parameters: {
+            query?: {
+                since?: string;
+                until?: string;
+                granularity?: "hour" | "day";
+            };
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Buckets, oldest first, empty ones included */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookStats"];
                 };
             };
             400: components["responses"]["BadRequest"];

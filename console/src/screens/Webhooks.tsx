@@ -3,20 +3,24 @@
  * side, `brandId=`), a search by name or URL over the loaded pages, "Add Webhook", and each row's menu.
  */
 import { useInfiniteQuery } from '@tanstack/react-query';
-import { useDeferredValue, useState } from 'react';
+import { useDeferredValue } from 'react';
 import { Tab, TabList, TabPanel, Tabs } from 'react-aria-components';
 import { ok, type Webhook } from '../api/client';
+import { LIST_REFRESH_MS, LoadError } from '../components/LoadError';
 import { WebhookActions } from '../components/WebhookActions';
-import { errorText, useConsole } from '../context';
+import { WebhookState } from '../components/WebhookState';
+import { useConsole } from '../context';
 import { useEventNames } from '../event-names';
-import { Link, navigate } from '../router';
+import { Link, navigate, useSearchParam } from '../router';
 
 type Status = 'active' | 'inactive';
 
 export function WebhooksScreen() {
-  const [status, setStatus] = useState<Status>('active');
-  const [brand, setBrand] = useState('');
-  const [search, setSearch] = useState('');
+  // Filters live in the URL: a reload or a shared link shows the same list.
+  const [statusParam, setStatus] = useSearchParam('status');
+  const status: Status = statusParam === 'inactive' ? 'inactive' : 'active';
+  const [brand, setBrand] = useSearchParam('brand');
+  const [search, setSearch] = useSearchParam('q');
   return (
     <>
       <div className="screen-head">
@@ -91,9 +95,12 @@ function WebhookList({ status, brand, search }: { status: Status; brand: string;
         }),
       ),
     getNextPageParam: (page) => page.nextCursor ?? undefined,
+    // The list refreshes while open; React keeps the rows in place, so focus and scroll stay put.
+    refetchInterval: LIST_REFRESH_MS,
   });
   if (query.isPending) return <p>Loading webhooks…</p>;
-  if (query.isError) return <p role="alert">Could not load webhooks: {errorText(query.error)}</p>;
+  if (query.isError)
+    return <LoadError what="webhooks" error={query.error} retry={() => void query.refetch()} />;
   const needle = search.trim().toLowerCase();
   const items = query.data.pages
     .flatMap((page) => page.items)
@@ -137,10 +144,10 @@ function WebhookRow({ webhook }: { webhook: Webhook }) {
           {webhook.name}
         </Link>
         <span className="url">{webhook.url}</span>
+        <WebhookState webhook={webhook} />
         <span className="meta">
           {webhook.events.map(eventName).join(', ')} ·{' '}
           {webhook.brandId ? `brand ${webhook.brandId}` : 'all brands'}
-          {webhook.disabledReason ? ` · ${webhook.disabledReason}` : ''}
         </span>
       </div>
       <WebhookActions webhook={webhook} />

@@ -5,7 +5,13 @@
  * left the window), and reading a webhook's health is one GetItem (a list page: one BatchGetItem):
  * no read ever touches the delivery records.
  */
-import { BatchGetCommand, type DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import {
+  BatchGetCommand,
+  type DynamoDBDocumentClient,
+  QueryCommand,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
+import { type HourStats, LATENCY_BOUNDS_MS, STATS_RETENTION_DAYS } from '#domain/delivery-stats';
 import type { HealthCounters, HealthFlush, WebhookHealthRepository } from '#domain/ports';
 import { deliveryPartition } from './delivery-log-repository';
 import { TABLE_KEYS } from './table-definition';
@@ -17,6 +23,12 @@ const WINDOW_HOURS = 24;
 /** Hours older than the window removed by each flush (a webhook idle for longer keeps a few stale pairs, never counted). */
 const PRUNED_HOURS = 48;
 const BATCH_GET_MAX = 100;
+
+/**
+ * The stats of one hour: `STATS#<epoch hour, 10 digits>` beside the health item, so one Query reads a
+ * window in order. Small (under 200 bytes), so each flush's ADD costs one write unit.
+ */
+const statsSortKey = (hour: number) => `STATS#${String(hour).padStart(10, '0')}`;
 
 const healthKey = (tenantId: string, webhookId: string) => ({
   pk: deliveryPartition(tenantId, webhookId),
@@ -110,6 +122,71 @@ export class DynamoWebhookHealthRepository implements WebhookHealthRepository {
       if ((error as { name?: string }).name !== 'ConditionalCheckFailedException') throw error;
       await send(false);
     }
+    await Promise.all(flush.counts.map((count) => this.addStats(tenantId, webhookId, count)));
+  }
+
+  /** Adds one hour's counts to its stats item: one UpdateItem of ADDs, safe from any number of processes. */
+  private async addStats(
+    tenantId: string,
+    webhookId: string,
+    count: HealthFlush['counts'][number],
+  ): Promise<void> {
+    const values: Record<string, number> = {
+      ':s': count.succeeded,
+      ':f': count.failed,
+      ':expiresAt': toEpochSeconds(new Date((count.hour + 1) * HOUR_MS + STATS_RETENTION_DAYS * 86_400_000)),
+    };
+    const adds = ['s :s', 'f :f'];
+    (count.latency ?? []).forEach((n, index) => {
+      if (n <= 0) return;
+      values[`:l${index}`] = n;
+      adds.push(`l${index} :l${index}`);
+    });
+    await this.client.send(
+      new UpdateCommand({
+        TableName: this.tableName,
+        Key: { pk: deliveryPartition(tenantId, webhookId), sk: statsSortKey(count.hour) },
+        UpdateExpression: `SET #expiresAt = :expiresAt ADD ${adds.join(', ')}`,
+        ExpressionAttributeNames: { '#expiresAt': TABLE_KEYS.timeToLiveAttribute },
+        ExpressionAttributeValues: values,
+      }),
+    );
+  }
+
+  async stats(tenantId: string, webhookId: string, fromHour: number, toHour: number): Promise<HourStats[]> {
+    const hours: HourStats[] = [];
+    let startKey: Record<string, unknown> | undefined;
+    const nowSeconds = Math.floor(Date.now() / 1000);
+    do {
+      const page = await this.client.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
+          ExpressionAttributeValues: {
+            ':pk': deliveryPartition(tenantId, webhookId),
+            ':from': statsSortKey(fromHour),
+            ':to': statsSortKey(toHour),
+          },
+          ...(startKey ? { ExclusiveStartKey: startKey } : {}),
+        }),
+      );
+      for (const item of page.Items ?? []) {
+        // Expired items linger until DynamoDB deletes them: filter on read.
+        const expiresAt = item[TABLE_KEYS.timeToLiveAttribute];
+        if (typeof expiresAt === 'number' && expiresAt <= nowSeconds) continue;
+        hours.push({
+          hour: Number(String(item.sk).slice('STATS#'.length)),
+          succeeded: typeof item.s === 'number' ? item.s : 0,
+          failed: typeof item.f === 'number' ? item.f : 0,
+          latency: Array.from({ length: LATENCY_BOUNDS_MS.length + 1 }, (_unused, index) => {
+            const n = item[`l${index}`];
+            return typeof n === 'number' ? n : 0;
+          }),
+        });
+      }
+      startKey = page.LastEvaluatedKey;
+    } while (startKey);
+    return hours;
   }
 
   async get(tenantId: string, webhookIds: string[], now: Date): Promise<Map<string, HealthCounters>> {

@@ -10,8 +10,9 @@ import { Construct } from 'constructs';
 import { CONFIG_DEFAULTS } from '#config';
 import { assertAttemptFitsFunction, configSetting } from '../function-environment';
 import { FUNCTION_SIZING } from '../function-sizing';
+import { grantSecretValue, grantSendMessage } from './grants';
 import { ServiceFunction } from './service-function';
-import { grantTableReadWrite } from './table-access';
+import { grantTableAccess, TABLE_ACCESS } from './table-access';
 
 /** Settings of the admin API. */
 export interface AdminApiProps {
@@ -107,10 +108,10 @@ export class AdminApi extends Construct {
         DELIVERY_TIMEOUT_MS: deliveryTimeoutMs,
       },
     });
-    grantTableReadWrite(props.table, this.api.function);
-    props.encryptionKeySecret.grantRead(this.api.function);
+    grantTableAccess(props.table, this.api.function, TABLE_ACCESS.api);
+    grantSecretValue(props.encryptionKeySecret, this.api.function);
     // Redelivery of a failure log enqueues the delivery again.
-    props.deliveryQueue.grantSendMessages(this.api.function);
+    grantSendMessage(props.deliveryQueue, this.api.function);
 
     const corsOrigins = props.corsAllowedOrigins ?? [];
     this.httpApi = new apigwv2.HttpApi(this, 'HttpApi', {

@@ -1,15 +1,15 @@
 import { Duration } from 'aws-cdk-lib';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import type * as events from 'aws-cdk-lib/aws-events';
-import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { CONFIG_DEFAULTS, type ConfigKey } from '#config';
 import { assertAttemptFitsFunction, configSetting } from '../function-environment';
 import { DELIVERY_EVENT_SOURCE, FUNCTION_SIZING, VISIBILITY_TIMEOUT_FACTOR } from '../function-sizing';
+import { consumeQueue, grantSecretValue, grantSendMessage } from './grants';
 import { ServiceFunction } from './service-function';
-import { grantTableReadWrite } from './table-access';
+import { grantTableAccess, TABLE_ACCESS } from './table-access';
 
 /** Settings of the delivery pipeline. */
 export interface DeliveryPipelineProps {
@@ -157,40 +157,32 @@ export class DeliveryPipeline extends Construct {
     });
     const delivery = this.delivery.function;
     // Updates failure-tracking fields (failingSince) and deactivates failing webhooks.
-    grantTableReadWrite(props.table, delivery);
+    grantTableAccess(props.table, delivery, TABLE_ACCESS.delivery);
     // Retries go back on the delivery queue with a delay; exhausted deliveries go to the DLQ.
-    props.deliveryQueue.grantSendMessages(delivery);
-    props.deadLetterQueue.grantSendMessages(delivery);
-    props.encryptionKeySecret.grantRead(delivery);
+    grantSendMessage(props.deliveryQueue, delivery);
+    grantSendMessage(props.deadLetterQueue, delivery);
+    grantSecretValue(props.encryptionKeySecret, delivery);
+    // webhook.disabled, when a failing webhook is deactivated.
     props.eventBus.grantPutEventsTo(delivery);
-    delivery.addEventSource(
-      new SqsEventSource(props.deliveryQueue, {
-        batchSize,
-        maxConcurrency,
-        reportBatchItemFailures: true,
-        ...(batchingWindowSeconds > 0 ? { maxBatchingWindow: Duration.seconds(batchingWindowSeconds) } : {}),
-      }),
-    );
+    consumeQueue(delivery, props.deliveryQueue, {
+      batchSize,
+      maxConcurrency,
+      ...(batchingWindowSeconds > 0 ? { maxBatchingWindow: Duration.seconds(batchingWindowSeconds) } : {}),
+    });
 
     this.deadLetterProcessor = new ServiceFunction(this, 'DeadLetterProcessor', {
       name: 'dlq-processor',
       ...sizing.dlqProcessor,
       environment: {
         TABLE_NAME: props.table.tableName,
-        EVENT_BUS_NAME: props.eventBus.eventBusName,
         FAILURE_LOG_TTL_DAYS: failureLogTtlDays,
-        AUTO_DISABLE_AFTER_DAYS: autoDisableAfterDays,
       },
     });
     const processor = this.deadLetterProcessor.function;
-    grantTableReadWrite(props.table, processor);
-    props.eventBus.grantPutEventsTo(processor);
-    processor.addEventSource(
-      new SqsEventSource(props.deadLetterQueue, {
-        batchSize: Math.min(batchSize, 10),
-        reportBatchItemFailures: true,
-      }),
-    );
+    // It records failure logs and publishes nothing (webhook.disabled comes from delivery), so it
+    // holds no events:PutEvents and bundles no EventBridge client.
+    grantTableAccess(props.table, processor, TABLE_ACCESS.dlqProcessor);
+    consumeQueue(processor, props.deadLetterQueue, { batchSize: Math.min(batchSize, 10) });
   }
 }
 

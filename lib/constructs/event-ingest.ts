@@ -2,7 +2,6 @@ import { Duration } from 'aws-cdk-lib';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
-import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { CONFIG_DEFAULTS } from '#config';
@@ -11,8 +10,9 @@ import { EVENT_TYPES } from '#domain/event-catalogue';
 import { eventPatternOf } from '../event-patterns';
 import { configSetting } from '../function-environment';
 import { FUNCTION_SIZING } from '../function-sizing';
+import { consumeQueue, grantSendMessage } from './grants';
 import { ServiceFunction } from './service-function';
-import { grantTableReadWrite } from './table-access';
+import { grantTableAccess, TABLE_ACCESS } from './table-access';
 
 /** Settings of the event ingest (rule and fan-out function). */
 export interface EventIngestProps {
@@ -100,8 +100,8 @@ export class EventIngest extends Construct {
       },
     });
     // Rejected events are stored in the table, so fan-out writes as well as reads.
-    grantTableReadWrite(props.table, this.fanOut.function);
-    props.deliveryQueue.grantSendMessages(this.fanOut.function);
+    grantTableAccess(props.table, this.fanOut.function, TABLE_ACCESS.fanOut);
+    grantSendMessage(props.deliveryQueue, this.fanOut.function);
 
     this.rule = new events.Rule(this, 'ChatEventsToFanOut', {
       eventBus: props.eventBus,
@@ -133,10 +133,8 @@ export class EventIngest extends Construct {
         REJECTED_EVENT_TTL_DAYS: rejectedEventTtlDays,
       },
     });
-    grantTableReadWrite(props.table, this.deadLetterProcessor.function);
+    grantTableAccess(props.table, this.deadLetterProcessor.function, TABLE_ACCESS.fanOutDlqProcessor);
     // The imported reference again: the consume grant goes on the function's role, not the queue policy.
-    this.deadLetterProcessor.function.addEventSource(
-      new SqsEventSource(deadLetterQueue, { batchSize: 10, reportBatchItemFailures: true }),
-    );
+    consumeQueue(this.deadLetterProcessor.function, deadLetterQueue, { batchSize: 10 });
   }
 }

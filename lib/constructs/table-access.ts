@@ -2,32 +2,61 @@ import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { TABLE_KEYS } from '#adapters/dynamodb/table-definition';
 
-/** Item reads the service makes; deliberately no Scan (every access pattern is a key or a Query). */
-export const TABLE_READ_ACTIONS = [
-  'dynamodb:GetItem',
-  'dynamodb:BatchGetItem',
-  'dynamodb:Query',
-  'dynamodb:ConditionCheckItem',
-] as const;
+/** The item operations the service makes; deliberately no Scan (every access pattern is a key or a Query). */
+export type TableAction =
+  | 'GetItem'
+  | 'BatchGetItem'
+  | 'Query'
+  | 'PutItem'
+  | 'UpdateItem'
+  | 'DeleteItem'
+  | 'BatchWriteItem';
 
-/** Item writes; TransactWriteItems is authorised through these per-item actions. */
-export const TABLE_WRITE_ACTIONS = [
-  'dynamodb:PutItem',
-  'dynamodb:UpdateItem',
-  'dynamodb:DeleteItem',
-  'dynamodb:BatchWriteItem',
-] as const;
-
-function tableResources(table: dynamodb.ITable): string[] {
-  // The one index by name rather than `index/*`, so the grant names exactly what exists.
-  return [table.tableArn, `${table.tableArn}/index/${TABLE_KEYS.byWebhookIndex.name}`];
+/** What one function does with the table: operations on the base table, and on the gsi1 index. */
+export interface TableAccess {
+  readonly table: readonly TableAction[];
+  /** @default none */
+  readonly index?: readonly 'Query'[];
 }
 
-/** Grants item reads and writes on the table and its index (every function writes: rejected events, health, logs). */
-export function grantTableReadWrite(table: dynamodb.ITable, grantee: iam.IGrantable): iam.Grant {
-  return iam.Grant.addToPrincipal({
+/**
+ * Exactly what each function's code calls (recorded from the deployed bundles and checked by the
+ * IAM simulation in test/functions/deployed-bundles.test.ts, which fails on a call not granted here
+ * and on a grant no call uses). A new call in a function goes here and into that test.
+ */
+export const TABLE_ACCESS = {
+  // Webhooks and their subscriptions (written one by one or grouped), health, every list and read;
+  // failure logs of one webhook through gsi1. Portal sessions' revoke (UpdateItem) is not reachable
+  // on AWS until the platform's IAM route is deployed, and is granted with it.
+  api: {
+    table: ['GetItem', 'BatchGetItem', 'Query', 'PutItem', 'DeleteItem', 'BatchWriteItem'],
+    index: ['Query'],
+  },
+  // Subscribers (Query), event-id claims (conditional PutItem, GetItem on a clash), rejected events
+  // and payloads (PutItem).
+  fanOut: { table: ['GetItem', 'Query', 'PutItem'] },
+  // Webhook reads (one, or a batch's at once), the delivery log (UpdateItem, grouped first-attempt
+  // records in BatchWriteItem), health (UpdateItem), deactivation (the webhook PutItem, its
+  // subscriptions DeleteItem).
+  delivery: { table: ['GetItem', 'BatchGetItem', 'PutItem', 'UpdateItem', 'DeleteItem', 'BatchWriteItem'] },
+  // The failure log (conditional PutItem), the webhook it names (GetItem), the delivery record's link.
+  dlqProcessor: { table: ['GetItem', 'PutItem', 'UpdateItem'] },
+  // Rejected events only.
+  fanOutDlqProcessor: { table: ['PutItem'] },
+} as const satisfies Record<string, TableAccess>;
+
+/** Grants `access` on the table (and on its one index by name, never `index/*`). */
+export function grantTableAccess(table: dynamodb.ITable, grantee: iam.IGrantable, access: TableAccess): void {
+  iam.Grant.addToPrincipal({
     grantee,
-    actions: [...TABLE_READ_ACTIONS, ...TABLE_WRITE_ACTIONS],
-    resourceArns: tableResources(table),
+    actions: access.table.map((action) => `dynamodb:${action}`),
+    resourceArns: [table.tableArn],
   });
+  if (access.index && access.index.length > 0) {
+    iam.Grant.addToPrincipal({
+      grantee,
+      actions: access.index.map((action) => `dynamodb:${action}`),
+      resourceArns: [`${table.tableArn}/index/${TABLE_KEYS.byWebhookIndex.name}`],
+    });
+  }
 }

@@ -41,9 +41,10 @@ describe('Lambda bundles', () => {
     expect(holds(inputs, 'node_modules/@aws-sdk/client-eventbridge/')).toBe(false);
   }, 30_000);
 
-  it('the DLQ processor holds the table and EventBridge clients, not SQS, undici or Secrets Manager', async () => {
+  it('the DLQ processor holds the table client only: no EventBridge (it publishes nothing), SQS, undici or Secrets Manager', async () => {
     const inputs = await bundleInputs('dlq-processor');
-    expect(holds(inputs, 'node_modules/@aws-sdk/client-eventbridge/')).toBe(true);
+    expect(holds(inputs, 'node_modules/@aws-sdk/client-dynamodb/')).toBe(true);
+    expect(holds(inputs, 'node_modules/@aws-sdk/client-eventbridge/')).toBe(false);
     expect(holds(inputs, 'node_modules/@aws-sdk/client-sqs/')).toBe(false);
     expect(holds(inputs, 'node_modules/undici/')).toBe(false);
     expect(holds(inputs, 'node_modules/@aws-sdk/client-secrets-manager/')).toBe(false);

@@ -25,6 +25,9 @@ import { settingsFromContext } from '#lib/app-settings';
 import { buildApp } from '#lib/build-app';
 import { type EmbeddedDynamo, startEmbeddedDynamo } from '#local/embedded-dynamodb';
 import { type BusEvent, handlePutEvents } from '#local/eventbridge-ingest';
+import { AwsCallRecorder } from '../support/iam/aws-call-recorder';
+import { CloudFormationWorld, type Template } from '../support/iam/cloudformation-world';
+import { checkLeastPrivilege } from '../support/iam/least-privilege';
 import { type Receiver, startReceiver, verifyDelivery } from '../support/receiver';
 import { type SqsHarness, startSqsHarness } from '../support/sqs-harness';
 import {
@@ -166,6 +169,8 @@ describe('the deployed bundles, run against local endpoints', () => {
   const published: BusEvent[] = [];
   let secretCalls: string[];
   let statefulTemplate: CfnTemplate;
+  let world: CloudFormationWorld;
+  let recorder: AwsCallRecorder;
   let functions: Record<
     'api' | 'fanOut' | 'delivery' | 'dlqProcessor' | 'fanOutDlqProcessor',
     AssembledFunction
@@ -186,7 +191,9 @@ describe('the deployed bundles, run against local endpoints', () => {
   }
 
   async function start(fn: AssembledFunction, extra: Record<string, string> = {}): Promise<Environment> {
-    const environment = await startEnvironment(fn, environmentOf(fn, extra));
+    // Every AWS call goes through a proxy that records it for the IAM simulation (last test).
+    const endpoints = await recorder.endpointsFor(fn.logicalId);
+    const environment = await startEnvironment(fn, { ...environmentOf(fn, extra), ...endpoints });
     environments.push(environment);
     return environment;
   }
@@ -214,11 +221,30 @@ describe('the deployed bundles, run against local endpoints', () => {
     outdir = mkdtempSync(join(tmpdir(), 'cw-assembly-'));
     dataDir = mkdtempSync(join(tmpdir(), 'cw-bundles-'));
     const app = new App({ outdir, context: { jwtIssuer: JWT.iss, jwtAudience: JWT.aud } });
-    buildApp(app, settingsFromContext(app), { nag: false });
+    // As `cdk deploy` synthesises: with the account and region.
+    buildApp(app, settingsFromContext(app), {
+      nag: false,
+      env: { account: LOCAL.account, region: LOCAL.region },
+    });
     const assembly = app.synth();
     const templateOf = (name: string) =>
       JSON.parse(readFileSync(assembly.getStackByName(name).templateFullPath, 'utf8')) as CfnTemplate;
     statefulTemplate = templateOf('ChatWebhooksStateful');
+    const physical = (type: string) =>
+      Object.entries(statefulTemplate.Resources).find(([, resource]) => resource.Type === type)?.[0] ?? type;
+    world = new CloudFormationWorld(
+      Object.fromEntries(
+        ['ChatWebhooksStateful', 'ChatWebhooksService'].map((name) => [name, templateOf(name) as Template]),
+      ),
+      {
+        account: LOCAL.account,
+        region: LOCAL.region,
+        physicalNames: {
+          [physical('AWS::DynamoDB::Table')]: LOCAL.tableName,
+          [physical('AWS::SecretsManager::Secret')]: LOCAL.secretArn,
+        },
+      },
+    );
     const byPrefix = (prefix: string) => {
       const found = assembledFunctions(templateOf('ChatWebhooksService'), outdir).filter((fn) =>
         fn.logicalId.startsWith(prefix),
@@ -261,6 +287,16 @@ describe('the deployed bundles, run against local endpoints', () => {
       }),
     );
     servers.push(secrets.server, events.server);
+    recorder = new AwsCallRecorder({
+      account: LOCAL.account,
+      region: LOCAL.region,
+      upstreams: {
+        dynamodb: dynamo.endpoint,
+        sqs: sqs.endpoint,
+        events: events.url,
+        secretsmanager: secrets.url,
+      },
+    });
     receiver = await startReceiver();
     baseEnvironment = {
       PATH: process.env.PATH ?? '',
@@ -279,6 +315,7 @@ describe('the deployed bundles, run against local endpoints', () => {
 
   afterAll(async () => {
     for (const environment of environments) environment.stop();
+    await recorder?.close();
     for (const server of servers) {
       server.closeAllConnections();
       await new Promise((resolve) => server.close(resolve));
@@ -489,4 +526,124 @@ describe('the deployed bundles, run against local endpoints', () => {
       .sort();
     expect(reasons).toEqual(['conversation.creatd:unknown_event_type', 'message.created:fan_out_failed']);
   });
+  it('the API bundle, every kind of table and queue access: read, list, edit, failure logs of a webhook (gsi1), redeliver, delete', async () => {
+    const api = await start(functions.api);
+    const as = (
+      tenant: string,
+      method: string,
+      path: string,
+      extra: { body?: unknown; query?: Record<string, string> } = {},
+    ) =>
+      api.invoke<{ statusCode: number; body: string }>(
+        httpApiEvent({ method, path, claims: { ...JWT, tenant_id: tenant }, ...extra }),
+      );
+    const created = await as('tenant-f', 'POST', '/v1/webhooks', {
+      body: {
+        name: 'edited',
+        url: 'https://hooks.example.com/f',
+        events: ['conversation.created', 'message.created'],
+      },
+    });
+    expect(created.statusCode, created.body).toBe(201);
+    const { id } = JSON.parse(created.body) as { id: string };
+    expect((await as('tenant-f', 'GET', `/v1/webhooks/${id}`)).statusCode).toBe(200);
+    expect((await as('tenant-f', 'GET', '/v1/webhooks')).statusCode).toBe(200);
+    const edited = await as('tenant-f', 'PATCH', `/v1/webhooks/${id}`, {
+      body: { events: ['conversation.created'] },
+    });
+    expect(edited.statusCode, edited.body).toBe(200);
+    const byWebhook = await as('tenant-f', 'GET', '/v1/failure-logs', { query: { webhookId: id } });
+    expect(byWebhook.statusCode, byWebhook.body).toBe(200);
+    expect((await as('tenant-f', 'GET', '/v1/deliveries', { query: { webhookId: id } })).statusCode).toBe(
+      200,
+    );
+    expect((await as('tenant-f', 'DELETE', `/v1/webhooks/${id}`)).statusCode).toBe(204);
+    // Tenant b's failure log (the test above) goes back on the delivery queue.
+    const logs = JSON.parse((await as('tenant-b', 'GET', '/v1/failure-logs')).body) as {
+      items: { id: string }[];
+    };
+    expect(logs.items.length).toBeGreaterThan(0);
+    const redelivered = await as('tenant-b', 'POST', `/v1/failure-logs/${logs.items[0]!.id}/redeliver`);
+    expect(redelivered.statusCode, redelivered.body).toBe(202);
+    expect(await receiveAll(deliveryQueueUrl)).toHaveLength(1);
+    expect(api.offLoopback).toEqual([]);
+  });
+
+  it('the delivery bundle: a batch of two webhooks read at once, a 500 retried, a 410 deactivating its webhook (webhook.disabled on the bus), the DLQ processor linking the failure log', async () => {
+    const insecureApi = await start(functions.api, { ALLOW_INSECURE_LOCALHOST: 'true' });
+    const create = async (path: string) => {
+      const created = await insecureApi.invoke<{ statusCode: number; body: string }>(
+        httpApiEvent({
+          method: 'POST',
+          path: '/v1/webhooks',
+          claims: { ...JWT, tenant_id: 'tenant-e' },
+          body: { name: path, url: receiver.url(path), events: ['conversation.created'] },
+        }),
+      );
+      expect(created.statusCode, created.body).toBe(201);
+      return (JSON.parse(created.body) as { id: string }).id;
+    };
+    receiver.on('/gone', (_hit, response) => response.writeHead(410).end('gone'));
+    receiver.on('/failing', (_hit, response) => response.writeHead(500).end('down'));
+    const gone = await create('/gone');
+    await create('/failing');
+    const fanOut = await start(functions.fanOut);
+    await fanOut.invoke(
+      busEvent('conversation.created', {
+        tenantId: 'tenant-e',
+        brandId: 'b',
+        id: 'e-1',
+        data: {
+          conversation: {
+            id: 'c9',
+            status: 'open',
+            brandId: 'b',
+            createdAt: '2026-03-01T12:00:00Z',
+            updatedAt: '2026-03-01T12:00:00Z',
+          },
+        },
+      }),
+    );
+    // One message per webhook, or one for both when the task format groups an event's webhooks.
+    const enqueued = await receiveAll(deliveryQueueUrl);
+    expect(enqueued.length).toBeGreaterThanOrEqual(1);
+    const publishedBefore = published.length;
+    const delivery = await start(functions.delivery, { ALLOW_INSECURE_LOCALHOST: 'true' });
+    const result = await delivery.invoke<{ batchItemFailures: unknown[] }>(sqsEvent(enqueued));
+    expect(result.batchItemFailures).toEqual([]);
+    // The 500: a retry on the delivery queue; the 410: a dead letter, and the webhook deactivated.
+    expect((await receiveAll(deliveryQueueUrl, 15_000)).length).toBeGreaterThanOrEqual(1);
+    const deadLetters = await receiveAll(deliveryDeadLetterQueueUrl, 15_000);
+    expect(deadLetters).toHaveLength(1);
+    expect(published.slice(publishedBefore).map((event) => event.detailType)).toContain('webhook.disabled');
+    const read = await insecureApi.invoke<{ statusCode: number; body: string }>(
+      httpApiEvent({
+        method: 'GET',
+        path: `/v1/webhooks/${gone}`,
+        claims: { ...JWT, tenant_id: 'tenant-e' },
+      }),
+    );
+    expect(JSON.parse(read.body)).toMatchObject({ status: 'inactive' });
+    const dlqProcessor = await start(functions.dlqProcessor);
+    await dlqProcessor.invoke(sqsEvent([{ messageId: 'dead-e', body: deadLetters[0]!.body }]));
+    for (const environment of [insecureApi, fanOut, delivery, dlqProcessor])
+      expect(environment.offLoopback).toEqual([]);
+  });
+
+  it('IAM: every AWS call the bundles made is allowed by the synthesised policies, and no role holds an action its function never calls', async () => {
+    expect(recorder.unreadable).toEqual([]);
+    const report = await checkLeastPrivilege(world, recorder.calls);
+    console.info(
+      `IAM simulation: ${report.checked} distinct calls checked (${recorder.calls.length} recorded from the bundles, the rest Lambda's own), ${report.allowed} allowed, ${report.unusedGrants.length} unused grants`,
+    );
+    for (const [fn, actions] of Object.entries(report.actionsByFunction))
+      console.info(`  ${fn}: ${actions.join(' ')}`);
+    expect(report.denied).toEqual([]);
+    expect(report.unusedGrants).toEqual([]);
+    expect(Object.keys(report.actionsByFunction).sort()).toEqual(
+      Object.values(functions)
+        .map((fn) => fn.logicalId)
+        .sort(),
+    );
+  }, 120_000);
 });

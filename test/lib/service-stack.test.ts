@@ -124,9 +124,7 @@ describe('ServiceStack', () => {
         'RETRY_SCHEDULE',
       ].sort(),
     );
-    expect(keys('dlq-processor')).toEqual(
-      [...common, 'AUTO_DISABLE_AFTER_DAYS', 'EVENT_BUS_NAME', 'FAILURE_LOG_TTL_DAYS'].sort(),
-    );
+    expect(keys('dlq-processor')).toEqual([...common, 'FAILURE_LOG_TTL_DAYS'].sort());
     const delivery = functions.get('delivery')?.props.Environment.Variables;
     expect(delivery?.RETRY_SCHEDULE).toBe('5,300,1800,7200,18000,36000,36000');
     expect(delivery?.DELIVERY_TIMEOUT_MS).toBe('10000');
@@ -260,9 +258,9 @@ describe('ServiceStack', () => {
     ]);
     expect(has('fan-out', 'secretsmanager:GetSecretValue')).toBe(false);
     expect(has('dlq-processor', 'secretsmanager:GetSecretValue')).toBe(false);
-    // Events: only delivery and the DLQ processor publish webhook.disabled.
+    // Events: only delivery publishes webhook.disabled.
     expect(has('delivery', 'events:PutEvents')).toBe(true);
-    expect(has('dlq-processor', 'events:PutEvents')).toBe(true);
+    expect(has('dlq-processor', 'events:PutEvents')).toBe(false);
     expect(has('api', 'events:PutEvents')).toBe(false);
     expect(has('fan-out', 'events:PutEvents')).toBe(false);
     // Table writes for all four (fan-out stores rejected events).
@@ -276,13 +274,24 @@ describe('ServiceStack', () => {
     expect(sendTargets).toHaveLength(2);
   });
 
-  it('scopes table access to the table and its gsi1 index by name', () => {
-    const statement = (functions.get('delivery')?.statements ?? []).find((candidate) =>
-      actionsOf([candidate]).includes('dynamodb:Query'),
-    );
+  it('scopes table access to the table, and the gsi1 index by name to the API alone (its only reader)', () => {
+    const indexGrants = (name: string) =>
+      (functions.get(name)?.statements ?? []).filter((candidate) =>
+        JSON.stringify(candidate.Resource).includes('/index/'),
+      );
+    const [statement] = indexGrants('api');
+    expect(actionsOf([statement!])).toEqual(['dynamodb:Query']);
     const resources = JSON.stringify(statement?.Resource);
     expect(resources).toContain('/index/gsi1');
     expect(resources).not.toContain('index/*');
+    for (const name of ['fan-out', 'delivery', 'dlq-processor', 'fan-out-dlq-processor'])
+      expect(indexGrants(name)).toEqual([]);
+    // The fan-out DLQ processor only records rejected events.
+    expect(
+      actionsOf(functions.get('fan-out-dlq-processor')?.statements ?? []).filter((action) =>
+        action.startsWith('dynamodb:'),
+      ),
+    ).toEqual(['dynamodb:PutItem']);
   });
 
   it('protects every route but the /health probe and GET /v1/openapi.json with the JWT authorizer, naming methods (never ANY or OPTIONS)', () => {

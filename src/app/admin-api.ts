@@ -167,8 +167,8 @@ export const ADMIN_ROUTES: readonly AdminRoute[] = [
   {
     method: 'POST',
     path: '/v1/webhooks/{id}/rotate-secret',
-    body: 'empty',
-    run: ({ deps, tenantId, params }) => rotateSigningSecret(deps, tenantId, params.id!),
+    body: 'json',
+    run: ({ deps, tenantId, params, body }) => rotateSigningSecret(deps, tenantId, params.id!, body),
   },
   {
     method: 'POST',

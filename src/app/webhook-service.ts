@@ -16,14 +16,20 @@ import type {
   StoredWebhook,
 } from '#domain/model';
 import { generateSigningSecret } from '#domain/signing';
-import { checkWebhookConsistency, toFieldIssues, webhookInputSchemas } from '#domain/webhook-schema';
+import {
+  checkWebhookConsistency,
+  DEFAULT_PREVIOUS_SECRET_SECONDS,
+  rotateSecretRequestSchema,
+  toFieldIssues,
+  webhookInputSchemas,
+} from '#domain/webhook-schema';
 import { secretContext } from './credentials';
 import { readWebhookHealth } from './health-counters';
 import type { Services } from './services';
 import { type PublicWebhook, toPublicWebhook } from './webhook-views';
 
 /** An old signing secret keeps signing beside the new one this long after a rotation (SPEC section 5). */
-export const ROTATION_OVERLAP_MS = 24 * 60 * 60 * 1000;
+export const ROTATION_OVERLAP_MS = DEFAULT_PREVIOUS_SECRET_SECONDS * 1000;
 const MAX_WRITE_ATTEMPTS = 3;
 
 interface WebhookDraft {
@@ -206,22 +212,35 @@ export async function rotateSigningSecret(
   services: Services,
   tenantId: string,
   webhookId: string,
-): Promise<{ signingSecret: string }> {
+  body: unknown = {},
+): Promise<{ signingSecret: string; previousSecretExpiresAt: string | null }> {
+  const parsed = rotateSecretRequestSchema.safeParse(body ?? {});
+  if (!parsed.success) {
+    const details = toFieldIssues(parsed.error);
+    throw new ValidationError(
+      details[0] ? `${details[0].field}: ${details[0].message}` : 'Invalid body',
+      details,
+    );
+  }
+  const overlapMs = (parsed.data.previousSecretExpiresIn ?? DEFAULT_PREVIOUS_SECRET_SECONDS) * 1000;
   const signingSecret = generateSigningSecret();
+  let previousSecretExpiresAt: string | null = null;
   await updateWebhook(services, tenantId, webhookId, async (current) => {
     if (!current.signing.enabled) {
       throw new ConflictError('Signing is disabled for this webhook; enable it before rotating the secret');
     }
     const at = services.clock.now();
-    const overlapEnds = new Date(at.getTime() + ROTATION_OVERLAP_MS).toISOString();
+    const overlapEnds = new Date(at.getTime() + overlapMs).toISOString();
+    // At most two secrets sign: an older one still in its overlap ends now.
     const replaced = current.signingSecrets.find((secret) => secret.expiresAt === undefined);
     const fresh = await sealSigningSecret(services, tenantId, webhookId, signingSecret, at.toISOString());
+    previousSecretExpiresAt = replaced ? overlapEnds : null;
     return {
       ...current,
-      signingSecrets: replaced ? [fresh, { ...replaced, expiresAt: overlapEnds }] : [fresh],
+      signingSecrets: replaced && overlapMs > 0 ? [fresh, { ...replaced, expiresAt: overlapEnds }] : [fresh],
     };
   });
-  return { signingSecret };
+  return { signingSecret, previousSecretExpiresAt };
 }
 
 /** Reads a webhook or answers 404. */

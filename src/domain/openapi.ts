@@ -32,6 +32,8 @@ import {
   publicWebhookSchema,
   rejectedEventListQuerySchema,
   rejectedEventPageSchema,
+  rotatedSecretSchema,
+  rotateSecretRequestSchema,
   signingSecretSchema,
   testDeliveryResultSchema,
   webhookInputSchemas,
@@ -99,6 +101,8 @@ interface Operation {
   success: { status: string; description: string; body?: string };
   errors: string[];
   isPublic?: boolean;
+  /** The request body may be left out (its fields all have defaults). */
+  isRequestOptional?: boolean;
   /** Called with the platform credential, not a tenant's. */
   isPlatform?: boolean;
 }
@@ -117,7 +121,7 @@ function operation(spec: Operation, hasId: boolean): JsonObject {
     summary: spec.summary,
     tags: spec.tags,
     ...(parameters.length > 0 ? { parameters } : {}),
-    ...(spec.request ? { requestBody: { required: true, ...json(spec.request) } } : {}),
+    ...(spec.request ? { requestBody: { required: !spec.isRequestOptional, ...json(spec.request) } } : {}),
     responses,
     ...(spec.isPublic ? { security: [] } : spec.isPlatform ? { security: [{ platformAuth: [] }] } : {}),
   };
@@ -257,10 +261,22 @@ function paths(): Record<string, Record<string, JsonObject>> {
       ),
     },
     '/v1/webhooks/{id}/rotate-secret': {
-      post: webhookAction(
-        'rotateWebhookSecret',
-        'New signing secret; the old one keeps signing beside it for 24 hours',
-        'SigningSecret',
+      post: operation(
+        {
+          operationId: 'rotateWebhookSecret',
+          summary:
+            'New signing secret; the replaced one keeps signing beside it for previousSecretExpiresIn seconds (default 24 h, at most 7 days); an older one ends at once',
+          tags: webhookTag,
+          request: 'RotateSecretRequest',
+          isRequestOptional: true,
+          success: {
+            status: '200',
+            description: 'The new secret and when the replaced one stops',
+            body: 'RotatedSecret',
+          },
+          errors: WRITE_ONE,
+        },
+        true,
       ),
     },
     '/v1/webhooks/{id}/test': {
@@ -457,6 +473,7 @@ export function buildOpenApiDocument(options: { serverUrl?: string; version?: st
       WebhookCreate: inputs.create,
       WebhookPatch: inputs.patch,
       RecoverRequest: recoverRequestSchema,
+      RotateSecretRequest: rotateSecretRequestSchema,
       PortalSessionRequest: portalSessionRequestSchema,
       PortalExchangeRequest: portalExchangeRequestSchema,
     },
@@ -477,6 +494,7 @@ export function buildOpenApiDocument(options: { serverUrl?: string; version?: st
       RedeliveryResult: redeliveryResultSchema,
       RecoverResult: recoverResultSchema,
       SigningSecret: signingSecretSchema,
+      RotatedSecret: rotatedSecretSchema,
       TestDeliveryResult: testDeliveryResultSchema,
       WebhookStats: webhookStatsSchema,
       Health: healthSchema,

@@ -375,4 +375,27 @@ export const testDeliveryResultSchema = z.object({
 
 export const signingSecretSchema = z.object({ signingSecret: z.string() });
 
+/** The longest a replaced signing secret may keep signing beside the new one. */
+export const MAX_PREVIOUS_SECRET_SECONDS = 7 * 24 * 60 * 60;
+/** What a rotation keeps of the replaced secret when the body does not say. */
+export const DEFAULT_PREVIOUS_SECRET_SECONDS = 24 * 60 * 60;
+
+export const rotateSecretRequestSchema = z.strictObject({
+  previousSecretExpiresIn: z
+    .number()
+    .int()
+    .min(0)
+    .max(MAX_PREVIOUS_SECRET_SECONDS)
+    .optional()
+    .describe('Seconds the replaced secret keeps signing beside the new one (0 ends it now); default 86400'),
+});
+
+export const rotatedSecretSchema = z.object({
+  signingSecret: z.string(),
+  previousSecretExpiresAt: z
+    .string()
+    .nullable()
+    .describe('When the replaced secret stops signing (null: there was none)'),
+});
+
 export const healthSchema = z.object({ status: z.literal('ok') });

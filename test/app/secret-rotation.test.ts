@@ -96,4 +96,43 @@ describe('secret rotation', () => {
     services.clock.advance(ROTATION_OVERLAP_MS);
     expect(await signing()).toEqual([third]);
   });
+
+  it('keeps the replaced secret for the overlap asked (0 ends it now, 7 days at most) and says when it ends', async () => {
+    const services = servicesWithApi();
+    const created = await call(services, 'POST', '/v1/webhooks', {
+      name: 'rotating',
+      events: ['message.created'],
+      url: 'http://127.0.0.1:9/hook',
+    });
+    const id: string = created.body.id;
+    const signing = async () => {
+      const webhook = await services.webhooks.get('tenant-a', id);
+      if (!webhook) throw new Error('webhook missing');
+      return [...(await loadDeliveryCredentials(services, webhook)).signingSecrets];
+    };
+    const now = services.clock.now().getTime();
+    const week = await call(services, 'POST', `/v1/webhooks/${id}/rotate-secret`, {
+      previousSecretExpiresIn: 7 * 86_400,
+    });
+    expect(week.status).toBe(200);
+    expect(week.body.previousSecretExpiresAt).toBe(new Date(now + 7 * 86_400_000).toISOString());
+    services.clock.advance(6 * 86_400_000);
+    expect(await signing()).toEqual([week.body.signingSecret, created.body.signingSecret]);
+
+    const now2 = services.clock.now().getTime();
+    const atOnce = await call(services, 'POST', `/v1/webhooks/${id}/rotate-secret`, {
+      previousSecretExpiresIn: 0,
+    });
+    expect(atOnce.body.previousSecretExpiresAt).toBe(new Date(now2).toISOString());
+    expect(await signing()).toEqual([atOnce.body.signingSecret]);
+
+    for (const previousSecretExpiresIn of [-1, 7 * 86_400 + 1, 1.5, '60']) {
+      const refused = await call(services, 'POST', `/v1/webhooks/${id}/rotate-secret`, {
+        previousSecretExpiresIn,
+      });
+      expect(refused.status).toBe(400);
+      expect(refused.body.error.details[0].field).toBe('previousSecretExpiresIn');
+    }
+    expect((await call(services, 'POST', `/v1/webhooks/${id}/rotate-secret`, { other: 1 })).status).toBe(400);
+  });
 });

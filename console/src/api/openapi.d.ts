@@ -135,7 +135,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** New signing secret; the old one keeps signing beside it for 24 hours */
+        /** New signing secret; the replaced one keeps signing beside it for previousSecretExpiresIn seconds (default 24 h, at most 7 days); an older one ends at once */
         post: operations["rotateWebhookSecret"];
         delete?: never;
         options?: never;
@@ -465,6 +465,10 @@ export interface components {
              */
             until?: string;
         };
+        RotateSecretRequest: {
+            /** @description Seconds the replaced secret keeps signing beside the new one (0 ends it now); default 86400 */
+            previousSecretExpiresIn?: number;
+        };
         PortalSessionRequest: {
             tenantId: string;
             /** @description ["read"] or ["read","manage"] */
@@ -758,6 +762,11 @@ export interface components {
         };
         SigningSecret: {
             signingSecret: string;
+        };
+        RotatedSecret: {
+            signingSecret: string;
+            /** @description When the replaced secret stops signing (null: there was none) */
+            previousSecretExpiresAt: string | null;
         };
         TestDeliveryResult: {
             delivered: boolean;
@@ -1149,21 +1158,27 @@ export interface operations {
             };
             cookie?: never;
         };
-        requestBody?: never;
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["RotateSecretRequest"];
+            };
+        };
         responses: {
-            /** @description New signing secret; the old one keeps signing beside it for 24 hours */
+            /** @description The new secret and when the replaced one stops */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["SigningSecret"];
+                    "application/json": components["schemas"]["RotatedSecret"];
                 };
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
         };
     };
     testWebhook: {

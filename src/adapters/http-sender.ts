@@ -4,6 +4,9 @@
  * to a webhook is the delivery admission's business (src/app/endpoint-circuits.ts), decided before a
  * request is built, so no request ever queues here behind another webhook's on the same host.
  */
+
+import type { Transform } from 'node:stream';
+import { createBrotliDecompress, createGunzip, createInflate } from 'node:zlib';
 import type { AttemptOutcome, DeliverySender, OutboundRequest } from '#domain/delivery-sender';
 import { checkDestinationUrl } from '#domain/destination-policy';
 import { describeCodedError, errorCodeOf } from '#domain/error-code';
@@ -26,6 +29,9 @@ const SNIPPET_BYTES = 1024;
 const DRAIN_LIMIT_BYTES = 64 * 1024;
 
 const TLS_CODE = /^(ERR_TLS_|ERR_SSL_|CERT_|DEPTH_ZERO_|SELF_SIGNED_|UNABLE_TO_|ERR_OSSL_)|^EPROTO$/;
+
+/** Answers that send the client elsewhere; a 304 (Not Modified) is just an answer that is not 2xx. */
+const REDIRECT_STATUSES = new Set([300, 301, 302, 303, 307, 308]);
 
 class AttemptTimeout extends Error {}
 
@@ -68,14 +74,18 @@ export function createHttpSender(options: HttpSenderOptions): DeliverySender & {
         response = await request(url, { dispatcher: fresh, ...options, reset: true });
       }
       const { statusCode } = response;
-      const responseSnippet = await readSnippet(response.body, response.headers['content-length']);
+      const responseSnippet = await readSnippet(
+        response.body,
+        response.headers['content-length'],
+        response.headers['content-encoding'],
+      );
       const outcome: AttemptOutcome = {
         isSuccess: statusCode >= 200 && statusCode < 300,
         statusCode,
         durationMs: 0,
       };
       if (responseSnippet !== '') outcome.responseSnippet = responseSnippet;
-      if (statusCode >= 300 && statusCode < 400) {
+      if (REDIRECT_STATUSES.has(statusCode)) {
         const location = headerValue(response.headers.location);
         outcome.error = `redirect not followed: ${statusCode}${location ? ` to ${location}` : ' without a Location'}`;
       } else if (!outcome.isSuccess) {
@@ -133,9 +143,21 @@ export function createHttpSender(options: HttpSenderOptions): DeliverySender & {
 /**
  * The first SNIPPET_BYTES of a body as text. The rest is read and dropped up to DRAIN_LIMIT_BYTES
  * (so the connection can be reused), beyond that the body is destroyed. A body that fails after
- * the status arrived does not change the outcome: the status is the endpoint's answer.
+ * the status arrived does not change the outcome: the status is the endpoint's answer. A body in
+ * gzip, deflate or br is decoded (the sender asks for no encoding, yet error pages of proxies and
+ * frameworks come compressed): its first COMPRESSED_KEEP_BYTES are kept and at most SNIPPET_BYTES
+ * are decoded from them, so a small bomb cannot make a large snippet.
  */
-async function readSnippet(body: AsyncIterable<Buffer>, contentLength: unknown): Promise<string> {
+async function readSnippet(
+  body: AsyncIterable<Buffer>,
+  contentLength: unknown,
+  contentEncoding: unknown,
+): Promise<string> {
+  const encoding = headerValue(contentEncoding as string | string[] | undefined)
+    ?.trim()
+    .toLowerCase();
+  const decoder = encoding === undefined ? undefined : DECODERS[encoding];
+  const keep = decoder === undefined ? SNIPPET_BYTES : COMPRESSED_KEEP_BYTES;
   const chunks: Buffer[] = [];
   let kept = 0;
   let seen = 0;
@@ -144,19 +166,56 @@ async function readSnippet(body: AsyncIterable<Buffer>, contentLength: unknown):
   try {
     for await (const chunk of body) {
       seen += chunk.length;
-      if (kept < SNIPPET_BYTES) {
-        const part = chunk.subarray(0, SNIPPET_BYTES - kept);
+      if (kept < keep) {
+        const part = chunk.subarray(0, keep - kept);
         chunks.push(part);
         kept += part.length;
       }
       // Leaving the loop destroys the body, and with it this connection.
-      if (kept >= SNIPPET_BYTES && (!isWorthDraining || seen > DRAIN_LIMIT_BYTES)) break;
+      if (kept >= keep && (!isWorthDraining || seen > DRAIN_LIMIT_BYTES)) break;
     }
   } catch {
     // Keep what arrived.
   }
+  const raw = Buffer.concat(chunks);
+  const decoded = decoder === undefined ? raw : await decodeStart(raw, decoder);
   // A cut multi-byte character becomes U+FFFD rather than failing.
-  return Buffer.concat(chunks).toString('utf8');
+  return decoded.toString('utf8');
+}
+
+/** Of a compressed body, how much is kept to decode a snippet from. */
+const COMPRESSED_KEEP_BYTES = 16 * 1024;
+
+const DECODERS: Record<string, () => Transform> = {
+  gzip: () => createGunzip(),
+  'x-gzip': () => createGunzip(),
+  // HTTP's "deflate" is zlib-wrapped; createUnzip would not take raw deflate either, so zlib it is.
+  deflate: () => createInflate(),
+  br: () => createBrotliDecompress(),
+};
+
+/**
+ * The first SNIPPET_BYTES that `compressed` (possibly cut short) decodes to; the raw bytes when it
+ * decodes to nothing (a wrong Content-Encoding), so the snippet still shows what came.
+ */
+async function decodeStart(compressed: Buffer, decoder: () => Transform): Promise<Buffer> {
+  const stream = decoder();
+  const out: Buffer[] = [];
+  let size = 0;
+  stream.end(compressed);
+  try {
+    for await (const chunk of stream as AsyncIterable<Buffer>) {
+      out.push(chunk);
+      size += chunk.length;
+      if (size >= SNIPPET_BYTES) break;
+    }
+  } catch {
+    // Cut short or corrupt: keep what decoded.
+  } finally {
+    stream.destroy();
+  }
+  if (size === 0) return compressed.subarray(0, SNIPPET_BYTES);
+  return Buffer.concat(out).subarray(0, SNIPPET_BYTES);
 }
 
 function headerValue(value: string | string[] | undefined): string | undefined {

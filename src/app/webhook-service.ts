@@ -58,7 +58,7 @@ export async function createWebhook(
     description: draft.description ?? '',
     brandId: draft.brandId ?? null,
     events: draft.events,
-    url: draft.url,
+    url: normalisedUrl(draft.url),
     status: draft.status ?? 'active',
     authentication: draft.authentication ?? null,
     signing: draft.signing ?? { enabled: true },
@@ -149,6 +149,7 @@ export async function patchWebhook(
       ]),
       authentication,
     };
+    if (patch.url !== undefined) merged.url = normalisedUrl(patch.url);
     if (patch.url !== undefined || patch.headers !== undefined || patch.authentication !== undefined) {
       await assertConsistent(services, {
         url: merged.url,
@@ -318,6 +319,17 @@ function refuseUnrepresentableHeaderNames(body: unknown): void {
     const issue = { field: 'headers.__proto__', message: 'is not a header name this service can store' };
     throw new ValidationError(`${issue.field}: ${issue.message}`, [issue]);
   }
+}
+
+/**
+ * The URL as the WHATWG parser reads it, which is how it is sent: stored so, no other reader can
+ * take another host from it. As typed, `http://127.0.0.1:3105\@evil.test/h` names 127.0.0.1 to this
+ * service (a backslash ends the authority) but evil.test to an RFC 3986 parser (userinfo
+ * `127.0.0.1:3105\`); stored, it is `http://127.0.0.1:3105/@evil.test/h`. Likewise `http://@host`
+ * becomes `http://host/`, `0x7f.1` 127.0.0.1, and a host is lower-cased and punycoded.
+ */
+function normalisedUrl(url: string): string {
+  return new URL(url).href;
 }
 
 async function assertConsistent(

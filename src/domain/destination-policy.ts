@@ -71,6 +71,8 @@ export function checkDestinationUrl(raw: string, options: DestinationOptions): s
   if (url.hash !== '' || raw.includes('#')) return 'must not contain a fragment (#...)';
   const host = hostOf(url);
   if (host === '') return 'must name a host';
+  // The URL parser accepts it, the HTTP client cannot connect to it: every attempt would fail.
+  if (url.port === '0') return 'must not use port 0';
   const isLoopbackHost = isLoopbackName(host) || (ipaddr.isValid(host) && isLoopbackAddress(host));
   const isWebScheme = url.protocol === 'http:' || url.protocol === 'https:';
   // A developer pointing at a local receiver learns the one switch that allows it (SPEC section 3).

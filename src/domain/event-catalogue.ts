@@ -389,7 +389,8 @@ export function parseChatEvent(
     event: {
       id: body.id ?? newEventId(),
       type: type.data,
-      timestamp: body.occurredAt ?? validTime(input.time) ?? now().toISOString(),
+      // One shape whatever the input's offset or precision: UTC, milliseconds, `Z`.
+      timestamp: new Date(body.occurredAt ?? validTime(input.time) ?? now()).toISOString(),
       tenantId: body.tenantId,
       brandId: body.brandId,
       data: body.data as Record<string, unknown>,

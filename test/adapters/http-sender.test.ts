@@ -9,6 +9,7 @@ import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import { brotliCompressSync, deflateSync, gzipSync } from 'node:zlib';
 import { Webhook } from 'standardwebhooks';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createHttpSender } from '#adapters/http-sender';
@@ -437,5 +438,43 @@ describe('createHttpSender: error descriptions', () => {
     } finally {
       server.close();
     }
+  });
+});
+
+describe('createHttpSender: answers that are not what they seem', () => {
+  it('reports a 304 as an answer that is not 2xx, not as a redirect', async () => {
+    const receiver = await startReceiver((_request, response) => response.writeHead(304).end());
+    const outcome = await makeSender().send(post(`http://127.0.0.1:${receiver.port}/`), TIMEOUT);
+    expect(outcome).toMatchObject({ isSuccess: false, statusCode: 304, error: 'endpoint answered 304' });
+  });
+
+  it.each([
+    ['gzip', gzipSync],
+    ['deflate', deflateSync],
+    ['br', brotliCompressSync],
+  ] as const)('decodes a %s error body for the snippet', async (encoding, compress) => {
+    const page = `<h1>502 Bad Gateway</h1>${'upstream timed out. '.repeat(10)}`;
+    const receiver = await startReceiver((_request, response) => {
+      response.writeHead(502, { 'content-encoding': encoding }).end(compress(Buffer.from(page)));
+    });
+    const outcome = await makeSender().send(post(`http://127.0.0.1:${receiver.port}/`), TIMEOUT);
+    expect(outcome).toMatchObject({ isSuccess: false, statusCode: 502, responseSnippet: page });
+  });
+
+  it('keeps a decoded snippet to 1 KiB however far the body would inflate', async () => {
+    const bomb = gzipSync(Buffer.alloc(50 * 1024 * 1024, 'a'));
+    const receiver = await startReceiver((_request, response) => {
+      response.writeHead(500, { 'content-encoding': 'gzip' }).end(bomb);
+    });
+    const outcome = await makeSender().send(post(`http://127.0.0.1:${receiver.port}/`), TIMEOUT);
+    expect(outcome.responseSnippet).toBe('a'.repeat(1024));
+  });
+
+  it('shows the bytes as they came when the encoding is not what the header says', async () => {
+    const receiver = await startReceiver((_request, response) => {
+      response.writeHead(500, { 'content-encoding': 'gzip' }).end('plain text after all');
+    });
+    const outcome = await makeSender().send(post(`http://127.0.0.1:${receiver.port}/`), TIMEOUT);
+    expect(outcome.responseSnippet).toBe('plain text after all');
   });
 });

@@ -74,7 +74,7 @@ describe('fanOutEvent', () => {
       expect(task.event).toEqual({
         id: 'evt_bus-1',
         type: 'message.created',
-        timestamp: '2026-03-01T12:00:00Z',
+        timestamp: '2026-03-01T12:00:00.000Z',
         tenantId: 'tenant-a',
         brandId: 'brand-1',
         data: messageCreated().data,
@@ -92,7 +92,7 @@ describe('fanOutEvent', () => {
     });
     expect(services.deliveryQueue.enqueued[0]?.event).toMatchObject({
       id: 'platform-42',
-      timestamp: '2026-03-01T11:00:00Z',
+      timestamp: '2026-03-01T11:00:00.000Z',
     });
   });
 

@@ -91,7 +91,7 @@ describe('parseChatEvent', () => {
       event: {
         id: 'evt_new',
         type: 'message.created',
-        timestamp: '2024-05-14T09:13:01Z',
+        timestamp: '2024-05-14T09:13:01.000Z',
         tenantId: 'tenant-a',
         brandId: 'brand-a',
         data: { conversationId: 'conv_1', message },
@@ -107,7 +107,7 @@ describe('parseChatEvent', () => {
     );
     expect(withTime.ok && withTime.event).toMatchObject({
       id: 'evt_given',
-      timestamp: '2024-01-02T03:04:05Z',
+      timestamp: '2024-01-02T03:04:05.000Z',
     });
     const fixedNow = new Date('2025-06-07T08:09:10.000Z');
     const withoutTime = parseChatEvent(
@@ -274,5 +274,18 @@ describe('buildTestEvent', () => {
       brandId: null,
     });
     expect(eventEnvelopeSchema.safeParse(event).success).toBe(true);
+  });
+});
+
+describe('the envelope timestamp', () => {
+  it.each([
+    ['2026-03-01T13:00:00+01:00', '2026-03-01T12:00:00.000Z'],
+    ['2026-03-01T12:00:00Z', '2026-03-01T12:00:00.000Z'],
+    ['2026-03-01T12:00:00.123456Z', '2026-03-01T12:00:00.123Z'],
+    ['2026-03-01T07:00:00.5-05:00', '2026-03-01T12:00:00.500Z'],
+  ])('is one shape, UTC with milliseconds and Z, whatever the input (%s)', (occurredAt, expected) => {
+    const detail = { tenantId: 't', brandId: 'b', occurredAt, data: { conversationId: 'conv_9' } };
+    const parsed = parseChatEvent({ detailType: 'conversation.deleted', detail }, () => 'evt_1');
+    expect(parsed.ok && parsed.event.timestamp).toBe(expected);
   });
 });

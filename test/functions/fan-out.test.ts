@@ -21,7 +21,7 @@ describe('fan-out handler', () => {
     expect(services.deliveryQueue.enqueued[0]?.event).toMatchObject({
       id: 'evt_6a7e8feb-b491-4cf7-a9f1-bf3703467718',
       type: 'message.retracted',
-      timestamp: '2026-03-01T12:00:00Z',
+      timestamp: '2026-03-01T12:00:00.000Z',
     });
   });
 

@@ -11,12 +11,14 @@ import { startBenchService } from './bench-service';
 import { measureBundles } from './bundles';
 import { estimateCost, storeReadUnits } from './cost-model';
 import { formatFairness, runFairnessPhase } from './fairness-phase';
+import { probeFanOutMs } from './fan-out-probe';
 import { runIsolationPhase } from './isolation-phase';
 import { runLatencyPhases } from './latency-phases';
 import { formatLatencyCosts } from './latency-report';
 import { loggedBytes } from './log-capture';
 import { BENCH_EVENT_TYPE, createPublisher, type PhaseResult, runPhase } from './pipeline-load';
 import { ProgressBar } from './progress';
+import { formatQueueFeatureCosts } from './queue-feature-cost';
 import { measureQueueFloor } from './queue-floor';
 import { measureRawPosts } from './raw-post';
 import { startBenchReceiver } from './receiver';
@@ -51,6 +53,8 @@ export interface BenchOptions {
   latencySeconds: number;
   /** Run the receiver-latency and isolation phases (off only for profiling the throughput path). */
   includeLatencyPhases: boolean;
+  /** Sequential fan-outs whose median time the cost model bills per fan-out invocation. */
+  fanOutProbeInvocations: number;
   /** SPEC 6.2's isolation phase: events flooding the 2.5 s endpoint, and the calm tenant's events and pace. */
   floodEvents: number;
   calmEvents: number;
@@ -79,6 +83,7 @@ export const DEFAULT_OPTIONS: BenchOptions = {
   queueFloorMessages: 20_000,
   latencySeconds: 4,
   includeLatencyPhases: true,
+  fanOutProbeInvocations: 30,
   floodEvents: 1000,
   calmEvents: 50,
   calmEventsPerSecond: 10,
@@ -96,6 +101,7 @@ const QUICK_OPTIONS: Partial<BenchOptions> = {
   includeBundles: false,
   queueFloorMessages: 200,
   latencySeconds: 0.3,
+  fanOutProbeInvocations: 3,
   floodEvents: 30,
   calmEvents: 5,
   calmEventsPerSecond: 10,
@@ -422,9 +428,20 @@ export async function runBenchmark(options: BenchOptions): Promise<string> {
         instantDeliveriesPerSecond: paced.deliveriesPerSecond,
         logBytes: loggedBytes,
       });
-      const latencyCosts = formatLatencyCosts(latencyResults, sampleDeliveryBody(messageText).length);
+      const fanOutMs = await probeFanOutMs(service, {
+        tenant: 'lat-0',
+        invocations: options.fanOutProbeInvocations,
+        messageText,
+      });
+      const latencyCosts = formatLatencyCosts(
+        latencyResults,
+        sampleDeliveryBody(messageText).length,
+        fanOutMs,
+      );
       latencyFigures = latencyCosts;
       sections.push('', latencyCosts.text);
+      if (requestSplit)
+        sections.push('', formatQueueFeatureCosts(requestSplit.sqsPerDelivery, options.fanOut));
 
       const isolation = await runIsolationPhase({
         service,

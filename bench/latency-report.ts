@@ -39,6 +39,12 @@ const perDelivery = (estimate: CostEstimate, prefix: string, fanOut: number): nu
     .filter((line) => line.item.startsWith(prefix))
     .reduce((total, line) => total + line.usd, 0) / Math.max(1e-9, fanOut);
 
+/** The fan-out handler's measured time per invocation (what its duration line bills). */
+const fanOutMsPerInvocation = (result: LatencyPhaseResult): number => {
+  const time = result.usage.handlerTimes.get('fan-out');
+  return time ? time.totalMs / Math.max(1, time.invocations) : 0;
+};
+
 /** Read units (1 per consistent GetItem or Query, 1 per item of a BatchGetItem). */
 const storeReads = (result: LatencyPhaseResult): number => storeReadUnits(result.usage.requests);
 /** Read requests (GetItem, Query, Scan, BatchGetItem): what aws_requests_per_delivery counts. */
@@ -47,8 +53,32 @@ const storeReadRequests = (result: LatencyPhaseResult): number =>
     .filter(([key]) => /^DynamoDB\.(GetItem|Query|Scan|BatchGetItem)$/.test(key))
     .reduce((total, [, count]) => total + count, 0);
 
-/** Builds the tables; `payloadBytes` sizes the log's stored payload (write units per event). */
-export function formatLatencyCosts(results: LatencyPhaseResult[], payloadBytes: number): LatencyCostFigures {
+/**
+ * A phase's usage with the fan-out billed at `fanOutMs` per invocation (its time measured alone, see
+ * fan-out-probe.ts) instead of its wall time in the phase; unchanged when `fanOutMs` is undefined.
+ */
+export function withFanOutBilledAt(
+  result: LatencyPhaseResult,
+  fanOutMs: number | undefined,
+): LatencyPhaseResult {
+  const fanOut = result.usage.handlerTimes.get('fan-out');
+  if (fanOutMs === undefined || !fanOut) return result;
+  const handlerTimes = new Map(result.usage.handlerTimes);
+  handlerTimes.set('fan-out', { invocations: fanOut.invocations, totalMs: fanOut.invocations * fanOutMs });
+  return { ...result, usage: { ...result.usage, handlerTimes } };
+}
+
+/**
+ * Builds the tables; `payloadBytes` sizes the log's stored payload (write units per event). With
+ * `fanOutMs`, the cost model bills each fan-out invocation that long (the fastest measured alone) rather than its
+ * wall time in the phase, which the phase's own queueing on the main thread inflates.
+ */
+export function formatLatencyCosts(
+  measuredResults: LatencyPhaseResult[],
+  payloadBytes: number,
+  fanOutMs?: number,
+): LatencyCostFigures {
+  const results = measuredResults.map((result) => withFanOutBilledAt(result, fanOutMs));
   // The delivery log's own item sizes (src/domain/delivery-log-cost.ts): a first-attempt record and
   // the event's payload item with its keys.
   const writes = {
@@ -68,6 +98,7 @@ export function formatLatencyCosts(results: LatencyPhaseResult[], payloadBytes: 
       'records per invocation',
       'handler ms per invocation (measured)',
       'handler CPU ms per invocation',
+      'fan-out ms per invocation (in the phase)',
       'store read units per event',
       'per delivery',
       'store read requests per delivery',
@@ -83,6 +114,7 @@ export function formatLatencyCosts(results: LatencyPhaseResult[], payloadBytes: 
       Number(result.recordsPerInvocation.toFixed(1)),
       Number(result.deliveryWallMsPerInvocation.toFixed(1)),
       Number(result.deliveryCpuMsPerInvocation.toFixed(2)),
+      Number(fanOutMsPerInvocation(measuredResults[results.indexOf(result)] ?? result).toFixed(1)),
       (storeReads(result) / Math.max(1, result.usage.events)).toFixed(3),
       (storeReads(result) / Math.max(1, result.usage.deliveries)).toFixed(3),
       (storeReadRequests(result) / Math.max(1, result.usage.deliveries)).toFixed(3),
@@ -171,7 +203,7 @@ export function formatLatencyCosts(results: LatencyPhaseResult[], payloadBytes: 
       'Receiver latency phases (each webhook on its own receiver origin; deployed batch size; load kept below the per-origin slots)',
       measured,
       '',
-      `Cost per million deliveries at each receiver latency (delivery function at ${MEMORY_MB.delivery} MB; handler time as measured, its CPU part stretched to the memory's vCPU share; log: ${writes.writeUnitsPerAttempt} WRU per attempt outcome + ${writes.payloadWriteUnitsPerEvent} WRU payload per event)`,
+      `Cost per million deliveries at each receiver latency (delivery function at ${MEMORY_MB.delivery} MB; handler time as measured, its CPU part stretched to the memory's vCPU share; ${fanOutMs === undefined ? 'fan-out at its time in the phase' : `fan-out at ${fanOutMs.toFixed(1)} ms per invocation, measured alone`}; log: ${writes.writeUnitsPerAttempt} WRU per attempt outcome + ${writes.payloadWriteUnitsPerEvent} WRU payload per event)`,
       costs,
       'requests floor = published events, SQS and DynamoDB requests and Lambda invocations: what neither latency nor memory moves.',
       `The log's write units are measured in the mode the service ran in (DELIVERY_LOG=${results[0]?.usage.deliveryLogMode ?? 'all'}); the other mode is modelled from the failed attempts.`,

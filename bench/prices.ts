@@ -35,6 +35,12 @@ export const PRICES = {
     asOf: '2026-06',
     source: 'https://aws.amazon.com/sqs/pricing/',
   },
+  sqsFifoRequests: {
+    usd: 0.5 / 1e6,
+    unit: 'request (FIFO queue, each 64 KB chunk of a payload is one request)',
+    asOf: '2026-06',
+    source: 'https://aws.amazon.com/sqs/pricing/',
+  },
   dynamoDbWriteRequestUnits: {
     usd: 0.625 / 1e6,
     unit: 'write request unit (on-demand, after the November 2024 price cut)',

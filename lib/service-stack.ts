@@ -165,6 +165,10 @@ export class ServiceStack extends Stack {
       description: 'Base URL of the admin API',
     });
     new CfnOutput(this, 'AlarmTopicArn', { value: this.alarms.topic.topicArn });
+    new CfnOutput(this, 'DeliveryFunctionName', {
+      value: this.deliveryPipeline.delivery.function.functionName,
+      description: 'npm run verify compares its SQS event source maximum concurrency with the account',
+    });
     new CfnOutput(this, 'FanOutRuleArn', {
       value: this.eventIngest.rule.ruleArn,
       description: 'The catalogue rule: the filter of an archive replay (README "Replaying events")',

@@ -83,6 +83,10 @@ export class StatefulStack extends Stack {
 
     // What `aws events start-replay` needs (README "Replaying events").
     new CfnOutput(this, 'EventBusArn', { value: bus.eventBus.eventBusArn });
+    new CfnOutput(this, 'EventBusName', {
+      value: bus.eventBus.eventBusName,
+      description: 'The bus the chat platform publishes to (PutEvents EventBusName)',
+    });
     new CfnOutput(this, 'EventArchiveArn', { value: bus.archive.archiveArn });
   }
 }

@@ -13,7 +13,7 @@ import { buildCursorCodec, buildMasterKeySource, buildSecretCipher } from '#comp
 import { buildNoticePublisher } from '#composition/notices';
 import type { CompositionOptions } from '#composition/options';
 import { buildOutbound } from '#composition/outbound';
-import { buildDeliveryQueue } from '#composition/queue';
+import { buildDeliveryAcknowledger, buildDeliveryQueue } from '#composition/queue';
 import { platformPrincipalsOf } from '#composition/settings';
 import { buildPortalSessionStore, buildTableRepositories } from '#composition/table';
 import type { Config } from '#config';
@@ -38,6 +38,7 @@ export function createServices(config: Config, options: CompositionOptions = {})
     ...buildDeliveryState(config, base),
     ...buildTableRepositories(config, options),
     deliveryQueue: buildDeliveryQueue(config, options),
+    acknowledger: buildDeliveryAcknowledger(config, options),
     cipher: buildSecretCipher(keySource),
     cursors: buildCursorCodec(keySource),
     notices: buildNoticePublisher(config, options),

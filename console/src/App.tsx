@@ -6,6 +6,7 @@ import type { Session } from './auth/session';
 import { ConsoleContext } from './context';
 import { NoticeProvider } from './notices';
 import { Link, match, useFocusOnNavigate, usePath } from './router';
+import { DeliveriesScreen } from './screens/Deliveries';
 import { DeliveryDetailScreen } from './screens/DeliveryDetail';
 import { EventTypesScreen } from './screens/EventTypes';
 import { FailureLogDetailScreen } from './screens/FailureLogDetail';
@@ -17,7 +18,8 @@ import { WebhookFormScreen } from './screens/WebhookForm';
 import { WebhooksScreen } from './screens/Webhooks';
 
 const NAV = [
-  { href: '/', label: 'Webhooks', section: /^\/($|webhooks|deliveries)/ },
+  { href: '/', label: 'Webhooks', section: /^\/($|webhooks)/ },
+  { href: '/deliveries', label: 'Deliveries', section: /^\/deliveries/ },
   { href: '/failure-logs', label: 'Webhook Failure Logs', section: /^\/failure-logs/ },
   { href: '/rejected-events', label: 'Rejected events', section: /^\/rejected-events/ },
   { href: '/event-types', label: 'Event types', section: /^\/event-types/ },
@@ -30,6 +32,7 @@ const SCREENS: [string, (params: Record<string, string>) => ReactNode][] = [
   ['/webhooks/new', () => <WebhookFormScreen />],
   ['/webhooks/:id/edit', (params) => <WebhookFormScreen webhookId={params.id} />],
   ['/webhooks/:id', (params) => <WebhookDetailScreen webhookId={params.id!} />],
+  ['/deliveries', () => <DeliveriesScreen />],
   ['/deliveries/:id', (params) => <DeliveryDetailScreen deliveryId={params.id!} />],
   ['/failure-logs', () => <FailureLogsScreen />],
   ['/failure-logs/:id', (params) => <FailureLogDetailScreen logId={params.id!} />],

@@ -6,7 +6,7 @@ import { buildMasterKeySource, buildSecretCipher } from '#composition/keys';
 import { buildNoticePublisher } from '#composition/notices';
 import type { CompositionOptions } from '#composition/options';
 import { buildOutbound } from '#composition/outbound';
-import { buildDeliveryQueue } from '#composition/queue';
+import { buildDeliveryAcknowledger, buildDeliveryQueue } from '#composition/queue';
 import { buildTableRepositories } from '#composition/table';
 import type { Config } from '#config';
 
@@ -19,6 +19,7 @@ export function buildDeliveryServices(config: Config, options: CompositionOption
     ...buildDeliveryState(config, base),
     ...buildTableRepositories(config, options),
     deliveryQueue: buildDeliveryQueue(config, options),
+    acknowledger: buildDeliveryAcknowledger(config, options),
     cipher: buildSecretCipher(buildMasterKeySource(config, options)),
     notices: buildNoticePublisher(config, options),
     sender,

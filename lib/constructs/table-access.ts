@@ -33,8 +33,8 @@ export const TABLE_ACCESS = {
     index: ['Query'],
   },
   // Subscribers (Query), event-id claims (conditional PutItem, GetItem on a clash), rejected events
-  // and payloads (PutItem).
-  fanOut: { table: ['GetItem', 'Query', 'PutItem'] },
+  // (PutItem), payloads grouped into one BatchWriteItem.
+  fanOut: { table: ['GetItem', 'Query', 'PutItem', 'BatchWriteItem'] },
   // Webhook reads (one, or a batch's at once), the delivery log (UpdateItem, grouped first-attempt
   // records in BatchWriteItem), health (UpdateItem), deactivation (the webhook PutItem, its
   // subscriptions DeleteItem).

@@ -43,6 +43,7 @@ import {
 import { loadDeliveryCredentials } from './credentials';
 import { recordSettledDelivery } from './delivery-log';
 import { webhookKeyOf } from './endpoint-circuits';
+import { startBatchAcknowledgement } from './prompt-acknowledgement';
 import type { Services } from './services';
 import { recordDeliveryFailure, recordDeliverySuccess } from './webhook-health';
 
@@ -85,36 +86,46 @@ export async function processDeliveryBatch(
   services: Services,
   messages: QueueMessage[],
 ): Promise<BatchResult> {
+  // Each record that settles is acknowledged on its own, not when the batch's slowest one is done.
+  const acknowledgement = startBatchAcknowledgement(services.acknowledger);
   const failed = await Promise.all(
     messages.map(async (message) => {
-      const task = parseDeliveryTask(message.body);
-      if (!task) {
-        // The DLQ processor records it once the queue's maxReceiveCount moves it there.
-        logger.error('delivery message is not a delivery task', { messageId: message.messageId });
-        metrics.addMetric('DeliveryMessagesUnreadable', MetricUnit.Count, 1);
-        return message.messageId;
-      }
-      try {
-        if (task.webhookIds) await deliverGroup(services, task);
-        else await deliverTask(services, task);
-        return undefined;
-      } catch (error) {
-        withCorrelation({ eventId: task.event.id, tenantId: task.tenantId, webhookId: task.webhookId }).error(
-          'delivery could not be processed; the queue will redeliver it',
-          {
-            messageId: message.messageId,
-            ...(task.webhookIds ? { webhookIds: task.webhookIds } : {}),
-            error: describeError(error),
-          },
-        );
-        metrics.addMetric('DeliveryProcessingErrors', MetricUnit.Count, 1);
-        return message.messageId;
-      }
+      const failure = await processMessage(services, message);
+      if (!failure) acknowledgement.settled(message);
+      return failure;
     }),
   );
+  await acknowledgement.finish();
   return {
     batchItemFailures: failed.flatMap((messageId) => (messageId ? [{ itemIdentifier: messageId }] : [])),
   };
+}
+
+/** Delivers one message's task(s); resolves with its id when the queue must deliver it again. */
+async function processMessage(services: Services, message: QueueMessage): Promise<string | undefined> {
+  const task = parseDeliveryTask(message.body);
+  if (!task) {
+    // The DLQ processor records it once the queue's maxReceiveCount moves it there.
+    logger.error('delivery message is not a delivery task', { messageId: message.messageId });
+    metrics.addMetric('DeliveryMessagesUnreadable', MetricUnit.Count, 1);
+    return message.messageId;
+  }
+  try {
+    if (task.webhookIds) await deliverGroup(services, task);
+    else await deliverTask(services, task);
+    return undefined;
+  } catch (error) {
+    withCorrelation({ eventId: task.event.id, tenantId: task.tenantId, webhookId: task.webhookId }).error(
+      'delivery could not be processed; the queue will redeliver it',
+      {
+        messageId: message.messageId,
+        ...(task.webhookIds ? { webhookIds: task.webhookIds } : {}),
+        error: describeError(error),
+      },
+    );
+    metrics.addMetric('DeliveryProcessingErrors', MetricUnit.Count, 1);
+    return message.messageId;
+  }
 }
 
 /** Why a task must not reach its webhook any more, or undefined when it may. */
@@ -205,6 +216,15 @@ async function deadLetterUnsent(
   return { status: 'dead-lettered', givenUp };
 }
 
+/** `{ host }` of a webhook's URL (with its port when not the default), or nothing when it does not parse. */
+function destinationHost(url: string): { host?: string } {
+  try {
+    return { host: new URL(url).host };
+  } catch {
+    return {};
+  }
+}
+
 /**
  * Signs and sends one attempt of `event` to `webhook` as it is now (also what the admin API's test
  * route uses). A request that cannot be built comes back as a sender failure, never a throw; only a
@@ -241,7 +261,11 @@ export async function attemptDelivery(
   // SPEC 6.2: what the receiver sent back (or an error describing the request) may echo the
   // webhook's secrets; scrubbed before any use.
   outcome = scrubAttemptOutcome(outcome, scrubberForCredentials(credentials));
-  const attempt: DeliveryAttempt = { at: attemptAt.toISOString(), durationMs: outcome.durationMs };
+  const attempt: DeliveryAttempt = {
+    at: attemptAt.toISOString(),
+    ...destinationHost(webhook.url),
+    durationMs: outcome.durationMs,
+  };
   if (outcome.statusCode !== undefined) attempt.statusCode = outcome.statusCode;
   if (outcome.error !== undefined) attempt.error = outcome.error;
   if (outcome.responseSnippet !== undefined) attempt.responseSnippet = outcome.responseSnippet;

@@ -106,6 +106,7 @@ function toLoggedAttempt(
   );
   return {
     at: attempt.at,
+    ...(attempt.host !== undefined ? { host: attempt.host } : {}),
     ...(attempt.statusCode !== undefined ? { statusCode: attempt.statusCode } : {}),
     ...(error !== undefined ? { error } : {}),
     durationMs: attempt.durationMs,

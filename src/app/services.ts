@@ -17,6 +17,7 @@ import type {
   EventIdRegistry,
   FailureLogRepository,
   HostResolver,
+  MessageAcknowledger,
   NoticePublisher,
   RejectedEventRepository,
   SecretCipher,
@@ -43,6 +44,8 @@ export interface Services {
   deliveryLog: DeliveryLogRepository;
   webhookHealth: WebhookHealthRepository;
   deliveryQueue: DeliveryQueue;
+  /** Deletes settled delivery messages before their batch ends; absent where nothing consumes the queue. */
+  acknowledger?: MessageAcknowledger;
   cipher: SecretCipher;
   notices: NoticePublisher;
   sender: DeliverySender;

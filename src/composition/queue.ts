@@ -1,8 +1,9 @@
 /** The delivery queue on SQS. */
 import { createSqsClient } from '#adapters/aws-clients';
+import { createSqsAcknowledger } from '#adapters/sqs-acknowledger';
 import { SqsDeliveryQueue } from '#adapters/sqs-delivery-queue';
 import type { Config } from '#config';
-import type { DeliveryQueue } from '#domain/ports';
+import type { DeliveryQueue, MessageAcknowledger } from '#domain/ports';
 import { awsClientOptions, type CompositionOptions, requiredSetting } from './options';
 
 /**
@@ -11,13 +12,7 @@ import { awsClientOptions, type CompositionOptions, requiredSetting } from './op
  */
 export function buildDeliveryQueue(config: Config, options: CompositionOptions = {}): DeliveryQueue {
   const queueUrl = requiredSetting(config.DELIVERY_QUEUE_URL, 'DELIVERY_QUEUE_URL');
-  // An endpoint variable means a local or private SQS endpoint; the SDK honours it only when told to
-  // ignore the (AWS-style) host inside the queue URL.
-  const endpointVariable = config.AWS_ENDPOINT_URL_SQS ?? config.AWS_ENDPOINT_URL;
-  const client = createSqsClient({
-    ...awsClientOptions(options, options.endpoints?.sqs, options.transports?.sqs),
-    ...(endpointVariable ? { ignoreQueueUrlHost: true } : {}),
-  });
+  const client = deliveryQueueClient(config, options);
   const deadLetterQueueUrl = config.DELIVERY_DLQ_URL;
   if (deadLetterQueueUrl) return new SqsDeliveryQueue({ client, queueUrl, deadLetterQueueUrl });
   const queue = new SqsDeliveryQueue({ client, queueUrl, deadLetterQueueUrl: '' });
@@ -28,4 +23,27 @@ export function buildDeliveryQueue(config: Config, options: CompositionOptions =
       throw new Error('DELIVERY_DLQ_URL must be set to dead-letter a delivery');
     },
   };
+}
+
+/** The SQS client of the delivery queue. */
+function deliveryQueueClient(config: Config, options: CompositionOptions) {
+  // An endpoint variable means a local or private SQS endpoint; the SDK honours it only when told to
+  // ignore the (AWS-style) host inside the queue URL.
+  const endpointVariable = config.AWS_ENDPOINT_URL_SQS ?? config.AWS_ENDPOINT_URL;
+  return createSqsClient({
+    ...awsClientOptions(options, options.endpoints?.sqs, options.transports?.sqs),
+    ...(endpointVariable ? { ignoreQueueUrlHost: true } : {}),
+  });
+}
+
+/**
+ * Deletes settled messages of the queue at DELIVERY_QUEUE_URL before their batch ends (the delivery
+ * function consumes that queue). Its own client: the delivery queue's sends are unaffected.
+ */
+export function buildDeliveryAcknowledger(
+  config: Config,
+  options: CompositionOptions = {},
+): MessageAcknowledger {
+  const queueUrl = requiredSetting(config.DELIVERY_QUEUE_URL, 'DELIVERY_QUEUE_URL');
+  return createSqsAcknowledger({ client: deliveryQueueClient(config, options), queueUrl });
 }

@@ -30,6 +30,8 @@ export const LOGGED_ATTEMPTS_MAX = 16;
 /** One attempt as the log shows it. */
 export interface LoggedAttempt {
   at: string;
+  /** The host (and port) this attempt was sent to; after the URL is edited, retries go to the new one. */
+  host?: string;
   statusCode?: number;
   error?: string;
   durationMs: number;

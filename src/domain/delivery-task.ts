@@ -87,6 +87,8 @@ export interface QueueMessage {
   messageId: string;
   body: string;
   receiptHandle?: string;
+  /** The queue it came from (an SQS record's ARN), for acknowledging it before its batch ends. */
+  eventSourceARN?: string;
 }
 
 /** The messages of a batch to hand back to the queue (Lambda's partial batch response). */
@@ -96,6 +98,7 @@ export interface BatchResult {
 
 const attemptSchema = z.looseObject({
   at: z.string(),
+  host: z.string().optional(),
   statusCode: z.number().optional(),
   error: z.string().optional(),
   durationMs: z.number(),

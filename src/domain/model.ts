@@ -57,6 +57,8 @@ export interface StoredWebhook {
 /** One HTTP attempt of a delivery. */
 export interface DeliveryAttempt {
   at: string;
+  /** The host (and port) this attempt was sent to; after the URL is edited, retries go to the new one. */
+  host?: string;
   statusCode?: number;
   error?: string;
   durationMs: number;

@@ -193,6 +193,20 @@ export interface DeliveryQueue {
   deadLetter(task: DeliveryTask): Promise<void>;
 }
 
+/**
+ * Acknowledges delivery messages the delivery step has settled before the batch that holds them
+ * ends, so a slow record of a batch does not keep the others (perhaps other tenants') undeleted and
+ * exposed to a second send after a crash.
+ */
+export interface MessageAcknowledger {
+  /**
+   * Deletes the messages with these receipt handles from the queue `sourceQueueArn` names. A queue it
+   * does not consume is left alone (the batch's end acknowledges those). Never throws: a message
+   * it could not delete is acknowledged at the end of its batch, as before.
+   */
+  acknowledge(sourceQueueArn: string | undefined, receiptHandles: string[]): Promise<void>;
+}
+
 /** Authenticated encryption of secrets at rest; `context` binds a ciphertext to its owner. */
 export interface SecretCipher {
   encrypt(plaintext: string, context: string): Promise<string>;

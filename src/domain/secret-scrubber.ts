@@ -1,18 +1,29 @@
 /**
  * Removes a webhook's own secret values from text a receiver controls, before anything is stored or
- * logged (SPEC section 6.2). A receiver may echo the request back: in its body (a response snippet),
- * in a redirect's Location (the attempt's error), JSON-, URL- or base64-encoded. Pattern-based
- * redaction cannot know a token that looks like nothing in particular; this module knows the exact
- * values, so it catches them in every encoding they could come back in.
+ * logged. A receiver may echo the request back: in its body (a response snippet), in a redirect's
+ * Location (the attempt's error), escaped, encoded, cut off. Pattern-based redaction cannot know a
+ * token that looks like nothing in particular; this module knows the exact values.
+ *
+ * How: instead of listing every encoding of every secret as an expression (one compiled pattern per
+ * webhook grew to ~0.8 MB for 4 KiB secrets, and with hundreds of webhooks the process ran out of
+ * memory), the TEXT is decoded into canonical views and the plain secret values are searched in them:
+ *
+ * - the text view: percent-encoding (any depth), `+`, JSON and `\xNN`/`\uXXXX` escapes, HTML
+ *   entities (`&amp;`, `&#NN;`, `&#xNN;`) decoded, whitespace and invisible characters dropped, case
+ *   folded; a secret is found there raw, escaped, URL-encoded, spaced out, upper-cased, or reversed;
+ * - the byte view: every run of base64 (either alphabet, padded or not) or hex characters, decoded at
+ *   every alignment; a secret is found there at any byte offset inside a larger encoded blob
+ *   (`base64(JSON(headers))`, `base64("|" + key)`), and the decoded text is searched again as a text
+ *   view (a JSON-escaped secret inside base64).
+ *
+ * A match is replaced by SCRUBBED (a whole base64/hex run when found inside one); so is text that
+ * ends with the beginning of a secret (a snippet cut mid-secret). The work is linear in the text
+ * times the number of the webhook's secret values (a handful), whatever their length or the number
+ * of webhooks; nothing is compiled or kept per webhook.
  *
  * Use:
  *   const scrub = secretScrubberFor(webhookSecretValues(credentials));
- *   const safe = scrub(untrustedText); // every secret occurrence becomes "[redacted]"
- *
- * `secretScrubberFor` takes plain strings, so any caller holding secret values (the delivery log's
- * request headers included) can use it; `webhookSecretValues` lists a webhook's: the signing
- * secrets, and the forms its authentication kind sends its secret in (the Basic password and
- * `user:pass` pair, the bearer token, the api-key value; see `auth-kinds/`).
+ *   const safe = scrub(untrustedText);
  */
 import { authenticationSecretValues } from './auth-kinds/registry';
 import type { AttemptOutcome } from './delivery-sender';
@@ -23,7 +34,8 @@ export const SCRUBBED = '[redacted]';
 
 /**
  * Values shorter than this are not scrubbed: replacing every "ab" in a response would destroy it,
- * and two characters give an attacker nothing. Credential rules keep real secrets far longer.
+ * and two characters give an attacker nothing. Credential rules keep real secrets far longer. It is
+ * also the shortest beginning of a secret removed at the end of a cut text.
  */
 export const MIN_SCRUBBED_LENGTH = 4;
 
@@ -38,45 +50,24 @@ export function webhookSecretValues(credentials: {
   const values: string[] = [];
   for (const secret of credentials.signingSecrets) {
     values.push(secret);
-    // The key itself is the base64 after `whsec_`; a receiver holding it may print its bytes in
-    // another alphabet (base64url as JWT libraries do, unpadded, hex), which `encodingsOf` of the
-    // base64 text does not produce.
-    if (secret.startsWith('whsec_')) {
-      const keyText = secret.slice('whsec_'.length);
-      const key = Buffer.from(keyText, 'base64');
-      const urlSafe = keyText.replace(/\+/g, '-').replace(/\//g, '_');
-      values.push(
-        keyText,
-        keyText.replace(/=+$/, ''),
-        urlSafe,
-        key.toString('base64url'),
-        key.toString('hex'),
-      );
-    }
+    // The key itself is the base64 after `whsec_`; its bytes are searched in every alphabet too.
+    if (secret.startsWith('whsec_')) values.push(secret.slice('whsec_'.length));
   }
   if (credentials.authentication) values.push(...authenticationSecretValues(credentials.authentication));
   return values;
 }
 
-function base64(text: string): string {
-  return Buffer.from(text, 'utf8').toString('base64');
-}
-
-/** Every form in which `value` could come back inside text. */
+/** Forms a secret may be sent back in; the test suite's oracle of what must never survive. */
 export function encodingsOf(value: string): string[] {
-  const encoded = base64(value);
-  const formEncoded = encodeURIComponent(value).replace(/%20/g, '+');
+  const encoded = Buffer.from(value, 'utf8').toString('base64');
   const forms = [
     value,
-    // As a JSON string's content (a receiver echoing headers as JSON) and as HTML text.
     JSON.stringify(value).slice(1, -1),
     value.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;'),
-    // URL-encoded, as in a Location or query string (`Bearer%20…`, `Bearer+…`), and twice-encoded.
     encodeURIComponent(value),
-    formEncoded,
+    encodeURIComponent(value).replace(/%20/g, '+'),
     encodeURI(value),
     encodeURIComponent(encodeURIComponent(value)),
-    // Base64 in both alphabets, padded or not.
     encoded,
     encoded.replace(/=+$/, ''),
     encoded.replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, ''),
@@ -86,50 +77,340 @@ export function encodingsOf(value: string): string[] {
   return [...new Set(forms)];
 }
 
-function escapeForRegExp(text: string): string {
-  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+const MIN_CANONICAL_LENGTH = 2;
+
+/** Text with, for each of its characters, the range of the original text it came from. */
+interface View {
+  text: string;
+  starts: number[];
+  ends: number[];
+}
+
+const HTML_NAMED: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'", nbsp: ' ' };
+const JSON_SIMPLE: Record<string, string> = { n: '\n', t: '\t', r: '\r', b: '', f: '', '/': '/' };
+// Whitespace and characters that render as nothing (zero-width, soft hyphen, bidi marks, BOM).
+const INVISIBLE = /[\s\u00ad\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]/;
+const HEX = /^[0-9a-fA-F]+$/;
+const DECODE_PASSES = 3;
+
+function identityView(text: string): View {
+  const starts = new Array<number>(text.length);
+  const ends = new Array<number>(text.length);
+  for (let index = 0; index < text.length; index++) {
+    starts[index] = index;
+    ends[index] = index + 1;
+  }
+  return { text, starts, ends };
+}
+
+/** Families of escapes a decoding pass reads (bit flags). */
+const PERCENT = 1;
+const BACKSLASH = 2;
+const ENTITY = 4;
+/**
+ * The families decoded together, then each alone: a secret that itself holds an escape of one family
+ * (`%58`, `\\b`) and comes back in another (HTML-escaped) is whole only in a one-family view.
+ */
+const FAMILY_SETS = [PERCENT | BACKSLASH | ENTITY, PERCENT, BACKSLASH, ENTITY];
+
+/** One escape at `at` of `text` of the `families`: its decoded character and its length, or undefined. */
+function escapeAt(
+  text: string,
+  at: number,
+  plusIsSpace: boolean,
+  families: number,
+): { char: string; length: number } | undefined {
+  const char = text[at];
+  if (char === '%' && families & PERCENT) {
+    const hex = text.slice(at + 1, at + 3);
+    if (hex.length === 2 && HEX.test(hex))
+      return { char: String.fromCharCode(Number.parseInt(hex, 16)), length: 3 };
+  } else if (char === '+' && plusIsSpace && families & PERCENT) {
+    return { char: ' ', length: 1 };
+  } else if (char === '\\' && families & BACKSLASH) {
+    const next = text[at + 1];
+    if (next === 'u' || next === 'x') {
+      const size = next === 'u' ? 4 : 2;
+      const hex = text.slice(at + 2, at + 2 + size);
+      if (hex.length === size && HEX.test(hex)) {
+        return { char: String.fromCharCode(Number.parseInt(hex, 16)), length: 2 + size };
+      }
+    } else if (next !== undefined && next in JSON_SIMPLE) {
+      return { char: JSON_SIMPLE[next] as string, length: 2 };
+    } else if (next === '"' || next === '\\' || next === "'") {
+      return { char: next, length: 2 };
+    }
+  } else if (char === '&' && families & ENTITY) {
+    const match = /^&(#[xX][0-9a-fA-F]{1,6}|#[0-9]{1,7}|[a-zA-Z]{2,6});?/.exec(text.slice(at, at + 12));
+    // Without its `;` an entity may be one a cut ended early (`&#6` of `&#65;`): left as it is.
+    const isComplete = match?.[0].endsWith(';') || (match !== null && at + match[0].length < text.length);
+    if (match?.[1] && isComplete) {
+      const body = match[1];
+      let code: number | undefined;
+      if (body.startsWith('#x') || body.startsWith('#X')) code = Number.parseInt(body.slice(2), 16);
+      else if (body.startsWith('#')) code = Number.parseInt(body.slice(1), 10);
+      const decoded =
+        code !== undefined
+          ? code <= 0x10ffff
+            ? String.fromCodePoint(code)
+            : undefined
+          : HTML_NAMED[body.toLowerCase()];
+      if (decoded !== undefined) return { char: decoded, length: match[0].length };
+    }
+  }
+  return undefined;
+}
+
+/** Decodes escapes once over a view, keeping each character's original range. */
+function decodeOnce(view: View, plusIsSpace: boolean, families: number): View {
+  const chars: string[] = [];
+  const starts: number[] = [];
+  const ends: number[] = [];
+  const { text } = view;
+  for (let at = 0; at < text.length; ) {
+    const found = escapeAt(text, at, plusIsSpace, families);
+    const length = found?.length ?? 1;
+    const start = view.starts[at] as number;
+    const end = view.ends[at + length - 1] as number;
+    // A decoded character may be several UTF-16 units (a code point beyond the BMP): each keeps the range.
+    for (const unit of found ? found.char.split('') : [text[at] as string]) {
+      chars.push(unit);
+      starts.push(start);
+      ends.push(end);
+    }
+    at += length;
+  }
+  return { text: chars.join(''), starts, ends };
 }
 
 /**
- * A function that replaces every occurrence of the given secret values, in every encoding of
- * `encodingsOf`, with SCRUBBED. Matching ignores case (percent-encoding and hex may come back in
- * either case; over-matching only hides more). Values under MIN_SCRUBBED_LENGTH are skipped; with
- * nothing to scrub the function returns its input unchanged.
+ * The view after each decoding pass, until nothing changes, at most DECODE_PASSES (double encoding).
+ * Each is searched: a secret that itself looks like an escape (`%9C`) is whole after one pass only.
  */
-export function secretScrubberFor(secretValues: readonly string[]): ScrubText {
-  const needles = new Set<string>();
+function decodingPasses(view: View, plusIsSpace: boolean, families = PERCENT | BACKSLASH | ENTITY): View[] {
+  const passes: View[] = [];
+  let current = view;
+  for (let pass = 0; pass < DECODE_PASSES; pass++) {
+    // Only percent-encoding and entities nest (`%2541`, `&amp;#65;`); a backslash decoded from `\\\\`
+    // is text, not the start of another escape.
+    const next = decodeOnce(current, plusIsSpace, pass === 0 ? families : families & ~BACKSLASH);
+    if (next.text === current.text) break;
+    passes.push(next);
+    current = next;
+  }
+  return passes;
+}
+
+/** The fully decoded view (the last pass). */
+function decoded(view: View, plusIsSpace: boolean): View {
+  return decodingPasses(view, plusIsSpace).at(-1) ?? view;
+}
+
+/** The text views: each decoding pass of each FAMILY_SETS, without whitespace, `+` or invisible characters, case folded. */
+function textViews(view: View): View[] {
+  return FAMILY_SETS.flatMap((families) => decodingPasses(view, true, families)).map(plainView);
+}
+
+/** The secret values of a scrubber, prepared once per call of `secretScrubberFor`. */
+interface Needles {
+  /** The values folded, without whitespace, and their reverses: for the text and plain views. */
+  texts: string[];
+  bytes: Buffer[];
+}
+
+/** The view without decoding (a secret may itself contain `&#0` or `%41`): folded, no whitespace or `+`. */
+function plainView(view: View): View {
+  const chars: string[] = [];
+  const starts: number[] = [];
+  const ends: number[] = [];
+  for (let index = 0; index < view.text.length; index++) {
+    const char = view.text[index] as string;
+    // `+` too: the text view reads it as a space (form encoding), so both views and needles drop it.
+    if (INVISIBLE.test(char) || char === '+') continue;
+    chars.push(char.toLowerCase());
+    starts.push(view.starts[index] as number);
+    ends.push(view.ends[index] as number);
+  }
+  return { text: chars.join(''), starts, ends };
+}
+
+function needlesOf(secretValues: readonly string[]): Needles {
+  const texts = new Set<string>();
+  const bytes = new Map<string, Buffer>();
+  const addText = (value: string) => {
+    // The value as it is, folded and without whitespace: the text view decodes the TEXT, never the
+    // secret (a secret may itself hold `\\b` or `%41`). The plain view finds it raw in such cases.
+    const raw = plainView(identityView(value)).text;
+    if (raw.length >= MIN_CANONICAL_LENGTH) {
+      texts.add(raw);
+      texts.add([...raw].reverse().join(''));
+    }
+  };
+  const addBytes = (buffer: Buffer) => {
+    if (buffer.length >= MIN_SCRUBBED_LENGTH - 1) bytes.set(buffer.toString('hex'), buffer);
+  };
   for (const value of secretValues) {
     if (value.length < MIN_SCRUBBED_LENGTH) continue;
-    for (const form of encodingsOf(value)) if (form.length >= MIN_SCRUBBED_LENGTH) needles.add(form);
+    addText(value);
+    addBytes(Buffer.from(value, 'utf8'));
+    // A signing key: its bytes and its text in every alphabet a receiver holding it may print
+    // (base64, base64url, unpadded, hex), so that one more encoding around them is caught too.
+    const keyText = value.startsWith('whsec_') ? value.slice('whsec_'.length) : value;
+    if (/^[A-Za-z0-9+/]{16,}={0,2}$/.test(keyText)) {
+      const key = Buffer.from(keyText, 'base64');
+      addBytes(key);
+      addText(key.toString('base64').replace(/=+$/, ''));
+      addText(key.toString('base64url'));
+      addText(key.toString('hex'));
+    }
   }
-  if (needles.size === 0) return (text) => text;
-  // Longest first, so a value inside a longer form (the token inside `Bearer token`) goes whole.
-  const pattern = new RegExp(
-    [...needles]
-      .sort((left, right) => right.length - left.length)
-      .map(escapeForRegExp)
-      .join('|'),
-    'gi',
-  );
-  return (text) => text.replace(pattern, SCRUBBED);
+  return { texts: [...texts], bytes: [...bytes.values()] };
 }
 
-const scrubberByCredentials = new WeakMap<object, ScrubText>();
+type Range = [start: number, end: number];
+
+/** The beginning of an escape that a cut left unfinished. */
+const PARTIAL_ESCAPE_AT_END =
+  /(%[0-9a-f]?|\\(u[0-9a-f]{0,3}|x[0-9a-f]?)?|&(#x?[0-9a-f]{0,6}|a|am|amp|l|lt|g|gt|q|qu|quo|quot|ap|apo|apos|n|nb|nbs|nbsp)?)$/;
+
+/** Start of the longest tail of `haystack` (at least `minimum` long) that begins `needle`, or -1. */
+function tailStartingNeedle(haystack: string, needle: string, minimum: number): number {
+  const first = needle[0];
+  if (first === undefined) return -1;
+  for (let at = haystack.indexOf(first, Math.max(0, haystack.length - needle.length + 1)); at >= 0; ) {
+    if (haystack.length - at < minimum) return -1;
+    if (needle.startsWith(haystack.slice(at))) return at;
+    at = haystack.indexOf(first, at + 1);
+  }
+  return -1;
+}
+
+/** Ranges of `view`'s original text holding a text needle (whole, or its beginning at the end). */
+function textMatches(view: View, needles: readonly string[], isCut: boolean): Range[] {
+  const ranges: Range[] = [];
+  const toOriginal = (from: number, to: number): Range => [
+    view.starts[from] as number,
+    view.ends[to - 1] as number,
+  ];
+  for (const needle of needles) {
+    for (let at = view.text.indexOf(needle); at >= 0; at = view.text.indexOf(needle, at + 1)) {
+      ranges.push(toOriginal(at, at + needle.length));
+    }
+    if (isCut) {
+      // A cut may also fall inside an escape (`&#x4`, `%2`, `\\u00`): its start decodes to nothing yet.
+      const whole = view.text.replace(PARTIAL_ESCAPE_AT_END, '');
+      const tail = tailStartingNeedle(whole, needle, Math.min(MIN_SCRUBBED_LENGTH, needle.length - 1));
+      if (tail >= 0 && whole.length - tail >= MIN_CANONICAL_LENGTH)
+        ranges.push(toOriginal(tail, view.text.length));
+    }
+  }
+  return ranges;
+}
+
+/** Whether decoded bytes hold a byte needle, or end with one's beginning (3 bytes or more). */
+function bytesHoldSecret(decodedBytes: Buffer, needles: readonly Buffer[], isCut: boolean): boolean {
+  for (const needle of needles) {
+    if (decodedBytes.indexOf(needle) >= 0) return true;
+    if (isCut) {
+      const first = needle[0] as number;
+      const from = Math.max(0, decodedBytes.length - needle.length + 1);
+      for (let at = decodedBytes.indexOf(first, from); at >= 0; at = decodedBytes.indexOf(first, at + 1)) {
+        const length = decodedBytes.length - at;
+        if (length < MIN_SCRUBBED_LENGTH - 1) break;
+        if (decodedBytes.subarray(at).equals(needle.subarray(0, length))) return true;
+      }
+    }
+  }
+  return false;
+}
+
+const BASE64_RUN = /[A-Za-z0-9+/_-]{4,}={0,2}/g;
+const HEX_RUN = /[0-9a-fA-F]{6,}/g;
+
+/** Ranges of the original text of base64 or hex runs that decode (at any alignment) to a secret. */
+function encodedMatches(view: View, needles: Needles, isCut: boolean): Range[] {
+  const ranges: Range[] = [];
+  const check = (run: RegExpExecArray, decode: (text: string) => Buffer, alignments: number) => {
+    const runEnd = run.index + run[0].length;
+    const runIsCut = isCut && runEnd === view.text.length;
+    for (let alignment = 0; alignment < alignments; alignment++) {
+      const bytes = decode(run[0].slice(alignment));
+      const asText = identityView(bytes.toString('latin1'));
+      const views = [plainView(asText), ...textViews(asText)];
+      if (
+        bytesHoldSecret(bytes, needles.bytes, runIsCut) ||
+        views.some((view) => needles.texts.some((needle) => view.text.includes(needle)))
+      ) {
+        ranges.push([view.starts[run.index] as number, view.ends[runEnd - 1] as number]);
+        return;
+      }
+    }
+  };
+  for (const run of view.text.matchAll(BASE64_RUN)) {
+    check(
+      run,
+      (text) => Buffer.from(text.replace(/=+$/, '').replace(/-/g, '+').replace(/_/g, '/'), 'base64'),
+      4,
+    );
+  }
+  for (const run of view.text.matchAll(HEX_RUN)) {
+    check(run, (text) => Buffer.from(text.slice(0, text.length - (text.length % 2)), 'hex'), 2);
+  }
+  return ranges;
+}
+
+function redact(text: string, ranges: Range[]): string {
+  if (ranges.length === 0) return text;
+  const sorted = [...ranges].sort((a, b) => a[0] - b[0]);
+  const parts: string[] = [];
+  let at = 0;
+  let open: Range | undefined;
+  for (const range of sorted) {
+    if (open && range[0] <= open[1]) {
+      open[1] = Math.max(open[1], range[1]);
+      continue;
+    }
+    if (open) {
+      parts.push(text.slice(at, open[0]), SCRUBBED);
+      at = open[1];
+    }
+    open = [range[0], range[1]];
+  }
+  if (open) parts.push(text.slice(at, open[0]), SCRUBBED, text.slice(open[1]));
+  else parts.push(text.slice(at));
+  return parts.join('');
+}
 
 /**
- * The scrubber of one webhook's credentials (`webhookSecretValues`), built once per credentials
- * object: deliveries reuse cached credentials, so the pattern is not rebuilt on every attempt.
+ * A function that replaces every occurrence of the given secret values (raw or in any form the
+ * module comment lists) with SCRUBBED, and a secret's beginning where the text ends (the text may be
+ * a cut: a response's first bytes). Values under MIN_SCRUBBED_LENGTH are skipped; with nothing to
+ * scrub the function returns its input unchanged. Building it costs the length of the values, and
+ * each call the text's length times their number: nothing is compiled.
  */
+export function secretScrubberFor(secretValues: readonly string[]): ScrubText {
+  const needles = needlesOf(secretValues);
+  if (needles.texts.length === 0 && needles.bytes.length === 0) {
+    return (text) => text;
+  }
+  return (text) => {
+    if (text.length === 0) return text;
+    const original = identityView(text);
+    const ranges = [
+      ...textViews(original).flatMap((view) => textMatches(view, needles.texts, true)),
+      ...textMatches(plainView(original), needles.texts, true),
+      ...encodedMatches(decoded(original, false), needles, true),
+    ];
+    return redact(text, ranges);
+  };
+}
+
+/** The scrubber of one webhook's credentials (`webhookSecretValues`). */
 export function scrubberForCredentials(credentials: {
   signingSecrets: readonly string[];
   authentication: AuthenticationInput | null;
 }): ScrubText {
-  let scrub = scrubberByCredentials.get(credentials);
-  if (!scrub) {
-    scrub = secretScrubberFor(webhookSecretValues(credentials));
-    scrubberByCredentials.set(credentials, scrub);
-  }
-  return scrub;
+  return secretScrubberFor(webhookSecretValues(credentials));
 }
 
 /** The outcome with its receiver-controlled text (error, response snippet) scrubbed. */

@@ -31,6 +31,8 @@ export type FromDeliveryThread =
       error?: string;
       /** AWS requests the thread sent since its last result, keyed `Service.Operation`. */
       requests: Record<string, number>;
+      /** The thread's V8 heap in use when it answered, in bytes (the runtime's memory figures). */
+      heapUsedBytes?: number;
     }
   | { type: 'resolve'; id: number; hostname: string }
   /** An SQS or EventBridge call (retries, dead letters, notices), serialised by the thread's SDK client. */

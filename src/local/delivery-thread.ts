@@ -9,6 +9,7 @@
  * travel over the thread's message port to the runtime's endpoints instead of a socket. DynamoDB is
  * reached over loopback HTTP, as any client would.
  */
+import { getHeapStatistics } from 'node:v8';
 import { parentPort, workerData } from 'node:worker_threads';
 import type { SQSEvent } from 'aws-lambda';
 import { createAwsRequestCounter, requestsBetween } from '#adapters/aws-clients';
@@ -75,9 +76,21 @@ const delivery = createDeliveryHandler(
 async function invoke(id: number, event: SQSEvent): Promise<void> {
   try {
     const response = await delivery(event, lambdaContext('chat-webhooks-delivery'));
-    post({ type: 'result', id, ...(response ? { response } : {}), requests: requestsSinceLastReport() });
+    post({
+      type: 'result',
+      id,
+      ...(response ? { response } : {}),
+      requests: requestsSinceLastReport(),
+      heapUsedBytes: getHeapStatistics().used_heap_size,
+    });
   } catch (error) {
-    post({ type: 'result', id, error: String(error), requests: requestsSinceLastReport() });
+    post({
+      type: 'result',
+      id,
+      error: String(error),
+      requests: requestsSinceLastReport(),
+      heapUsedBytes: getHeapStatistics().used_heap_size,
+    });
   }
 }
 

@@ -46,6 +46,8 @@ export interface DeliveryThreads {
   readyCount(): number;
   /** Each live thread's event loop use so far (active vs idle time). */
   eventLoopUtilization(): EventLoopUtilization[];
+  /** Each live thread's V8 heap in use as of its latest invocation, in bytes (0 before its first). */
+  heapUsedBytes(): number[];
   /** Ends every thread; call once nothing is in flight (the event sources have stopped). */
   close(): Promise<void>;
 }
@@ -67,6 +69,8 @@ const bootstrap = (threadModule: URL): string => `import(${JSON.stringify(TSX_ES
 interface Thread {
   worker: Worker;
   isReady: boolean;
+  /** V8 heap in use as of its latest answer, in bytes. */
+  heapUsedBytes?: number;
   pending: Map<
     number,
     { resolve: (response: SQSBatchResponse | undefined) => void; reject: (error: Error) => void }
@@ -86,6 +90,7 @@ export async function startDeliveryThreads(options: DeliveryThreadsOptions): Pro
         thread.isReady = true;
         return;
       case 'result': {
+        if (message.heapUsedBytes !== undefined) thread.heapUsedBytes = message.heapUsedBytes;
         for (const [key, count] of Object.entries(message.requests)) {
           const [service = 'Unknown', operation = 'Unknown'] = key.split('.');
           options.counter?.count(service, operation, count);
@@ -197,6 +202,7 @@ export async function startDeliveryThreads(options: DeliveryThreadsOptions): Pro
       });
     },
     readyCount: () => [...threads].filter((thread) => thread.isReady).length,
+    heapUsedBytes: () => [...threads].map((thread) => thread.heapUsedBytes ?? 0),
     eventLoopUtilization: () =>
       [...threads].map((thread) => thread.worker.performance.eventLoopUtilization()),
     async close() {

@@ -79,6 +79,12 @@ export interface SqsEventSourceOptions {
   visibilityTimeoutSeconds?: number;
   /** How often the heartbeat extends a running batch's visibility. @default a third of visibilityTimeoutSeconds */
   heartbeatIntervalMs?: number;
+  /**
+   * The handler deletes records it has settled before the batch ends (the delivery function does, so
+   * a slow record does not hold the others): the heartbeat then stops extending a record that is no
+   * longer in flight instead of reporting it.
+   */
+  handlerAcknowledgesEarly?: boolean;
   /** Told about receive, handler, heartbeat and delete failures; the poller carries on. */
   onError?: (error: unknown) => void;
 }
@@ -203,20 +209,30 @@ export function startSqsEventSource(options: SqsEventSourceOptions): SqsEventSou
     let isStopped = false;
     let inFlight: Promise<void> = Promise.resolve();
     let timer: NodeJS.Timeout | undefined;
+    let extended = records;
     const extend = async (): Promise<void> => {
+      if (extended.length === 0) return;
       try {
         const output = await options.queue.changeMessageVisibilityBatch({
           QueueUrl: options.queueUrl,
-          Entries: records.map((record, index) => ({
+          Entries: extended.map((record, index) => ({
             Id: String(index),
             ReceiptHandle: record.receiptHandle,
             VisibilityTimeout: visibilityTimeoutSeconds,
           })),
         });
-        if (output.Failed?.length) {
+        let failed = output.Failed ?? [];
+        if (options.handlerAcknowledgesEarly) {
+          // Deleted by the handler already: nothing to extend, now or later.
+          const isGone = (entry: BatchResultErrorEntry) => /MessageNotInflight/.test(entry.Code ?? '');
+          const gone = new Set(failed.filter(isGone).map((entry) => Number(entry.Id)));
+          extended = extended.filter((_record, index) => !gone.has(index));
+          failed = failed.filter((entry) => !isGone(entry));
+        }
+        if (failed.length) {
           reportError(
             new Error(
-              `could not extend the visibility of ${output.Failed.length} in-flight message(s) (${output.Failed[0]?.Code ?? 'unknown'}); they may be redelivered`,
+              `could not extend the visibility of ${failed.length} in-flight message(s) (${failed[0]?.Code ?? 'unknown'}); they may be redelivered`,
             ),
           );
         }

@@ -98,6 +98,8 @@ export interface LocalRuntime {
   services: Composition;
   /** Each delivery thread's event loop use so far (active vs idle time); empty without threads. */
   deliveryThreadUtilization(): EventLoopUtilization[];
+  /** Each delivery thread's V8 heap in use as of its latest invocation, in bytes; empty without threads. */
+  deliveryThreadHeapUsed(): number[];
   close(): Promise<void>;
 }
 
@@ -286,6 +288,8 @@ async function startOnLockedDataDir(options: LocalRuntimeOptions, dataDir: strin
       // Batches wait on per-endpoint slots shared by every poller: the heartbeat keeps them hidden
       // while they wait, so the timeout itself only bounds how long a crash's in-flight work hides.
       visibilityTimeoutSeconds: deliveryVisibilityTimeoutSeconds,
+      // The delivery function deletes each record it has settled without waiting for its batch.
+      handlerAcknowledgesEarly: true,
       onError: onError('delivery'),
     }),
     startSqsEventSource({
@@ -320,6 +324,7 @@ async function startOnLockedDataDir(options: LocalRuntimeOptions, dataDir: strin
     tokens,
     services,
     deliveryThreadUtilization: () => threads?.eventLoopUtilization() ?? [],
+    deliveryThreadHeapUsed: () => threads?.heapUsedBytes() ?? [],
     close: () => {
       closing ??= (async () => {
         isClosing = true;

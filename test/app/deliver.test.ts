@@ -166,6 +166,8 @@ describe('deliverTask', () => {
     expect(scheduled?.task.attempts).toEqual([
       {
         at: attemptAt.toISOString(),
+        // Where it went: the URL's host and port at the time of this attempt.
+        host: new URL(webhook.url).host,
         statusCode: 500,
         durationMs: expect.any(Number),
         responseSnippet: 'upstream broke',

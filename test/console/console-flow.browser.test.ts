@@ -196,9 +196,17 @@ describe.runIf(browserAvailable())('admin console in chromium', () => {
 
     await page.getByRole('button', { name: 'More actions for Orders hook' }).click();
     await page.getByRole('menuitem', { name: 'Rotate secret' }).click();
+    // Rotation asks first, and for how long the old secret keeps signing (default 24 hours).
+    const confirm = page.getByRole('alertdialog', { name: 'Rotate the signing secret of Orders hook?' });
+    await confirm.waitFor();
+    expect(await confirm.getByRole('radio', { name: '24 hours' }).isChecked()).toBe(true);
+    await confirm.getByText('7 days').click();
+    await axeScreen('rotation confirmation');
+    await confirm.getByRole('button', { name: 'Rotate secret' }).click();
     const dialog = page.getByRole('dialog', { name: 'New signing secret' });
     await dialog.waitFor();
     expect(await dialog.locator('code.secret').textContent()).toMatch(/^whsec_/);
+    expect(await dialog.textContent()).toMatch(/The old secret keeps signing until/);
     await axeScreen('rotated secret dialog');
     await dialog.getByRole('button', { name: 'Close' }).click();
     await dialog.waitFor({ state: 'detached' });

@@ -78,6 +78,9 @@ describe('the secret scrubber, against every encoding the delivery log must with
         fc.string({ maxLength: 30 }),
         fc.string({ maxLength: 30 }),
         (secrets, [, encode], before, after) => {
+          // Text ending in `%`, `&` or a backslash glued to the secret makes an escape of its first characters
+          // (`%` + `00…` reads as `%00`): which reading is meant is undecidable, and out of the class held.
+          fc.pre(!/[%&\\]$/.test(before));
           const values = secretValuesOf(secrets);
           for (const secret of forbiddenOf(secrets)) {
             const echoed = `${before}${encode(secret)}${after}`;

@@ -609,6 +609,8 @@ export interface components {
             attempts: {
                 /** Format: date-time */
                 at: string;
+                /** @description The host (and port) this attempt was sent to; after the URL is edited, retries go to the new one. */
+                host?: string;
                 statusCode?: number;
                 error?: string;
                 durationMs: number;
@@ -645,6 +647,8 @@ export interface components {
                 attempts: {
                     /** Format: date-time */
                     at: string;
+                    /** @description The host (and port) this attempt was sent to; after the URL is edited, retries go to the new one. */
+                    host?: string;
                     statusCode?: number;
                     error?: string;
                     durationMs: number;
@@ -709,6 +713,8 @@ export interface components {
             attempts: {
                 /** Format: date-time */
                 at: string;
+                /** @description The host (and port) this attempt was sent to; after the URL is edited, retries go to the new one. */
+                host?: string;
                 statusCode?: number;
                 error?: string;
                 durationMs: number;

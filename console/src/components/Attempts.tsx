@@ -18,7 +18,8 @@ export function Attempts({ attempts }: { attempts: ReadonlyArray<DeliveryAttempt
                 {attempt.statusCode ? `HTTP ${attempt.statusCode}` : (attempt.error ?? 'no answer')}
               </h3>
               <p className="meta">
-                <Time iso={attempt.at} /> · {attempt.durationMs} ms
+                <Time iso={attempt.at} />
+                {attempt.host !== undefined ? ` · to ${attempt.host}` : ''} · {attempt.durationMs} ms
                 {attempt.statusCode && attempt.error ? ` · ${attempt.error}` : ''}
               </p>
               {'requestHeaders' in attempt && (

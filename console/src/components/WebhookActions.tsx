@@ -5,12 +5,32 @@
  */
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
-import { Button, Dialog, Heading, Menu, MenuItem, MenuTrigger, Modal, Popover } from 'react-aria-components';
+import {
+  Button,
+  Dialog,
+  Heading,
+  Label,
+  Menu,
+  MenuItem,
+  MenuTrigger,
+  Modal,
+  Popover,
+  Radio,
+  RadioGroup,
+} from 'react-aria-components';
 import { ok, type Webhook } from '../api/client';
 import { errorText, useConsole } from '../context';
 import { useNotice } from '../notices';
 import { navigate } from '../router';
 import { CopyButton } from './CopyButton';
+import { Time } from './Json';
+
+/** How long the replaced secret keeps signing: the choices the rotation dialog offers, in seconds. */
+const OVERLAPS = [
+  { id: '0', label: 'Now (receivers still on the old secret start failing at once)', seconds: 0 },
+  { id: '86400', label: '24 hours', seconds: 86_400 },
+  { id: '604800', label: '7 days', seconds: 604_800 },
+] as const;
 
 type Action = 'edit' | 'test' | 'toggle' | 'rotate' | 'delete';
 
@@ -25,7 +45,11 @@ function WebhookActionsMenu({ webhook, afterDelete }: { webhook: Webhook; afterD
   const queryClient = useQueryClient();
   const notice = useNotice();
   const [confirmingDelete, setConfirmingDelete] = useState(false);
-  const [newSecret, setNewSecret] = useState<string | undefined>();
+  const [confirmingRotate, setConfirmingRotate] = useState(false);
+  const [overlap, setOverlap] = useState('86400');
+  const [newSecret, setNewSecret] = useState<
+    { secret: string; previousExpiresAt: string | null } | undefined
+  >();
   const path = { params: { path: { id: webhook.id } } };
   const refresh = () => queryClient.invalidateQueries({ queryKey: ['webhooks'] });
 
@@ -45,9 +69,15 @@ function WebhookActionsMenu({ webhook, afterDelete }: { webhook: Webhook; afterD
           return `${webhook.name} is now ${updated.status}.`;
         }
         case 'rotate': {
-          const { signingSecret } = ok(await api.POST('/v1/webhooks/{id}/rotate-secret', path));
-          setNewSecret(signingSecret);
-          return `Signing secret of ${webhook.name} rotated; the old one keeps signing beside it for 24 hours.`;
+          const rotated = ok(
+            await api.POST('/v1/webhooks/{id}/rotate-secret', {
+              ...path,
+              body: { previousSecretExpiresIn: Number(overlap) },
+            }),
+          );
+          setConfirmingRotate(false);
+          setNewSecret({ secret: rotated.signingSecret, previousExpiresAt: rotated.previousSecretExpiresAt });
+          return `Signing secret of ${webhook.name} rotated.`;
         }
         case 'delete': {
           ok(await api.DELETE('/v1/webhooks/{id}', path));
@@ -70,6 +100,7 @@ function WebhookActionsMenu({ webhook, afterDelete }: { webhook: Webhook; afterD
   const onAction = (key: Action) => {
     if (key === 'edit') navigate(`/webhooks/${encodeURIComponent(webhook.id)}/edit`);
     else if (key === 'delete') setConfirmingDelete(true);
+    else if (key === 'rotate') setConfirmingRotate(true);
     else mutation.mutate(key);
   };
 
@@ -125,6 +156,40 @@ function WebhookActionsMenu({ webhook, afterDelete }: { webhook: Webhook; afterD
         </Dialog>
       </Modal>
 
+      <Modal className="modal" isDismissable isOpen={confirmingRotate} onOpenChange={setConfirmingRotate}>
+        <Dialog role="alertdialog" className="dialog">
+          {({ close }) => (
+            <>
+              <Heading slot="title">Rotate the signing secret of {webhook.name}?</Heading>
+              <p>
+                A new secret signs every delivery from now on. Receivers must be given it; until the old
+                secret ends, deliveries carry both signatures, so receivers keep working while they move.
+              </p>
+              <RadioGroup className="radio-group" value={overlap} onChange={setOverlap}>
+                <Label>The old secret keeps signing</Label>
+                {OVERLAPS.map((choice) => (
+                  <Radio key={choice.id} value={choice.id} className="radio">
+                    {choice.label}
+                  </Radio>
+                ))}
+              </RadioGroup>
+              <div className="actions">
+                <Button className="button secondary" onPress={close} autoFocus>
+                  Cancel
+                </Button>
+                <Button
+                  className="button"
+                  isDisabled={mutation.isPending}
+                  onPress={() => mutation.mutate('rotate')}
+                >
+                  Rotate secret
+                </Button>
+              </div>
+            </>
+          )}
+        </Dialog>
+      </Modal>
+
       <Modal
         className="modal"
         isDismissable
@@ -135,12 +200,21 @@ function WebhookActionsMenu({ webhook, afterDelete }: { webhook: Webhook; afterD
           {({ close }) => (
             <>
               <Heading slot="title">New signing secret</Heading>
-              <p>Give receivers this secret within 24 hours; until then deliveries carry both signatures.</p>
               <p>
-                <code className="secret">{newSecret}</code>
+                {newSecret?.previousExpiresAt && Date.parse(newSecret.previousExpiresAt) > Date.now() ? (
+                  <>
+                    The old secret keeps signing until <Time iso={newSecret.previousExpiresAt} />; give
+                    receivers this one before then.
+                  </>
+                ) : (
+                  'The old secret no longer signs: receivers need this one now.'
+                )}
+              </p>
+              <p>
+                <code className="secret">{newSecret?.secret}</code>
               </p>
               <div className="actions">
-                <CopyButton text={newSecret ?? ''} label="Copy secret" />
+                <CopyButton text={newSecret?.secret ?? ''} label="Copy secret" />
                 <Button className="button secondary" onPress={close}>
                   Close
                 </Button>

@@ -6,8 +6,11 @@ import { useInfiniteQuery, useMutation, useQuery, useQueryClient } from '@tansta
 import { type FormEvent, useId, useState } from 'react';
 import { ApiError, type DeliverySummary, ok, type Webhook } from '../api/client';
 import { CopyButton } from '../components/CopyButton';
+import { DeliveryChart } from '../components/DeliveryChart';
 import { Time } from '../components/Json';
+import { LIST_REFRESH_MS, LoadError } from '../components/LoadError';
 import { WebhookActions } from '../components/WebhookActions';
+import { WebhookState } from '../components/WebhookState';
 import { errorText, useConsole } from '../context';
 import { useEventNames } from '../event-names';
 import { useNotice } from '../notices';
@@ -31,13 +34,14 @@ export function WebhookDetailScreen({ webhookId }: { webhookId: string }) {
   const query = useQuery({
     queryKey: ['webhooks', 'one', webhookId],
     queryFn: async () => ok(await api.GET('/v1/webhooks/{id}', { params: { path: { id: webhookId } } })),
+    refetchInterval: LIST_REFRESH_MS,
   });
   if (query.isPending) return <h1 tabIndex={-1}>Webhook</h1>;
   if (query.isError) {
     return (
       <>
         <h1 tabIndex={-1}>Webhook</h1>
-        <p role="alert">Could not load the webhook: {errorText(query.error)}</p>
+        <LoadError what="the webhook" error={query.error} retry={() => void query.refetch()} />
         <Link href="/">Back to webhooks</Link>
       </>
     );
@@ -75,6 +79,7 @@ export function WebhookDetailScreen({ webhookId }: { webhookId: string }) {
       </dl>
       {session.canManage ? <SigningSecret webhook={webhook} /> : null}
       <Health webhook={webhook} />
+      <DeliveryChart webhookId={webhook.id} />
       <Deliveries webhook={webhook} />
       {session.canManage ? <Recover webhook={webhook} /> : null}
     </>
@@ -135,6 +140,10 @@ function Health({ webhook }: { webhook: Webhook }) {
         <p>No health figures yet.</p>
       ) : (
         <dl className="facts">
+          <dt>State</dt>
+          <dd>
+            <WebhookState webhook={webhook} />
+          </dd>
           <dt>Last attempt</dt>
           <dd>
             {health.lastAttemptAt ? <Time iso={health.lastAttemptAt} /> : 'No attempt yet'}
@@ -143,10 +152,8 @@ function Health({ webhook }: { webhook: Webhook }) {
           </dd>
           <dt>Last 24 hours</dt>
           <dd>
-            {health.succeeded24h} succeeded, {health.failed24h} failed
+            {health.succeeded24h} attempts succeeded, {health.failed24h} failed (attempts, retries included)
           </dd>
-          <dt>Failing since</dt>
-          <dd>{health.failingSince ? <Time iso={health.failingSince} /> : 'Not failing'}</dd>
         </dl>
       )}
     </section>

@@ -2,10 +2,10 @@
  * The service's own notices, published on the event bus so operators can route them (alerts, mail).
  */
 import { type EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
-import type { NoticePublisher } from '#domain/ports';
+import type { NoticePublisher, WebhookHealthNotice } from '#domain/ports';
 
 /** The source of every event this service publishes; the fan-out rule matches only `chat.platform`. */
-export const NOTICE_SOURCE = 'chat-webhooks';
+export const NOTICE_SOURCE = 'chat.webhooks';
 
 export interface EventBridgeNoticePublisherOptions {
   client: EventBridgeClient;
@@ -22,21 +22,33 @@ export class EventBridgeNoticePublisher implements NoticePublisher {
     this.#eventBusName = options.eventBusName;
   }
 
+  async webhookHealthNotice(notice: WebhookHealthNotice): Promise<void> {
+    const { type, ...detail } = notice;
+    await this.#put(type, notice.at, detail);
+  }
+
   async webhookDisabled(notice: {
     tenantId: string;
     webhookId: string;
     reason: string;
     at: string;
   }): Promise<void> {
+    await this.#put('webhook.disabled', notice.at, {
+      ...notice,
+      consolePath: `/webhooks/${encodeURIComponent(notice.webhookId)}`,
+    });
+  }
+
+  async #put(detailType: string, at: string, detail: object): Promise<void> {
     const response = await this.#client.send(
       new PutEventsCommand({
         Entries: [
           {
             Source: NOTICE_SOURCE,
-            DetailType: 'webhook.disabled',
+            DetailType: detailType,
             EventBusName: this.#eventBusName,
-            Time: new Date(notice.at),
-            Detail: JSON.stringify(notice),
+            Time: new Date(at),
+            Detail: JSON.stringify(detail),
           },
         ],
       }),
@@ -45,7 +57,7 @@ export class EventBridgeNoticePublisher implements NoticePublisher {
     if ((response.FailedEntryCount ?? 0) > 0) {
       const entry = response.Entries?.find((candidate) => candidate.ErrorCode);
       throw new Error(
-        `EventBridge refused the webhook.disabled notice: ${entry?.ErrorCode} ${entry?.ErrorMessage}`,
+        `EventBridge refused the ${detailType} notice: ${entry?.ErrorCode} ${entry?.ErrorMessage}`,
       );
     }
   }

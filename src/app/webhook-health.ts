@@ -13,14 +13,69 @@ import type { Services } from './services';
 /** What to change on a webhook, or null when it is already as it should be. */
 type HealthChange = (current: StoredWebhook) => StoredWebhook | null;
 
-/** Clears `failingSince` after a successful delivery; never throws (health must not fail a delivery). */
+/**
+ * Hours of continuous failure at which `webhook.failing` is published, once each per failing period.
+ * Fewer than every failure: a receiver restarting for a minute should not page anyone.
+ */
+export const FAILING_NOTICE_HOURS = [1, 24, 72] as const;
+const HOUR_MS = 3_600_000;
+
+/** The largest threshold a failing period that began at `failingSince` has reached by `atMs` (0: none). */
+export function failingThresholdReached(failingSince: string | undefined, atMs: number): number {
+  if (failingSince === undefined) return 0;
+  const hours = (atMs - Date.parse(failingSince)) / HOUR_MS;
+  return FAILING_NOTICE_HOURS.filter((threshold) => hours >= threshold).at(-1) ?? 0;
+}
+
+/**
+ * Clears `failingSince` after a successful delivery; never throws (health must not fail a delivery).
+ * When a `webhook.failing` notice went out for the period, the writer that clears it publishes
+ * `webhook.recovered` (a blip nobody was told about ends without a notice).
+ */
 export async function recordDeliverySuccess(services: Services, webhook: StoredWebhook): Promise<void> {
   if (webhook.failingSince === undefined) return;
+  let ended: StoredWebhook | undefined;
   await applyHealthChange(services, webhook, (current) => {
+    ended = undefined;
     if (current.failingSince === undefined) return null;
-    const { failingSince: _cleared, failureSeenAt: _seen, ...rest } = current;
+    ended = current;
+    const { failingSince: _cleared, failureSeenAt: _seen, failingNoticeHours: _noticed, ...rest } = current;
     return { ...rest, version: current.version + 1 };
   });
+  const period = ended as StoredWebhook | undefined;
+  if (period?.failingNoticeHours && period.failingSince) {
+    await publishHealthNotice(services, period, {
+      type: 'webhook.recovered',
+      at: services.clock.now().toISOString(),
+    });
+  }
+}
+
+async function publishHealthNotice(
+  services: Services,
+  webhook: StoredWebhook,
+  notice: {
+    type: 'webhook.failing' | 'webhook.recovered';
+    at: string;
+    failingForHours?: number;
+    lastError?: string;
+  },
+): Promise<void> {
+  try {
+    await services.notices.webhookHealthNotice({
+      ...notice,
+      tenantId: webhook.tenantId,
+      webhookId: webhook.id,
+      webhookName: webhook.name,
+      failingSince: webhook.failingSince ?? notice.at,
+      consolePath: `/webhooks/${encodeURIComponent(webhook.id)}`,
+    });
+  } catch (error) {
+    withCorrelation({ tenantId: webhook.tenantId, webhookId: webhook.id }).error(
+      `could not publish the ${notice.type} notice`,
+      { error: describeError(error) },
+    );
+  }
 }
 
 /**
@@ -51,7 +106,7 @@ export async function recordDeliveryFailure(
   services: Services,
   webhook: StoredWebhook,
   failedAt: Date,
-  attempt?: Pick<DeliveryAttempt, 'statusCode'>,
+  attempt?: Pick<DeliveryAttempt, 'statusCode' | 'error'>,
 ): Promise<FailureVerdict> {
   const disableAfterMs = services.deliveryPolicy.autoDisableAfterMs;
   const gapMs = maxEvidenceGapMs(services.deliveryPolicy);
@@ -65,15 +120,37 @@ export async function recordDeliveryFailure(
     !isPeriodBroken(current) && failedAtMs - Date.parse(current.failingSince ?? '') >= disableAfterMs;
   // Evidence is refreshed twice per gap, so a steadily failing webhook costs few writes.
   const isEvidenceStale = (current: StoredWebhook) => failedAtMs - seenAtMs(current) > gapMs / 2;
-  if (!isGone && !isPeriodBroken(webhook) && !isDue(webhook) && !isEvidenceStale(webhook)) {
+  // A threshold of continuous failure not yet announced for this period.
+  const noticeDue = (current: StoredWebhook) =>
+    !isPeriodBroken(current) &&
+    failingThresholdReached(current.failingSince, failedAtMs) > (current.failingNoticeHours ?? 0);
+  if (
+    !isGone &&
+    !isPeriodBroken(webhook) &&
+    !isDue(webhook) &&
+    !isEvidenceStale(webhook) &&
+    !noticeDue(webhook)
+  ) {
     return { isDeactivated: false };
   }
 
   let disabledReason: string | undefined;
+  let failingNotice: number | undefined;
   const written = await applyHealthChange(services, webhook, (current) => {
     disabledReason = undefined;
+    failingNotice = undefined;
     if (current.status !== 'active') return null;
     const at = failedAt.toISOString();
+    if (!isGone && !isDue(current) && noticeDue(current)) {
+      // The version check makes this write the one claim on the threshold: only its winner publishes.
+      failingNotice = failingThresholdReached(current.failingSince, failedAtMs);
+      return {
+        ...current,
+        failureSeenAt: at,
+        failingNoticeHours: failingNotice,
+        version: current.version + 1,
+      };
+    }
     if (isGone) {
       disabledReason = `The endpoint answered 410 Gone at ${at}; deliveries stopped as the Standard Webhooks specification asks`;
     } else if (isPeriodBroken(current)) {
@@ -86,9 +163,21 @@ export async function recordDeliveryFailure(
       return null;
     }
     // The failing period ends with the deactivation, so a re-activated webhook gets a fresh one.
-    const { failingSince: _ended, failureSeenAt: _seen, ...rest } = current;
+    const { failingSince: _ended, failureSeenAt: _seen, failingNoticeHours: _noticed, ...rest } = current;
     return { ...rest, status: 'inactive', disabledReason, updatedAt: at, version: current.version + 1 };
   });
+  if (written && failingNotice !== undefined) {
+    await publishHealthNotice(services, written, {
+      type: 'webhook.failing',
+      at: failedAt.toISOString(),
+      failingForHours: failingNotice,
+      ...(attempt?.error
+        ? { lastError: attempt.error }
+        : attempt?.statusCode
+          ? { lastError: `HTTP ${attempt.statusCode}` }
+          : {}),
+    });
+  }
   if (!written || disabledReason === undefined) return { isDeactivated: false };
 
   const webhookLogger = withCorrelation({ tenantId: written.tenantId, webhookId: written.id });

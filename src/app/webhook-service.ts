@@ -379,6 +379,7 @@ function clearHealth(webhook: StoredWebhook): void {
   delete webhook.disabledReason;
   delete webhook.failingSince;
   delete webhook.failureSeenAt;
+  delete webhook.failingNoticeHours;
 }
 
 function pickDefined<T extends object, K extends keyof T>(source: T, keys: K[]): Partial<Pick<T, K>> {

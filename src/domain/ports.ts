@@ -216,6 +216,23 @@ export interface SecretCipher {
 /** Notices the service itself publishes (on the event bus on AWS). */
 export interface NoticePublisher {
   webhookDisabled(notice: { tenantId: string; webhookId: string; reason: string; at: string }): Promise<void>;
+  /** `webhook.failing` (a threshold of continuous failure reached) or `webhook.recovered` (first success after one). */
+  webhookHealthNotice(notice: WebhookHealthNotice): Promise<void>;
+}
+
+/** What a `webhook.failing` or `webhook.recovered` notice says. */
+export interface WebhookHealthNotice {
+  type: 'webhook.failing' | 'webhook.recovered';
+  tenantId: string;
+  webhookId: string;
+  webhookName: string;
+  failingSince: string;
+  /** `webhook.failing`: the threshold reached (1, 24 or 72 hours without a success). */
+  failingForHours?: number;
+  lastError?: string;
+  /** The webhook's page in the admin console, relative to the console's origin. */
+  consolePath: string;
+  at: string;
 }
 
 /** Name resolution, injectable so tests can make a name resolve anywhere. */

@@ -59,7 +59,7 @@ describeNoticePublisherContract('EventBridgeNoticePublisher', async () => {
 });
 
 describe('EventBridgeNoticePublisher', () => {
-  it('puts a webhook.disabled event from chat-webhooks on the configured bus', async () => {
+  it('puts a webhook.disabled event from chat.webhooks on the configured bus', async () => {
     answer = { FailedEntryCount: 0, Entries: [{ EventId: 'e-1' }] };
     const publisher = new EventBridgeNoticePublisher({ client, eventBusName: 'chat-events' });
 
@@ -70,11 +70,14 @@ describe('EventBridgeNoticePublisher', () => {
     const entries = request.body.Entries as Record<string, unknown>[];
     expect(entries).toHaveLength(1);
     expect(entries[0]).toMatchObject({
-      Source: 'chat-webhooks',
+      Source: 'chat.webhooks',
       DetailType: 'webhook.disabled',
       EventBusName: 'chat-events',
     });
-    expect(JSON.parse(String(entries[0]?.Detail))).toEqual(notice);
+    expect(JSON.parse(String(entries[0]?.Detail))).toEqual({
+      ...notice,
+      consolePath: `/webhooks/${notice.webhookId}`,
+    });
   });
 
   it('throws when EventBridge refuses the entry (PutEvents reports it in a 200 answer)', async () => {

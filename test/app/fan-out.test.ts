@@ -156,7 +156,7 @@ describe('fanOutEvent', () => {
   it('ignores the service’s own notices on the shared bus', async () => {
     const services = createTestServices();
     const result = await fanOutEvent(services, {
-      source: 'chat-webhooks',
+      source: 'chat.webhooks',
       detailType: 'webhook.disabled',
       detail: { tenantId: 'tenant-a' },
     });

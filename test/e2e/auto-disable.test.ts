@@ -67,12 +67,13 @@ describe('auto-disable after sustained failure', () => {
       10_000,
       'the webhook.disabled notice',
     );
-    expect(notice.source).toBe('chat-webhooks');
+    expect(notice.source).toBe('chat.webhooks');
     expect(JSON.parse(notice.detail)).toEqual({
       tenantId: 'tenant-a',
       webhookId,
       reason: disabled.disabledReason,
       at: disabled.updatedAt,
+      consolePath: `/webhooks/${webhookId}`,
     });
     expect(notice.time).toBe(disabled.updatedAt.replace(/\.\d{3}Z$/, 'Z'));
 

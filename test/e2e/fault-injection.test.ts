@@ -29,6 +29,7 @@ const WORK_QUEUES = ['chat-events-bus', 'chat-webhooks-deliveries', 'chat-webhoo
 /** Where events go that fan-out failed too often: nothing consumes it, so anything there is lost. */
 const FAN_OUT_DLQ = 'chat-events-fan-out-dlq';
 const SEED = Number(process.env.FAULT_SEED ?? Date.now() % 2_147_483_647);
+const FAULT_TIMEOUT_MS = Number(process.env.FAULT_TIMEOUT_MS ?? 240_000);
 
 let dataDir: string;
 let faulty: FaultyReceiver;
@@ -159,6 +160,7 @@ interface FailureLogSummary {
   webhookId: string;
   eventId: string;
   attemptCount: number;
+  givenUpReason?: string;
 }
 
 async function listFailureLogs(): Promise<FailureLogSummary[]> {
@@ -259,7 +261,8 @@ afterAll(async () => {
 
 describe('fault injection: SIGKILL the service while deliveries are in flight', () => {
   it('loses no delivery: each expected (event, webhook) pair got a 2xx or a failure log', {
-    timeout: 240_000,
+    // FAULT_TIMEOUT_MS: longer runs (the circuit breaker on, a loaded machine) wait longer to drain.
+    timeout: FAULT_TIMEOUT_MS,
   }, async () => {
     const startedAt = Date.now();
     console.log(`fault-injection seed ${SEED} (FAULT_SEED=${SEED} reproduces the receiver's answers)`);
@@ -322,7 +325,7 @@ describe('fault injection: SIGKILL the service while deliveries are in flight', 
     await killAndRestart();
     kills += 1;
 
-    const failureLogs = await waitForQuiescence(120_000);
+    const failureLogs = await waitForQuiescence(FAULT_TIMEOUT_MS / 2);
 
     const fanOutDeadLetters = await queuedMessages([FAN_OUT_DLQ]);
     const failed = new Set<string>();
@@ -360,6 +363,31 @@ describe('fault injection: SIGKILL the service while deliveries are in flight', 
       }
     }
     const expected = conversations.length * paths.length;
+
+    // Dead-lettered without ever reaching the receiver: a failure log whose event the receiver never saw.
+    let deadLetteredUnsent = 0;
+    let givenUpBehindCircuit = 0;
+    for (const log of failureLogs) {
+      const path = pathOfWebhook.get(log.webhookId);
+      const conversationId = faulty.conversationOfEvent.get(log.eventId);
+      const seen = path && conversationId ? faulty.pairs.get(pairKey(conversationId, path)) : undefined;
+      if (!seen?.eventIds.has(log.eventId)) deadLetteredUnsent += 1;
+      if (log.givenUpReason !== undefined) givenUpBehindCircuit += 1;
+    }
+    // Health's counts against what the receiver itself answered (a kill loses at most the counts a
+    // process had not yet written, and the answers to requests in flight).
+    const receiverCounts = { succeeded: 0, failed: 0 };
+    for (const [key, pair] of faulty.pairs) {
+      if (!paths.includes(key.slice(key.indexOf('|') + 1))) continue;
+      receiverCounts.succeeded += pair.successes;
+      receiverCounts.failed += pair.hits - pair.successes;
+    }
+    const healthCounts = { succeeded: 0, failed: 0 };
+    for (const webhookId of pathOfWebhook.keys()) {
+      const read = await api('GET', `/v1/webhooks/${webhookId}`);
+      healthCounts.succeeded += Number(read.body?.health?.succeeded24h ?? 0);
+      healthCounts.failed += Number(read.body?.health?.failed24h ?? 0);
+    }
     const rows: [string, string | number][] = [
       ['seed', SEED],
       ['deliveries expected', expected],
@@ -373,6 +401,11 @@ describe('fault injection: SIGKILL the service while deliveries are in flight', 
       ['receiver hits', faulty.totalHits()],
       ['answers ok/500/hang/reset', Object.values(faulty.outcomes).join('/')],
       ['failure logs (unattributed)', `${failureLogs.length} (${unattributed})`],
+      ['  dead-lettered never sent', deadLetteredUnsent],
+      ['  given up behind an open circuit', givenUpBehindCircuit],
+      ['health ok/failed', `${healthCounts.succeeded}/${healthCounts.failed}`],
+      ['receiver ok/failed (its own count)', `${receiverCounts.succeeded}/${receiverCounts.failed}`],
+      ['duplicates per kill', (duplicates / Math.max(1, kills)).toFixed(1)],
       ['PutEvents requests (entries resent)', `${publishing.requests} (${publishing.resent})`],
       ['kills (SIGKILL)', kills],
       ['total time', `${((Date.now() - startedAt) / 1000).toFixed(1)} s`],

@@ -24,6 +24,7 @@ import type { DeliveryTask } from '#domain/delivery-task';
 import { ConflictError, NotFoundError, ValidationError } from '#domain/errors';
 import type { FailureLog, Page, PageKey, RejectedEvent, StoredWebhook } from '#domain/model';
 import type { PortalGrant } from '#domain/portal';
+import type { WebhookHealthNotice } from '#domain/ports';
 import {
   type Clock,
   type DeliveryListQuery,
@@ -461,6 +462,11 @@ export class InMemoryRejectedEventRepository implements RejectedEventRepository 
 
 export class RecordingNoticePublisher implements NoticePublisher {
   readonly disabled: { tenantId: string; webhookId: string; reason: string; at: string }[] = [];
+  readonly health: WebhookHealthNotice[] = [];
+
+  async webhookHealthNotice(notice: WebhookHealthNotice): Promise<void> {
+    this.health.push(copy(notice));
+  }
 
   async webhookDisabled(notice: {
     tenantId: string;

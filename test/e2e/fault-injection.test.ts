@@ -22,8 +22,8 @@ const WEBHOOKS = 8;
 const EVENTS = 250;
 const BATCH = 10;
 const DELIVERY_TIMEOUT_MS = 800;
-/** 1+1+2+2 s between 5 attempts. */
-const RETRY_SCHEDULE = '1,1,2,2';
+/** 1+1+2+2 s between 5 attempts (FAULT_RETRY_SCHEDULE to choose another, e.g. with the circuit breaker on). */
+const RETRY_SCHEDULE = process.env.FAULT_RETRY_SCHEDULE ?? '1,1,2,2';
 /** The local queues that carry work (src/local/runtime.ts), read to tell when the pipeline is idle. */
 const WORK_QUEUES = ['chat-events-bus', 'chat-webhooks-deliveries', 'chat-webhooks-deliveries-dlq'];
 /** Where events go that fan-out failed too often: nothing consumes it, so anything there is lost. */

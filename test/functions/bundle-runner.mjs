@@ -66,7 +66,14 @@ const module = await import(pathToFileURL(bundlePath).href);
 const handler = module[handlerName];
 if (typeof handler !== 'function') throw new Error(`${bundlePath} exports no function ${handlerName}`);
 
-process.on('message', async ({ id, event, raw }) => {
+process.on('message', async ({ id, event, raw, memory }) => {
+  // The environment's memory between invocations, after a full collection when the runner was given
+  // --expose-gc (what a warm Lambda environment keeps, not what it happens to hold mid-invocation).
+  if (memory) {
+    globalThis.gc?.();
+    process.send({ id, result: process.memoryUsage() });
+    return;
+  }
   try {
     const payload = raw === undefined ? event : JSON.parse(raw);
     const result = await handler(payload, context(functionName));

@@ -21,6 +21,7 @@ import {
 import { App } from 'aws-cdk-lib';
 import type { EventBridgeEvent, SQSEvent } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { DeliveryTask } from '#domain/delivery-task';
 import { settingsFromContext } from '#lib/app-settings';
 import { buildApp } from '#lib/build-app';
 import { type EmbeddedDynamo, startEmbeddedDynamo } from '#local/embedded-dynamodb';
@@ -57,6 +58,8 @@ const JWT = {
 /** One Lambda execution environment: a Node process running the bundle. */
 interface Environment {
   invoke<T = unknown>(event: unknown): Promise<T>;
+  /** The environment's memory between invocations (after a full collection). */
+  memory(): Promise<NodeJS.MemoryUsage>;
   /** Invokes with the payload's JSON text, parsed by the runner as the Lambda runtime parses it. */
   invokeRaw<T = unknown>(payload: string): Promise<T>;
   offLoopback: string[];
@@ -66,6 +69,7 @@ interface Environment {
 function startEnvironment(fn: AssembledFunction, environment: Record<string, string>): Promise<Environment> {
   const child: ChildProcess = fork(RUNNER, [fn.bundlePath, fn.handlerExport, fn.logicalId], {
     env: environment,
+    execArgv: ['--expose-gc'],
     stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
   });
   let stderr = '';
@@ -73,7 +77,7 @@ function startEnvironment(fn: AssembledFunction, environment: Record<string, str
   const pending = new Map<number, { resolve: (value: unknown) => void; reject: (error: Error) => void }>();
   const offLoopback: string[] = [];
   let nextId = 0;
-  const send = <T>(payload: { event: unknown } | { raw: string }) =>
+  const send = <T>(payload: { event: unknown } | { raw: string } | { memory: true }) =>
     new Promise<T>((resolveInvoke, rejectInvoke) => {
       const id = nextId++;
       pending.set(id, { resolve: resolveInvoke as (value: unknown) => void, reject: rejectInvoke });
@@ -99,6 +103,7 @@ function startEnvironment(fn: AssembledFunction, environment: Record<string, str
           offLoopback,
           invoke: (event) => send({ event }),
           invokeRaw: (raw) => send({ raw }),
+          memory: () => send({ memory: true }),
           stop: () => child.kill(),
         });
       }
@@ -628,6 +633,69 @@ describe('the deployed bundles, run against local endpoints', () => {
     await dlqProcessor.invoke(sqsEvent([{ messageId: 'dead-e', body: deadLetters[0]!.body }]));
     for (const environment of [insecureApi, fanOut, delivery, dlqProcessor])
       expect(environment.offLoopback).toEqual([]);
+  });
+
+  it('the delivery bundle keeps its memory flat over many warm invocations', {
+    timeout: 900_000,
+  }, async () => {
+    // BUNDLE_WARM_INVOCATIONS=1000 for the full measurement; the suite runs a short one.
+    const invocations = Number(process.env.BUNDLE_WARM_INVOCATIONS ?? 100);
+    const api = await start(functions.api, { ALLOW_INSECURE_LOCALHOST: 'true' });
+    const created = await api.invoke<{ statusCode: number; body: string }>(
+      httpApiEvent({
+        method: 'POST',
+        path: '/v1/webhooks',
+        claims: { ...JWT, tenant_id: 'tenant-w' },
+        body: { name: 'warm', url: receiver.url('/warm'), events: ['conversation.created'] },
+      }),
+    );
+    expect(created.statusCode, created.body).toBe(201);
+    const webhookId = (JSON.parse(created.body) as { id: string }).id;
+    const delivery = await start(functions.delivery, { ALLOW_INSECURE_LOCALHOST: 'true' });
+    const batchOf = (invocation: number) =>
+      sqsEvent(
+        Array.from({ length: 5 }, (_, index) => {
+          const id = `warm-${invocation}-${index}`;
+          const task: DeliveryTask = {
+            tenantId: 'tenant-w',
+            webhookId,
+            event: {
+              id,
+              type: 'conversation.created',
+              timestamp: new Date().toISOString(),
+              tenantId: 'tenant-w',
+              brandId: 'b',
+              data: { conversation: { id: `c-${id}`, status: 'open' } },
+            },
+            attempts: [],
+          };
+          return { messageId: id, body: JSON.stringify(task) };
+        }),
+      );
+    const samples: { invocation: number; rssMiB: number; heapMiB: number }[] = [];
+    for (let invocation = 1; invocation <= invocations; invocation++) {
+      const result = await delivery.invoke<{ batchItemFailures: unknown[] }>(batchOf(invocation));
+      expect(result.batchItemFailures).toEqual([]);
+      if (invocation === 1 || invocation % Math.max(1, Math.floor(invocations / 10)) === 0) {
+        const usage = await delivery.memory();
+        samples.push({ invocation, rssMiB: usage.rss / 2 ** 20, heapMiB: usage.heapUsed / 2 ** 20 });
+      }
+    }
+    expect(receiver.hits('/warm')).toHaveLength(invocations * 5);
+    console.log(
+      [
+        `delivery bundle, warm environment, ${invocations} invocations of 5 deliveries:`,
+        ...samples.map(
+          (sample) =>
+            `  after ${String(sample.invocation).padStart(5)}: rss ${sample.rssMiB.toFixed(1)} MiB, heap ${sample.heapMiB.toFixed(1)} MiB`,
+        ),
+      ].join('\n'),
+    );
+    // What stays after a full collection must not grow with the invocations: from the first tenth
+    // to the end, the heap may move by what caches and the JIT settle into, not per invocation.
+    const settled = samples[1] ?? samples[0]!;
+    const last = samples.at(-1)!;
+    expect(last.heapMiB - settled.heapMiB).toBeLessThan(8);
   });
 
   it('IAM: every AWS call the bundles made is allowed by the synthesised policies, and no role holds an action its function never calls', async () => {

@@ -1,6 +1,6 @@
 /** The console shell: sign-in, navigation and the screens of SPEC section 10. */
 import { QueryCache, QueryClient, QueryClientProvider } from '@tanstack/react-query';
-import { type ReactNode, useMemo, useState } from 'react';
+import { type ReactNode, useEffect, useMemo, useRef, useState } from 'react';
 import { type ApiClient, ApiError } from './api/client';
 import type { Session } from './auth/session';
 import { ConsoleContext } from './context';
@@ -67,6 +67,12 @@ export function App({ session, api }: { session: Session; api: ApiClient }) {
   const [signedIn, setSignedIn] = useState(session.isSignedIn());
   const path = usePath();
   useFocusOnNavigate(path);
+  // After signing in, focus moves to the screen's heading, so keyboard and screen-reader users start there.
+  const wasSignedIn = useRef(signedIn);
+  useEffect(() => {
+    if (signedIn && !wasSignedIn.current) document.querySelector<HTMLElement>('main h1')?.focus();
+    wasSignedIn.current = signedIn;
+  }, [signedIn]);
   const queryClient = useMemo(
     () =>
       new QueryClient({

@@ -16,7 +16,7 @@ function redeliveredHref(id: string): string {
 }
 
 export function DeliveryDetailScreen({ deliveryId }: { deliveryId: string }) {
-  const { api } = useConsole();
+  const { api, session } = useConsole();
   const { eventName } = useEventNames();
   const queryClient = useQueryClient();
   const notice = useNotice();
@@ -48,9 +48,16 @@ export function DeliveryDetailScreen({ deliveryId }: { deliveryId: string }) {
     <>
       <div className="screen-head">
         <h1 tabIndex={-1}>Delivery of {eventName(delivery.eventType)}</h1>
-        <button type="button" className="button" onClick={() => resend.mutate()} disabled={resend.isPending}>
-          Resend
-        </button>
+        {session.canManage ? (
+          <button
+            type="button"
+            className="button"
+            onClick={() => resend.mutate()}
+            disabled={resend.isPending}
+          >
+            Resend
+          </button>
+        ) : null}
       </div>
       <dl className="facts card">
         <dt>Status</dt>

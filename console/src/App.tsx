@@ -1,6 +1,6 @@
 /** The console shell: sign-in, navigation and the screens of SPEC section 10. */
 import { QueryCache, QueryClient, QueryClientProvider } from '@tanstack/react-query';
-import { type ReactNode, useMemo, useState } from 'react';
+import { type ReactNode, useEffect, useMemo, useRef, useState } from 'react';
 import { type ApiClient, ApiError } from './api/client';
 import type { Session } from './auth/session';
 import { ConsoleContext } from './context';
@@ -55,17 +55,31 @@ function Screen({ path }: { path: string }) {
   );
 }
 
+/**
+ * On AWS a portal session that expired or was revoked is refused by its authorizer before the API runs:
+ * API Gateway answers 403 without the API's error shape. The API's own 403 (a capability) has a code.
+ */
+function isGatewayRefusal(session: Session, error: ApiError): boolean {
+  return session.mode === 'portal' && error.status === 403 && error.code === 'http_error';
+}
+
 export function App({ session, api }: { session: Session; api: ApiClient }) {
   const [signedIn, setSignedIn] = useState(session.isSignedIn());
   const path = usePath();
   useFocusOnNavigate(path);
+  // After signing in, focus moves to the screen's heading, so keyboard and screen-reader users start there.
+  const wasSignedIn = useRef(signedIn);
+  useEffect(() => {
+    if (signedIn && !wasSignedIn.current) document.querySelector<HTMLElement>('main h1')?.focus();
+    wasSignedIn.current = signedIn;
+  }, [signedIn]);
   const queryClient = useMemo(
     () =>
       new QueryClient({
         queryCache: new QueryCache({
           // A token that stopped working (expired, revoked) sends the admin back to sign-in.
           onError: (error) => {
-            if (error instanceof ApiError && error.status === 401) {
+            if (error instanceof ApiError && (error.status === 401 || isGatewayRefusal(session, error))) {
               void session.signOut().then(() => setSignedIn(false));
             }
           },
@@ -81,6 +95,14 @@ export function App({ session, api }: { session: Session; api: ApiClient }) {
   );
   const context = useMemo(() => ({ api, session }), [api, session]);
 
+  if (!signedIn && session.mode === 'portal') {
+    return (
+      <main id="main" className="page">
+        <h1 tabIndex={-1}>This link has expired — reopen it from your admin</h1>
+        <p>For your security, each link opens the webhook screens once and for a limited time.</p>
+      </main>
+    );
+  }
   if (!signedIn) {
     return (
       <ConsoleContext.Provider value={context}>
@@ -107,16 +129,18 @@ export function App({ session, api }: { session: Session; api: ApiClient }) {
               ))}
             </ul>
           </nav>
-          <button
-            type="button"
-            className="button secondary"
-            onClick={() => {
-              queryClient.clear();
-              void session.signOut().then(() => setSignedIn(false));
-            }}
-          >
-            Sign out
-          </button>
+          {session.mode === 'portal' ? null : (
+            <button
+              type="button"
+              className="button secondary"
+              onClick={() => {
+                queryClient.clear();
+                void session.signOut().then(() => setSignedIn(false));
+              }}
+            >
+              Sign out
+            </button>
+          )}
         </header>
         <NoticeProvider>
           <main id="main" className="page">

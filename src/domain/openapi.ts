@@ -140,7 +140,13 @@ const ERROR_RESPONSES: Record<string, { name: string; description: string }> = {
   '409': {
     name: 'Conflict',
     description:
-      'A concurrent change won (`conflict`: re-read and retry), or a redelivery to an inactive webhook (`webhook_inactive`).',
+      'A concurrent change won (`conflict`: re-read and retry), a redelivery to an inactive webhook (`webhook_inactive`), ' +
+      "or a create past the tenant's webhook limit (`limit_reached`, MAX_WEBHOOKS_PER_TENANT, default 100).",
+  },
+  '429': {
+    name: 'TooManyRequests',
+    description:
+      'Too many requests that make the service send (`/test`, `/redeliver`, `/recover`) for this tenant (`rate_limited`); `Retry-After` says how many seconds to wait.',
   },
   '413': { name: 'PayloadTooLarge', description: 'Request body over 256 KiB.' },
   '415': { name: 'UnsupportedMediaType', description: 'Body is not declared as JSON.' },
@@ -206,7 +212,7 @@ function paths(): Record<string, Record<string, JsonObject>> {
             description: 'The webhook, plus its signing secret when signing is on',
             body: 'WebhookCreated',
           },
-          errors: WRITE,
+          errors: [...WRITE, '409'],
         },
         false,
       ),
@@ -284,7 +290,7 @@ function paths(): Record<string, Record<string, JsonObject>> {
         'testWebhook',
         'Send a webhook.test delivery now and report the outcome',
         'TestDeliveryResult',
-        READ_ONE,
+        [...READ_ONE, '429'],
       ),
     },
     '/v1/webhooks/{id}/stats': {
@@ -337,7 +343,7 @@ function paths(): Record<string, Record<string, JsonObject>> {
           summary: 'Enqueue the failed delivery again',
           tags: logTag,
           success: { status: '202', description: 'Enqueued for delivery' },
-          errors: [...READ_ONE, '409'],
+          errors: [...READ_ONE, '409', '429'],
         },
         true,
       ),
@@ -374,7 +380,7 @@ function paths(): Record<string, Record<string, JsonObject>> {
           summary: 'Send the delivery again, whatever its outcome was (same webhook-id)',
           tags: deliveryTag,
           success: { status: '202', description: 'Enqueued for delivery', body: 'RedeliveryResult' },
-          errors: [...READ_ONE, '409'],
+          errors: [...READ_ONE, '409', '429'],
         },
         true,
       ),
@@ -387,7 +393,7 @@ function paths(): Record<string, Record<string, JsonObject>> {
           tags: deliveryTag,
           request: 'RecoverRequest',
           success: { status: '202', description: 'How many deliveries were enqueued', body: 'RecoverResult' },
-          errors: WRITE_ONE,
+          errors: [...WRITE_ONE, '429'],
         },
         true,
       ),

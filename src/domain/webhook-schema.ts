@@ -290,13 +290,10 @@ export function withoutEmptyParameters(query: Record<string, string | undefined>
 
 export const deliveryAttemptSchema = z.object({
   at: isoDateTimeSchema,
-  host: z
-    .string()
-    .optional()
-    .meta({
-      description:
-        'The host (and port) this attempt was sent to; after the URL is edited, retries go to the new one.',
-    }),
+  host: z.string().optional().meta({
+    description:
+      'The host (and port) this attempt was sent to; after the URL is edited, retries go to the new one.',
+  }),
   statusCode: z.number().int().optional(),
   error: z.string().optional(),
   durationMs: z.number().nonnegative(),

@@ -10,10 +10,12 @@ describe('what fair queues and ordering add per million deliveries', () => {
     // One SendMessageBatch per event of five ordered deliveries (0.2), a receive and a delete per ten (0.2).
     expect(busy?.sqsRequestsPerDelivery).toBeCloseTo(0.4);
     expect(busy?.usdPerMillionDeliveries).toBeCloseTo(0.4 * PRICES.sqsFifoRequests.usd * 1e6);
-    expect(busy?.addedUsdPerMillionDeliveries).toBeCloseTo(0.2 - 0.1);
+    // Against the same deliveries unordered in full batches: only FIFO's higher price.
+    expect(busy?.addedUsdPerMillionDeliveries).toBeCloseTo(0.4 * (0.5 - 0.4));
     // Sparse conversations: every receive and delete carries one message.
     expect(sparse?.sqsRequestsPerDelivery).toBeCloseTo(2.2);
     expect(sparse?.usdPerMillionDeliveries).toBeCloseTo(1.1);
+    expect(sparse?.addedUsdPerMillionDeliveries).toBeCloseTo(1.1 - 0.4 * 0.4);
   });
 
   it('prints the prices it used and one line per configuration', () => {

@@ -201,6 +201,33 @@ describe.runIf(browserAvailable())('admin console: trouble at a glance', () => {
     await offline.context().close();
   });
 
+  it('moves focus to the screen heading after sign-in', async () => {
+    const { page: fresh } = await openPage(browser, service.url);
+    await signIn(fresh, service.url);
+    await eventually(
+      async () =>
+        (await fresh.evaluate('document.activeElement?.textContent')) === 'Webhooks' ? true : undefined,
+      'focus on the Webhooks heading',
+    );
+    await fresh.context().close();
+  });
+
+  it('offers "Activate" when a resend fails because the webhook is inactive', async () => {
+    await service.api('POST', `/v1/webhooks/${ids.ok}/deactivate`);
+    const delivery = await eventually(async () => {
+      const found = await service.api('GET', `/v1/deliveries?webhookId=${ids.ok}`);
+      return found.body.items?.[0]?.id as string | undefined;
+    }, 'the healthy hook’s delivery');
+    await page.goto(`${service.url}/deliveries/${delivery}`);
+    await page.getByRole('button', { name: 'Resend' }).click();
+    await page.getByText(/This webhook is inactive/).waitFor();
+    expect(await page.getByText(/\/v1\//).count()).toBe(0);
+    await check('error offering Activate');
+    await page.getByRole('button', { name: 'Activate' }).click();
+    await page.getByText('The webhook is active again. Try again now.').waitFor();
+    expect((await service.api('GET', `/v1/webhooks/${ids.ok}`)).body.status).toBe('active');
+  });
+
   it('loaded nothing from another origin', () => {
     expect(watch.foreignRequests).toEqual([]);
     expect(mobileWatch.foreignRequests).toEqual([]);

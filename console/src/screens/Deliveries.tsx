@@ -46,7 +46,7 @@ export function DeliveriesScreen() {
   return (
     <>
       <h1 tabIndex={-1}>Deliveries</h1>
-      <form className="filters" role="search" aria-label="Deliveries" onSubmit={search}>
+      <form className="filters" aria-label="Search deliveries" onSubmit={search}>
         <div className="field">
           <label htmlFor={`${id}-event`}>Event id</label>
           <input

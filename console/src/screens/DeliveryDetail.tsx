@@ -3,6 +3,7 @@ import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { ok } from '../api/client';
 import { Attempts } from '../components/Attempts';
 import { Json, Time } from '../components/Json';
+import { useErrorNotice } from '../components/next-action';
 import { errorText, useConsole } from '../context';
 import { useEventNames } from '../event-names';
 import { useNotice } from '../notices';
@@ -15,10 +16,11 @@ function redeliveredHref(id: string): string {
 }
 
 export function DeliveryDetailScreen({ deliveryId }: { deliveryId: string }) {
-  const { api } = useConsole();
+  const { api, session } = useConsole();
   const { eventName } = useEventNames();
   const queryClient = useQueryClient();
   const notice = useNotice();
+  const showError = useErrorNotice();
   const path = { params: { path: { id: deliveryId } } };
   const query = useQuery({
     queryKey: ['deliveries', 'one', deliveryId],
@@ -30,7 +32,7 @@ export function DeliveryDetailScreen({ deliveryId }: { deliveryId: string }) {
       notice('Delivery resent: it is queued with the same webhook-id.');
       await queryClient.invalidateQueries({ queryKey: ['deliveries'] });
     },
-    onError: (error) => notice(errorText(error), 'error'),
+    onError: (error) => showError(error, query.data?.webhookId),
   });
   if (query.isPending) return <h1 tabIndex={-1}>Delivery</h1>;
   if (query.isError) {
@@ -46,9 +48,16 @@ export function DeliveryDetailScreen({ deliveryId }: { deliveryId: string }) {
     <>
       <div className="screen-head">
         <h1 tabIndex={-1}>Delivery of {eventName(delivery.eventType)}</h1>
-        <button type="button" className="button" onClick={() => resend.mutate()} disabled={resend.isPending}>
-          Resend
-        </button>
+        {session.canManage ? (
+          <button
+            type="button"
+            className="button"
+            onClick={() => resend.mutate()}
+            disabled={resend.isPending}
+          >
+            Resend
+          </button>
+        ) : null}
       </div>
       <dl className="facts card">
         <dt>Status</dt>

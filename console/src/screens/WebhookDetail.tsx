@@ -9,6 +9,7 @@ import { CopyButton } from '../components/CopyButton';
 import { DeliveryChart } from '../components/DeliveryChart';
 import { Time } from '../components/Json';
 import { LIST_REFRESH_MS, LoadError } from '../components/LoadError';
+import { useErrorNotice } from '../components/next-action';
 import { WebhookActions } from '../components/WebhookActions';
 import { WebhookState } from '../components/WebhookState';
 import { errorText, useConsole } from '../context';
@@ -29,7 +30,7 @@ export function localToIso(value: string): string | undefined {
 }
 
 export function WebhookDetailScreen({ webhookId }: { webhookId: string }) {
-  const { api } = useConsole();
+  const { api, session } = useConsole();
   const { eventName } = useEventNames();
   const query = useQuery({
     queryKey: ['webhooks', 'one', webhookId],
@@ -77,11 +78,11 @@ export function WebhookDetailScreen({ webhookId }: { webhookId: string }) {
           <Time iso={webhook.createdAt} />
         </dd>
       </dl>
-      <SigningSecret webhook={webhook} />
+      {session.canManage ? <SigningSecret webhook={webhook} /> : null}
       <Health webhook={webhook} />
       <DeliveryChart webhookId={webhook.id} />
       <Deliveries webhook={webhook} />
-      <Recover webhook={webhook} />
+      {session.canManage ? <Recover webhook={webhook} /> : null}
     </>
   );
 }
@@ -282,6 +283,7 @@ function Deliveries({ webhook }: { webhook: Webhook }) {
  */
 function Recover({ webhook }: { webhook: Webhook }) {
   const { api } = useConsole();
+  const showError = useErrorNotice();
   const queryClient = useQueryClient();
   const notice = useNotice();
   const id = useId();
@@ -323,7 +325,7 @@ function Recover({ webhook }: { webhook: Webhook }) {
       const issues =
         error instanceof ApiError ? error.details.filter((issue) => issue.field === 'since') : [];
       if (issues.length > 0) setSinceError(issues.map((issue) => issue.message).join(' '));
-      else notice(errorText(error), 'error');
+      else showError(error, webhook.id);
     },
   });
   return (

@@ -173,8 +173,8 @@ export const ADMIN_ROUTES: readonly AdminRoute[] = [
   {
     method: 'POST',
     path: '/v1/webhooks/{id}/test',
-    body: 'empty',
-    run: ({ deps, tenantId, params }) => sendTestDelivery(deps, tenantId, params.id!),
+    body: 'json',
+    run: ({ deps, tenantId, params, body }) => sendTestDelivery(deps, tenantId, params.id!, body),
   },
   {
     method: 'GET',

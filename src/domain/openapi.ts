@@ -35,6 +35,7 @@ import {
   rotatedSecretSchema,
   rotateSecretRequestSchema,
   signingSecretSchema,
+  testDeliveryRequestSchema,
   testDeliveryResultSchema,
   webhookInputSchemas,
   webhookListQuerySchema,
@@ -280,11 +281,18 @@ function paths(): Record<string, Record<string, JsonObject>> {
       ),
     },
     '/v1/webhooks/{id}/test': {
-      post: webhookAction(
-        'testWebhook',
-        'Send a webhook.test delivery now and report the outcome',
-        'TestDeliveryResult',
-        READ_ONE,
+      post: operation(
+        {
+          operationId: 'testWebhook',
+          summary:
+            'Send webhook.test (default) or a catalogue sample now and report the outcome; recorded in the delivery log with test: true, never retried, not counted in health',
+          tags: webhookTag,
+          request: 'TestDeliveryRequest',
+          isRequestOptional: true,
+          success: { status: '200', description: 'The outcome of the test send', body: 'TestDeliveryResult' },
+          errors: WRITE_ONE,
+        },
+        true,
       ),
     },
     '/v1/webhooks/{id}/stats': {
@@ -495,6 +503,7 @@ export function buildOpenApiDocument(options: { serverUrl?: string; version?: st
       RecoverResult: recoverResultSchema,
       SigningSecret: signingSecretSchema,
       RotatedSecret: rotatedSecretSchema,
+      TestDeliveryRequest: testDeliveryRequestSchema,
       TestDeliveryResult: testDeliveryResultSchema,
       WebhookStats: webhookStatsSchema,
       Health: healthSchema,

@@ -81,12 +81,9 @@ export const deliverySummarySchema = z.object({
     .string()
     .optional()
     .meta({ description: 'The failure log written when the last attempt failed.' }),
-  redeliveryOf: z
-    .string()
-    .optional()
-    .meta({
-      description: 'The delivery (or, for a failure-log redelivery, the failure log) this one repeats.',
-    }),
+  redeliveryOf: z.string().optional().meta({
+    description: 'The delivery (or, for a failure-log redelivery, the failure log) this one repeats.',
+  }),
   test: z
     .boolean()
     .optional()

@@ -10,6 +10,8 @@ import {
   ListEventSourceMappingsCommand,
 } from '@aws-sdk/client-lambda';
 import { ListSubscriptionsByTopicCommand, SNSClient } from '@aws-sdk/client-sns';
+import { CONFIG_DEFAULTS } from '#config';
+import { CHAT_EVENT_SOURCE } from '#domain/chat-event-rules';
 
 /** Where the service is and how to reach it. */
 export interface VerifyTarget {
@@ -72,7 +74,7 @@ export async function targetFromStacks(serviceStack: string, region: string): Pr
     return {
       apiUrl,
       region,
-      eventBusName: stateful.EventBusName ?? busArn.split('/').at(-1) ?? 'chat-events',
+      eventBusName: stateful.EventBusName ?? busArn.split('/').at(-1) ?? CONFIG_DEFAULTS.EVENT_BUS_NAME,
       ...(service.AdminConsoleUrl ? { consoleOrigin: service.AdminConsoleUrl } : {}),
       ...(service.AlarmTopicArn ? { alarmTopicArn: service.AlarmTopicArn } : {}),
       ...(service.DeliveryFunctionName ? { deliveryFunctionName: service.DeliveryFunctionName } : {}),
@@ -215,7 +217,7 @@ export async function runVerify(target: VerifyTarget, inputs: VerifyInputs): Pro
           new PutEventsCommand({
             Entries: [
               {
-                Source: 'chat.platform',
+                Source: CHAT_EVENT_SOURCE,
                 DetailType: detailType,
                 EventBusName: target.eventBusName,
                 Detail: JSON.stringify({ tenantId: tenant, data: {} }),

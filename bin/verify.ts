@@ -8,6 +8,7 @@
  * Exit code 0 when nothing failed (skipped checks say why), 1 otherwise, 2 on a usage error.
  */
 import { parseArgs } from 'node:util';
+import { CONFIG_DEFAULTS } from '#config';
 import { type CheckResult, runVerify, targetFromStacks, type VerifyTarget } from './verify-checks';
 
 const USAGE =
@@ -67,7 +68,7 @@ async function main(argv: string[]): Promise<number> {
     target = {
       apiUrl: values.local,
       eventsEndpoint: values.local,
-      eventBusName: values['event-bus'] ?? 'chat-events',
+      eventBusName: values['event-bus'] ?? CONFIG_DEFAULTS.EVENT_BUS_NAME,
       region: 'us-east-1',
       credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
     };

@@ -155,6 +155,8 @@ const environmentSchema = z.object({
     .regex(/^https?:\/\/[^/?#]+(\/[^?#]*)?$/, 'an http(s) URL without query or fragment')
     .transform((url) => url.replace(/\/+$/, ''))
     .optional(),
+  /** Webhooks one tenant may have; the next create answers 409 `limit_reached`. */
+  MAX_WEBHOOKS_PER_TENANT: z.coerce.number().int().min(1).max(10_000).default(100),
   /** JWT claim that names the tenant on AWS. */
   TENANT_CLAIM: z.string().min(1).default('tenant_id'),
   SERVICE_VERSION: z.string().default('0.1.0'),

@@ -55,6 +55,14 @@ function Screen({ path }: { path: string }) {
   );
 }
 
+/**
+ * On AWS a portal session that expired or was revoked is refused by its authorizer before the API runs:
+ * API Gateway answers 403 without the API's error shape. The API's own 403 (a capability) has a code.
+ */
+function isGatewayRefusal(session: Session, error: ApiError): boolean {
+  return session.mode === 'portal' && error.status === 403 && error.code === 'http_error';
+}
+
 export function App({ session, api }: { session: Session; api: ApiClient }) {
   const [signedIn, setSignedIn] = useState(session.isSignedIn());
   const path = usePath();
@@ -71,7 +79,7 @@ export function App({ session, api }: { session: Session; api: ApiClient }) {
         queryCache: new QueryCache({
           // A token that stopped working (expired, revoked) sends the admin back to sign-in.
           onError: (error) => {
-            if (error instanceof ApiError && error.status === 401) {
+            if (error instanceof ApiError && (error.status === 401 || isGatewayRefusal(session, error))) {
               void session.signOut().then(() => setSignedIn(false));
             }
           },
@@ -87,6 +95,14 @@ export function App({ session, api }: { session: Session; api: ApiClient }) {
   );
   const context = useMemo(() => ({ api, session }), [api, session]);
 
+  if (!signedIn && session.mode === 'portal') {
+    return (
+      <main id="main" className="page">
+        <h1 tabIndex={-1}>This link has expired — reopen it from your admin</h1>
+        <p>For your security, each link opens the webhook screens once and for a limited time.</p>
+      </main>
+    );
+  }
   if (!signedIn) {
     return (
       <ConsoleContext.Provider value={context}>
@@ -113,16 +129,18 @@ export function App({ session, api }: { session: Session; api: ApiClient }) {
               ))}
             </ul>
           </nav>
-          <button
-            type="button"
-            className="button secondary"
-            onClick={() => {
-              queryClient.clear();
-              void session.signOut().then(() => setSignedIn(false));
-            }}
-          >
-            Sign out
-          </button>
+          {session.mode === 'portal' ? null : (
+            <button
+              type="button"
+              className="button secondary"
+              onClick={() => {
+                queryClient.clear();
+                void session.signOut().then(() => setSignedIn(false));
+              }}
+            >
+              Sign out
+            </button>
+          )}
         </header>
         <NoticeProvider>
           <main id="main" className="page">

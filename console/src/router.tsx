@@ -3,10 +3,29 @@ import { type AnchorHTMLAttributes, type MouseEvent, useEffect, useRef, useSyncE
 
 const listeners = new Set<() => void>();
 
+/** The path the console lives under: '' normally, `/portal` in portal mode (the server frames only that). */
+let base = '';
+
+/** Sets the base path once, before the first render. */
+export function setRouterBase(path: string): void {
+  base = path;
+}
+
+/** `path` (a console path such as `/webhooks/wh_1`) as the browser's address. */
+export function hrefOf(path: string): string {
+  return base === '' ? path : `${base}${path === '/' ? '' : path}`;
+}
+
+function consolePath(): string {
+  const { pathname } = window.location;
+  if (base === '' || !pathname.startsWith(base)) return pathname;
+  return pathname.slice(base.length) || '/';
+}
+
 /** Goes to `path` (same origin) and tells every subscriber. */
 export function navigate(path: string, options: { replace?: boolean } = {}): void {
-  if (options.replace) window.history.replaceState(null, '', path);
-  else window.history.pushState(null, '', path);
+  if (options.replace) window.history.replaceState(null, '', hrefOf(path));
+  else window.history.pushState(null, '', hrefOf(path));
   for (const listener of listeners) listener();
 }
 
@@ -21,7 +40,7 @@ function subscribe(listener: () => void): () => void {
 
 /** The current path, re-rendering on navigation. */
 export function usePath(): string {
-  return useSyncExternalStore(subscribe, () => window.location.pathname);
+  return useSyncExternalStore(subscribe, consolePath);
 }
 
 /** A same-origin link that navigates without a reload (modified clicks keep the browser's behaviour). */
@@ -33,7 +52,7 @@ export function Link({ href, onClick, ...rest }: AnchorHTMLAttributes<HTMLAnchor
     event.preventDefault();
     navigate(href);
   };
-  return <a href={href} onClick={handle} {...rest} />;
+  return <a href={hrefOf(href)} onClick={handle} {...rest} />;
 }
 
 /** Matches `path` against `pattern` (`/webhooks/:id`), returning the parameters or undefined. */
@@ -72,7 +91,7 @@ export function useSearchParam(name: string): [string, (value: string) => void] 
     if (next === '') params.delete(name);
     else params.set(name, next);
     const query = params.toString();
-    navigate(`${window.location.pathname}${query ? `?${query}` : ''}`, { replace: true });
+    navigate(`${consolePath()}${query ? `?${query}` : ''}`, { replace: true });
   };
   return [value, set];
 }

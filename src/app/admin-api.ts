@@ -30,6 +30,7 @@ import {
 } from './delivery-log-service';
 import { getFailureLog, listFailureLogs, redeliverFailureLog } from './failure-log-service';
 import { exchangePortalLink, mintPortalLink, revokePortalSessions } from './portal-sessions';
+import { rateLimiterOf } from './rate-limiter';
 import { listRejectedEvents } from './rejected-event-service';
 import type { Services } from './services';
 import { sendTestDelivery } from './test-delivery';
@@ -174,7 +175,10 @@ export const ADMIN_ROUTES: readonly AdminRoute[] = [
     method: 'POST',
     path: '/v1/webhooks/{id}/test',
     body: 'json',
-    run: ({ deps, tenantId, params, body }) => sendTestDelivery(deps, tenantId, params.id!, body),
+    run: async ({ deps, tenantId, params, body }) => {
+      rateLimiterOf(deps).take(tenantId, 'send');
+      return sendTestDelivery(deps, tenantId, params.id!, body);
+    },
   },
   {
     method: 'GET',
@@ -200,10 +204,10 @@ export const ADMIN_ROUTES: readonly AdminRoute[] = [
     path: '/v1/failure-logs/{id}/redeliver',
     body: 'empty',
     status: 202,
-    run: async ({ deps, tenantId, params }) => ({
-      ...(await redeliverFailureLog(deps, tenantId, params.id!)),
-      status: 'enqueued',
-    }),
+    run: async ({ deps, tenantId, params }) => {
+      rateLimiterOf(deps).take(tenantId, 'send');
+      return { ...(await redeliverFailureLog(deps, tenantId, params.id!)), status: 'enqueued' };
+    },
   },
   {
     method: 'GET',
@@ -222,15 +226,21 @@ export const ADMIN_ROUTES: readonly AdminRoute[] = [
     path: '/v1/deliveries/{id}/redeliver',
     body: 'empty',
     status: 202,
-    run: ({ deps, tenantId, params }) => redeliverDelivery(deps, tenantId, params.id!),
+    run: async ({ deps, tenantId, params }) => {
+      rateLimiterOf(deps).take(tenantId, 'send');
+      return redeliverDelivery(deps, tenantId, params.id!);
+    },
   },
   {
     method: 'POST',
     path: '/v1/webhooks/{id}/recover',
     body: 'json',
     status: 202,
-    run: ({ deps, tenantId, params, body }) =>
-      recoverFailedDeliveries(deps, tenantId, params.id!, parseBodyWith(recoverRequestSchema, body)),
+    run: async ({ deps, tenantId, params, body }) => {
+      const window = parseBodyWith(recoverRequestSchema, body);
+      rateLimiterOf(deps).take(tenantId, 'recover');
+      return recoverFailedDeliveries(deps, tenantId, params.id!, window);
+    },
   },
   {
     method: 'GET',

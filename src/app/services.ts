@@ -25,6 +25,7 @@ import type {
   WebhookRepository,
 } from '#domain/ports';
 import type { FailureRetention } from '#domain/retention';
+import type { TenantLimits } from '#domain/tenant-limits';
 import type { LookupCache } from './lookup-cache';
 
 export interface Services {
@@ -36,6 +37,8 @@ export interface Services {
   failureRetention: FailureRetention;
   /** Which destinations a webhook may name (SPEC 5, 7). */
   destinationPolicy: DestinationOptions;
+  /** Webhooks per tenant and on-demand send rates; DEFAULT_TENANT_LIMITS when absent. */
+  limits?: TenantLimits;
   webhooks: WebhookRepository;
   failureLogs: FailureLogRepository;
   rejectedEvents: RejectedEventRepository;

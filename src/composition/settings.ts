@@ -3,6 +3,7 @@
  * once per process here, so a use case reads `deliveryPolicy.retryScheduleSeconds`, never
  * `RETRY_SCHEDULE`, and no attempt pays for the conversion.
  */
+
 import type { Services } from '#app/services';
 import type { Config } from '#config';
 import type { AdmissionLimits } from '#domain/delivery-admission';
@@ -11,12 +12,13 @@ import type { DeliveryPolicy } from '#domain/delivery-policy';
 import type { DestinationOptions } from '#domain/destination-policy';
 import { DAY_MS } from '#domain/durations';
 import type { FailureRetention } from '#domain/retention';
+import { DEFAULT_TENANT_LIMITS } from '#domain/tenant-limits';
 import { SERVICE_NAME } from '#observability';
 
 /** The settings every use case may read. */
 export type Settings = Pick<
   Services,
-  'deliveryPolicy' | 'deliveryLogPolicy' | 'failureRetention' | 'destinationPolicy'
+  'deliveryPolicy' | 'deliveryLogPolicy' | 'failureRetention' | 'destinationPolicy' | 'limits'
 >;
 
 /** Every domain setting of one process, from its configuration. */
@@ -26,6 +28,7 @@ export function buildSettings(config: Config): Settings {
     deliveryLogPolicy: deliveryLogPolicyOf(config),
     failureRetention: failureRetentionOf(config),
     destinationPolicy: destinationPolicyOf(config),
+    limits: { ...DEFAULT_TENANT_LIMITS, maxWebhooksPerTenant: config.MAX_WEBHOOKS_PER_TENANT },
   };
 }
 

@@ -15,7 +15,9 @@ export type DomainErrorCode =
   | 'conflict'
   | 'webhook_inactive'
   | 'unauthorized'
-  | 'forbidden';
+  | 'forbidden'
+  | 'limit_reached'
+  | 'rate_limited';
 
 /** Base of every error the domain throws on purpose; `code` is what clients branch on. */
 export abstract class DomainError extends Error {
@@ -60,4 +62,20 @@ export class UnauthorizedError extends DomainError {
 /** Authenticated, but the identity does not entitle the caller to anything here (e.g. no tenant). */
 export class ForbiddenError extends DomainError {
   readonly code = 'forbidden';
+}
+
+/** A tenant holds as many of something as it may (e.g. webhooks); the message names the limit. */
+export class LimitReachedError extends DomainError {
+  readonly code = 'limit_reached';
+}
+
+/** Too many requests of one kind for a tenant; `retryAfterSeconds` says when one is accepted again. */
+export class RateLimitedError extends DomainError {
+  readonly code = 'rate_limited';
+  constructor(
+    message: string,
+    readonly retryAfterSeconds: number,
+  ) {
+    super(message);
+  }
 }

@@ -38,7 +38,8 @@ export function portalCsp(allowedOrigins: readonly string[]): string {
 
 /** Whether a console path is portal mode's document (the only one that may be framed). */
 export function isPortalDocumentPath(path: string): boolean {
-  return path === PORTAL_CONSOLE_PATH || path === `${PORTAL_CONSOLE_PATH}/`;
+  // Every screen of portal mode lives under /portal (its API under /portal/v1 is no document).
+  return path === PORTAL_CONSOLE_PATH || (path.startsWith(`${PORTAL_CONSOLE_PATH}/`) && extname(path) === '');
 }
 
 /** Headers on every console answer (the local twin of the CloudFront response headers policy). */

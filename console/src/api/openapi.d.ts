@@ -878,7 +878,7 @@ export interface components {
                 "application/json": components["schemas"]["Error"];
             };
         };
-        /** @description A concurrent change won (`conflict`: re-read and retry), or a redelivery to an inactive webhook (`webhook_inactive`). */
+        /** @description A concurrent change won (`conflict`: re-read and retry), a redelivery to an inactive webhook (`webhook_inactive`), or a create past the tenant's webhook limit (`limit_reached`, MAX_WEBHOOKS_PER_TENANT, default 100). */
         Conflict: {
             headers: {
                 [name: string]: unknown;
@@ -898,6 +898,15 @@ export interface components {
         };
         /** @description Body is not declared as JSON. */
         UnsupportedMediaType: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["Error"];
+            };
+        };
+        /** @description Too many requests that make the service send (`/test`, `/redeliver`, `/recover`) for this tenant (`rate_limited`); `Retry-After` says how many seconds to wait. */
+        TooManyRequests: {
             headers: {
                 [name: string]: unknown;
             };
@@ -1007,6 +1016,7 @@ export interface operations {
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
+            409: components["responses"]["Conflict"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
         };
@@ -1231,6 +1241,7 @@ export interface operations {
             409: components["responses"]["Conflict"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["TooManyRequests"];
         };
     };
     getWebhookStats: {
@@ -1335,6 +1346,7 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
+            429: components["responses"]["TooManyRequests"];
         };
     };
     listDeliveries: {
@@ -1420,6 +1432,7 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
+            429: components["responses"]["TooManyRequests"];
         };
     };
     recoverWebhookDeliveries: {
@@ -1452,6 +1465,7 @@ export interface operations {
             409: components["responses"]["Conflict"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["TooManyRequests"];
         };
     };
     listRejectedEvents: {

@@ -6,7 +6,9 @@
 import type { ConsoleConfig } from '../config';
 
 export interface Session {
-  readonly mode: 'token' | 'oidc';
+  readonly mode: 'token' | 'oidc' | 'portal';
+  /** Whether this session may write (a portal session may be read-only; the API enforces it too). */
+  readonly canManage: boolean;
   /** The bearer token for the next API call, if signed in. */
   token(): Promise<string | undefined>;
   isSignedIn(): boolean;
@@ -20,6 +22,7 @@ const TOKEN_KEY = 'chat-webhooks.admin-token';
 function tokenSession(): Session {
   return {
     mode: 'token',
+    canManage: true,
     async token() {
       return sessionStorage.getItem(TOKEN_KEY) ?? undefined;
     },
@@ -56,6 +59,7 @@ async function oidcSession(auth: Extract<ConsoleConfig['auth'], { mode: 'oidc' }
   let user = await manager.getUser();
   return {
     mode: 'oidc',
+    canManage: true,
     async token() {
       user = await manager.getUser();
       return user && !user.expired ? user.access_token : undefined;

@@ -40,7 +40,13 @@ const OVERLAPS = [
 
 type Action = 'edit' | 'test' | 'toggle' | 'rotate' | 'delete';
 
-export function WebhookActions({ webhook, afterDelete }: { webhook: Webhook; afterDelete?: () => void }) {
+/** The row's menu; absent for a read-only portal session, as every action in it writes. */
+export function WebhookActions(props: { webhook: Webhook; afterDelete?: () => void }) {
+  const { session } = useConsole();
+  return session.canManage ? <WebhookActionsMenu {...props} /> : null;
+}
+
+function WebhookActionsMenu({ webhook, afterDelete }: { webhook: Webhook; afterDelete?: () => void }) {
   const { api } = useConsole();
   const queryClient = useQueryClient();
   const notice = useNotice();

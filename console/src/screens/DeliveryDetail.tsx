@@ -16,7 +16,7 @@ function redeliveredHref(id: string): string {
 }
 
 export function DeliveryDetailScreen({ deliveryId }: { deliveryId: string }) {
-  const { api } = useConsole();
+  const { api, session } = useConsole();
   const { eventName } = useEventNames();
   const queryClient = useQueryClient();
   const notice = useNotice();
@@ -50,9 +50,16 @@ export function DeliveryDetailScreen({ deliveryId }: { deliveryId: string }) {
         <h1 tabIndex={-1}>
           {delivery.test ? 'Test delivery' : 'Delivery'} of {eventName(delivery.eventType)}
         </h1>
-        <button type="button" className="button" onClick={() => resend.mutate()} disabled={resend.isPending}>
-          Resend
-        </button>
+        {session.canManage ? (
+          <button
+            type="button"
+            className="button"
+            onClick={() => resend.mutate()}
+            disabled={resend.isPending}
+          >
+            Resend
+          </button>
+        ) : null}
       </div>
       <dl className="facts card">
         <dt>Status</dt>

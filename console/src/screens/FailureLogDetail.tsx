@@ -9,7 +9,7 @@ import { useNotice } from '../notices';
 import { Link } from '../router';
 
 export function FailureLogDetailScreen({ logId }: { logId: string }) {
-  const { api } = useConsole();
+  const { api, session } = useConsole();
   const { eventName } = useEventNames();
   const queryClient = useQueryClient();
   const notice = useNotice();
@@ -42,14 +42,16 @@ export function FailureLogDetailScreen({ logId }: { logId: string }) {
         <h1 tabIndex={-1}>
           Failure log: {log.webhookName}, {eventName(log.eventType)}
         </h1>
-        <button
-          type="button"
-          className="button"
-          onClick={() => redeliver.mutate()}
-          disabled={redeliver.isPending}
-        >
-          Redeliver
-        </button>
+        {session.canManage ? (
+          <button
+            type="button"
+            className="button"
+            onClick={() => redeliver.mutate()}
+            disabled={redeliver.isPending}
+          >
+            Redeliver
+          </button>
+        ) : null}
       </div>
       <dl className="facts card">
         <dt>Webhook</dt>

@@ -30,7 +30,7 @@ export function localToIso(value: string): string | undefined {
 }
 
 export function WebhookDetailScreen({ webhookId }: { webhookId: string }) {
-  const { api } = useConsole();
+  const { api, session } = useConsole();
   const { eventName } = useEventNames();
   const query = useQuery({
     queryKey: ['webhooks', 'one', webhookId],
@@ -78,11 +78,11 @@ export function WebhookDetailScreen({ webhookId }: { webhookId: string }) {
           <Time iso={webhook.createdAt} />
         </dd>
       </dl>
-      <SigningSecret webhook={webhook} />
+      {session.canManage ? <SigningSecret webhook={webhook} /> : null}
       <Health webhook={webhook} />
       <DeliveryChart webhookId={webhook.id} />
       <Deliveries webhook={webhook} />
-      <Recover webhook={webhook} />
+      {session.canManage ? <Recover webhook={webhook} /> : null}
     </>
   );
 }

@@ -16,6 +16,7 @@ import { Link, navigate, useSearchParam } from '../router';
 type Status = 'active' | 'inactive';
 
 export function WebhooksScreen() {
+  const { session } = useConsole();
   // Filters live in the URL: a reload or a shared link shows the same list.
   const [statusParam, setStatus] = useSearchParam('status');
   const status: Status = statusParam === 'inactive' ? 'inactive' : 'active';
@@ -25,9 +26,11 @@ export function WebhooksScreen() {
     <>
       <div className="screen-head">
         <h1 tabIndex={-1}>Webhooks</h1>
-        <button type="button" className="button" onClick={() => navigate('/webhooks/new')}>
-          Add Webhook
-        </button>
+        {session.canManage ? (
+          <button type="button" className="button" onClick={() => navigate('/webhooks/new')}>
+            Add Webhook
+          </button>
+        ) : null}
       </div>
       <div className="filters">
         <div className="field">

@@ -5,7 +5,7 @@
  */
 import type middy from '@middy/core';
 import { createError } from '@middy/util';
-import { DomainError } from '#domain/errors';
+import { DomainError, RateLimitedError } from '#domain/errors';
 import { describeError, logger } from '#observability';
 import { httpStatusOf } from './error-status';
 import { RequestError } from './request-errors';
@@ -57,6 +57,9 @@ export function errorsAsHttpErrors(): middy.MiddlewareObj {
           },
         };
         request.error = createError(httpStatusOf(error), JSON.stringify(body), { expose: true });
+        if (error instanceof RateLimitedError) {
+          (request.error as { retryAfterSeconds?: number }).retryAfterSeconds = error.retryAfterSeconds;
+        }
         return;
       }
       if (isStoreUnavailable(error)) {
@@ -86,7 +89,12 @@ export function errorsAsHttpErrors(): middy.MiddlewareObj {
 export function jsonErrorHeaders(): middy.MiddlewareObj<unknown, { headers?: Record<string, unknown> }> {
   return {
     onError: (request) => {
-      if (request.response) request.response.headers = { ...JSON_HEADERS };
+      if (!request.response) return;
+      const retryAfter = (request.error as { retryAfterSeconds?: number } | undefined)?.retryAfterSeconds;
+      request.response.headers = {
+        ...JSON_HEADERS,
+        ...(retryAfter !== undefined ? { 'Retry-After': String(retryAfter) } : {}),
+      };
     },
   };
 }

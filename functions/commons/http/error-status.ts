@@ -17,8 +17,10 @@ const STATUS_BY_CODE = {
   method_not_allowed: 405,
   conflict: 409,
   webhook_inactive: 409,
+  limit_reached: 409,
   payload_too_large: 413,
   unsupported_media_type: 415,
+  rate_limited: 429,
 } as const satisfies Record<DomainErrorCode | RequestErrorCode, number>;
 
 /** The HTTP status that reports `error` (always a 4xx: these are the client's to fix). */

@@ -69,10 +69,10 @@ describe('function services built from the deployed environment', () => {
     );
   });
 
-  it('the DLQ processor builds the table and notices, not the queue, the cipher or the sender', () => {
+  it('the DLQ processor builds the table only: no notices (it publishes none), queue, cipher or sender', () => {
     const services = buildDlqProcessorServices(configs['dlq-processor']);
     expect(typeof services.failureLogs.put).toBe('function');
-    expect(typeof services.notices.webhookDisabled).toBe('function');
+    expect(() => services.notices.webhookDisabled).toThrow(ServiceNotWiredError);
     expect(() => services.deliveryQueue.enqueue).toThrow(/not available in the dlq-processor function/);
     expect(() => services.cipher.encrypt).toThrow(ServiceNotWiredError);
     expect(() => services.sender.send).toThrow(ServiceNotWiredError);

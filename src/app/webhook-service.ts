@@ -111,7 +111,7 @@ async function assertBelowWebhookLimit(services: Services, tenantId: string): Pr
   } while (startKey && count < limit);
   if (count >= limit) {
     throw new LimitReachedError(
-      `This tenant has ${limit} webhooks, the most it may have (MAX_WEBHOOKS_PER_TENANT = ${limit}): delete one first`,
+      `This tenant has ${limit} webhooks, the most it may have (a limit of ${limit} webhooks per tenant): delete one first`,
     );
   }
 }

@@ -8,8 +8,8 @@ import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { formatChecklist } from '../../bin/verify';
-import { judgeConcurrency, runVerify, tenantOfToken, type VerifyTarget } from '../../bin/verify-checks';
+import { formatChecklist } from '#bin/verify';
+import { judgeConcurrency, runVerify, tenantOfToken, type VerifyTarget } from '#bin/verify-checks';
 import { startTestService, TENANT_A_TOKEN, type TestService } from '../support/local-service';
 
 const PROJECT_ROOT = fileURLToPath(new URL('../../', import.meta.url));

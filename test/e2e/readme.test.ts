@@ -69,8 +69,14 @@ describe('README', () => {
     for (const page of README.matchAll(/\]\((docs\/[^)\s]+\.md)\)/g)) {
       const markdown = readFileSync(join(ROOT, page[1]!), 'utf8');
       for (const [, target] of markdown.matchAll(/\]\(((?!https?:|#)[^)\s]+)\)/g)) {
-        const path = resolve(dirname(join(ROOT, page[1]!)), target!);
+        const [file, anchor] = target!.split('#');
+        const path = resolve(dirname(join(ROOT, page[1]!)), file!);
         expect(existsSync(path), `${page[1]} links to missing ${target}`).toBe(true);
+        if (anchor !== undefined && path.endsWith('.md')) {
+          expect(anchorsOf(readFileSync(path, 'utf8')), `${page[1]} links to missing ${target}`).toContain(
+            anchor,
+          );
+        }
       }
     }
   });
@@ -172,3 +178,16 @@ describe('the first ten minutes, as written', () => {
     expect(await page.text()).toContain('<div id="root">');
   }, 180_000);
 });
+
+/** The anchors a Markdown page offers: explicit `<a id>` ones and GitHub's slugs of its headings. */
+function anchorsOf(markdown: string): string[] {
+  const explicit = [...markdown.matchAll(/<a id="([^"]+)"><\/a>/g)].map((match) => match[1]!);
+  const headings = [...markdown.matchAll(/^#{1,6} (.+)$/gm)].map((match) =>
+    match[1]!
+      .trim()
+      .toLowerCase()
+      .replace(/[^\p{L}\p{N}\s_-]/gu, '')
+      .replace(/\s/g, '-'),
+  );
+  return [...explicit, ...headings];
+}

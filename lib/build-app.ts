@@ -42,6 +42,7 @@ export function buildApp(app: App, settings: AppSettings, options: BuildAppOptio
     ...(settings.tenantClaim !== undefined ? { tenantClaim: settings.tenantClaim } : {}),
     ...(settings.platformPrincipals !== undefined ? { platformPrincipals: settings.platformPrincipals } : {}),
     ...(settings.alarmEmail !== undefined ? { alarmEmail: settings.alarmEmail } : {}),
+    ...(settings.noticeEmail !== undefined ? { noticeEmail: settings.noticeEmail } : {}),
     ...(settings.consoleClientId !== undefined || settings.consoleConnectSources !== undefined
       ? {
           adminConsole: {

@@ -174,10 +174,10 @@ export const ADMIN_ROUTES: readonly AdminRoute[] = [
   {
     method: 'POST',
     path: '/v1/webhooks/{id}/test',
-    body: 'empty',
-    run: async ({ deps, tenantId, params }) => {
+    body: 'json',
+    run: async ({ deps, tenantId, params, body }) => {
       rateLimiterOf(deps).take(tenantId, 'send');
-      return sendTestDelivery(deps, tenantId, params.id!);
+      return sendTestDelivery(deps, tenantId, params.id!, body);
     },
   },
   {

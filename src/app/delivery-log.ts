@@ -127,6 +127,8 @@ export async function recordSettledDelivery(
     webhook?: StoredWebhook | undefined;
     result: SettledDelivery;
     requestHeaders?: Record<string, string>;
+    /** An admin's test send: recorded as such and kept out of health. */
+    test?: boolean;
   },
 ): Promise<void> {
   const { task, webhook, result } = input;
@@ -139,7 +141,10 @@ export async function recordSettledDelivery(
     webhookId: task.webhookId,
   });
   try {
-    if (attempt) {
+    // A test send is the admin probing the endpoint, often one they know is down or not yet live: its
+    // outcome says nothing about how real events fare, and counting it would open "failing since"
+    // (and its notices) or hide a real failure behind a test that passed.
+    if (attempt && !input.test) {
       await noteAttemptHealth(services, task.tenantId, task.webhookId, {
         at: attempt.at,
         ...(attempt.statusCode !== undefined ? { statusCode: attempt.statusCode } : {}),
@@ -197,6 +202,7 @@ export async function recordSettledDelivery(
         createdAt: task.firstTriedAt ?? task.attempts[0]?.at ?? attempt?.at ?? now.toISOString(),
         updatedAt: now.toISOString(),
         ...(task.redeliveryOf !== undefined ? { redeliveryOf: task.redeliveryOf } : {}),
+        ...(input.test ? { test: true } : {}),
       },
       expiryOf(services, now),
     );

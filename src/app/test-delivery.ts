@@ -1,6 +1,14 @@
-/** `POST /v1/webhooks/{id}/test`: one `webhook.test` delivery now, reported, never retried. */
-import { buildTestEvent } from '#domain/event-catalogue';
+/**
+ * `POST /v1/webhooks/{id}/test`: one delivery now of `webhook.test` or a catalogue type's sample,
+ * reported, recorded in the delivery log as a test, never retried and never counted in health.
+ */
+
+import { ValidationError } from '#domain/errors';
+import { buildTestEvent, EVENT_TYPES, type EventType } from '#domain/event-catalogue';
+import { TEST_EVENT_TYPE } from '#domain/model';
+import { testDeliveryRequestSchema } from '#domain/webhook-schema';
 import { attemptDelivery } from './deliver';
+import { deliveryIdOfTask, recordSettledDelivery, storeEventPayload } from './delivery-log';
 import type { Services } from './services';
 import { requireWebhook } from './webhook-service';
 
@@ -10,23 +18,67 @@ export interface TestDeliveryReport {
   statusCode?: number;
   durationMs: number;
   error?: string;
+  /** The type sent. */
+  eventType: string;
+  /** The delivery log record of this send; absent when the log's mode does not keep it. */
+  deliveryId?: string;
 }
 
-/** Sends a test event to the webhook (active or not: testing a paused endpoint is the point). */
+const SENDABLE = new Set<string>([TEST_EVENT_TYPE, ...EVENT_TYPES]);
+
+function parseTestRequest(body: unknown): EventType | typeof TEST_EVENT_TYPE {
+  const parsed = testDeliveryRequestSchema.safeParse(body ?? {});
+  if (!parsed.success) throw new ValidationError('Invalid body: only eventType may be given');
+  const eventType = parsed.data.eventType ?? TEST_EVENT_TYPE;
+  if (!SENDABLE.has(eventType)) {
+    throw new ValidationError(`eventType: ${eventType} is not in the event catalogue (GET /v1/event-types)`, [
+      { field: 'eventType', message: 'not a catalogue event type' },
+    ]);
+  }
+  return eventType as EventType | typeof TEST_EVENT_TYPE;
+}
+
+/**
+ * Sends a test event to the webhook (active or not: testing a paused endpoint is the point), whether
+ * or not the webhook subscribes to the type (trying a handler before subscribing is a use). `body` is
+ * `{ eventType? }`; an unknown type is a ValidationError.
+ */
 export async function sendTestDelivery(
   services: Services,
   tenantId: string,
   webhookId: string,
+  body?: unknown,
 ): Promise<TestDeliveryReport> {
+  const eventType = parseTestRequest(body);
   const webhook = await requireWebhook(services, tenantId, webhookId);
-  const event = buildTestEvent(tenantId, webhook.brandId, () => services.newId('evt'), services.clock.now());
+  const event = buildTestEvent(
+    tenantId,
+    webhook.brandId,
+    () => services.newId('evt'),
+    services.clock.now(),
+    eventType,
+  );
+  await storeEventPayload(services, event, 1);
   // The same signing and sending as a real delivery, but no slot or circuit: an admin's explicit test
   // always reaches the endpoint, and its outcome is not the delivery path's evidence.
-  const { outcome } = await attemptDelivery(services, webhook, event);
+  const { outcome, attempt, requestHeaders } = await attemptDelivery(services, webhook, event);
+  const task = { tenantId, webhookId, event, attempts: [] };
+  await recordSettledDelivery(services, {
+    task,
+    webhook,
+    result: outcome.isSuccess ? { status: 'delivered', attempt } : { status: 'dead-lettered', attempt },
+    requestHeaders,
+    test: true,
+  });
+  const mode = services.deliveryLogPolicy.mode;
+  const isRecorded = mode === 'all' || (mode === 'failures' && !outcome.isSuccess);
+  const deliveryId = isRecorded ? deliveryIdOfTask(task, attempt.at) : undefined;
   return {
     delivered: outcome.isSuccess,
     ...(outcome.statusCode !== undefined ? { statusCode: outcome.statusCode } : {}),
     durationMs: outcome.durationMs,
     ...(outcome.error !== undefined ? { error: outcome.error } : {}),
+    eventType,
+    ...(deliveryId !== undefined ? { deliveryId } : {}),
   };
 }

@@ -81,7 +81,13 @@ export const deliverySummarySchema = z.object({
     .string()
     .optional()
     .meta({ description: 'The failure log written when the last attempt failed.' }),
-  redeliveryOf: z.string().optional(),
+  redeliveryOf: z.string().optional().meta({
+    description: 'The delivery (or, for a failure-log redelivery, the failure log) this one repeats.',
+  }),
+  test: z
+    .boolean()
+    .optional()
+    .meta({ description: 'True for a test send (POST /v1/webhooks/{id}/test); never counted in health.' }),
 });
 
 export const deliveryDetailSchema = deliverySummarySchema.extend({

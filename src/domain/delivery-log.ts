@@ -59,6 +59,8 @@ export interface DeliverySummary {
   failureLogId?: string;
   /** The delivery (or failure log) this one redelivers. */
   redeliveryOf?: string;
+  /** Sent by an admin's "Send test", not by an event: shown as a test and never counted in health. */
+  test?: boolean;
 }
 
 /** A delivery with every attempt, as stored. */
@@ -87,6 +89,7 @@ export interface DeliveryOutcome {
   createdAt: string;
   updatedAt: string;
   redeliveryOf?: string;
+  test?: boolean;
 }
 
 const CROCKFORD = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';

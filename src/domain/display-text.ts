@@ -16,7 +16,20 @@ export const MAX_DESCRIPTION_LENGTH = 500;
  * on its own, and not a default-ignorable one (variation selectors, Hangul fillers…). Property
  * escapes, so the class follows Unicode rather than a hand-kept list.
  */
-const VISIBLE_CHARACTER = /[^\p{White_Space}\p{C}\p{M}\p{Default_Ignorable_Code_Point}]/u;
+// U+2800 (Braille pattern blank) is a symbol by category but renders as an empty cell.
+const VISIBLE_CHARACTER = /[^\p{White_Space}\p{C}\p{M}\p{Default_Ignorable_Code_Point}\u2800]/u;
+
+/**
+ * Bidi embedding, override and isolate controls (U+202A–U+202E, U+2066–U+2069) reorder the text
+ * around them (a name that displays as another's, "Trojan Source"); tag characters (U+E0000–U+E007F)
+ * are invisible and carry hidden text. Neither belongs in a name or a description.
+ */
+const DECEPTIVE_FORMAT = /[\u202a-\u202e\u2066-\u2069\u{e0000}-\u{e007f}]/u;
+
+/** True when `text` contains a bidi control or a tag character. */
+export function hasDeceptiveFormat(text: string): boolean {
+  return DECEPTIVE_FORMAT.test(text);
+}
 
 /**
  * Control characters (Unicode category Cc: C0, DEL and C1) other than tab and line feed, which a
@@ -42,6 +55,11 @@ export const webhookNameSchema = z
   .max(MAX_NAME_LENGTH)
   .refine((name) => !/\p{Cc}/u.test(name), 'must not contain control characters')
   .refine(
+    // A name with nothing visible gets the one message below.
+    (name) => !hasVisibleCharacter(name) || !hasDeceptiveFormat(name),
+    'must not contain bidi controls (U+202A–U+202E, U+2066–U+2069) or tag characters (U+E0000–U+E007F)',
+  )
+  .refine(
     (name) => name === '' || hasVisibleCharacter(name),
     'must contain a visible character, not only invisible or format characters (e.g. U+200B)',
   );
@@ -53,4 +71,8 @@ export const webhookDescriptionSchema = z
   .refine(
     (description) => !hasForbiddenControl(description),
     'must not contain control characters (tab and line feed are allowed)',
+  )
+  .refine(
+    (description) => !hasDeceptiveFormat(description),
+    'must not contain bidi controls (U+202A–U+202E, U+2066–U+2069) or tag characters (U+E0000–U+E007F)',
   );

@@ -433,21 +433,22 @@ export const EVENT_CATALOGUE: readonly EventCatalogueEntry[] = EVENT_TYPES.map((
   return { type, name, description, samplePayload: sample(type, index, sampleData) };
 });
 
-/** The `webhook.test` envelope `POST /v1/webhooks/{id}/test` sends. */
+/**
+ * The envelope `POST /v1/webhooks/{id}/test` sends: `webhook.test` by default, or a catalogue type's
+ * sample payload (fresh id, time, tenant and brand) so a receiver's handler of that type can be tried.
+ */
 export function buildTestEvent(
   tenantId: string,
   brandId: string | null,
   newEventId: () => string,
   now: Date,
+  eventType: EventType | typeof TEST_EVENT_TYPE = TEST_EVENT_TYPE,
 ): EventEnvelope {
-  return {
-    id: newEventId(),
-    type: TEST_EVENT_TYPE,
-    timestamp: now.toISOString(),
-    tenantId,
-    brandId,
-    data: {
-      message: 'This is a test event from chat-webhooks. If you can read it, your endpoint is reachable.',
-    },
-  };
+  const data =
+    eventType === TEST_EVENT_TYPE
+      ? {
+          message: 'This is a test event from chat-webhooks. If you can read it, your endpoint is reachable.',
+        }
+      : structuredClone(EVENT_TYPE_DEFINITIONS[eventType].sampleData);
+  return { id: newEventId(), type: eventType, timestamp: now.toISOString(), tenantId, brandId, data };
 }

@@ -35,6 +35,7 @@ import {
   rotatedSecretSchema,
   rotateSecretRequestSchema,
   signingSecretSchema,
+  testDeliveryRequestSchema,
   testDeliveryResultSchema,
   webhookInputSchemas,
   webhookListQuerySchema,
@@ -286,11 +287,18 @@ function paths(): Record<string, Record<string, JsonObject>> {
       ),
     },
     '/v1/webhooks/{id}/test': {
-      post: webhookAction(
-        'testWebhook',
-        'Send a webhook.test delivery now and report the outcome',
-        'TestDeliveryResult',
-        [...READ_ONE, '429'],
+      post: operation(
+        {
+          operationId: 'testWebhook',
+          summary:
+            'Send webhook.test (default) or a catalogue sample now and report the outcome; recorded in the delivery log with test: true, never retried, not counted in health',
+          tags: webhookTag,
+          request: 'TestDeliveryRequest',
+          isRequestOptional: true,
+          success: { status: '200', description: 'The outcome of the test send', body: 'TestDeliveryResult' },
+          errors: [...WRITE_ONE, '429'],
+        },
+        true,
       ),
     },
     '/v1/webhooks/{id}/stats': {
@@ -501,6 +509,7 @@ export function buildOpenApiDocument(options: { serverUrl?: string; version?: st
       RecoverResult: recoverResultSchema,
       SigningSecret: signingSecretSchema,
       RotatedSecret: rotatedSecretSchema,
+      TestDeliveryRequest: testDeliveryRequestSchema,
       TestDeliveryResult: testDeliveryResultSchema,
       WebhookStats: webhookStatsSchema,
       Health: healthSchema,

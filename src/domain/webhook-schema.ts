@@ -370,11 +370,27 @@ export const errorBodySchema = z.object({
   }),
 });
 
+export const testDeliveryRequestSchema = z.strictObject({
+  eventType: z
+    .string()
+    .min(1)
+    .max(100)
+    .optional()
+    .describe(
+      'A catalogue event type whose sample payload to send, or webhook.test; default webhook.test (a payload no receiver mistakes for real traffic)',
+    ),
+});
+
 export const testDeliveryResultSchema = z.object({
   delivered: z.boolean(),
   statusCode: z.number().int().optional(),
   durationMs: z.number().nonnegative(),
   error: z.string().optional(),
+  eventType: z.string().describe('The event type sent'),
+  deliveryId: z
+    .string()
+    .optional()
+    .describe('The delivery log record of this test send (absent when the log does not keep it)'),
 });
 
 export const signingSecretSchema = z.object({ signingSecret: z.string() });

@@ -196,6 +196,31 @@ describe('webhook lifecycle', () => {
     expect(delivery.headers['x-env']).toBe('test');
   });
 
+  it('sends a chosen catalogue type, lists the send in the delivery log as a test, refuses an unknown type', async () => {
+    const created = await service.api('POST', '/v1/webhooks', { ...validWebhook, url: receiverUrl });
+    received.length = 0;
+    const report = await service.api('POST', `/v1/webhooks/${created.body.id}/test`, {
+      eventType: 'conversation.created',
+    });
+    expect(report.status).toBe(200);
+    expect(report.body).toMatchObject({ delivered: true, eventType: 'conversation.created' });
+    const sent = JSON.parse(received[0]!.body) as { id: string; type: string };
+    expect(sent.type).toBe('conversation.created');
+    const listed = await service.api('GET', `/v1/deliveries?eventId=${sent.id}`);
+    expect(listed.body.items).toEqual([
+      expect.objectContaining({ id: report.body.deliveryId, test: true, eventType: 'conversation.created' }),
+    ]);
+    const detail = await service.api('GET', `/v1/deliveries/${report.body.deliveryId}`);
+    expect(detail.body).toMatchObject({ test: true, status: 'succeeded', payload: { id: sent.id } });
+
+    const refused = await service.api('POST', `/v1/webhooks/${created.body.id}/test`, {
+      eventType: 'nope.never',
+    });
+    expect(refused.status).toBe(400);
+    expect(refused.body.error.code).toBe('validation_failed');
+    expect(received).toHaveLength(1);
+  });
+
   it('reports a failed test delivery without an error status', async () => {
     const created = await service.api('POST', '/v1/webhooks', {
       ...validWebhook,

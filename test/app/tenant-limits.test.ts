@@ -129,3 +129,41 @@ describe('RateLimiter', () => {
     expect(() => limiter.take('other', 'recover')).not.toThrow();
   });
 });
+
+describe('names and answers a browser or a person can be fooled by', () => {
+  it('refuses names with bidi controls or tag characters, or made only of U+2800', async () => {
+    const { call } = apiWith();
+    for (const name of [
+      'invoice\u202Egnp.exe',
+      'a\u2066b\u2069',
+      `tag\u{E0041}`,
+      '\u2800\u2800',
+      ' \u2800 ',
+    ]) {
+      const answer = await call('tenant-a', 'POST', '/v1/webhooks', { ...webhook(1), name });
+      expect(answer.statusCode, JSON.stringify(name)).toBe(400);
+      expect(answer.json.error.details[0].field).toBe('name');
+    }
+    const description = await call('tenant-a', 'POST', '/v1/webhooks', {
+      ...webhook(1),
+      description: 'x\u202Ey',
+    });
+    expect(description.statusCode).toBe(400);
+    expect(
+      (await call('tenant-a', 'POST', '/v1/webhooks', { ...webhook(1), name: 'Café ⠁ CRM' })).statusCode,
+    ).toBe(201);
+  });
+
+  it('answers /v1 and /health with nosniff and no framing, errors included', async () => {
+    const { call } = apiWith();
+    for (const [method, path] of [
+      ['GET', '/health'],
+      ['GET', '/v1/webhooks'],
+      ['GET', '/v1/webhooks/wh_missing'],
+    ] as const) {
+      const answer = await call('tenant-a', method, path);
+      expect(answer.headers?.['x-content-type-options'], path).toBe('nosniff');
+      expect(answer.headers?.['x-frame-options'], path).toBe('DENY');
+    }
+  });
+});

@@ -191,8 +191,27 @@ describe.runIf(browserAvailable())('admin console in chromium', () => {
     const before = received.filter((path) => path === '/ok').length;
     await page.getByRole('button', { name: 'More actions for Orders hook' }).click();
     await page.getByRole('menuitem', { name: 'Send test' }).click();
+    // Send test asks which event type to send: webhook.test unless the admin picks a catalogue type.
+    const testDialog = page.getByRole('dialog', { name: 'Send a test to Orders hook' });
+    await testDialog.waitFor();
+    const typeButton = testDialog.getByRole('button', { name: /Event type/ });
+    expect(await typeButton.textContent()).toMatch(/webhook\.test/);
+    await typeButton.click();
+    await page.getByRole('option', { name: /\(message\.created\)/ }).click();
+    expect(await typeButton.textContent()).toMatch(/message\.created/);
+    await axeScreen('send test dialog');
+    await testDialog.getByRole('button', { name: 'Send test' }).click();
     await page.getByText(/Test delivered to Orders hook: HTTP 200/).waitFor();
+    await testDialog.waitFor({ state: 'detached' });
     expect(received.filter((path) => path === '/ok').length).toBe(before + 1);
+    // Recorded in the delivery log as a test, and shown as one.
+    const tests = (await service.api('GET', '/v1/deliveries?eventType=message.created')).body.items.filter(
+      (item: { test?: boolean }) => item.test,
+    );
+    expect(tests).toHaveLength(1);
+    await page.goto(`${service.url}/deliveries/${encodeURIComponent(tests[0].id)}`);
+    await page.getByRole('heading', { level: 1, name: /^Test delivery of / }).waitFor();
+    await page.goBack();
 
     await page.getByRole('button', { name: 'More actions for Orders hook' }).click();
     await page.getByRole('menuitem', { name: 'Rotate secret' }).click();

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { hasVisibleCharacter } from '#domain/display-text';
+import { hasDeceptiveFormat, hasVisibleCharacter } from '#domain/display-text';
 import { toFieldIssues, webhookInputSchemas } from '#domain/webhook-schema';
 
 const { create, patch } = webhookInputSchemas({ allowInsecureLocalhost: false });
@@ -42,6 +42,8 @@ describe('webhook name', () => {
         invisibleText,
         fc.constantFrom('a', 'Ж', '中', '😀', '١', 'é', 'e\u0301', '#'),
         (padding, visible) => {
+          // Bidi controls and tag characters are refused among visible ones (a name that reorders itself).
+          fc.pre(!hasDeceptiveFormat(padding));
           const parsed = create.parse({ ...valid, name: ` ${padding}${visible} ` });
           expect(parsed.name).toBe(`${padding}${visible}`.trim());
           expect(hasVisibleCharacter(parsed.name)).toBe(true);

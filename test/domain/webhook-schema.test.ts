@@ -339,9 +339,16 @@ describe('response schemas', () => {
     ).toBe(true);
     expect(errorBodySchema.safeParse({ code: 'x' }).success).toBe(false);
     expect(
-      testDeliveryResultSchema.safeParse({ delivered: false, durationMs: 3, error: 'connection refused' })
-        .success,
+      testDeliveryResultSchema.safeParse({
+        delivered: false,
+        durationMs: 3,
+        error: 'connection refused',
+        eventType: 'webhook.test',
+      }).success,
     ).toBe(true);
-    expect(testDeliveryResultSchema.safeParse({ delivered: 'no', durationMs: 3 }).success).toBe(false);
+    expect(
+      testDeliveryResultSchema.safeParse({ delivered: 'no', durationMs: 3, eventType: 'webhook.test' })
+        .success,
+    ).toBe(false);
   });
 });

@@ -152,7 +152,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Send a webhook.test delivery now and report the outcome */
+        /** Send webhook.test (default) or a catalogue sample now and report the outcome; recorded in the delivery log with test: true, never retried, not counted in health */
         post: operations["testWebhook"];
         delete?: never;
         options?: never;
@@ -709,7 +709,10 @@ export interface components {
             updatedAt: string;
             /** @description The failure log written when the last attempt failed. */
             failureLogId?: string;
+            /** @description The delivery (or, for a failure-log redelivery, the failure log) this one repeats. */
             redeliveryOf?: string;
+            /** @description True for a test send (POST /v1/webhooks/{id}/test); never counted in health. */
+            test?: boolean;
             attempts: {
                 /** Format: date-time */
                 at: string;
@@ -747,7 +750,10 @@ export interface components {
                 updatedAt: string;
                 /** @description The failure log written when the last attempt failed. */
                 failureLogId?: string;
+                /** @description The delivery (or, for a failure-log redelivery, the failure log) this one repeats. */
                 redeliveryOf?: string;
+                /** @description True for a test send (POST /v1/webhooks/{id}/test); never counted in health. */
+                test?: boolean;
             }[];
             nextCursor: string | null;
         };
@@ -774,11 +780,19 @@ export interface components {
             /** @description When the replaced secret stops signing (null: there was none) */
             previousSecretExpiresAt: string | null;
         };
+        TestDeliveryRequest: {
+            /** @description A catalogue event type whose sample payload to send, or webhook.test; default webhook.test (a payload no receiver mistakes for real traffic) */
+            eventType?: string;
+        };
         TestDeliveryResult: {
             delivered: boolean;
             statusCode?: number;
             durationMs: number;
             error?: string;
+            /** @description The event type sent */
+            eventType: string;
+            /** @description The delivery log record of this test send (absent when the log does not keep it) */
+            deliveryId?: string;
         };
         WebhookStats: {
             /** @enum {string} */
@@ -1206,9 +1220,13 @@ export interface operations {
             };
             cookie?: never;
         };
-        requestBody?: never;
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["TestDeliveryRequest"];
+            };
+        };
         responses: {
-            /** @description Send a webhook.test delivery now and report the outcome */
+            /** @description The outcome of the test send */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -1220,6 +1238,9 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
             429: components["responses"]["TooManyRequests"];
         };
     };

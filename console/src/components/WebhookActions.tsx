@@ -1,6 +1,7 @@
 /**
- * The seed's kebab menu (SPEC 10: button "More actions for <name>"): Edit, Send test,
- * Deactivate/Activate, Rotate secret, Delete (confirmed in an alertdialog with "Yes, Delete").
+ * The seed's kebab menu (SPEC 10: button "More actions for <name>"): Edit, Send test (a dialog
+ * to pick the event type), Deactivate/Activate, Rotate secret, Delete (confirmed in an alertdialog
+ * with "Yes, Delete").
  * React Aria gives the menu and dialog their roles, focus handling and keyboard behaviour.
  */
 import { useMutation, useQueryClient } from '@tanstack/react-query';
@@ -10,6 +11,8 @@ import {
   Dialog,
   Heading,
   Label,
+  ListBox,
+  ListBoxItem,
   Menu,
   MenuItem,
   MenuTrigger,
@@ -17,9 +20,12 @@ import {
   Popover,
   Radio,
   RadioGroup,
+  Select,
+  SelectValue,
 } from 'react-aria-components';
 import { ok, type Webhook } from '../api/client';
 import { errorText, useConsole } from '../context';
+import { useEventNames } from '../event-names';
 import { useNotice } from '../notices';
 import { navigate } from '../router';
 import { CopyButton } from './CopyButton';
@@ -46,6 +52,10 @@ function WebhookActionsMenu({ webhook, afterDelete }: { webhook: Webhook; afterD
   const notice = useNotice();
   const [confirmingDelete, setConfirmingDelete] = useState(false);
   const [confirmingRotate, setConfirmingRotate] = useState(false);
+  const [choosingTest, setChoosingTest] = useState(false);
+  // webhook.test by default: a payload no receiver mistakes for a real event.
+  const [testType, setTestType] = useState('webhook.test');
+  const { eventName, deliveryTypes } = useEventNames();
   const [overlap, setOverlap] = useState('86400');
   const [newSecret, setNewSecret] = useState<
     { secret: string; previousExpiresAt: string | null } | undefined
@@ -57,7 +67,10 @@ function WebhookActionsMenu({ webhook, afterDelete }: { webhook: Webhook; afterD
     mutationFn: async (action: Exclude<Action, 'edit'>) => {
       switch (action) {
         case 'test': {
-          const result = ok(await api.POST('/v1/webhooks/{id}/test', path));
+          const result = ok(
+            await api.POST('/v1/webhooks/{id}/test', { ...path, body: { eventType: testType } }),
+          );
+          setChoosingTest(false);
           return result.delivered
             ? `Test delivered to ${webhook.name}: HTTP ${result.statusCode} in ${result.durationMs} ms.`
             : `Test to ${webhook.name} failed${result.statusCode ? ` with HTTP ${result.statusCode}` : ''}: ${result.error ?? 'no 2xx answer'}.`;
@@ -101,6 +114,7 @@ function WebhookActionsMenu({ webhook, afterDelete }: { webhook: Webhook; afterD
     if (key === 'edit') navigate(`/webhooks/${encodeURIComponent(webhook.id)}/edit`);
     else if (key === 'delete') setConfirmingDelete(true);
     else if (key === 'rotate') setConfirmingRotate(true);
+    else if (key === 'test') setChoosingTest(true);
     else mutation.mutate(key);
   };
 
@@ -149,6 +163,54 @@ function WebhookActionsMenu({ webhook, afterDelete }: { webhook: Webhook; afterD
                   onPress={() => mutation.mutate('delete')}
                 >
                   Yes, Delete
+                </Button>
+              </div>
+            </>
+          )}
+        </Dialog>
+      </Modal>
+
+      <Modal className="modal" isDismissable isOpen={choosingTest} onOpenChange={setChoosingTest}>
+        <Dialog className="dialog">
+          {({ close }) => (
+            <>
+              <Heading slot="title">Send a test to {webhook.name}</Heading>
+              <p>
+                One delivery now, signed as usual, of the chosen type's sample payload. It shows in the
+                delivery log as a test and does not count in the webhook's health.
+              </p>
+              <Select
+                className="field"
+                selectedKey={testType}
+                onSelectionChange={(key) => key !== null && setTestType(String(key))}
+              >
+                <Label>Event type</Label>
+                <Button className="button secondary">
+                  <SelectValue />
+                  <span aria-hidden="true"> ▾</span>
+                </Button>
+                <Popover className="popover">
+                  <ListBox className="menu">
+                    {['webhook.test', ...deliveryTypes.filter((type) => type !== 'webhook.test')].map(
+                      (type) => (
+                        <ListBoxItem key={type} id={type} className="menu-item" textValue={eventName(type)}>
+                          {eventName(type)} ({type})
+                        </ListBoxItem>
+                      ),
+                    )}
+                  </ListBox>
+                </Popover>
+              </Select>
+              <div className="actions">
+                <Button className="button secondary" onPress={close}>
+                  Cancel
+                </Button>
+                <Button
+                  className="button"
+                  isDisabled={mutation.isPending}
+                  onPress={() => mutation.mutate('test')}
+                >
+                  Send test
                 </Button>
               </div>
             </>

@@ -99,6 +99,7 @@ export function DeliveriesScreen() {
                   {eventName(delivery.eventType)} · {delivery.eventId}
                 </Link>
                 <span className="meta">
+                  {delivery.test && <span className="badge">Test</span>}{' '}
                   <span className={`badge badge-${delivery.status}`}>{delivery.status}</span> · to{' '}
                   <Link href={`/webhooks/${encodeURIComponent(delivery.webhookId)}`}>
                     {delivery.webhookId}

@@ -47,7 +47,9 @@ export function DeliveryDetailScreen({ deliveryId }: { deliveryId: string }) {
   return (
     <>
       <div className="screen-head">
-        <h1 tabIndex={-1}>Delivery of {eventName(delivery.eventType)}</h1>
+        <h1 tabIndex={-1}>
+          {delivery.test ? 'Test delivery' : 'Delivery'} of {eventName(delivery.eventType)}
+        </h1>
         {session.canManage ? (
           <button
             type="button"
@@ -88,7 +90,7 @@ export function DeliveryDetailScreen({ deliveryId }: { deliveryId: string }) {
         )}
         {delivery.redeliveryOf && (
           <>
-            <dt>Redelivery of</dt>
+            <dt>Resend of</dt>
             <dd>
               <Link href={redeliveredHref(delivery.redeliveryOf)}>{delivery.redeliveryOf}</Link>
             </dd>

@@ -252,6 +252,7 @@ function Deliveries({ webhook }: { webhook: Webhook }) {
                   {eventName(delivery.eventType)} · {delivery.eventId}
                 </Link>
                 <span className="meta">
+                  {delivery.test && <span className="badge">Test</span>}{' '}
                   <span className={`badge badge-${delivery.status}`}>{delivery.status}</span> ·{' '}
                   {delivery.attemptCount} attempt{delivery.attemptCount === 1 ? '' : 's'}
                   {delivery.lastStatusCode ? ` · HTTP ${delivery.lastStatusCode}` : ''} ·{' '}

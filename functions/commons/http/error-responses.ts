@@ -10,10 +10,16 @@ import { describeError, logger } from '#observability';
 import { httpStatusOf } from './error-status';
 import { RequestError } from './request-errors';
 
-/** Headers of every JSON answer: admin data is per tenant and must not sit in shared caches. */
+/**
+ * Headers of every JSON answer: admin data is per tenant and must not sit in shared caches; a browser
+ * must never sniff it as another type, and no page may frame it.
+ */
 export const JSON_HEADERS: Readonly<Record<string, string>> = {
   'content-type': 'application/json; charset=utf-8',
   'cache-control': 'no-store',
+  'x-content-type-options': 'nosniff',
+  'x-frame-options': 'DENY',
+  'content-security-policy': "default-src 'none'; frame-ancestors 'none'",
 };
 
 /** 5xx bodies stay generic: internal messages can carry table names, ARNs or worse. */

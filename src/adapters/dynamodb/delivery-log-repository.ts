@@ -129,6 +129,7 @@ export class DynamoDeliveryLogRepository implements DeliveryLogRepository {
     setOrRemove('lastError', outcome.lastError);
     setOrRemove('nextAttemptAt', outcome.nextAttemptAt);
     if (outcome.redeliveryOf !== undefined) set('redeliveryOf', outcome.redeliveryOf);
+    if (outcome.test) set('test', true);
     names['#attempts'] = 'attempts';
     values[':earlier'] = outcome.earlierAttempts;
     if (outcome.attempt) {

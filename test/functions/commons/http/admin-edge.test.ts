@@ -149,6 +149,9 @@ describe('the edge answers the API contract', () => {
     expect(listed.headers).toEqual({
       'content-type': 'application/json; charset=utf-8',
       'cache-control': 'no-store',
+      'x-content-type-options': 'nosniff',
+      'x-frame-options': 'DENY',
+      'content-security-policy': "default-src 'none'; frame-ancestors 'none'",
     });
     const refused = await apiWith()('GET', '/v1/webhooks', { anonymous: true });
     expect(refused.statusCode).toBe(401);
@@ -171,6 +174,9 @@ describe('the edge answers the API contract', () => {
     expect(response.headers).toEqual({
       'content-type': 'application/json; charset=utf-8',
       'cache-control': 'no-store',
+      'x-content-type-options': 'nosniff',
+      'x-frame-options': 'DENY',
+      'content-security-policy': "default-src 'none'; frame-ancestors 'none'",
     });
   });
 });

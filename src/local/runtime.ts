@@ -4,7 +4,6 @@
  * `npm start`, the end-to-end tests and the benchmark.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdir } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join, resolve } from 'node:path';
@@ -37,6 +36,7 @@ import { asFanOutDeadLetters, busQueueEntries, createBusDispatcher } from './loc
 import { answerAwsCall, createLocalServer, type LocalServerRoutes, lambdaContext } from './server';
 import { localEventSourceQueue } from './sqs/event-source-queue';
 import { createLocalSqs, type LocalSqs } from './sqs/sqs-protocol';
+import { makeDataDirPrivate } from './private-data-dir';
 
 /** Local stand-ins for the AWS resources the CDK stack creates. */
 export const LOCAL_QUEUES = {
@@ -106,7 +106,7 @@ export interface LocalRuntime {
 /** Starts everything; resolves once the port accepts requests and the pollers run. */
 export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<LocalRuntime> {
   const dataDir = resolve(options.config.DATA_DIR);
-  await mkdir(dataDir, { recursive: true, mode: 0o700 });
+  await makeDataDirPrivate(dataDir);
   const lock = await acquireDataDirLock(dataDir);
   try {
     const runtime = await startOnLockedDataDir(options, dataDir);

@@ -33,10 +33,10 @@ import { startSqsEventSource } from './event-source';
 import { type BusEvent, handlePutEvents } from './eventbridge-ingest';
 import { InProcessRequestHandler } from './in-process-transport';
 import { asFanOutDeadLetters, busQueueEntries, createBusDispatcher } from './local-bus';
+import { makeDataDirPrivate } from './private-data-dir';
 import { answerAwsCall, createLocalServer, type LocalServerRoutes, lambdaContext } from './server';
 import { localEventSourceQueue } from './sqs/event-source-queue';
 import { createLocalSqs, type LocalSqs } from './sqs/sqs-protocol';
-import { makeDataDirPrivate } from './private-data-dir';
 
 /** Local stand-ins for the AWS resources the CDK stack creates. */
 export const LOCAL_QUEUES = {

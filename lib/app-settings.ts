@@ -16,6 +16,8 @@ export interface AppSettings {
   readonly eventBusName?: string;
   readonly tenantClaim?: string;
   readonly alarmEmail?: string;
+  /** E-mail address the webhook notices (failing, recovered, disabled) go to; none by default. */
+  readonly noticeEmail?: string;
   /** `null` reserves no concurrency. */
   readonly deliveryReservedConcurrency?: number | null;
   /** `null` reserves no concurrency. */
@@ -49,7 +51,7 @@ function concurrency(app: App, key: string): number | null | undefined {
 
 /**
  * Reads the app's settings from CDK context (`-c key=value` or cdk.json): jwtIssuer,
- * jwtAudience (comma-separated), eventBusName, tenantClaim, alarmEmail, consoleClientId,
+ * jwtAudience (comma-separated), eventBusName, tenantClaim, alarmEmail, noticeEmail, consoleClientId,
  * deliveryReservedConcurrency / fanOutReservedConcurrency (a number or "none"), deliveryMaxConcurrency,
  * consoleConnectSources (comma-separated https origins).
  */
@@ -71,6 +73,7 @@ export function settingsFromContext(app: App): AppSettings {
     ...optional('eventBusName', text(app, 'eventBusName')),
     ...optional('tenantClaim', text(app, 'tenantClaim')),
     ...optional('alarmEmail', text(app, 'alarmEmail')),
+    ...optional('noticeEmail', text(app, 'noticeEmail')),
     ...optional('consoleClientId', text(app, 'consoleClientId')),
     ...optional('deliveryReservedConcurrency', concurrency(app, 'deliveryReservedConcurrency')),
     ...optional('fanOutReservedConcurrency', concurrency(app, 'fanOutReservedConcurrency')),

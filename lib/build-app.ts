@@ -41,6 +41,7 @@ export function buildApp(app: App, settings: AppSettings, options: BuildAppOptio
     jwtAudience: settings.jwtAudience,
     ...(settings.tenantClaim !== undefined ? { tenantClaim: settings.tenantClaim } : {}),
     ...(settings.alarmEmail !== undefined ? { alarmEmail: settings.alarmEmail } : {}),
+    ...(settings.noticeEmail !== undefined ? { noticeEmail: settings.noticeEmail } : {}),
     ...(settings.consoleClientId !== undefined || settings.consoleConnectSources !== undefined
       ? {
           adminConsole: {

@@ -11,6 +11,7 @@ import { AdminConsole } from './constructs/admin-console';
 import { Alarms } from './constructs/alarms';
 import { DeliveryPipeline } from './constructs/delivery-pipeline';
 import { EventIngest } from './constructs/event-ingest';
+import { NoticeEmail } from './constructs/notice-email';
 import { OperationsDashboard } from './constructs/operations-dashboard';
 
 /** The stateful resources the service runs against (from StatefulStack). */
@@ -55,6 +56,12 @@ export interface ServiceStackProps extends StackProps {
   /** @default no email subscription */
   readonly alarmEmail?: string;
   /**
+   * E-mail address the webhook notices (failing, recovered, disabled) are sent to, through an
+   * EventBridge rule and an SNS topic; throws when it is not an e-mail address.
+   * @default no notice e-mail
+   */
+  readonly noticeEmail?: string;
+  /**
    * The admin console (SPEC section 10) on CloudFront, signing in with OIDC against `jwtIssuer`;
    * `false` deploys none.
    * @default { assetPath: 'console/dist', clientId: jwtAudience[0] }
@@ -78,6 +85,7 @@ export class ServiceStack extends Stack {
   public readonly adminApi: AdminApi;
   public readonly adminConsole: AdminConsole | undefined;
   public readonly alarms: Alarms;
+  public readonly noticeEmail: NoticeEmail | undefined;
 
   constructor(scope: Construct, id: string, props: ServiceStackProps) {
     super(scope, id, props);
@@ -158,6 +166,11 @@ export class ServiceStack extends Stack {
       functions,
       ...optional('alarmEmail', props.alarmEmail),
     });
+    this.noticeEmail =
+      props.noticeEmail === undefined
+        ? undefined
+        : new NoticeEmail(this, 'NoticeEmail', { eventBus: stateful.eventBus, email: props.noticeEmail });
+    if (this.noticeEmail) new CfnOutput(this, 'NoticeTopicArn', { value: this.noticeEmail.topic.topicArn });
     new OperationsDashboard(this, 'Dashboard', { ...queues, functions, alarms: this.alarms.alarms });
 
     new CfnOutput(this, 'AdminApiUrl', {

@@ -154,3 +154,20 @@ describe('buildApp bundling', () => {
     }
   }, 180_000);
 });
+
+describe.each(SYNTH_ENVIRONMENTS)('buildApp with -c noticeEmail, cdk-nag AwsSolutions, $name', ({ env }) => {
+  it('leaves no unsuppressed AwsSolutions finding on the notice topic, key and rule', () => {
+    const app = new App({
+      context: { 'aws:cdk:bundling-stacks': [], noticeEmail: 'ops@example.com' },
+    });
+    const { service } = buildApp(app, settingsFromContext(app), { ...(env ? { env } : {}), nag: false });
+    expect(service.noticeEmail).toBeDefined();
+    const report = new AwsSolutionsChecks().validateScope(app);
+    const findings = report.violations.map(
+      (violation) =>
+        `${violation.severity} ${violation.ruleName} at ${violation.violatingResources.map((r) => r.constructPath).join(', ')}`,
+    );
+    expect(findings).toEqual([]);
+    expect(report.success).toBe(true);
+  });
+});

@@ -72,3 +72,57 @@ describe('service-to-service paths, simulated over the synthesised policies', ()
     expect(stranger.result).not.toBe('Allowed');
   });
 });
+
+describe('EventBridge → the notice e-mail topic (-c noticeEmail=), simulated', () => {
+  let policies: AccountPolicies;
+  let verdicts: (IamVerdict & { why: string })[];
+
+  beforeAll(async () => {
+    policies = new AccountPolicies(synthesizedWorld({ context: { noticeEmail: 'ops@example.com' } }).world);
+    verdicts = await Promise.all(
+      servicePaths(policies.world)
+        .filter(({ request }) => request.principal === 'events.amazonaws.com')
+        .filter(({ request }) => request.action === 'sns:Publish' || request.action.startsWith('kms:'))
+        .map(async ({ request, why }) => ({ ...(await policies.evaluate(request)), why })),
+    );
+  }, 120_000);
+
+  it('lets the notice rule publish to its topic and use the topic’s key', () => {
+    expect(verdicts.map((verdict) => `${verdict.action} ${verdict.result}`).sort()).toEqual([
+      'kms:Decrypt Allowed',
+      'kms:GenerateDataKey Allowed',
+      'sns:Publish Allowed',
+    ]);
+  });
+
+  it('refuses another rule of the account, another account’s rule and another service', async () => {
+    const publish = verdicts.find((verdict) => verdict.action === 'sns:Publish')!;
+    const otherRule = await policies.evaluate({
+      ...publish,
+      context: {
+        'aws:SourceArn': 'arn:aws:events:eu-west-1:111122223333:rule/chat-events/someone-elses-rule',
+        'aws:SourceAccount': '111122223333',
+      },
+    });
+    expect(otherRule.result).not.toBe('Allowed');
+    const otherAccount = await policies.evaluate({
+      ...publish,
+      context: {
+        'aws:SourceArn': 'arn:aws:events:eu-west-1:999988887777:rule/chat-events/theirs',
+        'aws:SourceAccount': '999988887777',
+      },
+    });
+    expect(otherAccount.result).not.toBe('Allowed');
+    const stranger = await policies.evaluate({ ...publish, principal: 'cloudwatch.amazonaws.com' });
+    expect(stranger.result).not.toBe('Allowed');
+    const key = verdicts.find((verdict) => verdict.action === 'kms:GenerateDataKey')!;
+    const otherBus = await policies.evaluate({
+      ...key,
+      context: {
+        'aws:SourceArn': 'arn:aws:events:eu-west-1:111122223333:rule/other-bus/r',
+        'aws:SourceAccount': '111122223333',
+      },
+    });
+    expect(otherBus.result).not.toBe('Allowed');
+  });
+});

@@ -2,7 +2,8 @@
  * The AWS calls no bundle makes but the deployed service depends on, read from the templates:
  * - service to service: EventBridge invoking a rule's target function and sending what it could not
  *   deliver to the target's dead-letter queue, CloudWatch publishing an alarm to its topic (and using
- *   the topic's key), API Gateway invoking the integration of each route;
+ *   the topic's key), EventBridge publishing a rule's notices to its SNS topic (and its key), API
+ *   Gateway invoking the integration of each route;
  * - Lambda on a function's behalf, with the function's role: polling and deleting from the queue of
  *   each SQS event source, and writing the function's logs.
  * A new rule, alarm, route or event source in a template is simulated without a change here.
@@ -83,6 +84,33 @@ export function servicePaths(world: CloudFormationWorld): ServicePathRequest[] {
   const paths: ServicePathRequest[] = [];
   const source = (sourceArn: string) => ({ 'aws:SourceArn': sourceArn, 'aws:SourceAccount': world.account });
 
+  const topics = new Map(
+    world
+      .resourcesOfType('AWS::SNS::Topic')
+      .map(({ stack, logicalId, properties }) => [
+        String(world.resolve({ Ref: logicalId }, stack)),
+        { stack, properties },
+      ]),
+  );
+  /** A service publishing to an SNS topic, and using the topic's key when it has one. */
+  const publish = (principal: string, topicArn: string, sourceArn: string, who: string) => {
+    paths.push({
+      request: { principal, action: 'sns:Publish', resource: topicArn, context: source(sourceArn) },
+      why: `${who} notifies its topic`,
+    });
+    const topic = topics.get(topicArn);
+    const key = topic?.properties.KmsMasterKeyId;
+    if (topic && key !== undefined) {
+      const keyArn = String(world.resolve(key, topic.stack));
+      for (const action of ['kms:GenerateDataKey', 'kms:Decrypt']) {
+        paths.push({
+          request: { principal, action, resource: keyArn, context: source(sourceArn) },
+          why: `${who} encrypts for the topic's key`,
+        });
+      }
+    }
+  };
+
   for (const { stack, logicalId, properties } of world.resourcesOfType('AWS::Events::Rule')) {
     const ruleArn = world.arn(stack, logicalId);
     for (const target of (properties.Targets as Json[] | undefined) ?? []) {
@@ -108,6 +136,8 @@ export function servicePaths(world: CloudFormationWorld): ServicePathRequest[] {
           },
           why: `rule ${logicalId} sends to its target queue`,
         });
+      } else if (service === 'sns') {
+        publish('events.amazonaws.com', targetArn, ruleArn, `rule ${logicalId}`);
       }
       const deadLetter = (target.DeadLetterConfig as Json | undefined)?.Arn;
       if (deadLetter !== undefined) {
@@ -124,14 +154,6 @@ export function servicePaths(world: CloudFormationWorld): ServicePathRequest[] {
     }
   }
 
-  const topics = new Map(
-    world
-      .resourcesOfType('AWS::SNS::Topic')
-      .map(({ stack, logicalId, properties }) => [
-        String(world.resolve({ Ref: logicalId }, stack)),
-        { stack, properties },
-      ]),
-  );
   for (const { stack, logicalId, properties } of world.resourcesOfType('AWS::CloudWatch::Alarm')) {
     const alarmArn = world.arn(stack, logicalId);
     const actions = new Set(
@@ -139,33 +161,8 @@ export function servicePaths(world: CloudFormationWorld): ServicePathRequest[] {
         (action) => String(world.resolve(action, stack)),
       ),
     );
-    for (const topicArn of actions) {
-      paths.push({
-        request: {
-          principal: 'cloudwatch.amazonaws.com',
-          action: 'sns:Publish',
-          resource: topicArn,
-          context: source(alarmArn),
-        },
-        why: `alarm ${logicalId} notifies its topic`,
-      });
-      const topic = topics.get(topicArn);
-      const key = topic?.properties.KmsMasterKeyId;
-      if (topic && key !== undefined) {
-        const keyArn = String(world.resolve(key, topic.stack));
-        for (const action of ['kms:GenerateDataKey', 'kms:Decrypt']) {
-          paths.push({
-            request: {
-              principal: 'cloudwatch.amazonaws.com',
-              action,
-              resource: keyArn,
-              context: source(alarmArn),
-            },
-            why: `alarm ${logicalId} encrypts for the topic's key`,
-          });
-        }
-      }
-    }
+    for (const topicArn of actions)
+      publish('cloudwatch.amazonaws.com', topicArn, alarmArn, `alarm ${logicalId}`);
   }
 
   const integrations = new Map(

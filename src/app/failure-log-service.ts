@@ -48,7 +48,9 @@ export async function redeliverFailureLog(
       webhookId: failureLog.webhookId,
       event: failureLog.event,
       attempts: [],
-      redeliveryOf: failureLog.id,
+      // Linked to the delivery it repeats, so its record reads "resend of" that delivery; a failure log
+      // written without a delivery record (the log off, or its write lost) is the only original there is.
+      redeliveryOf: failureLog.deliveryId ?? failureLog.id,
     },
   ]);
   return { failureLogId: failureLog.id, webhookId: failureLog.webhookId, eventId: failureLog.eventId };

@@ -119,6 +119,18 @@ describe.runIf(browserAvailable())('admin console delivery views in chromium', (
       async () => (received.filter((path) => path === '/ok').length > before ? true : undefined),
       'the resent delivery',
     );
+    // The resend's own record links back to the delivery it repeats.
+    const originalId = decodeURIComponent(new URL(page.url()).pathname.split('/').at(-1)!);
+    const resend = await eventually(async () => {
+      const log = await service.api('GET', '/v1/deliveries?eventId=evt_console_delivery_1');
+      return log.body.items.find((item: { redeliveryOf?: string }) => item.redeliveryOf === originalId);
+    }, 'the resend in the delivery log');
+    await page.goto(`${service.url}/deliveries/${encodeURIComponent(resend.id)}`);
+    const link = page.getByRole('definition').getByRole('link', { name: originalId });
+    await link.waitFor();
+    expect(await page.getByRole('term').filter({ hasText: 'Resend of' }).count()).toBe(1);
+    await link.click();
+    await page.waitForURL(`**/deliveries/${encodeURIComponent(originalId)}`);
   });
 
   it('recovers failed deliveries since a chosen time', async () => {

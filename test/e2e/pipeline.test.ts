@@ -336,5 +336,20 @@ describe('failed deliveries', () => {
     const last = receiver.hits('/fails-500')[3]!;
     expect(last.headers['webhook-id']).toBe([...ids][0]);
     verifyDelivery(last, endpoints['/fails-500'].signingSecret);
+    // The resend's record points at the delivery it repeats, the one the failure log was written for.
+    const original = (await service.api('GET', `/v1/failure-logs/${fiveHundred.id}`)).body
+      .deliveryId as string;
+    expect(original).toMatch(/^dlv_/);
+    const deadline = Date.now() + 10_000;
+    let resend: { redeliveryOf?: string } | undefined;
+    while (!resend && Date.now() < deadline) {
+      const listed = await service.api('GET', `/v1/deliveries?eventId=${fiveHundred.eventId}`);
+      resend = listed.body.items.find(
+        (item: { id: string; webhookId: string }) =>
+          item.webhookId === fiveHundred.webhookId && item.id !== original,
+      );
+      if (!resend) await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    expect(resend?.redeliveryOf).toBe(original);
   });
 });

@@ -149,6 +149,7 @@ async function startOnLockedDataDir(options: LocalRuntimeOptions, dataDir: strin
     putEvents: pending,
     sqs: (target, body, signal) => localSqs.handle(target, body, signal),
     onError: (error) => logger.error('Local server error', { error: String(error) }),
+    onClientAbort: (error) => logger.info('Client aborted its request', { error: String(error) }),
     consoleDir: CONSOLE_DIST_DIR,
   };
   const server = createLocalServer(routes);

@@ -4,7 +4,6 @@
  * `npm start`, the end-to-end tests and the benchmark.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdir } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join, resolve } from 'node:path';
@@ -34,6 +33,7 @@ import { startSqsEventSource } from './event-source';
 import { type BusEvent, handlePutEvents } from './eventbridge-ingest';
 import { InProcessRequestHandler } from './in-process-transport';
 import { asFanOutDeadLetters, busQueueEntries, createBusDispatcher } from './local-bus';
+import { makeDataDirPrivate } from './private-data-dir';
 import { answerAwsCall, createLocalServer, type LocalServerRoutes, lambdaContext } from './server';
 import { localEventSourceQueue } from './sqs/event-source-queue';
 import { createLocalSqs, type LocalSqs } from './sqs/sqs-protocol';
@@ -106,7 +106,7 @@ export interface LocalRuntime {
 /** Starts everything; resolves once the port accepts requests and the pollers run. */
 export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<LocalRuntime> {
   const dataDir = resolve(options.config.DATA_DIR);
-  await mkdir(dataDir, { recursive: true, mode: 0o700 });
+  await makeDataDirPrivate(dataDir);
   const lock = await acquireDataDirLock(dataDir);
   try {
     const runtime = await startOnLockedDataDir(options, dataDir);
@@ -149,6 +149,7 @@ async function startOnLockedDataDir(options: LocalRuntimeOptions, dataDir: strin
     putEvents: pending,
     sqs: (target, body, signal) => localSqs.handle(target, body, signal),
     onError: (error) => logger.error('Local server error', { error: String(error) }),
+    onClientAbort: (error) => logger.info('Client aborted its request', { error: String(error) }),
     consoleDir: CONSOLE_DIST_DIR,
   };
   const server = createLocalServer(routes);

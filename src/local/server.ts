@@ -37,7 +37,13 @@ export interface LocalServerRoutes {
   putEvents: (body: string) => Promise<ProtocolResponse>;
   /** `signal` ends a long poll early (its client went away); calls that never long-poll pass none. */
   sqs: (target: string, body: string, signal?: AbortSignal) => Promise<ProtocolResponse>;
+  /** A fault of the service while answering: worth an ERROR. */
   onError: (error: unknown) => void;
+  /**
+   * The client went away mid-request (closed or reset its connection): its own doing, not the
+   * service's, so it is reported here (at most INFO) instead of to onError; nothing is answered.
+   */
+  onClientAbort?: (error: unknown) => void;
   /** Directory of the built admin console (console/dist); absent = no console on this server. */
   consoleDir?: string;
   /** PLATFORM_TOKENS: bearer tokens that act as the platform (IAM on AWS); absent = none. */
@@ -58,6 +64,11 @@ export interface LocalServerRoutes {
 export function createLocalServer(routes: LocalServerRoutes): Server {
   const server = createServer((request, response) => {
     dispatch(routes, request, response).catch((error: unknown) => {
+      if (isClientAbort(error, request, response)) {
+        routes.onClientAbort?.(error);
+        response.destroy();
+        return;
+      }
       routes.onError(error);
       if (!response.headersSent) {
         // An AWS client needs the AWS shape to raise a typed, retryable error (not UnknownError).
@@ -267,6 +278,16 @@ export function lambdaContext(functionName: string): Context {
     fail: () => undefined,
     succeed: () => undefined,
   };
+}
+
+/**
+ * True when `error` comes from the client leaving: Node's 'aborted' / ECONNRESET on the request,
+ * or an AbortError after the response closed. A fault of the service never destroys the request.
+ */
+function isClientAbort(error: unknown, request: IncomingMessage, response: ServerResponse): boolean {
+  if (!request.destroyed && !(response.destroyed && !response.writableEnded)) return false;
+  const { code, name, message } = (error ?? {}) as { code?: unknown; name?: unknown; message?: unknown };
+  return code === 'ECONNRESET' || code === 'ECONNABORTED' || name === 'AbortError' || message === 'aborted';
 }
 
 function readBody(request: IncomingMessage): Promise<Buffer | undefined> {

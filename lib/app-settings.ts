@@ -32,6 +32,8 @@ export interface AppSettings {
   readonly consoleConnectSources?: readonly string[];
   /** IAM ARNs of the platform, the only callers of the portal-session routes (IAM authorization). */
   readonly platformPrincipals?: readonly string[];
+  /** https origins that may frame the tenant portal (`/portal*` frame-ancestors). */
+  readonly portalAllowedOrigins?: readonly string[];
 }
 
 function text(app: App, key: string): string | undefined {
@@ -73,6 +75,10 @@ export function settingsFromContext(app: App): AppSettings {
     ?.split(',')
     .map((part) => part.trim())
     .filter((part) => part !== '');
+  const portalAllowedOrigins = text(app, 'portalAllowedOrigins')
+    ?.split(',')
+    .map((part) => part.trim())
+    .filter((part) => part !== '');
   return {
     jwtIssuer: text(app, 'jwtIssuer') ?? PLACEHOLDER_JWT_ISSUER,
     jwtAudience: audience,
@@ -85,6 +91,7 @@ export function settingsFromContext(app: App): AppSettings {
     ...optional('fanOutReservedConcurrency', concurrency(app, 'fanOutReservedConcurrency')),
     ...optional('consoleConnectSources', connectSources),
     ...optional('platformPrincipals', platformPrincipals),
+    ...optional('portalAllowedOrigins', portalAllowedOrigins),
     ...optional('deliveryMaxConcurrency', maxConcurrency === undefined ? undefined : Number(maxConcurrency)),
   };
 }

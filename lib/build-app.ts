@@ -43,12 +43,17 @@ export function buildApp(app: App, settings: AppSettings, options: BuildAppOptio
     ...(settings.platformPrincipals !== undefined ? { platformPrincipals: settings.platformPrincipals } : {}),
     ...(settings.alarmEmail !== undefined ? { alarmEmail: settings.alarmEmail } : {}),
     ...(settings.noticeEmail !== undefined ? { noticeEmail: settings.noticeEmail } : {}),
-    ...(settings.consoleClientId !== undefined || settings.consoleConnectSources !== undefined
+    ...(settings.consoleClientId !== undefined ||
+    settings.consoleConnectSources !== undefined ||
+    settings.portalAllowedOrigins !== undefined
       ? {
           adminConsole: {
             ...(settings.consoleClientId !== undefined ? { clientId: settings.consoleClientId } : {}),
             ...(settings.consoleConnectSources !== undefined
               ? { extraConnectSources: settings.consoleConnectSources }
+              : {}),
+            ...(settings.portalAllowedOrigins !== undefined
+              ? { portalAllowedOrigins: settings.portalAllowedOrigins }
               : {}),
           },
         }

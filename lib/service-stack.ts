@@ -74,6 +74,7 @@ export interface ServiceStackProps extends StackProps {
         readonly assetPath?: string;
         readonly clientId?: string;
         readonly extraConnectSources?: readonly string[];
+        readonly portalAllowedOrigins?: readonly string[];
       };
 }
 
@@ -125,6 +126,7 @@ export class ServiceStack extends Stack {
           assetPath: consoleProps.assetPath ?? CONSOLE_DIST,
           oidcIssuer: props.jwtIssuer,
           ...optional('extraConnectSources', consoleProps.extraConnectSources),
+          ...optional('portalAllowedOrigins', consoleProps.portalAllowedOrigins),
         })
       : undefined;
 

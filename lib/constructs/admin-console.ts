@@ -19,6 +19,12 @@ export interface AdminConsoleProps {
    * @default none
    */
   readonly extraConnectSources?: readonly string[];
+  /**
+   * https origins that may frame the tenant portal (`/portal*`, CSP `frame-ancestors`), e.g. the
+   * platform's admin app `https://admin.example.com`; every other path stays unframeable.
+   * @default none: the portal is unframeable too
+   */
+  readonly portalAllowedOrigins?: readonly string[];
 }
 
 /** What the console reads from `/config.json` (console/src/config.ts). */
@@ -118,19 +124,24 @@ export class AdminConsole extends Construct {
       ...tokenEndpointsOf(props.oidcIssuer),
       ...extra,
     ];
-    const csp = [
-      "default-src 'none'",
-      "script-src 'self'",
-      "style-src 'self'",
-      "img-src 'self' data:",
-      "font-src 'self'",
-      `connect-src ${[...new Set(connectSources)].join(' ')}`,
-      "manifest-src 'self'",
-      "base-uri 'none'",
-      "form-action 'self'",
-      "frame-ancestors 'none'",
-      "object-src 'none'",
-    ].join('; ');
+    const portalAncestors = (props.portalAllowedOrigins ?? []).map((source) =>
+      httpsOrigin(source, 'portalAllowedOrigins'),
+    );
+    const cspFramedBy = (ancestors: string) =>
+      [
+        "default-src 'none'",
+        "script-src 'self'",
+        "style-src 'self'",
+        "img-src 'self' data:",
+        "font-src 'self'",
+        `connect-src ${[...new Set(connectSources)].join(' ')}`,
+        "manifest-src 'self'",
+        "base-uri 'none'",
+        "form-action 'self'",
+        `frame-ancestors ${ancestors}`,
+        "object-src 'none'",
+      ].join('; ');
+    const csp = cspFramedBy("'none'");
 
     // CloudFront names are global to the account: the region in them lets the same stack deploy in a
     // second region (a generated name would be the same in both).
@@ -152,23 +163,53 @@ export class AdminConsole extends Construct {
       },
     });
 
+    // Portal mode may be framed by the platform's origins only: its own policy, without
+    // X-Frame-Options (DENY would override frame-ancestors in older browsers).
+    const portalHeadersPolicy =
+      portalAncestors.length > 0
+        ? new cloudfront.ResponseHeadersPolicy(this, 'PortalSecurityHeaders', {
+            responseHeadersPolicyName: globalName('portal-headers'),
+            comment: 'chat-webhooks tenant portal: strict CSP, framed only by the platform origins',
+            securityHeadersBehavior: {
+              contentSecurityPolicy: {
+                contentSecurityPolicy: cspFramedBy([...new Set(portalAncestors)].join(' ')),
+                override: true,
+              },
+              strictTransportSecurity: {
+                accessControlMaxAge: Duration.days(730),
+                includeSubdomains: true,
+                preload: true,
+                override: true,
+              },
+              contentTypeOptions: { override: true },
+              referrerPolicy: {
+                referrerPolicy: cloudfront.HeadersReferrerPolicy.NO_REFERRER,
+                override: true,
+              },
+            },
+          })
+        : undefined;
+    const filesOrigin = origins.S3BucketOrigin.withOriginAccessControl(this.bucket, {
+      originAccessControl: new cloudfront.S3OriginAccessControl(this, 'OriginAccess', {
+        originAccessControlName: globalName('console'),
+      }),
+    });
+    const behavior = (headers: cloudfront.IResponseHeadersPolicy): cloudfront.BehaviorOptions => ({
+      origin: filesOrigin,
+      viewerProtocolPolicy: cloudfront.ViewerProtocolPolicy.REDIRECT_TO_HTTPS,
+      allowedMethods: cloudfront.AllowedMethods.ALLOW_GET_HEAD,
+      cachePolicy: cloudfront.CachePolicy.CACHING_OPTIMIZED,
+      responseHeadersPolicy: headers,
+      compress: true,
+    });
+
     this.distribution = new cloudfront.Distribution(this, 'Distribution', {
       comment: 'chat-webhooks admin console',
       defaultRootObject: 'index.html',
       httpVersion: cloudfront.HttpVersion.HTTP2_AND_3,
       minimumProtocolVersion: cloudfront.SecurityPolicyProtocol.TLS_V1_2_2021,
-      defaultBehavior: {
-        origin: origins.S3BucketOrigin.withOriginAccessControl(this.bucket, {
-          originAccessControl: new cloudfront.S3OriginAccessControl(this, 'OriginAccess', {
-            originAccessControlName: globalName('console'),
-          }),
-        }),
-        viewerProtocolPolicy: cloudfront.ViewerProtocolPolicy.REDIRECT_TO_HTTPS,
-        allowedMethods: cloudfront.AllowedMethods.ALLOW_GET_HEAD,
-        cachePolicy: cloudfront.CachePolicy.CACHING_OPTIMIZED,
-        responseHeadersPolicy: this.headersPolicy,
-        compress: true,
-      },
+      defaultBehavior: behavior(this.headersPolicy),
+      ...(portalHeadersPolicy ? { additionalBehaviors: { '/portal*': behavior(portalHeadersPolicy) } } : {}),
       // Browser routes (/webhooks/wh_1, /callback) are not objects: S3 answers 403 through OAC.
       errorResponses: [403, 404].map((httpStatus) => ({
         httpStatus,

@@ -45,12 +45,13 @@ describe.each(SYNTH_ENVIRONMENTS)('buildApp with cdk-nag AwsSolutions, $name', (
 
   beforeAll(() => {
     outdir = mkdtempSync(join(tmpdir(), 'chat-webhooks-cdk-'));
-    // With the platform's principals, so the IAM-authorised portal-session routes are checked too.
+    // With the platform's principals and framing origins, so the portal's routes and /portal* behaviour are checked too.
     app = new App({
       outdir,
       context: {
         'aws:cdk:bundling-stacks': [],
         platformPrincipals: 'arn:aws:iam::111122223333:role/platform-portal',
+        portalAllowedOrigins: 'https://admin.example.com',
       },
     });
     stacks = buildApp(app, settingsFromContext(app), env ? { env } : {});

@@ -179,3 +179,53 @@ describe('AdminConsole on its own', () => {
     }
   });
 });
+
+describe('AdminConsole: the tenant portal may be framed by the platform origins only', () => {
+  const cspOf = (policy: { Properties: Record<string, unknown> }) =>
+    JSON.stringify(
+      (policy.Properties.ResponseHeadersPolicyConfig as any).SecurityHeadersConfig.ContentSecurityPolicy
+        .ContentSecurityPolicy,
+    );
+
+  it('serves /portal* with frame-ancestors of the origins and no X-Frame-Options; everything else stays unframeable', () => {
+    const template = buildStacks({
+      adminConsole: {
+        assetPath: assetDir,
+        portalAllowedOrigins: ['https://admin.example.com', 'https://chat.example.org:8443/'],
+      },
+    }).serviceTemplate;
+    const policies = resourcesOfType(template, 'AWS::CloudFront::ResponseHeadersPolicy');
+    const entries = Object.entries(policies);
+    expect(entries).toHaveLength(2);
+    const [portalId, portal] = entries.find(([id]) => id.includes('Portal'))!;
+    const [plainId, plain] = entries.find(([id]) => !id.includes('Portal'))!;
+    expect(cspOf(portal)).toContain(
+      'frame-ancestors https://admin.example.com https://chat.example.org:8443;',
+    );
+    expect(cspOf(portal)).not.toContain('unsafe-inline');
+    expect(
+      (portal.Properties.ResponseHeadersPolicyConfig as any).SecurityHeadersConfig.FrameOptions,
+    ).toBeUndefined();
+    expect(cspOf(plain)).toContain("frame-ancestors 'none'");
+    expect((plain.Properties.ResponseHeadersPolicyConfig as any).SecurityHeadersConfig.FrameOptions).toEqual({
+      FrameOption: 'DENY',
+      Override: true,
+    });
+    template.hasResourceProperties('AWS::CloudFront::Distribution', {
+      DistributionConfig: Match.objectLike({
+        DefaultCacheBehavior: Match.objectLike({ ResponseHeadersPolicyId: { Ref: plainId } }),
+        CacheBehaviors: [
+          Match.objectLike({ PathPattern: '/portal*', ResponseHeadersPolicyId: { Ref: portalId } }),
+        ],
+      }),
+    });
+  });
+
+  it('refuses an origin that is not https', () => {
+    expect(() =>
+      buildStacks({
+        adminConsole: { assetPath: assetDir, portalAllowedOrigins: ['http://admin.example.com'] },
+      }),
+    ).toThrow(/portalAllowedOrigins/);
+  });
+});

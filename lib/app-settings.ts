@@ -30,6 +30,8 @@ export interface AppSettings {
    * endpoint is on another host than its issuer, e.g. a Cognito custom domain).
    */
   readonly consoleConnectSources?: readonly string[];
+  /** IAM ARNs of the platform, the only callers of the portal-session routes (IAM authorization). */
+  readonly platformPrincipals?: readonly string[];
 }
 
 function text(app: App, key: string): string | undefined {
@@ -53,7 +55,7 @@ function concurrency(app: App, key: string): number | null | undefined {
  * Reads the app's settings from CDK context (`-c key=value` or cdk.json): jwtIssuer,
  * jwtAudience (comma-separated), eventBusName, tenantClaim, alarmEmail, noticeEmail, consoleClientId,
  * deliveryReservedConcurrency / fanOutReservedConcurrency (a number or "none"), deliveryMaxConcurrency,
- * consoleConnectSources (comma-separated https origins).
+ * consoleConnectSources (comma-separated https origins), platformPrincipals (comma-separated IAM ARNs).
  */
 export function settingsFromContext(app: App): AppSettings {
   const audience = (text(app, 'jwtAudience') ?? PLACEHOLDER_JWT_AUDIENCE)
@@ -64,6 +66,10 @@ export function settingsFromContext(app: App): AppSettings {
     (value === undefined ? {} : { [key]: value }) as Partial<Record<K, V>>;
   const maxConcurrency = text(app, 'deliveryMaxConcurrency');
   const connectSources = text(app, 'consoleConnectSources')
+    ?.split(',')
+    .map((part) => part.trim())
+    .filter((part) => part !== '');
+  const platformPrincipals = text(app, 'platformPrincipals')
     ?.split(',')
     .map((part) => part.trim())
     .filter((part) => part !== '');
@@ -78,6 +84,7 @@ export function settingsFromContext(app: App): AppSettings {
     ...optional('deliveryReservedConcurrency', concurrency(app, 'deliveryReservedConcurrency')),
     ...optional('fanOutReservedConcurrency', concurrency(app, 'fanOutReservedConcurrency')),
     ...optional('consoleConnectSources', connectSources),
+    ...optional('platformPrincipals', platformPrincipals),
     ...optional('deliveryMaxConcurrency', maxConcurrency === undefined ? undefined : Number(maxConcurrency)),
   };
 }

@@ -40,6 +40,7 @@ export function buildApp(app: App, settings: AppSettings, options: BuildAppOptio
     jwtIssuer: settings.jwtIssuer,
     jwtAudience: settings.jwtAudience,
     ...(settings.tenantClaim !== undefined ? { tenantClaim: settings.tenantClaim } : {}),
+    ...(settings.platformPrincipals !== undefined ? { platformPrincipals: settings.platformPrincipals } : {}),
     ...(settings.alarmEmail !== undefined ? { alarmEmail: settings.alarmEmail } : {}),
     ...(settings.noticeEmail !== undefined ? { noticeEmail: settings.noticeEmail } : {}),
     ...(settings.consoleClientId !== undefined || settings.consoleConnectSources !== undefined

@@ -21,6 +21,8 @@ export const FUNCTION_SIZING = {
   delivery: { memorySize: 256, timeout: Duration.seconds(60) },
   dlqProcessor: { memorySize: 256, timeout: Duration.seconds(30) },
   fanOutDlqProcessor: { memorySize: 256, timeout: Duration.seconds(30) },
+  // One consistent GetItem per portal request (the session) and one for its tenant's generation.
+  portalAuthorizer: { memorySize: 256, timeout: Duration.seconds(5) },
 } as const satisfies Record<string, FunctionSizing>;
 
 /**

@@ -33,6 +33,8 @@ export interface ServiceStackProps extends StackProps {
   readonly jwtIssuer: string;
   /** Accepted JWT audiences. */
   readonly jwtAudience: readonly string[];
+  /** IAM ARNs of the platform (PLATFORM_PRINCIPALS). @default none: no platform routes */
+  readonly platformPrincipals?: readonly string[];
   /** TENANT_CLAIM. @default CONFIG_DEFAULTS.TENANT_CLAIM (src/config.ts, which judges each of these) */
   readonly tenantClaim?: string;
   /** RETRY_SCHEDULE in seconds; empty for no retries. @default CONFIG_DEFAULTS.RETRY_SCHEDULE */
@@ -133,10 +135,12 @@ export class ServiceStack extends Stack {
       deliveryQueue: stateful.deliveryQueue,
       encryptionKeySecret: stateful.encryptionKeySecret,
       ...optional('tenantClaim', props.tenantClaim),
+      ...optional('platformPrincipals', props.platformPrincipals),
       ...optional('deliveryTimeout', props.deliveryTimeout),
       ...optional('throttlingRateLimit', props.apiRateLimit),
       ...optional('throttlingBurstLimit', props.apiBurstLimit),
       ...optional('corsAllowedOrigins', this.adminConsole ? [this.adminConsole.origin] : undefined),
+      ...optional('consoleUrl', this.adminConsole?.origin),
     });
     if (this.adminConsole && consoleProps) {
       this.adminConsole.publish({

@@ -1,6 +1,11 @@
 import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
 import * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
-import { HttpJwtAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
+import {
+  HttpIamAuthorizer,
+  HttpJwtAuthorizer,
+  HttpLambdaAuthorizer,
+  HttpLambdaResponseType,
+} from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as logs from 'aws-cdk-lib/aws-logs';
@@ -55,7 +60,24 @@ export interface AdminApiProps {
    * @default no CORS
    */
   readonly corsAllowedOrigins?: readonly string[];
+  /**
+   * IAM principals (role or user ARNs) of the platform, the only callers of `POST`/`DELETE
+   * /v1/portal-sessions` (IAM authorization, SigV4); written to the API function as
+   * PLATFORM_PRINCIPALS, which it checks, since an HTTP API has no resource policy to do so.
+   * @default none: the platform routes are not deployed (those paths stay behind the JWT authorizer,
+   * where tenants get 403)
+   */
+  readonly platformPrincipals?: readonly string[];
+  /**
+   * The console's base URL (CONSOLE_URL), where minted portal links open, e.g. its
+   * `https://<distribution>.cloudfront.net`.
+   * @default none: minting a link answers that the console is not configured
+   */
+  readonly consoleUrl?: string;
 }
+
+/** A role or user ARN (an assumed-role session matches its role); the handler checks the same shape. */
+const PRINCIPAL_ARN = /^arn:[a-z-]+:(iam|sts)::\d{12}:[\w+=,.@/-]+$/;
 
 /**
  * The methods of the admin routes under `/v1` (src/app/admin-api.ts; a test holds the two together).
@@ -63,11 +85,17 @@ export interface AdminApiProps {
  */
 export const AUTHENTICATED_METHODS = ['GET', 'POST', 'PATCH', 'DELETE'] as const;
 
-/** The HTTP API: `GET /health` open, everything under `/v1` behind a JWT authorizer. */
+/**
+ * The HTTP API: `GET /health`, the OpenAPI document and the portal link exchange open; every tenant
+ * route under `/v1` behind the JWT authorizer; the same routes under `/portal/v1` behind the
+ * portal-session Lambda authorizer; the platform's `POST`/`DELETE /v1/portal-sessions` behind IAM.
+ */
 export class AdminApi extends Construct {
   public readonly httpApi: apigwv2.HttpApi;
   public readonly stage: apigwv2.HttpStage;
   public readonly api: ServiceFunction;
+  /** The Lambda authorizer of portal sessions (functions/portal-authorizer.ts) on `/portal/v1`. */
+  public readonly portalAuthorizer: ServiceFunction;
   public readonly accessLogGroup: logs.LogGroup;
 
   constructor(scope: Construct, id: string, props: AdminApiProps) {
@@ -96,6 +124,12 @@ export class AdminApi extends Construct {
       String(props.deliveryTimeout?.toMilliseconds() ?? CONFIG_DEFAULTS.DELIVERY_TIMEOUT_MS),
     );
     assertAttemptFitsFunction('AdminApi', Number(deliveryTimeoutMs), FUNCTION_SIZING.api.timeout);
+    const platformPrincipals = props.platformPrincipals ?? [];
+    for (const arn of platformPrincipals) {
+      if (!PRINCIPAL_ARN.test(arn)) {
+        throw new Error(`AdminApi: platformPrincipals must be IAM role or user ARNs, got "${arn}"`);
+      }
+    }
 
     this.api = new ServiceFunction(this, 'Api', {
       name: 'api',
@@ -106,12 +140,21 @@ export class AdminApi extends Construct {
         ENCRYPTION_KEY_SECRET_ARN: props.encryptionKeySecret.secretArn,
         TENANT_CLAIM: tenantClaim,
         DELIVERY_TIMEOUT_MS: deliveryTimeoutMs,
+        ...(platformPrincipals.length > 0 ? { PLATFORM_PRINCIPALS: platformPrincipals.join(',') } : {}),
+        ...(props.consoleUrl !== undefined ? { CONSOLE_URL: props.consoleUrl } : {}),
       },
     });
     grantTableAccess(props.table, this.api.function, TABLE_ACCESS.api);
     grantSecretValue(props.encryptionKeySecret, this.api.function);
     // Redelivery of a failure log enqueues the delivery again.
     grantSendMessage(props.deliveryQueue, this.api.function);
+
+    this.portalAuthorizer = new ServiceFunction(this, 'PortalAuthorizer', {
+      name: 'portal-authorizer',
+      ...FUNCTION_SIZING.portalAuthorizer,
+      environment: { TABLE_NAME: props.table.tableName },
+    });
+    grantTableAccess(props.table, this.portalAuthorizer.function, TABLE_ACCESS.portalAuthorizer);
 
     const corsOrigins = props.corsAllowedOrigins ?? [];
     this.httpApi = new apigwv2.HttpApi(this, 'HttpApi', {
@@ -167,6 +210,42 @@ export class AdminApi extends Construct {
       integration,
       authorizer,
     });
+    // The link's token in the body is the credential: exchanged once, it cannot carry a JWT or SigV4.
+    const [exchangeRoute] = this.httpApi.addRoutes({
+      path: '/v1/portal-sessions/exchange',
+      methods: [apigwv2.HttpMethod.POST],
+      integration,
+    });
+    // A portal session is an opaque bearer token looked up on every request (no cache: revocation
+    // takes effect at once). Named methods, as above, so a preflight never meets this authorizer.
+    this.httpApi.addRoutes({
+      path: '/portal/v1/{proxy+}',
+      methods: AUTHENTICATED_METHODS.map((method) => apigwv2.HttpMethod[method]),
+      integration,
+      authorizer: new HttpLambdaAuthorizer('PortalSessionAuthorizer', this.portalAuthorizer.function, {
+        responseTypes: [HttpLambdaResponseType.SIMPLE],
+        identitySource: ['$request.header.Authorization'],
+        resultsCacheTtl: Duration.seconds(0),
+      }),
+    });
+    if (platformPrincipals.length > 0) {
+      // More specific than /v1/{proxy+}, so these two take the platform's SigV4 calls; which
+      // principals may is checked by the function (PLATFORM_PRINCIPALS).
+      this.httpApi.addRoutes({
+        path: '/v1/portal-sessions',
+        methods: [apigwv2.HttpMethod.POST, apigwv2.HttpMethod.DELETE],
+        integration,
+        authorizer: new HttpIamAuthorizer(),
+      });
+    }
+
+    if (exchangeRoute) {
+      Validations.of(exchangeRoute).acknowledge({
+        id: 'AwsSolutions-APIG4',
+        reason:
+          'POST /v1/portal-sessions/exchange authenticates by the single-use portal link token in its body, checked by the function.',
+      });
+    }
 
     if (openApiRoute) {
       Validations.of(openApiRoute).acknowledge({

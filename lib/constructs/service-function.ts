@@ -11,7 +11,13 @@ import type { FunctionEnvironment } from '../function-environment';
 const PROJECT_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
 /** The Lambda handlers under functions/, one file per function. */
-export type FunctionName = 'api' | 'fan-out' | 'delivery' | 'dlq-processor' | 'fan-out-dlq-processor';
+export type FunctionName =
+  | 'api'
+  | 'fan-out'
+  | 'delivery'
+  | 'dlq-processor'
+  | 'fan-out-dlq-processor'
+  | 'portal-authorizer';
 
 /** Settings every function of the service shares, namespaced for Powertools. */
 export const COMMON_ENVIRONMENT = {

@@ -26,10 +26,10 @@ export interface TableAccess {
  */
 export const TABLE_ACCESS = {
   // Webhooks and their subscriptions (written one by one or grouped), health, every list and read;
-  // failure logs of one webhook through gsi1. Portal sessions' revoke (UpdateItem) is not reachable
-  // on AWS until the platform's IAM route is deployed, and is granted with it.
+  // failure logs of one webhook through gsi1; portal links (PutItem to mint, a conditional DeleteItem
+  // is the single-use exchange) and revocation (UpdateItem bumps the tenant's generation).
   api: {
-    table: ['GetItem', 'BatchGetItem', 'Query', 'PutItem', 'DeleteItem', 'BatchWriteItem'],
+    table: ['GetItem', 'BatchGetItem', 'Query', 'PutItem', 'UpdateItem', 'DeleteItem', 'BatchWriteItem'],
     index: ['Query'],
   },
   // Subscribers (Query), event-id claims (conditional PutItem, GetItem on a clash), rejected events
@@ -43,6 +43,8 @@ export const TABLE_ACCESS = {
   dlqProcessor: { table: ['GetItem', 'PutItem', 'UpdateItem'] },
   // Rejected events only.
   fanOutDlqProcessor: { table: ['PutItem'] },
+  // Reads only: the portal session and its tenant's generation (GetItem each).
+  portalAuthorizer: { table: ['GetItem'] },
 } as const satisfies Record<string, TableAccess>;
 
 /** Grants `access` on the table (and on its one index by name, never `index/*`). */

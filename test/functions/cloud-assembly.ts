@@ -77,6 +77,17 @@ export function resolveVariable(value: unknown, stateful: CfnTemplate, local: Lo
     if (!output) throw new Error(`no export named ${imported} in the stateful stack`);
     return resolveStatefulReference(output.Value, stateful, local);
   }
+  // The console's URL (CONSOLE_URL): `https://` joined to its distribution's domain, in this stack.
+  const joined = (value as { 'Fn::Join'?: [string, unknown[]] } | null)?.['Fn::Join'];
+  if (joined) {
+    return joined[1]
+      .map((part) => {
+        const domain = (part as { 'Fn::GetAtt'?: [string, string] } | null)?.['Fn::GetAtt'];
+        if (domain?.[1] === 'DomainName') return `${domain[0].toLowerCase()}.cloudfront.example`;
+        return resolveVariable(part, stateful, local);
+      })
+      .join(joined[0]);
+  }
   throw new Error(`cannot resolve ${JSON.stringify(value)}`);
 }
 

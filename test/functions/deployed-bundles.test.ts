@@ -48,6 +48,9 @@ const LOCAL: LocalResources = {
   secretArn: 'arn:aws:secretsmanager:eu-west-1:000000000000:secret:EncryptionKeySecret-AbCdEf',
 };
 const MASTER_KEY = 'k'.repeat(64);
+/** The platform's role (context key platformPrincipals), and a session of it as SigV4 presents it. */
+const PLATFORM_ROLE = 'arn:aws:iam::000000000000:role/platform-portal';
+const PLATFORM_SESSION = 'arn:aws:sts::000000000000:assumed-role/platform-portal/mint-1';
 const JWT = {
   iss: 'https://issuer.example.com/',
   aud: 'chat-webhooks-admin',
@@ -177,7 +180,7 @@ describe('the deployed bundles, run against local endpoints', () => {
   let world: CloudFormationWorld;
   let recorder: AwsCallRecorder;
   let functions: Record<
-    'api' | 'fanOut' | 'delivery' | 'dlqProcessor' | 'fanOutDlqProcessor',
+    'api' | 'fanOut' | 'delivery' | 'dlqProcessor' | 'fanOutDlqProcessor' | 'portalAuthorizer',
     AssembledFunction
   >;
   let baseEnvironment: Record<string, string>;
@@ -225,7 +228,10 @@ describe('the deployed bundles, run against local endpoints', () => {
   beforeAll(async () => {
     outdir = mkdtempSync(join(tmpdir(), 'cw-assembly-'));
     dataDir = mkdtempSync(join(tmpdir(), 'cw-bundles-'));
-    const app = new App({ outdir, context: { jwtIssuer: JWT.iss, jwtAudience: JWT.aud } });
+    const app = new App({
+      outdir,
+      context: { jwtIssuer: JWT.iss, jwtAudience: JWT.aud, platformPrincipals: PLATFORM_ROLE },
+    });
     // As `cdk deploy` synthesises: with the account and region.
     buildApp(app, settingsFromContext(app), {
       nag: false,
@@ -263,6 +269,7 @@ describe('the deployed bundles, run against local endpoints', () => {
       delivery: byPrefix('DeliveryPipelineDelivery'),
       dlqProcessor: byPrefix('DeliveryPipelineDeadLetterProcessor'),
       fanOutDlqProcessor: byPrefix('EventIngestFanOutDeadLetterProcessor'),
+      portalAuthorizer: byPrefix('AdminApiPortalAuthorizer'),
     };
 
     dynamo = await startEmbeddedDynamo({ dataDir, tableName: LOCAL.tableName });
@@ -572,6 +579,65 @@ describe('the deployed bundles, run against local endpoints', () => {
     expect(redelivered.statusCode, redelivered.body).toBe(202);
     expect(await receiveAll(deliveryQueueUrl)).toHaveLength(1);
     expect(api.offLoopback).toEqual([]);
+  });
+
+  it('the API and portal-authorizer bundles: the platform mints a link (IAM), it is exchanged once, the session is authorised, revocation ends it', async () => {
+    const api = await start(functions.api);
+    const authorizer = await start(functions.portalAuthorizer);
+    type Answer = { statusCode: number; body: string };
+    const mint = (userArn: string) =>
+      api.invoke<Answer>(
+        httpApiEvent({
+          method: 'POST',
+          path: '/v1/portal-sessions',
+          iam: { userArn },
+          body: { tenantId: 'tenant-p', capabilities: ['read'] },
+        }),
+      );
+    // Only the principals of the context key: another role of the account is refused.
+    expect((await mint('arn:aws:sts::000000000000:assumed-role/other/s')).statusCode).toBe(403);
+    const minted = await mint(PLATFORM_SESSION);
+    expect(minted.statusCode, minted.body).toBe(201);
+    const { url } = JSON.parse(minted.body) as { url: string };
+    expect(url).toMatch(/^https:\/\/[^/]+\.cloudfront\.example\/.*#token=/);
+    const token = new URL(url).hash.replace(/^#token=/, '');
+    const exchange = () =>
+      api.invoke<Answer>(
+        httpApiEvent({ method: 'POST', path: '/v1/portal-sessions/exchange', body: { token } }),
+      );
+    const exchanged = await exchange();
+    expect(exchanged.statusCode, exchanged.body).toBe(200);
+    expect((await exchange()).statusCode).toBe(401);
+    const { sessionToken } = JSON.parse(exchanged.body) as { sessionToken: string };
+    const authorize = () =>
+      authorizer.invoke<{ isAuthorized: boolean; context: Record<string, string> }>({
+        version: '2.0',
+        type: 'REQUEST',
+        routeArn: 'arn:aws:execute-api:eu-west-1:000000000000:abc123/$default/GET/portal/v1/webhooks',
+        identitySource: [`Bearer ${sessionToken}`],
+        routeKey: 'GET /portal/v1/{proxy+}',
+        rawPath: '/portal/v1/webhooks',
+        rawQueryString: '',
+        headers: { authorization: `Bearer ${sessionToken}` },
+      });
+    const granted = await authorize();
+    expect(granted.isAuthorized).toBe(true);
+    const listed = await api.invoke<Answer>(
+      httpApiEvent({ method: 'GET', path: '/portal/v1/webhooks', lambda: granted.context }),
+    );
+    expect(listed.statusCode, listed.body).toBe(200);
+    const revoked = await api.invoke<Answer>(
+      httpApiEvent({
+        method: 'DELETE',
+        path: '/v1/portal-sessions',
+        iam: { userArn: PLATFORM_SESSION },
+        query: { tenantId: 'tenant-p' },
+      }),
+    );
+    expect(revoked.statusCode, revoked.body).toBe(204);
+    expect((await authorize()).isAuthorized).toBe(false);
+    expect(api.offLoopback).toEqual([]);
+    expect(authorizer.offLoopback).toEqual([]);
   });
 
   it('the delivery bundle: a batch of two webhooks read at once, a 500 retried, a 410 deactivating its webhook (webhook.disabled on the bus), the DLQ processor linking the failure log', async () => {

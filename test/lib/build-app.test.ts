@@ -45,7 +45,14 @@ describe.each(SYNTH_ENVIRONMENTS)('buildApp with cdk-nag AwsSolutions, $name', (
 
   beforeAll(() => {
     outdir = mkdtempSync(join(tmpdir(), 'chat-webhooks-cdk-'));
-    app = new App({ outdir, context: { 'aws:cdk:bundling-stacks': [] } });
+    // With the platform's principals, so the IAM-authorised portal-session routes are checked too.
+    app = new App({
+      outdir,
+      context: {
+        'aws:cdk:bundling-stacks': [],
+        platformPrincipals: 'arn:aws:iam::111122223333:role/platform-portal',
+      },
+    });
     stacks = buildApp(app, settingsFromContext(app), env ? { env } : {});
   });
 
@@ -133,7 +140,7 @@ describe.each(SYNTH_ENVIRONMENTS)('buildApp with cdk-nag AwsSolutions, $name', (
 });
 
 describe('buildApp bundling', () => {
-  it('bundles the five handlers offline with esbuild into ESM with the require banner', () => {
+  it('bundles the six handlers (five functions and the portal authorizer) offline with esbuild into ESM with the require banner', () => {
     const outdir = mkdtempSync(join(tmpdir(), 'chat-webhooks-bundle-'));
     try {
       const app = new App({ outdir });
@@ -143,7 +150,7 @@ describe('buildApp bundling', () => {
         .filter((name) => name.startsWith('asset.'))
         .map((name) => join(outdir, name))
         .filter((dir) => existsSync(join(dir, 'index.mjs')));
-      expect(bundles).toHaveLength(5);
+      expect(bundles).toHaveLength(6);
       for (const dir of bundles) {
         const code = readFileSync(join(dir, 'index.mjs'), 'utf8');
         expect(code.startsWith("import { createRequire } from 'module';")).toBe(true);

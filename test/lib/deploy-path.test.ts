@@ -5,6 +5,7 @@
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ADMIN_ROUTES } from '#app/admin-api';
+import { PORTAL_API_PREFIX } from '#domain/portal';
 import type { CloudFormationWorld } from '#test/support/iam/cloudformation-world';
 import { synthesizedWorld } from '#test/support/iam/synthesized-world';
 
@@ -14,12 +15,19 @@ const COGNITO = {
   tokenEndpoint: 'https://chat-admins.auth.eu-west-1.amazoncognito.com/oauth2/token',
 };
 
+/** The platform's role that mints portal links (SigV4). */
+const PLATFORM_ROLE = 'arn:aws:iam::123456789012:role/platform-portal';
+
 let world: CloudFormationWorld;
 const SERVICE = 'ChatWebhooksService';
 
 beforeAll(() => {
   world = synthesizedWorld({
-    context: { jwtIssuer: COGNITO.issuer, jwtAudience: '4k2example5clientid6' },
+    context: {
+      jwtIssuer: COGNITO.issuer,
+      jwtAudience: '4k2example5clientid6',
+      platformPrincipals: PLATFORM_ROLE,
+    },
   }).world;
 }, 120_000);
 
@@ -78,14 +86,23 @@ describe('the console’s CORS preflight against the synthesised API', () => {
       // fails the console's every call), so no route may take it and API Gateway answers it itself.
       const preflight = selectRoute('OPTIONS', path);
       expect(preflight, `OPTIONS ${path} would be routed`).toBeUndefined();
-      // The real call is authorised, and its method is one the preflight allows.
-      expect(selectRoute(route.method, path)?.authorizationType, `${route.method} ${path}`).toBe('JWT');
+      // The real call is authorised (the platform's by IAM, a tenant's by its JWT), and its method
+      // is one the preflight allows.
+      const expected = route.audience === 'platform' ? 'AWS_IAM' : 'JWT';
+      expect(selectRoute(route.method, path)?.authorizationType, `${route.method} ${path}`).toBe(expected);
       expect(cors.AllowMethods).toContain(route.method);
+      if (route.audience === 'platform') continue;
+      // The same tenant route as a portal session calls it: the portal-session authorizer, no preflight route.
+      const portalPath = `${PORTAL_API_PREFIX}${path}`;
+      expect(selectRoute('OPTIONS', portalPath), `OPTIONS ${portalPath} would be routed`).toBeUndefined();
+      expect(selectRoute(route.method, portalPath)?.authorizationType, `${route.method} ${portalPath}`).toBe(
+        'CUSTOM',
+      );
     }
   });
 
-  it('leaves only public routes of the route table without the authorizer', () => {
-    const open = routes().filter((route) => route.authorizationType !== 'JWT');
+  it('leaves only public routes of the route table without an authorizer', () => {
+    const open = routes().filter((route) => route.authorizationType === 'NONE');
     expect(open.map((route) => `${route.method} ${route.path}`)).toEqual(
       expect.arrayContaining(['GET /health', 'HEAD /health']),
     );
@@ -95,6 +112,18 @@ describe('the console’s CORS preflight against the synthesised API', () => {
           candidate.isPublic && candidate.method === route.method && candidate.path === route.path,
       );
       expect(isPublic, `${route.method} ${route.path} answers without a token`).toBe(true);
+    }
+    // Besides the JWT routes: IAM only on the platform's two, the session authorizer only under /portal.
+    const others = routes().filter((route) => !['NONE', 'JWT'].includes(route.authorizationType));
+    expect(
+      others
+        .filter((route) => route.authorizationType === 'AWS_IAM')
+        .map((route) => `${route.method} ${route.path}`)
+        .sort(),
+    ).toEqual(['DELETE /v1/portal-sessions', 'POST /v1/portal-sessions']);
+    for (const route of others.filter((candidate) => candidate.authorizationType !== 'AWS_IAM')) {
+      expect(route.authorizationType).toBe('CUSTOM');
+      expect(route.path).toBe(`${PORTAL_API_PREFIX}/v1/{proxy+}`);
     }
   });
 });

@@ -29,6 +29,7 @@ function functionsByRole(template: Template): Map<string, { props: FunctionProps
       'EventIngestFanOut',
       'DeliveryPipelineDelivery',
       'DeliveryPipelineDeadLetter',
+      'AdminApiPortalAuthorizer',
       'AdminApi',
     ].find((prefix) => id.startsWith(prefix));
     result.set(
@@ -37,6 +38,7 @@ function functionsByRole(template: Template): Map<string, { props: FunctionProps
         EventIngestFanOut: 'fan-out',
         DeliveryPipelineDelivery: 'delivery',
         DeliveryPipelineDeadLetter: 'dlq-processor',
+        AdminApiPortalAuthorizer: 'portal-authorizer',
         AdminApi: 'api',
       }[name as string] ?? id,
       { props, statements },
@@ -63,13 +65,14 @@ describe('ServiceStack', () => {
     functions = functionsByRole(template);
   });
 
-  it('runs five functions on the current Node.js runtime, arm64, without X-Ray (nothing makes a segment), with their sizes', () => {
+  it('runs six functions on the current Node.js runtime, arm64, without X-Ray (nothing makes a segment), with their sizes', () => {
     expect([...functions.keys()].sort()).toEqual([
       'api',
       'delivery',
       'dlq-processor',
       'fan-out',
       'fan-out-dlq-processor',
+      'portal-authorizer',
     ]);
     const expected = {
       api: FUNCTION_SIZING.api,
@@ -77,6 +80,7 @@ describe('ServiceStack', () => {
       delivery: FUNCTION_SIZING.delivery,
       'dlq-processor': FUNCTION_SIZING.dlqProcessor,
       'fan-out-dlq-processor': FUNCTION_SIZING.fanOutDlqProcessor,
+      'portal-authorizer': FUNCTION_SIZING.portalAuthorizer,
     };
     for (const [name, { props }] of functions) {
       const sizing = expected[name as keyof typeof expected];
@@ -111,6 +115,7 @@ describe('ServiceStack', () => {
         'TENANT_CLAIM',
       ].sort(),
     );
+    expect(keys('portal-authorizer')).toEqual(common);
     expect(keys('fan-out')).toEqual([...common, 'DELIVERY_QUEUE_URL', 'REJECTED_EVENT_TTL_DAYS'].sort());
     expect(keys('delivery')).toEqual(
       [
@@ -294,20 +299,31 @@ describe('ServiceStack', () => {
     ).toEqual(['dynamodb:PutItem']);
   });
 
-  it('protects every route but the /health probe and GET /v1/openapi.json with the JWT authorizer, naming methods (never ANY or OPTIONS)', () => {
+  it('protects every route but the /health probe, GET /v1/openapi.json and the portal link exchange with the JWT authorizer (the portal session authorizer under /portal), naming methods (never ANY or OPTIONS)', () => {
     const routes = Object.values(resourcesOfType(template, 'AWS::ApiGatewayV2::Route'));
     expect(routes.map((route) => route.Properties.RouteKey).sort()).toEqual([
+      'DELETE /portal/v1/{proxy+}',
       'DELETE /v1/{proxy+}',
       'GET /health',
+      'GET /portal/v1/{proxy+}',
       'GET /v1/openapi.json',
       'GET /v1/{proxy+}',
       'HEAD /health',
+      'PATCH /portal/v1/{proxy+}',
       'PATCH /v1/{proxy+}',
+      'POST /portal/v1/{proxy+}',
+      'POST /v1/portal-sessions/exchange',
       'POST /v1/{proxy+}',
     ]);
     for (const route of routes) {
       const key = String(route.Properties.RouteKey);
-      if (key.endsWith(' /health') || key === 'GET /v1/openapi.json') {
+      if (key.includes(' /portal/')) {
+        expect(route.Properties.AuthorizationType).toBe('CUSTOM');
+      } else if (
+        key.endsWith(' /health') ||
+        key === 'GET /v1/openapi.json' ||
+        key === 'POST /v1/portal-sessions/exchange'
+      ) {
         expect(route.Properties.AuthorizationType).toBe('NONE');
       } else {
         expect(route.Properties.AuthorizationType).toBe('JWT');

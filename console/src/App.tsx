@@ -3,6 +3,7 @@ import { QueryCache, QueryClient, QueryClientProvider } from '@tanstack/react-qu
 import { type ReactNode, useEffect, useMemo, useRef, useState } from 'react';
 import { type ApiClient, ApiError } from './api/client';
 import type { Session } from './auth/session';
+import { signOutAndForget } from './auth/sign-out';
 import { ConsoleContext } from './context';
 import { NoticeProvider } from './notices';
 import { Link, match, useFocusOnNavigate, usePath } from './router';
@@ -73,26 +74,25 @@ export function App({ session, api }: { session: Session; api: ApiClient }) {
     if (signedIn && !wasSignedIn.current) document.querySelector<HTMLElement>('main h1')?.focus();
     wasSignedIn.current = signedIn;
   }, [signedIn]);
-  const queryClient = useMemo(
-    () =>
-      new QueryClient({
-        queryCache: new QueryCache({
-          // A token that stopped working (expired, revoked) sends the admin back to sign-in.
-          onError: (error) => {
-            if (error instanceof ApiError && (error.status === 401 || isGatewayRefusal(session, error))) {
-              void session.signOut().then(() => setSignedIn(false));
-            }
-          },
-        }),
-        defaultOptions: {
-          queries: {
-            retry: (count, error) => !(error instanceof ApiError && error.status < 500) && count < 2,
-            refetchOnWindowFocus: false,
-          },
+  const queryClient = useMemo(() => {
+    const client: QueryClient = new QueryClient({
+      queryCache: new QueryCache({
+        // A token that stopped working (expired, revoked) sends the admin back to sign-in.
+        onError: (error) => {
+          if (error instanceof ApiError && (error.status === 401 || isGatewayRefusal(session, error))) {
+            void signOutAndForget(session, client).then(() => setSignedIn(false));
+          }
         },
       }),
-    [session],
-  );
+      defaultOptions: {
+        queries: {
+          retry: (count, error) => !(error instanceof ApiError && error.status < 500) && count < 2,
+          refetchOnWindowFocus: false,
+        },
+      },
+    });
+    return client;
+  }, [session]);
   const context = useMemo(() => ({ api, session }), [api, session]);
 
   if (!signedIn && session.mode === 'portal') {
@@ -134,8 +134,7 @@ export function App({ session, api }: { session: Session; api: ApiClient }) {
               type="button"
               className="button secondary"
               onClick={() => {
-                queryClient.clear();
-                void session.signOut().then(() => setSignedIn(false));
+                void signOutAndForget(session, queryClient).then(() => setSignedIn(false));
               }}
             >
               Sign out

@@ -28,7 +28,7 @@ import { quantile } from './stats';
 export interface BenchOptions {
   /** Webhooks each event reaches. */
   fanOut: number;
-  /** DELIVERY_LOG of the service under test (SPEC 6.3): the product default `all`, or `failures`/`off`. */
+  /** DELIVERY_LOG of the service under test (docs/contract.md#delivery-log): the product default `all`, or `failures`/`off`. */
   deliveryLog: 'all' | 'failures' | 'off';
   /** Events of the throughput phase. */
   events: number;
@@ -55,13 +55,13 @@ export interface BenchOptions {
   includeLatencyPhases: boolean;
   /** Sequential fan-outs whose median time the cost model bills per fan-out invocation. */
   fanOutProbeInvocations: number;
-  /** SPEC 6.2's isolation phase: events flooding the 2.5 s endpoint, and the calm tenant's events and pace. */
+  /** docs/contract.md#isolation's isolation phase: events flooding the 2.5 s endpoint, and the calm tenant's events and pace. */
   floodEvents: number;
   calmEvents: number;
   calmEventsPerSecond: number;
   /** Longest wait for the calm tenant's deliveries after its last publish. */
   isolationMaxWaitMs: number;
-  /** SPEC 6.2's fair share: one tenant's burst (events, each to two instant webhooks) and the calm tenant's events. */
+  /** docs/contract.md#isolation's fair share: one tenant's burst (events, each to two instant webhooks) and the calm tenant's events. */
   burstEvents: number;
   fairnessCalmEvents: number;
 }
@@ -417,7 +417,7 @@ export async function runBenchmark(options: BenchOptions): Promise<string> {
         receiver,
         publisher,
         messageText,
-        // SPEC 9 prices fan-out 1 and 5: the run's own fan-out first (the BENCH line's), then 1.
+        // docs/contract.md#benchmark prices fan-out 1 and 5: the run's own fan-out first (the BENCH line's), then 1.
         fanOuts: [options.fanOut, 1],
         deliveryLog: options.deliveryLog,
         seconds: options.latencySeconds,
@@ -457,7 +457,7 @@ export async function runBenchmark(options: BenchOptions): Promise<string> {
       sections.push(
         '',
         formatTable(
-          ['isolation (SPEC 6.2), same host', 'events', 'received', 'p50 ms', 'p99 ms'],
+          ['isolation (docs/contract.md#isolation), same host', 'events', 'received', 'p50 ms', 'p99 ms'],
           [
             ['tenant 2: flood to a 2.5 s endpoint', isolation.floodEvents, isolation.floodReceived, '', ''],
             [

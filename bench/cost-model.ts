@@ -56,7 +56,7 @@ export function measuredWriteUnits(
   return Object.keys(byFamily).length > 0 ? { log, other, byFamily } : undefined;
 }
 
-/** DELIVERY_LOG (SPEC section 6.3): what the delivery log records. */
+/** DELIVERY_LOG (docs/contract.md#delivery-log): what the delivery log records. */
 export type DeliveryLogMode = 'all' | 'failures' | 'off';
 
 /**

@@ -110,7 +110,14 @@ export async function runFairnessPhase(options: FairnessOptions): Promise<Fairne
 export function formatFairness(result: FairnessResult): string {
   return [
     formatTable(
-      ['fair share (SPEC 6.2), one tenant bursts', 'events', 'received', 'p50 ms', 'p99 ms', 'deliveries/s'],
+      [
+        'fair share (docs/contract.md#isolation), one tenant bursts',
+        'events',
+        'received',
+        'p50 ms',
+        'p99 ms',
+        'deliveries/s',
+      ],
       [
         [
           'tenant 2: burst to two instant webhooks',

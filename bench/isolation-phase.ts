@@ -1,5 +1,5 @@
 /**
- * Isolation between tenants (SPEC section 6.2): tenant `iso-flood` floods an endpoint that takes
+ * Isolation between tenants (docs/contract.md#isolation): tenant `iso-flood` floods an endpoint that takes
  * 2.5 s per request while tenant `iso-calm` publishes to an instant endpoint on the same host and
  * port (another path). The figure is the calm tenant's p99 publish → receipt.
  *
@@ -14,7 +14,7 @@ import { ProgressBar } from './progress';
 import { type BenchReceiver, delayedPath } from './receiver';
 import { quantile } from './stats';
 
-/** SPEC section 6.2's flooded endpoint: 2.5 s per request. */
+/** docs/contract.md#isolation's flooded endpoint: 2.5 s per request. */
 export const FLOOD_LATENCY_MS = 2500;
 
 export interface IsolationOptions {

@@ -18,7 +18,7 @@ import { ProgressBar } from './progress';
 import { type BenchReceiver, delayedPath } from './receiver';
 import { quantile } from './stats';
 
-/** Receiver latencies the cost model is printed for (SPEC section 9). */
+/** Receiver latencies the cost model is printed for (docs/contract.md#benchmark). */
 export const RECEIVER_LATENCIES_MS = [0, 200, 1000] as const;
 export type ReceiverLatencyMs = (typeof RECEIVER_LATENCIES_MS)[number];
 
@@ -45,7 +45,7 @@ export interface LatencyPhaseOptions {
   receiver: BenchReceiver;
   publisher: Publisher;
   messageText: string;
-  /** Fan-outs to run the phases at, each with its own tenant and webhooks (SPEC 9 prices 1 and 5). */
+  /** Fan-outs to run the phases at, each with its own tenant and webhooks (docs/contract.md#benchmark prices 1 and 5). */
   fanOuts: readonly number[];
   /** DELIVERY_LOG of the service: the mode whose log writes the phases measure. */
   deliveryLog: 'all' | 'failures' | 'off';

@@ -1,4 +1,4 @@
-/** The benchmark's printed output: aligned tables and the final BENCH line (SPEC section 9). */
+/** The benchmark's printed output: aligned tables and the final BENCH line (docs/contract.md#benchmark). */
 import type { CostEstimate, CostLine } from './cost-model';
 
 /** The figures of the BENCH line. */
@@ -9,9 +9,9 @@ export interface BenchFigures {
   p99Ms: number;
   lost: number;
   awsRequestsPerDelivery: number;
-  /** SPEC 6.2: the calm tenant's p99 publish → receipt while another floods a 2.5 s endpoint. */
+  /** docs/contract.md#isolation: the calm tenant's p99 publish → receipt while another floods a 2.5 s endpoint. */
   isolationP99Ms: number;
-  /** SPEC 6.2: the calm tenant's p99 publish → receipt while another publishes a burst to fast webhooks. */
+  /** docs/contract.md#isolation: the calm tenant's p99 publish → receipt while another publishes a burst to fast webhooks. */
   fairnessP99Ms: number;
   /** Service process CPU per delivery in the throughput and paced phases. */
   cpuMsPerDelivery: number;
@@ -24,7 +24,7 @@ export interface BenchFigures {
 }
 
 /**
- * SPEC section 9: `BENCH deliveries_per_s=<n> raw_post_per_s=<n> ratio=<r> p50_ms=<n> p99_ms=<n> lost=<n>
+ * docs/contract.md#benchmark: `BENCH deliveries_per_s=<n> raw_post_per_s=<n> ratio=<r> p50_ms=<n> p99_ms=<n> lost=<n>
  * aws_requests_per_delivery=<n> isolation_p99_ms=<n> fairness_p99_ms=<n> cpu_ms_per_delivery=<n>
  * usd_per_million_deliveries_200ms=<n> usd_per_million_deliveries_200ms_log_all=<n>
  * log_usd_per_million_deliveries=<n>` (one line).
@@ -117,7 +117,7 @@ export function formatTargets(
   cpuFloorMs?: number,
   /** The throughput and paced phases' SQS requests and store read requests per delivery (measured). */
   requestSplit?: { sqsPerDelivery: number; storeReadsPerDelivery: number },
-  /** SPEC 6.2's fair share: the calm tenant's p99 under another tenant's burst (absent: not measured). */
+  /** docs/contract.md#isolation's fair share: the calm tenant's p99 under another tenant's burst (absent: not measured). */
   fairnessP99Ms?: number,
 ): string {
   const row = (target: string, value: string, isMet: boolean, note = ''): string[] => [
@@ -136,8 +136,8 @@ export function formatTargets(
         figures.awsRequestsPerDelivery.toFixed(3),
         figures.awsRequestsPerDelivery <= 0.4,
         requestSplit === undefined
-          ? 'one SendMessageBatch per event (1/fan-out) + a receive and a delete per batch of 10 (0.2) + the consistent reads read-your-writes needs (SPEC 6.1)'
-          : `SQS alone ${requestSplit.sqsPerDelivery.toFixed(3)} (one SendMessageBatch per event = 1/fan-out, a receive and a delete per batch of at most 10) + consistent store reads ${requestSplit.storeReadsPerDelivery.toFixed(3)} (SPEC 6.1: a Query per event, webhook reads shared per batch)`,
+          ? 'one SendMessageBatch per event (1/fan-out) + a receive and a delete per batch of 10 (0.2) + the consistent reads read-your-writes needs (docs/contract.md#read-your-writes)'
+          : `SQS alone ${requestSplit.sqsPerDelivery.toFixed(3)} (one SendMessageBatch per event = 1/fan-out, a receive and a delete per batch of at most 10) + consistent store reads ${requestSplit.storeReadsPerDelivery.toFixed(3)} (docs/contract.md#read-your-writes: a Query per event, webhook reads shared per batch)`,
       ),
       row(
         'cpu_ms_per_delivery <= 0.20',

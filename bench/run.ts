@@ -1,5 +1,5 @@
 /**
- * `npm run bench` (SPEC section 9, issue 5): the local service against a loopback receiver.
+ * `npm run bench` (docs/contract.md#benchmark, issue 5): the local service against a loopback receiver.
  * Prints progress on stderr, then tables, the cost model, the bundle figures, and last the BENCH line.
  *
  * Options: --events=<n> (throughput phase), --fan-out=<n> (webhooks per event, default 5; 1 sends every

@@ -1,4 +1,4 @@
-/** Builds the admin console (SPEC section 10) into console/dist: static files only, no runtime server. */
+/** Builds the admin console (docs/contract.md#console) into console/dist: static files only, no runtime server. */
 import { fileURLToPath } from 'node:url';
 import react from '@vitejs/plugin-react';
 import { defineConfig, type Plugin } from 'vite';

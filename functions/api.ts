@@ -101,7 +101,7 @@ export function principalMatches(callerArn: string, allowed: string): boolean {
 }
 
 /**
- * The tenant comes from the authenticated identity only, never from the request (SPEC section 7).
+ * The tenant comes from the authenticated identity only, never from the request (docs/contract.md#security).
  * Undefined when no authorizer vouched for the caller (no claims); a verified token without a
  * usable `claimName` claim is a `problem` that names the claim, answered 403 rather than 401: the
  * token is fine, the identity provider is not issuing the claim this deployment reads.

@@ -64,7 +64,7 @@ export interface ServiceStackProps extends StackProps {
    */
   readonly noticeEmail?: string;
   /**
-   * The admin console (SPEC section 10) on CloudFront, signing in with OIDC against `jwtIssuer`;
+   * The admin console (docs/contract.md#console) on CloudFront, signing in with OIDC against `jwtIssuer`;
    * `false` deploys none.
    * @default { assetPath: 'console/dist', clientId: jwtAudience[0] }
    */

@@ -1,6 +1,6 @@
 /**
  * The one place that reads process.env. Every variable has a default that works locally;
- * the same names configure the Lambda functions on AWS (SPEC section 3).
+ * the same names configure the Lambda functions on AWS (docs/contract.md#local-runtime).
  */
 import * as z from 'zod';
 import { MAX_WEBHOOKS_PER_MESSAGE } from '#domain/delivery-task';
@@ -44,7 +44,7 @@ const environmentSchema = z.object({
   FAILURE_LOG_TTL_DAYS: z.coerce.number().positive().default(30),
   REJECTED_EVENT_TTL_DAYS: z.coerce.number().positive().default(30),
   AUTO_DISABLE_AFTER_DAYS: z.coerce.number().positive().default(5),
-  /** Days a delivery log record (and its event's payload) is kept (SPEC section 6.3). */
+  /** Days a delivery log record (and its event's payload) is kept (docs/contract.md#delivery-log). */
   DELIVERY_LOG_TTL_DAYS: z.coerce.number().positive().default(3),
   /** What the delivery log records: every delivery, only deliveries with a failed attempt, or nothing. */
   DELIVERY_LOG: z
@@ -101,7 +101,7 @@ const environmentSchema = z.object({
   /**
    * Local runtime only, for operators and tests that inspect the local queues: when set, the local
    * SQS service also listens on this port of 127.0.0.1 (0 picks a free one, printed at start). Unset
-   * (the default), the queues are reached in-process only: PORT never speaks SQS (SPEC section 3).
+   * (the default), the queues are reached in-process only: PORT never speaks SQS (docs/contract.md#local-runtime).
    */
   LOCAL_SQS_PORT: z.coerce.number().int().min(0).max(65535).optional(),
   CIRCUIT_FAILURE_THRESHOLD: z.coerce.number().int().min(1).default(5),

@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { loadConfig } from '#config';
 
 /**
- * The shape of the tree, checked on every run (STYLE.md review, points 8 and 9): shared code is reached
+ * The shape of the tree, checked on every run (docs/architecture.md, code layout): shared code is reached
  * through package.json subpath aliases (`#domain/*`, `#composition/*`, `#functions/*`, …), so a
  * file can move without a ladder of `../../` breaking, and the domain stays free of AWS; use cases
  * speak in domain settings, not environment variables, and one name means one thing.

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { CONFIG_DEFAULTS, loadConfig, readConfigValue } from '#config';
 
 describe('loadConfig', () => {
-  it('has the SPEC section 3 defaults', () => {
+  it('has the docs/contract.md#local-runtime defaults', () => {
     const config = loadConfig({});
     expect(config).toMatchObject({
       PORT: 3000,

@@ -16,7 +16,7 @@ const consoleDir = dirname(dirname(fileURLToPath(import.meta.url)));
 const rootDir = dirname(consoleDir);
 const distDir = join(consoleDir, 'dist');
 const STAMP = '.build-stamp';
-/** SPEC/issue 13: the console's JavaScript stays under this, gzipped. */
+/** The console's JavaScript stays under this, gzipped. */
 export const JS_BUDGET_BYTES = 200 * 1024;
 
 function inputFiles(dir: string): string[] {

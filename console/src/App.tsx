@@ -1,4 +1,4 @@
-/** The console shell: sign-in, navigation and the screens of SPEC section 10. */
+/** The console shell: sign-in, navigation and the screens of docs/contract.md#console. */
 import { QueryCache, QueryClient, QueryClientProvider } from '@tanstack/react-query';
 import { type ReactNode, useEffect, useMemo, useRef, useState } from 'react';
 import { type ApiClient, ApiError } from './api/client';

@@ -7,7 +7,7 @@ import { useQuery } from '@tanstack/react-query';
 import { ok } from './api/client';
 import { useConsole } from './context';
 
-/** The synthetic event `POST /v1/webhooks/{id}/test` sends; not in the catalogue (SPEC section 5). */
+/** The synthetic event `POST /v1/webhooks/{id}/test` sends; not in the catalogue (docs/contract.md#admin-api). */
 const TEST_EVENT = { type: 'webhook.test', name: 'Test' };
 
 /** The event catalogue as the API serves it; every screen shares the one cached copy. */
@@ -21,7 +21,7 @@ export function useEventCatalogue() {
 }
 
 /**
- * The seed's name of an event type (SPEC section 4), and every type a delivery can have (the
+ * The seed's name of an event type (docs/contract.md#events), and every type a delivery can have (the
  * catalogue's and the test event). Until the catalogue has loaded a type shows as itself.
  */
 export function useEventNames(): { eventName: (type: string) => string; deliveryTypes: string[] } {
@@ -34,7 +34,7 @@ export function useEventNames(): { eventName: (type: string) => string; delivery
 }
 
 /**
- * SPEC section 4: what each event's `data` carries at least, in short. A type not written here
+ * docs/contract.md#events: what each event's `data` carries at least, in short. A type not written here
  * shows the fields of its sample payload (see `dataFieldsOf`).
  */
 const DATA_FIELDS: Record<string, string[]> = {

@@ -76,7 +76,7 @@ function bootstrapAssetsBucket(stack: Stack): string {
 }
 
 /**
- * The admin console on AWS (SPEC section 10): the built static files in a private, encrypted,
+ * The admin console on AWS (docs/contract.md#console): the built static files in a private, encrypted,
  * TLS-only S3 bucket, served by CloudFront through origin access control, with a response headers
  * policy (strict CSP, HSTS, no framing, nosniff). `publish()` uploads the files together with the
  * `/config.json` the console reads its API URL and OIDC settings from.

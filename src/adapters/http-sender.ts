@@ -23,7 +23,7 @@ export interface HttpSenderOptions {
   tls?: { ca?: string | Buffer };
 }
 
-/** The part of a response body an attempt keeps (SPEC: failure logs show a snippet). */
+/** The part of a response body an attempt keeps (failure logs show a snippet: docs/contract.md#deliveries). */
 const SNIPPET_BYTES = 1024;
 // Draining a modest remainder keeps the connection reusable; past this it is cheaper to drop it.
 const DRAIN_LIMIT_BYTES = 64 * 1024;
@@ -45,7 +45,7 @@ export function createHttpSender(options: HttpSenderOptions): DeliverySender & {
   const agent = new Agent({
     connect,
     // No per-origin connection cap: webhooks of many tenants share receiving hosts, and a cap here
-    // would make one webhook's slow requests queue another's (SPEC 6.2). Each webhook's own limit is
+    // would make one webhook's slow requests queue another's (docs/contract.md#isolation). Each webhook's own limit is
     // enforced before the request is built.
   });
 

@@ -1,5 +1,5 @@
 /**
- * Connect-time SSRF defence (SPEC section 7): every connection the HTTP client opens resolves
+ * Connect-time SSRF defence (docs/contract.md#security): every connection the HTTP client opens resolves
  * its host through the injected HostResolver, refuses the host when ANY address is forbidden, and
  * connects to an address it vetted, so a name that re-binds after the create-time check still
  * cannot reach a private address.

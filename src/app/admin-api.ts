@@ -47,7 +47,7 @@ import {
 import { webhookStats } from './webhook-stats';
 import { toFailureLogDetail, toFailureLogSummary, toRejectedEventView } from './webhook-views';
 
-/** SPEC section 7: request bodies over 256 KiB are refused with 413. */
+/** docs/contract.md#security: request bodies over 256 KiB are refused with 413. */
 export const MAX_BODY_BYTES = 256 * 1024;
 
 /** What the admin API needs beyond the shared services. */
@@ -104,7 +104,7 @@ export function requiredCapability(route: AdminRoute): PortalCapability {
   return route.capability ?? (route.method === 'GET' || route.method === 'HEAD' ? 'read' : 'manage');
 }
 
-/** The admin API (SPEC section 5), in the order a 405 lists a path's methods. */
+/** The admin API (docs/contract.md#admin-api), in the order a 405 lists a path's methods. */
 export const ADMIN_ROUTES: readonly AdminRoute[] = [
   { method: 'GET', path: '/health', query: 'route', isPublic: true, run: async () => ({ status: 'ok' }) },
   { method: 'HEAD', path: '/health', query: 'route', isPublic: true, run: async () => ({ status: 'ok' }) },
@@ -318,7 +318,7 @@ function parseBodyWith<S extends z.ZodType>(schema: S, body: unknown): z.infer<S
 }
 
 function parseQuery<S extends z.ZodType>(schema: S, query: Record<string, string | undefined>): z.infer<S> {
-  // SPEC section 5 writes the list routes as `?brandId=&limit=&cursor=`: an empty parameter means "not given".
+  // docs/contract.md#admin-api writes the list routes as `?brandId=&limit=&cursor=`: an empty parameter means "not given".
   const result = schema.safeParse(withoutEmptyParameters(query));
   if (!result.success) {
     const details = toFieldIssues(result.error);

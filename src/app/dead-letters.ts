@@ -1,6 +1,6 @@
 /**
  * The DLQ processor's use case: every delivery that reached the dead-letter queue becomes a failure
- * log (SPEC section 6) that admins and ops can read and redeliver.
+ * log (docs/contract.md#deliveries) that admins and ops can read and redeliver.
  */
 import {
   type BatchResult,

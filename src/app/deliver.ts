@@ -1,7 +1,7 @@
 /**
  * Delivery: one attempt of one task, then success, a scheduled retry, or the dead-letter queue.
  *
- * An attempt reads in one direction (SPEC 6.1, 6.2): read the webhook fresh from the store (the reads
+ * An attempt reads in one direction (docs/contract.md#read-your-writes, #isolation): read the webhook fresh from the store (the reads
  * of a batch's attempts are shared, see lookup-cache.ts), take a slot of the webhook and pass its
  * circuit (the admission port), read again if the slot came only after a wait, sign, send, release the
  * slot with what the attempt said about the endpoint, then settle the task. A delivery that finds no free
@@ -192,8 +192,8 @@ function deadLetterOf(
 /**
  * Whether `task` is a delivery that had already failed toward a webhook the service itself then
  * deactivated (410 Gone or auto-disable: `disabledReason` set). Such a delivery must end in a failure
- * log, as the one that triggered the deactivation does (SPEC 6.2), or the admin cannot redeliver it
- * once the endpoint is fixed. An admin's own deactivation drops it (SPEC 6: "receives nothing more").
+ * log, as the one that triggered the deactivation does (docs/contract.md#isolation), or the admin cannot redeliver it
+ * once the endpoint is fixed. An admin's own deactivation drops it (docs/contract.md#deliveries: "receives nothing more").
  */
 function wasDisabledByService(webhook: StoredWebhook, task: DeliveryTask): boolean {
   return webhook.status !== 'active' && Boolean(webhook.disabledReason) && task.attempts.length > 0;
@@ -236,7 +236,7 @@ export async function attemptDelivery(
   event: EventEnvelope,
 ): Promise<AttemptResult> {
   const credentials = await loadDeliveryCredentials(services, webhook);
-  // SPEC 6: webhook-timestamp is the time of this attempt; nothing waits between signing and sending.
+  // docs/contract.md#deliveries: webhook-timestamp is the time of this attempt; nothing waits between signing and sending.
   const attemptAt = services.clock.now();
   let outcome: AttemptOutcome;
   let requestHeaders: Record<string, string> = {};
@@ -258,7 +258,7 @@ export async function attemptDelivery(
       durationMs: 0,
     };
   }
-  // SPEC 6.2: what the receiver sent back (or an error describing the request) may echo the
+  // docs/contract.md#isolation: what the receiver sent back (or an error describing the request) may echo the
   // webhook's secrets; scrubbed before any use.
   outcome = scrubAttemptOutcome(outcome, scrubberForCredentials(credentials));
   const attempt: DeliveryAttempt = {
@@ -319,7 +319,7 @@ export async function deliverGroup(
 export async function deliverTask(services: Services, task: DeliveryTask): Promise<DeliveryResult> {
   const seen: SeenByAttempt = {};
   const result = await settleTask(services, task, seen);
-  // After the follow-up is durably enqueued, so a crash here leaves a retry that records it (SPEC 6.3).
+  // After the follow-up is durably enqueued, so a crash here leaves a retry that records it (docs/contract.md#delivery-log).
   await recordSettledDelivery(services, { task, result, ...seen });
   return result;
 }
@@ -347,7 +347,7 @@ async function settleTask(
     return { status: 'postponed', delaySeconds };
   }
 
-  // Read fresh before asking for a slot (SPEC 6.1): the slot guards the endpoint, so it is held for
+  // Read fresh before asking for a slot (docs/contract.md#read-your-writes): the slot guards the endpoint, so it is held for
   // the attempt, not for a store read (a read inside it was most of a fast webhook's slot time and
   // capped its throughput; bench/RESULTS.md). A webhook that no longer wants the event needs no slot.
   const read = await services.webhooks.get(task.tenantId, task.webhookId);
@@ -435,7 +435,7 @@ function noteCircuitChange(
 }
 
 /**
- * A request the sender could not build (SPEC 6.2): the failure is the service's, so it neither counts
+ * A request the sender could not build (docs/contract.md#isolation): the failure is the service's, so it neither counts
  * against the webhook's circuit or health nor is retried; it ends in a failure log with the reason.
  */
 async function deadLetterUnsendable(
@@ -540,7 +540,7 @@ async function postponeForCircuit(
   if (now.getTime() >= scheduleEndMs && evidence && isEvidence) {
     return giveUpOnEvidence(services, task, { webhook, evidence, scheduleMs, taskLogger });
   }
-  // Spread upwards only (SPEC 6.2, ±20 % jitter): sooner than retryAt the circuit refuses again, and
+  // Spread upwards only (docs/contract.md#isolation, ±20 % jitter): sooner than retryAt the circuit refuses again, and
   // without a spread every refused delivery would reach the recovering endpoint in the same second.
   const waitSeconds = Math.max(1, (refusal.retryAt.getTime() - now.getTime()) / 1000);
   const draw = Math.min(Math.max((services.random ?? Math.random)(), 0), 1);
@@ -605,7 +605,7 @@ async function settleFailedAttempt(
   const attempts = [...task.attempts, attempt];
   const failedAt = services.clock.now();
   // Health first: a failure that deactivates the webhook (410 Gone, or the auto-disable window) ends
-  // this delivery in the DLQ, so it gets a failure log that can be redelivered (SPEC 6.2).
+  // this delivery in the DLQ, so it gets a failure log that can be redelivered (docs/contract.md#isolation).
   const health = await recordDeliveryFailure(services, webhook, failedAt, attempt);
   const delaySeconds = health.isDeactivated
     ? null

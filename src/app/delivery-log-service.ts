@@ -1,4 +1,4 @@
-/** The admin use cases of the delivery log (SPEC sections 5 and 6.3): list, read, redeliver, recover. */
+/** The admin use cases of the delivery log (docs/contract.md#admin-api, #delivery-log): list, read, redeliver, recover. */
 import pLimit from 'p-limit';
 import type { DeliveryRecord, DeliveryStatus, DeliverySummary } from '#domain/delivery-log';
 import { RECOVER_MAX_DELIVERIES, RECOVER_MAX_WINDOW_DAYS } from '#domain/delivery-log-schema';
@@ -93,7 +93,7 @@ async function requireActiveWebhook(
 }
 
 function redeliveryTask(tenantId: string, record: DeliverySummary, event: EventEnvelope): DeliveryTask {
-  // The same event, so the same webhook-id: receivers de-duplicate on it (SPEC 6.3).
+  // The same event, so the same webhook-id: receivers de-duplicate on it (docs/contract.md#delivery-log).
   return { tenantId, webhookId: record.webhookId, event, attempts: [], redeliveryOf: record.id };
 }
 

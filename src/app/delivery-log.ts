@@ -1,5 +1,5 @@
 /**
- * Writing the delivery log (SPEC section 6.3): the delivery step reports each task's result here once
+ * Writing the delivery log (docs/contract.md#delivery-log): the delivery step reports each task's result here once
  * it is settled (retry enqueued, dead-lettered, delivered or dropped), fan-out stores each event's
  * payload once, and the DLQ processor links a failure log to its delivery. Writing the record after
  * the follow-up is enqueued is what keeps a record from staying `pending` across a crash: either the
@@ -222,7 +222,7 @@ export async function recordSettledDelivery(
   }
 }
 
-/** The failure log of a dead-lettered task, pointing at its delivery (SPEC 6.3: they point at each other). */
+/** The failure log of a dead-lettered task, pointing at its delivery (docs/contract.md#delivery-log: they point at each other). */
 export function withDeliveryId(failureLog: FailureLog, task: DeliveryTask): FailureLog {
   const deliveryId = deliveryIdOfTask(task);
   return deliveryId ? { ...failureLog, deliveryId } : failureLog;

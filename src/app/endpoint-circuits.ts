@@ -1,5 +1,5 @@
 /**
- * The delivery admission of one process (SPEC section 6.2): per webhook, at most
+ * The delivery admission of one process (docs/contract.md#isolation): per webhook, at most
  * `maxInFlightPerWebhook` attempts in flight and a circuit breaker fed by that webhook's own
  * attempts only; per tenant, at most `maxInFlightPerTenant` attempts in flight over all its
  * webhooks, biting on slow tenants only (src/app/tenant-slots.ts), so a tenant with many slow webhooks

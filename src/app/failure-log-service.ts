@@ -1,4 +1,4 @@
-/** The admin use cases for failure logs: list, read, redeliver (SPEC section 6). */
+/** The admin use cases for failure logs: list, read, redeliver (docs/contract.md#deliveries). */
 import { NotFoundError, WebhookInactiveError } from '#domain/errors';
 import type { FailureLog, Page, PageKey } from '#domain/model';
 import type { Services } from './services';

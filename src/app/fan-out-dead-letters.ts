@@ -89,7 +89,7 @@ export function buildFanOutFailure(input: {
 }
 
 /**
- * Records every message of the fan-out DLQ as a rejected event (SPEC section 8); a message whose
+ * Records every message of the fan-out DLQ as a rejected event (docs/contract.md#aws-stack); a message whose
  * write failed is reported back, so the queue redelivers it and nothing leaves without a record.
  */
 export async function recordFanOutDeadLetters(

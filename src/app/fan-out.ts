@@ -78,7 +78,7 @@ export async function fanOutEvent(services: Services, input: ChatEventInput): Pr
     };
   }
   // A fresh, strongly consistent read, never a cached one: a webhook created (or deactivated) before
-  // this event was published must be seen by it (SPEC 6.1). It costs one store query per event, two
+  // this event was published must be seen by it (docs/contract.md#read-your-writes). It costs one store query per event, two
   // when the event names a brand (the brand's subscriptions and the all-brands ones).
   const webhookIds = await services.webhooks.findSubscribers(event.tenantId, event.type, event.brandId);
   const tasks = deliveryTasksFor(event, webhookIds, services.deliveryPolicy.webhooksPerMessage);
@@ -104,7 +104,7 @@ export async function fanOutEvent(services: Services, input: ChatEventInput): Pr
 }
 
 /**
- * Claims the event's id for its tenant (SPEC 6.5) before anything of it is stored or enqueued, so a
+ * Claims the event's id for its tenant (docs/contract.md#event-ids) before anything of it is stored or enqueued, so a
  * conflicting event never touches the first one's payload, log or redeliveries. One conditional write.
  */
 async function claimEventId(services: Services, event: EventEnvelope, busEventId: string | undefined) {

@@ -1,5 +1,5 @@
 /**
- * Webhook health counters (SPEC section 5, `health`), kept cheap: each process adds its attempts up
+ * Webhook health counters (docs/contract.md#admin-api, `health`), kept cheap: each process adds its attempts up
  * per webhook and hour, and writes them to the webhook's health item at most once per
  * HEALTH_FLUSH_INTERVAL_MS, except that a change of outcome (success after failure or the reverse) is
  * written at once, so `lastOutcome` and `lastStatusCode` turn within one write of the attempt.

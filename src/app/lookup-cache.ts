@@ -1,6 +1,6 @@
 /**
  * Read helpers of the delivery path. Webhook and subscriber lookups are never served from a cache:
- * SPEC 6.1 makes every admin change apply to the next event, on every Lambda environment and local
+ * docs/contract.md#read-your-writes makes every admin change apply to the next event, on every Lambda environment and local
  * thread alike, so each lookup is a fresh (strongly consistent) store read. What keeps that cheap is
  * `FreshReads` and `FreshBatchReads`, which let concurrent callers share one read that started after
  * all of them asked.
@@ -70,7 +70,7 @@ export class LookupCache<V> {
  * caller shares the read in flight only if that read started after it asked; otherwise it waits for
  * the next read, which starts as soon as the one in flight ends and serves every caller queued
  * meanwhile. So at most two reads per key are ever pending, and each answer reflects every write
- * acknowledged before its caller asked (read-your-writes, SPEC 6.1), across processes too.
+ * acknowledged before its caller asked (read-your-writes, docs/contract.md#read-your-writes), across processes too.
  */
 export class FreshReads<V> {
   readonly #keys = new Map<
@@ -125,7 +125,7 @@ interface BatchCaller<K, V> {
  * has run what was already due (the records of one delivery batch ask together), then one `loadMany`
  * serves them all; callers who ask while a read runs wait for the next one, which starts as soon as
  * that read ends. So at most one read is in flight, every answer comes from a read that started after
- * its caller asked (read-your-writes, SPEC 6.1), and a busy process reads each webhook far less than
+ * its caller asked (read-your-writes, docs/contract.md#read-your-writes), and a busy process reads each webhook far less than
  * once per attempt.
  */
 export class FreshBatchReads<K, V> {

@@ -1,5 +1,5 @@
 /**
- * The admin use cases for rejected events (SPEC section 8): chat events refused by schema at fan-out,
+ * The admin use cases for rejected events (docs/contract.md#aws-stack): chat events refused by schema at fan-out,
  * or that never reached it (the fan-out DLQ), kept for their tenant and ops to read.
  */
 import type { Page, PageKey, RejectedEvent } from '#domain/model';

@@ -29,20 +29,20 @@ import type { TenantLimits } from '#domain/tenant-limits';
 import type { LookupCache } from './lookup-cache';
 
 export interface Services {
-  /** How deliveries are packed, attempted, retried, admitted and given up on (SPEC 6, 6.2). */
+  /** How deliveries are packed, attempted, retried, admitted and given up on (docs/contract.md#deliveries, #isolation). */
   deliveryPolicy: DeliveryPolicy;
-  /** What the delivery log records, and for how long (SPEC 6.3). */
+  /** What the delivery log records, and for how long (docs/contract.md#delivery-log). */
   deliveryLogPolicy: DeliveryLogPolicy;
-  /** How long failure logs and rejected events are kept (SPEC 6, 8). */
+  /** How long failure logs and rejected events are kept (docs/contract.md#deliveries, #aws-stack). */
   failureRetention: FailureRetention;
-  /** Which destinations a webhook may name (SPEC 5, 7). */
+  /** Which destinations a webhook may name (docs/contract.md#admin-api, #security). */
   destinationPolicy: DestinationOptions;
   /** Webhooks per tenant and on-demand send rates; DEFAULT_TENANT_LIMITS when absent. */
   limits?: TenantLimits;
   webhooks: WebhookRepository;
   failureLogs: FailureLogRepository;
   rejectedEvents: RejectedEventRepository;
-  /** Event ids taken per tenant (SPEC 6.5): fan-out claims each event's id before delivering it. */
+  /** Event ids taken per tenant (docs/contract.md#event-ids): fan-out claims each event's id before delivering it. */
   eventIds: EventIdRegistry;
   deliveryLog: DeliveryLogRepository;
   webhookHealth: WebhookHealthRepository;
@@ -52,7 +52,7 @@ export interface Services {
   cipher: SecretCipher;
   notices: NoticePublisher;
   sender: DeliverySender;
-  /** Slots and circuit breakers per webhook (SPEC 6.2); one per process, built by the composition root. */
+  /** Slots and circuit breakers per webhook (docs/contract.md#isolation); one per process, built by the composition root. */
   admission: DeliveryAdmission;
   /** Decrypted credentials by webhook version; one per process, built by the composition root. */
   credentialCache: LookupCache<DeliveryCredentials>;

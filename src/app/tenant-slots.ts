@@ -1,5 +1,5 @@
 /**
- * The per-tenant half of a process's delivery admission (SPEC section 6.2): at most
+ * The per-tenant half of a process's delivery admission (docs/contract.md#isolation): at most
  * `maxInFlightPerTenant` attempts of one tenant in flight at once, over all its webhooks. The
  * per-webhook limit alone never binds for a tenant with many webhooks: 20 webhooks on a slow path
  * admit 20 × `maxInFlightPerWebhook` slow attempts, which hold every local poller (or every

@@ -1,7 +1,7 @@
 /**
  * Webhook health: remembers since when a webhook has been failing and deactivates it once it has
  * failed continuously, without a single success, for the delivery policy's `autoDisableAfterMs`, or
- * at once when its endpoint answers 410 Gone (SPEC sections 6 and 6.2).
+ * at once when its endpoint answers 410 Gone (docs/contract.md#deliveries, #isolation).
  */
 
 import type { DeliveryPolicy } from '#domain/delivery-policy';
@@ -82,7 +82,7 @@ async function publishHealthNotice(
  * The longest silence between two failed attempts that still counts as one continuous failing period:
  * the longest retry delay (plus the ±20 % spread and an attempt timeout on either side). Any webhook
  * failing all the time is tried at least that often by its own retries; a longer silence means there is
- * no evidence either way, so the period starts again (SPEC 6.2: not two failures far apart).
+ * no evidence either way, so the period starts again (docs/contract.md#isolation: not two failures far apart).
  */
 export function maxEvidenceGapMs(
   policy: Pick<DeliveryPolicy, 'retryScheduleSeconds' | 'attemptTimeoutMs'>,

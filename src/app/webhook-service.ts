@@ -30,7 +30,7 @@ import { readWebhookHealth } from './health-counters';
 import type { Services } from './services';
 import { type PublicWebhook, toPublicWebhook } from './webhook-views';
 
-/** An old signing secret keeps signing beside the new one this long after a rotation (SPEC section 5). */
+/** An old signing secret keeps signing beside the new one this long after a rotation (docs/contract.md#admin-api). */
 export const ROTATION_OVERLAP_MS = DEFAULT_PREVIOUS_SECRET_SECONDS * 1000;
 const MAX_WRITE_ATTEMPTS = 3;
 
@@ -229,7 +229,7 @@ export async function revealSigningSecret(
 }
 
 /**
- * Makes a new current secret; the one it replaces keeps signing beside it for 24 hours (SPEC 6.2). At
+ * Makes a new current secret; the one it replaces keeps signing beside it for 24 hours (docs/contract.md#isolation). At
  * most those two sign: any older secret still in its overlap ends at once, so the stored item, the
  * signature header and the HMACs per delivery stay bounded however often an admin rotates.
  */
@@ -319,7 +319,7 @@ function parseInput<T>(
   const result = schema.safeParse(body);
   if (!result.success) {
     // An issue with the body as a whole (missing, not an object, an empty PATCH) names `body`, so every
-    // message names a field (SPEC section 5).
+    // message names a field (docs/contract.md#admin-api).
     const details = toFieldIssues(result.error as Parameters<typeof toFieldIssues>[0]).map((issue) =>
       issue.field === '' ? { ...issue, field: 'body' } : issue,
     );
@@ -333,7 +333,7 @@ function parseInput<T>(
 
 /**
  * A custom header named `__proto__` is a valid token, but no plain object can hold it as data (the
- * validator drops it), so it would be accepted and never sent: refused by name instead (SPEC 5).
+ * validator drops it), so it would be accepted and never sent: refused by name instead (docs/contract.md#admin-api).
  */
 function refuseUnrepresentableHeaderNames(body: unknown): void {
   if (typeof body !== 'object' || body === null) return;

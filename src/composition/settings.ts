@@ -32,7 +32,7 @@ export function buildSettings(config: Config): Settings {
   };
 }
 
-/** Slots per webhook and tenant, and each webhook's circuit breaker (SPEC 6.2). */
+/** Slots per webhook and tenant, and each webhook's circuit breaker (docs/contract.md#isolation). */
 export function admissionLimitsOf(
   config: Pick<
     Config,

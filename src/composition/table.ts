@@ -23,7 +23,7 @@ export function buildTableRepositories(
 > {
   const documentClient = createDocumentClient(awsClientOptions(options, options.endpoints?.dynamodb));
   return {
-    // Reads are never cached (SPEC 6.1), only shared between callers that asked before they started.
+    // Reads are never cached (docs/contract.md#read-your-writes), only shared between callers that asked before they started.
     webhooks: coalesceWebhookReads(new DynamoWebhookRepository(documentClient, config.TABLE_NAME)),
     failureLogs: new DynamoFailureLogRepository(documentClient, config.TABLE_NAME),
     rejectedEvents: new DynamoRejectedEventRepository(documentClient, config.TABLE_NAME),

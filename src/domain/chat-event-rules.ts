@@ -1,5 +1,5 @@
 /**
- * Which bus events reach the fan-out (SPEC sections 4 and 8): the one definition of the chat
+ * Which bus events reach the fan-out (docs/contract.md#events, #aws-stack): the one definition of the chat
  * platform's event source and of the two bus rules, read by the CDK stack (lib/constructs/
  * event-ingest.ts writes them as EventBridge patterns) and by the local bus (src/local/local-bus.ts
  * matches events against them), so the two cannot route differently.

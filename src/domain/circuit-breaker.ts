@@ -1,5 +1,5 @@
 /**
- * A circuit breaker per webhook (SPEC section 6.2): after a run of failed attempts a dead or overloaded
+ * A circuit breaker per webhook (docs/contract.md#isolation): after a run of failed attempts a dead or overloaded
  * endpoint stops being tried for a cool-down, so it cannot tie up delivery slots that healthy endpoints
  * need. Keyed by webhook, never by host: one tenant's failures must not stop another tenant's webhook
  * on the same receiving host.

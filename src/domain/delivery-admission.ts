@@ -1,5 +1,5 @@
 /**
- * The port between a delivery and its webhook's protection (SPEC section 6.2): a concurrency limit
+ * The port between a delivery and its webhook's protection (docs/contract.md#isolation): a concurrency limit
  * and a circuit breaker per webhook. A delivery asks once, before it signs and sends; the answer is
  * either a lease (a slot is held and the circuit lets it through) or a refusal saying when to come
  * back, so no delivery waits long in memory for a slow or failing webhook.

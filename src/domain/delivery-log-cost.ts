@@ -1,5 +1,5 @@
 /**
- * What the delivery log costs on DynamoDB on-demand (SPEC sections 6.3 and 9), as figures the benchmark
+ * What the delivery log costs on DynamoDB on-demand (docs/contract.md#delivery-log, #benchmark), as figures the benchmark
  * imports. The design (src/adapters/dynamodb/delivery-log-repository.ts) writes, per delivery:
  *
  * - one write per attempt outcome on the delivery's record (a first-attempt success is a put grouped

@@ -1,5 +1,5 @@
 /**
- * The delivery log's API shapes (SPEC sections 5 and 6.3): the validators of its query and bodies,
+ * The delivery log's API shapes (docs/contract.md#admin-api, #delivery-log): the validators of its query and bodies,
  * the response types and the OpenAPI document come from these schemas alone.
  */
 import * as z from 'zod';

@@ -1,5 +1,5 @@
 /**
- * The delivery log's records (SPEC section 6.3): one record per delivery (one event to one webhook),
+ * The delivery log's records (docs/contract.md#delivery-log): one record per delivery (one event to one webhook),
  * with its outcome and every attempt, and the event's payload stored once beside them.
  */
 import { createHash } from 'node:crypto';
@@ -12,7 +12,7 @@ export type DeliveryStatus = (typeof DELIVERY_STATUSES)[number];
 export const DELIVERY_LOG_MODES = ['all', 'failures', 'off'] as const;
 export type DeliveryLogMode = (typeof DELIVERY_LOG_MODES)[number];
 
-/** What the delivery log keeps, and for how long (SPEC 6.3). */
+/** What the delivery log keeps, and for how long (docs/contract.md#delivery-log). */
 export interface DeliveryLogPolicy {
   /** Every delivery, only deliveries with a failed attempt, or nothing. */
   mode: DeliveryLogMode;
@@ -55,7 +55,7 @@ export interface DeliverySummary {
   /** ISO 8601 of the first attempt. */
   createdAt: string;
   updatedAt: string;
-  /** The failure log written when the last attempt failed (SPEC 6: the two point at each other). */
+  /** The failure log written when the last attempt failed (docs/contract.md#deliveries: the two point at each other). */
   failureLogId?: string;
   /** The delivery (or failure log) this one redelivers. */
   redeliveryOf?: string;

@@ -1,5 +1,5 @@
 /**
- * How the service delivers (SPEC sections 6 and 6.2), in the words of a delivery rather than of the
+ * How the service delivers (docs/contract.md#deliveries, #isolation), in the words of a delivery rather than of the
  * environment that configures it: the composition root builds one per process from the validated
  * configuration, and the use cases read only this.
  */

@@ -1,4 +1,4 @@
-/** Builds the exact HTTP request an endpoint receives for one attempt (SPEC section 6). */
+/** Builds the exact HTTP request an endpoint receives for one attempt (docs/contract.md#deliveries). */
 import { authenticationHeader } from './auth-kinds/registry';
 import type { OutboundRequest } from './delivery-sender';
 import type { AuthenticationInput, EventEnvelope, StoredWebhook } from './model';
@@ -87,7 +87,7 @@ export function buildDeliveryRequest(input: {
 }
 
 /**
- * The body every endpoint receives for `event` (SPEC section 6), byte for byte: the delivery log
+ * The body every endpoint receives for `event` (docs/contract.md#deliveries), byte for byte: the delivery log
  * stores exactly this. Key order is part of the contract: receivers see the same shape for every event.
  */
 export function deliveryBodyOf(event: EventEnvelope): string {

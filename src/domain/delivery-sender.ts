@@ -20,7 +20,7 @@ export interface AttemptOutcome {
   /**
    * True when the sender could not build or send the request at all (a setting the HTTP client
    * refuses, a URL the rules no longer allow): nothing went on the wire, so the outcome says nothing
-   * about the endpoint and must not count against its circuit or its webhook's health (SPEC 6.2).
+   * about the endpoint and must not count against its circuit or its webhook's health (docs/contract.md#isolation).
    */
   isSenderFailure?: boolean;
 }

@@ -1,5 +1,5 @@
 /**
- * The delivery queue's message format (SPEC section 6): what fan-out, delivery, redelivery and the
+ * The delivery queue's message format (docs/contract.md#deliveries): what fan-out, delivery, redelivery and the
  * DLQ processor write and read. It lives in the domain so that every use case imports it from here
  * and none imports another use case for it.
  */

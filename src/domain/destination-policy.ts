@@ -1,5 +1,5 @@
 /**
- * Where deliveries may go (SPEC sections 5 and 7): the SSRF policy applied when a webhook is
+ * Where deliveries may go (docs/contract.md#admin-api, #security): the SSRF policy applied when a webhook is
  * created or edited, and again by the delivery sender on the address it actually connects to.
  */
 import ipaddr from 'ipaddr.js';
@@ -75,7 +75,7 @@ export function checkDestinationUrl(raw: string, options: DestinationOptions): s
   if (url.port === '0') return 'must not use port 0';
   const isLoopbackHost = isLoopbackName(host) || (ipaddr.isValid(host) && isLoopbackAddress(host));
   const isWebScheme = url.protocol === 'http:' || url.protocol === 'https:';
-  // A developer pointing at a local receiver learns the one switch that allows it (SPEC section 3).
+  // A developer pointing at a local receiver learns the one switch that allows it (docs/contract.md#local-runtime).
   if (isWebScheme && isLoopbackHost && !options.allowInsecureLocalhost) {
     return `${url.protocol === 'http:' ? 'must use https://' : `host ${host} is loopback`}; a loopback destination (http:// or https://) is allowed only when the service runs with ALLOW_INSECURE_LOCALHOST=true, for local development`;
   }

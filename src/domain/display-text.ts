@@ -1,13 +1,13 @@
 /**
- * Rules for the free text an admin gives a webhook (SPEC section 5): a name must show something a
+ * Rules for the free text an admin gives a webhook (docs/contract.md#admin-api): a name must show something a
  * person can read, and a description must not carry control characters that rewrite a terminal,
  * a log viewer or the console's layout.
  */
 import * as z from 'zod';
 
-/** The longest name, after trimming (SPEC section 5). */
+/** The longest name, after trimming (docs/contract.md#admin-api). */
 export const MAX_NAME_LENGTH = 100;
-/** The longest description (SPEC section 5). */
+/** The longest description (docs/contract.md#admin-api). */
 export const MAX_DESCRIPTION_LENGTH = 500;
 
 /**

@@ -48,7 +48,7 @@ export class ConflictError extends DomainError {
 
 /**
  * A redelivery (`/redeliver`, `/recover`) to a webhook that is not active: nothing would be sent, so
- * the request is refused rather than accepted and dropped (SPEC section 5).
+ * the request is refused rather than accepted and dropped (docs/contract.md#admin-api).
  */
 export class WebhookInactiveError extends DomainError {
   readonly code = 'webhook_inactive';

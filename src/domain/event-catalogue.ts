@@ -1,5 +1,5 @@
 /**
- * The chat platform's event catalogue (SPEC section 4): one zod schema per event's `data`, the
+ * The chat platform's event catalogue (docs/contract.md#events): one zod schema per event's `data`, the
  * Detail every event arrives in, and the parser that turns an EventBridge entry into the envelope
  * endpoints receive. Unknown fields pass through everywhere: the platform may add fields before
  * this service learns about them, and receivers should still get them.
@@ -19,7 +19,7 @@ export const entityIdSchema = z.string().min(1).max(128);
 export const TENANT_ID_PATTERN = /^[A-Za-z0-9._:-]{1,128}$/;
 
 /**
- * Where rejected events whose tenant cannot be read are kept (SPEC section 5). Parentheses are
+ * Where rejected events whose tenant cannot be read are kept (docs/contract.md#admin-api). Parentheses are
  * outside TENANT_ID_PATTERN, so no tenant id can equal it and no tenant can list these events
  * (the old key `_unknown` was a valid tenant id: that tenant saw everyone's unreadable events).
  */
@@ -133,7 +133,7 @@ export interface EventTypeDefinition {
 }
 
 /**
- * The catalogue (SPEC section 4): every event type, in the order the API lists them. Adding an event
+ * The catalogue (docs/contract.md#events): every event type, in the order the API lists them. Adding an event
  * type is one entry here; the type union, the subscription schema and its limit, the OpenAPI enum,
  * the bus rules and `GET /v1/event-types` all derive from it.
  */
@@ -288,7 +288,7 @@ function buildEventDetailSchema(type: EventType) {
   });
 }
 
-/** The body every endpoint receives (SPEC section 6). */
+/** The body every endpoint receives (docs/contract.md#deliveries). */
 export const eventEnvelopeSchema = z.object({
   id: z.string().min(1),
   type: z.string().min(1),

@@ -1,7 +1,7 @@
 /**
  * The id of the failure log a dead-lettered delivery becomes, made from the delivery itself, so that
  * processing the same dead-letter message twice (the DLQ redelivers it after a crash or a timeout,
- * or a Lambda retry) names the same log and a conditional write keeps one (SPEC section 6.2).
+ * or a Lambda retry) names the same log and a conditional write keeps one (docs/contract.md#isolation).
  */
 import { createHash } from 'node:crypto';
 import { encodeTime } from 'ulid';

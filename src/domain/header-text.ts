@@ -1,5 +1,5 @@
 /**
- * What a header name and value may be made of (SPEC section 5): shared by custom headers and by
+ * What a header name and value may be made of (docs/contract.md#admin-api): shared by custom headers and by
  * the authentication kinds that send a credential as a header value.
  */
 import * as z from 'zod';
@@ -8,7 +8,7 @@ import * as z from 'zod';
 export const HEADER_NAME_PATTERN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 
 /**
- * What a header value may be so that the receiver gets exactly it (SPEC section 5): visible ASCII,
+ * What a header value may be so that the receiver gets exactly it (docs/contract.md#admin-api): visible ASCII,
  * space and tab, nothing else (controls would smuggle or break the request head; non-ASCII is not
  * sendable as typed), and no whitespace at either end (receivers strip it, so it would not arrive).
  */

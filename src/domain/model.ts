@@ -71,7 +71,7 @@ export interface DeliveryAttempt {
   responseSnippet?: string;
 }
 
-/** The body every endpoint receives (SPEC section 6). */
+/** The body every endpoint receives (docs/contract.md#deliveries). */
 export interface EventEnvelope {
   id: string;
   type: string;
@@ -81,7 +81,7 @@ export interface EventEnvelope {
   data: Record<string, unknown>;
 }
 
-/** A delivery that exhausted its retries (SPEC section 6). */
+/** A delivery that exhausted its retries (docs/contract.md#deliveries). */
 export interface FailureLog {
   id: string;
   tenantId: string;
@@ -98,7 +98,7 @@ export interface FailureLog {
   failedAt: string;
   /** The event as it was sent, so a redelivery sends the same thing. */
   event: EventEnvelope;
-  /** The delivery log's record of this delivery (SPEC 6.3); absent when it never made an attempt. */
+  /** The delivery log's record of this delivery (docs/contract.md#delivery-log); absent when it never made an attempt. */
   deliveryId?: string;
   /**
    * Why the delivery was given up, when that was not its last attempt failing: its schedule ran out

@@ -1,5 +1,5 @@
 /**
- * The OpenAPI 3.1 document of the admin API (SPEC section 5), generated from the very zod schemas
+ * The OpenAPI 3.1 document of the admin API (docs/contract.md#admin-api), generated from the very zod schemas
  * that validate requests, so the published contract cannot drift from what the service enforces.
  */
 
@@ -159,7 +159,7 @@ const READ_ONE = ['400', '401', '404'];
 const WRITE = ['400', '401', '413', '415'];
 const WRITE_ONE = ['400', '401', '404', '409', '413', '415'];
 
-/** Paths of SPEC section 5, each method with its operation. */
+/** Paths of docs/contract.md#admin-api, each method with its operation. */
 function paths(): Record<string, Record<string, JsonObject>> {
   const webhookTag = ['Webhooks'];
   const logTag = ['Failure logs'];

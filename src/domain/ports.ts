@@ -28,7 +28,7 @@ export interface WebhookRepository {
   create(webhook: StoredWebhook): Promise<void>;
   get(tenantId: string, webhookId: string): Promise<StoredWebhook | undefined>;
   /**
-   * Several webhooks read together, each as fresh as `get` (strongly consistent, SPEC 6.1): the
+   * Several webhooks read together, each as fresh as `get` (strongly consistent, docs/contract.md#read-your-writes): the
    * answers are in the order of `refs`, undefined for a webhook that does not exist.
    */
   getMany(refs: readonly WebhookRef[]): Promise<(StoredWebhook | undefined)[]>;
@@ -54,7 +54,7 @@ export interface FailureLogQuery {
 export interface FailureLogRepository {
   /**
    * Writes `failureLog` unless one with its id exists: true when written, false when it was already there
-   * (a dead letter processed twice, SPEC section 6.2).
+   * (a dead letter processed twice, docs/contract.md#isolation).
    */
   put(failureLog: FailureLog, expiresAt: Date): Promise<boolean>;
   get(tenantId: string, failureLogId: string): Promise<FailureLog | undefined>;
@@ -79,7 +79,7 @@ export interface DeliveryListQuery {
 }
 
 /**
- * The delivery log (SPEC section 6.3): one record per delivery, newest first, and each event's payload
+ * The delivery log (docs/contract.md#delivery-log): one record per delivery, newest first, and each event's payload
  * once. Records past their retention are invisible even before the store's TTL removes them.
  */
 export interface DeliveryLogRepository {

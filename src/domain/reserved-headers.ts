@@ -1,6 +1,6 @@
 /**
  * Header names the service or the HTTP client owns: validation refuses them, delivery never lets them
- * through (SPEC section 5).
+ * through (docs/contract.md#admin-api).
  */
 
 const SERVICE_HEADER_NAMES = new Set(['host', 'content-length', 'content-type', 'user-agent']);
@@ -18,7 +18,7 @@ const HOP_BY_HOP_HEADER_NAMES = new Set([
   'trailer',
 ]);
 
-/** Why a custom header name is reserved, or null; `authorization` depends on the authentication (SPEC section 5). */
+/** Why a custom header name is reserved, or null; `authorization` depends on the authentication (docs/contract.md#admin-api). */
 export function reservedHeaderReason(name: string): string | null {
   const lower = name.toLowerCase();
   if (SERVICE_HEADER_NAMES.has(lower)) return `${name} is set by the service and cannot be overridden`;

@@ -1,5 +1,5 @@
 /**
- * How long the service keeps the records of what failed (SPEC sections 6 and 8): each is written
+ * How long the service keeps the records of what failed (docs/contract.md#deliveries, #aws-stack): each is written
  * with an expiry this long after the moment it records, and the store drops it then.
  */
 export interface FailureRetention {

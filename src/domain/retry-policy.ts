@@ -1,5 +1,5 @@
 /**
- * When to try a failed delivery again (SPEC section 6): the RETRY_SCHEDULE delays, stretched by a
+ * When to try a failed delivery again (docs/contract.md#deliveries): the RETRY_SCHEDULE delays, stretched by a
  * longer Retry-After from a 429/503, bounded so an endpoint cannot park a delivery for ever.
  */
 
@@ -12,7 +12,7 @@ export function totalAttempts(schedule: readonly number[]): number {
 }
 
 /**
- * How far a scheduled delay is spread at random, each way (SPEC section 6.2: ±20 %), so that
+ * How far a scheduled delay is spread at random, each way (docs/contract.md#isolation: ±20 %), so that
  * deliveries that failed together (an endpoint's outage) do not all retry in the same instant.
  */
 export const RETRY_JITTER = 0.2;

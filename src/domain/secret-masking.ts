@@ -1,5 +1,5 @@
 /**
- * Request headers as the delivery log shows them (SPEC sections 6.2, 6.3): the authentication header
+ * Request headers as the delivery log shows them (docs/contract.md#isolation, #delivery-log): the authentication header
  * keeps only its scheme, and every other value goes through the webhook's secret scrubber
  * (`secret-scrubber.ts`, the one rule for every encoding a secret may come back in).
  */

@@ -1,5 +1,5 @@
 /**
- * Standard Webhooks signatures (SPEC section 6), so receivers can verify with the public
+ * Standard Webhooks signatures (docs/contract.md#deliveries), so receivers can verify with the public
  * `standardwebhooks` or `svix` libraries.
  */
 import { createHmac, randomBytes } from 'node:crypto';

@@ -1,5 +1,5 @@
 /**
- * The tenant boundary of a delivery (SPEC sections 5 and 7: tenant isolation). A delivery task names
+ * The tenant boundary of a delivery (docs/contract.md#admin-api, #security: tenant isolation). A delivery task names
  * a tenant, its webhook belongs to one and its event to one; all three must be the same tenant, or a
  * forged or corrupted task could send one tenant's event, signed with its secret, to another's
  * endpoint. The delivery step drops such a task.

@@ -1,5 +1,5 @@
 /**
- * The admin API's schemas (SPEC section 5): request validation, query strings and response shapes.
+ * The admin API's schemas (docs/contract.md#admin-api): request validation, query strings and response shapes.
  * The same schemas produce the OpenAPI document (./openapi), so the docs cannot drift from the checks.
  */
 import * as z from 'zod';
@@ -300,7 +300,7 @@ export const deliveryAttemptSchema = z.object({
   responseSnippet: z.string().optional(),
 });
 
-/** A failure log (SPEC section 6) as the API shows it. */
+/** A failure log (docs/contract.md#deliveries) as the API shows it. */
 export const failureLogSchema = z.object({
   id: z.string(),
   webhookId: z.string(),

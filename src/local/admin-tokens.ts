@@ -49,7 +49,7 @@ export function parseAdminTokens(value: string): AdminToken[] {
       const separator = entry.lastIndexOf('=');
       const token = entry.slice(0, separator).trim();
       const tenantId = entry.slice(separator + 1).trim();
-      // Any non-blank token is accepted: SPEC section 3's own example is `token1=tenantA,token2=tenantB`.
+      // Any non-blank token is accepted: docs/contract.md#local-runtime's own example is `token1=tenantA,token2=tenantB`.
       // The error never echoes the entry, which holds a secret.
       if (separator <= 0 || token.length === 0 || /\s/.test(token)) {
         throw new Error(

@@ -1,5 +1,5 @@
 /**
- * Serves the built admin console (console/dist, SPEC section 10) on the local runtime's port:
+ * Serves the built admin console (console/dist, docs/contract.md#console) on the local runtime's port:
  * `GET`/`HEAD` of any path outside the admin API (`/v1`, `/health`). Files are served only from
  * inside the build directory (no traversal, no dotfiles); a path without a file extension gets
  * index.html (the console routes in the browser); a missing file with an extension is a 404.

@@ -1,5 +1,5 @@
 /**
- * One running service per DATA_DIR (SPEC section 3). The embedded store and the local queues are
+ * One running service per DATA_DIR (docs/contract.md#local-runtime). The embedded store and the local queues are
  * single-writer LevelDB databases: a second process on the same directory used to die later with
  * dynalite's raw "Database is closed". A lock file holding the owner's pid is taken first, so the
  * second start exits at once naming the directory and the process that holds it.

@@ -1,5 +1,5 @@
 /**
- * Keeps a failed write of the embedded store from ending the process (SPEC section 3: a full disk
+ * Keeps a failed write of the embedded store from ending the process (docs/contract.md#local-runtime: a full disk
  * or a failed store write answers that request with a 503 and leaves the process running).
  *
  * dynalite hands a LevelDB I/O error (ENOSPC on a full disk, EIO…) to its request callback, which

@@ -1,5 +1,5 @@
 /**
- * The local runtime's single HTTP port (SPEC section 3): the admin API (as API Gateway would
+ * The local runtime's single HTTP port (docs/contract.md#local-runtime): the admin API (as API Gateway would
  * invoke it) and EventBridge's PutEvents, told apart by X-Amz-Target. The local SQS service is
  * answered in-process (`answerAwsCall`), never on this port.
  */
@@ -17,7 +17,7 @@ import { isConsoleRequest, serveConsoleFile } from './console-files';
 import { awsError, type ProtocolResponse } from './eventbridge-ingest';
 
 /**
- * The only AWS operation PORT answers (SPEC section 3: admin API, console, /health and the PutEvents
+ * The only AWS operation PORT answers (docs/contract.md#local-runtime: admin API, console, /health and the PutEvents
  * ingest, nothing else). The local queues are reached in-process; an SQS call on PORT could forge
  * delivery tasks that the service would sign with a tenant's secret, so it is refused with a 400.
  */
@@ -149,7 +149,7 @@ async function dispatch(
     response.writeHead(answer.statusCode, answer.headers).end(answer.body);
     return;
   }
-  // The admin console (SPEC section 10): GET/HEAD of any path outside /v1 and /health.
+  // The admin console (docs/contract.md#console): GET/HEAD of any path outside /v1 and /health.
   const method = request.method ?? 'GET';
   const url = request.url ?? '/';
   const notReady = url.split('?')[0] === '/health' ? routes.unreadiness?.() : undefined;

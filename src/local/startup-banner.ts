@@ -1,6 +1,6 @@
 /**
  * What `npm start` prints once the service is up. Tokens given in ADMIN_TOKENS are the operator's
- * secrets and never printed (SPEC section 3): terminals are scrolled back, screen-shared and logged.
+ * secrets and never printed (docs/contract.md#local-runtime): terminals are scrolled back, screen-shared and logged.
  * Only the dev token the service generated itself is shown, since nobody else knows it.
  */
 import type { Config } from '#config';

@@ -382,7 +382,7 @@ describe('createHttpSender: what the endpoint receives', () => {
   });
 
   it('sends at once: slow requests to one path of a host never queue a request to another path of it', async () => {
-    // Webhooks of different tenants on one receiving host (SPEC 6.2): each webhook's limit is the
+    // Webhooks of different tenants on one receiving host (docs/contract.md#isolation): each webhook's limit is the
     // delivery admission's, so the sender itself keeps no per-host queue.
     const host = await startReceiver((request, response) => {
       if (request.url === '/slow') return; // never answers: these stay in flight until the timeout

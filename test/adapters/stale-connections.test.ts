@@ -1,5 +1,5 @@
 /**
- * A pooled connection the receiver had already closed (SPEC 6.2): the request that fails on it before
+ * A pooled connection the receiver had already closed (docs/contract.md#isolation): the request that fails on it before
  * a byte of any answer comes back is sent again at once on a fresh connection, once, and the attempt
  * is judged by that answer. A failure on a fresh connection is the endpoint's, as before. Raw TCP
  * receivers script exactly what the connection does.

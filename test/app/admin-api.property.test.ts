@@ -1,6 +1,6 @@
 /**
  * "Never a 5xx": random and hostile requests against every admin route, over real HTTP to the
- * in-process service. Every answer must be below 500, and every 4xx must carry the SPEC error shape.
+ * in-process service. Every answer must be below 500, and every 4xx must carry the contract's error shape (docs/contract.md#admin-api).
  */
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

@@ -378,7 +378,7 @@ describe('tenant isolation', () => {
   });
 });
 
-describe('SPEC section 5, to the letter', () => {
+describe('docs/contract.md#admin-api, to the letter', () => {
   it('answers 401 without a token on any /v1 path, known or not, and 404 to an unknown one with a token', async () => {
     for (const path of ['/v1/no-such-route', '/v1', '/v1/webhooks/wh_1/no-such-action']) {
       const response = await service.api('GET', path, undefined, null);

@@ -24,7 +24,7 @@ function task(overrides: Partial<DeadLetteredTask> = {}): DeadLetteredTask {
 }
 
 describe('recordDeadLetters', () => {
-  it('writes the failure log of SPEC section 6 from the task and the current webhook', async () => {
+  it('writes the failure log of docs/contract.md#deliveries from the task and the current webhook', async () => {
     const services = createTestServices();
     await services.webhooks.create(
       webhookFixture({ name: 'Renamed hook', url: 'https://hooks.example.com/new' }),
@@ -55,7 +55,7 @@ describe('recordDeadLetters', () => {
       firstAttemptAt: '2026-03-01T10:00:01.000Z',
       failedAt: '2026-03-01T12:00:00.000Z',
       event,
-      // The delivery log's record of the same delivery (SPEC 6.3: the two point at each other).
+      // The delivery log's record of the same delivery (docs/contract.md#delivery-log: the two point at each other).
       deliveryId: expect.stringMatching(/^dlv_[0-9A-Z]{26}_wh_1$/),
     });
     expect(expiresAt.toISOString()).toBe('2026-03-31T12:00:00.000Z');

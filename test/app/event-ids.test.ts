@@ -1,5 +1,5 @@
 /**
- * Event ids and publishing twice (SPEC 6.5), through fan-out: an exact duplicate is sent to no one
+ * Event ids and publishing twice (docs/contract.md#event-ids), through fan-out: an exact duplicate is sent to no one
  * again, a conflicting one is rejected and never touches the first event, and the bus retrying one
  * invocation is not a duplicate.
  */
@@ -39,7 +39,7 @@ async function seeded(): Promise<TestServices> {
   return services;
 }
 
-describe('event ids (SPEC 6.5)', () => {
+describe('event ids (docs/contract.md#event-ids)', () => {
   it('delivers an event published twice (a retried PutEvents: a new bus event) to no one the second time', async () => {
     const services = await seeded();
     expect(await fanOutEvent(services, { ...created('dup-1'), id: 'bus-1' })).toEqual({ deliveries: 1 });
@@ -106,7 +106,7 @@ describe('event ids (SPEC 6.5)', () => {
   });
 });
 
-describe('unsafe numbers (SPEC 6.5)', () => {
+describe('unsafe numbers (docs/contract.md#event-ids)', () => {
   const withNumbers = (raw: string) => ({
     source: 'chat.platform',
     detailType: 'conversation.created',

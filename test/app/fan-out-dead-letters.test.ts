@@ -57,7 +57,7 @@ describe('recordFanOutDeadLetters', () => {
     const result = await recordFanOutDeadLetters(services, [deadLetter('m-1', body)]);
     expect(result.batchItemFailures).toEqual([]);
     const keys = services.rejectedEvents.events.map(({ event }) => event.tenantId);
-    // SPEC 5: `_unknown` is a valid tenant id, so that tenant would list everyone's unreadable events.
+    // docs/contract.md#admin-api: `_unknown` is a valid tenant id, so that tenant would list everyone's unreadable events.
     expect(keys).toEqual([UNREADABLE_TENANT_KEY]);
     expect(keys.some((key) => TENANT_ID_PATTERN.test(key))).toBe(false);
   });

@@ -175,7 +175,7 @@ describe('fanOutEvent', () => {
     await expect(fanOutEvent(services, input)).rejects.toThrow(/unavailable/);
   });
 
-  it('never serves subscribers from a cache: a webhook created after an event still gets the next one (SPEC 6.1)', async () => {
+  it('never serves subscribers from a cache: a webhook created after an event still gets the next one (docs/contract.md#read-your-writes)', async () => {
     const services = createTestServices();
     const input = { source: 'chat.platform', detailType: 'message.created', detail: messageCreated() };
     expect(await fanOutEvent(services, input)).toEqual({ deliveries: 0 });

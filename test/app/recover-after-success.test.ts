@@ -1,5 +1,5 @@
 /**
- * SPEC 5: `/recover` sends an event again only if no later attempt of that event to that webhook has
+ * docs/contract.md#admin-api: `/recover` sends an event again only if no later attempt of that event to that webhook has
  * succeeded. After a failure, a redeliver or recover that worked, every further recover used to send
  * the event again (the failed record was still the newest failed one of its event).
  */

@@ -1,5 +1,5 @@
 /**
- * SPEC 5 / 6.3: recover sends each failed event of a webhook once per call. A failed redelivery is a
+ * docs/contract.md#admin-api / 6.3: recover sends each failed event of a webhook once per call. A failed redelivery is a
  * failed delivery of the same event too; recovering both sent the event twice, and every recover of
  * a still-failing endpoint doubled the copies (2, 4, 8, … per event), hitting the endpoint hardest
  * just as it came back.

@@ -1,5 +1,5 @@
 /**
- * SPEC 5: redelivering to an inactive webhook answers 409 `webhook_inactive` and enqueues nothing,
+ * docs/contract.md#admin-api: redelivering to an inactive webhook answers 409 `webhook_inactive` and enqueues nothing,
  * through the whole local API (HTTP → handler → use case → embedded store).
  */
 import { afterAll, beforeAll, expect, it } from 'vitest';

@@ -1,5 +1,5 @@
 /**
- * SPEC 6.2: ten deliveries failing together retry spread over ±20 % of the scheduled delay, drawn
+ * docs/contract.md#isolation: ten deliveries failing together retry spread over ±20 % of the scheduled delay, drawn
  * from the services' injected random source (seeded here), not in lockstep. A real loopback
  * receiver answers 503; nothing is mocked but the random source.
  */

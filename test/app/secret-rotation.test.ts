@@ -1,5 +1,5 @@
 /**
- * Rotation is bounded (SPEC 6.2, issue 9 finding 5): at most the current secret and the one it
+ * Rotation is bounded (docs/contract.md#isolation, issue 9 finding 5): at most the current secret and the one it
  * replaced sign, rotating again ends the older one at once, and no rotation answers 5xx however many
  * there are or however many race.
  */

@@ -1,5 +1,5 @@
 /**
- * "Every value the API accepts can be sent" (SPEC section 5, issue 9 finding 4), for the whole class:
+ * "Every value the API accepts can be sent" (docs/contract.md#admin-api, issue 9 finding 4), for the whole class:
  * arbitrary custom header names and values and arbitrary credentials (controls, whitespace at either
  * end, non-ASCII, astral characters, hop-by-hop names) go through the real admin API handler. Whatever
  * it accepts is then delivered by the real undici sender to a loopback server, which must receive

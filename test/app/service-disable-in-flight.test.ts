@@ -1,9 +1,9 @@
 /**
- * SPEC 6.2 / issue 10 item 3, the rest of its kind: when the service itself deactivates a webhook
+ * docs/contract.md#isolation / issue 10 item 3, the rest of its kind: when the service itself deactivates a webhook
  * (410 Gone, auto-disable), the other deliveries already failing toward it were dropped between their
  * attempts with no failure log (and, with DELIVERY_LOG=off, no trace at all), so after fixing the
  * endpoint the admin could not redeliver them. They end in a failure log now; nothing is sent.
- * An admin's own deactivation still drops them, as SPEC 6 says.
+ * An admin's own deactivation still drops them, as docs/contract.md#deliveries says.
  */
 import { expect, it } from 'vitest';
 import { deliverTask } from '#app/deliver';

@@ -1,5 +1,5 @@
 /**
- * SPEC 5: rejected events whose tenant cannot be read are kept under a key no tenant id can equal.
+ * docs/contract.md#admin-api: rejected events whose tenant cannot be read are kept under a key no tenant id can equal.
  * With the old key `_unknown`, a tenant named `_unknown` listed everyone's unreadable events.
  */
 import fc from 'fast-check';

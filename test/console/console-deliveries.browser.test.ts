@@ -1,5 +1,5 @@
 /**
- * The delivery-log views of the console (SPEC 6.3 and 10) in chromium: a webhook's recent
+ * The delivery-log views of the console (docs/contract.md#delivery-log, #console) in chromium: a webhook's recent
  * deliveries with filters, a delivery's payload and attempts, "Resend", "Recover failed
  * deliveries" since a time. Needs the delivery-log routes (GET /v1/deliveries, /v1/deliveries/{id},
  * POST .../redeliver, POST /v1/webhooks/{id}/recover); without them these tests fail by design.
@@ -46,7 +46,7 @@ describe.runIf(browserAvailable())('admin console delivery views in chromium', (
     const probe = await service.api('GET', '/v1/deliveries');
     if (probe.status !== 200) {
       throw new Error(
-        `GET /v1/deliveries answered ${probe.status}: the delivery-log routes of SPEC 6.3 are missing, so the console's delivery views cannot work`,
+        `GET /v1/deliveries answered ${probe.status}: the delivery-log routes of docs/contract.md#delivery-log are missing, so the console's delivery views cannot work`,
       );
     }
     ({ page, watch } = await openPage(browser, service.url));

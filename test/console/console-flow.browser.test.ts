@@ -1,5 +1,5 @@
 /**
- * The seed's whole admin flow in a real browser (SPEC section 10), by accessible names: sign in,
+ * The seed's whole admin flow in a real browser (docs/contract.md#console), by accessible names: sign in,
  * add with a field error then a valid save, deactivate (keyboard only), activate, send test, rotate,
  * delete with "Yes, Delete", a failure log redelivered; axe (WCAG 2 A/AA) on every screen; 360 px
  * and dark. Runs against `npm start`; the delivery-log views are in console-deliveries.browser.test.ts.

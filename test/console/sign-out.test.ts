@@ -4,7 +4,7 @@
  */
 import { QueryClient } from '@tanstack/react-query';
 import { describe, expect, it } from 'vitest';
-import { signOutAndForget } from '../../console/src/auth/sign-out';
+import { signOutAndForget } from '#console-src/auth/sign-out';
 
 describe('signOutAndForget', () => {
   it('drops every cached list before the session is signed out', async () => {

@@ -1,5 +1,5 @@
 /**
- * What every DeliveryLogRepository must do (src/domain/ports.ts, SPEC section 6.3): run against the
+ * What every DeliveryLogRepository must do (src/domain/ports.ts, docs/contract.md#delivery-log): run against the
  * DynamoDB adapter on each store of the matrix and against the in-memory port the use-case tests use,
  * so the fake cannot drift from the adapter. Item sizes and layout are the adapter's own tests.
  */

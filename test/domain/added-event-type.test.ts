@@ -1,5 +1,5 @@
 /**
- * A new event type touches the catalogue alone (STYLE.md review, point 6): this test copies the
+ * A new event type touches the catalogue alone (docs/architecture.md: three common changes): this test copies the
  * domain, adds one entry to the copy's catalogue and nothing else, and shows that the webhook
  * schemas, their OpenAPI document and the event parser take the new type, with the subscription
  * limit grown to match. The product's own catalogue is left as it is.

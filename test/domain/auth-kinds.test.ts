@@ -1,5 +1,5 @@
 /**
- * One module per authentication kind (STYLE.md review, point 7). Every kind keeps the contract the
+ * One module per authentication kind (docs/architecture.md: three common changes). Every kind keeps the contract the
  * callers rely on (sealed secrets encrypted, public view without them, the header it sends, the
  * mask and the scrubber's forms); the stored item format stays readable; no code outside
  * `src/domain/auth-kinds/` switches on a kind; and a new kind is one module plus its registration.

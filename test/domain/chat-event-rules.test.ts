@@ -15,7 +15,7 @@ const detailTypes = fc.oneof(
 );
 
 describe('chat event rules', () => {
-  it('name the chat platform source of SPEC section 4 and the whole catalogue', () => {
+  it('name the chat platform source of docs/contract.md#events and the whole catalogue', () => {
     expect(CHAT_EVENT_SOURCE).toBe('chat.platform');
     expect(CHAT_EVENT_RULES.catalogue.detailType).toEqual({ anyOf: [...EVENT_TYPES] });
     expect(CHAT_EVENT_RULES.unknownType.detailType).toEqual({ anythingBut: [...EVENT_TYPES] });

@@ -75,14 +75,14 @@ describe('buildOpenApiDocument', () => {
     }
   });
 
-  it('documents no route beyond SPEC section 5', () => {
+  it('documents no route beyond docs/contract.md#admin-api', () => {
     const documented = Object.entries(document.paths as Json).flatMap(([path, methods]) =>
       Object.keys(methods).map((method) => `${method} ${path}`),
     );
     expect(documented.sort()).toEqual(SPEC_ROUTES.map(([method, path]) => `${method} ${path}`).sort());
   });
 
-  it('documents the delivery log query exactly as SPEC section 5 names it, and 409 on both redeliver routes', () => {
+  it('documents the delivery log query exactly as docs/contract.md#admin-api names it, and 409 on both redeliver routes', () => {
     const names = document.paths['/v1/deliveries'].get.parameters.map((parameter: Json) => parameter.name);
     expect(names.sort()).toEqual([
       'cursor',

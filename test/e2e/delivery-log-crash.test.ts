@@ -1,5 +1,5 @@
 /**
- * SPEC 6.3 across a crash: a delivery recorded `pending` after its first failed attempt, the whole
+ * docs/contract.md#delivery-log across a crash: a delivery recorded `pending` after its first failed attempt, the whole
  * `npm start` process group killed with SIGKILL, the service started again on the same data directory:
  * the retry's outcome updates the same record, which ends `succeeded` with both attempts.
  */

@@ -1,5 +1,5 @@
 /**
- * The delivery log end to end (SPEC sections 5, 6.2 and 6.3) on the whole local runtime: two tenants,
+ * The delivery log end to end (docs/contract.md#admin-api, #isolation, #delivery-log) on the whole local runtime: two tenants,
  * every route and filter, masking of secrets a receiver echoes, resend with the same webhook-id
  * (verified with `standardwebhooks`), recover after an endpoint recovers, 410 Gone, health.
  */

@@ -1,5 +1,5 @@
 /**
- * SPEC 6.2: a receiver that echoes the request back (headers in its body, the Authorization
+ * docs/contract.md#isolation: a receiver that echoes the request back (headers in its body, the Authorization
  * URL-encoded in a redirect's Location) must not get the webhook's secrets into the test route's
  * `error`, failure logs (`error`, `responseSnippet`), service logs or the data files.
  */

@@ -1,5 +1,5 @@
 /**
- * Event ids and exact numbers on the whole local service (SPEC 6.5): the platform publishes with the
+ * Event ids and exact numbers on the whole local service (docs/contract.md#event-ids): the platform publishes with the
  * real EventBridge client, a loopback receiver sees what goes on the wire. Every publish is followed
  * by waiting for the fan-out invocation that handled it, so "nothing more arrived" is shown by a
  * finished invocation, not by sleeping.
@@ -41,7 +41,7 @@ async function publishAndSettle(detailType: string, detailText: string): Promise
   await eventually(async () => fanOutsDone > before, 20_000, 'the fan-out of the event');
 }
 
-describe('event ids and numbers on the wire (SPEC 6.5)', () => {
+describe('event ids and numbers on the wire (docs/contract.md#event-ids)', () => {
   it('delivers an event published twice once, rejects a reused id and unsafe numbers, and keeps the first payload', async () => {
     const created = await service.api('POST', '/v1/webhooks', {
       name: 'ids',

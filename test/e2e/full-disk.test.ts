@@ -1,5 +1,5 @@
 /**
- * SPEC 3, for real: DATA_DIR on a 20 MB tmpfs that is filled up. A failed store write answers that
+ * docs/contract.md#local-runtime, for real: DATA_DIR on a 20 MB tmpfs that is filled up. A failed store write answers that
  * request with 503 in the error shape, the process keeps running, nothing acknowledged is lost (also
  * across a restart), and a start on the full disk says so plainly. Needs root (mount); without it
  * the guard is still covered at the store boundary by test/local/dynalite-io-guard.test.ts.

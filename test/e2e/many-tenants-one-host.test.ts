@@ -2,11 +2,11 @@
  * Issue 9, end to end through `npm start`'s runtime (API on the main thread, deliveries on a delivery
  * thread): two tenants whose webhooks share ONE receiving host, each finding's sequence replayed.
  *
- * 1. Admin changes apply to the next event (SPEC 6.1): create, PATCH, rotate-secret, deactivate, delete.
- * 2. One webhook's failures never open another's circuit, even on the same host (SPEC 6.2).
- * 3. A flood at a slow endpoint does not hold back another tenant's deliveries (SPEC 6.2).
- * 4. Settings the HTTP client cannot send are refused with a 400 naming the field (SPEC 5).
- * 5. Rotation is bounded: two signatures at most, and no rotation answers 5xx (SPEC 6.2).
+ * 1. Admin changes apply to the next event (docs/contract.md#read-your-writes): create, PATCH, rotate-secret, deactivate, delete.
+ * 2. One webhook's failures never open another's circuit, even on the same host (docs/contract.md#isolation).
+ * 3. A flood at a slow endpoint does not hold back another tenant's deliveries (docs/contract.md#isolation).
+ * 4. Settings the HTTP client cannot send are refused with a 400 naming the field (docs/contract.md#admin-api).
+ * 5. Rotation is bounded: two signatures at most, and no rotation answers 5xx (docs/contract.md#isolation).
  *
  * Nothing here asserts a duration: arrivals are checked against what is still pending.
  */
@@ -98,7 +98,7 @@ async function drain(): Promise<void> {
   await new Promise((resolve) => setTimeout(resolve, 1_000));
 }
 
-describe('finding 1: admin changes apply to the next event (SPEC 6.1)', () => {
+describe('finding 1: admin changes apply to the next event (docs/contract.md#read-your-writes)', () => {
   it('a webhook created right after an event of its tenant and brand receives the next one', async () => {
     await createWebhook({ name: 'warm-up', url: host.url('/warm'), brandId: 'b' });
     const before = await publish('tenant-a'); // fans out for tenant-a / message.created / brand b

@@ -1,7 +1,7 @@
 /**
  * Issue 9, end to end through `npm start`'s runtime (API on the main thread, deliveries on a delivery
  * thread): ONE tenant with many webhooks on a slow path of a shared host cannot take the process's
- * delivery capacity from another tenant (SPEC 6.2). The per-webhook limit never binds here (each
+ * delivery capacity from another tenant (docs/contract.md#isolation). The per-webhook limit never binds here (each
  * webhook is below it); the per-tenant limit (MAX_CONCURRENCY_PER_TENANT) does.
  *
  * Nothing here asserts a duration: arrivals are checked against what is still pending.

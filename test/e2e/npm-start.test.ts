@@ -80,7 +80,7 @@ describe('npm start', () => {
   it('serves the API, survives kill -9 between attempts, and still delivers after restart', async () => {
     const first = await npmStart(env());
     expect(first.output()).toContain(dataDir);
-    // SPEC 3: a token given in ADMIN_TOKENS is never printed; its tenant is.
+    // docs/contract.md#local-runtime: a token given in ADMIN_TOKENS is never printed; its tenant is.
     expect(first.output()).not.toContain(TOKEN);
     expect(first.output()).toContain('for tenant(s): acme');
     const call = async (url: string, method: string, path: string, body?: unknown) => {

@@ -1,5 +1,5 @@
 /**
- * Read-your-writes across several delivery environments (SPEC 6.1): with two delivery threads, each
+ * Read-your-writes across several delivery environments (docs/contract.md#read-your-writes): with two delivery threads, each
  * like its own Lambda environment, and the admin API on the main thread, every event published after
  * a PATCH / deactivate answer follows it, whichever thread delivers it. No thread can hold a stale copy
  * because none keeps one.

@@ -1,5 +1,5 @@
 /**
- * Secret hygiene end to end (SPEC sections 5 and 7): every secret the service is given or makes is
+ * Secret hygiene end to end (docs/contract.md#admin-api, #security): every secret the service is given or makes is
  * searched for in ALL log output at DEBUG, every API response but the two secret routes, the failure
  * logs and the stored items — after creating webhooks with each kind of authentication, rotating
  * signing secrets, delivering, failing, test deliveries, validation errors and a redelivery.

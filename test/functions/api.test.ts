@@ -1,4 +1,4 @@
-/** The admin API handler's reading of the JWT authorizer's claims (SPEC section 7). */
+/** The admin API handler's reading of the JWT authorizer's claims (docs/contract.md#security). */
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '#config';
 import { type ApiHandlerDependencies, createApiHandler, identityFromClaims } from '#functions/api';

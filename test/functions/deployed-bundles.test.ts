@@ -1,5 +1,5 @@
 /**
- * What is deployed is what is tested (SPEC section 8): synthesise the app, load each bundled function
+ * What is deployed is what is tested (docs/contract.md#aws-stack): synthesise the app, load each bundled function
  * from the cloud assembly in its own Node process with the environment its template gives it
  * (references resolved to local stand-ins), and invoke it with AWS-shaped events against the
  * embedded store, the local SQS, a PutEvents endpoint and a Secrets Manager GetSecretValue endpoint,
@@ -370,7 +370,7 @@ describe('the deployed bundles, run against local endpoints', () => {
 
   it('fan-out, delivery and the DLQ processor: an event reaches a loopback receiver signed, and a dead letter becomes a failure log', async () => {
     // The template's API refuses loopback destinations (as deployed): this one environment relaxes it
-    // the way SPEC section 3 allows for tests, so a real receiver can check the signature.
+    // the way docs/contract.md#local-runtime allows for tests, so a real receiver can check the signature.
     const insecureApi = await start(functions.api, { ALLOW_INSECURE_LOCALHOST: 'true' });
     const created = await insecureApi.invoke<{ statusCode: number; body: string }>(
       httpApiEvent({
@@ -404,7 +404,7 @@ describe('the deployed bundles, run against local endpoints', () => {
     expect(JSON.parse(enqueued[0]!.body)).toMatchObject({ tenantId: 'tenant-b', webhookId: webhook.id });
 
     // As deployed (no insecure flag), the delivery refuses the loopback destination without connecting.
-    // Nothing went on the wire, so it is the sender's failure (SPEC 6.2): dead-lettered at once with
+    // Nothing went on the wire, so it is the sender's failure (docs/contract.md#isolation): dead-lettered at once with
     // the reason, not retried, and counted against neither the circuit nor the webhook's health.
     const deployedDelivery = await start(functions.delivery);
     const refused = await deployedDelivery.invoke<{ batchItemFailures: unknown[] }>(sqsEvent(enqueued));
@@ -443,7 +443,7 @@ describe('the deployed bundles, run against local endpoints', () => {
     }
   });
 
-  it('fan-out: an event published twice is enqueued once, a reused id and unsafe numbers are rejected events (SPEC 6.5)', async () => {
+  it('fan-out: an event published twice is enqueued once, a reused id and unsafe numbers are rejected events (docs/contract.md#event-ids)', async () => {
     const api = await start(functions.api);
     const created = await api.invoke<{ statusCode: number; body: string }>(
       httpApiEvent({

@@ -1,5 +1,5 @@
 /**
- * SPEC 6.2: processing a dead-letter message twice writes one failure log. The DLQ processor handler
+ * docs/contract.md#isolation: processing a dead-letter message twice writes one failure log. The DLQ processor handler
  * runs against the real embedded store (and DynamoDB Local where Java is present).
  */
 import { expect, it } from 'vitest';

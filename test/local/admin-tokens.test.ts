@@ -23,7 +23,7 @@ describe('admin tokens', () => {
     }
   });
 
-  it("accepts SPEC section 3's own example, short tokens included", () => {
+  it("accepts docs/contract.md#local-runtime's own example, short tokens included", () => {
     const tokens = parseAdminTokens('token1=tenantA,token2=tenantB');
     expect(tokens).toEqual([
       { token: 'token1', tenantId: 'tenantA' },

@@ -1,4 +1,4 @@
-/** PORT serves the admin console at GET / beside the admin API, /health and the PutEvents ingest (SPEC 3, 10). */
+/** PORT serves the admin console at GET / beside the admin API, /health and the PutEvents ingest (docs/contract.md#local-runtime, #console). */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestService, type TestService } from '../support/local-service';
 

@@ -1,5 +1,5 @@
 /**
- * SPEC 3: a second `npm start` on a DATA_DIR in use exits at once naming the directory and the pid
+ * docs/contract.md#local-runtime: a second `npm start` on a DATA_DIR in use exits at once naming the directory and the pid
  * holding it; a lock left by a dead process is taken over. Real processes, real files.
  */
 import { spawn, spawnSync } from 'node:child_process';

@@ -1,5 +1,5 @@
 /**
- * SPEC 4: the local ingest answers as EventBridge does on every error path of PORT, so the real
+ * docs/contract.md#events: the local ingest answers as EventBridge does on every error path of PORT, so the real
  * @aws-sdk/client-eventbridge raises the exception AWS would (never UnknownError from the admin
  * API's error shape): an oversized request, a request that fails inside the service, the
  * service still starting.

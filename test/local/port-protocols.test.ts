@@ -1,5 +1,5 @@
 /**
- * SPEC 3: PORT serves the admin API, GET /health and the PutEvents ingest, nothing else. Any other
+ * docs/contract.md#local-runtime: PORT serves the admin API, GET /health and the PutEvents ingest, nothing else. Any other
  * AWS protocol on it answers 400 (once, SendMessage there forged a delivery the service signed).
  */
 import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';

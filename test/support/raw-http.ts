@@ -55,7 +55,7 @@ export function sendRaw(baseUrl: string, raw: RawRequest): Promise<RawResponse> 
   });
 }
 
-/** Why `response` breaks the SPEC error contract (`{ error: { code, message, details? } }`), or null. */
+/** Why `response` breaks the error contract (docs/contract.md#admin-api) (`{ error: { code, message, details? } }`), or null. */
 export function errorShapeProblem(response: RawResponse): string | null {
   if (response.status < 400) return null;
   let body: unknown;

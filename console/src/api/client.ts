@@ -6,17 +6,17 @@ import createClient, { type Middleware } from 'openapi-fetch';
 import type { components, paths } from './openapi';
 
 export type Schemas = components['schemas'];
-/** A webhook as the API returns it, with its read-only `health` (SPEC section 5). */
+/** A webhook as the API returns it, with its read-only `health` (docs/contract.md#admin-api). */
 export type Webhook = Schemas['Webhook'];
-/** SPEC section 5: last attempt, outcome, failing since, counts over the last 24 hours. */
+/** docs/contract.md#admin-api: last attempt, outcome, failing since, counts over the last 24 hours. */
 export type WebhookHealth = NonNullable<Webhook['health']>;
 export type WebhookCreate = Schemas['WebhookCreate'];
 export type EventTypeInfo = Schemas['EventTypeList']['items'][number];
 export type FailureLog = Schemas['FailureLog'];
 export type RejectedEvent = Schemas['RejectedEventPage']['items'][number];
-/** SPEC 6.3: one delivery (one event to one webhook) as the list shows it. */
+/** docs/contract.md#delivery-log: one delivery (one event to one webhook) as the list shows it. */
 export type DeliverySummary = Schemas['DeliveryPage']['items'][number];
-/** SPEC 6.3: one delivery with `payload` (the body as sent, absent once retention has passed) and every attempt. */
+/** docs/contract.md#delivery-log: one delivery with `payload` (the body as sent, absent once retention has passed) and every attempt. */
 export type DeliveryDetail = Schemas['Delivery'];
 /** One attempt of a delivery, request headers masked. */
 export type DeliveryAttempt = DeliveryDetail['attempts'][number];

@@ -1,5 +1,5 @@
 /**
- * The seed's kebab menu (SPEC 10: button "More actions for <name>"): Edit, Send test (a dialog
+ * The seed's kebab menu (docs/contract.md#console: button "More actions for <name>"): Edit, Send test (a dialog
  * to pick the event type), Deactivate/Activate, Rotate secret, Delete (confirmed in an alertdialog
  * with "Yes, Delete").
  * React Aria gives the menu and dialog their roles, focus handling and keyboard behaviour.

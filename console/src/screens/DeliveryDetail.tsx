@@ -1,4 +1,4 @@
-/** One delivery (SPEC 6.3): the payload as sent, every attempt with request headers and response, "Resend". */
+/** One delivery (docs/contract.md#delivery-log): the payload as sent, every attempt with request headers and response, "Resend". */
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { ok } from '../api/client';
 import { Attempts } from '../components/Attempts';

@@ -1,4 +1,4 @@
-/** Chat events the ingest refused (SPEC section 4): what arrived, why, and which fields. */
+/** Chat events the ingest refused (docs/contract.md#events): what arrived, why, and which fields. */
 import { useInfiniteQuery } from '@tanstack/react-query';
 import { ok } from '../api/client';
 import { Time } from '../components/Json';

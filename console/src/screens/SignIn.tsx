@@ -1,4 +1,4 @@
-/** Sign-in: the admin token locally (SPEC 10: field "Admin token", button "Sign in"), or OIDC on AWS. */
+/** Sign-in: the admin token locally (docs/contract.md#console: field "Admin token", button "Sign in"), or OIDC on AWS. */
 import { type FormEvent, useState } from 'react';
 import { ApiError, ok } from '../api/client';
 import { errorText, useConsole } from '../context';

@@ -278,7 +278,7 @@ function Deliveries({ webhook }: { webhook: Webhook }) {
 }
 
 /**
- * "Recover failed deliveries" since a chosen time (SPEC 5: `POST /v1/webhooks/{id}/recover`). The API
+ * "Recover failed deliveries" since a chosen time (docs/contract.md#admin-api: `POST /v1/webhooks/{id}/recover`). The API
  * takes a window of at most 7 days and enqueues at most 1000 per call; its field errors show beside
  * the field, and when more remain (`resumeUntil`) the next press continues from there.
  */

@@ -1,5 +1,5 @@
 /**
- * Authentication at the edge (SPEC sections 5 and 7): every `/v1` path but the public ones needs a
+ * Authentication at the edge (docs/contract.md#admin-api, #security): every `/v1` path but the public ones needs a
  * caller whose verified identity is a tenant (an admin token, a JWT, or a portal session) or the
  * platform (its own credential, for the portal-session routes only); who it is goes onto the Lambda
  * context for the router to check against each route.

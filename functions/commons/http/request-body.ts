@@ -1,6 +1,6 @@
 /**
  * Reading a route's JSON body. Our own, not `@middy/http-json-body-parser`, because that parser
- * answers differently from the API's contract (SPEC sections 5 and 7): it refuses an empty body and
+ * answers differently from the API's contract (docs/contract.md#admin-api, #security): it refuses an empty body and
  * any body without a JSON content type (routes such as `/activate` take none), answers malformed JSON
  * with 415 instead of 400 naming the body, matches the content type case-sensitively, has no size
  * limit (ours: 413 over 256 KiB), and would parse before the query is checked.

@@ -14,7 +14,7 @@ export function routedPath(event: APIGatewayProxyEventV2): string {
   return event.requestContext.http.path;
 }
 
-/** Middleware: normalise method and path in place (SPEC section 5 paths have no trailing slash). */
+/** Middleware: normalise method and path in place (docs/contract.md#admin-api paths have no trailing slash). */
 export function normaliseRequestLine<E extends APIGatewayProxyEventV2>(): middy.MiddlewareObj<E> {
   return {
     before: ({ event }) => {

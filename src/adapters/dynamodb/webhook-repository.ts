@@ -271,7 +271,7 @@ export class DynamoWebhookRepository implements WebhookRepository {
           ExpressionAttributeNames: { '#pk': TABLE_KEYS.partitionKey, '#sk': TABLE_KEYS.sortKey },
           ExpressionAttributeValues: { ':pk': partition, ':prefix': brandPrefix(brandId) },
           ProjectionExpression: 'webhookId, brandId',
-          // Read-your-writes (SPEC 6.1): a subscription written before the event was published must
+          // Read-your-writes (docs/contract.md#read-your-writes): a subscription written before the event was published must
           // be found. The subscriptions live in the base table, where strong consistency is possible.
           ConsistentRead: true,
           ExclusiveStartKey: startKey,

@@ -1,5 +1,5 @@
 /**
- * One way a webhook authenticates its deliveries to the endpoint (SPEC section 5): everything the
+ * One way a webhook authenticates its deliveries to the endpoint (docs/contract.md#admin-api): everything the
  * service does with that kind of authentication lives in the kind's own module, and the registry
  * (./registry) is the one list of kinds. Adding a kind is one module and one line in the registry.
  */
@@ -22,7 +22,7 @@ export interface AuthKind<
   readonly type: Type;
   /**
    * Validates the settings on create and on PATCH (which replaces the whole authentication): a strict
-   * object with `type: z.literal(type)`; its messages and field paths are the API's (SPEC section 5).
+   * object with `type: z.literal(type)`; its messages and field paths are the API's (docs/contract.md#admin-api).
    */
   readonly inputSchema: z.ZodType<Input> & z.core.$ZodTypeDiscriminable;
   /** The settings as responses show them; it drives the OpenAPI document. */

@@ -1,5 +1,5 @@
 /**
- * The authentication kinds a webhook may use (SPEC section 5), and the operations every caller uses:
+ * The authentication kinds a webhook may use (docs/contract.md#admin-api), and the operations every caller uses:
  * each dispatches to the kind named by `type`. A new kind is a module beside these and one line in
  * AUTH_KINDS; the schemas, the OpenAPI document, sealing, opening, the public view, the request
  * header, the delivery log's mask and the secret scrubber all take it from here.

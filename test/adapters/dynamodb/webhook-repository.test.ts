@@ -21,7 +21,7 @@ describeEachStore('DynamoWebhookRepository', ({ store }) => {
     return (Items ?? []).map((item) => String(item.sk));
   }
 
-  describe('read-your-writes (SPEC 6.1)', () => {
+  describe('read-your-writes (docs/contract.md#read-your-writes)', () => {
     // The embedded stores always read their own writes, so what proves DynamoDB would too is the flag.
     it('reads the webhook and its subscribers with ConsistentRead, the delivery path’s two reads', async () => {
       const sent: { name: string; input: Record<string, unknown> }[] = [];

@@ -1,4 +1,4 @@
-/** The admin console on AWS (SPEC section 10): private bucket, CloudFront with OAC and security headers, config.json, CORS. */
+/** The admin console on AWS (docs/contract.md#console): private bucket, CloudFront with OAC and security headers, config.json, CORS. */
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';

@@ -24,7 +24,10 @@ function rfc3986Host(url: string): string | undefined {
   return host.startsWith('[') ? host.slice(0, host.indexOf(']') + 1) : host.replace(/:\d*$/, '');
 }
 
-const services = createTestServices({ config: { ALLOW_INSECURE_LOCALHOST: true } });
+// Every accepted URL becomes a webhook of one tenant: more than the default per-tenant limit.
+const services = createTestServices({
+  config: { ALLOW_INSECURE_LOCALHOST: true, MAX_WEBHOOKS_PER_TENANT: 10_000 },
+});
 
 const urls = fc
   .record({

@@ -5,6 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { buildSettings } from '#composition/settings';
 import { loadConfig } from '#config';
+import { DEFAULT_TENANT_LIMITS } from '#domain/tenant-limits';
 
 const DAY_MS = 86_400_000;
 
@@ -26,6 +27,7 @@ describe('buildSettings', () => {
       FAILURE_LOG_TTL_DAYS: '7',
       REJECTED_EVENT_TTL_DAYS: '11',
       ALLOW_INSECURE_LOCALHOST: 'true',
+      MAX_WEBHOOKS_PER_TENANT: '42',
     });
     expect(buildSettings(config)).toEqual({
       deliveryPolicy: {
@@ -43,6 +45,7 @@ describe('buildSettings', () => {
       deliveryLogPolicy: { mode: 'failures', retentionMs: 2 * DAY_MS },
       failureRetention: { failureLogMs: 7 * DAY_MS, rejectedEventMs: 11 * DAY_MS },
       destinationPolicy: { allowInsecureLocalhost: true },
+      limits: { ...DEFAULT_TENANT_LIMITS, maxWebhooksPerTenant: 42 },
     });
   });
 

@@ -1,6 +1,6 @@
 /**
  * The repository explains itself: the product contract lives in docs/contract.md, and nothing in
- * the tree cites a document outside it (a "SPEC 6.2" with nowhere to follow it) or a path beside
+ * the tree cites a document outside it (a section number of a contract it does not hold) or a path beside
  * the checkout. Every docs/contract.md anchor that code links to exists.
  */
 import { execFileSync } from 'node:child_process';

@@ -62,7 +62,7 @@ export function tokenEndpointsOf(issuer: string): string[] {
 }
 
 /**
- * The CDK bootstrap assets bucket's name as cdk-nag prints it: with the account and region literal
+ * The CDK bootstrap assets bucket's ARN as cdk-nag prints it: with the account and region literal
  * when the stack has them (as `cdk deploy` synthesises it) and as pseudo parameters when it does not.
  */
 function bootstrapAssetsBucket(stack: Stack): string {
@@ -72,7 +72,9 @@ function bootstrapAssetsBucket(stack: Stack): string {
     DefaultStackSynthesizer.DEFAULT_QUALIFIER;
   const account = Token.isUnresolved(stack.account) ? '<AWS::AccountId>' : stack.account;
   const region = Token.isUnresolved(stack.region) ? '<AWS::Region>' : stack.region;
-  return `cdk-${qualifier}-assets-${account}-${region}`;
+  // A known region also fixes the partition, which the ARN then spells literally (`aws`).
+  const partition = Token.isUnresolved(stack.partition) ? '<AWS::Partition>' : stack.partition;
+  return `arn:${partition}:s3:::cdk-${qualifier}-assets-${account}-${region}`;
 }
 
 /**
@@ -292,7 +294,7 @@ export class AdminConsole extends Construct {
         'Action::s3:List*',
         'Action::s3:DeleteObject*',
         'Action::s3:Abort*',
-        `Resource::arn:<AWS::Partition>:s3:::${bootstrapAssetsBucket(Stack.of(this))}/*`,
+        `Resource::${bootstrapAssetsBucket(Stack.of(this))}/*`,
         `Resource::<${Stack.of(this).getLogicalId(this.bucket.node.defaultChild as s3.CfnBucket)}.Arn>/*`,
         'Resource::*',
       ].map((finding): [string, string] => [`AwsSolutions-IAM5[${finding}]`, iam5]),

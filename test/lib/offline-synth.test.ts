@@ -45,8 +45,12 @@ describe('cdk synth offline', () => {
   }
 
   /** Runs `command` in the project with a fresh HOME and the recording proxy; resolves its exit code and output. */
-  function run(command: string, args: string[]): Promise<{ code: number | null; output: string }> {
-    const environment: NodeJS.ProcessEnv = { ...process.env, HOME: temporaryDir('cdk-home-') };
+  function run(
+    command: string,
+    args: string[],
+    extra: NodeJS.ProcessEnv = {},
+  ): Promise<{ code: number | null; output: string }> {
+    const environment: NodeJS.ProcessEnv = { ...process.env, HOME: temporaryDir('cdk-home-'), ...extra };
     for (const name of [
       'CI',
       'NO_PROXY',
@@ -77,6 +81,29 @@ describe('cdk synth offline', () => {
       expect.arrayContaining(['ChatWebhooksStateful.template.json', 'ChatWebhooksService.template.json']),
     );
     expect(attempts).toEqual([]);
+  }, 180_000);
+
+  it('npx cdk synth passes cdk-nag as cdk deploy runs it: an account, a region and a real JWT issuer', async () => {
+    // The CLI's own context (cdk.json's flags) makes the partition literal in ARNs, which an App built
+    // in a test does not: only the real command shows whether every acknowledgement still matches.
+    const outdir = temporaryDir('cdk-out-');
+    const { code, output } = await run(
+      'npx',
+      [
+        'cdk',
+        'synth',
+        '-q',
+        '-o',
+        outdir,
+        '-c',
+        'jwtIssuer=https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_Example',
+        '-c',
+        'jwtAudience=console',
+      ],
+      { CDK_DEFAULT_ACCOUNT: '111122223333', CDK_DEFAULT_REGION: 'eu-west-1' },
+    );
+    expect(code, output).toBe(0);
+    expect(output).not.toMatch(/ERROR/);
   }, 180_000);
 
   it('npm run synth on an interactive terminal skips the CLI version check too', async () => {

@@ -15,6 +15,7 @@ import type {
   StoredAuthentication,
   StoredSigningSecret,
   StoredWebhook,
+  WebhookOrdering,
 } from '#domain/model';
 import { generateSigningSecret } from '#domain/signing';
 import { DEFAULT_TENANT_LIMITS } from '#domain/tenant-limits';
@@ -44,6 +45,7 @@ interface WebhookDraft {
   authentication: AuthenticationInput | null;
   signing: { enabled: boolean };
   headers: Record<string, string>;
+  ordering: WebhookOrdering;
 }
 
 type WebhookPatch = Partial<WebhookDraft>;
@@ -65,6 +67,7 @@ export async function createWebhook(
     authentication: draft.authentication ?? null,
     signing: draft.signing ?? { enabled: true },
     headers: draft.headers ?? {},
+    ordering: draft.ordering ?? 'none',
   };
   await assertConsistent(services, normalised);
   await assertBelowWebhookLimit(services, tenantId);
@@ -86,6 +89,7 @@ export async function createWebhook(
       ? [await sealSigningSecret(services, tenantId, id, signingSecret, now)]
       : [],
     headers: normalised.headers,
+    ordering: normalised.ordering,
     createdAt: now,
     updatedAt: now,
     version: 1,
@@ -170,6 +174,7 @@ export async function patchWebhook(
         'status',
         'headers',
         'signing',
+        'ordering',
       ]),
       authentication,
     };

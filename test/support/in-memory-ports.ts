@@ -22,7 +22,14 @@ import type { DeliverySender } from '#domain/delivery-sender';
 import { type HourStats, LATENCY_BOUNDS_MS } from '#domain/delivery-stats';
 import type { DeliveryTask } from '#domain/delivery-task';
 import { ConflictError, NotFoundError, ValidationError } from '#domain/errors';
-import type { FailureLog, Page, PageKey, RejectedEvent, StoredWebhook } from '#domain/model';
+import {
+  type FailureLog,
+  orderingOf,
+  type Page,
+  type PageKey,
+  type RejectedEvent,
+  type StoredWebhook,
+} from '#domain/model';
 import type { PortalGrant } from '#domain/portal';
 import type { WebhookHealthNotice } from '#domain/ports';
 import {
@@ -40,6 +47,7 @@ import {
   type NoticePublisher,
   type PortalSessionStore,
   type RejectedEventRepository,
+  type Subscription,
   systemClock,
   type WebhookHealthRepository,
   type WebhookListQuery,
@@ -155,6 +163,14 @@ export class InMemoryWebhookRepository implements WebhookRepository {
   }
 
   async findSubscribers(tenantId: string, eventType: string, brandId: string | null): Promise<string[]> {
+    return (await this.findSubscriptions(tenantId, eventType, brandId)).map((found) => found.webhookId);
+  }
+
+  async findSubscriptions(
+    tenantId: string,
+    eventType: string,
+    brandId: string | null,
+  ): Promise<Subscription[]> {
     this.#check();
     return [...this.webhooks.values()]
       .filter(
@@ -165,7 +181,7 @@ export class InMemoryWebhookRepository implements WebhookRepository {
           (webhook.brandId === null || webhook.brandId === brandId),
       )
       .sort((a, b) => Number(a.brandId !== null) - Number(b.brandId !== null) || (a.id < b.id ? -1 : 1))
-      .map((webhook) => webhook.id);
+      .map((webhook) => ({ webhookId: webhook.id, ordering: orderingOf(webhook) }));
   }
 }
 

@@ -417,6 +417,12 @@ export interface components {
             headers: {
                 [key: string]: string;
             };
+            /**
+             * @description `conversation`: one conversation's deliveries one at a time, in the order their events were accepted (a retry holds that conversation only); `none` (default): no order.
+             * @default none
+             * @enum {string}
+             */
+            ordering: "none" | "conversation";
         };
         WebhookPatch: {
             name?: string;
@@ -452,6 +458,11 @@ export interface components {
             headers?: {
                 [key: string]: string;
             };
+            /**
+             * @description `conversation`: one conversation's deliveries one at a time, in the order their events were accepted (a retry holds that conversation only); `none` (default): no order.
+             * @enum {string}
+             */
+            ordering?: "none" | "conversation";
         };
         RecoverRequest: {
             /**
@@ -511,6 +522,11 @@ export interface components {
             headers: {
                 [key: string]: string;
             };
+            /**
+             * @description `conversation`: one conversation's deliveries one at a time, in the order their events were accepted (a retry holds that conversation only); `none` (default): no order.
+             * @enum {string}
+             */
+            ordering: "none" | "conversation";
             /** Format: date-time */
             createdAt: string;
             /** Format: date-time */
@@ -556,6 +572,11 @@ export interface components {
             headers: {
                 [key: string]: string;
             };
+            /**
+             * @description `conversation`: one conversation's deliveries one at a time, in the order their events were accepted (a retry holds that conversation only); `none` (default): no order.
+             * @enum {string}
+             */
+            ordering: "none" | "conversation";
             /** Format: date-time */
             createdAt: string;
             /** Format: date-time */

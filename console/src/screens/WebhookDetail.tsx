@@ -73,6 +73,12 @@ export function WebhookDetailScreen({ webhookId }: { webhookId: string }) {
         <dd>{webhook.authentication ? webhook.authentication.type : 'None'}</dd>
         <dt>Custom headers</dt>
         <dd>{Object.keys(webhook.headers).join(', ') || 'None'}</dd>
+        <dt>Ordering</dt>
+        <dd>
+          {webhook.ordering === 'conversation'
+            ? 'Per conversation: one at a time, in order'
+            : 'None: deliveries may arrive in any order'}
+        </dd>
         <dt>Created</dt>
         <dd>
           <Time iso={webhook.createdAt} />

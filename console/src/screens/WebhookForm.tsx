@@ -35,6 +35,8 @@ interface FormState {
   /** The authentication fields as typed, by their API name (see auth-kinds). */
   authValues: Record<string, string>;
   signing: boolean;
+  /** Deliver one conversation's events one at a time, in order (`ordering: "conversation"`). */
+  ordered: boolean;
   headers: HeaderRow[];
 }
 
@@ -48,6 +50,7 @@ const EMPTY: FormState = {
   authType: AUTH_TYPES[0],
   authValues: {},
   signing: true,
+  ordered: false,
   headers: [],
 };
 
@@ -66,6 +69,7 @@ function fromWebhook(webhook: Webhook): FormState {
     authType: auth?.type ?? AUTH_TYPES[0],
     authValues: auth ? shownAuthValues(auth) : {},
     signing: webhook.signing.enabled,
+    ordered: webhook.ordering === 'conversation',
     headers: Object.entries(webhook.headers).map(([name, value]) => ({ key: nextRowKey++, name, value })),
   };
 }
@@ -83,6 +87,7 @@ function fieldOf(path: string): string {
   if (AUTH_FIELD_NAMES.has(authField)) return authFormField(authField);
   if (path.startsWith('authentication')) return 'authentication';
   if (path.startsWith('signing')) return 'signing';
+  if (path.startsWith('ordering')) return 'ordering';
   if (path === 'brandId') return 'brandId';
   return path;
 }
@@ -96,6 +101,7 @@ const FORM_FIELDS = new Set([
   'authentication',
   ...[...AUTH_FIELD_NAMES].map(authFormField),
   'signing',
+  'ordering',
   'headers',
 ]);
 
@@ -168,6 +174,7 @@ function WebhookForm(props: {
       status: existing?.status ?? 'active',
       authentication,
       signing: { enabled: form.signing },
+      ordering: form.ordered ? 'conversation' : 'none',
       headers: Object.fromEntries(form.headers.map((row) => [row.name, row.value])),
     };
   };
@@ -385,6 +392,22 @@ function WebhookForm(props: {
             Deliveries carry a Standard Webhooks signature (webhook-signature header).
           </p>
           {errorFor('signing')}
+          <div className="check">
+            <input
+              type="checkbox"
+              id={`${id}-ordering`}
+              checked={form.ordered}
+              onChange={(event) => set('ordered', event.target.checked)}
+              aria-describedby={`${id}-ordering-help`}
+            />
+            <label htmlFor={`${id}-ordering`}>Deliver each conversation in order</label>
+          </div>
+          <p className="help" id={`${id}-ordering-help`}>
+            One conversation's events arrive one at a time, in the order they happened: a failing delivery
+            holds the events of its conversation (only) until it succeeds or is given up. Costs throughput;
+            leave it off if your endpoint fetches the current state anyway.
+          </p>
+          {errorFor('ordering')}
         </fieldset>
 
         <fieldset className="field" {...described('headers')}>

@@ -43,6 +43,7 @@ import {
 import { loadDeliveryCredentials } from './credentials';
 import { recordSettledDelivery } from './delivery-log';
 import { webhookKeyOf } from './endpoint-circuits';
+import { noteCircuitOpened } from './health-counters';
 import { startBatchAcknowledgement } from './prompt-acknowledgement';
 import type { Services } from './services';
 import { recordDeliveryFailure, recordDeliverySuccess } from './webhook-health';
@@ -379,7 +380,7 @@ async function settleTask(
     if (!attempted.outcome.isSenderFailure) verdict = isEndpointFailure(attempted.outcome) ? 'down' : 'up';
     // Freed before the queue and store writes that settle the task: the slot guards the endpoint only.
     const change = release(failureEvidenceOf(attempted.attempt));
-    noteCircuitChange(services, change, { taskLogger, error: attempted.attempt.error });
+    await noteCircuitChange(services, change, { task, taskLogger, error: attempted.attempt.error });
     return await settleAttempt(services, task, webhook, attempted, taskLogger);
   } finally {
     if (!isReleased) release();
@@ -417,18 +418,28 @@ async function settleAttempt(
   });
 }
 
-/** Logs a circuit that opened or closed with this attempt. */
-function noteCircuitChange(
+/**
+ * Logs a circuit that opened or closed with this attempt; an opening is also noted in the webhook's
+ * health, so the console can say "circuit open until …" (one write per opening, not per attempt).
+ */
+async function noteCircuitChange(
   services: Services,
   change: CircuitChange,
-  context: { taskLogger: CorrelatedLogger; error: string | undefined },
-): void {
+  context: { task: DeliveryTask; taskLogger: CorrelatedLogger; error: string | undefined },
+): Promise<void> {
   if (change.after === 'open' && change.before !== 'open') {
+    const cooldownMs = services.deliveryPolicy.admission.circuit.cooldownMs;
     metrics.addMetric('CircuitsOpened', MetricUnit.Count, 1);
     context.taskLogger.warn('webhook circuit opened after repeated failures; its deliveries are postponed', {
-      cooldownMs: services.deliveryPolicy.admission.circuit.cooldownMs,
+      cooldownMs,
       error: context.error,
     });
+    await noteCircuitOpened(
+      services,
+      context.task.tenantId,
+      context.task.webhookId,
+      new Date(services.clock.now().getTime() + cooldownMs),
+    );
   } else if (change.after === 'closed' && change.before !== 'closed') {
     context.taskLogger.info('webhook circuit closed');
   }

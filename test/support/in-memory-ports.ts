@@ -352,7 +352,11 @@ export class InMemoryDeliveryLogRepository implements DeliveryLogRepository {
 }
 
 /** WebhookHealthRepository over a Map of hourly buckets. */
-type HealthItem = { buckets: Map<number, { s: number; f: number }>; last?: HealthFlush['last'] };
+type HealthItem = {
+  buckets: Map<number, { s: number; f: number }>;
+  last?: HealthFlush['last'];
+  circuitOpenUntil?: string;
+};
 
 export class InMemoryWebhookHealthRepository implements WebhookHealthRepository {
   readonly items = new Map<string, HealthItem>();
@@ -398,6 +402,15 @@ export class InMemoryWebhookHealthRepository implements WebhookHealthRepository 
     this.items.set(key, item);
   }
 
+  async noteCircuitOpen(tenantId: string, webhookId: string, openUntil: string): Promise<void> {
+    this.writes++;
+    const key = `${tenantId}/${webhookId}`;
+    const item: HealthItem = this.items.get(key) ?? { buckets: new Map() };
+    if (item.circuitOpenUntil === undefined || item.circuitOpenUntil < openUntil)
+      item.circuitOpenUntil = openUntil;
+    this.items.set(key, item);
+  }
+
   async get(tenantId: string, webhookIds: string[], now: Date): Promise<Map<string, HealthCounters>> {
     const found = new Map<string, HealthCounters>();
     const currentHour = Math.floor(now.getTime() / 3_600_000);
@@ -422,6 +435,7 @@ export class InMemoryWebhookHealthRepository implements WebhookHealthRepository 
               ...(item.last.statusCode !== undefined ? { lastStatusCode: item.last.statusCode } : {}),
             }
           : {}),
+        ...(item.circuitOpenUntil !== undefined ? { circuitOpenUntil: item.circuitOpenUntil } : {}),
       });
     }
     return found;

@@ -66,7 +66,9 @@ describe('acquireDataDirLock', () => {
         );
         // The child exits on its own schedule (later on a loaded machine): wait for its state to become Z.
         await expect
-          .poll(async () => (await readFile(`/proc/${zombie}/stat`, 'utf8')).split(') ')[1]?.[0], { timeout: 4_000 })
+          .poll(async () => (await readFile(`/proc/${zombie}/stat`, 'utf8')).split(') ')[1]?.[0], {
+            timeout: 4_000,
+          })
           .toBe('Z');
         await writeFile(join(dir, LOCK_FILE_NAME), `${zombie}\n`);
         const takenOver = await acquireDataDirLock(dir);

@@ -61,6 +61,8 @@ export function brandScoped<P extends BrandScopedPorts>(ports: P, brandIds: read
     delete: async (tenantId, webhookId) =>
       inScope(await inner.get(tenantId, webhookId)) ? inner.delete(tenantId, webhookId) : false,
     findSubscribers: (tenantId, eventType, brandId) => inner.findSubscribers(tenantId, eventType, brandId),
+    findSubscriptions: (tenantId, eventType, brandId) =>
+      inner.findSubscriptions(tenantId, eventType, brandId),
   };
   const visibleWebhookIds = async (tenantId: string, ids: string[]): Promise<Set<string>> => {
     const unique = [...new Set(ids)];

@@ -9,7 +9,7 @@
 
 import { LRUCache } from 'lru-cache';
 import type { StoredWebhook } from '#domain/model';
-import type { WebhookRef, WebhookRepository } from '#domain/ports';
+import type { Subscription, WebhookRef, WebhookRepository } from '#domain/ports';
 
 const DEFAULT_MAX_ENTRIES = 10_000;
 
@@ -187,6 +187,7 @@ export function coalesceWebhookReads(repository: WebhookRepository): WebhookRepo
     repository.getMany(refs),
   );
   const subscribers = new FreshReads<string[]>();
+  const subscriptions = new FreshReads<Subscription[]>();
   return {
     create: (webhook) => repository.create(webhook),
     get: (tenantId, webhookId) => webhooks.read({ tenantId, webhookId }),
@@ -197,6 +198,10 @@ export function coalesceWebhookReads(repository: WebhookRepository): WebhookRepo
     findSubscribers: (tenantId, eventType, brandId) =>
       subscribers.read(JSON.stringify([tenantId, eventType, brandId]), () =>
         repository.findSubscribers(tenantId, eventType, brandId),
+      ),
+    findSubscriptions: (tenantId, eventType, brandId) =>
+      subscriptions.read(JSON.stringify([tenantId, eventType, brandId]), () =>
+        repository.findSubscriptions(tenantId, eventType, brandId),
       ),
   };
 }

@@ -1,6 +1,6 @@
 /** How stored records are shown over the API: never a secret, never an internal field. */
 import { toPublicAuthentication } from '#domain/auth-kinds/registry';
-import type { FailureLog, RejectedEvent, StoredWebhook } from '#domain/model';
+import { type FailureLog, orderingOf, type RejectedEvent, type StoredWebhook } from '#domain/model';
 import type { PublicWebhook } from '#domain/webhook-schema';
 
 // One shape for what the API returns and what the OpenAPI document declares: the schema's.
@@ -19,6 +19,7 @@ export function toPublicWebhook(webhook: StoredWebhook, health?: PublicWebhook['
     authentication: webhook.authentication ? toPublicAuthentication(webhook.authentication) : null,
     signing: { enabled: webhook.signing.enabled },
     headers: { ...webhook.headers },
+    ordering: orderingOf(webhook),
     createdAt: webhook.createdAt,
     updatedAt: webhook.updatedAt,
   };

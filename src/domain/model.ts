@@ -8,6 +8,13 @@ export const TEST_EVENT_TYPE = 'webhook.test';
 
 export type WebhookStatus = 'active' | 'inactive';
 
+/**
+ * Whether a webhook gets one conversation's deliveries one at a time, in acceptance order
+ * (docs/contract.md#ordering, docs/ordering.md). `none` is the default.
+ */
+export const WEBHOOK_ORDERINGS = ['none', 'conversation'] as const;
+export type WebhookOrdering = (typeof WEBHOOK_ORDERINGS)[number];
+
 // Authentication as stored (secrets as ciphertext), as written and as shown: one module per kind.
 export type {
   AuthenticationInput,
@@ -40,6 +47,8 @@ export interface StoredWebhook {
   /** Newest first; empty when signing was never enabled. */
   signingSecrets: StoredSigningSecret[];
   headers: Record<string, string>;
+  /** Absent on webhooks stored before ordering existed: `none` (see orderingOf). */
+  ordering?: WebhookOrdering;
   createdAt: string;
   updatedAt: string;
   disabledReason?: string;
@@ -58,6 +67,11 @@ export interface StoredWebhook {
   failingNoticeHours?: number;
   /** Optimistic-concurrency counter, bumped on every write. */
   version: number;
+}
+
+/** A webhook's ordering, `none` when it was stored before the field existed. */
+export function orderingOf(webhook: Pick<StoredWebhook, 'ordering'>): WebhookOrdering {
+  return webhook.ordering ?? 'none';
 }
 
 /** One HTTP attempt of a delivery. */

@@ -6,7 +6,15 @@
 import type { DeliveryOutcome, DeliveryRecord, DeliveryStatus, DeliverySummary } from './delivery-log';
 import type { HourStats } from './delivery-stats';
 import type { DeliveryTask } from './delivery-task';
-import type { FailureLog, Page, PageKey, RejectedEvent, StoredWebhook, WebhookStatus } from './model';
+import type {
+  FailureLog,
+  Page,
+  PageKey,
+  RejectedEvent,
+  StoredWebhook,
+  WebhookOrdering,
+  WebhookStatus,
+} from './model';
 import type { PortalGrant } from './portal';
 
 export interface WebhookListQuery {
@@ -14,6 +22,12 @@ export interface WebhookListQuery {
   brandId?: string;
   limit: number;
   startKey?: PageKey;
+}
+
+/** A webhook subscribed to an event, and how its deliveries are ordered. */
+export interface Subscription {
+  webhookId: string;
+  ordering: WebhookOrdering;
 }
 
 /** Names one webhook: its tenant and id. */
@@ -42,6 +56,11 @@ export interface WebhookRepository {
   delete(tenantId: string, webhookId: string): Promise<boolean>;
   /** Ids of active webhooks of `tenantId` subscribed to `eventType` for `brandId` or for all brands. */
   findSubscribers(tenantId: string, eventType: string, brandId: string | null): Promise<string[]>;
+  /**
+   * The same webhooks as `findSubscribers`, each with its ordering as of its latest write, so fan-out
+   * can route an ordered webhook's deliveries to the ordered queue without reading the webhook.
+   */
+  findSubscriptions(tenantId: string, eventType: string, brandId: string | null): Promise<Subscription[]>;
 }
 
 export interface FailureLogQuery {
@@ -118,11 +137,21 @@ export interface HealthCounters {
   lastOutcome?: 'succeeded' | 'failed';
   succeeded24h: number;
   failed24h: number;
+  /**
+   * The latest time until which some delivery process's circuit for this webhook was open, as that
+   * process recorded when the circuit opened (docs/decisions/0003-where-health-lives.md).
+   */
+  circuitOpenUntil?: string;
 }
 
 /** Webhook health counters: hourly buckets on one small item per webhook, read with one GetItem. */
 export interface WebhookHealthRepository {
   add(tenantId: string, webhookId: string, flush: HealthFlush, expiresAt: Date): Promise<void>;
+  /**
+   * Notes that a process's circuit for the webhook opened until `openUntil` (ISO 8601); a later
+   * `openUntil` already noted (by any process) is kept.
+   */
+  noteCircuitOpen(tenantId: string, webhookId: string, openUntil: string, expiresAt: Date): Promise<void>;
   /** Health of each webhook, counting the 24 hourly buckets up to `now`'s hour. */
   get(tenantId: string, webhookIds: string[], now: Date): Promise<Map<string, HealthCounters>>;
   /** The hourly counters of one webhook from `fromHour` to `toHour` (epoch hours, inclusive), oldest first; hours without attempts are absent. */

@@ -26,6 +26,7 @@ export { toFieldIssues } from './field-issues';
 export { HEADER_NAME_PATTERN, isSendableHeaderValue } from './header-text';
 export { reservedHeaderReason } from './reserved-headers';
 
+import { WEBHOOK_ORDERINGS } from './model';
 import { reservedHeaderReason } from './reserved-headers';
 
 export const MAX_CUSTOM_HEADERS = 20;
@@ -96,6 +97,10 @@ const headersSchema = z
   });
 
 const signingSchema = z.strictObject({ enabled: z.boolean() });
+const orderingSchema = z.enum(WEBHOOK_ORDERINGS).meta({
+  description:
+    "`conversation`: one conversation's deliveries one at a time, in the order their events were accepted (a retry holds that conversation only); `none` (default): no order.",
+});
 const webhookStatusSchema = z.enum(['active', 'inactive']);
 
 /** The event types a webhook subscribes to: at least one, each catalogue type at most once. */
@@ -184,6 +189,7 @@ export function webhookInputSchemas(options: { allowInsecureLocalhost: boolean }
     authentication: authenticationInputSchema.nullable(),
     signing: signingSchema,
     headers: headersSchema,
+    ordering: orderingSchema,
   };
   const create = z
     .strictObject({
@@ -194,6 +200,7 @@ export function webhookInputSchemas(options: { allowInsecureLocalhost: boolean }
       authentication: fields.authentication.optional().default(null),
       signing: fields.signing.default({ enabled: true }),
       headers: fields.headers.default({}),
+      ordering: fields.ordering.default('none'),
     })
     .superRefine(addConsistencyIssues);
   const patch = z
@@ -207,6 +214,7 @@ export function webhookInputSchemas(options: { allowInsecureLocalhost: boolean }
       authentication: fields.authentication.optional(),
       signing: fields.signing.optional(),
       headers: fields.headers.optional(),
+      ordering: fields.ordering.optional(),
     })
     .superRefine((value, ctx) => {
       if (typeof value === 'object' && value !== null && Object.keys(value).length === 0) {
@@ -230,6 +238,10 @@ export const webhookHealthSchema = z
     lastStatusCode: z.number().int().optional(),
     lastOutcome: z.enum(['succeeded', 'failed']).optional(),
     failingSince: isoDateTimeSchema.optional(),
+    circuitOpenUntil: isoDateTimeSchema.optional().meta({
+      description:
+        'While a delivery process has stopped sending to this webhook after repeated failures (its circuit is open): until when. Each process keeps its own circuit; this is the latest opening one of them recorded, shown while it lasts and no attempt has succeeded since.',
+    }),
     succeeded24h: z.number().int().nonnegative(),
     failed24h: z.number().int().nonnegative(),
   })
@@ -246,6 +258,7 @@ export const publicWebhookSchema = z.object({
   authentication: publicAuthenticationSchema.nullable(),
   signing: z.object({ enabled: z.boolean() }),
   headers: z.record(z.string(), z.string()),
+  ordering: orderingSchema,
   createdAt: isoDateTimeSchema,
   updatedAt: isoDateTimeSchema,
   disabledReason: z.string().optional(),

@@ -172,6 +172,24 @@ describe('webhook lifecycle', () => {
     expect((await service.api('GET', `/v1/webhooks/${id}/secret`)).body.signingSecret).toMatch(/^whsec_/);
   });
 
+  it('keeps ordering none by default, takes conversation, switches it by PATCH and refuses other values (docs/contract.md#ordering)', async () => {
+    const plain = await service.api('POST', '/v1/webhooks', validWebhook);
+    expect(plain.body.ordering).toBe('none');
+    const ordered = await service.api('POST', '/v1/webhooks', { ...validWebhook, ordering: 'conversation' });
+    expect(ordered.status).toBe(201);
+    expect(ordered.body.ordering).toBe('conversation');
+    const id = ordered.body.id as string;
+    expect((await service.api('GET', `/v1/webhooks/${id}`)).body.ordering).toBe('conversation');
+    const switched = await service.api('PATCH', `/v1/webhooks/${id}`, { ordering: 'none' });
+    expect(switched.body.ordering).toBe('none');
+    for (const ordering of ['event', 'CONVERSATION', null, true]) {
+      const refused = await service.api('POST', '/v1/webhooks', { ...validWebhook, ordering });
+      expect(refused.status).toBe(400);
+      expect(JSON.stringify(refused.body)).toContain('ordering');
+      expect((await service.api('PATCH', `/v1/webhooks/${id}`, { ordering })).status).toBe(400);
+    }
+  });
+
   it('sends a signed webhook.test delivery and reports it', async () => {
     const created = await service.api('POST', '/v1/webhooks', {
       ...validWebhook,

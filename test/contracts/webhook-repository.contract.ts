@@ -312,6 +312,29 @@ export function describeWebhookRepositoryContract(
         expect(await repository.findSubscribers(tenantId, 'message.edited', null)).toEqual([webhook.id]);
       });
 
+      it('answers each subscriber with its ordering, and follows a switch of ordering (docs/contract.md#ordering)', async () => {
+        const repository = makeRepository();
+        const tenantId = newTenant();
+        const ordered = makeWebhook(tenantId, { ordering: 'conversation' });
+        const legacy = makeWebhook(tenantId);
+        await repository.create(ordered);
+        await repository.create(legacy);
+        const byId = async () =>
+          Object.fromEntries(
+            (await repository.findSubscriptions(tenantId, 'message.created', null)).map((found) => [
+              found.webhookId,
+              found.ordering,
+            ]),
+          );
+        expect(await byId()).toEqual({ [ordered.id]: 'conversation', [legacy.id]: 'none' });
+        expect((await repository.get(tenantId, ordered.id))?.ordering).toBe('conversation');
+
+        await repository.update({ ...ordered, ordering: 'none', version: 2 }, 1);
+        await repository.update({ ...legacy, ordering: 'conversation', version: 2 }, 1);
+        expect(await byId()).toEqual({ [ordered.id]: 'none', [legacy.id]: 'conversation' });
+        expect(await repository.findSubscriptions(newTenant(), 'message.created', null)).toEqual([]);
+      });
+
       it('follows a change of events: adds the new types and removes the dropped ones', async () => {
         const repository = makeRepository();
         const tenantId = newTenant();

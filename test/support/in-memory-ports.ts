@@ -22,7 +22,14 @@ import type { DeliverySender } from '#domain/delivery-sender';
 import { type HourStats, LATENCY_BOUNDS_MS } from '#domain/delivery-stats';
 import type { DeliveryTask } from '#domain/delivery-task';
 import { ConflictError, NotFoundError, ValidationError } from '#domain/errors';
-import type { FailureLog, Page, PageKey, RejectedEvent, StoredWebhook } from '#domain/model';
+import {
+  type FailureLog,
+  orderingOf,
+  type Page,
+  type PageKey,
+  type RejectedEvent,
+  type StoredWebhook,
+} from '#domain/model';
 import type { PortalGrant } from '#domain/portal';
 import type { WebhookHealthNotice } from '#domain/ports';
 import {
@@ -40,6 +47,7 @@ import {
   type NoticePublisher,
   type PortalSessionStore,
   type RejectedEventRepository,
+  type Subscription,
   systemClock,
   type WebhookHealthRepository,
   type WebhookListQuery,
@@ -155,6 +163,14 @@ export class InMemoryWebhookRepository implements WebhookRepository {
   }
 
   async findSubscribers(tenantId: string, eventType: string, brandId: string | null): Promise<string[]> {
+    return (await this.findSubscriptions(tenantId, eventType, brandId)).map((found) => found.webhookId);
+  }
+
+  async findSubscriptions(
+    tenantId: string,
+    eventType: string,
+    brandId: string | null,
+  ): Promise<Subscription[]> {
     this.#check();
     return [...this.webhooks.values()]
       .filter(
@@ -165,7 +181,7 @@ export class InMemoryWebhookRepository implements WebhookRepository {
           (webhook.brandId === null || webhook.brandId === brandId),
       )
       .sort((a, b) => Number(a.brandId !== null) - Number(b.brandId !== null) || (a.id < b.id ? -1 : 1))
-      .map((webhook) => webhook.id);
+      .map((webhook) => ({ webhookId: webhook.id, ordering: orderingOf(webhook) }));
   }
 }
 
@@ -336,7 +352,11 @@ export class InMemoryDeliveryLogRepository implements DeliveryLogRepository {
 }
 
 /** WebhookHealthRepository over a Map of hourly buckets. */
-type HealthItem = { buckets: Map<number, { s: number; f: number }>; last?: HealthFlush['last'] };
+type HealthItem = {
+  buckets: Map<number, { s: number; f: number }>;
+  last?: HealthFlush['last'];
+  circuitOpenUntil?: string;
+};
 
 export class InMemoryWebhookHealthRepository implements WebhookHealthRepository {
   readonly items = new Map<string, HealthItem>();
@@ -382,6 +402,15 @@ export class InMemoryWebhookHealthRepository implements WebhookHealthRepository 
     this.items.set(key, item);
   }
 
+  async noteCircuitOpen(tenantId: string, webhookId: string, openUntil: string): Promise<void> {
+    this.writes++;
+    const key = `${tenantId}/${webhookId}`;
+    const item: HealthItem = this.items.get(key) ?? { buckets: new Map() };
+    if (item.circuitOpenUntil === undefined || item.circuitOpenUntil < openUntil)
+      item.circuitOpenUntil = openUntil;
+    this.items.set(key, item);
+  }
+
   async get(tenantId: string, webhookIds: string[], now: Date): Promise<Map<string, HealthCounters>> {
     const found = new Map<string, HealthCounters>();
     const currentHour = Math.floor(now.getTime() / 3_600_000);
@@ -406,6 +435,7 @@ export class InMemoryWebhookHealthRepository implements WebhookHealthRepository 
               ...(item.last.statusCode !== undefined ? { lastStatusCode: item.last.statusCode } : {}),
             }
           : {}),
+        ...(item.circuitOpenUntil !== undefined ? { circuitOpenUntil: item.circuitOpenUntil } : {}),
       });
     }
     return found;

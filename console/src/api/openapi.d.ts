@@ -417,6 +417,12 @@ export interface components {
             headers: {
                 [key: string]: string;
             };
+            /**
+             * @description `conversation`: one conversation's deliveries one at a time, in the order their events were accepted (a retry holds that conversation only); `none` (default): no order.
+             * @default none
+             * @enum {string}
+             */
+            ordering: "none" | "conversation";
         };
         WebhookPatch: {
             name?: string;
@@ -452,6 +458,11 @@ export interface components {
             headers?: {
                 [key: string]: string;
             };
+            /**
+             * @description `conversation`: one conversation's deliveries one at a time, in the order their events were accepted (a retry holds that conversation only); `none` (default): no order.
+             * @enum {string}
+             */
+            ordering?: "none" | "conversation";
         };
         RecoverRequest: {
             /**
@@ -511,6 +522,11 @@ export interface components {
             headers: {
                 [key: string]: string;
             };
+            /**
+             * @description `conversation`: one conversation's deliveries one at a time, in the order their events were accepted (a retry holds that conversation only); `none` (default): no order.
+             * @enum {string}
+             */
+            ordering: "none" | "conversation";
             /** Format: date-time */
             createdAt: string;
             /** Format: date-time */
@@ -525,6 +541,11 @@ export interface components {
                 lastOutcome?: "succeeded" | "failed";
                 /** Format: date-time */
                 failingSince?: string;
+                /**
+                 * Format: date-time
+                 * @description While a delivery process has stopped sending to this webhook after repeated failures (its circuit is open): until when. Each process keeps its own circuit; this is the latest opening one of them recorded, shown while it lasts and no attempt has succeeded since.
+                 */
+                circuitOpenUntil?: string;
                 succeeded24h: number;
                 failed24h: number;
             };
@@ -556,6 +577,11 @@ export interface components {
             headers: {
                 [key: string]: string;
             };
+            /**
+             * @description `conversation`: one conversation's deliveries one at a time, in the order their events were accepted (a retry holds that conversation only); `none` (default): no order.
+             * @enum {string}
+             */
+            ordering: "none" | "conversation";
             /** Format: date-time */
             createdAt: string;
             /** Format: date-time */
@@ -570,6 +596,11 @@ export interface components {
                 lastOutcome?: "succeeded" | "failed";
                 /** Format: date-time */
                 failingSince?: string;
+                /**
+                 * Format: date-time
+                 * @description While a delivery process has stopped sending to this webhook after repeated failures (its circuit is open): until when. Each process keeps its own circuit; this is the latest opening one of them recorded, shown while it lasts and no attempt has succeeded since.
+                 */
+                circuitOpenUntil?: string;
                 succeeded24h: number;
                 failed24h: number;
             };

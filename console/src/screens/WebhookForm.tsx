@@ -3,9 +3,10 @@
  * judge of validity: the form sends what was typed and shows each field error of the 400 answer
  * beside its field (`details[].field` such as `url`, `events[0]`, `headers.X-Foo`, `authentication.token`).
  */
-import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { type FormEvent, type ReactNode, useEffect, useId, useState } from 'react';
 import { ApiError, type FieldIssue, ok, type Webhook, type WebhookCreate } from '../api/client';
+import { queryKeys, useWebhook } from '../api/queries';
 import {
   AUTH_FIELD_NAMES,
   AUTH_FORM_KINDS,
@@ -20,7 +21,7 @@ import { Json } from '../components/Json';
 import { errorText, useConsole } from '../context';
 import { useEventCatalogue } from '../event-names';
 import { useNotice } from '../notices';
-import { Link, navigate } from '../router';
+import { Link, navigate, pathTo, ScreenHeading } from '../router';
 
 type HeaderRow = { key: number; name: string; value: string };
 
@@ -35,6 +36,8 @@ interface FormState {
   /** The authentication fields as typed, by their API name (see auth-kinds). */
   authValues: Record<string, string>;
   signing: boolean;
+  /** Deliver one conversation's events one at a time, in order (`ordering: "conversation"`). */
+  ordered: boolean;
   headers: HeaderRow[];
 }
 
@@ -48,6 +51,7 @@ const EMPTY: FormState = {
   authType: AUTH_TYPES[0],
   authValues: {},
   signing: true,
+  ordered: false,
   headers: [],
 };
 
@@ -66,6 +70,7 @@ function fromWebhook(webhook: Webhook): FormState {
     authType: auth?.type ?? AUTH_TYPES[0],
     authValues: auth ? shownAuthValues(auth) : {},
     signing: webhook.signing.enabled,
+    ordered: webhook.ordering === 'conversation',
     headers: Object.entries(webhook.headers).map(([name, value]) => ({ key: nextRowKey++, name, value })),
   };
 }
@@ -83,6 +88,7 @@ function fieldOf(path: string): string {
   if (AUTH_FIELD_NAMES.has(authField)) return authFormField(authField);
   if (path.startsWith('authentication')) return 'authentication';
   if (path.startsWith('signing')) return 'signing';
+  if (path.startsWith('ordering')) return 'ordering';
   if (path === 'brandId') return 'brandId';
   return path;
 }
@@ -96,23 +102,19 @@ const FORM_FIELDS = new Set([
   'authentication',
   ...[...AUTH_FIELD_NAMES].map(authFormField),
   'signing',
+  'ordering',
   'headers',
 ]);
 
 export function WebhookFormScreen({ webhookId }: { webhookId?: string | undefined }) {
-  const { api } = useConsole();
-  const existing = useQuery({
-    queryKey: ['webhooks', 'one', webhookId],
-    enabled: webhookId !== undefined,
-    queryFn: async () => ok(await api.GET('/v1/webhooks/{id}', { params: { path: { id: webhookId! } } })),
-  });
+  const existing = useWebhook(webhookId);
   const catalogue = useEventCatalogue();
   const title = webhookId ? 'Edit webhook' : 'Add Webhook';
-  if (webhookId && existing.isPending) return <h1 tabIndex={-1}>{title}</h1>;
+  if (webhookId && existing.isPending) return <ScreenHeading pending>{title}</ScreenHeading>;
   if (existing.isError) {
     return (
       <>
-        <h1 tabIndex={-1}>{title}</h1>
+        <ScreenHeading>{title}</ScreenHeading>
         <p role="alert">Could not load the webhook: {errorText(existing.error)}</p>
       </>
     );
@@ -168,6 +170,7 @@ function WebhookForm(props: {
       status: existing?.status ?? 'active',
       authentication,
       signing: { enabled: form.signing },
+      ordering: form.ordered ? 'conversation' : 'none',
       headers: Object.fromEntries(form.headers.map((row) => [row.name, row.value])),
     };
   };
@@ -181,9 +184,9 @@ function WebhookForm(props: {
       return ok(await api.PATCH('/v1/webhooks/{id}', { params: { path: { id: existing.id } }, body: patch }));
     },
     onSuccess: async (webhook) => {
-      await queryClient.invalidateQueries({ queryKey: ['webhooks'] });
+      await queryClient.invalidateQueries({ queryKey: queryKeys.webhooks.all });
       notice(existing ? `${webhook.name} was saved.` : `${webhook.name} was added.`);
-      navigate(`/webhooks/${encodeURIComponent(webhook.id)}`);
+      navigate(pathTo('webhook', { id: webhook.id }));
     },
     onError: (error) => {
       if (error instanceof ApiError && error.details.length > 0) {
@@ -275,7 +278,7 @@ function WebhookForm(props: {
 
   return (
     <>
-      <h1 tabIndex={-1}>{props.title}</h1>
+      <ScreenHeading>{props.title}</ScreenHeading>
       <form className="card form" onSubmit={submit} noValidate>
         {formError && (
           <p className="form-error" id={`${id}-form-error`} role="alert" tabIndex={-1}>
@@ -385,6 +388,22 @@ function WebhookForm(props: {
             Deliveries carry a Standard Webhooks signature (webhook-signature header).
           </p>
           {errorFor('signing')}
+          <div className="check">
+            <input
+              type="checkbox"
+              id={`${id}-ordering`}
+              checked={form.ordered}
+              onChange={(event) => set('ordered', event.target.checked)}
+              aria-describedby={`${id}-ordering-help`}
+            />
+            <label htmlFor={`${id}-ordering`}>Deliver each conversation in order</label>
+          </div>
+          <p className="help" id={`${id}-ordering-help`}>
+            One conversation's events arrive one at a time, in the order they happened: a failing delivery
+            holds the events of its conversation (only) until it succeeds or is given up. Costs throughput;
+            leave it off if your endpoint fetches the current state anyway.
+          </p>
+          {errorFor('ordering')}
         </fieldset>
 
         <fieldset className="field" {...described('headers')}>
@@ -454,7 +473,7 @@ function WebhookForm(props: {
           </button>
           <Link
             className="button secondary"
-            href={existing ? `/webhooks/${encodeURIComponent(existing.id)}` : '/'}
+            href={existing ? pathTo('webhook', { id: existing.id }) : pathTo('home')}
           >
             Cancel
           </Link>

@@ -23,8 +23,8 @@ import {
   QueryCommand,
 } from '@aws-sdk/lib-dynamodb';
 import { ConflictError, NotFoundError, ValidationError } from '#domain/errors';
-import type { Page, StoredWebhook } from '#domain/model';
-import type { WebhookListQuery, WebhookRef, WebhookRepository } from '#domain/ports';
+import { orderingOf, type Page, type StoredWebhook, type WebhookOrdering } from '#domain/model';
+import type { Subscription, WebhookListQuery, WebhookRef, WebhookRepository } from '#domain/ports';
 import { type BatchWriteOptions, batchWrite } from './batch-write';
 import { queryPage } from './paged-query';
 import { TABLE_KEYS } from './table-definition';
@@ -48,6 +48,8 @@ interface SubscriptionItem extends ItemKey {
   brandId: string | null;
   eventType: string;
   webhookVersion: number;
+  /** The webhook's ordering, so fan-out routes without reading the webhook (absent: `none`). */
+  ordering?: WebhookOrdering;
 }
 
 const webhookPartition = (tenantId: string) => `T#${tenantId}`;
@@ -70,6 +72,7 @@ function subscriptionsOf(webhook: StoredWebhook, includeInactive = false): Subsc
     brandId: webhook.brandId,
     eventType,
     webhookVersion: webhook.version,
+    ...(orderingOf(webhook) === 'none' ? {} : { ordering: orderingOf(webhook) }),
   }));
 }
 
@@ -253,15 +256,27 @@ export class DynamoWebhookRepository implements WebhookRepository {
   }
 
   async findSubscribers(tenantId: string, eventType: string, brandId: string | null): Promise<string[]> {
+    return (await this.findSubscriptions(tenantId, eventType, brandId)).map((found) => found.webhookId);
+  }
+
+  async findSubscriptions(
+    tenantId: string,
+    eventType: string,
+    brandId: string | null,
+  ): Promise<Subscription[]> {
     const brands = brandId === null ? [null] : [null, brandId];
     const found = await Promise.all(
       brands.map((brand) => this.querySubscriptions(subscriptionPartition(tenantId, eventType), brand)),
     );
-    return [...new Set(found.flat())];
+    const byWebhook = new Map<string, Subscription>();
+    for (const subscription of found.flat()) {
+      if (!byWebhook.has(subscription.webhookId)) byWebhook.set(subscription.webhookId, subscription);
+    }
+    return [...byWebhook.values()];
   }
 
-  private async querySubscriptions(partition: string, brandId: string | null): Promise<string[]> {
-    const webhookIds: string[] = [];
+  private async querySubscriptions(partition: string, brandId: string | null): Promise<Subscription[]> {
+    const subscriptions: Subscription[] = [];
     let startKey: Record<string, unknown> | undefined;
     do {
       const result = await this.client.send(
@@ -270,7 +285,7 @@ export class DynamoWebhookRepository implements WebhookRepository {
           KeyConditionExpression: '#pk = :pk AND begins_with(#sk, :prefix)',
           ExpressionAttributeNames: { '#pk': TABLE_KEYS.partitionKey, '#sk': TABLE_KEYS.sortKey },
           ExpressionAttributeValues: { ':pk': partition, ':prefix': brandPrefix(brandId) },
-          ProjectionExpression: 'webhookId, brandId',
+          ProjectionExpression: 'webhookId, brandId, ordering',
           // Read-your-writes (docs/contract.md#read-your-writes): a subscription written before the event was published must
           // be found. The subscriptions live in the base table, where strong consistency is possible.
           ConsistentRead: true,
@@ -280,12 +295,15 @@ export class DynamoWebhookRepository implements WebhookRepository {
       for (const item of result.Items ?? []) {
         // The prefix of brand "a" also matches brand "a#b"; the attribute settles it exactly.
         if ((item.brandId ?? null) === brandId && typeof item.webhookId === 'string') {
-          webhookIds.push(item.webhookId);
+          subscriptions.push({
+            webhookId: item.webhookId,
+            ordering: item.ordering === 'conversation' ? 'conversation' : 'none',
+          });
         }
       }
       startKey = result.LastEvaluatedKey;
     } while (startKey);
-    return webhookIds;
+    return subscriptions;
   }
 
   private async putSubscriptions(items: SubscriptionItem[]): Promise<void> {

@@ -78,13 +78,32 @@ export interface AttemptResult {
   requestHeaders: Record<string, string>;
 }
 
+/** The ports delivery uses: the table, the queue, the sender, credentials, admission, notices. */
+export type DeliveryServices = Pick<
+  Services,
+  | 'acknowledger'
+  | 'admission'
+  | 'cipher'
+  | 'clock'
+  | 'credentialCache'
+  | 'deliveryLog'
+  | 'deliveryLogPolicy'
+  | 'deliveryPolicy'
+  | 'deliveryQueue'
+  | 'notices'
+  | 'random'
+  | 'sender'
+  | 'webhookHealth'
+  | 'webhooks'
+>;
+
 /**
  * Delivers a batch concurrently. Only messages that could not be handled (unparseable, or the queue or
  * store failed) are reported as failures so the queue redelivers them; a failing endpoint is not such
  * a failure — the retry schedule handles it.
  */
 export async function processDeliveryBatch(
-  services: Services,
+  services: DeliveryServices,
   messages: QueueMessage[],
 ): Promise<BatchResult> {
   // Each record that settles is acknowledged on its own, not when the batch's slowest one is done.
@@ -103,7 +122,25 @@ export async function processDeliveryBatch(
 }
 
 /** Delivers one message's task(s); resolves with its id when the queue must deliver it again. */
-async function processMessage(services: Services, message: QueueMessage): Promise<string | undefined> {
+async function processMessage(
+  services: Pick<
+    Services,
+    | 'admission'
+    | 'cipher'
+    | 'clock'
+    | 'credentialCache'
+    | 'deliveryLog'
+    | 'deliveryLogPolicy'
+    | 'deliveryPolicy'
+    | 'deliveryQueue'
+    | 'notices'
+    | 'random'
+    | 'sender'
+    | 'webhookHealth'
+    | 'webhooks'
+  >,
+  message: QueueMessage,
+): Promise<string | undefined> {
   const task = parseDeliveryTask(message.body);
   if (!task) {
     // The DLQ processor records it once the queue's maxReceiveCount moves it there.
@@ -158,7 +195,7 @@ function drop(task: DeliveryTask, reason: string, taskLogger: CorrelatedLogger):
  * in a failure log that can be redelivered (see wasDisabledByService).
  */
 async function endUnwanted(
-  services: Services,
+  services: Pick<Services, 'deliveryQueue'>,
   task: DeliveryTask,
   webhook: StoredWebhook | undefined,
   reason: string | undefined,
@@ -202,7 +239,7 @@ function wasDisabledByService(webhook: StoredWebhook, task: DeliveryTask): boole
 
 /** Ends `task` in the DLQ (hence a failure log) without sending it, saying why (no attempt: nothing was sent). */
 async function deadLetterUnsent(
-  services: Services,
+  services: Pick<Services, 'deliveryQueue'>,
   task: DeliveryTask,
   webhook: StoredWebhook,
   context: { reason: string; taskLogger: CorrelatedLogger },
@@ -232,7 +269,7 @@ function destinationHost(url: string): { host?: string } {
  * failure to load the webhook's credentials (the key store) throws.
  */
 export async function attemptDelivery(
-  services: Services,
+  services: Pick<Services, 'cipher' | 'clock' | 'credentialCache' | 'deliveryPolicy' | 'sender'>,
   webhook: StoredWebhook,
   event: EventEnvelope,
 ): Promise<AttemptResult> {
@@ -281,7 +318,22 @@ export async function attemptDelivery(
  * delivered get it again with the same webhook-id (at-least-once; receivers de-duplicate on it).
  */
 export async function deliverGroup(
-  services: Services,
+  services: Pick<
+    Services,
+    | 'admission'
+    | 'cipher'
+    | 'clock'
+    | 'credentialCache'
+    | 'deliveryLog'
+    | 'deliveryLogPolicy'
+    | 'deliveryPolicy'
+    | 'deliveryQueue'
+    | 'notices'
+    | 'random'
+    | 'sender'
+    | 'webhookHealth'
+    | 'webhooks'
+  >,
   group: DeliveryTask,
 ): Promise<{ webhookId: string; result: DeliveryResult }[]> {
   const webhookIds = webhookIdsOf(group);
@@ -317,7 +369,25 @@ export async function deliverGroup(
  * else attempts it and settles what follows, then records the settled result in the delivery log.
  * Throws only when the queue or the store fails.
  */
-export async function deliverTask(services: Services, task: DeliveryTask): Promise<DeliveryResult> {
+export async function deliverTask(
+  services: Pick<
+    Services,
+    | 'admission'
+    | 'cipher'
+    | 'clock'
+    | 'credentialCache'
+    | 'deliveryLog'
+    | 'deliveryLogPolicy'
+    | 'deliveryPolicy'
+    | 'deliveryQueue'
+    | 'notices'
+    | 'random'
+    | 'sender'
+    | 'webhookHealth'
+    | 'webhooks'
+  >,
+  task: DeliveryTask,
+): Promise<DeliveryResult> {
   const seen: SeenByAttempt = {};
   const result = await settleTask(services, task, seen);
   // After the follow-up is durably enqueued, so a crash here leaves a retry that records it (docs/contract.md#delivery-log).
@@ -332,7 +402,20 @@ interface SeenByAttempt {
 }
 
 async function settleTask(
-  services: Services,
+  services: Pick<
+    Services,
+    | 'admission'
+    | 'cipher'
+    | 'clock'
+    | 'credentialCache'
+    | 'deliveryPolicy'
+    | 'deliveryQueue'
+    | 'notices'
+    | 'random'
+    | 'sender'
+    | 'webhookHealth'
+    | 'webhooks'
+  >,
   task: DeliveryTask,
   seen: SeenByAttempt,
 ): Promise<DeliveryResult> {
@@ -393,7 +476,7 @@ async function settleTask(
  * endpoint is not to blame), or schedules the next attempt.
  */
 async function settleAttempt(
-  services: Services,
+  services: Pick<Services, 'clock' | 'deliveryPolicy' | 'deliveryQueue' | 'notices' | 'random' | 'webhooks'>,
   task: DeliveryTask,
   webhook: StoredWebhook,
   { outcome, attempt }: AttemptResult,
@@ -423,7 +506,7 @@ async function settleAttempt(
  * health, so the console can say "circuit open until …" (one write per opening, not per attempt).
  */
 async function noteCircuitChange(
-  services: Services,
+  services: Pick<Services, 'clock' | 'deliveryPolicy' | 'webhookHealth'>,
   change: CircuitChange,
   context: { task: DeliveryTask; taskLogger: CorrelatedLogger; error: string | undefined },
 ): Promise<void> {
@@ -450,7 +533,7 @@ async function noteCircuitChange(
  * against the webhook's circuit or health nor is retried; it ends in a failure log with the reason.
  */
 async function deadLetterUnsendable(
-  services: Services,
+  services: Pick<Services, 'deliveryQueue'>,
   task: DeliveryTask,
   webhook: StoredWebhook,
   failure: { attempt: DeliveryAttempt; taskLogger: CorrelatedLogger },
@@ -473,7 +556,7 @@ async function deadLetterUnsendable(
  * so a backlog does not come back all at once.
  */
 async function postponeForSlot(
-  services: Services,
+  services: Pick<Services, 'clock' | 'deliveryQueue'>,
   task: DeliveryTask,
   busy: { expectedWaitMs: number; taskLogger: CorrelatedLogger },
 ): Promise<DeliveryResult> {
@@ -529,7 +612,7 @@ function describeEvidence(evidence: FailureEvidence): string {
  * endpoint that came back gets its deliveries after one probe, never failure logs.
  */
 async function postponeForCircuit(
-  services: Services,
+  services: Pick<Services, 'clock' | 'deliveryPolicy' | 'deliveryQueue' | 'random'>,
   task: DeliveryTask,
   circuit: {
     refusal: Extract<Admission, { reason: 'circuit-open' }>;
@@ -573,7 +656,7 @@ async function postponeForCircuit(
  * webhook's health or its auto-disable evidence (the request cited was counted when it was made).
  */
 async function giveUpOnEvidence(
-  services: Services,
+  services: Pick<Services, 'deliveryQueue'>,
   task: DeliveryTask,
   context: {
     webhook: StoredWebhook;
@@ -606,7 +689,7 @@ async function giveUpOnEvidence(
 
 /** After a failed attempt: schedules the next one or dead-letters the task, and notes the webhook's health. */
 async function settleFailedAttempt(
-  services: Services,
+  services: Pick<Services, 'clock' | 'deliveryPolicy' | 'deliveryQueue' | 'notices' | 'random' | 'webhooks'>,
   task: DeliveryTask,
   webhook: StoredWebhook,
   failure: { attempt: DeliveryAttempt; retryAfterSeconds: number | undefined; taskLogger: CorrelatedLogger },

@@ -38,7 +38,7 @@ export type SettledDelivery =
   | { status: 'postponed' }
   | { status: 'dropped'; reason: string };
 
-function expiryOf(services: Services, from: Date, extraMs = 0): Date {
+function expiryOf(services: Pick<Services, 'deliveryLogPolicy'>, from: Date, extraMs = 0): Date {
   return new Date(from.getTime() + services.deliveryLogPolicy.retentionMs + extraMs);
 }
 
@@ -46,7 +46,7 @@ function expiryOf(services: Services, from: Date, extraMs = 0): Date {
  * How long a payload outlives its event's first records: a delivery's last record may be written a
  * whole retry schedule later, and its own retention starts then.
  */
-function payloadExpiry(services: Services, from: Date): Date {
+function payloadExpiry(services: Pick<Services, 'deliveryLogPolicy' | 'deliveryPolicy'>, from: Date): Date {
   const scheduleMs =
     services.deliveryPolicy.retryScheduleSeconds.reduce((total, seconds) => total + seconds, 0) * 1.25 * 1000;
   return expiryOf(services, from, scheduleMs + DAY_MS);
@@ -54,7 +54,7 @@ function payloadExpiry(services: Services, from: Date): Date {
 
 /** Fan-out's one write: the event's payload, once, before any delivery of it is attempted (mode `all`). */
 export async function storeEventPayload(
-  services: Services,
+  services: Pick<Services, 'clock' | 'deliveryLog' | 'deliveryLogPolicy' | 'deliveryPolicy'>,
   event: EventEnvelope,
   deliveries: number,
 ): Promise<void> {
@@ -121,7 +121,16 @@ function toLoggedAttempt(
  * are the headers of the attempt as sent (plaintext secrets included: they are masked here).
  */
 export async function recordSettledDelivery(
-  services: Services,
+  services: Pick<
+    Services,
+    | 'cipher'
+    | 'clock'
+    | 'credentialCache'
+    | 'deliveryLog'
+    | 'deliveryLogPolicy'
+    | 'deliveryPolicy'
+    | 'webhookHealth'
+  >,
   input: {
     task: DeliveryTask;
     webhook?: StoredWebhook | undefined;
@@ -229,7 +238,10 @@ export function withDeliveryId(failureLog: FailureLog, task: DeliveryTask): Fail
 }
 
 /** Points a failed delivery's record at its failure log; never throws (the failure log is what must not be lost). */
-export async function linkFailureLogToDelivery(services: Services, failureLog: FailureLog): Promise<void> {
+export async function linkFailureLogToDelivery(
+  services: Pick<Services, 'clock' | 'deliveryLog' | 'deliveryLogPolicy'>,
+  failureLog: FailureLog,
+): Promise<void> {
   if (!failureLog.deliveryId || services.deliveryLogPolicy.mode === 'off') return;
   try {
     await services.deliveryLog.linkFailureLog(

@@ -31,12 +31,27 @@ export interface ChatEventInput {
 /** What fan-out did with an event; `duplicate` is the same event published again, sent to no one. */
 export type FanOutResult = { deliveries: number } | { duplicate: true } | { rejected: RejectedEvent };
 
+/** The ports fan-out uses: subscribers, event-id claims, rejected events, payloads and the delivery queue; nothing that sends or decrypts. */
+export type FanOutServices = Pick<
+  Services,
+  | 'clock'
+  | 'deliveryLog'
+  | 'deliveryLogPolicy'
+  | 'deliveryPolicy'
+  | 'deliveryQueue'
+  | 'eventIds'
+  | 'failureRetention'
+  | 'newId'
+  | 'rejectedEvents'
+  | 'webhooks'
+>;
+
 /**
  * Fans one event out to its subscribers. A malformed event is recorded as rejected and never throws
  * (a throw would make the bus retry a hopeless event); store and queue failures do throw, so the
  * bus retries the invocation and its DLQ catches the rest.
  */
-export async function fanOutEvent(services: Services, input: ChatEventInput): Promise<FanOutResult> {
+export async function fanOutEvent(services: FanOutServices, input: ChatEventInput): Promise<FanOutResult> {
   if (input.source !== CHAT_EVENT_SOURCE) {
     logger.info('ignored an event from another source', {
       source: input.source,
@@ -107,7 +122,11 @@ export async function fanOutEvent(services: Services, input: ChatEventInput): Pr
  * Claims the event's id for its tenant (docs/contract.md#event-ids) before anything of it is stored or enqueued, so a
  * conflicting event never touches the first one's payload, log or redeliveries. One conditional write.
  */
-async function claimEventId(services: Services, event: EventEnvelope, busEventId: string | undefined) {
+async function claimEventId(
+  services: Pick<Services, 'clock' | 'eventIds'>,
+  event: EventEnvelope,
+  busEventId: string | undefined,
+) {
   const claim = {
     tenantId: event.tenantId,
     eventId: event.id,
@@ -153,7 +172,7 @@ export function deliveryTasksFor(
 }
 
 async function rejectEvent(
-  services: Services,
+  services: Pick<Services, 'clock' | 'failureRetention' | 'newId' | 'rejectedEvents'>,
   input: ChatEventInput,
   failure: { reason: string; issues: { path: string; message: string }[]; tenantId?: string },
 ): Promise<RejectedEvent> {

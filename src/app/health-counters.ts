@@ -34,7 +34,7 @@ class HealthRecorder {
   readonly #lastFlushAt = new Map<string, number>();
   readonly #lastOutcome = new Map<string, Outcome>();
 
-  constructor(private readonly services: Services) {}
+  constructor(private readonly services: Pick<Services, 'webhookHealth'>) {}
 
   async note(
     tenantId: string,
@@ -99,9 +99,9 @@ class HealthRecorder {
   }
 }
 
-const recorders = new WeakMap<Services, HealthRecorder>();
+const recorders = new WeakMap<Pick<Services, 'webhookHealth'>, HealthRecorder>();
 
-function recorderOf(services: Services): HealthRecorder {
+function recorderOf(services: Pick<Services, 'webhookHealth'>): HealthRecorder {
   let recorder = recorders.get(services);
   if (!recorder) {
     recorder = new HealthRecorder(services);
@@ -112,7 +112,7 @@ function recorderOf(services: Services): HealthRecorder {
 
 /** Counts one attempt in its webhook's health (never throws: health must not fail a delivery). */
 export function noteAttemptHealth(
-  services: Services,
+  services: Pick<Services, 'webhookHealth'>,
   tenantId: string,
   webhookId: string,
   attempt: { at: string; statusCode?: number; outcome: Outcome; durationMs?: number },
@@ -127,7 +127,7 @@ export function noteAttemptHealth(
  * shows while it lasts and no success came after it (see readWebhookHealth).
  */
 export async function noteCircuitOpened(
-  services: Services,
+  services: Pick<Services, 'webhookHealth'>,
   tenantId: string,
   webhookId: string,
   openUntil: Date,
@@ -147,7 +147,7 @@ export async function noteCircuitOpened(
 }
 
 /** Writes every count this process still holds (tests, and a process about to stop). */
-export function flushHealthCounters(services: Services): Promise<void> {
+export function flushHealthCounters(services: Pick<Services, 'webhookHealth'>): Promise<void> {
   return recorderOf(services).flushAll();
 }
 
@@ -162,7 +162,7 @@ export interface WebhookHealthView extends HealthCounters {
 
 /** Health of each webhook (one BatchGetItem for a page); never throws: a webhook reads without health rather than not at all. */
 export async function readWebhookHealth(
-  services: Services,
+  services: Pick<Services, 'clock' | 'webhookHealth'>,
   tenantId: string,
   webhooks: { id: string; failingSince?: string }[],
 ): Promise<Map<string, WebhookHealthView>> {

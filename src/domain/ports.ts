@@ -205,6 +205,12 @@ export interface EventIdClaim {
   fingerprint: string;
   /** The bus event that carried it, when known: the same on the bus's retries of one invocation. */
   busEventId?: string;
+  /**
+   * The event's body for the delivery log, stored with the claim when the claim takes the id (one
+   * write instead of two) and answered by the same store's DeliveryLogRepository.getPayload until
+   * `expiresAt`; nothing of it is written when the id is held.
+   */
+  payload?: { body: string; expiresAt: Date };
 }
 
 /** Whether a claim took the id, or the unexpired claim that already holds it. */

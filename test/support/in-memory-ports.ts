@@ -454,7 +454,11 @@ export class InMemoryWebhookHealthRepository implements WebhookHealthRepository 
 export class InMemoryEventIdRegistry implements EventIdRegistry {
   readonly #claims = new Map<string, { fingerprint: string; busEventId?: string; expiresAt: Date }>();
 
-  constructor(private readonly clock: Clock = { now: () => new Date() }) {}
+  /** `payloads`: where a claim's payload goes (the delivery log of the same store, as on DynamoDB). */
+  constructor(
+    private readonly clock: Clock = { now: () => new Date() },
+    private readonly payloads?: Pick<DeliveryLogRepository, 'putPayload'>,
+  ) {}
 
   async claim(claim: EventIdClaim, expiresAt: Date): Promise<EventIdClaimResult> {
     const key = JSON.stringify([claim.tenantId, claim.eventId]);
@@ -468,6 +472,14 @@ export class InMemoryEventIdRegistry implements EventIdRegistry {
       ...(claim.busEventId !== undefined ? { busEventId: claim.busEventId } : {}),
       expiresAt,
     });
+    if (claim.payload) {
+      await this.payloads?.putPayload(
+        claim.tenantId,
+        claim.eventId,
+        claim.payload.body,
+        claim.payload.expiresAt,
+      );
+    }
     return { claimed: true };
   }
 }
@@ -605,15 +617,16 @@ export function createTestServices(
   const config = { ...loadConfig({}), ...options.config };
   const clock = new ManualClock();
   const settings = buildSettings(config);
+  const deliveryLog = new InMemoryDeliveryLogRepository(clock);
   return {
     ...settings,
     ...buildDeliveryState(config, { ...settings, clock }),
-    deliveryLog: new InMemoryDeliveryLogRepository(clock),
+    deliveryLog,
     webhookHealth: new InMemoryWebhookHealthRepository(),
     webhooks: new InMemoryWebhookRepository(),
     failureLogs: new InMemoryFailureLogRepository(clock),
     rejectedEvents: new InMemoryRejectedEventRepository(clock),
-    eventIds: new InMemoryEventIdRegistry(clock),
+    eventIds: new InMemoryEventIdRegistry(clock, deliveryLog),
     deliveryQueue: new InMemoryDeliveryQueue(),
     portalSessions: new InMemoryPortalSessionStore(),
     cipher: new AesGcmSecretCipher({ getMasterKey: async () => masterKey }),

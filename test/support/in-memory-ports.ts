@@ -21,7 +21,7 @@ import {
 import type { DeliverySender } from '#domain/delivery-sender';
 import { type HourStats, LATENCY_BOUNDS_MS } from '#domain/delivery-stats';
 import type { DeliveryTask } from '#domain/delivery-task';
-import { ConflictError, NotFoundError, ValidationError } from '#domain/errors';
+import { ConflictError, NotFoundError, ValidationError, webhookLimitReached } from '#domain/errors';
 import {
   type FailureLog,
   orderingOf,
@@ -50,6 +50,7 @@ import {
   type Subscription,
   systemClock,
   type TimerClock,
+  type WebhookCreateOptions,
   type WebhookHealthRepository,
   type WebhookListQuery,
   type WebhookRef,
@@ -114,10 +115,17 @@ export class InMemoryWebhookRepository implements WebhookRepository {
     if (this.isUnavailable) throw outage('webhook store');
   }
 
-  async create(webhook: StoredWebhook): Promise<void> {
+  async create(webhook: StoredWebhook, options: WebhookCreateOptions = {}): Promise<void> {
     this.#check();
     const key = this.#key(webhook.tenantId, webhook.id);
     if (this.webhooks.has(key)) throw new ConflictError(`Webhook ${webhook.id} already exists`);
+    // Counted and set with no await between: as atomic as the real store's guarded create.
+    if (options.maxPerTenant !== undefined) {
+      const held = [...this.webhooks.values()].filter(
+        (stored) => stored.tenantId === webhook.tenantId,
+      ).length;
+      if (held >= options.maxPerTenant) throw webhookLimitReached(options.maxPerTenant);
+    }
     this.webhooks.set(key, copy(webhook));
   }
 
@@ -447,7 +455,11 @@ export class InMemoryWebhookHealthRepository implements WebhookHealthRepository 
 export class InMemoryEventIdRegistry implements EventIdRegistry {
   readonly #claims = new Map<string, { fingerprint: string; busEventId?: string; expiresAt: Date }>();
 
-  constructor(private readonly clock: Clock = { now: () => new Date() }) {}
+  /** `payloads`: where a claim's payload goes (the delivery log of the same store, as on DynamoDB). */
+  constructor(
+    private readonly clock: Clock = { now: () => new Date() },
+    private readonly payloads?: Pick<DeliveryLogRepository, 'putPayload'>,
+  ) {}
 
   async claim(claim: EventIdClaim, expiresAt: Date): Promise<EventIdClaimResult> {
     const key = JSON.stringify([claim.tenantId, claim.eventId]);
@@ -461,6 +473,14 @@ export class InMemoryEventIdRegistry implements EventIdRegistry {
       ...(claim.busEventId !== undefined ? { busEventId: claim.busEventId } : {}),
       expiresAt,
     });
+    if (claim.payload) {
+      await this.payloads?.putPayload(
+        claim.tenantId,
+        claim.eventId,
+        claim.payload.body,
+        claim.payload.expiresAt,
+      );
+    }
     return { claimed: true };
   }
 }
@@ -631,15 +651,16 @@ export function createTestServices(
   const config = { ...loadConfig({}), ...options.config };
   const clock = new ManualClock();
   const settings = buildSettings(config);
+  const deliveryLog = new InMemoryDeliveryLogRepository(clock);
   return {
     ...settings,
     ...buildDeliveryState(config, { ...settings, clock }),
-    deliveryLog: new InMemoryDeliveryLogRepository(clock),
+    deliveryLog,
     webhookHealth: new InMemoryWebhookHealthRepository(),
     webhooks: new InMemoryWebhookRepository(),
     failureLogs: new InMemoryFailureLogRepository(clock),
     rejectedEvents: new InMemoryRejectedEventRepository(clock),
-    eventIds: new InMemoryEventIdRegistry(clock),
+    eventIds: new InMemoryEventIdRegistry(clock, deliveryLog),
     deliveryQueue: new InMemoryDeliveryQueue(),
     portalSessions: new InMemoryPortalSessionStore(),
     cipher: new AesGcmSecretCipher({ getMasterKey: async () => masterKey }),

@@ -14,7 +14,7 @@
  * so their cost does not grow with the number of webhooks.
  */
 import { randomBytes } from 'node:crypto';
-import { type DynamoDBDocumentClient, GetCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import {
   type DeliveryOutcome,
   type DeliveryRecord,
@@ -246,9 +246,20 @@ export class DynamoDeliveryLogRepository implements DeliveryLogRepository {
   }
 
   async getPayload(tenantId: string, eventId: string): Promise<string | undefined> {
-    const { Item } = await this.client.send(
-      new GetCommand({ TableName: this.tableName, Key: payloadKey(tenantId, eventId) }),
-    );
+    // Fan-out stores the body with the event's id claim (`ID`, event-id-registry.ts); a failure's first
+    // record or a redelivery stores it on its own (`PAYLOAD`). One BatchGetItem reads both.
+    const claimKey = { pk: payloadKey(tenantId, eventId).pk, sk: 'ID' };
+    const found = await getItems(this.client, this.tableName, [payloadKey(tenantId, eventId), claimKey]);
+    const now = toEpochSeconds(this.clock.now());
+    const claim = found.get(`${claimKey.pk}|${claimKey.sk}`);
+    if (
+      typeof claim?.body === 'string' &&
+      typeof claim.payloadUntil === 'number' &&
+      claim.payloadUntil > now
+    ) {
+      return claim.body;
+    }
+    const Item = found.get(`${claimKey.pk}|PAYLOAD`);
     if (!Item || this.isExpired(Item)) return undefined;
     return typeof Item.body === 'string' ? Item.body : undefined;
   }

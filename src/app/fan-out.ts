@@ -8,6 +8,7 @@ import { type DeliveryTask, MAX_WEBHOOKS_PER_MESSAGE } from '#domain/delivery-ta
 import { parseChatEvent, UNREADABLE_TENANT_KEY } from '#domain/event-catalogue';
 import { EVENT_ID_WINDOW_MS, eventFingerprint, judgeEventIdClaim } from '#domain/event-ids';
 import type { EventEnvelope, RejectedEvent } from '#domain/model';
+import { orderingFor } from '#domain/ordering';
 import { logger, MetricUnit, metrics, withCorrelation } from '#observability';
 import { storeEventPayload } from './delivery-log';
 import type { Services } from './services';
@@ -80,8 +81,22 @@ export async function fanOutEvent(services: Services, input: ChatEventInput): Pr
   // A fresh, strongly consistent read, never a cached one: a webhook created (or deactivated) before
   // this event was published must be seen by it (docs/contract.md#read-your-writes). It costs one store query per event, two
   // when the event names a brand (the brand's subscriptions and the all-brands ones).
-  const webhookIds = await services.webhooks.findSubscribers(event.tenantId, event.type, event.brandId);
-  const tasks = deliveryTasksFor(event, webhookIds, services.deliveryPolicy.webhooksPerMessage);
+  const subscriptions = await services.webhooks.findSubscriptions(event.tenantId, event.type, event.brandId);
+  const webhookIds = subscriptions.map((subscription) => subscription.webhookId);
+  // A webhook that orders per conversation gets the event alone, in its conversation's queue
+  // (docs/contract.md#ordering); every other webhook shares the event's group messages.
+  const ordered: DeliveryTask[] = [];
+  const unordered: string[] = [];
+  for (const { webhookId, ordering } of subscriptions) {
+    const conversation = orderingFor(ordering, { tenantId: event.tenantId, webhookId, event });
+    if (conversation)
+      ordered.push({ tenantId: event.tenantId, webhookId, event, attempts: [], ordered: conversation });
+    else unordered.push(webhookId);
+  }
+  const tasks = [
+    ...deliveryTasksFor(event, unordered, services.deliveryPolicy.webhooksPerMessage),
+    ...ordered,
+  ];
   // The payload is stored beside the enqueue, not before it: one store round trip less in every
   // fan-out (billed Lambda time). Storing never throws, and a failed enqueue fails the invocation, so
   // the bus retries it and both are done again; a delivery's record is written only after its attempt,

@@ -19,6 +19,7 @@ import type {
   HostResolver,
   MessageAcknowledger,
   NoticePublisher,
+  OrderedProgressStore,
   RejectedEventRepository,
   SecretCipher,
   WebhookHealthRepository,
@@ -47,6 +48,8 @@ export interface Services {
   deliveryLog: DeliveryLogRepository;
   webhookHealth: WebhookHealthRepository;
   deliveryQueue: DeliveryQueue;
+  /** What ordered deliveries held in their queue have done so far (docs/ordering.md). */
+  orderedProgress: OrderedProgressStore;
   /** Deletes settled delivery messages before their batch ends; absent where nothing consumes the queue. */
   acknowledger?: MessageAcknowledger;
   cipher: SecretCipher;

@@ -3,6 +3,7 @@ import { createDocumentClient } from '#adapters/aws-clients';
 import { DynamoDeliveryLogRepository } from '#adapters/dynamodb/delivery-log-repository';
 import { DynamoEventIdRegistry } from '#adapters/dynamodb/event-id-registry';
 import { DynamoFailureLogRepository } from '#adapters/dynamodb/failure-log-repository';
+import { DynamoOrderedProgressStore } from '#adapters/dynamodb/ordered-progress-store';
 import { DynamoPortalSessionStore } from '#adapters/dynamodb/portal-session-store';
 import { DynamoRejectedEventRepository } from '#adapters/dynamodb/rejected-event-repository';
 import { DynamoWebhookHealthRepository } from '#adapters/dynamodb/webhook-health-repository';
@@ -19,7 +20,13 @@ export function buildTableRepositories(
   options: CompositionOptions = {},
 ): Pick<
   Services,
-  'webhooks' | 'failureLogs' | 'rejectedEvents' | 'eventIds' | 'deliveryLog' | 'webhookHealth'
+  | 'webhooks'
+  | 'failureLogs'
+  | 'rejectedEvents'
+  | 'eventIds'
+  | 'deliveryLog'
+  | 'webhookHealth'
+  | 'orderedProgress'
 > {
   const documentClient = createDocumentClient(awsClientOptions(options, options.endpoints?.dynamodb));
   return {
@@ -30,6 +37,7 @@ export function buildTableRepositories(
     eventIds: new DynamoEventIdRegistry(documentClient, config.TABLE_NAME),
     deliveryLog: new DynamoDeliveryLogRepository(documentClient, config.TABLE_NAME),
     webhookHealth: new DynamoWebhookHealthRepository(documentClient, config.TABLE_NAME),
+    orderedProgress: new DynamoOrderedProgressStore(documentClient, config.TABLE_NAME),
   };
 }
 

@@ -7,13 +7,12 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
 import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
-import { processDeliveryBatch } from '#app/deliver';
-import type { Services } from '#app/services';
+import { type DeliveryServices, processDeliveryBatch } from '#app/deliver';
 import { logger, metrics } from '#observability';
 import { lazyHandler } from './commons/services';
 
-/** The delivery handler over the given Services (the local runtime and tests pass their own). */
-export function createDeliveryHandler(services: Services) {
+/** The delivery handler over the ports its use case declares (the local runtime and tests pass their own). */
+export function createDeliveryHandler(services: DeliveryServices) {
   return middy<SQSEvent, SQSBatchResponse, Error, Context>()
     .use(injectLambdaContext(logger))
     .use(logMetrics(metrics))

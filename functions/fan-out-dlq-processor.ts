@@ -7,13 +7,12 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
 import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
-import { recordFanOutDeadLetters } from '#app/fan-out-dead-letters';
-import type { Services } from '#app/services';
+import { type FanOutDeadLetterServices, recordFanOutDeadLetters } from '#app/fan-out-dead-letters';
 import { logger, metrics } from '#observability';
 import { lazyHandler } from './commons/services';
 
-/** The fan-out DLQ processor over the given Services (the local runtime and tests pass their own). */
-export function createFanOutDlqProcessorHandler(services: Services) {
+/** The fan-out DLQ processor over the ports its use case declares (the local runtime and tests pass their own). */
+export function createFanOutDlqProcessorHandler(services: FanOutDeadLetterServices) {
   return middy<SQSEvent, SQSBatchResponse, Error, Context>()
     .use(injectLambdaContext(logger))
     .use(logMetrics(metrics))

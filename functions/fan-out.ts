@@ -6,13 +6,12 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
 import type { Context, EventBridgeEvent } from 'aws-lambda';
-import { fanOutEvent } from '#app/fan-out';
-import type { Services } from '#app/services';
+import { type FanOutServices, fanOutEvent } from '#app/fan-out';
 import { logger, metrics } from '#observability';
 import { lazyHandler } from './commons/services';
 
-/** The fan-out handler over the given Services (the local runtime and tests pass their own). */
-export function createFanOutHandler(services: Services) {
+/** The fan-out handler over the ports its use case declares (the local runtime and tests pass their own). */
+export function createFanOutHandler(services: FanOutServices) {
   return middy<EventBridgeEvent<string, unknown>, void, Error, Context>()
     .use(injectLambdaContext(logger))
     .use(logMetrics(metrics))

@@ -80,12 +80,6 @@ const environmentSchema = z.object({
    */
   MAX_CONCURRENCY_PER_TENANT: z.coerce.number().int().min(1).default(96),
   /**
-   * Circuit breaker per webhook: this many consecutive connection/timeout/5xx failures,
-   * each within CIRCUIT_FAILURE_WINDOW_MS of the last, open the circuit; an open circuit sends nothing
-   * for CIRCUIT_COOLDOWN_MS, then lets one probe through. Deliveries refused meanwhile are postponed
-   * without using an attempt (at most the remaining retry schedule in all, then they count as attempts).
-   */
-  /**
    * Webhooks one delivery message may carry. By default (50, the most a message holds) an event's
    * first attempts to all its webhooks travel in one message: one SQS send, receive and delete per
    * event instead of per delivery, and one delivery invocation's billed wait for the receivers shared
@@ -112,7 +106,17 @@ const environmentSchema = z.object({
    * (the default), the queues are reached in-process only: PORT never speaks SQS (docs/contract.md#local-runtime).
    */
   LOCAL_SQS_PORT: z.coerce.number().int().min(0).max(65535).optional(),
+  /**
+   * Circuit breaker per webhook: it opens once the last CIRCUIT_FAILURE_WINDOW_MS hold at least
+   * CIRCUIT_FAILURE_THRESHOLD connection/timeout/5xx failures and, with 95 % confidence, at least
+   * CIRCUIT_FAILURE_RATE_PERCENT of that window's requests fail (or all of them did); an open circuit
+   * sends nothing for CIRCUIT_COOLDOWN_MS, then lets one probe through. Deliveries refused meanwhile are
+   * postponed without using an attempt and given up only on evidence (docs/contract.md#isolation). A
+   * rate, not a run of consecutive failures: five in a row come by chance every few hundred requests
+   * to an endpoint failing 30 % of the time, while a dead endpoint still opens it at its fifth failure.
+   */
   CIRCUIT_FAILURE_THRESHOLD: z.coerce.number().int().min(1).default(5),
+  CIRCUIT_FAILURE_RATE_PERCENT: z.coerce.number().min(1).max(100).default(50),
   CIRCUIT_FAILURE_WINDOW_MS: z.coerce.number().int().min(1).default(60_000),
   CIRCUIT_COOLDOWN_MS: z.coerce.number().int().min(1).default(30_000),
   /** DynamoDB's rule for a table name (dynalite enforces it too). */

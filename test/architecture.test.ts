@@ -140,4 +140,14 @@ describe('the tree', () => {
       });
     expect(bare).toEqual([]);
   });
+  it('lets no use case or handler take the whole Services catalogue: each declares the ports it uses (Pick<Services, …>)', () => {
+    const whole = files
+      .filter((file) => /^(src\/app|functions)\//.test(relative(ROOT, file)))
+      .flatMap((file) =>
+        [...readFileSync(file, 'utf8').matchAll(/:\s*(?:Readonly<)?Services\b(?![\w[])/g)].map(() =>
+          relative(ROOT, file),
+        ),
+      );
+    expect(whole).toEqual([]);
+  });
 });

@@ -1,12 +1,22 @@
 /** The console shell: sign-in, navigation and the screens of docs/contract.md#console. */
 import { QueryCache, QueryClient, QueryClientProvider } from '@tanstack/react-query';
-import { type ReactNode, useEffect, useMemo, useRef, useState } from 'react';
+import { type ReactNode, useMemo, useState } from 'react';
 import { type ApiClient, ApiError } from './api/client';
 import type { Session } from './auth/session';
 import { signOutAndForget } from './auth/sign-out';
 import { ConsoleContext } from './context';
 import { NoticeProvider } from './notices';
-import { Link, match, useFocusOnNavigate, usePath } from './router';
+import {
+  Link,
+  matchRoute,
+  pathTo,
+  type RouteMatch,
+  type RouteName,
+  type RouteParams,
+  requestHeadingFocus,
+  ScreenHeading,
+  usePath,
+} from './router';
 import { DeliveriesScreen } from './screens/Deliveries';
 import { DeliveryDetailScreen } from './screens/DeliveryDetail';
 import { EventTypesScreen } from './screens/EventTypes';
@@ -19,38 +29,40 @@ import { WebhookFormScreen } from './screens/WebhookForm';
 import { WebhooksScreen } from './screens/Webhooks';
 
 const NAV = [
-  { href: '/', label: 'Webhooks', section: /^\/($|webhooks)/ },
-  { href: '/deliveries', label: 'Deliveries', section: /^\/deliveries/ },
-  { href: '/failure-logs', label: 'Webhook Failure Logs', section: /^\/failure-logs/ },
-  { href: '/rejected-events', label: 'Rejected events', section: /^\/rejected-events/ },
-  { href: '/event-types', label: 'Event types', section: /^\/event-types/ },
+  { href: pathTo('home'), label: 'Webhooks', section: /^\/($|webhooks)/ },
+  { href: pathTo('deliveries'), label: 'Deliveries', section: /^\/deliveries/ },
+  { href: pathTo('failureLogs'), label: 'Webhook Failure Logs', section: /^\/failure-logs/ },
+  { href: pathTo('rejectedEvents'), label: 'Rejected events', section: /^\/rejected-events/ },
+  { href: pathTo('eventTypes'), label: 'Event types', section: /^\/event-types/ },
 ];
 
-/** The screens, by path; the first pattern that matches wins. */
-const SCREENS: [string, (params: Record<string, string>) => ReactNode][] = [
-  ['/', () => <WebhooksScreen />],
-  ['/webhooks', () => <WebhooksScreen />],
-  ['/webhooks/new', () => <WebhookFormScreen />],
-  ['/webhooks/:id/edit', (params) => <WebhookFormScreen webhookId={params.id} />],
-  ['/webhooks/:id', (params) => <WebhookDetailScreen webhookId={params.id!} />],
-  ['/deliveries', () => <DeliveriesScreen />],
-  ['/deliveries/:id', (params) => <DeliveryDetailScreen deliveryId={params.id!} />],
-  ['/failure-logs', () => <FailureLogsScreen />],
-  ['/failure-logs/:id', (params) => <FailureLogDetailScreen logId={params.id!} />],
-  ['/rejected-events', () => <RejectedEventsScreen />],
-  ['/event-types', () => <EventTypesScreen />],
-];
+/** Each route's screen: the compiler checks every route has one and each gets its own parameters. */
+const SCREENS: { [N in RouteName]: (params: RouteParams<N>) => ReactNode } = {
+  home: () => <WebhooksScreen />,
+  webhooks: () => <WebhooksScreen />,
+  newWebhook: () => <WebhookFormScreen />,
+  editWebhook: ({ id }) => <WebhookFormScreen webhookId={id} />,
+  webhook: ({ id }) => <WebhookDetailScreen webhookId={id} />,
+  deliveries: () => <DeliveriesScreen />,
+  delivery: ({ id }) => <DeliveryDetailScreen deliveryId={id} />,
+  failureLogs: () => <FailureLogsScreen />,
+  failureLog: ({ id }) => <FailureLogDetailScreen logId={id} />,
+  rejectedEvents: () => <RejectedEventsScreen />,
+  eventTypes: () => <EventTypesScreen />,
+};
 
 function Screen({ path }: { path: string }) {
-  for (const [pattern, render] of SCREENS) {
-    const params = match(pattern, path);
-    if (params) return <>{render(params)}</>;
+  const route = matchRoute(path);
+  if (route) {
+    // One cast where TypeScript cannot correlate the union's name with its parameters.
+    const render = SCREENS[route.name] as (params: RouteMatch['params']) => ReactNode;
+    return <>{render(route.params)}</>;
   }
   return (
     <>
-      <h1 tabIndex={-1}>Not found</h1>
+      <ScreenHeading>Not found</ScreenHeading>
       <p>
-        There is no screen at {path}. <Link href="/">Back to webhooks</Link>
+        There is no screen at {path}. <Link href={pathTo('home')}>Back to webhooks</Link>
       </p>
     </>
   );
@@ -67,13 +79,6 @@ function isGatewayRefusal(session: Session, error: ApiError): boolean {
 export function App({ session, api }: { session: Session; api: ApiClient }) {
   const [signedIn, setSignedIn] = useState(session.isSignedIn());
   const path = usePath();
-  useFocusOnNavigate(path);
-  // After signing in, focus moves to the screen's heading, so keyboard and screen-reader users start there.
-  const wasSignedIn = useRef(signedIn);
-  useEffect(() => {
-    if (signedIn && !wasSignedIn.current) document.querySelector<HTMLElement>('main h1')?.focus();
-    wasSignedIn.current = signedIn;
-  }, [signedIn]);
   const queryClient = useMemo(() => {
     const client: QueryClient = new QueryClient({
       queryCache: new QueryCache({
@@ -98,7 +103,7 @@ export function App({ session, api }: { session: Session; api: ApiClient }) {
   if (!signedIn && session.mode === 'portal') {
     return (
       <main id="main" className="page">
-        <h1 tabIndex={-1}>This link has expired — reopen it from your admin</h1>
+        <ScreenHeading>This link has expired — reopen it from your admin</ScreenHeading>
         <p>For your security, each link opens the webhook screens once and for a limited time.</p>
       </main>
     );
@@ -106,7 +111,13 @@ export function App({ session, api }: { session: Session; api: ApiClient }) {
   if (!signedIn) {
     return (
       <ConsoleContext.Provider value={context}>
-        <SignInScreen onSignedIn={() => setSignedIn(true)} />
+        <SignInScreen
+          onSignedIn={() => {
+            // The first screen's heading takes focus, so keyboard and screen-reader users start there.
+            requestHeadingFocus();
+            setSignedIn(true);
+          }}
+        />
       </ConsoleContext.Provider>
     );
   }
@@ -143,7 +154,8 @@ export function App({ session, api }: { session: Session; api: ApiClient }) {
         </header>
         <NoticeProvider>
           <main id="main" className="page">
-            <Screen path={path} />
+            {/* Keyed by path: each screen starts afresh, and its heading mounts (and takes focus) anew. */}
+            <Screen key={path} path={path} />
           </main>
         </NoticeProvider>
       </QueryClientProvider>

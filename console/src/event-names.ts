@@ -3,21 +3,14 @@
  * (`GET /v1/event-types`, fetched once per session), so an event type added to the catalogue needs
  * no console change.
  */
-import { useQuery } from '@tanstack/react-query';
-import { ok } from './api/client';
-import { useConsole } from './context';
+import { useEventTypes } from './api/queries';
 
 /** The synthetic event `POST /v1/webhooks/{id}/test` sends; not in the catalogue (docs/contract.md#admin-api). */
 const TEST_EVENT = { type: 'webhook.test', name: 'Test' };
 
 /** The event catalogue as the API serves it; every screen shares the one cached copy. */
 export function useEventCatalogue() {
-  const { api } = useConsole();
-  return useQuery({
-    queryKey: ['event-types'],
-    staleTime: Number.POSITIVE_INFINITY,
-    queryFn: async () => ok(await api.GET('/v1/event-types')).items,
-  });
+  return useEventTypes();
 }
 
 /**

@@ -1,7 +1,7 @@
 /** The portal-session authorizer's services: the session store on the table, and the clock. */
 
 import type { CompositionOptions } from '#composition/options';
-import { buildPortalSessionStore } from '#composition/table';
+import { buildPortalSessionStore, buildServiceTable } from '#composition/table';
 import type { Config } from '#config';
 import { systemClock } from '#domain/ports';
 import type { PortalAuthorizerDependencies } from '#functions/portal-authorizer';
@@ -11,5 +11,5 @@ export function buildPortalAuthorizerServices(
   config: Config,
   options: CompositionOptions = {},
 ): PortalAuthorizerDependencies {
-  return { portalSessions: buildPortalSessionStore(config, options), clock: systemClock };
+  return { portalSessions: buildPortalSessionStore(buildServiceTable(config, options)), clock: systemClock };
 }

@@ -57,7 +57,9 @@ export class SqsDeliveryQueue implements DeliveryQueue {
   async enqueue(tasks: DeliveryTask[]): Promise<void> {
     // Without an ordered queue (a stack from before it existed) order cannot be kept: delivering
     // unordered loses nothing, where refusing would fail the event's other webhooks too.
-    const routed = this.#orderedQueueUrl ? tasks : tasks.map(({ ordered: _dropped, ...task }) => task);
+    const routed: DeliveryTask[] = this.#orderedQueueUrl
+      ? tasks
+      : tasks.map(({ ordered: _dropped, ...task }) => task);
     const unordered = routed.filter((task) => !task.ordered);
     const ordered = routed.filter((task) => task.ordered);
     const messages = unordered.map((task) => ({ body: JSON.stringify(task), groupId: task.tenantId }));

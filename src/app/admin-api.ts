@@ -50,8 +50,31 @@ import { toFailureLogDetail, toFailureLogSummary, toRejectedEventView } from './
 /** docs/contract.md#security: request bodies over 256 KiB are refused with 413. */
 export const MAX_BODY_BYTES = 256 * 1024;
 
-/** What the admin API needs beyond the shared services. */
-export interface AdminApiDependencies extends Services {
+/**
+ * The ports the admin routes use (the union of their use cases' own), and the API's own parts. No
+ * notice publisher and no acknowledger: the API never auto-disables and consumes no queue.
+ */
+export interface AdminApiDependencies
+  extends Pick<
+    Services,
+    | 'admission'
+    | 'cipher'
+    | 'clock'
+    | 'credentialCache'
+    | 'deliveryLog'
+    | 'deliveryLogPolicy'
+    | 'deliveryPolicy'
+    | 'deliveryQueue'
+    | 'destinationPolicy'
+    | 'failureLogs'
+    | 'limits'
+    | 'newId'
+    | 'rejectedEvents'
+    | 'resolver'
+    | 'sender'
+    | 'webhookHealth'
+    | 'webhooks'
+  > {
   cursors: CursorCodec;
   /** Portal links and sessions (the tenant portal). */
   portalSessions: PortalSessionStore;

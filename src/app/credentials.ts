@@ -28,7 +28,7 @@ function liveSigningSecrets(webhook: StoredWebhook, now: Date) {
  * past the expiry of a rotated-out secret, so an expired secret stops signing on time.
  */
 export async function loadDeliveryCredentials(
-  services: Services,
+  services: Pick<Services, 'cipher' | 'clock' | 'credentialCache'>,
   webhook: StoredWebhook,
 ): Promise<DeliveryCredentials> {
   const now = services.clock.now();

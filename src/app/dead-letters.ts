@@ -50,6 +50,12 @@ export function buildFailureLog(input: {
   };
 }
 
+/** The ports the DLQ processor uses: webhooks, failure logs and the delivery log in the table; no queue, sender, cipher or notices. */
+export type DeadLetterServices = Pick<
+  Services,
+  'clock' | 'deliveryLog' | 'deliveryLogPolicy' | 'failureLogs' | 'failureRetention' | 'webhooks'
+>;
+
 /**
  * Writes one failure log per dead-lettered task, and one per webhook of a group task (a group reaches
  * the DLQ only by redrive, after the delivery step failed it repeatedly, so each of its webhooks is
@@ -58,7 +64,10 @@ export function buildFailureLog(input: {
  * write failed is reported back so the DLQ redelivers it (a second log appears only when a write
  * failed: for a group, its members already logged are logged again).
  */
-export async function recordDeadLetters(services: Services, messages: QueueMessage[]): Promise<BatchResult> {
+export async function recordDeadLetters(
+  services: DeadLetterServices,
+  messages: QueueMessage[],
+): Promise<BatchResult> {
   const failed = await Promise.all(
     messages.map(async (message) => {
       const task = parseDeliveryTask(message.body);
@@ -85,7 +94,7 @@ export async function recordDeadLetters(services: Services, messages: QueueMessa
 
 /** Writes the failure log of one single task; false (logged) when the write failed. */
 async function writeFailureLog(
-  services: Services,
+  services: DeadLetterServices,
   task: DeadLetteredTask,
   messageId: string,
 ): Promise<boolean> {

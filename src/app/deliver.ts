@@ -51,6 +51,7 @@ import {
 import { loadDeliveryCredentials } from './credentials';
 import { recordSettledDelivery } from './delivery-log';
 import { webhookKeyOf } from './endpoint-circuits';
+import { noteCircuitOpened } from './health-counters';
 import { startBatchAcknowledgement } from './prompt-acknowledgement';
 import type { Services } from './services';
 import { recordDeliveryFailure, recordDeliverySuccess } from './webhook-health';
@@ -85,13 +86,33 @@ export interface AttemptResult {
   requestHeaders: Record<string, string>;
 }
 
+/** The ports delivery uses: the table, the queue, the sender, credentials, admission, notices. */
+export type DeliveryServices = Pick<
+  Services,
+  | 'acknowledger'
+  | 'admission'
+  | 'cipher'
+  | 'clock'
+  | 'credentialCache'
+  | 'deliveryLog'
+  | 'deliveryLogPolicy'
+  | 'deliveryPolicy'
+  | 'deliveryQueue'
+  | 'notices'
+  | 'orderedProgress'
+  | 'random'
+  | 'sender'
+  | 'webhookHealth'
+  | 'webhooks'
+>;
+
 /**
  * Delivers a batch concurrently. Only messages that could not be handled (unparseable, or the queue or
  * store failed) are reported as failures so the queue redelivers them; a failing endpoint is not such
  * a failure — the retry schedule handles it.
  */
 export async function processDeliveryBatch(
-  services: Services,
+  services: DeliveryServices,
   messages: QueueMessage[],
 ): Promise<BatchResult> {
   // Each record that settles is acknowledged on its own, not when the batch's slowest one is done.
@@ -165,7 +186,7 @@ function splitOrdered(messages: QueueMessage[]): {
  * order: the queue serves none of them before the held one comes back.
  */
 async function processConversation(
-  services: Services,
+  services: DeliveryServices,
   members: { message: QueueMessage; task: DeliveryTask & { ordered: OrderedDelivery } }[],
   batch: { acknowledgement: ReturnType<typeof startBatchAcknowledgement>; holds: Hold[] },
 ): Promise<string[]> {
@@ -187,7 +208,7 @@ async function processConversation(
  * and holds its message instead, so it keeps its place in its conversation.
  */
 async function processOrdered(
-  services: Services,
+  services: DeliveryServices,
   message: QueueMessage,
   task: DeliveryTask & { ordered: OrderedDelivery },
 ): Promise<{ status: 'ended' } | { status: 'held'; seconds: number } | { status: 'failed' }> {
@@ -226,7 +247,7 @@ async function processOrdered(
 }
 
 /** How long a held delivery's progress is kept: its whole retry schedule (with jitter) and a day. */
-function heldProgressExpiry(services: Services): Date {
+function heldProgressExpiry(services: Pick<Services, 'clock' | 'deliveryPolicy'>): Date {
   const scheduleMs = services.deliveryPolicy.retryScheduleSeconds.reduce(
     (total, seconds) => total + seconds,
     0,
@@ -235,7 +256,25 @@ function heldProgressExpiry(services: Services): Date {
 }
 
 /** Delivers one message's task(s); resolves with its id when the queue must deliver it again. */
-async function processMessage(services: Services, message: QueueMessage): Promise<string | undefined> {
+async function processMessage(
+  services: Pick<
+    Services,
+    | 'admission'
+    | 'cipher'
+    | 'clock'
+    | 'credentialCache'
+    | 'deliveryLog'
+    | 'deliveryLogPolicy'
+    | 'deliveryPolicy'
+    | 'deliveryQueue'
+    | 'notices'
+    | 'random'
+    | 'sender'
+    | 'webhookHealth'
+    | 'webhooks'
+  >,
+  message: QueueMessage,
+): Promise<string | undefined> {
   const task = parseDeliveryTask(message.body);
   if (!task) {
     // The DLQ processor records it once the queue's maxReceiveCount moves it there.
@@ -290,7 +329,7 @@ function drop(task: DeliveryTask, reason: string, taskLogger: CorrelatedLogger):
  * in a failure log that can be redelivered (see wasDisabledByService).
  */
 async function endUnwanted(
-  services: Services,
+  services: Pick<Services, 'deliveryQueue'>,
   task: DeliveryTask,
   webhook: StoredWebhook | undefined,
   reason: string | undefined,
@@ -334,7 +373,7 @@ function wasDisabledByService(webhook: StoredWebhook, task: DeliveryTask): boole
 
 /** Ends `task` in the DLQ (hence a failure log) without sending it, saying why (no attempt: nothing was sent). */
 async function deadLetterUnsent(
-  services: Services,
+  services: Pick<Services, 'deliveryQueue'>,
   task: DeliveryTask,
   webhook: StoredWebhook,
   context: { reason: string; taskLogger: CorrelatedLogger },
@@ -355,7 +394,7 @@ async function deadLetterUnsent(
  * once, unordered. Nothing is sent here; the unordered queue's delivery is the one recorded.
  */
 async function releaseOrdered(
-  services: Services,
+  services: Pick<Services, 'deliveryQueue'>,
   task: DeliveryTask,
   taskLogger: CorrelatedLogger,
 ): Promise<DeliveryResult> {
@@ -383,7 +422,7 @@ function destinationHost(url: string): { host?: string } {
  * failure to load the webhook's credentials (the key store) throws.
  */
 export async function attemptDelivery(
-  services: Services,
+  services: Pick<Services, 'cipher' | 'clock' | 'credentialCache' | 'deliveryPolicy' | 'sender'>,
   webhook: StoredWebhook,
   event: EventEnvelope,
   orderingKey?: string,
@@ -434,7 +473,22 @@ export async function attemptDelivery(
  * delivered get it again with the same webhook-id (at-least-once; receivers de-duplicate on it).
  */
 export async function deliverGroup(
-  services: Services,
+  services: Pick<
+    Services,
+    | 'admission'
+    | 'cipher'
+    | 'clock'
+    | 'credentialCache'
+    | 'deliveryLog'
+    | 'deliveryLogPolicy'
+    | 'deliveryPolicy'
+    | 'deliveryQueue'
+    | 'notices'
+    | 'random'
+    | 'sender'
+    | 'webhookHealth'
+    | 'webhooks'
+  >,
   group: DeliveryTask,
 ): Promise<{ webhookId: string; result: DeliveryResult }[]> {
   const webhookIds = webhookIdsOf(group);
@@ -470,7 +524,25 @@ export async function deliverGroup(
  * else attempts it and settles what follows, then records the settled result in the delivery log.
  * Throws only when the queue or the store fails.
  */
-export async function deliverTask(services: Services, task: DeliveryTask): Promise<DeliveryResult> {
+export async function deliverTask(
+  services: Pick<
+    Services,
+    | 'admission'
+    | 'cipher'
+    | 'clock'
+    | 'credentialCache'
+    | 'deliveryLog'
+    | 'deliveryLogPolicy'
+    | 'deliveryPolicy'
+    | 'deliveryQueue'
+    | 'notices'
+    | 'random'
+    | 'sender'
+    | 'webhookHealth'
+    | 'webhooks'
+  >,
+  task: DeliveryTask,
+): Promise<DeliveryResult> {
   const seen: SeenByAttempt = {};
   const result = await settleTask(services, task, seen);
   // After the follow-up is durably enqueued, so a crash here leaves a retry that records it (docs/contract.md#delivery-log).
@@ -485,7 +557,20 @@ interface SeenByAttempt {
 }
 
 async function settleTask(
-  services: Services,
+  services: Pick<
+    Services,
+    | 'admission'
+    | 'cipher'
+    | 'clock'
+    | 'credentialCache'
+    | 'deliveryPolicy'
+    | 'deliveryQueue'
+    | 'notices'
+    | 'random'
+    | 'sender'
+    | 'webhookHealth'
+    | 'webhooks'
+  >,
   task: DeliveryTask,
   seen: SeenByAttempt,
 ): Promise<DeliveryResult> {
@@ -534,7 +619,7 @@ async function settleTask(
     if (!attempted.outcome.isSenderFailure) verdict = isEndpointFailure(attempted.outcome) ? 'down' : 'up';
     // Freed before the queue and store writes that settle the task: the slot guards the endpoint only.
     const change = release(failureEvidenceOf(attempted.attempt));
-    noteCircuitChange(services, change, { taskLogger, error: attempted.attempt.error });
+    await noteCircuitChange(services, change, { task, taskLogger, error: attempted.attempt.error });
     return await settleAttempt(services, task, webhook, attempted, taskLogger);
   } finally {
     if (!isReleased) release();
@@ -547,7 +632,7 @@ async function settleTask(
  * endpoint is not to blame), or schedules the next attempt.
  */
 async function settleAttempt(
-  services: Services,
+  services: Pick<Services, 'clock' | 'deliveryPolicy' | 'deliveryQueue' | 'notices' | 'random' | 'webhooks'>,
   task: DeliveryTask,
   webhook: StoredWebhook,
   { outcome, attempt }: AttemptResult,
@@ -572,18 +657,28 @@ async function settleAttempt(
   });
 }
 
-/** Logs a circuit that opened or closed with this attempt. */
-function noteCircuitChange(
-  services: Services,
+/**
+ * Logs a circuit that opened or closed with this attempt; an opening is also noted in the webhook's
+ * health, so the console can say "circuit open until …" (one write per opening, not per attempt).
+ */
+async function noteCircuitChange(
+  services: Pick<Services, 'clock' | 'deliveryPolicy' | 'webhookHealth'>,
   change: CircuitChange,
-  context: { taskLogger: CorrelatedLogger; error: string | undefined },
-): void {
+  context: { task: DeliveryTask; taskLogger: CorrelatedLogger; error: string | undefined },
+): Promise<void> {
   if (change.after === 'open' && change.before !== 'open') {
+    const cooldownMs = services.deliveryPolicy.admission.circuit.cooldownMs;
     metrics.addMetric('CircuitsOpened', MetricUnit.Count, 1);
     context.taskLogger.warn('webhook circuit opened after repeated failures; its deliveries are postponed', {
-      cooldownMs: services.deliveryPolicy.admission.circuit.cooldownMs,
+      cooldownMs,
       error: context.error,
     });
+    await noteCircuitOpened(
+      services,
+      context.task.tenantId,
+      context.task.webhookId,
+      new Date(services.clock.now().getTime() + cooldownMs),
+    );
   } else if (change.after === 'closed' && change.before !== 'closed') {
     context.taskLogger.info('webhook circuit closed');
   }
@@ -594,7 +689,7 @@ function noteCircuitChange(
  * against the webhook's circuit or health nor is retried; it ends in a failure log with the reason.
  */
 async function deadLetterUnsendable(
-  services: Services,
+  services: Pick<Services, 'deliveryQueue'>,
   task: DeliveryTask,
   webhook: StoredWebhook,
   failure: { attempt: DeliveryAttempt; taskLogger: CorrelatedLogger },
@@ -617,7 +712,7 @@ async function deadLetterUnsendable(
  * so a backlog does not come back all at once.
  */
 async function postponeForSlot(
-  services: Services,
+  services: Pick<Services, 'clock' | 'deliveryQueue'>,
   task: DeliveryTask,
   busy: { expectedWaitMs: number; taskLogger: CorrelatedLogger },
 ): Promise<DeliveryResult> {
@@ -673,7 +768,7 @@ function describeEvidence(evidence: FailureEvidence): string {
  * endpoint that came back gets its deliveries after one probe, never failure logs.
  */
 async function postponeForCircuit(
-  services: Services,
+  services: Pick<Services, 'clock' | 'deliveryPolicy' | 'deliveryQueue' | 'random'>,
   task: DeliveryTask,
   circuit: {
     refusal: Extract<Admission, { reason: 'circuit-open' }>;
@@ -717,7 +812,7 @@ async function postponeForCircuit(
  * webhook's health or its auto-disable evidence (the request cited was counted when it was made).
  */
 async function giveUpOnEvidence(
-  services: Services,
+  services: Pick<Services, 'deliveryQueue'>,
   task: DeliveryTask,
   context: {
     webhook: StoredWebhook;
@@ -750,7 +845,7 @@ async function giveUpOnEvidence(
 
 /** After a failed attempt: schedules the next one or dead-letters the task, and notes the webhook's health. */
 async function settleFailedAttempt(
-  services: Services,
+  services: Pick<Services, 'clock' | 'deliveryPolicy' | 'deliveryQueue' | 'notices' | 'random' | 'webhooks'>,
   task: DeliveryTask,
   webhook: StoredWebhook,
   failure: { attempt: DeliveryAttempt; retryAfterSeconds: number | undefined; taskLogger: CorrelatedLogger },

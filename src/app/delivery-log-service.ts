@@ -29,7 +29,7 @@ export interface DeliveryListFilters {
  * one BatchGetItem of the page's distinct webhooks, so the cost follows the page, not the tenant.
  */
 export async function listDeliveries(
-  services: Services,
+  services: Pick<Services, 'deliveryLog' | 'webhooks'>,
   tenantId: string,
   filters: DeliveryListFilters,
 ): Promise<Page<DeliverySummary>> {
@@ -51,7 +51,7 @@ export async function listDeliveries(
 }
 
 async function requireDelivery(
-  services: Services,
+  services: Pick<Services, 'deliveryLog'>,
   tenantId: string,
   deliveryId: string,
 ): Promise<DeliveryRecord> {
@@ -61,7 +61,7 @@ async function requireDelivery(
 }
 
 async function payloadOf(
-  services: Services,
+  services: Pick<Services, 'deliveryLog'>,
   tenantId: string,
   eventId: string,
 ): Promise<EventEnvelope | undefined> {
@@ -71,7 +71,7 @@ async function payloadOf(
 
 /** One delivery with every attempt and the payload as sent. */
 export async function getDelivery(
-  services: Services,
+  services: Pick<Services, 'deliveryLog'>,
   tenantId: string,
   deliveryId: string,
 ): Promise<Omit<DeliveryRecord, 'tenantId'> & { payload?: EventEnvelope }> {
@@ -81,7 +81,7 @@ export async function getDelivery(
 }
 
 async function requireActiveWebhook(
-  services: Services,
+  services: Pick<Services, 'webhooks'>,
   tenantId: string,
   webhookId: string,
 ): Promise<StoredWebhook> {
@@ -94,7 +94,7 @@ async function requireActiveWebhook(
 }
 
 function redeliveryTask(
-  services: Services,
+  services: Pick<Services, 'newId'>,
   webhook: StoredWebhook,
   record: DeliverySummary,
   event: EventEnvelope,
@@ -111,7 +111,11 @@ function redeliveryTask(
 }
 
 /** Renews a payload's retention, so the redelivery's own record can show it. */
-async function keepPayload(services: Services, tenantId: string, event: EventEnvelope): Promise<void> {
+async function keepPayload(
+  services: Pick<Services, 'clock' | 'deliveryLog' | 'deliveryLogPolicy'>,
+  tenantId: string,
+  event: EventEnvelope,
+): Promise<void> {
   const retentionMs = services.deliveryLogPolicy.retentionMs + DAY_MS;
   await services.deliveryLog.putPayload(
     tenantId,
@@ -123,7 +127,10 @@ async function keepPayload(services: Services, tenantId: string, event: EventEnv
 
 /** Enqueues one delivery again, whatever its outcome was; 409 when its webhook is inactive. */
 export async function redeliverDelivery(
-  services: Services,
+  services: Pick<
+    Services,
+    'clock' | 'deliveryLog' | 'deliveryLogPolicy' | 'deliveryQueue' | 'newId' | 'webhooks'
+  >,
   tenantId: string,
   deliveryId: string,
 ): Promise<{ status: 'enqueued'; deliveryId: string; webhookId: string; eventId: string }> {
@@ -162,7 +169,7 @@ const SUCCESS_LOOKUP_PAGES = 5;
  * event's own deliveries (a handful), not the webhook's whole log.
  */
 async function succeededSince(
-  services: Services,
+  services: Pick<Services, 'deliveryLog'>,
   tenantId: string,
   failed: DeliverySummary,
 ): Promise<boolean> {
@@ -190,7 +197,7 @@ async function succeededSince(
  * span at most RECOVER_MAX_WINDOW_DAYS.
  */
 export async function recoverFailedDeliveries(
-  services: Services,
+  services: Pick<Services, 'clock' | 'deliveryLog' | 'deliveryQueue' | 'newId' | 'webhooks'>,
   tenantId: string,
   webhookId: string,
   window: { since: string; until?: string },

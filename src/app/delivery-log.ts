@@ -38,7 +38,7 @@ export type SettledDelivery =
   | { status: 'postponed' }
   | { status: 'dropped'; reason: string };
 
-function expiryOf(services: Services, from: Date, extraMs = 0): Date {
+function expiryOf(services: Pick<Services, 'deliveryLogPolicy'>, from: Date, extraMs = 0): Date {
   return new Date(from.getTime() + services.deliveryLogPolicy.retentionMs + extraMs);
 }
 
@@ -46,26 +46,35 @@ function expiryOf(services: Services, from: Date, extraMs = 0): Date {
  * How long a payload outlives its event's first records: a delivery's last record may be written a
  * whole retry schedule later, and its own retention starts then.
  */
-function payloadExpiry(services: Services, from: Date): Date {
+function payloadExpiry(services: Pick<Services, 'deliveryLogPolicy' | 'deliveryPolicy'>, from: Date): Date {
   const scheduleMs =
     services.deliveryPolicy.retryScheduleSeconds.reduce((total, seconds) => total + seconds, 0) * 1.25 * 1000;
   return expiryOf(services, from, scheduleMs + DAY_MS);
 }
 
-/** Fan-out's one write: the event's payload, once, before any delivery of it is attempted (mode `all`). */
+/**
+ * The payload the delivery log keeps of an event fanned out to `deliveries` webhooks (mode `all`), to
+ * store once, before any delivery of it is attempted; undefined when none is kept.
+ */
+export function eventPayloadToKeep(
+  services: Pick<Services, 'clock' | 'deliveryLogPolicy' | 'deliveryPolicy'>,
+  event: EventEnvelope,
+  deliveries: number,
+): { body: string; expiresAt: Date } | undefined {
+  if (services.deliveryLogPolicy.mode !== 'all' || deliveries === 0) return undefined;
+  return { body: deliveryBodyOf(event), expiresAt: payloadExpiry(services, services.clock.now()) };
+}
+
+/** Stores the event's payload on its own (mode `all`), when its id claim did not carry it. */
 export async function storeEventPayload(
-  services: Services,
+  services: Pick<Services, 'clock' | 'deliveryLog' | 'deliveryLogPolicy' | 'deliveryPolicy'>,
   event: EventEnvelope,
   deliveries: number,
 ): Promise<void> {
-  if (services.deliveryLogPolicy.mode !== 'all' || deliveries === 0) return;
+  const payload = eventPayloadToKeep(services, event, deliveries);
+  if (!payload) return;
   try {
-    await services.deliveryLog.putPayload(
-      event.tenantId,
-      event.id,
-      deliveryBodyOf(event),
-      payloadExpiry(services, services.clock.now()),
-    );
+    await services.deliveryLog.putPayload(event.tenantId, event.id, payload.body, payload.expiresAt);
   } catch (error) {
     // The records still say what was sent and what came back; only the detail view lacks the body.
     metrics.addMetric('DeliveryLogWriteErrors', MetricUnit.Count, 1);
@@ -121,7 +130,16 @@ function toLoggedAttempt(
  * are the headers of the attempt as sent (plaintext secrets included: they are masked here).
  */
 export async function recordSettledDelivery(
-  services: Services,
+  services: Pick<
+    Services,
+    | 'cipher'
+    | 'clock'
+    | 'credentialCache'
+    | 'deliveryLog'
+    | 'deliveryLogPolicy'
+    | 'deliveryPolicy'
+    | 'webhookHealth'
+  >,
   input: {
     task: DeliveryTask;
     webhook?: StoredWebhook | undefined;
@@ -229,7 +247,10 @@ export function withDeliveryId(failureLog: FailureLog, task: DeliveryTask): Fail
 }
 
 /** Points a failed delivery's record at its failure log; never throws (the failure log is what must not be lost). */
-export async function linkFailureLogToDelivery(services: Services, failureLog: FailureLog): Promise<void> {
+export async function linkFailureLogToDelivery(
+  services: Pick<Services, 'clock' | 'deliveryLog' | 'deliveryLogPolicy'>,
+  failureLog: FailureLog,
+): Promise<void> {
   if (!failureLog.deliveryId || services.deliveryLogPolicy.mode === 'off') return;
   try {
     await services.deliveryLog.linkFailureLog(

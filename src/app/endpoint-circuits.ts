@@ -5,7 +5,7 @@
  * webhooks, biting on slow tenants only (src/app/tenant-slots.ts), so a tenant with many slow webhooks
  * cannot take the whole process either. Built once by the composition root; on AWS each Lambda environment holds its own
  * (locally each delivery thread), so a dead endpoint costs each environment up to
- * the circuit's `failureThreshold` attempts before it backs off, with no shared store in the hot path.
+ * the circuit's `failureThreshold` failed attempts before it backs off, with no shared store in the hot path.
  *
  * When every slot of a webhook is taken, a delivery may wait for one in memory only if a slot is
  * expected within a short budget (a fast endpoint under a burst: its deliveries then go out in

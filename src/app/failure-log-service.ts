@@ -6,7 +6,7 @@ import type { Services } from './services';
 
 /** A page of the tenant's failure logs, newest first, optionally for one webhook. */
 export function listFailureLogs(
-  services: Services,
+  services: Pick<Services, 'failureLogs'>,
   tenantId: string,
   query: { webhookId?: string; limit: number; startKey?: PageKey },
 ): Promise<Page<FailureLog>> {
@@ -15,7 +15,7 @@ export function listFailureLogs(
 
 /** One failure log with every attempt. */
 export async function getFailureLog(
-  services: Services,
+  services: Pick<Services, 'failureLogs'>,
   tenantId: string,
   failureLogId: string,
 ): Promise<FailureLog> {
@@ -30,7 +30,7 @@ export async function getFailureLog(
  * in case it is deactivated meanwhile.
  */
 export async function redeliverFailureLog(
-  services: Services,
+  services: Pick<Services, 'deliveryQueue' | 'failureLogs' | 'newId' | 'webhooks'>,
   tenantId: string,
   failureLogId: string,
 ): Promise<{ failureLogId: string; webhookId: string; eventId: string }> {

@@ -88,12 +88,18 @@ export function buildFanOutFailure(input: {
   };
 }
 
+/** The ports the fan-out DLQ processor uses: rejected events only. */
+export type FanOutDeadLetterServices = Pick<
+  Services,
+  'clock' | 'failureRetention' | 'newId' | 'rejectedEvents'
+>;
+
 /**
  * Records every message of the fan-out DLQ as a rejected event (docs/contract.md#aws-stack); a message whose
  * write failed is reported back, so the queue redelivers it and nothing leaves without a record.
  */
 export async function recordFanOutDeadLetters(
-  services: Services,
+  services: FanOutDeadLetterServices,
   messages: FanOutDeadLetterMessage[],
 ): Promise<BatchResult> {
   const failed = await Promise.all(

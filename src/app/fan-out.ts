@@ -9,8 +9,9 @@ import { parseChatEvent, UNREADABLE_TENANT_KEY } from '#domain/event-catalogue';
 import { EVENT_ID_WINDOW_MS, eventFingerprint, judgeEventIdClaim } from '#domain/event-ids';
 import type { EventEnvelope, RejectedEvent } from '#domain/model';
 import { orderingFor } from '#domain/ordering';
+import type { EventIdClaim } from '#domain/ports';
 import { logger, MetricUnit, metrics, withCorrelation } from '#observability';
-import { storeEventPayload } from './delivery-log';
+import { eventPayloadToKeep, storeEventPayload } from './delivery-log';
 import type { Services } from './services';
 
 const DETAIL_SNIPPET_BYTES = 2048;
@@ -32,12 +33,27 @@ export interface ChatEventInput {
 /** What fan-out did with an event; `duplicate` is the same event published again, sent to no one. */
 export type FanOutResult = { deliveries: number } | { duplicate: true } | { rejected: RejectedEvent };
 
+/** The ports fan-out uses: subscribers, event-id claims, rejected events, payloads and the delivery queue; nothing that sends or decrypts. */
+export type FanOutServices = Pick<
+  Services,
+  | 'clock'
+  | 'deliveryLog'
+  | 'deliveryLogPolicy'
+  | 'deliveryPolicy'
+  | 'deliveryQueue'
+  | 'eventIds'
+  | 'failureRetention'
+  | 'newId'
+  | 'rejectedEvents'
+  | 'webhooks'
+>;
+
 /**
  * Fans one event out to its subscribers. A malformed event is recorded as rejected and never throws
  * (a throw would make the bus retry a hopeless event); store and queue failures do throw, so the
  * bus retries the invocation and its DLQ catches the rest.
  */
-export async function fanOutEvent(services: Services, input: ChatEventInput): Promise<FanOutResult> {
+export async function fanOutEvent(services: FanOutServices, input: ChatEventInput): Promise<FanOutResult> {
   if (input.source !== CHAT_EVENT_SOURCE) {
     logger.info('ignored an event from another source', {
       source: input.source,
@@ -54,7 +70,14 @@ export async function fanOutEvent(services: Services, input: ChatEventInput): Pr
   if (!parsed.ok) return { rejected: await rejectEvent(services, input, parsed) };
 
   const event = parsed.event;
-  const verdict = await claimEventId(services, event, input.id);
+  // A fresh, strongly consistent read, never a cached one: a webhook created (or deactivated) before
+  // this event was published must be seen by it (docs/contract.md#read-your-writes). It costs one store query per event, two
+  // when the event names a brand (the brand's subscriptions and the all-brands ones). Read before the
+  // claim, so that the claim carries the payload the delivery log keeps: one write per event, not two.
+  const subscriptions = await services.webhooks.findSubscriptions(event.tenantId, event.type, event.brandId);
+  const webhookIds = subscriptions.map((subscription) => subscription.webhookId);
+  const payload = eventPayloadToKeep(services, event, webhookIds.length);
+  const verdict = await claimEventId(services, event, input.id, payload);
   if (verdict === 'duplicate') {
     metrics.addMetric('DuplicateEventsIgnored', MetricUnit.Count, 1);
     withCorrelation({ eventId: event.id, tenantId: event.tenantId }).info(
@@ -78,11 +101,6 @@ export async function fanOutEvent(services: Services, input: ChatEventInput): Pr
       }),
     };
   }
-  // A fresh, strongly consistent read, never a cached one: a webhook created (or deactivated) before
-  // this event was published must be seen by it (docs/contract.md#read-your-writes). It costs one store query per event, two
-  // when the event names a brand (the brand's subscriptions and the all-brands ones).
-  const subscriptions = await services.webhooks.findSubscriptions(event.tenantId, event.type, event.brandId);
-  const webhookIds = subscriptions.map((subscription) => subscription.webhookId);
   // A webhook that orders per conversation gets the event alone, in its conversation's queue
   // (docs/contract.md#ordering); every other webhook shares the event's group messages.
   const ordered: DeliveryTask[] = [];
@@ -97,12 +115,12 @@ export async function fanOutEvent(services: Services, input: ChatEventInput): Pr
     ...deliveryTasksFor(event, unordered, services.deliveryPolicy.webhooksPerMessage),
     ...ordered,
   ];
-  // The payload is stored beside the enqueue, not before it: one store round trip less in every
-  // fan-out (billed Lambda time). Storing never throws, and a failed enqueue fails the invocation, so
-  // the bus retries it and both are done again; a delivery's record is written only after its attempt,
-  // by which time the payload's write has long been made.
+  // The payload went with the claim, unless this is the bus retrying an invocation whose claim was
+  // made (perhaps before a webhook subscribed): then it is stored on its own. A failed enqueue fails
+  // the invocation, so the bus retries it: the claim then answers with this event's own fingerprint and
+  // bus event id, and the retry enqueues.
   await Promise.all([
-    storeEventPayload(services, event, webhookIds.length),
+    verdict === 'retry' ? storeEventPayload(services, event, webhookIds.length) : undefined,
     tasks.length > 0 ? services.deliveryQueue.enqueue(tasks) : undefined,
   ]);
   metrics.addMetric('EventsFannedOut', MetricUnit.Count, 1);
@@ -122,12 +140,18 @@ export async function fanOutEvent(services: Services, input: ChatEventInput): Pr
  * Claims the event's id for its tenant (docs/contract.md#event-ids) before anything of it is stored or enqueued, so a
  * conflicting event never touches the first one's payload, log or redeliveries. One conditional write.
  */
-async function claimEventId(services: Services, event: EventEnvelope, busEventId: string | undefined) {
-  const claim = {
+async function claimEventId(
+  services: Pick<Services, 'clock' | 'eventIds'>,
+  event: EventEnvelope,
+  busEventId: string | undefined,
+  payload: EventIdClaim['payload'],
+) {
+  const claim: EventIdClaim = {
     tenantId: event.tenantId,
     eventId: event.id,
     fingerprint: eventFingerprint(event.type, event.data),
     ...(busEventId !== undefined ? { busEventId } : {}),
+    ...(payload ? { payload } : {}),
   };
   const expiresAt = new Date(services.clock.now().getTime() + EVENT_ID_WINDOW_MS);
   return judgeEventIdClaim(claim, await services.eventIds.claim(claim, expiresAt));
@@ -168,7 +192,7 @@ export function deliveryTasksFor(
 }
 
 async function rejectEvent(
-  services: Services,
+  services: Pick<Services, 'clock' | 'failureRetention' | 'newId' | 'rejectedEvents'>,
   input: ChatEventInput,
   failure: { reason: string; issues: { path: string; message: string }[]; tenantId?: string },
 ): Promise<RejectedEvent> {

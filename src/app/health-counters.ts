@@ -34,7 +34,7 @@ class HealthRecorder {
   readonly #lastFlushAt = new Map<string, number>();
   readonly #lastOutcome = new Map<string, Outcome>();
 
-  constructor(private readonly services: Services) {}
+  constructor(private readonly services: Pick<Services, 'webhookHealth'>) {}
 
   async note(
     tenantId: string,
@@ -99,9 +99,9 @@ class HealthRecorder {
   }
 }
 
-const recorders = new WeakMap<Services, HealthRecorder>();
+const recorders = new WeakMap<Pick<Services, 'webhookHealth'>, HealthRecorder>();
 
-function recorderOf(services: Services): HealthRecorder {
+function recorderOf(services: Pick<Services, 'webhookHealth'>): HealthRecorder {
   let recorder = recorders.get(services);
   if (!recorder) {
     recorder = new HealthRecorder(services);
@@ -112,7 +112,7 @@ function recorderOf(services: Services): HealthRecorder {
 
 /** Counts one attempt in its webhook's health (never throws: health must not fail a delivery). */
 export function noteAttemptHealth(
-  services: Services,
+  services: Pick<Services, 'webhookHealth'>,
   tenantId: string,
   webhookId: string,
   attempt: { at: string; statusCode?: number; outcome: Outcome; durationMs?: number },
@@ -120,29 +120,60 @@ export function noteAttemptHealth(
   return recorderOf(services).note(tenantId, webhookId, attempt);
 }
 
+/**
+ * Notes in the webhook's health that this process's circuit for it opened until `openUntil`; never
+ * throws. Each process (each Lambda environment, each local delivery thread) has its own circuits in
+ * memory; what the health item keeps is the latest opening any of them noted, which is what the API
+ * shows while it lasts and no success came after it (see readWebhookHealth).
+ */
+export async function noteCircuitOpened(
+  services: Pick<Services, 'webhookHealth'>,
+  tenantId: string,
+  webhookId: string,
+  openUntil: Date,
+): Promise<void> {
+  try {
+    await services.webhookHealth.noteCircuitOpen(
+      tenantId,
+      webhookId,
+      openUntil.toISOString(),
+      new Date(Date.now() + HEALTH_ITEM_TTL_DAYS * DAY_MS),
+    );
+  } catch (error) {
+    withCorrelation({ tenantId, webhookId }).warn('could not note the open circuit in webhook health', {
+      error: describeError(error),
+    });
+  }
+}
+
 /** Writes every count this process still holds (tests, and a process about to stop). */
-export function flushHealthCounters(services: Services): Promise<void> {
+export function flushHealthCounters(services: Pick<Services, 'webhookHealth'>): Promise<void> {
   return recorderOf(services).flushAll();
 }
 
-/** The API's `health` of one webhook: the counters plus `failingSince`, which the webhook itself carries. */
+/**
+ * The API's `health` of one webhook: the counters plus `failingSince`, which the webhook itself
+ * carries. `circuitOpenUntil` only while it lies ahead and the latest attempt (of any process) did not
+ * succeed: a success since means the endpoint answers again, and every circuit closes on its next probe.
+ */
 export interface WebhookHealthView extends HealthCounters {
   failingSince?: string;
 }
 
 /** Health of each webhook (one BatchGetItem for a page); never throws: a webhook reads without health rather than not at all. */
 export async function readWebhookHealth(
-  services: Services,
+  services: Pick<Services, 'clock' | 'webhookHealth'>,
   tenantId: string,
   webhooks: { id: string; failingSince?: string }[],
 ): Promise<Map<string, WebhookHealthView>> {
   let counters = new Map<string, HealthCounters>();
+  const now = services.clock.now();
   try {
     if (webhooks.length > 0) {
       counters = await services.webhookHealth.get(
         tenantId,
         webhooks.map((webhook) => webhook.id),
-        services.clock.now(),
+        now,
       );
     }
   } catch (error) {
@@ -152,9 +183,19 @@ export async function readWebhookHealth(
     webhooks.map((webhook) => [
       webhook.id,
       {
-        ...(counters.get(webhook.id) ?? { succeeded24h: 0, failed24h: 0 }),
+        ...withLiveCircuit(counters.get(webhook.id) ?? { succeeded24h: 0, failed24h: 0 }, now),
         ...(webhook.failingSince ? { failingSince: webhook.failingSince } : {}),
       },
     ]),
   );
+}
+
+/** The counters without a circuit opening that has ended or that a later success overtook. */
+function withLiveCircuit(counters: HealthCounters, now: Date): HealthCounters {
+  const { circuitOpenUntil, ...rest } = counters;
+  const isLive =
+    circuitOpenUntil !== undefined &&
+    Date.parse(circuitOpenUntil) > now.getTime() &&
+    counters.lastOutcome !== 'succeeded';
+  return isLive ? { ...rest, circuitOpenUntil } : rest;
 }

@@ -7,7 +7,7 @@ import type { Services } from './services';
 
 /** A page of the tenant's rejected events, newest first. */
 export function listRejectedEvents(
-  services: Services,
+  services: Pick<Services, 'rejectedEvents'>,
   tenantId: string,
   query: { limit: number; startKey?: PageKey },
 ): Promise<Page<RejectedEvent>> {

@@ -1,6 +1,8 @@
 /**
- * Everything a handler needs, built once per process by the composition root
- * (src/composition.ts on AWS and locally alike) and passed to the use cases. Settings come as domain
+ * The catalogue of every port and setting a use case may use. No use case takes all of it: each
+ * declares the members it uses as `Pick<Services, …>`, so each Lambda function builds (and bundles,
+ * and is granted) only what its entry point declares (functions/commons/*-services.ts), while the
+ * local runtime builds the whole catalogue once (src/composition.ts). Settings come as domain
  * policies built once from the configuration (src/composition/settings.ts); no use case reads the
  * environment's variable names.
  */

@@ -44,7 +44,19 @@ function parseTestRequest(body: unknown): EventType | typeof TEST_EVENT_TYPE {
  * `{ eventType? }`; an unknown type is a ValidationError.
  */
 export async function sendTestDelivery(
-  services: Services,
+  services: Pick<
+    Services,
+    | 'cipher'
+    | 'clock'
+    | 'credentialCache'
+    | 'deliveryLog'
+    | 'deliveryLogPolicy'
+    | 'deliveryPolicy'
+    | 'newId'
+    | 'sender'
+    | 'webhookHealth'
+    | 'webhooks'
+  >,
   tenantId: string,
   webhookId: string,
   body?: unknown,

@@ -32,7 +32,10 @@ export function failingThresholdReached(failingSince: string | undefined, atMs: 
  * When a `webhook.failing` notice went out for the period, the writer that clears it publishes
  * `webhook.recovered` (a blip nobody was told about ends without a notice).
  */
-export async function recordDeliverySuccess(services: Services, webhook: StoredWebhook): Promise<void> {
+export async function recordDeliverySuccess(
+  services: Pick<Services, 'clock' | 'notices' | 'webhooks'>,
+  webhook: StoredWebhook,
+): Promise<void> {
   if (webhook.failingSince === undefined) return;
   let ended: StoredWebhook | undefined;
   await applyHealthChange(services, webhook, (current) => {
@@ -52,7 +55,7 @@ export async function recordDeliverySuccess(services: Services, webhook: StoredW
 }
 
 async function publishHealthNotice(
-  services: Services,
+  services: Pick<Services, 'notices'>,
   webhook: StoredWebhook,
   notice: {
     type: 'webhook.failing' | 'webhook.recovered';
@@ -103,7 +106,7 @@ export interface FailureVerdict {
  * than maxEvidenceGapMs. A deactivation publishes `webhook.disabled`. Never throws.
  */
 export async function recordDeliveryFailure(
-  services: Services,
+  services: Pick<Services, 'deliveryPolicy' | 'notices' | 'webhooks'>,
   webhook: StoredWebhook,
   failedAt: Date,
   attempt?: Pick<DeliveryAttempt, 'statusCode' | 'error'>,
@@ -208,7 +211,7 @@ export async function recordDeliveryFailure(
  * webhook as written, or undefined when nothing was written.
  */
 async function applyHealthChange(
-  services: Services,
+  services: Pick<Services, 'webhooks'>,
   webhook: StoredWebhook,
   change: HealthChange,
 ): Promise<StoredWebhook | undefined> {
@@ -233,7 +236,10 @@ async function applyHealthChange(
   return undefined;
 }
 
-async function readFresh(services: Services, webhook: StoredWebhook): Promise<StoredWebhook | undefined> {
+async function readFresh(
+  services: Pick<Services, 'webhooks'>,
+  webhook: StoredWebhook,
+): Promise<StoredWebhook | undefined> {
   try {
     const fresh = await services.webhooks.get(webhook.tenantId, webhook.id);
     return fresh;

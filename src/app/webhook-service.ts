@@ -52,7 +52,10 @@ type WebhookPatch = Partial<WebhookDraft>;
 
 /** Creates a webhook; the signing secret is returned this once (and by the reveal route). */
 export async function createWebhook(
-  services: Services,
+  services: Pick<
+    Services,
+    'cipher' | 'clock' | 'destinationPolicy' | 'limits' | 'newId' | 'resolver' | 'webhooks'
+  >,
   tenantId: string,
   body: unknown,
 ): Promise<PublicWebhook & { signingSecret?: string }> {
@@ -104,7 +107,10 @@ export async function createWebhook(
  * tenant's webhooks a page of 100 at a time, at most limit / 100 + 1 pages. Two creates racing at the
  * limit may both pass (no transaction in the embedded store): the count stays within a few of it.
  */
-async function assertBelowWebhookLimit(services: Services, tenantId: string): Promise<void> {
+async function assertBelowWebhookLimit(
+  services: Pick<Services, 'limits' | 'webhooks'>,
+  tenantId: string,
+): Promise<void> {
   const limit = (services.limits ?? DEFAULT_TENANT_LIMITS).maxWebhooksPerTenant;
   let count = 0;
   let startKey: PageKey | undefined;
@@ -122,7 +128,7 @@ async function assertBelowWebhookLimit(services: Services, tenantId: string): Pr
 
 /** One webhook of the tenant; another tenant's id is simply not found. */
 export async function getWebhook(
-  services: Services,
+  services: Pick<Services, 'clock' | 'webhookHealth' | 'webhooks'>,
   tenantId: string,
   webhookId: string,
 ): Promise<PublicWebhook> {
@@ -133,7 +139,7 @@ export async function getWebhook(
 
 /** A page of the tenant's webhooks. */
 export async function listWebhooks(
-  services: Services,
+  services: Pick<Services, 'clock' | 'webhookHealth' | 'webhooks'>,
   tenantId: string,
   query: {
     status?: 'active' | 'inactive';
@@ -152,7 +158,7 @@ export async function listWebhooks(
 
 /** Applies a partial edit to any writable field. */
 export async function patchWebhook(
-  services: Services,
+  services: Pick<Services, 'cipher' | 'clock' | 'destinationPolicy' | 'resolver' | 'webhooks'>,
   tenantId: string,
   webhookId: string,
   body: unknown,
@@ -198,7 +204,7 @@ export async function patchWebhook(
 
 /** Activates or deactivates; activation also forgets an automatic deactivation's reason. */
 export async function setWebhookStatus(
-  services: Services,
+  services: Pick<Services, 'clock' | 'webhooks'>,
   tenantId: string,
   webhookId: string,
   status: 'active' | 'inactive',
@@ -211,13 +217,17 @@ export async function setWebhookStatus(
 }
 
 /** Deletes permanently. */
-export async function deleteWebhook(services: Services, tenantId: string, webhookId: string): Promise<void> {
+export async function deleteWebhook(
+  services: Pick<Services, 'webhooks'>,
+  tenantId: string,
+  webhookId: string,
+): Promise<void> {
   if (!(await services.webhooks.delete(tenantId, webhookId))) throw webhookNotFound(webhookId);
 }
 
 /** The current signing secret, decrypted (one of only two routes that show it). */
 export async function revealSigningSecret(
-  services: Services,
+  services: Pick<Services, 'cipher' | 'webhooks'>,
   tenantId: string,
   webhookId: string,
 ): Promise<{ signingSecret: string }> {
@@ -239,7 +249,7 @@ export async function revealSigningSecret(
  * signature header and the HMACs per delivery stay bounded however often an admin rotates.
  */
 export async function rotateSigningSecret(
-  services: Services,
+  services: Pick<Services, 'cipher' | 'clock' | 'webhooks'>,
   tenantId: string,
   webhookId: string,
   body: unknown = {},
@@ -275,7 +285,7 @@ export async function rotateSigningSecret(
 
 /** Reads a webhook or answers 404. */
 export async function requireWebhook(
-  services: Services,
+  services: Pick<Services, 'webhooks'>,
   tenantId: string,
   webhookId: string,
 ): Promise<StoredWebhook> {
@@ -289,7 +299,7 @@ function cipherContext(tenantId: string, webhookId: string): string {
 }
 
 async function updateWebhook(
-  services: Services,
+  services: Pick<Services, 'clock' | 'webhooks'>,
   tenantId: string,
   webhookId: string,
   change: (current: StoredWebhook) => Promise<StoredWebhook>,
@@ -312,7 +322,7 @@ async function updateWebhook(
   }
 }
 
-function schemas(services: Services) {
+function schemas(services: Pick<Services, 'destinationPolicy'>) {
   return webhookInputSchemas(services.destinationPolicy);
 }
 
@@ -362,7 +372,7 @@ function normalisedUrl(url: string): string {
 }
 
 async function assertConsistent(
-  services: Services,
+  services: Pick<Services, 'destinationPolicy' | 'resolver'>,
   draft: {
     url: string;
     headers: Record<string, string>;
@@ -382,7 +392,7 @@ async function assertConsistent(
 }
 
 async function sealAuthentication(
-  services: Services,
+  services: Pick<Services, 'cipher'>,
   tenantId: string,
   webhookId: string,
   authentication: AuthenticationInput | null,
@@ -392,7 +402,7 @@ async function sealAuthentication(
 }
 
 async function sealSigningSecret(
-  services: Services,
+  services: Pick<Services, 'cipher'>,
   tenantId: string,
   webhookId: string,
   secret: string,
@@ -417,7 +427,7 @@ function pickDefined<T extends object, K extends keyof T>(source: T, keys: K[]):
   return picked;
 }
 
-function now(services: Services): string {
+function now(services: Pick<Services, 'clock'>): string {
   return services.clock.now().toISOString();
 }
 

@@ -18,7 +18,7 @@ import { requireWebhook } from './webhook-service';
 
 /** The stats of one webhook of `tenantId`; 404 for another tenant's or an unknown id, 400 naming a bad field. */
 export async function webhookStats(
-  services: Services,
+  services: Pick<Services, 'clock' | 'webhookHealth' | 'webhooks'>,
   tenantId: string,
   webhookId: string,
   query: Record<string, string | undefined>,

@@ -39,6 +39,7 @@ export function admissionLimitsOf(
     | 'MAX_CONCURRENCY_PER_ENDPOINT'
     | 'MAX_CONCURRENCY_PER_TENANT'
     | 'CIRCUIT_FAILURE_THRESHOLD'
+    | 'CIRCUIT_FAILURE_RATE_PERCENT'
     | 'CIRCUIT_FAILURE_WINDOW_MS'
     | 'CIRCUIT_COOLDOWN_MS'
     | 'DELIVERY_TIMEOUT_MS'
@@ -49,6 +50,7 @@ export function admissionLimitsOf(
     maxInFlightPerTenant: config.MAX_CONCURRENCY_PER_TENANT,
     circuit: {
       failureThreshold: config.CIRCUIT_FAILURE_THRESHOLD,
+      failureRatePercent: config.CIRCUIT_FAILURE_RATE_PERCENT,
       failureWindowMs: config.CIRCUIT_FAILURE_WINDOW_MS,
       cooldownMs: config.CIRCUIT_COOLDOWN_MS,
       // A probe always reports back unless the process dies (and its breakers with it); this is a backstop.

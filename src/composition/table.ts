@@ -1,4 +1,9 @@
-/** The repositories of the service table: one DynamoDB document client shared by all three. */
+/**
+ * The repositories of the service table, one builder each, over one DynamoDB document client per
+ * function: a function builds only the repositories its use case declares, so its bundle holds only
+ * those adapters.
+ */
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { createDocumentClient } from '#adapters/aws-clients';
 import { DynamoDeliveryLogRepository } from '#adapters/dynamodb/delivery-log-repository';
 import { DynamoEventIdRegistry } from '#adapters/dynamodb/event-id-registry';
@@ -14,10 +19,64 @@ import type { Config } from '#config';
 import type { PortalSessionStore } from '#domain/ports';
 import { awsClientOptions, type CompositionOptions } from './options';
 
-/** Webhooks, failure logs, rejected events, event id claims, the delivery log and webhook health in TABLE_NAME. */
+/** TABLE_NAME and the one document client a function's repositories share. */
+export interface ServiceTable {
+  client: DynamoDBDocumentClient;
+  name: string;
+}
+
+/** The table a function's repositories are built on. */
+export function buildServiceTable(config: Config, options: CompositionOptions = {}): ServiceTable {
+  return {
+    client: createDocumentClient(awsClientOptions(options, options.endpoints?.dynamodb)),
+    name: config.TABLE_NAME,
+  };
+}
+
+/** Webhooks and their subscriptions. */
+export function buildWebhookRepository(table: ServiceTable): Services['webhooks'] {
+  // Reads are never cached (docs/contract.md#read-your-writes), only shared between callers that asked before they started.
+  return coalesceWebhookReads(new DynamoWebhookRepository(table.client, table.name));
+}
+
+/** Failure logs of dead-lettered deliveries. */
+export function buildFailureLogRepository(table: ServiceTable): Services['failureLogs'] {
+  return new DynamoFailureLogRepository(table.client, table.name);
+}
+
+/** Chat events the service refused or could not fan out. */
+export function buildRejectedEventRepository(table: ServiceTable): Services['rejectedEvents'] {
+  return new DynamoRejectedEventRepository(table.client, table.name);
+}
+
+/** Event ids claimed per tenant. */
+export function buildEventIdRegistry(table: ServiceTable): Services['eventIds'] {
+  return new DynamoEventIdRegistry(table.client, table.name);
+}
+
+/** The delivery log: records, attempts and kept payloads. */
+export function buildDeliveryLogRepository(table: ServiceTable): Services['deliveryLog'] {
+  return new DynamoDeliveryLogRepository(table.client, table.name);
+}
+
+/** Each webhook's health item: counters and its failing period. */
+export function buildWebhookHealthRepository(table: ServiceTable): Services['webhookHealth'] {
+  return new DynamoWebhookHealthRepository(table.client, table.name);
+}
+
+/** What ordered deliveries held in their queue have done so far (docs/ordering.md). */
+export function buildOrderedProgressStore(table: ServiceTable): Services['orderedProgress'] {
+  return new DynamoOrderedProgressStore(table.client, table.name);
+}
+
+/** Portal links and sessions (the admin API and the portal-session authorizer). */
+export function buildPortalSessionStore(table: ServiceTable): PortalSessionStore {
+  return new DynamoPortalSessionStore(table.client, table.name);
+}
+
+/** Every repository of the table (the local runtime, which runs every function). */
 export function buildTableRepositories(
-  config: Config,
-  options: CompositionOptions = {},
+  table: ServiceTable,
 ): Pick<
   Services,
   | 'webhooks'
@@ -28,24 +87,13 @@ export function buildTableRepositories(
   | 'webhookHealth'
   | 'orderedProgress'
 > {
-  const documentClient = createDocumentClient(awsClientOptions(options, options.endpoints?.dynamodb));
   return {
-    // Reads are never cached (docs/contract.md#read-your-writes), only shared between callers that asked before they started.
-    webhooks: coalesceWebhookReads(new DynamoWebhookRepository(documentClient, config.TABLE_NAME)),
-    failureLogs: new DynamoFailureLogRepository(documentClient, config.TABLE_NAME),
-    rejectedEvents: new DynamoRejectedEventRepository(documentClient, config.TABLE_NAME),
-    eventIds: new DynamoEventIdRegistry(documentClient, config.TABLE_NAME),
-    deliveryLog: new DynamoDeliveryLogRepository(documentClient, config.TABLE_NAME),
-    webhookHealth: new DynamoWebhookHealthRepository(documentClient, config.TABLE_NAME),
-    orderedProgress: new DynamoOrderedProgressStore(documentClient, config.TABLE_NAME),
+    webhooks: buildWebhookRepository(table),
+    failureLogs: buildFailureLogRepository(table),
+    rejectedEvents: buildRejectedEventRepository(table),
+    eventIds: buildEventIdRegistry(table),
+    deliveryLog: buildDeliveryLogRepository(table),
+    webhookHealth: buildWebhookHealthRepository(table),
+    orderedProgress: buildOrderedProgressStore(table),
   };
-}
-
-/** Portal links and sessions in TABLE_NAME (the admin API and the portal-session authorizer). */
-export function buildPortalSessionStore(
-  config: Config,
-  options: CompositionOptions = {},
-): PortalSessionStore {
-  const documentClient = createDocumentClient(awsClientOptions(options, options.endpoints?.dynamodb));
-  return new DynamoPortalSessionStore(documentClient, config.TABLE_NAME);
 }

@@ -1,7 +1,13 @@
 /**
- * A circuit breaker per webhook (docs/contract.md#isolation): after a run of failed attempts a dead or overloaded
- * endpoint stops being tried for a cool-down, so it cannot tie up delivery slots that healthy endpoints
- * need. Keyed by webhook, never by host: one tenant's failures must not stop another tenant's webhook
+ * A circuit breaker per webhook (docs/contract.md#isolation): once most of its recent requests fail, a dead or
+ * overloaded endpoint stops being tried for a cool-down, so it cannot tie up delivery slots that healthy
+ * endpoints need. It opens on a failure rate over a rolling window with a minimum number of failures,
+ * as well-known breakers do, not on a run of consecutive failures: a run of five comes by chance every
+ * few hundred requests to an endpoint that fails 30 % of the time, and each such run shut a working
+ * endpoint for a whole cool-down. The rate must hold with 95 % confidence (the Wilson score's lower
+ * bound), so a small window cannot pass a chance streak for a rate: a dead endpoint still opens it at
+ * its fifth failure (5 of 5), while 5 of 8, or 15 of 30, do not.
+ * Keyed by webhook, never by host: one tenant's failures must not stop another tenant's webhook
  * on the same receiving host.
  * Pure state over an injectable clock; the delivery path decides what a refused delivery becomes.
  */
@@ -10,9 +16,17 @@ import type { Clock } from './ports';
 export type CircuitState = 'closed' | 'open' | 'half-open';
 
 export interface CircuitBreakerSettings {
-  /** Consecutive failed attempts (each within `failureWindowMs` of the latest) that open the circuit. */
+  /**
+   * The fewest failed requests within `failureWindowMs` that open the circuit (its minimum volume of
+   * evidence), provided they are at least `failureRatePercent` of the window's requests.
+   */
   failureThreshold: number;
-  /** A failure older than this no longer counts towards the threshold. */
+  /**
+   * The share of the window's requests (successes and failures) that must be failing, in percent
+   * (1–100), with 95 % confidence (or every request of the window failed). @default 50
+   */
+  failureRatePercent?: number;
+  /** The rolling window: a request older than this no longer counts. */
   failureWindowMs: number;
   /** How long an open circuit refuses attempts before it lets one probe through. */
   cooldownMs: number;
@@ -44,11 +58,41 @@ export function isEndpointFailure(outcome: { statusCode?: number }): boolean {
   return outcome.statusCode === undefined || outcome.statusCode >= 500;
 }
 
-/** One destination's breaker: closed → open after the threshold → half-open after the cool-down. */
+/** The rolling window is kept in this many buckets: bounded memory whatever the request rate. */
+const WINDOW_BUCKETS = 10;
+const DEFAULT_FAILURE_RATE_PERCENT = 50;
+
+/** Requests and failures that started within one bucket of the window. */
+interface Bucket {
+  start: number;
+  requests: number;
+  failures: number;
+}
+
+/** z for a one-sided 97.5 % bound, i.e. the two-sided 95 % Wilson interval's lower end. */
+const CONFIDENCE_Z = 1.96;
+
+/**
+ * The lower end of the Wilson score interval of a failure rate: the least rate `failures` of
+ * `requests` are consistent with at 95 % confidence (5 of 5: 0.57; 15 of 30: 0.33; 600 of 1,000: 0.57).
+ */
+export function failureRateLowerBound(failures: number, requests: number): number {
+  if (requests <= 0) return 0;
+  const z2 = CONFIDENCE_Z * CONFIDENCE_Z;
+  const rate = failures / requests;
+  const centre = rate + z2 / (2 * requests);
+  const margin = CONFIDENCE_Z * Math.sqrt((rate * (1 - rate)) / requests + z2 / (4 * requests * requests));
+  return Math.max(0, (centre - margin) / (1 + z2 / requests));
+}
+
+/** One destination's breaker: closed → open at the failure rate → half-open after the cool-down. */
 export class CircuitBreaker {
   readonly #settings: CircuitBreakerSettings;
   readonly #clock: Clock;
-  #failureTimes: number[] = [];
+  readonly #bucketMs: number;
+  readonly #ratePercent: number;
+  /** The window's buckets, oldest first. */
+  #buckets: Bucket[] = [];
   #openUntil: number | undefined;
   #probeStartedAt: number | undefined;
   #lastFailure: FailureEvidence | undefined;
@@ -58,8 +102,13 @@ export class CircuitBreaker {
       throw new RangeError('failureThreshold must be a whole number of at least 1');
     if (!(settings.cooldownMs > 0)) throw new RangeError('cooldownMs must be positive');
     if (!(settings.failureWindowMs > 0)) throw new RangeError('failureWindowMs must be positive');
+    const ratePercent = settings.failureRatePercent ?? DEFAULT_FAILURE_RATE_PERCENT;
+    if (!(ratePercent > 0 && ratePercent <= 100))
+      throw new RangeError('failureRatePercent must be above 0 and at most 100');
     this.#settings = settings;
     this.#clock = clock;
+    this.#ratePercent = ratePercent;
+    this.#bucketMs = Math.max(1, Math.ceil(settings.failureWindowMs / WINDOW_BUCKETS));
   }
 
   get state(): CircuitState {
@@ -69,7 +118,20 @@ export class CircuitBreaker {
 
   /** True when nothing is remembered: a fresh breaker would behave the same. */
   get isPristine(): boolean {
-    return this.#openUntil === undefined && this.#failureTimes.length === 0 && !this.#lastFailure;
+    this.#prune(this.#now());
+    return this.#openUntil === undefined && this.#buckets.length === 0 && !this.#lastFailure;
+  }
+
+  /** Requests and failures within the rolling window (while closed; an open circuit starts afresh). */
+  get window(): { requests: number; failures: number } {
+    this.#prune(this.#now());
+    let requests = 0;
+    let failures = 0;
+    for (const bucket of this.#buckets) {
+      requests += bucket.requests;
+      failures += bucket.failures;
+    }
+    return { requests, failures };
   }
 
   /** The latest failed request since the last success; undefined after a success or before any failure. */
@@ -108,17 +170,25 @@ export class CircuitBreaker {
     return { isAllowed: true, isProbe: true };
   }
 
-  /** The endpoint answered: the circuit closes and the failure run ends. */
+  /**
+   * The endpoint answered. A probe's success (or any success while not closed) closes the circuit
+   * with an empty window; while closed, the success counts in the window's rate.
+   */
   recordSuccess(): void {
     this.#lastFailure = undefined;
-    this.#failureTimes = [];
-    this.#openUntil = undefined;
     this.#probeStartedAt = undefined;
+    if (this.#openUntil !== undefined) {
+      this.#openUntil = undefined;
+      this.#buckets = [];
+      return;
+    }
+    this.#count(this.#now(), false);
   }
 
   /**
    * A request failed the endpoint-down way (`evidence`: what came back, kept as the latest failure);
-   * may open (or re-open) the circuit.
+   * opens the circuit once the window holds `failureThreshold` failures or more and they are at least
+   * `failureRatePercent` of its requests; a failed probe re-opens it.
    */
   recordFailure(evidence: Omit<FailureEvidence, 'at'> = {}): void {
     const now = this.#now();
@@ -129,10 +199,12 @@ export class CircuitBreaker {
       this.#open(now);
       return;
     }
-    const windowStart = now - this.#settings.failureWindowMs;
-    this.#failureTimes = this.#failureTimes.filter((at) => at > windowStart);
-    this.#failureTimes.push(now);
-    if (this.#failureTimes.length >= this.#settings.failureThreshold) this.#open(now);
+    this.#count(now, true);
+    const { requests, failures } = this.window;
+    if (failures < this.#settings.failureThreshold) return;
+    if (failures === requests || failureRateLowerBound(failures, requests) * 100 >= this.#ratePercent) {
+      this.#open(now);
+    }
   }
 
   /** A permitted attempt ended without telling anything about the endpoint; frees the probe slot. */
@@ -142,8 +214,33 @@ export class CircuitBreaker {
 
   #open(now: number): void {
     this.#openUntil = now + this.#settings.cooldownMs;
-    this.#failureTimes = [];
+    this.#buckets = [];
     this.#probeStartedAt = undefined;
+  }
+
+  /** Adds one request (failed or not) to the window's current bucket. */
+  #count(now: number, isFailure: boolean): void {
+    this.#prune(now);
+    const start = now - (now % this.#bucketMs);
+    let bucket = this.#buckets.at(-1);
+    if (!bucket || bucket.start !== start) {
+      bucket = { start, requests: 0, failures: 0 };
+      this.#buckets.push(bucket);
+    }
+    bucket.requests += 1;
+    if (isFailure) bucket.failures += 1;
+  }
+
+  /** Drops the buckets that ended before the window. */
+  #prune(now: number): void {
+    const windowStart = now - this.#settings.failureWindowMs;
+    let expired = 0;
+    while (
+      expired < this.#buckets.length &&
+      (this.#buckets[expired]?.start ?? 0) + this.#bucketMs <= windowStart
+    )
+      expired += 1;
+    if (expired > 0) this.#buckets = this.#buckets.slice(expired);
   }
 
   #now(): number {
@@ -156,12 +253,15 @@ export class CircuitBreakerRegistry {
   readonly #settings: CircuitBreakerSettings;
   readonly #clock: Clock;
   readonly #breakers = new Map<string, CircuitBreaker>();
+  /** Clock time of the last sweep of breakers that remember nothing any more. */
+  #sweptAt: number;
 
   constructor(settings: CircuitBreakerSettings, clock: Clock) {
     // Fails fast on bad settings rather than on the first delivery.
     new CircuitBreaker(settings, clock);
     this.#settings = settings;
     this.#clock = clock;
+    this.#sweptAt = clock.now().getTime();
   }
 
   /** The breaker of `destination`. */
@@ -185,8 +285,9 @@ export class CircuitBreakerRegistry {
   }
 
   /**
-   * Records an attempt's verdict and says what changed; a healthy destination's breaker is
-   * forgotten so the map stays small.
+   * Records an attempt's verdict and says what changed. A breaker is kept while its window holds a
+   * request (the successes are the rate's denominator); once a window's time it is swept, with every
+   * breaker that remembers nothing any more, so the map holds only recently used webhooks.
    */
   recordOutcome(
     destination: string,
@@ -198,7 +299,17 @@ export class CircuitBreakerRegistry {
     if (isFailure) breaker.recordFailure(evidence);
     else breaker.recordSuccess();
     if (breaker.isPristine) this.#breakers.delete(destination);
+    this.#sweep();
     return { before, after: breaker.state };
+  }
+
+  #sweep(): void {
+    const now = this.#clock.now().getTime();
+    if (now - this.#sweptAt < this.#settings.failureWindowMs) return;
+    this.#sweptAt = now;
+    for (const [destination, breaker] of this.#breakers) {
+      if (breaker.isPristine) this.#breakers.delete(destination);
+    }
   }
 
   /** The latest failed request to `destination` since its last success, if this process saw one. */

@@ -138,11 +138,21 @@ export interface HealthCounters {
   lastOutcome?: 'succeeded' | 'failed';
   succeeded24h: number;
   failed24h: number;
+  /**
+   * The latest time until which some delivery process's circuit for this webhook was open, as that
+   * process recorded when the circuit opened (docs/decisions/0003-where-health-lives.md).
+   */
+  circuitOpenUntil?: string;
 }
 
 /** Webhook health counters: hourly buckets on one small item per webhook, read with one GetItem. */
 export interface WebhookHealthRepository {
   add(tenantId: string, webhookId: string, flush: HealthFlush, expiresAt: Date): Promise<void>;
+  /**
+   * Notes that a process's circuit for the webhook opened until `openUntil` (ISO 8601); a later
+   * `openUntil` already noted (by any process) is kept.
+   */
+  noteCircuitOpen(tenantId: string, webhookId: string, openUntil: string, expiresAt: Date): Promise<void>;
   /** Health of each webhook, counting the 24 hourly buckets up to `now`'s hour. */
   get(tenantId: string, webhookIds: string[], now: Date): Promise<Map<string, HealthCounters>>;
   /** The hourly counters of one webhook from `fromHour` to `toHour` (epoch hours, inclusive), oldest first; hours without attempts are absent. */
@@ -186,6 +196,12 @@ export interface EventIdClaim {
   fingerprint: string;
   /** The bus event that carried it, when known: the same on the bus's retries of one invocation. */
   busEventId?: string;
+  /**
+   * The event's body for the delivery log, stored with the claim when the claim takes the id (one
+   * write instead of two) and answered by the same store's DeliveryLogRepository.getPayload until
+   * `expiresAt`; nothing of it is written when the id is held.
+   */
+  payload?: { body: string; expiresAt: Date };
 }
 
 /** Whether a claim took the id, or the unexpired claim that already holds it. */

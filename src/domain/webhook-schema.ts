@@ -238,6 +238,10 @@ export const webhookHealthSchema = z
     lastStatusCode: z.number().int().optional(),
     lastOutcome: z.enum(['succeeded', 'failed']).optional(),
     failingSince: isoDateTimeSchema.optional(),
+    circuitOpenUntil: isoDateTimeSchema.optional().meta({
+      description:
+        'While a delivery process has stopped sending to this webhook after repeated failures (its circuit is open): until when. Each process keeps its own circuit; this is the latest opening one of them recorded, shown while it lasts and no attempt has succeeded since.',
+    }),
     succeeded24h: z.number().int().nonnegative(),
     failed24h: z.number().int().nonnegative(),
   })

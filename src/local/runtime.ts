@@ -13,6 +13,7 @@ import { CreateQueueCommand, SetQueueAttributesCommand, type SQSClient } from '@
 import type { SQSEvent } from 'aws-lambda';
 import { type AwsRequestCounter, createSqsClient } from '#adapters/aws-clients';
 import { KeyFileSource } from '#adapters/encryption-key';
+import { NOTICE_SOURCE } from '#adapters/eventbridge-notice-publisher';
 import { systemHostResolver } from '#adapters/host-resolver';
 import { type Composition, createServices } from '#composition';
 import type { Config } from '#config';
@@ -26,6 +27,7 @@ import { createFanOutDlqProcessorHandler } from '#functions/fan-out-dlq-processo
 import { createPortalAuthorizer } from '#functions/portal-authorizer';
 import { logger } from '#observability';
 import { type AdminToken, AdminTokenRegistry, loadAdminTokens, parsePlatformTokens } from './admin-tokens';
+import { type LocalAwsKey, loadLocalAwsKey, verifyAwsCaller } from './aws-caller-key';
 import { acquireDataDirLock } from './data-dir-lock';
 import { type DeliveryThreads, startDeliveryThreads } from './delivery-threads';
 import { startEmbeddedDynamoThread } from './embedded-dynamodb-thread';
@@ -97,6 +99,8 @@ export interface LocalRuntime {
   port: number;
   dataDir: string;
   tokens: readonly AdminToken[];
+  /** The access key pair PutEvents on PORT (and LOCAL_SQS_PORT) must be SigV4-signed with. */
+  awsKey: LocalAwsKey;
   services: Composition;
   /** Each delivery thread's event loop use so far (active vs idle time); empty without threads. */
   deliveryThreadUtilization(): EventLoopUtilization[];
@@ -122,6 +126,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
 async function startOnLockedDataDir(options: LocalRuntimeOptions, dataDir: string): Promise<LocalRuntime> {
   const { config } = options;
   const tokens = await loadAdminTokens(config.ADMIN_TOKENS, dataDir);
+  const awsKey = await loadLocalAwsKey(dataDir);
   // A fresh access key per run: the embedded store answers only this runtime's own clients.
   const aws = {
     credentials: { accessKeyId: `local-${randomBytes(12).toString('hex')}`, secretAccessKey: 'local' },
@@ -147,6 +152,7 @@ async function startOnLockedDataDir(options: LocalRuntimeOptions, dataDir: strin
       .map((origin) => origin.trim())
       .filter((origin) => origin !== ''),
     tenantClaim: config.TENANT_CLAIM,
+    awsKey,
     api: pending,
     putEvents: pending,
     sqs: (target, body, signal) => localSqs.handle(target, body, signal),
@@ -164,7 +170,7 @@ async function startOnLockedDataDir(options: LocalRuntimeOptions, dataDir: strin
   const queueServer =
     config.LOCAL_SQS_PORT === undefined
       ? undefined
-      : await listenLocalSqs(config.LOCAL_SQS_PORT, (target, body, signal) =>
+      : await listenLocalSqs(config.LOCAL_SQS_PORT, awsKey, (target, body, signal) =>
           localSqs.handle(target, body, signal),
         );
 
@@ -218,10 +224,12 @@ async function startOnLockedDataDir(options: LocalRuntimeOptions, dataDir: strin
 
   routes.api = (event, context) => api(event, context);
   routes.authorizePortal = createPortalAuthorizer(services);
-  routes.putEvents = (body) =>
+  routes.putEvents = (body, caller) =>
     handlePutEvents(body, {
       eventBusName: config.EVENT_BUS_NAME,
       persist: (events) => persistOnBus(localSqs, queueUrls.bus, events),
+      // Only the service publishes its notices: a forged `webhook.disabled` would reach the platform's rules.
+      ...(caller === 'outside' ? { refusedSources: OUTSIDE_REFUSED_SOURCES } : {}),
     });
 
   const timed =
@@ -344,6 +352,7 @@ async function startOnLockedDataDir(options: LocalRuntimeOptions, dataDir: strin
     port,
     dataDir,
     tokens,
+    awsKey,
     services,
     deliveryThreadUtilization: () => threads?.eventLoopUtilization() ?? [],
     deliveryThreadHeapUsed: () => threads?.heapUsedBytes() ?? [],
@@ -449,12 +458,17 @@ async function persistOnBus(localSqs: LocalSqs, queueUrl: string, events: BusEve
   }
 }
 
+/** Sources a caller from outside the process may not publish. */
+const OUTSIDE_REFUSED_SOURCES: ReadonlySet<string> = new Set([NOTICE_SOURCE]);
+
 /**
  * The opt-in SQS endpoint (LOCAL_SQS_PORT): 127.0.0.1 only whatever HOST is, and SQS only. It is
- * for looking at the local queues (depths, dead letters); anyone on this machine can use it.
+ * for looking at the local queues (depths, dead letters), and answers only calls SigV4-signed with
+ * this DATA_DIR's key: a task put on the delivery queue is sent signed with its tenant's secret.
  */
 async function listenLocalSqs(
   port: number,
+  awsKey: LocalAwsKey,
   sqs: LocalServerRoutes['sqs'],
 ): Promise<{ server: Server; url: string }> {
   const server = createServer((request, response) => {
@@ -462,8 +476,13 @@ async function listenLocalSqs(
     request.on('data', (chunk: Buffer) => chunks.push(chunk));
     request.on('end', () => {
       const target = String(request.headers['x-amz-target'] ?? '');
+      const body = Buffer.concat(chunks);
       const answer = target.startsWith('AmazonSQS.')
-        ? sqs(target, Buffer.concat(chunks).toString('utf8'))
+        ? verifyAwsCaller(
+            { method: request.method ?? 'POST', url: request.url ?? '/', headers: request.headers, body },
+            awsKey,
+            'sqs',
+          ).then((refused) => refused ?? sqs(target, body.toString('utf8')))
         : Promise.resolve({
             statusCode: 400,
             headers: { 'content-type': 'application/x-amz-json-1.1' },

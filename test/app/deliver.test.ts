@@ -7,7 +7,7 @@ import { secretContext } from '#app/credentials';
 import type { DeadLetteredTask } from '#app/dead-letters';
 import { deliverGroup, deliverTask, processDeliveryBatch } from '#app/deliver';
 import { createDeliveryAdmission } from '#app/endpoint-circuits';
-import { flushHealthCounters } from '#app/health-counters';
+import { flushHealthCounters, readWebhookHealth } from '#app/health-counters';
 import type { Config } from '#config';
 import type { DeliveryTask } from '#domain/delivery-task';
 import type { StoredWebhook } from '#domain/model';
@@ -545,6 +545,36 @@ describe('circuit breaker per webhook', () => {
     expect(await deliverTask(services, taskFor(flaky))).toMatchObject({ status: 'delivered' });
     expect(await deliverTask(services, taskFor(flaky))).toMatchObject({ status: 'delivered' });
     expect(receiver.received).toHaveLength(4);
+  });
+
+  it('notes an opening in the webhook’s health, which shows it only while it lasts and no attempt succeeded since', async () => {
+    const services = servicesFor(circuitConfig);
+    const flaky = await storeWebhook(services, { id: 'wh_flaky' });
+    receiver.respondWith({ status: 502 }, { status: 503 });
+    await deliverTask(services, taskFor(flaky));
+    await deliverTask(services, taskFor(flaky));
+    await flushHealthCounters(services);
+    const openUntil = new Date(services.clock.now().getTime() + 30_000).toISOString();
+    const healthOf = async () => (await readWebhookHealth(services, flaky.tenantId, [flaky])).get(flaky.id);
+    expect(await healthOf()).toMatchObject({ circuitOpenUntil: openUntil, lastOutcome: 'failed' });
+    // Another tenant's webhook of the same id reads no circuit of it.
+    expect(
+      (await readWebhookHealth(services, 'tenant-b', [flaky])).get(flaky.id)?.circuitOpenUntil,
+    ).toBeUndefined();
+
+    // Once the cool-down is over the circuit is no longer said to be open (a probe may go out).
+    services.clock.advance(30_000);
+    expect((await healthOf())?.circuitOpenUntil).toBeUndefined();
+    // The circuit re-opens when its probe fails; a success afterwards (from any process) ends it.
+    receiver.respondWith({ status: 503 });
+    await deliverTask(services, taskFor(flaky));
+    await flushHealthCounters(services);
+    expect((await healthOf())?.circuitOpenUntil).toBeDefined();
+    await services.webhookHealth.add(flaky.tenantId, flaky.id, {
+      counts: [{ hour: Math.floor(services.clock.now().getTime() / 3_600_000), succeeded: 1, failed: 0 }],
+      last: { at: services.clock.now().toISOString(), statusCode: 204, outcome: 'succeeded' },
+    });
+    expect((await healthOf())?.circuitOpenUntil).toBeUndefined();
   });
 
   it('past its schedule, gives a delivery up only on a request that failed after the schedule ended, citing it, without an attempt or a health count', async () => {

@@ -20,6 +20,7 @@ describe('buildSettings', () => {
       MAX_CONCURRENCY_PER_ENDPOINT: '3',
       MAX_CONCURRENCY_PER_TENANT: '40',
       CIRCUIT_FAILURE_THRESHOLD: '7',
+      CIRCUIT_FAILURE_RATE_PERCENT: '60',
       CIRCUIT_FAILURE_WINDOW_MS: '9000',
       CIRCUIT_COOLDOWN_MS: '4000',
       DELIVERY_LOG: 'failures',
@@ -39,7 +40,13 @@ describe('buildSettings', () => {
         admission: {
           maxInFlightPerWebhook: 3,
           maxInFlightPerTenant: 40,
-          circuit: { failureThreshold: 7, failureWindowMs: 9000, cooldownMs: 4000, probeTimeoutMs: 5000 },
+          circuit: {
+            failureThreshold: 7,
+            failureRatePercent: 60,
+            failureWindowMs: 9000,
+            cooldownMs: 4000,
+            probeTimeoutMs: 5000,
+          },
         },
       },
       deliveryLogPolicy: { mode: 'failures', retentionMs: 2 * DAY_MS },

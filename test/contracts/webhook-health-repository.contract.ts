@@ -135,6 +135,37 @@ export function describeWebhookHealthRepositoryContract(
       });
     });
 
+    it('keeps the latest circuit opening any process noted, per tenant; a third reads none', async () => {
+      const health = makeRepository();
+      const { tenantA, tenantB, hostile } = tenantTrio();
+      const now = new Date('2026-11-29T10:30:00.000Z');
+      await health.noteCircuitOpen(tenantA, 'wh_c', '2026-11-29T10:31:00.000Z', farFuture);
+      // A process whose circuit opened earlier writes later: the later opening stands.
+      await health.noteCircuitOpen(tenantA, 'wh_c', '2026-11-29T10:30:30.000Z', farFuture);
+      await health.noteCircuitOpen(tenantB, 'wh_c', '2026-11-29T10:40:00.000Z', farFuture);
+      expect((await health.get(tenantA, ['wh_c'], now)).get('wh_c')).toMatchObject({
+        circuitOpenUntil: '2026-11-29T10:31:00.000Z',
+      });
+      // Counts added afterwards keep the opening.
+      await health.add(
+        tenantA,
+        'wh_c',
+        {
+          counts: [{ hour: Math.floor(now.getTime() / 3_600_000), succeeded: 0, failed: 1 }],
+          last: { at: '2026-11-29T10:30:10.000Z', outcome: 'failed' },
+        },
+        farFuture,
+      );
+      expect((await health.get(tenantA, ['wh_c'], now)).get('wh_c')).toMatchObject({
+        failed24h: 1,
+        circuitOpenUntil: '2026-11-29T10:31:00.000Z',
+      });
+      expect((await health.get(tenantB, ['wh_c'], now)).get('wh_c')?.circuitOpenUntil).toBe(
+        '2026-11-29T10:40:00.000Z',
+      );
+      expect((await health.get(hostile, ['wh_c'], now)).size).toBe(0);
+    });
+
     it('keeps two tenants’ counters of the same webhook id apart; a third reads none', async () => {
       const health = makeRepository();
       const { tenantA, tenantB, hostile } = tenantTrio();

@@ -1,6 +1,13 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { CircuitBreaker, CircuitBreakerRegistry, isEndpointFailure } from '#domain/circuit-breaker';
+import {
+  CircuitBreaker,
+  CircuitBreakerRegistry,
+  failureRateLowerBound,
+  isEndpointFailure,
+} from '#domain/circuit-breaker';
 import { ManualClock } from '../support/in-memory-ports';
+import { mulberry32 as seededRandom } from '../support/seeded-random';
 
 const settings = { failureThreshold: 3, failureWindowMs: 10_000, cooldownMs: 30_000 };
 
@@ -31,16 +38,67 @@ describe('CircuitBreaker', () => {
     expect(breaker.retryAt).toBeUndefined();
   });
 
-  it('a success ends the failure run', () => {
+  it('opens on a failure rate with a minimum of failures, not on a run: successes in the window count', () => {
     const { breaker } = breakerAt();
     breaker.recordFailure();
     breaker.recordFailure();
     breaker.recordSuccess();
+    // Five failures of six: a rate of 83 %, but six requests cannot show 50 % with 95 % confidence.
+    for (let index = 0; index < 3; index++) breaker.recordFailure();
+    expect(breaker.window).toEqual({ requests: 6, failures: 5 });
+    expect(breaker.state).toBe('closed');
+    for (let index = 0; index < 3; index++) breaker.recordFailure();
+    // Eight of nine: at least 57 % with that confidence.
+    expect(breaker.state).toBe('open');
+  });
+
+  it('a dead endpoint opens it at the threshold: every request of the window failed', () => {
+    const { breaker } = breakerAt();
     breaker.recordFailure();
     breaker.recordFailure();
     expect(breaker.state).toBe('closed');
     breaker.recordFailure();
     expect(breaker.state).toBe('open');
+  });
+
+  it('bounds the failure rate from below as the Wilson score does', () => {
+    expect(failureRateLowerBound(5, 5)).toBeCloseTo(0.566, 3);
+    expect(failureRateLowerBound(15, 30)).toBeCloseTo(0.332, 3);
+    expect(failureRateLowerBound(600, 1_000)).toBeCloseTo(0.569, 3);
+    expect(failureRateLowerBound(0, 0)).toBe(0);
+  });
+
+  it('an endpoint failing 30 % of the time at random never opens it; once it dies it opens within a window', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 2 ** 31 - 1 }),
+        fc.integer({ min: 20, max: 2_000 }),
+        (seed, gapMs) => {
+          const clock = new ManualClock();
+          const breaker = new CircuitBreaker(
+            { failureThreshold: 5, failureRatePercent: 50, failureWindowMs: 60_000, cooldownMs: 30_000 },
+            clock,
+          );
+          const random = seededRandom(seed);
+          for (let request = 0; request < 1_000; request++) {
+            clock.advance(gapMs);
+            if (random() < 0.3) breaker.recordFailure({ statusCode: 500 });
+            else breaker.recordSuccess();
+            if (breaker.state !== 'closed') return false;
+          }
+          // Dead from now on: open once half the window fails (with confidence), at the latest when the
+          // successes before it have left the window (one bucket of slack), and never before five failures.
+          const diedAt = clock.now().getTime();
+          for (let failures = 1; clock.now().getTime() - diedAt <= 60_000 + 6_000; failures++) {
+            breaker.recordFailure({ statusCode: 500 });
+            if (breaker.state === 'open') return failures >= 5;
+            clock.advance(gapMs);
+          }
+          return false;
+        },
+      ),
+      { numRuns: 50, seed: 27 },
+    );
   });
 
   it('forgets failures older than the window', () => {
@@ -140,7 +198,7 @@ describe('isEndpointFailure', () => {
 });
 
 describe('CircuitBreakerRegistry', () => {
-  it('keeps one breaker per destination and forgets healthy ones', () => {
+  it('keeps one breaker per destination and forgets each once its window holds nothing', () => {
     const clock = new ManualClock();
     const registry = new CircuitBreakerRegistry(settings, clock);
     expect(registry.recordOutcome('https://dead.example', true)).toEqual({
@@ -151,11 +209,13 @@ describe('CircuitBreakerRegistry', () => {
     expect(registry.recordOutcome('https://dead.example', true)).toEqual({ before: 'closed', after: 'open' });
     registry.recordOutcome('https://fine.example', false);
     expect(registry.stateOf('https://dead.example')).toBe('open');
+    // The success is in fine.example's window (the rate's denominator) until the window passes.
+    expect(registry.get('https://fine.example').window).toEqual({ requests: 1, failures: 0 });
     expect(registry.retryAt('https://dead.example')).toEqual(new Date(clock.now().getTime() + 30_000));
     expect(registry.stateOf('https://fine.example')).toBe('closed');
     expect(registry.retryAt('https://fine.example')).toBeUndefined();
     expect(registry.get('https://other.example').tryAcquire().isAllowed).toBe(true);
-    expect(registry.size).toBe(2);
+    expect(registry.size).toBe(3);
     clock.advance(30_000);
     expect(registry.get('https://dead.example').tryAcquire()).toMatchObject({ isProbe: true });
     expect(registry.recordOutcome('https://dead.example', false)).toEqual({
@@ -163,6 +223,12 @@ describe('CircuitBreakerRegistry', () => {
       after: 'closed',
     });
     expect(registry.stateOf('https://dead.example')).toBe('closed');
+    // The probe's success closed it afresh, and the sweep (a window has passed) forgot the rest.
+    expect(registry.size).toBe(0);
+    registry.recordOutcome('https://new.example', false);
+    expect(registry.size).toBe(1);
+    clock.advance(settings.failureWindowMs * 2);
+    registry.recordOutcome('https://other.example', true);
     expect(registry.size).toBe(1);
   });
 });

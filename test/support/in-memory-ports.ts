@@ -375,7 +375,11 @@ export class InMemoryDeliveryLogRepository implements DeliveryLogRepository {
 }
 
 /** WebhookHealthRepository over a Map of hourly buckets. */
-type HealthItem = { buckets: Map<number, { s: number; f: number }>; last?: HealthFlush['last'] };
+type HealthItem = {
+  buckets: Map<number, { s: number; f: number }>;
+  last?: HealthFlush['last'];
+  circuitOpenUntil?: string;
+};
 
 export class InMemoryWebhookHealthRepository implements WebhookHealthRepository {
   readonly items = new Map<string, HealthItem>();
@@ -421,6 +425,15 @@ export class InMemoryWebhookHealthRepository implements WebhookHealthRepository 
     this.items.set(key, item);
   }
 
+  async noteCircuitOpen(tenantId: string, webhookId: string, openUntil: string): Promise<void> {
+    this.writes++;
+    const key = `${tenantId}/${webhookId}`;
+    const item: HealthItem = this.items.get(key) ?? { buckets: new Map() };
+    if (item.circuitOpenUntil === undefined || item.circuitOpenUntil < openUntil)
+      item.circuitOpenUntil = openUntil;
+    this.items.set(key, item);
+  }
+
   async get(tenantId: string, webhookIds: string[], now: Date): Promise<Map<string, HealthCounters>> {
     const found = new Map<string, HealthCounters>();
     const currentHour = Math.floor(now.getTime() / 3_600_000);
@@ -445,6 +458,7 @@ export class InMemoryWebhookHealthRepository implements WebhookHealthRepository 
               ...(item.last.statusCode !== undefined ? { lastStatusCode: item.last.statusCode } : {}),
             }
           : {}),
+        ...(item.circuitOpenUntil !== undefined ? { circuitOpenUntil: item.circuitOpenUntil } : {}),
       });
     }
     return found;
@@ -455,7 +469,11 @@ export class InMemoryWebhookHealthRepository implements WebhookHealthRepository 
 export class InMemoryEventIdRegistry implements EventIdRegistry {
   readonly #claims = new Map<string, { fingerprint: string; busEventId?: string; expiresAt: Date }>();
 
-  constructor(private readonly clock: Clock = { now: () => new Date() }) {}
+  /** `payloads`: where a claim's payload goes (the delivery log of the same store, as on DynamoDB). */
+  constructor(
+    private readonly clock: Clock = { now: () => new Date() },
+    private readonly payloads?: Pick<DeliveryLogRepository, 'putPayload'>,
+  ) {}
 
   async claim(claim: EventIdClaim, expiresAt: Date): Promise<EventIdClaimResult> {
     const key = JSON.stringify([claim.tenantId, claim.eventId]);
@@ -469,6 +487,14 @@ export class InMemoryEventIdRegistry implements EventIdRegistry {
       ...(claim.busEventId !== undefined ? { busEventId: claim.busEventId } : {}),
       expiresAt,
     });
+    if (claim.payload) {
+      await this.payloads?.putPayload(
+        claim.tenantId,
+        claim.eventId,
+        claim.payload.body,
+        claim.payload.expiresAt,
+      );
+    }
     return { claimed: true };
   }
 }
@@ -607,16 +633,17 @@ export function createTestServices(
   const config = { ...loadConfig({}), ...options.config };
   const clock = new ManualClock();
   const settings = buildSettings(config);
+  const deliveryLog = new InMemoryDeliveryLogRepository(clock);
   return {
     ...settings,
     ...buildDeliveryState(config, { ...settings, clock }),
-    deliveryLog: new InMemoryDeliveryLogRepository(clock),
+    deliveryLog,
     webhookHealth: new InMemoryWebhookHealthRepository(),
     orderedProgress: new InMemoryOrderedProgressStore(clock),
     webhooks: new InMemoryWebhookRepository(),
     failureLogs: new InMemoryFailureLogRepository(clock),
     rejectedEvents: new InMemoryRejectedEventRepository(clock),
-    eventIds: new InMemoryEventIdRegistry(clock),
+    eventIds: new InMemoryEventIdRegistry(clock, deliveryLog),
     deliveryQueue: new InMemoryDeliveryQueue(),
     portalSessions: new InMemoryPortalSessionStore(),
     cipher: new AesGcmSecretCipher({ getMasterKey: async () => masterKey }),

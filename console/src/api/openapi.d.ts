@@ -541,6 +541,11 @@ export interface components {
                 lastOutcome?: "succeeded" | "failed";
                 /** Format: date-time */
                 failingSince?: string;
+                /**
+                 * Format: date-time
+                 * @description While a delivery process has stopped sending to this webhook after repeated failures (its circuit is open): until when. Each process keeps its own circuit; this is the latest opening one of them recorded, shown while it lasts and no attempt has succeeded since.
+                 */
+                circuitOpenUntil?: string;
                 succeeded24h: number;
                 failed24h: number;
             };
@@ -591,6 +596,11 @@ export interface components {
                 lastOutcome?: "succeeded" | "failed";
                 /** Format: date-time */
                 failingSince?: string;
+                /**
+                 * Format: date-time
+                 * @description While a delivery process has stopped sending to this webhook after repeated failures (its circuit is open): until when. Each process keeps its own circuit; this is the latest opening one of them recorded, shown while it lasts and no attempt has succeeded since.
+                 */
+                circuitOpenUntil?: string;
                 succeeded24h: number;
                 failed24h: number;
             };

@@ -6,12 +6,10 @@
  * libraries that draw them (Recharts, Chart.js, visx) add 50–100 KB gzipped to a console whose whole
  * budget is 200 KB, and most of them draw on canvas, which screen readers cannot read anyway.
  */
-import { useQuery } from '@tanstack/react-query';
 import { useId, useState } from 'react';
 import { Tab, TabList, TabPanel, Tabs } from 'react-aria-components';
-import { ok } from '../api/client';
-import { useConsole } from '../context';
-import { LIST_REFRESH_MS, LoadError } from './LoadError';
+import { useWebhookStats } from '../api/queries';
+import { LoadError } from './LoadError';
 
 const RANGES = [
   { id: '24h', label: '24 hours', hours: 24 },
@@ -44,23 +42,7 @@ export function DeliveryChart({ webhookId }: { webhookId: string }) {
 }
 
 function RangeChart({ webhookId, hours, label }: { webhookId: string; hours: number; label: string }) {
-  const { api } = useConsole();
-  const query = useQuery({
-    queryKey: ['webhooks', 'stats', webhookId, hours],
-    queryFn: async () => {
-      const until = new Date();
-      const since = new Date(Math.floor(until.getTime() / 3_600_000) * 3_600_000 - (hours - 1) * 3_600_000);
-      return ok(
-        await api.GET('/v1/webhooks/{id}/stats', {
-          params: {
-            path: { id: webhookId },
-            query: { granularity: 'hour', since: since.toISOString(), until: until.toISOString() },
-          },
-        }),
-      );
-    },
-    refetchInterval: LIST_REFRESH_MS,
-  });
+  const query = useWebhookStats(webhookId, hours);
   if (query.isPending) return <p>Loading the chart…</p>;
   if (query.isError)
     return <LoadError what="the chart" error={query.error} retry={() => void query.refetch()} />;

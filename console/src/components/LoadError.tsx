@@ -4,9 +4,6 @@
  */
 import { ApiError } from '../api/client';
 
-/** How often open lists refresh themselves. */
-export const LIST_REFRESH_MS = 15_000;
-
 /** The message for a load that failed: the API's own words, or that the service did not answer. */
 export function loadErrorText(error: unknown): string {
   if (error instanceof ApiError) return error.message;

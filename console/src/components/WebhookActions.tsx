@@ -24,10 +24,11 @@ import {
   SelectValue,
 } from 'react-aria-components';
 import { ok, type Webhook } from '../api/client';
+import { queryKeys } from '../api/queries';
 import { errorText, useConsole } from '../context';
 import { useEventNames } from '../event-names';
 import { useNotice } from '../notices';
-import { navigate } from '../router';
+import { navigate, pathTo } from '../router';
 import { CopyButton } from './CopyButton';
 import { Time } from './Json';
 
@@ -61,7 +62,7 @@ function WebhookActionsMenu({ webhook, afterDelete }: { webhook: Webhook; afterD
     { secret: string; previousExpiresAt: string | null } | undefined
   >();
   const path = { params: { path: { id: webhook.id } } };
-  const refresh = () => queryClient.invalidateQueries({ queryKey: ['webhooks'] });
+  const refresh = () => queryClient.invalidateQueries({ queryKey: queryKeys.webhooks.all });
 
   const mutation = useMutation({
     mutationFn: async (action: Exclude<Action, 'edit'>) => {
@@ -102,7 +103,7 @@ function WebhookActionsMenu({ webhook, afterDelete }: { webhook: Webhook; afterD
       notice(message);
       if (action === 'delete') {
         setConfirmingDelete(false);
-        queryClient.removeQueries({ queryKey: ['webhooks', 'one', webhook.id] });
+        queryClient.removeQueries({ queryKey: queryKeys.webhooks.one(webhook.id) });
         afterDelete?.();
       }
       await refresh();
@@ -111,7 +112,7 @@ function WebhookActionsMenu({ webhook, afterDelete }: { webhook: Webhook; afterD
   });
 
   const onAction = (key: Action) => {
-    if (key === 'edit') navigate(`/webhooks/${encodeURIComponent(webhook.id)}/edit`);
+    if (key === 'edit') navigate(pathTo('editWebhook', { id: webhook.id }));
     else if (key === 'delete') setConfirmingDelete(true);
     else if (key === 'rotate') setConfirmingRotate(true);
     else if (key === 'test') setChoosingTest(true);

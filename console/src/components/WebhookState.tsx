@@ -1,7 +1,7 @@
 /**
- * A webhook's state in words (healthy, failing since …, disabled by the service …) and its 24 h
- * success rate, for every row of the Webhooks list and the detail page. Colour only repeats what the
- * words say, so the state reads the same without it.
+ * A webhook's state in words (healthy, failing since …, circuit open until …, disabled by the
+ * service …) and its 24 h success rate, for every row of the Webhooks list and the detail page.
+ * Colour only repeats what the words say, so the state reads the same without it.
  */
 import type { Webhook } from '../api/client';
 import { Time } from './Json';
@@ -15,6 +15,17 @@ export function webhookState(webhook: Webhook): { tone: Tone; label: React.React
     return webhook.disabledReason
       ? { tone: 'bad', label: `Disabled by the service: ${webhook.disabledReason}` }
       : { tone: 'neutral', label: 'Inactive' };
+  }
+  if (health?.circuitOpenUntil) {
+    // Deliveries wait (they use no attempt) until the circuit lets a probe through.
+    return {
+      tone: 'bad',
+      label: (
+        <>
+          Circuit open until <Time iso={health.circuitOpenUntil} />: deliveries paused after repeated failures
+        </>
+      ),
+    };
   }
   if (health?.failingSince) {
     return {

@@ -4,6 +4,7 @@
  */
 import { useQueryClient } from '@tanstack/react-query';
 import { ApiError, ok } from '../api/client';
+import { queryKeys } from '../api/queries';
 import { errorText, useConsole } from '../context';
 import { useNotice } from '../notices';
 
@@ -25,7 +26,7 @@ export function useErrorNotice(): (error: unknown, webhookId?: string) => void {
               .then((response) => {
                 ok(response);
                 notice('The webhook is active again. Try again now.');
-                return queryClient.invalidateQueries({ queryKey: ['webhooks'] });
+                return queryClient.invalidateQueries({ queryKey: queryKeys.webhooks.all });
               })
               .catch((failure: unknown) => notice(errorText(failure), 'error')),
         },

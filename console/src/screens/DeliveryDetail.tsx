@@ -1,18 +1,19 @@
 /** One delivery (docs/contract.md#delivery-log): the payload as sent, every attempt with request headers and response, "Resend". */
-import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { ok } from '../api/client';
+import { queryKeys, useDelivery } from '../api/queries';
 import { Attempts } from '../components/Attempts';
+import { WebhookName } from '../components/DeliveryList';
 import { Json, Time } from '../components/Json';
 import { useErrorNotice } from '../components/next-action';
 import { errorText, useConsole } from '../context';
 import { useEventNames } from '../event-names';
 import { useNotice } from '../notices';
-import { Link } from '../router';
+import { type Href, Link, pathTo, ScreenHeading } from '../router';
 
 /** A redelivery repeats either a delivery (`dlv_…`) or a failure log (`fl_…`). */
-function redeliveredHref(id: string): string {
-  const screen = id.startsWith('dlv_') ? 'deliveries' : 'failure-logs';
-  return `/${screen}/${encodeURIComponent(id)}`;
+function redeliveredHref(id: string): Href {
+  return pathTo(id.startsWith('dlv_') ? 'delivery' : 'failureLog', { id });
 }
 
 export function DeliveryDetailScreen({ deliveryId }: { deliveryId: string }) {
@@ -22,23 +23,20 @@ export function DeliveryDetailScreen({ deliveryId }: { deliveryId: string }) {
   const notice = useNotice();
   const showError = useErrorNotice();
   const path = { params: { path: { id: deliveryId } } };
-  const query = useQuery({
-    queryKey: ['deliveries', 'one', deliveryId],
-    queryFn: async () => ok(await api.GET('/v1/deliveries/{id}', path)),
-  });
+  const query = useDelivery(deliveryId);
   const resend = useMutation({
     mutationFn: async () => ok(await api.POST('/v1/deliveries/{id}/redeliver', path)),
     onSuccess: async () => {
       notice('Delivery resent: it is queued with the same webhook-id.');
-      await queryClient.invalidateQueries({ queryKey: ['deliveries'] });
+      await queryClient.invalidateQueries({ queryKey: queryKeys.deliveries.all });
     },
     onError: (error) => showError(error, query.data?.webhookId),
   });
-  if (query.isPending) return <h1 tabIndex={-1}>Delivery</h1>;
+  if (query.isPending) return <ScreenHeading pending>Delivery</ScreenHeading>;
   if (query.isError) {
     return (
       <>
-        <h1 tabIndex={-1}>Delivery</h1>
+        <ScreenHeading>Delivery</ScreenHeading>
         <p role="alert">Could not load the delivery: {errorText(query.error)}</p>
       </>
     );
@@ -47,9 +45,9 @@ export function DeliveryDetailScreen({ deliveryId }: { deliveryId: string }) {
   return (
     <>
       <div className="screen-head">
-        <h1 tabIndex={-1}>
+        <ScreenHeading>
           {delivery.test ? 'Test delivery' : 'Delivery'} of {eventName(delivery.eventType)}
-        </h1>
+        </ScreenHeading>
         {session.canManage ? (
           <button
             type="button"
@@ -70,7 +68,7 @@ export function DeliveryDetailScreen({ deliveryId }: { deliveryId: string }) {
         </dd>
         <dt>Webhook</dt>
         <dd>
-          <Link href={`/webhooks/${encodeURIComponent(delivery.webhookId)}`}>{delivery.webhookId}</Link>
+          <WebhookName webhookId={delivery.webhookId} />
         </dd>
         <dt>Event id (webhook-id)</dt>
         <dd>{delivery.eventId}</dd>
@@ -82,9 +80,7 @@ export function DeliveryDetailScreen({ deliveryId }: { deliveryId: string }) {
           <>
             <dt>Failure log</dt>
             <dd>
-              <Link href={`/failure-logs/${encodeURIComponent(delivery.failureLogId)}`}>
-                {delivery.failureLogId}
-              </Link>
+              <Link href={pathTo('failureLog', { id: delivery.failureLogId })}>{delivery.failureLogId}</Link>
             </dd>
           </>
         )}

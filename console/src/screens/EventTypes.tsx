@@ -2,12 +2,13 @@
 import { Json } from '../components/Json';
 import { errorText } from '../context';
 import { dataFieldsOf, useEventCatalogue } from '../event-names';
+import { ScreenHeading } from '../router';
 
 export function EventTypesScreen() {
   const query = useEventCatalogue();
   return (
     <>
-      <h1 tabIndex={-1}>Event types</h1>
+      <ScreenHeading>Event types</ScreenHeading>
       <p>
         Every delivery is a POST of <code>{'{ id, type, timestamp, tenantId, brandId, data }'}</code>;{' '}
         <code>data</code> differs per type.

@@ -1,12 +1,13 @@
 /** One failure log: its attempts, the event that was sent, and "Redeliver". */
-import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { ok } from '../api/client';
+import { queryKeys, useFailureLog } from '../api/queries';
 import { Attempts } from '../components/Attempts';
 import { Json, Time } from '../components/Json';
 import { errorText, useConsole } from '../context';
 import { useEventNames } from '../event-names';
 import { useNotice } from '../notices';
-import { Link } from '../router';
+import { Link, pathTo, ScreenHeading } from '../router';
 
 export function FailureLogDetailScreen({ logId }: { logId: string }) {
   const { api, session } = useConsole();
@@ -14,23 +15,20 @@ export function FailureLogDetailScreen({ logId }: { logId: string }) {
   const queryClient = useQueryClient();
   const notice = useNotice();
   const path = { params: { path: { id: logId } } };
-  const query = useQuery({
-    queryKey: ['failure-logs', 'one', logId],
-    queryFn: async () => ok(await api.GET('/v1/failure-logs/{id}', path)),
-  });
+  const query = useFailureLog(logId);
   const redeliver = useMutation({
     mutationFn: async () => ok(await api.POST('/v1/failure-logs/{id}/redeliver', path)),
     onSuccess: async () => {
       notice('Redelivery enqueued.');
-      await queryClient.invalidateQueries({ queryKey: ['deliveries'] });
+      await queryClient.invalidateQueries({ queryKey: queryKeys.deliveries.all });
     },
     onError: (error) => notice(errorText(error), 'error'),
   });
-  if (query.isPending) return <h1 tabIndex={-1}>Failure log</h1>;
+  if (query.isPending) return <ScreenHeading pending>Failure log</ScreenHeading>;
   if (query.isError) {
     return (
       <>
-        <h1 tabIndex={-1}>Failure log</h1>
+        <ScreenHeading>Failure log</ScreenHeading>
         <p role="alert">Could not load the failure log: {errorText(query.error)}</p>
       </>
     );
@@ -39,9 +37,9 @@ export function FailureLogDetailScreen({ logId }: { logId: string }) {
   return (
     <>
       <div className="screen-head">
-        <h1 tabIndex={-1}>
+        <ScreenHeading>
           Failure log: {log.webhookName}, {eventName(log.eventType)}
-        </h1>
+        </ScreenHeading>
         {session.canManage ? (
           <button
             type="button"
@@ -56,7 +54,7 @@ export function FailureLogDetailScreen({ logId }: { logId: string }) {
       <dl className="facts card">
         <dt>Webhook</dt>
         <dd>
-          <Link href={`/webhooks/${encodeURIComponent(log.webhookId)}`}>{log.webhookName}</Link>
+          <Link href={pathTo('webhook', { id: log.webhookId })}>{log.webhookName}</Link>
         </dd>
         <dt>Destination URL</dt>
         <dd className="url">{log.url}</dd>
@@ -82,7 +80,7 @@ export function FailureLogDetailScreen({ logId }: { logId: string }) {
           <>
             <dt>Delivery</dt>
             <dd>
-              <Link href={`/deliveries/${encodeURIComponent(log.deliveryId)}`}>{log.deliveryId}</Link>
+              <Link href={pathTo('delivery', { id: log.deliveryId })}>{log.deliveryId}</Link>
             </dd>
           </>
         )}

@@ -2,48 +2,36 @@
  * One webhook (Stripe/GitHub style): settings, signing secret (reveal and copy), health, recent
  * deliveries with filters (status, event type, time range), and "Recover failed deliveries" since a time.
  */
-import { useInfiniteQuery, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { type FormEvent, useId, useState } from 'react';
-import { ApiError, type DeliverySummary, ok, type Webhook } from '../api/client';
+import { ApiError, ok, type Webhook } from '../api/client';
+import { queryKeys, rowsOf, useDeliveryList, useWebhook } from '../api/queries';
 import { CopyButton } from '../components/CopyButton';
 import { DeliveryChart } from '../components/DeliveryChart';
+import { DeliveryList, localToIso } from '../components/DeliveryList';
 import { Time } from '../components/Json';
-import { LIST_REFRESH_MS, LoadError } from '../components/LoadError';
+import { LoadError } from '../components/LoadError';
 import { useErrorNotice } from '../components/next-action';
 import { WebhookActions } from '../components/WebhookActions';
 import { WebhookState } from '../components/WebhookState';
 import { errorText, useConsole } from '../context';
 import { useEventNames } from '../event-names';
 import { useNotice } from '../notices';
-import { Link, navigate } from '../router';
+import { Link, navigate, pathTo, ScreenHeading } from '../router';
 
 /** Deliveries per page of the list; "Load more deliveries" fetches the next. */
 const DELIVERIES_PAGE = 20;
-/** How often the list re-reads while a delivery in it is still pending. */
-const PENDING_REFRESH_MS = 2000;
-
-/** `datetime-local` value (local time, no zone) → ISO 8601 instant, or undefined when empty. */
-export function localToIso(value: string): string | undefined {
-  if (!value) return undefined;
-  const date = new Date(value);
-  return Number.isNaN(date.getTime()) ? undefined : date.toISOString();
-}
-
 export function WebhookDetailScreen({ webhookId }: { webhookId: string }) {
-  const { api, session } = useConsole();
+  const { session } = useConsole();
   const { eventName } = useEventNames();
-  const query = useQuery({
-    queryKey: ['webhooks', 'one', webhookId],
-    queryFn: async () => ok(await api.GET('/v1/webhooks/{id}', { params: { path: { id: webhookId } } })),
-    refetchInterval: LIST_REFRESH_MS,
-  });
-  if (query.isPending) return <h1 tabIndex={-1}>Webhook</h1>;
+  const query = useWebhook(webhookId, { refresh: true });
+  if (query.isPending) return <ScreenHeading pending>Webhook</ScreenHeading>;
   if (query.isError) {
     return (
       <>
-        <h1 tabIndex={-1}>Webhook</h1>
+        <ScreenHeading>Webhook</ScreenHeading>
         <LoadError what="the webhook" error={query.error} retry={() => void query.refetch()} />
-        <Link href="/">Back to webhooks</Link>
+        <Link href={pathTo('home')}>Back to webhooks</Link>
       </>
     );
   }
@@ -51,8 +39,8 @@ export function WebhookDetailScreen({ webhookId }: { webhookId: string }) {
   return (
     <>
       <div className="screen-head">
-        <h1 tabIndex={-1}>{webhook.name}</h1>
-        <WebhookActions webhook={webhook} afterDelete={() => navigate('/', { replace: true })} />
+        <ScreenHeading>{webhook.name}</ScreenHeading>
+        <WebhookActions webhook={webhook} afterDelete={() => navigate(pathTo('home'), { replace: true })} />
       </div>
       <p>
         <span className={`badge badge-${webhook.status}`}>
@@ -157,6 +145,14 @@ function Health({ webhook }: { webhook: Webhook }) {
             {health.lastOutcome ? ` · ${health.lastOutcome}` : ''}
             {health.lastStatusCode ? ` · HTTP ${health.lastStatusCode}` : ''}
           </dd>
+          {(health.lastOutcome === 'failed' || health.failingSince || health.circuitOpenUntil) && (
+            <>
+              <dt>Why it fails</dt>
+              <dd>
+                <LastFailure webhook={webhook} />
+              </dd>
+            </>
+          )}
           <dt>Last 24 hours</dt>
           <dd>
             {health.succeeded24h} attempts succeeded, {health.failed24h} failed (attempts, retries included)
@@ -167,118 +163,38 @@ function Health({ webhook }: { webhook: Webhook }) {
   );
 }
 
+/**
+ * The reason of the webhook's latest failed delivery, from the delivery log (health keeps counts and
+ * the last status, not the error text): what the endpoint answered, or why no answer came.
+ */
+function LastFailure({ webhook }: { webhook: Webhook }) {
+  const query = useDeliveryList({ webhookId: webhook.id, status: 'failed', limit: 1 });
+  const pendingQuery = useDeliveryList({ webhookId: webhook.id, status: 'pending', limit: 1 });
+  const latest = [...rowsOf(query), ...rowsOf(pendingQuery)]
+    .filter((delivery) => delivery.lastError || delivery.lastStatusCode)
+    .sort((a, b) => b.updatedAt.localeCompare(a.updatedAt))[0];
+  const statusCode = latest?.lastStatusCode ?? webhook.health?.lastStatusCode;
+  if (!latest && statusCode === undefined) return <>{query.isPending ? 'Loading…' : 'Not recorded'}</>;
+  return (
+    <>
+      {statusCode !== undefined ? `The endpoint answered HTTP ${statusCode}` : ''}
+      {statusCode !== undefined && latest?.lastError ? ': ' : ''}
+      {latest?.lastError ?? ''}
+      {latest && (
+        <>
+          {' '}
+          (<Link href={pathTo('delivery', { id: latest.id })}>latest failed delivery</Link>)
+        </>
+      )}
+    </>
+  );
+}
+
 function Deliveries({ webhook }: { webhook: Webhook }) {
-  const { api } = useConsole();
-  const { eventName, deliveryTypes } = useEventNames();
-  const id = useId();
-  const [status, setStatus] = useState('');
-  const [eventType, setEventType] = useState('');
-  const [since, setSince] = useState('');
-  const [until, setUntil] = useState('');
-  const filters = {
-    webhookId: webhook.id,
-    ...(status ? { status: status as DeliverySummary['status'] } : {}),
-    ...(eventType ? { eventType } : {}),
-    ...(localToIso(since) ? { since: localToIso(since) } : {}),
-    ...(localToIso(until) ? { until: localToIso(until) } : {}),
-    limit: DELIVERIES_PAGE,
-  };
-  const query = useInfiniteQuery({
-    queryKey: ['deliveries', filters],
-    initialPageParam: undefined as string | undefined,
-    queryFn: async ({ pageParam }) =>
-      ok(
-        await api.GET('/v1/deliveries', {
-          params: { query: { ...filters, ...(pageParam ? { cursor: pageParam } : {}) } },
-        }),
-      ),
-    getNextPageParam: (page) => page.nextCursor ?? undefined,
-    // A delivery waiting for its retry settles on its own: follow it without a reload.
-    refetchInterval: (current) =>
-      current.state.data?.pages.some((page) => page.items.some((delivery) => delivery.status === 'pending'))
-        ? PENDING_REFRESH_MS
-        : false,
-  });
-  const items = query.data?.pages.flatMap((page) => page.items) ?? [];
   return (
     <section aria-labelledby="deliveries-heading" className="card">
       <h2 id="deliveries-heading">Recent deliveries</h2>
-      <div className="filters">
-        <div className="field">
-          <label htmlFor={`${id}-status`}>Delivery status</label>
-          <select id={`${id}-status`} value={status} onChange={(event) => setStatus(event.target.value)}>
-            <option value="">Any</option>
-            <option value="pending">Pending</option>
-            <option value="succeeded">Succeeded</option>
-            <option value="failed">Failed</option>
-          </select>
-        </div>
-        <div className="field">
-          <label htmlFor={`${id}-type`}>Event type</label>
-          <select id={`${id}-type`} value={eventType} onChange={(event) => setEventType(event.target.value)}>
-            <option value="">Any</option>
-            {deliveryTypes.map((type) => (
-              <option key={type} value={type}>
-                {eventName(type)}
-              </option>
-            ))}
-          </select>
-        </div>
-        <div className="field">
-          <label htmlFor={`${id}-since`}>From</label>
-          <input
-            id={`${id}-since`}
-            type="datetime-local"
-            value={since}
-            onChange={(event) => setSince(event.target.value)}
-          />
-        </div>
-        <div className="field">
-          <label htmlFor={`${id}-until`}>To</label>
-          <input
-            id={`${id}-until`}
-            type="datetime-local"
-            value={until}
-            onChange={(event) => setUntil(event.target.value)}
-          />
-        </div>
-      </div>
-      {query.isPending ? (
-        <p>Loading deliveries…</p>
-      ) : query.isError ? (
-        <p role="alert">Could not load deliveries: {errorText(query.error)}</p>
-      ) : items.length === 0 ? (
-        <p>No deliveries match.</p>
-      ) : (
-        <ul className="rows" aria-label="Deliveries">
-          {items.map((delivery) => (
-            <li key={delivery.id} className="row">
-              <div className="row-main">
-                <Link href={`/deliveries/${encodeURIComponent(delivery.id)}`} className="row-title">
-                  {eventName(delivery.eventType)} · {delivery.eventId}
-                </Link>
-                <span className="meta">
-                  {delivery.test && <span className="badge">Test</span>}{' '}
-                  <span className={`badge badge-${delivery.status}`}>{delivery.status}</span> ·{' '}
-                  {delivery.attemptCount} attempt{delivery.attemptCount === 1 ? '' : 's'}
-                  {delivery.lastStatusCode ? ` · HTTP ${delivery.lastStatusCode}` : ''} ·{' '}
-                  <Time iso={delivery.createdAt} />
-                </span>
-              </div>
-            </li>
-          ))}
-        </ul>
-      )}
-      {query.hasNextPage && (
-        <button
-          type="button"
-          className="button secondary"
-          onClick={() => void query.fetchNextPage()}
-          disabled={query.isFetchingNextPage}
-        >
-          Load more deliveries
-        </button>
-      )}
+      <DeliveryList webhookId={webhook.id} pageSize={DELIVERIES_PAGE} />
     </section>
   );
 }
@@ -325,8 +241,8 @@ function Recover({ webhook }: { webhook: Webhook }) {
           ? `${count} More failed deliveries remain before ${new Date(result.resumeUntil).toLocaleString()}: press Recover again to continue.`
           : count,
       );
-      await queryClient.invalidateQueries({ queryKey: ['deliveries'] });
-      await queryClient.invalidateQueries({ queryKey: ['webhooks', 'one', webhook.id] });
+      await queryClient.invalidateQueries({ queryKey: queryKeys.deliveries.all });
+      await queryClient.invalidateQueries({ queryKey: queryKeys.webhooks.one(webhook.id) });
     },
     onError: (error) => {
       const issues =

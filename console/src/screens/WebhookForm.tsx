@@ -3,9 +3,10 @@
  * judge of validity: the form sends what was typed and shows each field error of the 400 answer
  * beside its field (`details[].field` such as `url`, `events[0]`, `headers.X-Foo`, `authentication.token`).
  */
-import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { type FormEvent, type ReactNode, useEffect, useId, useState } from 'react';
 import { ApiError, type FieldIssue, ok, type Webhook, type WebhookCreate } from '../api/client';
+import { queryKeys, useWebhook } from '../api/queries';
 import {
   AUTH_FIELD_NAMES,
   AUTH_FORM_KINDS,
@@ -20,7 +21,7 @@ import { Json } from '../components/Json';
 import { errorText, useConsole } from '../context';
 import { useEventCatalogue } from '../event-names';
 import { useNotice } from '../notices';
-import { Link, navigate } from '../router';
+import { Link, navigate, pathTo, ScreenHeading } from '../router';
 
 type HeaderRow = { key: number; name: string; value: string };
 
@@ -106,19 +107,14 @@ const FORM_FIELDS = new Set([
 ]);
 
 export function WebhookFormScreen({ webhookId }: { webhookId?: string | undefined }) {
-  const { api } = useConsole();
-  const existing = useQuery({
-    queryKey: ['webhooks', 'one', webhookId],
-    enabled: webhookId !== undefined,
-    queryFn: async () => ok(await api.GET('/v1/webhooks/{id}', { params: { path: { id: webhookId! } } })),
-  });
+  const existing = useWebhook(webhookId);
   const catalogue = useEventCatalogue();
   const title = webhookId ? 'Edit webhook' : 'Add Webhook';
-  if (webhookId && existing.isPending) return <h1 tabIndex={-1}>{title}</h1>;
+  if (webhookId && existing.isPending) return <ScreenHeading pending>{title}</ScreenHeading>;
   if (existing.isError) {
     return (
       <>
-        <h1 tabIndex={-1}>{title}</h1>
+        <ScreenHeading>{title}</ScreenHeading>
         <p role="alert">Could not load the webhook: {errorText(existing.error)}</p>
       </>
     );
@@ -188,9 +184,9 @@ function WebhookForm(props: {
       return ok(await api.PATCH('/v1/webhooks/{id}', { params: { path: { id: existing.id } }, body: patch }));
     },
     onSuccess: async (webhook) => {
-      await queryClient.invalidateQueries({ queryKey: ['webhooks'] });
+      await queryClient.invalidateQueries({ queryKey: queryKeys.webhooks.all });
       notice(existing ? `${webhook.name} was saved.` : `${webhook.name} was added.`);
-      navigate(`/webhooks/${encodeURIComponent(webhook.id)}`);
+      navigate(pathTo('webhook', { id: webhook.id }));
     },
     onError: (error) => {
       if (error instanceof ApiError && error.details.length > 0) {
@@ -282,7 +278,7 @@ function WebhookForm(props: {
 
   return (
     <>
-      <h1 tabIndex={-1}>{props.title}</h1>
+      <ScreenHeading>{props.title}</ScreenHeading>
       <form className="card form" onSubmit={submit} noValidate>
         {formError && (
           <p className="form-error" id={`${id}-form-error`} role="alert" tabIndex={-1}>
@@ -477,7 +473,7 @@ function WebhookForm(props: {
           </button>
           <Link
             className="button secondary"
-            href={existing ? `/webhooks/${encodeURIComponent(existing.id)}` : '/'}
+            href={existing ? pathTo('webhook', { id: existing.id }) : pathTo('home')}
           >
             Cancel
           </Link>

@@ -2,16 +2,17 @@
  * Admin → Chat → Webhooks (the seed's list): "Active"/"Inactive" tabs, a brand filter (server
  * side, `brandId=`), a search by name or URL over the loaded pages, "Add Webhook", and each row's menu.
  */
-import { useInfiniteQuery } from '@tanstack/react-query';
 import { useDeferredValue } from 'react';
 import { Tab, TabList, TabPanel, Tabs } from 'react-aria-components';
-import { ok, type Webhook } from '../api/client';
-import { LIST_REFRESH_MS, LoadError } from '../components/LoadError';
+import type { Webhook } from '../api/client';
+import { rowsOf, useWebhookList } from '../api/queries';
+import { LoadError } from '../components/LoadError';
+import { LoadMore } from '../components/LoadMore';
 import { WebhookActions } from '../components/WebhookActions';
 import { WebhookState } from '../components/WebhookState';
 import { useConsole } from '../context';
 import { useEventNames } from '../event-names';
-import { Link, navigate, useSearchParam } from '../router';
+import { Link, navigate, pathTo, ScreenHeading, useSearchParam } from '../router';
 
 type Status = 'active' | 'inactive';
 
@@ -25,9 +26,9 @@ export function WebhooksScreen() {
   return (
     <>
       <div className="screen-head">
-        <h1 tabIndex={-1}>Webhooks</h1>
+        <ScreenHeading>Webhooks</ScreenHeading>
         {session.canManage ? (
-          <button type="button" className="button" onClick={() => navigate('/webhooks/new')}>
+          <button type="button" className="button" onClick={() => navigate(pathTo('newWebhook'))}>
             Add Webhook
           </button>
         ) : null}
@@ -79,40 +80,19 @@ export function WebhooksScreen() {
 }
 
 function WebhookList({ status, brand, search }: { status: Status; brand: string; search: string }) {
-  const { api } = useConsole();
   const deferredBrand = useDeferredValue(brand);
-  const query = useInfiniteQuery({
-    queryKey: ['webhooks', 'list', status, deferredBrand],
-    initialPageParam: undefined as string | undefined,
-    queryFn: async ({ pageParam }) =>
-      ok(
-        await api.GET('/v1/webhooks', {
-          params: {
-            query: {
-              status,
-              limit: 100,
-              ...(deferredBrand ? { brandId: deferredBrand } : {}),
-              ...(pageParam ? { cursor: pageParam } : {}),
-            },
-          },
-        }),
-      ),
-    getNextPageParam: (page) => page.nextCursor ?? undefined,
-    // The list refreshes while open; React keeps the rows in place, so focus and scroll stay put.
-    refetchInterval: LIST_REFRESH_MS,
-  });
+  // The list refreshes while open; React keeps the rows in place, so focus and scroll stay put.
+  const query = useWebhookList(status, deferredBrand);
   if (query.isPending) return <p>Loading webhooks…</p>;
   if (query.isError)
     return <LoadError what="webhooks" error={query.error} retry={() => void query.refetch()} />;
   const needle = search.trim().toLowerCase();
-  const items = query.data.pages
-    .flatMap((page) => page.items)
-    .filter(
-      (webhook) =>
-        needle === '' ||
-        webhook.name.toLowerCase().includes(needle) ||
-        webhook.url.toLowerCase().includes(needle),
-    );
+  const items = rowsOf(query).filter(
+    (webhook) =>
+      needle === '' ||
+      webhook.name.toLowerCase().includes(needle) ||
+      webhook.url.toLowerCase().includes(needle),
+  );
   return (
     <>
       {items.length === 0 ? (
@@ -124,16 +104,7 @@ function WebhookList({ status, brand, search }: { status: Status; brand: string;
           ))}
         </ul>
       )}
-      {query.hasNextPage && (
-        <button
-          type="button"
-          className="button secondary"
-          disabled={query.isFetchingNextPage}
-          onClick={() => void query.fetchNextPage()}
-        >
-          Load more
-        </button>
-      )}
+      <LoadMore query={query} />
     </>
   );
 }
@@ -143,7 +114,7 @@ function WebhookRow({ webhook }: { webhook: Webhook }) {
   return (
     <li className="row">
       <div className="row-main">
-        <Link href={`/webhooks/${encodeURIComponent(webhook.id)}`} className="row-title">
+        <Link href={pathTo('webhook', { id: webhook.id })} className="row-title">
           {webhook.name}
         </Link>
         <span className="url">{webhook.url}</span>

@@ -125,6 +125,32 @@ export class DynamoWebhookHealthRepository implements WebhookHealthRepository {
     await Promise.all(flush.counts.map((count) => this.addStats(tenantId, webhookId, count)));
   }
 
+  async noteCircuitOpen(
+    tenantId: string,
+    webhookId: string,
+    openUntil: string,
+    expiresAt: Date,
+  ): Promise<void> {
+    try {
+      await this.client.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: healthKey(tenantId, webhookId),
+          UpdateExpression: 'SET #until = :until, #expiresAt = if_not_exists(#expiresAt, :expiresAt)',
+          ConditionExpression: 'attribute_not_exists(#until) OR #until < :until',
+          ExpressionAttributeNames: {
+            '#until': 'circuitOpenUntil',
+            '#expiresAt': TABLE_KEYS.timeToLiveAttribute,
+          },
+          ExpressionAttributeValues: { ':until': openUntil, ':expiresAt': toEpochSeconds(expiresAt) },
+        }),
+      );
+    } catch (error) {
+      // Another process noted a later opening: that one stands.
+      if ((error as { name?: string }).name !== 'ConditionalCheckFailedException') throw error;
+    }
+  }
+
   /** Adds one hour's counts to its stats item: one UpdateItem of ADDs, safe from any number of processes. */
   private async addStats(
     tenantId: string,
@@ -228,5 +254,6 @@ export function countersOf(item: Record<string, unknown>, now: Date): HealthCoun
   if (typeof item.lastStatusCode === 'number') counters.lastStatusCode = item.lastStatusCode;
   if (item.lastOutcome === 'succeeded' || item.lastOutcome === 'failed')
     counters.lastOutcome = item.lastOutcome;
+  if (typeof item.circuitOpenUntil === 'string') counters.circuitOpenUntil = item.circuitOpenUntil;
   return counters;
 }

@@ -175,7 +175,7 @@ export async function runBenchmark(options: BenchOptions): Promise<string> {
     deliveryThreads: options.deliveryThreads,
     deliveryLog: options.deliveryLog,
   });
-  const publisher = await createPublisher(service.runtime.url);
+  const publisher = await createPublisher(service.runtime.url, service.runtime.awsKey);
   const sections: string[] = [];
   let figures: Omit<
     BenchFigures,

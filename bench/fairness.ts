@@ -21,7 +21,7 @@ const service = await startBenchService({
   deliveryThreads: 1,
   deliveryLog: 'all',
 });
-const publisher = await createPublisher(service.runtime.url);
+const publisher = await createPublisher(service.runtime.url, service.runtime.awsKey);
 try {
   const result = await runFairnessPhase({
     service,

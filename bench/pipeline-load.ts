@@ -67,10 +67,14 @@ export interface Publisher {
 }
 
 /** Starts the publisher process aimed at the local ingest and waits until it is ready. */
-export async function createPublisher(ingestUrl: string): Promise<Publisher> {
+export async function createPublisher(
+  ingestUrl: string,
+  ingestKey: { accessKeyId: string; secretAccessKey: string },
+): Promise<Publisher> {
   const child: ChildProcess = fork(PUBLISHER_SCRIPT, [], {
     execArgv: ['--import', 'tsx'],
-    env: { ...process.env, BENCH_INGEST_URL: ingestUrl },
+    // The key the ingest checks signatures against (the runtime's DATA_DIR key), for the child to sign with.
+    env: { ...process.env, BENCH_INGEST_URL: ingestUrl, BENCH_INGEST_KEY: JSON.stringify(ingestKey) },
     stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
   });
   const waiting = new Map<number, { resolve: () => void; reject: (error: Error) => void }>();

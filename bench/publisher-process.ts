@@ -20,7 +20,11 @@ export interface PublishAnswer {
 const client = new EventBridgeClient({
   endpoint: process.env.BENCH_INGEST_URL,
   region: 'us-east-1',
-  credentials: { accessKeyId: 'bench', secretAccessKey: 'bench' },
+  // The service's DATA_DIR key, handed over by the parent: the ingest answers only signed calls.
+  credentials: JSON.parse(process.env.BENCH_INGEST_KEY ?? '{}') as {
+    accessKeyId: string;
+    secretAccessKey: string;
+  },
 });
 
 process.on('message', (message: PublishRequest | 'close') => {

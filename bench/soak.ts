@@ -99,7 +99,7 @@ const service = await startBenchService({
 for (let index = 0; index < fanOut; index++) {
   await service.createWebhook(`soak-${index}`, `${receiver.origin}/w${index}`, [BENCH_EVENT_TYPE]);
 }
-const publisher = await createPublisher(service.runtime.url);
+const publisher = await createPublisher(service.runtime.url, service.runtime.awsKey);
 
 const samples: Sample[] = [];
 const startedAt = performance.now();

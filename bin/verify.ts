@@ -9,6 +9,7 @@
  */
 import { parseArgs } from 'node:util';
 import { CONFIG_DEFAULTS } from '#config';
+import { readLocalAwsKey } from '#local/aws-caller-key';
 import { type CheckResult, runVerify, targetFromStacks, type VerifyTarget } from './verify-checks';
 
 const USAGE =
@@ -65,12 +66,21 @@ async function main(argv: string[]): Promise<number> {
   let target: VerifyTarget;
   let label: string;
   if (values.local) {
+    // The local ingest answers only calls signed with the key `npm start` made under its DATA_DIR.
+    const dataDir = process.env.DATA_DIR?.trim() || CONFIG_DEFAULTS.DATA_DIR;
+    const key = await readLocalAwsKey(dataDir);
+    if (!key) {
+      console.error(
+        `no access key pair under DATA_DIR ${dataDir}: start the service there first, or set DATA_DIR to the service's\n${USAGE}`,
+      );
+      return 2;
+    }
     target = {
       apiUrl: values.local,
       eventsEndpoint: values.local,
       eventBusName: values['event-bus'] ?? CONFIG_DEFAULTS.EVENT_BUS_NAME,
       region: 'us-east-1',
-      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+      credentials: key,
     };
     label = `local runtime at ${values.local}`;
   } else if (values.stack || values['api-url']) {

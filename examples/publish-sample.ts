@@ -3,12 +3,13 @@
  * the local service the way the chat platform does, with the real AWS SDK's `PutEvents`.
  *
  * Environment: `SERVICE_URL` (default http://127.0.0.1:3000), `TENANT_ID` (default `default`, the
- * dev token's tenant), `EVENT_BUS_NAME` (default `chat-events`).
+ * dev token's tenant), `EVENT_BUS_NAME` (default `chat-events`), `DATA_DIR` (default `.data`: the
+ * service's access key pair there signs the call, as the ingest requires).
  */
 import { randomUUID } from 'node:crypto';
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { EVENT_CATALOGUE } from '#domain/event-catalogue';
-import { serviceUrl } from './service-client';
+import { ingestKey, serviceUrl } from './service-client';
 
 const type = process.argv[2] ?? 'conversation.created';
 const entry = EVENT_CATALOGUE.find((candidate) => candidate.type === type);
@@ -21,11 +22,18 @@ if (!entry) {
 
 // The lock file pins SDK versions that run on Node 20; its notice about later releases needs no action.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+let credentials: Awaited<ReturnType<typeof ingestKey>>;
+try {
+  credentials = await ingestKey();
+} catch (error) {
+  console.error(`publish-sample: ${(error as Error).message}`);
+  process.exit(1);
+}
 const bus = new EventBridgeClient({
   endpoint: serviceUrl(),
   region: 'us-east-1',
-  // The local ingest accepts any credentials; on AWS the platform's own role signs.
-  credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+  // The local ingest answers only calls signed with its DATA_DIR's key; on AWS the platform's own role signs.
+  credentials,
 });
 // A fresh id per run: the same id with the same data within 24 h is a duplicate and goes nowhere.
 const eventId = `evt_sample_${randomUUID()}`;

@@ -4,6 +4,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { type LocalAwsKey, readLocalAwsKey } from '#local/aws-caller-key';
 
 /** The service's base URL: `SERVICE_URL`, else `npm start`'s default `http://127.0.0.1:3000`. */
 export function serviceUrl(env: NodeJS.ProcessEnv = process.env): string {
@@ -24,6 +25,21 @@ export async function adminToken(env: NodeJS.ProcessEnv = process.env): Promise<
       `no admin token: start the service first (npm start writes its dev token to ${path}), or set ADMIN_TOKEN`,
     );
   }
+}
+
+/**
+ * The access key pair the local ingest checks PutEvents signatures against: the one `npm start`
+ * made under `DATA_DIR` (default `.data`). Throws a message saying what to do when there is none.
+ */
+export async function ingestKey(env: NodeJS.ProcessEnv = process.env): Promise<LocalAwsKey> {
+  const dataDir = env.DATA_DIR ?? '.data';
+  const key = await readLocalAwsKey(dataDir);
+  if (!key) {
+    throw new Error(
+      `no ingest key: start the service first (npm start writes its access key pair to ${join(dataDir, 'local-aws-key.json')})`,
+    );
+  }
+  return key;
 }
 
 /** Calls the admin API and returns the parsed JSON body; throws the API's error message on a non-2xx. */

@@ -18,6 +18,8 @@ export interface AppSettings {
   readonly alarmEmail?: string;
   /** E-mail address the webhook notices (failing, recovered, disabled) go to; none by default. */
   readonly noticeEmail?: string;
+  /** The console's public URL notices link to, when it is not the stack's own CloudFront origin. */
+  readonly consoleUrl?: string;
   /** `null` reserves no concurrency. */
   readonly deliveryReservedConcurrency?: number | null;
   /** `null` reserves no concurrency. */
@@ -55,7 +57,7 @@ function concurrency(app: App, key: string): number | null | undefined {
 
 /**
  * Reads the app's settings from CDK context (`-c key=value` or cdk.json): jwtIssuer,
- * jwtAudience (comma-separated), eventBusName, tenantClaim, alarmEmail, noticeEmail, consoleClientId,
+ * jwtAudience (comma-separated), eventBusName, tenantClaim, alarmEmail, noticeEmail, consoleUrl, consoleClientId,
  * deliveryReservedConcurrency / fanOutReservedConcurrency (a number or "none"), deliveryMaxConcurrency,
  * consoleConnectSources (comma-separated https origins), platformPrincipals (comma-separated IAM ARNs).
  */
@@ -86,6 +88,7 @@ export function settingsFromContext(app: App): AppSettings {
     ...optional('tenantClaim', text(app, 'tenantClaim')),
     ...optional('alarmEmail', text(app, 'alarmEmail')),
     ...optional('noticeEmail', text(app, 'noticeEmail')),
+    ...optional('consoleUrl', text(app, 'consoleUrl')),
     ...optional('consoleClientId', text(app, 'consoleClientId')),
     ...optional('deliveryReservedConcurrency', concurrency(app, 'deliveryReservedConcurrency')),
     ...optional('fanOutReservedConcurrency', concurrency(app, 'fanOutReservedConcurrency')),

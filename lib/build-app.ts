@@ -43,6 +43,7 @@ export function buildApp(app: App, settings: AppSettings, options: BuildAppOptio
     ...(settings.platformPrincipals !== undefined ? { platformPrincipals: settings.platformPrincipals } : {}),
     ...(settings.alarmEmail !== undefined ? { alarmEmail: settings.alarmEmail } : {}),
     ...(settings.noticeEmail !== undefined ? { noticeEmail: settings.noticeEmail } : {}),
+    ...(settings.consoleUrl !== undefined ? { consoleUrl: settings.consoleUrl } : {}),
     ...(settings.consoleClientId !== undefined ||
     settings.consoleConnectSources !== undefined ||
     settings.portalAllowedOrigins !== undefined

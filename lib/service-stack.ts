@@ -64,6 +64,12 @@ export interface ServiceStackProps extends StackProps {
    */
   readonly noticeEmail?: string;
   /**
+   * The console's public URL, which notices link to (`consoleUrl` of each notice), when the console is
+   * served somewhere else than the stack's own CloudFront distribution (the platform's domain).
+   * @default the admin console's CloudFront origin; no link when neither exists
+   */
+  readonly consoleUrl?: string;
+  /**
    * The admin console (docs/contract.md#console) on CloudFront, signing in with OIDC against `jwtIssuer`;
    * `false` deploys none.
    * @default { assetPath: 'console/dist', clientId: jwtAudience[0] }
@@ -144,6 +150,11 @@ export class ServiceStack extends Stack {
       ...optional('corsAllowedOrigins', this.adminConsole ? [this.adminConsole.origin] : undefined),
       ...optional('consoleUrl', this.adminConsole?.origin),
     });
+    // Notices (published by the delivery function) link to the webhook's page in the console.
+    const noticeConsoleUrl = props.consoleUrl ?? this.adminConsole?.origin;
+    if (noticeConsoleUrl !== undefined) {
+      this.deliveryPipeline.delivery.function.addEnvironment('CONSOLE_URL', noticeConsoleUrl);
+    }
     if (this.adminConsole && consoleProps) {
       this.adminConsole.publish({
         apiUrl: this.adminApi.stage.url,

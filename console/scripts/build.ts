@@ -55,7 +55,20 @@ async function main(): Promise<void> {
 
   // A caller's NODE_ENV (vitest sets `test`) would make Vite bundle React's development build.
   process.env.NODE_ENV = 'production';
-  const { build } = await import('vite');
+  // The console's packages (React, Vite, …) are devDependencies: the service runs the built files,
+  // never these packages. An install without them (`npm ci --omit=dev`) keeps whatever dist exists.
+  let build: typeof import('vite').build;
+  try {
+    ({ build } = await import('vite'));
+  } catch (error) {
+    if ((error as { code?: string }).code !== 'ERR_MODULE_NOT_FOUND') throw error;
+    process.stdout.write(
+      existsSync(stampFile)
+        ? 'vite is not installed (an install without devDependencies): the console keeps its last build\n'
+        : 'vite is not installed (an install without devDependencies): the console is not built; run npm ci to build it\n',
+    );
+    return;
+  }
   const outDir = join(consoleDir, `.dist-${process.pid}`);
   process.stdout.write('building the admin console (console/ → console/dist)…\n');
   await build({

@@ -58,7 +58,7 @@ export class NoticeEmail extends Construct {
       [
         `${events.EventField.detailType}: webhook ${detail('webhookId')} ${detail('webhookName')} of tenant ${detail('tenantId')}`,
         `at ${events.EventField.time}; failing since ${detail('failingSince')}; last error: ${detail('lastError')}; reason: ${detail('reason')}`,
-        `Console: ${detail('consolePath')}`,
+        `Console: ${detail('consoleUrl')} (${detail('consolePath')})`,
       ].join('\n'),
     );
     const topicArn = this.topic.topicArn;

@@ -10,21 +10,28 @@ export const NOTICE_SOURCE = 'chat.webhooks';
 export interface EventBridgeNoticePublisherOptions {
   client: EventBridgeClient;
   eventBusName: string;
+  /**
+   * The console's public base URL (CONSOLE_URL, no trailing slash): each notice then carries
+   * `consoleUrl`, the webhook's page as a link a person can open from an e-mail or a chat message.
+   */
+  consoleUrl?: string | undefined;
 }
 
 /** NoticePublisher over EventBridge PutEvents. */
 export class EventBridgeNoticePublisher implements NoticePublisher {
   readonly #client: EventBridgeClient;
   readonly #eventBusName: string;
+  readonly #consoleUrl: string | undefined;
 
   constructor(options: EventBridgeNoticePublisherOptions) {
     this.#client = options.client;
     this.#eventBusName = options.eventBusName;
+    this.#consoleUrl = options.consoleUrl?.replace(/\/+$/, '');
   }
 
   async webhookHealthNotice(notice: WebhookHealthNotice): Promise<void> {
     const { type, ...detail } = notice;
-    await this.#put(type, notice.at, detail);
+    await this.#put(type, notice.at, this.#withLink(detail));
   }
 
   async webhookDisabled(notice: {
@@ -33,10 +40,18 @@ export class EventBridgeNoticePublisher implements NoticePublisher {
     reason: string;
     at: string;
   }): Promise<void> {
-    await this.#put('webhook.disabled', notice.at, {
-      ...notice,
-      consolePath: `/webhooks/${encodeURIComponent(notice.webhookId)}`,
-    });
+    await this.#put(
+      'webhook.disabled',
+      notice.at,
+      this.#withLink({ ...notice, consolePath: `/webhooks/${encodeURIComponent(notice.webhookId)}` }),
+    );
+  }
+
+  /** `detail` with `consoleUrl` (the absolute link to its `consolePath`) when the console's URL is known. */
+  #withLink<T extends { consolePath: string }>(detail: T): T & { consoleUrl?: string } {
+    return this.#consoleUrl === undefined
+      ? detail
+      : { ...detail, consoleUrl: `${this.#consoleUrl}${detail.consolePath}` };
   }
 
   async #put(detailType: string, at: string, detail: object): Promise<void> {

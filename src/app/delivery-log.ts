@@ -52,20 +52,29 @@ function payloadExpiry(services: Pick<Services, 'deliveryLogPolicy' | 'deliveryP
   return expiryOf(services, from, scheduleMs + DAY_MS);
 }
 
-/** Fan-out's one write: the event's payload, once, before any delivery of it is attempted (mode `all`). */
+/**
+ * The payload the delivery log keeps of an event fanned out to `deliveries` webhooks (mode `all`), to
+ * store once, before any delivery of it is attempted; undefined when none is kept.
+ */
+export function eventPayloadToKeep(
+  services: Pick<Services, 'clock' | 'deliveryLogPolicy' | 'deliveryPolicy'>,
+  event: EventEnvelope,
+  deliveries: number,
+): { body: string; expiresAt: Date } | undefined {
+  if (services.deliveryLogPolicy.mode !== 'all' || deliveries === 0) return undefined;
+  return { body: deliveryBodyOf(event), expiresAt: payloadExpiry(services, services.clock.now()) };
+}
+
+/** Stores the event's payload on its own (mode `all`), when its id claim did not carry it. */
 export async function storeEventPayload(
   services: Pick<Services, 'clock' | 'deliveryLog' | 'deliveryLogPolicy' | 'deliveryPolicy'>,
   event: EventEnvelope,
   deliveries: number,
 ): Promise<void> {
-  if (services.deliveryLogPolicy.mode !== 'all' || deliveries === 0) return;
+  const payload = eventPayloadToKeep(services, event, deliveries);
+  if (!payload) return;
   try {
-    await services.deliveryLog.putPayload(
-      event.tenantId,
-      event.id,
-      deliveryBodyOf(event),
-      payloadExpiry(services, services.clock.now()),
-    );
+    await services.deliveryLog.putPayload(event.tenantId, event.id, payload.body, payload.expiresAt);
   } catch (error) {
     // The records still say what was sent and what came back; only the detail view lacks the body.
     metrics.addMetric('DeliveryLogWriteErrors', MetricUnit.Count, 1);

@@ -8,8 +8,10 @@ import { type DeliveryTask, MAX_WEBHOOKS_PER_MESSAGE } from '#domain/delivery-ta
 import { parseChatEvent, UNREADABLE_TENANT_KEY } from '#domain/event-catalogue';
 import { EVENT_ID_WINDOW_MS, eventFingerprint, judgeEventIdClaim } from '#domain/event-ids';
 import type { EventEnvelope, RejectedEvent } from '#domain/model';
+import { orderingFor } from '#domain/ordering';
+import type { EventIdClaim } from '#domain/ports';
 import { logger, MetricUnit, metrics, withCorrelation } from '#observability';
-import { storeEventPayload } from './delivery-log';
+import { eventPayloadToKeep, storeEventPayload } from './delivery-log';
 import type { Services } from './services';
 
 const DETAIL_SNIPPET_BYTES = 2048;
@@ -68,7 +70,14 @@ export async function fanOutEvent(services: FanOutServices, input: ChatEventInpu
   if (!parsed.ok) return { rejected: await rejectEvent(services, input, parsed) };
 
   const event = parsed.event;
-  const verdict = await claimEventId(services, event, input.id);
+  // A fresh, strongly consistent read, never a cached one: a webhook created (or deactivated) before
+  // this event was published must be seen by it (docs/contract.md#read-your-writes). It costs one store query per event, two
+  // when the event names a brand (the brand's subscriptions and the all-brands ones). Read before the
+  // claim, so that the claim carries the payload the delivery log keeps: one write per event, not two.
+  const subscriptions = await services.webhooks.findSubscriptions(event.tenantId, event.type, event.brandId);
+  const webhookIds = subscriptions.map((subscription) => subscription.webhookId);
+  const payload = eventPayloadToKeep(services, event, webhookIds.length);
+  const verdict = await claimEventId(services, event, input.id, payload);
   if (verdict === 'duplicate') {
     metrics.addMetric('DuplicateEventsIgnored', MetricUnit.Count, 1);
     withCorrelation({ eventId: event.id, tenantId: event.tenantId }).info(
@@ -92,17 +101,26 @@ export async function fanOutEvent(services: FanOutServices, input: ChatEventInpu
       }),
     };
   }
-  // A fresh, strongly consistent read, never a cached one: a webhook created (or deactivated) before
-  // this event was published must be seen by it (docs/contract.md#read-your-writes). It costs one store query per event, two
-  // when the event names a brand (the brand's subscriptions and the all-brands ones).
-  const webhookIds = await services.webhooks.findSubscribers(event.tenantId, event.type, event.brandId);
-  const tasks = deliveryTasksFor(event, webhookIds, services.deliveryPolicy.webhooksPerMessage);
-  // The payload is stored beside the enqueue, not before it: one store round trip less in every
-  // fan-out (billed Lambda time). Storing never throws, and a failed enqueue fails the invocation, so
-  // the bus retries it and both are done again; a delivery's record is written only after its attempt,
-  // by which time the payload's write has long been made.
+  // A webhook that orders per conversation gets the event alone, in its conversation's queue
+  // (docs/contract.md#ordering); every other webhook shares the event's group messages.
+  const ordered: DeliveryTask[] = [];
+  const unordered: string[] = [];
+  for (const { webhookId, ordering } of subscriptions) {
+    const conversation = orderingFor(ordering, { tenantId: event.tenantId, webhookId, event });
+    if (conversation)
+      ordered.push({ tenantId: event.tenantId, webhookId, event, attempts: [], ordered: conversation });
+    else unordered.push(webhookId);
+  }
+  const tasks = [
+    ...deliveryTasksFor(event, unordered, services.deliveryPolicy.webhooksPerMessage),
+    ...ordered,
+  ];
+  // The payload went with the claim, unless this is the bus retrying an invocation whose claim was
+  // made (perhaps before a webhook subscribed): then it is stored on its own. A failed enqueue fails
+  // the invocation, so the bus retries it: the claim then answers with this event's own fingerprint and
+  // bus event id, and the retry enqueues.
   await Promise.all([
-    storeEventPayload(services, event, webhookIds.length),
+    verdict === 'retry' ? storeEventPayload(services, event, webhookIds.length) : undefined,
     tasks.length > 0 ? services.deliveryQueue.enqueue(tasks) : undefined,
   ]);
   metrics.addMetric('EventsFannedOut', MetricUnit.Count, 1);
@@ -126,12 +144,14 @@ async function claimEventId(
   services: Pick<Services, 'clock' | 'eventIds'>,
   event: EventEnvelope,
   busEventId: string | undefined,
+  payload: EventIdClaim['payload'],
 ) {
-  const claim = {
+  const claim: EventIdClaim = {
     tenantId: event.tenantId,
     eventId: event.id,
     fingerprint: eventFingerprint(event.type, event.data),
     ...(busEventId !== undefined ? { busEventId } : {}),
+    ...(payload ? { payload } : {}),
   };
   const expiresAt = new Date(services.clock.now().getTime() + EVENT_ID_WINDOW_MS);
   return judgeEventIdClaim(claim, await services.eventIds.claim(claim, expiresAt));

@@ -15,6 +15,7 @@ import type {
   WebhookOrdering,
   WebhookStatus,
 } from './model';
+import type { OrderedProgress } from './ordering';
 import type { PortalGrant } from './portal';
 
 export interface WebhookListQuery {
@@ -37,9 +38,19 @@ export interface WebhookRef {
 }
 
 /** Where webhooks live, and how fan-out finds the ones subscribed to an event. */
+/** How a webhook create is bounded. */
+export interface WebhookCreateOptions {
+  /** The tenant's webhook limit (MAX_WEBHOOKS_PER_TENANT). */
+  maxPerTenant?: number;
+}
+
 export interface WebhookRepository {
-  /** Stores a new webhook (and its subscriptions when active). */
-  create(webhook: StoredWebhook): Promise<void>;
+  /**
+   * Stores a new webhook (and its subscriptions when active). With `maxPerTenant`, only while its
+   * tenant has fewer webhooks than that, however many creates race (docs/contract.md#limits):
+   * LimitReachedError (`webhookLimitReached`) otherwise.
+   */
+  create(webhook: StoredWebhook, options?: WebhookCreateOptions): Promise<void>;
   get(tenantId: string, webhookId: string): Promise<StoredWebhook | undefined>;
   /**
    * Several webhooks read together, each as fresh as `get` (strongly consistent, docs/contract.md#read-your-writes): the
@@ -240,6 +251,12 @@ export interface EventIdClaim {
   fingerprint: string;
   /** The bus event that carried it, when known: the same on the bus's retries of one invocation. */
   busEventId?: string;
+  /**
+   * The event's body for the delivery log, stored with the claim when the claim takes the id (one
+   * write instead of two) and answered by the same store's DeliveryLogRepository.getPayload until
+   * `expiresAt`; nothing of it is written when the id is held.
+   */
+  payload?: { body: string; expiresAt: Date };
 }
 
 /** Whether a claim took the id, or the unexpired claim that already holds it. */
@@ -279,6 +296,23 @@ export interface MessageAcknowledger {
    * it could not delete is acknowledged at the end of its batch, as before.
    */
   acknowledge(sourceQueueArn: string | undefined, receiptHandles: string[]): Promise<void>;
+  /**
+   * Keeps one message of the queue `sourceQueueArn` names invisible for `seconds` from now (how an
+   * ordered delivery waits for its retry without leaving its place: docs/ordering.md). Never throws:
+   * false when it could not (the message then comes back after its visibility timeout, and waits out
+   * the rest of its delay then).
+   */
+  hold(sourceQueueArn: string | undefined, receiptHandle: string, seconds: number): Promise<boolean>;
+}
+
+/**
+ * The progress of ordered deliveries between their tries (docs/ordering.md): an ordered delivery's
+ * message stays in its queue unchanged while it waits for a retry, so what it did so far lives here,
+ * under its tenant and its de-duplication id. Written only after a try that did not end the delivery.
+ */
+export interface OrderedProgressStore {
+  get(tenantId: string, deduplicationId: string): Promise<OrderedProgress | undefined>;
+  put(tenantId: string, deduplicationId: string, progress: OrderedProgress, expiresAt: Date): Promise<void>;
 }
 
 /** Authenticated encryption of secrets at rest; `context` binds a ciphertext to its owner. */
@@ -320,4 +354,19 @@ export interface Clock {
   now(): Date;
 }
 
-export const systemClock: Clock = { now: () => new Date() };
+/**
+ * A clock that can also wake its caller later. In-memory waits (a delivery waiting briefly for a
+ * slot) run on it, so their tests advance a manual clock instead of sleeping.
+ */
+export interface TimerClock extends Clock {
+  /** Calls `callback` once, `ms` from now; the function returned cancels it. */
+  setTimer(ms: number, callback: () => void): () => void;
+}
+
+export const systemClock: TimerClock = {
+  now: () => new Date(),
+  setTimer: (ms, callback) => {
+    const timer = setTimeout(callback, ms);
+    return () => clearTimeout(timer);
+  },
+};

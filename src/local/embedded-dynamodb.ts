@@ -12,6 +12,7 @@ import { ensureTable } from '#adapters/dynamodb/create-table';
 import { describeCodedError } from '#domain/error-code';
 import { logger } from '#observability';
 import { installDynaliteIoGuard } from './dynalite-io-guard';
+import { installDynaliteIteratorGuard } from './dynalite-iterator-guard';
 
 interface DynaliteOptions {
   path?: string;
@@ -26,6 +27,8 @@ const require = createRequire(import.meta.url);
 installDynaliteIoGuard(require, (error) =>
   logger.error('embedded store write failed; the request was refused', { error: describeCodedError(error) }),
 );
+// Every Query and Scan would otherwise leave a LevelDB iterator open for ever (native memory growth).
+installDynaliteIteratorGuard(require);
 const dynalite = require('dynalite') as (options: DynaliteOptions) => Server;
 
 export interface EmbeddedDynamo {

@@ -34,7 +34,17 @@ export const MAX_REQUEST_ENTRY_BYTES = 256 * 1024;
 /** Handles one `AWSEvents.PutEvents` request body. */
 export async function handlePutEvents(
   body: string,
-  options: { eventBusName: string; persist: (events: BusEvent[]) => Promise<void>; now?: () => Date },
+  options: {
+    eventBusName: string;
+    persist: (events: BusEvent[]) => Promise<void>;
+    now?: () => Date;
+    /**
+     * Sources this caller may not publish, each entry refused as EventBridge refuses `aws.*` sources
+     * to a customer (`NotAuthorizedForSourceException`): outside callers may not publish the
+     * service's own notices (`chat.webhooks`), which only the service itself sends.
+     */
+    refusedSources?: ReadonlySet<string>;
+  },
 ): Promise<ProtocolResponse> {
   let request: unknown;
   try {
@@ -68,7 +78,7 @@ export async function handlePutEvents(
   const results: EntryResult[] = [];
   const accepted: { index: number; event: BusEvent }[] = [];
   entries.forEach((entry, index) => {
-    const checked = checkEntry(entry, options.eventBusName, now);
+    const checked = checkEntry(entry, options.eventBusName, now, options.refusedSources);
     if ('event' in checked) {
       accepted.push({ index, event: checked.event });
       results[index] = { EventId: checked.event.id };
@@ -100,6 +110,7 @@ function checkEntry(
   entry: unknown,
   busName: string,
   now: Date,
+  refusedSources: ReadonlySet<string> | undefined,
 ): { event: BusEvent } | { error: EntryResult } {
   const fail = (code: string, message: string) => ({ error: { ErrorCode: code, ErrorMessage: message } });
   if (typeof entry !== 'object' || entry === null) return fail('InvalidArgument', 'Entry is not an object.');
@@ -111,6 +122,9 @@ function checkEntry(
         `Parameter ${name} is not valid. Reason: ${name} is a required argument.`,
       );
     }
+  }
+  if (refusedSources?.has(fields.Source as string)) {
+    return fail('NotAuthorizedForSourceException', 'Not authorized for the source.');
   }
   const requestedBus =
     typeof fields.EventBusName === 'string' && fields.EventBusName !== '' ? fields.EventBusName : 'default';

@@ -13,10 +13,11 @@ import { CreateQueueCommand, SetQueueAttributesCommand, type SQSClient } from '@
 import type { SQSEvent } from 'aws-lambda';
 import { type AwsRequestCounter, createSqsClient } from '#adapters/aws-clients';
 import { KeyFileSource } from '#adapters/encryption-key';
+import { NOTICE_SOURCE } from '#adapters/eventbridge-notice-publisher';
 import { systemHostResolver } from '#adapters/host-resolver';
 import { type Composition, createServices } from '#composition';
 import type { Config } from '#config';
-import { DELIVERY_MAX_RECEIVES } from '#domain/delivery-task';
+import { DELIVERY_MAX_RECEIVES, ORDERED_DELIVERY_MAX_RECEIVES } from '#domain/delivery-task';
 import type { HostResolver } from '#domain/ports';
 import { createApiHandler } from '#functions/api';
 import { createDeliveryHandler } from '#functions/delivery';
@@ -26,6 +27,7 @@ import { createFanOutDlqProcessorHandler } from '#functions/fan-out-dlq-processo
 import { createPortalAuthorizer } from '#functions/portal-authorizer';
 import { logger } from '#observability';
 import { type AdminToken, AdminTokenRegistry, loadAdminTokens, parsePlatformTokens } from './admin-tokens';
+import { type LocalAwsKey, loadLocalAwsKey, verifyAwsCaller } from './aws-caller-key';
 import { acquireDataDirLock } from './data-dir-lock';
 import { type DeliveryThreads, startDeliveryThreads } from './delivery-threads';
 import { startEmbeddedDynamoThread } from './embedded-dynamodb-thread';
@@ -42,6 +44,8 @@ import { createLocalSqs, type LocalSqs } from './sqs/sqs-protocol';
 export const LOCAL_QUEUES = {
   deliveries: 'chat-webhooks-deliveries',
   deliveriesDeadLetter: 'chat-webhooks-deliveries-dlq',
+  orderedDeliveries: 'chat-webhooks-ordered-deliveries.fifo',
+  orderedDeliveriesDeadLetter: 'chat-webhooks-ordered-deliveries-dlq.fifo',
   bus: 'chat-events-bus',
   fanOutDeadLetter: 'chat-events-fan-out-dlq',
 } as const;
@@ -95,6 +99,8 @@ export interface LocalRuntime {
   port: number;
   dataDir: string;
   tokens: readonly AdminToken[];
+  /** The access key pair PutEvents on PORT (and LOCAL_SQS_PORT) must be SigV4-signed with. */
+  awsKey: LocalAwsKey;
   services: Composition;
   /** Each delivery thread's event loop use so far (active vs idle time); empty without threads. */
   deliveryThreadUtilization(): EventLoopUtilization[];
@@ -120,6 +126,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
 async function startOnLockedDataDir(options: LocalRuntimeOptions, dataDir: string): Promise<LocalRuntime> {
   const { config } = options;
   const tokens = await loadAdminTokens(config.ADMIN_TOKENS, dataDir);
+  const awsKey = await loadLocalAwsKey(dataDir);
   // A fresh access key per run: the embedded store answers only this runtime's own clients.
   const aws = {
     credentials: { accessKeyId: `local-${randomBytes(12).toString('hex')}`, secretAccessKey: 'local' },
@@ -145,6 +152,7 @@ async function startOnLockedDataDir(options: LocalRuntimeOptions, dataDir: strin
       .map((origin) => origin.trim())
       .filter((origin) => origin !== ''),
     tenantClaim: config.TENANT_CLAIM,
+    awsKey,
     api: pending,
     putEvents: pending,
     sqs: (target, body, signal) => localSqs.handle(target, body, signal),
@@ -162,7 +170,7 @@ async function startOnLockedDataDir(options: LocalRuntimeOptions, dataDir: strin
   const queueServer =
     config.LOCAL_SQS_PORT === undefined
       ? undefined
-      : await listenLocalSqs(config.LOCAL_SQS_PORT, (target, body, signal) =>
+      : await listenLocalSqs(config.LOCAL_SQS_PORT, awsKey, (target, body, signal) =>
           localSqs.handle(target, body, signal),
         );
 
@@ -192,6 +200,8 @@ async function startOnLockedDataDir(options: LocalRuntimeOptions, dataDir: strin
     ...config,
     DELIVERY_QUEUE_URL: queueUrls.deliveries,
     DELIVERY_DLQ_URL: queueUrls.deliveriesDeadLetter,
+    ORDERED_DELIVERY_QUEUE_URL: queueUrls.orderedDeliveries,
+    ORDERED_DELIVERY_DLQ_URL: queueUrls.orderedDeliveriesDeadLetter,
     // Portal links open on this very server unless the console is served elsewhere.
     CONSOLE_URL: config.CONSOLE_URL ?? baseUrl,
   };
@@ -214,10 +224,12 @@ async function startOnLockedDataDir(options: LocalRuntimeOptions, dataDir: strin
 
   routes.api = (event, context) => api(event, context);
   routes.authorizePortal = createPortalAuthorizer(services);
-  routes.putEvents = (body) =>
+  routes.putEvents = (body, caller) =>
     handlePutEvents(body, {
       eventBusName: config.EVENT_BUS_NAME,
       persist: (events) => persistOnBus(localSqs, queueUrls.bus, events),
+      // Only the service publishes its notices: a forged `webhook.disabled` would reach the platform's rules.
+      ...(caller === 'outside' ? { refusedSources: OUTSIDE_REFUSED_SOURCES } : {}),
     });
 
   const timed =
@@ -293,16 +305,33 @@ async function startOnLockedDataDir(options: LocalRuntimeOptions, dataDir: strin
       handlerAcknowledgesEarly: true,
       onError: onError('delivery'),
     }),
+    // Ordered deliveries (docs/ordering.md): the same handler; the FIFO queue serves one message of a
+    // conversation at a time, and a retry holds its message by visibility.
     startSqsEventSource({
       queue: countedQueue,
-      queueUrl: queueUrls.deliveriesDeadLetter,
-      queueArn: localSqs.queueArn(LOCAL_QUEUES.deliveriesDeadLetter),
-      handler: timed('dlq-processor', (event: SQSEvent) =>
-        dlqProcessor(event, lambdaContext('chat-webhooks-dlq-processor')),
-      ),
-      concurrency: 1,
-      onError: onError('dlq'),
+      queueUrl: queueUrls.orderedDeliveries,
+      queueArn: localSqs.queueArn(LOCAL_QUEUES.orderedDeliveries),
+      handler: timed('delivery', runDelivery),
+      concurrency: Math.max(1, Math.ceil(deliveryConcurrency / 4)),
+      maxConcurrency: Math.max(1, Math.ceil(maxDeliveryConcurrency / 4)),
+      visibilityTimeoutSeconds: deliveryVisibilityTimeoutSeconds,
+      handlerAcknowledgesEarly: true,
+      onError: onError('ordered delivery'),
     }),
+    ...[queueUrls.deliveriesDeadLetter, queueUrls.orderedDeliveriesDeadLetter].map((queueUrl, index) =>
+      startSqsEventSource({
+        queue: countedQueue,
+        queueUrl,
+        queueArn: localSqs.queueArn(
+          index === 0 ? LOCAL_QUEUES.deliveriesDeadLetter : LOCAL_QUEUES.orderedDeliveriesDeadLetter,
+        ),
+        handler: timed('dlq-processor', (event: SQSEvent) =>
+          dlqProcessor(event, lambdaContext('chat-webhooks-dlq-processor')),
+        ),
+        concurrency: 1,
+        onError: onError('dlq'),
+      }),
+    ),
     // Events the fan-out kept failing on (the bus queue's redrive): recorded as rejected events.
     startSqsEventSource({
       queue: countedQueue,
@@ -323,6 +352,7 @@ async function startOnLockedDataDir(options: LocalRuntimeOptions, dataDir: strin
     port,
     dataDir,
     tokens,
+    awsKey,
     services,
     deliveryThreadUtilization: () => threads?.eventLoopUtilization() ?? [],
     deliveryThreadHeapUsed: () => threads?.heapUsedBytes() ?? [],
@@ -367,7 +397,9 @@ async function createQueues(
   // visibility timeout) must update the queues on DATA_DIR, where CreateQueue with the new attributes
   // would fail with QueueNameExists and the service would not start.
   const create = async (name: string, attributes: Record<string, string>) => {
-    const queueUrl = (await client.send(new CreateQueueCommand({ QueueName: name }))).QueueUrl!;
+    // A FIFO queue is one from its creation (FifoQueue cannot be set later).
+    const fifo = name.endsWith('.fifo') ? { Attributes: { FifoQueue: 'true' } } : {};
+    const queueUrl = (await client.send(new CreateQueueCommand({ QueueName: name, ...fifo }))).QueueUrl!;
     await client.send(new SetQueueAttributesCommand({ QueueUrl: queueUrl, Attributes: attributes }));
     return queueUrl;
   };
@@ -383,6 +415,17 @@ async function createQueues(
       maxReceiveCount: DELIVERY_MAX_RECEIVES,
     }),
   });
+  const orderedDeliveriesDeadLetter = await create(LOCAL_QUEUES.orderedDeliveriesDeadLetter, {
+    MessageRetentionPeriod: '1209600',
+  });
+  const orderedDeliveries = await create(LOCAL_QUEUES.orderedDeliveries, {
+    VisibilityTimeout: String(deliveryVisibilityTimeoutSeconds),
+    MessageRetentionPeriod: '1209600',
+    RedrivePolicy: JSON.stringify({
+      deadLetterTargetArn: queueArn(LOCAL_QUEUES.orderedDeliveriesDeadLetter),
+      maxReceiveCount: ORDERED_DELIVERY_MAX_RECEIVES,
+    }),
+  });
   const bus = await create(LOCAL_QUEUES.bus, {
     VisibilityTimeout: String(BUS_VISIBILITY_TIMEOUT_SECONDS),
     RedrivePolicy: JSON.stringify({
@@ -390,7 +433,14 @@ async function createQueues(
       maxReceiveCount: FAN_OUT_MAX_RECEIVES,
     }),
   });
-  return { deliveries, deliveriesDeadLetter, bus, fanOutDeadLetter };
+  return {
+    deliveries,
+    deliveriesDeadLetter,
+    orderedDeliveries,
+    orderedDeliveriesDeadLetter,
+    bus,
+    fanOutDeadLetter,
+  };
 }
 
 /**
@@ -408,12 +458,17 @@ async function persistOnBus(localSqs: LocalSqs, queueUrl: string, events: BusEve
   }
 }
 
+/** Sources a caller from outside the process may not publish. */
+const OUTSIDE_REFUSED_SOURCES: ReadonlySet<string> = new Set([NOTICE_SOURCE]);
+
 /**
  * The opt-in SQS endpoint (LOCAL_SQS_PORT): 127.0.0.1 only whatever HOST is, and SQS only. It is
- * for looking at the local queues (depths, dead letters); anyone on this machine can use it.
+ * for looking at the local queues (depths, dead letters), and answers only calls SigV4-signed with
+ * this DATA_DIR's key: a task put on the delivery queue is sent signed with its tenant's secret.
  */
 async function listenLocalSqs(
   port: number,
+  awsKey: LocalAwsKey,
   sqs: LocalServerRoutes['sqs'],
 ): Promise<{ server: Server; url: string }> {
   const server = createServer((request, response) => {
@@ -421,8 +476,13 @@ async function listenLocalSqs(
     request.on('data', (chunk: Buffer) => chunks.push(chunk));
     request.on('end', () => {
       const target = String(request.headers['x-amz-target'] ?? '');
+      const body = Buffer.concat(chunks);
       const answer = target.startsWith('AmazonSQS.')
-        ? sqs(target, Buffer.concat(chunks).toString('utf8'))
+        ? verifyAwsCaller(
+            { method: request.method ?? 'POST', url: request.url ?? '/', headers: request.headers, body },
+            awsKey,
+            'sqs',
+          ).then((refused) => refused ?? sqs(target, body.toString('utf8')))
         : Promise.resolve({
             statusCode: 400,
             headers: { 'content-type': 'application/x-amz-json-1.1' },

@@ -10,11 +10,14 @@ import type {
   Context,
 } from 'aws-lambda';
 import { PORTAL_API_PREFIX } from '#domain/portal';
+import { JSON_HEADERS } from '#functions/commons/http/error-responses';
 import type { PortalAuthorizerResult } from '#functions/portal-authorizer';
 import type { AdminTokenRegistry } from './admin-tokens';
 import { buildHttpApiEvent, type EventAuthorizer } from './api-gateway-event';
+import { type LocalAwsKey, verifyAwsCaller } from './aws-caller-key';
 import { isConsoleRequest, serveConsoleFile } from './console-files';
 import { awsError, type ProtocolResponse } from './eventbridge-ingest';
+import { FailedTokenLimiter } from './failed-token-limiter';
 
 /**
  * The only AWS operation PORT answers (docs/contract.md#local-runtime: admin API, console, /health and the PutEvents
@@ -26,15 +29,23 @@ const PORT_AWS_TARGETS: ReadonlySet<string> = new Set(['AWSEvents.PutEvents']);
 /** Above every protocol's own limit (SQS batches reach 1 MiB), so each can answer with its own error. */
 const MAX_REQUEST_BYTES = 2 * 1024 * 1024;
 
+/**
+ * Who makes an AWS call: the runtime's own clients, in-process, or a caller from outside that proved
+ * it holds this DATA_DIR's key (docs/contract.md#local-runtime); only the service may publish its notices.
+ */
+export type AwsCaller = 'service' | 'outside';
+
 /** What the server dispatches to. */
 export interface LocalServerRoutes {
   tokens: AdminTokenRegistry;
+  /** This DATA_DIR's access key pair: an AWS call on PORT must carry a SigV4 signature made with it. */
+  awsKey: LocalAwsKey;
   tenantClaim: string;
   api: (
     event: APIGatewayProxyEventV2WithJWTAuthorizer,
     context: Context,
   ) => Promise<APIGatewayProxyStructuredResultV2>;
-  putEvents: (body: string) => Promise<ProtocolResponse>;
+  putEvents: (body: string, caller: AwsCaller) => Promise<ProtocolResponse>;
   /** `signal` ends a long poll early (its client went away); calls that never long-poll pass none. */
   sqs: (target: string, body: string, signal?: AbortSignal) => Promise<ProtocolResponse>;
   /** A fault of the service while answering: worth an ERROR. */
@@ -50,6 +61,8 @@ export interface LocalServerRoutes {
   platformTokens?: AdminTokenRegistry;
   /** The portal-session authorizer, run in front of /portal/v1 as API Gateway runs it on AWS. */
   authorizePortal?: (event: { headers: Record<string, string> }) => Promise<PortalAuthorizerResult>;
+  /** Wrong tokens per source address (docs/contract.md#limits); absent = the default rule. */
+  failedTokens?: FailedTokenLimiter;
   /** PORTAL_ALLOWED_ORIGINS: who may frame the console's portal mode. */
   portalAllowedOrigins?: readonly string[];
   /**
@@ -62,8 +75,10 @@ export interface LocalServerRoutes {
 
 /** Creates (but does not start) the HTTP server. */
 export function createLocalServer(routes: LocalServerRoutes): Server {
+  // Read from `routes` at each request: the runtime binds some routes after the server listens.
+  const failedTokens = routes.failedTokens ?? new FailedTokenLimiter();
   const server = createServer((request, response) => {
-    dispatch(routes, request, response).catch((error: unknown) => {
+    dispatch(routes, failedTokens, request, response).catch((error: unknown) => {
       if (isClientAbort(error, request, response)) {
         routes.onClientAbort?.(error);
         response.destroy();
@@ -110,6 +125,7 @@ export function createLocalServer(routes: LocalServerRoutes): Server {
 
 async function dispatch(
   routes: LocalServerRoutes,
+  failedTokens: FailedTokenLimiter,
   request: IncomingMessage,
   response: ServerResponse,
 ): Promise<void> {
@@ -142,9 +158,18 @@ async function dispatch(
     return;
   }
   if (target !== undefined) {
+    const refused = await verifyAwsCaller(
+      { method: request.method ?? 'POST', url: request.url ?? '/', headers: request.headers, body },
+      routes.awsKey,
+      'events',
+    );
+    if (refused !== undefined) {
+      writeProtocol(response, refused);
+      return;
+    }
     const abort = new AbortController();
     response.once('close', () => abort.abort());
-    const answer = await answerAwsCall(routes, target, body.toString('utf8'), abort.signal);
+    const answer = await answerAwsCall(routes, target, body.toString('utf8'), abort.signal, 'outside');
     if (response.destroyed) return;
     response.writeHead(answer.statusCode, answer.headers).end(answer.body);
     return;
@@ -173,17 +198,38 @@ async function dispatch(
   // commas, which no JSON parser or authorizer accepts. Hand the handler every value, as AWS would.
   const authorizations = request.headersDistinct.authorization ?? [];
   const authorization = authorizations.length > 1 ? undefined : authorizations[0];
+  // A source past its wrong-token budget has no token checked until it waits (docs/contract.md#limits).
+  const sourceAddress = request.socket.remoteAddress;
+  const presentsToken = authorizations.length > 0;
+  const waitSeconds = presentsToken ? failedTokens.retryAfter(sourceAddress) : undefined;
+  if (waitSeconds !== undefined) {
+    const answer = JSON.stringify({
+      error: {
+        code: 'rate_limited',
+        message: `Too many wrong tokens from this address; retry after ${waitSeconds} s`,
+      },
+    });
+    response
+      .writeHead(429, { ...JSON_HEADERS, 'retry-after': String(waitSeconds) })
+      .end(method === 'HEAD' ? undefined : answer);
+    return;
+  }
+  const authorizer = await authorizerOf(routes, url.split('?')[0]!, authorization);
   const event = buildHttpApiEvent(
     {
       method: request.method ?? 'GET',
       url: request.url ?? '/',
       headers: request.headersDistinct,
       body,
-      sourceIp: request.socket.remoteAddress ?? '127.0.0.1',
+      sourceIp: sourceAddress ?? '127.0.0.1',
     },
-    await authorizerOf(routes, url.split('?')[0]!, authorization),
+    authorizer,
   );
   const result = await routes.api(event, lambdaContext('chat-webhooks-api'));
+  // A token the route refused (401), not one a public route (/health, the OpenAPI document) ignored.
+  if (presentsToken && authorizer === undefined && result.statusCode === 401) {
+    failedTokens.fail(sourceAddress);
+  }
   const headers: Record<string, string> = {};
   for (const [name, value] of Object.entries(result.headers ?? {})) headers[name] = String(value);
   const payload =
@@ -216,14 +262,18 @@ async function authorizerOf(
   return { jwt: { [routes.tenantClaim]: tenantId, sub: `local-token:${tenantId}` } };
 }
 
-/** Answers one AWS JSON-protocol call (PutEvents or SQS), told apart by its X-Amz-Target. */
+/**
+ * Answers one AWS JSON-protocol call (PutEvents or SQS), told apart by its X-Amz-Target. `caller`
+ * is the runtime itself unless the call came over a port (and its signature was checked there).
+ */
 export function answerAwsCall(
   routes: Pick<LocalServerRoutes, 'putEvents' | 'sqs'>,
   target: string,
   body: string,
   signal?: AbortSignal,
+  caller: AwsCaller = 'service',
 ): Promise<ProtocolResponse> {
-  if (target === 'AWSEvents.PutEvents') return routes.putEvents(body);
+  if (target === 'AWSEvents.PutEvents') return routes.putEvents(body, caller);
   if (target.startsWith('AmazonSQS.')) return routes.sqs(target, body, signal);
   return Promise.resolve({
     statusCode: 400,

@@ -5,6 +5,7 @@
  */
 import type { Config } from '#config';
 import type { AdminToken } from './admin-tokens';
+import type { LocalAwsKey } from './aws-caller-key';
 
 /** The banner lines for a started runtime; `pid` is the process to signal to stop it. */
 export function startupBanner(
@@ -16,7 +17,13 @@ export function startupBanner(
     | 'LOCAL_DELIVERY_THREADS'
     | 'ALLOW_INSECURE_LOCALHOST'
   >,
-  runtime: { url: string; sqsUrl?: string; dataDir: string; tokens: readonly AdminToken[] },
+  runtime: {
+    url: string;
+    sqsUrl?: string;
+    dataDir: string;
+    tokens: readonly AdminToken[];
+    awsKey: LocalAwsKey;
+  },
   nodeVersion = process.version,
   pid = process.pid,
 ): string {
@@ -40,6 +47,9 @@ export function startupBanner(
     `  admin API      ${runtime.url}/v1   (OpenAPI: ${runtime.url}/v1/openapi.json)`,
     `  health         ${runtime.url}/health`,
     `  event ingest   ${runtime.url}   (EventBridge PutEvents, bus "${config.EVENT_BUS_NAME}")`,
+    // Made by the service for this DATA_DIR (like the dev token), so nobody else knows it: shown.
+    `  ingest key     SigV4-sign PutEvents${runtime.sqsUrl ? ' and local SQS calls' : ''} with this DATA_DIR's key pair:`,
+    `    AWS_ACCESS_KEY_ID=${runtime.awsKey.accessKeyId} AWS_SECRET_ACCESS_KEY=${runtime.awsKey.secretAccessKey}`,
     `  data directory ${runtime.dataDir}`,
     ...(runtime.sqsUrl ? [`  local SQS      ${runtime.sqsUrl}   (LOCAL_SQS_PORT; 127.0.0.1 only)`] : []),
     `  retry schedule ${config.RETRY_SCHEDULE.join(',')} s (each delay ±20 %); per-attempt timeout ${config.DELIVERY_TIMEOUT_MS} ms`,

@@ -80,6 +80,37 @@ describe('EventBridgeNoticePublisher', () => {
     });
   });
 
+  it('links every notice to the webhook’s page in the console when CONSOLE_URL is known', async () => {
+    answer = { FailedEntryCount: 0, Entries: [{ EventId: 'e-1' }] };
+    const publisher = new EventBridgeNoticePublisher({
+      client,
+      eventBusName: 'chat-events',
+      consoleUrl: 'https://console.example.com/',
+    });
+    await publisher.webhookDisabled({ ...notice, webhookId: 'wh_a/b' });
+    expect(
+      JSON.parse(String((requests.at(-1)!.body.Entries as { Detail: string }[])[0]?.Detail)),
+    ).toMatchObject({
+      consolePath: '/webhooks/wh_a%2Fb',
+      consoleUrl: 'https://console.example.com/webhooks/wh_a%2Fb',
+    });
+    await publisher.webhookHealthNotice({
+      type: 'webhook.failing',
+      tenantId: 'tenant-a',
+      webhookId: 'wh_1',
+      webhookName: 'Orders',
+      failingSince: '2026-03-01T11:00:00.000Z',
+      failingForHours: 1,
+      consolePath: '/webhooks/wh_1',
+      at: '2026-03-01T12:00:00.000Z',
+    });
+    expect(
+      JSON.parse(String((requests.at(-1)!.body.Entries as { Detail: string }[])[0]?.Detail)),
+    ).toMatchObject({
+      consoleUrl: 'https://console.example.com/webhooks/wh_1',
+    });
+  });
+
   it('throws when EventBridge refuses the entry (PutEvents reports it in a 200 answer)', async () => {
     answer = { FailedEntryCount: 1, Entries: [{ ErrorCode: 'InternalFailure', ErrorMessage: 'try later' }] };
     const publisher = new EventBridgeNoticePublisher({ client, eventBusName: 'chat-events' });

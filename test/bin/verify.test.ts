@@ -25,7 +25,7 @@ describe('npm run verify against the local runtime', () => {
       eventsEndpoint: service.url,
       eventBusName: 'chat-events',
       region: 'us-east-1',
-      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+      credentials: { ...service.runtime.awsKey },
     };
   }, 60_000);
   afterAll(async () => service?.stop());
@@ -91,7 +91,12 @@ describe('npm run verify against the local runtime', () => {
       ],
       {
         cwd: PROJECT_ROOT,
-        env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
+        // The service's DATA_DIR, where verify finds the key pair the local ingest checks signatures against.
+        env: {
+          ...process.env,
+          DATA_DIR: service.dataDir,
+          AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+        },
       },
     );
     expect(stdout).toContain(`chat-webhooks verify: local runtime at ${service.url}`);

@@ -55,7 +55,7 @@ describe('the delivery log across kill -9', () => {
     const events = new EventBridgeClient({
       endpoint: first.url,
       region: 'us-east-1',
-      credentials: { accessKeyId: 'x', secretAccessKey: 'x' },
+      credentials: first.awsKey,
     });
     const published = await events.send(
       new PutEventsCommand({

@@ -131,7 +131,7 @@ async function publishUntilAcknowledged(
           events: new EventBridgeClient({
             endpoint: current.url,
             region: 'us-east-1',
-            credentials: { accessKeyId: 'x', secretAccessKey: 'x' },
+            credentials: current.awsKey,
             maxAttempts: 1,
           }),
         };
@@ -186,7 +186,7 @@ async function queuedMessages(queues: string[]): Promise<number | undefined> {
   const sqs = new SQSClient({
     endpoint: current.sqsUrl,
     region: 'us-east-1',
-    credentials: { accessKeyId: 'x', secretAccessKey: 'x' },
+    credentials: current.awsKey,
     useQueueUrlAsEndpoint: false,
     maxAttempts: 1,
   });

@@ -18,6 +18,8 @@ const running: ChildProcess[] = [];
 interface Started {
   child: ChildProcess;
   url: string;
+  /** The DATA_DIR's access key pair, as the banner shows it: PutEvents must be signed with it. */
+  awsKey: { accessKeyId: string; secretAccessKey: string };
   output: () => string;
 }
 
@@ -40,7 +42,15 @@ async function npmStart(env: Record<string, string>): Promise<Started> {
   const deadline = Date.now() + 60_000;
   for (;;) {
     const match = /admin API\s+(http:\/\/127\.0\.0\.1:\d+)\/v1/.exec(output);
-    if (match) return { child, url: match[1]!, output: () => output };
+    const key = /AWS_ACCESS_KEY_ID=(\S+)\s+AWS_SECRET_ACCESS_KEY=(\S+)/.exec(output);
+    if (match && key) {
+      return {
+        child,
+        url: match[1]!,
+        awsKey: { accessKeyId: key[1]!, secretAccessKey: key[2]! },
+        output: () => output,
+      };
+    }
     if (child.exitCode !== null || Date.now() > deadline)
       throw new Error(`npm start did not come up:\n${output}`);
     await new Promise((resolve) => setTimeout(resolve, 100));
@@ -108,7 +118,7 @@ describe('npm start', () => {
     const events = new EventBridgeClient({
       endpoint: first.url,
       region: 'us-east-1',
-      credentials: { accessKeyId: 'x', secretAccessKey: 'x' },
+      credentials: first.awsKey,
     });
     const published = await events.send(
       new PutEventsCommand({

@@ -56,10 +56,16 @@ describe('acquireDataDirLock', () => {
     'takes over a lock whose holder was killed but not yet reaped (a zombie, as after kill -9 under a slow or absent init)',
     async () => {
       const dir = await mkdtemp(join(tmpdir(), 'cw-lock-zombie-'));
-      // `sleep 0` exits at once; its parent execs into `sleep 30`, which never reaps it: a zombie until the test kills it.
-      const parent = spawn('sh', ['-c', 'sleep 0 & echo $!; exec sleep 30'], {
-        stdio: ['ignore', 'pipe', 'ignore'],
-      });
+      // A child that exits at once, under a parent that never reaps it: a zombie until the test kills the
+      // parent. (A shell's `sleep 0 &` is not one: dash may reap it before its `exec`.) perl is in every
+      // Debian base system.
+      const parent = spawn(
+        'perl',
+        ['-e', '$| = 1; my $pid = fork(); exit 0 if $pid == 0; print "$pid\\n"; sleep 30;'],
+        {
+          stdio: ['ignore', 'pipe', 'ignore'],
+        },
+      );
       try {
         const zombie = await new Promise<number>((resolve) =>
           parent.stdout.once('data', (chunk: Buffer) => resolve(Number(chunk.toString().trim()))),

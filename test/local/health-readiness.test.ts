@@ -19,6 +19,7 @@ describe('the local /health', () => {
     const routes: LocalServerRoutes = {
       tokens: new AdminTokenRegistry([]),
       tenantClaim: 'tenant',
+      awsKey: { accessKeyId: 'LOCALTESTKEY', secretAccessKey: 'test-secret' },
       api: async () => ({
         statusCode: 200,
         headers: { 'content-type': 'application/json' },

@@ -13,6 +13,7 @@ import { AdminTokenRegistry } from '#local/admin-tokens';
 import { handlePutEvents } from '#local/eventbridge-ingest';
 import { createLocalServer, type LocalServerRoutes } from '#local/server';
 
+const TEST_AWS_KEY = { accessKeyId: 'LOCALTESTKEY', secretAccessKey: 'test-secret' };
 let mode: 'normal' | 'crash' = 'normal';
 let server: Server;
 let client: EventBridgeClient;
@@ -21,6 +22,7 @@ beforeAll(async () => {
   const routes: LocalServerRoutes = {
     tokens: new AdminTokenRegistry([]),
     tenantClaim: 'tenant_id',
+    awsKey: TEST_AWS_KEY,
     api: async () => ({ statusCode: 404, body: '{}' }),
     putEvents: async (body) => {
       if (mode === 'crash') throw new Error('The local runtime is still starting');
@@ -34,7 +36,7 @@ beforeAll(async () => {
   client = new EventBridgeClient({
     endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
     region: 'us-east-1',
-    credentials: { accessKeyId: 'any', secretAccessKey: 'any' },
+    credentials: TEST_AWS_KEY,
     maxAttempts: 1,
   });
 });

@@ -7,6 +7,7 @@ import { EventBridgeClient, PutEventsCommand, type PutEventsRequestEntry } from 
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EVENT_CATALOGUE, EVENT_TYPES } from '#domain/event-catalogue';
+import { signedAwsHeaders } from '../support/aws-signing';
 import { anyJson, hostileText } from '../support/hostile-inputs';
 import { chatEvent, startTestService, TENANT_B_TOKEN, type TestService } from '../support/local-service';
 import { sendRaw } from '../support/raw-http';
@@ -29,7 +30,7 @@ beforeAll(async () => {
   events = new EventBridgeClient({
     endpoint: service.url,
     region: 'us-east-1',
-    credentials: { accessKeyId: 'any', secretAccessKey: 'any' },
+    credentials: { ...service.runtime.awsKey },
     maxAttempts: 1,
   });
   // Tenant B's sink takes every catalogue event for every brand: whatever is not rejected lands here.
@@ -182,7 +183,10 @@ describe('the event ingest under hostile input', () => {
         const response = await sendRaw(service.url, {
           method: 'POST',
           path: '/',
-          headers: { 'x-amz-target': 'AWSEvents.PutEvents', 'content-type': 'application/x-amz-json-1.1' },
+          // Signed with the DATA_DIR key: what is under test is the body, past the caller check.
+          headers: await signedAwsHeaders(service.url, service.runtime.awsKey, body, {
+            target: 'AWSEvents.PutEvents',
+          }),
           body,
         });
         if (response.status >= 500) counts.fiveXX++;

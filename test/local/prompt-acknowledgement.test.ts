@@ -26,7 +26,7 @@ beforeAll(async () => {
   sqs = new SQSClient({
     endpoint: service.runtime.sqsUrl,
     region: 'us-east-1',
-    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+    credentials: { ...service.runtime.awsKey },
     useQueueUrlAsEndpoint: false,
   });
 });

@@ -13,11 +13,14 @@ afterAll(async () => {
   for (const dataDir of dataDirs) await rm(dataDir, { recursive: true, force: true });
 });
 
-async function deliveryVisibilityTimeout(url: string): Promise<string | undefined> {
+async function deliveryVisibilityTimeout(runtime: {
+  sqsUrl?: string;
+  awsKey: { accessKeyId: string; secretAccessKey: string };
+}): Promise<string | undefined> {
   const sqs = new SQSClient({
-    endpoint: url,
+    endpoint: runtime.sqsUrl,
     region: 'us-east-1',
-    credentials: { accessKeyId: 'x', secretAccessKey: 'x' },
+    credentials: { ...runtime.awsKey },
     useQueueUrlAsEndpoint: false,
   });
   try {
@@ -36,7 +39,7 @@ describe('local runtime restart', () => {
     const dataDir = await mkdtemp(join(tmpdir(), 'cw-restart-'));
     dataDirs.push(dataDir);
     const first = await startTestService({ DELIVERY_TIMEOUT_MS: '800', LOCAL_SQS_PORT: '0' }, { dataDir });
-    expect(await deliveryVisibilityTimeout(first.runtime.sqsUrl!)).toBe('5');
+    expect(await deliveryVisibilityTimeout(first.runtime)).toBe('5');
     await first.stop({ keepData: true });
 
     // Three attempt timeouts: the heartbeat, not this value, covers waiting for per-endpoint slots, so a
@@ -44,7 +47,7 @@ describe('local runtime restart', () => {
     // Before the fix, CreateQueue with the new attributes failed with QueueNameExists: no start.
     const second = await startTestService({ DELIVERY_TIMEOUT_MS: '10000', LOCAL_SQS_PORT: '0' }, { dataDir });
     try {
-      expect(await deliveryVisibilityTimeout(second.runtime.sqsUrl!)).toBe('30');
+      expect(await deliveryVisibilityTimeout(second.runtime)).toBe('30');
     } finally {
       await second.stop({ keepData: true });
     }

@@ -18,6 +18,7 @@ beforeAll(async () => {
   server = createLocalServer({
     tokens: { authenticate: () => undefined } as never,
     tenantClaim: 'tenant_id',
+    awsKey: { accessKeyId: 'LOCALTESTKEY', secretAccessKey: 'test-secret' },
     api: unused,
     putEvents: unused,
     sqs: unused,

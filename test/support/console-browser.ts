@@ -66,7 +66,7 @@ export async function startConsoleService(env: Record<string, string> = {}): Pro
   const events = new EventBridgeClient({
     endpoint: service.url,
     region: 'us-east-1',
-    credentials: { accessKeyId: 'any', secretAccessKey: 'any' },
+    credentials: service.awsKey,
   });
   return {
     service,

@@ -64,6 +64,9 @@ const dynalite: DynamoTestStore = {
   },
 };
 
+/** How long a store may take to start and create its table (the JVM's start dominates). */
+const STORE_START_TIMEOUT_MS = 120_000;
+
 /** A port free on loopback right now (the emulator binds it a moment later). */
 async function freePort(): Promise<number> {
   const server = createServer();
@@ -76,7 +79,8 @@ async function freePort(): Promise<number> {
 
 async function waitForDynamoDbLocal(endpoint: string, child: ChildProcess, output: () => string) {
   const probe = createDynamoDbClient({ endpoint, maxAttempts: 1 });
-  const deadline = Date.now() + 30_000;
+  // A JVM on a busy two-core machine has been seen to need more than 30 s before it listens.
+  const deadline = Date.now() + STORE_START_TIMEOUT_MS - 20_000;
   try {
     for (;;) {
       if (child.exitCode !== null) throw new Error(`DynamoDB Local exited: ${output()}`);
@@ -160,7 +164,7 @@ export function describeEachStore(
       let running: RunningStore | undefined;
       beforeAll(async () => {
         running = await kind.start(`webhooks-${process.pid}-${tableCounter++}`);
-      });
+      }, STORE_START_TIMEOUT_MS);
       afterAll(async () => {
         await running?.close();
       });

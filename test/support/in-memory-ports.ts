@@ -21,7 +21,7 @@ import {
 import type { DeliverySender } from '#domain/delivery-sender';
 import { type HourStats, LATENCY_BOUNDS_MS } from '#domain/delivery-stats';
 import type { DeliveryTask } from '#domain/delivery-task';
-import { ConflictError, NotFoundError, ValidationError } from '#domain/errors';
+import { ConflictError, NotFoundError, ValidationError, webhookLimitReached } from '#domain/errors';
 import {
   type FailureLog,
   orderingOf,
@@ -30,6 +30,7 @@ import {
   type RejectedEvent,
   type StoredWebhook,
 } from '#domain/model';
+import type { OrderedProgress } from '#domain/ordering';
 import type { PortalGrant } from '#domain/portal';
 import type { WebhookHealthNotice } from '#domain/ports';
 import {
@@ -47,10 +48,13 @@ import {
   type HealthCounters,
   type HealthFlush,
   type NoticePublisher,
+  type OrderedProgressStore,
   type PortalSessionStore,
   type RejectedEventRepository,
   type Subscription,
   systemClock,
+  type TimerClock,
+  type WebhookCreateOptions,
   type WebhookHealthRepository,
   type WebhookListQuery,
   type WebhookRef,
@@ -115,10 +119,17 @@ export class InMemoryWebhookRepository implements WebhookRepository {
     if (this.isUnavailable) throw outage('webhook store');
   }
 
-  async create(webhook: StoredWebhook): Promise<void> {
+  async create(webhook: StoredWebhook, options: WebhookCreateOptions = {}): Promise<void> {
     this.#check();
     const key = this.#key(webhook.tenantId, webhook.id);
     if (this.webhooks.has(key)) throw new ConflictError(`Webhook ${webhook.id} already exists`);
+    // Counted and set with no await between: as atomic as the real store's guarded create.
+    if (options.maxPerTenant !== undefined) {
+      const held = [...this.webhooks.values()].filter(
+        (stored) => stored.tenantId === webhook.tenantId,
+      ).length;
+      if (held >= options.maxPerTenant) throw webhookLimitReached(options.maxPerTenant);
+    }
     this.webhooks.set(key, copy(webhook));
   }
 
@@ -216,6 +227,27 @@ export class InMemoryDeliveryQueue implements DeliveryQueue {
   async deadLetter(task: DeliveryTask): Promise<void> {
     if (this.isUnavailable) throw outage('dead-letter queue');
     this.deadLettered.push(copy(task));
+  }
+}
+
+/** OrderedProgressStore over a map; expired progress reads as absent. */
+export class InMemoryOrderedProgressStore implements OrderedProgressStore {
+  readonly items = new Map<string, { progress: OrderedProgress; expiresAt: Date }>();
+
+  constructor(private readonly clock: Clock = systemClock) {}
+
+  async get(tenantId: string, deduplicationId: string): Promise<OrderedProgress | undefined> {
+    const item = this.items.get(JSON.stringify([tenantId, deduplicationId]));
+    return item && item.expiresAt > this.clock.now() ? copy(item.progress) : undefined;
+  }
+
+  async put(
+    tenantId: string,
+    deduplicationId: string,
+    progress: OrderedProgress,
+    expiresAt: Date,
+  ): Promise<void> {
+    this.items.set(JSON.stringify([tenantId, deduplicationId]), { progress: copy(progress), expiresAt });
   }
 }
 
@@ -495,7 +527,11 @@ export class InMemoryWebhookHealthRepository implements WebhookHealthRepository 
 export class InMemoryEventIdRegistry implements EventIdRegistry {
   readonly #claims = new Map<string, { fingerprint: string; busEventId?: string; expiresAt: Date }>();
 
-  constructor(private readonly clock: Clock = { now: () => new Date() }) {}
+  /** `payloads`: where a claim's payload goes (the delivery log of the same store, as on DynamoDB). */
+  constructor(
+    private readonly clock: Clock = { now: () => new Date() },
+    private readonly payloads?: Pick<DeliveryLogRepository, 'putPayload'>,
+  ) {}
 
   async claim(claim: EventIdClaim, expiresAt: Date): Promise<EventIdClaimResult> {
     const key = JSON.stringify([claim.tenantId, claim.eventId]);
@@ -509,6 +545,14 @@ export class InMemoryEventIdRegistry implements EventIdRegistry {
       ...(claim.busEventId !== undefined ? { busEventId: claim.busEventId } : {}),
       expiresAt,
     });
+    if (claim.payload) {
+      await this.payloads?.putPayload(
+        claim.tenantId,
+        claim.eventId,
+        claim.payload.body,
+        claim.payload.expiresAt,
+      );
+    }
     return { claimed: true };
   }
 }
@@ -558,8 +602,15 @@ export class RecordingNoticePublisher implements NoticePublisher {
 }
 
 /** A clock that moves only when told. */
-export class ManualClock implements Clock {
+/**
+ * A clock that moves only when told to: `advance` and `set` run the timers that fall due on the way,
+ * each at its own time and in order (a timer set by a timer runs too, if it falls due), so in-memory
+ * waits are driven without sleeping.
+ */
+export class ManualClock implements TimerClock {
   #now: Date;
+  #timers: { at: number; order: number; callback: () => void }[] = [];
+  #order = 0;
 
   constructor(start: string | Date = '2026-03-01T12:00:00.000Z') {
     this.#now = new Date(start);
@@ -570,11 +621,37 @@ export class ManualClock implements Clock {
   }
 
   set(at: string | Date): void {
-    this.#now = new Date(at);
+    this.#runUntil(new Date(at).getTime());
   }
 
   advance(milliseconds: number): void {
-    this.#now = new Date(this.#now.getTime() + milliseconds);
+    this.#runUntil(this.#now.getTime() + milliseconds);
+  }
+
+  setTimer(ms: number, callback: () => void): () => void {
+    const timer = { at: this.#now.getTime() + Math.max(0, ms), order: this.#order++, callback };
+    this.#timers.push(timer);
+    return () => {
+      this.#timers = this.#timers.filter((each) => each !== timer);
+    };
+  }
+
+  /** Timers not yet run (for tests of what waits). */
+  get pendingTimers(): number {
+    return this.#timers.length;
+  }
+
+  #runUntil(end: number): void {
+    for (;;) {
+      const due = this.#timers
+        .filter((timer) => timer.at <= end)
+        .sort((a, b) => a.at - b.at || a.order - b.order)[0];
+      if (!due) break;
+      this.#timers = this.#timers.filter((timer) => timer !== due);
+      if (due.at > this.#now.getTime()) this.#now = new Date(due.at);
+      due.callback();
+    }
+    this.#now = new Date(end);
   }
 }
 
@@ -632,6 +709,7 @@ export interface TestServices extends Services {
   eventIds: InMemoryEventIdRegistry;
   deliveryLog: InMemoryDeliveryLogRepository;
   webhookHealth: InMemoryWebhookHealthRepository;
+  orderedProgress: InMemoryOrderedProgressStore;
   notices: RecordingNoticePublisher;
   clock: ManualClock;
 }
@@ -646,15 +724,17 @@ export function createTestServices(
   const config = { ...loadConfig({}), ...options.config };
   const clock = new ManualClock();
   const settings = buildSettings(config);
+  const deliveryLog = new InMemoryDeliveryLogRepository(clock);
   return {
     ...settings,
     ...buildDeliveryState(config, { ...settings, clock }),
-    deliveryLog: new InMemoryDeliveryLogRepository(clock),
+    deliveryLog,
     webhookHealth: new InMemoryWebhookHealthRepository(),
+    orderedProgress: new InMemoryOrderedProgressStore(clock),
     webhooks: new InMemoryWebhookRepository(),
     failureLogs: new InMemoryFailureLogRepository(clock),
     rejectedEvents: new InMemoryRejectedEventRepository(clock),
-    eventIds: new InMemoryEventIdRegistry(clock),
+    eventIds: new InMemoryEventIdRegistry(clock, deliveryLog),
     deliveryQueue: new InMemoryDeliveryQueue(),
     portalSessions: new InMemoryPortalSessionStore(),
     cipher: new AesGcmSecretCipher({ getMasterKey: async () => masterKey }),

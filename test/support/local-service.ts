@@ -60,7 +60,8 @@ export async function startTestService(
   const events = new EventBridgeClient({
     endpoint: runtime.url,
     region: 'us-east-1',
-    credentials: { accessKeyId: 'any', secretAccessKey: 'any' },
+    // Signed with this DATA_DIR's key, as the ingest requires (docs/contract.md#local-runtime).
+    credentials: { ...runtime.awsKey },
   });
   return {
     runtime,

@@ -10,6 +10,8 @@ export interface ServiceProcess {
   url: string;
   /** The local SQS endpoint from the banner, when LOCAL_SQS_PORT was set. */
   sqsUrl?: string;
+  /** The access key pair from the banner: the ingest and the local SQS port answer only calls signed with it. */
+  awsKey: { accessKeyId: string; secretAccessKey: string };
   output(): string;
 }
 
@@ -38,7 +40,15 @@ export async function startServiceProcess(
     const match = BANNER.exec(output);
     if (match) {
       const sqsUrl = /local SQS\s+(http:\/\/127\.0\.0\.1:\d+)/.exec(output)?.[1];
-      return { child, url: match[1]!, ...(sqsUrl ? { sqsUrl } : {}), output: () => output };
+      const key = /AWS_ACCESS_KEY_ID=(\S+)\s+AWS_SECRET_ACCESS_KEY=(\S+)/.exec(output);
+      if (!key) throw new Error(`the banner shows no access key pair:\n${output}`);
+      return {
+        child,
+        url: match[1]!,
+        ...(sqsUrl ? { sqsUrl } : {}),
+        awsKey: { accessKeyId: key[1]!, secretAccessKey: key[2]! },
+        output: () => output,
+      };
     }
     if (child.exitCode !== null || Date.now() > deadline) {
       killProcessGroup(child, 'SIGKILL');

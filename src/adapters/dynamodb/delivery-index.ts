@@ -25,7 +25,7 @@ import { TABLE_KEYS } from './table-definition';
 /** Partitions of the tenant index; a tenant-wide page runs one Query on each. */
 export const TENANT_INDEX_SHARDS = 4;
 const SORT_PREFIX = 'DL#';
-const BATCH_GET_MAX_KEYS = 100;
+export const BATCH_GET_MAX_KEYS = 100;
 const BATCH_GET_MAX_ROUNDS = 6;
 
 /** The tenant-index partition of one shard. */
@@ -64,6 +64,15 @@ export function indexEntriesOf(input: {
   ];
 }
 
+/** An index entry as read: one delivery's (`id`), or a flush's refs to groups (`groups`) or members (`refs`). */
+export interface IndexEntry {
+  sk: string;
+  id?: string;
+  flush?: string;
+  groups?: unknown[];
+  refs?: unknown[];
+}
+
 /**
  * Up to `count` index entries (delivery ids with their sort keys), newest first, across `partitions`,
  * with sort keys in [lowest, highest] and below `before` (exclusive) when given; `exhausted` when
@@ -73,7 +82,7 @@ export async function readIndex(
   client: DynamoDBDocumentClient,
   tableName: string,
   input: { partitions: string[]; lowest: string; highest: string; before?: string; count: number },
-): Promise<{ entries: { sk: string; id: string }[]; exhausted: boolean }> {
+): Promise<{ entries: IndexEntry[]; exhausted: boolean }> {
   const highest = input.before !== undefined && input.before < input.highest ? input.before : input.highest;
   if (highest < input.lowest) return { entries: [], exhausted: true };
   const pages = await Promise.all(
@@ -82,9 +91,16 @@ export async function readIndex(
         input: {
           TableName: tableName,
           KeyConditionExpression: '#pk = :pk AND #sk BETWEEN :lowest AND :highest',
-          ExpressionAttributeNames: { '#pk': TABLE_KEYS.partitionKey, '#sk': TABLE_KEYS.sortKey },
+          ExpressionAttributeNames: {
+            '#pk': TABLE_KEYS.partitionKey,
+            '#sk': TABLE_KEYS.sortKey,
+            '#id': 'id',
+            '#flush': 'flush',
+            '#groups': 'groups',
+            '#refs': 'refs',
+          },
           ExpressionAttributeValues: { ':pk': pk, ':lowest': input.lowest, ':highest': highest },
-          ProjectionExpression: '#sk, id',
+          ProjectionExpression: '#sk, #id, #flush, #groups, #refs',
           ScanIndexForward: false,
         },
         // One more: BETWEEN is inclusive, so the `before` position itself may come back.
@@ -95,8 +111,13 @@ export async function readIndex(
   );
   const merged = pages
     .flatMap((page) => page.items)
-    .filter((item) => item.sk !== input.before && typeof item.id === 'string' && typeof item.sk === 'string')
-    .map((item) => ({ sk: item.sk as string, id: item.id as string }))
+    .filter(
+      (item) =>
+        item.sk !== input.before &&
+        typeof item.sk === 'string' &&
+        (typeof item.id === 'string' || typeof item.flush === 'string'),
+    )
+    .map((item) => item as unknown as IndexEntry)
     .sort((a, b) => (a.sk < b.sk ? 1 : -1));
   const entries = merged.slice(0, input.count);
   const exhausted = merged.length <= input.count && pages.every((page) => page.nextKey === undefined);

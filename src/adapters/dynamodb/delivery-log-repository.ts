@@ -13,7 +13,8 @@
  * one event's deliveries read two small index entries each delivery also writes (`delivery-index.ts`),
  * so their cost does not grow with the number of webhooks.
  */
-import { type DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { randomBytes } from 'node:crypto';
+import { type DynamoDBDocumentClient, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import {
   type DeliveryOutcome,
   type DeliveryRecord,
@@ -26,14 +27,29 @@ import type { Page } from '#domain/model';
 import { type Clock, type DeliveryListQuery, type DeliveryLogRepository, systemClock } from '#domain/ports';
 import { batchWrite } from './batch-write';
 import {
+  decodeMembers,
+  encodeMembers,
+  floorAfter,
+  GROUP_ENCODING,
+  GROUP_KIND,
+  GROUP_MEMBERS_MAX,
+  GROUP_REF_KIND,
+  groupSortKey,
+  splitBySpan,
+  TENANT_REF_GROUPS_MAX,
+  ulidOfId,
+  widenForGroups,
+} from './delivery-groups';
+import {
+  BATCH_GET_MAX_KEYS,
   eventIndexPartition,
   getItems,
+  type IndexEntry,
   indexEntriesOf,
   readIndex,
   TENANT_INDEX_SHARDS,
   tenantIndexPartition,
 } from './delivery-index';
-import { queryPage } from './paged-query';
 import { TABLE_KEYS } from './table-definition';
 import { notExpiredFilter, toEpochSeconds, withoutStorageAttributes } from './ttl';
 
@@ -50,9 +66,15 @@ const SORT_PREFIX = 'DL#';
  */
 const INDEX_READ_BUDGET = 1_000;
 
-/** How long a first-attempt record waits for others to share its BatchWriteItem, and how many share one. */
-const GROUP_WINDOW_MS = 3;
+/** How long a payload waits for others to share its BatchWriteItem, and how many share one. */
+const PUT_WINDOW_MS = 3;
 const GROUP_MAX = 25;
+/**
+ * How long a first-attempt success waits for others to share its group item (the deliveries of one
+ * delivery batch end within a few ms of each other), and how many queued successes flush at once.
+ */
+const GROUP_WINDOW_MS = 15;
+const OUTCOMES_FLUSH_AT = 500;
 
 function isFirstAttemptSuccess(outcome: DeliveryOutcome): boolean {
   return outcome.status === 'succeeded' && outcome.attemptCount === 1 && outcome.earlierAttempts.length === 0;
@@ -70,6 +92,8 @@ export class DynamoDeliveryLogRepository implements DeliveryLogRepository {
     reject: (error: unknown) => void;
   }[] = [];
   #timer: ReturnType<typeof setTimeout> | undefined;
+  readonly #outcomes: QueuedOutcome[] = [];
+  #outcomeTimer: ReturnType<typeof setTimeout> | undefined;
 
   constructor(
     private readonly client: DynamoDBDocumentClient,
@@ -82,21 +106,21 @@ export class DynamoDeliveryLogRepository implements DeliveryLogRepository {
     if (!parsed) throw new Error(`not a delivery id: ${outcome.deliveryId}`);
     if (isFirstAttemptSuccess(outcome) && outcome.attempt) {
       // The common case, and the only one no earlier write can have touched (its id carries this very
-      // attempt's time; a failure-log link exists only for dead-lettered deliveries): a plain put, grouped
-      // with those of concurrent deliveries into one BatchWriteItem (same write units, fewer requests).
+      // attempt's time; a failure-log link exists only for dead-lettered deliveries): stored with the
+      // first-attempt successes of the moment, many to an item (delivery-groups.ts).
       const { deliveryId, attempt, earlierAttempts: _none, ...fields } = outcome;
-      await Promise.all([
-        this.putGrouped({
-          ...fields,
-          id: deliveryId,
-          attempts: [attempt],
-          pk: deliveryPartition(outcome.tenantId, outcome.webhookId),
-          sk: `${SORT_PREFIX}${parsed.ulid}`,
-          kind: 'delivery',
-          [TABLE_KEYS.timeToLiveAttribute]: toEpochSeconds(expiresAt),
-        }),
-        ...this.indexEntries(outcome, expiresAt).map((entry) => this.putGrouped(entry)),
-      ]);
+      const record: DeliveryRecord = { ...fields, id: deliveryId, attempts: [attempt] };
+      await new Promise<void>((resolve, reject) => {
+        this.#outcomes.push({
+          record,
+          ulid: parsed.ulid,
+          expiresAt: toEpochSeconds(expiresAt),
+          resolve,
+          reject,
+        });
+        if (this.#outcomes.length >= OUTCOMES_FLUSH_AT) this.flushOutcomes();
+        else this.#outcomeTimer ??= setTimeout(() => this.flushOutcomes(), GROUP_WINDOW_MS);
+      });
       return;
     }
     const names: Record<string, string> = {};
@@ -222,9 +246,20 @@ export class DynamoDeliveryLogRepository implements DeliveryLogRepository {
   }
 
   async getPayload(tenantId: string, eventId: string): Promise<string | undefined> {
-    const { Item } = await this.client.send(
-      new GetCommand({ TableName: this.tableName, Key: payloadKey(tenantId, eventId) }),
-    );
+    // Fan-out stores the body with the event's id claim (`ID`, event-id-registry.ts); a failure's first
+    // record or a redelivery stores it on its own (`PAYLOAD`). One BatchGetItem reads both.
+    const claimKey = { pk: payloadKey(tenantId, eventId).pk, sk: 'ID' };
+    const found = await getItems(this.client, this.tableName, [payloadKey(tenantId, eventId), claimKey]);
+    const now = toEpochSeconds(this.clock.now());
+    const claim = found.get(`${claimKey.pk}|${claimKey.sk}`);
+    if (
+      typeof claim?.body === 'string' &&
+      typeof claim.payloadUntil === 'number' &&
+      claim.payloadUntil > now
+    ) {
+      return claim.body;
+    }
+    const Item = found.get(`${claimKey.pk}|PAYLOAD`);
     if (!Item || this.isExpired(Item)) return undefined;
     return typeof Item.body === 'string' ? Item.body : undefined;
   }
@@ -232,16 +267,50 @@ export class DynamoDeliveryLogRepository implements DeliveryLogRepository {
   async get(tenantId: string, deliveryId: string): Promise<DeliveryRecord | undefined> {
     const parsed = parseDeliveryId(deliveryId);
     if (!parsed) return undefined;
-    const { Item } = await this.client.send(
-      new GetCommand({
-        TableName: this.tableName,
-        Key: { pk: deliveryPartition(tenantId, parsed.webhookId), sk: `${SORT_PREFIX}${parsed.ulid}` },
-        ConsistentRead: true,
-      }),
-    );
-    if (!Item || Item.id !== deliveryId || Item.tenantId !== tenantId || this.isExpired(Item))
-      return undefined;
-    return withoutStorageAttributes(Item) as unknown as DeliveryRecord;
+    // The record itself sorts first; else the group that holds it, whose key is at most GROUP_SPAN_MS above.
+    const lowest = `${SORT_PREFIX}${parsed.ulid}`;
+    let startKey: Record<string, unknown> | undefined;
+    do {
+      const result = await this.client.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          KeyConditionExpression: '#pk = :pk AND #sk BETWEEN :lowest AND :highest',
+          ExpressionAttributeNames: { '#pk': TABLE_KEYS.partitionKey, '#sk': TABLE_KEYS.sortKey },
+          ExpressionAttributeValues: {
+            ':pk': deliveryPartition(tenantId, parsed.webhookId),
+            ':lowest': lowest,
+            ':highest': widenForGroups(lowest),
+          },
+          ConsistentRead: true,
+          ExclusiveStartKey: startKey,
+        }),
+      );
+      for (const item of result.Items ?? []) {
+        const found = this.membersOf(item, tenantId).find((member) => member.id === deliveryId);
+        if (!found) continue;
+        if (this.isExpired(found)) return undefined;
+        return withoutStorageAttributes(found) as unknown as DeliveryRecord;
+      }
+      startKey = result.LastEvaluatedKey;
+    } while (startKey);
+    return undefined;
+  }
+
+  /** The records an item holds: itself (a record), its members (a group), or none (a bare failure-log link). */
+  private membersOf(item: Record<string, unknown>, tenantId: string): Record<string, unknown>[] {
+    if (item.kind === GROUP_KIND) {
+      const encoded = item.members;
+      if (!(encoded instanceof Uint8Array)) return [];
+      const webhookId = String(item.pk).slice(deliveryPartition(tenantId, '').length);
+      return decodeMembers(encoded).map((member) => ({
+        ...member,
+        tenantId,
+        webhookId,
+        [TABLE_KEYS.timeToLiveAttribute]: item[TABLE_KEYS.timeToLiveAttribute],
+      }));
+    }
+    if (typeof item.id !== 'string' || item.tenantId !== tenantId) return [];
+    return [item];
   }
 
   async list(tenantId: string, query: DeliveryListQuery): Promise<Page<DeliverySummary>> {
@@ -258,7 +327,11 @@ export class DynamoDeliveryLogRepository implements DeliveryLogRepository {
     return this.listIndexed(tenantId, query, startSort);
   }
 
-  /** One webhook's deliveries: one Query of its partition, the filters part of it. */
+  /**
+   * One webhook's deliveries: its partition read newest first (records and groups), the filters part of
+   * the Query where the items carry them and checked again on each group's members; a member is handed
+   * out once no unread item can hold a newer one.
+   */
   private async listWebhook(
     tenantId: string,
     webhookId: string,
@@ -267,10 +340,14 @@ export class DynamoDeliveryLogRepository implements DeliveryLogRepository {
   ): Promise<Page<DeliverySummary>> {
     const lowest = `${SORT_PREFIX}${query.since ? ulidBoundsOf(query.since).lowest : ''}`;
     const untilSort = `${SORT_PREFIX}${query.until ? ulidBoundsOf(query.until).highest : '~'}`;
-    const highest = startSort !== undefined && startSort < untilSort ? startSort : untilSort;
+    const upper = startSort !== undefined && startSort <= untilSort ? startSort : untilSort;
+    const highest = widenForGroups(upper);
     if (highest < lowest) return { items: [] };
+    const inRange = (key: string) =>
+      key >= lowest && key <= untilSort && (startSort === undefined || key < startSort);
 
-    const ttl = notExpiredFilter(this.clock.now());
+    const now = this.clock.now();
+    const ttl = notExpiredFilter(now);
     const filters = [`(${ttl.expression})`];
     const names: Record<string, string> = {
       '#pk': TABLE_KEYS.partitionKey,
@@ -279,44 +356,68 @@ export class DynamoDeliveryLogRepository implements DeliveryLogRepository {
     };
     const values: Record<string, unknown> = { ':lowest': lowest, ':highest': highest, ...ttl.values };
     if (query.status) {
+      // A group's items all succeeded at once: it says so on itself.
       filters.push('#status = :status');
       names['#status'] = 'status';
       values[':status'] = query.status;
     }
     if (query.eventType) {
-      filters.push('#eventType = :eventType');
+      filters.push('(#eventType = :eventType OR contains(#eventTypes, :eventType))');
       names['#eventType'] = 'eventType';
+      names['#eventTypes'] = 'eventTypes';
       values[':eventType'] = query.eventType;
     }
-    // One more than a page: the start position itself may come back (BETWEEN is inclusive).
-    const page = await queryPage(this.client, {
-      input: {
-        TableName: this.tableName,
-        KeyConditionExpression: '#pk = :pk AND #sk BETWEEN :lowest AND :highest',
-        FilterExpression: filters.join(' AND '),
-        ExpressionAttributeNames: names,
-        ExpressionAttributeValues: { ...values, ':pk': deliveryPartition(tenantId, webhookId) },
-        ScanIndexForward: false,
-      },
-      limit: query.limit + 1,
-      keyAttributes: [TABLE_KEYS.partitionKey, TABLE_KEYS.sortKey],
-    });
-    const merged = page.items
-      // An item without `id` is a failure-log link whose record is not written (yet).
-      .filter((item) => item.sk !== startSort && typeof item.id === 'string');
-    const items = merged.slice(0, query.limit);
-    const hasMore = merged.length > query.limit || page.nextKey !== undefined;
+    const nowSeconds = toEpochSeconds(now);
+    const pending: { key: string; record: Record<string, unknown> }[] = [];
+    const out: { key: string; record: Record<string, unknown> }[] = [];
+    const emit = (floor: string | undefined) => {
+      pending.sort((a, b) => (a.key < b.key ? 1 : a.key > b.key ? -1 : 0));
+      while (pending.length > 0 && out.length <= query.limit) {
+        const next = pending[0];
+        if (!next || (floor !== undefined && next.key < floor)) break;
+        pending.shift();
+        if (out.at(-1)?.key !== next.key) out.push(next);
+      }
+    };
+    let startKey: Record<string, unknown> | undefined;
+    do {
+      const result = await this.client.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          KeyConditionExpression: '#pk = :pk AND #sk BETWEEN :lowest AND :highest',
+          FilterExpression: filters.join(' AND '),
+          ExpressionAttributeNames: names,
+          ExpressionAttributeValues: { ...values, ':pk': deliveryPartition(tenantId, webhookId) },
+          ScanIndexForward: false,
+          Limit: Math.max(query.limit + 1, 50),
+          ExclusiveStartKey: startKey,
+        }),
+      );
+      for (const item of result.Items ?? []) {
+        for (const record of this.membersOf(item, tenantId)) {
+          const key = `${SORT_PREFIX}${ulidOfId(String(record.id))}`;
+          if (inRange(key) && this.matches(record, tenantId, query, nowSeconds))
+            pending.push({ key, record });
+        }
+        emit(floorAfter(String(item.sk)));
+        if (out.length > query.limit) break;
+      }
+      startKey = result.LastEvaluatedKey;
+    } while (startKey && out.length <= query.limit);
+    if (out.length <= query.limit) emit(undefined);
+    const items = out.slice(0, query.limit);
     const last = items.at(-1);
     return {
-      items: items.map(toSummary),
-      ...(hasMore && last ? { nextKey: { sk: last.sk } } : {}),
+      items: items.map(({ record }) => toSummary(record)),
+      ...(out.length > query.limit && last ? { nextKey: { sk: last.key } } : {}),
     };
   }
 
   /**
    * The tenant's deliveries (the tenant index's shards) or one event's (its event index), newest first:
-   * index entries are read in time order, their records fetched with BatchGetItem and filtered, until
-   * the page is full or INDEX_READ_BUDGET entries were read.
+   * index entries are read in time order, the records and groups they point at fetched with
+   * BatchGetItem and filtered, until the page is full or INDEX_READ_BUDGET deliveries were looked at.
+   * A delivery is handed out once nothing unread (entry, record or group) can hold a newer one.
    */
   private async listIndexed(
     tenantId: string,
@@ -329,44 +430,83 @@ export class DynamoDeliveryLogRepository implements DeliveryLogRepository {
         : Array.from({ length: TENANT_INDEX_SHARDS }, (_, shard) => tenantIndexPartition(tenantId, shard));
     const lowest = `${SORT_PREFIX}${query.since ? ulidBoundsOf(query.since).lowest : ''}`;
     // `#` sorts before every ULID character: the bound's own ULID with any webhook after it is inside.
-    const highest = `${SORT_PREFIX}${query.until ? `${ulidBoundsOf(query.until).highest}~` : '~'}`;
+    const untilSort = `${SORT_PREFIX}${query.until ? `${ulidBoundsOf(query.until).highest}~` : '~'}`;
+    const upper = startSort !== undefined && startSort <= untilSort ? startSort : untilSort;
+    const inRange = (key: string) =>
+      key >= lowest && key <= untilSort && (startSort === undefined || key < startSort);
     const now = toEpochSeconds(this.clock.now());
+    const candidates: Candidate[] = [];
     const items: Record<string, unknown>[] = [];
-    let before = startSort;
-    let read = 0;
+    let lastKey: string | undefined;
+    let before: string | undefined;
+    let highest = widenForGroups(upper);
+    let floor = '~';
+    let exhausted = false;
+    let looked = 0;
+    const byBoundDescending = (a: Candidate, b: Candidate) =>
+      a.bound < b.bound ? 1 : a.bound > b.bound ? -1 : 0;
     for (;;) {
+      candidates.sort(byBoundDescending);
+      const top = candidates[0];
+      if (top && (exhausted || top.bound >= floor)) {
+        if (top.record) {
+          candidates.shift();
+          looked++;
+          const key = top.bound;
+          if (key !== lastKey && inRange(key) && this.matches(top.record, tenantId, query, now)) {
+            items.push(top.record);
+            if (items.length === query.limit) {
+              const hasMore = candidates.length > 0 || !exhausted;
+              return { items: items.map(toSummary), ...(hasMore ? { nextKey: { sk: key } } : {}) };
+            }
+          }
+          lastKey = key;
+          if (looked >= INDEX_READ_BUDGET && (candidates.length > 0 || !exhausted)) {
+            return { items: items.map(toSummary), nextKey: { sk: key } };
+          }
+          continue;
+        }
+        // Fetch the newest unfetched candidates that are in order, as many as the page still needs.
+        const wanted = Math.max(1, Math.min(BATCH_GET_MAX_KEYS, query.limit - items.length));
+        const toFetch = candidates
+          .filter((candidate) => candidate.fetch && (exhausted || candidate.bound >= floor))
+          .slice(0, wanted);
+        const fetched = await getItems(
+          this.client,
+          this.tableName,
+          toFetch.flatMap((candidate) => (candidate.fetch ? [candidate.fetch] : [])),
+        );
+        for (const candidate of toFetch) {
+          candidates.splice(candidates.indexOf(candidate), 1);
+          const { fetch } = candidate;
+          if (!fetch) continue;
+          const item = fetched.get(`${fetch.pk}|${fetch.sk}`);
+          if (!item) continue;
+          for (const record of this.membersOf(item, tenantId)) {
+            const ulid = ulidOfId(String(record.id));
+            if (fetch.ulid !== undefined && ulid !== fetch.ulid) continue;
+            candidates.push({ bound: `${SORT_PREFIX}${ulid}#${String(record.webhookId)}`, record });
+          }
+        }
+        continue;
+      }
+      if (exhausted) return { items: items.map(toSummary) };
       const wanted = query.limit - items.length;
-      const { entries, exhausted } = await readIndex(this.client, this.tableName, {
+      const read = await readIndex(this.client, this.tableName, {
         partitions,
         lowest,
         highest,
         ...(before !== undefined ? { before } : {}),
         count: Math.min(100, Math.max(wanted, query.status || query.eventType || query.webhookId ? 50 : 0)),
       });
-      const keys = entries.flatMap((entry) => {
-        const parsed = parseDeliveryId(entry.id);
-        return parsed
-          ? [{ pk: deliveryPartition(tenantId, parsed.webhookId), sk: `${SORT_PREFIX}${parsed.ulid}` }]
-          : [];
-      });
-      const records = await getItems(this.client, this.tableName, keys);
-      for (const entry of entries) {
-        before = entry.sk;
-        read++;
-        const parsed = parseDeliveryId(entry.id);
-        const record = parsed
-          ? records.get(`${deliveryPartition(tenantId, parsed.webhookId)}|${SORT_PREFIX}${parsed.ulid}`)
-          : undefined;
-        if (record && this.matches(record, tenantId, query, now)) items.push(record);
-        if (items.length === query.limit) {
-          const isLast = exhausted && entry === entries.at(-1);
-          return { items: items.map(toSummary), ...(isLast ? {} : { nextKey: { sk: entry.sk } }) };
-        }
+      for (const entry of read.entries) candidates.push(...candidatesOf(entry, tenantId));
+      const last = read.entries.at(-1);
+      if (last) {
+        before = last.sk;
+        highest = last.sk;
+        floor = floorAfter(last.sk, '#~');
       }
-      if (exhausted || entries.length === 0) return { items: items.map(toSummary) };
-      if (read >= INDEX_READ_BUDGET && before !== undefined) {
-        return { items: items.map(toSummary), nextKey: { sk: before } };
-      }
+      exhausted = read.exhausted || read.entries.length === 0;
     }
   }
 
@@ -386,12 +526,109 @@ export class DynamoDeliveryLogRepository implements DeliveryLogRepository {
     return query.eventType === undefined || record.eventType === query.eventType;
   }
 
+  /**
+   * Writes the first-attempt successes queued within GROUP_WINDOW_MS: per tenant, one group item per
+   * webhook (members within GROUP_SPAN_MS), refs to those groups in the tenant index, and one ref per
+   * event in the event's partition, all in BatchWriteItem requests. Each queued record resolves once
+   * every item of the flush is written.
+   */
+  private flushOutcomes(): void {
+    if (this.#outcomeTimer) clearTimeout(this.#outcomeTimer);
+    this.#outcomeTimer = undefined;
+    const queued = this.#outcomes.splice(0);
+    if (queued.length === 0) return;
+    const flush = randomFlushId();
+    const items: Record<string, unknown>[] = [];
+    const byTenant = new Map<string, Map<string, QueuedOutcome>>();
+    for (const entry of queued) {
+      const tenant = byTenant.get(entry.record.tenantId) ?? new Map<string, QueuedOutcome>();
+      byTenant.set(entry.record.tenantId, tenant);
+      // A delivery recorded twice at once (a message handled twice) is stored once, the later one.
+      tenant.set(entry.record.id, entry);
+    }
+    for (const [tenantId, outcomes] of byTenant) {
+      const byWebhook = new Map<string, QueuedOutcome[]>();
+      for (const entry of outcomes.values()) {
+        const list = byWebhook.get(entry.record.webhookId) ?? [];
+        list.push(entry);
+        byWebhook.set(entry.record.webhookId, list);
+      }
+      const groups: { webhookId: string; maxUlid: string; expiresAt: number }[] = [];
+      const refsByEvent = new Map<string, { refs: string[][]; maxUlid: string; expiresAt: number }>();
+      for (const [webhookId, list] of byWebhook) {
+        list.sort((a, b) => (a.ulid < b.ulid ? -1 : a.ulid > b.ulid ? 1 : 0));
+        for (const run of splitBySpan(list, (entry) => entry.ulid, GROUP_MEMBERS_MAX)) {
+          const maxUlid = run.at(-1)?.ulid ?? '';
+          const expiresAt = Math.max(...run.map((entry) => entry.expiresAt));
+          items.push({
+            pk: deliveryPartition(tenantId, webhookId),
+            sk: groupSortKey(maxUlid, flush),
+            kind: GROUP_KIND,
+            status: 'succeeded',
+            eventTypes: [...new Set(run.map((entry) => entry.record.eventType))],
+            encoding: GROUP_ENCODING,
+            members: encodeMembers(
+              run.map(({ record }) => {
+                const { tenantId: _tenant, webhookId: _webhook, ...member } = record;
+                return member;
+              }),
+            ),
+            [TABLE_KEYS.timeToLiveAttribute]: expiresAt,
+          });
+          groups.push({ webhookId, maxUlid, expiresAt });
+          for (const entry of run) {
+            const byEvent = refsByEvent.get(entry.record.eventId) ?? { refs: [], maxUlid: '', expiresAt: 0 };
+            byEvent.refs.push([webhookId, entry.ulid, maxUlid]);
+            if (entry.ulid > byEvent.maxUlid) byEvent.maxUlid = entry.ulid;
+            byEvent.expiresAt = Math.max(byEvent.expiresAt, expiresAt);
+            refsByEvent.set(entry.record.eventId, byEvent);
+          }
+        }
+      }
+      groups.sort((a, b) => (a.maxUlid < b.maxUlid ? -1 : a.maxUlid > b.maxUlid ? 1 : 0));
+      const tenantRefs = splitBySpan(groups, (group) => group.maxUlid, TENANT_REF_GROUPS_MAX);
+      tenantRefs.forEach((run, index) => {
+        const maxUlid = run.at(-1)?.maxUlid ?? '';
+        items.push({
+          pk: tenantIndexPartition(tenantId, shardOfFlush(flush, index)),
+          sk: groupSortKey(maxUlid, flush),
+          kind: GROUP_REF_KIND,
+          flush,
+          groups: run.map((group) => [group.webhookId, group.maxUlid]),
+          [TABLE_KEYS.timeToLiveAttribute]: Math.max(...run.map((group) => group.expiresAt)),
+        });
+      });
+      for (const [eventId, { refs, maxUlid, expiresAt }] of refsByEvent) {
+        items.push({
+          pk: eventIndexPartition(tenantId, eventId),
+          sk: groupSortKey(maxUlid, flush),
+          kind: GROUP_REF_KIND,
+          flush,
+          refs,
+          [TABLE_KEYS.timeToLiveAttribute]: expiresAt,
+        });
+      }
+    }
+    batchWrite(
+      this.client,
+      this.tableName,
+      items.map((Item) => ({ PutRequest: { Item } })),
+    ).then(
+      () => {
+        for (const { resolve } of queued) resolve();
+      },
+      (error: unknown) => {
+        for (const { reject } of queued) reject(error);
+      },
+    );
+  }
+
   /** Puts `item` with the others queued within GROUP_WINDOW_MS, 25 per BatchWriteItem; resolves once written. */
   private putGrouped(item: Record<string, unknown>): Promise<void> {
     return new Promise<void>((resolve, reject) => {
       this.#queued.push({ item, resolve, reject });
       if (this.#queued.length >= GROUP_MAX) this.flushGroup();
-      else this.#timer ??= setTimeout(() => this.flushGroup(), GROUP_WINDOW_MS);
+      else this.#timer ??= setTimeout(() => this.flushGroup(), PUT_WINDOW_MS);
     });
   }
 
@@ -401,8 +638,8 @@ export class DynamoDeliveryLogRepository implements DeliveryLogRepository {
     const group = this.#queued.splice(0, GROUP_MAX);
     if (this.#queued.length > 0) this.#timer = setTimeout(() => this.flushGroup(), 0);
     if (group.length === 0) return;
-    // BatchWriteItem refuses a request that names one key twice, which would fail every record of the
-    // group: a delivery recorded twice at once (a message handled twice) is one put, the later one.
+    // BatchWriteItem refuses a request that names one key twice, which would fail every item of the
+    // group: an item put twice at once is one put, the later one.
     const byKey = new Map(group.map(({ item }) => [`${item.pk}\u0000${item.sk}`, item]));
     batchWrite(
       this.client,
@@ -422,6 +659,72 @@ export class DynamoDeliveryLogRepository implements DeliveryLogRepository {
     const expiresAt = item[TABLE_KEYS.timeToLiveAttribute];
     return typeof expiresAt === 'number' && expiresAt <= toEpochSeconds(this.clock.now());
   }
+}
+
+/** A first-attempt success waiting for its flush. */
+interface QueuedOutcome {
+  record: DeliveryRecord;
+  ulid: string;
+  expiresAt: number;
+  resolve: () => void;
+  reject: (error: unknown) => void;
+}
+
+/**
+ * Something a tenant-wide or event page may hand out: a record (or group member) read, or an item to
+ * fetch; `bound` is the highest list key (`DL#<ulid>#<webhookId>`) it can yield.
+ */
+interface Candidate {
+  bound: string;
+  record?: Record<string, unknown>;
+  /** The item to fetch, and (a ref to one delivery in a group) the member's ULID. */
+  fetch?: { pk: string; sk: string; ulid?: string };
+}
+
+/** What one index entry points at: a delivery's record, or (refs of a flush) groups or group members. */
+function candidatesOf(entry: IndexEntry, tenantId: string): Candidate[] {
+  if (typeof entry.id === 'string') {
+    const parsed = parseDeliveryId(entry.id);
+    if (!parsed) return [];
+    return [
+      {
+        bound: entry.sk,
+        fetch: { pk: deliveryPartition(tenantId, parsed.webhookId), sk: `${SORT_PREFIX}${parsed.ulid}` },
+      },
+    ];
+  }
+  const flush = typeof entry.flush === 'string' ? entry.flush : '';
+  const candidates: Candidate[] = [];
+  for (const group of Array.isArray(entry.groups) ? entry.groups : []) {
+    const [webhookId, maxUlid] = group as unknown[];
+    if (typeof webhookId !== 'string' || typeof maxUlid !== 'string') continue;
+    candidates.push({
+      bound: `${SORT_PREFIX}${maxUlid}#${webhookId}`,
+      fetch: { pk: deliveryPartition(tenantId, webhookId), sk: groupSortKey(maxUlid, flush) },
+    });
+  }
+  for (const ref of Array.isArray(entry.refs) ? entry.refs : []) {
+    const [webhookId, ulid, maxUlid] = ref as unknown[];
+    if (typeof webhookId !== 'string' || typeof ulid !== 'string' || typeof maxUlid !== 'string') continue;
+    candidates.push({
+      bound: `${SORT_PREFIX}${ulid}#${webhookId}`,
+      fetch: { pk: deliveryPartition(tenantId, webhookId), sk: groupSortKey(maxUlid, flush), ulid },
+    });
+  }
+  return candidates;
+}
+
+/** The tenant-index shard of a flush's `index`-th ref: spread, so one tenant's writes are not one partition's. */
+function shardOfFlush(flush: string, index: number): number {
+  return (flush.charCodeAt(0) + index) % TENANT_INDEX_SHARDS;
+}
+
+const CROCKFORD = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
+/** Six random characters naming one flush (with the group's newest ULID, its items' sort keys). */
+function randomFlushId(): string {
+  let id = '';
+  for (const byte of randomBytes(6)) id += CROCKFORD[byte % 32];
+  return id;
 }
 
 function toSummary(item: Record<string, unknown>): DeliverySummary {

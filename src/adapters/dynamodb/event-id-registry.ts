@@ -36,11 +36,21 @@ export class DynamoEventIdRegistry implements EventIdRegistry {
             kind: 'eventId',
             fingerprint: claim.fingerprint,
             ...(claim.busEventId !== undefined ? { busEventId: claim.busEventId } : {}),
-            [TABLE_KEYS.timeToLiveAttribute]: toEpochSeconds(expiresAt),
+            // The claim holds the id until `claimUntil`; the item lives on while the payload it carries does.
+            claimUntil: toEpochSeconds(expiresAt),
+            ...(claim.payload
+              ? { body: claim.payload.body, payloadUntil: toEpochSeconds(claim.payload.expiresAt) }
+              : {}),
+            [TABLE_KEYS.timeToLiveAttribute]: toEpochSeconds(
+              claim.payload && claim.payload.expiresAt > expiresAt ? claim.payload.expiresAt : expiresAt,
+            ),
           },
-          ConditionExpression: 'attribute_not_exists(#pk) OR #expiresAt <= :now',
+          // Claims written before `claimUntil` existed hold their id until the item's expiry.
+          ConditionExpression:
+            'attribute_not_exists(#pk) OR #claimUntil <= :now OR (attribute_not_exists(#claimUntil) AND #expiresAt <= :now)',
           ExpressionAttributeNames: {
             '#pk': TABLE_KEYS.partitionKey,
+            '#claimUntil': 'claimUntil',
             '#expiresAt': TABLE_KEYS.timeToLiveAttribute,
           },
           ExpressionAttributeValues: { ':now': toEpochSeconds(this.clock.now()) },

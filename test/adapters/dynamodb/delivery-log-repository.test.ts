@@ -2,6 +2,7 @@
  * The DynamoDB delivery log and webhook health: the ports' contracts (test/contracts) on every store of
  * the matrix, and what is DynamoDB's own (an item's size in write units, its key layout).
  */
+import { randomBytes } from 'node:crypto';
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { expect, it } from 'vitest';
 import { TENANT_INDEX_SHARDS } from '#adapters/dynamodb/delivery-index';
@@ -28,12 +29,14 @@ describeEachStore('DynamoDeliveryLogRepository', ({ store }) => {
     () => new DynamoWebhookHealthRepository(store().client, store().tableName),
   );
 
-  it('stores a first-attempt record under 1 KB (one write unit), within the cost model figures', async () => {
+  it('stores a record with one attempt under 1 KB (one write unit), within the cost model figures', async () => {
     const tenantId = newTenant();
+    // A failed attempt: its record is an item of its own (later attempts update it).
     const record = outcome(tenantId, {
       webhookId: 'wh_01JCCCCCCCCCCCCCCCCCCCCCCC',
-      responseSnippet: undefined,
-    } as never);
+      status: 'failed',
+      lastStatusCode: 503,
+    });
     const attempt = { ...record.attempt!, responseSnippet: 'x'.repeat(256) };
     await new DynamoDeliveryLogRepository(store().client, store().tableName).recordOutcome(
       { ...record, attempt },
@@ -49,6 +52,64 @@ describeEachStore('DynamoDeliveryLogRepository', ({ store }) => {
     const bytes = itemBytes(Item as Record<string, unknown>);
     expect(bytes).toBeLessThanOrEqual(1024);
     expect(bytes).toBeLessThanOrEqual(RECORD_BASE_BYTES + ATTEMPT_BYTES);
+  });
+
+  it('stores first-attempt successes many to an item: under half a write unit per delivery at a fan-out of 5', async () => {
+    const tenantId = newTenant();
+    const written: Record<string, unknown>[] = [];
+    const recording = new Proxy(store().client, {
+      get(target, property, receiver) {
+        if (property !== 'send') return Reflect.get(target, property, receiver);
+        return (command: {
+          input?: { RequestItems?: Record<string, { PutRequest?: { Item: Record<string, unknown> } }[]> };
+        }) => {
+          for (const requests of Object.values(command.input?.RequestItems ?? {})) {
+            for (const request of requests) if (request.PutRequest) written.push(request.PutRequest.Item);
+          }
+          return target.send(command as never);
+        };
+      },
+    });
+    const log = new DynamoDeliveryLogRepository(recording, store().tableName);
+    const webhooks = Array.from({ length: 5 }, (_, index) => `wh_01JFAN${String(index).padStart(20, 'A')}`);
+    const deliveries = Array.from({ length: 10 }, (_, event) => {
+      const eventId = `evt_${randomBytes(12).toString('hex')}`;
+      return webhooks.map((webhookId, index) => {
+        const at = new Date(Date.parse('2026-11-29T10:00:00.000Z') + event * 7 + index).toISOString();
+        const base = outcome(tenantId, { webhookId, eventId, firstAttemptAt: at });
+        const attempt = {
+          ...base.attempt!,
+          durationMs: 200 + index,
+          host: `127.0.0.1:${41000 + index}`,
+          requestHeaders: {
+            ...base.attempt!.requestHeaders,
+            'webhook-timestamp': String(Math.floor(Date.parse(at) / 1000)),
+            // Signatures are random: what cannot be compressed.
+            'webhook-signature': `v1,${randomBytes(32).toString('base64')}`,
+          },
+        };
+        return { ...base, attempt };
+      });
+    }).flat();
+    await Promise.all(deliveries.map((delivery) => log.recordOutcome(delivery, farFuture)));
+
+    const units = written.reduce(
+      (total: number, item) => total + Math.max(1, Math.ceil(itemBytes(item) / 1024)),
+      0,
+    );
+    expect(units / deliveries.length).toBeLessThanOrEqual(0.5);
+    // Every delivery reads back exactly as written: by id, in its webhook's list, in its event's.
+    for (const delivery of deliveries) {
+      const { deliveryId, attempt, earlierAttempts: _none, ...fields } = delivery;
+      expect(await log.get(tenantId, deliveryId)).toEqual({ ...fields, id: deliveryId, attempts: [attempt] });
+    }
+    const ofWebhook = await log.list(tenantId, { webhookId: webhooks[2]!, limit: 100 });
+    expect(ofWebhook.items.map((item) => item.id)).toEqual(
+      deliveries
+        .filter((delivery) => delivery.webhookId === webhooks[2])
+        .reverse()
+        .map((delivery) => delivery.deliveryId),
+    );
   });
 
   it('lists the tenant and one event with a number of requests that does not grow with the webhooks', async () => {
@@ -98,6 +159,7 @@ function itemBytes(value: unknown, name = ''): number {
   if (typeof value === 'number')
     return nameBytes + Math.ceil(String(value).replace(/[^0-9]/g, '').length / 2) + 1;
   if (typeof value === 'boolean' || value === null) return nameBytes + 1;
+  if (value instanceof Uint8Array) return nameBytes + value.byteLength;
   if (Array.isArray(value))
     return nameBytes + 3 + value.reduce((total: number, item) => total + 1 + itemBytes(item), 0);
   if (typeof value === 'object') {

@@ -1,10 +1,12 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { expect, it } from 'vitest';
+import { DynamoDeliveryLogRepository } from '#adapters/dynamodb/delivery-log-repository';
 import { DynamoEventIdRegistry } from '#adapters/dynamodb/event-id-registry';
 import { describeEventIdRegistryContract } from '#test/contracts/event-id-registry.contract';
 import { newTenant } from '#test/contracts/tenants';
 import { describeEachStore } from '#test/support/dynamodb-stores';
+import { ManualClock } from '#test/support/in-memory-ports';
 
 describeEachStore('DynamoEventIdRegistry', ({ store }) => {
   describeEventIdRegistryContract(
@@ -27,6 +29,39 @@ describeEachStore('DynamoEventIdRegistry', ({ store }) => {
       busEventId: 'bus-1',
       expiresAt: Math.floor(+expiresAt / 1000),
     });
+  });
+
+  it('carries the delivery log’s payload in the claim item (one write per event), which outlives the claim', async () => {
+    const tenantId = newTenant();
+    const clock = new ManualClock('2026-11-29T10:00:00.000Z');
+    const registry = new DynamoEventIdRegistry(store().client, store().tableName, clock);
+    const log = new DynamoDeliveryLogRepository(store().client, store().tableName, clock);
+    const claimUntil = new Date('2026-11-30T10:00:00.000Z');
+    const payloadUntil = new Date('2026-12-05T10:00:00.000Z');
+    const claim = { tenantId, eventId: 'evt-p', fingerprint: 'fp' };
+    expect(
+      await registry.claim(
+        { ...claim, payload: { body: '{"of":"first"}', expiresAt: payloadUntil } },
+        claimUntil,
+      ),
+    ).toEqual({ claimed: true });
+    expect(await log.getPayload(tenantId, 'evt-p')).toBe('{"of":"first"}');
+    // A third tenant that knows the id reads nothing.
+    expect(await log.getPayload(newTenant(), 'evt-p')).toBeUndefined();
+    // Held: nothing of the second claim is written.
+    expect(
+      await registry.claim(
+        { ...claim, payload: { body: '{"of":"second"}', expiresAt: payloadUntil } },
+        claimUntil,
+      ),
+    ).toMatchObject({ claimed: false });
+    expect(await log.getPayload(tenantId, 'evt-p')).toBe('{"of":"first"}');
+    // Past the claim's window the id is free again, though the item lives on for its payload.
+    clock.advance(2 * 86_400_000);
+    expect(await log.getPayload(tenantId, 'evt-p')).toBe('{"of":"first"}');
+    expect(await registry.claim(claim, new Date('2026-12-02T10:00:00.000Z'))).toEqual({ claimed: true });
+    clock.advance(10 * 86_400_000);
+    expect(await log.getPayload(tenantId, 'evt-p')).toBeUndefined();
   });
 });
 

@@ -122,6 +122,18 @@ describe('AdminConsole in the service stack', () => {
     });
     template.hasOutput('AdminConsoleUrl', Match.anyValue());
   });
+
+  it('gives the delivery function the console origin, so notices link to the webhook’s page', () => {
+    const origin = {
+      'Fn::Join': [
+        '',
+        ['https://', { 'Fn::GetAtt': [Match.stringLikeRegexp('AdminConsoleDistribution'), 'DomainName'] }],
+      ],
+    };
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: { Variables: Match.objectLike({ CONSOLE_URL: origin, EVENT_BUS_NAME: Match.anyValue() }) },
+    });
+  });
 });
 
 describe('AdminConsole on its own', () => {

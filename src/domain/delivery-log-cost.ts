@@ -2,16 +2,16 @@
  * What the delivery log costs on DynamoDB on-demand (docs/contract.md#delivery-log, #benchmark), as figures the benchmark
  * imports. The design (src/adapters/dynamodb/delivery-log-repository.ts) writes, per delivery:
  *
- * - one write per attempt outcome on the delivery's record (a first-attempt success is a put grouped
- *   into a BatchWriteItem, any other outcome an UpdateItem); no index carries it, so nothing is
- *   written twice. A record with one attempt is under 1 KB (pinned by a test), so a first-attempt
- *   success costs exactly 1 write unit; each later attempt adds about ATTEMPT_BYTES, and an update is
- *   billed on the larger of the item before and after;
- * - INDEX_WRITE_UNITS per record write: two index entries under 1 KB each (the tenant's deliveries by
- *   time and one event's deliveries; src/adapters/dynamodb/delivery-index.ts), so the tenant-wide list
- *   and the `eventId` list read a fixed number of partitions however many webhooks the tenant has;
- * - one PutItem per event for its payload (mode `all`, by fan-out), shared by every webhook of the
- *   event; in mode `failures`, one per failed delivery instead;
+ * - first-attempt successes (the common case) many to an item: the successes of one webhook that end
+ *   within a few ms of each other (one delivery batch) are one group item of about GROUP_BASE_BYTES +
+ *   GROUP_MEMBER_BYTES each (their JSON compressed; src/adapters/dynamodb/delivery-groups.ts), plus,
+ *   per flush, one tenant-index entry for up to 14 groups and one event-index entry per event, so the
+ *   tenant-wide and `eventId` lists still read a fixed number of partitions whatever the webhooks;
+ * - any other outcome: an UpdateItem on the delivery's own record (under 1 KB with one attempt, pinned
+ *   by a test; each later attempt adds about ATTEMPT_BYTES, and an update is billed on the larger of the
+ *   item before and after) and INDEX_WRITE_UNITS for its two index entries;
+ * - the event's payload (mode `all`) inside the event-id claim fan-out writes anyway: only the units it
+ *   adds to that item; in mode `failures`, one payload item per failed delivery instead;
  * - one UpdateItem on the failed delivery's record when its failure log is written (the link);
  * - webhook health: at most one UpdateItem per webhook per 10 s per process, plus one per change of
  *   outcome (see src/app/health-counters.ts): a small fraction of a write per delivery under load.
@@ -34,6 +34,17 @@ export const PAYLOAD_OVERHEAD_BYTES = 80;
 
 /** Write units of the two index entries written beside each record write. */
 export const INDEX_WRITE_UNITS = 2;
+/** Bytes of a group item besides its members (keys, kind, status, event types, TTL, compressor's start). */
+export const GROUP_BASE_BYTES = 260;
+/** Compressed bytes one first-attempt success adds to its group (its random signature is most of it). */
+export const GROUP_MEMBER_BYTES = 110;
+/** Bytes of an event-index entry of a flush besides its refs, and per ref (webhook, ULID, group). */
+export const EVENT_REF_BASE_BYTES = 140;
+export const EVENT_REF_BYTES = 90;
+/** Groups one tenant-index entry of a flush lists. */
+export const GROUPS_PER_TENANT_REF = 14;
+/** Bytes of the event-id claim item without a payload. */
+export const CLAIM_BYTES = 150;
 
 const KB = 1024;
 const units = (bytes: number) => Math.max(1, Math.ceil(bytes / KB));
@@ -57,6 +68,25 @@ export interface DeliveryLogCostInput {
   deadLetteredShare?: number;
   /** Health item writes per delivery; ~0 under load, up to 1 when each webhook gets one delivery per 10 s. @default 0.05 */
   healthWritesPerDelivery?: number;
+  /**
+   * Events whose first attempts end in one flush of the log (one delivery batch: up to 10 at full
+   * batches); 1 at low rates, where every success is a group of its own. @default 1
+   */
+  eventsPerFlush?: number;
+}
+
+/**
+ * Write units of the first-attempt successes of `eventsPerFlush` events to `webhooksPerEvent` webhooks
+ * each, written in one flush: one group per webhook, the tenant-index entries, one event entry per event.
+ */
+export function groupedSuccessWriteUnits(eventsPerFlush: number, webhooksPerEvent: number): number {
+  const events = Math.max(1, eventsPerFlush);
+  const webhooks = Math.max(1, webhooksPerEvent);
+  return (
+    webhooks * units(GROUP_BASE_BYTES + events * GROUP_MEMBER_BYTES) +
+    Math.ceil(webhooks / GROUPS_PER_TENANT_REF) +
+    events * units(EVENT_REF_BASE_BYTES + webhooks * EVENT_REF_BYTES)
+  );
 }
 
 export interface DeliveryLogCost {
@@ -68,7 +98,11 @@ export interface DeliveryLogCost {
 /** The delivery log's DynamoDB units and dollars per delivery, for one mode and traffic shape. */
 export function deliveryLogCost(input: DeliveryLogCostInput): DeliveryLogCost {
   const webhooksPerEvent = Math.max(1, input.webhooksPerEvent ?? 1);
-  const payloadUnits = units((input.payloadBytes ?? 600) + PAYLOAD_OVERHEAD_BYTES);
+  const payloadBytes = input.payloadBytes ?? 600;
+  const payloadUnits = units(payloadBytes + PAYLOAD_OVERHEAD_BYTES);
+  // Mode `all`: inside the claim, which costs a unit anyway.
+  const payloadInClaimUnits = units(CLAIM_BYTES + payloadBytes) - units(CLAIM_BYTES);
+  const eventsPerFlush = Math.max(1, input.eventsPerFlush ?? 1);
   const failingShare = input.failingShare ?? 0;
   const attempts = Math.max(1, input.attemptsPerFailingDelivery ?? 8);
   const deadLetteredShare = input.deadLetteredShare ?? 1;
@@ -81,9 +115,11 @@ export function deliveryLogCost(input: DeliveryLogCostInput): DeliveryLogCost {
 
   let writeUnits = 0;
   if (input.mode === 'all') {
+    const successUnits =
+      groupedSuccessWriteUnits(eventsPerFlush, webhooksPerEvent) / (eventsPerFlush * webhooksPerEvent);
     writeUnits =
-      payloadUnits / webhooksPerEvent +
-      (1 - failingShare) * (recordWriteUnits(1) + INDEX_WRITE_UNITS) +
+      payloadInClaimUnits / webhooksPerEvent +
+      (1 - failingShare) * successUnits +
       failingShare * failingUnits +
       health;
   } else if (input.mode === 'failures') {

@@ -37,9 +37,19 @@ export interface WebhookRef {
 }
 
 /** Where webhooks live, and how fan-out finds the ones subscribed to an event. */
+/** How a webhook create is bounded. */
+export interface WebhookCreateOptions {
+  /** The tenant's webhook limit (MAX_WEBHOOKS_PER_TENANT). */
+  maxPerTenant?: number;
+}
+
 export interface WebhookRepository {
-  /** Stores a new webhook (and its subscriptions when active). */
-  create(webhook: StoredWebhook): Promise<void>;
+  /**
+   * Stores a new webhook (and its subscriptions when active). With `maxPerTenant`, only while its
+   * tenant has fewer webhooks than that, however many creates race (docs/contract.md#limits):
+   * LimitReachedError (`webhookLimitReached`) otherwise.
+   */
+  create(webhook: StoredWebhook, options?: WebhookCreateOptions): Promise<void>;
   get(tenantId: string, webhookId: string): Promise<StoredWebhook | undefined>;
   /**
    * Several webhooks read together, each as fresh as `get` (strongly consistent, docs/contract.md#read-your-writes): the

@@ -21,7 +21,7 @@ import {
 import type { DeliverySender } from '#domain/delivery-sender';
 import { type HourStats, LATENCY_BOUNDS_MS } from '#domain/delivery-stats';
 import type { DeliveryTask } from '#domain/delivery-task';
-import { ConflictError, NotFoundError, ValidationError } from '#domain/errors';
+import { ConflictError, NotFoundError, ValidationError, webhookLimitReached } from '#domain/errors';
 import {
   type FailureLog,
   orderingOf,
@@ -49,6 +49,7 @@ import {
   type RejectedEventRepository,
   type Subscription,
   systemClock,
+  type WebhookCreateOptions,
   type WebhookHealthRepository,
   type WebhookListQuery,
   type WebhookRef,
@@ -113,10 +114,17 @@ export class InMemoryWebhookRepository implements WebhookRepository {
     if (this.isUnavailable) throw outage('webhook store');
   }
 
-  async create(webhook: StoredWebhook): Promise<void> {
+  async create(webhook: StoredWebhook, options: WebhookCreateOptions = {}): Promise<void> {
     this.#check();
     const key = this.#key(webhook.tenantId, webhook.id);
     if (this.webhooks.has(key)) throw new ConflictError(`Webhook ${webhook.id} already exists`);
+    // Counted and set with no await between: as atomic as the real store's guarded create.
+    if (options.maxPerTenant !== undefined) {
+      const held = [...this.webhooks.values()].filter(
+        (stored) => stored.tenantId === webhook.tenantId,
+      ).length;
+      if (held >= options.maxPerTenant) throw webhookLimitReached(options.maxPerTenant);
+    }
     this.webhooks.set(key, copy(webhook));
   }
 

@@ -21,6 +21,7 @@ import type {
   HostResolver,
   MessageAcknowledger,
   NoticePublisher,
+  OrderedProgressStore,
   RejectedEventRepository,
   SecretCipher,
   WebhookHealthRepository,
@@ -49,6 +50,8 @@ export interface Services {
   deliveryLog: DeliveryLogRepository;
   webhookHealth: WebhookHealthRepository;
   deliveryQueue: DeliveryQueue;
+  /** What ordered deliveries held in their queue have done so far (docs/ordering.md). */
+  orderedProgress: OrderedProgressStore;
   /** Deletes settled delivery messages before their batch ends; absent where nothing consumes the queue. */
   acknowledger?: MessageAcknowledger;
   cipher: SecretCipher;

@@ -15,6 +15,7 @@ import type {
   WebhookOrdering,
   WebhookStatus,
 } from './model';
+import type { OrderedProgress } from './ordering';
 import type { PortalGrant } from './portal';
 
 export interface WebhookListQuery {
@@ -250,6 +251,23 @@ export interface MessageAcknowledger {
    * it could not delete is acknowledged at the end of its batch, as before.
    */
   acknowledge(sourceQueueArn: string | undefined, receiptHandles: string[]): Promise<void>;
+  /**
+   * Keeps one message of the queue `sourceQueueArn` names invisible for `seconds` from now (how an
+   * ordered delivery waits for its retry without leaving its place: docs/ordering.md). Never throws:
+   * false when it could not (the message then comes back after its visibility timeout, and waits out
+   * the rest of its delay then).
+   */
+  hold(sourceQueueArn: string | undefined, receiptHandle: string, seconds: number): Promise<boolean>;
+}
+
+/**
+ * The progress of ordered deliveries between their tries (docs/ordering.md): an ordered delivery's
+ * message stays in its queue unchanged while it waits for a retry, so what it did so far lives here,
+ * under its tenant and its de-duplication id. Written only after a try that did not end the delivery.
+ */
+export interface OrderedProgressStore {
+  get(tenantId: string, deduplicationId: string): Promise<OrderedProgress | undefined>;
+  put(tenantId: string, deduplicationId: string, progress: OrderedProgress, expiresAt: Date): Promise<void>;
 }
 
 /** Authenticated encryption of secrets at rest; `context` binds a ciphertext to its owner. */

@@ -30,6 +30,7 @@ import {
   type RejectedEvent,
   type StoredWebhook,
 } from '#domain/model';
+import type { OrderedProgress } from '#domain/ordering';
 import type { PortalGrant } from '#domain/portal';
 import type { WebhookHealthNotice } from '#domain/ports';
 import {
@@ -45,6 +46,7 @@ import {
   type HealthCounters,
   type HealthFlush,
   type NoticePublisher,
+  type OrderedProgressStore,
   type PortalSessionStore,
   type RejectedEventRepository,
   type Subscription,
@@ -222,6 +224,27 @@ export class InMemoryDeliveryQueue implements DeliveryQueue {
   async deadLetter(task: DeliveryTask): Promise<void> {
     if (this.isUnavailable) throw outage('dead-letter queue');
     this.deadLettered.push(copy(task));
+  }
+}
+
+/** OrderedProgressStore over a map; expired progress reads as absent. */
+export class InMemoryOrderedProgressStore implements OrderedProgressStore {
+  readonly items = new Map<string, { progress: OrderedProgress; expiresAt: Date }>();
+
+  constructor(private readonly clock: Clock = systemClock) {}
+
+  async get(tenantId: string, deduplicationId: string): Promise<OrderedProgress | undefined> {
+    const item = this.items.get(JSON.stringify([tenantId, deduplicationId]));
+    return item && item.expiresAt > this.clock.now() ? copy(item.progress) : undefined;
+  }
+
+  async put(
+    tenantId: string,
+    deduplicationId: string,
+    progress: OrderedProgress,
+    expiresAt: Date,
+  ): Promise<void> {
+    this.items.set(JSON.stringify([tenantId, deduplicationId]), { progress: copy(progress), expiresAt });
   }
 }
 
@@ -603,6 +626,7 @@ export interface TestServices extends Services {
   eventIds: InMemoryEventIdRegistry;
   deliveryLog: InMemoryDeliveryLogRepository;
   webhookHealth: InMemoryWebhookHealthRepository;
+  orderedProgress: InMemoryOrderedProgressStore;
   notices: RecordingNoticePublisher;
   clock: ManualClock;
 }
@@ -623,6 +647,7 @@ export function createTestServices(
     ...buildDeliveryState(config, { ...settings, clock }),
     deliveryLog,
     webhookHealth: new InMemoryWebhookHealthRepository(),
+    orderedProgress: new InMemoryOrderedProgressStore(clock),
     webhooks: new InMemoryWebhookRepository(),
     failureLogs: new InMemoryFailureLogRepository(clock),
     rejectedEvents: new InMemoryRejectedEventRepository(clock),

@@ -712,7 +712,7 @@ async function deadLetterUnsendable(
  * so a backlog does not come back all at once.
  */
 async function postponeForSlot(
-  services: Pick<Services, 'clock' | 'deliveryQueue'>,
+  services: Pick<Services, 'clock' | 'deliveryQueue' | 'random'>,
   task: DeliveryTask,
   busy: { expectedWaitMs: number; taskLogger: CorrelatedLogger },
 ): Promise<DeliveryResult> {
@@ -721,7 +721,7 @@ async function postponeForSlot(
   const firstTriedAt = firstTryOf(task) ?? services.clock.now().toISOString();
   const backoffSeconds = Math.max(2 ** Math.min(refusals, 10), Math.ceil(busy.expectedWaitMs / 1000));
   const baseSeconds = Math.min(MAX_SLOT_WAIT_SECONDS, backoffSeconds);
-  const delaySeconds = Math.max(1, Math.round(baseSeconds * (0.5 + Math.random())));
+  const delaySeconds = Math.max(1, Math.round(baseSeconds * (0.5 + drawOf(services))));
   const notBefore = new Date(services.clock.now().getTime() + delaySeconds * 1000).toISOString();
   await services.deliveryQueue.enqueueDelayed(
     { ...task, notBefore, firstTriedAt, slotPostponements: refusals + 1 },
@@ -733,6 +733,11 @@ async function postponeForSlot(
     refusals: refusals + 1,
   });
   return { status: 'postponed', delaySeconds, reason: 'slots-busy' };
+}
+
+/** A uniform draw in [0, 1] from the injected randomness (Math.random when none is injected). */
+function drawOf(services: Pick<Services, 'random'>): number {
+  return Math.min(Math.max((services.random ?? Math.random)(), 0), 1);
 }
 
 /** When the delivery first came up for an attempt: the time a postponed first try noted, else its first attempt's. */
@@ -793,8 +798,7 @@ async function postponeForCircuit(
   // Spread upwards only (docs/contract.md#isolation, ±20 % jitter): sooner than retryAt the circuit refuses again, and
   // without a spread every refused delivery would reach the recovering endpoint in the same second.
   const waitSeconds = Math.max(1, (refusal.retryAt.getTime() - now.getTime()) / 1000);
-  const draw = Math.min(Math.max((services.random ?? Math.random)(), 0), 1);
-  const delaySeconds = Math.ceil(waitSeconds * (1 + RETRY_JITTER * draw));
+  const delaySeconds = Math.ceil(waitSeconds * (1 + RETRY_JITTER * drawOf(services)));
   const notBefore = new Date(now.getTime() + delaySeconds * 1000).toISOString();
   const { slotPostponements: _reset, ...rest } = task;
   await services.deliveryQueue.enqueueDelayed({ ...rest, notBefore, firstTriedAt }, delaySeconds);

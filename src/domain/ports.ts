@@ -309,4 +309,19 @@ export interface Clock {
   now(): Date;
 }
 
-export const systemClock: Clock = { now: () => new Date() };
+/**
+ * A clock that can also wake its caller later. In-memory waits (a delivery waiting briefly for a
+ * slot) run on it, so their tests advance a manual clock instead of sleeping.
+ */
+export interface TimerClock extends Clock {
+  /** Calls `callback` once, `ms` from now; the function returned cancels it. */
+  setTimer(ms: number, callback: () => void): () => void;
+}
+
+export const systemClock: TimerClock = {
+  now: () => new Date(),
+  setTimer: (ms, callback) => {
+    const timer = setTimeout(callback, ms);
+    return () => clearTimeout(timer);
+  },
+};

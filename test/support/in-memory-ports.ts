@@ -51,6 +51,7 @@ import {
   type RejectedEventRepository,
   type Subscription,
   systemClock,
+  type TimerClock,
   type WebhookCreateOptions,
   type WebhookHealthRepository,
   type WebhookListQuery,
@@ -552,8 +553,15 @@ export class RecordingNoticePublisher implements NoticePublisher {
 }
 
 /** A clock that moves only when told. */
-export class ManualClock implements Clock {
+/**
+ * A clock that moves only when told to: `advance` and `set` run the timers that fall due on the way,
+ * each at its own time and in order (a timer set by a timer runs too, if it falls due), so in-memory
+ * waits are driven without sleeping.
+ */
+export class ManualClock implements TimerClock {
   #now: Date;
+  #timers: { at: number; order: number; callback: () => void }[] = [];
+  #order = 0;
 
   constructor(start: string | Date = '2026-03-01T12:00:00.000Z') {
     this.#now = new Date(start);
@@ -564,11 +572,37 @@ export class ManualClock implements Clock {
   }
 
   set(at: string | Date): void {
-    this.#now = new Date(at);
+    this.#runUntil(new Date(at).getTime());
   }
 
   advance(milliseconds: number): void {
-    this.#now = new Date(this.#now.getTime() + milliseconds);
+    this.#runUntil(this.#now.getTime() + milliseconds);
+  }
+
+  setTimer(ms: number, callback: () => void): () => void {
+    const timer = { at: this.#now.getTime() + Math.max(0, ms), order: this.#order++, callback };
+    this.#timers.push(timer);
+    return () => {
+      this.#timers = this.#timers.filter((each) => each !== timer);
+    };
+  }
+
+  /** Timers not yet run (for tests of what waits). */
+  get pendingTimers(): number {
+    return this.#timers.length;
+  }
+
+  #runUntil(end: number): void {
+    for (;;) {
+      const due = this.#timers
+        .filter((timer) => timer.at <= end)
+        .sort((a, b) => a.at - b.at || a.order - b.order)[0];
+      if (!due) break;
+      this.#timers = this.#timers.filter((timer) => timer !== due);
+      if (due.at > this.#now.getTime()) this.#now = new Date(due.at);
+      due.callback();
+    }
+    this.#now = new Date(end);
   }
 }
 

@@ -632,7 +632,10 @@ async function settleTask(
  * endpoint is not to blame), or schedules the next attempt.
  */
 async function settleAttempt(
-  services: Pick<Services, 'clock' | 'deliveryPolicy' | 'deliveryQueue' | 'notices' | 'random' | 'webhooks'>,
+  services: Pick<
+    Services,
+    'clock' | 'deliveryPolicy' | 'deliveryQueue' | 'notices' | 'webhookHealth' | 'random' | 'webhooks'
+  >,
   task: DeliveryTask,
   webhook: StoredWebhook,
   { outcome, attempt }: AttemptResult,
@@ -849,7 +852,10 @@ async function giveUpOnEvidence(
 
 /** After a failed attempt: schedules the next one or dead-letters the task, and notes the webhook's health. */
 async function settleFailedAttempt(
-  services: Pick<Services, 'clock' | 'deliveryPolicy' | 'deliveryQueue' | 'notices' | 'random' | 'webhooks'>,
+  services: Pick<
+    Services,
+    'clock' | 'deliveryPolicy' | 'deliveryQueue' | 'notices' | 'webhookHealth' | 'random' | 'webhooks'
+  >,
   task: DeliveryTask,
   webhook: StoredWebhook,
   failure: { attempt: DeliveryAttempt; retryAfterSeconds: number | undefined; taskLogger: CorrelatedLogger },

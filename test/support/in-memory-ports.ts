@@ -41,6 +41,8 @@ import {
   type EventIdClaim,
   type EventIdClaimResult,
   type EventIdRegistry,
+  type FailingPeriod,
+  type FailingPeriodState,
   type FailureLogQuery,
   type FailureLogRepository,
   type HealthCounters,
@@ -388,6 +390,8 @@ type HealthItem = {
   buckets: Map<number, { s: number; f: number }>;
   last?: HealthFlush['last'];
   circuitOpenUntil?: string;
+  period?: FailingPeriod;
+  lastSucceededAt?: string;
 };
 
 export class InMemoryWebhookHealthRepository implements WebhookHealthRepository {
@@ -404,6 +408,8 @@ export class InMemoryWebhookHealthRepository implements WebhookHealthRepository 
       .sort((a, b) => a.hour - b.hour);
   }
   writes = 0;
+  /** Failing-period writes that took effect. */
+  periodWrites = 0;
 
   async add(tenantId: string, webhookId: string, flush: HealthFlush): Promise<void> {
     this.writes++;
@@ -431,7 +437,48 @@ export class InMemoryWebhookHealthRepository implements WebhookHealthRepository 
       item.buckets.set(hour, bucket);
     }
     if (!item.last || item.last.at <= flush.last.at) item.last = flush.last;
+    if (
+      flush.lastSucceededAt !== undefined &&
+      (item.lastSucceededAt === undefined || item.lastSucceededAt < flush.lastSucceededAt)
+    ) {
+      item.lastSucceededAt = flush.lastSucceededAt;
+    }
     this.items.set(key, item);
+  }
+
+  async failingPeriod(tenantId: string, webhookId: string): Promise<FailingPeriodState> {
+    const item = this.items.get(`${tenantId}/${webhookId}`);
+    return {
+      ...(item?.period ? { period: { ...item.period } } : {}),
+      ...(item?.lastSucceededAt !== undefined ? { lastSucceededAt: item.lastSucceededAt } : {}),
+    };
+  }
+
+  async replaceFailingPeriod(
+    tenantId: string,
+    webhookId: string,
+    change: { expected: FailingPeriod | undefined | 'any'; next: FailingPeriod | undefined },
+    _expiresAt?: Date,
+  ): Promise<boolean> {
+    const key = `${tenantId}/${webhookId}`;
+    const item: HealthItem = this.items.get(key) ?? { buckets: new Map() };
+    const stored = item.period;
+    const { expected } = change;
+    const isExpected =
+      expected === 'any' ||
+      (expected === undefined
+        ? stored === undefined
+        : stored !== undefined &&
+          stored.failingSince === expected.failingSince &&
+          stored.failureSeenAt === expected.failureSeenAt &&
+          stored.failingNoticeHours === expected.failingNoticeHours);
+    if (!isExpected) return false;
+    this.writes++;
+    this.periodWrites++;
+    if (change.next) item.period = { ...change.next };
+    else delete item.period;
+    this.items.set(key, item);
+    return true;
   }
 
   async noteCircuitOpen(tenantId: string, webhookId: string, openUntil: string): Promise<void> {
@@ -468,6 +515,8 @@ export class InMemoryWebhookHealthRepository implements WebhookHealthRepository 
             }
           : {}),
         ...(item.circuitOpenUntil !== undefined ? { circuitOpenUntil: item.circuitOpenUntil } : {}),
+        ...(item.period ? { failingSince: item.period.failingSince } : {}),
+        ...(item.lastSucceededAt !== undefined ? { lastSucceededAt: item.lastSucceededAt } : {}),
       });
     }
     return found;

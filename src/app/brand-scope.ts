@@ -38,9 +38,9 @@ export function brandScoped<P extends BrandScopedPorts>(ports: P, brandIds: read
   };
   const inner = ports.webhooks;
   const webhooks: WebhookRepository = {
-    create: async (webhook) => {
+    create: async (webhook, options) => {
       refuseOutside(webhook);
-      await inner.create(webhook);
+      await inner.create(webhook, options);
     },
     get: async (tenantId, webhookId) => {
       const webhook = await inner.get(tenantId, webhookId);

@@ -189,7 +189,7 @@ export function coalesceWebhookReads(repository: WebhookRepository): WebhookRepo
   const subscribers = new FreshReads<string[]>();
   const subscriptions = new FreshReads<Subscription[]>();
   return {
-    create: (webhook) => repository.create(webhook),
+    create: (webhook, options) => repository.create(webhook, options),
     get: (tenantId, webhookId) => webhooks.read({ tenantId, webhookId }),
     getMany: (refs) => Promise.all(refs.map((ref) => webhooks.read(ref))),
     list: (tenantId, query) => repository.list(tenantId, query),

@@ -7,11 +7,10 @@ import {
   toPublicAuthentication,
 } from '#domain/auth-kinds/registry';
 import { checkResolvedDestination } from '#domain/destination-policy';
-import { ConflictError, LimitReachedError, NotFoundError, ValidationError } from '#domain/errors';
+import { ConflictError, NotFoundError, ValidationError } from '#domain/errors';
 import type {
   AuthenticationInput,
   Page,
-  PageKey,
   StoredAuthentication,
   StoredSigningSecret,
   StoredWebhook,
@@ -29,6 +28,7 @@ import {
 import { secretContext } from './credentials';
 import { readWebhookHealth } from './health-counters';
 import type { Services } from './services';
+import { forgetFailingPeriod } from './webhook-health';
 import { type PublicWebhook, toPublicWebhook } from './webhook-views';
 
 /** An old signing secret keeps signing beside the new one this long after a rotation (docs/contract.md#admin-api). */
@@ -73,7 +73,6 @@ export async function createWebhook(
     ordering: draft.ordering ?? 'none',
   };
   await assertConsistent(services, normalised);
-  await assertBelowWebhookLimit(services, tenantId);
   const now = services.clock.now().toISOString();
   const id = services.newId('wh');
   const signingSecret = normalised.signing.enabled ? generateSigningSecret() : undefined;
@@ -97,33 +96,13 @@ export async function createWebhook(
     updatedAt: now,
     version: 1,
   };
-  await services.webhooks.create(webhook);
+  // The store counts and creates under one per-tenant guard, so creates racing at the limit cannot
+  // both pass (docs/contract.md#limits).
+  await services.webhooks.create(webhook, {
+    maxPerTenant: (services.limits ?? DEFAULT_TENANT_LIMITS).maxWebhooksPerTenant,
+  });
   const view = toPublicWebhook(webhook);
   return signingSecret ? { ...view, signingSecret } : view;
-}
-
-/**
- * Refuses a create past the tenant's webhook limit (409 `limit_reached`, naming it): counting reads the
- * tenant's webhooks a page of 100 at a time, at most limit / 100 + 1 pages. Two creates racing at the
- * limit may both pass (no transaction in the embedded store): the count stays within a few of it.
- */
-async function assertBelowWebhookLimit(
-  services: Pick<Services, 'limits' | 'webhooks'>,
-  tenantId: string,
-): Promise<void> {
-  const limit = (services.limits ?? DEFAULT_TENANT_LIMITS).maxWebhooksPerTenant;
-  let count = 0;
-  let startKey: PageKey | undefined;
-  do {
-    const page = await services.webhooks.list(tenantId, { limit: 100, ...(startKey ? { startKey } : {}) });
-    count += page.items.length;
-    startKey = page.nextKey;
-  } while (startKey && count < limit);
-  if (count >= limit) {
-    throw new LimitReachedError(
-      `This tenant has ${limit} webhooks, the most it may have (a limit of ${limit} webhooks per tenant): delete one first`,
-    );
-  }
 }
 
 /** One webhook of the tenant; another tenant's id is simply not found. */
@@ -158,13 +137,17 @@ export async function listWebhooks(
 
 /** Applies a partial edit to any writable field. */
 export async function patchWebhook(
-  services: Pick<Services, 'cipher' | 'clock' | 'destinationPolicy' | 'resolver' | 'webhooks'>,
+  services: Pick<
+    Services,
+    'cipher' | 'clock' | 'destinationPolicy' | 'resolver' | 'webhookHealth' | 'webhooks'
+  >,
   tenantId: string,
   webhookId: string,
   body: unknown,
 ): Promise<PublicWebhook> {
   const patch = parseInput<WebhookPatch>(schemas(services).patch, body);
-  return updateWebhook(services, tenantId, webhookId, async (current) => {
+  let isReactivated = false;
+  const updated = await updateWebhook(services, tenantId, webhookId, async (current) => {
     const authentication =
       patch.authentication === undefined
         ? current.authentication
@@ -192,7 +175,8 @@ export async function patchWebhook(
         authentication: authentication ? toPublicAuthentication(authentication) : null,
       });
     }
-    if (patch.status === 'active' && current.status !== 'active') clearHealth(merged);
+    isReactivated = patch.status === 'active' && current.status !== 'active';
+    if (isReactivated) delete merged.disabledReason;
     if (merged.signing.enabled && merged.signingSecrets.length === 0) {
       merged.signingSecrets = [
         await sealSigningSecret(services, tenantId, webhookId, generateSigningSecret(), now(services)),
@@ -200,20 +184,27 @@ export async function patchWebhook(
     }
     return merged;
   });
+  if (isReactivated) await forgetFailingPeriod(services, tenantId, webhookId);
+  return updated;
 }
 
-/** Activates or deactivates; activation also forgets an automatic deactivation's reason. */
+/**
+ * Activates or deactivates; activation also forgets an automatic deactivation's reason and any
+ * failing period left on the webhook's health (a re-activated webhook starts afresh).
+ */
 export async function setWebhookStatus(
-  services: Pick<Services, 'clock' | 'webhooks'>,
+  services: Pick<Services, 'clock' | 'webhookHealth' | 'webhooks'>,
   tenantId: string,
   webhookId: string,
   status: 'active' | 'inactive',
 ): Promise<PublicWebhook> {
-  return updateWebhook(services, tenantId, webhookId, async (current) => {
+  const updated = await updateWebhook(services, tenantId, webhookId, async (current) => {
     const next = { ...current, status };
-    if (status === 'active') clearHealth(next);
+    if (status === 'active') delete next.disabledReason;
     return next;
   });
+  if (status === 'active') await forgetFailingPeriod(services, tenantId, webhookId);
+  return updated;
 }
 
 /** Deletes permanently. */
@@ -412,13 +403,6 @@ async function sealSigningSecret(
     encryptedSecret: await services.cipher.encrypt(secret, cipherContext(tenantId, webhookId)),
     createdAt,
   };
-}
-
-function clearHealth(webhook: StoredWebhook): void {
-  delete webhook.disabledReason;
-  delete webhook.failingSince;
-  delete webhook.failureSeenAt;
-  delete webhook.failingNoticeHours;
 }
 
 function pickDefined<T extends object, K extends keyof T>(source: T, keys: K[]): Partial<Pick<T, K>> {

@@ -69,6 +69,13 @@ export class LimitReachedError extends DomainError {
   readonly code = 'limit_reached';
 }
 
+/** The create past a tenant's webhook limit (docs/contract.md#limits), as every store refuses it. */
+export function webhookLimitReached(limit: number): LimitReachedError {
+  return new LimitReachedError(
+    `This tenant has ${limit} webhooks, the most it may have (a limit of ${limit} webhooks per tenant): delete one first`,
+  );
+}
+
 /** Too many requests of one kind for a tenant; `retryAfterSeconds` says when one is accepted again. */
 export class RateLimitedError extends DomainError {
   readonly code = 'rate_limited';

@@ -55,12 +55,13 @@ describe('webhooks per tenant', () => {
     expect(listed.json.items).toHaveLength(3);
   });
 
-  it('defaults to 100 webhooks', async () => {
+  it('defaults to 100 webhooks, exactly, when 110 creates race', async () => {
     const { call } = apiWith();
     const created = await Promise.all(
-      Array.from({ length: 100 }, (_, index) => call('tenant-a', 'POST', '/v1/webhooks', webhook(index))),
+      Array.from({ length: 110 }, (_, index) => call('tenant-a', 'POST', '/v1/webhooks', webhook(index))),
     );
-    expect(created.filter((answer) => answer.statusCode === 201).length).toBeLessThanOrEqual(100);
+    expect(created.filter((answer) => answer.statusCode === 201)).toHaveLength(100);
+    expect(created.filter((answer) => answer.statusCode === 409)).toHaveLength(10);
     const more = await call('tenant-a', 'POST', '/v1/webhooks', webhook(100));
     expect(more.statusCode).toBe(409);
     expect(more.json.error.code).toBe('limit_reached');

@@ -6,7 +6,7 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { ConflictError, NotFoundError, ValidationError } from '#domain/errors';
+import { ConflictError, LimitReachedError, NotFoundError, ValidationError } from '#domain/errors';
 import type { PageKey, StoredWebhook } from '#domain/model';
 import type { WebhookListQuery, WebhookRepository } from '#domain/ports';
 import { FOREIGN_CURSOR, newTenant, tenantTrio } from '#test/contracts/tenants';
@@ -76,7 +76,6 @@ export function describeWebhookRepositoryContract(
           brandId: 'brand-1',
           description: 'Sends chats to the CRM',
           authentication: { type: 'basic', username: 'crm', encryptedPassword: 'cipher' },
-          failingSince: '2026-01-02T00:00:00.000Z',
           disabledReason: undefined,
         });
         await repository.create(webhook);
@@ -100,6 +99,33 @@ export function describeWebhookRepositoryContract(
         await repository.create(webhook);
         await expect(repository.create({ ...webhook, name: 'other' })).rejects.toBeInstanceOf(ConflictError);
         expect((await repository.get(tenantId, webhook.id))?.name).toBe(webhook.name);
+      });
+
+      it('creates at most maxPerTenant webhooks of a tenant however many creates race, and no fewer', async () => {
+        const repository = makeRepository();
+        const tenantId = newTenant();
+        const other = newTenant();
+        await repository.create(makeWebhook(tenantId));
+        const results = await Promise.allSettled(
+          Array.from({ length: 12 }, () => repository.create(makeWebhook(tenantId), { maxPerTenant: 5 })),
+        );
+        expect(results.filter((result) => result.status === 'fulfilled')).toHaveLength(4);
+        for (const result of results) {
+          if (result.status === 'rejected') expect(result.reason).toBeInstanceOf(LimitReachedError);
+        }
+        expect((await listAllWebhooks(repository, tenantId, { limit: 50 })).ids).toHaveLength(5);
+        // Another tenant's limit is its own.
+        await repository.create(makeWebhook(other), { maxPerTenant: 1 });
+        await expect(repository.create(makeWebhook(other), { maxPerTenant: 1 })).rejects.toBeInstanceOf(
+          LimitReachedError,
+        );
+        // Deleting one makes room for exactly one.
+        const [first] = (await listAllWebhooks(repository, tenantId, { limit: 50 })).ids;
+        await repository.delete(tenantId, first!);
+        await repository.create(makeWebhook(tenantId), { maxPerTenant: 5 });
+        await expect(repository.create(makeWebhook(tenantId), { maxPerTenant: 5 })).rejects.toBeInstanceOf(
+          LimitReachedError,
+        );
       });
 
       it('answers undefined for an unknown id', async () => {

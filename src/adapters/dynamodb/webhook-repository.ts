@@ -10,10 +10,14 @@
  * - update: new subscriptions first, then the webhook item if its version is still the expected
  *   one, then the subscriptions no longer wanted;
  * - delete: the webhook item first, then its subscriptions.
+ * A create bounded by the tenant's webhook limit counts and writes while it holds the tenant's create
+ * lease (one conditional put, released after): creates racing at the limit take turns, so they cannot
+ * both see room for one more. A crashed holder's lease lapses after CREATE_LEASE_MS.
  * Each subscription records the webhook version that wrote it, and the clean-up after an update
  * deletes one only if no newer version has (re)written it, so a slow writer cannot remove a
  * subscription that a later update wants.
  */
+import { randomUUID } from 'node:crypto';
 import {
   BatchGetCommand,
   DeleteCommand,
@@ -22,9 +26,15 @@ import {
   PutCommand,
   QueryCommand,
 } from '@aws-sdk/lib-dynamodb';
-import { ConflictError, NotFoundError, ValidationError } from '#domain/errors';
+import { ConflictError, NotFoundError, ValidationError, webhookLimitReached } from '#domain/errors';
 import { orderingOf, type Page, type StoredWebhook, type WebhookOrdering } from '#domain/model';
-import type { Subscription, WebhookListQuery, WebhookRef, WebhookRepository } from '#domain/ports';
+import type {
+  Subscription,
+  WebhookCreateOptions,
+  WebhookListQuery,
+  WebhookRef,
+  WebhookRepository,
+} from '#domain/ports';
 import { type BatchWriteOptions, batchWrite } from './batch-write';
 import { queryPage } from './paged-query';
 import { TABLE_KEYS } from './table-definition';
@@ -57,6 +67,15 @@ const webhookKey = (tenantId: string, webhookId: string): ItemKey => ({
   pk: webhookPartition(tenantId),
   sk: `WH#${webhookId}`,
 });
+const createLeaseKey = (tenantId: string): ItemKey => ({
+  pk: webhookPartition(tenantId),
+  sk: 'LEASE#webhook-create',
+});
+/** How long a create may hold its tenant's lease before another may take it (a crash's leftover). */
+const CREATE_LEASE_MS = 10_000;
+/** How long a create waits for the lease before answering 409 (retry). */
+const CREATE_LEASE_WAIT_MS = 15_000;
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const subscriptionPartition = (tenantId: string, eventType: string) => `T#${tenantId}#E#${eventType}`;
 const brandPrefix = (brandId: string | null) => `B#${brandId ?? ALL_BRANDS}#`;
 
@@ -94,7 +113,92 @@ export class DynamoWebhookRepository implements WebhookRepository {
     private readonly batchOptions: BatchWriteOptions = {},
   ) {}
 
-  async create(webhook: StoredWebhook): Promise<void> {
+  async create(webhook: StoredWebhook, options: WebhookCreateOptions = {}): Promise<void> {
+    const limit = options.maxPerTenant;
+    if (limit === undefined) return this.createUnbounded(webhook);
+    const lease = await this.acquireCreateLease(webhook.tenantId);
+    try {
+      if ((await this.countWebhooks(webhook.tenantId)) >= limit) throw webhookLimitReached(limit);
+      await this.createUnbounded(webhook);
+    } finally {
+      await this.releaseCreateLease(webhook.tenantId, lease);
+    }
+  }
+
+  /** Waits for the tenant's create lease (a conditional put); the token it answers releases it. */
+  private async acquireCreateLease(tenantId: string): Promise<string> {
+    const token = randomUUID();
+    const deadline = Date.now() + CREATE_LEASE_WAIT_MS;
+    for (let round = 0; ; round += 1) {
+      const now = Date.now();
+      try {
+        await this.client.send(
+          new PutCommand({
+            TableName: this.tableName,
+            Item: {
+              ...createLeaseKey(tenantId),
+              kind: 'webhook-create-lease',
+              token,
+              leaseUntil: now + CREATE_LEASE_MS,
+              // TTL removes a crashed holder's item eventually; the condition never waits for it.
+              [TABLE_KEYS.timeToLiveAttribute]: Math.ceil((now + CREATE_LEASE_MS) / 1000) + 60,
+            },
+            ConditionExpression: 'attribute_not_exists(pk) OR leaseUntil < :now',
+            ExpressionAttributeValues: { ':now': now },
+          }),
+        );
+        return token;
+      } catch (error) {
+        if (!isConditionFailure(error)) throw error;
+      }
+      if (Date.now() > deadline) {
+        throw new ConflictError('Another webhook of this tenant is being created; retry in a moment');
+      }
+      // Jittered, growing waits: a create holds the lease for a count and a few writes.
+      await sleep(Math.min(200, 5 * 2 ** Math.min(round, 6)) * (0.5 + Math.random()));
+    }
+  }
+
+  private async releaseCreateLease(tenantId: string, token: string): Promise<void> {
+    try {
+      await this.client.send(
+        new DeleteCommand({
+          TableName: this.tableName,
+          Key: createLeaseKey(tenantId),
+          ConditionExpression: '#token = :token',
+          ExpressionAttributeNames: { '#token': 'token' },
+          ExpressionAttributeValues: { ':token': token },
+        }),
+      );
+    } catch (error) {
+      // Lapsed and taken by another create: that one releases it.
+      if (!isConditionFailure(error)) throw error;
+    }
+  }
+
+  /** The tenant's webhooks, counted by the store (Select COUNT, strongly consistent). */
+  private async countWebhooks(tenantId: string): Promise<number> {
+    let count = 0;
+    let startKey: Record<string, unknown> | undefined;
+    do {
+      const page = await this.client.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          KeyConditionExpression: '#pk = :pk AND begins_with(#sk, :prefix)',
+          ExpressionAttributeNames: { '#pk': TABLE_KEYS.partitionKey, '#sk': TABLE_KEYS.sortKey },
+          ExpressionAttributeValues: { ':pk': webhookPartition(tenantId), ':prefix': 'WH#' },
+          Select: 'COUNT',
+          ConsistentRead: true,
+          ExclusiveStartKey: startKey,
+        }),
+      );
+      count += page.Count ?? 0;
+      startKey = page.LastEvaluatedKey;
+    } while (startKey);
+    return count;
+  }
+
+  private async createUnbounded(webhook: StoredWebhook): Promise<void> {
     await this.putSubscriptions(subscriptionsOf(webhook));
     try {
       await this.client.send(

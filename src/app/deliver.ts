@@ -594,7 +594,14 @@ async function settleTask(
   const reason = whyNotDeliver(task, read);
   if (!read || reason) return endUnwanted(services, task, read, reason, taskLogger);
   if (task.ordered && orderingOf(read) !== 'conversation') return releaseOrdered(services, task, taskLogger);
-  const admission = await services.admission.admit(webhookKeyOf(task.tenantId, task.webhookId));
+  const webhookKey = webhookKeyOf(task.tenantId, task.webhookId);
+  let admission = await services.admission.admit(webhookKey);
+  // A delivery whose schedule ended without one request of its own gets that request through the open
+  // circuit (its webhook's slots still apply): it is never given up unsent on another delivery's
+  // failure, and an endpoint that recovered behind the shut circuit is probed by it.
+  if (!admission.isAdmitted && admission.reason === 'circuit-open' && isUnsentPastSchedule(services, task)) {
+    admission = await services.admission.admit(webhookKey, { throughOpenCircuit: true });
+  }
   if (!admission.isAdmitted) {
     if (admission.reason === 'slots-busy') {
       return postponeForSlot(services, task, { expectedWaitMs: admission.expectedWaitMs, taskLogger });
@@ -736,6 +743,18 @@ async function postponeForSlot(
     refusals: refusals + 1,
   });
   return { status: 'postponed', delaySeconds, reason: 'slots-busy' };
+}
+
+/** Whether `task` has made no request yet and its schedule's total time since its first try has passed. */
+function isUnsentPastSchedule(
+  services: Pick<Services, 'clock' | 'deliveryPolicy'>,
+  task: DeliveryTask,
+): boolean {
+  const firstTriedAt = firstTryOf(task);
+  if (task.attempts.length > 0 || firstTriedAt === undefined) return false;
+  const scheduleMs =
+    services.deliveryPolicy.retryScheduleSeconds.reduce((total, seconds) => total + seconds, 0) * 1000;
+  return services.clock.now().getTime() >= Date.parse(firstTriedAt) + scheduleMs;
 }
 
 /** A uniform draw in [0, 1] from the injected randomness (Math.random when none is injected). */

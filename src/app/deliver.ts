@@ -38,6 +38,7 @@ import {
 } from '#domain/ordering';
 import type { DeliveryQueue } from '#domain/ports';
 import { nextRetryDelay, RETRY_JITTER } from '#domain/retry-policy';
+import { maskRequestHeaders } from '#domain/secret-masking';
 import { scrubAttemptOutcome, scrubberForCredentials } from '#domain/secret-scrubber';
 import { tenantMismatchReason } from '#domain/tenant-boundary';
 import {
@@ -49,7 +50,7 @@ import {
   withCorrelation,
 } from '#observability';
 import { loadDeliveryCredentials } from './credentials';
-import { recordSettledDelivery } from './delivery-log';
+import { recordSettledDelivery, type SentRequest } from './delivery-log';
 import { webhookKeyOf } from './endpoint-circuits';
 import { noteCircuitOpened } from './health-counters';
 import { startBatchAcknowledgement } from './prompt-acknowledgement';
@@ -78,12 +79,23 @@ export type DeliveryResult =
   | { status: 'postponed'; delaySeconds: number; reason?: 'circuit-open' | 'slots-busy' | 'released' }
   | { status: 'dropped'; reason: string };
 
-/** What one attempt produced: what the sender reported, and the attempt as the task keeps it. */
+/**
+ * What one attempt produced: what the sender reported, the attempt as the task keeps it, and the
+ * request as the delivery log keeps it (headers masked, with the scrubber of the webhook's secrets).
+ */
 export interface AttemptResult {
   outcome: AttemptOutcome;
   attempt: DeliveryAttempt;
-  /** The headers as sent (secrets still in them: the delivery log masks them before storing). */
-  requestHeaders: Record<string, string>;
+  sent: SentRequest;
+}
+
+/**
+ * What settling a task hands to the record stage: the result, and the request its attempt sent (when
+ * one was made). Attempt → settle → record, each stage returning what the next one needs.
+ */
+interface SettledTask {
+  result: DeliveryResult;
+  sent?: SentRequest;
 }
 
 /** The ports delivery uses: the table, the queue, the sender, credentials, admission, notices. */
@@ -432,6 +444,7 @@ export async function attemptDelivery(
   const attemptAt = services.clock.now();
   let outcome: AttemptOutcome;
   let requestHeaders: Record<string, string> = {};
+  const scrub = scrubberForCredentials(credentials);
   try {
     const request = buildDeliveryRequest({
       event,
@@ -453,7 +466,7 @@ export async function attemptDelivery(
   }
   // docs/contract.md#isolation: what the receiver sent back (or an error describing the request) may echo the
   // webhook's secrets; scrubbed before any use.
-  outcome = scrubAttemptOutcome(outcome, scrubberForCredentials(credentials));
+  outcome = scrubAttemptOutcome(outcome, scrub);
   const attempt: DeliveryAttempt = {
     at: attemptAt.toISOString(),
     ...destinationHost(webhook.url),
@@ -462,7 +475,12 @@ export async function attemptDelivery(
   if (outcome.statusCode !== undefined) attempt.statusCode = outcome.statusCode;
   if (outcome.error !== undefined) attempt.error = outcome.error;
   if (outcome.responseSnippet !== undefined) attempt.responseSnippet = outcome.responseSnippet;
-  return { outcome, attempt, requestHeaders };
+  // Masked here, where the credentials are at hand: the plaintext headers never leave this stage.
+  return {
+    outcome,
+    attempt,
+    sent: { maskedHeaders: maskRequestHeaders(requestHeaders, credentials, scrub), scrub },
+  };
 }
 
 /**
@@ -543,17 +561,10 @@ export async function deliverTask(
   >,
   task: DeliveryTask,
 ): Promise<DeliveryResult> {
-  const seen: SeenByAttempt = {};
-  const result = await settleTask(services, task, seen);
+  const { result, sent } = await settleTask(services, task);
   // After the follow-up is durably enqueued, so a crash here leaves a retry that records it (docs/contract.md#delivery-log).
-  await recordSettledDelivery(services, { task, result, ...seen });
+  await recordSettledDelivery(services, { task, result, sent });
   return result;
-}
-
-/** What the delivery log needs from inside settleTask: the webhook and the attempt's headers as sent. */
-interface SeenByAttempt {
-  webhook?: StoredWebhook;
-  requestHeaders?: Record<string, string>;
 }
 
 async function settleTask(
@@ -572,8 +583,7 @@ async function settleTask(
     | 'webhooks'
   >,
   task: DeliveryTask,
-  seen: SeenByAttempt,
-): Promise<DeliveryResult> {
+): Promise<SettledTask> {
   const taskLogger = withCorrelation({
     eventId: task.event.id,
     tenantId: task.tenantId,
@@ -583,17 +593,17 @@ async function settleTask(
   if (remainingMs > EARLY_TOLERANCE_MS) {
     const delaySeconds = Math.ceil(remainingMs / 1000);
     await services.deliveryQueue.enqueueDelayed(task, delaySeconds);
-    return { status: 'postponed', delaySeconds };
+    return { result: { status: 'postponed', delaySeconds } };
   }
 
   // Read fresh before asking for a slot (docs/contract.md#read-your-writes): the slot guards the endpoint, so it is held for
   // the attempt, not for a store read (a read inside it was most of a fast webhook's slot time and
   // capped its throughput; bench/RESULTS.md). A webhook that no longer wants the event needs no slot.
   const read = await services.webhooks.get(task.tenantId, task.webhookId);
-  if (read) seen.webhook = read;
   const reason = whyNotDeliver(task, read);
-  if (!read || reason) return endUnwanted(services, task, read, reason, taskLogger);
-  if (task.ordered && orderingOf(read) !== 'conversation') return releaseOrdered(services, task, taskLogger);
+  if (!read || reason) return { result: await endUnwanted(services, task, read, reason, taskLogger) };
+  if (task.ordered && orderingOf(read) !== 'conversation')
+    return { result: await releaseOrdered(services, task, taskLogger) };
   const webhookKey = webhookKeyOf(task.tenantId, task.webhookId);
   let admission = await services.admission.admit(webhookKey);
   // A delivery whose schedule ended without one request of its own gets that request through the open
@@ -604,9 +614,16 @@ async function settleTask(
   }
   if (!admission.isAdmitted) {
     if (admission.reason === 'slots-busy') {
-      return postponeForSlot(services, task, { expectedWaitMs: admission.expectedWaitMs, taskLogger });
+      return {
+        result: await postponeForSlot(services, task, {
+          expectedWaitMs: admission.expectedWaitMs,
+          taskLogger,
+        }),
+      };
     }
-    return postponeForCircuit(services, task, { refusal: admission, webhook: read, taskLogger });
+    return {
+      result: await postponeForCircuit(services, task, { refusal: admission, webhook: read, taskLogger }),
+    };
   }
   let verdict: EndpointVerdict = 'unknown';
   let isReleased = false;
@@ -619,15 +636,17 @@ async function settleTask(
     // deletion acknowledged while it waited applies to this attempt (retries included).
     const webhook = admission.hasWaited ? await services.webhooks.get(task.tenantId, task.webhookId) : read;
     const lateReason = whyNotDeliver(task, webhook);
-    if (webhook) seen.webhook = webhook;
-    if (!webhook || lateReason) return endUnwanted(services, task, webhook, lateReason, taskLogger);
+    if (!webhook || lateReason)
+      return { result: await endUnwanted(services, task, webhook, lateReason, taskLogger) };
     const attempted = await attemptDelivery(services, webhook, task.event, task.ordered?.conversationId);
-    seen.requestHeaders = attempted.requestHeaders;
     if (!attempted.outcome.isSenderFailure) verdict = isEndpointFailure(attempted.outcome) ? 'down' : 'up';
     // Freed before the queue and store writes that settle the task: the slot guards the endpoint only.
     const change = release(failureEvidenceOf(attempted.attempt));
     await noteCircuitChange(services, change, { task, taskLogger, error: attempted.attempt.error });
-    return await settleAttempt(services, task, webhook, attempted, taskLogger);
+    return {
+      result: await settleAttempt(services, task, webhook, attempted, taskLogger),
+      sent: attempted.sent,
+    };
   } finally {
     if (!isReleased) release();
   }

@@ -1,12 +1,16 @@
 /**
  * Delivery: one attempt of one task, then success, a scheduled retry, or the dead-letter queue.
  *
- * An attempt reads in one direction (docs/contract.md#read-your-writes, #isolation): read the webhook fresh from the store (the reads
- * of a batch's attempts are shared, see lookup-cache.ts), take a slot of the webhook and pass its
- * circuit (the admission port), read again if the slot came only after a wait, sign, send, release the
- * slot with what the attempt said about the endpoint, then settle the task. A delivery that finds no free
- * slot or an open circuit goes back to the queue with a delay; it never waits in memory, so a slow
- * or failing webhook cannot hold the pollers or Lambda invocations other webhooks need.
+ * A delivery reads in one direction, in three stages that each return what the next one needs:
+ * **attempt** (src/app/delivery-attempt.ts: sign, send, mask the request for the log), **settle**
+ * (here: end, retry or dead-letter the task, and note the webhook's health) and **record**
+ * (src/app/delivery-log.ts: the delivery log). Before the attempt (docs/contract.md#read-your-writes,
+ * #isolation): read the webhook fresh from the store (the reads of a batch's attempts are shared, see
+ * lookup-cache.ts), take a slot of the webhook and pass its circuit (the admission port), read again
+ * if the slot came only after a wait; after it, release the slot with what the attempt said about
+ * the endpoint. A delivery that gets no slot within the admission's bounded wait, or meets an open
+ * circuit, goes back to the queue with a delay, so a slow or failing webhook cannot hold the pollers
+ * or Lambda invocations other webhooks need.
  *
  * A group task (one message for an event's first attempt to several webhooks) is fanned out here, in
  * memory: each webhook gets the same treatment as a single task, and each that does not end at once
@@ -15,8 +19,6 @@
 
 import { type FailureEvidence, isEndpointFailure } from '#domain/circuit-breaker';
 import type { Admission, CircuitChange, EndpointVerdict } from '#domain/delivery-admission';
-import { buildDeliveryRequest } from '#domain/delivery-request';
-import type { AttemptOutcome } from '#domain/delivery-sender';
 import {
   type BatchResult,
   type DeadLetteredTask,
@@ -38,8 +40,6 @@ import {
 } from '#domain/ordering';
 import type { DeliveryQueue } from '#domain/ports';
 import { nextRetryDelay, RETRY_JITTER } from '#domain/retry-policy';
-import { maskRequestHeaders } from '#domain/secret-masking';
-import { scrubAttemptOutcome, scrubberForCredentials } from '#domain/secret-scrubber';
 import { tenantMismatchReason } from '#domain/tenant-boundary';
 import {
   type CorrelatedLogger,
@@ -49,7 +49,7 @@ import {
   metrics,
   withCorrelation,
 } from '#observability';
-import { loadDeliveryCredentials } from './credentials';
+import { type AttemptResult, attemptDelivery } from './delivery-attempt';
 import { recordSettledDelivery, type SentRequest } from './delivery-log';
 import { webhookKeyOf } from './endpoint-circuits';
 import { noteCircuitOpened } from './health-counters';
@@ -80,16 +80,6 @@ export type DeliveryResult =
   | { status: 'dropped'; reason: string };
 
 /**
- * What one attempt produced: what the sender reported, the attempt as the task keeps it, and the
- * request as the delivery log keeps it (headers masked, with the scrubber of the webhook's secrets).
- */
-export interface AttemptResult {
-  outcome: AttemptOutcome;
-  attempt: DeliveryAttempt;
-  sent: SentRequest;
-}
-
-/**
  * What settling a task hands to the record stage: the result, and the request its attempt sent (when
  * one was made). Attempt → settle → record, each stage returning what the next one needs.
  */
@@ -97,6 +87,8 @@ interface SettledTask {
   result: DeliveryResult;
   sent?: SentRequest;
 }
+
+export { type AttemptResult, attemptDelivery } from './delivery-attempt';
 
 /** The ports delivery uses: the table, the queue, the sender, credentials, admission, notices. */
 export type DeliveryServices = Pick<
@@ -417,70 +409,6 @@ async function releaseOrdered(
     attempts: task.attempts.length,
   });
   return { status: 'postponed', delaySeconds: 0, reason: 'released' };
-}
-
-/** `{ host }` of a webhook's URL (with its port when not the default), or nothing when it does not parse. */
-function destinationHost(url: string): { host?: string } {
-  try {
-    return { host: new URL(url).host };
-  } catch {
-    return {};
-  }
-}
-
-/**
- * Signs and sends one attempt of `event` to `webhook` as it is now (also what the admin API's test
- * route uses). A request that cannot be built comes back as a sender failure, never a throw; only a
- * failure to load the webhook's credentials (the key store) throws.
- */
-export async function attemptDelivery(
-  services: Pick<Services, 'cipher' | 'clock' | 'credentialCache' | 'deliveryPolicy' | 'sender'>,
-  webhook: StoredWebhook,
-  event: EventEnvelope,
-  orderingKey?: string,
-): Promise<AttemptResult> {
-  const credentials = await loadDeliveryCredentials(services, webhook);
-  // docs/contract.md#deliveries: webhook-timestamp is the time of this attempt; nothing waits between signing and sending.
-  const attemptAt = services.clock.now();
-  let outcome: AttemptOutcome;
-  let requestHeaders: Record<string, string> = {};
-  const scrub = scrubberForCredentials(credentials);
-  try {
-    const request = buildDeliveryRequest({
-      event,
-      webhook,
-      credentials,
-      attemptAt,
-      userAgent: services.deliveryPolicy.userAgent,
-      orderingKey,
-    });
-    requestHeaders = request.headers;
-    outcome = await services.sender.send(request, { timeoutMs: services.deliveryPolicy.attemptTimeoutMs });
-  } catch (error) {
-    outcome = {
-      isSuccess: false,
-      isSenderFailure: true,
-      error: `not sent: the request could not be built (${describeError(error)})`,
-      durationMs: 0,
-    };
-  }
-  // docs/contract.md#isolation: what the receiver sent back (or an error describing the request) may echo the
-  // webhook's secrets; scrubbed before any use.
-  outcome = scrubAttemptOutcome(outcome, scrub);
-  const attempt: DeliveryAttempt = {
-    at: attemptAt.toISOString(),
-    ...destinationHost(webhook.url),
-    durationMs: outcome.durationMs,
-  };
-  if (outcome.statusCode !== undefined) attempt.statusCode = outcome.statusCode;
-  if (outcome.error !== undefined) attempt.error = outcome.error;
-  if (outcome.responseSnippet !== undefined) attempt.responseSnippet = outcome.responseSnippet;
-  // Masked here, where the credentials are at hand: the plaintext headers never leave this stage.
-  return {
-    outcome,
-    attempt,
-    sent: { maskedHeaders: maskRequestHeaders(requestHeaders, credentials, scrub), scrub },
-  };
 }
 
 /**

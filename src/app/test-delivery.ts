@@ -7,7 +7,7 @@ import { ValidationError } from '#domain/errors';
 import { buildTestEvent, EVENT_TYPES, type EventType } from '#domain/event-catalogue';
 import { TEST_EVENT_TYPE } from '#domain/model';
 import { testDeliveryRequestSchema } from '#domain/webhook-schema';
-import { attemptDelivery } from './deliver';
+import { attemptDelivery } from './delivery-attempt';
 import { deliveryIdOfTask, recordSettledDelivery, storeEventPayload } from './delivery-log';
 import type { Services } from './services';
 import { requireWebhook } from './webhook-service';

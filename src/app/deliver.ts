@@ -52,7 +52,7 @@ import {
 import { type AttemptResult, attemptDelivery } from './delivery-attempt';
 import { recordSettledDelivery, type SentRequest } from './delivery-log';
 import { webhookKeyOf } from './endpoint-circuits';
-import { noteCircuitOpened } from './health-counters';
+import { noteAttemptHealth, noteCircuitOpened } from './health-counters';
 import { startBatchAcknowledgement } from './prompt-acknowledgement';
 import type { Services } from './services';
 import { recordDeliveryFailure, recordDeliverySuccess } from './webhook-health';
@@ -490,6 +490,16 @@ export async function deliverTask(
   task: DeliveryTask,
 ): Promise<DeliveryResult> {
   const { result, sent } = await settleTask(services, task);
+  // Only a request that was made counts in health, never a delivery postponed or given up without one.
+  const attempt = 'attempt' in result ? result.attempt : undefined;
+  if (attempt) {
+    await noteAttemptHealth(services, task.tenantId, task.webhookId, {
+      at: attempt.at,
+      ...(attempt.statusCode !== undefined ? { statusCode: attempt.statusCode } : {}),
+      outcome: result.status === 'delivered' ? 'succeeded' : 'failed',
+      durationMs: attempt.durationMs,
+    });
+  }
   // After the follow-up is durably enqueued, so a crash here leaves a retry that records it (docs/contract.md#delivery-log).
   await recordSettledDelivery(services, { task, result, sent });
   return result;

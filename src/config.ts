@@ -4,6 +4,7 @@
  */
 import * as z from 'zod';
 import { MAX_WEBHOOKS_PER_MESSAGE } from '#domain/delivery-task';
+import { ORDERED_QUEUE_RETENTION_SECONDS, orderedScheduleProblem } from '#domain/ordering';
 
 const booleanFlag = z
   .string()
@@ -38,7 +39,14 @@ const environmentSchema = z.object({
     .regex(/^[A-Za-z0-9._-]{1,256}$/, '1-256 of A-Z a-z 0-9 . _ -')
     .refine((name) => name !== 'default', 'not "default" (the account\'s own bus)')
     .default('chat-events'),
-  RETRY_SCHEDULE: secondsList.default([5, 300, 1800, 7200, 18000, 36000, 36000]),
+  // Ordered deliveries wait for a retry by visibility in a FIFO queue (docs/ordering.md): each wait
+  // within one 12-hour hold, the whole schedule within the queue's retention.
+  RETRY_SCHEDULE: secondsList
+    .superRefine((schedule, ctx) => {
+      const problem = orderedScheduleProblem(schedule, ORDERED_QUEUE_RETENTION_SECONDS);
+      if (problem) ctx.addIssue({ code: 'custom', message: problem });
+    })
+    .default([5, 300, 1800, 7200, 18000, 36000, 36000]),
   DELIVERY_TIMEOUT_MS: z.coerce.number().int().min(100).max(900_000).default(10_000),
   ALLOW_INSECURE_LOCALHOST: booleanFlag,
   FAILURE_LOG_TTL_DAYS: z.coerce.number().positive().default(30),
@@ -118,6 +126,9 @@ const environmentSchema = z.object({
     .default('chat-webhooks'),
   DELIVERY_QUEUE_URL: z.string().optional(),
   DELIVERY_DLQ_URL: z.string().optional(),
+  /** The FIFO queue of ordered deliveries (docs/ordering.md) and its FIFO DLQ. */
+  ORDERED_DELIVERY_QUEUE_URL: z.string().optional(),
+  ORDERED_DELIVERY_DLQ_URL: z.string().optional(),
   ENCRYPTION_KEY_SECRET_ARN: z.string().optional(),
   /**
    * The AWS SDK's own endpoint variables (it reads them itself). Read here only because the SQS

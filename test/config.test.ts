@@ -26,6 +26,13 @@ describe('loadConfig', () => {
     expect(loadConfig({ ALLOW_INSECURE_LOCALHOST: 'False' }).ALLOW_INSECURE_LOCALHOST).toBe(false);
   });
 
+  it('refuses a RETRY_SCHEDULE an ordered delivery cannot wait out in its FIFO queue (docs/ordering.md)', () => {
+    // One wait must fit a 12-hour visibility hold; the whole schedule the queue's 14-day retention.
+    expect(loadConfig({ RETRY_SCHEDULE: '5,42900' }).RETRY_SCHEDULE).toEqual([5, 42900]);
+    expect(() => loadConfig({ RETRY_SCHEDULE: '5,43200' })).toThrow(/RETRY_SCHEDULE.*held/s);
+    expect(() => loadConfig({ RETRY_SCHEDULE: Array(30).fill('40000').join(',') })).toThrow(/retention/);
+  });
+
   it('reads an empty RETRY_SCHEDULE as one attempt with no retries', () => {
     expect(loadConfig({ RETRY_SCHEDULE: '' }).RETRY_SCHEDULE).toEqual([]);
     expect(loadConfig({ RETRY_SCHEDULE: ' 1, 2 ,3' }).RETRY_SCHEDULE).toEqual([1, 2, 3]);

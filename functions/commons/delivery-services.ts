@@ -9,6 +9,7 @@ import { buildOutbound } from '#composition/outbound';
 import { buildDeliveryAcknowledger, buildDeliveryQueue } from '#composition/queue';
 import {
   buildDeliveryLogRepository,
+  buildOrderedProgressStore,
   buildServiceTable,
   buildWebhookHealthRepository,
   buildWebhookRepository,
@@ -25,6 +26,7 @@ export function buildDeliveryServices(config: Config, options: CompositionOption
     webhooks: buildWebhookRepository(table),
     deliveryLog: buildDeliveryLogRepository(table),
     webhookHealth: buildWebhookHealthRepository(table),
+    orderedProgress: buildOrderedProgressStore(table),
     deliveryQueue: buildDeliveryQueue(config, options),
     acknowledger: buildDeliveryAcknowledger(config, options),
     cipher: buildSecretCipher(buildMasterKeySource(config, options)),

@@ -8,6 +8,7 @@ import {
   type SQSClient,
 } from '@aws-sdk/client-sqs';
 import type { DeliveryTask } from '#domain/delivery-task';
+import { orderingGroupOf } from '#domain/ordering';
 import type { DeliveryQueue } from '#domain/ports';
 
 /** SQS's longest DelaySeconds; a longer wait hops through `notBefore`. */
@@ -22,6 +23,10 @@ export interface SqsDeliveryQueueOptions {
   client: SQSClient;
   queueUrl: string;
   deadLetterQueueUrl: string;
+  /** The FIFO queue of ordered deliveries (docs/ordering.md); without it an ordered task is refused. */
+  orderedQueueUrl?: string | undefined;
+  /** Its FIFO dead-letter queue. */
+  orderedDeadLetterQueueUrl?: string | undefined;
 }
 
 /**
@@ -29,24 +34,48 @@ export interface SqsDeliveryQueueOptions {
  * Every message carries `MessageGroupId` = its tenant, which makes the standard queue an SQS fair
  * queue: a tenant with a backlog (a burst, a backfill) does not hold back the messages of a tenant
  * without one.
+ *
+ * An ordered task (`ordered` set, docs/ordering.md) goes to the FIFO queue instead, in its
+ * conversation's message group (webhook + conversation) with its de-duplication id; its dead letter to
+ * the FIFO DLQ. It is never delayed: an ordered delivery waits for its retry by visibility.
  */
 export class SqsDeliveryQueue implements DeliveryQueue {
   readonly #client: SQSClient;
   readonly #queueUrl: string;
   readonly #deadLetterQueueUrl: string;
+  readonly #orderedQueueUrl: string | undefined;
+  readonly #orderedDeadLetterQueueUrl: string | undefined;
 
   constructor(options: SqsDeliveryQueueOptions) {
     this.#client = options.client;
     this.#queueUrl = options.queueUrl;
     this.#deadLetterQueueUrl = options.deadLetterQueueUrl;
+    this.#orderedQueueUrl = options.orderedQueueUrl;
+    this.#orderedDeadLetterQueueUrl = options.orderedDeadLetterQueueUrl;
   }
 
   async enqueue(tasks: DeliveryTask[]): Promise<void> {
-    const messages = tasks.map((task) => ({ body: JSON.stringify(task), groupId: task.tenantId }));
-    await Promise.all(chunkMessages(messages).map((chunk) => this.#sendBatch(chunk)));
+    // Without an ordered queue (a stack from before it existed) order cannot be kept: delivering
+    // unordered loses nothing, where refusing would fail the event's other webhooks too.
+    const routed: DeliveryTask[] = this.#orderedQueueUrl
+      ? tasks
+      : tasks.map(({ ordered: _dropped, ...task }) => task);
+    const unordered = routed.filter((task) => !task.ordered);
+    const ordered = routed.filter((task) => task.ordered);
+    const messages = unordered.map((task) => ({ body: JSON.stringify(task), groupId: task.tenantId }));
+    const orderedUrl = ordered.length > 0 ? this.#orderedUrl(this.#orderedQueueUrl) : '';
+    await Promise.all([
+      ...chunkMessages(messages).map((chunk) => this.#sendBatch(chunk)),
+      ...chunkMessages(ordered.map(orderedMessageOf)).map((chunk) => this.#sendBatch(chunk, orderedUrl)),
+    ]);
   }
 
   async enqueueDelayed(task: DeliveryTask, delaySeconds: number): Promise<void> {
+    if (task.ordered) {
+      throw new Error(
+        'an ordered delivery waits by visibility in its queue; it is never re-enqueued delayed',
+      );
+    }
     const wanted = Math.max(0, Math.ceil(delaySeconds));
     const delay = Math.min(wanted, MAX_DELAY_SECONDS);
     // A task that must wait longer than SQS allows carries its due time and hops until then.
@@ -65,6 +94,18 @@ export class SqsDeliveryQueue implements DeliveryQueue {
   }
 
   async deadLetter(task: DeliveryTask): Promise<void> {
+    if (task.ordered) {
+      const message = orderedMessageOf(task);
+      await this.#client.send(
+        new SendMessageCommand({
+          QueueUrl: this.#orderedUrl(this.#orderedDeadLetterQueueUrl),
+          MessageBody: message.body,
+          MessageGroupId: message.groupId,
+          MessageDeduplicationId: `${task.ordered.deduplicationId}-dead`,
+        }),
+      );
+      return;
+    }
     await this.#client.send(
       new SendMessageCommand({
         QueueUrl: this.#deadLetterQueueUrl,
@@ -74,16 +115,28 @@ export class SqsDeliveryQueue implements DeliveryQueue {
     );
   }
 
-  /** Sends one batch, re-sending entries SQS reports as failed a few times before giving up. */
-  async #sendBatch(messages: GroupedBody[]): Promise<void> {
+  #orderedUrl(url: string | undefined): string {
+    if (!url)
+      throw new Error(
+        'ORDERED_DELIVERY_QUEUE_URL and ORDERED_DELIVERY_DLQ_URL must be set to send an ordered delivery',
+      );
+    return url;
+  }
+
+  /**
+   * Sends one batch, re-sending entries SQS reports as failed a few times before giving up. On the FIFO
+   * queue a re-send keeps its de-duplication id, so an entry that did arrive is not sent twice.
+   */
+  async #sendBatch(messages: GroupedBody[], queueUrl = this.#queueUrl): Promise<void> {
     let pending: SendMessageBatchRequestEntry[] = messages.map((message, index) => ({
       Id: String(index),
       MessageBody: message.body,
       MessageGroupId: message.groupId,
+      ...(message.deduplicationId !== undefined ? { MessageDeduplicationId: message.deduplicationId } : {}),
     }));
     for (let round = 0; ; round++) {
       const response = await this.#client.send(
-        new SendMessageBatchCommand({ QueueUrl: this.#queueUrl, Entries: pending }),
+        new SendMessageBatchCommand({ QueueUrl: queueUrl, Entries: pending }),
       );
       const failedIds = new Set((response.Failed ?? []).map((entry) => entry.Id));
       if (failedIds.size === 0) return;
@@ -97,10 +150,23 @@ export class SqsDeliveryQueue implements DeliveryQueue {
   }
 }
 
-/** A message body and the group (tenant) it is sent in. */
+/** A message body and the group it is sent in (the tenant; on the FIFO queue, webhook + conversation). */
 export interface GroupedBody {
   body: string;
   groupId: string;
+  /** FIFO queue only. */
+  deduplicationId?: string;
+}
+
+/** An ordered task as the FIFO queue takes it. */
+function orderedMessageOf(task: DeliveryTask): GroupedBody {
+  const ordered = task.ordered;
+  if (!ordered) throw new Error('not an ordered task');
+  return {
+    body: JSON.stringify(task),
+    groupId: orderingGroupOf(task, ordered),
+    deduplicationId: ordered.deduplicationId,
+  };
 }
 
 /** Splits messages into batches of at most 10 entries and 256 KiB of bodies. */

@@ -7,6 +7,7 @@ import type { DeliveryTask } from '#domain/delivery-task';
 import { DAY_MS } from '#domain/durations';
 import { ConflictError, NotFoundError, ValidationError, WebhookInactiveError } from '#domain/errors';
 import type { EventEnvelope, Page, PageKey, StoredWebhook } from '#domain/model';
+import { withRedeliveryOrdering } from '#domain/ordering';
 import type { Services } from './services';
 
 const PAYLOAD_READS_IN_FLIGHT = 16;
@@ -92,9 +93,21 @@ async function requireActiveWebhook(
   return webhook;
 }
 
-function redeliveryTask(tenantId: string, record: DeliverySummary, event: EventEnvelope): DeliveryTask {
+function redeliveryTask(
+  services: Pick<Services, 'newId'>,
+  webhook: StoredWebhook,
+  record: DeliverySummary,
+  event: EventEnvelope,
+): DeliveryTask {
   // The same event, so the same webhook-id: receivers de-duplicate on it (docs/contract.md#delivery-log).
-  return { tenantId, webhookId: record.webhookId, event, attempts: [], redeliveryOf: record.id };
+  const task: DeliveryTask = {
+    tenantId: webhook.tenantId,
+    webhookId: record.webhookId,
+    event,
+    attempts: [],
+    redeliveryOf: record.id,
+  };
+  return withRedeliveryOrdering(webhook, task, services.newId('rdl'));
 }
 
 /** Renews a payload's retention, so the redelivery's own record can show it. */
@@ -114,19 +127,22 @@ async function keepPayload(
 
 /** Enqueues one delivery again, whatever its outcome was; 409 when its webhook is inactive. */
 export async function redeliverDelivery(
-  services: Pick<Services, 'clock' | 'deliveryLog' | 'deliveryLogPolicy' | 'deliveryQueue' | 'webhooks'>,
+  services: Pick<
+    Services,
+    'clock' | 'deliveryLog' | 'deliveryLogPolicy' | 'deliveryQueue' | 'newId' | 'webhooks'
+  >,
   tenantId: string,
   deliveryId: string,
 ): Promise<{ status: 'enqueued'; deliveryId: string; webhookId: string; eventId: string }> {
   const record = await requireDelivery(services, tenantId, deliveryId);
-  await requireActiveWebhook(services, tenantId, record.webhookId);
+  const webhook = await requireActiveWebhook(services, tenantId, record.webhookId);
   const event = await payloadOf(services, tenantId, record.eventId);
   if (!event)
     throw new ConflictError(
       `The payload of delivery ${deliveryId} is no longer kept; it cannot be sent again`,
     );
   await keepPayload(services, tenantId, event);
-  await services.deliveryQueue.enqueue([redeliveryTask(tenantId, record, event)]);
+  await services.deliveryQueue.enqueue([redeliveryTask(services, webhook, record, event)]);
   return { status: 'enqueued', deliveryId: record.id, webhookId: record.webhookId, eventId: record.eventId };
 }
 
@@ -181,7 +197,7 @@ async function succeededSince(
  * span at most RECOVER_MAX_WINDOW_DAYS.
  */
 export async function recoverFailedDeliveries(
-  services: Pick<Services, 'clock' | 'deliveryLog' | 'deliveryQueue' | 'webhooks'>,
+  services: Pick<Services, 'clock' | 'deliveryLog' | 'deliveryQueue' | 'newId' | 'webhooks'>,
   tenantId: string,
   webhookId: string,
   window: { since: string; until?: string },
@@ -193,7 +209,7 @@ export async function recoverFailedDeliveries(
       { field: 'since', message: `must be at most ${RECOVER_MAX_WINDOW_DAYS} days before until` },
     ]);
   }
-  await requireActiveWebhook(services, tenantId, webhookId);
+  const webhook = await requireActiveWebhook(services, tenantId, webhookId);
 
   const failed: DeliverySummary[] = [];
   let startKey: PageKey | undefined;
@@ -223,10 +239,12 @@ export async function recoverFailedDeliveries(
         events.set(record.eventId, event);
       }
       const found = await event;
-      return found ? redeliveryTask(tenantId, record, found) : undefined;
+      return found ? redeliveryTask(services, webhook, record, found) : undefined;
     }),
   );
-  const ready = tasks.filter((task): task is DeliveryTask => task !== undefined);
+  // Oldest first: an ordered webhook gets each conversation's recovered events in their first order
+  // (docs/ordering.md); for the others the order is merely the natural one.
+  const ready = tasks.filter((task): task is DeliveryTask => task !== undefined).reverse();
   if (ready.length > 0) await services.deliveryQueue.enqueue(ready);
   const oldest = failed.at(-1);
   return {

@@ -1,6 +1,7 @@
 /** The admin use cases for failure logs: list, read, redeliver (docs/contract.md#deliveries). */
 import { NotFoundError, WebhookInactiveError } from '#domain/errors';
 import type { FailureLog, Page, PageKey } from '#domain/model';
+import { withRedeliveryOrdering } from '#domain/ordering';
 import type { Services } from './services';
 
 /** A page of the tenant's failure logs, newest first, optionally for one webhook. */
@@ -29,7 +30,7 @@ export async function getFailureLog(
  * in case it is deactivated meanwhile.
  */
 export async function redeliverFailureLog(
-  services: Pick<Services, 'deliveryQueue' | 'failureLogs' | 'webhooks'>,
+  services: Pick<Services, 'deliveryQueue' | 'failureLogs' | 'newId' | 'webhooks'>,
   tenantId: string,
   failureLogId: string,
 ): Promise<{ failureLogId: string; webhookId: string; eventId: string }> {
@@ -43,15 +44,19 @@ export async function redeliverFailureLog(
     );
   }
   await services.deliveryQueue.enqueue([
-    {
-      tenantId,
-      webhookId: failureLog.webhookId,
-      event: failureLog.event,
-      attempts: [],
-      // Linked to the delivery it repeats, so its record reads "resend of" that delivery; a failure log
-      // written without a delivery record (the log off, or its write lost) is the only original there is.
-      redeliveryOf: failureLog.deliveryId ?? failureLog.id,
-    },
+    withRedeliveryOrdering(
+      webhook,
+      {
+        tenantId,
+        webhookId: failureLog.webhookId,
+        event: failureLog.event,
+        attempts: [],
+        // Linked to the delivery it repeats, so its record reads "resend of" that delivery; a failure log
+        // written without a delivery record (the log off, or its write lost) is the only original there is.
+        redeliveryOf: failureLog.deliveryId ?? failureLog.id,
+      },
+      services.newId('rdl'),
+    ),
   ]);
   return { failureLogId: failureLog.id, webhookId: failureLog.webhookId, eventId: failureLog.eventId };
 }

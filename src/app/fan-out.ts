@@ -8,6 +8,7 @@ import { type DeliveryTask, MAX_WEBHOOKS_PER_MESSAGE } from '#domain/delivery-ta
 import { parseChatEvent, UNREADABLE_TENANT_KEY } from '#domain/event-catalogue';
 import { EVENT_ID_WINDOW_MS, eventFingerprint, judgeEventIdClaim } from '#domain/event-ids';
 import type { EventEnvelope, RejectedEvent } from '#domain/model';
+import { orderingFor } from '#domain/ordering';
 import type { EventIdClaim } from '#domain/ports';
 import { logger, MetricUnit, metrics, withCorrelation } from '#observability';
 import { eventPayloadToKeep, storeEventPayload } from './delivery-log';
@@ -73,7 +74,8 @@ export async function fanOutEvent(services: FanOutServices, input: ChatEventInpu
   // this event was published must be seen by it (docs/contract.md#read-your-writes). It costs one store query per event, two
   // when the event names a brand (the brand's subscriptions and the all-brands ones). Read before the
   // claim, so that the claim carries the payload the delivery log keeps: one write per event, not two.
-  const webhookIds = await services.webhooks.findSubscribers(event.tenantId, event.type, event.brandId);
+  const subscriptions = await services.webhooks.findSubscriptions(event.tenantId, event.type, event.brandId);
+  const webhookIds = subscriptions.map((subscription) => subscription.webhookId);
   const payload = eventPayloadToKeep(services, event, webhookIds.length);
   const verdict = await claimEventId(services, event, input.id, payload);
   if (verdict === 'duplicate') {
@@ -99,7 +101,20 @@ export async function fanOutEvent(services: FanOutServices, input: ChatEventInpu
       }),
     };
   }
-  const tasks = deliveryTasksFor(event, webhookIds, services.deliveryPolicy.webhooksPerMessage);
+  // A webhook that orders per conversation gets the event alone, in its conversation's queue
+  // (docs/contract.md#ordering); every other webhook shares the event's group messages.
+  const ordered: DeliveryTask[] = [];
+  const unordered: string[] = [];
+  for (const { webhookId, ordering } of subscriptions) {
+    const conversation = orderingFor(ordering, { tenantId: event.tenantId, webhookId, event });
+    if (conversation)
+      ordered.push({ tenantId: event.tenantId, webhookId, event, attempts: [], ordered: conversation });
+    else unordered.push(webhookId);
+  }
+  const tasks = [
+    ...deliveryTasksFor(event, unordered, services.deliveryPolicy.webhooksPerMessage),
+    ...ordered,
+  ];
   // The payload went with the claim, unless this is the bus retrying an invocation whose claim was
   // made (perhaps before a webhook subscribed): then it is stored on its own. A failed enqueue fails
   // the invocation, so the bus retries it: the claim then answers with this event's own fingerprint and

@@ -14,8 +14,12 @@ export function buildDeliveryQueue(config: Config, options: CompositionOptions =
   const queueUrl = requiredSetting(config.DELIVERY_QUEUE_URL, 'DELIVERY_QUEUE_URL');
   const client = deliveryQueueClient(config, options);
   const deadLetterQueueUrl = config.DELIVERY_DLQ_URL;
-  if (deadLetterQueueUrl) return new SqsDeliveryQueue({ client, queueUrl, deadLetterQueueUrl });
-  const queue = new SqsDeliveryQueue({ client, queueUrl, deadLetterQueueUrl: '' });
+  const ordered = {
+    orderedQueueUrl: config.ORDERED_DELIVERY_QUEUE_URL,
+    orderedDeadLetterQueueUrl: config.ORDERED_DELIVERY_DLQ_URL,
+  };
+  if (deadLetterQueueUrl) return new SqsDeliveryQueue({ client, queueUrl, deadLetterQueueUrl, ...ordered });
+  const queue = new SqsDeliveryQueue({ client, queueUrl, deadLetterQueueUrl: '', ...ordered });
   return {
     enqueue: (tasks) => queue.enqueue(tasks),
     enqueueDelayed: (task, delaySeconds) => queue.enqueueDelayed(task, delaySeconds),
@@ -37,13 +41,18 @@ function deliveryQueueClient(config: Config, options: CompositionOptions) {
 }
 
 /**
- * Deletes settled messages of the queue at DELIVERY_QUEUE_URL before their batch ends (the delivery
- * function consumes that queue). Its own client: the delivery queue's sends are unaffected.
+ * Deletes settled messages of the queues at DELIVERY_QUEUE_URL and ORDERED_DELIVERY_QUEUE_URL before
+ * their batch ends, and holds ordered deliveries until their retry (the delivery function consumes
+ * both). Its own client: the delivery queue's sends are unaffected.
  */
 export function buildDeliveryAcknowledger(
   config: Config,
   options: CompositionOptions = {},
 ): MessageAcknowledger {
   const queueUrl = requiredSetting(config.DELIVERY_QUEUE_URL, 'DELIVERY_QUEUE_URL');
-  return createSqsAcknowledger({ client: deliveryQueueClient(config, options), queueUrl });
+  const queueUrls = [
+    queueUrl,
+    ...(config.ORDERED_DELIVERY_QUEUE_URL ? [config.ORDERED_DELIVERY_QUEUE_URL] : []),
+  ];
+  return createSqsAcknowledger({ client: deliveryQueueClient(config, options), queueUrls });
 }

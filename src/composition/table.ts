@@ -8,6 +8,7 @@ import { createDocumentClient } from '#adapters/aws-clients';
 import { DynamoDeliveryLogRepository } from '#adapters/dynamodb/delivery-log-repository';
 import { DynamoEventIdRegistry } from '#adapters/dynamodb/event-id-registry';
 import { DynamoFailureLogRepository } from '#adapters/dynamodb/failure-log-repository';
+import { DynamoOrderedProgressStore } from '#adapters/dynamodb/ordered-progress-store';
 import { DynamoPortalSessionStore } from '#adapters/dynamodb/portal-session-store';
 import { DynamoRejectedEventRepository } from '#adapters/dynamodb/rejected-event-repository';
 import { DynamoWebhookHealthRepository } from '#adapters/dynamodb/webhook-health-repository';
@@ -63,6 +64,11 @@ export function buildWebhookHealthRepository(table: ServiceTable): Services['web
   return new DynamoWebhookHealthRepository(table.client, table.name);
 }
 
+/** What ordered deliveries held in their queue have done so far (docs/ordering.md). */
+export function buildOrderedProgressStore(table: ServiceTable): Services['orderedProgress'] {
+  return new DynamoOrderedProgressStore(table.client, table.name);
+}
+
 /** Portal links and sessions (the admin API and the portal-session authorizer). */
 export function buildPortalSessionStore(table: ServiceTable): PortalSessionStore {
   return new DynamoPortalSessionStore(table.client, table.name);
@@ -73,7 +79,13 @@ export function buildTableRepositories(
   table: ServiceTable,
 ): Pick<
   Services,
-  'webhooks' | 'failureLogs' | 'rejectedEvents' | 'eventIds' | 'deliveryLog' | 'webhookHealth'
+  | 'webhooks'
+  | 'failureLogs'
+  | 'rejectedEvents'
+  | 'eventIds'
+  | 'deliveryLog'
+  | 'webhookHealth'
+  | 'orderedProgress'
 > {
   return {
     webhooks: buildWebhookRepository(table),
@@ -82,5 +94,6 @@ export function buildTableRepositories(
     eventIds: buildEventIdRegistry(table),
     deliveryLog: buildDeliveryLogRepository(table),
     webhookHealth: buildWebhookHealthRepository(table),
+    orderedProgress: buildOrderedProgressStore(table),
   };
 }

@@ -53,6 +53,8 @@ export function buildDeliveryRequest(input: {
   credentials: DeliveryCredentials;
   attemptAt: Date;
   userAgent: string;
+  /** An ordered delivery's conversation (docs/contract.md#ordering): sent as `webhook-ordering-key`. */
+  orderingKey?: string | undefined;
 }): OutboundRequest {
   const { event, webhook, credentials } = input;
   const body = deliveryBodyOf(event);
@@ -65,6 +67,7 @@ export function buildDeliveryRequest(input: {
     ['webhook-id', event.id],
     ['webhook-timestamp', String(timestampSeconds)],
   ]);
+  if (input.orderingKey !== undefined) headers.set('webhook-ordering-key', input.orderingKey);
   if (webhook.signing.enabled) {
     // signPayload refuses an empty list: an unsigned delivery to an endpoint expecting signatures
     // would be rejected anyway, and silently sending one would hide the broken state.

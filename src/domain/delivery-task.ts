@@ -5,6 +5,7 @@
  */
 import * as z from 'zod';
 import type { DeliveryAttempt, EventEnvelope } from './model';
+import type { OrderedDelivery } from './ordering';
 
 /**
  * Webhooks per delivery message at most: bounds the work (and the wait for per-endpoint slots) that
@@ -19,6 +20,14 @@ export const MAX_WEBHOOKS_PER_MESSAGE = 50;
  * local queue (src/local/runtime.ts) both use it.
  */
 export const DELIVERY_MAX_RECEIVES = 5;
+
+/**
+ * Receives of one ordered delivery message before its FIFO queue redrives it to the FIFO DLQ: SQS's
+ * largest. An ordered delivery keeps its message through every retry and postponement (each one more
+ * receive), so only a message received this often without ending (a crash loop, or days behind an
+ * open circuit) is moved aside, unrecorded; docs/ordering.md.
+ */
+export const ORDERED_DELIVERY_MAX_RECEIVES = 1000;
 
 /**
  * A message of the delivery queue (JSON). Two shapes share this type:
@@ -51,6 +60,11 @@ export interface DeliveryTask {
   firstTriedAt?: string;
   /** How many times in a row this task found every one of its webhook's sending slots taken. */
   slotPostponements?: number;
+  /**
+   * Set on a delivery to a webhook that orders per conversation (docs/contract.md#ordering): it travels in
+   * the ordered queue, in its conversation's message group. Always a single task.
+   */
+  ordered?: OrderedDelivery;
 }
 
 /**
@@ -89,6 +103,8 @@ export interface QueueMessage {
   receiptHandle?: string;
   /** The queue it came from (an SQS record's ARN), for acknowledging it before its batch ends. */
   eventSourceARN?: string;
+  /** SQS's system attributes; `ApproximateReceiveCount` says whether an ordered delivery was tried before. */
+  attributes?: { ApproximateReceiveCount?: string };
 }
 
 /** The messages of a batch to hand back to the queue (Lambda's partial batch response). */
@@ -122,6 +138,9 @@ const deliveryTaskSchema = z.looseObject({
   redeliveryOf: z.string().optional(),
   firstTriedAt: z.string().optional(),
   slotPostponements: z.number().int().nonnegative().optional(),
+  ordered: z
+    .looseObject({ conversationId: z.string().min(1), deduplicationId: z.string().min(1) })
+    .optional(),
   webhookName: z.string().optional(),
   url: z.string().optional(),
   givenUp: z

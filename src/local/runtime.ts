@@ -17,7 +17,7 @@ import { NOTICE_SOURCE } from '#adapters/eventbridge-notice-publisher';
 import { systemHostResolver } from '#adapters/host-resolver';
 import { type Composition, createServices } from '#composition';
 import type { Config } from '#config';
-import { DELIVERY_MAX_RECEIVES } from '#domain/delivery-task';
+import { DELIVERY_MAX_RECEIVES, ORDERED_DELIVERY_MAX_RECEIVES } from '#domain/delivery-task';
 import type { HostResolver } from '#domain/ports';
 import { createApiHandler } from '#functions/api';
 import { createDeliveryHandler } from '#functions/delivery';
@@ -44,6 +44,8 @@ import { createLocalSqs, type LocalSqs } from './sqs/sqs-protocol';
 export const LOCAL_QUEUES = {
   deliveries: 'chat-webhooks-deliveries',
   deliveriesDeadLetter: 'chat-webhooks-deliveries-dlq',
+  orderedDeliveries: 'chat-webhooks-ordered-deliveries.fifo',
+  orderedDeliveriesDeadLetter: 'chat-webhooks-ordered-deliveries-dlq.fifo',
   bus: 'chat-events-bus',
   fanOutDeadLetter: 'chat-events-fan-out-dlq',
 } as const;
@@ -198,6 +200,8 @@ async function startOnLockedDataDir(options: LocalRuntimeOptions, dataDir: strin
     ...config,
     DELIVERY_QUEUE_URL: queueUrls.deliveries,
     DELIVERY_DLQ_URL: queueUrls.deliveriesDeadLetter,
+    ORDERED_DELIVERY_QUEUE_URL: queueUrls.orderedDeliveries,
+    ORDERED_DELIVERY_DLQ_URL: queueUrls.orderedDeliveriesDeadLetter,
     // Portal links open on this very server unless the console is served elsewhere.
     CONSOLE_URL: config.CONSOLE_URL ?? baseUrl,
   };
@@ -301,16 +305,33 @@ async function startOnLockedDataDir(options: LocalRuntimeOptions, dataDir: strin
       handlerAcknowledgesEarly: true,
       onError: onError('delivery'),
     }),
+    // Ordered deliveries (docs/ordering.md): the same handler; the FIFO queue serves one message of a
+    // conversation at a time, and a retry holds its message by visibility.
     startSqsEventSource({
       queue: countedQueue,
-      queueUrl: queueUrls.deliveriesDeadLetter,
-      queueArn: localSqs.queueArn(LOCAL_QUEUES.deliveriesDeadLetter),
-      handler: timed('dlq-processor', (event: SQSEvent) =>
-        dlqProcessor(event, lambdaContext('chat-webhooks-dlq-processor')),
-      ),
-      concurrency: 1,
-      onError: onError('dlq'),
+      queueUrl: queueUrls.orderedDeliveries,
+      queueArn: localSqs.queueArn(LOCAL_QUEUES.orderedDeliveries),
+      handler: timed('delivery', runDelivery),
+      concurrency: Math.max(1, Math.ceil(deliveryConcurrency / 4)),
+      maxConcurrency: Math.max(1, Math.ceil(maxDeliveryConcurrency / 4)),
+      visibilityTimeoutSeconds: deliveryVisibilityTimeoutSeconds,
+      handlerAcknowledgesEarly: true,
+      onError: onError('ordered delivery'),
     }),
+    ...[queueUrls.deliveriesDeadLetter, queueUrls.orderedDeliveriesDeadLetter].map((queueUrl, index) =>
+      startSqsEventSource({
+        queue: countedQueue,
+        queueUrl,
+        queueArn: localSqs.queueArn(
+          index === 0 ? LOCAL_QUEUES.deliveriesDeadLetter : LOCAL_QUEUES.orderedDeliveriesDeadLetter,
+        ),
+        handler: timed('dlq-processor', (event: SQSEvent) =>
+          dlqProcessor(event, lambdaContext('chat-webhooks-dlq-processor')),
+        ),
+        concurrency: 1,
+        onError: onError('dlq'),
+      }),
+    ),
     // Events the fan-out kept failing on (the bus queue's redrive): recorded as rejected events.
     startSqsEventSource({
       queue: countedQueue,
@@ -376,7 +397,9 @@ async function createQueues(
   // visibility timeout) must update the queues on DATA_DIR, where CreateQueue with the new attributes
   // would fail with QueueNameExists and the service would not start.
   const create = async (name: string, attributes: Record<string, string>) => {
-    const queueUrl = (await client.send(new CreateQueueCommand({ QueueName: name }))).QueueUrl!;
+    // A FIFO queue is one from its creation (FifoQueue cannot be set later).
+    const fifo = name.endsWith('.fifo') ? { Attributes: { FifoQueue: 'true' } } : {};
+    const queueUrl = (await client.send(new CreateQueueCommand({ QueueName: name, ...fifo }))).QueueUrl!;
     await client.send(new SetQueueAttributesCommand({ QueueUrl: queueUrl, Attributes: attributes }));
     return queueUrl;
   };
@@ -392,6 +415,17 @@ async function createQueues(
       maxReceiveCount: DELIVERY_MAX_RECEIVES,
     }),
   });
+  const orderedDeliveriesDeadLetter = await create(LOCAL_QUEUES.orderedDeliveriesDeadLetter, {
+    MessageRetentionPeriod: '1209600',
+  });
+  const orderedDeliveries = await create(LOCAL_QUEUES.orderedDeliveries, {
+    VisibilityTimeout: String(deliveryVisibilityTimeoutSeconds),
+    MessageRetentionPeriod: '1209600',
+    RedrivePolicy: JSON.stringify({
+      deadLetterTargetArn: queueArn(LOCAL_QUEUES.orderedDeliveriesDeadLetter),
+      maxReceiveCount: ORDERED_DELIVERY_MAX_RECEIVES,
+    }),
+  });
   const bus = await create(LOCAL_QUEUES.bus, {
     VisibilityTimeout: String(BUS_VISIBILITY_TIMEOUT_SECONDS),
     RedrivePolicy: JSON.stringify({
@@ -399,7 +433,14 @@ async function createQueues(
       maxReceiveCount: FAN_OUT_MAX_RECEIVES,
     }),
   });
-  return { deliveries, deliveriesDeadLetter, bus, fanOutDeadLetter };
+  return {
+    deliveries,
+    deliveriesDeadLetter,
+    orderedDeliveries,
+    orderedDeliveriesDeadLetter,
+    bus,
+    fanOutDeadLetter,
+  };
 }
 
 /**

@@ -63,7 +63,7 @@ describe('the SQS acknowledger', () => {
     }
     expect(await inFlight(queueUrl)).toBe(12);
 
-    const acknowledger = createSqsAcknowledger({ client: harness.client, queueUrl });
+    const acknowledger = createSqsAcknowledger({ client: harness.client, queueUrls: [queueUrl] });
     await acknowledger.acknowledge('arn:aws:sqs:us-east-1:000000000000:acked', handles);
 
     expect(await inFlight(queueUrl)).toBe(0);
@@ -87,10 +87,13 @@ describe('the SQS acknowledger', () => {
     );
     const acknowledger = createSqsAcknowledger({
       client: harness.client,
-      queueUrl: `${harness.endpoint}/000000000000/acked`,
+      queueUrls: [`${harness.endpoint}/000000000000/acked`],
     });
     await acknowledger.acknowledge('arn:aws:sqs:us-east-1:000000000000:other', [Messages[0]!.ReceiptHandle!]);
     expect(await inFlight(queueUrl)).toBe(1);
+    expect(
+      await acknowledger.hold('arn:aws:sqs:us-east-1:000000000000:other', Messages[0]!.ReceiptHandle!, 5),
+    ).toBe(false);
 
     const unreachable = new SQSClient({
       endpoint: 'http://127.0.0.1:9',
@@ -101,9 +104,10 @@ describe('the SQS acknowledger', () => {
     try {
       const lost = createSqsAcknowledger({
         client: unreachable,
-        queueUrl: 'http://127.0.0.1:9/000000000000/acked',
+        queueUrls: ['http://127.0.0.1:9/000000000000/acked'],
       });
       await expect(lost.acknowledge('arn:aws:sqs:local:000000000000:acked', ['rh'])).resolves.toBeUndefined();
+      await expect(lost.hold('arn:aws:sqs:local:000000000000:acked', 'rh', 5)).resolves.toBe(false);
     } finally {
       unreachable.destroy();
     }

@@ -43,6 +43,7 @@ function recordingAcknowledger(): MessageAcknowledger & {
     async acknowledge(source, handles) {
       acknowledged.push({ ...(source ? { source } : {}), handles });
     },
+    hold: async () => true,
   };
 }
 

@@ -9,6 +9,7 @@ import { describeDeliveryQueueContract } from '#test/contracts/delivery-queue.co
 import { describeEventIdRegistryContract } from '#test/contracts/event-id-registry.contract';
 import { describeFailureLogRepositoryContract } from '#test/contracts/failure-log-repository.contract';
 import { describeNoticePublisherContract } from '#test/contracts/notice-publisher.contract';
+import { describeOrderedProgressStoreContract } from '#test/contracts/ordered-progress-store.contract';
 import { describePortalSessionStoreContract } from '#test/contracts/portal-session-store.contract';
 import { describeRejectedEventRepositoryContract } from '#test/contracts/rejected-event-repository.contract';
 import { describeWebhookHealthRepositoryContract } from '#test/contracts/webhook-health-repository.contract';
@@ -19,6 +20,7 @@ import {
   InMemoryDeliveryQueue,
   InMemoryEventIdRegistry,
   InMemoryFailureLogRepository,
+  InMemoryOrderedProgressStore,
   InMemoryPortalSessionStore,
   InMemoryRejectedEventRepository,
   InMemoryWebhookHealthRepository,
@@ -68,6 +70,11 @@ const contractRuns: Record<string, () => void> = {
     }),
   InMemoryEventIdRegistry: () =>
     describeEventIdRegistryContract('InMemoryEventIdRegistry', (clock) => new InMemoryEventIdRegistry(clock)),
+  InMemoryOrderedProgressStore: () =>
+    describeOrderedProgressStoreContract(
+      'InMemoryOrderedProgressStore',
+      (clock) => new InMemoryOrderedProgressStore(clock),
+    ),
   InMemoryWebhookHealthRepository: () =>
     describeWebhookHealthRepositoryContract(
       'InMemoryWebhookHealthRepository',

@@ -30,6 +30,7 @@ import {
   type RejectedEvent,
   type StoredWebhook,
 } from '#domain/model';
+import type { OrderedProgress } from '#domain/ordering';
 import type { PortalGrant } from '#domain/portal';
 import type { WebhookHealthNotice } from '#domain/ports';
 import {
@@ -40,15 +41,19 @@ import {
   type EventIdClaim,
   type EventIdClaimResult,
   type EventIdRegistry,
+  type FailingPeriod,
+  type FailingPeriodState,
   type FailureLogQuery,
   type FailureLogRepository,
   type HealthCounters,
   type HealthFlush,
   type NoticePublisher,
+  type OrderedProgressStore,
   type PortalSessionStore,
   type RejectedEventRepository,
   type Subscription,
   systemClock,
+  type TimerClock,
   type WebhookCreateOptions,
   type WebhookHealthRepository,
   type WebhookListQuery,
@@ -225,6 +230,27 @@ export class InMemoryDeliveryQueue implements DeliveryQueue {
   }
 }
 
+/** OrderedProgressStore over a map; expired progress reads as absent. */
+export class InMemoryOrderedProgressStore implements OrderedProgressStore {
+  readonly items = new Map<string, { progress: OrderedProgress; expiresAt: Date }>();
+
+  constructor(private readonly clock: Clock = systemClock) {}
+
+  async get(tenantId: string, deduplicationId: string): Promise<OrderedProgress | undefined> {
+    const item = this.items.get(JSON.stringify([tenantId, deduplicationId]));
+    return item && item.expiresAt > this.clock.now() ? copy(item.progress) : undefined;
+  }
+
+  async put(
+    tenantId: string,
+    deduplicationId: string,
+    progress: OrderedProgress,
+    expiresAt: Date,
+  ): Promise<void> {
+    this.items.set(JSON.stringify([tenantId, deduplicationId]), { progress: copy(progress), expiresAt });
+  }
+}
+
 /** FailureLogRepository over an array: newest first by the ULID in the id, expired logs invisible. */
 export class InMemoryFailureLogRepository implements FailureLogRepository {
   readonly logs: { log: FailureLog; expiresAt: Date }[] = [];
@@ -364,6 +390,8 @@ type HealthItem = {
   buckets: Map<number, { s: number; f: number }>;
   last?: HealthFlush['last'];
   circuitOpenUntil?: string;
+  period?: FailingPeriod;
+  lastSucceededAt?: string;
 };
 
 export class InMemoryWebhookHealthRepository implements WebhookHealthRepository {
@@ -380,6 +408,8 @@ export class InMemoryWebhookHealthRepository implements WebhookHealthRepository 
       .sort((a, b) => a.hour - b.hour);
   }
   writes = 0;
+  /** Failing-period writes that took effect. */
+  periodWrites = 0;
 
   async add(tenantId: string, webhookId: string, flush: HealthFlush): Promise<void> {
     this.writes++;
@@ -407,7 +437,48 @@ export class InMemoryWebhookHealthRepository implements WebhookHealthRepository 
       item.buckets.set(hour, bucket);
     }
     if (!item.last || item.last.at <= flush.last.at) item.last = flush.last;
+    if (
+      flush.lastSucceededAt !== undefined &&
+      (item.lastSucceededAt === undefined || item.lastSucceededAt < flush.lastSucceededAt)
+    ) {
+      item.lastSucceededAt = flush.lastSucceededAt;
+    }
     this.items.set(key, item);
+  }
+
+  async failingPeriod(tenantId: string, webhookId: string): Promise<FailingPeriodState> {
+    const item = this.items.get(`${tenantId}/${webhookId}`);
+    return {
+      ...(item?.period ? { period: { ...item.period } } : {}),
+      ...(item?.lastSucceededAt !== undefined ? { lastSucceededAt: item.lastSucceededAt } : {}),
+    };
+  }
+
+  async replaceFailingPeriod(
+    tenantId: string,
+    webhookId: string,
+    change: { expected: FailingPeriod | undefined | 'any'; next: FailingPeriod | undefined },
+    _expiresAt?: Date,
+  ): Promise<boolean> {
+    const key = `${tenantId}/${webhookId}`;
+    const item: HealthItem = this.items.get(key) ?? { buckets: new Map() };
+    const stored = item.period;
+    const { expected } = change;
+    const isExpected =
+      expected === 'any' ||
+      (expected === undefined
+        ? stored === undefined
+        : stored !== undefined &&
+          stored.failingSince === expected.failingSince &&
+          stored.failureSeenAt === expected.failureSeenAt &&
+          stored.failingNoticeHours === expected.failingNoticeHours);
+    if (!isExpected) return false;
+    this.writes++;
+    this.periodWrites++;
+    if (change.next) item.period = { ...change.next };
+    else delete item.period;
+    this.items.set(key, item);
+    return true;
   }
 
   async noteCircuitOpen(tenantId: string, webhookId: string, openUntil: string): Promise<void> {
@@ -444,6 +515,8 @@ export class InMemoryWebhookHealthRepository implements WebhookHealthRepository 
             }
           : {}),
         ...(item.circuitOpenUntil !== undefined ? { circuitOpenUntil: item.circuitOpenUntil } : {}),
+        ...(item.period ? { failingSince: item.period.failingSince } : {}),
+        ...(item.lastSucceededAt !== undefined ? { lastSucceededAt: item.lastSucceededAt } : {}),
       });
     }
     return found;
@@ -529,8 +602,15 @@ export class RecordingNoticePublisher implements NoticePublisher {
 }
 
 /** A clock that moves only when told. */
-export class ManualClock implements Clock {
+/**
+ * A clock that moves only when told to: `advance` and `set` run the timers that fall due on the way,
+ * each at its own time and in order (a timer set by a timer runs too, if it falls due), so in-memory
+ * waits are driven without sleeping.
+ */
+export class ManualClock implements TimerClock {
   #now: Date;
+  #timers: { at: number; order: number; callback: () => void }[] = [];
+  #order = 0;
 
   constructor(start: string | Date = '2026-03-01T12:00:00.000Z') {
     this.#now = new Date(start);
@@ -541,11 +621,37 @@ export class ManualClock implements Clock {
   }
 
   set(at: string | Date): void {
-    this.#now = new Date(at);
+    this.#runUntil(new Date(at).getTime());
   }
 
   advance(milliseconds: number): void {
-    this.#now = new Date(this.#now.getTime() + milliseconds);
+    this.#runUntil(this.#now.getTime() + milliseconds);
+  }
+
+  setTimer(ms: number, callback: () => void): () => void {
+    const timer = { at: this.#now.getTime() + Math.max(0, ms), order: this.#order++, callback };
+    this.#timers.push(timer);
+    return () => {
+      this.#timers = this.#timers.filter((each) => each !== timer);
+    };
+  }
+
+  /** Timers not yet run (for tests of what waits). */
+  get pendingTimers(): number {
+    return this.#timers.length;
+  }
+
+  #runUntil(end: number): void {
+    for (;;) {
+      const due = this.#timers
+        .filter((timer) => timer.at <= end)
+        .sort((a, b) => a.at - b.at || a.order - b.order)[0];
+      if (!due) break;
+      this.#timers = this.#timers.filter((timer) => timer !== due);
+      if (due.at > this.#now.getTime()) this.#now = new Date(due.at);
+      due.callback();
+    }
+    this.#now = new Date(end);
   }
 }
 
@@ -603,6 +709,7 @@ export interface TestServices extends Services {
   eventIds: InMemoryEventIdRegistry;
   deliveryLog: InMemoryDeliveryLogRepository;
   webhookHealth: InMemoryWebhookHealthRepository;
+  orderedProgress: InMemoryOrderedProgressStore;
   notices: RecordingNoticePublisher;
   clock: ManualClock;
 }
@@ -623,6 +730,7 @@ export function createTestServices(
     ...buildDeliveryState(config, { ...settings, clock }),
     deliveryLog,
     webhookHealth: new InMemoryWebhookHealthRepository(),
+    orderedProgress: new InMemoryOrderedProgressStore(clock),
     webhooks: new InMemoryWebhookRepository(),
     failureLogs: new InMemoryFailureLogRepository(clock),
     rejectedEvents: new InMemoryRejectedEventRepository(clock),

@@ -14,6 +14,7 @@
  * | event dlv. index  | T#<tenant>#EV#<eventId>    | DL#<ulid>#<webhookId>    |                            |             |
  * | tenant dlv. index | T#<tenant>#DLI#<0..3>      | DL#<ulid>#<webhookId>    |                            |             |
  * | webhook health    | T#<tenant>#DL#<webhookId>  | HEALTH                   |                            |             |
+ * | ordered progress  | T#<tenant>#ORD#<dedupId>   | PROGRESS                 |                            |             |
  */
 export const TABLE_KEYS = {
   partitionKey: 'pk',

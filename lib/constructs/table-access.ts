@@ -36,8 +36,8 @@ export const TABLE_ACCESS = {
   // (PutItem), payloads grouped into one BatchWriteItem.
   fanOut: { table: ['GetItem', 'Query', 'PutItem', 'BatchWriteItem'] },
   // Webhook reads (one, or a batch's at once), the delivery log (UpdateItem, grouped first-attempt
-  // records in BatchWriteItem), health (UpdateItem), deactivation (the webhook PutItem, its
-  // subscriptions DeleteItem).
+  // records in BatchWriteItem), health (counters and the failing period: GetItem, conditional
+  // UpdateItem), deactivation (the webhook PutItem, its subscriptions DeleteItem).
   delivery: { table: ['GetItem', 'BatchGetItem', 'PutItem', 'UpdateItem', 'DeleteItem', 'BatchWriteItem'] },
   // The failure log (conditional PutItem), the webhook it names (GetItem), the delivery record's link.
   dlqProcessor: { table: ['GetItem', 'PutItem', 'UpdateItem'] },

@@ -182,6 +182,9 @@ function measureSingleWriteUnits(client: object, counter: AwsRequestCounter): vo
       const key = (input.Item ?? input.Key) as Record<string, unknown> | undefined;
       if (units !== undefined)
         counter.count('DynamoDB', `${WRITE_UNITS_OPERATION}:${itemFamily(key)}`, units);
+      // Updates by family: a delivery record's updates are its attempt outcomes other than a
+      // first-attempt success (the cost model prices `DELIVERY_LOG=failures` from them).
+      if (operation === 'UpdateItem') counter.count('DynamoDB', `UpdateItem:${itemFamily(key)}`, 1);
       return result;
     },
     { step: 'initialize', name: 'awsWriteUnitCounter', override: true },

@@ -1,12 +1,16 @@
 /**
  * Delivery: one attempt of one task, then success, a scheduled retry, or the dead-letter queue.
  *
- * An attempt reads in one direction (docs/contract.md#read-your-writes, #isolation): read the webhook fresh from the store (the reads
- * of a batch's attempts are shared, see lookup-cache.ts), take a slot of the webhook and pass its
- * circuit (the admission port), read again if the slot came only after a wait, sign, send, release the
- * slot with what the attempt said about the endpoint, then settle the task. A delivery that finds no free
- * slot or an open circuit goes back to the queue with a delay; it never waits in memory, so a slow
- * or failing webhook cannot hold the pollers or Lambda invocations other webhooks need.
+ * A delivery reads in one direction, in three stages that each return what the next one needs:
+ * **attempt** (src/app/delivery-attempt.ts: sign, send, mask the request for the log), **settle**
+ * (here: end, retry or dead-letter the task, and note the webhook's health) and **record**
+ * (src/app/delivery-log.ts: the delivery log). Before the attempt (docs/contract.md#read-your-writes,
+ * #isolation): read the webhook fresh from the store (the reads of a batch's attempts are shared, see
+ * lookup-cache.ts), take a slot of the webhook and pass its circuit (the admission port), read again
+ * if the slot came only after a wait; after it, release the slot with what the attempt said about
+ * the endpoint. A delivery that gets no slot within the admission's bounded wait, or meets an open
+ * circuit, goes back to the queue with a delay, so a slow or failing webhook cannot hold the pollers
+ * or Lambda invocations other webhooks need.
  *
  * A group task (one message for an event's first attempt to several webhooks) is fanned out here, in
  * memory: each webhook gets the same treatment as a single task, and each that does not end at once
@@ -15,8 +19,6 @@
 
 import { type FailureEvidence, isEndpointFailure } from '#domain/circuit-breaker';
 import type { Admission, CircuitChange, EndpointVerdict } from '#domain/delivery-admission';
-import { buildDeliveryRequest } from '#domain/delivery-request';
-import type { AttemptOutcome } from '#domain/delivery-sender';
 import {
   type BatchResult,
   type DeadLetteredTask,
@@ -38,7 +40,6 @@ import {
 } from '#domain/ordering';
 import type { DeliveryQueue } from '#domain/ports';
 import { nextRetryDelay, RETRY_JITTER } from '#domain/retry-policy';
-import { scrubAttemptOutcome, scrubberForCredentials } from '#domain/secret-scrubber';
 import { tenantMismatchReason } from '#domain/tenant-boundary';
 import {
   type CorrelatedLogger,
@@ -48,8 +49,8 @@ import {
   metrics,
   withCorrelation,
 } from '#observability';
-import { loadDeliveryCredentials } from './credentials';
-import { recordSettledDelivery } from './delivery-log';
+import { type AttemptResult, attemptDelivery } from './delivery-attempt';
+import { recordSettledDelivery, type SentRequest } from './delivery-log';
 import { webhookKeyOf } from './endpoint-circuits';
 import { noteCircuitOpened } from './health-counters';
 import { startBatchAcknowledgement } from './prompt-acknowledgement';
@@ -78,13 +79,16 @@ export type DeliveryResult =
   | { status: 'postponed'; delaySeconds: number; reason?: 'circuit-open' | 'slots-busy' | 'released' }
   | { status: 'dropped'; reason: string };
 
-/** What one attempt produced: what the sender reported, and the attempt as the task keeps it. */
-export interface AttemptResult {
-  outcome: AttemptOutcome;
-  attempt: DeliveryAttempt;
-  /** The headers as sent (secrets still in them: the delivery log masks them before storing). */
-  requestHeaders: Record<string, string>;
+/**
+ * What settling a task hands to the record stage: the result, and the request its attempt sent (when
+ * one was made). Attempt → settle → record, each stage returning what the next one needs.
+ */
+interface SettledTask {
+  result: DeliveryResult;
+  sent?: SentRequest;
 }
+
+export { type AttemptResult, attemptDelivery } from './delivery-attempt';
 
 /** The ports delivery uses: the table, the queue, the sender, credentials, admission, notices. */
 export type DeliveryServices = Pick<
@@ -407,64 +411,6 @@ async function releaseOrdered(
   return { status: 'postponed', delaySeconds: 0, reason: 'released' };
 }
 
-/** `{ host }` of a webhook's URL (with its port when not the default), or nothing when it does not parse. */
-function destinationHost(url: string): { host?: string } {
-  try {
-    return { host: new URL(url).host };
-  } catch {
-    return {};
-  }
-}
-
-/**
- * Signs and sends one attempt of `event` to `webhook` as it is now (also what the admin API's test
- * route uses). A request that cannot be built comes back as a sender failure, never a throw; only a
- * failure to load the webhook's credentials (the key store) throws.
- */
-export async function attemptDelivery(
-  services: Pick<Services, 'cipher' | 'clock' | 'credentialCache' | 'deliveryPolicy' | 'sender'>,
-  webhook: StoredWebhook,
-  event: EventEnvelope,
-  orderingKey?: string,
-): Promise<AttemptResult> {
-  const credentials = await loadDeliveryCredentials(services, webhook);
-  // docs/contract.md#deliveries: webhook-timestamp is the time of this attempt; nothing waits between signing and sending.
-  const attemptAt = services.clock.now();
-  let outcome: AttemptOutcome;
-  let requestHeaders: Record<string, string> = {};
-  try {
-    const request = buildDeliveryRequest({
-      event,
-      webhook,
-      credentials,
-      attemptAt,
-      userAgent: services.deliveryPolicy.userAgent,
-      orderingKey,
-    });
-    requestHeaders = request.headers;
-    outcome = await services.sender.send(request, { timeoutMs: services.deliveryPolicy.attemptTimeoutMs });
-  } catch (error) {
-    outcome = {
-      isSuccess: false,
-      isSenderFailure: true,
-      error: `not sent: the request could not be built (${describeError(error)})`,
-      durationMs: 0,
-    };
-  }
-  // docs/contract.md#isolation: what the receiver sent back (or an error describing the request) may echo the
-  // webhook's secrets; scrubbed before any use.
-  outcome = scrubAttemptOutcome(outcome, scrubberForCredentials(credentials));
-  const attempt: DeliveryAttempt = {
-    at: attemptAt.toISOString(),
-    ...destinationHost(webhook.url),
-    durationMs: outcome.durationMs,
-  };
-  if (outcome.statusCode !== undefined) attempt.statusCode = outcome.statusCode;
-  if (outcome.error !== undefined) attempt.error = outcome.error;
-  if (outcome.responseSnippet !== undefined) attempt.responseSnippet = outcome.responseSnippet;
-  return { outcome, attempt, requestHeaders };
-}
-
 /**
  * Delivers a group task to each of its webhooks concurrently, as `deliverTask` delivers a single task.
  * Resolves once every webhook is settled: delivered, dropped, or its follow-up single task (retry,
@@ -543,17 +489,10 @@ export async function deliverTask(
   >,
   task: DeliveryTask,
 ): Promise<DeliveryResult> {
-  const seen: SeenByAttempt = {};
-  const result = await settleTask(services, task, seen);
+  const { result, sent } = await settleTask(services, task);
   // After the follow-up is durably enqueued, so a crash here leaves a retry that records it (docs/contract.md#delivery-log).
-  await recordSettledDelivery(services, { task, result, ...seen });
+  await recordSettledDelivery(services, { task, result, sent });
   return result;
-}
-
-/** What the delivery log needs from inside settleTask: the webhook and the attempt's headers as sent. */
-interface SeenByAttempt {
-  webhook?: StoredWebhook;
-  requestHeaders?: Record<string, string>;
 }
 
 async function settleTask(
@@ -572,8 +511,7 @@ async function settleTask(
     | 'webhooks'
   >,
   task: DeliveryTask,
-  seen: SeenByAttempt,
-): Promise<DeliveryResult> {
+): Promise<SettledTask> {
   const taskLogger = withCorrelation({
     eventId: task.event.id,
     tenantId: task.tenantId,
@@ -583,23 +521,30 @@ async function settleTask(
   if (remainingMs > EARLY_TOLERANCE_MS) {
     const delaySeconds = Math.ceil(remainingMs / 1000);
     await services.deliveryQueue.enqueueDelayed(task, delaySeconds);
-    return { status: 'postponed', delaySeconds };
+    return { result: { status: 'postponed', delaySeconds } };
   }
 
   // Read fresh before asking for a slot (docs/contract.md#read-your-writes): the slot guards the endpoint, so it is held for
   // the attempt, not for a store read (a read inside it was most of a fast webhook's slot time and
   // capped its throughput; bench/RESULTS.md). A webhook that no longer wants the event needs no slot.
   const read = await services.webhooks.get(task.tenantId, task.webhookId);
-  if (read) seen.webhook = read;
   const reason = whyNotDeliver(task, read);
-  if (!read || reason) return endUnwanted(services, task, read, reason, taskLogger);
-  if (task.ordered && orderingOf(read) !== 'conversation') return releaseOrdered(services, task, taskLogger);
+  if (!read || reason) return { result: await endUnwanted(services, task, read, reason, taskLogger) };
+  if (task.ordered && orderingOf(read) !== 'conversation')
+    return { result: await releaseOrdered(services, task, taskLogger) };
   const admission = await services.admission.admit(webhookKeyOf(task.tenantId, task.webhookId));
   if (!admission.isAdmitted) {
     if (admission.reason === 'slots-busy') {
-      return postponeForSlot(services, task, { expectedWaitMs: admission.expectedWaitMs, taskLogger });
+      return {
+        result: await postponeForSlot(services, task, {
+          expectedWaitMs: admission.expectedWaitMs,
+          taskLogger,
+        }),
+      };
     }
-    return postponeForCircuit(services, task, { refusal: admission, webhook: read, taskLogger });
+    return {
+      result: await postponeForCircuit(services, task, { refusal: admission, webhook: read, taskLogger }),
+    };
   }
   let verdict: EndpointVerdict = 'unknown';
   let isReleased = false;
@@ -612,15 +557,17 @@ async function settleTask(
     // deletion acknowledged while it waited applies to this attempt (retries included).
     const webhook = admission.hasWaited ? await services.webhooks.get(task.tenantId, task.webhookId) : read;
     const lateReason = whyNotDeliver(task, webhook);
-    if (webhook) seen.webhook = webhook;
-    if (!webhook || lateReason) return endUnwanted(services, task, webhook, lateReason, taskLogger);
+    if (!webhook || lateReason)
+      return { result: await endUnwanted(services, task, webhook, lateReason, taskLogger) };
     const attempted = await attemptDelivery(services, webhook, task.event, task.ordered?.conversationId);
-    seen.requestHeaders = attempted.requestHeaders;
     if (!attempted.outcome.isSenderFailure) verdict = isEndpointFailure(attempted.outcome) ? 'down' : 'up';
     // Freed before the queue and store writes that settle the task: the slot guards the endpoint only.
     const change = release(failureEvidenceOf(attempted.attempt));
     await noteCircuitChange(services, change, { task, taskLogger, error: attempted.attempt.error });
-    return await settleAttempt(services, task, webhook, attempted, taskLogger);
+    return {
+      result: await settleAttempt(services, task, webhook, attempted, taskLogger),
+      sent: attempted.sent,
+    };
   } finally {
     if (!isReleased) release();
   }
@@ -632,7 +579,10 @@ async function settleTask(
  * endpoint is not to blame), or schedules the next attempt.
  */
 async function settleAttempt(
-  services: Pick<Services, 'clock' | 'deliveryPolicy' | 'deliveryQueue' | 'notices' | 'random' | 'webhooks'>,
+  services: Pick<
+    Services,
+    'clock' | 'deliveryPolicy' | 'deliveryQueue' | 'notices' | 'webhookHealth' | 'random' | 'webhooks'
+  >,
   task: DeliveryTask,
   webhook: StoredWebhook,
   { outcome, attempt }: AttemptResult,
@@ -712,7 +662,7 @@ async function deadLetterUnsendable(
  * so a backlog does not come back all at once.
  */
 async function postponeForSlot(
-  services: Pick<Services, 'clock' | 'deliveryQueue'>,
+  services: Pick<Services, 'clock' | 'deliveryQueue' | 'random'>,
   task: DeliveryTask,
   busy: { expectedWaitMs: number; taskLogger: CorrelatedLogger },
 ): Promise<DeliveryResult> {
@@ -721,7 +671,7 @@ async function postponeForSlot(
   const firstTriedAt = firstTryOf(task) ?? services.clock.now().toISOString();
   const backoffSeconds = Math.max(2 ** Math.min(refusals, 10), Math.ceil(busy.expectedWaitMs / 1000));
   const baseSeconds = Math.min(MAX_SLOT_WAIT_SECONDS, backoffSeconds);
-  const delaySeconds = Math.max(1, Math.round(baseSeconds * (0.5 + Math.random())));
+  const delaySeconds = Math.max(1, Math.round(baseSeconds * (0.5 + drawOf(services))));
   const notBefore = new Date(services.clock.now().getTime() + delaySeconds * 1000).toISOString();
   await services.deliveryQueue.enqueueDelayed(
     { ...task, notBefore, firstTriedAt, slotPostponements: refusals + 1 },
@@ -733,6 +683,11 @@ async function postponeForSlot(
     refusals: refusals + 1,
   });
   return { status: 'postponed', delaySeconds, reason: 'slots-busy' };
+}
+
+/** A uniform draw in [0, 1] from the injected randomness (Math.random when none is injected). */
+function drawOf(services: Pick<Services, 'random'>): number {
+  return Math.min(Math.max((services.random ?? Math.random)(), 0), 1);
 }
 
 /** When the delivery first came up for an attempt: the time a postponed first try noted, else its first attempt's. */
@@ -793,8 +748,7 @@ async function postponeForCircuit(
   // Spread upwards only (docs/contract.md#isolation, ±20 % jitter): sooner than retryAt the circuit refuses again, and
   // without a spread every refused delivery would reach the recovering endpoint in the same second.
   const waitSeconds = Math.max(1, (refusal.retryAt.getTime() - now.getTime()) / 1000);
-  const draw = Math.min(Math.max((services.random ?? Math.random)(), 0), 1);
-  const delaySeconds = Math.ceil(waitSeconds * (1 + RETRY_JITTER * draw));
+  const delaySeconds = Math.ceil(waitSeconds * (1 + RETRY_JITTER * drawOf(services)));
   const notBefore = new Date(now.getTime() + delaySeconds * 1000).toISOString();
   const { slotPostponements: _reset, ...rest } = task;
   await services.deliveryQueue.enqueueDelayed({ ...rest, notBefore, firstTriedAt }, delaySeconds);
@@ -845,7 +799,10 @@ async function giveUpOnEvidence(
 
 /** After a failed attempt: schedules the next one or dead-letters the task, and notes the webhook's health. */
 async function settleFailedAttempt(
-  services: Pick<Services, 'clock' | 'deliveryPolicy' | 'deliveryQueue' | 'notices' | 'random' | 'webhooks'>,
+  services: Pick<
+    Services,
+    'clock' | 'deliveryPolicy' | 'deliveryQueue' | 'notices' | 'webhookHealth' | 'random' | 'webhooks'
+  >,
   task: DeliveryTask,
   webhook: StoredWebhook,
   failure: { attempt: DeliveryAttempt; retryAfterSeconds: number | undefined; taskLogger: CorrelatedLogger },

@@ -18,11 +18,9 @@ import {
 import { deliveryBodyOf } from '#domain/delivery-request';
 import type { DeliveryTask, GiveUpReason } from '#domain/delivery-task';
 import { DAY_MS } from '#domain/durations';
-import type { DeliveryAttempt, EventEnvelope, FailureLog, StoredWebhook } from '#domain/model';
-import { maskRequestHeaders } from '#domain/secret-masking';
+import type { DeliveryAttempt, EventEnvelope, FailureLog } from '#domain/model';
 import { type ScrubText, scrubberForCredentials } from '#domain/secret-scrubber';
 import { describeError, MetricUnit, metrics, withCorrelation } from '#observability';
-import { loadDeliveryCredentials } from './credentials';
 import { noteAttemptHealth } from './health-counters';
 import type { Services } from './services';
 
@@ -125,31 +123,34 @@ function toLoggedAttempt(
 }
 
 /**
+ * What the delivery log keeps of the request an attempt sent, as the attempt stage hands it on: the
+ * headers with their secrets already masked, and the scrubber of the webhook's secrets (the attempt
+ * holds the decrypted credentials; the log never decrypts them again).
+ */
+export interface SentRequest {
+  maskedHeaders: Record<string, string>;
+  scrub: ScrubText;
+}
+
+/**
  * Records one settled task in the log and counts its attempt in the webhook's health: only a request
- * that was made counts there, never a delivery postponed or given up without one. `requestHeaders`
- * are the headers of the attempt as sent (plaintext secrets included: they are masked here).
+ * that was made counts there, never a delivery postponed or given up without one. `sent` is the
+ * attempt's request as the attempt stage masked it.
  */
 export async function recordSettledDelivery(
   services: Pick<
     Services,
-    | 'cipher'
-    | 'clock'
-    | 'credentialCache'
-    | 'deliveryLog'
-    | 'deliveryLogPolicy'
-    | 'deliveryPolicy'
-    | 'webhookHealth'
+    'clock' | 'deliveryLog' | 'deliveryLogPolicy' | 'deliveryPolicy' | 'webhookHealth'
   >,
   input: {
     task: DeliveryTask;
-    webhook?: StoredWebhook | undefined;
     result: SettledDelivery;
-    requestHeaders?: Record<string, string>;
+    sent?: SentRequest | undefined;
     /** An admin's test send: recorded as such and kept out of health. */
     test?: boolean;
   },
 ): Promise<void> {
-  const { task, webhook, result } = input;
+  const { task, result, sent } = input;
   if (result.status === 'postponed') return;
   const attempt = result.status === 'dropped' ? undefined : result.attempt;
   const givenUp = result.status === 'dead-lettered' ? result.givenUp : undefined;
@@ -186,15 +187,9 @@ export async function recordSettledDelivery(
         : result.status === 'retry-scheduled'
           ? 'pending'
           : 'failed';
-    const credentials = attempt && webhook ? await loadDeliveryCredentials(services, webhook) : undefined;
-    const secrets = {
-      authentication: credentials?.authentication ?? null,
-      signingSecrets: credentials?.signingSecrets ?? [],
-    };
-    const scrub = scrubberForCredentials(credentials ?? secrets);
-    const logged = attempt
-      ? toLoggedAttempt(attempt, maskRequestHeaders(input.requestHeaders ?? {}, secrets, scrub), scrub)
-      : undefined;
+    // Without a request there are no secrets of this attempt to scrub: earlier attempts were scrubbed when made.
+    const scrub = sent?.scrub ?? scrubberForCredentials({ authentication: null, signingSecrets: [] });
+    const logged = attempt ? toLoggedAttempt(attempt, sent?.maskedHeaders ?? {}, scrub) : undefined;
     const now = services.clock.now();
     const last = logged ?? task.attempts.at(-1);
     const lastError =

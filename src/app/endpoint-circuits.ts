@@ -11,8 +11,8 @@
  * expected within a short budget (a fast endpoint under a burst: its deliveries then go out in
  * milliseconds, not a queue round trip later). Otherwise it is refused at once and goes back to the
  * queue, and so is a waiter once its webhook freed no slot for that budget (the endpoint stalls) or
- * it waited a few budgets in all: a slow endpoint's backlog never holds the pollers or invocations
- * other webhooks need, while a fast one's burst is not bounced because the machine is busy.
+ * it waited a few budgets in all. The slots of webhooks and of tenants are one primitive, a SlotPool
+ * over the clock port (src/app/slot-pool.ts), so tests drive their waits with a manual clock.
  */
 
 import { CircuitBreakerRegistry, type FailureEvidence } from '#domain/circuit-breaker';
@@ -23,47 +23,24 @@ import type {
   DeliveryAdmission,
   EndpointVerdict,
 } from '#domain/delivery-admission';
-import type { Clock } from '#domain/ports';
-import { AttemptDurations } from './attempt-durations';
+import type { TimerClock } from '#domain/ports';
+import { type PoolSlot, SlotPool } from './slot-pool';
 import { TenantSlots } from './tenant-slots';
 
 /**
  * How long a delivery waits in memory for a slot of its webhook while no slot of that webhook frees;
- * a webhook whose slots keep freeing (a fast endpoint under a burst) keeps its waiters up to
- * PROGRESS_WAIT_FACTOR times as long. Then the delivery goes back to the queue.
+ * a webhook whose slots keep freeing (a fast endpoint under a burst) keeps its waiters up to four
+ * times as long (src/app/slot-pool.ts). Then the delivery goes back to the queue.
  */
 export const DEFAULT_SLOT_WAIT_MS = 500;
-/**
- * A waiter whose webhook keeps freeing slots may wait this many slot waits in all (2 s by default):
- * on a loaded machine a fast endpoint's slots turn over later than its average predicts, and sending
- * such a delivery back to the queue costs it 1 s or more and an SQS request, for nothing.
- */
-const PROGRESS_WAIT_FACTOR = 4;
-
-interface Waiter {
-  resolve: (admission: Admission) => void;
-  timer?: NodeJS.Timeout;
-  /** performance.now() when it started waiting. */
-  since: number;
-}
-
-interface WebhookSlots {
-  inFlight: number;
-  waiters: Waiter[];
-  /** performance.now() when a slot last freed (-Infinity before any did). */
-  lastReleaseAt: number;
-}
 
 /** Slots and circuits per webhook, in memory. */
 export class InProcessDeliveryAdmission implements DeliveryAdmission {
   readonly #circuits: CircuitBreakerRegistry;
   readonly #cooldownMs: number;
-  readonly #maxInFlight: number;
-  readonly #slotWaitMs: number;
-  /** Webhooks with attempts in flight or waiters; one with neither is forgotten so the map stays small. */
-  readonly #slots = new Map<string, WebhookSlots>();
-  /** Running average attempt duration per webhook, in ms: predicts how soon a slot frees. */
-  readonly #durations = new AttemptDurations();
+  readonly #clock: TimerClock;
+  /** Per-webhook slots (the wait rules: src/app/slot-pool.ts). */
+  readonly #webhooks: SlotPool;
   /** Per-tenant slots; absent without `maxInFlightPerTenant` (no tenant limit). */
   readonly #tenants: TenantSlots | undefined;
 
@@ -71,20 +48,18 @@ export class InProcessDeliveryAdmission implements DeliveryAdmission {
    * `maxInFlightPerWebhook` and `maxInFlightPerTenant`: whole numbers ≥ 1 (RangeError otherwise);
    * without `maxInFlightPerTenant` a tenant is limited only through its webhooks.
    */
-  constructor(settings: AdmissionLimits & { slotWaitMs?: number }, clock: Clock) {
+  constructor(settings: AdmissionLimits & { slotWaitMs?: number }, clock: TimerClock) {
     if (!Number.isInteger(settings.maxInFlightPerWebhook) || settings.maxInFlightPerWebhook < 1)
       throw new RangeError('maxInFlightPerWebhook must be a whole number of at least 1');
-    this.#maxInFlight = settings.maxInFlightPerWebhook;
-    this.#slotWaitMs = Math.max(0, settings.slotWaitMs ?? DEFAULT_SLOT_WAIT_MS);
+    const slotWaitMs = Math.max(0, settings.slotWaitMs ?? DEFAULT_SLOT_WAIT_MS);
+    this.#clock = clock;
+    this.#webhooks = new SlotPool({ maxInFlight: settings.maxInFlightPerWebhook, slotWaitMs }, clock);
     this.#circuits = new CircuitBreakerRegistry(settings.circuit, clock);
     this.#cooldownMs = settings.circuit.cooldownMs;
     this.#tenants =
       settings.maxInFlightPerTenant === undefined
         ? undefined
-        : new TenantSlots({
-            maxInFlightPerTenant: settings.maxInFlightPerTenant,
-            slotWaitMs: this.#slotWaitMs,
-          });
+        : new TenantSlots({ maxInFlightPerTenant: settings.maxInFlightPerTenant, slotWaitMs }, clock);
   }
 
   /**
@@ -105,14 +80,14 @@ export class InProcessDeliveryAdmission implements DeliveryAdmission {
       tenantSlot.release(undefined);
       return admission;
     }
-    const startedAt = performance.now();
+    const startedAt = this.#nowMs();
     return {
       isAdmitted: true,
       hasWaited: admission.hasWaited || tenantSlot.hasWaited,
       lease: {
         release: (verdict, evidence) => {
           const change = admission.lease.release(verdict, evidence);
-          tenantSlot.release(verdict === 'unknown' ? undefined : performance.now() - startedAt);
+          tenantSlot.release(verdict === 'unknown' ? undefined : this.#nowMs() - startedAt);
           return change;
         },
       },
@@ -124,67 +99,25 @@ export class InProcessDeliveryAdmission implements DeliveryAdmission {
     return this.#tenants?.busyTenants ?? 0;
   }
 
-  async #admitToWebhook(webhookKey: string): Promise<Admission> {
-    let slots = this.#slots.get(webhookKey);
-    if (!slots) {
-      slots = { inFlight: 0, waiters: [], lastReleaseAt: Number.NEGATIVE_INFINITY };
-      this.#slots.set(webhookKey, slots);
-    }
-    if (slots.inFlight < this.#maxInFlight && slots.waiters.length === 0) {
-      return this.#take(webhookKey, slots, false);
-    }
-    // Check the circuit first: an open circuit answers at once, without waiting for a slot.
-    const retryAt = this.#circuits.retryAt(webhookKey);
-    if (retryAt) return this.#circuitRefusal(webhookKey, retryAt);
-    const expectedWaitMs = this.#durations.expectedWaitMs(
-      webhookKey,
-      slots.waiters.length + 1,
-      this.#maxInFlight,
-    );
-    if (expectedWaitMs !== undefined && expectedWaitMs > this.#slotWaitMs) {
-      return { isAdmitted: false, reason: 'slots-busy', expectedWaitMs };
-    }
-    const queue = slots;
-    return new Promise<Admission>((resolve) => {
-      const waiter: Waiter = { resolve, since: performance.now() };
-      // Refused once no slot of the webhook freed for a whole slot wait (its endpoint stalls), or once
-      // it waited PROGRESS_WAIT_FACTOR slot waits in all (its backlog is longer than predicted).
-      const check = (): void => {
-        const now = performance.now();
-        const sinceRelease = now - queue.lastReleaseAt;
-        if (sinceRelease < this.#slotWaitMs && now - waiter.since < this.#slotWaitMs * PROGRESS_WAIT_FACTOR) {
-          waiter.timer = setTimeout(check, this.#slotWaitMs - sinceRelease);
-          return;
-        }
-        queue.waiters.splice(queue.waiters.indexOf(waiter), 1);
-        this.#forgetIfIdle(webhookKey, queue);
-        resolve({
-          isAdmitted: false,
-          reason: 'slots-busy',
-          expectedWaitMs:
-            this.#durations.expectedWaitMs(webhookKey, queue.waiters.length + 1, this.#maxInFlight) ??
-            this.#slotWaitMs,
-        });
-      };
-      waiter.timer = setTimeout(check, this.#slotWaitMs);
-      queue.waiters.push(waiter);
-    });
-  }
-
   /** Webhooks with attempts in flight or waiting (for tests and diagnostics). */
   get busyWebhooks(): number {
-    return this.#slots.size;
+    return this.#webhooks.busyKeys;
   }
 
-  /** Takes a free slot if the circuit lets the attempt through. */
-  #take(webhookKey: string, slots: WebhookSlots, hasWaited: boolean): Admission {
+  async #admitToWebhook(webhookKey: string): Promise<Admission> {
+    // An open circuit answers at once, without waiting for a slot.
+    const retryAt = this.#circuits.retryAt(webhookKey);
+    if (retryAt) return this.#circuitRefusal(webhookKey, retryAt);
+    const slot = await this.#webhooks.take(webhookKey);
+    if (!slot.isTaken)
+      return { isAdmitted: false, reason: 'slots-busy', expectedWaitMs: slot.expectedWaitMs };
+    // The circuit may have opened (or its probe gone out) while this delivery waited for the slot.
     const permit = this.#circuits.get(webhookKey).tryAcquire();
     if (!permit.isAllowed) {
-      this.#forgetIfIdle(webhookKey, slots);
+      slot.cancel();
       return this.#circuitRefusal(webhookKey, permit.retryAt);
     }
-    slots.inFlight += 1;
-    return { isAdmitted: true, lease: this.#lease(webhookKey, slots), hasWaited };
+    return { isAdmitted: true, lease: this.#lease(webhookKey, slot), hasWaited: slot.hasWaited };
   }
 
   /** A refusal by the webhook's circuit, with the latest failed request it remembers. */
@@ -199,50 +132,36 @@ export class InProcessDeliveryAdmission implements DeliveryAdmission {
     };
   }
 
-  #lease(webhookKey: string, slots: WebhookSlots): AdmissionLease {
-    const startedAt = performance.now();
+  #lease(webhookKey: string, slot: Extract<PoolSlot, { isTaken: true }>): AdmissionLease {
+    const startedAt = this.#nowMs();
     let isReleased = false;
     return {
       release: (verdict: EndpointVerdict, evidence?: Omit<FailureEvidence, 'at'>) => {
         if (isReleased) throw new Error('an admission lease was released twice');
         isReleased = true;
-        slots.inFlight -= 1;
-        slots.lastReleaseAt = performance.now();
         let change: ReturnType<AdmissionLease['release']>;
         if (verdict === 'unknown') {
           const before = this.#circuits.stateOf(webhookKey);
           change = { before, after: this.#circuits.release(webhookKey) };
         } else {
-          this.#durations.note(webhookKey, performance.now() - startedAt);
           change = this.#circuits.recordOutcome(webhookKey, verdict === 'down', evidence);
         }
-        this.#handOver(webhookKey, slots);
+        // After the circuit has the verdict, so a waiter handed this slot sees the circuit as it is now.
+        slot.release(verdict === 'unknown' ? undefined : this.#nowMs() - startedAt);
         return change;
       },
     };
   }
 
-  /** Gives freed slots to waiters, oldest first. */
-  #handOver(webhookKey: string, slots: WebhookSlots): void {
-    while (slots.inFlight < this.#maxInFlight && slots.waiters.length > 0) {
-      const waiter = slots.waiters.shift() as Waiter;
-      clearTimeout(waiter.timer);
-      waiter.resolve(this.#take(webhookKey, slots, true));
-    }
-    this.#forgetIfIdle(webhookKey, slots);
-  }
-
-  #forgetIfIdle(webhookKey: string, slots: WebhookSlots): void {
-    if (slots.inFlight === 0 && slots.waiters.length === 0 && this.#slots.get(webhookKey) === slots) {
-      this.#slots.delete(webhookKey);
-    }
+  #nowMs(): number {
+    return this.#clock.now().getTime();
   }
 }
 
 /** Builds a process's admission from the delivery policy's limits. */
 export function createDeliveryAdmission(
   limits: AdmissionLimits,
-  clock: Clock,
+  clock: TimerClock,
   options: { slotWaitMs?: number } = {},
 ): InProcessDeliveryAdmission {
   return new InProcessDeliveryAdmission(

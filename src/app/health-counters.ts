@@ -12,6 +12,7 @@ import { DAY_MS } from '#domain/durations';
 import type { HealthCounters } from '#domain/ports';
 import { describeError, withCorrelation } from '#observability';
 import type { Services } from './services';
+import { isOver } from './webhook-health';
 
 /** How long a process may hold a webhook's counts before writing them. */
 export const HEALTH_FLUSH_INTERVAL_MS = 10_000;
@@ -26,6 +27,8 @@ interface PendingHealth {
   webhookId: string;
   counts: Map<number, { succeeded: number; failed: number; latency: number[] }>;
   last?: { at: string; statusCode?: number; outcome: Outcome };
+  /** The latest success among the pending attempts: it ends a failing period that began before it. */
+  lastSucceededAt?: string;
   timer?: ReturnType<typeof setTimeout>;
 }
 
@@ -58,6 +61,12 @@ class HealthRecorder {
     pending.counts.set(hour, bucket);
     const { durationMs: _duration, ...last } = attempt;
     if (!pending.last || pending.last.at <= attempt.at) pending.last = last;
+    if (
+      attempt.outcome === 'succeeded' &&
+      (pending.lastSucceededAt === undefined || pending.lastSucceededAt < attempt.at)
+    ) {
+      pending.lastSucceededAt = attempt.at;
+    }
 
     const nowMs = Date.now();
     const sinceFlushMs = nowMs - (this.#lastFlushAt.get(key) ?? Number.NEGATIVE_INFINITY);
@@ -83,7 +92,11 @@ class HealthRecorder {
       await this.services.webhookHealth.add(
         pending.tenantId,
         pending.webhookId,
-        { counts, last: pending.last },
+        {
+          counts,
+          last: pending.last,
+          ...(pending.lastSucceededAt !== undefined ? { lastSucceededAt: pending.lastSucceededAt } : {}),
+        },
         new Date(Date.now() + HEALTH_ITEM_TTL_DAYS * DAY_MS),
       );
     } catch (error) {
@@ -152,19 +165,21 @@ export function flushHealthCounters(services: Pick<Services, 'webhookHealth'>): 
 }
 
 /**
- * The API's `health` of one webhook: the counters plus `failingSince`, which the webhook itself
- * carries. `circuitOpenUntil` only while it lies ahead and the latest attempt (of any process) did not
- * succeed: a success since means the endpoint answers again, and every circuit closes on its next probe.
+ * The API's `health` of one webhook: the counters, `failingSince` while its failing period is open
+ * (no success recorded since it began), and `circuitOpenUntil` only while it lies ahead and the latest
+ * attempt (of any process) did not succeed: a success since means the endpoint answers again, and
+ * every circuit closes on its next probe.
  */
-export interface WebhookHealthView extends HealthCounters {
-  failingSince?: string;
-}
+export type WebhookHealthView = Omit<HealthCounters, 'lastSucceededAt'>;
 
-/** Health of each webhook (one BatchGetItem for a page); never throws: a webhook reads without health rather than not at all. */
+/**
+ * Health of each webhook, read beside the webhook (one BatchGetItem for a page); never throws: a
+ * webhook reads without health rather than not at all.
+ */
 export async function readWebhookHealth(
   services: Pick<Services, 'clock' | 'webhookHealth'>,
   tenantId: string,
-  webhooks: { id: string; failingSince?: string }[],
+  webhooks: { id: string }[],
 ): Promise<Map<string, WebhookHealthView>> {
   let counters = new Map<string, HealthCounters>();
   const now = services.clock.now();
@@ -182,12 +197,16 @@ export async function readWebhookHealth(
   return new Map(
     webhooks.map((webhook) => [
       webhook.id,
-      {
-        ...withLiveCircuit(counters.get(webhook.id) ?? { succeeded24h: 0, failed24h: 0 }, now),
-        ...(webhook.failingSince ? { failingSince: webhook.failingSince } : {}),
-      },
+      withOpenPeriod(withLiveCircuit(counters.get(webhook.id) ?? { succeeded24h: 0, failed24h: 0 }, now)),
     ]),
   );
+}
+
+/** The counters with `failingSince` only while no success recorded since ended the period. */
+function withOpenPeriod(counters: HealthCounters): WebhookHealthView {
+  const { failingSince, lastSucceededAt, ...rest } = counters;
+  const isOpen = failingSince !== undefined && !isOver({ period: { failingSince }, lastSucceededAt });
+  return isOpen ? { ...rest, failingSince } : rest;
 }
 
 /** The counters without a circuit opening that has ended or that a later success overtook. */

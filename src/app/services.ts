@@ -13,7 +13,6 @@ import type { DeliveryCredentials } from '#domain/delivery-request';
 import type { DeliverySender } from '#domain/delivery-sender';
 import type { DestinationOptions } from '#domain/destination-policy';
 import type {
-  Clock,
   DeliveryLogRepository,
   DeliveryQueue,
   EventIdRegistry,
@@ -24,6 +23,7 @@ import type {
   OrderedProgressStore,
   RejectedEventRepository,
   SecretCipher,
+  TimerClock,
   WebhookHealthRepository,
   WebhookRepository,
 } from '#domain/ports';
@@ -62,7 +62,8 @@ export interface Services {
   /** Decrypted credentials by webhook version; one per process, built by the composition root. */
   credentialCache: LookupCache<DeliveryCredentials>;
   resolver: HostResolver;
-  clock: Clock;
+  /** The time, and timers for in-memory waits (the slot pools). */
+  clock: TimerClock;
   /** Uniform numbers in [0, 1) for retry jitter; Math.random when absent (tests inject a seeded one). */
   random?: () => number;
   /** Makes a new unique id with a prefix, time-sortable (ULID based): `wh_…`, `evt_…`, `fl_…`. */

@@ -7,7 +7,7 @@ import { ValidationError } from '#domain/errors';
 import { buildTestEvent, EVENT_TYPES, type EventType } from '#domain/event-catalogue';
 import { TEST_EVENT_TYPE } from '#domain/model';
 import { testDeliveryRequestSchema } from '#domain/webhook-schema';
-import { attemptDelivery } from './deliver';
+import { attemptDelivery } from './delivery-attempt';
 import { deliveryIdOfTask, recordSettledDelivery, storeEventPayload } from './delivery-log';
 import type { Services } from './services';
 import { requireWebhook } from './webhook-service';
@@ -73,13 +73,12 @@ export async function sendTestDelivery(
   await storeEventPayload(services, event, 1);
   // The same signing and sending as a real delivery, but no slot or circuit: an admin's explicit test
   // always reaches the endpoint, and its outcome is not the delivery path's evidence.
-  const { outcome, attempt, requestHeaders } = await attemptDelivery(services, webhook, event);
+  const { outcome, attempt, sent } = await attemptDelivery(services, webhook, event);
   const task = { tenantId, webhookId, event, attempts: [] };
   await recordSettledDelivery(services, {
     task,
-    webhook,
     result: outcome.isSuccess ? { status: 'delivered', attempt } : { status: 'dead-lettered', attempt },
-    requestHeaders,
+    sent,
     test: true,
   });
   const mode = services.deliveryLogPolicy.mode;

@@ -2,16 +2,21 @@
  * Webhook health: remembers since when a webhook has been failing and deactivates it once it has
  * failed continuously, without a single success, for the delivery policy's `autoDisableAfterMs`, or
  * at once when its endpoint answers 410 Gone (docs/contract.md#deliveries, #isolation).
+ *
+ * The failing period lives on the webhook's health item (docs/decisions/0003-where-health-lives.md),
+ * written by conditional updates of its own attributes: the webhook record is written only to
+ * deactivate it, so health never bumps the webhook's version (nor its credentials cache) and never
+ * races an admin's edit. Each conditional write is the claim on its step (a threshold's notice, the
+ * period's end), so exactly one writer publishes each notice across processes and restarts.
  */
 
 import type { DeliveryPolicy } from '#domain/delivery-policy';
+import { DAY_MS } from '#domain/durations';
 import { ConflictError } from '#domain/errors';
 import type { DeliveryAttempt, StoredWebhook } from '#domain/model';
+import type { FailingPeriod, FailingPeriodState } from '#domain/ports';
 import { describeError, MetricUnit, metrics, withCorrelation } from '#observability';
 import type { Services } from './services';
-
-/** What to change on a webhook, or null when it is already as it should be. */
-type HealthChange = (current: StoredWebhook) => StoredWebhook | null;
 
 /**
  * Hours of continuous failure at which `webhook.failing` is published, once each per failing period.
@@ -27,36 +32,151 @@ export function failingThresholdReached(failingSince: string | undefined, atMs: 
   return FAILING_NOTICE_HOURS.filter((threshold) => hours >= threshold).at(-1) ?? 0;
 }
 
+/** How long a health item written here lives without another write (as the counters' flush sets it). */
+const HEALTH_ITEM_TTL_MS = 30 * DAY_MS;
 /**
- * Clears `failingSince` after a successful delivery; never throws (health must not fail a delivery).
- * When a `webhook.failing` notice went out for the period, the writer that clears it publishes
- * `webhook.recovered` (a blip nobody was told about ends without a notice).
+ * How long a process trusts its own view of a webhook's failing period on the success path, where
+ * reading it on every success would cost a read per delivery. A success a stale view misses still
+ * ends the period: the counters record it as `lastSucceededAt`, which the failure path and the API
+ * read (see isOver).
+ */
+const PERIOD_VIEW_TTL_MS = 60_000;
+
+/** The failing period as one process last saw it, per webhook. */
+type PeriodViews = Map<string, { period: FailingPeriod | undefined; seenAtMs: number }>;
+const periodViews = new WeakMap<object, PeriodViews>();
+
+function viewsOf(services: object): PeriodViews {
+  let views = periodViews.get(services);
+  if (!views) {
+    views = new Map();
+    periodViews.set(services, views);
+  }
+  return views;
+}
+
+const viewKey = (webhook: Pick<StoredWebhook, 'tenantId' | 'id'>) => `${webhook.tenantId}/${webhook.id}`;
+
+/** Whether a success recorded after the period began has ended it (whoever has not cleared it yet). */
+export function isOver(state: {
+  period?: Pick<FailingPeriod, 'failingSince'> | undefined;
+  lastSucceededAt?: string | undefined;
+}): boolean {
+  return (
+    state.period !== undefined &&
+    state.lastSucceededAt !== undefined &&
+    state.lastSucceededAt >= state.period.failingSince
+  );
+}
+
+/** The period still open: none when there is none or a later success ended it. */
+function openPeriod(state: FailingPeriodState): FailingPeriod | undefined {
+  return isOver(state) ? undefined : state.period;
+}
+
+async function readPeriod(
+  services: Pick<Services, 'clock' | 'webhookHealth'>,
+  webhook: StoredWebhook,
+): Promise<FailingPeriodState | undefined> {
+  try {
+    const state = await services.webhookHealth.failingPeriod(webhook.tenantId, webhook.id);
+    viewsOf(services).set(viewKey(webhook), {
+      period: state.period,
+      seenAtMs: services.clock.now().getTime(),
+    });
+    return state;
+  } catch (error) {
+    withCorrelation({ tenantId: webhook.tenantId, webhookId: webhook.id }).warn(
+      "could not read the webhook's failing period",
+      { error: describeError(error) },
+    );
+    return undefined;
+  }
+}
+
+/**
+ * Replaces the stored period `expected` by `next` (one conditional update); false when another writer
+ * changed it first or the write failed (logged).
+ */
+async function replacePeriod(
+  services: Pick<Services, 'clock' | 'webhookHealth'>,
+  webhook: StoredWebhook,
+  expected: FailingPeriod | undefined,
+  next: FailingPeriod | undefined,
+): Promise<boolean> {
+  try {
+    const isWritten = await services.webhookHealth.replaceFailingPeriod(
+      webhook.tenantId,
+      webhook.id,
+      { expected, next },
+      new Date(services.clock.now().getTime() + HEALTH_ITEM_TTL_MS),
+    );
+    if (isWritten) {
+      viewsOf(services).set(viewKey(webhook), { period: next, seenAtMs: services.clock.now().getTime() });
+    }
+    return isWritten;
+  } catch (error) {
+    withCorrelation({ tenantId: webhook.tenantId, webhookId: webhook.id }).warn(
+      'could not update webhook health',
+      { error: describeError(error) },
+    );
+    return false;
+  }
+}
+
+/**
+ * Forgets the webhook's failing period (an admin re-activated it: it starts afresh); never throws,
+ * as the activation itself is already written.
+ */
+export async function forgetFailingPeriod(
+  services: Pick<Services, 'clock' | 'webhookHealth'>,
+  tenantId: string,
+  webhookId: string,
+): Promise<void> {
+  try {
+    await services.webhookHealth.replaceFailingPeriod(
+      tenantId,
+      webhookId,
+      { expected: 'any', next: undefined },
+      new Date(services.clock.now().getTime() + HEALTH_ITEM_TTL_MS),
+    );
+  } catch (error) {
+    withCorrelation({ tenantId, webhookId }).warn('could not forget the failing period', {
+      error: describeError(error),
+    });
+  }
+}
+
+/**
+ * Ends the failing period after a successful delivery; never throws (health must not fail a
+ * delivery). When a `webhook.failing` notice went out for the period, the writer that ends it
+ * publishes `webhook.recovered` (a blip nobody was told about ends without a notice).
  */
 export async function recordDeliverySuccess(
-  services: Pick<Services, 'clock' | 'notices' | 'webhooks'>,
+  services: Pick<Services, 'clock' | 'notices' | 'webhookHealth'>,
   webhook: StoredWebhook,
 ): Promise<void> {
-  if (webhook.failingSince === undefined) return;
-  let ended: StoredWebhook | undefined;
-  await applyHealthChange(services, webhook, (current) => {
-    ended = undefined;
-    if (current.failingSince === undefined) return null;
-    ended = current;
-    const { failingSince: _cleared, failureSeenAt: _seen, failingNoticeHours: _noticed, ...rest } = current;
-    return { ...rest, version: current.version + 1 };
-  });
-  const period = ended as StoredWebhook | undefined;
-  if (period?.failingNoticeHours && period.failingSince) {
-    await publishHealthNotice(services, period, {
-      type: 'webhook.recovered',
-      at: services.clock.now().toISOString(),
-    });
+  const view = viewsOf(services).get(viewKey(webhook));
+  const isFresh = view !== undefined && services.clock.now().getTime() - view.seenAtMs < PERIOD_VIEW_TTL_MS;
+  let period = isFresh ? view.period : (await readPeriod(services, webhook))?.period;
+  for (let write = 0; write < 2 && period; write++) {
+    if (await replacePeriod(services, webhook, period, undefined)) {
+      if (period.failingNoticeHours) {
+        await publishHealthNotice(services, webhook, period, {
+          type: 'webhook.recovered',
+          at: services.clock.now().toISOString(),
+        });
+      }
+      return;
+    }
+    period = (await readPeriod(services, webhook))?.period;
   }
 }
 
 async function publishHealthNotice(
   services: Pick<Services, 'notices'>,
   webhook: StoredWebhook,
+  period: FailingPeriod,
   notice: {
     type: 'webhook.failing' | 'webhook.recovered';
     at: string;
@@ -70,7 +190,7 @@ async function publishHealthNotice(
       tenantId: webhook.tenantId,
       webhookId: webhook.id,
       webhookName: webhook.name,
-      failingSince: webhook.failingSince ?? notice.at,
+      failingSince: period.failingSince,
       consolePath: `/webhooks/${encodeURIComponent(webhook.id)}`,
     });
   } catch (error) {
@@ -103,10 +223,12 @@ export interface FailureVerdict {
  * Notes a failed attempt. A `410 Gone` deactivates the webhook at once (the Standard Webhooks
  * specification asks senders to stop); otherwise the attempt starts or continues the failing period,
  * and deactivates the webhook once the period has lasted `autoDisableAfterMs` with no silence longer
- * than maxEvidenceGapMs. A deactivation publishes `webhook.disabled`. Never throws.
+ * than maxEvidenceGapMs. A deactivation publishes `webhook.disabled`. Never throws. Reads the period
+ * (one strongly consistent read) and writes it only when something changes: a new period, stale
+ * evidence, a threshold reached, or its end.
  */
 export async function recordDeliveryFailure(
-  services: Pick<Services, 'deliveryPolicy' | 'notices' | 'webhooks'>,
+  services: Pick<Services, 'clock' | 'deliveryPolicy' | 'notices' | 'webhookHealth' | 'webhooks'>,
   webhook: StoredWebhook,
   failedAt: Date,
   attempt?: Pick<DeliveryAttempt, 'statusCode' | 'error'>,
@@ -114,91 +236,116 @@ export async function recordDeliveryFailure(
   const disableAfterMs = services.deliveryPolicy.autoDisableAfterMs;
   const gapMs = maxEvidenceGapMs(services.deliveryPolicy);
   const failedAtMs = failedAt.getTime();
+  const at = failedAt.toISOString();
   const isGone = attempt?.statusCode === 410;
-  const seenAtMs = (current: StoredWebhook) =>
-    Date.parse(current.failureSeenAt ?? current.failingSince ?? '');
-  const isPeriodBroken = (current: StoredWebhook) =>
-    current.failingSince === undefined || !(failedAtMs - seenAtMs(current) <= gapMs);
-  const isDue = (current: StoredWebhook) =>
-    !isPeriodBroken(current) && failedAtMs - Date.parse(current.failingSince ?? '') >= disableAfterMs;
+  const seenAtMs = (period: FailingPeriod) => Date.parse(period.failureSeenAt ?? period.failingSince);
+  const isPeriodBroken = (period: FailingPeriod | undefined): period is undefined =>
+    period === undefined || !(failedAtMs - seenAtMs(period) <= gapMs);
+  const isDue = (period: FailingPeriod | undefined) =>
+    !isPeriodBroken(period) && failedAtMs - Date.parse(period.failingSince) >= disableAfterMs;
   // Evidence is refreshed twice per gap, so a steadily failing webhook costs few writes.
-  const isEvidenceStale = (current: StoredWebhook) => failedAtMs - seenAtMs(current) > gapMs / 2;
+  const isEvidenceStale = (period: FailingPeriod) => failedAtMs - seenAtMs(period) > gapMs / 2;
   // A threshold of continuous failure not yet announced for this period.
-  const noticeDue = (current: StoredWebhook) =>
-    !isPeriodBroken(current) &&
-    failingThresholdReached(current.failingSince, failedAtMs) > (current.failingNoticeHours ?? 0);
-  if (
-    !isGone &&
-    !isPeriodBroken(webhook) &&
-    !isDue(webhook) &&
-    !isEvidenceStale(webhook) &&
-    !noticeDue(webhook)
-  ) {
-    return { isDeactivated: false };
-  }
+  const noticeDue = (period: FailingPeriod | undefined) =>
+    !isPeriodBroken(period) &&
+    failingThresholdReached(period.failingSince, failedAtMs) > (period.failingNoticeHours ?? 0);
+  if (webhook.status !== 'active') return { isDeactivated: false };
 
-  let disabledReason: string | undefined;
-  let failingNotice: number | undefined;
-  const written = await applyHealthChange(services, webhook, (current) => {
-    disabledReason = undefined;
-    failingNotice = undefined;
-    if (current.status !== 'active') return null;
-    const at = failedAt.toISOString();
-    if (!isGone && !isDue(current) && noticeDue(current)) {
-      // The version check makes this write the one claim on the threshold: only its winner publishes.
-      failingNotice = failingThresholdReached(current.failingSince, failedAtMs);
-      return {
-        ...current,
-        failureSeenAt: at,
-        failingNoticeHours: failingNotice,
-        version: current.version + 1,
-      };
-    }
+  let state = await readPeriod(services, webhook);
+  for (let write = 0; write < 2 && state; write++) {
+    const stored = state.period;
+    const period = openPeriod(state);
+    // A period a success ended but nobody cleared: its notices' recovery is announced by whoever replaces it.
+    const ended = isOver(state) ? stored : undefined;
+    let next: FailingPeriod | undefined;
+    let failingNotice: number | undefined;
+    let disabledReason: string | undefined;
     if (isGone) {
       disabledReason = `The endpoint answered 410 Gone at ${at}; deliveries stopped as the Standard Webhooks specification asks`;
-    } else if (isPeriodBroken(current)) {
-      return { ...current, failingSince: at, failureSeenAt: at, version: current.version + 1 };
-    } else if (isDue(current)) {
-      disabledReason = `Deliveries failed without a single success since ${current.failingSince}`;
-    } else if (isEvidenceStale(current)) {
-      return { ...current, failureSeenAt: at, version: current.version + 1 };
+    } else if (isDue(period)) {
+      disabledReason = `Deliveries failed without a single success since ${period?.failingSince}`;
+    } else if (isPeriodBroken(period)) {
+      next = { failingSince: at, failureSeenAt: at };
+    } else if (noticeDue(period)) {
+      failingNotice = failingThresholdReached(period.failingSince, failedAtMs);
+      next = { ...period, failureSeenAt: at, failingNoticeHours: failingNotice };
+    } else if (isEvidenceStale(period)) {
+      next = { ...period, failureSeenAt: at };
     } else {
-      return null;
+      return { isDeactivated: false };
     }
     // The failing period ends with the deactivation, so a re-activated webhook gets a fresh one.
-    const { failingSince: _ended, failureSeenAt: _seen, failingNoticeHours: _noticed, ...rest } = current;
-    return { ...rest, status: 'inactive', disabledReason, updatedAt: at, version: current.version + 1 };
-  });
-  if (written && failingNotice !== undefined) {
-    await publishHealthNotice(services, written, {
-      type: 'webhook.failing',
-      at: failedAt.toISOString(),
-      failingForHours: failingNotice,
-      ...(attempt?.error
-        ? { lastError: attempt.error }
-        : attempt?.statusCode
-          ? { lastError: `HTTP ${attempt.statusCode}` }
-          : {}),
-    });
+    if (!(await replacePeriod(services, webhook, stored, next))) {
+      state = await readPeriod(services, webhook);
+      continue;
+    }
+    if (ended?.failingNoticeHours) {
+      await publishHealthNotice(services, webhook, ended, { type: 'webhook.recovered', at });
+    }
+    if (failingNotice !== undefined && next) {
+      await publishHealthNotice(services, webhook, next, {
+        type: 'webhook.failing',
+        at,
+        failingForHours: failingNotice,
+        ...(attempt?.error
+          ? { lastError: attempt.error }
+          : attempt?.statusCode
+            ? { lastError: `HTTP ${attempt.statusCode}` }
+            : {}),
+      });
+    }
+    if (disabledReason === undefined) return { isDeactivated: false };
+    return deactivate(services, webhook, { reason: disabledReason, at, isGone });
   }
-  if (!written || disabledReason === undefined) return { isDeactivated: false };
+  return { isDeactivated: false };
+}
 
-  const webhookLogger = withCorrelation({ tenantId: written.tenantId, webhookId: written.id });
+/**
+ * Deactivates the webhook (the one health write on its record, with the version check: re-read once
+ * on a conflict) and publishes `webhook.disabled`; not deactivated when it is no longer active.
+ */
+async function deactivate(
+  services: Pick<Services, 'notices' | 'webhooks'>,
+  webhook: StoredWebhook,
+  deactivation: { reason: string; at: string; isGone: boolean },
+): Promise<FailureVerdict> {
+  const { reason, at, isGone } = deactivation;
+  const webhookLogger = withCorrelation({ tenantId: webhook.tenantId, webhookId: webhook.id });
+  let current: StoredWebhook | undefined = webhook;
+  let written: StoredWebhook | undefined;
+  for (let write = 0; write < 2 && current?.status === 'active' && !written; write++) {
+    const next: StoredWebhook = {
+      ...current,
+      status: 'inactive',
+      disabledReason: reason,
+      updatedAt: at,
+      version: current.version + 1,
+    };
+    try {
+      await services.webhooks.update(next, current.version);
+      written = next;
+    } catch (error) {
+      if (!(error instanceof ConflictError) || write > 0) {
+        webhookLogger.warn('could not deactivate the webhook', { error: describeError(error) });
+        return { isDeactivated: false };
+      }
+      current = await readFresh(services, webhook);
+    }
+  }
+  if (!written) return { isDeactivated: false };
   webhookLogger.warn(
     isGone
       ? 'webhook deactivated: the endpoint answered 410 Gone'
       : 'webhook deactivated after failing too long',
-    {
-      disabledReason,
-    },
+    { disabledReason: reason },
   );
   metrics.addMetric(isGone ? 'WebhooksDisabledByGone' : 'WebhooksAutoDisabled', MetricUnit.Count, 1);
   try {
     await services.notices.webhookDisabled({
       tenantId: written.tenantId,
       webhookId: written.id,
-      reason: disabledReason,
-      at: failedAt.toISOString(),
+      reason,
+      at,
     });
   } catch (error) {
     webhookLogger.error('could not publish the webhook-disabled notice', { error: describeError(error) });
@@ -206,43 +353,12 @@ export async function recordDeliveryFailure(
   return { isDeactivated: true };
 }
 
-/**
- * Applies `change` with the version check; on a conflict re-reads once and tries again. Returns the
- * webhook as written, or undefined when nothing was written.
- */
-async function applyHealthChange(
-  services: Pick<Services, 'webhooks'>,
-  webhook: StoredWebhook,
-  change: HealthChange,
-): Promise<StoredWebhook | undefined> {
-  let current: StoredWebhook | undefined = webhook;
-  for (let write = 0; write < 2 && current; write++) {
-    const next = change(current);
-    if (!next) return undefined;
-    try {
-      await services.webhooks.update(next, current.version);
-      return next;
-    } catch (error) {
-      if (!(error instanceof ConflictError) || write > 0) {
-        withCorrelation({ tenantId: webhook.tenantId, webhookId: webhook.id }).warn(
-          'could not update webhook health',
-          { error: describeError(error) },
-        );
-        return undefined;
-      }
-      current = await readFresh(services, webhook);
-    }
-  }
-  return undefined;
-}
-
 async function readFresh(
   services: Pick<Services, 'webhooks'>,
   webhook: StoredWebhook,
 ): Promise<StoredWebhook | undefined> {
   try {
-    const fresh = await services.webhooks.get(webhook.tenantId, webhook.id);
-    return fresh;
+    return await services.webhooks.get(webhook.tenantId, webhook.id);
   } catch (error) {
     withCorrelation({ tenantId: webhook.tenantId, webhookId: webhook.id }).warn('could not re-read webhook', {
       error: describeError(error),

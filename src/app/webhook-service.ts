@@ -28,6 +28,7 @@ import {
 import { secretContext } from './credentials';
 import { readWebhookHealth } from './health-counters';
 import type { Services } from './services';
+import { forgetFailingPeriod } from './webhook-health';
 import { type PublicWebhook, toPublicWebhook } from './webhook-views';
 
 /** An old signing secret keeps signing beside the new one this long after a rotation (docs/contract.md#admin-api). */
@@ -136,13 +137,17 @@ export async function listWebhooks(
 
 /** Applies a partial edit to any writable field. */
 export async function patchWebhook(
-  services: Pick<Services, 'cipher' | 'clock' | 'destinationPolicy' | 'resolver' | 'webhooks'>,
+  services: Pick<
+    Services,
+    'cipher' | 'clock' | 'destinationPolicy' | 'resolver' | 'webhookHealth' | 'webhooks'
+  >,
   tenantId: string,
   webhookId: string,
   body: unknown,
 ): Promise<PublicWebhook> {
   const patch = parseInput<WebhookPatch>(schemas(services).patch, body);
-  return updateWebhook(services, tenantId, webhookId, async (current) => {
+  let isReactivated = false;
+  const updated = await updateWebhook(services, tenantId, webhookId, async (current) => {
     const authentication =
       patch.authentication === undefined
         ? current.authentication
@@ -170,7 +175,8 @@ export async function patchWebhook(
         authentication: authentication ? toPublicAuthentication(authentication) : null,
       });
     }
-    if (patch.status === 'active' && current.status !== 'active') clearHealth(merged);
+    isReactivated = patch.status === 'active' && current.status !== 'active';
+    if (isReactivated) delete merged.disabledReason;
     if (merged.signing.enabled && merged.signingSecrets.length === 0) {
       merged.signingSecrets = [
         await sealSigningSecret(services, tenantId, webhookId, generateSigningSecret(), now(services)),
@@ -178,20 +184,27 @@ export async function patchWebhook(
     }
     return merged;
   });
+  if (isReactivated) await forgetFailingPeriod(services, tenantId, webhookId);
+  return updated;
 }
 
-/** Activates or deactivates; activation also forgets an automatic deactivation's reason. */
+/**
+ * Activates or deactivates; activation also forgets an automatic deactivation's reason and any
+ * failing period left on the webhook's health (a re-activated webhook starts afresh).
+ */
 export async function setWebhookStatus(
-  services: Pick<Services, 'clock' | 'webhooks'>,
+  services: Pick<Services, 'clock' | 'webhookHealth' | 'webhooks'>,
   tenantId: string,
   webhookId: string,
   status: 'active' | 'inactive',
 ): Promise<PublicWebhook> {
-  return updateWebhook(services, tenantId, webhookId, async (current) => {
+  const updated = await updateWebhook(services, tenantId, webhookId, async (current) => {
     const next = { ...current, status };
-    if (status === 'active') clearHealth(next);
+    if (status === 'active') delete next.disabledReason;
     return next;
   });
+  if (status === 'active') await forgetFailingPeriod(services, tenantId, webhookId);
+  return updated;
 }
 
 /** Deletes permanently. */
@@ -390,13 +403,6 @@ async function sealSigningSecret(
     encryptedSecret: await services.cipher.encrypt(secret, cipherContext(tenantId, webhookId)),
     createdAt,
   };
-}
-
-function clearHealth(webhook: StoredWebhook): void {
-  delete webhook.disabledReason;
-  delete webhook.failingSince;
-  delete webhook.failureSeenAt;
-  delete webhook.failingNoticeHours;
 }
 
 function pickDefined<T extends object, K extends keyof T>(source: T, keys: K[]): Partial<Pick<T, K>> {

@@ -52,19 +52,6 @@ export interface StoredWebhook {
   createdAt: string;
   updatedAt: string;
   disabledReason?: string;
-  /** ISO 8601 of the first failed attempt since the last success; drives auto-disable. */
-  failingSince?: string;
-  /**
-   * ISO 8601 of a recent failed attempt of the failing period (refreshed at most a few times per
-   * evidence gap): a gap longer than the evidence gap restarts the period (see webhook-health).
-   */
-  failureSeenAt?: string;
-  /**
-   * The largest `webhook.failing` threshold (hours: 1, 24 or 72) already announced for the current
-   * failing period. Written with the version check before the notice is published, so exactly one
-   * writer (across processes and restarts) publishes each threshold.
-   */
-  failingNoticeHours?: number;
   /** Optimistic-concurrency counter, bumped on every write. */
   version: number;
 }

@@ -139,9 +139,38 @@ export interface HealthFlush {
    */
   counts: { hour: number; succeeded: number; failed: number; latency?: number[] }[];
   last: { at: string; statusCode?: number; outcome: 'succeeded' | 'failed' };
+  /** The latest successful attempt of the flush, if any (kept as the item's `lastSucceededAt` when later). */
+  lastSucceededAt?: string;
 }
 
-/** A webhook's health as stored (failingSince lives on the webhook itself). */
+/**
+ * A webhook's failing period (docs/decisions/0003-where-health-lives.md): kept on its health item,
+ * never on the webhook record, and written only by targeted conditional updates.
+ */
+export interface FailingPeriod {
+  /** ISO 8601 of the first failed attempt since the last success; drives auto-disable. */
+  failingSince: string;
+  /**
+   * ISO 8601 of a recent failed attempt of the period (refreshed a few times per evidence gap): a
+   * gap longer than the evidence gap restarts the period (src/app/webhook-health.ts).
+   */
+  failureSeenAt?: string;
+  /**
+   * The largest `webhook.failing` threshold (hours: 1, 24 or 72) already announced for the period;
+   * written by a conditional update before the notice is published, so exactly one writer (across
+   * processes and restarts) publishes each threshold.
+   */
+  failingNoticeHours?: number;
+}
+
+/** A webhook's failing period (if one is open) and its latest success any process recorded. */
+export interface FailingPeriodState {
+  period?: FailingPeriod;
+  /** ISO 8601 of the latest successful attempt the counters recorded: a period it follows is over. */
+  lastSucceededAt?: string;
+}
+
+/** A webhook's health as stored. */
 export interface HealthCounters {
   lastAttemptAt?: string;
   lastStatusCode?: number;
@@ -153,6 +182,9 @@ export interface HealthCounters {
    * process recorded when the circuit opened (docs/decisions/0003-where-health-lives.md).
    */
   circuitOpenUntil?: string;
+  /** The failing period's start, as stored (a later `lastSucceededAt` means it is over). */
+  failingSince?: string;
+  lastSucceededAt?: string;
 }
 
 /** Webhook health counters: hourly buckets on one small item per webhook, read with one GetItem. */
@@ -163,6 +195,19 @@ export interface WebhookHealthRepository {
    * `openUntil` already noted (by any process) is kept.
    */
   noteCircuitOpen(tenantId: string, webhookId: string, openUntil: string, expiresAt: Date): Promise<void>;
+  /** The webhook's failing period and latest success, read strongly consistent. */
+  failingPeriod(tenantId: string, webhookId: string): Promise<FailingPeriodState>;
+  /**
+   * Sets the failing period to `next` (undefined: removes it) in one conditional update, if the stored
+   * period is still `expected` (undefined: none open; `'any'`: whatever it is). False, with nothing
+   * written, when another writer changed it first.
+   */
+  replaceFailingPeriod(
+    tenantId: string,
+    webhookId: string,
+    change: { expected: FailingPeriod | undefined | 'any'; next: FailingPeriod | undefined },
+    expiresAt: Date,
+  ): Promise<boolean>;
   /** Health of each webhook, counting the 24 hourly buckets up to `now`'s hour. */
   get(tenantId: string, webhookIds: string[], now: Date): Promise<Map<string, HealthCounters>>;
   /** The hourly counters of one webhook from `fromHour` to `toHour` (epoch hours, inclusive), oldest first; hours without attempts are absent. */
@@ -309,4 +354,19 @@ export interface Clock {
   now(): Date;
 }
 
-export const systemClock: Clock = { now: () => new Date() };
+/**
+ * A clock that can also wake its caller later. In-memory waits (a delivery waiting briefly for a
+ * slot) run on it, so their tests advance a manual clock instead of sleeping.
+ */
+export interface TimerClock extends Clock {
+  /** Calls `callback` once, `ms` from now; the function returned cancels it. */
+  setTimer(ms: number, callback: () => void): () => void;
+}
+
+export const systemClock: TimerClock = {
+  now: () => new Date(),
+  setTimer: (ms, callback) => {
+    const timer = setTimeout(callback, ms);
+    return () => clearTimeout(timer);
+  },
+};

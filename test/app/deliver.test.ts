@@ -33,6 +33,11 @@ afterAll(async () => {
   await sender.close();
 });
 
+/** The failing period's start as the webhook's health item stores it (undefined: none open). */
+async function failingSinceOf(services: TestServices, webhook: Pick<StoredWebhook, 'tenantId' | 'id'>) {
+  return (await services.webhookHealth.failingPeriod(webhook.tenantId, webhook.id)).period?.failingSince;
+}
+
 function servicesFor(config: Partial<Config> = {}): TestServices {
   const services = createTestServices({ sender, config: { RETRY_SCHEDULE: [5, 300, 1800], ...config } });
   // The standardwebhooks verifier checks webhook-timestamp against the real clock.
@@ -333,7 +338,7 @@ describe('deliverTask', () => {
       /^not sent: the request could not be built \(invalid request: .*x-name/,
     );
     expect(receiver.received).toHaveLength(0);
-    expect((await services.webhooks.get(webhook.tenantId, webhook.id))?.failingSince).toBeUndefined();
+    expect(await failingSinceOf(services, webhook)).toBeUndefined();
     // With a threshold of 1 a counted failure would have opened the circuit: the next delivery is tried.
     const fixed = { ...webhook, headers: {}, version: 2 };
     await services.webhooks.update(fixed, 1);
@@ -361,13 +366,15 @@ describe('webhook health', () => {
 
     expect(await deliverTask(services, taskFor(webhook))).toMatchObject({ status: 'retry-scheduled' });
     let stored = await services.webhooks.get(webhook.tenantId, webhook.id);
-    expect(stored).toMatchObject({ status: 'active', failingSince: start.toISOString() });
+    expect(stored).toMatchObject({ status: 'active' });
+    expect(await failingSinceOf(services, webhook)).toBe(start.toISOString());
     for (let index = 1; index < failuresBeforeDue; index++) {
       services.clock.advance(stepMs);
       expect(await deliverTask(services, taskFor(webhook))).toMatchObject({ status: 'retry-scheduled' });
     }
     stored = await services.webhooks.get(webhook.tenantId, webhook.id);
-    expect(stored).toMatchObject({ status: 'active', failingSince: start.toISOString() });
+    expect(stored).toMatchObject({ status: 'active' });
+    expect(await failingSinceOf(services, webhook)).toBe(start.toISOString());
     expect(services.notices.disabled).toHaveLength(0);
 
     services.clock.advance(stepMs);
@@ -377,12 +384,14 @@ describe('webhook health', () => {
     stored = await services.webhooks.get(webhook.tenantId, webhook.id);
     const reason = `Deliveries failed without a single success since ${start.toISOString()}`;
     expect(stored).toMatchObject({ status: 'inactive', disabledReason: reason });
-    expect(stored?.failingSince).toBeUndefined();
+    expect(await failingSinceOf(services, webhook)).toBeUndefined();
     expect(services.notices.disabled).toEqual([
       { tenantId: 'tenant-a', webhookId: 'wh_1', reason, at: services.clock.now().toISOString() },
     ]);
-    // Evidence costs a few webhook writes per evidence gap, not one per failure.
-    expect(stored?.version).toBeLessThan(failuresBeforeDue / 3);
+    // Evidence costs a few health writes per evidence gap, not one per failure; the webhook record is
+    // written once, to deactivate it.
+    expect(services.webhookHealth.periodWrites).toBeLessThan(failuresBeforeDue / 3);
+    expect(stored?.version).toBe(2);
 
     services.clock.advance(60_000);
     expect(await deliverTask(services, taskFor(webhook))).toEqual({
@@ -410,7 +419,8 @@ describe('webhook health', () => {
     );
     expect(second).toMatchObject({ status: 'retry-scheduled' });
     const stored = await services.webhooks.get(webhook.tenantId, webhook.id);
-    expect(stored).toMatchObject({ status: 'active', failingSince: services.clock.now().toISOString() });
+    expect(stored).toMatchObject({ status: 'active' });
+    expect(await failingSinceOf(services, webhook)).toBe(services.clock.now().toISOString());
     expect(services.notices.disabled).toHaveLength(0);
   });
 
@@ -431,18 +441,25 @@ describe('webhook health', () => {
     expect(receiver.received).toHaveLength(1);
   });
 
-  it('clears the failing period after a success', async () => {
+  it('clears the failing period after a success, on the health item alone', async () => {
     const services = servicesFor();
-    const webhook = await storeWebhook(services, { failingSince: '2026-02-27T00:00:00.000Z' });
+    const webhook = await storeWebhook(services);
+    await services.webhookHealth.replaceFailingPeriod(
+      webhook.tenantId,
+      webhook.id,
+      { expected: undefined, next: { failingSince: '2026-02-27T00:00:00.000Z' } },
+      new Date('2100-01-01T00:00:00Z'),
+    );
 
     await deliverTask(services, taskFor(webhook));
 
     const stored = await services.webhooks.get(webhook.tenantId, webhook.id);
-    expect(stored?.failingSince).toBeUndefined();
-    expect(stored?.version).toBe(2);
+    expect(await failingSinceOf(services, webhook)).toBeUndefined();
+    // The webhook record is not written: its version (and the credentials cached by it) stay.
+    expect(stored?.version).toBe(1);
   });
 
-  it('re-reads and retries once when an admin changed the webhook concurrently', async () => {
+  it('does not race an admin who changed the webhook concurrently: health is written beside it', async () => {
     const services = servicesFor();
     const webhook = await storeWebhook(services);
     await services.webhooks.update({ ...webhook, description: 'edited', version: 2 }, 1);
@@ -451,7 +468,8 @@ describe('webhook health', () => {
     await deliverTask(services, taskFor(webhook));
 
     const stored = await services.webhooks.get(webhook.tenantId, webhook.id);
-    expect(stored).toMatchObject({ description: 'edited', version: 3, failingSince: expect.any(String) });
+    expect(stored).toMatchObject({ description: 'edited', version: 2 });
+    expect(await failingSinceOf(services, webhook)).toEqual(expect.any(String));
   });
 });
 
@@ -529,7 +547,7 @@ describe('circuit breaker per webhook', () => {
     expect(postponed?.task.notBefore).toBe(new Date(services.clock.now().getTime() + 33_000).toISOString());
     expect(await deliverTask(services, taskFor(healthy))).toMatchObject({ status: 'delivered' });
     expect(receiver.received.map((request) => request.path)).toEqual(['/hook/b', '/hook/b', '/hook/a']);
-    expect((await services.webhooks.get('tenant-b', 'wh_ok'))?.failingSince).toBeUndefined();
+    expect(await failingSinceOf(services, { tenantId: 'tenant-b', id: 'wh_ok' })).toBeUndefined();
   });
 
   it('lets one probe through after the cool-down, and a success closes the circuit', async () => {

@@ -19,6 +19,10 @@ function admissionFor(overrides: Partial<ReturnType<typeof loadConfig>> = {}, sl
   };
 }
 
+/** What `admission` settled to once pending callbacks ran (the test clock stands still), or 'pending'. */
+const settledAtOnce = <T>(admission: Promise<T>) =>
+  Promise.race([admission, new Promise<'pending'>((resolve) => setImmediate(() => resolve('pending')))]);
+
 describe('InProcessDeliveryAdmission', () => {
   it('holds at most MAX_CONCURRENCY_PER_ENDPOINT slots per webhook, and each webhook has its own', async () => {
     const { admission } = admissionFor();
@@ -66,7 +70,7 @@ describe('InProcessDeliveryAdmission', () => {
   });
 
   it('lets a burst to a fast webhook wait in memory for a slot, but refuses at once when its endpoint is slow', async () => {
-    const { admission } = admissionFor({ MAX_CONCURRENCY_PER_ENDPOINT: 1 }, 1_000);
+    const { admission, clock } = admissionFor({ MAX_CONCURRENCY_PER_ENDPOINT: 1 }, 1_000);
     const fast = webhookKeyOf('tenant-1', 'wh_fast');
     const first = await admission.admit(fast);
     if (!first.isAdmitted) throw new Error('expected a slot');
@@ -80,7 +84,7 @@ describe('InProcessDeliveryAdmission', () => {
     const slow = webhookKeyOf('tenant-2', 'wh_slow');
     const slowFirst = await admission.admit(slow);
     if (!slowFirst.isAdmitted) throw new Error('expected a slot');
-    await new Promise((resolve) => setTimeout(resolve, 1_200)); // an attempt longer than the wait budget
+    clock.advance(1_200); // an attempt longer than the wait budget
     slowFirst.lease.release('up');
     const slowHeld = await admission.admit(slow);
     if (!slowHeld.isAdmitted) throw new Error('expected a slot');
@@ -91,25 +95,27 @@ describe('InProcessDeliveryAdmission', () => {
   });
 
   it('keeps a waiter past the wait budget while its webhook keeps freeing slots, up to four budgets', async () => {
-    const { admission } = admissionFor({ MAX_CONCURRENCY_PER_ENDPOINT: 1 }, 100);
+    const { admission, clock } = admissionFor({ MAX_CONCURRENCY_PER_ENDPOINT: 1 }, 100);
     const key = webhookKeyOf('tenant-1', 'wh_busy_fast');
     const learn = await admission.admit(key);
     if (!learn.isAdmitted) throw new Error('expected a slot');
     learn.lease.release('up'); // a fast endpoint: waiting is worth it
     const first = await admission.admit(key);
     if (!first.isAdmitted) throw new Error('expected a slot');
-    const startedAt = performance.now();
+    const startedAt = clock.now().getTime();
     const answeredAfterMs: (number | 'refused')[] = [];
     const waiters = Array.from({ length: 9 }, () =>
       admission.admit(key).then((answer) => {
-        answeredAfterMs.push(answer.isAdmitted ? performance.now() - startedAt : 'refused');
+        answeredAfterMs.push(answer.isAdmitted ? clock.now().getTime() - startedAt : 'refused');
         return answer;
       }),
     );
-    // One attempt ends every 60 ms, each slot going to the next waiter in line.
+    // Every waiter is in line (each passed its tenant's slot first) before the clock moves.
+    expect(await settledAtOnce(Promise.race(waiters))).toBe('pending');
+    // One attempt ends every 60 ms (of the test clock), each slot going to the next waiter in line.
     let holder: Awaited<(typeof waiters)[number]> = first;
     for (const waiter of waiters) {
-      await new Promise((resolve) => setTimeout(resolve, 60));
+      clock.advance(60);
       if (holder.isAdmitted) holder.lease.release('up');
       holder = await waiter;
       if (!holder.isAdmitted) break;
@@ -118,34 +124,32 @@ describe('InProcessDeliveryAdmission', () => {
     if (holder.isAdmitted) holder.lease.release('up');
     await Promise.all(waiters);
     const admittedAfter = answeredAfterMs.filter((value): value is number => value !== 'refused');
-    // Served well past one 100 ms budget because slots kept freeing...
-    expect(Math.max(...admittedAfter)).toBeGreaterThan(200);
-    // ...but never past four budgets in all: the last in line (~540 ms away) was sent back.
-    expect(Math.max(...admittedAfter)).toBeLessThan(400 + 100);
-    expect(answeredAfterMs).toContain('refused');
+    // Served well past one 100 ms budget because slots kept freeing (the sixth in line at 360 ms)...
+    expect(admittedAfter).toEqual([60, 120, 180, 240, 300, 360]);
+    // ...but never past four budgets in all: the last three in line were sent back at 400 ms.
+    expect(answeredAfterMs.filter((answer) => answer === 'refused')).toHaveLength(3);
     expect(admission.busyWebhooks).toBe(0);
   });
 
   it('refuses a waiter once the wait budget is spent, holding nothing', async () => {
-    const { admission } = admissionFor({ MAX_CONCURRENCY_PER_ENDPOINT: 1 }, 100);
+    const { admission, clock } = admissionFor({ MAX_CONCURRENCY_PER_ENDPOINT: 1 }, 100);
     const key = webhookKeyOf('tenant-1', 'wh_a');
     const held = await admission.admit(key);
     expect(held.isAdmitted).toBe(true);
-    expect(await admission.admit(key)).toMatchObject({ isAdmitted: false, reason: 'slots-busy' });
+    const waiting = admission.admit(key);
+    expect(await settledAtOnce(waiting)).toBe('pending');
+    clock.advance(99);
+    expect(await settledAtOnce(waiting)).toBe('pending');
+    clock.advance(1);
+    expect(await waiting).toMatchObject({ isAdmitted: false, reason: 'slots-busy' });
     if (held.isAdmitted) held.lease.release('up');
     expect(admission.busyWebhooks).toBe(0);
   });
 });
 
 describe('per-tenant slots (MAX_CONCURRENCY_PER_TENANT)', () => {
-  const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-  /** What `admission` settled to before any timer could fire, or 'pending'. */
-  const settledAtOnce = <T>(admission: Promise<T>) =>
-    Promise.race([admission, new Promise<'pending'>((resolve) => setTimeout(() => resolve('pending'), 0))]);
-
   it('refuses a slow tenant past its cap over all its webhooks, while another tenant is admitted', async () => {
-    const { admission } = admissionFor(
+    const { admission, clock } = admissionFor(
       { MAX_CONCURRENCY_PER_ENDPOINT: 2, MAX_CONCURRENCY_PER_TENANT: 3 },
       100,
     );
@@ -156,14 +160,16 @@ describe('per-tenant slots (MAX_CONCURRENCY_PER_TENANT)', () => {
     expect(held.every((admitted) => admitted.isAdmitted)).toBe(true);
     // The cap binds although this webhook has both slots free; no slot of the tenant freed within the
     // wait budget (its endpoints stall), so the delivery goes back to the queue.
-    expect(await admission.admit(slowTenant(4))).toMatchObject({ isAdmitted: false, reason: 'slots-busy' });
+    const waiting = admission.admit(slowTenant(4));
+    clock.advance(100);
+    expect(await waiting).toMatchObject({ isAdmitted: false, reason: 'slots-busy' });
     // Another tenant, on the same host or not, still gets a slot at once.
     const other = await settledAtOnce(admission.admit(webhookKeyOf('tenant-a', 'wh_fast')));
     expect(other).toMatchObject({ isAdmitted: true, hasWaited: false });
 
     // Still no slot freed, a whole budget after the tenant became busy: refused at once, without
     // holding its caller for another budget (before any attempt ended, so with no average yet).
-    await sleep(120);
+    clock.advance(120);
     const refused = await settledAtOnce(admission.admit(slowTenant(5)));
     expect(refused).toMatchObject({ isAdmitted: false, reason: 'slots-busy' });
 
@@ -176,7 +182,7 @@ describe('per-tenant slots (MAX_CONCURRENCY_PER_TENANT)', () => {
   });
 
   it('admits a fast tenant past its cap, and caps it again once its attempts are slow', async () => {
-    const { admission } = admissionFor(
+    const { admission, clock } = admissionFor(
       { MAX_CONCURRENCY_PER_ENDPOINT: 4, MAX_CONCURRENCY_PER_TENANT: 2 },
       100,
     );
@@ -192,7 +198,7 @@ describe('per-tenant slots (MAX_CONCURRENCY_PER_TENANT)', () => {
       burst.every((admitted) => admitted !== 'pending' && admitted.isAdmitted && !admitted.hasWaited),
     ).toBe(true);
     // Its endpoints turn slow: attempts longer than the wait budget pull the average over half of it.
-    await sleep(300);
+    clock.advance(300);
     for (const admitted of burst)
       if (admitted !== 'pending' && admitted.isAdmitted) admitted.lease.release('up');
     const held = [await admission.admit(keys[0] as string), await admission.admit(keys[1] as string)];
@@ -206,7 +212,7 @@ describe('per-tenant slots (MAX_CONCURRENCY_PER_TENANT)', () => {
   });
 
   it('holds a fast tenant to its cap as soon as its endpoints stall, before its average catches up', async () => {
-    const { admission } = admissionFor(
+    const { admission, clock } = admissionFor(
       { MAX_CONCURRENCY_PER_ENDPOINT: 4, MAX_CONCURRENCY_PER_TENANT: 2 },
       100,
     );
@@ -218,11 +224,12 @@ describe('per-tenant slots (MAX_CONCURRENCY_PER_TENANT)', () => {
     for (let index = 0; index < 3; index++) stalled.push(await admission.admit(keys[index] as string));
     expect(stalled.every((admitted) => admitted.isAdmitted)).toBe(true); // past the cap: fast
     // The three hang longer than half the wait budget, while the last release is still recent.
-    await sleep(70);
-    expect(await admission.admit(keys[3] as string)).toMatchObject({
-      isAdmitted: false,
-      reason: 'slots-busy',
-    });
+    clock.advance(70);
+    // Past the cap no more: it waits for a tenant slot, and none frees within the budget.
+    const waiting = admission.admit(keys[3] as string);
+    expect(await settledAtOnce(waiting)).toBe('pending');
+    clock.advance(100);
+    expect(await waiting).toMatchObject({ isAdmitted: false, reason: 'slots-busy' });
     for (const admitted of stalled) if (admitted.isAdmitted) admitted.lease.release('up');
     expect(admission.busyTenants).toBe(0);
   });

@@ -101,7 +101,7 @@ describe('sending a test delivery', () => {
     expect(
       (await services.webhookHealth.get(webhook.tenantId, [webhook.id], new Date())).get(webhook.id),
     ).toBeUndefined();
-    expect((await services.webhooks.get(webhook.tenantId, webhook.id))?.failingSince).toBeUndefined();
+    expect((await services.webhookHealth.failingPeriod(webhook.tenantId, webhook.id)).period).toBeUndefined();
 
     // The barrier: one real delivery, counted, and the counts hold it alone.
     const real = EVENT_CATALOGUE.find((entry) => entry.type === 'message.created')!.samplePayload;

@@ -7,6 +7,7 @@ import {
   type MeasuredUsage,
   measuredWriteUnits,
   payloadWriteUnits,
+  RECORD_UPDATES_KEY,
   storeReadUnits,
 } from '#bench/cost-model';
 import { MEMORY_MB } from '#bench/memory-sizes';
@@ -140,6 +141,28 @@ describe('the delivery log and receiver latency in the cost model', () => {
       { deliveryLog: 'failures' },
     );
     expect(withFailures.deliveryLogWriteUnitsPerDelivery).toBeCloseTo(0.1 + 0.5 * (1 / 5));
+  });
+
+  it('takes the failed attempts from the records the full log updated, not from postponements, when it has them', () => {
+    // 50 single sends (slot postponements and retries alike), of which the full log recorded 10 as
+    // attempt outcomes other than a first success: `failures` would write those 10.
+    const measured: MeasuredUsage = {
+      ...usage,
+      deliveryLogMode: 'all',
+      requests: { ...usage.requests, 'SQS.SendMessage': 50, [RECORD_UPDATES_KEY]: 10 },
+    };
+    const failures = estimateCost(measured, { deliveryLog: 'failures' });
+    expect(failures.deliveryLogWriteUnitsPerDelivery).toBeCloseTo(10 / 500 + ((10 / 500) * 5) / 5);
+    // A run in another mode (or with an older counter) still reads the single sends.
+    const other = estimateCost({ ...measured, deliveryLogMode: 'failures' }, { deliveryLog: 'failures' });
+    expect(other.deliveryLogWriteUnitsPerDelivery).toBeCloseTo(0.1 + 0.5 * (1 / 5));
+    // No record updated at all (health's updates counted): nothing failed.
+    const { [RECORD_UPDATES_KEY]: _none, ...withoutRecords } = measured.requests;
+    const clean = estimateCost(
+      { ...measured, requests: { ...withoutRecords, 'DynamoDB.UpdateItem:HEALTH': 3 } },
+      { deliveryLog: 'failures' },
+    );
+    expect(clean.deliveryLogWriteUnitsPerDelivery).toBe(0);
   });
 
   it('bills the waiting time in full and stretches only the CPU part below one vCPU', () => {

@@ -5,7 +5,7 @@
  * in the URL, a failed load offers Retry. Each screen passes axe at desktop width and at 360 px in
  * dark mode; screenshots go to GLANCE_SHOTS when it is set.
  */
-import { mkdirSync } from 'node:fs';
+import { appendFileSync, mkdirSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
@@ -43,6 +43,8 @@ describe.runIf(browserAvailable())('admin console: trouble at a glance', () => {
     expect(seriousViolations(summary), `axe on ${name}`).toEqual([]);
     if (SHOTS) {
       mkdirSync(SHOTS, { recursive: true });
+      // Every violation, minor ones included, one line per screen, for the reader of the screenshots.
+      appendFileSync(join(SHOTS, 'axe.jsonl'), `${JSON.stringify(summary)}\n`);
       await on.screenshot({ path: join(SHOTS, `${name.replace(/\W+/g, '-')}.png`), fullPage: true });
     }
   }
@@ -185,6 +187,14 @@ describe.runIf(browserAvailable())('admin console: trouble at a glance', () => {
     await confirm.getByRole('radio', { name: '7 days' }).waitFor();
     await check('rotation dialog 360px dark', mobile, mobileWatch);
     await confirm.getByRole('button', { name: 'Cancel' }).click();
+
+    await page.goto(`${service.url}/webhooks/${ids.ok}`);
+    await page.getByRole('button', { name: 'More actions for Healthy hook' }).click();
+    await page.getByRole('menuitem', { name: 'Rotate secret' }).click();
+    const desktop = page.getByRole('alertdialog', { name: /Rotate the signing secret/ });
+    await desktop.getByRole('radio', { name: '7 days' }).waitFor();
+    await check('rotation dialog', page, watch);
+    await desktop.getByRole('button', { name: 'Cancel' }).click();
   });
 
   it('offers Retry when the service does not answer', async () => {

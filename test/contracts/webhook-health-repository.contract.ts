@@ -3,7 +3,7 @@
  * each store of the matrix and against the in-memory port the use-case tests use.
  */
 import { describe, expect, it } from 'vitest';
-import type { WebhookHealthRepository } from '#domain/ports';
+import type { FailingPeriod, WebhookHealthRepository } from '#domain/ports';
 import { newTenant, tenantTrio } from '#test/contracts/tenants';
 
 const farFuture = new Date('2100-01-01T00:00:00Z');
@@ -193,6 +193,74 @@ export function describeWebhookHealthRepositoryContract(
         failed24h: 2,
       });
       expect((await health.get(hostile, ['wh_shared'], now)).size).toBe(0);
+    });
+    it('keeps the failing period by conditional replacement, per tenant, beside the counters; a third reads none', async () => {
+      const health = makeRepository();
+      const { tenantA, tenantB, hostile } = tenantTrio();
+      const now = new Date('2026-11-29T10:30:00.000Z');
+      const hour = Math.floor(now.getTime() / 3_600_000);
+      expect(await health.failingPeriod(tenantA, 'wh_p')).toEqual({});
+
+      const opened = { failingSince: '2026-11-29T10:00:00.000Z', failureSeenAt: '2026-11-29T10:00:00.000Z' };
+      const change = (expected: FailingPeriod | undefined | 'any', next: FailingPeriod | undefined) => ({
+        expected,
+        next,
+      });
+      expect(await health.replaceFailingPeriod(tenantA, 'wh_p', change(undefined, opened), farFuture)).toBe(
+        true,
+      );
+      // A second writer that also saw no period loses: the first one's period stands.
+      const rival = { failingSince: '2026-11-29T10:00:01.000Z' };
+      expect(await health.replaceFailingPeriod(tenantA, 'wh_p', change(undefined, rival), farFuture)).toBe(
+        false,
+      );
+      expect(await health.failingPeriod(tenantA, 'wh_p')).toEqual({ period: opened });
+
+      // A threshold claimed once: a writer holding the older copy loses.
+      const noticed = { ...opened, failureSeenAt: '2026-11-29T11:00:00.000Z', failingNoticeHours: 1 };
+      expect(await health.replaceFailingPeriod(tenantA, 'wh_p', change(opened, noticed), farFuture)).toBe(
+        true,
+      );
+      expect(await health.replaceFailingPeriod(tenantA, 'wh_p', change(opened, noticed), farFuture)).toBe(
+        false,
+      );
+      expect(await health.failingPeriod(tenantA, 'wh_p')).toEqual({ period: noticed });
+
+      // Counts and successes keep the period, and the latest success only moves forward.
+      const success = (at: string) => ({
+        counts: [{ hour, succeeded: 1, failed: 0 }],
+        last: { at, statusCode: 200, outcome: 'succeeded' as const },
+        lastSucceededAt: at,
+      });
+      await health.add(tenantA, 'wh_p', success('2026-11-29T10:20:00.000Z'), farFuture);
+      await health.add(tenantA, 'wh_p', success('2026-11-29T10:10:00.000Z'), farFuture);
+      expect(await health.failingPeriod(tenantA, 'wh_p')).toEqual({
+        period: noticed,
+        lastSucceededAt: '2026-11-29T10:20:00.000Z',
+      });
+      expect((await health.get(tenantA, ['wh_p'], now)).get('wh_p')).toMatchObject({
+        succeeded24h: 2,
+        failingSince: opened.failingSince,
+        lastSucceededAt: '2026-11-29T10:20:00.000Z',
+      });
+
+      // Another tenant's webhook of the same id has its own period; a third tenant reads none.
+      expect(await health.replaceFailingPeriod(tenantB, 'wh_p', change(undefined, rival), farFuture)).toBe(
+        true,
+      );
+      expect((await health.failingPeriod(tenantB, 'wh_p')).period).toEqual(rival);
+      expect(await health.failingPeriod(hostile, 'wh_p')).toEqual({});
+
+      // Ended (removed) against the copy it was read as, or whatever it is.
+      expect(await health.replaceFailingPeriod(tenantA, 'wh_p', change(noticed, undefined), farFuture)).toBe(
+        true,
+      );
+      expect((await health.failingPeriod(tenantA, 'wh_p')).period).toBeUndefined();
+      expect(await health.replaceFailingPeriod(tenantB, 'wh_p', change('any', undefined), farFuture)).toBe(
+        true,
+      );
+      expect((await health.failingPeriod(tenantB, 'wh_p')).period).toBeUndefined();
+      expect((await health.get(tenantA, ['wh_p'], now)).get('wh_p')).toMatchObject({ succeeded24h: 2 });
     });
   });
 }

@@ -76,7 +76,6 @@ export function describeWebhookRepositoryContract(
           brandId: 'brand-1',
           description: 'Sends chats to the CRM',
           authentication: { type: 'basic', username: 'crm', encryptedPassword: 'cipher' },
-          failingSince: '2026-01-02T00:00:00.000Z',
           disabledReason: undefined,
         });
         await repository.create(webhook);

@@ -41,6 +41,8 @@ import {
   type EventIdClaim,
   type EventIdClaimResult,
   type EventIdRegistry,
+  type FailingPeriod,
+  type FailingPeriodState,
   type FailureLogQuery,
   type FailureLogRepository,
   type HealthCounters,
@@ -51,6 +53,7 @@ import {
   type RejectedEventRepository,
   type Subscription,
   systemClock,
+  type TimerClock,
   type WebhookCreateOptions,
   type WebhookHealthRepository,
   type WebhookListQuery,
@@ -387,6 +390,8 @@ type HealthItem = {
   buckets: Map<number, { s: number; f: number }>;
   last?: HealthFlush['last'];
   circuitOpenUntil?: string;
+  period?: FailingPeriod;
+  lastSucceededAt?: string;
 };
 
 export class InMemoryWebhookHealthRepository implements WebhookHealthRepository {
@@ -403,6 +408,8 @@ export class InMemoryWebhookHealthRepository implements WebhookHealthRepository 
       .sort((a, b) => a.hour - b.hour);
   }
   writes = 0;
+  /** Failing-period writes that took effect. */
+  periodWrites = 0;
 
   async add(tenantId: string, webhookId: string, flush: HealthFlush): Promise<void> {
     this.writes++;
@@ -430,7 +437,48 @@ export class InMemoryWebhookHealthRepository implements WebhookHealthRepository 
       item.buckets.set(hour, bucket);
     }
     if (!item.last || item.last.at <= flush.last.at) item.last = flush.last;
+    if (
+      flush.lastSucceededAt !== undefined &&
+      (item.lastSucceededAt === undefined || item.lastSucceededAt < flush.lastSucceededAt)
+    ) {
+      item.lastSucceededAt = flush.lastSucceededAt;
+    }
     this.items.set(key, item);
+  }
+
+  async failingPeriod(tenantId: string, webhookId: string): Promise<FailingPeriodState> {
+    const item = this.items.get(`${tenantId}/${webhookId}`);
+    return {
+      ...(item?.period ? { period: { ...item.period } } : {}),
+      ...(item?.lastSucceededAt !== undefined ? { lastSucceededAt: item.lastSucceededAt } : {}),
+    };
+  }
+
+  async replaceFailingPeriod(
+    tenantId: string,
+    webhookId: string,
+    change: { expected: FailingPeriod | undefined | 'any'; next: FailingPeriod | undefined },
+    _expiresAt?: Date,
+  ): Promise<boolean> {
+    const key = `${tenantId}/${webhookId}`;
+    const item: HealthItem = this.items.get(key) ?? { buckets: new Map() };
+    const stored = item.period;
+    const { expected } = change;
+    const isExpected =
+      expected === 'any' ||
+      (expected === undefined
+        ? stored === undefined
+        : stored !== undefined &&
+          stored.failingSince === expected.failingSince &&
+          stored.failureSeenAt === expected.failureSeenAt &&
+          stored.failingNoticeHours === expected.failingNoticeHours);
+    if (!isExpected) return false;
+    this.writes++;
+    this.periodWrites++;
+    if (change.next) item.period = { ...change.next };
+    else delete item.period;
+    this.items.set(key, item);
+    return true;
   }
 
   async noteCircuitOpen(tenantId: string, webhookId: string, openUntil: string): Promise<void> {
@@ -467,6 +515,8 @@ export class InMemoryWebhookHealthRepository implements WebhookHealthRepository 
             }
           : {}),
         ...(item.circuitOpenUntil !== undefined ? { circuitOpenUntil: item.circuitOpenUntil } : {}),
+        ...(item.period ? { failingSince: item.period.failingSince } : {}),
+        ...(item.lastSucceededAt !== undefined ? { lastSucceededAt: item.lastSucceededAt } : {}),
       });
     }
     return found;
@@ -552,8 +602,15 @@ export class RecordingNoticePublisher implements NoticePublisher {
 }
 
 /** A clock that moves only when told. */
-export class ManualClock implements Clock {
+/**
+ * A clock that moves only when told to: `advance` and `set` run the timers that fall due on the way,
+ * each at its own time and in order (a timer set by a timer runs too, if it falls due), so in-memory
+ * waits are driven without sleeping.
+ */
+export class ManualClock implements TimerClock {
   #now: Date;
+  #timers: { at: number; order: number; callback: () => void }[] = [];
+  #order = 0;
 
   constructor(start: string | Date = '2026-03-01T12:00:00.000Z') {
     this.#now = new Date(start);
@@ -564,11 +621,37 @@ export class ManualClock implements Clock {
   }
 
   set(at: string | Date): void {
-    this.#now = new Date(at);
+    this.#runUntil(new Date(at).getTime());
   }
 
   advance(milliseconds: number): void {
-    this.#now = new Date(this.#now.getTime() + milliseconds);
+    this.#runUntil(this.#now.getTime() + milliseconds);
+  }
+
+  setTimer(ms: number, callback: () => void): () => void {
+    const timer = { at: this.#now.getTime() + Math.max(0, ms), order: this.#order++, callback };
+    this.#timers.push(timer);
+    return () => {
+      this.#timers = this.#timers.filter((each) => each !== timer);
+    };
+  }
+
+  /** Timers not yet run (for tests of what waits). */
+  get pendingTimers(): number {
+    return this.#timers.length;
+  }
+
+  #runUntil(end: number): void {
+    for (;;) {
+      const due = this.#timers
+        .filter((timer) => timer.at <= end)
+        .sort((a, b) => a.at - b.at || a.order - b.order)[0];
+      if (!due) break;
+      this.#timers = this.#timers.filter((timer) => timer !== due);
+      if (due.at > this.#now.getTime()) this.#now = new Date(due.at);
+      due.callback();
+    }
+    this.#now = new Date(end);
   }
 }
 

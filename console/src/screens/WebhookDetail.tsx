@@ -175,11 +175,14 @@ function LastFailure({ webhook }: { webhook: Webhook }) {
     .sort((a, b) => b.updatedAt.localeCompare(a.updatedAt))[0];
   const statusCode = latest?.lastStatusCode ?? webhook.health?.lastStatusCode;
   if (!latest && statusCode === undefined) return <>{query.isPending ? 'Loading…' : 'Not recorded'}</>;
+  // The recorded error already says what came back (e.g. "endpoint answered 500"), or why nothing did.
+  const error = latest?.lastError;
+  const reason = error
+    ? `${error.charAt(0).toUpperCase()}${error.slice(1)}`
+    : `The endpoint answered HTTP ${statusCode}`;
   return (
     <>
-      {statusCode !== undefined ? `The endpoint answered HTTP ${statusCode}` : ''}
-      {statusCode !== undefined && latest?.lastError ? ': ' : ''}
-      {latest?.lastError ?? ''}
+      {reason}
       {latest && (
         <>
           {' '}

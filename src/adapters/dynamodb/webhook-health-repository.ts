@@ -3,16 +3,25 @@
  * holding the latest attempt and one pair of counters per hour (`s<epochHour>`, `f<epochHour>`).
  * A flush is one UpdateItem (ADD to the hour's counters, SET the latest attempt, REMOVE hours that
  * left the window), and reading a webhook's health is one GetItem (a list page: one BatchGetItem):
- * no read ever touches the delivery records.
+ * no read ever touches the delivery records. The same item holds the webhook's failing period
+ * (`failingSince`, `failureSeenAt`, `failingNoticeHours`) and its latest success (`lastSucceededAt`),
+ * each written by a conditional UpdateItem of its own attributes: never through the webhook record.
  */
 import {
   BatchGetCommand,
   type DynamoDBDocumentClient,
+  GetCommand,
   QueryCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import { type HourStats, LATENCY_BOUNDS_MS, STATS_RETENTION_DAYS } from '#domain/delivery-stats';
-import type { HealthCounters, HealthFlush, WebhookHealthRepository } from '#domain/ports';
+import type {
+  FailingPeriod,
+  FailingPeriodState,
+  HealthCounters,
+  HealthFlush,
+  WebhookHealthRepository,
+} from '#domain/ports';
 import { deliveryPartition } from './delivery-log-repository';
 import { TABLE_KEYS } from './table-definition';
 import { toEpochSeconds } from './ttl';
@@ -91,36 +100,72 @@ export class DynamoWebhookHealthRepository implements WebhookHealthRepository {
       ],
       removes: flush.last.statusCode === undefined ? ['#lastStatusCode'] : [],
     };
-    const send = (withLatest: boolean) => {
-      const sets = ['#expiresAt = :expiresAt', ...(withLatest ? latest.sets : [])];
+    // The latest success, kept only when later than the stored one (a failing period it follows is over).
+    const succeeded =
+      flush.lastSucceededAt === undefined
+        ? undefined
+        : {
+            names: { '#lastSucceededAt': 'lastSucceededAt' },
+            values: { ':lastSucceededAt': flush.lastSucceededAt },
+            set: '#lastSucceededAt = :lastSucceededAt',
+            condition: '(attribute_not_exists(#lastSucceededAt) OR #lastSucceededAt < :lastSucceededAt)',
+          };
+    const send = (withLatest: boolean, withSucceeded: boolean) => {
+      const sets = [
+        '#expiresAt = :expiresAt',
+        ...(withLatest ? latest.sets : []),
+        ...(withSucceeded && succeeded ? [succeeded.set] : []),
+      ];
       const allRemoves = [...removes, ...(withLatest ? latest.removes : [])];
       const expression = [
         `SET ${sets.join(', ')}`,
         ...(adds.length > 0 ? [`ADD ${adds.join(', ')}`] : []),
         ...(allRemoves.length > 0 ? [`REMOVE ${allRemoves.join(', ')}`] : []),
       ].join(' ');
+      const conditions = [
+        ...(withLatest ? ['(attribute_not_exists(#lastAttemptAt) OR #lastAttemptAt <= :lastAttemptAt)'] : []),
+        ...(withSucceeded && succeeded ? [succeeded.condition] : []),
+      ];
       return this.client.send(
         new UpdateCommand({
           TableName: this.tableName,
           Key: healthKey(tenantId, webhookId),
           UpdateExpression: expression,
-          ...(withLatest
-            ? {
-                ConditionExpression:
-                  'attribute_not_exists(#lastAttemptAt) OR #lastAttemptAt <= :lastAttemptAt',
-              }
-            : {}),
-          ExpressionAttributeNames: withLatest ? { ...names, ...latest.names } : names,
-          ExpressionAttributeValues: withLatest ? { ...values, ...latest.values } : values,
+          ...(conditions.length > 0 ? { ConditionExpression: conditions.join(' AND ') } : {}),
+          ExpressionAttributeNames: {
+            ...names,
+            ...(withLatest ? latest.names : {}),
+            ...(withSucceeded && succeeded ? succeeded.names : {}),
+          },
+          ExpressionAttributeValues: {
+            ...values,
+            ...(withLatest ? latest.values : {}),
+            ...(withSucceeded && succeeded ? succeeded.values : {}),
+          },
         }),
       );
     };
-    try {
-      await send(true);
-    } catch (error) {
-      // Another process recorded a later attempt meanwhile: keep its "latest", still add the counts.
-      if ((error as { name?: string }).name !== 'ConditionalCheckFailedException') throw error;
-      await send(false);
+    // Another process may have recorded a later attempt or success meanwhile: its "latest" (or its
+    // success) stands, and the counts are added whatever happens. Only contention costs a second write.
+    const variants: [boolean, boolean][] = succeeded
+      ? [
+          [true, true],
+          [true, false],
+          [false, true],
+          [false, false],
+        ]
+      : [
+          [true, false],
+          [false, false],
+        ];
+    for (const [index, [withLatest, withSucceeded]] of variants.entries()) {
+      try {
+        await send(withLatest, withSucceeded);
+        break;
+      } catch (error) {
+        const isLast = index === variants.length - 1;
+        if (isLast || (error as { name?: string }).name !== 'ConditionalCheckFailedException') throw error;
+      }
     }
     await Promise.all(flush.counts.map((count) => this.addStats(tenantId, webhookId, count)));
   }
@@ -148,6 +193,81 @@ export class DynamoWebhookHealthRepository implements WebhookHealthRepository {
     } catch (error) {
       // Another process noted a later opening: that one stands.
       if ((error as { name?: string }).name !== 'ConditionalCheckFailedException') throw error;
+    }
+  }
+
+  async failingPeriod(tenantId: string, webhookId: string): Promise<FailingPeriodState> {
+    const result = await this.client.send(
+      new GetCommand({
+        TableName: this.tableName,
+        Key: healthKey(tenantId, webhookId),
+        ConsistentRead: true,
+        ProjectionExpression: '#since, #seen, #noticed, #succeeded',
+        ExpressionAttributeNames: PERIOD_NAMES,
+      }),
+    );
+    return failingPeriodStateOf(result.Item ?? {});
+  }
+
+  async replaceFailingPeriod(
+    tenantId: string,
+    webhookId: string,
+    change: { expected: FailingPeriod | undefined | 'any'; next: FailingPeriod | undefined },
+    expiresAt: Date,
+  ): Promise<boolean> {
+    const values: Record<string, unknown> = { ':expiresAt': toEpochSeconds(expiresAt) };
+    const sets = ['#expiresAt = if_not_exists(#expiresAt, :expiresAt)'];
+    const removes: string[] = [];
+    const { next, expected } = change;
+    for (const [name, value] of [
+      ['#since', next?.failingSince],
+      ['#seen', next?.failureSeenAt],
+      ['#noticed', next?.failingNoticeHours],
+    ] as const) {
+      if (value === undefined) removes.push(name);
+      else {
+        sets.push(`${name} = :next${name.slice(1)}`);
+        values[`:next${name.slice(1)}`] = value;
+      }
+    }
+    const conditions: string[] = [];
+    if (expected === undefined) conditions.push('attribute_not_exists(#since)');
+    else if (expected !== 'any') {
+      for (const [name, value] of [
+        ['#since', expected.failingSince],
+        ['#seen', expected.failureSeenAt],
+        ['#noticed', expected.failingNoticeHours],
+      ] as const) {
+        if (value === undefined) conditions.push(`attribute_not_exists(${name})`);
+        else {
+          conditions.push(`${name} = :was${name.slice(1)}`);
+          values[`:was${name.slice(1)}`] = value;
+        }
+      }
+    }
+    try {
+      await this.client.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: healthKey(tenantId, webhookId),
+          UpdateExpression: [
+            `SET ${sets.join(', ')}`,
+            ...(removes.length > 0 ? [`REMOVE ${removes.join(', ')}`] : []),
+          ].join(' '),
+          ...(conditions.length > 0 ? { ConditionExpression: conditions.join(' AND ') } : {}),
+          ExpressionAttributeNames: {
+            '#since': PERIOD_NAMES['#since'],
+            '#seen': PERIOD_NAMES['#seen'],
+            '#noticed': PERIOD_NAMES['#noticed'],
+            '#expiresAt': TABLE_KEYS.timeToLiveAttribute,
+          },
+          ExpressionAttributeValues: values,
+        }),
+      );
+      return true;
+    } catch (error) {
+      if ((error as { name?: string }).name === 'ConditionalCheckFailedException') return false;
+      throw error;
     }
   }
 
@@ -255,5 +375,30 @@ export function countersOf(item: Record<string, unknown>, now: Date): HealthCoun
   if (item.lastOutcome === 'succeeded' || item.lastOutcome === 'failed')
     counters.lastOutcome = item.lastOutcome;
   if (typeof item.circuitOpenUntil === 'string') counters.circuitOpenUntil = item.circuitOpenUntil;
+  const { period, lastSucceededAt } = failingPeriodStateOf(item);
+  if (period) counters.failingSince = period.failingSince;
+  if (lastSucceededAt !== undefined) counters.lastSucceededAt = lastSucceededAt;
   return counters;
+}
+
+/** The health item's attributes of the failing period. */
+const PERIOD_NAMES = {
+  '#since': 'failingSince',
+  '#seen': 'failureSeenAt',
+  '#noticed': 'failingNoticeHours',
+  '#succeeded': 'lastSucceededAt',
+};
+
+/** The failing period and latest success of a stored health item. */
+export function failingPeriodStateOf(item: Record<string, unknown>): FailingPeriodState {
+  const state: FailingPeriodState = {};
+  if (typeof item.failingSince === 'string') {
+    state.period = {
+      failingSince: item.failingSince,
+      ...(typeof item.failureSeenAt === 'string' ? { failureSeenAt: item.failureSeenAt } : {}),
+      ...(typeof item.failingNoticeHours === 'number' ? { failingNoticeHours: item.failingNoticeHours } : {}),
+    };
+  }
+  if (typeof item.lastSucceededAt === 'string') state.lastSucceededAt = item.lastSucceededAt;
+  return state;
 }

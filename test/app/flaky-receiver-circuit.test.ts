@@ -1,0 +1,99 @@
+/**
+ * A receiver that fails now and then keeps its circuit closed (docs/contract.md#isolation): the
+ * circuit opens on a failure rate with confidence, not on a chance run of failures, so every delivery
+ * to a 30 %-failing endpoint is sent (none postponed, none given up unsent), and health counts exactly
+ * the requests the receiver saw. A dead receiver still opens it at the threshold.
+ */
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { createHttpSender } from '#adapters/http-sender';
+import { deliverTask } from '#app/deliver';
+import { flushHealthCounters, readWebhookHealth } from '#app/health-counters';
+import type { DeliveryTask } from '#domain/delivery-task';
+import type { StoredWebhook } from '#domain/model';
+import { createTestServices, type TestServices, webhookFixture } from '../support/in-memory-ports';
+import { mulberry32 } from '../support/seeded-random';
+import { type LoopbackReceiver, startReceiver } from './loopback-receiver';
+
+const sender = createHttpSender({
+  resolver: { resolve: async () => ['127.0.0.1'] },
+  allowInsecureLocalhost: true,
+});
+let receiver: LoopbackReceiver;
+
+beforeAll(async () => {
+  receiver = await startReceiver();
+});
+afterEach(() => {
+  receiver.received.length = 0;
+});
+afterAll(async () => {
+  await receiver.close();
+  await sender.close();
+});
+
+/** The defaults: CIRCUIT_FAILURE_THRESHOLD 5, CIRCUIT_FAILURE_RATE_PERCENT 50, a 60 s window. */
+function services(): TestServices {
+  const built = createTestServices({ sender, config: { RETRY_SCHEDULE: [1, 2, 4, 8, 16] } });
+  built.clock.set(new Date());
+  return built;
+}
+
+function taskFor(webhook: StoredWebhook, index: number): DeliveryTask {
+  return {
+    tenantId: webhook.tenantId,
+    webhookId: webhook.id,
+    event: {
+      id: `evt_${index}`,
+      type: 'message.created',
+      timestamp: new Date().toISOString(),
+      tenantId: webhook.tenantId,
+      brandId: 'brand-1',
+      data: { conversationId: `c-${index}` },
+    },
+    attempts: [],
+  };
+}
+
+describe('a webhook whose receiver fails 30 % of the time', () => {
+  it('keeps its circuit closed through chance runs of failures: every delivery is sent, health counts what the receiver saw', async () => {
+    const built = services();
+    const webhook = webhookFixture({ url: receiver.url, id: 'wh_flaky' });
+    await built.webhooks.create(webhook);
+    // 30 % failures at random, plus a run of six in a row: the old rule (five consecutive) opened on it.
+    const random = mulberry32(27);
+    const statuses = Array.from({ length: 120 }, (_, index) =>
+      index >= 40 && index < 46 ? 500 : random() < 0.3 ? 500 : 200,
+    );
+    receiver.respondWith(...statuses.map((status) => ({ status })));
+
+    const results = [];
+    for (let index = 0; index < statuses.length; index++) {
+      results.push(await deliverTask(built, taskFor(webhook, index)));
+      built.clock.advance(250);
+    }
+
+    expect(results.filter((result) => result.status === 'postponed')).toEqual([]);
+    expect(receiver.received).toHaveLength(statuses.length);
+    const failed = statuses.filter((status) => status === 500).length;
+    expect(results.filter((result) => result.status === 'retry-scheduled')).toHaveLength(failed);
+    await flushHealthCounters(built);
+    const health = (await readWebhookHealth(built, webhook.tenantId, [webhook])).get(webhook.id);
+    expect(health).toMatchObject({ failed24h: failed, succeeded24h: statuses.length - failed });
+    expect(health?.circuitOpenUntil).toBeUndefined();
+  });
+
+  it('a dead receiver still opens it at the fifth failure: the sixth delivery is postponed without a request', async () => {
+    const built = services();
+    const webhook = webhookFixture({ url: receiver.url, id: 'wh_dead' });
+    await built.webhooks.create(webhook);
+    receiver.respondWith(...Array.from({ length: 5 }, () => ({ status: 503 })));
+    for (let index = 0; index < 5; index++) {
+      expect(await deliverTask(built, taskFor(webhook, index))).toMatchObject({ status: 'retry-scheduled' });
+    }
+    expect(await deliverTask(built, taskFor(webhook, 5))).toMatchObject({
+      status: 'postponed',
+      reason: 'circuit-open',
+    });
+    expect(receiver.received).toHaveLength(5);
+  });
+});

@@ -52,7 +52,7 @@ import {
 import { type AttemptResult, attemptDelivery } from './delivery-attempt';
 import { recordSettledDelivery, type SentRequest } from './delivery-log';
 import { webhookKeyOf } from './endpoint-circuits';
-import { noteCircuitOpened } from './health-counters';
+import { noteAttemptHealth, noteCircuitOpened } from './health-counters';
 import { startBatchAcknowledgement } from './prompt-acknowledgement';
 import type { Services } from './services';
 import { recordDeliveryFailure, recordDeliverySuccess } from './webhook-health';
@@ -490,6 +490,16 @@ export async function deliverTask(
   task: DeliveryTask,
 ): Promise<DeliveryResult> {
   const { result, sent } = await settleTask(services, task);
+  // Only a request that was made counts in health, never a delivery postponed or given up without one.
+  const attempt = 'attempt' in result ? result.attempt : undefined;
+  if (attempt) {
+    await noteAttemptHealth(services, task.tenantId, task.webhookId, {
+      at: attempt.at,
+      ...(attempt.statusCode !== undefined ? { statusCode: attempt.statusCode } : {}),
+      outcome: result.status === 'delivered' ? 'succeeded' : 'failed',
+      durationMs: attempt.durationMs,
+    });
+  }
   // After the follow-up is durably enqueued, so a crash here leaves a retry that records it (docs/contract.md#delivery-log).
   await recordSettledDelivery(services, { task, result, sent });
   return result;
@@ -532,7 +542,14 @@ async function settleTask(
   if (!read || reason) return { result: await endUnwanted(services, task, read, reason, taskLogger) };
   if (task.ordered && orderingOf(read) !== 'conversation')
     return { result: await releaseOrdered(services, task, taskLogger) };
-  const admission = await services.admission.admit(webhookKeyOf(task.tenantId, task.webhookId));
+  const webhookKey = webhookKeyOf(task.tenantId, task.webhookId);
+  let admission = await services.admission.admit(webhookKey);
+  // A delivery whose schedule ended without one request of its own gets that request through the open
+  // circuit (its webhook's slots still apply): it is never given up unsent on another delivery's
+  // failure, and an endpoint that recovered behind the shut circuit is probed by it.
+  if (!admission.isAdmitted && admission.reason === 'circuit-open' && isUnsentPastSchedule(services, task)) {
+    admission = await services.admission.admit(webhookKey, { throughOpenCircuit: true });
+  }
   if (!admission.isAdmitted) {
     if (admission.reason === 'slots-busy') {
       return {
@@ -683,6 +700,18 @@ async function postponeForSlot(
     refusals: refusals + 1,
   });
   return { status: 'postponed', delaySeconds, reason: 'slots-busy' };
+}
+
+/** Whether `task` has made no request yet and its schedule's total time since its first try has passed. */
+function isUnsentPastSchedule(
+  services: Pick<Services, 'clock' | 'deliveryPolicy'>,
+  task: DeliveryTask,
+): boolean {
+  const firstTriedAt = firstTryOf(task);
+  if (task.attempts.length > 0 || firstTriedAt === undefined) return false;
+  const scheduleMs =
+    services.deliveryPolicy.retryScheduleSeconds.reduce((total, seconds) => total + seconds, 0) * 1000;
+  return services.clock.now().getTime() >= Date.parse(firstTriedAt) + scheduleMs;
 }
 
 /** A uniform draw in [0, 1] from the injected randomness (Math.random when none is injected). */

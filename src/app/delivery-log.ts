@@ -21,7 +21,6 @@ import { DAY_MS } from '#domain/durations';
 import type { DeliveryAttempt, EventEnvelope, FailureLog } from '#domain/model';
 import { type ScrubText, scrubberForCredentials } from '#domain/secret-scrubber';
 import { describeError, MetricUnit, metrics, withCorrelation } from '#observability';
-import { noteAttemptHealth } from './health-counters';
 import type { Services } from './services';
 
 /** What became of a task, in the terms the log needs (a subset of deliver's DeliveryResult). */
@@ -133,20 +132,17 @@ export interface SentRequest {
 }
 
 /**
- * Records one settled task in the log and counts its attempt in the webhook's health: only a request
- * that was made counts there, never a delivery postponed or given up without one. `sent` is the
- * attempt's request as the attempt stage masked it.
+ * Records one settled task in the delivery log (the record stage; the settle stage has already
+ * counted its attempt in the webhook's health). `sent` is the attempt's request as the attempt stage
+ * masked it.
  */
 export async function recordSettledDelivery(
-  services: Pick<
-    Services,
-    'clock' | 'deliveryLog' | 'deliveryLogPolicy' | 'deliveryPolicy' | 'webhookHealth'
-  >,
+  services: Pick<Services, 'clock' | 'deliveryLog' | 'deliveryLogPolicy' | 'deliveryPolicy'>,
   input: {
     task: DeliveryTask;
     result: SettledDelivery;
     sent?: SentRequest | undefined;
-    /** An admin's test send: recorded as such and kept out of health. */
+    /** An admin's test send: recorded as such (and never counted in health: its caller does not count it). */
     test?: boolean;
   },
 ): Promise<void> {
@@ -160,17 +156,6 @@ export async function recordSettledDelivery(
     webhookId: task.webhookId,
   });
   try {
-    // A test send is the admin probing the endpoint, often one they know is down or not yet live: its
-    // outcome says nothing about how real events fare, and counting it would open "failing since"
-    // (and its notices) or hide a real failure behind a test that passed.
-    if (attempt && !input.test) {
-      await noteAttemptHealth(services, task.tenantId, task.webhookId, {
-        at: attempt.at,
-        ...(attempt.statusCode !== undefined ? { statusCode: attempt.statusCode } : {}),
-        outcome: result.status === 'delivered' ? 'succeeded' : 'failed',
-        durationMs: attempt.durationMs,
-      });
-    }
     const mode = services.deliveryLogPolicy.mode;
     const isRecorded = task.attempts.length > 0;
     if (mode === 'off') return;

@@ -20,6 +20,7 @@ import type {
   Admission,
   AdmissionLease,
   AdmissionLimits,
+  AdmitOptions,
   DeliveryAdmission,
   EndpointVerdict,
 } from '#domain/delivery-admission';
@@ -66,16 +67,17 @@ export class InProcessDeliveryAdmission implements DeliveryAdmission {
    * A slot of the webhook's tenant first (a tenant's slot is never held while its webhook's circuit is
    * open), then one of the webhook; a refusal of either holds nothing.
    */
-  async admit(webhookKey: string): Promise<Admission> {
+  async admit(webhookKey: string, options: AdmitOptions = {}): Promise<Admission> {
     const tenantId = tenantOfKey(webhookKey);
-    if (!this.#tenants || tenantId === undefined) return this.#admitToWebhook(webhookKey);
-    const retryAt = this.#circuits.retryAt(webhookKey);
+    const isThrough = options.throughOpenCircuit === true;
+    if (!this.#tenants || tenantId === undefined) return this.#admitToWebhook(webhookKey, isThrough);
+    const retryAt = isThrough ? undefined : this.#circuits.retryAt(webhookKey);
     if (retryAt) return this.#circuitRefusal(webhookKey, retryAt);
     const tenantSlot = await this.#tenants.take(tenantId);
     if (!tenantSlot.isTaken) {
       return { isAdmitted: false, reason: 'slots-busy', expectedWaitMs: tenantSlot.expectedWaitMs };
     }
-    const admission = await this.#admitToWebhook(webhookKey);
+    const admission = await this.#admitToWebhook(webhookKey, isThrough);
     if (!admission.isAdmitted) {
       tenantSlot.release(undefined);
       return admission;
@@ -104,13 +106,15 @@ export class InProcessDeliveryAdmission implements DeliveryAdmission {
     return this.#webhooks.busyKeys;
   }
 
-  async #admitToWebhook(webhookKey: string): Promise<Admission> {
+  async #admitToWebhook(webhookKey: string, isThrough: boolean): Promise<Admission> {
     // An open circuit answers at once, without waiting for a slot.
-    const retryAt = this.#circuits.retryAt(webhookKey);
+    const retryAt = isThrough ? undefined : this.#circuits.retryAt(webhookKey);
     if (retryAt) return this.#circuitRefusal(webhookKey, retryAt);
     const slot = await this.#webhooks.take(webhookKey);
     if (!slot.isTaken)
       return { isAdmitted: false, reason: 'slots-busy', expectedWaitMs: slot.expectedWaitMs };
+    if (isThrough)
+      return { isAdmitted: true, lease: this.#lease(webhookKey, slot), hasWaited: slot.hasWaited };
     // The circuit may have opened (or its probe gone out) while this delivery waited for the slot.
     const permit = this.#circuits.get(webhookKey).tryAcquire();
     if (!permit.isAllowed) {

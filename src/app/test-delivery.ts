@@ -54,7 +54,6 @@ export async function sendTestDelivery(
     | 'deliveryPolicy'
     | 'newId'
     | 'sender'
-    | 'webhookHealth'
     | 'webhooks'
   >,
   tenantId: string,
@@ -72,7 +71,9 @@ export async function sendTestDelivery(
   );
   await storeEventPayload(services, event, 1);
   // The same signing and sending as a real delivery, but no slot or circuit: an admin's explicit test
-  // always reaches the endpoint, and its outcome is not the delivery path's evidence.
+  // always reaches the endpoint, and its outcome is not the delivery path's evidence. Nor is it counted
+  // in health: the admin is probing an endpoint they may know is down or not yet live, and counting it
+  // would open "failing since" (and its notices) or hide a real failure behind a test that passed.
   const { outcome, attempt, sent } = await attemptDelivery(services, webhook, event);
   const task = { tenantId, webhookId, event, attempts: [] };
   await recordSettledDelivery(services, {

@@ -50,7 +50,16 @@ export interface DeliveryAdmission {
    * for a slot that is about to free (bounded by the implementation), never for long. `webhookKey`
    * names one webhook (tenant and id), so webhooks that share a host never share a slot or a circuit.
    */
-  admit(webhookKey: string): Promise<Admission>;
+  admit(webhookKey: string, options?: AdmitOptions): Promise<Admission>;
+}
+
+export interface AdmitOptions {
+  /**
+   * Pass the webhook's open circuit (slots still apply): a delivery whose schedule has ended without
+   * a single request of its own gets that one request, so it is never given up unsent. Its outcome
+   * feeds the circuit like any attempt (a success closes it: the endpoint recovered).
+   */
+  throughOpenCircuit?: boolean;
 }
 
 /** How much one delivery environment lets through at once, and when a webhook's circuit opens. */

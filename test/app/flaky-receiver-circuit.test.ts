@@ -97,3 +97,47 @@ describe('a webhook whose receiver fails 30 % of the time', () => {
     expect(receiver.received).toHaveLength(5);
   });
 });
+
+describe('a delivery whose schedule ended behind an open circuit without a request of its own', () => {
+  async function openCircuit(built: TestServices, webhook: StoredWebhook): Promise<void> {
+    receiver.respondWith(...Array.from({ length: 5 }, () => ({ status: 503 })));
+    for (let index = 0; index < 5; index++) await deliverTask(built, taskFor(webhook, 100 + index));
+    receiver.received.length = 0;
+  }
+
+  it('gets one request through the circuit instead of being given up on another delivery’s failure; a success closes the circuit', async () => {
+    const built = services();
+    const webhook = webhookFixture({ url: receiver.url, id: 'wh_back' });
+    await built.webhooks.create(webhook);
+    await openCircuit(built, webhook);
+    // First tried 40 s ago (the schedule is 31 s), postponed by the circuit ever since: no attempt.
+    const firstTriedAt = new Date(built.clock.now().getTime() - 40_000).toISOString();
+    const unsent = { ...taskFor(webhook, 1), firstTriedAt };
+
+    expect(await deliverTask(built, unsent)).toMatchObject({ status: 'delivered' });
+    expect(receiver.received).toHaveLength(1);
+    // The endpoint is back: the circuit closed, so the next delivery goes at once, not after the cool-down.
+    expect(await deliverTask(built, taskFor(webhook, 2))).toMatchObject({ status: 'delivered' });
+  });
+
+  it('when that request fails too, is given up citing it, with it as its one attempt', async () => {
+    const built = services();
+    const webhook = webhookFixture({ url: receiver.url, id: 'wh_gone' });
+    await built.webhooks.create(webhook);
+    await openCircuit(built, webhook);
+    const firstTriedAt = new Date(built.clock.now().getTime() - 40_000).toISOString();
+    receiver.respondWith({ status: 503 });
+
+    const own = await deliverTask(built, { ...taskFor(webhook, 1), firstTriedAt });
+    expect(own).toMatchObject({ status: 'retry-scheduled' });
+    expect(receiver.received).toHaveLength(1);
+    const retry = built.deliveryQueue.delayed.at(-1)?.task;
+    expect(retry?.attempts).toHaveLength(1);
+    built.clock.advance(2_000);
+    const ended = await deliverTask(built, { ...(retry as DeliveryTask), notBefore: undefined });
+    expect(ended).toMatchObject({ status: 'dead-lettered', givenUp: { evidence: { statusCode: 503 } } });
+    expect(receiver.received).toHaveLength(1);
+    const deadLetter = built.deliveryQueue.deadLettered.at(-1);
+    expect(deadLetter?.attempts).toHaveLength(1);
+  });
+});

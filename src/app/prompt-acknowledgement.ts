@@ -11,6 +11,7 @@
  */
 import type { QueueMessage } from '#domain/delivery-task';
 import type { MessageAcknowledger } from '#domain/ports';
+import { describeError, logger } from '#observability';
 
 /**
  * How long a settled record may wait for the rest of its batch before it is acknowledged on its own:
@@ -46,7 +47,16 @@ export function startBatchAcknowledgement(
     }
     pending = [];
     for (const [source, handles] of bySource) {
-      const deleting = (acknowledger as MessageAcknowledger).acknowledge(source, handles);
+      // Nobody awaits this but finish(): a failed delete must not be a rejection left unhandled (it
+      // would end the process). The batch's end deletes the records anyway; this was only sooner.
+      const deleting = (acknowledger as MessageAcknowledger)
+        .acknowledge(source, handles)
+        .catch((error: unknown) =>
+          logger.warn('could not acknowledge settled delivery messages early', {
+            messages: handles.length,
+            error: describeError(error),
+          }),
+        );
       inFlight.add(deleting);
       void deleting.finally(() => inFlight.delete(deleting));
     }

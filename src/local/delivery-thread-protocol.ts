@@ -35,5 +35,7 @@ export type FromDeliveryThread =
       heapUsedBytes?: number;
     }
   | { type: 'resolve'; id: number; hostname: string }
+  /** A rejection nothing awaited (caught by the thread's bootstrap, see delivery-threads.ts): the thread goes on. */
+  | { type: 'stray-failure'; error: string }
   /** An SQS or EventBridge call (retries, dead letters, notices), serialised by the thread's SDK client. */
   | { type: 'aws'; id: number; target: string; body: string };

@@ -36,6 +36,8 @@ export interface DeliveryThreadsOptions {
   counter?: AwsRequestCounter;
   /** Told when a thread dies or fails; it is replaced. */
   onError: (error: unknown) => void;
+  /** Told of a request a thread started and nobody awaited that failed; the thread goes on. */
+  onStrayFailure?: (error: string) => void;
 }
 
 /** A pool of delivery threads. */
@@ -63,8 +65,22 @@ const TSX_ESM_API = pathToFileURL(
     .resolve('tsx/esm/api')
     .replace(/\.cjs$/, '.mjs'),
 ).href;
-const bootstrap = (threadModule: URL): string => `import(${JSON.stringify(TSX_ESM_API)})
-  .then(({ register }) => { register(); return import(${JSON.stringify(threadModule.href)}); });`;
+//
+// Before anything else it catches rejections no code awaited (a store or queue request started and
+// left to fail, e.g. a socket hung up): Node ends a thread on the first one, failing every batch in it
+// and stopping deliveries until a replacement is up. Such a request belongs to no delivery's outcome
+// (the awaited ones fail their record, which then comes back: at-least-once), so the thread reports
+// it as a warning and goes on. Only the message is sent: an error's text names no secret. A thread
+// module that cannot load still ends the thread, with its reason (thrown, not left as a rejection).
+const bootstrap = (threadModule: URL): string => `process.on('unhandledRejection', (reason) => {
+    require('node:worker_threads').parentPort?.postMessage({
+      type: 'stray-failure',
+      error: String(reason instanceof Error ? reason.name + ': ' + reason.message : reason),
+    });
+  });
+  import(${JSON.stringify(TSX_ESM_API)})
+  .then(({ register }) => { register(); return import(${JSON.stringify(threadModule.href)}); })
+  .catch((error) => setImmediate(() => { throw error; }));`;
 
 interface Thread {
   worker: Worker;
@@ -88,6 +104,9 @@ export async function startDeliveryThreads(options: DeliveryThreadsOptions): Pro
     switch (message.type) {
       case 'ready':
         thread.isReady = true;
+        return;
+      case 'stray-failure':
+        options.onStrayFailure?.(message.error);
         return;
       case 'result': {
         if (message.heapUsedBytes !== undefined) thread.heapUsedBytes = message.heapUsedBytes;

@@ -263,6 +263,10 @@ async function startOnLockedDataDir(options: LocalRuntimeOptions, dataDir: strin
       answerAwsCall: (target, body) => answerAwsCall(routes, target, body),
       ...(options.counter ? { counter: options.counter } : {}),
       onError: (error) => logger.error('Delivery thread error', { error: String(error) }),
+      onStrayFailure: (error) =>
+        logger.warn('a request of a delivery thread failed with nobody waiting for it; the thread goes on', {
+          error,
+        }),
     });
   };
   const threads = threadCount > 0 ? await startThreads() : undefined;

@@ -163,6 +163,45 @@ describe('the delivery thread pool', () => {
     }
   });
 
+  it('keeps a thread running when a request nobody awaited fails, and says so as a warning', async () => {
+    const errors: string[] = [];
+    // The barrier: whichever comes first, the warning or the thread's death (Node's default).
+    let settle!: (what: string) => void;
+    const firstReport = new Promise<string>((resolve) => {
+      settle = resolve;
+    });
+    const counter = createAwsRequestCounter();
+    const threads = await startDeliveryThreads({
+      count: 1,
+      settings: {
+        config: loadConfig({}),
+        dynamodbEndpoint: 'http://127.0.0.1:9',
+        baseUrl: 'http://127.0.0.1:9',
+        aws: { credentials: { accessKeyId: 'local', secretAccessKey: 'local' }, region: 'us-east-1' },
+        keyFile: '/nonexistent',
+      },
+      threadModule: standIn,
+      resolver: loopbackResolver,
+      answerAwsCall: async () => ({ statusCode: 500, headers: {}, body: '{}' }),
+      counter,
+      onError: (error) => {
+        errors.push(String(error));
+        settle(`thread error: ${String(error)}`);
+      },
+      onStrayFailure: (error) => settle(`warning: ${error}`),
+    });
+    try {
+      const first = (await threads.invoke(batch('stray-rejection'))) as { threadId?: number };
+      expect(await firstReport).toMatch(/^warning: .*socket hang up/);
+      const next = (await threads.invoke(batch('fine'))) as { threadId?: number };
+      expect(next.threadId).toBe(first.threadId);
+      expect(threads.readyCount()).toBe(1);
+      expect(errors).toEqual([]);
+    } finally {
+      await threads.close();
+    }
+  });
+
   it('fails the batch a dying thread had, says so, and replaces the thread', async () => {
     const errors: string[] = [];
     const { threads } = await start(1, (error) => errors.push(String(error)));

@@ -169,6 +169,10 @@ export class DynamoDeliveryLogRepository implements DeliveryLogRepository {
       this.tableName,
       this.indexEntries(outcome, expiresAt).map((Item) => ({ PutRequest: { Item } })),
     );
+    // Sent beside the update and awaited after it: a handler now, or its failure (a socket hung up)
+    // arriving while the update is still out would be a rejection nobody awaits, which ends a Lambda
+    // environment or a local delivery thread. It is still awaited (and thrown) below.
+    indexed.catch(() => undefined);
     try {
       await this.client.send(
         new UpdateCommand({

@@ -9,7 +9,8 @@
  *   do), FIFO requests cost more, and receives fill their batches only when many conversations are
  *   busy at once: a FIFO group gives its next message only after the previous one is deleted, so with
  *   sparse conversations every receive and delete carries one message. Retries change the held
- *   message's visibility (one request) instead of sending a new one (one request): no change.
+ *   message's visibility (one request) instead of sending a new one (one request): no change; a
+ *   retry also writes the delivery's progress item and the next try reads it (docs/cost.md prices it).
  */
 import { PRICES } from './prices';
 import { formatTable } from './report';

@@ -21,6 +21,8 @@ export interface StatefulResources {
   readonly fanOutDeadLetterQueue: sqs.IQueue;
   readonly deliveryQueue: sqs.IQueue;
   readonly deliveryDeadLetterQueue: sqs.IQueue;
+  readonly orderedDeliveryQueue: sqs.IQueue;
+  readonly orderedDeadLetterQueue: sqs.IQueue;
   readonly deliveryVisibilityTimeout: Duration;
   readonly deadLetterVisibilityTimeout: Duration;
   readonly encryptionKeySecret: secretsmanager.ISecret;
@@ -107,6 +109,7 @@ export class ServiceStack extends Stack {
       fanOutDeadLetterQueue: stateful.fanOutDeadLetterQueue,
       table: stateful.table,
       deliveryQueue: stateful.deliveryQueue,
+      orderedDeliveryQueue: stateful.orderedDeliveryQueue,
       ...optional('reservedConcurrency', props.fanOutReservedConcurrency),
     });
 
@@ -115,6 +118,8 @@ export class ServiceStack extends Stack {
       deliveryQueue: stateful.deliveryQueue,
       deliveryVisibilityTimeout: stateful.deliveryVisibilityTimeout,
       deadLetterQueue: stateful.deliveryDeadLetterQueue,
+      orderedDeliveryQueue: stateful.orderedDeliveryQueue,
+      orderedDeadLetterQueue: stateful.orderedDeadLetterQueue,
       deadLetterVisibilityTimeout: stateful.deadLetterVisibilityTimeout,
       encryptionKeySecret: stateful.encryptionKeySecret,
       eventBus: stateful.eventBus,
@@ -141,6 +146,7 @@ export class ServiceStack extends Stack {
       jwtAudience: props.jwtAudience,
       table: stateful.table,
       deliveryQueue: stateful.deliveryQueue,
+      orderedDeliveryQueue: stateful.orderedDeliveryQueue,
       encryptionKeySecret: stateful.encryptionKeySecret,
       ...optional('tenantClaim', props.tenantClaim),
       ...optional('platformPrincipals', props.platformPrincipals),

@@ -37,6 +37,9 @@ export class StatefulStack extends Stack {
   public readonly fanOutDeadLetterQueue: sqs.Queue;
   public readonly deliveryQueue: sqs.Queue;
   public readonly deliveryDeadLetterQueue: sqs.Queue;
+  /** Ordered deliveries (FIFO) and their FIFO DLQ (docs/ordering.md). */
+  public readonly orderedDeliveryQueue: sqs.Queue;
+  public readonly orderedDeadLetterQueue: sqs.Queue;
   public readonly deliveryVisibilityTimeout: Duration;
   public readonly deadLetterVisibilityTimeout: Duration;
   public readonly encryptionKeySecret: secretsmanager.Secret;
@@ -66,6 +69,8 @@ export class StatefulStack extends Stack {
     });
     this.deliveryQueue = queues.deliveryQueue;
     this.deliveryDeadLetterQueue = queues.deadLetterQueue;
+    this.orderedDeliveryQueue = queues.orderedDeliveryQueue;
+    this.orderedDeadLetterQueue = queues.orderedDeadLetterQueue;
     this.deliveryVisibilityTimeout = queues.deliveryVisibilityTimeout;
     this.deadLetterVisibilityTimeout = queues.deadLetterVisibilityTimeout;
 
@@ -77,6 +82,8 @@ export class StatefulStack extends Stack {
       bus.fanOutDeadLetterQueue,
       queues.deliveryQueue,
       queues.deadLetterQueue,
+      queues.orderedDeliveryQueue,
+      queues.orderedDeadLetterQueue,
     ]) {
       resource.applyRemovalPolicy(dataRemovalPolicy);
     }

@@ -27,6 +27,8 @@ export interface AdminApiProps {
   readonly jwtAudience: readonly string[];
   readonly table: dynamodb.ITable;
   readonly deliveryQueue: sqs.IQueue;
+  /** The FIFO queue of ordered deliveries (docs/ordering.md). */
+  readonly orderedDeliveryQueue: sqs.IQueue;
   readonly encryptionKeySecret: secretsmanager.ISecret;
   /**
    * JWT claim naming the admin's tenant (TENANT_CLAIM); judged by src/config.ts, as deliveryTimeout.
@@ -137,6 +139,7 @@ export class AdminApi extends Construct {
       environment: {
         TABLE_NAME: props.table.tableName,
         DELIVERY_QUEUE_URL: props.deliveryQueue.queueUrl,
+        ORDERED_DELIVERY_QUEUE_URL: props.orderedDeliveryQueue.queueUrl,
         ENCRYPTION_KEY_SECRET_ARN: props.encryptionKeySecret.secretArn,
         TENANT_CLAIM: tenantClaim,
         DELIVERY_TIMEOUT_MS: deliveryTimeoutMs,
@@ -148,6 +151,8 @@ export class AdminApi extends Construct {
     grantSecretValue(props.encryptionKeySecret, this.api.function);
     // Redelivery of a failure log enqueues the delivery again.
     grantSendMessage(props.deliveryQueue, this.api.function);
+    // Redeliveries to ordered webhooks join their conversation's queue.
+    grantSendMessage(props.orderedDeliveryQueue, this.api.function);
 
     this.portalAuthorizer = new ServiceFunction(this, 'PortalAuthorizer', {
       name: 'portal-authorizer',

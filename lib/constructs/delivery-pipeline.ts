@@ -1,6 +1,7 @@
 import { Duration } from 'aws-cdk-lib';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import type * as events from 'aws-cdk-lib/aws-events';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
@@ -18,6 +19,10 @@ export interface DeliveryPipelineProps {
   /** The delivery queue's visibility timeout; must be at least six times the delivery function's timeout. */
   readonly deliveryVisibilityTimeout: Duration;
   readonly deadLetterQueue: sqs.IQueue;
+  /** Ordered deliveries (FIFO; docs/ordering.md): same visibility timeout as the delivery queue. */
+  readonly orderedDeliveryQueue: sqs.IQueue;
+  /** Their FIFO dead-letter queue. */
+  readonly orderedDeadLetterQueue: sqs.IQueue;
   /** The DLQ's visibility timeout; must be at least six times the DLQ processor's timeout. */
   readonly deadLetterVisibilityTimeout: Duration;
   /** The master-key secret for decrypting webhook credentials and signing secrets. */
@@ -148,6 +153,8 @@ export class DeliveryPipeline extends Construct {
         TABLE_NAME: props.table.tableName,
         DELIVERY_QUEUE_URL: props.deliveryQueue.queueUrl,
         DELIVERY_DLQ_URL: props.deadLetterQueue.queueUrl,
+        ORDERED_DELIVERY_QUEUE_URL: props.orderedDeliveryQueue.queueUrl,
+        ORDERED_DELIVERY_DLQ_URL: props.orderedDeadLetterQueue.queueUrl,
         ENCRYPTION_KEY_SECRET_ARN: props.encryptionKeySecret.secretArn,
         EVENT_BUS_NAME: props.eventBus.eventBusName,
         RETRY_SCHEDULE: retrySchedule,
@@ -161,6 +168,14 @@ export class DeliveryPipeline extends Construct {
     // Retries go back on the delivery queue with a delay; exhausted deliveries go to the DLQ.
     grantSendMessage(props.deliveryQueue, delivery);
     grantSendMessage(props.deadLetterQueue, delivery);
+    // Ordered deliveries: an exhausted one goes to the FIFO DLQ; a retry holds its message by
+    // visibility (nothing is re-sent to the ordered queue; a released one goes to the delivery queue).
+    grantSendMessage(props.orderedDeadLetterQueue, delivery);
+    iam.Grant.addToPrincipal({
+      grantee: delivery,
+      actions: ['sqs:ChangeMessageVisibility'],
+      resourceArns: [props.orderedDeliveryQueue.queueArn],
+    });
     grantSecretValue(props.encryptionKeySecret, delivery);
     // webhook.disabled, when a failing webhook is deactivated.
     props.eventBus.grantPutEventsTo(delivery);
@@ -168,6 +183,11 @@ export class DeliveryPipeline extends Construct {
       batchSize,
       maxConcurrency,
       ...(batchingWindowSeconds > 0 ? { maxBatchingWindow: Duration.seconds(batchingWindowSeconds) } : {}),
+    });
+    // FIFO event sources take no batching window and at most 10 records per batch.
+    consumeQueue(delivery, props.orderedDeliveryQueue, {
+      batchSize: Math.min(batchSize, 10),
+      maxConcurrency,
     });
 
     this.deadLetterProcessor = new ServiceFunction(this, 'DeadLetterProcessor', {
@@ -183,6 +203,7 @@ export class DeliveryPipeline extends Construct {
     // holds no events:PutEvents and bundles no EventBridge client.
     grantTableAccess(props.table, processor, TABLE_ACCESS.dlqProcessor);
     consumeQueue(processor, props.deadLetterQueue, { batchSize: Math.min(batchSize, 10) });
+    consumeQueue(processor, props.orderedDeadLetterQueue, { batchSize: Math.min(batchSize, 10) });
   }
 }
 

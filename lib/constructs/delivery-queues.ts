@@ -1,7 +1,8 @@
-import type { Duration } from 'aws-cdk-lib';
+import { Duration } from 'aws-cdk-lib';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { DELIVERY_MAX_RECEIVES } from '#domain/delivery-task';
+import { DELIVERY_MAX_RECEIVES, ORDERED_DELIVERY_MAX_RECEIVES } from '#domain/delivery-task';
+import { ORDERED_QUEUE_RETENTION_SECONDS } from '#domain/ordering';
 import { FUNCTION_SIZING, visibilityTimeoutFor } from '../function-sizing';
 import { createSecureQueue, QUEUE_RETENTION } from './secure-queue';
 
@@ -30,10 +31,20 @@ export interface DeliveryQueuesProps {
   readonly retentionPeriod?: Duration;
 }
 
-/** The delivery queue and its dead-letter queue, both encrypted and TLS-only. */
+/**
+ * The delivery queue and its dead-letter queue, and the ordered (FIFO) delivery queue and its FIFO
+ * dead-letter queue for webhooks that order per conversation (docs/ordering.md); all encrypted and
+ * TLS-only.
+ */
 export class DeliveryQueues extends Construct {
   public readonly deliveryQueue: sqs.Queue;
   public readonly deadLetterQueue: sqs.Queue;
+  /**
+   * Ordered deliveries: one message group per (tenant, webhook, conversation); a retry holds its
+   * message by visibility, so it keeps 14 days and redrives only after SQS's largest receive count.
+   */
+  public readonly orderedDeliveryQueue: sqs.Queue;
+  public readonly orderedDeadLetterQueue: sqs.Queue;
   /** The delivery queue's visibility timeout, handed to the consumer so it can check its own timeout. */
   public readonly deliveryVisibilityTimeout: Duration;
   /** The DLQ's visibility timeout, handed to the DLQ processor for the same check. */
@@ -73,6 +84,19 @@ export class DeliveryQueues extends Construct {
       retentionPeriod,
       visibilityTimeout: this.deliveryVisibilityTimeout,
       deadLetterQueue: { queue: this.deadLetterQueue, maxReceiveCount },
+    });
+    // Always the longest retention: a held retry must outlast the whole schedule (config.ts checks it).
+    const orderedRetention = Duration.seconds(ORDERED_QUEUE_RETENTION_SECONDS);
+    this.orderedDeadLetterQueue = createSecureQueue(this, 'OrderedDeadLetterQueue', {
+      retentionPeriod: orderedRetention,
+      visibilityTimeout: this.deadLetterVisibilityTimeout,
+      fifo: true,
+    });
+    this.orderedDeliveryQueue = createSecureQueue(this, 'OrderedDeliveryQueue', {
+      retentionPeriod: orderedRetention,
+      visibilityTimeout: this.deliveryVisibilityTimeout,
+      deadLetterQueue: { queue: this.orderedDeadLetterQueue, maxReceiveCount: ORDERED_DELIVERY_MAX_RECEIVES },
+      fifo: true,
     });
   }
 }

@@ -22,6 +22,8 @@ export interface EventIngestProps {
   readonly fanOutDeadLetterQueue: sqs.IQueue;
   readonly table: dynamodb.ITable;
   readonly deliveryQueue: sqs.IQueue;
+  /** The FIFO queue of ordered deliveries (docs/ordering.md). */
+  readonly orderedDeliveryQueue: sqs.IQueue;
   /**
    * Detail-types the rule forwards.
    * @default EVENT_TYPES (the catalogue)
@@ -96,12 +98,14 @@ export class EventIngest extends Construct {
       environment: {
         TABLE_NAME: props.table.tableName,
         DELIVERY_QUEUE_URL: props.deliveryQueue.queueUrl,
+        ORDERED_DELIVERY_QUEUE_URL: props.orderedDeliveryQueue.queueUrl,
         REJECTED_EVENT_TTL_DAYS: rejectedEventTtlDays,
       },
     });
     // Rejected events are stored in the table, so fan-out writes as well as reads.
     grantTableAccess(props.table, this.fanOut.function, TABLE_ACCESS.fanOut);
     grantSendMessage(props.deliveryQueue, this.fanOut.function);
+    grantSendMessage(props.orderedDeliveryQueue, this.fanOut.function);
 
     this.rule = new events.Rule(this, 'ChatEventsToFanOut', {
       eventBus: props.eventBus,

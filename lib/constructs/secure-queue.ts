@@ -13,6 +13,12 @@ export interface SecureQueueProps {
   readonly visibilityTimeout?: Duration;
   /** @default no dead-letter queue (use it for queues that are themselves dead-letter queues) */
   readonly deadLetterQueue?: sqs.DeadLetterQueue;
+  /**
+   * A FIFO queue in high-throughput mode (de-duplication and throughput per message group), with
+   * de-duplication ids given by the sender, never derived from the body.
+   * @default false
+   */
+  readonly fifo?: boolean;
 }
 
 /**
@@ -26,5 +32,13 @@ export function createSecureQueue(scope: Construct, id: string, props: SecureQue
     retentionPeriod: props.retentionPeriod ?? QUEUE_RETENTION,
     visibilityTimeout: props.visibilityTimeout ?? Duration.seconds(30),
     ...(props.deadLetterQueue ? { deadLetterQueue: props.deadLetterQueue } : {}),
+    ...(props.fifo
+      ? {
+          fifo: true,
+          contentBasedDeduplication: false,
+          deduplicationScope: sqs.DeduplicationScope.MESSAGE_GROUP,
+          fifoThroughputLimit: sqs.FifoThroughputLimit.PER_MESSAGE_GROUP_ID,
+        }
+      : {}),
   });
 }

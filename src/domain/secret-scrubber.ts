@@ -16,10 +16,15 @@
  *   (`base64(JSON(headers))`, `base64("|" + key)`), and the decoded text is searched again as a text
  *   view (a JSON-escaped secret inside base64).
  *
+ * - nested layers: inside decoded bytes (and their escape-decoded text), base64 and hex runs are
+ *   opened again, up to MAX_ENCODING_DEPTH layers (`base64(base64("Basic " + base64(user:pass)))`,
+ *   `hex(percent(base64(secret)))`), within a budget of decoded characters proportional to the text;
+ *   a run that would exceed it is redacted whole rather than examined further.
+ *
  * A match is replaced by SCRUBBED (a whole base64/hex run when found inside one); so is text that
- * ends with the beginning of a secret (a snippet cut mid-secret). The work is linear in the text
- * times the number of the webhook's secret values (a handful), whatever their length or the number
- * of webhooks; nothing is compiled or kept per webhook.
+ * ends with the beginning of a secret (a snippet cut mid-secret). The work is bounded by the text's
+ * length (times the decoding budget) times the number of the webhook's secret values (a handful),
+ * whatever their length or the number of webhooks; nothing is compiled or kept per webhook.
  *
  * Use:
  *   const scrub = secretScrubberFor(webhookSecretValues(credentials));
@@ -187,13 +192,23 @@ function decodeOnce(view: View, plusIsSpace: boolean, families: number): View {
  * The view after each decoding pass, until nothing changes, at most DECODE_PASSES (double encoding).
  * Each is searched: a secret that itself looks like an escape (`%9C`) is whole after one pass only.
  */
-function decodingPasses(view: View, plusIsSpace: boolean, families = PERCENT | BACKSLASH | ENTITY): View[] {
+function decodingPasses(
+  view: View,
+  plusIsSpace: boolean,
+  families = PERCENT | BACKSLASH | ENTITY,
+  backslashNests = false,
+): View[] {
   const passes: View[] = [];
   let current = view;
   for (let pass = 0; pass < DECODE_PASSES; pass++) {
-    // Only percent-encoding and entities nest (`%2541`, `&amp;#65;`); a backslash decoded from `\\\\`
-    // is text, not the start of another escape.
-    const next = decodeOnce(current, plusIsSpace, pass === 0 ? families : families & ~BACKSLASH);
+    // Percent-encoding and entities nest (`%2541`, `&amp;#65;`); a backslash decoded from `\\\\`
+    // is text, not the start of another escape, unless the view is the one of stacked escapes
+    // (`%5Cu0041`: JSON escapes percent-encoded), which reads backslashes in every pass.
+    const next = decodeOnce(
+      current,
+      plusIsSpace,
+      pass === 0 || backslashNests ? families : families & ~BACKSLASH,
+    );
     if (next.text === current.text) break;
     passes.push(next);
     current = next;
@@ -201,14 +216,17 @@ function decodingPasses(view: View, plusIsSpace: boolean, families = PERCENT | B
   return passes;
 }
 
-/** The fully decoded view (the last pass). */
+/** The fully decoded view (the last pass, stacked escapes read): where encoded runs are looked for. */
 function decoded(view: View, plusIsSpace: boolean): View {
-  return decodingPasses(view, plusIsSpace).at(-1) ?? view;
+  return decodingPasses(view, plusIsSpace, PERCENT | BACKSLASH | ENTITY, true).at(-1) ?? view;
 }
 
 /** The text views: each decoding pass of each FAMILY_SETS, without whitespace, `+` or invisible characters, case folded. */
 function textViews(view: View): View[] {
-  return FAMILY_SETS.flatMap((families) => decodingPasses(view, true, families)).map(plainView);
+  return [
+    ...FAMILY_SETS.flatMap((families) => decodingPasses(view, true, families)),
+    ...decodingPasses(view, true, PERCENT | BACKSLASH | ENTITY, true),
+  ].map(plainView);
 }
 
 /** The secret values of a scrubber, prepared once per call of `secretScrubberFor`. */
@@ -327,34 +345,116 @@ function bytesHoldSecret(decodedBytes: Buffer, needles: readonly Buffer[], isCut
 const BASE64_RUN = /[A-Za-z0-9+/_-]{4,}={0,2}/g;
 const HEX_RUN = /[0-9a-fA-F]{6,}/g;
 
-/** Ranges of the original text of base64 or hex runs that decode (at any alignment) to a secret. */
-function encodedMatches(view: View, needles: Needles, isCut: boolean): Range[] {
-  const ranges: Range[] = [];
-  const check = (run: RegExpExecArray, decode: (text: string) => Buffer, alignments: number) => {
-    const runEnd = run.index + run[0].length;
-    const runIsCut = isCut && runEnd === view.text.length;
-    for (let alignment = 0; alignment < alignments; alignment++) {
-      const bytes = decode(run[0].slice(alignment));
-      const asText = identityView(bytes.toString('latin1'));
-      const views = [plainView(asText), ...textViews(asText)];
-      if (
-        bytesHoldSecret(bytes, needles.bytes, runIsCut) ||
-        views.some((view) => needles.texts.some((needle) => view.text.includes(needle)))
-      ) {
-        ranges.push([view.starts[run.index] as number, view.ends[runEnd - 1] as number]);
-        return;
+/**
+ * Encoded layers are opened inside one another up to this depth (`base64(base64("Basic " +
+ * base64(user:pass)))` is three), within a budget of decoded characters proportional to the text.
+ */
+export const MAX_ENCODING_DEPTH = 3;
+/** Decoded characters one call may examine, per character of its text (plus a floor for short texts). */
+const DECODE_BUDGET_PER_CHAR = 64;
+const DECODE_BUDGET_FLOOR = 16 * 1024;
+
+const decodeBase64Run = (text: string): Buffer =>
+  Buffer.from(text.replace(/=+$/, '').replace(/-/g, '+').replace(/_/g, '/'), 'base64');
+const decodeHexRun = (text: string): Buffer =>
+  Buffer.from(text.slice(0, text.length - (text.length % 2)), 'hex');
+
+function isLatin1(text: string): boolean {
+  for (let index = 0; index < text.length; index++) if (text.charCodeAt(index) > 0xff) return false;
+  return true;
+}
+
+/** What is left to decode in one call; when it runs out, the run being examined counts as holding a secret. */
+interface Budget {
+  left: number;
+}
+
+class BudgetExhausted extends Error {}
+
+/**
+ * The base64 and hex runs of `text`, each with its decodings at every alignment (4 for base64, 2 for
+ * hex): the bytes a run would carry if the encoding began at that character.
+ */
+function* encodedRuns(text: string): Generator<{ run: RegExpExecArray; decodings: () => Generator<Buffer> }> {
+  for (const run of text.matchAll(BASE64_RUN)) {
+    yield {
+      run,
+      decodings: function* () {
+        for (let alignment = 0; alignment < 4; alignment++) yield decodeBase64Run(run[0].slice(alignment));
+      },
+    };
+  }
+  for (const run of text.matchAll(HEX_RUN)) {
+    yield {
+      run,
+      decodings: function* () {
+        for (let alignment = 0; alignment < 2; alignment++) yield decodeHexRun(run[0].slice(alignment));
+      },
+    };
+  }
+}
+
+/**
+ * Whether decoded bytes carry a secret: as bytes, in any text view of them (escapes decoded), or,
+ * `depth` permitting, in a base64 or hex run inside them or inside their escape-decoded text, opened
+ * the same way (a stack of encodings: base64 of percent of hex of the secret...). `isCut`: the bytes
+ * end where the text was cut, so a secret's beginning at their end counts.
+ */
+function layerHoldsSecret(
+  bytes: Buffer,
+  needles: Needles,
+  isCut: boolean,
+  depth: number,
+  budget: Budget,
+): boolean {
+  budget.left -= bytes.length;
+  if (budget.left < 0) throw new BudgetExhausted();
+  if (bytesHoldSecret(bytes, needles.bytes, isCut)) return true;
+  const asText = identityView(bytes.toString('latin1'));
+  const views = [plainView(asText), ...textViews(asText)];
+  if (views.some((view) => needles.texts.some((needle) => view.text.includes(needle)))) return true;
+  if (depth >= MAX_ENCODING_DEPTH) return false;
+  // The next layer: runs in the bytes as they are, and in their escape-decoded text (percent, `\u`,
+  // entities), whose characters are bytes again when they are all below 256.
+  const unescaped = decoded(asText, false).text;
+  const layers = new Set([asText.text]);
+  if (isLatin1(unescaped)) layers.add(unescaped);
+  for (const layer of layers) {
+    for (const { run, decodings } of encodedRuns(layer)) {
+      const runIsCut = isCut && run.index + run[0].length === layer.length;
+      for (const inner of decodings()) {
+        if (layerHoldsSecret(inner, needles, runIsCut, depth + 1, budget)) return true;
       }
     }
-  };
-  for (const run of view.text.matchAll(BASE64_RUN)) {
-    check(
-      run,
-      (text) => Buffer.from(text.replace(/=+$/, '').replace(/-/g, '+').replace(/_/g, '/'), 'base64'),
-      4,
-    );
   }
-  for (const run of view.text.matchAll(HEX_RUN)) {
-    check(run, (text) => Buffer.from(text.slice(0, text.length - (text.length % 2)), 'hex'), 2);
+  return false;
+}
+
+/**
+ * Ranges of the original text of base64 or hex runs that decode (at any alignment, through up to
+ * MAX_ENCODING_DEPTH layers) to a secret. A run whose examination would exceed the call's budget is
+ * redacted whole: a receiver that nests encodings to make scrubbing expensive loses its snippet,
+ * never the service its time (docs/contract.md#limits).
+ */
+function encodedMatches(view: View, needles: Needles, isCut: boolean): Range[] {
+  const ranges: Range[] = [];
+  const budget: Budget = { left: DECODE_BUDGET_FLOOR + DECODE_BUDGET_PER_CHAR * view.text.length };
+  for (const { run, decodings } of encodedRuns(view.text)) {
+    const runEnd = run.index + run[0].length;
+    const runIsCut = isCut && runEnd === view.text.length;
+    let holds = false;
+    try {
+      for (const bytes of decodings()) {
+        if (layerHoldsSecret(bytes, needles, runIsCut, 1, budget)) {
+          holds = true;
+          break;
+        }
+      }
+    } catch (error) {
+      if (!(error instanceof BudgetExhausted)) throw error;
+      holds = true;
+    }
+    if (holds) ranges.push([view.starts[run.index] as number, view.ends[runEnd - 1] as number]);
   }
   return ranges;
 }

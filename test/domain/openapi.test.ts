@@ -98,7 +98,15 @@ describe('buildOpenApiDocument', () => {
     expect(Object.keys(document.paths['/v1/webhooks/{id}/recover'].post.responses)).toContain('409');
     const health = resolve(document.components.schemas.Webhook.properties.health);
     expect(Object.keys(health.properties).sort()).toEqual(
-      ['failed24h', 'failingSince', 'lastAttemptAt', 'lastOutcome', 'lastStatusCode', 'succeeded24h'].sort(),
+      [
+        'circuitOpenUntil',
+        'failed24h',
+        'failingSince',
+        'lastAttemptAt',
+        'lastOutcome',
+        'lastStatusCode',
+        'succeeded24h',
+      ].sort(),
     );
   });
 

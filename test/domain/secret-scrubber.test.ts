@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import type { AuthenticationInput } from '#domain/model';
 import {
   encodingsOf,
@@ -295,5 +295,119 @@ describe('scrubbing holds at any byte offset, in any wrapping, and before a cut'
     const snippet = `${'a'.repeat(1000)} ${token}`.slice(0, 1024);
     expect(scrub(snippet)).toBe(`${'a'.repeat(1000)} ${SCRUBBED}`);
     expect(scrub(`key=${signing.slice(0, 20)}`)).toBe(`key=${SCRUBBED}`);
+  });
+});
+
+/** Byte-wise encodings a receiver may stack, each with how the byte range [from, to) of its input maps to characters of its output. */
+const layerEncodings: Record<
+  string,
+  { encode: (bytes: Buffer) => string; range: (from: number, to: number) => [number, number] }
+> = {
+  base64: {
+    encode: (bytes) => bytes.toString('base64'),
+    range: (from, to) => [Math.floor(from / 3) * 4, Math.ceil(to / 3) * 4],
+  },
+  base64url: {
+    encode: (bytes) => bytes.toString('base64url'),
+    range: (from, to) => [Math.floor(from / 3) * 4, Math.ceil(to / 3) * 4],
+  },
+  hex: { encode: (bytes) => bytes.toString('hex'), range: (from, to) => [2 * from, 2 * to] },
+  percent: {
+    encode: (bytes) =>
+      [...bytes].map((byte) => `%${byte.toString(16).padStart(2, '0').toUpperCase()}`).join(''),
+    range: (from, to) => [3 * from, 3 * to],
+  },
+  jsonEscapes: {
+    encode: (bytes) => [...bytes].map((byte) => `\\u${byte.toString(16).padStart(4, '0')}`).join(''),
+    range: (from, to) => [6 * from, 6 * to],
+  },
+};
+
+/** Filler bytes around a layer: anything but the starts of escapes (a filler `%` would eat the next layer's first byte). */
+const filler = fc
+  .uint8Array({ maxLength: 6 })
+  .map((bytes) => Buffer.from([...bytes].filter((byte) => ![0x25, 0x5c, 0x26].includes(byte))));
+
+describe('scrubbing opens stacked encodings', () => {
+  it('leaves no piece of a secret under a random stack of 1–3 encodings at random byte offsets (property)', () => {
+    fc.assert(
+      fc.property(
+        // Spaces and `+` are dropped where text is compared (form encoding): a secret is its other
+        // characters, and a `+` at either end may stay.
+        credentialValue.filter((value) => value.replace(/[ +]/g, '').length >= 6 && !/^\+|\+$/.test(value)),
+        fc.constantFrom('', 'Basic ', 'Bearer ', 'token=', '|'),
+        fc.array(fc.tuple(fc.constantFrom(...Object.keys(layerEncodings)), filler, filler), {
+          minLength: 1,
+          maxLength: 3,
+        }),
+        (secret, label, stack) => {
+          const scrub = secretScrubberFor([secret]);
+          let bytes = Buffer.from(`${label}${secret}`);
+          let [from, to] = [label.length, bytes.length];
+          for (const [encoding, before, after] of stack) {
+            const layer = layerEncodings[encoding]!;
+            const text = layer.encode(bytes);
+            // (Unpadded base64url ends before a whole quantum.)
+            [from, to] = layer.range(from, to).map((at) => Math.min(at, text.length) + before.length) as [
+              number,
+              number,
+            ];
+            bytes = Buffer.concat([before, Buffer.from(text, 'latin1'), after]);
+          }
+          const carrier = bytes.toString('latin1');
+          const segment = carrier.slice(from, to);
+          const scrubbed = scrub(`response: ${carrier} (end)`);
+          // The text around the secret's segment is kept; a piece of the segment that also occurs
+          // there (every `\u00` of a label's escapes) proves nothing.
+          const outside = `${carrier.slice(0, from)}\n${carrier.slice(to)}`;
+          const window = Math.min(16, segment.length);
+          for (let at = 0; at + window <= segment.length; at++) {
+            const piece = segment.slice(at, at + window);
+            if (!outside.includes(piece)) expect(scrubbed).not.toContain(piece);
+          }
+          expect(scrubbed).toContain('response: ');
+        },
+      ),
+      { numRuns: 400 },
+    );
+  });
+
+  it('catches the finding: base64(base64("Basic " + base64(user:pass))) in a response body', () => {
+    const scrub = secretScrubberFor(
+      webhookSecretValues({
+        signingSecrets: [],
+        authentication: { type: 'basic', username: 'alice', password: 'correct horse battery' },
+      }),
+    );
+    const basic = `Basic ${b64('alice:correct horse battery')}`;
+    const echoed = b64(b64(basic));
+    expect(scrub(`{"echo":"${echoed}"}`)).toBe(`{"echo":"${SCRUBBED}"}`);
+    // Deeper than the stack the scrubber opens, an unrelated blob stays as it is.
+    const unrelated = b64(b64(b64('nothing secret here at all')));
+    expect(scrub(`{"blob":"${unrelated}"}`)).toBe(`{"blob":"${unrelated}"}`);
+  });
+});
+
+describe('scrubbing stacked encodings stays bounded', () => {
+  it('decodes at most a fixed multiple of the text however a hostile receiver nests encodings', () => {
+    const scrub = secretScrubberFor(['a-secret-never-sent-back']);
+    let nested = 'QUJD'.repeat(64);
+    for (let layer = 0; layer < 6; layer++) nested = `${b64(nested)}%${Buffer.from(nested).toString('hex')}`;
+    const hostile = nested.slice(0, 4096);
+    // Decoded bytes are counted where the scrubber makes them: Buffer.from of base64 or hex text.
+    const from = Buffer.from.bind(Buffer);
+    let decodedBytes = 0;
+    const spy = vi.spyOn(Buffer, 'from').mockImplementation(((value: string, encoding?: BufferEncoding) => {
+      const bytes = from(value, encoding);
+      if (encoding === 'base64' || encoding === 'hex') decodedBytes += bytes.length;
+      return bytes;
+    }) as typeof Buffer.from);
+    try {
+      scrub(hostile);
+    } finally {
+      spy.mockRestore();
+    }
+    expect(decodedBytes).toBeGreaterThan(0);
+    expect(decodedBytes).toBeLessThanOrEqual(16 * 1024 + 64 * hostile.length);
   });
 });

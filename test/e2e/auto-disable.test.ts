@@ -74,6 +74,8 @@ describe('auto-disable after sustained failure', () => {
       reason: disabled.disabledReason,
       at: disabled.updatedAt,
       consolePath: `/webhooks/${webhookId}`,
+      // Locally the console is served by the runtime itself, so the link is the runtime's address.
+      consoleUrl: `${service.url.replace(/\/+$/, '')}/webhooks/${webhookId}`,
     });
     expect(notice.time).toBe(disabled.updatedAt.replace(/\.\d{3}Z$/, 'Z'));
 

@@ -58,6 +58,11 @@ export interface LocalResources {
 }
 
 /** The AWS-style URL of the queue with this logical id; the local SQS finds queues by the last segment. */
+/** A queue's local stand-in name: its logical id, with `.fifo` for a FIFO queue (as SQS requires). */
+export function queueNameOf(logicalId: string, resource: { Properties?: Record<string, unknown> }): string {
+  return resource.Properties?.FifoQueue === true ? `${logicalId}.fifo` : logicalId;
+}
+
 export function awsQueueUrl(local: LocalResources, logicalId: string): string {
   return `https://sqs.${local.region}.amazonaws.com/${local.account}/${logicalId}`;
 }
@@ -102,9 +107,9 @@ function resolveStatefulReference(value: unknown, stateful: CfnTemplate, local: 
     case 'AWS::DynamoDB::Table.Ref':
       return local.tableName;
     case 'AWS::SQS::Queue.Ref':
-      return awsQueueUrl(local, logicalId);
+      return awsQueueUrl(local, queueNameOf(logicalId, resource));
     case 'AWS::SQS::Queue.QueueName':
-      return logicalId;
+      return queueNameOf(logicalId, resource);
     case 'AWS::SecretsManager::Secret.Ref':
       return local.secretArn;
     case 'AWS::Events::EventBus.Ref':

@@ -13,6 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
+  ChangeMessageVisibilityCommand,
   CreateQueueCommand,
   DeleteMessageCommand,
   type Message,
@@ -36,6 +37,7 @@ import {
   assembledFunctions,
   type CfnTemplate,
   type LocalResources,
+  queueNameOf,
   resolveVariable,
 } from './cloud-assembly';
 import { busEvent, httpApiEvent, sqsEvent } from './lambda-events';
@@ -243,6 +245,13 @@ describe('the deployed bundles, run against local endpoints', () => {
     statefulTemplate = templateOf('ChatWebhooksStateful');
     const physical = (type: string) =>
       Object.entries(statefulTemplate.Resources).find(([, resource]) => resource.Type === type)?.[0] ?? type;
+    // FIFO queues are named `<logical id>.fifo`, as SQS requires, in the world and locally alike.
+    const fifoNames = Object.fromEntries(
+      Object.entries(statefulTemplate.Resources)
+        .filter(([, resource]) => resource.Type === 'AWS::SQS::Queue')
+        .map(([logicalId, resource]) => [logicalId, queueNameOf(logicalId, resource)])
+        .filter(([logicalId, name]) => logicalId !== name),
+    );
     world = new CloudFormationWorld(
       Object.fromEntries(
         ['ChatWebhooksStateful', 'ChatWebhooksService'].map((name) => [name, templateOf(name) as Template]),
@@ -251,6 +260,7 @@ describe('the deployed bundles, run against local endpoints', () => {
         account: LOCAL.account,
         region: LOCAL.region,
         physicalNames: {
+          ...fifoNames,
           [physical('AWS::DynamoDB::Table')]: LOCAL.tableName,
           [physical('AWS::SecretsManager::Secret')]: LOCAL.secretArn,
         },
@@ -275,8 +285,15 @@ describe('the deployed bundles, run against local endpoints', () => {
     dynamo = await startEmbeddedDynamo({ dataDir, tableName: LOCAL.tableName });
     sqs = await startSqsHarness(join(dataDir, 'sqs'));
     for (const [logicalId, resource] of Object.entries(statefulTemplate.Resources)) {
-      if (resource.Type === 'AWS::SQS::Queue')
-        await sqs.client.send(new CreateQueueCommand({ QueueName: logicalId }));
+      if (resource.Type === 'AWS::SQS::Queue') {
+        const name = queueNameOf(logicalId, resource);
+        await sqs.client.send(
+          new CreateQueueCommand({
+            QueueName: name,
+            ...(name.endsWith('.fifo') ? { Attributes: { FifoQueue: 'true' } } : {}),
+          }),
+        );
+      }
     }
     deliveryQueueUrl = resolveVariable(
       functions.fanOut.variables.DELIVERY_QUEUE_URL,
@@ -697,6 +714,119 @@ describe('the deployed bundles, run against local endpoints', () => {
     expect(JSON.parse(read.body)).toMatchObject({ status: 'inactive' });
     const dlqProcessor = await start(functions.dlqProcessor);
     await dlqProcessor.invoke(sqsEvent([{ messageId: 'dead-e', body: deadLetters[0]!.body }]));
+    for (const environment of [insecureApi, fanOut, delivery, dlqProcessor])
+      expect(environment.offLoopback).toEqual([]);
+  });
+
+  it('an ordered delivery (docs/ordering.md): fan-out to the FIFO queue, a failed attempt held by visibility, the last one to the FIFO DLQ, a failure log redelivered to the FIFO queue', async () => {
+    const insecureApi = await start(functions.api, { ALLOW_INSECURE_LOCALHOST: 'true' });
+    const tenant = { ...JWT, tenant_id: 'tenant-o' };
+    receiver.on('/ordered', (_hit, response) => response.writeHead(500).end('down'));
+    const created = await insecureApi.invoke<{ statusCode: number; body: string }>(
+      httpApiEvent({
+        method: 'POST',
+        path: '/v1/webhooks',
+        claims: tenant,
+        body: {
+          name: 'ordered',
+          url: receiver.url('/ordered'),
+          events: ['message.created'],
+          ordering: 'conversation',
+        },
+      }),
+    );
+    expect(created.statusCode, created.body).toBe(201);
+    const orderedQueueUrl = resolveVariable(
+      functions.delivery.variables.ORDERED_DELIVERY_QUEUE_URL,
+      statefulTemplate,
+      LOCAL,
+    );
+    const orderedDeadLetterQueueUrl = resolveVariable(
+      functions.delivery.variables.ORDERED_DELIVERY_DLQ_URL,
+      statefulTemplate,
+      LOCAL,
+    );
+    const orderedArn = `arn:aws:sqs:${LOCAL.region}:${LOCAL.account}:${orderedQueueUrl.split('/').at(-1)}`;
+    const fanOut = await start(functions.fanOut);
+    await fanOut.invoke(
+      busEvent('message.created', {
+        tenantId: 'tenant-o',
+        brandId: 'b',
+        id: 'o-1',
+        data: {
+          conversationId: 'conv-1',
+          message: {
+            id: 'm1',
+            author: { type: 'customer', id: 'u1' },
+            text: 'hi',
+            createdAt: '2026-03-01T12:00:00Z',
+          },
+        },
+      }),
+    );
+    /** Receives the ordered message as Lambda's poller would, as one record of `receives` receives. */
+    const receiveOrdered = async (queueUrl: string) => {
+      const { Messages = [] } = await sqs.client.send(
+        new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10, VisibilityTimeout: 60 }),
+      );
+      expect(Messages).toHaveLength(1);
+      return Messages[0]!;
+    };
+    const recordOf = (message: Message, receives: number) => {
+      const [record] = sqsEvent([{ messageId: message.MessageId!, body: message.Body! }]).Records;
+      return {
+        Records: [
+          {
+            ...record!,
+            receiptHandle: message.ReceiptHandle!,
+            eventSourceARN: orderedArn,
+            attributes: { ...record!.attributes, ApproximateReceiveCount: String(receives) },
+          },
+        ],
+      };
+    };
+    const first = await receiveOrdered(orderedQueueUrl);
+    expect(JSON.parse(first.Body!)).toMatchObject({ ordered: { conversationId: 'conv-1' } });
+    // The 500 with one retry left (due at once): the message is held (a batch item failure), its
+    // progress kept.
+    const delivery = await start(functions.delivery, {
+      ALLOW_INSECURE_LOCALHOST: 'true',
+      RETRY_SCHEDULE: '0',
+    });
+    const held = await delivery.invoke<{ batchItemFailures: unknown[] }>(recordOf(first, 1));
+    expect(held.batchItemFailures).toEqual([{ itemIdentifier: first.MessageId }]);
+    // The next receive reads that progress: its last attempt fails too, and it is given up.
+    await sqs.client.send(
+      new ChangeMessageVisibilityCommand({
+        QueueUrl: orderedQueueUrl,
+        ReceiptHandle: first.ReceiptHandle!,
+        VisibilityTimeout: 0,
+      }),
+    );
+    const again = await receiveOrdered(orderedQueueUrl);
+    const ended = await delivery.invoke<{ batchItemFailures: unknown[] }>(recordOf(again, 2));
+    expect(ended.batchItemFailures).toEqual([]);
+    // What Lambda's poller does with a record that did not fail: the conversation moves on.
+    await sqs.client.send(
+      new DeleteMessageCommand({ QueueUrl: orderedQueueUrl, ReceiptHandle: again.ReceiptHandle! }),
+    );
+    const deadLetter = await receiveOrdered(orderedDeadLetterQueueUrl);
+    expect((JSON.parse(deadLetter.Body!) as { attempts: unknown[] }).attempts).toHaveLength(2);
+    const dlqProcessor = await start(functions.dlqProcessor);
+    await dlqProcessor.invoke(sqsEvent([{ messageId: 'dead-o', body: deadLetter.Body! }]));
+    const logs = await insecureApi.invoke<{ statusCode: number; body: string }>(
+      httpApiEvent({ method: 'GET', path: '/v1/failure-logs', claims: tenant }),
+    );
+    const [log] = (JSON.parse(logs.body) as { items: { id: string; attemptCount: number }[] }).items;
+    expect(log?.attemptCount).toBe(2);
+    const redelivered = await insecureApi.invoke<{ statusCode: number; body: string }>(
+      httpApiEvent({ method: 'POST', path: `/v1/failure-logs/${log!.id}/redeliver`, claims: tenant }),
+    );
+    expect(redelivered.statusCode, redelivered.body).toBe(202);
+    expect(JSON.parse((await receiveOrdered(orderedQueueUrl)).Body!)).toMatchObject({
+      redeliveryOf: expect.any(String),
+      ordered: { conversationId: 'conv-1' },
+    });
     for (const environment of [insecureApi, fanOut, delivery, dlqProcessor])
       expect(environment.offLoopback).toEqual([]);
   });

@@ -45,8 +45,10 @@ function pipeline(overrides: Partial<DeliveryPipelineProps>) {
   return new DeliveryPipeline(stack, 'Pipeline', {
     table,
     deliveryQueue: queues.deliveryQueue,
+    orderedDeliveryQueue: queues.orderedDeliveryQueue,
     deliveryVisibilityTimeout: queues.deliveryVisibilityTimeout,
     deadLetterQueue: queues.deadLetterQueue,
+    orderedDeadLetterQueue: queues.orderedDeadLetterQueue,
     deadLetterVisibilityTimeout: queues.deadLetterVisibilityTimeout,
     encryptionKeySecret: secret,
     eventBus: bus.eventBus,
@@ -61,6 +63,7 @@ function adminApi(overrides: Partial<AdminApiProps>) {
     jwtAudience: ['admin'],
     table,
     deliveryQueue: queues.deliveryQueue,
+    orderedDeliveryQueue: queues.orderedDeliveryQueue,
     encryptionKeySecret: secret,
     ...overrides,
   });
@@ -73,6 +76,7 @@ function eventIngest(overrides: Partial<EventIngestProps>) {
     fanOutDeadLetterQueue: bus.fanOutDeadLetterQueue,
     table,
     deliveryQueue: queues.deliveryQueue,
+    orderedDeliveryQueue: queues.orderedDeliveryQueue,
     ...overrides,
   });
 }

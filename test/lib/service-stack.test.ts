@@ -112,11 +112,14 @@ describe('ServiceStack', () => {
         'DELIVERY_QUEUE_URL',
         'DELIVERY_TIMEOUT_MS',
         'ENCRYPTION_KEY_SECRET_ARN',
+        'ORDERED_DELIVERY_QUEUE_URL',
         'TENANT_CLAIM',
       ].sort(),
     );
     expect(keys('portal-authorizer')).toEqual(common);
-    expect(keys('fan-out')).toEqual([...common, 'DELIVERY_QUEUE_URL', 'REJECTED_EVENT_TTL_DAYS'].sort());
+    expect(keys('fan-out')).toEqual(
+      [...common, 'DELIVERY_QUEUE_URL', 'ORDERED_DELIVERY_QUEUE_URL', 'REJECTED_EVENT_TTL_DAYS'].sort(),
+    );
     expect(keys('delivery')).toEqual(
       [
         ...common,
@@ -126,6 +129,8 @@ describe('ServiceStack', () => {
         'DELIVERY_TIMEOUT_MS',
         'ENCRYPTION_KEY_SECRET_ARN',
         'EVENT_BUS_NAME',
+        'ORDERED_DELIVERY_DLQ_URL',
+        'ORDERED_DELIVERY_QUEUE_URL',
         'RETRY_SCHEDULE',
       ].sort(),
     );
@@ -155,7 +160,8 @@ describe('ServiceStack', () => {
   });
 
   it('consumes both delivery queues and the fan-out DLQ with partial batch failure reporting, delivery capped by maxConcurrency', () => {
-    template.resourceCountIs('AWS::Lambda::EventSourceMapping', 3);
+    // The delivery queue, the ordered (FIFO) delivery queue, their two DLQs and the fan-out DLQ.
+    template.resourceCountIs('AWS::Lambda::EventSourceMapping', 5);
     for (const mapping of Object.values(resourcesOfType(template, 'AWS::Lambda::EventSourceMapping'))) {
       expect(mapping.Properties.FunctionResponseTypes).toEqual(['ReportBatchItemFailures']);
     }
@@ -271,12 +277,17 @@ describe('ServiceStack', () => {
     // Table writes for all four (fan-out stores rejected events).
     for (const name of ['api', 'fan-out', 'delivery', 'dlq-processor'])
       expect(has(name, 'dynamodb:PutItem')).toBe(true);
-    // Sending to queues: everyone but the DLQ processor; only delivery sends to two queues.
+    // Sending to queues: everyone but the DLQ processor; delivery sends to three (retries, the DLQ and
+    // the ordered DLQ), and only it changes visibility: an ordered retry holds its message
+    // (docs/ordering.md).
     expect(has('dlq-processor', 'sqs:SendMessage')).toBe(false);
     const sendTargets = (functions.get('delivery')?.statements ?? []).filter((statement) =>
       actionsOf([statement]).includes('sqs:SendMessage'),
     );
-    expect(sendTargets).toHaveLength(2);
+    expect(sendTargets).toHaveLength(3);
+    for (const name of ['api', 'fan-out', 'dlq-processor'])
+      expect(has(name, 'sqs:ChangeMessageVisibility')).toBe(false);
+    expect(has('delivery', 'sqs:ChangeMessageVisibility')).toBe(true);
   });
 
   it('scopes table access to the table, and the gsi1 index by name to the API alone (its only reader)', () => {

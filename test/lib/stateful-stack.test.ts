@@ -78,7 +78,8 @@ describe('StatefulStack', () => {
 
   it('encrypts every queue, keeps messages 14 days and refuses non-TLS access to each', () => {
     const queues = resourcesOfType(template, 'AWS::SQS::Queue');
-    expect(Object.keys(queues)).toHaveLength(3);
+    // Deliveries, ordered deliveries (FIFO), their DLQs, the fan-out DLQ.
+    expect(Object.keys(queues)).toHaveLength(5);
     for (const queue of Object.values(queues)) {
       expect(queue.Properties.SqsManagedSseEnabled).toBe(true);
       expect(queue.Properties.MessageRetentionPeriod).toBe(14 * 24 * 3600);
@@ -105,6 +106,28 @@ describe('StatefulStack', () => {
       RedrivePolicy: { deadLetterTargetArn: Match.anyValue(), maxReceiveCount: 5 },
     });
     template.hasResourceProperties('AWS::SQS::Queue', {
+      VisibilityTimeout: 180,
+      RedrivePolicy: Match.absent(),
+    });
+  });
+
+  it('keeps ordered deliveries in a high-throughput FIFO queue redriving to a FIFO DLQ only after 1,000 receives (docs/ordering.md)', () => {
+    const queues = Object.values(resourcesOfType(template, 'AWS::SQS::Queue'));
+    const fifo = queues.filter((queue) => queue.Properties.FifoQueue === true);
+    expect(fifo).toHaveLength(2);
+    for (const queue of fifo) {
+      // De-duplication ids come from the sender (fan-out's are stable across the bus's retries).
+      expect(queue.Properties.ContentBasedDeduplication).toBe(false);
+      expect(queue.Properties.DeduplicationScope).toBe('messageGroup');
+      expect(queue.Properties.FifoThroughputLimit).toBe('perMessageGroupId');
+    }
+    template.hasResourceProperties('AWS::SQS::Queue', {
+      FifoQueue: true,
+      VisibilityTimeout: 360,
+      RedrivePolicy: { deadLetterTargetArn: Match.anyValue(), maxReceiveCount: 1000 },
+    });
+    template.hasResourceProperties('AWS::SQS::Queue', {
+      FifoQueue: true,
       VisibilityTimeout: 180,
       RedrivePolicy: Match.absent(),
     });

@@ -42,8 +42,8 @@ describe('service-to-service paths, simulated over the synthesised policies', ()
     );
     expect(count('cloudwatch.amazonaws.com', 'kms:GenerateDataKey')).toBeGreaterThan(0);
     expect(count('apigateway.amazonaws.com', 'lambda:InvokeFunction')).toBeGreaterThanOrEqual(2);
-    // Three SQS event sources (delivery, its DLQ, the fan-out DLQ), three actions each.
-    expect(verdicts.filter((verdict) => verdict.why.startsWith('Lambda polls'))).toHaveLength(9);
+    // Five SQS event sources (delivery, ordered delivery, their DLQs, the fan-out DLQ), three actions each.
+    expect(verdicts.filter((verdict) => verdict.why.startsWith('Lambda polls'))).toHaveLength(15);
   });
 
   it('is not a rubber stamp: another account’s alarm, another bus’s rule and a stranger are refused', async () => {

@@ -55,6 +55,7 @@ import { webhookKeyOf } from './endpoint-circuits';
 import { noteAttemptHealth, noteCircuitOpened } from './health-counters';
 import { startBatchAcknowledgement } from './prompt-acknowledgement';
 import type { Services } from './services';
+import type { LaneRelease } from './settlement-lanes';
 import { recordDeliveryFailure, recordDeliverySuccess } from './webhook-health';
 
 /** A task this early is re-enqueued rather than attempted (the queue caps delays, so long waits hop). */
@@ -86,6 +87,8 @@ export type DeliveryResult =
 interface SettledTask {
   result: DeliveryResult;
   sent?: SentRequest;
+  /** The settlement lane a failed attempt's store work holds until it is recorded (settlement-lanes.ts). */
+  lane?: LaneRelease;
 }
 
 export { type AttemptResult, attemptDelivery } from './delivery-attempt';
@@ -98,6 +101,7 @@ export type DeliveryServices = Pick<
   | 'cipher'
   | 'clock'
   | 'credentialCache'
+  | 'settlementLanes'
   | 'deliveryLog'
   | 'deliveryLogPolicy'
   | 'deliveryPolicy'
@@ -267,6 +271,7 @@ async function processMessage(
     | 'cipher'
     | 'clock'
     | 'credentialCache'
+    | 'settlementLanes'
     | 'deliveryLog'
     | 'deliveryLogPolicy'
     | 'deliveryPolicy'
@@ -425,6 +430,7 @@ export async function deliverGroup(
     | 'cipher'
     | 'clock'
     | 'credentialCache'
+    | 'settlementLanes'
     | 'deliveryLog'
     | 'deliveryLogPolicy'
     | 'deliveryPolicy'
@@ -477,6 +483,7 @@ export async function deliverTask(
     | 'cipher'
     | 'clock'
     | 'credentialCache'
+    | 'settlementLanes'
     | 'deliveryLog'
     | 'deliveryLogPolicy'
     | 'deliveryPolicy'
@@ -489,19 +496,23 @@ export async function deliverTask(
   >,
   task: DeliveryTask,
 ): Promise<DeliveryResult> {
-  const { result, sent } = await settleTask(services, task);
-  // Only a request that was made counts in health, never a delivery postponed or given up without one.
-  const attempt = 'attempt' in result ? result.attempt : undefined;
-  if (attempt) {
-    await noteAttemptHealth(services, task.tenantId, task.webhookId, {
-      at: attempt.at,
-      ...(attempt.statusCode !== undefined ? { statusCode: attempt.statusCode } : {}),
-      outcome: result.status === 'delivered' ? 'succeeded' : 'failed',
-      durationMs: attempt.durationMs,
-    });
+  const { result, sent, lane } = await settleTask(services, task);
+  try {
+    // Only a request that was made counts in health, never a delivery postponed or given up without one.
+    const attempt = 'attempt' in result ? result.attempt : undefined;
+    if (attempt) {
+      await noteAttemptHealth(services, task.tenantId, task.webhookId, {
+        at: attempt.at,
+        ...(attempt.statusCode !== undefined ? { statusCode: attempt.statusCode } : {}),
+        outcome: result.status === 'delivered' ? 'succeeded' : 'failed',
+        durationMs: attempt.durationMs,
+      });
+    }
+    // After the follow-up is durably enqueued, so a crash here leaves a retry that records it (docs/contract.md#delivery-log).
+    await recordSettledDelivery(services, { task, result, sent });
+  } finally {
+    lane?.();
   }
-  // After the follow-up is durably enqueued, so a crash here leaves a retry that records it (docs/contract.md#delivery-log).
-  await recordSettledDelivery(services, { task, result, sent });
   return result;
 }
 
@@ -512,6 +523,7 @@ async function settleTask(
     | 'cipher'
     | 'clock'
     | 'credentialCache'
+    | 'settlementLanes'
     | 'deliveryPolicy'
     | 'deliveryQueue'
     | 'notices'
@@ -580,11 +592,21 @@ async function settleTask(
     if (!attempted.outcome.isSenderFailure) verdict = isEndpointFailure(attempted.outcome) ? 'down' : 'up';
     // Freed before the queue and store writes that settle the task: the slot guards the endpoint only.
     const change = release(failureEvidenceOf(attempted.attempt));
-    await noteCircuitChange(services, change, { task, taskLogger, error: attempted.attempt.error });
-    return {
-      result: await settleAttempt(services, task, webhook, attempted, taskLogger),
-      sent: attempted.sent,
-    };
+    // A failed attempt's store work (health, circuit, log) waits for a lane of its tenant, so a wave
+    // of timeouts cannot take the store client's whole socket pool (docs/contract.md#isolation).
+    const isFailure = !attempted.outcome.isSuccess && !attempted.outcome.isSenderFailure;
+    const lane = isFailure ? await services.settlementLanes?.take(task.tenantId) : undefined;
+    try {
+      await noteCircuitChange(services, change, { task, taskLogger, error: attempted.attempt.error });
+      return {
+        result: await settleAttempt(services, task, webhook, attempted, taskLogger),
+        sent: attempted.sent,
+        ...(lane ? { lane } : {}),
+      };
+    } catch (error) {
+      lane?.();
+      throw error;
+    }
   } finally {
     if (!isReleased) release();
   }

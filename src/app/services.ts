@@ -30,6 +30,7 @@ import type {
 import type { FailureRetention } from '#domain/retention';
 import type { TenantLimits } from '#domain/tenant-limits';
 import type { LookupCache } from './lookup-cache';
+import type { SettlementLanes } from './settlement-lanes';
 
 export interface Services {
   /** How deliveries are packed, attempted, retried, admitted and given up on (docs/contract.md#deliveries, #isolation). */
@@ -59,6 +60,11 @@ export interface Services {
   sender: DeliverySender;
   /** Slots and circuit breakers per webhook (docs/contract.md#isolation); one per process, built by the composition root. */
   admission: DeliveryAdmission;
+  /**
+   * Bounds the store work after failed attempts per tenant and in all (src/app/settlement-lanes.ts);
+   * one per process, built by the composition root. Absent: unbounded (tests of other concerns).
+   */
+  settlementLanes?: SettlementLanes;
   /** Decrypted credentials by webhook version; one per process, built by the composition root. */
   credentialCache: LookupCache<DeliveryCredentials>;
   resolver: HostResolver;

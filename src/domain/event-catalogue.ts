@@ -122,7 +122,7 @@ const sampleMessage = {
 
 /** What the catalogue knows about one event type. */
 export interface EventTypeDefinition {
-  /** The seed's display name. */
+  /** The display name: the type's words, capitalised (`message.retracted` is "Message Retracted"). */
   name: string;
   /** What the event means, for the catalogue route and the console. */
   description: string;
@@ -166,7 +166,7 @@ const EVENT_TYPE_DEFINITIONS = {
     },
   },
   'conversation.status_updated': {
-    name: 'Conversation Status Change',
+    name: 'Conversation Status Updated',
     description: 'A conversation moved to another status, e.g. open → pending → solved.',
     data: z.looseObject({
       conversation: conversationSchema,
@@ -221,7 +221,7 @@ const EVENT_TYPE_DEFINITIONS = {
     },
   },
   'message.retracted': {
-    name: 'Message Retract',
+    name: 'Message Retracted',
     description:
       'A message was retracted (unsent) by its author or a moderator; its content is no longer shown.',
     data: z.looseObject({

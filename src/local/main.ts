@@ -1,4 +1,6 @@
 /** `npm start`: the whole service on this machine, until Ctrl-C. */
+// First: before any module loads the AWS SDK.
+import './quiet-sdk-warning';
 import { loadConfig } from '#config';
 import { startLocalRuntime } from './runtime';
 import { startupBanner } from './startup-banner';

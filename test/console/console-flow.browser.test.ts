@@ -299,9 +299,9 @@ describe.runIf(browserAvailable())('admin console in chromium', () => {
       .waitFor();
     await axeScreen('rejected events');
     await page.getByRole('link', { name: 'Event types' }).click();
-    await page.getByRole('heading', { level: 2, name: 'Message Retract' }).waitFor();
-    await page.getByText('Sample payload of Message Retract').click();
-    await page.getByRole('region', { name: 'Sample payload of Message Retract' }).waitFor();
+    await page.getByRole('heading', { level: 2, name: 'Message Retracted' }).waitFor();
+    await page.getByText('Sample payload of Message Retracted').click();
+    await page.getByRole('region', { name: 'Sample payload of Message Retracted' }).waitFor();
     await axeScreen('event types');
   });
 
@@ -353,7 +353,7 @@ describe.runIf(browserAvailable())('admin console in chromium', () => {
           fullPage: true,
         });
       await narrow.page.getByRole('link', { name: 'Event types' }).click();
-      await narrow.page.getByRole('heading', { level: 2, name: 'Message Retract' }).waitFor();
+      await narrow.page.getByRole('heading', { level: 2, name: 'Message Retracted' }).waitFor();
       expect(await fits()).toBe(true);
       expect(narrow.watch.foreignRequests).toEqual([]);
       expect(narrow.watch.errors).toEqual([]);

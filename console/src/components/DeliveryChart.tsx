@@ -9,6 +9,7 @@
 import { useId, useState } from 'react';
 import { Tab, TabList, TabPanel, Tabs } from 'react-aria-components';
 import { useWebhookStats } from '../api/queries';
+import { count } from '../count';
 import { LoadError } from './LoadError';
 
 const RANGES = [
@@ -106,7 +107,7 @@ function Bars({ buckets, label }: { buckets: Bucket[]; label: string }) {
       </svg>
       <p className="legend">
         <span className="legend-ok">Succeeded (lower part of each bar)</span>{' '}
-        <span className="legend-failed">Failed (upper part)</span> · tallest bar {peak} attempts
+        <span className="legend-failed">Failed (upper part)</span> · tallest bar {count(peak, 'attempt')}
       </p>
       <details>
         <summary>Show as a table</summary>

@@ -7,6 +7,7 @@
 import { type FormEvent, useId, useState } from 'react';
 import { ApiError, type DeliverySummary } from '../api/client';
 import { type DeliveryFilters, rowsOf, useDeliveryList, useWebhook } from '../api/queries';
+import { count } from '../count';
 import { useEventNames } from '../event-names';
 import { Link, pathTo, useSearchParam } from '../router';
 import { Time } from './Json';
@@ -133,7 +134,7 @@ export function DeliveryList({ webhookId, pageSize }: { webhookId?: string; page
                       to <WebhookName webhookId={delivery.webhookId} /> ·{' '}
                     </>
                   )}
-                  {delivery.attemptCount} attempt{delivery.attemptCount === 1 ? '' : 's'}
+                  {count(delivery.attemptCount, 'attempt')}
                   {delivery.lastStatusCode ? ` · HTTP ${delivery.lastStatusCode}` : ''} ·{' '}
                   <Time iso={delivery.createdAt} />
                 </span>

@@ -4,6 +4,7 @@
  * Colour only repeats what the words say, so the state reads the same without it.
  */
 import type { Webhook } from '../api/client';
+import { count } from '../count';
 import { Time } from './Json';
 
 type Tone = 'ok' | 'bad' | 'neutral';
@@ -49,7 +50,7 @@ export function successRateText(webhook: Webhook): string {
   const total = succeeded + failed;
   if (total === 0) return 'No attempts in 24 h';
   const rate = Math.floor((succeeded / total) * 1000) / 10;
-  return `${rate} % of ${total} attempt${total === 1 ? '' : 's'} succeeded (24 h)`;
+  return `${rate} % of ${count(total, 'attempt')} succeeded (24 h)`;
 }
 
 export function WebhookState({ webhook }: { webhook: Webhook }) {

@@ -3,6 +3,7 @@ import { rowsOf, useFailureLogList } from '../api/queries';
 import { Time } from '../components/Json';
 import { LoadMore } from '../components/LoadMore';
 import { errorText } from '../context';
+import { count } from '../count';
 import { useEventNames } from '../event-names';
 import { Link, pathTo, ScreenHeading } from '../router';
 
@@ -29,7 +30,7 @@ export function FailureLogsScreen() {
                 </Link>
                 <span className="url">{log.url}</span>
                 <span className="meta">
-                  {log.attemptCount} attempts ·{' '}
+                  {count(log.attemptCount, 'attempt')} ·{' '}
                   {log.lastStatusCode ? `HTTP ${log.lastStatusCode}` : (log.lastError ?? '')} · failed{' '}
                   <Time iso={log.failedAt} />
                 </span>

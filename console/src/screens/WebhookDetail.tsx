@@ -15,6 +15,7 @@ import { useErrorNotice } from '../components/next-action';
 import { WebhookActions } from '../components/WebhookActions';
 import { WebhookState } from '../components/WebhookState';
 import { errorText, useConsole } from '../context';
+import { count } from '../count';
 import { useEventNames } from '../event-names';
 import { useNotice } from '../notices';
 import { Link, navigate, pathTo, ScreenHeading } from '../router';
@@ -159,7 +160,8 @@ function Health({ webhook }: { webhook: Webhook }) {
           )}
           <dt>Last 24 hours</dt>
           <dd>
-            {health.succeeded24h} attempts succeeded, {health.failed24h} failed (attempts, retries included)
+            {count(health.succeeded24h, 'attempt')} succeeded, {health.failed24h} failed (attempts, retries
+            included)
           </dd>
         </dl>
       )}
@@ -242,11 +244,11 @@ function Recover({ webhook }: { webhook: Webhook }) {
     onMutate: () => setSinceError(undefined),
     onSuccess: async (result) => {
       setResumeUntil(result.resumeUntil);
-      const count = `${result.enqueued} failed deliver${result.enqueued === 1 ? 'y' : 'ies'} enqueued again.`;
+      const enqueued = `${count(result.enqueued, 'failed delivery', 'failed deliveries')} enqueued again.`;
       notice(
         result.resumeUntil
-          ? `${count} More failed deliveries remain before ${new Date(result.resumeUntil).toLocaleString()}: press Recover again to continue.`
-          : count,
+          ? `${enqueued} More failed deliveries remain before ${new Date(result.resumeUntil).toLocaleString()}: press Recover again to continue.`
+          : enqueued,
       );
       await queryClient.invalidateQueries({ queryKey: queryKeys.deliveries.all });
       await queryClient.invalidateQueries({ queryKey: queryKeys.webhooks.one(webhook.id) });

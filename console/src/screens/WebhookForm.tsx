@@ -19,6 +19,7 @@ import {
 } from '../auth-kinds';
 import { Json } from '../components/Json';
 import { errorText, useConsole } from '../context';
+import { count } from '../count';
 import { useEventCatalogue } from '../event-names';
 import { useNotice } from '../notices';
 import { Link, navigate, pathTo, ScreenHeading } from '../router';
@@ -215,7 +216,7 @@ function WebhookForm(props: {
         }
         setErrors(byField);
         setFormError(
-          `The webhook was not saved: ${error.details.length === 1 ? 'one field needs' : `${error.details.length} fields need`} attention.` +
+          `The webhook was not saved: ${count(error.details.length, 'field needs', 'fields need')} attention.` +
             (other.length ? ` ${other.map((issue) => `${issue.field}: ${issue.message}`).join('; ')}` : ''),
         );
       } else {

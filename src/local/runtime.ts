@@ -33,6 +33,7 @@ import { type DeliveryThreads, startDeliveryThreads } from './delivery-threads';
 import { startEmbeddedDynamoThread } from './embedded-dynamodb-thread';
 import { startSqsEventSource } from './event-source';
 import { type BusEvent, handlePutEvents } from './eventbridge-ingest';
+import { FailedTokenLimiter, type FailedTokenRule } from './failed-token-limiter';
 import { InProcessRequestHandler } from './in-process-transport';
 import { asFanOutDeadLetters, busQueueEntries, createBusDispatcher } from './local-bus';
 import { makeDataDirPrivate } from './private-data-dir';
@@ -87,6 +88,8 @@ export interface LocalRuntimeOptions {
   onBusEvent?: (event: BusEvent) => void;
   /** Told how long each handler invocation took (the benchmark's cost model bills these). */
   onInvocation?: (functionName: LocalFunctionName, durationMs: number) => void;
+  /** Wrong tokens a source address may present (tests that fuzz authorization raise it). */
+  failedTokenRule?: FailedTokenRule;
 }
 
 /** The Lambda functions the local runtime drives. */
@@ -159,6 +162,7 @@ async function startOnLockedDataDir(options: LocalRuntimeOptions, dataDir: strin
     onError: (error) => logger.error('Local server error', { error: String(error) }),
     onClientAbort: (error) => logger.info('Client aborted its request', { error: String(error) }),
     consoleDir: CONSOLE_DIST_DIR,
+    ...(options.failedTokenRule ? { failedTokens: new FailedTokenLimiter(options.failedTokenRule) } : {}),
   };
   const server = createLocalServer(routes);
   await new Promise<void>((resolveListen, reject) => {

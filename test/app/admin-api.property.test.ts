@@ -133,7 +133,12 @@ function headersOf(contentType: string | string[] | undefined, authorization: st
 beforeAll(async () => {
   receiver = await startReceiver();
   receiver.on('/fail', (_hit, response) => response.writeHead(500).end('nope'));
-  service = await startTestService({ RETRY_SCHEDULE: '1', DELIVERY_TIMEOUT_MS: '1000' });
+  // This suite sends thousands of odd authorization values from one address: it asks how the API answers
+  // hostile input, so the wrong-token limit (its own test: failed-token-limiter.test.ts) is raised here.
+  service = await startTestService(
+    { RETRY_SCHEDULE: '1', DELIVERY_TIMEOUT_MS: '1000' },
+    { failedTokenRule: { burst: 1_000_000, refillSeconds: 1 } },
+  );
   for (let index = 0; index < 3; index++) {
     const created = await service.api('POST', '/v1/webhooks', validWebhookBody(receiver.url('/ok')));
     fixtures.ownWebhooks.push(created.body.id);

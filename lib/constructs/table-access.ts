@@ -32,9 +32,9 @@ export const TABLE_ACCESS = {
     table: ['GetItem', 'BatchGetItem', 'Query', 'PutItem', 'UpdateItem', 'DeleteItem', 'BatchWriteItem'],
     index: ['Query'],
   },
-  // Subscribers (Query), event-id claims (conditional PutItem, GetItem on a clash), rejected events
-  // (PutItem), payloads grouped into one BatchWriteItem.
-  fanOut: { table: ['GetItem', 'Query', 'PutItem', 'BatchWriteItem'] },
+  // Subscribers (Query), event-id claims that carry the event's payload (conditional PutItem, GetItem
+  // on a clash), rejected events (PutItem).
+  fanOut: { table: ['GetItem', 'Query', 'PutItem'] },
   // Webhook reads (one, or a batch's at once), the delivery log (UpdateItem, grouped first-attempt
   // records in BatchWriteItem), health (counters and the failing period: GetItem, conditional
   // UpdateItem), deactivation (the webhook PutItem, its subscriptions DeleteItem).

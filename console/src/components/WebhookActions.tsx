@@ -32,6 +32,9 @@ import { navigate, pathTo } from '../router';
 import { CopyButton } from './CopyButton';
 import { Time } from './Json';
 
+/** Said with every test result: a test probes the endpoint and is not the delivery path's evidence (docs/contract.md#delivery-log). */
+const TEST_NOT_IN_HEALTH = 'Tests do not count toward health.';
+
 /** How long the replaced secret keeps signing: the choices the rotation dialog offers, in seconds. */
 const OVERLAPS = [
   { id: '0', label: 'Now (receivers still on the old secret start failing at once)', seconds: 0 },
@@ -73,8 +76,8 @@ function WebhookActionsMenu({ webhook, afterDelete }: { webhook: Webhook; afterD
           );
           setChoosingTest(false);
           return result.delivered
-            ? `Test delivered to ${webhook.name}: HTTP ${result.statusCode} in ${result.durationMs} ms.`
-            : `Test to ${webhook.name} failed${result.statusCode ? ` with HTTP ${result.statusCode}` : ''}: ${result.error ?? 'no 2xx answer'}.`;
+            ? `Test delivered to ${webhook.name}: HTTP ${result.statusCode} in ${result.durationMs} ms. ${TEST_NOT_IN_HEALTH}`
+            : `Test to ${webhook.name} failed${result.statusCode ? ` with HTTP ${result.statusCode}` : ''}: ${result.error ?? 'no 2xx answer'}. ${TEST_NOT_IN_HEALTH}`;
         }
         case 'toggle': {
           const route =

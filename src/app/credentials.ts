@@ -49,7 +49,21 @@ export async function loadDeliveryCredentials(
       const authentication = webhook.authentication
         ? await openAuthentication(webhook.authentication, services.cipher, context)
         : null;
-      return new DeliveryCredentials(signingSecrets, authentication);
+      // Defined, not assigned, so any header name stays a key (docs/contract.md#secret-headers).
+      const secretHeaders = Object.fromEntries(
+        await Promise.all(
+          Object.entries(webhook.headers).flatMap(([name, stored]) =>
+            typeof stored === 'string'
+              ? []
+              : [
+                  services.cipher
+                    .decrypt(stored.encryptedValue, context)
+                    .then((value) => [name, value] as const),
+                ],
+          ),
+        ),
+      );
+      return new DeliveryCredentials(signingSecrets, authentication, secretHeaders);
     },
     ttlMs === undefined ? undefined : { ttlMs },
   );

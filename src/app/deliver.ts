@@ -191,7 +191,8 @@ function splitOrdered(messages: QueueMessage[]): {
  * One conversation's messages of a batch, one at a time in queue order (docs/contract.md#ordering): the
  * next only once the previous has ended (delivered, dropped, dead-lettered). The first that has not
  * ended (held for its retry, or failed to process) and every one after it go back to the queue, in
- * order: the queue serves none of them before the held one comes back.
+ * order: the queue serves none of them before the held one comes back, so those behind it are visible
+ * again at once (one ChangeMessageVisibility each) instead of after the queue's visibility timeout.
  */
 async function processConversation(
   services: DeliveryServices,
@@ -205,6 +206,10 @@ async function processConversation(
       continue;
     }
     if (outcome.status === 'held') batch.holds.push({ message, seconds: outcome.seconds });
+    // Those behind it are made visible again at once: the FIFO queue serves none of them before the one
+    // ahead has ended, so they go on right after it rather than after a whole visibility timeout.
+    for (const follower of members.slice(index + 1))
+      batch.holds.push({ message: follower.message, seconds: 0 });
     return members.slice(index).map((member) => member.message.messageId);
   }
   return [];

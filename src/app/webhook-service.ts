@@ -12,6 +12,7 @@ import type {
   AuthenticationInput,
   Page,
   StoredAuthentication,
+  StoredHeaderValue,
   StoredSigningSecret,
   StoredWebhook,
   WebhookOrdering,
@@ -21,6 +22,7 @@ import { DEFAULT_TENANT_LIMITS } from '#domain/tenant-limits';
 import {
   checkWebhookConsistency,
   DEFAULT_PREVIOUS_SECRET_SECONDS,
+  type HeaderInputValue,
   rotateSecretRequestSchema,
   toFieldIssues,
   webhookInputSchemas,
@@ -44,7 +46,7 @@ interface WebhookDraft {
   status: 'active' | 'inactive';
   authentication: AuthenticationInput | null;
   signing: { enabled: boolean };
-  headers: Record<string, string>;
+  headers: Record<string, HeaderInputValue>;
   ordering: WebhookOrdering;
 }
 
@@ -90,7 +92,7 @@ export async function createWebhook(
     signingSecrets: signingSecret
       ? [await sealSigningSecret(services, tenantId, id, signingSecret, now)]
       : [],
-    headers: normalised.headers,
+    headers: await sealHeaders(services, tenantId, id, normalised.headers, {}),
     ordering: normalised.ordering,
     createdAt: now,
     updatedAt: now,
@@ -161,11 +163,14 @@ export async function patchWebhook(
         'events',
         'url',
         'status',
-        'headers',
         'signing',
         'ordering',
       ]),
       authentication,
+      headers:
+        patch.headers === undefined
+          ? current.headers
+          : await sealHeaders(services, tenantId, webhookId, patch.headers, current.headers),
     };
     if (patch.url !== undefined) merged.url = normalisedUrl(patch.url);
     if (patch.url !== undefined || patch.headers !== undefined || patch.authentication !== undefined) {
@@ -366,7 +371,7 @@ async function assertConsistent(
   services: Pick<Services, 'destinationPolicy' | 'resolver'>,
   draft: {
     url: string;
-    headers: Record<string, string>;
+    headers: Readonly<Record<string, unknown>>;
     authentication: { readonly type: string } | null;
   },
 ): Promise<void> {
@@ -390,6 +395,40 @@ async function sealAuthentication(
 ): Promise<StoredAuthentication | null> {
   if (!authentication) return null;
   return sealAuthenticationWith(authentication, services.cipher, cipherContext(tenantId, webhookId));
+}
+
+/**
+ * Custom headers as stored (docs/contract.md#secret-headers): a secret value encrypted with the webhook's
+ * context; `{ secret: true }` without a value keeps the secret `current` holds under that exact name,
+ * and is refused when there is none (nothing to keep).
+ */
+async function sealHeaders(
+  services: Pick<Services, 'cipher'>,
+  tenantId: string,
+  webhookId: string,
+  headers: Readonly<Record<string, HeaderInputValue>>,
+  current: Readonly<Record<string, StoredHeaderValue>>,
+): Promise<Record<string, StoredHeaderValue>> {
+  const sealed: [string, StoredHeaderValue][] = [];
+  const issues: { field: string; message: string }[] = [];
+  for (const [name, value] of Object.entries(headers)) {
+    if (typeof value === 'string') {
+      sealed.push([name, value]);
+    } else if ('value' in value) {
+      const encryptedValue = await services.cipher.encrypt(value.value, cipherContext(tenantId, webhookId));
+      sealed.push([name, { secret: true, encryptedValue }]);
+    } else {
+      const kept = Object.hasOwn(current, name) ? current[name] : undefined;
+      if (kept !== undefined && typeof kept !== 'string') sealed.push([name, kept]);
+      else
+        issues.push({
+          field: `headers.${name}`,
+          message: 'has no stored secret value to keep: send { "value": "...", "secret": true }',
+        });
+    }
+  }
+  if (issues.length > 0) throw new ValidationError(`${issues[0]?.field}: ${issues[0]?.message}`, issues);
+  return Object.fromEntries(sealed);
 }
 
 async function sealSigningSecret(

@@ -18,7 +18,7 @@ export function toPublicWebhook(webhook: StoredWebhook, health?: PublicWebhook['
     status: webhook.status,
     authentication: webhook.authentication ? toPublicAuthentication(webhook.authentication) : null,
     signing: { enabled: webhook.signing.enabled },
-    headers: { ...webhook.headers },
+    headers: publicHeaders(webhook.headers),
     ordering: orderingOf(webhook),
     createdAt: webhook.createdAt,
     updatedAt: webhook.updatedAt,
@@ -26,6 +26,17 @@ export function toPublicWebhook(webhook: StoredWebhook, health?: PublicWebhook['
   if (webhook.disabledReason) view.disabledReason = webhook.disabledReason;
   if (health) view.health = health;
   return view;
+}
+
+/** Custom headers as responses show them: a secret one by its name only (docs/contract.md#secret-headers). */
+export function publicHeaders(headers: StoredWebhook['headers']): PublicWebhook['headers'] {
+  // fromEntries defines keys, so a stored header named `__proto__` stays a header.
+  return Object.fromEntries(
+    Object.entries(headers).map(([name, value]) => [
+      name,
+      typeof value === 'string' ? value : ({ secret: true } as const),
+    ]),
+  );
 }
 
 /** A failure log as the list route shows it (without the stored event body). */

@@ -14,10 +14,21 @@ const REDACTED = '[redacted]';
 export class DeliveryCredentials {
   readonly #signingSecrets: readonly string[];
   readonly #authentication: AuthenticationInput | null;
+  readonly #secretHeaders: Readonly<Record<string, string>>;
 
-  constructor(signingSecrets: readonly string[], authentication: AuthenticationInput | null) {
+  constructor(
+    signingSecrets: readonly string[],
+    authentication: AuthenticationInput | null,
+    secretHeaders: Readonly<Record<string, string>> = {},
+  ) {
     this.#signingSecrets = Object.freeze([...signingSecrets]);
     this.#authentication = authentication;
+    this.#secretHeaders = Object.freeze({ ...secretHeaders });
+  }
+
+  /** The secret custom headers' values by header name (docs/contract.md#secret-headers). */
+  get secretHeaders(): Readonly<Record<string, string>> {
+    return this.#secretHeaders;
   }
 
   /** Current secret first, then one still valid from a rotation. */
@@ -81,9 +92,17 @@ export function buildDeliveryRequest(input: {
     // Validation refuses reserved api-key header names; this keeps the protocol headers intact regardless.
     if (!isProtocolHeader(name)) headers.set(name, value);
   }
-  for (const [rawName, value] of Object.entries(webhook.headers)) {
+  for (const [rawName, stored] of Object.entries(webhook.headers)) {
     const name = rawName.toLowerCase();
     if (isProtocolHeader(name) || headers.has(name)) continue;
+    const value =
+      typeof stored === 'string'
+        ? stored
+        : Object.hasOwn(credentials.secretHeaders, rawName)
+          ? credentials.secretHeaders[rawName]
+          : undefined;
+    // A secret header whose value was not decrypted with these credentials: never sent without it.
+    if (value === undefined) throw new Error(`the secret header ${rawName} has no value`);
     headers.set(name, value);
   }
   return { url: webhook.url, headers: Object.fromEntries(headers), body };

@@ -32,6 +32,15 @@ export interface StoredSigningSecret {
   expiresAt?: string;
 }
 
+/** A secret custom header as stored: its value encrypted with the webhook's cipher context. */
+export interface StoredSecretHeader {
+  secret: true;
+  encryptedValue: string;
+}
+
+/** A custom header value as stored. */
+export type StoredHeaderValue = string | StoredSecretHeader;
+
 /** A webhook as the repository stores it. */
 export interface StoredWebhook {
   id: string;
@@ -46,7 +55,8 @@ export interface StoredWebhook {
   signing: { enabled: boolean };
   /** Newest first; empty when signing was never enabled. */
   signingSecrets: StoredSigningSecret[];
-  headers: Record<string, string>;
+  /** Custom headers: public text, or a secret one's value encrypted (docs/contract.md#secret-headers). */
+  headers: Record<string, StoredHeaderValue>;
   /** Absent on webhooks stored before ordering existed: `none` (see orderingOf). */
   ordering?: WebhookOrdering;
   createdAt: string;

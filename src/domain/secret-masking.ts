@@ -1,6 +1,6 @@
 /**
  * Request headers as the delivery log shows them (docs/contract.md#isolation, #delivery-log): the authentication header
- * keeps only its scheme, and every other value goes through the webhook's secret scrubber
+ * keeps only its scheme, a secret custom header (#secret-headers) is replaced whole, and every other value goes through the webhook's secret scrubber
  * (`secret-scrubber.ts`, the one rule for every encoding a secret may come back in).
  */
 import { authenticationHeaderMask } from './auth-kinds/registry';
@@ -15,6 +15,8 @@ export interface WebhookSecrets {
   authentication: AuthenticationInput | null;
   /** `whsec_…` values, current first. */
   signingSecrets: readonly string[];
+  /** Secret custom headers' values by name (docs/contract.md#secret-headers). */
+  secretHeaders?: Readonly<Record<string, string>>;
 }
 
 /**
@@ -28,10 +30,13 @@ export function maskRequestHeaders(
   scrub: ScrubText = scrubberForCredentials(secrets),
 ): Record<string, string> {
   const authHeader = secrets.authentication ? authenticationHeaderMask(secrets.authentication) : undefined;
+  const secretNames = new Set(Object.keys(secrets.secretHeaders ?? {}).map((name) => name.toLowerCase()));
   const masked: Record<string, string> = {};
   for (const [name, value] of Object.entries(headers)) {
     if (name.toLowerCase() === authHeader?.name) {
       masked[name] = `${authHeader.prefix}${MASK}`;
+    } else if (secretNames.has(name.toLowerCase())) {
+      masked[name] = MASK;
     } else {
       masked[name] = scrub(value);
     }

@@ -51,6 +51,7 @@ export type ScrubText = (text: string) => string;
 export function webhookSecretValues(credentials: {
   signingSecrets: readonly string[];
   authentication: AuthenticationInput | null;
+  secretHeaders?: Readonly<Record<string, string>>;
 }): string[] {
   const values: string[] = [];
   for (const secret of credentials.signingSecrets) {
@@ -59,6 +60,8 @@ export function webhookSecretValues(credentials: {
     if (secret.startsWith('whsec_')) values.push(secret.slice('whsec_'.length));
   }
   if (credentials.authentication) values.push(...authenticationSecretValues(credentials.authentication));
+  // docs/contract.md#secret-headers: a secret custom header's value is a secret like a credential.
+  if (credentials.secretHeaders) values.push(...Object.values(credentials.secretHeaders));
   return values;
 }
 
@@ -509,6 +512,7 @@ export function secretScrubberFor(secretValues: readonly string[]): ScrubText {
 export function scrubberForCredentials(credentials: {
   signingSecrets: readonly string[];
   authentication: AuthenticationInput | null;
+  secretHeaders?: Readonly<Record<string, string>>;
 }): ScrubText {
   return secretScrubberFor(webhookSecretValues(credentials));
 }

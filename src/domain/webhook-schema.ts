@@ -19,7 +19,12 @@ import {
   isoDateTimeSchema,
 } from './event-catalogue';
 
-import { HEADER_NAME_PATTERN, HEADER_VALUE_RULE, isSendableHeaderValue } from './header-text';
+import {
+  HEADER_NAME_PATTERN,
+  HEADER_VALUE_RULE,
+  isSendableHeaderValue,
+  secretHeaderValue,
+} from './header-text';
 
 export { authenticationInputSchema, publicAuthenticationSchema } from './auth-kinds/registry';
 export { toFieldIssues } from './field-issues';
@@ -44,14 +49,38 @@ const headerValueSchema = z
   .max(MAX_HEADER_VALUE_LENGTH)
   .refine(isSendableHeaderValue, HEADER_VALUE_RULE);
 
+/** The longest secret header value: the credential values' limit (bearer token, api-key value). */
+const MAX_SECRET_HEADER_VALUE_LENGTH = 4096;
+
+/**
+ * A secret custom header (docs/contract.md#secret-headers): `{ value, secret: true }` sets its value,
+ * which is encrypted at rest and never shown again; `{ secret: true }` alone keeps the value stored
+ * under that name (so a webhook as GET shows it can be sent back unchanged).
+ */
+const secretHeaderInputSchema = z.union([
+  z.strictObject({ value: secretHeaderValue(MAX_SECRET_HEADER_VALUE_LENGTH), secret: z.literal(true) }),
+  z.strictObject({ secret: z.literal(true) }),
+]);
+export type SecretHeaderInput = z.output<typeof secretHeaderInputSchema>;
+/** A custom header value as written: public text, or a secret. */
+export type HeaderInputValue = string | SecretHeaderInput;
+
+/** How a response shows a secret header: the name, never the value. */
+export const maskedSecretHeaderSchema = z
+  .object({ secret: z.literal(true) })
+  .meta({ description: 'A secret header: its value is write-only and never returned.' });
+
 const headersSchema = z
-  .record(z.string(), headerValueSchema)
+  .record(z.string(), z.union([headerValueSchema, secretHeaderInputSchema]))
   .superRefine((headers, ctx) => {
     const names = Object.keys(headers);
     if (names.length > MAX_CUSTOM_HEADERS) {
       ctx.addIssue({ code: 'custom', message: `at most ${MAX_CUSTOM_HEADERS} custom headers are allowed` });
     }
-    const totalBytes = names.reduce((total, name) => total + name.length + (headers[name]?.length ?? 0), 0);
+    const totalBytes = names.reduce(
+      (total, name) => total + name.length + headerValueLength(headers[name]),
+      0,
+    );
     if (totalBytes > MAX_CUSTOM_HEADER_BYTES) {
       ctx.addIssue({
         code: 'custom',
@@ -91,10 +120,17 @@ const headersSchema = z
     }
   })
   .meta({
-    description: `Up to ${MAX_CUSTOM_HEADERS} custom headers sent with every delivery.`,
+    description: `Up to ${MAX_CUSTOM_HEADERS} custom headers sent with every delivery. A value is a string (shown in responses) or \`{ "value": "...", "secret": true }\` (encrypted at rest, shown as \`{ "secret": true }\`; send \`{ "secret": true }\` to keep the stored value).`,
     maxProperties: MAX_CUSTOM_HEADERS,
     propertyNames: { type: 'string', pattern: HEADER_NAME_PATTERN.source },
   });
+
+/** The bytes a header value counts toward the total; a kept secret is counted when the webhook is merged. */
+export function headerValueLength(value: HeaderInputValue | undefined): number {
+  if (value === undefined) return 0;
+  if (typeof value === 'string') return value.length;
+  return 'value' in value ? value.value.length : 0;
+}
 
 const signingSchema = z.strictObject({ enabled: z.boolean() });
 const orderingSchema = z.enum(WEBHOOK_ORDERINGS).meta({
@@ -122,7 +158,7 @@ const eventsSchema = z
  * (an api_key's) must not be sent twice. `authentication` is the settings as written or as shown.
  */
 export function checkWebhookConsistency(draft: {
-  headers: Record<string, string>;
+  headers: Readonly<Record<string, unknown>>;
   authentication: { readonly type: string } | null;
 }): FieldIssue[] {
   const issues: FieldIssue[] = [];
@@ -153,7 +189,7 @@ function addConsistencyIssues(value: { headers?: unknown; authentication?: unkno
   if (typeof authentication !== 'object' || authentication === null) return;
   if (typeof (authentication as { type?: unknown }).type !== 'string') return;
   const draft = {
-    headers: headers as Record<string, string>,
+    headers: headers as Record<string, unknown>,
     authentication: authentication as { type: string },
   };
   for (const issue of checkWebhookConsistency(draft)) {
@@ -257,7 +293,7 @@ export const publicWebhookSchema = z.object({
   status: webhookStatusSchema,
   authentication: publicAuthenticationSchema.nullable(),
   signing: z.object({ enabled: z.boolean() }),
-  headers: z.record(z.string(), z.string()),
+  headers: z.record(z.string(), z.union([z.string(), maskedSecretHeaderSchema])),
   ordering: orderingSchema,
   createdAt: isoDateTimeSchema,
   updatedAt: isoDateTimeSchema,

@@ -160,6 +160,36 @@ describe('buildDeliveryRequest', () => {
     expect(new Webhook(secret).verify(request.body, request.headers)).toEqual(event);
   });
 
+  it('sends a secret custom header with the value its credentials decrypted, and never without one', () => {
+    const stored = {
+      url: 'https://hooks.example.com/in',
+      headers: { 'X-Public': 'p', 'X-Api-Secret': { secret: true as const, encryptedValue: 'ciphertext' } },
+      signing: { enabled: false },
+    };
+    const request = buildDeliveryRequest({
+      event,
+      webhook: stored,
+      credentials: new DeliveryCredentials([], null, { 'X-Api-Secret': 'hdr-value' }),
+      attemptAt,
+      userAgent: 'chat-webhooks/1.2.3',
+    });
+    expect(request.headers['x-api-secret']).toBe('hdr-value');
+    expect(request.headers['x-public']).toBe('p');
+    expect(JSON.stringify(request.headers)).not.toContain('ciphertext');
+    expect(() =>
+      buildDeliveryRequest({
+        event,
+        webhook: stored,
+        credentials: new DeliveryCredentials([], null),
+        attemptAt,
+        userAgent: 'chat-webhooks/1.2.3',
+      }),
+    ).toThrow(/X-Api-Secret/);
+    const credentials = new DeliveryCredentials([], null, { 'X-Api-Secret': 'hdr-value' });
+    expect(JSON.stringify({ credentials })).not.toContain('hdr-value');
+    expect(inspect(credentials, { depth: 10, showHidden: true })).not.toContain('hdr-value');
+  });
+
   it('passes a custom Authorization header when no authentication is set', () => {
     const request = buildDeliveryRequest({
       event,

@@ -132,3 +132,38 @@ describe('maskRequestHeaders', () => {
     );
   });
 });
+
+describe('secret custom headers (docs/contract.md#secret-headers)', () => {
+  it('masks a secret header whole, whatever its case, and scrubs its value from every other header', () => {
+    const secrets: WebhookSecrets = {
+      authentication: null,
+      signingSecrets: [],
+      secretHeaders: { 'X-Api-Secret': 'hdr-Secret-value-91' },
+    };
+    const masked = maskRequestHeaders(
+      { 'x-api-secret': 'hdr-Secret-value-91', 'x-public': 'p', 'x-echo': 'was hdr-Secret-value-91' },
+      secrets,
+    );
+    expect(masked['x-api-secret']).toBe(MASK);
+    expect(masked['x-public']).toBe('p');
+    expect(JSON.stringify(masked)).not.toContain('hdr-Secret-value-91');
+    expect(webhookSecretValues(secrets)).toContain('hdr-Secret-value-91');
+  });
+
+  it('scrubs any secret header value from text in every encoding the scrubber knows', () => {
+    fc.assert(
+      fc.property(credential, fc.string({ maxLength: 20 }), (value, prefix) => {
+        const scrub = secretScrubberFor(
+          webhookSecretValues({
+            authentication: null,
+            signingSecrets: [],
+            secretHeaders: { 'X-S': value },
+          }),
+        );
+        for (const encoded of [value, Buffer.from(value).toString('base64'), encodeURIComponent(value)])
+          expect(scrub(`${prefix}${encoded}`)).not.toContain(encoded);
+      }),
+      { numRuns: 100 },
+    );
+  });
+});

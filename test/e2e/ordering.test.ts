@@ -121,4 +121,43 @@ describe('ordered delivery per conversation', () => {
     const [record] = records.body.items as { status: string; attemptCount: number }[];
     expect(record).toMatchObject({ status: 'succeeded', attemptCount: 2 });
   }, 120_000);
+  it('sends the events behind a retried one right after its retry succeeds, not after a visibility timeout', async () => {
+    // One PutEvents: the three events of c3 reach the ordered queue together and may share a batch.
+    const path = '/c3';
+    const created = await service.api('POST', '/v1/webhooks', {
+      name: 'c3',
+      events: ['message.created', 'message.edited', 'message.retracted'],
+      url: receiver.url(path),
+      ordering: 'conversation',
+    });
+    expect(created.status).toBe(201);
+    let blips = 0;
+    receiver.on(path, (hit, response) => {
+      if (idOf(hit) === 'evt_c3_created' && blips === 0) {
+        blips += 1;
+        response.writeHead(503).end('blip');
+        return;
+      }
+      response.writeHead(200).end('ok');
+    });
+    const entries = [
+      event('tenant-a', 'message.created', 'evt_c3_created', 'c3'),
+      event('tenant-a', 'message.edited', 'evt_c3_edited', 'c3'),
+      event('tenant-a', 'message.retracted', 'evt_c3_retracted', 'c3'),
+    ];
+    expect((await service.publish(entries)).FailedEntryCount).toBe(0);
+    // The queue's visibility timeout here is 90 s (three times DELIVERY_TIMEOUT_MS): waiting for half of
+    // it tells "right after the retry" from "after the visibility timeout".
+    await receiver.waitFor(
+      () => receiver.hits(path).some((hit) => idOf(hit) === 'evt_c3_retracted'),
+      45_000,
+      'the events behind the retried one',
+    );
+    expect(receiver.hits(path).map(idOf)).toEqual([
+      'evt_c3_created',
+      'evt_c3_created',
+      'evt_c3_edited',
+      'evt_c3_retracted',
+    ]);
+  });
 });

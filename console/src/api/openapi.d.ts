@@ -411,11 +411,18 @@ export interface components {
                 enabled: boolean;
             };
             /**
-             * @description Up to 20 custom headers sent with every delivery.
+             * @description Up to 20 custom headers sent with every delivery. A value is a string (shown in responses) or `{ "value": "...", "secret": true }` (encrypted at rest, shown as `{ "secret": true }`; send `{ "secret": true }` to keep the stored value).
              * @default {}
              */
             headers: {
-                [key: string]: string;
+                [key: string]: string | ({
+                    value: string;
+                    /** @constant */
+                    secret: true;
+                } | {
+                    /** @constant */
+                    secret: true;
+                });
             };
             /**
              * @description `conversation`: one conversation's deliveries one at a time, in the order their events were accepted (a retry holds that conversation only); `none` (default): no order.
@@ -454,9 +461,16 @@ export interface components {
             signing?: {
                 enabled: boolean;
             };
-            /** @description Up to 20 custom headers sent with every delivery. */
+            /** @description Up to 20 custom headers sent with every delivery. A value is a string (shown in responses) or `{ "value": "...", "secret": true }` (encrypted at rest, shown as `{ "secret": true }`; send `{ "secret": true }` to keep the stored value). */
             headers?: {
-                [key: string]: string;
+                [key: string]: string | ({
+                    value: string;
+                    /** @constant */
+                    secret: true;
+                } | {
+                    /** @constant */
+                    secret: true;
+                });
             };
             /**
              * @description `conversation`: one conversation's deliveries one at a time, in the order their events were accepted (a retry holds that conversation only); `none` (default): no order.
@@ -520,7 +534,10 @@ export interface components {
                 enabled: boolean;
             };
             headers: {
-                [key: string]: string;
+                [key: string]: string | {
+                    /** @constant */
+                    secret: true;
+                };
             };
             /**
              * @description `conversation`: one conversation's deliveries one at a time, in the order their events were accepted (a retry holds that conversation only); `none` (default): no order.
@@ -575,7 +592,10 @@ export interface components {
                 enabled: boolean;
             };
             headers: {
-                [key: string]: string;
+                [key: string]: string | {
+                    /** @constant */
+                    secret: true;
+                };
             };
             /**
              * @description `conversation`: one conversation's deliveries one at a time, in the order their events were accepted (a retry holds that conversation only); `none` (default): no order.

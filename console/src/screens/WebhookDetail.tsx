@@ -61,7 +61,11 @@ export function WebhookDetailScreen({ webhookId }: { webhookId: string }) {
         <dt>Authentication</dt>
         <dd>{webhook.authentication ? webhook.authentication.type : 'None'}</dd>
         <dt>Custom headers</dt>
-        <dd>{Object.keys(webhook.headers).join(', ') || 'None'}</dd>
+        <dd>
+          {Object.entries(webhook.headers)
+            .map(([name, value]) => (typeof value === 'string' ? name : `${name} (secret: ****)`))
+            .join(', ') || 'None'}
+        </dd>
         <dt>Ordering</dt>
         <dd>
           {webhook.ordering === 'conversation'

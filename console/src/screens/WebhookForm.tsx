@@ -24,7 +24,17 @@ import { useEventCatalogue } from '../event-names';
 import { useNotice } from '../notices';
 import { Link, navigate, pathTo, ScreenHeading } from '../router';
 
-type HeaderRow = { key: number; name: string; value: string };
+/**
+ * One custom header as edited. `secret`: sent as `{ value, secret: true }`, never shown again;
+ * `stored`: a secret the server holds under this name, kept (`{ secret: true }`) while `value` is empty.
+ */
+type HeaderRow = { key: number; name: string; value: string; secret: boolean; stored: boolean };
+
+/** A header row as the API takes it: a secret left empty keeps its stored value. */
+function headerInput(row: HeaderRow): string | { secret: true } | { value: string; secret: true } {
+  if (!row.secret) return row.value;
+  return row.stored && row.value === '' ? { secret: true } : { value: row.value, secret: true };
+}
 
 interface FormState {
   name: string;
@@ -72,7 +82,11 @@ function fromWebhook(webhook: Webhook): FormState {
     authValues: auth ? shownAuthValues(auth) : {},
     signing: webhook.signing.enabled,
     ordered: webhook.ordering === 'conversation',
-    headers: Object.entries(webhook.headers).map(([name, value]) => ({ key: nextRowKey++, name, value })),
+    headers: Object.entries(webhook.headers).map(([name, value]) =>
+      typeof value === 'string'
+        ? { key: nextRowKey++, name, value, secret: false, stored: false }
+        : { key: nextRowKey++, name, value: '', secret: true, stored: true },
+    ),
   };
 }
 
@@ -172,7 +186,7 @@ function WebhookForm(props: {
       authentication,
       signing: { enabled: form.signing },
       ordering: form.ordered ? 'conversation' : 'none',
-      headers: Object.fromEntries(form.headers.map((row) => [row.name, row.value])),
+      headers: Object.fromEntries(form.headers.map((row) => [row.name, headerInput(row)])),
     };
   };
 
@@ -432,8 +446,10 @@ function WebhookForm(props: {
                 <label htmlFor={`${id}-header-${row.key}-value`}>Header {index + 1} value</label>
                 <input
                   id={`${id}-header-${row.key}-value`}
+                  type={row.secret ? 'password' : 'text'}
                   value={row.value}
                   autoComplete="off"
+                  placeholder={row.stored && row.secret ? 'Stored secret: leave empty to keep it' : undefined}
                   onChange={(event) =>
                     set(
                       'headers',
@@ -443,6 +459,22 @@ function WebhookForm(props: {
                     )
                   }
                 />
+              </div>
+              <div className="check">
+                <input
+                  type="checkbox"
+                  id={`${id}-header-${row.key}-secret`}
+                  checked={row.secret}
+                  onChange={(event) =>
+                    set(
+                      'headers',
+                      form.headers.map((other) =>
+                        other.key === row.key ? { ...other, secret: event.target.checked } : other,
+                      ),
+                    )
+                  }
+                />
+                <label htmlFor={`${id}-header-${row.key}-secret`}>Header {index + 1} is secret</label>
               </div>
               <button
                 type="button"
@@ -461,7 +493,12 @@ function WebhookForm(props: {
           <button
             type="button"
             className="button secondary"
-            onClick={() => set('headers', [...form.headers, { key: nextRowKey++, name: '', value: '' }])}
+            onClick={() =>
+              set('headers', [
+                ...form.headers,
+                { key: nextRowKey++, name: '', value: '', secret: false, stored: false },
+              ])
+            }
           >
             Add header
           </button>

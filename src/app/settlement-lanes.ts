@@ -16,8 +16,7 @@
 /**
  * Settlements of one tenant at once. A settlement's requests go mostly one after another (health
  * read, health write, then the log's update beside its index write): one or two sockets each, so 8
- * hold at most 16 of the client's 50. At 4, a local run with 40 hanging webhooks took its failure
- * wave about ten times longer to settle (the e2e 140 s against 15 s, load 11 to 17).
+ * hold at most 16 of the client's 50, and a tenant's failure wave still settles 8 at a time.
  */
 export const SETTLEMENTS_PER_TENANT = 8;
 /** Settlements at once over all tenants: at most about 32 of the 50 sockets, the rest for reads and successes. */

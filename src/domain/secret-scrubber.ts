@@ -255,6 +255,10 @@ function plainView(view: View): View {
   return { text: chars.join(''), starts, ends };
 }
 
+/** Beginnings of a secret that complete an escape a stray character before it starts (`%`, `\\`, `\\u`, `\\x`). */
+const ESCAPE_COMPLETION = /^[ux]?[0-9a-fA-F]{0,4}$/;
+const SIMPLE_ESCAPE = /^[ntrbf/"'\\]$/;
+
 function needlesOf(secretValues: readonly string[]): Needles {
   const texts = new Set<string>();
   const bytes = new Map<string, Buffer>();
@@ -273,6 +277,13 @@ function needlesOf(secretValues: readonly string[]): Needles {
   for (const value of secretValues) {
     if (value.length < MIN_SCRUBBED_LENGTH) continue;
     addText(value);
+    // A stray `%`, `\\`, `\\u` or `\\x` just before a secret that begins like the rest of an escape
+    // (`%` + `a0…`) is decoded together with the secret's first characters: the rest is searched too.
+    for (let eaten = 1; eaten <= 5 && value.length - eaten >= MIN_SCRUBBED_LENGTH; eaten++) {
+      const start = value.slice(0, eaten);
+      if (ESCAPE_COMPLETION.test(start) || (eaten === 1 && SIMPLE_ESCAPE.test(start)))
+        addText(value.slice(eaten));
+    }
     addBytes(Buffer.from(value, 'utf8'));
     // A signing key: its bytes and its text in every alphabet a receiver holding it may print
     // (base64, base64url, unpadded, hex), so that one more encoding around them is caught too.
@@ -504,6 +515,10 @@ export function secretScrubberFor(secretValues: readonly string[]): ScrubText {
       ...textMatches(plainView(original), needles.texts, true),
       ...encodedMatches(decoded(original, false), needles, true),
     ];
+    // A stray escape start just before a run (`%0` + `aCEh…`) eats its first character when decoded:
+    // the runs of the text as it is are opened too.
+    const undecoded = decoded(original, false).text === text ? [] : encodedMatches(original, needles, true);
+    ranges.push(...undecoded);
     return redact(text, ranges);
   };
 }

@@ -100,8 +100,10 @@ it("a tenant's event arrives once while another tenant's 40 hanging webhooks tim
     'the retries of the hanging webhooks',
   );
   const second = entry('tenant-a');
+  const publishedAt = Date.now();
   expect((await service.publish([second.entry])).FailedEntryCount).toBe(0);
   await host.waitFor(() => idsAt('/a').length >= 2, 60_000, "tenant A's second event");
+  console.log('A second event ms', (host.hits('/a')[1]?.at ?? 0) - publishedAt);
   const requests = requestsBetween(before, service.counter.snapshot());
   console.log('requests while B hung', JSON.stringify(requests), 'hanging attempts', hangingHits());
   expect(service.runtime.deliveryThreadHeapUsed().length).toBe(1);

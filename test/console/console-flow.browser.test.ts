@@ -106,6 +106,11 @@ describe.runIf(browserAvailable())('admin console in chromium', () => {
     await page.getByRole('button', { name: 'Add header' }).click();
     await page.getByLabel('Header 1 name').fill('X-Team');
     await page.getByLabel('Header 1 value').fill('orders');
+    // docs/contract.md#secret-headers: a header marked secret is sent write-only and shown masked.
+    await page.getByRole('button', { name: 'Add header' }).click();
+    await page.getByLabel('Header 2 name').fill('X-Api-Secret');
+    await page.getByRole('checkbox', { name: 'Header 2 is secret' }).check();
+    await page.getByLabel('Header 2 value').fill('console-hdr-Secret-2f9');
     await url.fill(`${receiverUrl}/ok`);
     await page.getByRole('button', { name: 'Add', exact: true }).click();
     await page.getByRole('heading', { level: 1, name: 'Orders hook' }).waitFor();
@@ -117,10 +122,13 @@ describe.runIf(browserAvailable())('admin console in chromium', () => {
         url: `${receiverUrl}/ok`,
         events: ['conversation.created', 'message.created'],
         authentication: { type: 'bearer' },
-        headers: { 'X-Team': 'orders' },
+        headers: { 'X-Team': 'orders', 'X-Api-Secret': { secret: true } },
         signing: { enabled: true },
       },
     ]);
+    await page.getByText('X-Api-Secret (secret: ****)').waitFor();
+    expect(await page.content()).not.toContain('console-hdr-Secret-2f9');
+    expect(JSON.stringify(list.body)).not.toContain('console-hdr-Secret-2f9');
   });
 
   it('reveals and copies the signing secret on the detail screen', async () => {

@@ -42,7 +42,7 @@ const MAX_HEADER_VALUE_LENGTH = 1024;
  * service's own headers (two signatures during a rotation) the request head stays under 16 KiB, the
  * default limit of Node and many other servers, which would answer 431 to anything larger.
  */
-const MAX_CUSTOM_HEADER_BYTES = 8192;
+export const MAX_CUSTOM_HEADER_BYTES = 8192;
 
 const headerValueSchema = z
   .string()

@@ -201,7 +201,9 @@ describe.runIf(browserAvailable())('admin console in chromium', () => {
     expect(await typeButton.textContent()).toMatch(/message\.created/);
     await axeScreen('send test dialog');
     await testDialog.getByRole('button', { name: 'Send test' }).click();
-    await page.getByText(/Test delivered to Orders hook: HTTP 200 in \d+ ms\. Tests do not count toward health\./).waitFor();
+    await page
+      .getByText(/Test delivered to Orders hook: HTTP 200 in \d+ ms\. Tests do not count toward health\./)
+      .waitFor();
     await testDialog.waitFor({ state: 'detached' });
     expect(received.filter((path) => path === '/ok').length).toBe(before + 1);
     // Recorded in the delivery log as a test, and shown as one.

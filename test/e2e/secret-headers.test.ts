@@ -165,6 +165,27 @@ it('sends a secret header as it is and never shows, stores or logs its value', a
   expect(portalPatched.status).toBe(200);
   expect(portalPatched.body.headers['X-Api-Secret']).toEqual({ secret: true });
 
+  // A kept value still counts toward the 8 KiB of custom headers.
+  const big = await api('PATCH', `/v1/webhooks/${id}`, {
+    headers: { 'X-Api-Secret': { value: 'k'.repeat(4096), secret: true } },
+  });
+  expect(big.status).toBe(200);
+  const public4 = Object.fromEntries([1, 2, 3, 4].map((n) => [`X-Pad-${n}`, 'p'.repeat(1024)]));
+  const over = await api('PATCH', `/v1/webhooks/${id}`, {
+    headers: { ...public4, 'X-Api-Secret': { secret: true } },
+  });
+  expect(over.status).toBe(400);
+  expect(JSON.stringify(over.body.error.details)).toContain('8192');
+  const { 'X-Pad-4': _dropped, ...public3 } = public4;
+  const under = await api('PATCH', `/v1/webhooks/${id}`, {
+    headers: { ...public3, 'X-Api-Secret': { secret: true } },
+  });
+  expect(under.status).toBe(200);
+  const restored = await api('PATCH', `/v1/webhooks/${id}`, {
+    headers: { 'X-Api-Secret': { value: PATCHED_SECRET, secret: true } },
+  });
+  expect(restored.status).toBe(200);
+
   // An echoing receiver: the value reaches it, but not the failure log's snippet nor the test report.
   const report = await api('POST', `/v1/webhooks/${id}/test`);
   expect(report.status).toBe(200);

@@ -114,6 +114,15 @@ export type DeliveryServices = Pick<
   | 'webhooks'
 >;
 
+/** What one task's delivery uses: all of delivery's ports but the batch's acknowledger and ordered progress. */
+type TaskServices = Omit<DeliveryServices, 'acknowledger' | 'orderedProgress'>;
+
+/** What settling an attempt's outcome uses: the queue for a retry, health, notices, the webhook. */
+type OutcomeServices = Pick<
+  Services,
+  'clock' | 'deliveryPolicy' | 'deliveryQueue' | 'notices' | 'webhookHealth' | 'random' | 'webhooks'
+>;
+
 /**
  * Delivers a batch concurrently. Only messages that could not be handled (unparseable, or the queue or
  * store failed) are reported as failures so the queue redelivers them; a failing endpoint is not such
@@ -269,26 +278,7 @@ function heldProgressExpiry(services: Pick<Services, 'clock' | 'deliveryPolicy'>
 }
 
 /** Delivers one message's task(s); resolves with its id when the queue must deliver it again. */
-async function processMessage(
-  services: Pick<
-    Services,
-    | 'admission'
-    | 'cipher'
-    | 'clock'
-    | 'credentialCache'
-    | 'settlementLanes'
-    | 'deliveryLog'
-    | 'deliveryLogPolicy'
-    | 'deliveryPolicy'
-    | 'deliveryQueue'
-    | 'notices'
-    | 'random'
-    | 'sender'
-    | 'webhookHealth'
-    | 'webhooks'
-  >,
-  message: QueueMessage,
-): Promise<string | undefined> {
+async function processMessage(services: TaskServices, message: QueueMessage): Promise<string | undefined> {
   const task = parseDeliveryTask(message.body);
   if (!task) {
     // The DLQ processor records it once the queue's maxReceiveCount moves it there.
@@ -429,23 +419,7 @@ async function releaseOrdered(
  * delivered get it again with the same webhook-id (at-least-once; receivers de-duplicate on it).
  */
 export async function deliverGroup(
-  services: Pick<
-    Services,
-    | 'admission'
-    | 'cipher'
-    | 'clock'
-    | 'credentialCache'
-    | 'settlementLanes'
-    | 'deliveryLog'
-    | 'deliveryLogPolicy'
-    | 'deliveryPolicy'
-    | 'deliveryQueue'
-    | 'notices'
-    | 'random'
-    | 'sender'
-    | 'webhookHealth'
-    | 'webhooks'
-  >,
+  services: TaskServices,
   group: DeliveryTask,
 ): Promise<{ webhookId: string; result: DeliveryResult }[]> {
   const webhookIds = webhookIdsOf(group);
@@ -481,26 +455,7 @@ export async function deliverGroup(
  * else attempts it and settles what follows, then records the settled result in the delivery log.
  * Throws only when the queue or the store fails.
  */
-export async function deliverTask(
-  services: Pick<
-    Services,
-    | 'admission'
-    | 'cipher'
-    | 'clock'
-    | 'credentialCache'
-    | 'settlementLanes'
-    | 'deliveryLog'
-    | 'deliveryLogPolicy'
-    | 'deliveryPolicy'
-    | 'deliveryQueue'
-    | 'notices'
-    | 'random'
-    | 'sender'
-    | 'webhookHealth'
-    | 'webhooks'
-  >,
-  task: DeliveryTask,
-): Promise<DeliveryResult> {
+export async function deliverTask(services: TaskServices, task: DeliveryTask): Promise<DeliveryResult> {
   const { result, sent, lane } = await settleTask(services, task);
   try {
     // Only a request that was made counts in health, never a delivery postponed or given up without one.
@@ -623,10 +578,7 @@ async function settleTask(
  * endpoint is not to blame), or schedules the next attempt.
  */
 async function settleAttempt(
-  services: Pick<
-    Services,
-    'clock' | 'deliveryPolicy' | 'deliveryQueue' | 'notices' | 'webhookHealth' | 'random' | 'webhooks'
-  >,
+  services: OutcomeServices,
   task: DeliveryTask,
   webhook: StoredWebhook,
   { outcome, attempt }: AttemptResult,
@@ -855,10 +807,7 @@ async function giveUpOnEvidence(
 
 /** After a failed attempt: schedules the next one or dead-letters the task, and notes the webhook's health. */
 async function settleFailedAttempt(
-  services: Pick<
-    Services,
-    'clock' | 'deliveryPolicy' | 'deliveryQueue' | 'notices' | 'webhookHealth' | 'random' | 'webhooks'
-  >,
+  services: OutcomeServices,
   task: DeliveryTask,
   webhook: StoredWebhook,
   failure: { attempt: DeliveryAttempt; retryAfterSeconds: number | undefined; taskLogger: CorrelatedLogger },

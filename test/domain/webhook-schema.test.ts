@@ -45,6 +45,7 @@ describe('create schema', () => {
       authentication: null,
       signing: { enabled: true },
       headers: {},
+      ordering: 'none',
     });
   });
 
@@ -301,6 +302,7 @@ describe('response schemas', () => {
     authentication: { type: 'api_key', headerName: 'X-Key' },
     signing: { enabled: true },
     headers: {},
+    ordering: 'none',
     createdAt: '2024-05-14T09:00:00.000Z',
     updatedAt: '2024-05-14T09:00:00.000Z',
   };

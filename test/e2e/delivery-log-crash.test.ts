@@ -3,49 +3,20 @@
  * `npm start` process group killed with SIGKILL, the service started again on the same data directory:
  * the retry's outcome updates the same record, which ends `succeeded` with both attempts.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { killProcessGroupHard, type ServiceProcess, startServiceProcess } from '../support/npm-start-process';
-import { eventually, type Receiver, startReceiver } from '../support/receiver';
+import { describe, expect, it } from 'vitest';
+import { crashHarness } from '../support/crash-harness';
+import { killProcessGroupHard } from '../support/npm-start-process';
+import { eventually } from '../support/receiver';
 
 const TOKEN = 'delivery-log-crash-token-0123456789';
-let dataDir: string;
-let receiver: Receiver;
-const running: ServiceProcess[] = [];
-
-beforeAll(async () => {
-  dataDir = await mkdtemp(join(tmpdir(), 'cw-log-crash-'));
-  receiver = await startReceiver();
-});
-
-afterAll(async () => {
-  for (const service of running) await killProcessGroupHard(service.child).catch(() => undefined);
-  await receiver?.close();
-  await rm(dataDir, { recursive: true, force: true });
-});
-
-const env = {
-  PORT: '0',
-  ADMIN_TOKENS: `${TOKEN}=acme`,
-  ALLOW_INSECURE_LOCALHOST: 'true',
-  // Long enough to kill the service between the attempts.
-  RETRY_SCHEDULE: '4',
-  DELIVERY_TIMEOUT_MS: '1000',
-  POWERTOOLS_LOG_LEVEL: 'WARN',
-};
-
-async function call(url: string, path: string): Promise<{ status: number; body: any }> {
-  const response = await fetch(`${url}${path}`, { headers: { authorization: `Bearer ${TOKEN}` } });
-  return { status: response.status, body: await response.json().catch(() => undefined) };
-}
+const harness = crashHarness(TOKEN, 'cw-log-crash-');
+const call = harness.call;
 
 describe('the delivery log across kill -9', () => {
   it('a delivery recorded pending is settled by the retry after a restart', async () => {
-    const first = await startServiceProcess({ ...env, DATA_DIR: dataDir });
-    running.push(first);
+    const receiver = harness.receiver();
+    const first = await harness.start();
     receiver.on('/crash', (_hit, response, count) => response.writeHead(count === 1 ? 503 : 200).end('ok'));
     const created = await fetch(`${first.url}/v1/webhooks`, {
       method: 'POST',
@@ -89,8 +60,7 @@ describe('the delivery log across kill -9', () => {
     expect(receiver.hits('/crash')).toHaveLength(1);
 
     await killProcessGroupHard(first.child);
-    const second = await startServiceProcess({ ...env, DATA_DIR: dataDir });
-    running.push(second);
+    const second = await harness.start();
 
     const settled = await eventually(
       async () => {

@@ -5,39 +5,15 @@
  * service started again on the same data directory. Nothing is lost and the order is kept: the held
  * delivery's retry comes first, the two behind it follow, and its record ends with both attempts.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { killProcessGroupHard, type ServiceProcess, startServiceProcess } from '../support/npm-start-process';
-import { eventually, type ReceivedDelivery, type Receiver, startReceiver } from '../support/receiver';
+import { describe, expect, it } from 'vitest';
+import { crashHarness } from '../support/crash-harness';
+import { killProcessGroupHard } from '../support/npm-start-process';
+import { eventually, type ReceivedDelivery } from '../support/receiver';
 
 const TOKEN = 'ordering-crash-token-0123456789';
-let dataDir: string;
-let receiver: Receiver;
-const running: ServiceProcess[] = [];
-
-beforeAll(async () => {
-  dataDir = await mkdtemp(join(tmpdir(), 'cw-ordering-crash-'));
-  receiver = await startReceiver();
-});
-
-afterAll(async () => {
-  for (const service of running) await killProcessGroupHard(service.child).catch(() => undefined);
-  await receiver?.close();
-  await rm(dataDir, { recursive: true, force: true });
-});
-
-const env = {
-  PORT: '0',
-  ADMIN_TOKENS: `${TOKEN}=acme`,
-  ALLOW_INSECURE_LOCALHOST: 'true',
-  // Long enough to kill the service while the first event waits for its retry.
-  RETRY_SCHEDULE: '4',
-  DELIVERY_TIMEOUT_MS: '1000',
-  POWERTOOLS_LOG_LEVEL: 'WARN',
-};
+const harness = crashHarness(TOKEN, 'cw-ordering-crash-');
+const call = harness.call;
 
 const idOf = (hit: ReceivedDelivery) => String(hit.headers['webhook-id']);
 
@@ -62,15 +38,10 @@ function entry(type: string, id: string) {
   };
 }
 
-async function call(url: string, path: string): Promise<{ status: number; body: any }> {
-  const response = await fetch(`${url}${path}`, { headers: { authorization: `Bearer ${TOKEN}` } });
-  return { status: response.status, body: await response.json().catch(() => undefined) };
-}
-
 describe('ordered delivery across kill -9', () => {
   it('keeps a held conversation’s order and loses nothing when the service is killed mid-retry', async () => {
-    const first = await startServiceProcess({ ...env, DATA_DIR: dataDir });
-    running.push(first);
+    const receiver = harness.receiver();
+    const first = await harness.start();
     let createdTries = 0;
     receiver.on('/ordered', (hit, response) => {
       if (idOf(hit) === 'evt_c1_created') createdTries += 1;
@@ -119,8 +90,7 @@ describe('ordered delivery across kill -9', () => {
     expect(receiver.hits('/ordered').map(idOf)).toEqual(['evt_c1_created']);
 
     await killProcessGroupHard(first.child);
-    const second = await startServiceProcess({ ...env, DATA_DIR: dataDir });
-    running.push(second);
+    const second = await harness.start();
 
     await receiver.waitFor(
       () => receiver.hits('/ordered').some((hit) => idOf(hit) === 'evt_c1_retracted'),

@@ -5,12 +5,12 @@
  */
 
 import { deadLetterOf } from '#app/delivery/endings';
+import type { SettledTask } from '#app/delivery/record';
 import type { DeliveryResult } from '#app/delivery/result';
 import type { AttemptResult } from '#app/delivery-attempt';
 import { noteCircuitOpened } from '#app/health-counters';
 import type { Services } from '#app/services';
 import { recordDeliveryFailure, recordDeliverySuccess } from '#app/webhook-health';
-import type { FailureEvidence } from '#domain/circuit-breaker';
 import type { CircuitChange } from '#domain/delivery-admission';
 import type { DeliveryTask, GiveUpReason } from '#domain/delivery-task';
 import type { DeliveryAttempt, StoredWebhook } from '#domain/model';
@@ -24,11 +24,49 @@ type OutcomeServices = Pick<
 >;
 
 /**
+ * What the attempt stage hands to settle: what the attempt produced, the webhook it went to, and how
+ * the webhook's circuit moved when the attempt's slot was released.
+ */
+export interface AttemptedTask extends AttemptResult {
+  webhook: StoredWebhook;
+  change: CircuitChange;
+}
+
+/**
+ * Settles an attempted task: a failed attempt first takes a settlement lane of its tenant, then the
+ * circuit's change is noted and the task ended, retried or dead-lettered (settleAttempt). Resolves
+ * with what the record stage needs, the lane included (the record stage frees it); throws only when
+ * the queue or the store fails, the lane freed.
+ */
+export async function settleTask(
+  services: OutcomeServices & Pick<Services, 'settlementLanes'>,
+  task: DeliveryTask,
+  attempted: AttemptedTask,
+  taskLogger: CorrelatedLogger,
+): Promise<SettledTask> {
+  // A failed attempt's store work (health, circuit, log) waits for a lane of its tenant, so a wave
+  // of timeouts cannot take the store client's whole socket pool (docs/contract.md#isolation).
+  const isFailure = !attempted.outcome.isSuccess && !attempted.outcome.isSenderFailure;
+  const lane = isFailure ? await services.settlementLanes?.take(task.tenantId) : undefined;
+  try {
+    await noteCircuitChange(services, attempted.change, { task, taskLogger, error: attempted.attempt.error });
+    return {
+      result: await settleAttempt(services, task, attempted.webhook, attempted, taskLogger),
+      sent: attempted.sent,
+      ...(lane ? { lane } : {}),
+    };
+  } catch (error) {
+    lane?.();
+    throw error;
+  }
+}
+
+/**
  * The one place where an attempt's outcome is known: counts it, then ends the task (delivered), or
  * dead-letters it at once (a request the sender could not build: retrying cannot help, and the
  * endpoint is not to blame), or schedules the next attempt.
  */
-export async function settleAttempt(
+async function settleAttempt(
   services: OutcomeServices,
   task: DeliveryTask,
   webhook: StoredWebhook,
@@ -58,7 +96,7 @@ export async function settleAttempt(
  * Logs a circuit that opened or closed with this attempt; an opening is also noted in the webhook's
  * health, so the console can say "circuit open until …" (one write per opening, not per attempt).
  */
-export async function noteCircuitChange(
+async function noteCircuitChange(
   services: Pick<Services, 'clock' | 'deliveryPolicy' | 'webhookHealth'>,
   change: CircuitChange,
   context: { task: DeliveryTask; taskLogger: CorrelatedLogger; error: string | undefined },
@@ -145,12 +183,4 @@ async function settleFailedAttempt(
     result = { status: 'retry-scheduled', attempt, delaySeconds };
   }
   return result;
-}
-
-/** The circuit's evidence from an attempt: what the failed request got (status or error). */
-export function failureEvidenceOf(attempt: DeliveryAttempt): Omit<FailureEvidence, 'at'> {
-  return {
-    ...(attempt.statusCode !== undefined ? { statusCode: attempt.statusCode } : {}),
-    ...(attempt.error !== undefined ? { error: attempt.error } : {}),
-  };
 }

@@ -3,11 +3,12 @@
  * file is the delivery function's entry (a batch of queue messages); the path itself lives in
  * src/app/delivery/, one file per stage (docs/architecture.md#the-delivery-path):
  *
- * - task.ts: one task, in one direction (admission → attempt → settle → record), and a group task;
+ * - task.ts: one task, in one direction (admit → attempt → settle → record), and a group task;
+ * - admit.ts: the **admission** (early, unwanted, no slot, open circuit: the task ends here unsent);
  * - src/app/delivery-attempt.ts: the **attempt** (sign, send, mask the request for the log);
  * - settle.ts: the **settle** stage (end, retry or dead-letter the task, note the webhook's health);
- * - src/app/delivery-log.ts: the **record** stage (the delivery log);
- * - postpone.ts, endings.ts: what admission ends in without a request (postponed, dropped, released);
+ * - record.ts: the **record** stage (health counters, then the delivery log, src/app/delivery-log.ts);
+ * - postpone.ts, endings.ts: how admission ends a task without a request;
  * - ordered.ts: a batch's ordered conversations, one message at a time.
  *
  * Before the attempt (docs/contract.md#read-your-writes, #isolation): read the webhook fresh from the
@@ -22,7 +23,7 @@
  * continues as its own single task.
  */
 
-import { type Hold, processConversation, splitOrdered } from '#app/delivery/ordered';
+import { processConversation, splitOrdered } from '#app/delivery/ordered';
 import { deliverGroup, deliverTask, type TaskServices } from '#app/delivery/task';
 import { startBatchAcknowledgement } from '#app/prompt-acknowledgement';
 import type { Services } from '#app/services';
@@ -66,31 +67,39 @@ export async function processDeliveryBatch(
   // Each record that settles is acknowledged on its own, not when the batch's slowest one is done.
   const acknowledgement = startBatchAcknowledgement(services.acknowledger);
   const { unordered, conversations } = splitOrdered(messages);
-  const holds: Hold[] = [];
-  const failed = await Promise.all([
-    ...unordered.map(async (message) => {
-      const failure = await processMessage(services, message);
-      if (!failure) acknowledgement.settled(message);
-      return failure ? [failure] : [];
-    }),
-    ...[...conversations.values()].map((conversation) =>
-      processConversation(services, conversation, { acknowledgement, holds }),
+  const [unorderedFailures, conversationOutcomes] = await Promise.all([
+    Promise.all(
+      unordered.map(async (message) => {
+        const failure = await processMessage(services, message);
+        if (!failure) acknowledgement.settled(message);
+        return failure;
+      }),
+    ),
+    Promise.all(
+      [...conversations.values()].map((conversation) =>
+        processConversation(services, conversation, acknowledgement),
+      ),
     ),
   ]);
   // Held last, once every record of the batch is done: the local event source's visibility heartbeat
   // runs until the handler returns and would otherwise shorten a hold.
   await Promise.all(
-    holds.map((hold) =>
-      services.acknowledger?.hold(
-        hold.message.eventSourceARN,
-        hold.message.receiptHandle ?? '',
-        hold.seconds,
+    conversationOutcomes
+      .flatMap((outcome) => outcome.holds)
+      .map((hold) =>
+        services.acknowledger?.hold(
+          hold.message.eventSourceARN,
+          hold.message.receiptHandle ?? '',
+          hold.seconds,
+        ),
       ),
-    ),
   );
   await acknowledgement.finish();
   return {
-    batchItemFailures: failed.flat().map((messageId) => ({ itemIdentifier: messageId })),
+    batchItemFailures: [
+      ...unorderedFailures.filter((messageId) => messageId !== undefined),
+      ...conversationOutcomes.flatMap((outcome) => outcome.failed),
+    ].map((messageId) => ({ itemIdentifier: messageId })),
   };
 }
 

@@ -4,8 +4,9 @@
  * behind it) in its queue instead of being re-enqueued, so it keeps its place.
  */
 
+import type { DeliveryResult } from '#app/delivery/result';
 import { deliverTask, type TaskServices } from '#app/delivery/task';
-import type { startBatchAcknowledgement } from '#app/prompt-acknowledgement';
+import type { BatchAcknowledgement } from '#app/prompt-acknowledgement';
 import type { Services } from '#app/services';
 import { type DeliveryTask, parseDeliveryTask, type QueueMessage } from '#domain/delivery-task';
 import {
@@ -54,38 +55,50 @@ export function splitOrdered(messages: QueueMessage[]): {
   return { unordered, conversations };
 }
 
+/** What one conversation's messages of a batch came to: the ids to redeliver, and the messages to hold. */
+export interface ConversationOutcome {
+  failed: string[];
+  holds: Hold[];
+}
+
 /**
  * One conversation's messages of a batch, one at a time in queue order (docs/contract.md#ordering): the
- * next only once the previous has ended (delivered, dropped, dead-lettered). The first that has not
- * ended (held for its retry, or failed to process) and every one after it go back to the queue, in
- * order: the queue serves none of them before the held one comes back, so those behind it are visible
- * again at once (one ChangeMessageVisibility each) instead of after the queue's visibility timeout.
+ * next only once the previous has ended (delivered, dropped, dead-lettered), each acknowledged as it
+ * ends. The first that has not ended (held for its retry, or failed to process) and every one after
+ * it go back to the queue, in order: the queue serves none of them before the held one comes back, so
+ * those behind it are visible again at once (one ChangeMessageVisibility each) instead of after the
+ * queue's visibility timeout.
  */
 export async function processConversation(
   services: OrderedServices,
   members: { message: QueueMessage; task: DeliveryTask & { ordered: OrderedDelivery } }[],
-  batch: { acknowledgement: ReturnType<typeof startBatchAcknowledgement>; holds: Hold[] },
-): Promise<string[]> {
+  acknowledgement: BatchAcknowledgement,
+): Promise<ConversationOutcome> {
   for (const [index, { message, task }] of members.entries()) {
     const outcome = await processOrdered(services, message, task);
     if (outcome.status === 'ended') {
-      batch.acknowledgement.settled(message);
+      acknowledgement.settled(message);
       continue;
     }
-    if (outcome.status === 'held') batch.holds.push({ message, seconds: outcome.seconds });
-    // Those behind it are made visible again at once: the FIFO queue serves none of them before the one
-    // ahead has ended, so they go on right after it rather than after a whole visibility timeout.
-    for (const follower of members.slice(index + 1))
-      batch.holds.push({ message: follower.message, seconds: 0 });
-    return members.slice(index).map((member) => member.message.messageId);
+    const behind = members.slice(index + 1);
+    return {
+      failed: members.slice(index).map((member) => member.message.messageId),
+      holds: [
+        ...(outcome.status === 'held' ? [{ message, seconds: outcome.seconds }] : []),
+        // Those behind it are made visible again at once: the FIFO queue serves none of them before the
+        // one ahead has ended, so they go on right after it rather than after a whole visibility timeout.
+        ...behind.map((follower) => ({ message: follower.message, seconds: 0 })),
+      ],
+    };
   }
-  return [];
+  return { failed: [], holds: [] };
 }
 
 /**
  * One ordered delivery: resumed with the progress kept while it was held, then treated as any single
  * task, except that what would re-enqueue it with a delay (a retry, a postponement) keeps its progress
- * and holds its message instead, so it keeps its place in its conversation.
+ * (through a queue that stores it instead of enqueueing) and holds its message instead, so it keeps its
+ * place in its conversation.
  */
 async function processOrdered(
   services: OrderedServices,
@@ -99,22 +112,19 @@ async function processOrdered(
       receives > 1
         ? await services.orderedProgress.get(task.tenantId, task.ordered.deduplicationId)
         : undefined;
-    let holdSeconds: number | undefined;
     const holding: DeliveryQueue = {
       enqueue: (tasks) => services.deliveryQueue.enqueue(tasks),
       deadLetter: (deadLettered) => services.deliveryQueue.deadLetter(deadLettered),
-      enqueueDelayed: async (next, delaySeconds) => {
-        const wanted = Math.max(1, Math.ceil(delaySeconds));
-        await services.orderedProgress.put(
+      enqueueDelayed: (next) =>
+        services.orderedProgress.put(
           task.tenantId,
           task.ordered.deduplicationId,
           progressOf(next),
           heldProgressExpiry(services),
-        );
-        holdSeconds = Math.min(wanted, MAX_HOLD_SECONDS);
-      },
+        ),
     };
-    await deliverTask({ ...services, deliveryQueue: holding }, resumeWith(task, progress));
+    const result = await deliverTask({ ...services, deliveryQueue: holding }, resumeWith(task, progress));
+    const holdSeconds = holdSecondsOf(result);
     return holdSeconds === undefined ? { status: 'ended' } : { status: 'held', seconds: holdSeconds };
   } catch (error) {
     withCorrelation({ eventId: task.event.id, tenantId: task.tenantId, webhookId: task.webhookId }).error(
@@ -124,6 +134,19 @@ async function processOrdered(
     metrics.addMetric('DeliveryProcessingErrors', MetricUnit.Count, 1);
     return { status: 'failed' };
   }
+}
+
+/**
+ * How long an ordered delivery's message is held, in whole seconds (at least 1, at most
+ * MAX_HOLD_SECONDS), or undefined when it has ended. Every result that re-enqueues its task with a
+ * delay (a retry, a postponement, each reporting the delay it asked the queue for) is held instead;
+ * a release to the unordered queue is no delay: its message has ended here.
+ */
+function holdSecondsOf(result: DeliveryResult): number | undefined {
+  const isDelayed =
+    result.status === 'retry-scheduled' || (result.status === 'postponed' && result.reason !== 'released');
+  if (!isDelayed) return undefined;
+  return Math.min(Math.max(1, Math.ceil(result.delaySeconds)), MAX_HOLD_SECONDS);
 }
 
 /** How long a held delivery's progress is kept: its whole retry schedule (with jitter) and a day. */

@@ -1,7 +1,7 @@
 /**
- * The attempt stage of a delivery (attempt → settle → record, src/app/deliver.ts): signs and sends
- * one request to the webhook as it is now, and hands on what it produced, its request's headers
- * already masked for the delivery log. Also what the admin API's test route sends with.
+ * The attempt stage of a delivery (admit → attempt → settle → record, src/app/delivery/task.ts):
+ * signs and sends one request to the webhook as it is now, and hands on what it produced, its
+ * request's headers already masked for the delivery log. Also what the admin API's test route sends with.
  */
 import { buildDeliveryRequest } from '#domain/delivery-request';
 import type { AttemptOutcome } from '#domain/delivery-sender';

@@ -4,6 +4,7 @@ import type { AuthenticationInput } from '#domain/model';
 import {
   encodingsOf,
   MIN_SCRUBBED_LENGTH,
+  rememberingScrubber,
   SCRUBBED,
   scrubAttemptOutcome,
   secretScrubberFor,
@@ -409,5 +410,50 @@ describe('scrubbing stacked encodings stays bounded', () => {
     }
     expect(decodedBytes).toBeGreaterThan(0);
     expect(decodedBytes).toBeLessThanOrEqual(16 * 1024 + 64 * hostile.length);
+  });
+});
+
+describe('rememberingScrubber (bounded per-delivery work, docs/contract.md#limits)', () => {
+  it('answers exactly as the scrubber it remembers for, whatever the text (property)', () => {
+    fc.assert(
+      fc.property(
+        fc.array(credentialValue, { minLength: 1, maxLength: 3 }),
+        fc.array(fc.tuple(fc.string({ maxLength: 30 }), fc.nat(2), fc.nat(echoes.length - 1)), {
+          minLength: 1,
+          maxLength: 12,
+        }),
+        (secrets, texts) => {
+          const plain = secretScrubberFor(secrets);
+          const remembering = rememberingScrubber(secretScrubberFor(secrets), { entries: 4, chars: 400 });
+          for (const [prefix, secretIndex, echoIndex] of [...texts, ...texts]) {
+            const secret = secrets[secretIndex % secrets.length] as string;
+            const text = `${prefix}${(echoes[echoIndex] as (value: string) => string)(secret)}`;
+            expect(remembering(text)).toBe(plain(text));
+          }
+        },
+      ),
+      { numRuns: 60 },
+    );
+  });
+
+  it('scrubs each remembered text once, forgets the least recently used past its bounds, and never keeps a text over its size', () => {
+    const scrub = vi.fn((text: string) => text.toUpperCase());
+    const remembering = rememberingScrubber(scrub, { entries: 2, chars: 60 });
+    for (let round = 0; round < 5; round++) {
+      remembering('header-one');
+      remembering('header-two');
+    }
+    expect(scrub).toHaveBeenCalledTimes(2);
+    remembering('header-one');
+    remembering('per-attempt'); // over two entries: header-two, the least recently used, goes
+    remembering('header-one');
+    expect(scrub).toHaveBeenCalledTimes(3);
+    remembering('header-two');
+    expect(scrub).toHaveBeenCalledTimes(4);
+    // 31 characters and their answer exceed 60: scrubbed every time, never kept.
+    const long = 'x'.repeat(31);
+    expect(remembering(long)).toBe(long.toUpperCase());
+    expect(remembering(long)).toBe(long.toUpperCase());
+    expect(scrub).toHaveBeenCalledTimes(6);
   });
 });

@@ -385,27 +385,55 @@ interface Budget {
 
 class BudgetExhausted extends Error {}
 
-/**
- * The base64 and hex runs of `text`, each with its decodings at every alignment (4 for base64, 2 for
- * hex): the bytes a run would carry if the encoding began at that character.
- */
-function* encodedRuns(text: string): Generator<{ run: RegExpExecArray; decodings: () => Generator<Buffer> }> {
+/** One base64 or hex run of a text, and how to decode a string of its alphabet at every alignment. */
+interface EncodedRun {
+  run: RegExpExecArray;
+  /** The run's alphabet (base64's takes either alphabet; hex digits belong to both). */
+  alphabet: RegExp;
+  /** The bytes `text` would carry if the encoding began at each of its characters (4 for base64, 2 for hex). */
+  decodingsOf: (text: string) => Generator<Buffer>;
+  /** `decodingsOf` the run itself. */
+  decodings: () => Generator<Buffer>;
+}
+
+const BASE64_ALPHABET = /^[A-Za-z0-9+/_-]+$/;
+const HEX_ALPHABET = /^[0-9a-fA-F]+$/;
+
+/** The base64 and hex runs of `text`, each with its decodings at every alignment. */
+function* encodedRuns(text: string): Generator<EncodedRun> {
+  const base64 = function* (run: string) {
+    for (let alignment = 0; alignment < 4; alignment++) yield decodeBase64Run(run.slice(alignment));
+  };
+  const hex = function* (run: string) {
+    for (let alignment = 0; alignment < 2; alignment++) yield decodeHexRun(run.slice(alignment));
+  };
   for (const run of text.matchAll(BASE64_RUN)) {
-    yield {
-      run,
-      decodings: function* () {
-        for (let alignment = 0; alignment < 4; alignment++) yield decodeBase64Run(run[0].slice(alignment));
-      },
-    };
+    yield { run, alphabet: BASE64_ALPHABET, decodingsOf: base64, decodings: () => base64(run[0]) };
   }
   for (const run of text.matchAll(HEX_RUN)) {
-    yield {
-      run,
-      decodings: function* () {
-        for (let alignment = 0; alignment < 2; alignment++) yield decodeHexRun(run[0].slice(alignment));
-      },
-    };
+    yield { run, alphabet: HEX_ALPHABET, decodingsOf: hex, decodings: () => hex(run[0]) };
   }
+}
+
+/**
+ * The run as found, then with the characters a stray escape start ate put back: when the character
+ * just before the run in `view` was decoded from an escape of `original` (`%0` + `a…` read as `%0a`,
+ * `\u00` + `41…`, `&#` + `12…`), the escape's last 1, 2, … characters that are of the run's alphabet
+ * may be the run's own first characters. Each reading is decoded at every alignment, so the secret is
+ * found at any byte offset whatever escape-like text comes before it.
+ */
+function runReadings(view: View, original: string, encoded: EncodedRun): string[] {
+  const { run } = encoded;
+  const readings = [run[0]];
+  const before = run.index - 1;
+  if (before < 0 || view.ends[before] !== view.starts[run.index]) return readings;
+  const escape = original.slice(view.starts[before] as number, view.ends[before] as number);
+  for (let eaten = 1; eaten < escape.length; eaten++) {
+    const tail = escape.slice(-eaten);
+    if (!encoded.alphabet.test(tail)) break;
+    readings.push(tail + run[0]);
+  }
+  return readings;
 }
 
 /**
@@ -430,14 +458,18 @@ function layerHoldsSecret(
   if (depth >= MAX_ENCODING_DEPTH) return false;
   // The next layer: runs in the bytes as they are, and in their escape-decoded text (percent, `\u`,
   // entities), whose characters are bytes again when they are all below 256.
-  const unescaped = decoded(asText, false).text;
-  const layers = new Set([asText.text]);
-  if (isLatin1(unescaped)) layers.add(unescaped);
+  const unescaped = decoded(asText, false);
+  const layers = [asText];
+  if (unescaped.text !== asText.text && isLatin1(unescaped.text)) layers.push(unescaped);
   for (const layer of layers) {
-    for (const { run, decodings } of encodedRuns(layer)) {
-      const runIsCut = isCut && run.index + run[0].length === layer.length;
-      for (const inner of decodings()) {
-        if (layerHoldsSecret(inner, needles, runIsCut, depth + 1, budget)) return true;
+    for (const encoded of encodedRuns(layer.text)) {
+      const { run } = encoded;
+      const runIsCut = isCut && run.index + run[0].length === layer.text.length;
+      // In the escape-decoded layer, a stray escape start may have eaten the run's first characters.
+      for (const reading of runReadings(layer, asText.text, encoded)) {
+        for (const inner of encoded.decodingsOf(reading)) {
+          if (layerHoldsSecret(inner, needles, runIsCut, depth + 1, budget)) return true;
+        }
       }
     }
   }
@@ -450,25 +482,32 @@ function layerHoldsSecret(
  * redacted whole: a receiver that nests encodings to make scrubbing expensive loses its snippet,
  * never the service its time (docs/contract.md#limits).
  */
-function encodedMatches(view: View, needles: Needles, isCut: boolean): Range[] {
+function encodedMatches(view: View, needles: Needles, isCut: boolean, original: string): Range[] {
   const ranges: Range[] = [];
   const budget: Budget = { left: DECODE_BUDGET_FLOOR + DECODE_BUDGET_PER_CHAR * view.text.length };
-  for (const { run, decodings } of encodedRuns(view.text)) {
+  for (const encoded of encodedRuns(view.text)) {
+    const { run } = encoded;
     const runEnd = run.index + run[0].length;
     const runIsCut = isCut && runEnd === view.text.length;
+    const readings = runReadings(view, original, encoded);
     let holds = false;
     try {
-      for (const bytes of decodings()) {
-        if (layerHoldsSecret(bytes, needles, runIsCut, 1, budget)) {
-          holds = true;
-          break;
+      search: for (const reading of readings) {
+        for (const bytes of encoded.decodingsOf(reading)) {
+          if (layerHoldsSecret(bytes, needles, runIsCut, 1, budget)) {
+            holds = true;
+            break search;
+          }
         }
       }
     } catch (error) {
       if (!(error instanceof BudgetExhausted)) throw error;
       holds = true;
     }
-    if (holds) ranges.push([view.starts[run.index] as number, view.ends[runEnd - 1] as number]);
+    // With the escape before it when that escape may hold the run's first characters: redacting a
+    // little more than the secret is safe, leaving its first characters is not.
+    const from = readings.length > 1 && holds ? run.index - 1 : run.index;
+    if (holds) ranges.push([view.starts[from] as number, view.ends[runEnd - 1] as number]);
   }
   return ranges;
 }
@@ -513,11 +552,12 @@ export function secretScrubberFor(secretValues: readonly string[]): ScrubText {
     const ranges = [
       ...textViews(original).flatMap((view) => textMatches(view, needles.texts, true)),
       ...textMatches(plainView(original), needles.texts, true),
-      ...encodedMatches(decoded(original, false), needles, true),
+      ...encodedMatches(decoded(original, false), needles, true, text),
     ];
-    // A stray escape start just before a run (`%0` + `aCEh…`) eats its first character when decoded:
-    // the runs of the text as it is are opened too.
-    const undecoded = decoded(original, false).text === text ? [] : encodedMatches(original, needles, true);
+    // A stray escape start just before a run (`%0` + `aCEh…`) eats its first characters when decoded
+    // (runReadings puts them back); the runs of the text as it is are opened too.
+    const undecoded =
+      decoded(original, false).text === text ? [] : encodedMatches(original, needles, true, text);
     ranges.push(...undecoded);
     return redact(text, ranges);
   };

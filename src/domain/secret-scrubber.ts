@@ -417,19 +417,19 @@ function* encodedRuns(text: string): Generator<EncodedRun> {
 
 /**
  * The run as found, then with the characters a stray escape start ate put back: when the character
- * just before the run in `view` was decoded from an escape of `original` (`%0` + `a…` read as `%0a`,
- * `\u00` + `41…`, `&#` + `12…`), the escape's last 1, 2, … characters that are of the run's alphabet
+ * just before the run in `view` was decoded from an escapeText of `original` (`%0` + `a…` read as `%0a`,
+ * `\u00` + `41…`, `&#` + `12…`), the escapeText's last 1, 2, … characters that are of the run's alphabet
  * may be the run's own first characters. Each reading is decoded at every alignment, so the secret is
- * found at any byte offset whatever escape-like text comes before it.
+ * found at any byte offset whatever escapeText-like text comes before it.
  */
 function runReadings(view: View, original: string, encoded: EncodedRun): string[] {
   const { run } = encoded;
   const readings = [run[0]];
   const before = run.index - 1;
   if (before < 0 || view.ends[before] !== view.starts[run.index]) return readings;
-  const escape = original.slice(view.starts[before] as number, view.ends[before] as number);
-  for (let eaten = 1; eaten < escape.length; eaten++) {
-    const tail = escape.slice(-eaten);
+  const escapeText = original.slice(view.starts[before] as number, view.ends[before] as number);
+  for (let eaten = 1; eaten < escapeText.length; eaten++) {
+    const tail = escapeText.slice(-eaten);
     if (!encoded.alphabet.test(tail)) break;
     readings.push(tail + run[0]);
   }
@@ -438,7 +438,7 @@ function runReadings(view: View, original: string, encoded: EncodedRun): string[
 
 /**
  * Whether decoded bytes carry a secret: as bytes, in any text view of them (escapes decoded), or,
- * `depth` permitting, in a base64 or hex run inside them or inside their escape-decoded text, opened
+ * `depth` permitting, in a base64 or hex run inside them or inside their escapeText-decoded text, opened
  * the same way (a stack of encodings: base64 of percent of hex of the secret...). `isCut`: the bytes
  * end where the text was cut, so a secret's beginning at their end counts.
  */

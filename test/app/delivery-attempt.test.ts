@@ -14,7 +14,10 @@ describe('deliveryScrubberFor (bounded per-delivery work, docs/contract.md#limit
     // Remembered answers are the same answers.
     expect(scrub(`echo ${token} done`)).toBe(`echo ${SCRUBBED} done`);
     // Other credentials (a rotation, an edit: a new cache entry) get their own.
-    const rotated = new DeliveryCredentials([generateSigningSecret()], { type: 'bearer', token: 'other-token' });
+    const rotated = new DeliveryCredentials([generateSigningSecret()], {
+      type: 'bearer',
+      token: 'other-token',
+    });
     expect(deliveryScrubberFor(rotated)).not.toBe(scrub);
     expect(deliveryScrubberFor(rotated)(`echo ${token}`)).toBe(`echo ${token}`);
   });

@@ -301,9 +301,27 @@ describe('scrubbing holds at any byte offset, in any wrapping, and before a cut'
 
 describe('a stray escape start just before an encoded secret', () => {
   /** Escape starts a receiver's text may hold right before the blob: each decodes together with its first characters. */
-  const strays = ['%', '%0', '%a', '%F', '\\', '\\u', '\\u0', '\\u00', '\\x', '\\x4', '&#', '&#1', '&#x', '&#x4'];
+  const strays = [
+    '%',
+    '%0',
+    '%a',
+    '%F',
+    '\\',
+    '\\u',
+    '\\u0',
+    '\\u00',
+    '\\x',
+    '\\x4',
+    '&#',
+    '&#1',
+    '&#x',
+    '&#x4',
+  ];
   /** Character-wise encodings of a blob (so the secret's part can be cut out of it). */
-  const blobs: Record<string, { blob: (bytes: Buffer) => string; perChar: (text: string) => string; ratio: number }> = {
+  const blobs: Record<
+    string,
+    { blob: (bytes: Buffer) => string; perChar: (text: string) => string; ratio: number }
+  > = {
     urlBase64: { blob: (b) => b.toString('base64'), perChar: encodeURIComponent, ratio: 4 / 3 },
     urlBase64url: { blob: (b) => b.toString('base64url'), perChar: encodeURIComponent, ratio: 4 / 3 },
     base64: { blob: (b) => b.toString('base64'), perChar: (t) => t, ratio: 4 / 3 },
@@ -319,7 +337,10 @@ describe('a stray escape start just before an encoded secret', () => {
     fc.assert(
       fc.property(
         anySecret,
-        fc.oneof(fc.constantFrom(...strays), fc.string({ unit: fc.constantFrom(...'%\\&#xu0a9F'), maxLength: 4 })),
+        fc.oneof(
+          fc.constantFrom(...strays),
+          fc.string({ unit: fc.constantFrom(...'%\\&#xu0a9F'), maxLength: 4 }),
+        ),
         fc.uint8Array({ maxLength: 5 }),
         fc.constantFrom(...Object.keys(blobs)),
         around,

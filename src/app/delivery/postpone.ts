@@ -148,9 +148,9 @@ export function isUnsentPastSchedule(
   return services.clock.now().getTime() >= Date.parse(firstTriedAt) + scheduleMs;
 }
 
-/** A uniform draw in [0, 1] from the injected randomness (Math.random when none is injected). */
+/** A uniform draw in [0, 1] from the random port. */
 function drawOf(services: Pick<Services, 'random'>): number {
-  return Math.min(Math.max((services.random ?? Math.random)(), 0), 1);
+  return Math.min(Math.max(services.random(), 0), 1);
 }
 
 /** The failed request a give-up cites, in words: time and status or error. */

@@ -50,7 +50,7 @@ import {
   withCorrelation,
 } from '#observability';
 import { type AttemptResult, attemptDelivery } from './delivery-attempt';
-import { recordSettledDelivery, type SentRequest } from './delivery-log';
+import { recordSettledDelivery, type SentRequest, withOutcomeBatch } from './delivery-log';
 import { webhookKeyOf } from './endpoint-circuits';
 import { noteAttemptHealth, noteCircuitOpened } from './health-counters';
 import { startBatchAcknowledgement } from './prompt-acknowledgement';
@@ -137,11 +137,16 @@ export async function processDeliveryBatch(
   const { unordered, conversations } = splitOrdered(messages);
   const holds: Hold[] = [];
   const failed = await Promise.all([
-    ...unordered.map(async (message) => {
-      const failure = await processMessage(services, message);
-      if (!failure) acknowledgement.settled(message);
-      return failure ? [failure] : [];
-    }),
+    // One batch for the delivery log: its first-attempt successes share items (delivery-log.ts).
+    withOutcomeBatch(unordered, () =>
+      Promise.all(
+        unordered.map(async (message) => {
+          const failure = await processMessage(services, message);
+          if (!failure) acknowledgement.settled(message);
+          return failure ? [failure] : [];
+        }),
+      ),
+    ).then((failures) => failures.flat()),
     ...[...conversations.values()].map((conversation) =>
       processConversation(services, conversation, { acknowledgement, holds }),
     ),

@@ -24,7 +24,13 @@ import {
 } from '#domain/delivery-log';
 import { ValidationError } from '#domain/errors';
 import type { Page } from '#domain/model';
-import { type Clock, type DeliveryListQuery, type DeliveryLogRepository, systemClock } from '#domain/ports';
+import {
+  type Clock,
+  type DeliveryListQuery,
+  type DeliveryLogRepository,
+  type OutcomeBatch,
+  systemClock,
+} from '#domain/ports';
 import { batchWrite } from './batch-write';
 import {
   decodeMembers,
@@ -75,6 +81,13 @@ const GROUP_MAX = 25;
  */
 const GROUP_WINDOW_MS = 15;
 const OUTCOMES_FLUSH_AT = 500;
+/**
+ * How long a delivery batch's first-attempt success waits at most for the rest of its batch (the
+ * batch's last report writes them all at once): as long as a settled record waits for its batch before
+ * it is acknowledged on its own (app/prompt-acknowledgement.ts), so a slow webhook holds the others'
+ * records no longer than it holds their acknowledgements.
+ */
+const BATCH_HOLD_MAX_MS = 200;
 
 function isFirstAttemptSuccess(outcome: DeliveryOutcome): boolean {
   return outcome.status === 'succeeded' && outcome.attemptCount === 1 && outcome.earlierAttempts.length === 0;
@@ -94,6 +107,11 @@ export class DynamoDeliveryLogRepository implements DeliveryLogRepository {
   #timer: ReturnType<typeof setTimeout> | undefined;
   readonly #outcomes: QueuedOutcome[] = [];
   #outcomeTimer: ReturnType<typeof setTimeout> | undefined;
+  /** First-attempt successes held per delivery batch until its last task reports (or the cap). */
+  readonly #batches = new Map<
+    OutcomeBatch,
+    { queued: QueuedOutcome[]; timer: ReturnType<typeof setTimeout> }
+  >();
 
   constructor(
     private readonly client: DynamoDBDocumentClient,
@@ -101,7 +119,7 @@ export class DynamoDeliveryLogRepository implements DeliveryLogRepository {
     private readonly clock: Clock = systemClock,
   ) {}
 
-  async recordOutcome(outcome: DeliveryOutcome, expiresAt: Date): Promise<void> {
+  async recordOutcome(outcome: DeliveryOutcome, expiresAt: Date, batch?: OutcomeBatch): Promise<void> {
     const parsed = parseDeliveryId(outcome.deliveryId);
     if (!parsed) throw new Error(`not a delivery id: ${outcome.deliveryId}`);
     if (isFirstAttemptSuccess(outcome) && outcome.attempt) {
@@ -111,13 +129,12 @@ export class DynamoDeliveryLogRepository implements DeliveryLogRepository {
       const { deliveryId, attempt, earlierAttempts: _none, ...fields } = outcome;
       const record: DeliveryRecord = { ...fields, id: deliveryId, attempts: [attempt] };
       await new Promise<void>((resolve, reject) => {
-        this.#outcomes.push({
-          record,
-          ulid: parsed.ulid,
-          expiresAt: toEpochSeconds(expiresAt),
-          resolve,
-          reject,
-        });
+        const queued = { record, ulid: parsed.ulid, expiresAt: toEpochSeconds(expiresAt), resolve, reject };
+        if (batch) {
+          this.holdForBatch(batch, queued);
+          return;
+        }
+        this.#outcomes.push(queued);
         if (this.#outcomes.length >= OUTCOMES_FLUSH_AT) this.flushOutcomes();
         else this.#outcomeTimer ??= setTimeout(() => this.flushOutcomes(), GROUP_WINDOW_MS);
       });
@@ -531,15 +548,45 @@ export class DynamoDeliveryLogRepository implements DeliveryLogRepository {
   }
 
   /**
-   * Writes the first-attempt successes queued within GROUP_WINDOW_MS: per tenant, one group item per
+   * Holds a batch's first-attempt success until the batch's last task has reported, or BATCH_HOLD_MAX_MS
+   * after the first one held (a slow webhook in the batch), then writes what the batch holds in one flush.
+   */
+  private holdForBatch(batch: OutcomeBatch, queued: QueuedOutcome): void {
+    const held = this.#batches.get(batch);
+    if (held) {
+      held.queued.push(queued);
+      if (held.queued.length >= OUTCOMES_FLUSH_AT) this.flushBatch(batch);
+      return;
+    }
+    this.#batches.set(batch, {
+      queued: [queued],
+      timer: setTimeout(() => this.flushBatch(batch), BATCH_HOLD_MAX_MS),
+    });
+    batch.onComplete(() => this.flushBatch(batch));
+  }
+
+  private flushBatch(batch: OutcomeBatch): void {
+    const held = this.#batches.get(batch);
+    if (!held) return;
+    clearTimeout(held.timer);
+    this.#batches.delete(batch);
+    this.writeOutcomes(held.queued);
+  }
+
+  /** Writes the first-attempt successes queued within GROUP_WINDOW_MS (outside a delivery batch). */
+  private flushOutcomes(): void {
+    if (this.#outcomeTimer) clearTimeout(this.#outcomeTimer);
+    this.#outcomeTimer = undefined;
+    this.writeOutcomes(this.#outcomes.splice(0));
+  }
+
+  /**
+   * Writes first-attempt successes held together: per tenant, one group item per
    * webhook (members within GROUP_SPAN_MS), refs to those groups in the tenant index, and one ref per
    * event in the event's partition, all in BatchWriteItem requests. Each queued record resolves once
    * every item of the flush is written.
    */
-  private flushOutcomes(): void {
-    if (this.#outcomeTimer) clearTimeout(this.#outcomeTimer);
-    this.#outcomeTimer = undefined;
-    const queued = this.#outcomes.splice(0);
+  private writeOutcomes(queued: QueuedOutcome[]): void {
     if (queued.length === 0) return;
     const flush = randomFlushId();
     const items: Record<string, unknown>[] = [];

@@ -282,6 +282,7 @@ async function recordSettled(
         updatedAt: now.toISOString(),
         ...(task.redeliveryOf !== undefined ? { redeliveryOf: task.redeliveryOf } : {}),
         ...(input.test ? { test: true } : {}),
+        ...(task.claimHoldsPayload ? { eventAnchor: task.event.timestamp } : {}),
       },
       expiryOf(services, now),
       batch,

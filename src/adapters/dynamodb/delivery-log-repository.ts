@@ -14,7 +14,7 @@
  * so their cost does not grow with the number of webhooks.
  */
 import { randomBytes } from 'node:crypto';
-import { type DynamoDBDocumentClient, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, GetCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import {
   type DeliveryOutcome,
   type DeliveryRecord,
@@ -22,6 +22,7 @@ import {
   parseDeliveryId,
   ulidBoundsOf,
 } from '#domain/delivery-log';
+import { eventTimeOfBody } from '#domain/delivery-request';
 import { ValidationError } from '#domain/errors';
 import type { Page } from '#domain/model';
 import {
@@ -35,12 +36,14 @@ import { batchWrite } from './batch-write';
 import {
   decodeMembers,
   encodeMembers,
+  eventWindowKeys,
   floorAfter,
   GROUP_ENCODING,
   GROUP_KIND,
   GROUP_MEMBERS_MAX,
   GROUP_REF_KIND,
   groupSortKey,
+  isInEventWindow,
   splitBySpan,
   TENANT_REF_GROUPS_MAX,
   ulidOfId,
@@ -51,6 +54,7 @@ import {
   eventIndexPartition,
   getItems,
   type IndexEntry,
+  type IndexSource,
   indexEntriesOf,
   readIndex,
   TENANT_INDEX_SHARDS,
@@ -126,10 +130,18 @@ export class DynamoDeliveryLogRepository implements DeliveryLogRepository {
       // The common case, and the only one no earlier write can have touched (its id carries this very
       // attempt's time; a failure-log link exists only for dead-lettered deliveries): stored with the
       // first-attempt successes of the moment, many to an item (delivery-groups.ts).
-      const { deliveryId, attempt, earlierAttempts: _none, ...fields } = outcome;
+      const { deliveryId, attempt, earlierAttempts: _none, eventAnchor, ...fields } = outcome;
       const record: DeliveryRecord = { ...fields, id: deliveryId, attempts: [attempt] };
+      const eventAtMs = eventAnchor === undefined ? Number.NaN : Date.parse(eventAnchor);
       await new Promise<void>((resolve, reject) => {
-        const queued = { record, ulid: parsed.ulid, expiresAt: toEpochSeconds(expiresAt), resolve, reject };
+        const queued: QueuedOutcome = {
+          record,
+          ulid: parsed.ulid,
+          expiresAt: toEpochSeconds(expiresAt),
+          ...(Number.isFinite(eventAtMs) ? { eventAtMs } : {}),
+          resolve,
+          reject,
+        };
         if (batch) {
           this.holdForBatch(batch, queued);
           return;
@@ -445,10 +457,19 @@ export class DynamoDeliveryLogRepository implements DeliveryLogRepository {
     query: DeliveryListQuery,
     startSort: string | undefined,
   ): Promise<Page<DeliverySummary>> {
-    const partitions =
+    const shards = Array.from({ length: TENANT_INDEX_SHARDS }, (_, shard) =>
+      tenantIndexPartition(tenantId, shard),
+    );
+    const sources: IndexSource[] =
       query.eventId !== undefined
-        ? [eventIndexPartition(tenantId, query.eventId)]
-        : Array.from({ length: TENANT_INDEX_SHARDS }, (_, shard) => tenantIndexPartition(tenantId, shard));
+        ? [
+            { pk: eventIndexPartition(tenantId, query.eventId) },
+            // The event's first-attempt successes listed by tenant refs instead: around its time(s).
+            ...(await this.eventTimes(tenantId, query.eventId)).flatMap((eventAtMs) =>
+              shards.map((pk) => ({ pk, ...eventWindowKeys(eventAtMs), eventId: query.eventId })),
+            ),
+          ]
+        : shards.map((pk) => ({ pk }));
     const lowest = `${SORT_PREFIX}${query.since ? ulidBoundsOf(query.since).lowest : ''}`;
     // `#` sorts before every ULID character: the bound's own ULID with any webhook after it is inside.
     const untilSort = `${SORT_PREFIX}${query.until ? `${ulidBoundsOf(query.until).highest}~` : '~'}`;
@@ -514,7 +535,7 @@ export class DynamoDeliveryLogRepository implements DeliveryLogRepository {
       if (exhausted) return { items: items.map(toSummary) };
       const wanted = query.limit - items.length;
       const read = await readIndex(this.client, this.tableName, {
-        partitions,
+        sources,
         lowest,
         highest,
         ...(before !== undefined ? { before } : {}),
@@ -529,6 +550,27 @@ export class DynamoDeliveryLogRepository implements DeliveryLogRepository {
       }
       exhausted = read.exhausted || read.entries.length === 0;
     }
+  }
+
+  /**
+   * The times (epoch ms) around which an event's first-attempt successes may be listed by tenant refs
+   * instead of event refs: its id claim's payload's time, and those of earlier events that held the same
+   * id (kept on the claim when it was taken over). None when no claim carries a payload.
+   */
+  private async eventTimes(tenantId: string, eventId: string): Promise<number[]> {
+    const { Item } = await this.client.send(
+      new GetCommand({
+        TableName: this.tableName,
+        Key: { pk: eventIndexPartition(tenantId, eventId), sk: 'ID' },
+        ProjectionExpression: '#body, #anchors',
+        ExpressionAttributeNames: { '#body': 'body', '#anchors': 'anchors' },
+      }),
+    );
+    const times = [
+      ...(typeof Item?.body === 'string' ? [eventTimeOfBody(Item.body)] : []),
+      ...(Array.isArray(Item?.anchors) ? Item.anchors.map((anchor) => Date.parse(String(anchor))) : []),
+    ];
+    return [...new Set(times.filter((time): time is number => time !== undefined && Number.isFinite(time)))];
   }
 
   private matches(
@@ -605,7 +647,10 @@ export class DynamoDeliveryLogRepository implements DeliveryLogRepository {
         byWebhook.set(entry.record.webhookId, list);
       }
       const groups: { webhookId: string; maxUlid: string; expiresAt: number }[] = [];
-      const refsByEvent = new Map<string, { refs: string[][]; maxUlid: string; expiresAt: number }>();
+      const refsByEvent = new Map<
+        string,
+        { refs: string[][]; maxUlid: string; expiresAt: number; inWindow: boolean; groups: Set<string> }
+      >();
       for (const [webhookId, list] of byWebhook) {
         list.sort((a, b) => (a.ulid < b.ulid ? -1 : a.ulid > b.ulid ? 1 : 0));
         for (const run of splitBySpan(list, (entry) => entry.ulid, GROUP_MEMBERS_MAX)) {
@@ -628,28 +673,51 @@ export class DynamoDeliveryLogRepository implements DeliveryLogRepository {
           });
           groups.push({ webhookId, maxUlid, expiresAt });
           for (const entry of run) {
-            const byEvent = refsByEvent.get(entry.record.eventId) ?? { refs: [], maxUlid: '', expiresAt: 0 };
+            const byEvent = refsByEvent.get(entry.record.eventId) ?? {
+              refs: [],
+              maxUlid: '',
+              expiresAt: 0,
+              inWindow: true,
+              groups: new Set<string>(),
+            };
             byEvent.refs.push([webhookId, entry.ulid, maxUlid]);
             if (entry.ulid > byEvent.maxUlid) byEvent.maxUlid = entry.ulid;
             byEvent.expiresAt = Math.max(byEvent.expiresAt, expiresAt);
+            byEvent.inWindow &&=
+              entry.eventAtMs !== undefined && isInEventWindow(entry.ulid, entry.eventAtMs);
+            byEvent.groups.add(`${webhookId}|${maxUlid}`);
             refsByEvent.set(entry.record.eventId, byEvent);
           }
         }
       }
       groups.sort((a, b) => (a.maxUlid < b.maxUlid ? -1 : a.maxUlid > b.maxUlid ? 1 : 0));
       const tenantRefs = splitBySpan(groups, (group) => group.maxUlid, TENANT_REF_GROUPS_MAX);
+      // An event all of whose deliveries here lie in its window is listed by the tenant refs of its
+      // groups instead of an event ref of its own: one write per flush instead of one per event.
+      const refOfGroup = new Map<string, number>();
+      tenantRefs.forEach((run, index) => {
+        for (const group of run) refOfGroup.set(`${group.webhookId}|${group.maxUlid}`, index);
+      });
+      const eventsOfRef = tenantRefs.map(() => new Set<string>());
+      for (const [eventId, byEvent] of refsByEvent) {
+        if (!byEvent.inWindow) continue;
+        for (const group of byEvent.groups) eventsOfRef[refOfGroup.get(group) ?? 0]?.add(eventId);
+      }
       tenantRefs.forEach((run, index) => {
         const maxUlid = run.at(-1)?.maxUlid ?? '';
+        const events = [...(eventsOfRef[index] ?? [])];
         items.push({
           pk: tenantIndexPartition(tenantId, shardOfFlush(flush, index)),
           sk: groupSortKey(maxUlid, flush),
           kind: GROUP_REF_KIND,
           flush,
           groups: run.map((group) => [group.webhookId, group.maxUlid]),
+          ...(events.length > 0 ? { events } : {}),
           [TABLE_KEYS.timeToLiveAttribute]: Math.max(...run.map((group) => group.expiresAt)),
         });
       });
-      for (const [eventId, { refs, maxUlid, expiresAt }] of refsByEvent) {
+      for (const [eventId, { refs, maxUlid, expiresAt, inWindow }] of refsByEvent) {
+        if (inWindow) continue;
         items.push({
           pk: eventIndexPartition(tenantId, eventId),
           sk: groupSortKey(maxUlid, flush),
@@ -717,6 +785,8 @@ interface QueuedOutcome {
   record: DeliveryRecord;
   ulid: string;
   expiresAt: number;
+  /** The event's time when its id claim carries the payload (DeliveryOutcome.eventAnchor), epoch ms. */
+  eventAtMs?: number;
   resolve: () => void;
   reject: (error: unknown) => void;
 }

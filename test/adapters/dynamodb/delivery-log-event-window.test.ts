@@ -4,11 +4,17 @@
  * ref; the event search finds them through the tenant index around the event's time, which the claim's
  * payload names (docs/storage.md). Run on every store of the matrix, through the real SDK.
  */
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { expect, it } from 'vitest';
+import { itemSizeBytes } from '#adapters/aws-clients';
 import { DynamoDeliveryLogRepository } from '#adapters/dynamodb/delivery-log-repository';
 import { DynamoEventIdRegistry } from '#adapters/dynamodb/event-id-registry';
 import type { DeliveryOutcome } from '#domain/delivery-log';
+import {
+  TENANT_REF_BASE_BYTES,
+  TENANT_REF_EVENT_BYTES,
+  TENANT_REF_GROUP_BYTES,
+} from '#domain/delivery-log-cost';
 import type { PageKey } from '#domain/model';
 import type { OutcomeBatch } from '#domain/ports';
 import { outcome } from '#test/contracts/delivery-log-repository.contract';
@@ -34,6 +40,20 @@ function batchOf(tasks: number): { batch: OutcomeBatch; reported: () => void } {
       if (remaining === 0) for (const listener of listeners.splice(0)) listener();
     },
   };
+}
+
+/** A document-form item in DynamoDB's wire form (`{ S: … }`, `{ N: … }` …), as itemSizeBytes sizes it. */
+function wireForm(value: unknown): unknown {
+  if (typeof value === 'string') return { S: value };
+  if (typeof value === 'number') return { N: String(value) };
+  if (value instanceof Uint8Array) return { B: value };
+  if (Array.isArray(value)) return { L: value.map(wireForm) };
+  if (value && typeof value === 'object') return { M: wireItem(value as Record<string, unknown>) };
+  return { NULL: true };
+}
+
+function wireItem(item: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(item).map(([name, entry]) => [name, wireForm(entry)]));
 }
 
 /** Every page of `query`, following the cursors; each item's id once per page it appears on. */
@@ -118,7 +138,8 @@ describeEachStore('delivery log: events listed by the tenant index around their 
     const tenantId = newTenant();
     const eventAt = '2026-11-29T10:00:00.000Z';
     const registry = new DynamoEventIdRegistry(store().client, store().tableName);
-    const events = Array.from({ length: 4 }, () => `evt_${randomBytes(8).toString('hex')}`);
+    // Ids as long as the service's: a bus event's (a UUID), a webhook's (a ULID).
+    const events = Array.from({ length: 4 }, () => `evt_${randomUUID()}`);
     const webhooks = Array.from({ length: 5 }, (_, index) => `wh_01JWIN${String(index).padStart(20, 'A')}`);
     for (const eventId of events) await claimWithPayload(registry, tenantId, eventId, eventAt);
     const written: Record<string, unknown>[] = [];
@@ -133,6 +154,14 @@ describeEachStore('delivery log: events listed by the tenant index around their 
     const refs = written.filter((item) => item.kind === 'delivery-index');
     expect(refs).toHaveLength(1);
     expect(new Set(refs[0]?.events as string[])).toEqual(new Set(events));
+    // Within the cost model's figures (src/domain/delivery-log-cost.ts), under 1 KB: one write unit.
+    const refBytes = itemSizeBytes(wireItem(refs[0]!));
+    expect(refBytes).toBeLessThanOrEqual(
+      TENANT_REF_BASE_BYTES +
+        webhooks.length * TENANT_REF_GROUP_BYTES +
+        events.length * TENANT_REF_EVENT_BYTES,
+    );
+    expect(refBytes).toBeLessThanOrEqual(1024);
 
     const reader = new DynamoDeliveryLogRepository(store().client, store().tableName);
     for (const eventId of events) {

@@ -140,6 +140,21 @@ describe('the tree', () => {
       });
     expect(bare).toEqual([]);
   });
+  it('takes randomness only from the random port: no `Math.random` outside its one real adapter', () => {
+    // Jitter drawn from the injected port is what a test can seed; a stray Math.random is jitter no
+    // test controls (src/adapters/system-random.ts is the one place the platform's generator is read).
+    const adapter = 'src/adapters/system-random.ts';
+    const production = files.filter((file) => /^(src|functions|lib|bin)\//.test(relative(ROOT, file)));
+    expect(production.map((file) => relative(ROOT, file))).toContain(adapter);
+    const strays = production
+      .filter((file) => relative(ROOT, file) !== adapter)
+      .filter((file) =>
+        /Math\s*\.\s*random\b|Math\s*\[\s*['"]random['"]\s*\]/.test(readFileSync(file, 'utf8')),
+      )
+      .map((file) => relative(ROOT, file));
+    expect(strays).toEqual([]);
+  });
+
   it('lets no use case or handler take the whole Services catalogue: each declares the ports it uses (Pick<Services, …>)', () => {
     const whole = files
       .filter((file) => /^(src\/app|functions)\//.test(relative(ROOT, file)))

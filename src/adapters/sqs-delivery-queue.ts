@@ -17,6 +17,15 @@ const MAX_BATCH_ENTRIES = 10;
 /** SQS's limit on a whole SendMessageBatch request (the sum of its bodies). */
 const MAX_BATCH_BYTES = 256 * 1024;
 const FAILED_ENTRY_RETRIES = 3;
+/**
+ * SQS requests one queue object has in flight at once; the rest wait their turn, their message not
+ * yet serialised. A delivery invocation of a full batch of group messages can re-enqueue hundreds of
+ * deliveries at once (each webhook past its slots is postponed on its own), each serialised two or
+ * three times on its way out (the task's JSON, the request's JSON, its bytes): with ~256 KB events
+ * that was ~260 MB in flight and the 256 MB delivery function could not hold one worst-case batch
+ * (bench/RESULTS.md, load held). 16 sends bound it to ~12 MB and still overlap SQS's round trips.
+ */
+export const MAX_SENDS_IN_FLIGHT = 16;
 const RETRY_BASE_DELAY_MS = 100;
 
 export interface SqsDeliveryQueueOptions {
@@ -45,6 +54,7 @@ export class SqsDeliveryQueue implements DeliveryQueue {
   readonly #deadLetterQueueUrl: string;
   readonly #orderedQueueUrl: string | undefined;
   readonly #orderedDeadLetterQueueUrl: string | undefined;
+  readonly #turns = new SendTurns(MAX_SENDS_IN_FLIGHT);
 
   constructor(options: SqsDeliveryQueueOptions) {
     this.#client = options.client;
@@ -65,8 +75,10 @@ export class SqsDeliveryQueue implements DeliveryQueue {
     const messages = unordered.map((task) => ({ body: JSON.stringify(task), groupId: task.tenantId }));
     const orderedUrl = ordered.length > 0 ? this.#orderedUrl(this.#orderedQueueUrl) : '';
     await Promise.all([
-      ...chunkMessages(messages).map((chunk) => this.#sendBatch(chunk)),
-      ...chunkMessages(ordered.map(orderedMessageOf)).map((chunk) => this.#sendBatch(chunk, orderedUrl)),
+      ...chunkMessages(messages).map((chunk) => this.#turns.run(() => this.#sendBatch(chunk))),
+      ...chunkMessages(ordered.map(orderedMessageOf)).map((chunk) =>
+        this.#turns.run(() => this.#sendBatch(chunk, orderedUrl)),
+      ),
     ]);
   }
 
@@ -83,35 +95,44 @@ export class SqsDeliveryQueue implements DeliveryQueue {
       wanted > MAX_DELAY_SECONDS && task.notBefore === undefined
         ? { ...task, notBefore: new Date(Date.now() + wanted * 1000).toISOString() }
         : task;
-    await this.#client.send(
-      new SendMessageCommand({
-        QueueUrl: this.#queueUrl,
-        MessageBody: JSON.stringify(body),
-        MessageGroupId: task.tenantId,
-        DelaySeconds: delay,
-      }),
+    // Serialised only once its turn comes, so waiting sends hold no copy of their event.
+    await this.#turns.run(() =>
+      this.#client.send(
+        new SendMessageCommand({
+          QueueUrl: this.#queueUrl,
+          MessageBody: JSON.stringify(body),
+          MessageGroupId: task.tenantId,
+          DelaySeconds: delay,
+        }),
+      ),
     );
   }
 
   async deadLetter(task: DeliveryTask): Promise<void> {
     if (task.ordered) {
-      const message = orderedMessageOf(task);
-      await this.#client.send(
-        new SendMessageCommand({
-          QueueUrl: this.#orderedUrl(this.#orderedDeadLetterQueueUrl),
-          MessageBody: message.body,
-          MessageGroupId: message.groupId,
-          MessageDeduplicationId: `${task.ordered.deduplicationId}-dead`,
-        }),
-      );
+      const ordered = task.ordered;
+      const queueUrl = this.#orderedUrl(this.#orderedDeadLetterQueueUrl);
+      await this.#turns.run(() => {
+        const message = orderedMessageOf(task);
+        return this.#client.send(
+          new SendMessageCommand({
+            QueueUrl: queueUrl,
+            MessageBody: message.body,
+            MessageGroupId: message.groupId,
+            MessageDeduplicationId: `${ordered.deduplicationId}-dead`,
+          }),
+        );
+      });
       return;
     }
-    await this.#client.send(
-      new SendMessageCommand({
-        QueueUrl: this.#deadLetterQueueUrl,
-        MessageBody: JSON.stringify(task),
-        MessageGroupId: task.tenantId,
-      }),
+    await this.#turns.run(() =>
+      this.#client.send(
+        new SendMessageCommand({
+          QueueUrl: this.#deadLetterQueueUrl,
+          MessageBody: JSON.stringify(task),
+          MessageGroupId: task.tenantId,
+        }),
+      ),
     );
   }
 
@@ -147,6 +168,35 @@ export class SqsDeliveryQueue implements DeliveryQueue {
       }
       await new Promise((resolve) => setTimeout(resolve, RETRY_BASE_DELAY_MS * 2 ** round));
     }
+  }
+}
+
+/**
+ * At most `limit` calls of `run` in progress; the others wait in call order. A call that throws
+ * frees its turn like one that resolves.
+ */
+export class SendTurns {
+  #running = 0;
+  readonly #waiting: (() => void)[] = [];
+
+  constructor(private readonly limit: number) {}
+
+  async run<T>(send: () => Promise<T>): Promise<T> {
+    if (this.#running >= this.limit) await new Promise<void>((resolve) => this.#waiting.push(resolve));
+    else this.#running++;
+    try {
+      return await send();
+    } finally {
+      // The turn passes straight to the next waiter (the count stays), or is given back.
+      const next = this.#waiting.shift();
+      if (next) next();
+      else this.#running--;
+    }
+  }
+
+  /** Calls in progress now (for tests). */
+  get running(): number {
+    return this.#running;
   }
 }
 

@@ -1,13 +1,18 @@
 /**
- * The attempt stage of a delivery (attempt → settle → record, src/app/deliver.ts): signs and sends
- * one request to the webhook as it is now, and hands on what it produced, its request's headers
- * already masked for the delivery log. Also what the admin API's test route sends with.
+ * The attempt stage of a delivery (admit → attempt → settle → record, src/app/delivery/task.ts):
+ * signs and sends one request to the webhook as it is now, and hands on what it produced, its
+ * request's headers already masked for the delivery log. Also what the admin API's test route sends with.
  */
-import { buildDeliveryRequest } from '#domain/delivery-request';
+import { buildDeliveryRequest, type DeliveryCredentials } from '#domain/delivery-request';
 import type { AttemptOutcome } from '#domain/delivery-sender';
 import type { DeliveryAttempt, EventEnvelope, StoredWebhook } from '#domain/model';
 import { maskRequestHeaders } from '#domain/secret-masking';
-import { scrubAttemptOutcome, scrubberForCredentials } from '#domain/secret-scrubber';
+import {
+  rememberingScrubber,
+  type ScrubText,
+  scrubAttemptOutcome,
+  scrubberForCredentials,
+} from '#domain/secret-scrubber';
 import { describeError } from '#observability';
 import { loadDeliveryCredentials } from './credentials';
 import type { SentRequest } from './delivery-log';
@@ -21,6 +26,24 @@ export interface AttemptResult {
   outcome: AttemptOutcome;
   attempt: DeliveryAttempt;
   sent: SentRequest;
+}
+
+/**
+ * One remembering scrubber per credentials object. The credential cache hands out the same immutable
+ * DeliveryCredentials for a webhook version until its TTL (credentials.ts), so a webhook's scrubber is
+ * built, and each of its header values scrubbed, once per cache entry rather than once per delivery;
+ * entries go with the credentials they belong to (a WeakMap keeps nothing alive).
+ */
+const scrubbers = new WeakMap<DeliveryCredentials, ScrubText>();
+
+/** The scrubber of `credentials`' secrets, shared by every delivery that uses the same credentials. */
+export function deliveryScrubberFor(credentials: DeliveryCredentials): ScrubText {
+  let scrub = scrubbers.get(credentials);
+  if (!scrub) {
+    scrub = rememberingScrubber(scrubberForCredentials(credentials));
+    scrubbers.set(credentials, scrub);
+  }
+  return scrub;
 }
 
 /** `{ host }` of a webhook's URL (with its port when not the default), or nothing when it does not parse. */
@@ -48,7 +71,7 @@ export async function attemptDelivery(
   const attemptAt = services.clock.now();
   let outcome: AttemptOutcome;
   let requestHeaders: Record<string, string> = {};
-  const scrub = scrubberForCredentials(credentials);
+  const scrub = deliveryScrubberFor(credentials);
   try {
     const request = buildDeliveryRequest({
       event,

@@ -21,6 +21,7 @@ import type {
   MessageAcknowledger,
   NoticePublisher,
   OrderedProgressStore,
+  RandomSource,
   RejectedEventRepository,
   SecretCipher,
   TimerClock,
@@ -70,8 +71,8 @@ export interface Services {
   resolver: HostResolver;
   /** The time, and timers for in-memory waits (the slot pools). */
   clock: TimerClock;
-  /** Uniform numbers in [0, 1) for retry jitter; Math.random when absent (tests inject a seeded one). */
-  random?: () => number;
+  /** The random port: uniform numbers in [0, 1) for jitter (src/adapters/system-random.ts; tests inject a seeded one). */
+  random: RandomSource;
   /** Makes a new unique id with a prefix, time-sortable (ULID based): `wh_…`, `evt_…`, `fl_…`. */
   newId(prefix: string): string;
 }

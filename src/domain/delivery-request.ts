@@ -125,6 +125,20 @@ export function eventTimeOfBody(body: string): number | undefined {
  * stores exactly this. Key order is part of the contract: receivers see the same shape for every event.
  */
 export function deliveryBodyOf(event: EventEnvelope): string {
+  // One body per event object, shared by every webhook of a group task (they share the event, see
+  // memberTask): a large event fanned out to 50 webhooks is serialised once, not 50 times
+  // (docs/contract.md#limits). An envelope is never changed once parsed, so the body stays exact.
+  let body = bodies.get(event);
+  if (body === undefined) {
+    body = serialisedBody(event);
+    bodies.set(event, body);
+  }
+  return body;
+}
+
+const bodies = new WeakMap<EventEnvelope, string>();
+
+function serialisedBody(event: EventEnvelope): string {
   return JSON.stringify({
     id: event.id,
     type: event.type,

@@ -367,6 +367,12 @@ export interface HostResolver {
   resolve(hostname: string): Promise<string[]>;
 }
 
+/**
+ * The random port: uniform numbers in [0, 1), for the jitter that spreads retries, postponements and
+ * backoffs. Injected everywhere (src/adapters/system-random.ts is the real one), so tests seed it.
+ */
+export type RandomSource = () => number;
+
 /** The current time, injectable for retry and retention tests. */
 export interface Clock {
   now(): Date;

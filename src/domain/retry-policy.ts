@@ -3,6 +3,8 @@
  * longer Retry-After from a 429/503, bounded so an endpoint cannot park a delivery for ever.
  */
 
+import type { RandomSource } from './ports';
+
 /** The longest Retry-After the service honours. */
 export const MAX_RETRY_AFTER_SECONDS = 24 * 60 * 60;
 
@@ -17,25 +19,22 @@ export function totalAttempts(schedule: readonly number[]): number {
  */
 export const RETRY_JITTER = 0.2;
 
-/** A source of uniform numbers in [0, 1), like Math.random; tests inject a seeded one. */
-export type RandomSource = () => number;
-
 /** `seconds` spread uniformly over [-RETRY_JITTER, +RETRY_JITTER] of itself, in whole seconds. */
-export function jitterDelay(seconds: number, random: RandomSource = Math.random): number {
+export function jitterDelay(seconds: number, random: RandomSource): number {
   const draw = Math.min(Math.max(random(), 0), 1);
   return Math.max(0, Math.round(seconds * (1 + RETRY_JITTER * (2 * draw - 1))));
 }
 
 /**
  * Seconds to wait before the next attempt once `attemptsMade` attempts have failed, or null when
- * no attempt is left: the schedule's delay spread by ±20 % (`random`, Math.random by default), or a
+ * no attempt is left: the schedule's delay spread by ±20 % (a draw of `random`, the random port), or a
  * Retry-After when that is longer — it is a minimum the jitter never undercuts — capped at 24 h.
  */
 export function nextRetryDelay(
   schedule: readonly number[],
   attemptsMade: number,
-  retryAfterSeconds?: number,
-  random: RandomSource = Math.random,
+  retryAfterSeconds: number | undefined,
+  random: RandomSource,
 ): number | null {
   if (attemptsMade >= totalAttempts(schedule)) return null;
   // Nothing has failed yet: the first attempt is due now.

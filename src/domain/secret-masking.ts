@@ -10,6 +10,15 @@ import { type ScrubText, scrubberForCredentials } from './secret-scrubber';
 /** What replaces the credential in the authentication header. */
 export const MASK = '****';
 
+/**
+ * Headers whose values the service computes on every attempt and no custom header may replace
+ * (delivery-request.ts): an HMAC digest and a number in seconds. They carry no secret, so they are
+ * not scrubbed: the signature, two base64 digests that change per attempt, was the costliest value
+ * left to scrub on each delivery once the webhook's own header values are remembered
+ * (docs/contract.md#limits: bounded per-delivery work).
+ */
+const SERVICE_COMPUTED_HEADERS = new Set(['webhook-signature', 'webhook-timestamp']);
+
 /** The plaintext secrets of one webhook, as the delivery step holds them. */
 export interface WebhookSecrets {
   authentication: AuthenticationInput | null;
@@ -21,7 +30,8 @@ export interface WebhookSecrets {
 
 /**
  * The request headers with the authentication header reduced to its scheme (`Basic ****`,
- * `Bearer ****`, or `****` for an api-key header) and every other value scrubbed by `scrub`
+ * `Bearer ****`, or `****` for an api-key header), the service's own signature and timestamp as they
+ * are, and every other value scrubbed by `scrub`
  * (default: the scrubber of `secrets`).
  */
 export function maskRequestHeaders(
@@ -37,6 +47,8 @@ export function maskRequestHeaders(
       masked[name] = `${authHeader.prefix}${MASK}`;
     } else if (secretNames.has(name.toLowerCase())) {
       masked[name] = MASK;
+    } else if (SERVICE_COMPUTED_HEADERS.has(name.toLowerCase())) {
+      masked[name] = value;
     } else {
       masked[name] = scrub(value);
     }

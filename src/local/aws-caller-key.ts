@@ -8,13 +8,15 @@
  *
  * The pair is made at first start and kept 0600 under DATA_DIR, so restarts keep it; the start-up
  * banner shows it, as it shows the dev token. The signature is recomputed with `@smithy/signature-v4`
- * (the signer the AWS SDK itself runs) over the request as received, for the presented access key,
- * and compared in constant time.
+ * and the SHA-256 of `@smithy/core/checksum` (the signer and hash the AWS SDK's own clients run, on
+ * node:crypto) over the request as received, for the presented access key, and compared in constant
+ * time.
  */
-import { createHash, createHmac, type Hash, type Hmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import type { IncomingHttpHeaders } from 'node:http';
 import { join } from 'node:path';
+import { Sha256 } from '@smithy/core/checksum';
 import { SignatureV4 } from '@smithy/signature-v4';
 import type { ProtocolResponse } from './eventbridge-ingest';
 
@@ -172,7 +174,7 @@ export async function verifyAwsCaller(
     service,
     region,
     credentials: { accessKeyId: key.accessKeyId, secretAccessKey: key.secretAccessKey },
-    sha256: NodeSha256,
+    sha256: Sha256,
     applyChecksum: false,
   });
   const signed = await signer.sign(
@@ -240,37 +242,4 @@ function formatAmzDate(date: Date): string {
     .toISOString()
     .replace(/[-:]/g, '')
     .replace(/\.\d{3}/, '');
-}
-
-/** The hash constructor SignatureV4 asks for (SHA-256, or HMAC-SHA256 given a key), on node:crypto. */
-export class NodeSha256 {
-  #hash: Hash | Hmac;
-  readonly #secret: Buffer | undefined;
-
-  constructor(secret?: string | ArrayBuffer | ArrayBufferView) {
-    this.#secret = secret === undefined ? undefined : bytesOf(secret);
-    this.#hash = this.#fresh();
-  }
-
-  update(data: string | ArrayBuffer | ArrayBufferView): void {
-    this.#hash.update(bytesOf(data));
-  }
-
-  async digest(): Promise<Uint8Array> {
-    return new Uint8Array(this.#hash.digest());
-  }
-
-  reset(): void {
-    this.#hash = this.#fresh();
-  }
-
-  #fresh(): Hash | Hmac {
-    return this.#secret === undefined ? createHash('sha256') : createHmac('sha256', this.#secret);
-  }
-}
-
-function bytesOf(data: string | ArrayBuffer | ArrayBufferView): Buffer {
-  if (typeof data === 'string') return Buffer.from(data, 'utf8');
-  if (ArrayBuffer.isView(data)) return Buffer.from(data.buffer, data.byteOffset, data.byteLength);
-  return Buffer.from(data);
 }

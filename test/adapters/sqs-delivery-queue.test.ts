@@ -10,7 +10,7 @@ import {
 } from '@aws-sdk/client-sqs';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MAX_DELAY_SECONDS, SqsDeliveryQueue } from '#adapters/sqs-delivery-queue';
+import { MAX_DELAY_SECONDS, MAX_SENDS_IN_FLIGHT, SqsDeliveryQueue } from '#adapters/sqs-delivery-queue';
 import type { DeliveryTask } from '#domain/delivery-task';
 import { deliveryTask, describeDeliveryQueueContract } from '#test/contracts/delivery-queue.contract';
 import { type SqsHarness, startSqsHarness } from '#test/support/sqs-harness';
@@ -144,5 +144,51 @@ describe('SqsDeliveryQueue when SQS refuses some entries', () => {
 
     await expect(queue.enqueue([task(0), task(1)])).rejects.toThrow(/refused 2 delivery task\(s\)/);
     expect(mock.commandCalls(SendMessageBatchCommand)).toHaveLength(4);
+  });
+});
+
+describe('SqsDeliveryQueue keeps its sends bounded (docs/contract.md#limits)', () => {
+  it('has at most MAX_SENDS_IN_FLIGHT requests in flight, and serialises a waiting task only when its turn comes', async () => {
+    const stalled: (() => void)[] = [];
+    let inFlight = 0;
+    let mostInFlight = 0;
+    const stalledClient = {
+      send: () =>
+        new Promise((resolve) => {
+          inFlight++;
+          mostInFlight = Math.max(mostInFlight, inFlight);
+          stalled.push(() => {
+            inFlight--;
+            resolve({});
+          });
+        }),
+    } as unknown as SQSClient;
+    const queue = new SqsDeliveryQueue({ client: stalledClient, queueUrl: 'q', deadLetterQueueUrl: 'd' });
+    let serialised = 0;
+    const counted = (index: number): DeliveryTask => {
+      const base = task(index);
+      // Counts each serialisation of the task's event data (a ~256 KB event is the copy that matters).
+      const data = { ...base.event.data, toJSON: () => (serialised++, base.event.data) };
+      return { ...base, event: { ...base.event, data } };
+    };
+    const sends = [
+      ...Array.from({ length: 30 }, (_, index) => queue.enqueueDelayed(counted(index), 5)),
+      ...Array.from({ length: 10 }, (_, index) => queue.deadLetter(counted(100 + index))),
+    ];
+    // A barrier, not a sleep: every send that may start has reached the stalled client.
+    while (stalled.length < MAX_SENDS_IN_FLIGHT) await new Promise((resolve) => setImmediate(resolve));
+    expect(inFlight).toBe(MAX_SENDS_IN_FLIGHT);
+    expect(serialised).toBe(MAX_SENDS_IN_FLIGHT);
+    // Each answer lets exactly one waiting send start, until all 40 are done.
+    let answered = 0;
+    while (answered < sends.length) {
+      while (stalled.length === 0) await new Promise((resolve) => setImmediate(resolve));
+      stalled.shift()?.();
+      answered++;
+    }
+    await Promise.all(sends);
+    expect(mostInFlight).toBe(MAX_SENDS_IN_FLIGHT);
+    expect(serialised).toBe(40);
+    expect(inFlight).toBe(0);
   });
 });

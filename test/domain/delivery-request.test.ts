@@ -1,7 +1,7 @@
 import { inspect } from 'node:util';
 import { Webhook } from 'standardwebhooks';
 import { describe, expect, it } from 'vitest';
-import { buildDeliveryRequest, DeliveryCredentials } from '#domain/delivery-request';
+import { buildDeliveryRequest, DeliveryCredentials, deliveryBodyOf } from '#domain/delivery-request';
 import { ValidationError } from '#domain/errors';
 import type { EventEnvelope } from '#domain/model';
 import { generateSigningSecret } from '#domain/signing';
@@ -210,5 +210,28 @@ describe('buildDeliveryRequest', () => {
       userAgent: 'ua',
     });
     expect(request.headers['webhook-id']).toBe('evt_01HZX');
+  });
+});
+
+describe('deliveryBodyOf (payload shared, not copied: docs/contract.md#limits)', () => {
+  it('serialises an event once however many webhooks of a group task are sent it, byte for byte the contract body', () => {
+    const big: EventEnvelope = { ...event, data: { ...event.data, padding: 'x'.repeat(200_000) } };
+    const bodies = ['wh_1', 'wh_2', 'wh_3'].map(
+      () =>
+        buildDeliveryRequest({
+          event: big,
+          webhook: webhook(),
+          credentials: new DeliveryCredentials([generateSigningSecret()], null),
+          attemptAt,
+          userAgent: 'test',
+        }).body,
+    );
+    expect(bodies[1]).toBe(bodies[0]);
+    expect(bodies[2]).toBe(bodies[0]);
+    expect(deliveryBodyOf(big)).toBe(bodies[0]);
+    const { id, type, timestamp, tenantId, brandId, data } = big;
+    expect(bodies[0]).toBe(JSON.stringify({ id, type, timestamp, tenantId, brandId, data }));
+    // Another envelope with other data gets its own body.
+    expect(deliveryBodyOf({ ...big, data: { conversationId: 'c2' } })).toContain('"c2"');
   });
 });

@@ -27,10 +27,10 @@ describe('nextRetryDelay', () => {
   });
 
   it('gives up once every attempt has been made', () => {
-    expect(nextRetryDelay(SCHEDULE, 8)).toBeNull();
-    expect(nextRetryDelay(SCHEDULE, 9)).toBeNull();
-    expect(nextRetryDelay([], 1)).toBeNull();
-    expect(nextRetryDelay(SCHEDULE, 8, 60)).toBeNull();
+    expect(nextRetryDelay(SCHEDULE, 8, undefined, NO_JITTER)).toBeNull();
+    expect(nextRetryDelay(SCHEDULE, 9, undefined, NO_JITTER)).toBeNull();
+    expect(nextRetryDelay([], 1, undefined, NO_JITTER)).toBeNull();
+    expect(nextRetryDelay(SCHEDULE, 8, 60, NO_JITTER)).toBeNull();
   });
 
   it('lets a longer Retry-After win and ignores a shorter one', () => {
@@ -40,7 +40,9 @@ describe('nextRetryDelay', () => {
   });
 
   it('caps a Retry-After at 24 hours', () => {
-    expect(nextRetryDelay(SCHEDULE, 1, 10 * MAX_RETRY_AFTER_SECONDS)).toBe(MAX_RETRY_AFTER_SECONDS);
+    expect(nextRetryDelay(SCHEDULE, 1, 10 * MAX_RETRY_AFTER_SECONDS, NO_JITTER)).toBe(
+      MAX_RETRY_AFTER_SECONDS,
+    );
     expect(nextRetryDelay(SCHEDULE, 1, Number.POSITIVE_INFINITY, NO_JITTER)).toBe(5);
   });
 

@@ -133,6 +133,28 @@ describe('maskRequestHeaders', () => {
   });
 });
 
+describe('maskRequestHeaders: bounded per-delivery work (docs/contract.md#limits)', () => {
+  it('passes the service-computed signature and timestamp through without scrubbing, and scrubs every other value', () => {
+    const scrubbed: string[] = [];
+    const masked = maskRequestHeaders(
+      {
+        'webhook-signature': 'v1,K5oZfzN95Z9UVu1EsfQmfVNQhnkZ2pj9o9NDN/H/pI4= v1,AAAA',
+        'webhook-timestamp': '1767225600',
+        'webhook-id': 'evt_1',
+        'x-custom': 'value',
+      },
+      { authentication: null, signingSecrets: [] },
+      (text) => {
+        scrubbed.push(text);
+        return text;
+      },
+    );
+    expect(masked['webhook-signature']).toBe('v1,K5oZfzN95Z9UVu1EsfQmfVNQhnkZ2pj9o9NDN/H/pI4= v1,AAAA');
+    expect(masked['webhook-timestamp']).toBe('1767225600');
+    expect(scrubbed.sort()).toEqual(['evt_1', 'value']);
+  });
+});
+
 describe('secret custom headers (docs/contract.md#secret-headers)', () => {
   it('masks a secret header whole, whatever its case, and scrubs its value from every other header', () => {
     const secrets: WebhookSecrets = {

@@ -4,6 +4,7 @@ import type { AuthenticationInput } from '#domain/model';
 import {
   encodingsOf,
   MIN_SCRUBBED_LENGTH,
+  rememberingScrubber,
   SCRUBBED,
   scrubAttemptOutcome,
   secretScrubberFor,
@@ -298,6 +299,77 @@ describe('scrubbing holds at any byte offset, in any wrapping, and before a cut'
   });
 });
 
+describe('a stray escape start just before an encoded secret', () => {
+  /** Escape starts a receiver's text may hold right before the blob: each decodes together with its first characters. */
+  const strays = [
+    '%',
+    '%0',
+    '%a',
+    '%F',
+    '\\',
+    '\\u',
+    '\\u0',
+    '\\u00',
+    '\\x',
+    '\\x4',
+    '&#',
+    '&#1',
+    '&#x',
+    '&#x4',
+  ];
+  /** Character-wise encodings of a blob (so the secret's part can be cut out of it). */
+  const blobs: Record<
+    string,
+    { blob: (bytes: Buffer) => string; perChar: (text: string) => string; ratio: number }
+  > = {
+    urlBase64: { blob: (b) => b.toString('base64'), perChar: encodeURIComponent, ratio: 4 / 3 },
+    urlBase64url: { blob: (b) => b.toString('base64url'), perChar: encodeURIComponent, ratio: 4 / 3 },
+    base64: { blob: (b) => b.toString('base64'), perChar: (t) => t, ratio: 4 / 3 },
+    urlTwiceBase64: {
+      blob: (b) => b.toString('base64'),
+      perChar: (t) => encodeURIComponent(encodeURIComponent(t)),
+      ratio: 4 / 3,
+    },
+    hex: { blob: (b) => b.toString('hex'), perChar: (t) => t, ratio: 2 },
+  };
+
+  it('leaves no piece of the secret whatever the stray escape, the byte offset and the encoding, %2B and %2F included (property)', () => {
+    fc.assert(
+      fc.property(
+        anySecret,
+        fc.oneof(
+          fc.constantFrom(...strays),
+          fc.string({ unit: fc.constantFrom(...'%\\&#xu0a9F'), maxLength: 4 }),
+        ),
+        fc.uint8Array({ maxLength: 5 }),
+        fc.constantFrom(...Object.keys(blobs)),
+        around,
+        (secret, stray, lead, encoding, suffix) => {
+          const { blob, perChar, ratio } = blobs[encoding]!;
+          const bytes = Buffer.concat([Buffer.from(lead), Buffer.from(secret)]);
+          const encoded = blob(bytes);
+          // The blob's characters that carry only the secret's bytes (whole encoding units inside it).
+          const from = Math.ceil(lead.length * ratio) + 2;
+          const to = Math.floor(bytes.length * ratio) - 2;
+          fc.pre(to - from >= 12);
+          const carrier = perChar(encoded.slice(from, to));
+          const text = `q=${stray}${perChar(encoded.slice(0, from))}${carrier}${perChar(encoded.slice(to))}${suffix}`;
+          expect(holdsPiece(secretScrubberFor([secret])(text), carrier, 12)).toBe(false);
+        },
+      ),
+      { numRuns: 600 },
+    );
+  });
+
+  it('catches the known case: %0 before the URL-encoded base64 of a secret holding %2B and %2F', () => {
+    const secret = 'tok_\u00fe\u00ff>?~|secret-value-1234';
+    const lead = Buffer.from('|');
+    const encoded = encodeURIComponent(Buffer.concat([lead, Buffer.from(secret)]).toString('base64'));
+    expect(encoded).toMatch(/%2[BF]/);
+    expect(secretScrubberFor([secret])(`q=%0${encoded}&x=1`)).toBe(`q=${SCRUBBED}&x=1`);
+  });
+});
+
 /** Byte-wise encodings a receiver may stack, each with how the byte range [from, to) of its input maps to characters of its output. */
 const layerEncodings: Record<
   string,
@@ -409,5 +481,50 @@ describe('scrubbing stacked encodings stays bounded', () => {
     }
     expect(decodedBytes).toBeGreaterThan(0);
     expect(decodedBytes).toBeLessThanOrEqual(16 * 1024 + 64 * hostile.length);
+  });
+});
+
+describe('rememberingScrubber (bounded per-delivery work, docs/contract.md#limits)', () => {
+  it('answers exactly as the scrubber it remembers for, whatever the text (property)', () => {
+    fc.assert(
+      fc.property(
+        fc.array(credentialValue, { minLength: 1, maxLength: 3 }),
+        fc.array(fc.tuple(fc.string({ maxLength: 30 }), fc.nat(2), fc.nat(echoes.length - 1)), {
+          minLength: 1,
+          maxLength: 12,
+        }),
+        (secrets, texts) => {
+          const plain = secretScrubberFor(secrets);
+          const remembering = rememberingScrubber(secretScrubberFor(secrets), { entries: 4, chars: 400 });
+          for (const [prefix, secretIndex, echoIndex] of [...texts, ...texts]) {
+            const secret = secrets[secretIndex % secrets.length] as string;
+            const text = `${prefix}${(echoes[echoIndex] as (value: string) => string)(secret)}`;
+            expect(remembering(text)).toBe(plain(text));
+          }
+        },
+      ),
+      { numRuns: 60 },
+    );
+  });
+
+  it('scrubs each remembered text once, forgets the least recently used past its bounds, and never keeps a text over its size', () => {
+    const scrub = vi.fn((text: string) => text.toUpperCase());
+    const remembering = rememberingScrubber(scrub, { entries: 2, chars: 60 });
+    for (let round = 0; round < 5; round++) {
+      remembering('header-one');
+      remembering('header-two');
+    }
+    expect(scrub).toHaveBeenCalledTimes(2);
+    remembering('header-one');
+    remembering('per-attempt'); // over two entries: header-two, the least recently used, goes
+    remembering('header-one');
+    expect(scrub).toHaveBeenCalledTimes(3);
+    remembering('header-two');
+    expect(scrub).toHaveBeenCalledTimes(4);
+    // 31 characters and their answer exceed 60: scrubbed every time, never kept.
+    const long = 'x'.repeat(31);
+    expect(remembering(long)).toBe(long.toUpperCase());
+    expect(remembering(long)).toBe(long.toUpperCase());
+    expect(scrub).toHaveBeenCalledTimes(6);
   });
 });

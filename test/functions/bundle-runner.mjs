@@ -66,7 +66,13 @@ const module = await import(pathToFileURL(bundlePath).href);
 const handler = module[handlerName];
 if (typeof handler !== 'function') throw new Error(`${bundlePath} exports no function ${handlerName}`);
 
-process.on('message', async ({ id, event, raw, memory }) => {
+process.on('message', async ({ id, event, raw, memory, peak }) => {
+  // The most memory the environment has held so far (resident set, what Lambda's "Max Memory Used"
+  // reports and what its configured MemorySize caps), in bytes.
+  if (peak) {
+    process.send({ id, result: { maxRssBytes: process.resourceUsage().maxRSS * 1024 } });
+    return;
+  }
   // The environment's memory between invocations, after a full collection when the runner was given
   // --expose-gc (what a warm Lambda environment keeps, not what it happens to hold mid-invocation).
   if (memory) {

@@ -6,6 +6,7 @@
  * all on loopback. The runner refuses any other connection, so a bundle aiming at real AWS fails here.
  */
 import { type ChildProcess, fork } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -22,7 +23,8 @@ import {
 import { App } from 'aws-cdk-lib';
 import type { EventBridgeEvent, SQSEvent } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { DeliveryTask } from '#domain/delivery-task';
+import { deliveryTasksFor } from '#app/fan-out';
+import { type DeliveryTask, MAX_WEBHOOKS_PER_MESSAGE } from '#domain/delivery-task';
 import { settingsFromContext } from '#lib/app-settings';
 import { buildApp } from '#lib/build-app';
 import { type EmbeddedDynamo, startEmbeddedDynamo } from '#local/embedded-dynamodb';
@@ -65,16 +67,22 @@ interface Environment {
   invoke<T = unknown>(event: unknown): Promise<T>;
   /** The environment's memory between invocations (after a full collection). */
   memory(): Promise<NodeJS.MemoryUsage>;
+  /** The most resident memory the environment has held since it started, in bytes. */
+  peakRss(): Promise<number>;
   /** Invokes with the payload's JSON text, parsed by the runner as the Lambda runtime parses it. */
   invokeRaw<T = unknown>(payload: string): Promise<T>;
   offLoopback: string[];
   stop(): void;
 }
 
-function startEnvironment(fn: AssembledFunction, environment: Record<string, string>): Promise<Environment> {
+function startEnvironment(
+  fn: AssembledFunction,
+  environment: Record<string, string>,
+  execArgv: string[] = [],
+): Promise<Environment> {
   const child: ChildProcess = fork(RUNNER, [fn.bundlePath, fn.handlerExport, fn.logicalId], {
     env: environment,
-    execArgv: ['--expose-gc'],
+    execArgv: ['--expose-gc', ...execArgv],
     stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
   });
   let stderr = '';
@@ -82,7 +90,7 @@ function startEnvironment(fn: AssembledFunction, environment: Record<string, str
   const pending = new Map<number, { resolve: (value: unknown) => void; reject: (error: Error) => void }>();
   const offLoopback: string[] = [];
   let nextId = 0;
-  const send = <T>(payload: { event: unknown } | { raw: string } | { memory: true }) =>
+  const send = <T>(payload: { event: unknown } | { raw: string } | { memory: true } | { peak: true }) =>
     new Promise<T>((resolveInvoke, rejectInvoke) => {
       const id = nextId++;
       pending.set(id, { resolve: resolveInvoke as (value: unknown) => void, reject: rejectInvoke });
@@ -109,6 +117,7 @@ function startEnvironment(fn: AssembledFunction, environment: Record<string, str
           invoke: (event) => send({ event }),
           invokeRaw: (raw) => send({ raw }),
           memory: () => send({ memory: true }),
+          peakRss: () => send<{ maxRssBytes: number }>({ peak: true }).then((peak) => peak.maxRssBytes),
           stop: () => child.kill(),
         });
       }
@@ -179,6 +188,7 @@ describe('the deployed bundles, run against local endpoints', () => {
   const published: BusEvent[] = [];
   let secretCalls: string[];
   let statefulTemplate: CfnTemplate;
+  let serviceTemplate: CfnTemplate;
   let world: CloudFormationWorld;
   let recorder: AwsCallRecorder;
   let functions: Record<
@@ -200,10 +210,14 @@ describe('the deployed bundles, run against local endpoints', () => {
     return { ...baseEnvironment, AWS_LAMBDA_FUNCTION_NAME: fn.logicalId, ...variables, ...extra };
   }
 
-  async function start(fn: AssembledFunction, extra: Record<string, string> = {}): Promise<Environment> {
+  async function start(
+    fn: AssembledFunction,
+    extra: Record<string, string> = {},
+    execArgv: string[] = [],
+  ): Promise<Environment> {
     // Every AWS call goes through a proxy that records it for the IAM simulation (last test).
     const endpoints = await recorder.endpointsFor(fn.logicalId);
-    const environment = await startEnvironment(fn, { ...environmentOf(fn, extra), ...endpoints });
+    const environment = await startEnvironment(fn, { ...environmentOf(fn, extra), ...endpoints }, execArgv);
     environments.push(environment);
     return environment;
   }
@@ -243,6 +257,7 @@ describe('the deployed bundles, run against local endpoints', () => {
     const templateOf = (name: string) =>
       JSON.parse(readFileSync(assembly.getStackByName(name).templateFullPath, 'utf8')) as CfnTemplate;
     statefulTemplate = templateOf('ChatWebhooksStateful');
+    serviceTemplate = templateOf('ChatWebhooksService');
     const physical = (type: string) =>
       Object.entries(statefulTemplate.Resources).find(([, resource]) => resource.Type === type)?.[0] ?? type;
     // FIFO queues are named `<logical id>.fifo`, as SQS requires, in the world and locally alike.
@@ -892,6 +907,104 @@ describe('the deployed bundles, run against local endpoints', () => {
     const settled = samples[1] ?? samples[0]!;
     const last = samples.at(-1)!;
     expect(last.heapMiB - settled.heapMiB).toBeLessThan(8);
+  });
+
+  it('the delivery bundle handles one worst-case batch within its configured memory (docs/contract.md#limits)', {
+    timeout: 900_000,
+  }, async () => {
+    // The worst case: a full batch (10 records), each a group message of the largest event SQS takes
+    // with MAX_WEBHOOKS_PER_MESSAGE ids, to webhooks with the largest secrets the API accepts (a 4 KiB
+    // bearer token, 20 custom headers filling 8 KiB, a rotated signing secret so two sign).
+    const tenant = 'tenant-m';
+    const webhooks = 2 * MAX_WEBHOOKS_PER_MESSAGE;
+    const api = await start(functions.api, { ALLOW_INSECURE_LOCALHOST: 'true' });
+    const claims = { ...JWT, tenant_id: tenant };
+    const ids: string[] = [];
+    for (let index = 0; index < webhooks; index++) {
+      const headers: Record<string, string> = {};
+      for (let header = 0; header < 20; header++)
+        headers[`x-secret-${String(header).padStart(2, '0')}`] = randomBytes(300)
+          .toString('base64')
+          .slice(0, 395);
+      const created = await api.invoke<{ statusCode: number; body: string }>(
+        httpApiEvent({
+          method: 'POST',
+          path: '/v1/webhooks',
+          claims,
+          body: {
+            name: `worst ${index}`,
+            url: receiver.url(`/memory/${index}`),
+            events: ['message.created'],
+            authentication: { type: 'bearer', token: randomBytes(3072).toString('base64') },
+            headers,
+          },
+        }),
+      );
+      expect(created.statusCode, created.body).toBe(201);
+      const id = (JSON.parse(created.body) as { id: string }).id;
+      const rotated = await api.invoke<{ statusCode: number }>(
+        httpApiEvent({ method: 'POST', path: `/v1/webhooks/${id}/rotate-secret`, claims }),
+      );
+      expect(rotated.statusCode).toBe(200);
+      ids.push(id);
+    }
+    const eventOf = (index: number, padding: string) => ({
+      id: `evt_memory_${index}`,
+      type: 'message.created',
+      timestamp: new Date().toISOString(),
+      tenantId: tenant,
+      brandId: 'b',
+      data: {
+        conversationId: `c${index}`,
+        message: {
+          id: `m${index}`,
+          author: { type: 'customer', id: 'u1' },
+          text: 'largest',
+          createdAt: new Date().toISOString(),
+        },
+        padding,
+      },
+    });
+    // The largest padding that still puts MAX_WEBHOOKS_PER_MESSAGE ids in one message.
+    let low = 0;
+    let high = 262_144;
+    while (low < high) {
+      const middle = Math.ceil((low + high) / 2);
+      if (deliveryTasksFor(eventOf(0, 'x'.repeat(middle)), ids).length <= 2) low = middle;
+      else high = middle - 1;
+    }
+    const records = Array.from({ length: 10 }, (_, index) => {
+      const [task] = deliveryTasksFor(
+        eventOf(index, 'x'.repeat(low)),
+        ids.slice(0, MAX_WEBHOOKS_PER_MESSAGE),
+      );
+      return { messageId: `memory-${index}`, body: JSON.stringify(task) };
+    });
+    const bodyBytes = Math.max(...records.map((record) => Buffer.byteLength(record.body)));
+    expect(bodyBytes).toBeLessThanOrEqual(262_144);
+    expect((JSON.parse(records[0]!.body) as DeliveryTask).webhookIds).toHaveLength(MAX_WEBHOOKS_PER_MESSAGE);
+
+    const memorySize = Number(
+      (
+        serviceTemplate.Resources[functions.delivery.logicalId] as unknown as {
+          Properties: { MemorySize: number };
+        }
+      ).Properties.MemorySize,
+    );
+    const delivery = await start(functions.delivery, { ALLOW_INSECURE_LOCALHOST: 'true' });
+    const before = await delivery.peakRss();
+    const result = await delivery.invoke<{ batchItemFailures: unknown[] }>(sqsEvent(records));
+    const peak = await delivery.peakRss();
+    expect(result.batchItemFailures).toEqual([]);
+    const received = receiver.hits().filter((hit) => hit.path.startsWith('/memory/')).length;
+    console.log(
+      `delivery bundle, one worst-case batch (10 records of ${bodyBytes} B × ${MAX_WEBHOOKS_PER_MESSAGE} webhooks): ` +
+        `peak RSS ${(peak / 2 ** 20).toFixed(1)} MiB (${(before / 2 ** 20).toFixed(1)} before), ` +
+        `MemorySize ${memorySize} MB, ${received} sent in the invocation, the rest postponed`,
+    );
+    // Every record was handled (sent, or postponed back to the queue), within the function's memory.
+    expect(received).toBeGreaterThan(0);
+    expect(peak).toBeLessThan(memorySize * 2 ** 20);
   });
 
   it('IAM: every AWS call the bundles made is allowed by the synthesised policies, and no role holds an action its function never calls', async () => {

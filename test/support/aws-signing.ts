@@ -2,8 +2,9 @@
  * SigV4 headers for a hand-made AWS call to the local runtime (raw bodies the SDK would not send):
  * signed as the SDK signs, with the DATA_DIR key pair the local endpoints check.
  */
+import { Sha256 } from '@smithy/core/checksum';
 import { SignatureV4 } from '@smithy/signature-v4';
-import { type LocalAwsKey, NodeSha256 } from '#local/aws-caller-key';
+import type { LocalAwsKey } from '#local/aws-caller-key';
 
 /** The headers (host, x-amz-date, authorization, …) of a POST / to `baseUrl` carrying `body`. */
 export async function signedAwsHeaders(
@@ -17,7 +18,7 @@ export async function signedAwsHeaders(
     service: options.service ?? 'events',
     region: 'us-east-1',
     credentials: { accessKeyId: key.accessKeyId, secretAccessKey: key.secretAccessKey },
-    sha256: NodeSha256,
+    sha256: Sha256,
   });
   const signed = await signer.sign(
     {

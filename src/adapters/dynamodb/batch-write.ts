@@ -7,6 +7,8 @@ import {
   type BatchWriteCommandInput,
   type DynamoDBDocumentClient,
 } from '@aws-sdk/lib-dynamodb';
+import { systemRandom } from '#adapters/system-random';
+import type { RandomSource } from '#domain/ports';
 
 export type WriteRequest = NonNullable<BatchWriteCommandInput['RequestItems']>[string][number];
 
@@ -17,6 +19,8 @@ export interface BatchWriteOptions {
   maxAttempts?: number;
   baseDelayMs?: number;
   maxDelayMs?: number;
+  /** The jitter's draws (the random port); the real one when absent. */
+  random?: RandomSource;
 }
 
 /** Some writes were still unprocessed after every retry (sustained throttling). */
@@ -45,7 +49,7 @@ async function writeChunk(
   client: DynamoDBDocumentClient,
   tableName: string,
   chunk: WriteRequest[],
-  { maxAttempts = 8, baseDelayMs = 25, maxDelayMs = 2_000 }: BatchWriteOptions,
+  { maxAttempts = 8, baseDelayMs = 25, maxDelayMs = 2_000, random = systemRandom }: BatchWriteOptions,
 ): Promise<void> {
   let pending = chunk;
   for (let attempt = 1; ; attempt++) {
@@ -54,6 +58,6 @@ async function writeChunk(
     if (pending.length === 0) return;
     if (attempt >= maxAttempts) throw new UnprocessedWritesError(pending.length);
     const ceiling = Math.min(maxDelayMs, baseDelayMs * 2 ** (attempt - 1));
-    await new Promise((resolve) => setTimeout(resolve, ceiling / 2 + Math.random() * (ceiling / 2)));
+    await new Promise((resolve) => setTimeout(resolve, ceiling / 2 + random() * (ceiling / 2)));
   }
 }

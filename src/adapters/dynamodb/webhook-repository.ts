@@ -26,9 +26,11 @@ import {
   PutCommand,
   QueryCommand,
 } from '@aws-sdk/lib-dynamodb';
+import { systemRandom } from '#adapters/system-random';
 import { ConflictError, NotFoundError, ValidationError, webhookLimitReached } from '#domain/errors';
 import { orderingOf, type Page, type StoredWebhook, type WebhookOrdering } from '#domain/model';
 import type {
+  RandomSource,
   Subscription,
   WebhookCreateOptions,
   WebhookListQuery,
@@ -111,6 +113,8 @@ export class DynamoWebhookRepository implements WebhookRepository {
     private readonly client: DynamoDBDocumentClient,
     private readonly tableName: string,
     private readonly batchOptions: BatchWriteOptions = {},
+    /** The create lease's backoff jitter (the random port). */
+    private readonly random: RandomSource = systemRandom,
   ) {}
 
   async create(webhook: StoredWebhook, options: WebhookCreateOptions = {}): Promise<void> {
@@ -155,7 +159,7 @@ export class DynamoWebhookRepository implements WebhookRepository {
         throw new ConflictError('Another webhook of this tenant is being created; retry in a moment');
       }
       // Jittered, growing waits: a create holds the lease for a count and a few writes.
-      await sleep(Math.min(200, 5 * 2 ** Math.min(round, 6)) * (0.5 + Math.random()));
+      await sleep(Math.min(200, 5 * 2 ** Math.min(round, 6)) * (0.5 + this.random()));
     }
   }
 

@@ -1,10 +1,11 @@
 import { Duration } from 'aws-cdk-lib';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
-import type * as events from 'aws-cdk-lib/aws-events';
+import * as events from 'aws-cdk-lib/aws-events';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { NOTICE_SOURCE } from '#adapters/eventbridge-notice-publisher';
 import { CONFIG_DEFAULTS, type ConfigKey } from '#config';
 import { assertAttemptFitsFunction, configSetting } from '../function-environment';
 import { DELIVERY_EVENT_SOURCE, FUNCTION_SIZING, VISIBILITY_TIMEOUT_FACTOR } from '../function-sizing';
@@ -179,6 +180,26 @@ export class DeliveryPipeline extends Construct {
     grantSecretValue(props.encryptionKeySecret, delivery);
     // webhook.disabled, when a failing webhook is deactivated.
     props.eventBus.grantPutEventsTo(delivery);
+    // Only the service publishes its notices (docs/contract.md#notices): the platform's rules act on
+    // `webhook.disabled`, so a forged one from another principal of the account (whose own policy may
+    // allow events:PutEvents on the bus) is refused on the bus itself, as the local ingest refuses it.
+    // Written here, beside the one role that publishes them; the bus lives in the stateful stack.
+    new events.CfnEventBusPolicy(this, 'OnlyDeliveryPublishesNotices', {
+      eventBusName: props.eventBus.eventBusName,
+      statementId: 'OnlyTheServicePublishesItsNotices',
+      statement: {
+        Sid: 'OnlyTheServicePublishesItsNotices',
+        Effect: 'Deny',
+        Principal: '*',
+        Action: 'events:PutEvents',
+        Resource: props.eventBus.eventBusArn,
+        Condition: {
+          // Any entry of the call with the service's own source; the delivery role is the exception.
+          'ForAnyValue:StringEquals': { 'events:source': NOTICE_SOURCE },
+          ArnNotEquals: { 'aws:PrincipalArn': this.delivery.role.roleArn },
+        },
+      },
+    });
     consumeQueue(delivery, props.deliveryQueue, {
       batchSize,
       maxConcurrency,

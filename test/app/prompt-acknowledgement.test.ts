@@ -125,8 +125,14 @@ describe('prompt acknowledgement of a delivery batch', () => {
     const acknowledgement = startBatchAcknowledgement(acknowledger, 50);
     acknowledgement.settled({ messageId: 'a', body: '', receiptHandle: 'rh-a', eventSourceARN: QUEUE_ARN });
     await acknowledgement.finish();
-    await new Promise((resolve) => setTimeout(resolve, 100));
-    expect(acknowledger.acknowledged).toEqual([]);
+    // A barrier, not a sleep: a record settled after the finish, with the same window, is acknowledged
+    // by a timer set after the first batch's; timers of one delay fire in the order they were set, so
+    // once the barrier's delete is seen, a timer the finish failed to cancel would have fired before it.
+    const barrier = startBatchAcknowledgement(acknowledger, 50);
+    barrier.settled({ messageId: 'b', body: '', receiptHandle: 'rh-barrier', eventSourceARN: QUEUE_ARN });
+    await eventually(async () => acknowledger.acknowledged.length > 0, 10_000, 'the barrier record');
+    expect(acknowledger.acknowledged.filter((call) => !call.handles.includes('rh-barrier'))).toEqual([]);
+    await barrier.finish();
 
     const services = createTestServices({ sender });
     const slowAcknowledger = recordingAcknowledger();

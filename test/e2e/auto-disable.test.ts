@@ -152,16 +152,9 @@ describe('auto-disable needs continuous evidence (issue 10 item 3)', () => {
       10_000,
       'both attempts of the second event',
     );
-    await new Promise((resolve) => setTimeout(resolve, 500));
-    const read = await gapService.api('GET', `/v1/webhooks/${webhookId}`);
-    expect(read.body.status).toBe('active');
-    expect(read.body.health).toMatchObject({ lastOutcome: 'failed', failingSince: expect.any(String) });
-    expect(
-      busEvents.filter(
-        (event) => event.detailType === 'webhook.disabled' && event.detail.includes(webhookId),
-      ),
-    ).toEqual([]);
-    // Both events still end in failure logs (their retries ran out), as any failing delivery does.
+    // The barrier, not a sleep: both events end in failure logs (their retries ran out), as any
+    // failing delivery does, and a failure log follows its delivery's last settle, where the webhook's
+    // health is noted and a deactivation would have been written (and its notice published after it).
     const logs = await eventually(
       async () => {
         const items = (await gapService.api('GET', `/v1/failure-logs?webhookId=${webhookId}`)).body.items;
@@ -171,5 +164,13 @@ describe('auto-disable needs continuous evidence (issue 10 item 3)', () => {
       'two failure logs',
     );
     expect(logs).toHaveLength(2);
+    const read = await gapService.api('GET', `/v1/webhooks/${webhookId}`);
+    expect(read.body.status).toBe('active');
+    expect(read.body.health).toMatchObject({ lastOutcome: 'failed', failingSince: expect.any(String) });
+    expect(
+      busEvents.filter(
+        (event) => event.detailType === 'webhook.disabled' && event.detail.includes(webhookId),
+      ),
+    ).toEqual([]);
   });
 });

@@ -218,6 +218,28 @@ describe('ServiceStack', () => {
     }
   });
 
+  it('denies PutEvents with the chat.webhooks source on the bus to every principal but the delivery role (docs/contract.md#notices)', () => {
+    // One statement on the bus, and no other policy on it that could allow the source back.
+    expect(Object.keys(resourcesOfType(template, 'AWS::Events::EventBusPolicy'))).toHaveLength(1);
+    expect(Object.keys(resourcesOfType(statefulTemplate, 'AWS::Events::EventBusPolicy'))).toHaveLength(0);
+    template.hasResourceProperties('AWS::Events::EventBusPolicy', {
+      StatementId: 'OnlyTheServicePublishesItsNotices',
+      Statement: {
+        Effect: 'Deny',
+        Principal: '*',
+        Action: 'events:PutEvents',
+        Condition: {
+          'ForAnyValue:StringEquals': { 'events:source': 'chat.webhooks' },
+          ArnNotEquals: {
+            'aws:PrincipalArn': {
+              'Fn::GetAtt': [Match.stringLikeRegexp('^DeliveryPipelineDeliveryRole'), 'Arn'],
+            },
+          },
+        },
+      },
+    });
+  });
+
   it('drains the fan-out DLQ into rejected events: a processor with partial batch failures and table writes only', () => {
     const processor = functions.get('fan-out-dlq-processor');
     expect(Object.keys(processor?.props.Environment.Variables ?? {}).sort()).toEqual(

@@ -6,7 +6,7 @@
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import { AccountPolicies, type IamVerdict } from '#test/support/iam/account-policies';
-import { platformCalls, servicePaths } from '#test/support/iam/service-paths';
+import { functionRoles, platformCalls, servicePaths } from '#test/support/iam/service-paths';
 import { synthesizedWorld } from '#test/support/iam/synthesized-world';
 
 describe('service-to-service paths, simulated over the synthesised policies', () => {
@@ -124,5 +124,44 @@ describe('EventBridge → the notice e-mail topic (-c noticeEmail=), simulated',
       },
     });
     expect(otherBus.result).not.toBe('Allowed');
+  });
+});
+
+describe('the bus takes the service’s own source only from the service (docs/contract.md#notices), simulated', () => {
+  let policies: AccountPolicies;
+  let busArn: string;
+  let deliveryRole: string;
+  /** Another principal of the account whose own policy allows PutEvents anywhere (the platform's publisher). */
+  let platformRole: string;
+
+  beforeAll(() => {
+    policies = new AccountPolicies(synthesizedWorld().world);
+    const world = policies.world;
+    const [bus] = world.resourcesOfType('AWS::Events::EventBus');
+    busArn = String(world.resolve({ 'Fn::GetAtt': [bus!.logicalId, 'Arn'] }, bus!.stack));
+    const delivery = [...functionRoles(world)].find(([logicalId]) =>
+      logicalId.startsWith('DeliveryPipelineDelivery'),
+    );
+    deliveryRole = delivery![1].roleArn;
+    platformRole = `arn:aws:iam::${world.account}:role/platform-publisher`;
+    policies.identity.set(platformRole, [{ Effect: 'Allow', Action: 'events:PutEvents', Resource: '*' }]);
+  }, 120_000);
+
+  const put = (principal: string, sources: string[]) =>
+    policies.evaluate({
+      principal,
+      action: 'events:PutEvents',
+      resource: busArn,
+      context: { 'events:source': sources },
+    });
+
+  it('refuses chat.webhooks from another principal of the account, alone or among other entries', async () => {
+    expect((await put(platformRole, ['chat.webhooks'])).result).toBe('ExplicitlyDenied');
+    expect((await put(platformRole, ['chat.platform', 'chat.webhooks'])).result).toBe('ExplicitlyDenied');
+  });
+
+  it('still lets that principal publish chat events, and the delivery function its notices', async () => {
+    expect((await put(platformRole, ['chat.platform'])).result).toBe('Allowed');
+    expect((await put(deliveryRole, ['chat.webhooks'])).result).toBe('Allowed');
   });
 });

@@ -290,9 +290,11 @@ describe('local SQS over the real SDK', () => {
 
     const again = await receive(url);
     expect(again.map((message) => message.MessageId)).toEqual([a?.MessageId]);
-    await sleep(1100);
-    // b was extended to 60 s, so only a (1 s timeout) comes back.
-    expect((await receive(url)).map((message) => message.MessageId)).toEqual([a?.MessageId]);
+    // b was extended to 60 s, so only a (1 s timeout) comes back. A long poll, not a sleep, waits for
+    // a's return: b's own 1 s would have run out before a's second one, so b would come with it or first.
+    expect((await receive(url, { WaitTimeSeconds: 5 })).map((message) => message.MessageId)).toEqual([
+      a?.MessageId,
+    ]);
   });
 
   it('delays a message by DelaySeconds and counts it as delayed meanwhile', async () => {

@@ -98,6 +98,18 @@ export class AccountPolicies {
         String(world.resolve(properties.SecretId, stack)),
         statementsOf(properties.ResourcePolicy, stack),
       );
+    // A bus's policy: one statement per AWS::Events::EventBusPolicy (Statement), or a whole Policy.
+    for (const { stack, properties } of world.resourcesOfType('AWS::Events::EventBusPolicy')) {
+      const busName = String(world.resolve(properties.EventBusName ?? 'default', stack));
+      const busArn = `arn:${world.partition}:events:${world.region}:${world.account}:event-bus/${busName}`;
+      add(
+        this.resource,
+        busArn,
+        properties.Statement !== undefined
+          ? [world.resolve(properties.Statement, stack) as Statement]
+          : statementsOf(properties.Policy, stack),
+      );
+    }
     for (const { stack, properties } of world.resourcesOfType('AWS::Lambda::Permission')) {
       const functionArn = functionArnOf(String(world.resolve(properties.FunctionName, stack)), world);
       const principal = String(properties.Principal);

@@ -1,7 +1,7 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Webhook } from 'standardwebhooks';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createHttpSender } from '#adapters/http-sender';
 import { secretContext } from '#app/credentials';
 import type { DeadLetteredTask } from '#app/dead-letters';
@@ -307,9 +307,11 @@ describe('deliverTask', () => {
     const readsBefore = services.webhooks.reads;
     const held = await services.admission.admit(key);
     if (!held.isAdmitted) throw new Error('expected a slot');
+    const timersBefore = services.clock.pendingTimers;
     const waiting = deliverTask(services, taskFor(webhook));
-    await new Promise((resolve) => setTimeout(resolve, 50));
-    // It read once before asking for the slot, and waits for it now.
+    // The event waited for, not a fixed time: its wait for the slot sets a timer on the manual clock
+    // (which cannot fire by itself). It read once before asking for the slot, and waits for it now.
+    await vi.waitFor(() => expect(services.clock.pendingTimers).toBeGreaterThan(timersBefore));
     expect(services.webhooks.reads).toBe(readsBefore + 1);
     await services.webhooks.update(
       { ...webhook, status: 'inactive', version: webhook.version + 1 },

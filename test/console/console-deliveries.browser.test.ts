@@ -4,74 +4,58 @@
  * deliveries" since a time. Needs the delivery-log routes (GET /v1/deliveries, /v1/deliveries/{id},
  * POST .../redeliver, POST /v1/webhooks/{id}/recover); without them these tests fail by design.
  */
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
+  addWebhooks,
   browserAvailable,
+  type ConsoleRig,
   type ConsoleService,
-  checkAccessibility,
   eventually,
-  launchBrowser,
+  expectAccessible,
   messageCreated,
   openPage,
   type PageWatch,
-  seriousViolations,
   signIn,
-  startConsoleService,
-  startTestReceiver,
-  type TestReceiver,
-} from '../support/console-browser';
+  startConsoleRig,
+} from '#test/support/console-browser';
 
 describe.runIf(browserAvailable())('admin console delivery views in chromium', () => {
+  let rig: ConsoleRig;
   let service: ConsoleService;
-  let browser: Browser;
   let page: Page;
   let watch: PageWatch;
-  let receiver: TestReceiver | undefined;
-  let receiverUrl: string;
   let received: string[] = [];
   let okHook: { id: string };
   let failingHook: { id: string };
 
   async function axeClean(name: string): Promise<void> {
-    const summary = await checkAccessibility(page, name, watch);
-    expect(seriousViolations(summary), `axe on ${name}`).toEqual([]);
+    await expectAccessible(page, name, watch);
   }
 
   beforeAll(async () => {
-    receiver = await startTestReceiver();
-    receiverUrl = receiver.url;
-    received = receiver.received;
-    [service, browser] = await Promise.all([startConsoleService(), launchBrowser()]);
+    rig = await startConsoleRig();
+    service = rig.service;
+    received = rig.receiver.received;
     const probe = await service.api('GET', '/v1/deliveries');
     if (probe.status !== 200) {
       throw new Error(
         `GET /v1/deliveries answered ${probe.status}: the delivery-log routes of docs/contract.md#delivery-log are missing, so the console's delivery views cannot work`,
       );
     }
-    ({ page, watch } = await openPage(browser, service.url));
-    okHook = (
-      await service.api('POST', '/v1/webhooks', {
-        name: 'Delivered hook',
-        events: ['message.created'],
-        url: `${receiverUrl}/ok`,
-      })
-    ).body;
-    failingHook = (
-      await service.api('POST', '/v1/webhooks', {
-        name: 'Failing deliveries',
-        events: ['message.created'],
-        url: `${receiverUrl}/fail`,
-      })
-    ).body;
+    ({ page, watch } = await openPage(rig.browser, service.url));
+    const ids = await addWebhooks(service, rig.receiver.url, [
+      ['Delivered hook', 'ok'],
+      ['Failing deliveries', 'fail'],
+    ]);
+    okHook = { id: ids.ok! };
+    failingHook = { id: ids.fail! };
     await service.publish([messageCreated('evt_console_delivery_1')]);
     await signIn(page, service.url);
   }, 120_000);
 
   afterAll(async () => {
-    await browser?.close();
-    await service?.stop();
-    await receiver?.close();
+    await rig?.close();
   });
 
   it('lists a webhook’s deliveries, filters them, and opens one with payload and attempts', async () => {

@@ -10,44 +10,39 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   type AxeSummary,
   browserAvailable,
+  type ConsoleRig,
   type ConsoleService,
-  checkAccessibility,
   eventually,
-  launchBrowser,
+  expectAccessible,
   messageCreated,
   openPage,
   type PageWatch,
-  seriousViolations,
   signIn,
-  startConsoleService,
-  startTestReceiver,
-  type TestReceiver,
-} from '../support/console-browser';
+  startConsoleRig,
+} from '#test/support/console-browser';
 
 const screenshotDir = process.env.CONSOLE_SCREENSHOT_DIR;
 
 describe.runIf(browserAvailable())('admin console in chromium', () => {
+  let rig: ConsoleRig;
   let service: ConsoleService;
   let browser: Browser;
   let page: Page;
   let watch: PageWatch;
-  let receiver: TestReceiver | undefined;
   let receiverUrl: string;
   let received: string[] = [];
   const axe: AxeSummary[] = [];
 
   /** axe on the current screen; no serious or critical violation allowed. */
   async function axeScreen(name: string, on: Page = page, onWatch: PageWatch = watch): Promise<void> {
-    const summary = await checkAccessibility(on, name, onWatch);
-    axe.push(summary);
-    expect(seriousViolations(summary), `axe on ${name}`).toEqual([]);
+    await expectAccessible(on, name, onWatch, { record: axe });
   }
 
   beforeAll(async () => {
-    receiver = await startTestReceiver();
-    receiverUrl = receiver.url;
-    received = receiver.received;
-    [service, browser] = await Promise.all([startConsoleService(), launchBrowser()]);
+    rig = await startConsoleRig();
+    ({ service, browser } = rig);
+    receiverUrl = rig.receiver.url;
+    received = rig.receiver.received;
     ({ page, watch } = await openPage(browser, service.url));
   }, 120_000);
 
@@ -62,9 +57,7 @@ describe.runIf(browserAvailable())('admin console in chromium', () => {
           .join('\n')}\n`,
       );
     }
-    await browser?.close();
-    await service?.stop();
-    await receiver?.close();
+    await rig?.close();
   });
 
   it('serves the console at GET / and signs in with the admin token', async () => {

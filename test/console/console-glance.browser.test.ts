@@ -5,73 +5,48 @@
  * in the URL, a failed load offers Retry. Each screen passes axe at desktop width and at 360 px in
  * dark mode; screenshots go to GLANCE_SHOTS when it is set.
  */
-import { appendFileSync, mkdirSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
+  addWebhooks,
   browserAvailable,
+  type ConsoleRig,
   type ConsoleService,
-  checkAccessibility,
   eventually,
-  launchBrowser,
+  expectAccessible,
   messageCreated,
   openPage,
+  openSignedInPages,
   type PageWatch,
-  seriousViolations,
   signIn,
-  startConsoleService,
-} from '../support/console-browser';
+  startConsoleRig,
+} from '#test/support/console-browser';
 
 const SHOTS = process.env.GLANCE_SHOTS;
 
 describe.runIf(browserAvailable())('admin console: trouble at a glance', () => {
+  let rig: ConsoleRig;
   let service: ConsoleService;
   let browser: Browser;
   let page: Page;
   let watch: PageWatch;
   let mobile: Page;
   let mobileWatch: PageWatch;
-  let receiver: Server;
-  let receiverUrl: string;
-  const ids: Record<string, string> = {};
+  let ids: Record<string, string> = {};
 
   async function check(name: string, on: Page = page, onWatch: PageWatch = watch): Promise<void> {
-    const summary = await checkAccessibility(on, name, onWatch);
-    expect(seriousViolations(summary), `axe on ${name}`).toEqual([]);
-    if (SHOTS) {
-      mkdirSync(SHOTS, { recursive: true });
-      // Every violation, minor ones included, one line per screen, for the reader of the screenshots.
-      appendFileSync(join(SHOTS, 'axe.jsonl'), `${JSON.stringify(summary)}\n`);
-      await on.screenshot({ path: join(SHOTS, `${name.replace(/\W+/g, '-')}.png`), fullPage: true });
-    }
+    await expectAccessible(on, name, onWatch, { shotsDir: SHOTS });
   }
 
   beforeAll(async () => {
     // /ok answers 204, /fail 500, /gone 410 (which makes the service disable the webhook).
-    receiver = createServer((request, response) => {
-      request.resume();
-      const status = request.url === '/fail' ? 500 : request.url === '/gone' ? 410 : 204;
-      request.on('end', () => response.writeHead(status).end());
-    });
-    await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
-    receiverUrl = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}`;
-    [service, browser] = await Promise.all([startConsoleService(), launchBrowser()]);
-    for (const [name, path] of [
+    rig = await startConsoleRig({ receiver: { byPath: { '/fail': 500, '/gone': 410 }, otherwise: 204 } });
+    ({ service, browser } = rig);
+    ids = await addWebhooks(service, rig.receiver.url, [
       ['Healthy hook', 'ok'],
       ['Failing hook', 'fail'],
       ['Gone hook', 'gone'],
-    ] as const) {
-      ids[path] = (
-        await service.api('POST', '/v1/webhooks', {
-          name,
-          events: ['message.created'],
-          url: `${receiverUrl}/${path}`,
-        })
-      ).body.id;
-    }
+    ]);
     await service.publish([messageCreated('evt_glance_1')]);
     await eventually(async () => {
       const gone = await service.api('GET', `/v1/webhooks/${ids.gone}`);
@@ -83,19 +58,11 @@ describe.runIf(browserAvailable())('admin console: trouble at a glance', () => {
         ? true
         : undefined;
     }, 'one healthy, one failing and one disabled webhook');
-    ({ page, watch } = await openPage(browser, service.url));
-    ({ page: mobile, watch: mobileWatch } = await openPage(browser, service.url, {
-      viewport: { width: 360, height: 780 },
-      colorScheme: 'dark',
-    }));
-    await signIn(page, service.url);
-    await signIn(mobile, service.url);
+    ({ page, watch, mobile, mobileWatch } = await openSignedInPages(browser, service.url));
   }, 120_000);
 
   afterAll(async () => {
-    await browser?.close();
-    await service?.stop();
-    await new Promise((resolve) => receiver?.close(resolve));
+    await rig?.close();
   });
 
   it('says each webhook’s state and 24 h success rate in words in every row', async () => {

@@ -5,78 +5,52 @@
  * webhook's heading after "Add", and the page loads without a 404 (its favicon). Each screen passes
  * axe at desktop width and at 360 px in dark mode; screenshots go to GLANCE_SHOTS when it is set.
  */
-import { appendFileSync, mkdirSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { join } from 'node:path';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
+  addWebhooks,
   browserAvailable,
+  type ConsoleRig,
   type ConsoleService,
-  checkAccessibility,
   eventually,
-  launchBrowser,
+  expectAccessible,
   messageCreated,
-  openPage,
+  openSignedInPages,
   type PageWatch,
-  seriousViolations,
-  signIn,
-  startConsoleService,
-} from '../support/console-browser';
+  startConsoleRig,
+} from '#test/support/console-browser';
 
 const SHOTS = process.env.GLANCE_SHOTS;
 
 describe.runIf(browserAvailable())('admin console: what a new user trips over', () => {
+  let rig: ConsoleRig;
   let service: ConsoleService;
-  let browser: Browser;
   let page: Page;
   let watch: PageWatch;
   let mobile: Page;
   let mobileWatch: PageWatch;
-  let receiver: Server;
   let receiverUrl: string;
   /** Same-origin answers of 400 and above other than the API's (which the console handles). */
   const brokenLoads: string[] = [];
-  const ids: Record<string, string> = {};
+  let ids: Record<string, string> = {};
 
   async function check(name: string, on: Page = page, onWatch: PageWatch = watch): Promise<void> {
-    const summary = await checkAccessibility(on, name, onWatch);
-    expect(seriousViolations(summary), `axe on ${name}`).toEqual([]);
-    if (SHOTS) {
-      mkdirSync(SHOTS, { recursive: true });
-      // Every violation, minor ones included, one line per screen, for the reader of the screenshots.
-      appendFileSync(join(SHOTS, 'axe.jsonl'), `${JSON.stringify(summary)}\n`);
-      await on.screenshot({ path: join(SHOTS, `${name.replace(/\W+/g, '-')}.png`), fullPage: true });
-    }
+    await expectAccessible(on, name, onWatch, { shotsDir: SHOTS });
   }
 
   beforeAll(async () => {
-    // /ok answers 204, /fail 500.
-    receiver = createServer((request, response) => {
-      request.resume();
-      const status = request.url === '/fail' ? 500 : 204;
-      request.on('end', () => response.writeHead(status).end());
+    // /ok answers 204, /fail 500. Two failures open a circuit, which then stays open for ten
+    // minutes: long past this test.
+    rig = await startConsoleRig({
+      receiver: { byPath: { '/fail': 500 }, otherwise: 204 },
+      env: { CIRCUIT_FAILURE_THRESHOLD: '2', CIRCUIT_COOLDOWN_MS: '600000' },
     });
-    await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
-    receiverUrl = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}`;
-    // Two failures open a circuit, which then stays open for ten minutes: long past this test.
-    [service, browser] = await Promise.all([
-      startConsoleService({ CIRCUIT_FAILURE_THRESHOLD: '2', CIRCUIT_COOLDOWN_MS: '600000' }),
-      launchBrowser(),
-    ]);
-    for (const [name, path] of [
+    service = rig.service;
+    receiverUrl = rig.receiver.url;
+    ids = await addWebhooks(service, receiverUrl, [
       ['Healthy hook', 'ok'],
       ['Failing hook', 'fail'],
-    ] as const) {
-      ids[path] = (
-        await service.api('POST', '/v1/webhooks', {
-          name,
-          events: ['message.created'],
-          url: `${receiverUrl}/${path}`,
-        })
-      ).body.id;
-    }
+    ]);
     await service.publish(['evt_new_1', 'evt_new_2', 'evt_new_3', 'evt_new_4'].map(messageCreated));
     await eventually(
       async () => {
@@ -89,23 +63,16 @@ describe.runIf(browserAvailable())('admin console: what a new user trips over', 
       'a healthy webhook and one whose circuit is open',
       60_000,
     );
-    ({ page, watch } = await openPage(browser, service.url));
-    page.on('response', (response) => {
-      const url = new URL(response.url());
-      if (response.status() >= 400 && !url.pathname.startsWith('/v1/')) brokenLoads.push(url.pathname);
-    });
-    ({ page: mobile, watch: mobileWatch } = await openPage(browser, service.url, {
-      viewport: { width: 360, height: 780 },
-      colorScheme: 'dark',
-    }));
-    await signIn(page, service.url);
-    await signIn(mobile, service.url);
+    ({ page, watch, mobile, mobileWatch } = await openSignedInPages(rig.browser, service.url, (desktop) =>
+      desktop.on('response', (response) => {
+        const url = new URL(response.url());
+        if (response.status() >= 400 && !url.pathname.startsWith('/v1/')) brokenLoads.push(url.pathname);
+      }),
+    ));
   }, 150_000);
 
   afterAll(async () => {
-    await browser?.close();
-    await service?.stop();
-    await new Promise((resolve) => receiver?.close(resolve));
+    await rig?.close();
   });
 
   it('says "circuit open until" in the webhook’s row, and its health box says why it fails', async () => {

@@ -20,7 +20,7 @@ import {
   openPage,
   seriousViolations,
   startConsoleService,
-} from '../support/console-browser';
+} from '#test/support/console-browser';
 
 const PLATFORM_TOKEN = 'platform-token-for-the-portal-test-0123';
 const HOST_SERVER = new URL('../../examples/portal-host/server.mjs', import.meta.url).pathname;

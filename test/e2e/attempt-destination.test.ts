@@ -3,8 +3,8 @@
  * edits a webhook's URL, its retries go to the new one, and the log must say where each went.
  */
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { chatEvent, startTestService, type TestService } from '../support/local-service';
-import { eventually, type Receiver, startReceiver } from '../support/receiver';
+import { chatEvent, startTestService, type TestService } from '#test/support/local-service';
+import { eventually, type Receiver, startReceiver } from '#test/support/receiver';
 
 let service: TestService;
 let before: Receiver;
@@ -27,12 +27,11 @@ afterAll(async () => {
 });
 
 it('records each attempt’s destination host, before and after the URL was edited', async () => {
-  const created = await service.api('POST', '/v1/webhooks', {
+  const created = await service.createWebhook({
     name: 'moving',
     url: before.url('/hook'),
     events: ['conversation.deleted'],
   });
-  expect(created.status).toBe(201);
   const published = await service.publish([
     chatEvent('conversation.deleted', {
       tenantId: 'tenant-a',
@@ -43,14 +42,14 @@ it('records each attempt’s destination host, before and after the URL was edit
   ]);
   expect(published.FailedEntryCount).toBe(0);
   await before.waitFor(() => before.hits('/hook').length === 1, 20_000, 'the first attempt');
-  const patched = await service.api('PATCH', `/v1/webhooks/${created.body.id}`, { url: after.url('/hook') });
+  const patched = await service.api('PATCH', `/v1/webhooks/${created.id}`, { url: after.url('/hook') });
   expect(patched.status).toBe(200);
 
   const hostOf = (url: string) => new URL(url).host;
   const expected = [hostOf(before.url('/')), hostOf(after.url('/')), hostOf(after.url('/'))];
   const failureLog = await eventually(
     async () => {
-      const page = await service.api('GET', `/v1/failure-logs?webhookId=${created.body.id}`);
+      const page = await service.api('GET', `/v1/failure-logs?webhookId=${created.id}`);
       return page.body.items[0] as { id: string } | undefined;
     },
     30_000,
@@ -59,7 +58,7 @@ it('records each attempt’s destination host, before and after the URL was edit
   const detail = await service.api('GET', `/v1/failure-logs/${failureLog.id}`);
   expect(detail.body.attempts.map((attempt: { host?: string }) => attempt.host)).toEqual(expected);
 
-  const deliveries = await service.api('GET', `/v1/deliveries?webhookId=${created.body.id}`);
+  const deliveries = await service.api('GET', `/v1/deliveries?webhookId=${created.id}`);
   const delivery = await service.api('GET', `/v1/deliveries/${deliveries.body.items[0].id}`);
   expect(delivery.body.attempts.map((attempt: { host?: string }) => attempt.host)).toEqual(expected);
 });

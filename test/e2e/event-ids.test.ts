@@ -4,25 +4,22 @@
  * by waiting for the fan-out invocation that handled it, so "nothing more arrived" is shown by a
  * finished invocation, not by sleeping.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chatEvent, startTestService, type TestService } from '../support/local-service';
-import { eventually, type Receiver, startReceiver } from '../support/receiver';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { chatEvent, serviceWithReceiver, type TestService } from '#test/support/local-service';
+import { eventually, type Receiver } from '#test/support/receiver';
 
 let service: TestService;
 let receiver: Receiver;
 let fanOutsDone = 0;
 
-beforeAll(async () => {
-  receiver = await startReceiver();
-  service = await startTestService(
-    {},
-    { onInvocation: (name) => (name === 'fan-out' ? fanOutsDone++ : undefined) },
-  );
-});
+const local = serviceWithReceiver(
+  {},
+  { onInvocation: (name) => (name === 'fan-out' ? fanOutsDone++ : undefined) },
+);
 
-afterAll(async () => {
-  await service?.stop();
-  await receiver?.close();
+beforeAll(() => {
+  service = local.service();
+  receiver = local.receiver();
 });
 
 const conversation = {

@@ -5,9 +5,14 @@
  * tenants in turn, so A's deliveries arrive while most of B's backlog is still pending, not after it.
  * No duration is asserted: A's arrivals are checked against what of B's burst is still to come.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chatEvent, startTestService, TENANT_B_TOKEN, type TestService } from '../support/local-service';
-import { type Receiver, startReceiver } from '../support/receiver';
+import { beforeAll, describe, expect, it } from 'vitest';
+import {
+  serviceWithReceiver,
+  TENANT_B_TOKEN,
+  type TestService,
+  tenantMessage,
+} from '#test/support/local-service';
+import type { Receiver } from '#test/support/receiver';
 
 const BURST_EVENTS = 600;
 const CALM_EVENTS = 5;
@@ -15,49 +20,24 @@ const CALM_EVENTS = 5;
 let service: TestService;
 let receiver: Receiver;
 
-beforeAll(async () => {
-  receiver = await startReceiver();
-  // One delivery poller (Lambda concurrency 1): the backlog waits in the queues, where the order of
-  // service is decided, rather than in memory for per-endpoint slots.
-  service = await startTestService(
-    { DELIVERY_TIMEOUT_MS: '20000' },
-    { deliveryConcurrency: 1, maxDeliveryConcurrency: 1 },
-  );
+// One delivery poller (Lambda concurrency 1): the backlog waits in the queues, where the order of
+// service is decided, rather than in memory for per-endpoint slots.
+const local = serviceWithReceiver(
+  { DELIVERY_TIMEOUT_MS: '20000' },
+  { deliveryConcurrency: 1, maxDeliveryConcurrency: 1 },
+);
+
+beforeAll(() => {
+  service = local.service();
+  receiver = local.receiver();
 });
 
-afterAll(async () => {
-  await service?.stop();
-  await receiver?.close();
-});
-
-function entry(tenantId: string, eventId: string) {
-  return chatEvent('message.created', {
-    tenantId,
-    brandId: 'b',
-    id: eventId,
-    data: {
-      conversationId: 'c1',
-      message: {
-        id: `m_${eventId}`,
-        author: { type: 'customer', id: 'u1' },
-        text: 'hi',
-        createdAt: '2026-11-24T10:00:00Z',
-      },
-    },
-  });
-}
+const entry = (tenantId: string, eventId: string) => tenantMessage(tenantId, eventId);
 
 describe('fair share under a burst', () => {
   it('delivers the calm tenant’s events while the bursting tenant’s backlog is still pending', async () => {
-    const webhook = async (path: string, token?: string) => {
-      const created = await service.api(
-        'POST',
-        '/v1/webhooks',
-        { name: path, events: ['message.created'], url: receiver.url(path) },
-        token,
-      );
-      expect(created.status).toBe(201);
-    };
+    const webhook = (path: string, token?: string) =>
+      service.createWebhook({ name: path, url: receiver.url(path) }, token);
     await webhook('/burst/1', TENANT_B_TOKEN);
     await webhook('/burst/2', TENANT_B_TOKEN);
     await webhook('/calm');

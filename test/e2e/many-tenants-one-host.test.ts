@@ -13,50 +13,38 @@
 import type { ServerResponse } from 'node:http';
 import type { PutEventsRequestEntry } from '@aws-sdk/client-eventbridge';
 import { Webhook } from 'standardwebhooks';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { requestsBetween } from '#adapters/aws-clients';
-import { chatEvent, startTestService, TENANT_B_TOKEN, type TestService } from '../support/local-service';
-import { type Receiver, startReceiver, verifyDelivery } from '../support/receiver';
+import {
+  serviceWithReceiver,
+  TENANT_B_TOKEN,
+  type TestService,
+  tenantMessage,
+} from '#test/support/local-service';
+import { type Receiver, verifyDelivery } from '#test/support/receiver';
 
 const SLOTS = 4;
 let service: TestService;
 let host: Receiver;
 let sequence = 0;
 
-beforeAll(async () => {
-  host = await startReceiver();
-  service = await startTestService({
-    DELIVERY_TIMEOUT_MS: '20000',
-    RETRY_SCHEDULE: '1,1',
-    MAX_CONCURRENCY_PER_ENDPOINT: String(SLOTS),
-    CIRCUIT_FAILURE_THRESHOLD: '2',
-    CIRCUIT_COOLDOWN_MS: '60000',
-  });
+const local = serviceWithReceiver({
+  DELIVERY_TIMEOUT_MS: '20000',
+  RETRY_SCHEDULE: '1,1',
+  MAX_CONCURRENCY_PER_ENDPOINT: String(SLOTS),
+  CIRCUIT_FAILURE_THRESHOLD: '2',
+  CIRCUIT_COOLDOWN_MS: '60000',
 });
 
-afterAll(async () => {
-  await service?.stop();
-  await host?.close();
+beforeAll(() => {
+  service = local.service();
+  host = local.receiver();
 });
 
 /** A `message.created` of `tenantId`, with a fresh event id that the test returns. */
 function messageEntry(tenantId: string, brandId = 'b'): { entry: PutEventsRequestEntry; eventId: string } {
   const eventId = `evt_i9_${++sequence}`;
-  const entry = chatEvent('message.created', {
-    tenantId,
-    brandId,
-    id: eventId,
-    data: {
-      conversationId: 'c1',
-      message: {
-        id: `m${sequence}`,
-        author: { type: 'customer', id: 'u1' },
-        text: 'hi',
-        createdAt: '2026-11-24T10:00:00Z',
-      },
-    },
-  });
-  return { entry, eventId };
+  return { entry: tenantMessage(tenantId, eventId, { messageId: `m${sequence}`, brandId }), eventId };
 }
 
 async function publish(tenantId: string): Promise<string> {
@@ -68,14 +56,7 @@ async function publish(tenantId: string): Promise<string> {
 
 const idsAt = (path: string) => host.hits(path).map((hit) => String(hit.headers['webhook-id']));
 
-async function createWebhook(
-  body: Record<string, unknown>,
-  token?: string,
-): Promise<{ id: string; signingSecret: string }> {
-  const created = await service.api('POST', '/v1/webhooks', { events: ['message.created'], ...body }, token);
-  expect(created.status, JSON.stringify(created.body)).toBe(201);
-  return created.body;
-}
+const createWebhook = (body: Record<string, unknown>, token?: string) => service.createWebhook(body, token);
 
 /**
  * Publishes a sentinel for tenant-b's always-on webhook and waits for it: every event published

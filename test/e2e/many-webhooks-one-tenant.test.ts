@@ -8,9 +8,14 @@
  */
 import type { ServerResponse } from 'node:http';
 import type { PutEventsRequestEntry } from '@aws-sdk/client-eventbridge';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chatEvent, startTestService, TENANT_B_TOKEN, type TestService } from '../support/local-service';
-import { type Receiver, startReceiver } from '../support/receiver';
+import { beforeAll, describe, expect, it } from 'vitest';
+import {
+  serviceWithReceiver,
+  TENANT_B_TOKEN,
+  type TestService,
+  tenantMessage,
+} from '#test/support/local-service';
+import type { Receiver } from '#test/support/receiver';
 
 const TENANT_SLOTS = 8;
 const WEBHOOKS = 20;
@@ -19,43 +24,25 @@ let service: TestService;
 let host: Receiver;
 let sequence = 0;
 
-beforeAll(async () => {
-  host = await startReceiver();
-  service = await startTestService({
-    // Held requests must stay in flight for the whole test, not time out.
-    DELIVERY_TIMEOUT_MS: '60000',
-    MAX_CONCURRENCY_PER_ENDPOINT: '16',
-    MAX_CONCURRENCY_PER_TENANT: String(TENANT_SLOTS),
-  });
+const local = serviceWithReceiver({
+  // Held requests must stay in flight for the whole test, not time out.
+  DELIVERY_TIMEOUT_MS: '60000',
+  MAX_CONCURRENCY_PER_ENDPOINT: '16',
+  MAX_CONCURRENCY_PER_TENANT: String(TENANT_SLOTS),
 });
 
-afterAll(async () => {
-  await service?.stop();
-  await host?.close();
+beforeAll(() => {
+  service = local.service();
+  host = local.receiver();
 });
 
 function messageEntry(tenantId: string, brandId: string): { entry: PutEventsRequestEntry; eventId: string } {
   const eventId = `evt_t1_${++sequence}`;
-  const entry = chatEvent('message.created', {
-    tenantId,
-    brandId,
-    id: eventId,
-    data: {
-      conversationId: 'c1',
-      message: {
-        id: `m${sequence}`,
-        author: { type: 'customer', id: 'u1' },
-        text: 'hi',
-        createdAt: '2026-11-24T10:00:00Z',
-      },
-    },
-  });
-  return { entry, eventId };
+  return { entry: tenantMessage(tenantId, eventId, { messageId: `m${sequence}`, brandId }), eventId };
 }
 
 async function createWebhook(body: Record<string, unknown>, token?: string): Promise<void> {
-  const created = await service.api('POST', '/v1/webhooks', { events: ['message.created'], ...body }, token);
-  expect(created.status, JSON.stringify(created.body)).toBe(201);
+  await service.createWebhook(body, token);
 }
 
 const idsAt = (path: string) => host.hits(path).map((hit) => String(hit.headers['webhook-id']));

@@ -7,22 +7,24 @@
  * the answer to c1's retry until both have arrived, so a service that held them behind c1 would never
  * finish. No duration is asserted.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chatEvent, startTestService, TENANT_B_TOKEN, type TestService } from '../support/local-service';
-import { type ReceivedDelivery, type Receiver, startReceiver } from '../support/receiver';
+import { beforeAll, describe, expect, it } from 'vitest';
+import {
+  chatEvent,
+  serviceWithReceiver,
+  TENANT_B_TOKEN,
+  type TestService,
+} from '#test/support/local-service';
+import type { ReceivedDelivery, Receiver } from '#test/support/receiver';
 
 let service: TestService;
 let receiver: Receiver;
 
-beforeAll(async () => {
-  receiver = await startReceiver();
-  // Long enough an attempt timeout that the held answer below is never a timeout.
-  service = await startTestService({ RETRY_SCHEDULE: '1,1,1,1', DELIVERY_TIMEOUT_MS: '30000' });
-});
+// Long enough an attempt timeout that the held answer below is never a timeout.
+const local = serviceWithReceiver({ RETRY_SCHEDULE: '1,1,1,1', DELIVERY_TIMEOUT_MS: '30000' });
 
-afterAll(async () => {
-  await service?.stop();
-  await receiver?.close();
+beforeAll(() => {
+  service = local.service();
+  receiver = local.receiver();
 });
 
 const message = (id: string) => ({

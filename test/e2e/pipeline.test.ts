@@ -3,21 +3,23 @@
  * local ingest; fan-out, delivery and the DLQ processor run as their Lambda handlers over the
  * durable local queues; a loopback receiver checks what arrives with the standardwebhooks verifier.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chatEvent, startTestService, TENANT_B_TOKEN, type TestService } from '../support/local-service';
-import { eventually, type Receiver, startReceiver, verifyDelivery } from '../support/receiver';
+import { beforeAll, describe, expect, it } from 'vitest';
+import {
+  chatEvent,
+  serviceWithReceiver,
+  TENANT_B_TOKEN,
+  type TestService,
+} from '#test/support/local-service';
+import { eventually, type Receiver, verifyDelivery } from '#test/support/receiver';
 
 let service: TestService;
 let receiver: Receiver;
 
-beforeAll(async () => {
-  receiver = await startReceiver();
-  service = await startTestService({ RETRY_SCHEDULE: '1,1', DELIVERY_TIMEOUT_MS: '1500' });
-});
+const local = serviceWithReceiver({ RETRY_SCHEDULE: '1,1', DELIVERY_TIMEOUT_MS: '1500' });
 
-afterAll(async () => {
-  await service?.stop();
-  await receiver?.close();
+beforeAll(() => {
+  service = local.service();
+  receiver = local.receiver();
 });
 
 const conversation = (id: string, brandId: string) => ({

@@ -4,21 +4,18 @@
  * a PATCH / deactivate answer follows it, whichever thread delivers it. No thread can hold a stale copy
  * because none keeps one.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { messageCreatedEntry, startTestService, type TestService } from '../support/local-service';
-import { type Receiver, startReceiver } from '../support/receiver';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { messageCreatedEntry, serviceWithReceiver, type TestService } from '#test/support/local-service';
+import type { Receiver } from '#test/support/receiver';
 
 let service: TestService;
 let host: Receiver;
 
-beforeAll(async () => {
-  host = await startReceiver();
-  service = await startTestService({ LOCAL_DELIVERY_THREADS: '2', RETRY_SCHEDULE: '1,1' });
-});
+const local = serviceWithReceiver({ LOCAL_DELIVERY_THREADS: '2', RETRY_SCHEDULE: '1,1' });
 
-afterAll(async () => {
-  await service?.stop();
-  await host?.close();
+beforeAll(() => {
+  service = local.service();
+  host = local.receiver();
 });
 
 const idsAt = (path: string) => host.hits(path).map((hit) => String(hit.headers['webhook-id']));

@@ -132,7 +132,11 @@ describe('the delivery thread pool', () => {
   const batch = (body: string): SQSEvent => ({
     Records: [{ body, messageId: 'm1' } as SQSEvent['Records'][number]],
   });
-  const start = (count: number, onError: (error: unknown) => void = () => {}) => {
+  /** A pool of `count` stand-in threads on unreachable AWS endpoints; `hooks` hear what the pool reports. */
+  const start = (
+    count: number,
+    hooks: { onError?: (error: unknown) => void; onStrayFailure?: (error: string) => void } = {},
+  ) => {
     const counter = createAwsRequestCounter();
     return startDeliveryThreads({
       count,
@@ -147,7 +151,8 @@ describe('the delivery thread pool', () => {
       resolver: loopbackResolver,
       answerAwsCall: async () => ({ statusCode: 500, headers: {}, body: '{}' }),
       counter,
-      onError,
+      onError: hooks.onError ?? (() => {}),
+      ...(hooks.onStrayFailure ? { onStrayFailure: hooks.onStrayFailure } : {}),
     }).then((threads) => ({ threads, counter }));
   };
 
@@ -170,20 +175,7 @@ describe('the delivery thread pool', () => {
     const firstReport = new Promise<string>((resolve) => {
       settle = resolve;
     });
-    const counter = createAwsRequestCounter();
-    const threads = await startDeliveryThreads({
-      count: 1,
-      settings: {
-        config: loadConfig({}),
-        dynamodbEndpoint: 'http://127.0.0.1:9',
-        baseUrl: 'http://127.0.0.1:9',
-        aws: { credentials: { accessKeyId: 'local', secretAccessKey: 'local' }, region: 'us-east-1' },
-        keyFile: '/nonexistent',
-      },
-      threadModule: standIn,
-      resolver: loopbackResolver,
-      answerAwsCall: async () => ({ statusCode: 500, headers: {}, body: '{}' }),
-      counter,
+    const { threads } = await start(1, {
       onError: (error) => {
         errors.push(String(error));
         settle(`thread error: ${String(error)}`);
@@ -204,7 +196,7 @@ describe('the delivery thread pool', () => {
 
   it('fails the batch a dying thread had, says so, and replaces the thread', async () => {
     const errors: string[] = [];
-    const { threads } = await start(1, (error) => errors.push(String(error)));
+    const { threads } = await start(1, { onError: (error) => errors.push(String(error)) });
     try {
       expect(threads.readyCount()).toBe(1);
       await expect(threads.invoke(batch('crash'))).rejects.toThrow(

@@ -138,7 +138,11 @@ describe.each(queues)('startSqsEventSource %s', (_name, queueOf) => {
     await calls.until(() => calls.seen.length === 4);
     expect(calls.batches).toEqual([['a', 'b', 'c'], ['b']]);
     expect(calls.seen[3]?.attributes.ApproximateReceiveCount).toBe('2');
-    await settle(1200);
+    // The barrier, not a sleep: once no message is visible or in flight, none can be handed over again
+    // (a record left undeleted stays in flight, then visible, until it is handled and deleted).
+    await vi.waitFor(async () => expect(await queueCounts()).toEqual({ visible: '0', inFlight: '0' }), {
+      timeout: 10_000,
+    });
     expect(calls.seen).toHaveLength(4);
     expect(await queueCounts()).toEqual({ visible: '0', inFlight: '0' });
   });
@@ -171,7 +175,10 @@ describe.each(queues)('startSqsEventSource %s', (_name, queueOf) => {
       '2',
     ]);
     expect(errors).toEqual([expect.objectContaining({ message: 'downstream unavailable' })]);
-    await settle(1200);
+    // The barrier, not a sleep: with nothing visible or in flight, nothing can be handed over again.
+    await vi.waitFor(async () => expect(await queueCounts()).toEqual({ visible: '0', inFlight: '0' }), {
+      timeout: 10_000,
+    });
     expect(calls.seen).toHaveLength(4);
   });
 
@@ -199,6 +206,7 @@ describe.each(queues)('startSqsEventSource %s', (_name, queueOf) => {
     let releaseHandler = (): void => {};
     const started = recorder();
     let finished = 0;
+    const order: string[] = [];
     source = startSqsEventSource({
       queue: queueOf(harness),
       queueUrl,
@@ -210,19 +218,17 @@ describe.each(queues)('startSqsEventSource %s', (_name, queueOf) => {
           releaseHandler = resolve;
         });
         finished += 1;
+        order.push('handler finished');
       },
     });
     await started.until(() => started.seen.length === 1);
     const stopping = source.stop();
     source = undefined;
-    let isStopped = false;
-    void stopping.then(() => {
-      isStopped = true;
-    });
-    await settle(100);
-    expect(isStopped).toBe(false);
+    // The order proves it, not a sleep: stop() resolves only after the in-flight handler has finished.
+    void stopping.then(() => order.push('stopped'));
     releaseHandler();
     await stopping;
+    expect(order).toEqual(['handler finished', 'stopped']);
     expect(finished).toBe(1);
     expect(await queueCounts()).toEqual({ visible: '0', inFlight: '0' });
 

@@ -3,7 +3,7 @@
  * downloaded), against `npm start` as a user runs it, with axe (WCAG 2 A/AA) on every screen.
  */
 
-import { existsSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -18,6 +18,7 @@ import {
   chromium,
   type Page,
 } from 'playwright-core';
+import { expect } from 'vitest';
 import { killProcessGroupHard, type ServiceProcess, startServiceProcess } from './npm-start-process';
 
 export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -165,7 +166,7 @@ export function seriousViolations(summary: AxeSummary): AxeSummary['violations']
   );
 }
 
-/** A loopback receiver for the console tests: `/fail` answers 500, any other path 200. */
+/** A loopback receiver for the console tests: `/fail` answers 500, any other path 200 (unless told otherwise). */
 export interface TestReceiver {
   url: string;
   /** The paths received, in order. */
@@ -173,13 +174,24 @@ export interface TestReceiver {
   close(): Promise<void>;
 }
 
+/** How a TestReceiver answers: a status per path, and one for every other path. */
+export interface ReceiverAnswers {
+  /** Status by request path (`/fail`, `/gone`, …); default `{ '/fail': 500 }`. */
+  byPath?: Record<string, number>;
+  /** Status of any other path; default 200. */
+  otherwise?: number;
+}
+
 /** Starts a TestReceiver on 127.0.0.1. */
-export async function startTestReceiver(): Promise<TestReceiver> {
+export async function startTestReceiver(answers: ReceiverAnswers = {}): Promise<TestReceiver> {
+  const byPath = answers.byPath ?? { '/fail': 500 };
+  const otherwise = answers.otherwise ?? 200;
   const received: string[] = [];
   const server = createServer((request, response) => {
     received.push(request.url ?? '');
     request.resume();
-    request.on('end', () => response.writeHead(request.url === '/fail' ? 500 : 200).end('ok'));
+    // A 204 carries no body: Node drops the 'ok' for it.
+    request.on('end', () => response.writeHead(byPath[request.url ?? ''] ?? otherwise).end('ok'));
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return {
@@ -187,6 +199,118 @@ export async function startTestReceiver(): Promise<TestReceiver> {
     received,
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
+}
+
+/** What a console browser test runs against: the service (`npm start`), chromium and a receiver. */
+export interface ConsoleRig {
+  service: ConsoleService;
+  browser: Browser;
+  receiver: TestReceiver;
+  /** Closes the browser, stops the service and closes the receiver. */
+  close(): Promise<void>;
+}
+
+/**
+ * Starts a TestReceiver answering as `receiver` says, then `npm start` (startConsoleService with
+ * `env`) and chromium side by side. When one of them fails to start, what did start is closed before
+ * the error is thrown, so a failed beforeAll leaves no process behind.
+ */
+export async function startConsoleRig(
+  options: { env?: Record<string, string>; receiver?: ReceiverAnswers } = {},
+): Promise<ConsoleRig> {
+  const receiver = await startTestReceiver(options.receiver);
+  const [service, browser] = await Promise.allSettled([startConsoleService(options.env), launchBrowser()]);
+  if (service.status === 'rejected' || browser.status === 'rejected') {
+    if (browser.status === 'fulfilled') await browser.value.close();
+    if (service.status === 'fulfilled') await service.value.stop();
+    await receiver.close();
+    throw service.status === 'rejected' ? service.reason : (browser as PromiseRejectedResult).reason;
+  }
+  return {
+    service: service.value,
+    browser: browser.value,
+    receiver,
+    async close() {
+      await browser.value.close();
+      await service.value.stop();
+      await receiver.close();
+    },
+  };
+}
+
+/**
+ * Adds, as tenant-a, one webhook on `message.created` per `[name, path]`, sending to
+ * `${receiverUrl}/${path}`; returns their ids by path.
+ */
+export async function addWebhooks(
+  service: ConsoleService,
+  receiverUrl: string,
+  hooks: readonly (readonly [name: string, path: string])[],
+): Promise<Record<string, string>> {
+  const ids: Record<string, string> = {};
+  for (const [name, path] of hooks) {
+    ids[path] = (
+      await service.api('POST', '/v1/webhooks', {
+        name,
+        events: ['message.created'],
+        url: `${receiverUrl}/${path}`,
+      })
+    ).body.id;
+  }
+  return ids;
+}
+
+/** A desktop page (1280 px) and a 360 px page in dark mode, each watched and signed in. */
+export interface ConsolePages {
+  page: Page;
+  watch: PageWatch;
+  mobile: Page;
+  mobileWatch: PageWatch;
+}
+
+/**
+ * Opens ConsolePages on `url` and signs both in; `beforeSignIn` sees the desktop page before its first
+ * load (to listen to what it loads).
+ */
+export async function openSignedInPages(
+  browser: Browser,
+  url: string,
+  beforeSignIn: (page: Page) => void = () => undefined,
+): Promise<ConsolePages> {
+  const { page, watch } = await openPage(browser, url);
+  beforeSignIn(page);
+  const { page: mobile, watch: mobileWatch } = await openPage(browser, url, {
+    viewport: { width: 360, height: 780 },
+    colorScheme: 'dark',
+  });
+  await signIn(page, url);
+  await signIn(mobile, url);
+  return { page, watch, mobile, mobileWatch };
+}
+
+/**
+ * Runs axe on `page`'s screen `name` and expects no serious or critical violation. With `shotsDir`,
+ * every violation (minor ones too) is appended as one line to `shotsDir/axe.jsonl` and a full-page
+ * screenshot saved beside it, for the reader of the screenshots; `record` collects the summary first.
+ */
+export async function expectAccessible(
+  page: Page,
+  name: string,
+  watch: PageWatch,
+  options: { shotsDir?: string | undefined; record?: AxeSummary[] } = {},
+): Promise<AxeSummary> {
+  const summary = await checkAccessibility(page, name, watch);
+  options.record?.push(summary);
+  expect(seriousViolations(summary), `axe on ${name}`).toEqual([]);
+  if (options.shotsDir) {
+    mkdirSync(options.shotsDir, { recursive: true });
+    appendFileSync(join(options.shotsDir, 'axe.jsonl'), `${JSON.stringify(summary)}\n`);
+    await page.screenshot({
+      path: join(options.shotsDir, `${name.replace(/\W+/g, '-')}.png`),
+      fullPage: true,
+    });
+  }
+  return summary;
 }
 
 /** Signs in with the admin token as a person would: the labelled field and the button. */

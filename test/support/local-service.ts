@@ -6,10 +6,12 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { EventBridgeClient, PutEventsCommand, type PutEventsRequestEntry } from '@aws-sdk/client-eventbridge';
+import { afterAll, beforeAll, expect } from 'vitest';
 import { createAwsRequestCounter } from '#adapters/aws-clients';
 import { loadConfig } from '#config';
 import type { HostResolver } from '#domain/ports';
 import { type LocalRuntime, type LocalRuntimeOptions, startLocalRuntime } from '#local/runtime';
+import { type Receiver, startReceiver } from '#test/support/receiver';
 
 export const TENANT_A_TOKEN = 'tenant-a-token-0123456789';
 export const TENANT_B_TOKEN = 'tenant-b-token-0123456789';
@@ -36,6 +38,14 @@ export interface TestService {
   publish(
     entries: PutEventsRequestEntry[],
   ): Promise<{ FailedEntryCount?: number; Entries?: { EventId?: string; ErrorCode?: string }[] }>;
+  /**
+   * Adds a webhook as tenant A (or with the given token), on `message.created` unless `body` names
+   * its events, and expects a 201; returns the created webhook (id, signingSecret, …).
+   */
+  createWebhook(
+    body: Record<string, unknown>,
+    token?: string,
+  ): Promise<{ id: string; signingSecret: string }>;
   stop(options?: { keepData?: boolean }): Promise<void>;
   dataDir: string;
 }
@@ -63,7 +73,7 @@ export async function startTestService(
     // Signed with this DATA_DIR's key, as the ingest requires (docs/contract.md#local-runtime).
     credentials: { ...runtime.awsKey },
   });
-  return {
+  const testService: TestService = {
     runtime,
     url: runtime.url,
     counter,
@@ -83,12 +93,23 @@ export async function startTestService(
     async publish(entries) {
       return events.send(new PutEventsCommand({ Entries: entries }));
     },
+    async createWebhook(body, token) {
+      const created = await testService.api(
+        'POST',
+        '/v1/webhooks',
+        { events: ['message.created'], ...body },
+        token,
+      );
+      expect(created.status, JSON.stringify(created.body)).toBe(201);
+      return created.body;
+    },
     async stop(stopOptions) {
       events.destroy();
       await runtime.close();
       if (!stopOptions?.keepData && !options.dataDir) await rm(dataDir, { recursive: true, force: true });
     },
   };
+  return testService;
 }
 
 /** A chat event entry as the platform publishes it. */
@@ -101,20 +122,72 @@ export function chatEvent(detailType: string, detail: Record<string, unknown>): 
   };
 }
 
-/** The platform's `message.created` for tenant-a, numbered: event id `${idPrefix}_${index}`, message `m${index}`. */
-export function messageCreatedEntry(idPrefix: string, index: number): PutEventsRequestEntry {
+/**
+ * The platform's `message.created` of `tenantId` with event id `eventId`, from customer u1 in
+ * conversation c1; `messageId` defaults to `m_${eventId}`, `brandId` to 'b', `text` to 'hi'.
+ */
+export function tenantMessage(
+  tenantId: string,
+  eventId: string,
+  options: { messageId?: string; brandId?: string; text?: string } = {},
+): PutEventsRequestEntry {
   return chatEvent('message.created', {
-    tenantId: 'tenant-a',
-    brandId: 'b',
-    id: `${idPrefix}_${index}`,
+    tenantId,
+    brandId: options.brandId ?? 'b',
+    id: eventId,
     data: {
       conversationId: 'c1',
       message: {
-        id: `m${index}`,
+        id: options.messageId ?? `m_${eventId}`,
         author: { type: 'customer', id: 'u1' },
-        text: `message ${index}`,
+        text: options.text ?? 'hi',
         createdAt: '2026-11-24T10:00:00Z',
       },
     },
   });
+}
+
+/** The platform's `message.created` for tenant-a, numbered: event id `${idPrefix}_${index}`, message `m${index}`. */
+export function messageCreatedEntry(idPrefix: string, index: number): PutEventsRequestEntry {
+  return tenantMessage('tenant-a', `${idPrefix}_${index}`, {
+    messageId: `m${index}`,
+    text: `message ${index}`,
+  });
+}
+
+/** A service and a receiver for one test file, started before its tests and stopped after them. */
+export interface ServiceWithReceiver {
+  service(): TestService;
+  receiver(): Receiver;
+}
+
+/**
+ * The set-up of most end-to-end files: a loopback receiver, then startTestService(env, options);
+ * after the suite the service stops and the receiver closes. Call at the top level of a test file
+ * (it registers beforeAll/afterAll, ahead of the file's own hooks).
+ */
+export function serviceWithReceiver(
+  env: Record<string, string> = {},
+  options: Parameters<typeof startTestService>[1] = {},
+): ServiceWithReceiver {
+  let service: TestService | undefined;
+  let receiver: Receiver | undefined;
+  beforeAll(async () => {
+    receiver = await startReceiver();
+    service = await startTestService(env, options);
+  });
+  afterAll(async () => {
+    await service?.stop();
+    await receiver?.close();
+  });
+  return {
+    service() {
+      if (!service) throw new Error('the service is not started yet');
+      return service;
+    },
+    receiver() {
+      if (!receiver) throw new Error('the receiver is not started yet');
+      return receiver;
+    },
+  };
 }

@@ -86,7 +86,7 @@ export function brandScoped<P extends BrandScopedPorts>(ports: P, brandIds: read
     },
   };
   const deliveryLog: DeliveryLogRepository = {
-    recordOutcome: (outcome, expiresAt) => ports.deliveryLog.recordOutcome(outcome, expiresAt),
+    recordOutcome: (outcome, expiresAt, batch) => ports.deliveryLog.recordOutcome(outcome, expiresAt, batch),
     linkFailureLog: (...args) => ports.deliveryLog.linkFailureLog(...args),
     putPayload: (...args) => ports.deliveryLog.putPayload(...args),
     getPayload: (...args) => ports.deliveryLog.getPayload(...args),

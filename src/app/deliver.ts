@@ -25,6 +25,7 @@
 
 import { processConversation, splitOrdered } from '#app/delivery/ordered';
 import { deliverGroup, deliverTask, type TaskServices } from '#app/delivery/task';
+import { withOutcomeBatch } from '#app/delivery-log';
 import { startBatchAcknowledgement } from '#app/prompt-acknowledgement';
 import type { Services } from '#app/services';
 import { type BatchResult, parseDeliveryTask, type QueueMessage } from '#domain/delivery-task';
@@ -68,12 +69,15 @@ export async function processDeliveryBatch(
   const acknowledgement = startBatchAcknowledgement(services.acknowledger);
   const { unordered, conversations } = splitOrdered(messages);
   const [unorderedFailures, conversationOutcomes] = await Promise.all([
-    Promise.all(
-      unordered.map(async (message) => {
-        const failure = await processMessage(services, message);
-        if (!failure) acknowledgement.settled(message);
-        return failure;
-      }),
+    // One batch for the delivery log: its first-attempt successes share items (delivery-log.ts).
+    withOutcomeBatch(unordered, () =>
+      Promise.all(
+        unordered.map(async (message) => {
+          const failure = await processMessage(services, message);
+          if (!failure) acknowledgement.settled(message);
+          return failure;
+        }),
+      ),
     ),
     Promise.all(
       [...conversations.values()].map((conversation) =>

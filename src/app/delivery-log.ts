@@ -7,6 +7,7 @@
  * Nothing here ever fails a delivery: a log write that fails is logged and counted.
  */
 
+import { AsyncLocalStorage } from 'node:async_hooks';
 import {
   capText,
   type DeliveryStatus,
@@ -16,12 +17,67 @@ import {
   type LoggedAttempt,
 } from '#domain/delivery-log';
 import { deliveryBodyOf } from '#domain/delivery-request';
-import type { DeliveryTask, GiveUpReason } from '#domain/delivery-task';
+import {
+  type DeliveryTask,
+  type GiveUpReason,
+  parseDeliveryTask,
+  type QueueMessage,
+  webhookIdsOf,
+} from '#domain/delivery-task';
 import { DAY_MS } from '#domain/durations';
 import type { DeliveryAttempt, EventEnvelope, FailureLog } from '#domain/model';
+import type { OutcomeBatch } from '#domain/ports';
 import { type ScrubText, scrubberForCredentials } from '#domain/secret-scrubber';
 import { describeError, MetricUnit, metrics, withCorrelation } from '#observability';
 import type { Services } from './services';
+
+/**
+ * The unordered tasks of one delivery batch, counted down as each reports to the log (one report per
+ * task: recordSettledDelivery is the last step of every task that does not throw).
+ */
+class BatchOutcomes implements OutcomeBatch {
+  #remaining: number;
+  #listeners: (() => void)[] = [];
+
+  constructor(tasks: number) {
+    this.#remaining = tasks;
+  }
+
+  onComplete(listener: () => void): void {
+    if (this.#remaining <= 0) listener();
+    else this.#listeners.push(listener);
+  }
+
+  /** One task has reported (after its outcome, if any, was handed to the store). */
+  reported(): void {
+    this.#remaining -= 1;
+    if (this.#remaining !== 0) return;
+    const listeners = this.#listeners.splice(0);
+    for (const listener of listeners) listener();
+  }
+}
+
+const currentBatch = new AsyncLocalStorage<BatchOutcomes>();
+
+/**
+ * Runs `deliver` (the delivery of `messages`, each an unordered task or group task) as one batch for
+ * the delivery log: the store may hold the batch's first-attempt successes until every one of its
+ * tasks has reported, and write them as one group item per webhook and one index entry of each kind
+ * (docs/cost.md). Each task's own promise still resolves only once its record is written, so no
+ * message is acknowledged before its record is durable. Ordered tasks are never held (each waits for
+ * the one before it).
+ */
+export function withOutcomeBatch<T>(
+  messages: readonly QueueMessage[],
+  deliver: () => Promise<T>,
+): Promise<T> {
+  let tasks = 0;
+  for (const message of messages) {
+    const task = parseDeliveryTask(message.body);
+    if (task && !task.ordered) tasks += webhookIdsOf(task).length;
+  }
+  return tasks === 0 ? deliver() : currentBatch.run(new BatchOutcomes(tasks), deliver);
+}
 
 /** What became of a task, in the terms the log needs (a subset of deliver's DeliveryResult). */
 export type SettledDelivery =
@@ -146,6 +202,31 @@ export async function recordSettledDelivery(
     test?: boolean;
   },
 ): Promise<void> {
+  const batch = input.task.ordered || input.test ? undefined : currentBatch.getStore();
+  let hasReported = false;
+  const report = () => {
+    if (hasReported) return;
+    hasReported = true;
+    batch?.reported();
+  };
+  try {
+    await recordSettled(services, input, batch, report);
+  } finally {
+    report();
+  }
+}
+
+async function recordSettled(
+  services: Pick<Services, 'clock' | 'deliveryLog' | 'deliveryLogPolicy' | 'deliveryPolicy'>,
+  input: {
+    task: DeliveryTask;
+    result: SettledDelivery;
+    sent?: SentRequest | undefined;
+    test?: boolean;
+  },
+  batch: OutcomeBatch | undefined,
+  report: () => void,
+): Promise<void> {
   const { task, result, sent } = input;
   if (result.status === 'postponed') return;
   const attempt = result.status === 'dropped' ? undefined : result.attempt;
@@ -183,7 +264,7 @@ export async function recordSettledDelivery(
       result.status === 'retry-scheduled' && result.delaySeconds !== undefined
         ? new Date(now.getTime() + result.delaySeconds * 1000).toISOString()
         : undefined;
-    await services.deliveryLog.recordOutcome(
+    const writing = services.deliveryLog.recordOutcome(
       {
         tenantId: task.tenantId,
         deliveryId,
@@ -201,9 +282,14 @@ export async function recordSettledDelivery(
         updatedAt: now.toISOString(),
         ...(task.redeliveryOf !== undefined ? { redeliveryOf: task.redeliveryOf } : {}),
         ...(input.test ? { test: true } : {}),
+        ...(task.claimHoldsPayload ? { eventAnchor: task.event.timestamp } : {}),
       },
       expiryOf(services, now),
+      batch,
     );
+    // Reported once the store holds the outcome: the batch's last report lets it write them all.
+    report();
+    await writing;
     // In `failures` mode fan-out stored no payload: the first failure of a delivery stores it.
     if (mode === 'failures' && !isRecorded) {
       await services.deliveryLog.putPayload(

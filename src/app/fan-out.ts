@@ -111,8 +111,16 @@ export async function fanOutEvent(services: FanOutServices, input: ChatEventInpu
       ordered.push({ tenantId: event.tenantId, webhookId, event, attempts: [], ordered: conversation });
     else unordered.push(webhookId);
   }
+  // A new claim carries the payload, so the event search finds the time around which this event's
+  // first-attempt successes are indexed (they then need no index entry per event: docs/storage.md).
+  const claimHoldsPayload = verdict === 'new' && payload !== undefined;
   const tasks = [
-    ...deliveryTasksFor(event, unordered, services.deliveryPolicy.webhooksPerMessage),
+    ...deliveryTasksFor(
+      event,
+      unordered,
+      services.deliveryPolicy.webhooksPerMessage,
+      claimHoldsPayload ? { claimHoldsPayload } : {},
+    ),
     ...ordered,
   ];
   // The payload went with the claim, unless this is the bus retrying an invocation whose claim was
@@ -165,9 +173,10 @@ export function deliveryTasksFor(
   event: EventEnvelope,
   webhookIds: readonly string[],
   maxWebhooksPerMessage: number = MAX_WEBHOOKS_PER_MESSAGE,
+  extra: Pick<DeliveryTask, 'claimHoldsPayload'> = {},
 ): DeliveryTask[] {
   const perMessage = Math.min(Math.max(1, maxWebhooksPerMessage), MAX_WEBHOOKS_PER_MESSAGE);
-  const base = { tenantId: event.tenantId, event, attempts: [] };
+  const base = { tenantId: event.tenantId, event, attempts: [], ...extra };
   const baseBytes = Buffer.byteLength(JSON.stringify({ ...base, webhookId: '', webhookIds: [] }));
   const groups: string[][] = [];
   let current: string[] = [];

@@ -2,11 +2,12 @@
  * What the delivery log costs on DynamoDB on-demand (docs/contract.md#delivery-log, #benchmark), as figures the benchmark
  * imports. The design (src/adapters/dynamodb/delivery-log-repository.ts) writes, per delivery:
  *
- * - first-attempt successes (the common case) many to an item: the successes of one webhook that end
- *   within a few ms of each other (one delivery batch) are one group item of about GROUP_BASE_BYTES +
- *   GROUP_MEMBER_BYTES each (their JSON compressed; src/adapters/dynamodb/delivery-groups.ts), plus,
- *   per flush, one tenant-index entry for up to 14 groups and one event-index entry per event, so the
- *   tenant-wide and `eventId` lists still read a fixed number of partitions whatever the webhooks;
+ * - first-attempt successes (the common case) many to an item: the successes of one webhook in one
+ *   delivery batch are one group item of about GROUP_BASE_BYTES + GROUP_MEMBER_BYTES each (their JSON
+ *   compressed; src/adapters/dynamodb/delivery-groups.ts), plus, per batch, one tenant-index entry for
+ *   up to 14 groups that also lists the batch's events, so the tenant-wide and `eventId` lists still
+ *   read a fixed number of partitions whatever the webhooks; an event-index entry per event only for
+ *   the deliveries tried outside their event's window (a backlog);
  * - any other outcome: an UpdateItem on the delivery's own record (under 1 KB with one attempt, pinned
  *   by a test; each later attempt adds about ATTEMPT_BYTES, and an update is billed on the larger of the
  *   item before and after) and INDEX_WRITE_UNITS for its two index entries;
@@ -43,6 +44,13 @@ export const EVENT_REF_BASE_BYTES = 140;
 export const EVENT_REF_BYTES = 90;
 /** Groups one tenant-index entry of a flush lists. */
 export const GROUPS_PER_TENANT_REF = 14;
+/**
+ * Bytes of a tenant-index entry of a flush besides its lists, per group it lists (webhook, ULID) and per
+ * event it lists (the event's id); pinned by test/adapters/dynamodb/delivery-log-event-window.test.ts.
+ */
+export const TENANT_REF_BASE_BYTES = 140;
+export const TENANT_REF_GROUP_BYTES = 70;
+export const TENANT_REF_EVENT_BYTES = 50;
 /** Bytes of the event-id claim item without a payload. */
 export const CLAIM_BYTES = 150;
 
@@ -73,19 +81,35 @@ export interface DeliveryLogCostInput {
    * batches); 1 at low rates, where every success is a group of its own. @default 1
    */
   eventsPerFlush?: number;
+  /**
+   * Share of events (0–1) whose first-attempt successes keep an event-index entry of their own: tried
+   * outside their event's window (a backlog), or their claim carries no payload. @default 0
+   */
+  eventRefShare?: number;
 }
 
 /**
  * Write units of the first-attempt successes of `eventsPerFlush` events to `webhooksPerEvent` webhooks
- * each, written in one flush: one group per webhook, the tenant-index entries, one event entry per event.
+ * each, written in one flush: one group per webhook, the tenant-index entries (listing the groups and
+ * the events), and one event entry for each of `eventsWithRefs` of the events (those tried outside
+ * their window; may be fractional, an average).
  */
-export function groupedSuccessWriteUnits(eventsPerFlush: number, webhooksPerEvent: number): number {
+export function groupedSuccessWriteUnits(
+  eventsPerFlush: number,
+  webhooksPerEvent: number,
+  eventsWithRefs = 0,
+): number {
   const events = Math.max(1, eventsPerFlush);
   const webhooks = Math.max(1, webhooksPerEvent);
+  const withRefs = Math.min(events, Math.max(0, eventsWithRefs));
+  const tenantRefs = Math.ceil(webhooks / GROUPS_PER_TENANT_REF);
+  const groupsPerRef = webhooks / tenantRefs;
+  const listed = events - withRefs;
   return (
     webhooks * units(GROUP_BASE_BYTES + events * GROUP_MEMBER_BYTES) +
-    Math.ceil(webhooks / GROUPS_PER_TENANT_REF) +
-    events * units(EVENT_REF_BASE_BYTES + webhooks * EVENT_REF_BYTES)
+    tenantRefs *
+      units(TENANT_REF_BASE_BYTES + groupsPerRef * TENANT_REF_GROUP_BYTES + listed * TENANT_REF_EVENT_BYTES) +
+    withRefs * units(EVENT_REF_BASE_BYTES + webhooks * EVENT_REF_BYTES)
   );
 }
 
@@ -115,8 +139,10 @@ export function deliveryLogCost(input: DeliveryLogCostInput): DeliveryLogCost {
 
   let writeUnits = 0;
   if (input.mode === 'all') {
+    const eventsWithRefs = eventsPerFlush * Math.min(1, Math.max(0, input.eventRefShare ?? 0));
     const successUnits =
-      groupedSuccessWriteUnits(eventsPerFlush, webhooksPerEvent) / (eventsPerFlush * webhooksPerEvent);
+      groupedSuccessWriteUnits(eventsPerFlush, webhooksPerEvent, eventsWithRefs) /
+      (eventsPerFlush * webhooksPerEvent);
     writeUnits =
       payloadInClaimUnits / webhooksPerEvent +
       (1 - failingShare) * successUnits +

@@ -90,6 +90,12 @@ export interface DeliveryOutcome {
   updatedAt: string;
   redeliveryOf?: string;
   test?: boolean;
+  /**
+   * The event's time (ISO 8601) when its id claim carries its payload (DeliveryTask.claimHoldsPayload):
+   * the store may then index a first-attempt success near that time without an entry per event. Not
+   * part of the record.
+   */
+  eventAnchor?: string;
 }
 
 const CROCKFORD = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';

@@ -108,6 +108,18 @@ export function buildDeliveryRequest(input: {
   return { url: webhook.url, headers: Object.fromEntries(headers), body };
 }
 
+/** The event time (epoch ms) a body from deliveryBodyOf names, or undefined when it names none. */
+export function eventTimeOfBody(body: string): number | undefined {
+  try {
+    const parsed: unknown = JSON.parse(body);
+    const timestamp = (parsed as { timestamp?: unknown } | null)?.timestamp;
+    const time = typeof timestamp === 'string' ? Date.parse(timestamp) : Number.NaN;
+    return Number.isFinite(time) ? time : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /**
  * The body every endpoint receives for `event` (docs/contract.md#deliveries), byte for byte: the delivery log
  * stores exactly this. Key order is part of the contract: receivers see the same shape for every event.

@@ -61,6 +61,12 @@ export interface DeliveryTask {
   /** How many times in a row this task found every one of its webhook's sending slots taken. */
   slotPostponements?: number;
   /**
+   * Set by fan-out when the event's id claim carries its payload (mode `all`), which names the event's
+   * time: the delivery log may then find this event's first-attempt successes through the tenant index
+   * around that time, instead of writing an index entry per event (docs/storage.md).
+   */
+  claimHoldsPayload?: boolean;
+  /**
    * Set on a delivery to a webhook that orders per conversation (docs/contract.md#ordering): it travels in
    * the ordered queue, in its conversation's message group. Always a single task.
    */
@@ -138,6 +144,7 @@ const deliveryTaskSchema = z.looseObject({
   redeliveryOf: z.string().optional(),
   firstTriedAt: z.string().optional(),
   slotPostponements: z.number().int().nonnegative().optional(),
+  claimHoldsPayload: z.boolean().optional(),
   ordered: z
     .looseObject({ conversationId: z.string().min(1), deduplicationId: z.string().min(1) })
     .optional(),

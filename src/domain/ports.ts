@@ -109,12 +109,30 @@ export interface DeliveryListQuery {
 }
 
 /**
+ * The tasks of one delivery batch as the delivery log sees them: it may hold a batch's outcomes until
+ * every task has reported (then write them together), never longer than its own cap.
+ */
+export interface OutcomeBatch {
+  /**
+   * Calls `listener` once every task of the batch has reported its outcome (at once when that has
+   * already happened). A task that never reports (it threw) leaves the listener uncalled: the store's
+   * cap then writes what it holds.
+   */
+  onComplete(listener: () => void): void;
+}
+
+/**
  * The delivery log (docs/contract.md#delivery-log): one record per delivery, newest first, and each event's payload
  * once. Records past their retention are invisible even before the store's TTL removes them.
  */
 export interface DeliveryLogRepository {
-  /** Creates or updates a delivery's record with one attempt's outcome (a write never regresses attemptCount). */
-  recordOutcome(outcome: DeliveryOutcome, expiresAt: Date): Promise<void>;
+  /**
+   * Creates or updates a delivery's record with one attempt's outcome (a write never regresses
+   * attemptCount); resolves once it is durably written. With `batch` (the delivery batch the outcome
+   * belongs to) the store may hold the write until every task of the batch has reported, so the batch's
+   * records share items (docs/cost.md); without it, only briefly.
+   */
+  recordOutcome(outcome: DeliveryOutcome, expiresAt: Date, batch?: OutcomeBatch): Promise<void>;
   /**
    * Notes on a failed delivery the failure log written for it, whether or not its record is written
    * yet (the record's own write keeps the link).

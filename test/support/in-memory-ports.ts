@@ -308,7 +308,7 @@ export class InMemoryDeliveryLogRepository implements DeliveryLogRepository {
       outcome.status === 'succeeded' && outcome.attemptCount === 1 && outcome.earlierAttempts.length === 0;
     const existing = isFirstAttemptSuccess ? undefined : this.records.get(key)?.record;
     if (existing && existing.attemptCount > outcome.attemptCount) return;
-    const { attempt, earlierAttempts, deliveryId, ...fields } = outcome;
+    const { attempt, earlierAttempts, deliveryId, eventAnchor: _anchor, ...fields } = outcome;
     const record: DeliveryRecord = {
       ...fields,
       id: deliveryId,

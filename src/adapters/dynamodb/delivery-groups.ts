@@ -9,8 +9,8 @@
  * | item             | pk                          | sk                      | holds                                  |
  * |------------------|-----------------------------|-------------------------|----------------------------------------|
  * | delivery group   | T#<tenant>#DL#<webhookId>   | DL#<max ulid>~<flush>   | up to GROUP_MEMBERS_MAX records        |
- * | tenant group ref | T#<tenant>#DLI#<0..3>       | DL#<max ulid>~<flush>   | [webhookId, group's max ulid] per group |
- * | event group ref  | T#<tenant>#EV#<eventId>     | DL#<max ulid>~<flush>   | [webhookId, ulid, group's max ulid] per delivery of the event |
+ * | tenant group ref | T#<tenant>#DLI#<0..3>       | DL#<max ulid>~<flush>   | [webhookId, group's max ulid] per group; `events` |
+ * | event group ref  | T#<tenant>#EV#<eventId>     | DL#<max ulid>~<flush>   | [webhookId, ulid, group's max ulid] per delivery of the event (unless the tenant ref lists the event) |
  *
  * A group's sort key is its newest member's ULID, so every member sorts at or below it, and its members'
  * first attempts lie within GROUP_SPAN_MS: a reader that walks a partition newest first knows which
@@ -19,6 +19,17 @@
 import { deflateRawSync, inflateRawSync } from 'node:zlib';
 import { decodeTime, encodeTime } from 'ulid';
 import type { DeliveryRecord } from '#domain/delivery-log';
+
+/**
+ * Where a first-attempt success may sit, around its event's time (ms before and after), for the event
+ * search to find it through the tenant index instead of an entry per event: when the event's id claim
+ * carries the payload (which names that time), such a flush lists the event in its tenant refs
+ * (`events`) and writes no event ref for it. A delivery outside the window (a backlog, a publisher's
+ * clock) keeps its event ref. The event search reads the tenant index over the window (and two spans
+ * more: a group's key is its newest member's, a ref's its newest group's).
+ */
+export const EVENT_WINDOW_BEFORE_MS = 5_000;
+export const EVENT_WINDOW_AFTER_MS = 30_000;
 
 /** Members' first attempts of one group lie within this span (ms). */
 export const GROUP_SPAN_MS = 2_000;
@@ -65,6 +76,27 @@ export function ulidOfId(deliveryId: string): string {
 /** Sort key of a group (and of its refs): its newest member's ULID, then the flush that wrote it. */
 export function groupSortKey(maxUlid: string, flush: string): string {
   return `DL#${maxUlid}~${flush}`;
+}
+
+/**
+ * The tenant-index sort keys between which a flush lists an event whose time is `eventAtMs` (epoch
+ * ms): its members' first attempts lie in the event window, its groups' keys at most a span above them,
+ * its refs' keys at most a span above their groups'.
+ */
+export function eventWindowKeys(eventAtMs: number): { lowest: string; highest: string } {
+  const low = Math.max(0, eventAtMs - EVENT_WINDOW_BEFORE_MS);
+  const high = Math.min(eventAtMs + EVENT_WINDOW_AFTER_MS + 2 * GROUP_SPAN_MS, 2 ** 48 - 1);
+  return { lowest: `DL#${encodeTime(low, 10)}`, highest: `DL#${encodeTime(high, 10)}~` };
+}
+
+/** Whether a first attempt at `ulid` lies in the window of an event at `eventAtMs`. */
+export function isInEventWindow(ulid: string, eventAtMs: number): boolean {
+  const time = timeOfUlid(ulid);
+  return (
+    time !== undefined &&
+    time >= eventAtMs - EVENT_WINDOW_BEFORE_MS &&
+    time <= eventAtMs + EVENT_WINDOW_AFTER_MS
+  );
 }
 
 /** Epoch ms of a ULID, or undefined when it is not one. */

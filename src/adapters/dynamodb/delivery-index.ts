@@ -74,20 +74,33 @@ export interface IndexEntry {
 }
 
 /**
- * Up to `count` index entries (delivery ids with their sort keys), newest first, across `partitions`,
- * with sort keys in [lowest, highest] and below `before` (exclusive) when given; `exhausted` when
- * nothing older is left.
+ * One partition an index read walks: its whole key range, or (`lowest`/`highest`) part of it, and
+ * (`eventId`) only the tenant-index entries whose flush names that event (`events`).
+ */
+export interface IndexSource {
+  pk: string;
+  lowest?: string;
+  highest?: string;
+  eventId?: string;
+}
+
+/**
+ * Up to `count` index entries (delivery ids with their sort keys), newest first, across `sources`,
+ * with sort keys in [lowest, highest] (and each source's own range) and below `before` (exclusive)
+ * when given; `exhausted` when nothing older is left.
  */
 export async function readIndex(
   client: DynamoDBDocumentClient,
   tableName: string,
-  input: { partitions: string[]; lowest: string; highest: string; before?: string; count: number },
+  input: { sources: IndexSource[]; lowest: string; highest: string; before?: string; count: number },
 ): Promise<{ entries: IndexEntry[]; exhausted: boolean }> {
   const highest = input.before !== undefined && input.before < input.highest ? input.before : input.highest;
-  if (highest < input.lowest) return { entries: [], exhausted: true };
   const pages = await Promise.all(
-    input.partitions.map((pk) =>
-      queryPage(client, {
+    input.sources.map((source) => {
+      const low = source.lowest !== undefined && source.lowest > input.lowest ? source.lowest : input.lowest;
+      const high = source.highest !== undefined && source.highest < highest ? source.highest : highest;
+      if (high < low) return { items: [] as Record<string, unknown>[], nextKey: undefined };
+      return queryPage(client, {
         input: {
           TableName: tableName,
           KeyConditionExpression: '#pk = :pk AND #sk BETWEEN :lowest AND :highest',
@@ -98,16 +111,23 @@ export async function readIndex(
             '#flush': 'flush',
             '#groups': 'groups',
             '#refs': 'refs',
+            ...(source.eventId !== undefined ? { '#events': 'events' } : {}),
           },
-          ExpressionAttributeValues: { ':pk': pk, ':lowest': input.lowest, ':highest': highest },
+          ExpressionAttributeValues: {
+            ':pk': source.pk,
+            ':lowest': low,
+            ':highest': high,
+            ...(source.eventId !== undefined ? { ':event': source.eventId } : {}),
+          },
+          ...(source.eventId !== undefined ? { FilterExpression: 'contains(#events, :event)' } : {}),
           ProjectionExpression: '#sk, #id, #flush, #groups, #refs',
           ScanIndexForward: false,
         },
         // One more: BETWEEN is inclusive, so the `before` position itself may come back.
         limit: input.count + 1,
         keyAttributes: [TABLE_KEYS.partitionKey, TABLE_KEYS.sortKey],
-      }),
-    ),
+      });
+    }),
   );
   const merged = pages
     .flatMap((page) => page.items)

@@ -14,7 +14,7 @@
  * so their cost does not grow with the number of webhooks.
  */
 import { randomBytes } from 'node:crypto';
-import { type DynamoDBDocumentClient, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, GetCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import {
   type DeliveryOutcome,
   type DeliveryRecord,
@@ -22,19 +22,28 @@ import {
   parseDeliveryId,
   ulidBoundsOf,
 } from '#domain/delivery-log';
+import { eventTimeOfBody } from '#domain/delivery-request';
 import { ValidationError } from '#domain/errors';
 import type { Page } from '#domain/model';
-import { type Clock, type DeliveryListQuery, type DeliveryLogRepository, systemClock } from '#domain/ports';
+import {
+  type Clock,
+  type DeliveryListQuery,
+  type DeliveryLogRepository,
+  type OutcomeBatch,
+  systemClock,
+} from '#domain/ports';
 import { batchWrite } from './batch-write';
 import {
   decodeMembers,
   encodeMembers,
+  eventWindowKeys,
   floorAfter,
   GROUP_ENCODING,
   GROUP_KIND,
   GROUP_MEMBERS_MAX,
   GROUP_REF_KIND,
   groupSortKey,
+  isInEventWindow,
   splitBySpan,
   TENANT_REF_GROUPS_MAX,
   ulidOfId,
@@ -45,6 +54,7 @@ import {
   eventIndexPartition,
   getItems,
   type IndexEntry,
+  type IndexSource,
   indexEntriesOf,
   readIndex,
   TENANT_INDEX_SHARDS,
@@ -75,6 +85,13 @@ const GROUP_MAX = 25;
  */
 const GROUP_WINDOW_MS = 15;
 const OUTCOMES_FLUSH_AT = 500;
+/**
+ * How long a delivery batch's first-attempt success waits at most for the rest of its batch (the
+ * batch's last report writes them all at once): as long as a settled record waits for its batch before
+ * it is acknowledged on its own (app/prompt-acknowledgement.ts), so a slow webhook holds the others'
+ * records no longer than it holds their acknowledgements.
+ */
+const BATCH_HOLD_MAX_MS = 200;
 
 function isFirstAttemptSuccess(outcome: DeliveryOutcome): boolean {
   return outcome.status === 'succeeded' && outcome.attemptCount === 1 && outcome.earlierAttempts.length === 0;
@@ -94,6 +111,11 @@ export class DynamoDeliveryLogRepository implements DeliveryLogRepository {
   #timer: ReturnType<typeof setTimeout> | undefined;
   readonly #outcomes: QueuedOutcome[] = [];
   #outcomeTimer: ReturnType<typeof setTimeout> | undefined;
+  /** First-attempt successes held per delivery batch until its last task reports (or the cap). */
+  readonly #batches = new Map<
+    OutcomeBatch,
+    { queued: QueuedOutcome[]; timer: ReturnType<typeof setTimeout> }
+  >();
 
   constructor(
     private readonly client: DynamoDBDocumentClient,
@@ -101,23 +123,30 @@ export class DynamoDeliveryLogRepository implements DeliveryLogRepository {
     private readonly clock: Clock = systemClock,
   ) {}
 
-  async recordOutcome(outcome: DeliveryOutcome, expiresAt: Date): Promise<void> {
+  async recordOutcome(outcome: DeliveryOutcome, expiresAt: Date, batch?: OutcomeBatch): Promise<void> {
     const parsed = parseDeliveryId(outcome.deliveryId);
     if (!parsed) throw new Error(`not a delivery id: ${outcome.deliveryId}`);
     if (isFirstAttemptSuccess(outcome) && outcome.attempt) {
       // The common case, and the only one no earlier write can have touched (its id carries this very
       // attempt's time; a failure-log link exists only for dead-lettered deliveries): stored with the
       // first-attempt successes of the moment, many to an item (delivery-groups.ts).
-      const { deliveryId, attempt, earlierAttempts: _none, ...fields } = outcome;
+      const { deliveryId, attempt, earlierAttempts: _none, eventAnchor, ...fields } = outcome;
       const record: DeliveryRecord = { ...fields, id: deliveryId, attempts: [attempt] };
+      const eventAtMs = eventAnchor === undefined ? Number.NaN : Date.parse(eventAnchor);
       await new Promise<void>((resolve, reject) => {
-        this.#outcomes.push({
+        const queued: QueuedOutcome = {
           record,
           ulid: parsed.ulid,
           expiresAt: toEpochSeconds(expiresAt),
+          ...(Number.isFinite(eventAtMs) ? { eventAtMs } : {}),
           resolve,
           reject,
-        });
+        };
+        if (batch) {
+          this.holdForBatch(batch, queued);
+          return;
+        }
+        this.#outcomes.push(queued);
         if (this.#outcomes.length >= OUTCOMES_FLUSH_AT) this.flushOutcomes();
         else this.#outcomeTimer ??= setTimeout(() => this.flushOutcomes(), GROUP_WINDOW_MS);
       });
@@ -428,10 +457,19 @@ export class DynamoDeliveryLogRepository implements DeliveryLogRepository {
     query: DeliveryListQuery,
     startSort: string | undefined,
   ): Promise<Page<DeliverySummary>> {
-    const partitions =
+    const shards = Array.from({ length: TENANT_INDEX_SHARDS }, (_, shard) =>
+      tenantIndexPartition(tenantId, shard),
+    );
+    const sources: IndexSource[] =
       query.eventId !== undefined
-        ? [eventIndexPartition(tenantId, query.eventId)]
-        : Array.from({ length: TENANT_INDEX_SHARDS }, (_, shard) => tenantIndexPartition(tenantId, shard));
+        ? [
+            { pk: eventIndexPartition(tenantId, query.eventId) },
+            // The event's first-attempt successes listed by tenant refs instead: around its time(s).
+            ...(await this.eventTimes(tenantId, query.eventId)).flatMap((eventAtMs) =>
+              shards.map((pk) => ({ pk, ...eventWindowKeys(eventAtMs), eventId: query.eventId })),
+            ),
+          ]
+        : shards.map((pk) => ({ pk }));
     const lowest = `${SORT_PREFIX}${query.since ? ulidBoundsOf(query.since).lowest : ''}`;
     // `#` sorts before every ULID character: the bound's own ULID with any webhook after it is inside.
     const untilSort = `${SORT_PREFIX}${query.until ? `${ulidBoundsOf(query.until).highest}~` : '~'}`;
@@ -497,7 +535,7 @@ export class DynamoDeliveryLogRepository implements DeliveryLogRepository {
       if (exhausted) return { items: items.map(toSummary) };
       const wanted = query.limit - items.length;
       const read = await readIndex(this.client, this.tableName, {
-        partitions,
+        sources,
         lowest,
         highest,
         ...(before !== undefined ? { before } : {}),
@@ -512,6 +550,27 @@ export class DynamoDeliveryLogRepository implements DeliveryLogRepository {
       }
       exhausted = read.exhausted || read.entries.length === 0;
     }
+  }
+
+  /**
+   * The times (epoch ms) around which an event's first-attempt successes may be listed by tenant refs
+   * instead of event refs: its id claim's payload's time, and those of earlier events that held the same
+   * id (kept on the claim when it was taken over). None when no claim carries a payload.
+   */
+  private async eventTimes(tenantId: string, eventId: string): Promise<number[]> {
+    const { Item } = await this.client.send(
+      new GetCommand({
+        TableName: this.tableName,
+        Key: { pk: eventIndexPartition(tenantId, eventId), sk: 'ID' },
+        ProjectionExpression: '#body, #anchors',
+        ExpressionAttributeNames: { '#body': 'body', '#anchors': 'anchors' },
+      }),
+    );
+    const times = [
+      ...(typeof Item?.body === 'string' ? [eventTimeOfBody(Item.body)] : []),
+      ...(Array.isArray(Item?.anchors) ? Item.anchors.map((anchor) => Date.parse(String(anchor))) : []),
+    ];
+    return [...new Set(times.filter((time): time is number => time !== undefined && Number.isFinite(time)))];
   }
 
   private matches(
@@ -531,15 +590,45 @@ export class DynamoDeliveryLogRepository implements DeliveryLogRepository {
   }
 
   /**
-   * Writes the first-attempt successes queued within GROUP_WINDOW_MS: per tenant, one group item per
+   * Holds a batch's first-attempt success until the batch's last task has reported, or BATCH_HOLD_MAX_MS
+   * after the first one held (a slow webhook in the batch), then writes what the batch holds in one flush.
+   */
+  private holdForBatch(batch: OutcomeBatch, queued: QueuedOutcome): void {
+    const held = this.#batches.get(batch);
+    if (held) {
+      held.queued.push(queued);
+      if (held.queued.length >= OUTCOMES_FLUSH_AT) this.flushBatch(batch);
+      return;
+    }
+    this.#batches.set(batch, {
+      queued: [queued],
+      timer: setTimeout(() => this.flushBatch(batch), BATCH_HOLD_MAX_MS),
+    });
+    batch.onComplete(() => this.flushBatch(batch));
+  }
+
+  private flushBatch(batch: OutcomeBatch): void {
+    const held = this.#batches.get(batch);
+    if (!held) return;
+    clearTimeout(held.timer);
+    this.#batches.delete(batch);
+    this.writeOutcomes(held.queued);
+  }
+
+  /** Writes the first-attempt successes queued within GROUP_WINDOW_MS (outside a delivery batch). */
+  private flushOutcomes(): void {
+    if (this.#outcomeTimer) clearTimeout(this.#outcomeTimer);
+    this.#outcomeTimer = undefined;
+    this.writeOutcomes(this.#outcomes.splice(0));
+  }
+
+  /**
+   * Writes first-attempt successes held together: per tenant, one group item per
    * webhook (members within GROUP_SPAN_MS), refs to those groups in the tenant index, and one ref per
    * event in the event's partition, all in BatchWriteItem requests. Each queued record resolves once
    * every item of the flush is written.
    */
-  private flushOutcomes(): void {
-    if (this.#outcomeTimer) clearTimeout(this.#outcomeTimer);
-    this.#outcomeTimer = undefined;
-    const queued = this.#outcomes.splice(0);
+  private writeOutcomes(queued: QueuedOutcome[]): void {
     if (queued.length === 0) return;
     const flush = randomFlushId();
     const items: Record<string, unknown>[] = [];
@@ -558,7 +647,10 @@ export class DynamoDeliveryLogRepository implements DeliveryLogRepository {
         byWebhook.set(entry.record.webhookId, list);
       }
       const groups: { webhookId: string; maxUlid: string; expiresAt: number }[] = [];
-      const refsByEvent = new Map<string, { refs: string[][]; maxUlid: string; expiresAt: number }>();
+      const refsByEvent = new Map<
+        string,
+        { refs: string[][]; maxUlid: string; expiresAt: number; inWindow: boolean; groups: Set<string> }
+      >();
       for (const [webhookId, list] of byWebhook) {
         list.sort((a, b) => (a.ulid < b.ulid ? -1 : a.ulid > b.ulid ? 1 : 0));
         for (const run of splitBySpan(list, (entry) => entry.ulid, GROUP_MEMBERS_MAX)) {
@@ -581,28 +673,51 @@ export class DynamoDeliveryLogRepository implements DeliveryLogRepository {
           });
           groups.push({ webhookId, maxUlid, expiresAt });
           for (const entry of run) {
-            const byEvent = refsByEvent.get(entry.record.eventId) ?? { refs: [], maxUlid: '', expiresAt: 0 };
+            const byEvent = refsByEvent.get(entry.record.eventId) ?? {
+              refs: [],
+              maxUlid: '',
+              expiresAt: 0,
+              inWindow: true,
+              groups: new Set<string>(),
+            };
             byEvent.refs.push([webhookId, entry.ulid, maxUlid]);
             if (entry.ulid > byEvent.maxUlid) byEvent.maxUlid = entry.ulid;
             byEvent.expiresAt = Math.max(byEvent.expiresAt, expiresAt);
+            byEvent.inWindow &&=
+              entry.eventAtMs !== undefined && isInEventWindow(entry.ulid, entry.eventAtMs);
+            byEvent.groups.add(`${webhookId}|${maxUlid}`);
             refsByEvent.set(entry.record.eventId, byEvent);
           }
         }
       }
       groups.sort((a, b) => (a.maxUlid < b.maxUlid ? -1 : a.maxUlid > b.maxUlid ? 1 : 0));
       const tenantRefs = splitBySpan(groups, (group) => group.maxUlid, TENANT_REF_GROUPS_MAX);
+      // An event all of whose deliveries here lie in its window is listed by the tenant refs of its
+      // groups instead of an event ref of its own: one write per flush instead of one per event.
+      const refOfGroup = new Map<string, number>();
+      tenantRefs.forEach((run, index) => {
+        for (const group of run) refOfGroup.set(`${group.webhookId}|${group.maxUlid}`, index);
+      });
+      const eventsOfRef = tenantRefs.map(() => new Set<string>());
+      for (const [eventId, byEvent] of refsByEvent) {
+        if (!byEvent.inWindow) continue;
+        for (const group of byEvent.groups) eventsOfRef[refOfGroup.get(group) ?? 0]?.add(eventId);
+      }
       tenantRefs.forEach((run, index) => {
         const maxUlid = run.at(-1)?.maxUlid ?? '';
+        const events = [...(eventsOfRef[index] ?? [])];
         items.push({
           pk: tenantIndexPartition(tenantId, shardOfFlush(flush, index)),
           sk: groupSortKey(maxUlid, flush),
           kind: GROUP_REF_KIND,
           flush,
           groups: run.map((group) => [group.webhookId, group.maxUlid]),
+          ...(events.length > 0 ? { events } : {}),
           [TABLE_KEYS.timeToLiveAttribute]: Math.max(...run.map((group) => group.expiresAt)),
         });
       });
-      for (const [eventId, { refs, maxUlid, expiresAt }] of refsByEvent) {
+      for (const [eventId, { refs, maxUlid, expiresAt, inWindow }] of refsByEvent) {
+        if (inWindow) continue;
         items.push({
           pk: eventIndexPartition(tenantId, eventId),
           sk: groupSortKey(maxUlid, flush),
@@ -670,6 +785,8 @@ interface QueuedOutcome {
   record: DeliveryRecord;
   ulid: string;
   expiresAt: number;
+  /** The event's time when its id claim carries the payload (DeliveryOutcome.eventAnchor), epoch ms. */
+  eventAtMs?: number;
   resolve: () => void;
   reject: (error: unknown) => void;
 }

@@ -6,7 +6,8 @@
  */
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { eventTimeOfBody } from '#domain/delivery-request';
 import type { EventIdClaim, EventIdClaimResult, EventIdRegistry } from '#domain/ports';
 import { type Clock, systemClock } from '#domain/ports';
 import { TABLE_KEYS } from './table-definition';
@@ -25,10 +26,46 @@ export class DynamoEventIdRegistry implements EventIdRegistry {
     private readonly clock: Clock = systemClock,
   ) {}
 
+  /**
+   * When an expired claim is taken over (the id reused after its window), the times of the events that
+   * held it before stay on the new claim (`anchors`), with the later of the two expiries: the delivery
+   * log's event search finds an event's first-attempt successes around its time, named by the claim's
+   * payload (delivery-log-repository.ts), and an earlier event's may still be in the log. One update,
+   * only on a takeover.
+   */
+  private async keepEventTimes(
+    key: Record<string, string>,
+    replaced: Record<string, unknown>,
+    itemExpiry: number,
+  ): Promise<void> {
+    const earlierTime = typeof replaced.body === 'string' ? eventTimeOfBody(replaced.body) : undefined;
+    const anchors = [
+      ...(Array.isArray(replaced.anchors) ? replaced.anchors.map(String) : []),
+      ...(earlierTime !== undefined ? [new Date(earlierTime).toISOString()] : []),
+    ];
+    if (anchors.length === 0) return;
+    const earlierExpiry = replaced[TABLE_KEYS.timeToLiveAttribute];
+    await this.client.send(
+      new UpdateCommand({
+        TableName: this.tableName,
+        Key: key,
+        UpdateExpression: 'SET #anchors = :anchors, #expiresAt = :expiresAt',
+        ExpressionAttributeNames: { '#anchors': 'anchors', '#expiresAt': TABLE_KEYS.timeToLiveAttribute },
+        ExpressionAttributeValues: {
+          ':anchors': anchors,
+          ':expiresAt': Math.max(typeof earlierExpiry === 'number' ? earlierExpiry : 0, itemExpiry),
+        },
+      }),
+    );
+  }
+
   async claim(claim: EventIdClaim, expiresAt: Date): Promise<EventIdClaimResult> {
     const key = claimKey(claim.tenantId, claim.eventId);
+    const itemExpiry = toEpochSeconds(
+      claim.payload && claim.payload.expiresAt > expiresAt ? claim.payload.expiresAt : expiresAt,
+    );
     try {
-      await this.client.send(
+      const { Attributes: replaced } = await this.client.send(
         new PutCommand({
           TableName: this.tableName,
           Item: {
@@ -41,9 +78,7 @@ export class DynamoEventIdRegistry implements EventIdRegistry {
             ...(claim.payload
               ? { body: claim.payload.body, payloadUntil: toEpochSeconds(claim.payload.expiresAt) }
               : {}),
-            [TABLE_KEYS.timeToLiveAttribute]: toEpochSeconds(
-              claim.payload && claim.payload.expiresAt > expiresAt ? claim.payload.expiresAt : expiresAt,
-            ),
+            [TABLE_KEYS.timeToLiveAttribute]: itemExpiry,
           },
           // Claims written before `claimUntil` existed hold their id until the item's expiry.
           ConditionExpression:
@@ -54,9 +89,11 @@ export class DynamoEventIdRegistry implements EventIdRegistry {
             '#expiresAt': TABLE_KEYS.timeToLiveAttribute,
           },
           ExpressionAttributeValues: { ':now': toEpochSeconds(this.clock.now()) },
+          ReturnValues: 'ALL_OLD',
           ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
         }),
       );
+      if (replaced) await this.keepEventTimes(key, replaced, itemExpiry);
       return { claimed: true };
     } catch (error) {
       if (!(error instanceof ConditionalCheckFailedException)) throw error;

@@ -4,18 +4,12 @@
  * a PATCH / deactivate answer follows it, whichever thread delivers it. No thread can hold a stale copy
  * because none keeps one.
  */
-import { beforeAll, describe, expect, it } from 'vitest';
-import { messageCreatedEntry, serviceWithReceiver, type TestService } from '#test/support/local-service';
-import type { Receiver } from '#test/support/receiver';
+import { describe, expect, it } from 'vitest';
+import { messageCreatedEntry, serviceWithReceiver } from '#test/support/local-service';
 
-let service: TestService;
-let host: Receiver;
-
-const local = serviceWithReceiver({ LOCAL_DELIVERY_THREADS: '2', RETRY_SCHEDULE: '1,1' });
-
-beforeAll(() => {
-  service = local.service();
-  host = local.receiver();
+const { service, receiver: host } = serviceWithReceiver({
+  LOCAL_DELIVERY_THREADS: '2',
+  RETRY_SCHEDULE: '1,1',
 });
 
 const idsAt = (path: string) => host.hits(path).map((hit) => String(hit.headers['webhook-id']));

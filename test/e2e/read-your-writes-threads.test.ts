@@ -6,26 +6,19 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type DeliveryQueueProbe, deliveryQueueProbe } from '#test/support/delivery-queue-probe';
-import { messageCreatedEntry, serviceWithReceiver, type TestService } from '#test/support/local-service';
-import { eventually, type Receiver } from '#test/support/receiver';
-
-let service: TestService;
-let host: Receiver;
-let queues: DeliveryQueueProbe;
+import { messageCreatedEntry, serviceWithReceiver } from '#test/support/local-service';
+import { eventually } from '#test/support/receiver';
 
 // LOCAL_SQS_PORT: the queues' depth is the barrier below (support/delivery-queue-probe.ts).
-const local = serviceWithReceiver({
+const { service, receiver: host } = serviceWithReceiver({
   LOCAL_DELIVERY_THREADS: '2',
   RETRY_SCHEDULE: '1,1',
   LOCAL_SQS_PORT: '0',
 });
-
+let queues: DeliveryQueueProbe;
 beforeAll(() => {
-  service = local.service();
-  host = local.receiver();
   queues = deliveryQueueProbe(service);
 });
-
 afterAll(() => queues?.close());
 
 const idsAt = (path: string) => host.hits(path).map((hit) => String(hit.headers['webhook-id']));

@@ -20,8 +20,10 @@ import { deliveryBodyOf } from '#domain/delivery-request';
 import {
   type DeliveryTask,
   type GiveUpReason,
+  isEventByReference,
   parseDeliveryTask,
   type QueueMessage,
+  REFERENCED_PAYLOAD_MARGIN_MS,
   webhookIdsOf,
 } from '#domain/delivery-task';
 import { DAY_MS } from '#domain/durations';
@@ -103,6 +105,22 @@ function payloadExpiry(services: Pick<Services, 'deliveryLogPolicy' | 'deliveryP
   const scheduleMs =
     services.deliveryPolicy.retryScheduleSeconds.reduce((total, seconds) => total + seconds, 0) * 1.25 * 1000;
   return expiryOf(services, from, scheduleMs + DAY_MS);
+}
+
+/**
+ * Until when a large event's body, stored with its claim for its delivery messages to reference
+ * (docs/delivery.md#large-events), must stay: past every read of it. A task lives at most the retry
+ * schedule (its total, with the same slack as payloadExpiry's) plus a queue's and a DLQ's retention
+ * (REFERENCED_PAYLOAD_MARGIN_MS); and the delivery log shows it as long as any record of the event.
+ */
+export function referencedPayloadExpiry(
+  services: Pick<Services, 'deliveryLogPolicy' | 'deliveryPolicy'>,
+  from: Date,
+): Date {
+  const scheduleMs =
+    services.deliveryPolicy.retryScheduleSeconds.reduce((total, seconds) => total + seconds, 0) * 1.25 * 1000;
+  const forTasks = from.getTime() + scheduleMs + REFERENCED_PAYLOAD_MARGIN_MS;
+  return new Date(Math.max(forTasks, payloadExpiry(services, from).getTime()));
 }
 
 /**
@@ -290,8 +308,9 @@ async function recordSettled(
     // Reported once the store holds the outcome: the batch's last report lets it write them all.
     report();
     await writing;
-    // In `failures` mode fan-out stored no payload: the first failure of a delivery stores it.
-    if (mode === 'failures' && !isRecorded) {
+    // In `failures` mode fan-out stored no payload: the first failure of a delivery stores it. A large
+    // event's claim holds it already (referencedPayloadExpiry), and the task has no body to store.
+    if (mode === 'failures' && !isRecorded && !isEventByReference(task.event)) {
       await services.deliveryLog.putPayload(
         task.tenantId,
         task.event.id,

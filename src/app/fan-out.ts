@@ -3,15 +3,22 @@
  * (a group task, see DeliveryTask; a single task when only one webhook subscribes).
  */
 
+import { referenceTo } from '#app/delivery/payload';
 import { CHAT_EVENT_SOURCE } from '#domain/chat-event-rules';
-import { type DeliveryTask, MAX_WEBHOOKS_PER_MESSAGE } from '#domain/delivery-task';
+import { deliveryBodyOf } from '#domain/delivery-request';
+import {
+  type DeliveryTask,
+  LARGE_EVENT_BYTES,
+  MAX_WEBHOOKS_PER_MESSAGE,
+  type TaskEvent,
+} from '#domain/delivery-task';
 import { parseChatEvent, UNREADABLE_TENANT_KEY } from '#domain/event-catalogue';
 import { EVENT_ID_WINDOW_MS, eventFingerprint, judgeEventIdClaim } from '#domain/event-ids';
 import type { EventEnvelope, RejectedEvent } from '#domain/model';
 import { orderingFor } from '#domain/ordering';
 import type { EventIdClaim } from '#domain/ports';
 import { logger, MetricUnit, metrics, withCorrelation } from '#observability';
-import { eventPayloadToKeep, storeEventPayload } from './delivery-log';
+import { eventPayloadToKeep, referencedPayloadExpiry, storeEventPayload } from './delivery-log';
 import type { Services } from './services';
 
 const DETAIL_SNIPPET_BYTES = 2048;
@@ -76,7 +83,13 @@ export async function fanOutEvent(services: FanOutServices, input: ChatEventInpu
   // claim, so that the claim carries the payload the delivery log keeps: one write per event, not two.
   const subscriptions = await services.webhooks.findSubscriptions(event.tenantId, event.type, event.brandId);
   const webhookIds = subscriptions.map((subscription) => subscription.webhookId);
-  const payload = eventPayloadToKeep(services, event, webhookIds.length);
+  // A large event's body goes with the claim whatever the log keeps, so its delivery messages carry a
+  // reference to it and as many webhooks each as a small event's (docs/delivery.md#large-events).
+  const large = webhookIds.length > 0 && Buffer.byteLength(deliveryBodyOf(event)) > LARGE_EVENT_BYTES;
+  const kept = eventPayloadToKeep(services, event, webhookIds.length);
+  const payload = large
+    ? { body: deliveryBodyOf(event), expiresAt: referencedPayloadExpiry(services, services.clock.now()) }
+    : kept;
   const verdict = await claimEventId(services, event, input.id, payload);
   if (verdict === 'duplicate') {
     metrics.addMetric('DuplicateEventsIgnored', MetricUnit.Count, 1);
@@ -103,20 +116,29 @@ export async function fanOutEvent(services: FanOutServices, input: ChatEventInpu
   }
   // A webhook that orders per conversation gets the event alone, in its conversation's queue
   // (docs/contract.md#ordering); every other webhook shares the event's group messages.
+  // Only a claim this invocation wrote is sure to hold the body: the bus retrying an invocation whose
+  // claim was made sends the event inline, as before references existed.
+  const taskEvent: TaskEvent = large && verdict === 'new' ? referenceTo(event) : event;
   const ordered: DeliveryTask[] = [];
   const unordered: string[] = [];
   for (const { webhookId, ordering } of subscriptions) {
     const conversation = orderingFor(ordering, { tenantId: event.tenantId, webhookId, event });
     if (conversation)
-      ordered.push({ tenantId: event.tenantId, webhookId, event, attempts: [], ordered: conversation });
+      ordered.push({
+        tenantId: event.tenantId,
+        webhookId,
+        event: taskEvent,
+        attempts: [],
+        ordered: conversation,
+      });
     else unordered.push(webhookId);
   }
   // A new claim carries the payload, so the event search finds the time around which this event's
   // first-attempt successes are indexed (they then need no index entry per event: docs/storage.md).
-  const claimHoldsPayload = verdict === 'new' && payload !== undefined;
+  const claimHoldsPayload = verdict === 'new' && kept !== undefined;
   const tasks = [
     ...deliveryTasksFor(
-      event,
+      taskEvent,
       unordered,
       services.deliveryPolicy.webhooksPerMessage,
       claimHoldsPayload ? { claimHoldsPayload } : {},
@@ -170,7 +192,7 @@ async function claimEventId(
  * MAX_WEBHOOKS_PER_MESSAGE allow, a single task for a lone webhook (the shape older code reads too).
  */
 export function deliveryTasksFor(
-  event: EventEnvelope,
+  event: TaskEvent,
   webhookIds: readonly string[],
   maxWebhooksPerMessage: number = MAX_WEBHOOKS_PER_MESSAGE,
   extra: Pick<DeliveryTask, 'claimHoldsPayload'> = {},

@@ -170,7 +170,8 @@ describe('a large event carried by reference', () => {
   it('goes to 60 webhooks as two small messages, and each receiver gets the exact body, validly signed', async () => {
     receiver.received.length = 0;
     const queue = await queues('large-fan-out');
-    const { services, pipeline } = servicesFor(queue);
+    // `failures`: the claim carries the body for the references alone, not for the log.
+    const { services, pipeline } = servicesFor(queue, { DELIVERY_LOG: 'failures' });
     const hooks = await storeWebhooks(services, 60);
     const detail = largeDetail('evt_large', 200);
 
@@ -236,10 +237,25 @@ describe('a large event carried by reference', () => {
     await consume(queue.queueUrl, messages, async () => ({ batchItemFailures: [] }));
   });
 
+  it('keeps a large event to a single webhook inline: one message either way, and no body written with the claim', async () => {
+    const queue = await queues('large-lone');
+    // `failures`: the log keeps no body at fan-out, so only references would need the claim to.
+    const { services, pipeline } = servicesFor(queue, { DELIVERY_LOG: 'failures' });
+    await storeWebhooks(services, 1);
+    const detail = largeDetail('evt_large_lone', 100);
+    await fanOutEvent(pipeline, { source: 'chat.platform', detailType: 'message.created', detail });
+    const messages = await receiveAll(queue.queueUrl);
+    expect(messages).toHaveLength(1);
+    expect(parseDeliveryTask(messages[0]!.body)?.event.data).toEqual(detail.data);
+    expect(await services.eventIds.payloadOf('tenant-a', 'evt_large_lone')).toBeUndefined();
+    await consume(queue.queueUrl, messages, async () => ({ batchItemFailures: [] }));
+  });
+
   it('retries a failed webhook with a small message, sends the same bytes again, and logs the whole event once attempts run out', async () => {
     receiver.received.length = 0;
     const queue = await queues('large-retry');
-    const { services, pipeline } = servicesFor(queue, { RETRY_SCHEDULE: [1] });
+    // With the full log the claim carries the body anyway, so even a lone webhook gets a reference.
+    const { services, pipeline } = servicesFor(queue, { RETRY_SCHEDULE: [1], DELIVERY_LOG: 'all' });
     const [hook] = await storeWebhooks(services, 1);
     const detail = largeDetail('evt_large_retry', 100);
     receiver.respondWith({ status: 503, body: 'busy' }, { status: 500, body: 'still broken' });
@@ -323,15 +339,15 @@ describe('a large event carried by reference', () => {
   it('does not send another event under a reused id: a body whose digest differs is refused', async () => {
     receiver.received.length = 0;
     const queue = await queues('large-reused');
-    const { services, pipeline } = servicesFor(queue);
-    const [hook] = await storeWebhooks(services, 1);
+    const { services, pipeline } = servicesFor(queue, { WEBHOOKS_PER_DELIVERY_MESSAGE: 1 });
+    const [hook] = await storeWebhooks(services, 2);
     await fanOutEvent(pipeline, {
       source: 'chat.platform',
       detailType: 'message.created',
       detail: largeDetail('evt_reused', 40),
     });
-    const [message] = await receiveAll(queue.queueUrl);
-    await consume(queue.queueUrl, [message!], async () => ({ batchItemFailures: [] }));
+    const [message, other] = await receiveAll(queue.queueUrl);
+    await consume(queue.queueUrl, [message!, other!], async () => ({ batchItemFailures: [] }));
     const stale = parseDeliveryTask(message!.body)!;
     // The same id, another body: what a reference written before the id was reused would find.
     const task = { ...stale, event: { ...stale.event, payloadRef: { sha256: payloadDigest('other') } } };

@@ -731,11 +731,9 @@ export class DynamoDeliveryLogRepository implements DeliveryLogRepository {
         });
       }
     }
-    batchWrite(
-      this.client,
-      this.tableName,
-      items.map((Item) => ({ PutRequest: { Item } })),
-    ).then(
+    // Through the shared request queue: the same items and write units, but the flushes of batches
+    // that end at once (concurrent pollers locally) share BatchWriteItem requests, as payloads do.
+    Promise.all(items.map((item) => this.putGrouped(item))).then(
       () => {
         for (const { resolve } of queued) resolve();
       },

@@ -23,6 +23,28 @@ export interface HttpSenderOptions {
   tls?: { ca?: string | Buffer };
 }
 
+/** Bodies whose bytes are kept for the next requests that send the same text. */
+const SHARED_BODIES = 16;
+const sharedBodies = new Map<string, Buffer>();
+
+/**
+ * The UTF-8 bytes of `body`, one Buffer for every request that sends the same text: the webhooks of
+ * one group task send one body string (delivery-request.ts), and each converting its own copy held
+ * ~256 KB per request in flight for the largest events (96 at once in one delivery invocation). The
+ * most recent SHARED_BODIES bodies are kept; nothing writes into a request's body.
+ */
+export function bodyBytes(body: string): Buffer {
+  let bytes = sharedBodies.get(body);
+  if (bytes) return bytes;
+  bytes = Buffer.from(body, 'utf8');
+  sharedBodies.set(body, bytes);
+  if (sharedBodies.size > SHARED_BODIES) {
+    const [oldest] = sharedBodies.keys();
+    if (oldest !== undefined) sharedBodies.delete(oldest);
+  }
+  return bytes;
+}
+
 /** The part of a response body an attempt keeps (failure logs show a snippet: docs/contract.md#deliveries). */
 const SNIPPET_BYTES = 1024;
 // Draining a modest remainder keeps the connection reusable; past this it is cheaper to drop it.
@@ -57,7 +79,7 @@ export function createHttpSender(options: HttpSenderOptions): DeliverySender & {
     const options = {
       method: 'POST' as const,
       headers: outbound.headers,
-      body: outbound.body,
+      body: bodyBytes(outbound.body),
       signal: controller.signal,
     };
     let fresh: InstanceType<typeof Agent> | undefined;

@@ -18,8 +18,8 @@ const MAX_BATCH_ENTRIES = 10;
 const MAX_BATCH_BYTES = 256 * 1024;
 const FAILED_ENTRY_RETRIES = 3;
 /**
- * SQS requests one queue object has in flight at once; the rest wait their turn, their message not
- * yet serialised. A delivery invocation of a full batch of group messages can re-enqueue hundreds of
+ * Single sends (a delayed re-enqueue, a dead letter) one tenant has in flight at once through one
+ * queue object; the rest wait their turn, their message not yet serialised. A delivery invocation of a full batch of group messages can re-enqueue hundreds of
  * deliveries at once (each webhook past its slots is postponed on its own), each serialised two or
  * three times on its way out (the task's JSON, the request's JSON, its bytes): with ~256 KB events
  * that was ~260 MB in flight and the 256 MB delivery function could not hold one worst-case batch
@@ -54,7 +54,8 @@ export class SqsDeliveryQueue implements DeliveryQueue {
   readonly #deadLetterQueueUrl: string;
   readonly #orderedQueueUrl: string | undefined;
   readonly #orderedDeadLetterQueueUrl: string | undefined;
-  readonly #turns = new SendTurns(MAX_SENDS_IN_FLIGHT);
+  /** Each tenant's turns: one tenant's burst of re-enqueues never queues another tenant's send. */
+  readonly #turnsByTenant = new Map<string, SendTurns>();
 
   constructor(options: SqsDeliveryQueueOptions) {
     this.#client = options.client;
@@ -74,11 +75,11 @@ export class SqsDeliveryQueue implements DeliveryQueue {
     const ordered = routed.filter((task) => task.ordered);
     const messages = unordered.map((task) => ({ body: JSON.stringify(task), groupId: task.tenantId }));
     const orderedUrl = ordered.length > 0 ? this.#orderedUrl(this.#orderedQueueUrl) : '';
+    // Not in turns: the bodies are already built here, and fan-out's batches must not wait behind
+    // another invocation's (locally one queue object serves every tenant's fan-out).
     await Promise.all([
-      ...chunkMessages(messages).map((chunk) => this.#turns.run(() => this.#sendBatch(chunk))),
-      ...chunkMessages(ordered.map(orderedMessageOf)).map((chunk) =>
-        this.#turns.run(() => this.#sendBatch(chunk, orderedUrl)),
-      ),
+      ...chunkMessages(messages).map((chunk) => this.#sendBatch(chunk)),
+      ...chunkMessages(ordered.map(orderedMessageOf)).map((chunk) => this.#sendBatch(chunk, orderedUrl)),
     ]);
   }
 
@@ -96,7 +97,7 @@ export class SqsDeliveryQueue implements DeliveryQueue {
         ? { ...task, notBefore: new Date(Date.now() + wanted * 1000).toISOString() }
         : task;
     // Serialised only once its turn comes, so waiting sends hold no copy of their event.
-    await this.#turns.run(() =>
+    await this.#turns(task.tenantId, () =>
       this.#client.send(
         new SendMessageCommand({
           QueueUrl: this.#queueUrl,
@@ -112,7 +113,7 @@ export class SqsDeliveryQueue implements DeliveryQueue {
     if (task.ordered) {
       const ordered = task.ordered;
       const queueUrl = this.#orderedUrl(this.#orderedDeadLetterQueueUrl);
-      await this.#turns.run(() => {
+      await this.#turns(task.tenantId, () => {
         const message = orderedMessageOf(task);
         return this.#client.send(
           new SendMessageCommand({
@@ -125,7 +126,7 @@ export class SqsDeliveryQueue implements DeliveryQueue {
       });
       return;
     }
-    await this.#turns.run(() =>
+    await this.#turns(task.tenantId, () =>
       this.#client.send(
         new SendMessageCommand({
           QueueUrl: this.#deadLetterQueueUrl,
@@ -134,6 +135,20 @@ export class SqsDeliveryQueue implements DeliveryQueue {
         }),
       ),
     );
+  }
+
+  /** Runs `send` in `tenantId`'s turn; a tenant with nothing in flight keeps no entry. */
+  async #turns<T>(tenantId: string, send: () => Promise<T>): Promise<T> {
+    let turns = this.#turnsByTenant.get(tenantId);
+    if (!turns) {
+      turns = new SendTurns(MAX_SENDS_IN_FLIGHT);
+      this.#turnsByTenant.set(tenantId, turns);
+    }
+    try {
+      return await turns.run(send);
+    } finally {
+      if (turns.running === 0) this.#turnsByTenant.delete(tenantId);
+    }
   }
 
   #orderedUrl(url: string | undefined): string {

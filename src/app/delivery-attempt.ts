@@ -28,22 +28,44 @@ export interface AttemptResult {
   sent: SentRequest;
 }
 
-/**
- * One remembering scrubber per credentials object. The credential cache hands out the same immutable
- * DeliveryCredentials for a webhook version until its TTL (credentials.ts), so a webhook's scrubber is
- * built, and each of its header values scrubbed, once per cache entry rather than once per delivery;
- * entries go with the credentials they belong to (a WeakMap keeps nothing alive).
- */
-const scrubbers = new WeakMap<DeliveryCredentials, ScrubText>();
+/** A webhook's scrubber, and the same one remembering its answers for the request's header values. */
+export interface DeliveryScrubbers {
+  /** For what the receiver sent back (snippets, errors): different every time, never remembered. */
+  scrub: ScrubText;
+  /** For the request's header values: the webhook's own, the same on every delivery. */
+  scrubHeader: ScrubText;
+}
 
-/** The scrubber of `credentials`' secrets, shared by every delivery that uses the same credentials. */
-export function deliveryScrubberFor(credentials: DeliveryCredentials): ScrubText {
-  let scrub = scrubbers.get(credentials);
-  if (!scrub) {
-    scrub = rememberingScrubber(scrubberForCredentials(credentials));
-    scrubbers.set(credentials, scrub);
+/**
+ * Credentials whose scrubbers are kept, least recently used out. Enough for a tenant at its webhook
+ * limit (100) whose deliveries take turns; bounded because a scrubber holds every form of the
+ * webhook's secrets (~64 KB for a 4 KiB token) plus up to 32 Ki remembered characters, and a delivery
+ * environment may see thousands of webhooks within the credential cache's TTL: ~128 x ~130 KB at most.
+ */
+const KEPT_SCRUBBERS = 128;
+const HEADER_MEMORY = { entries: 48, chars: 32 * 1024 };
+const scrubbers = new Map<DeliveryCredentials, DeliveryScrubbers>();
+
+/**
+ * The scrubbers of `credentials`' secrets, shared by every delivery that uses the same credentials.
+ * The credential cache hands out one immutable DeliveryCredentials per webhook version (credentials.ts),
+ * so a webhook's scrubber is built, and each of its header values scrubbed, once while kept rather than
+ * once per delivery (docs/contract.md#limits: bounded per-delivery work).
+ */
+export function deliveryScrubbersFor(credentials: DeliveryCredentials): DeliveryScrubbers {
+  let kept = scrubbers.get(credentials);
+  if (kept) {
+    scrubbers.delete(credentials);
+  } else {
+    const scrub = scrubberForCredentials(credentials);
+    kept = { scrub, scrubHeader: rememberingScrubber(scrub, HEADER_MEMORY) };
   }
-  return scrub;
+  scrubbers.set(credentials, kept);
+  if (scrubbers.size > KEPT_SCRUBBERS) {
+    const [oldest] = scrubbers.keys();
+    if (oldest) scrubbers.delete(oldest);
+  }
+  return kept;
 }
 
 /** `{ host }` of a webhook's URL (with its port when not the default), or nothing when it does not parse. */
@@ -71,7 +93,7 @@ export async function attemptDelivery(
   const attemptAt = services.clock.now();
   let outcome: AttemptOutcome;
   let requestHeaders: Record<string, string> = {};
-  const scrub = deliveryScrubberFor(credentials);
+  const { scrub, scrubHeader } = deliveryScrubbersFor(credentials);
   try {
     const request = buildDeliveryRequest({
       event,
@@ -106,6 +128,6 @@ export async function attemptDelivery(
   return {
     outcome,
     attempt,
-    sent: { maskedHeaders: maskRequestHeaders(requestHeaders, credentials, scrub), scrub },
+    sent: { maskedHeaders: maskRequestHeaders(requestHeaders, credentials, scrubHeader), scrub },
   };
 }

@@ -11,8 +11,9 @@
  * expected within a short budget (a fast endpoint under a burst: its deliveries then go out in
  * milliseconds, not a queue round trip later). Otherwise it is refused at once and goes back to the
  * queue, and so is a waiter once its webhook freed no slot for that budget (the endpoint stalls) or
- * it waited a few budgets in all. The slots of webhooks and of tenants are one primitive, a SlotPool
- * over the clock port (src/app/slot-pool.ts), so tests drive their waits with a manual clock.
+ * it waited a few budgets in all. The slots of webhooks and of tenants (and the settlement lanes) are
+ * one primitive, a SlotPool over the clock port (src/app/slot-pool.ts), so tests drive their waits
+ * with a manual clock.
  */
 
 import { CircuitBreakerRegistry, type FailureEvidence } from '#domain/circuit-breaker';

@@ -11,7 +11,14 @@
  * a second failing tenant gets its turn beside it, and deliveries that succeed never wait here. A
  * settlement that waits holds only memory: its attempt is over and its slot released, and its
  * message stays hidden (the event source's heartbeat, Lambda's timeout) until it is settled.
+ *
+ * The lanes are the delivery path's one slot primitive (src/app/slot-pool.ts, over the clock port):
+ * slots per tenant, a cap over all tenants with its freed slots handed round robin, and a wait that
+ * lasts until a lane frees (never refused, no timer).
  */
+
+import type { TimerClock } from '#domain/ports';
+import { SlotPool } from './slot-pool';
 
 /**
  * Settlements of one tenant at once. A settlement's requests go mostly one after another (health
@@ -22,80 +29,40 @@ export const SETTLEMENTS_PER_TENANT = 8;
 /** Settlements at once over all tenants: at most about 32 of the 50 sockets, the rest for reads and successes. */
 export const SETTLEMENTS_IN_ALL = 16;
 
-/** Ends a lane taken with `take`; call exactly once. */
+/** Ends a lane taken with `take`; call exactly once (a second call does nothing). */
 export type LaneRelease = () => void;
 
 export class SettlementLanes {
-  readonly #perTenant: number;
-  readonly #inAll: number;
-  #running = 0;
-  readonly #runningByTenant = new Map<string, number>();
-  /** Waiters by tenant, in the order the tenants first waited (round robin). */
-  readonly #waiting = new Map<string, (() => void)[]>();
+  readonly #pool: SlotPool;
 
-  constructor(limits: { perTenant?: number; inAll?: number } = {}) {
-    this.#perTenant = limits.perTenant ?? SETTLEMENTS_PER_TENANT;
-    this.#inAll = limits.inAll ?? SETTLEMENTS_IN_ALL;
+  /** `perTenant`, `inAll`: whole numbers ≥ 1 (RangeError otherwise); SETTLEMENTS_PER_TENANT and SETTLEMENTS_IN_ALL by default. */
+  constructor(limits: { perTenant?: number; inAll?: number }, clock: TimerClock) {
+    this.#pool = new SlotPool(
+      {
+        maxInFlight: limits.perTenant ?? SETTLEMENTS_PER_TENANT,
+        maxInFlightInAll: limits.inAll ?? SETTLEMENTS_IN_ALL,
+        slotWaitMs: Number.POSITIVE_INFINITY,
+      },
+      clock,
+    );
   }
 
   /** Resolves with a lane of `tenantId` once one is free. */
   async take(tenantId: string): Promise<LaneRelease> {
-    if (!this.#mayRun(tenantId) || this.#waiting.size > 0) {
-      await new Promise<void>((resolve) => {
-        const queue = this.#waiting.get(tenantId) ?? [];
-        queue.push(resolve);
-        this.#waiting.set(tenantId, queue);
-        this.#dispatch();
-      });
-    } else {
-      this.#start(tenantId);
-    }
+    const slot = await this.#pool.take(tenantId);
+    // Never refused: the pool waits without bound.
+    if (!slot.isTaken) throw new Error('a settlement lane was refused');
     let isReleased = false;
     return () => {
       if (isReleased) return;
       isReleased = true;
-      this.#running -= 1;
-      const left = (this.#runningByTenant.get(tenantId) ?? 1) - 1;
-      if (left > 0) this.#runningByTenant.set(tenantId, left);
-      else this.#runningByTenant.delete(tenantId);
-      this.#dispatch();
+      // Settling tells nothing about how fast the tenant's endpoints are.
+      slot.release(undefined);
     };
   }
 
   /** Settlements running now (tests). */
   get running(): number {
-    return this.#running;
-  }
-
-  #mayRun(tenantId: string): boolean {
-    return this.#running < this.#inAll && (this.#runningByTenant.get(tenantId) ?? 0) < this.#perTenant;
-  }
-
-  #start(tenantId: string): void {
-    this.#running += 1;
-    this.#runningByTenant.set(tenantId, (this.#runningByTenant.get(tenantId) ?? 0) + 1);
-  }
-
-  /** Starts waiters while lanes are free, one tenant at a time in turn. */
-  #dispatch(): void {
-    let started = true;
-    while (started && this.#running < this.#inAll) {
-      started = false;
-      for (const [tenantId, queue] of [...this.#waiting]) {
-        if (!this.#mayRun(tenantId)) continue;
-        const next = queue.shift();
-        if (queue.length === 0) this.#waiting.delete(tenantId);
-        else {
-          // To the back of the turn: the next free lane goes to another tenant first.
-          this.#waiting.delete(tenantId);
-          this.#waiting.set(tenantId, queue);
-        }
-        if (!next) continue;
-        this.#start(tenantId);
-        next();
-        started = true;
-        break;
-      }
-    }
+    return this.#pool.inFlight;
   }
 }

@@ -1,7 +1,8 @@
 /**
- * Slots per key (a webhook, a tenant) with a short in-memory wait, over the clock port: the one
- * primitive under both halves of the delivery admission (src/app/endpoint-circuits.ts per webhook,
- * src/app/tenant-slots.ts per tenant; docs/contract.md#isolation).
+ * Slots per key (a webhook, a tenant) with an in-memory wait, over the clock port: the one slot and
+ * waiter primitive of the delivery path, under both halves of the delivery admission
+ * (src/app/endpoint-circuits.ts per webhook, src/app/tenant-slots.ts per tenant;
+ * docs/contract.md#isolation) and under the settlement lanes (src/app/settlement-lanes.ts).
  *
  * At most `maxInFlight` slots of a key are held at once. When all are taken, a caller waits in memory
  * for one only if one is expected within `slotWaitMs` (from the key's running average attempt
@@ -13,7 +14,10 @@
  *
  * Two options give the tenant pool its extra rules: `admitFastPastCap` (a key whose attempts are fast
  * is admitted past the cap: they hold a poller for moments only) and `refuseWhenStalled` (a key none of
- * whose slots freed for a whole slot wait refuses at once rather than after a wait).
+ * whose slots freed for a whole slot wait refuses at once rather than after a wait). Two give the
+ * settlement lanes theirs: `maxInFlightInAll` (a cap over every key, its freed slots handed to the
+ * waiting keys in turn, round robin) and a `slotWaitMs` of Infinity (wait as long as it takes: never
+ * refused, no timer).
  */
 import type { TimerClock } from '#domain/ports';
 import { AttemptDurations } from './attempt-durations';
@@ -44,12 +48,18 @@ export type PoolSlot =
   | { isTaken: false; expectedWaitMs: number };
 
 export interface SlotPoolSettings {
-  /** Whole number ≥ 1. */
+  /** Slots of one key at once: a whole number ≥ 1. */
   maxInFlight: number;
-  /** The in-memory wait budget, in ms (0: never wait). */
+  /** The in-memory wait budget, in ms (0: never wait; Infinity: wait until a slot frees, never refused). */
   slotWaitMs: number;
   admitFastPastCap?: boolean;
   refuseWhenStalled?: boolean;
+  /**
+   * Slots over all keys at once (a whole number ≥ 1; Infinity, the default: no such cap). With it, a
+   * take waits while any key waits, and freed slots go to the waiting keys in turn (round robin), so
+   * one key's backlog cannot keep another waiting key out. Not with `admitFastPastCap`.
+   */
+  maxInFlightInAll?: number;
 }
 
 interface Waiter {
@@ -76,14 +86,24 @@ export class SlotPool {
   readonly #slots = new Map<string, KeySlots>();
   /** Running average attempt duration per key, in ms: predicts how soon a slot frees. */
   readonly #durations = new AttemptDurations();
+  /** Slots held over all keys. */
+  #inFlightInAll = 0;
+  /** With `maxInFlightInAll`: the keys with waiters, in turn order (served from the front, then moved back). */
+  readonly #waitingKeys = new Map<string, KeySlots>();
 
   constructor(settings: SlotPoolSettings, clock: TimerClock) {
     if (!Number.isInteger(settings.maxInFlight) || settings.maxInFlight < 1)
       throw new RangeError('maxInFlight must be a whole number of at least 1');
+    const inAll = settings.maxInFlightInAll ?? Number.POSITIVE_INFINITY;
+    if (inAll !== Number.POSITIVE_INFINITY && (!Number.isInteger(inAll) || inAll < 1))
+      throw new RangeError('maxInFlightInAll must be a whole number of at least 1');
+    if (inAll !== Number.POSITIVE_INFINITY && settings.admitFastPastCap)
+      throw new RangeError('admitFastPastCap cannot be combined with maxInFlightInAll');
     this.#settings = {
       admitFastPastCap: false,
       refuseWhenStalled: false,
       ...settings,
+      maxInFlightInAll: inAll,
       slotWaitMs: Math.max(0, settings.slotWaitMs),
     };
     this.#clock = clock;
@@ -92,6 +112,11 @@ export class SlotPool {
   /** Keys with attempts in flight or waiting (for tests and diagnostics). */
   get busyKeys(): number {
     return this.#slots.size;
+  }
+
+  /** Slots held now over all keys (for tests and diagnostics). */
+  get inFlight(): number {
+    return this.#inFlightInAll;
   }
 
   /** Whether every slot of `key` is taken (or waited for) now. */
@@ -113,7 +138,9 @@ export class SlotPool {
       };
       this.#slots.set(key, slots);
     }
-    if (slots.inFlight < maxInFlight && slots.waiters.length === 0) return this.#take(key, slots, false);
+    if (slots.inFlight < maxInFlight && slots.waiters.length === 0 && this.#hasTurnInAll()) {
+      return this.#take(key, slots, false);
+    }
     if (this.#isFast(key, slots)) return this.#take(key, slots, false);
     const expectedWaitMs = this.#durations.expectedWaitMs(key, slots.waiters.length + 1, maxInFlight);
     if (slotWaitMs === 0 || (expectedWaitMs !== undefined && expectedWaitMs > slotWaitMs)) {
@@ -127,6 +154,11 @@ export class SlotPool {
     const queue = slots;
     return new Promise<PoolSlot>((resolve) => {
       const waiter: Waiter = { resolve, since: this.#now() };
+      if (slotWaitMs === Number.POSITIVE_INFINITY) {
+        // Waits until a slot frees: no timer, never refused.
+        this.#wait(key, queue, waiter);
+        return;
+      }
       const check = (): void => {
         const now = this.#now();
         const sinceRelease = now - queue.lastReleaseAt;
@@ -135,6 +167,7 @@ export class SlotPool {
           return;
         }
         queue.waiters.splice(queue.waiters.indexOf(waiter), 1);
+        if (queue.waiters.length === 0) this.#waitingKeys.delete(key);
         this.#forgetIfIdle(key, queue);
         resolve({
           isTaken: false,
@@ -143,12 +176,27 @@ export class SlotPool {
         });
       };
       waiter.cancelTimer = this.#clock.setTimer(slotWaitMs, check);
-      queue.waiters.push(waiter);
+      this.#wait(key, queue, waiter);
     });
+  }
+
+  /** Queues `waiter` for a slot of `key`; with a cap over all keys, the key joins the turns and any free slot is handed over. */
+  #wait(key: string, slots: KeySlots, waiter: Waiter): void {
+    slots.waiters.push(waiter);
+    if (this.#settings.maxInFlightInAll === Number.POSITIVE_INFINITY) return;
+    if (!this.#waitingKeys.has(key)) this.#waitingKeys.set(key, slots);
+    // Another key may be the one waiting at its own cap while this one could go now.
+    this.#handOverInAll();
+  }
+
+  /** Whether a take may go without waiting as far as the cap over all keys goes: a free slot, and no key waiting for one. */
+  #hasTurnInAll(): boolean {
+    return this.#inFlightInAll < this.#settings.maxInFlightInAll && this.#waitingKeys.size === 0;
   }
 
   #take(key: string, slots: KeySlots, hasWaited: boolean): PoolSlot {
     slots.inFlight += 1;
+    this.#inFlightInAll += 1;
     const attempt = { at: this.#now() };
     slots.started.add(attempt);
     let isReturned = false;
@@ -156,6 +204,7 @@ export class SlotPool {
       if (isReturned) throw new Error('a slot was released twice');
       isReturned = true;
       slots.inFlight -= 1;
+      this.#inFlightInAll -= 1;
       slots.started.delete(attempt);
     };
     return {
@@ -195,6 +244,11 @@ export class SlotPool {
 
   /** Gives freed slots to waiters, oldest first (every waiter once the key proves fast). */
   #handOver(key: string, slots: KeySlots): void {
+    if (this.#settings.maxInFlightInAll !== Number.POSITIVE_INFINITY) {
+      this.#handOverInAll();
+      this.#forgetIfIdle(key, slots);
+      return;
+    }
     while (
       (slots.inFlight < this.#settings.maxInFlight || this.#isFast(key, slots)) &&
       slots.waiters.length > 0
@@ -204,6 +258,27 @@ export class SlotPool {
       waiter.resolve(this.#take(key, slots, true));
     }
     this.#forgetIfIdle(key, slots);
+  }
+
+  /**
+   * With a cap over all keys: gives free slots to the waiting keys in turn, one slot each round, to the
+   * first key under its own cap; a key served goes to the back of the turns (or leaves them, emptied).
+   */
+  #handOverInAll(): void {
+    while (this.#inFlightInAll < this.#settings.maxInFlightInAll) {
+      let served = false;
+      for (const [key, slots] of this.#waitingKeys) {
+        if (slots.inFlight >= this.#settings.maxInFlight) continue;
+        const waiter = slots.waiters.shift() as Waiter;
+        this.#waitingKeys.delete(key);
+        if (slots.waiters.length > 0) this.#waitingKeys.set(key, slots);
+        waiter.cancelTimer?.();
+        waiter.resolve(this.#take(key, slots, true));
+        served = true;
+        break;
+      }
+      if (!served) return;
+    }
   }
 
   #forgetIfIdle(key: string, slots: KeySlots): void {

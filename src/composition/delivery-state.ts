@@ -16,7 +16,7 @@ export function buildDeliveryState(
 ): Pick<Services, 'admission' | 'credentialCache' | 'settlementLanes'> {
   return {
     admission: createDeliveryAdmission(base.deliveryPolicy.admission, base.clock),
-    settlementLanes: new SettlementLanes(),
+    settlementLanes: new SettlementLanes({}, base.clock),
     // Keyed by webhook version, so an entry can never outlive the settings it was decrypted from.
     credentialCache: new LookupCache({ ttlMs: config.SECRET_CACHE_TTL_MS }),
   };

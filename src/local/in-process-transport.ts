@@ -25,6 +25,9 @@ export type InProcessEndpoint = (
 export class InProcessRequestHandler {
   readonly metadata = { handlerProtocol: 'http/1.1' };
 
+  /** Resolves when the latest call has had its turn. */
+  #turn: Promise<void> = Promise.resolve();
+
   constructor(private readonly endpoint: InProcessEndpoint) {}
 
   async handle(
@@ -33,6 +36,14 @@ export class InProcessRequestHandler {
   ): Promise<{ response: { statusCode: number; headers: Record<string, string>; body: Uint8Array } }> {
     const target = headerValue(request.headers, 'x-amz-target') ?? '';
     const callerSignal = options.abortSignal;
+    // At most one call starts per turn of the event loop, as answers from a socket would arrive: a
+    // burst of calls (fan-out of one large event: 100 messages of ~256 KB, each validated, hashed
+    // and stored) otherwise ran as one chain of microtasks, and every socket of the process (another
+    // tenant's PutEvents, the health probe) waited for all of it (docs/contract.md#isolation). An
+    // immediate queued from an immediate runs in the next turn, after the loop has polled for I/O.
+    const turn = this.#turn.then(() => new Promise<void>((resolve) => setImmediate(resolve)));
+    this.#turn = turn;
+    await turn;
     const answer = await this.endpoint(target, bodyText(request.body), toAbortSignal(callerSignal));
     if (callerSignal?.aborted) throw Object.assign(new Error('Request aborted'), { name: 'AbortError' });
     return {

@@ -12,7 +12,7 @@ import { pipeline } from 'node:stream/promises';
 import { brotliCompressSync, deflateSync, gzipSync } from 'node:zlib';
 import { Webhook } from 'standardwebhooks';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { createHttpSender } from '#adapters/http-sender';
+import { bodyBytes, createHttpSender } from '#adapters/http-sender';
 import { buildDeliveryRequest, DeliveryCredentials } from '#domain/delivery-request';
 import type { DeliverySender } from '#domain/delivery-sender';
 import type { HostResolver } from '#domain/ports';
@@ -476,5 +476,19 @@ describe('createHttpSender: answers that are not what they seem', () => {
     });
     const outcome = await makeSender().send(post(`http://127.0.0.1:${receiver.port}/`), TIMEOUT);
     expect(outcome.responseSnippet).toBe('plain text after all');
+  });
+});
+
+describe('bodyBytes: one copy of a body for every request that sends it (docs/contract.md#limits)', () => {
+  it('hands the same bytes to each request of the same text, exactly its UTF-8, and keeps only the recent ones', () => {
+    const body = JSON.stringify({ id: 'evt_1', data: { padding: 'é'.repeat(100_000) } });
+    const first = bodyBytes(body);
+    expect(first.equals(Buffer.from(body, 'utf8'))).toBe(true);
+    // Another string with the same text (a message parsed again) shares it too.
+    expect(bodyBytes(`${body.slice(0, 10)}${body.slice(10)}`)).toBe(first);
+    for (let index = 0; index < 20; index++) bodyBytes(`other ${index}`);
+    const again = bodyBytes(body);
+    expect(again).not.toBe(first);
+    expect(again.equals(first)).toBe(true);
   });
 });

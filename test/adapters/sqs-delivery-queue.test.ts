@@ -148,7 +148,7 @@ describe('SqsDeliveryQueue when SQS refuses some entries', () => {
 });
 
 describe('SqsDeliveryQueue keeps its sends bounded (docs/contract.md#limits)', () => {
-  it('has at most MAX_SENDS_IN_FLIGHT requests in flight, and serialises a waiting task only when its turn comes', async () => {
+  it('has at most MAX_SENDS_IN_FLIGHT single sends of a tenant in flight, serialises a waiting task only when its turn comes, and never holds another tenant behind them', async () => {
     const stalled: (() => void)[] = [];
     let inFlight = 0;
     let mostInFlight = 0;
@@ -179,6 +179,12 @@ describe('SqsDeliveryQueue keeps its sends bounded (docs/contract.md#limits)', (
     while (stalled.length < MAX_SENDS_IN_FLIGHT) await new Promise((resolve) => setImmediate(resolve));
     expect(inFlight).toBe(MAX_SENDS_IN_FLIGHT);
     expect(serialised).toBe(MAX_SENDS_IN_FLIGHT);
+    // Another tenant's send does not wait behind this tenant's turns.
+    const other = queue.enqueueDelayed({ ...task(200), tenantId: 'tenant-b' }, 5);
+    while (stalled.length < MAX_SENDS_IN_FLIGHT + 1) await new Promise((resolve) => setImmediate(resolve));
+    expect(inFlight).toBe(MAX_SENDS_IN_FLIGHT + 1);
+    stalled.pop()?.();
+    await other;
     // Each answer lets exactly one waiting send start, until all 40 are done.
     let answered = 0;
     while (answered < sends.length) {
@@ -187,7 +193,7 @@ describe('SqsDeliveryQueue keeps its sends bounded (docs/contract.md#limits)', (
       answered++;
     }
     await Promise.all(sends);
-    expect(mostInFlight).toBe(MAX_SENDS_IN_FLIGHT);
+    expect(mostInFlight).toBe(MAX_SENDS_IN_FLIGHT + 1);
     expect(serialised).toBe(40);
     expect(inFlight).toBe(0);
   });

@@ -1,8 +1,7 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Webhook } from 'standardwebhooks';
-import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { createHttpSender } from '#adapters/http-sender';
+import { describe, expect, it, vi } from 'vitest';
 import { secretContext } from '#app/credentials';
 import type { DeadLetteredTask } from '#app/dead-letters';
 import { deliverGroup, deliverTask, processDeliveryBatch } from '#app/deliver';
@@ -12,26 +11,11 @@ import type { Config } from '#config';
 import type { DeliveryTask } from '#domain/delivery-task';
 import type { StoredWebhook } from '#domain/model';
 import { generateSigningSecret } from '#domain/signing';
+import { loopbackDeliverySuite } from '#test/app/loopback-receiver';
 import { createTestServices, type TestServices, webhookFixture } from '../support/in-memory-ports';
-import { type LoopbackReceiver, startReceiver } from './loopback-receiver';
 
 const DAY_MS = 86_400_000;
-const sender = createHttpSender({
-  resolver: { resolve: async () => ['127.0.0.1'] },
-  allowInsecureLocalhost: true,
-});
-let receiver: LoopbackReceiver;
-
-beforeAll(async () => {
-  receiver = await startReceiver();
-});
-afterEach(() => {
-  receiver.received.length = 0;
-});
-afterAll(async () => {
-  await receiver.close();
-  await sender.close();
-});
+const { sender, receiver } = loopbackDeliverySuite({ clearAfterEach: true });
 
 /** The failing period's start as the webhook's health item stores it (undefined: none open). */
 async function failingSinceOf(services: TestServices, webhook: Pick<StoredWebhook, 'tenantId' | 'id'>) {

@@ -2,8 +2,7 @@
  * Recording the delivery log from the delivery step and fan-out, in each DELIVERY_LOG mode, over the
  * in-memory ports and a real loopback receiver.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createHttpSender } from '#adapters/http-sender';
+import { describe, expect, it } from 'vitest';
 import { secretContext } from '#app/credentials';
 import { deliverTask } from '#app/deliver';
 import { fanOutEvent } from '#app/fan-out';
@@ -11,22 +10,10 @@ import { flushHealthCounters } from '#app/health-counters';
 import type { Config } from '#config';
 import type { DeliveryTask } from '#domain/delivery-task';
 import type { StoredWebhook } from '#domain/model';
+import { loopbackDeliverySuite } from '#test/app/loopback-receiver';
 import { createTestServices, type TestServices, webhookFixture } from '../support/in-memory-ports';
-import { type LoopbackReceiver, startReceiver } from './loopback-receiver';
 
-const sender = createHttpSender({
-  resolver: { resolve: async () => ['127.0.0.1'] },
-  allowInsecureLocalhost: true,
-});
-let receiver: LoopbackReceiver;
-
-beforeAll(async () => {
-  receiver = await startReceiver();
-});
-afterAll(async () => {
-  await receiver.close();
-  await sender.close();
-});
+const { sender, receiver } = loopbackDeliverySuite();
 
 function servicesFor(config: Partial<Config> = {}): TestServices {
   const services = createTestServices({ sender, config: { RETRY_SCHEDULE: [5, 300], ...config } });

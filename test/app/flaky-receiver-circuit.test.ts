@@ -4,32 +4,16 @@
  * to a 30 %-failing endpoint is sent (none postponed, none given up unsent), and health counts exactly
  * the requests the receiver saw. A dead receiver still opens it at the threshold.
  */
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { createHttpSender } from '#adapters/http-sender';
+import { describe, expect, it } from 'vitest';
 import { deliverTask } from '#app/deliver';
 import { flushHealthCounters, readWebhookHealth } from '#app/health-counters';
 import type { DeliveryTask } from '#domain/delivery-task';
 import type { StoredWebhook } from '#domain/model';
+import { loopbackDeliverySuite } from '#test/app/loopback-receiver';
 import { createTestServices, type TestServices, webhookFixture } from '../support/in-memory-ports';
 import { mulberry32 } from '../support/seeded-random';
-import { type LoopbackReceiver, startReceiver } from './loopback-receiver';
 
-const sender = createHttpSender({
-  resolver: { resolve: async () => ['127.0.0.1'] },
-  allowInsecureLocalhost: true,
-});
-let receiver: LoopbackReceiver;
-
-beforeAll(async () => {
-  receiver = await startReceiver();
-});
-afterEach(() => {
-  receiver.received.length = 0;
-});
-afterAll(async () => {
-  await receiver.close();
-  await sender.close();
-});
+const { sender, receiver } = loopbackDeliverySuite({ clearAfterEach: true });
 
 /** The defaults: CIRCUIT_FAILURE_THRESHOLD 5, CIRCUIT_FAILURE_RATE_PERCENT 50, a 60 s window. */
 function services(): TestServices {

@@ -4,6 +4,8 @@
  */
 import { createServer, type IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { afterAll, afterEach, beforeAll } from 'vitest';
+import { createHttpSender } from '#adapters/http-sender';
 
 export interface ReceivedRequest {
   method: string;
@@ -26,10 +28,11 @@ export interface LoopbackReceiver {
   close(): Promise<void>;
 }
 
-/** Starts a receiver on an ephemeral loopback port. */
-export async function startReceiver(): Promise<LoopbackReceiver> {
+/** A receiver not yet listening; `url` is known once `listen` has resolved. */
+function createReceiver(): { receiver: LoopbackReceiver; listen(): Promise<void> } {
   const received: ReceivedRequest[] = [];
   const script: ScriptedResponse[] = [];
+  let url: string | undefined;
   const server = createServer((request, response) => {
     const chunks: Buffer[] = [];
     request.on('data', (chunk: Buffer) => chunks.push(chunk));
@@ -45,16 +48,66 @@ export async function startReceiver(): Promise<LoopbackReceiver> {
       response.end(next.body ?? '');
     });
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
   return {
-    url: `http://127.0.0.1:${port}/hook`,
-    received,
-    respondWith: (...responses) => script.push(...responses),
-    close: () =>
-      new Promise<void>((resolve, reject) => {
-        server.closeAllConnections();
-        server.close((error) => (error ? reject(error) : resolve()));
-      }),
+    receiver: {
+      get url() {
+        if (url === undefined) throw new Error('the loopback receiver is not listening yet');
+        return url;
+      },
+      received,
+      respondWith: (...responses) => script.push(...responses),
+      close: () =>
+        new Promise<void>((resolve, reject) => {
+          server.closeAllConnections();
+          server.close((error) => (error ? reject(error) : resolve()));
+        }),
+    },
+    async listen() {
+      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+      url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`;
+    },
   };
+}
+
+/** Starts a receiver on an ephemeral loopback port. */
+export async function startReceiver(): Promise<LoopbackReceiver> {
+  const { receiver, listen } = createReceiver();
+  await listen();
+  return receiver;
+}
+
+/** The sender of `createHttpSender`: a DeliverySender that can be closed. */
+export type HttpSender = ReturnType<typeof createHttpSender>;
+
+/** An HTTP sender for tests whose destinations are on loopback: every name resolves to 127.0.0.1, `http://` allowed. */
+export function loopbackSender(): HttpSender {
+  return createHttpSender({
+    resolver: { resolve: async () => ['127.0.0.1'] },
+    allowInsecureLocalhost: true,
+  });
+}
+
+/**
+ * The set-up of a delivery test file: a LoopbackReceiver listening before the suite (what it
+ * received cleared after each test when `clearAfterEach`) and a loopbackSender, both closed after
+ * the suite. Call at the top level of a test file (it registers the hooks); the receiver's `url`
+ * is readable from the first test on.
+ */
+export function loopbackDeliverySuite(options: { clearAfterEach?: boolean } = {}): {
+  sender: HttpSender;
+  receiver: LoopbackReceiver;
+} {
+  const sender = loopbackSender();
+  const { receiver, listen } = createReceiver();
+  beforeAll(listen);
+  if (options.clearAfterEach) {
+    afterEach(() => {
+      receiver.received.length = 0;
+    });
+  }
+  afterAll(async () => {
+    await receiver.close();
+    await sender.close();
+  });
+  return { sender, receiver };
 }

@@ -8,14 +8,13 @@ import {
   type SQSClient,
 } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createHttpSender } from '#adapters/http-sender';
 import { SqsDeliveryQueue } from '#adapters/sqs-delivery-queue';
 import { recordDeadLetters } from '#app/dead-letters';
 import { processDeliveryBatch } from '#app/deliver';
 import { fanOutEvent } from '#app/fan-out';
+import { type LoopbackReceiver, loopbackSender, startReceiver } from '#test/app/loopback-receiver';
 import { createTestServices, webhookFixture } from '../support/in-memory-ports';
 import { type SqsHarness, startSqsHarness } from '../support/sqs-harness';
-import { type LoopbackReceiver, startReceiver } from './loopback-receiver';
 
 /**
  * Fan-out, delivery, retry and DLQ processing over the real SQS adapter and the local SQS service:
@@ -25,10 +24,7 @@ let dataDir: string;
 let harness: SqsHarness;
 let client: SQSClient;
 let receiver: LoopbackReceiver;
-const sender = createHttpSender({
-  resolver: { resolve: async () => ['127.0.0.1'] },
-  allowInsecureLocalhost: true,
-});
+const sender = loopbackSender();
 
 beforeAll(async () => {
   dataDir = await mkdtemp(join(tmpdir(), 'pipeline-'));

@@ -5,19 +5,16 @@
  */
 import type { ServerResponse } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createHttpSender } from '#adapters/http-sender';
 import { processDeliveryBatch } from '#app/deliver';
 import { startBatchAcknowledgement } from '#app/prompt-acknowledgement';
 import type { DeliveryTask, QueueMessage } from '#domain/delivery-task';
 import type { MessageAcknowledger } from '#domain/ports';
+import { loopbackSender } from '#test/app/loopback-receiver';
 import { createTestServices, webhookFixture } from '../support/in-memory-ports';
 import { eventually, type Receiver, startReceiver } from '../support/receiver';
 
 const QUEUE_ARN = 'arn:aws:sqs:us-east-1:000000000000:chat-webhooks-deliveries';
-const sender = createHttpSender({
-  resolver: { resolve: async () => ['127.0.0.1'] },
-  allowInsecureLocalhost: true,
-});
+const sender = loopbackSender();
 let receiver: Receiver;
 /** The slow endpoint's answers, held until a test lets them go. */
 const held: ServerResponse[] = [];

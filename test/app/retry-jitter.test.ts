@@ -6,15 +6,12 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { createHttpSender } from '#adapters/http-sender';
 import { deliverTask } from '#app/deliver';
+import { loopbackSender } from '#test/app/loopback-receiver';
 import { createTestServices, webhookFixture } from '../support/in-memory-ports';
 import { mulberry32 } from '../support/seeded-random';
 
-const sender = createHttpSender({
-  resolver: { resolve: async () => ['127.0.0.1'] },
-  allowInsecureLocalhost: true,
-});
+const sender = loopbackSender();
 let receiver: Server;
 let url: string;
 let retryAfter: string | undefined;

@@ -10,19 +10,16 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createHttpSender } from '#adapters/http-sender';
 import { deliverTask } from '#app/deliver';
 import { CursorCodec } from '#domain/cursor';
 import type { DeliveryTask } from '#domain/delivery-task';
 import { createApiHandler } from '#functions/api';
+import { loopbackSender } from '#test/app/loopback-receiver';
 import { httpApiEvent, lambdaContext } from '#test/functions/lambda-events';
 import { createTestServices, type TestServices } from '../support/in-memory-ports';
 
 const TENANT = 'tenant-a';
-const sender = createHttpSender({
-  resolver: { resolve: async () => ['127.0.0.1'] },
-  allowInsecureLocalhost: true,
-});
+const sender = loopbackSender();
 let server: Server;
 let url: string;
 /** The last request's headers from the raw list (request.headers cannot hold a header named __proto__). */

@@ -9,11 +9,11 @@ import { processDeliveryBatch } from '#app/deliver';
 import { SETTLEMENTS_PER_TENANT, SettlementLanes } from '#app/settlement-lanes';
 import type { DeliverySender } from '#domain/delivery-sender';
 import type { DeliveryTask, QueueMessage } from '#domain/delivery-task';
-import { createTestServices, webhookFixture } from '../support/in-memory-ports';
+import { createTestServices, ManualClock, webhookFixture } from '../support/in-memory-ports';
 
 describe('SettlementLanes', () => {
   it('runs at most the per-tenant number of one tenant, and serves a waiting second tenant in turn', async () => {
-    const lanes = new SettlementLanes({ perTenant: 2, inAll: 3 });
+    const lanes = new SettlementLanes({ perTenant: 2, inAll: 3 }, new ManualClock());
     const order: string[] = [];
     const held: (() => void)[] = [];
     const take = (tenantId: string, name: string) =>
@@ -44,6 +44,22 @@ describe('SettlementLanes', () => {
     for (const release of held.splice(0)) release();
     await Promise.all(taking);
     expect(order).toHaveLength(6);
+  });
+
+  it('waits on the one slot primitive without a timer: a waiter is served when a lane frees, not by time', async () => {
+    const clock = new ManualClock();
+    const lanes = new SettlementLanes({ perTenant: 1, inAll: 1 }, clock);
+    const first = await lanes.take('a');
+    const waiting = lanes.take('b');
+    // Nothing on the clock to fire: no wait here is bounded by time, so no test of it sleeps.
+    expect(clock.pendingTimers).toBe(0);
+    expect(lanes.running).toBe(1);
+    first();
+    const second = await waiting;
+    expect(lanes.running).toBe(1);
+    second();
+    second();
+    expect(lanes.running).toBe(0);
   });
 });
 

@@ -2,26 +2,13 @@
  * The delivery step refuses a task whose event belongs to another tenant than the task or the
  * webhook: nothing reaches the receiver (a real loopback server), the task is dropped.
  */
-import { afterAll, beforeAll, expect, it } from 'vitest';
-import { createHttpSender } from '#adapters/http-sender';
+import { expect, it } from 'vitest';
 import { deliverTask } from '#app/deliver';
 import { tenantMismatchReason } from '#domain/tenant-boundary';
+import { loopbackDeliverySuite } from '#test/app/loopback-receiver';
 import { createTestServices, webhookFixture } from '../support/in-memory-ports';
-import { type LoopbackReceiver, startReceiver } from './loopback-receiver';
 
-const sender = createHttpSender({
-  resolver: { resolve: async () => ['127.0.0.1'] },
-  allowInsecureLocalhost: true,
-});
-let receiver: LoopbackReceiver;
-
-beforeAll(async () => {
-  receiver = await startReceiver();
-});
-afterAll(async () => {
-  await receiver.close();
-  await sender.close();
-});
+const { sender, receiver } = loopbackDeliverySuite();
 
 const event = (tenantId: string) => ({
   id: 'evt_1',

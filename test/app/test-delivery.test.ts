@@ -3,30 +3,17 @@
  * receiver: the chosen type's catalogue sample is sent, the send is recorded as a test, and it is
  * never counted in the webhook's health.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createHttpSender } from '#adapters/http-sender';
+import { describe, expect, it } from 'vitest';
 import { deliverTask } from '#app/deliver';
 import { flushHealthCounters } from '#app/health-counters';
 import { sendTestDelivery } from '#app/test-delivery';
 import type { Config } from '#config';
 import { ValidationError } from '#domain/errors';
 import { EVENT_CATALOGUE } from '#domain/event-catalogue';
+import { loopbackDeliverySuite } from '#test/app/loopback-receiver';
 import { createTestServices, type TestServices, webhookFixture } from '../support/in-memory-ports';
-import { type LoopbackReceiver, startReceiver } from './loopback-receiver';
 
-const sender = createHttpSender({
-  resolver: { resolve: async () => ['127.0.0.1'] },
-  allowInsecureLocalhost: true,
-});
-let receiver: LoopbackReceiver;
-
-beforeAll(async () => {
-  receiver = await startReceiver();
-});
-afterAll(async () => {
-  await receiver.close();
-  await sender.close();
-});
+const { sender, receiver } = loopbackDeliverySuite();
 
 async function setUp(config: Partial<Config> = {}) {
   const services: TestServices = createTestServices({ sender, config: { DELIVERY_LOG: 'all', ...config } });

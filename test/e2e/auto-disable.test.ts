@@ -4,24 +4,29 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BusEvent } from '#local/eventbridge-ingest';
+import { type DeliveryQueueProbe, deliveryQueueProbe } from '../support/delivery-queue-probe';
 import { chatEvent, startTestService, type TestService } from '../support/local-service';
 import { eventually, type Receiver, startReceiver } from '../support/receiver';
 
 let service: TestService;
 let receiver: Receiver;
+let queue: DeliveryQueueProbe;
 const busEvents: BusEvent[] = [];
 
 beforeAll(async () => {
   receiver = await startReceiver();
   receiver.on('/down', (_hit, response) => response.writeHead(500).end('down for maintenance'));
   // 0.00002 days is about 1.7 s: the third attempt (two 1 s retries later) is past it.
+  // LOCAL_SQS_PORT: the delivery queue's depth is a barrier below (support/delivery-queue-probe.ts).
   service = await startTestService(
-    { AUTO_DISABLE_AFTER_DAYS: '0.00002', RETRY_SCHEDULE: '1,1,1' },
+    { AUTO_DISABLE_AFTER_DAYS: '0.00002', RETRY_SCHEDULE: '1,1,1', LOCAL_SQS_PORT: '0' },
     { onBusEvent: (event) => busEvents.push(event) },
   );
+  queue = deliveryQueueProbe(service);
 });
 
 afterAll(async () => {
+  queue?.close();
   await service?.stop();
   await receiver?.close();
 });
@@ -81,7 +86,9 @@ describe('auto-disable after sustained failure', () => {
 
     // Deactivated means no further attempts, though the last task had a retry left.
     const hitsWhenDisabled = receiver.hits('/down').length;
-    await new Promise((resolve) => setTimeout(resolve, 1_500));
+    // The barrier, not a sleep: a delivery queue with nothing visible, in flight or delayed holds no
+    // retry that could still be attempted.
+    await eventually(() => queue.isDrained(), 10_000, 'the delivery queue to drain');
     expect(receiver.hits('/down')).toHaveLength(hitsWhenDisabled);
     expect(busEvents.filter((event) => event.detailType === 'webhook.disabled')).toHaveLength(1);
 

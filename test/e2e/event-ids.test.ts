@@ -4,23 +4,16 @@
  * by waiting for the fan-out invocation that handled it, so "nothing more arrived" is shown by a
  * finished invocation, not by sleeping.
  */
-import { beforeAll, describe, expect, it } from 'vitest';
-import { chatEvent, serviceWithReceiver, type TestService } from '#test/support/local-service';
-import { eventually, type Receiver } from '#test/support/receiver';
+import { describe, expect, it } from 'vitest';
+import { chatEvent, serviceWithReceiver } from '#test/support/local-service';
+import { eventually } from '#test/support/receiver';
 
-let service: TestService;
-let receiver: Receiver;
 let fanOutsDone = 0;
 
-const local = serviceWithReceiver(
+const { service, receiver } = serviceWithReceiver(
   {},
   { onInvocation: (name) => (name === 'fan-out' ? fanOutsDone++ : undefined) },
 );
-
-beforeAll(() => {
-  service = local.service();
-  receiver = local.receiver();
-});
 
 const conversation = {
   id: 'c1',

@@ -5,32 +5,18 @@
  * tenants in turn, so A's deliveries arrive while most of B's backlog is still pending, not after it.
  * No duration is asserted: A's arrivals are checked against what of B's burst is still to come.
  */
-import { beforeAll, describe, expect, it } from 'vitest';
-import {
-  serviceWithReceiver,
-  TENANT_B_TOKEN,
-  type TestService,
-  tenantMessage,
-} from '#test/support/local-service';
-import type { Receiver } from '#test/support/receiver';
+import { describe, expect, it } from 'vitest';
+import { serviceWithReceiver, TENANT_B_TOKEN, tenantMessage } from '#test/support/local-service';
 
 const BURST_EVENTS = 600;
 const CALM_EVENTS = 5;
 
-let service: TestService;
-let receiver: Receiver;
-
 // One delivery poller (Lambda concurrency 1): the backlog waits in the queues, where the order of
 // service is decided, rather than in memory for per-endpoint slots.
-const local = serviceWithReceiver(
+const { service, receiver } = serviceWithReceiver(
   { DELIVERY_TIMEOUT_MS: '20000' },
   { deliveryConcurrency: 1, maxDeliveryConcurrency: 1 },
 );
-
-beforeAll(() => {
-  service = local.service();
-  receiver = local.receiver();
-});
 
 const entry = (tenantId: string, eventId: string) => tenantMessage(tenantId, eventId);
 

@@ -7,34 +7,21 @@
  *
  * No duration is asserted: every step waits on what the receiver has seen.
  */
-import { beforeAll, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { requestsBetween } from '#adapters/aws-clients';
-import {
-  serviceWithReceiver,
-  TENANT_B_TOKEN,
-  type TestService,
-  tenantMessage,
-} from '#test/support/local-service';
-import type { Receiver } from '#test/support/receiver';
+import { serviceWithReceiver, TENANT_B_TOKEN, tenantMessage } from '#test/support/local-service';
 
 const HANGING_WEBHOOKS = 40;
 const HANGING_EVENTS = 20;
 /** B's attempts in flight at once: the first wave, all timing out together. */
 const TENANT_SLOTS = 96;
-let service: TestService;
-let host: Receiver;
 let sequence = 0;
 
 // After the suite the service stops first; the receiver's close then ends the connections it never answered.
-const local = serviceWithReceiver({
+const { service, receiver: host } = serviceWithReceiver({
   DELIVERY_TIMEOUT_MS: '2000',
   RETRY_SCHEDULE: '1,1,1',
   MAX_CONCURRENCY_PER_TENANT: String(TENANT_SLOTS),
-});
-
-beforeAll(() => {
-  service = local.service();
-  host = local.receiver();
 });
 
 function entry(tenantId: string): { entry: ReturnType<typeof tenantMessage>; eventId: string } {

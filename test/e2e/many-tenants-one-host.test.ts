@@ -13,32 +13,20 @@
 import type { ServerResponse } from 'node:http';
 import type { PutEventsRequestEntry } from '@aws-sdk/client-eventbridge';
 import { Webhook } from 'standardwebhooks';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { requestsBetween } from '#adapters/aws-clients';
-import {
-  serviceWithReceiver,
-  TENANT_B_TOKEN,
-  type TestService,
-  tenantMessage,
-} from '#test/support/local-service';
-import { type Receiver, verifyDelivery } from '#test/support/receiver';
+import { serviceWithReceiver, TENANT_B_TOKEN, tenantMessage } from '#test/support/local-service';
+import { verifyDelivery } from '#test/support/receiver';
 
 const SLOTS = 4;
-let service: TestService;
-let host: Receiver;
 let sequence = 0;
 
-const local = serviceWithReceiver({
+const { service, receiver: host } = serviceWithReceiver({
   DELIVERY_TIMEOUT_MS: '20000',
   RETRY_SCHEDULE: '1,1',
   MAX_CONCURRENCY_PER_ENDPOINT: String(SLOTS),
   CIRCUIT_FAILURE_THRESHOLD: '2',
   CIRCUIT_COOLDOWN_MS: '60000',
-});
-
-beforeAll(() => {
-  service = local.service();
-  host = local.receiver();
 });
 
 /** A `message.created` of `tenantId`, with a fresh event id that the test returns. */

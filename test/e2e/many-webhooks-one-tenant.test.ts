@@ -8,32 +8,19 @@
  */
 import type { ServerResponse } from 'node:http';
 import type { PutEventsRequestEntry } from '@aws-sdk/client-eventbridge';
-import { beforeAll, describe, expect, it } from 'vitest';
-import {
-  serviceWithReceiver,
-  TENANT_B_TOKEN,
-  type TestService,
-  tenantMessage,
-} from '#test/support/local-service';
-import type { Receiver } from '#test/support/receiver';
+import { describe, expect, it } from 'vitest';
+import { serviceWithReceiver, TENANT_B_TOKEN, tenantMessage } from '#test/support/local-service';
 
 const TENANT_SLOTS = 8;
 const WEBHOOKS = 20;
 const FLOOD_EVENTS = 30;
-let service: TestService;
-let host: Receiver;
 let sequence = 0;
 
-const local = serviceWithReceiver({
+const { service, receiver: host } = serviceWithReceiver({
   // Held requests must stay in flight for the whole test, not time out.
   DELIVERY_TIMEOUT_MS: '60000',
   MAX_CONCURRENCY_PER_ENDPOINT: '16',
   MAX_CONCURRENCY_PER_TENANT: String(TENANT_SLOTS),
-});
-
-beforeAll(() => {
-  service = local.service();
-  host = local.receiver();
 });
 
 function messageEntry(tenantId: string, brandId: string): { entry: PutEventsRequestEntry; eventId: string } {

@@ -7,24 +7,14 @@
  * the answer to c1's retry until both have arrived, so a service that held them behind c1 would never
  * finish. No duration is asserted.
  */
-import { beforeAll, describe, expect, it } from 'vitest';
-import {
-  chatEvent,
-  serviceWithReceiver,
-  TENANT_B_TOKEN,
-  type TestService,
-} from '#test/support/local-service';
-import type { ReceivedDelivery, Receiver } from '#test/support/receiver';
-
-let service: TestService;
-let receiver: Receiver;
+import { describe, expect, it } from 'vitest';
+import { chatEvent, serviceWithReceiver, TENANT_B_TOKEN } from '#test/support/local-service';
+import type { ReceivedDelivery } from '#test/support/receiver';
 
 // Long enough an attempt timeout that the held answer below is never a timeout.
-const local = serviceWithReceiver({ RETRY_SCHEDULE: '1,1,1,1', DELIVERY_TIMEOUT_MS: '30000' });
-
-beforeAll(() => {
-  service = local.service();
-  receiver = local.receiver();
+const { service, receiver } = serviceWithReceiver({
+  RETRY_SCHEDULE: '1,1,1,1',
+  DELIVERY_TIMEOUT_MS: '30000',
 });
 
 const message = (id: string) => ({

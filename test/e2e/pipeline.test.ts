@@ -3,24 +3,11 @@
  * local ingest; fan-out, delivery and the DLQ processor run as their Lambda handlers over the
  * durable local queues; a loopback receiver checks what arrives with the standardwebhooks verifier.
  */
-import { beforeAll, describe, expect, it } from 'vitest';
-import {
-  chatEvent,
-  serviceWithReceiver,
-  TENANT_B_TOKEN,
-  type TestService,
-} from '#test/support/local-service';
-import { eventually, type Receiver, verifyDelivery } from '#test/support/receiver';
+import { describe, expect, it } from 'vitest';
+import { chatEvent, serviceWithReceiver, TENANT_B_TOKEN } from '#test/support/local-service';
+import { eventually, verifyDelivery } from '#test/support/receiver';
 
-let service: TestService;
-let receiver: Receiver;
-
-const local = serviceWithReceiver({ RETRY_SCHEDULE: '1,1', DELIVERY_TIMEOUT_MS: '1500' });
-
-beforeAll(() => {
-  service = local.service();
-  receiver = local.receiver();
-});
+const { service, receiver } = serviceWithReceiver({ RETRY_SCHEDULE: '1,1', DELIVERY_TIMEOUT_MS: '1500' });
 
 const conversation = (id: string, brandId: string) => ({
   id,

@@ -4,19 +4,22 @@
  * a PATCH / deactivate answer follows it, whichever thread delivers it. No thread can hold a stale copy
  * because none keeps one.
  */
-import { beforeAll, describe, expect, it } from 'vitest';
-import { messageCreatedEntry, serviceWithReceiver, type TestService } from '#test/support/local-service';
-import type { Receiver } from '#test/support/receiver';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type DeliveryQueueProbe, deliveryQueueProbe } from '#test/support/delivery-queue-probe';
+import { messageCreatedEntry, serviceWithReceiver } from '#test/support/local-service';
+import { eventually } from '#test/support/receiver';
 
-let service: TestService;
-let host: Receiver;
-
-const local = serviceWithReceiver({ LOCAL_DELIVERY_THREADS: '2', RETRY_SCHEDULE: '1,1' });
-
-beforeAll(() => {
-  service = local.service();
-  host = local.receiver();
+// LOCAL_SQS_PORT: the queues' depth is the barrier below (support/delivery-queue-probe.ts).
+const { service, receiver: host } = serviceWithReceiver({
+  LOCAL_DELIVERY_THREADS: '2',
+  RETRY_SCHEDULE: '1,1',
+  LOCAL_SQS_PORT: '0',
 });
+let queues: DeliveryQueueProbe;
+beforeAll(() => {
+  queues = deliveryQueueProbe(service);
+});
+afterAll(() => queues?.close());
 
 const idsAt = (path: string) => host.hits(path).map((hit) => String(hit.headers['webhook-id']));
 
@@ -55,7 +58,14 @@ describe('read-your-writes with two delivery threads', () => {
     const after = Array.from({ length: 10 }, (_, index) => messageCreatedEntry('evt_after', index));
     expect((await service.publish(after)).FailedEntryCount).toBe(0);
     await host.waitFor(() => idsAt('/witness').length >= 10, 20_000, 'the witness events');
-    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    // Then the barrier for what shared a group message with the witness's, or a batch of the other
+    // thread: with the bus and the delivery queue holding nothing visible, in flight or delayed, every
+    // event has been fanned out and every delivery of it has settled, so nothing more can be sent.
+    await eventually(
+      async () => (await queues.isDrained('chat-events-bus')) && (await queues.isDrained()),
+      20_000,
+      'the bus and the delivery queue to drain',
+    );
     const lateHits = [...idsAt('/before'), ...idsAt('/after')].filter(
       (eventId) => eventId.startsWith('evt_late') || eventId.startsWith('evt_after'),
     );

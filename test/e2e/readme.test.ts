@@ -4,7 +4,7 @@
  * minutes run exactly as written (only the port and data directory are chosen by the test).
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -79,6 +79,57 @@ describe('README', () => {
         }
       }
     }
+  });
+
+  it('cites only docs/ pages and anchors that exist, from code and docs alike', () => {
+    // Code comments link the contract as `docs/<page>.md#<anchor>` (sometimes followed by `, #other`
+    // anchors of the same page); every docs/ page links its neighbours. A renamed heading breaks them.
+    const missing: string[] = [];
+    const sources = [
+      'src',
+      'functions',
+      'lib',
+      'bin',
+      'bench',
+      'examples',
+      'test',
+      'console/src',
+      'console/scripts',
+      'docs',
+    ];
+    for (const folder of sources) {
+      for (const entry of readdirSync(join(ROOT, folder), { recursive: true, encoding: 'utf8' })) {
+        if (!/\.(ts|tsx|mjs|md)$/.test(entry)) continue;
+        const file = join(folder, entry);
+        const text = readFileSync(join(ROOT, file), 'utf8');
+        for (const cited of text.matchAll(
+          /(?<![\w/.])(?:\.\.\/)*docs\/([\w./-]+\.md)((?:#[\w-]+)(?:(?:,| and|,? or)\s+#[\w-]+)*)?/g,
+        )) {
+          const page = join(ROOT, 'docs', cited[1]!);
+          if (!existsSync(page)) {
+            missing.push(`${file}: docs/${cited[1]}`);
+            continue;
+          }
+          const offered = anchorsOf(readFileSync(page, 'utf8'));
+          for (const [, anchor] of (cited[2] ?? '').matchAll(/#([\w-]+)/g)) {
+            if (!offered.includes(anchor!)) missing.push(`${file}: docs/${cited[1]}#${anchor}`);
+          }
+        }
+        if (!file.endsWith('.md')) continue;
+        for (const [, target] of text.matchAll(/\]\(((?!https?:|mailto:)[^)\s]+)\)/g)) {
+          const [linked, anchor] = target!.split('#');
+          const path = linked === '' ? join(ROOT, file) : resolve(dirname(join(ROOT, file)), linked!);
+          if (!existsSync(path)) missing.push(`${file}: ${target}`);
+          else if (
+            anchor !== undefined &&
+            path.endsWith('.md') &&
+            !anchorsOf(readFileSync(path, 'utf8')).includes(anchor)
+          )
+            missing.push(`${file}: ${target}`);
+        }
+      }
+    }
+    expect(missing).toEqual([]);
   });
 
   it('installs and tests the way CI does', () => {

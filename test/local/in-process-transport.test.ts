@@ -110,3 +110,29 @@ describe('InProcessRequestHandler', () => {
     sdk.destroy();
   });
 });
+
+describe('InProcessRequestHandler yields between calls (docs/contract.md#isolation)', () => {
+  it('starts at most one call per turn of the event loop, so what waits behind a burst of calls runs between them', async () => {
+    const order: string[] = [];
+    const handler = new InProcessRequestHandler(async (target) => {
+      order.push(target);
+      return { statusCode: 200, headers: {}, body: '{}' };
+    });
+    const burst = Array.from({ length: 3 }, (_, index) =>
+      handler.handle({ headers: { 'X-Amz-Target': `call-${index}` }, body: '{}' }),
+    );
+    // A turn of the loop marks itself each time round (as polled I/O would get its chance).
+    let turns = 0;
+    const mark = () => {
+      order.push('turn');
+      if (++turns < 10) setImmediate(mark);
+    };
+    setImmediate(mark);
+    await Promise.all(burst);
+    const calls = order.flatMap((entry, index) => (entry.startsWith('call') ? [index] : []));
+    expect(calls).toHaveLength(3);
+    // Another turn of the loop between any two calls of the burst.
+    for (let next = 1; next < calls.length; next++)
+      expect(order.slice(calls[next - 1], calls[next])).toContain('turn');
+  });
+});

@@ -4,8 +4,9 @@
  * exactly once and none is dead-lettered (the event source's visibility heartbeat).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type DeliveryQueueProbe, deliveryQueueProbe } from '../support/delivery-queue-probe';
 import { messageCreatedEntry, startTestService, type TestService } from '../support/local-service';
-import { type Receiver, startReceiver } from '../support/receiver';
+import { eventually, type Receiver, startReceiver } from '../support/receiver';
 
 const EVENT_COUNT = 30;
 const SLOTS = 2;
@@ -13,6 +14,7 @@ const ANSWER_AFTER_MS = 900;
 
 let service: TestService;
 let receiver: Receiver;
+let queue: DeliveryQueueProbe;
 
 beforeAll(async () => {
   receiver = await startReceiver();
@@ -26,10 +28,14 @@ beforeAll(async () => {
     DELIVERY_TIMEOUT_MS: '2500',
     MAX_CONCURRENCY_PER_ENDPOINT: String(SLOTS),
     RETRY_SCHEDULE: '1,1',
+    // The queue's depth is this test's barrier (support/delivery-queue-probe.ts).
+    LOCAL_SQS_PORT: '0',
   });
+  queue = deliveryQueueProbe(service);
 });
 
 afterAll(async () => {
+  queue?.close();
   await service?.stop();
   await receiver?.close();
 });
@@ -50,8 +56,10 @@ describe('slow healthy endpoint', () => {
       expect((await service.publish(entries)).FailedEntryCount).toBe(0);
     }
     await receiver.waitFor(() => receiver.hits('/slow').length >= EVENT_COUNT, 70_000, 'every delivery');
-    // Time for a message that reappeared mid-wait to be received and sent again.
-    await new Promise((resolve) => setTimeout(resolve, 6_000));
+    // The barrier, not a sleep: once the queue holds nothing visible, in flight or delayed, every
+    // message was deleted after its delivery settled; one that had reappeared mid-wait would still be
+    // there (or would have been sent again by now).
+    await eventually(() => queue.isDrained(), 30_000, 'the delivery queue to drain');
 
     const ids = receiver.hits('/slow').map((hit) => String(hit.headers['webhook-id']));
     expect(ids.sort()).toEqual(Array.from({ length: EVENT_COUNT }, (_, index) => `evt_slow_${index}`).sort());

@@ -155,10 +155,14 @@ export function messageCreatedEntry(idPrefix: string, index: number): PutEventsR
   });
 }
 
-/** A service and a receiver for one test file, started before its tests and stopped after them. */
+/**
+ * A service and a receiver for one test file, started before its tests and stopped after them.
+ * Both stand for the started ones: each property read is forwarded, so a file can name them at its
+ * top level; reading one before the suite starts (or after a failed start) throws.
+ */
 export interface ServiceWithReceiver {
-  service(): TestService;
-  receiver(): Receiver;
+  service: TestService;
+  receiver: Receiver;
 }
 
 /**
@@ -181,13 +185,19 @@ export function serviceWithReceiver(
     await receiver?.close();
   });
   return {
-    service() {
-      if (!service) throw new Error('the service is not started yet');
-      return service;
-    },
-    receiver() {
-      if (!receiver) throw new Error('the receiver is not started yet');
-      return receiver;
-    },
+    service: forwardTo(() => service, 'the service'),
+    receiver: forwardTo(() => receiver, 'the receiver'),
   };
+}
+
+/** An object that forwards every property read to `current()`, once that is started. */
+function forwardTo<T extends object>(current: () => T | undefined, what: string): T {
+  return new Proxy({} as T, {
+    get(_target, key) {
+      const target = current();
+      if (target === undefined) throw new Error(`${what} is not started yet`);
+      const value: unknown = Reflect.get(target, key);
+      return typeof value === 'function' ? value.bind(target) : value;
+    },
+  });
 }

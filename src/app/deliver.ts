@@ -25,7 +25,7 @@
 
 import { processConversation, splitOrdered } from '#app/delivery/ordered';
 import { deliverGroup, deliverTask, type TaskServices } from '#app/delivery/task';
-import { withOutcomeBatch } from '#app/delivery-log';
+import { type OutcomeBatchScope, startOutcomeBatch } from '#app/delivery-log';
 import { startBatchAcknowledgement } from '#app/prompt-acknowledgement';
 import type { Services } from '#app/services';
 import { type BatchResult, parseDeliveryTask, type QueueMessage } from '#domain/delivery-task';
@@ -69,17 +69,18 @@ export async function processDeliveryBatch(
   // Each record that settles is acknowledged on its own, not when the batch's slowest one is done.
   const acknowledgement = startBatchAcknowledgement(services.acknowledger);
   const { unordered, conversations } = splitOrdered(messages);
+  // One batch for the delivery log: its first-attempt successes share items (delivery-log.ts).
+  const outcomes = startOutcomeBatch();
+  const unorderedDone = Promise.all(
+    unordered.map(async (message) => {
+      const failure = await processMessage(services, message, outcomes);
+      if (!failure) acknowledgement.settled(message);
+      return failure;
+    }),
+  );
+  outcomes.seal();
   const [unorderedFailures, conversationOutcomes] = await Promise.all([
-    // One batch for the delivery log: its first-attempt successes share items (delivery-log.ts).
-    withOutcomeBatch(unordered, () =>
-      Promise.all(
-        unordered.map(async (message) => {
-          const failure = await processMessage(services, message);
-          if (!failure) acknowledgement.settled(message);
-          return failure;
-        }),
-      ),
-    ),
+    unorderedDone,
     Promise.all(
       [...conversations.values()].map((conversation) =>
         processConversation(services, conversation, acknowledgement),
@@ -109,8 +110,13 @@ export async function processDeliveryBatch(
 }
 
 /** Delivers one message's task(s); resolves with its id when the queue must deliver it again. */
-async function processMessage(services: TaskServices, message: QueueMessage): Promise<string | undefined> {
+async function processMessage(
+  services: TaskServices,
+  message: QueueMessage,
+  outcomes: OutcomeBatchScope,
+): Promise<string | undefined> {
   const task = parseDeliveryTask(message.body);
+  if (task) outcomes.enroll(task);
   if (!task) {
     // The DLQ processor records it once the queue's maxReceiveCount moves it there.
     logger.error('delivery message is not a delivery task', { messageId: message.messageId });

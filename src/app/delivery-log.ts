@@ -7,7 +7,6 @@
  * Nothing here ever fails a delivery: a log write that fails is logged and counted.
  */
 
-import { AsyncLocalStorage } from 'node:async_hooks';
 import {
   capText,
   type DeliveryStatus,
@@ -21,9 +20,8 @@ import {
   type DeliveryTask,
   type GiveUpReason,
   isEventByReference,
-  parseDeliveryTask,
-  type QueueMessage,
   REFERENCED_PAYLOAD_MARGIN_MS,
+  type TaskEvent,
   webhookIdsOf,
 } from '#domain/delivery-task';
 import { DAY_MS } from '#domain/durations';
@@ -34,51 +32,80 @@ import { describeError, MetricUnit, metrics, withCorrelation } from '#observabil
 import type { Services } from './services';
 
 /**
- * The unordered tasks of one delivery batch, counted down as each reports to the log (one report per
- * task: recordSettledDelivery is the last step of every task that does not throw).
+ * The unordered tasks of one delivery batch as the log counts them: each enrolled task (a group task
+ * counts once per webhook) reports once, from recordSettledDelivery, the last step of every task that
+ * does not throw; the batch is complete once it is sealed (every message enrolled) and all have reported.
  */
 class BatchOutcomes implements OutcomeBatch {
-  #remaining: number;
+  #expected = 0;
+  #reported = 0;
+  #isSealed = false;
   #listeners: (() => void)[] = [];
 
-  constructor(tasks: number) {
-    this.#remaining = tasks;
+  get isComplete(): boolean {
+    return this.#isSealed && this.#reported >= this.#expected;
   }
 
   onComplete(listener: () => void): void {
-    if (this.#remaining <= 0) listener();
+    if (this.isComplete) listener();
     else this.#listeners.push(listener);
+  }
+
+  enroll(tasks: number): void {
+    this.#expected += tasks;
+  }
+
+  seal(): void {
+    this.#isSealed = true;
+    this.#fireIfComplete();
   }
 
   /** One task has reported (after its outcome, if any, was handed to the store). */
   reported(): void {
-    this.#remaining -= 1;
-    if (this.#remaining !== 0) return;
-    const listeners = this.#listeners.splice(0);
-    for (const listener of listeners) listener();
+    this.#reported += 1;
+    this.#fireIfComplete();
+  }
+
+  #fireIfComplete(): void {
+    if (!this.isComplete) return;
+    for (const listener of this.#listeners.splice(0)) listener();
   }
 }
 
-const currentBatch = new AsyncLocalStorage<BatchOutcomes>();
+/**
+ * The batch a task belongs to, by its event object: a group task's webhooks share it (memberTask copies
+ * the task, not the event), and nothing on the delivery path replaces it. A WeakMap, not an
+ * AsyncLocalStorage: on Node 20 an active one slows every promise of the delivery thread.
+ */
+const batchOfEvent = new WeakMap<TaskEvent, BatchOutcomes>();
+
+/** One delivery batch for the delivery log (see startOutcomeBatch). */
+export interface OutcomeBatchScope {
+  /** Enrolls a task parsed from one of the batch's messages (ordered tasks are never held). */
+  enroll(task: DeliveryTask): void;
+  /** Every message of the batch is enrolled: the batch completes once its tasks have all reported. */
+  seal(): void;
+}
 
 /**
- * Runs `deliver` (the delivery of `messages`, each an unordered task or group task) as one batch for
- * the delivery log: the store may hold the batch's first-attempt successes until every one of its
- * tasks has reported, and write them as one group item per webhook and one index entry of each kind
- * (docs/cost.md). Each task's own promise still resolves only once its record is written, so no
- * message is acknowledged before its record is durable. Ordered tasks are never held (each waits for
- * the one before it).
+ * Starts one delivery batch for the delivery log: the store may hold the first-attempt successes of
+ * the tasks enrolled in it until every one has reported, and write them as one group item per webhook
+ * and one tenant-index entry (docs/cost.md). Each task's own record call still resolves only once its
+ * record is written, so no message is acknowledged before its record is durable. Ordered tasks are
+ * never held (each waits for the one before it).
  */
-export function withOutcomeBatch<T>(
-  messages: readonly QueueMessage[],
-  deliver: () => Promise<T>,
-): Promise<T> {
-  let tasks = 0;
-  for (const message of messages) {
-    const task = parseDeliveryTask(message.body);
-    if (task && !task.ordered) tasks += webhookIdsOf(task).length;
-  }
-  return tasks === 0 ? deliver() : currentBatch.run(new BatchOutcomes(tasks), deliver);
+export function startOutcomeBatch(): OutcomeBatchScope {
+  const batch = new BatchOutcomes();
+  return {
+    enroll(task) {
+      if (task.ordered) return;
+      batch.enroll(webhookIdsOf(task).length);
+      batchOfEvent.set(task.event, batch);
+    },
+    seal() {
+      batch.seal();
+    },
+  };
 }
 
 /** What became of a task, in the terms the log needs (a subset of deliver's DeliveryResult). */
@@ -220,7 +247,7 @@ export async function recordSettledDelivery(
     test?: boolean;
   },
 ): Promise<void> {
-  const batch = input.task.ordered || input.test ? undefined : currentBatch.getStore();
+  const batch = input.task.ordered || input.test ? undefined : batchOfEvent.get(input.task.event);
   let hasReported = false;
   const report = () => {
     if (hasReported) return;

@@ -10,8 +10,11 @@
  * No item carries the gsi1 keys, so no write is doubled into the index. A webhook's deliveries are
  * one partition sorted by first-attempt time (the ULID), so `webhookId`, `since`/`until` are key
  * conditions and `status`/`eventType` filters of the same Query. The tenant-wide list and the list of
- * one event's deliveries read two small index entries each delivery also writes (`delivery-index.ts`),
- * so their cost does not grow with the number of webhooks.
+ * one event's deliveries read small index entries (`delivery-index.ts`), so their cost does not grow
+ * with the number of webhooks: two per delivery record; for a delivery batch's first-attempt successes
+ * (group items, `delivery-groups.ts`) one tenant entry per batch that also lists the batch's events,
+ * and an event entry only for an event whose claim carries no payload or whose delivery was tried
+ * outside its window (the event search reads the tenant index around the event's time instead).
  */
 import { randomBytes } from 'node:crypto';
 import { type DynamoDBDocumentClient, GetCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
@@ -728,11 +731,9 @@ export class DynamoDeliveryLogRepository implements DeliveryLogRepository {
         });
       }
     }
-    batchWrite(
-      this.client,
-      this.tableName,
-      items.map((Item) => ({ PutRequest: { Item } })),
-    ).then(
+    // Through the shared request queue: the same items and write units, but the flushes of batches
+    // that end at once (concurrent pollers locally) share BatchWriteItem requests, as payloads do.
+    Promise.all(items.map((item) => this.putGrouped(item))).then(
       () => {
         for (const { resolve } of queued) resolve();
       },

@@ -1,13 +1,13 @@
 /**
- * The delivery log's per-batch write (app/delivery-log.ts, withOutcomeBatch): a delivery batch's
+ * The delivery log's per-batch write (app/delivery-log.ts, startOutcomeBatch): a delivery batch's
  * first-attempt successes are held until the batch's last task reports and then written as one flush,
  * and each task's record call resolves only once that write is done, so a message is never acknowledged
  * before its record is durable (docs/contract.md#delivery-log). Over the DynamoDB adapter on each store.
  */
 import { expect, it } from 'vitest';
 import { DynamoDeliveryLogRepository } from '#adapters/dynamodb/delivery-log-repository';
-import { recordSettledDelivery, withOutcomeBatch } from '#app/delivery-log';
-import type { DeliveryTask, QueueMessage } from '#domain/delivery-task';
+import { recordSettledDelivery, startOutcomeBatch } from '#app/delivery-log';
+import type { DeliveryTask } from '#domain/delivery-task';
 import { newTenant } from '#test/contracts/tenants';
 import { describeEachStore } from '#test/support/dynamodb-stores';
 import { createTestServices } from '#test/support/in-memory-ports';
@@ -62,39 +62,41 @@ describeEachStore('delivery log: one write per delivery batch', ({ store }) => {
       data: { text: 'hi' },
     };
     const task = (webhookId: string): DeliveryTask => ({ tenantId, webhookId, event, attempts: [] });
-    const message = (webhookId: string): QueueMessage => ({
-      messageId: `m-${webhookId}`,
-      body: JSON.stringify(task(webhookId)),
-    });
+    /** A batch of these tasks, enrolled as the delivery step enrolls its messages' tasks, and sealed. */
+    const batchOf = (...tasks: DeliveryTask[]) => {
+      const outcomes = startOutcomeBatch();
+      for (const enrolled of tasks) outcomes.enroll(enrolled);
+      outcomes.seal();
+    };
     const delivered = () => ({
       status: 'delivered' as const,
       attempt: { at: new Date().toISOString(), statusCode: 200, durationMs: 5 },
     });
-    return { tenantId, held, services, deliveryLog, task, message, delivered };
+    return { tenantId, held, services, deliveryLog, task, batchOf, delivered };
   }
 
   it('writes a batch’s successes once its last task reports, and resolves each only after that write', async () => {
     const events: string[] = [];
-    const { held, services, deliveryLog, tenantId, task, message, delivered } = setUp(events);
+    const { held, services, deliveryLog, tenantId, task, batchOf, delivered } = setUp(events);
     const [a, b] = ['wh_01JBATCHAAAAAAAAAAAAAAAAAA', 'wh_01JBATCHBBBBBBBBBBBBBBBBBB'] as const;
 
-    await withOutcomeBatch([message(a), message(b)], async () => {
-      const first = recordSettledDelivery(services, { task: task(a), result: delivered() }).then(() =>
-        events.push(`recorded ${a}`),
-      );
-      events.push(`reporting ${b}`);
-      const second = recordSettledDelivery(services, { task: task(b), result: delivered() }).then(() =>
-        events.push(`recorded ${b}`),
-      );
-      // The one write of the batch, held: it carries both webhooks' groups, and nobody is resolved yet.
-      const pks = await held.firstWrite;
-      expect(pks.filter((pk) => pk.includes('#DL#'))).toEqual(
-        expect.arrayContaining([expect.stringContaining(a), expect.stringContaining(b)]),
-      );
-      expect(events).toEqual([`reporting ${b}`, 'write']);
-      held.release();
-      await Promise.all([first, second]);
-    });
+    const [taskA, taskB] = [task(a), task(b)];
+    batchOf(taskA, taskB);
+    const first = recordSettledDelivery(services, { task: taskA, result: delivered() }).then(() =>
+      events.push(`recorded ${a}`),
+    );
+    events.push(`reporting ${b}`);
+    const second = recordSettledDelivery(services, { task: taskB, result: delivered() }).then(() =>
+      events.push(`recorded ${b}`),
+    );
+    // The one write of the batch, held: it carries both webhooks' groups, and nobody is resolved yet.
+    const pks = await held.firstWrite;
+    expect(pks.filter((pk) => pk.includes('#DL#'))).toEqual(
+      expect.arrayContaining([expect.stringContaining(a), expect.stringContaining(b)]),
+    );
+    expect(events).toEqual([`reporting ${b}`, 'write']);
+    held.release();
+    await Promise.all([first, second]);
 
     expect(events.slice(0, 3)).toEqual([`reporting ${b}`, 'write', 'written']);
     expect(events.filter((entry) => entry === 'write')).toHaveLength(1);
@@ -104,13 +106,13 @@ describeEachStore('delivery log: one write per delivery batch', ({ store }) => {
 
   it('writes what it holds after at most the cap when a task of the batch never reports (it threw)', async () => {
     const events: string[] = [];
-    const { held, services, deliveryLog, tenantId, task, message, delivered } = setUp(events);
+    const { held, services, deliveryLog, tenantId, task, batchOf, delivered } = setUp(events);
     held.release();
     const [a, lost] = ['wh_01JCAPAAAAAAAAAAAAAAAAAAAA', 'wh_01JCAPLOSTLOSTLOSTLOSTLOST'] as const;
 
-    await withOutcomeBatch([message(a), message(lost)], () =>
-      recordSettledDelivery(services, { task: task(a), result: delivered() }),
-    );
+    const taskA = task(a);
+    batchOf(taskA, task(lost));
+    await recordSettledDelivery(services, { task: taskA, result: delivered() });
 
     expect(events).toEqual(['write', 'written']);
     const page = await deliveryLog.list(tenantId, { webhookId: a, limit: 10 });

@@ -10,7 +10,7 @@ import {
 } from '@aws-sdk/client-sqs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createAwsRequestCounter, createSqsClient } from '#adapters/aws-clients';
-import { InProcessRequestHandler } from '#local/in-process-transport';
+import { InProcessRequestHandler, LARGE_CALL_CHARACTERS } from '#local/in-process-transport';
 import { createLocalSqs, type LocalSqs } from '#local/sqs/sqs-protocol';
 
 describe('InProcessRequestHandler', () => {
@@ -111,15 +111,17 @@ describe('InProcessRequestHandler', () => {
   });
 });
 
-describe('InProcessRequestHandler yields between calls (docs/contract.md#isolation)', () => {
-  it('starts at most one call per turn of the event loop, so what waits behind a burst of calls runs between them', async () => {
+describe('InProcessRequestHandler yields between large calls (docs/contract.md#isolation)', () => {
+  /** Sends `count` calls at once with bodies of `characters` each; returns the order of calls and loop turns. */
+  async function burstOrder(count: number, characters: number): Promise<string[]> {
     const order: string[] = [];
     const handler = new InProcessRequestHandler(async (target) => {
       order.push(target);
       return { statusCode: 200, headers: {}, body: '{}' };
     });
-    const burst = Array.from({ length: 3 }, (_, index) =>
-      handler.handle({ headers: { 'X-Amz-Target': `call-${index}` }, body: '{}' }),
+    const body = JSON.stringify({ pad: 'x'.repeat(characters) });
+    const burst = Array.from({ length: count }, (_, index) =>
+      handler.handle({ headers: { 'X-Amz-Target': `call-${index}` }, body }),
     );
     // A turn of the loop marks itself each time round (as polled I/O would get its chance).
     let turns = 0;
@@ -129,10 +131,20 @@ describe('InProcessRequestHandler yields between calls (docs/contract.md#isolati
     };
     setImmediate(mark);
     await Promise.all(burst);
+    return order;
+  }
+
+  it('starts at most one large call per turn of the event loop, so what waits behind a burst runs between them', async () => {
+    const order = await burstOrder(3, LARGE_CALL_CHARACTERS);
     const calls = order.flatMap((entry, index) => (entry.startsWith('call') ? [index] : []));
     expect(calls).toHaveLength(3);
     // Another turn of the loop between any two calls of the burst.
     for (let next = 1; next < calls.length; next++)
       expect(order.slice(calls[next - 1], calls[next])).toContain('turn');
+  });
+
+  it("starts small calls at once, before the loop turns, so a poller's receive and fan-out's sends keep their batches", async () => {
+    const order = await burstOrder(3, 100);
+    expect(order.slice(0, 3)).toEqual(['call-0', 'call-1', 'call-2']);
   });
 });

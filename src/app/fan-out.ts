@@ -170,7 +170,7 @@ export async function fanOutEvent(services: FanOutServices, input: ChatEventInpu
 
 /**
  * Whether fan-out stores the event's body with its claim and sends its deliveries a reference to it
- * (docs/delivery.md#large-events-the-payload-by-reference): only a body over LARGE_EVENT_BYTES, and
+ * (docs/delivery.md#large-events): only a body over LARGE_EVENT_BYTES, and
  * only when that saves queue copies of it, that is when inline it would take more than one message,
  * or when the claim carries the body anyway (`bodyStored`, the delivery log's). A lone inline message
  * is cheaper than the claim's write units for the body (1 per KB; docs/cost.md).

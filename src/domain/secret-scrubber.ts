@@ -97,8 +97,8 @@ interface View {
 const HTML_NAMED: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'", nbsp: ' ' };
 const JSON_SIMPLE: Record<string, string> = { n: '\n', t: '\t', r: '\r', b: '', f: '', '/': '/' };
 // Whitespace and characters that render as nothing (zero-width, soft hyphen, bidi marks, BOM).
-// C0 controls too: a receiver echoing UTF-16 text puts a NUL beside every ASCII character of a secret.
-const INVISIBLE = /[\s\u0000-\u001f\u007f\u00ad\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]/;
+// Control characters too: a receiver echoing UTF-16 text puts a NUL beside every ASCII character of a secret.
+const INVISIBLE = /[\s\p{Cc}\u00ad\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]/u;
 const HEX = /^[0-9a-fA-F]+$/;
 const DECODE_PASSES = 3;
 

@@ -9,6 +9,7 @@ import { buildOutbound } from '#composition/outbound';
 import { buildDeliveryAcknowledger, buildDeliveryQueue } from '#composition/queue';
 import {
   buildDeliveryLogRepository,
+  buildEventIdRegistry,
   buildOrderedProgressStore,
   buildServiceTable,
   buildWebhookHealthRepository,
@@ -25,6 +26,8 @@ export function buildDeliveryServices(config: Config, options: CompositionOption
     ...buildDeliveryState(config, base),
     webhooks: buildWebhookRepository(table),
     deliveryLog: buildDeliveryLogRepository(table),
+    // A large event's body, stored with its id claim, which its delivery messages reference.
+    eventIds: buildEventIdRegistry(table),
     webhookHealth: buildWebhookHealthRepository(table),
     orderedProgress: buildOrderedProgressStore(table),
     deliveryQueue: buildDeliveryQueue(config, options),

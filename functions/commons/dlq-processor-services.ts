@@ -4,6 +4,7 @@ import { buildBaseServices } from '#composition/base';
 import type { CompositionOptions } from '#composition/options';
 import {
   buildDeliveryLogRepository,
+  buildEventIdRegistry,
   buildFailureLogRepository,
   buildServiceTable,
   buildWebhookRepository,
@@ -21,5 +22,7 @@ export function buildDlqProcessorServices(
     webhooks: buildWebhookRepository(table),
     failureLogs: buildFailureLogRepository(table),
     deliveryLog: buildDeliveryLogRepository(table),
+    // A large event's body, which a dead-lettered task references, goes whole into its failure log.
+    eventIds: buildEventIdRegistry(table),
   };
 }

@@ -2,16 +2,19 @@
  * The DLQ processor's use case: every delivery that reached the dead-letter queue becomes a failure
  * log (docs/contract.md#deliveries) that admins and ops can read and redeliver.
  */
+import { PayloadUnavailable, resolveTaskEvent } from '#app/delivery/payload';
 import {
   type BatchResult,
   type DeadLetteredTask,
+  type EventByReference,
+  isEventByReference,
   memberTask,
   parseDeliveryTask,
   type QueueMessage,
   webhookIdsOf,
 } from '#domain/delivery-task';
 import { failureLogIdFor } from '#domain/failure-log-id';
-import type { FailureLog, StoredWebhook } from '#domain/model';
+import type { EventEnvelope, FailureLog, StoredWebhook } from '#domain/model';
 import { describeError, logger, MetricUnit, metrics, withCorrelation } from '#observability';
 import { linkFailureLogToDelivery, withDeliveryId } from './delivery-log';
 import type { Services } from './services';
@@ -21,14 +24,26 @@ export const ABANDONED_ERROR = 'delivery abandoned: the delivery function failed
 
 export type { DeadLetteredTask } from '#domain/delivery-task';
 
-/** Builds the failure log of a dead-lettered task; the current webhook's name and URL win over the task's. */
+/**
+ * What a failure log keeps of an event whose referenced payload is no longer stored: the shape of a
+ * log cut to fit its item (failure-log-repository.ts), with nothing left to show.
+ */
+const UNAVAILABLE_DATA = { truncated: true, snippet: '' };
+
+/**
+ * Builds the failure log of a dead-lettered task; the current webhook's name and URL win over the task's.
+ * `event` is the task's event made whole (resolveTaskEvent) when the task carries it by reference.
+ */
 export function buildFailureLog(input: {
   id: string;
   task: DeadLetteredTask;
   webhook: StoredWebhook | undefined;
   failedAt: Date;
+  event?: EventEnvelope;
 }): FailureLog {
   const { task, webhook } = input;
+  const event: EventEnvelope =
+    input.event ?? (isEventByReference(task.event) ? eventWithoutPayload(task.event) : task.event);
   const lastAttempt = task.attempts.at(-1);
   return {
     id: input.id,
@@ -44,16 +59,22 @@ export function buildFailureLog(input: {
     lastError: lastAttempt ? (lastAttempt.error ?? null) : (task.givenUp?.reason ?? ABANDONED_ERROR),
     firstAttemptAt: task.attempts[0]?.at ?? null,
     failedAt: input.failedAt.toISOString(),
-    event: task.event,
+    event,
     ...(task.givenUp ? { givenUpReason: task.givenUp.reason } : {}),
     ...(task.givenUp?.evidence ? { evidence: task.givenUp.evidence } : {}),
   };
 }
 
-/** The ports the DLQ processor uses: webhooks, failure logs and the delivery log in the table; no queue, sender, cipher or notices. */
+/** A referenced event's envelope with the marker of a payload no longer stored. */
+function eventWithoutPayload(event: EventByReference): EventEnvelope {
+  const { payloadRef: _ref, data: _data, ...envelope } = event;
+  return { ...envelope, data: UNAVAILABLE_DATA };
+}
+
+/** The ports the DLQ processor uses: webhooks, failure logs, the delivery log and event claims (a large event's payload) in the table; no queue, sender, cipher or notices. */
 export type DeadLetterServices = Pick<
   Services,
-  'clock' | 'deliveryLog' | 'deliveryLogPolicy' | 'failureLogs' | 'failureRetention' | 'webhooks'
+  'clock' | 'deliveryLog' | 'deliveryLogPolicy' | 'eventIds' | 'failureLogs' | 'failureRetention' | 'webhooks'
 >;
 
 /**
@@ -104,10 +125,18 @@ async function writeFailureLog(
     webhookId: task.webhookId,
   });
   try {
-    const webhook = await services.webhooks.get(task.tenantId, task.webhookId);
+    // A large event is logged whole, as when it travelled inline, so a redelivery sends it again.
+    const [webhook, resolved] = await Promise.all([
+      services.webhooks.get(task.tenantId, task.webhookId),
+      resolveTaskEvent(services, task.event),
+    ]);
     const failedAt = services.clock.now();
     const id = failureLogIdFor({ ...task, messageId });
-    const failureLog = withDeliveryId(buildFailureLog({ id, task, webhook, failedAt }), task);
+    const event = resolved instanceof PayloadUnavailable ? undefined : resolved;
+    const failureLog = withDeliveryId(
+      buildFailureLog({ id, task, webhook, failedAt, ...(event ? { event } : {}) }),
+      task,
+    );
     const expiresAt = new Date(failedAt.getTime() + services.failureRetention.failureLogMs);
     const isNew = await services.failureLogs.put(failureLog, expiresAt);
     // Linked again on a repeat too: the first processing may have died between the put and the link.

@@ -48,6 +48,7 @@ export type DeliveryServices = Pick<
   | 'deliveryLogPolicy'
   | 'deliveryPolicy'
   | 'deliveryQueue'
+  | 'eventIds'
   | 'notices'
   | 'orderedProgress'
   | 'random'

@@ -15,6 +15,7 @@ import {
 } from '#domain/secret-scrubber';
 import { describeError } from '#observability';
 import { loadDeliveryCredentials } from './credentials';
+import { PayloadUnavailable } from './delivery/payload';
 import type { SentRequest } from './delivery-log';
 import type { Services } from './services';
 
@@ -79,13 +80,14 @@ function destinationHost(url: string): { host?: string } {
 
 /**
  * Signs and sends one attempt of `event` to `webhook` as it is now (also what the admin API's test
- * route uses). A request that cannot be built comes back as a sender failure, never a throw; only a
- * failure to load the webhook's credentials (the key store) throws.
+ * route uses). A request that cannot be built (among them, a referenced payload that is no longer
+ * stored: PayloadUnavailable) comes back as a sender failure, never a throw; only a failure to load the
+ * webhook's credentials (the key store) throws.
  */
 export async function attemptDelivery(
   services: Pick<Services, 'cipher' | 'clock' | 'credentialCache' | 'deliveryPolicy' | 'sender'>,
   webhook: StoredWebhook,
-  event: EventEnvelope,
+  event: EventEnvelope | PayloadUnavailable,
   orderingKey?: string,
 ): Promise<AttemptResult> {
   const credentials = await loadDeliveryCredentials(services, webhook);
@@ -95,6 +97,7 @@ export async function attemptDelivery(
   let requestHeaders: Record<string, string> = {};
   const { scrub, scrubHeader } = deliveryScrubbersFor(credentials);
   try {
+    if (event instanceof PayloadUnavailable) throw event;
     const request = buildDeliveryRequest({
       event,
       webhook,
@@ -109,7 +112,10 @@ export async function attemptDelivery(
     outcome = {
       isSuccess: false,
       isSenderFailure: true,
-      error: `not sent: the request could not be built (${describeError(error)})`,
+      error:
+        error instanceof PayloadUnavailable
+          ? error.reason
+          : `not sent: the request could not be built (${describeError(error)})`,
       durationMs: 0,
     };
   }

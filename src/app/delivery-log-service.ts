@@ -100,7 +100,7 @@ function redeliveryTask(
   event: EventEnvelope,
 ): DeliveryTask {
   // The same event, so the same webhook-id: receivers de-duplicate on it (docs/contract.md#delivery-log).
-  const task: DeliveryTask = {
+  const task: DeliveryTask & { event: EventEnvelope } = {
     tenantId: webhook.tenantId,
     webhookId: record.webhookId,
     event,

@@ -16,7 +16,14 @@ import {
   type LoggedAttempt,
 } from '#domain/delivery-log';
 import { deliveryBodyOf } from '#domain/delivery-request';
-import { type DeliveryTask, type GiveUpReason, webhookIdsOf } from '#domain/delivery-task';
+import {
+  type DeliveryTask,
+  type GiveUpReason,
+  isEventByReference,
+  REFERENCED_PAYLOAD_MARGIN_MS,
+  type TaskEvent,
+  webhookIdsOf,
+} from '#domain/delivery-task';
 import { DAY_MS } from '#domain/durations';
 import type { DeliveryAttempt, EventEnvelope, FailureLog } from '#domain/model';
 import type { OutcomeBatch } from '#domain/ports';
@@ -70,7 +77,7 @@ class BatchOutcomes implements OutcomeBatch {
  * the task, not the event), and nothing on the delivery path replaces it. A WeakMap, not an
  * AsyncLocalStorage: on Node 20 an active one slows every promise of the delivery thread.
  */
-const batchOfEvent = new WeakMap<EventEnvelope, BatchOutcomes>();
+const batchOfEvent = new WeakMap<TaskEvent, BatchOutcomes>();
 
 /** One delivery batch for the delivery log (see startOutcomeBatch). */
 export interface OutcomeBatchScope {
@@ -125,6 +132,22 @@ function payloadExpiry(services: Pick<Services, 'deliveryLogPolicy' | 'deliveryP
   const scheduleMs =
     services.deliveryPolicy.retryScheduleSeconds.reduce((total, seconds) => total + seconds, 0) * 1.25 * 1000;
   return expiryOf(services, from, scheduleMs + DAY_MS);
+}
+
+/**
+ * Until when a large event's body, stored with its claim for its delivery messages to reference
+ * (docs/delivery.md#large-events), must stay: past every read of it. A task lives at most the retry
+ * schedule (its total, with the same slack as payloadExpiry's) plus a queue's and a DLQ's retention
+ * (REFERENCED_PAYLOAD_MARGIN_MS); and the delivery log shows it as long as any record of the event.
+ */
+export function referencedPayloadExpiry(
+  services: Pick<Services, 'deliveryLogPolicy' | 'deliveryPolicy'>,
+  from: Date,
+): Date {
+  const scheduleMs =
+    services.deliveryPolicy.retryScheduleSeconds.reduce((total, seconds) => total + seconds, 0) * 1.25 * 1000;
+  const forTasks = from.getTime() + scheduleMs + REFERENCED_PAYLOAD_MARGIN_MS;
+  return new Date(Math.max(forTasks, payloadExpiry(services, from).getTime()));
 }
 
 /**
@@ -312,8 +335,9 @@ async function recordSettled(
     // Reported once the store holds the outcome: the batch's last report lets it write them all.
     report();
     await writing;
-    // In `failures` mode fan-out stored no payload: the first failure of a delivery stores it.
-    if (mode === 'failures' && !isRecorded) {
+    // In `failures` mode fan-out stored no payload: the first failure of a delivery stores it. A large
+    // event's claim holds it already (referencedPayloadExpiry), and the task has no body to store.
+    if (mode === 'failures' && !isRecorded && !isEventByReference(task.event)) {
       await services.deliveryLog.putPayload(
         task.tenantId,
         task.event.id,

@@ -3,15 +3,22 @@
  * (a group task, see DeliveryTask; a single task when only one webhook subscribes).
  */
 
+import { referenceTo } from '#app/delivery/payload';
 import { CHAT_EVENT_SOURCE } from '#domain/chat-event-rules';
-import { type DeliveryTask, MAX_WEBHOOKS_PER_MESSAGE } from '#domain/delivery-task';
+import { deliveryBodyOf } from '#domain/delivery-request';
+import {
+  type DeliveryTask,
+  LARGE_EVENT_BYTES,
+  MAX_WEBHOOKS_PER_MESSAGE,
+  type TaskEvent,
+} from '#domain/delivery-task';
 import { parseChatEvent, UNREADABLE_TENANT_KEY } from '#domain/event-catalogue';
 import { EVENT_ID_WINDOW_MS, eventFingerprint, judgeEventIdClaim } from '#domain/event-ids';
 import type { EventEnvelope, RejectedEvent } from '#domain/model';
-import { orderingFor } from '#domain/ordering';
+import { type OrderedDelivery, orderingFor } from '#domain/ordering';
 import type { EventIdClaim } from '#domain/ports';
 import { logger, MetricUnit, metrics, withCorrelation } from '#observability';
-import { eventPayloadToKeep, storeEventPayload } from './delivery-log';
+import { eventPayloadToKeep, referencedPayloadExpiry, storeEventPayload } from './delivery-log';
 import type { Services } from './services';
 
 const DETAIL_SNIPPET_BYTES = 2048;
@@ -76,7 +83,24 @@ export async function fanOutEvent(services: FanOutServices, input: ChatEventInpu
   // claim, so that the claim carries the payload the delivery log keeps: one write per event, not two.
   const subscriptions = await services.webhooks.findSubscriptions(event.tenantId, event.type, event.brandId);
   const webhookIds = subscriptions.map((subscription) => subscription.webhookId);
-  const payload = eventPayloadToKeep(services, event, webhookIds.length);
+  // A webhook that orders per conversation gets the event alone, in its conversation's queue
+  // (docs/contract.md#ordering); every other webhook shares the event's group messages.
+  const orderedWebhooks: { webhookId: string; conversation: OrderedDelivery }[] = [];
+  const unordered: string[] = [];
+  for (const { webhookId, ordering } of subscriptions) {
+    const conversation = orderingFor(ordering, { tenantId: event.tenantId, webhookId, event });
+    if (conversation) orderedWebhooks.push({ webhookId, conversation });
+    else unordered.push(webhookId);
+  }
+  const kept = eventPayloadToKeep(services, event, webhookIds.length);
+  const byReference = carriedByReference(services, event, {
+    unordered,
+    ordered: orderedWebhooks.length,
+    bodyStored: kept !== undefined,
+  });
+  const payload = byReference
+    ? { body: deliveryBodyOf(event), expiresAt: referencedPayloadExpiry(services, services.clock.now()) }
+    : kept;
   const verdict = await claimEventId(services, event, input.id, payload);
   if (verdict === 'duplicate') {
     metrics.addMetric('DuplicateEventsIgnored', MetricUnit.Count, 1);
@@ -101,22 +125,22 @@ export async function fanOutEvent(services: FanOutServices, input: ChatEventInpu
       }),
     };
   }
-  // A webhook that orders per conversation gets the event alone, in its conversation's queue
-  // (docs/contract.md#ordering); every other webhook shares the event's group messages.
-  const ordered: DeliveryTask[] = [];
-  const unordered: string[] = [];
-  for (const { webhookId, ordering } of subscriptions) {
-    const conversation = orderingFor(ordering, { tenantId: event.tenantId, webhookId, event });
-    if (conversation)
-      ordered.push({ tenantId: event.tenantId, webhookId, event, attempts: [], ordered: conversation });
-    else unordered.push(webhookId);
-  }
+  // Only a claim this invocation wrote is sure to hold the body: the bus retrying an invocation whose
+  // claim was made sends the event inline, as before references existed.
+  const taskEvent: TaskEvent = byReference && verdict === 'new' ? referenceTo(event) : event;
+  const ordered: DeliveryTask[] = orderedWebhooks.map(({ webhookId, conversation }) => ({
+    tenantId: event.tenantId,
+    webhookId,
+    event: taskEvent,
+    attempts: [],
+    ordered: conversation,
+  }));
   // A new claim carries the payload, so the event search finds the time around which this event's
   // first-attempt successes are indexed (they then need no index entry per event: docs/storage.md).
-  const claimHoldsPayload = verdict === 'new' && payload !== undefined;
+  const claimHoldsPayload = verdict === 'new' && kept !== undefined;
   const tasks = [
     ...deliveryTasksFor(
-      event,
+      taskEvent,
       unordered,
       services.deliveryPolicy.webhooksPerMessage,
       claimHoldsPayload ? { claimHoldsPayload } : {},
@@ -145,6 +169,27 @@ export async function fanOutEvent(services: FanOutServices, input: ChatEventInpu
 }
 
 /**
+ * Whether fan-out stores the event's body with its claim and sends its deliveries a reference to it
+ * (docs/delivery.md#large-events): only a body over LARGE_EVENT_BYTES, and
+ * only when that saves queue copies of it, that is when inline it would take more than one message,
+ * or when the claim carries the body anyway (`bodyStored`, the delivery log's). A lone inline message
+ * is cheaper than the claim's write units for the body (1 per KB; docs/cost.md).
+ */
+function carriedByReference(
+  services: Pick<Services, 'deliveryPolicy'>,
+  event: EventEnvelope,
+  deliveries: { unordered: readonly string[]; ordered: number; bodyStored: boolean },
+): boolean {
+  if (Buffer.byteLength(deliveryBodyOf(event)) <= LARGE_EVENT_BYTES) return false;
+  if (deliveries.unordered.length + deliveries.ordered === 0) return false;
+  if (deliveries.bodyStored) return true;
+  const inlineMessages =
+    deliveries.ordered +
+    deliveryTasksFor(event, deliveries.unordered, services.deliveryPolicy.webhooksPerMessage).length;
+  return inlineMessages > 1;
+}
+
+/**
  * Claims the event's id for its tenant (docs/contract.md#event-ids) before anything of it is stored or enqueued, so a
  * conflicting event never touches the first one's payload, log or redeliveries. One conditional write.
  */
@@ -170,7 +215,7 @@ async function claimEventId(
  * MAX_WEBHOOKS_PER_MESSAGE allow, a single task for a lone webhook (the shape older code reads too).
  */
 export function deliveryTasksFor(
-  event: EventEnvelope,
+  event: TaskEvent,
   webhookIds: readonly string[],
   maxWebhooksPerMessage: number = MAX_WEBHOOKS_PER_MESSAGE,
   extra: Pick<DeliveryTask, 'claimHoldsPayload'> = {},

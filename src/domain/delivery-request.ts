@@ -138,6 +138,43 @@ export function deliveryBodyOf(event: EventEnvelope): string {
 
 const bodies = new WeakMap<EventEnvelope, string>();
 
+/**
+ * The envelope a body from deliveryBodyOf names, whose deliveryBodyOf is that very body (no second
+ * serialisation, the stored bytes exactly); undefined when `body` is not such a body.
+ */
+export function envelopeOfBody(body: string): EventEnvelope | undefined {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(body);
+  } catch {
+    return undefined;
+  }
+  if (typeof parsed !== 'object' || parsed === null) return undefined;
+  const { id, type, timestamp, tenantId, brandId, data } = parsed as Record<string, unknown>;
+  if (
+    typeof id !== 'string' ||
+    typeof type !== 'string' ||
+    typeof timestamp !== 'string' ||
+    typeof tenantId !== 'string' ||
+    (brandId !== null && typeof brandId !== 'string') ||
+    typeof data !== 'object' ||
+    data === null ||
+    Array.isArray(data)
+  ) {
+    return undefined;
+  }
+  const event: EventEnvelope = {
+    id,
+    type,
+    timestamp,
+    tenantId,
+    brandId,
+    data: data as Record<string, unknown>,
+  };
+  bodies.set(event, body);
+  return event;
+}
+
 function serialisedBody(event: EventEnvelope): string {
   return JSON.stringify({
     id: event.id,

@@ -8,6 +8,42 @@ import type { DeliveryAttempt, EventEnvelope } from './model';
 import type { OrderedDelivery } from './ordering';
 
 /**
+ * A serialised event body (deliveryBodyOf) larger than this travels by reference: fan-out stores it
+ * once with the event's id claim and its delivery messages carry the envelope without `data`
+ * (EventByReference). Below it, inline is cheaper: the claim's write units grow with the body (1 per KB),
+ * and 32 KiB still leaves room for every one of MAX_WEBHOOKS_PER_MESSAGE webhook ids in SQS's 256 KB
+ * message, so only events that would split a group (and multiply the queue's copies, its hashing and
+ * its parsing) pay for the write and the delivery step's read (docs/delivery.md#large-events).
+ */
+export const LARGE_EVENT_BYTES = 32 * 1024;
+
+/**
+ * How long an event's payload stored for its delivery messages must outlive them at most beyond the
+ * retry schedule: a message may wait a whole queue retention (14 days, every delivery queue's and DLQ's,
+ * lib/constructs/secure-queue.ts) before it is received, and a dead-lettered one as long again in its DLQ
+ * before the DLQ processor reads it, plus a day's margin.
+ */
+export const REFERENCED_PAYLOAD_MARGIN_MS = (14 + 14 + 1) * 24 * 60 * 60 * 1000;
+
+/**
+ * An event carried by reference: its envelope without `data`, whose body (deliveryBodyOf) its id claim
+ * holds (EventIdRegistry.payloadOf). `sha256` (base64url, of the body's UTF-8) tells that the stored body
+ * is still this event's, byte for byte: an id reused after its claim's window replaces the claim.
+ */
+export type EventByReference = Omit<EventEnvelope, 'data'> & {
+  data?: undefined;
+  payloadRef: { sha256: string };
+};
+
+/** What a task carries of its event: the whole envelope, or a reference to its stored body. */
+export type TaskEvent = EventEnvelope | EventByReference;
+
+/** Whether `event` is carried by reference (its body must be read before it is sent). */
+export function isEventByReference(event: TaskEvent): event is EventByReference {
+  return event.data === undefined;
+}
+
+/**
  * Webhooks per delivery message at most: bounds the work (and the wait for per-endpoint slots) that
  * one message holds while it is invisible in the queue, and what a redelivery of it repeats.
  * `WEBHOOKS_PER_DELIVERY_MESSAGE` (config.ts) may lower it, never raise it.
@@ -45,7 +81,8 @@ export interface DeliveryTask {
   webhookId: string;
   /** Present only in a group task: every webhook this message delivers the event to. */
   webhookIds?: string[];
-  event: EventEnvelope;
+  /** The event, or for a large one a reference to its body stored with its id claim (LARGE_EVENT_BYTES). */
+  event: TaskEvent;
   /** Attempts made so far, oldest first. */
   attempts: DeliveryAttempt[];
   /** ISO 8601; a task received before this is early (a delay longer than the queue allows). */
@@ -130,14 +167,19 @@ const attemptSchema = z.looseObject({
 const deliveryTaskSchema = z.looseObject({
   tenantId: z.string().min(1),
   webhookId: z.string().min(1),
-  event: z.looseObject({
-    id: z.string().min(1),
-    type: z.string().min(1),
-    timestamp: z.string(),
-    tenantId: z.string(),
-    brandId: z.string().nullable(),
-    data: z.record(z.string(), z.unknown()),
-  }),
+  event: z
+    .looseObject({
+      id: z.string().min(1),
+      type: z.string().min(1),
+      timestamp: z.string(),
+      tenantId: z.string(),
+      brandId: z.string().nullable(),
+      data: z.record(z.string(), z.unknown()).optional(),
+      payloadRef: z.looseObject({ sha256: z.string().min(1) }).optional(),
+    })
+    .refine((event) => (event.data === undefined) !== (event.payloadRef === undefined), {
+      message: 'an event carries either its data or a reference to its stored payload',
+    }),
   webhookIds: z.array(z.string().min(1)).min(1).optional(),
   attempts: z.array(attemptSchema),
   notBefore: z.string().optional(),

@@ -20,15 +20,38 @@ export const MAX_DESCRIPTION_LENGTH = 500;
 const VISIBLE_CHARACTER = /[^\p{White_Space}\p{C}\p{M}\p{Default_Ignorable_Code_Point}\u2800]/u;
 
 /**
- * Bidi embedding, override and isolate controls (U+202A–U+202E, U+2066–U+2069) reorder the text
- * around them (a name that displays as another's, "Trojan Source"); tag characters (U+E0000–U+E007F)
- * are invisible and carry hidden text. Neither belongs in a name or a description.
+ * Every bidi control (Unicode's Bidi_Control property: the embedding, override and isolate controls
+ * U+202A–U+202E and U+2066–U+2069, and the marks U+061C, U+200E, U+200F) reorders or re-directs the
+ * text around it (a name that displays as another's, "Trojan Source"); tag characters
+ * (U+E0000–U+E007F) are invisible and carry hidden text. None belongs in a name or a description.
  */
-const DECEPTIVE_FORMAT = /[\u202a-\u202e\u2066-\u2069\u{e0000}-\u{e007f}]/u;
+const DECEPTIVE_FORMAT = /[\p{Bidi_Control}\u{e0000}-\u{e007f}]/u;
+
+/** The message for a text with a bidi control or a tag character. */
+const DECEPTIVE_FORMAT_MESSAGE =
+  'must not contain bidi controls (U+202A–U+202E, U+2066–U+2069, U+061C, U+200E, U+200F) or tag characters (U+E0000–U+E007F)';
 
 /** True when `text` contains a bidi control or a tag character. */
 export function hasDeceptiveFormat(text: string): boolean {
   return DECEPTIVE_FORMAT.test(text);
+}
+
+/**
+ * A surrogate without its pair is not Unicode text: UTF-8 cannot carry it, so a store, a JSON
+ * encoder or a notice would replace or refuse it later instead of the API now.
+ */
+const LONE_SURROGATE = /\p{Cs}/u;
+
+/** More combining marks on one character than any script needs: text that spills over the lines around it. */
+export const MAX_STACKED_MARKS = 4;
+const MARK_STACK = new RegExp(`\\p{M}{${MAX_STACKED_MARKS + 1},}`, 'u');
+
+/** The reason `text` is not well-formed, readable Unicode (a lone surrogate, a stack of marks), if it is not. */
+export function malformedTextIssue(text: string): string | undefined {
+  if (LONE_SURROGATE.test(text)) return 'must be well-formed Unicode (no unpaired surrogate)';
+  if (MARK_STACK.test(text))
+    return `must not stack more than ${MAX_STACKED_MARKS} combining marks on one character`;
+  return undefined;
 }
 
 /**
@@ -57,8 +80,12 @@ export const webhookNameSchema = z
   .refine(
     // A name with nothing visible gets the one message below.
     (name) => !hasVisibleCharacter(name) || !hasDeceptiveFormat(name),
-    'must not contain bidi controls (U+202A–U+202E, U+2066–U+2069) or tag characters (U+E0000–U+E007F)',
+    DECEPTIVE_FORMAT_MESSAGE,
   )
+  .superRefine((name, context) => {
+    const issue = malformedTextIssue(name);
+    if (issue) context.addIssue({ code: 'custom', message: issue });
+  })
   .refine(
     (name) => name === '' || hasVisibleCharacter(name),
     'must contain a visible character, not only invisible or format characters (e.g. U+200B)',
@@ -72,7 +99,8 @@ export const webhookDescriptionSchema = z
     (description) => !hasForbiddenControl(description),
     'must not contain control characters (tab and line feed are allowed)',
   )
-  .refine(
-    (description) => !hasDeceptiveFormat(description),
-    'must not contain bidi controls (U+202A–U+202E, U+2066–U+2069) or tag characters (U+E0000–U+E007F)',
-  );
+  .refine((description) => !hasDeceptiveFormat(description), DECEPTIVE_FORMAT_MESSAGE)
+  .superRefine((description, context) => {
+    const issue = malformedTextIssue(description);
+    if (issue) context.addIssue({ code: 'custom', message: issue });
+  });

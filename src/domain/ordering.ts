@@ -156,7 +156,7 @@ export function orderedScheduleProblem(
  */
 export function withRedeliveryOrdering(
   webhook: { ordering?: WebhookOrdering },
-  task: DeliveryTask,
+  task: DeliveryTask & { event: EventEnvelope },
   nonce: string,
 ): DeliveryTask {
   const ordered = orderingFor(webhook.ordering ?? 'none', {

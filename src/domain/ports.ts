@@ -290,6 +290,12 @@ export interface EventIdRegistry {
    * other's ids.
    */
   claim(claim: EventIdClaim, expiresAt: Date): Promise<EventIdClaimResult>;
+  /**
+   * The body stored with the claim of `eventId` (EventIdClaim.payload), or undefined once its payload
+   * expired or when none is held. One strongly consistent read: a delivery message written just after
+   * the claim must find it.
+   */
+  payloadOf(tenantId: string, eventId: string): Promise<string | undefined>;
 }
 
 /** The delivery queue and its dead-letter queue. */

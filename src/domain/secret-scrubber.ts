@@ -97,7 +97,8 @@ interface View {
 const HTML_NAMED: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'", nbsp: ' ' };
 const JSON_SIMPLE: Record<string, string> = { n: '\n', t: '\t', r: '\r', b: '', f: '', '/': '/' };
 // Whitespace and characters that render as nothing (zero-width, soft hyphen, bidi marks, BOM).
-const INVISIBLE = /[\s\u00ad\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]/;
+// Control characters too: a receiver echoing UTF-16 text puts a NUL beside every ASCII character of a secret.
+const INVISIBLE = /[\s\p{Cc}\u00ad\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]/u;
 const HEX = /^[0-9a-fA-F]+$/;
 const DECODE_PASSES = 3;
 
@@ -285,6 +286,12 @@ function needlesOf(secretValues: readonly string[]): Needles {
         addText(value.slice(eaten));
     }
     addBytes(Buffer.from(value, 'utf8'));
+    // UTF-16 in either byte order, as a receiver on another platform may echo the header before
+    // encoding it (base64 of UTF-16LE); its text form is the secret with NULs between, which the
+    // views drop as control characters.
+    const utf16le = Buffer.from(value, 'utf16le');
+    addBytes(utf16le);
+    addBytes(Buffer.from(utf16le).swap16());
     // A signing key: its bytes and its text in every alphabet a receiver holding it may print
     // (base64, base64url, unpadded, hex), so that one more encoding around them is caught too.
     const keyText = value.startsWith('whsec_') ? value.slice('whsec_'.length) : value;

@@ -5,6 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { DeliveryTask } from '#domain/delivery-task';
+import type { EventEnvelope } from '#domain/model';
 import type { DeliveryQueue } from '#domain/ports';
 
 /** A queue and what a consumer would receive from it right now. */
@@ -21,7 +22,7 @@ export function deliveryTask(
   index: number,
   data: Record<string, unknown> = {},
   tenantId = 'tenant-a',
-): DeliveryTask {
+): DeliveryTask & { event: EventEnvelope } {
   return {
     tenantId,
     webhookId: `wh_${index}`,

@@ -75,5 +75,26 @@ export function describeEventIdRegistryContract(
         holder: { fingerprint: 'fp-2' },
       });
     });
+
+    it('answers the payload a claim carries until the payload expires, past the claim, to its own tenant only', async () => {
+      const clock = new ManualClock(new Date());
+      const registry = makeRegistry(clock);
+      const { tenantA, tenantB } = tenantTrio();
+      const body = '{"id":"big-1","data":{"text":"é ✓"}}';
+      const claim = { tenantId: tenantA, eventId: 'big-1', fingerprint: 'fp-big' };
+      const payload = { body, expiresAt: inHours(24 * 30, clock.now()) };
+      expect(await registry.claim({ ...claim, payload }, inHours(24, clock.now()))).toEqual({
+        claimed: true,
+      });
+      expect(await registry.payloadOf(tenantA, 'big-1')).toBe(body);
+      expect(await registry.payloadOf(tenantB, 'big-1')).toBeUndefined();
+      // A claim without a payload answers none.
+      await registry.claim({ ...claim, eventId: 'small-1' }, inHours(24, clock.now()));
+      expect(await registry.payloadOf(tenantA, 'small-1')).toBeUndefined();
+      clock.advance(24 * 29 * 3_600_000);
+      expect(await registry.payloadOf(tenantA, 'big-1')).toBe(body);
+      clock.advance(24 * 2 * 3_600_000);
+      expect(await registry.payloadOf(tenantA, 'big-1')).toBeUndefined();
+    });
   });
 }

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { hasDeceptiveFormat, hasVisibleCharacter } from '#domain/display-text';
+import { hasDeceptiveFormat, hasVisibleCharacter, MAX_STACKED_MARKS } from '#domain/display-text';
 import { toFieldIssues, webhookInputSchemas } from '#domain/webhook-schema';
 
 const { create, patch } = webhookInputSchemas({ allowInsecureLocalhost: false });
@@ -57,6 +57,49 @@ describe('webhook name', () => {
       expect(fieldOf(create.safeParse({ ...valid, name: `a${control}b` }))).toEqual(['name']);
     expect(create.parse({ ...valid, name: `  ${'n'.repeat(100)}  ` }).name).toHaveLength(100);
     expect(fieldOf(create.safeParse({ ...valid, name: 'n'.repeat(101) }))).toEqual(['name']);
+  });
+});
+
+describe('names and descriptions are well-formed, readable, undirected Unicode', () => {
+  /** Every Bidi_Control code point (Unicode 15): the marks as well as the embeddings and isolates. */
+  const BIDI_CONTROLS = [
+    0x061c, 0x200e, 0x200f, 0x202a, 0x202b, 0x202c, 0x202d, 0x202e, 0x2066, 0x2067, 0x2068, 0x2069,
+  ];
+
+  it('refuses any bidi control or tag character among visible text, in a name and a description (property)', () => {
+    fc.assert(
+      fc.property(
+        fc.constantFrom(...BIDI_CONTROLS, 0xe0001, 0xe0041, 0xe007f),
+        fc.string({ unit: fc.constantFrom('a', 'Ж', 'ب', ' ', '1'), maxLength: 10 }),
+        (codePoint, around) => {
+          const text = `x${around}${String.fromCodePoint(codePoint)}${around}y`;
+          expect(fieldOf(create.safeParse({ ...valid, name: text }))).toEqual(['name']);
+          expect(fieldOf(patch.safeParse({ description: text }))).toEqual(['description']);
+        },
+      ),
+    );
+  });
+
+  it('refuses an unpaired surrogate, high or low, anywhere', () => {
+    for (const lone of ['\ud800', '\udbff', '\udc00', '\udfff']) {
+      expect(fieldOf(create.safeParse({ ...valid, name: `a${lone}b` }))).toEqual(['name']);
+      expect(fieldOf(patch.safeParse({ description: `${lone}text` }))).toEqual(['description']);
+    }
+    // A pair is one character, accepted.
+    expect(create.parse({ ...valid, name: 'a😀b' }).name).toBe('a😀b');
+  });
+
+  it(`accepts up to ${MAX_STACKED_MARKS} combining marks on one character and refuses more`, () => {
+    const marks = (count: number) => 'e' + '\u0301\u0323\u0308\u0304\u030c\u0306'.slice(0, count);
+    expect(create.parse({ ...valid, name: `Caf${marks(MAX_STACKED_MARKS)}` }).name).toBe(
+      `Caf${marks(MAX_STACKED_MARKS)}`,
+    );
+    expect(fieldOf(create.safeParse({ ...valid, name: `Caf${marks(MAX_STACKED_MARKS + 1)}` }))).toEqual([
+      'name',
+    ]);
+    expect(fieldOf(patch.safeParse({ description: `x${marks(MAX_STACKED_MARKS + 1)}` }))).toEqual([
+      'description',
+    ]);
   });
 });
 

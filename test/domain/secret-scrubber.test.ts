@@ -230,7 +230,23 @@ const wrappings: Record<
     return { text: `(${text})`, carrier: text.slice(from, Math.max(from, to)) };
   },
   hexBlob: (p, s, x) => ({ text: `hex:${hexOf(p + s + x)}.`, carrier: hexOf(s) }),
+  // A receiver that echoes in UTF-16 (either byte order), read back as UTF-8: a NUL beside each character.
+  utf16leText: (p, s, x) => ({ text: utf16(p + s + x, 'le'), carrier: utf16(s, 'le') }),
+  utf16beText: (p, s, x) => ({ text: utf16(p + s + x, 'be'), carrier: utf16(s, 'be') }),
+  // Base64 of the UTF-16LE echo: two bytes a character, at any byte offset of the blob.
+  utf16Base64Blob: (p, s, x) => {
+    const text = Buffer.from(p + s + x, 'utf16le').toString('base64');
+    const from = Math.floor((2 * Buffer.byteLength(p) * 4) / 3) + 2;
+    const to = Math.floor((2 * (Buffer.byteLength(p) + Buffer.byteLength(s)) * 4) / 3) - 2;
+    return { text: `u16=${text};`, carrier: text.slice(from, Math.max(from, to)) };
+  },
 };
+
+/** ASCII text as a UTF-16 echo in the given byte order, read back as UTF-8 (as a snippet is). */
+function utf16(text: string, order: 'le' | 'be'): string {
+  const bytes = Buffer.from(text, 'utf16le');
+  return (order === 'be' ? bytes.swap16() : bytes).toString('utf8');
+}
 
 /** Text around the echo that shares no long run with a secret's forms. */
 const around = fc.string({ unit: fc.constantFrom(...'|:;{}" <>#!\n'), maxLength: 12 });
@@ -296,6 +312,18 @@ describe('scrubbing holds at any byte offset, in any wrapping, and before a cut'
     const snippet = `${'a'.repeat(1000)} ${token}`.slice(0, 1024);
     expect(scrub(snippet)).toBe(`${'a'.repeat(1000)} ${SCRUBBED}`);
     expect(scrub(`key=${signing.slice(0, 20)}`)).toBe(`key=${SCRUBBED}`);
+  });
+
+  it('catches the finding: a secret header value and a bearer token echoed in UTF-16LE, as text and in base64', () => {
+    const secretHeader = 'Zq9-SECRETVALUE-abc_123';
+    const token = `tok_${'Zx9'.repeat(20)}`;
+    const scrub = secretScrubberFor([secretHeader, token]);
+    const echo = `{"x-api-secret":"${secretHeader}","authorization":"Bearer ${token}"}`;
+    const asText = scrub(`LEAK[${utf16(echo, 'le')}]`);
+    expect(asText.replaceAll('\u0000', '')).not.toMatch(/SECRETVALUE|Zx9Zx9/i);
+    const asBase64 = scrub(Buffer.from(echo, 'utf16le').toString('base64'));
+    expect(asBase64).not.toContain(Buffer.from(secretHeader, 'utf16le').toString('base64').slice(4, 20));
+    expect(Buffer.from(asBase64, 'base64').toString('utf16le')).not.toMatch(/SECRETVALUE|Zx9Zx9/i);
   });
 });
 

@@ -526,6 +526,8 @@ export class InMemoryWebhookHealthRepository implements WebhookHealthRepository 
 /** EventIdRegistry over a map: a claim holds its id until its expiry, judged by the clock. */
 export class InMemoryEventIdRegistry implements EventIdRegistry {
   readonly #claims = new Map<string, { fingerprint: string; busEventId?: string; expiresAt: Date }>();
+  /** The payload each claim carries, with its expiry, as the claim's item holds it on DynamoDB. */
+  readonly #payloads = new Map<string, { body: string; expiresAt: Date }>();
 
   /** `payloads`: where a claim's payload goes (the delivery log of the same store, as on DynamoDB). */
   constructor(
@@ -545,6 +547,8 @@ export class InMemoryEventIdRegistry implements EventIdRegistry {
       ...(claim.busEventId !== undefined ? { busEventId: claim.busEventId } : {}),
       expiresAt,
     });
+    if (claim.payload) this.#payloads.set(key, { ...claim.payload });
+    else this.#payloads.delete(key);
     if (claim.payload) {
       await this.payloads?.putPayload(
         claim.tenantId,
@@ -554,6 +558,11 @@ export class InMemoryEventIdRegistry implements EventIdRegistry {
       );
     }
     return { claimed: true };
+  }
+
+  async payloadOf(tenantId: string, eventId: string): Promise<string | undefined> {
+    const held = this.#payloads.get(JSON.stringify([tenantId, eventId]));
+    return held && held.expiresAt > this.clock.now() ? held.body : undefined;
   }
 }
 

@@ -112,6 +112,25 @@ export class DynamoEventIdRegistry implements EventIdRegistry {
       });
     }
   }
+
+  async payloadOf(tenantId: string, eventId: string): Promise<string | undefined> {
+    const { Item } = await this.client.send(
+      new GetCommand({
+        TableName: this.tableName,
+        Key: claimKey(tenantId, eventId),
+        ConsistentRead: true,
+        ProjectionExpression: '#body, #payloadUntil',
+        ExpressionAttributeNames: { '#body': 'body', '#payloadUntil': 'payloadUntil' },
+      }),
+    );
+    return payloadOfItem(Item, toEpochSeconds(this.clock.now()));
+  }
+}
+
+/** The claim's payload while `payloadUntil` (epoch seconds) is ahead: TTL removes expired items late. */
+function payloadOfItem(item: Record<string, unknown> | undefined, nowSeconds: number): string | undefined {
+  if (typeof item?.body !== 'string') return undefined;
+  return typeof item.payloadUntil === 'number' && item.payloadUntil > nowSeconds ? item.body : undefined;
 }
 
 function holderOf(holder: { fingerprint: string; busEventId: string | undefined }): EventIdClaimResult {

@@ -6,8 +6,8 @@
 
 import type { DeliveryResult } from '#app/delivery/result';
 import type { Services } from '#app/services';
-import type { DeadLetteredTask, DeliveryTask, GiveUpReason } from '#domain/delivery-task';
-import type { DeliveryAttempt, EventEnvelope, StoredWebhook } from '#domain/model';
+import type { DeadLetteredTask, DeliveryTask, GiveUpReason, TaskEvent } from '#domain/delivery-task';
+import type { DeliveryAttempt, StoredWebhook } from '#domain/model';
 import { TEST_EVENT_TYPE } from '#domain/model';
 import { tenantMismatchReason } from '#domain/tenant-boundary';
 import { type CorrelatedLogger, MetricUnit, metrics } from '#observability';
@@ -18,7 +18,7 @@ export function whyNotDeliver(task: DeliveryTask, webhook: StoredWebhook | undef
 }
 
 /** Why a task must not reach its webhook any more, or undefined when it may. */
-function dropReason(webhook: StoredWebhook | undefined, event: EventEnvelope): string | undefined {
+function dropReason(webhook: StoredWebhook | undefined, event: TaskEvent): string | undefined {
   if (!webhook) return 'webhook deleted';
   if (webhook.status !== 'active') return 'webhook inactive';
   if (event.type === TEST_EVENT_TYPE) return undefined;

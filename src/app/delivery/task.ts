@@ -7,6 +7,7 @@
  */
 
 import { type AdmissionOutcome, admitTask } from '#app/delivery/admit';
+import { resolveTaskEvent } from '#app/delivery/payload';
 import { recordTask } from '#app/delivery/record';
 import type { DeliveryResult } from '#app/delivery/result';
 import { type AttemptedTask, settleTask } from '#app/delivery/settle';
@@ -30,6 +31,7 @@ export type TaskServices = Pick<
   | 'deliveryLogPolicy'
   | 'deliveryPolicy'
   | 'deliveryQueue'
+  | 'eventIds'
   | 'notices'
   | 'random'
   | 'sender'
@@ -101,13 +103,16 @@ export async function deliverTask(services: TaskServices, task: DeliveryTask): P
  * key store failed) releases the slot saying nothing, then propagates.
  */
 async function attemptInSlot(
-  services: Pick<Services, 'cipher' | 'clock' | 'credentialCache' | 'deliveryPolicy' | 'sender'>,
+  services: Pick<Services, 'cipher' | 'clock' | 'credentialCache' | 'deliveryPolicy' | 'eventIds' | 'sender'>,
   task: DeliveryTask,
   { webhook, lease }: Extract<AdmissionOutcome, { kind: 'admitted' }>,
 ): Promise<AttemptedTask> {
   let attempted: Awaited<ReturnType<typeof attemptDelivery>>;
   try {
-    attempted = await attemptDelivery(services, webhook, task.event, task.ordered?.conversationId);
+    // A large event's body is read here, in the slot, only for a task that will be sent: a postponed
+    // one goes back to the queue as the small reference it came as (docs/delivery.md#large-events).
+    const event = await resolveTaskEvent(services, task.event);
+    attempted = await attemptDelivery(services, webhook, event, task.ordered?.conversationId);
   } catch (error) {
     lease.release('unknown');
     throw error;

@@ -9,6 +9,20 @@
  * Every change is applied to an in-memory index and written as one LevelDB batch before the
  * operation resolves; opening a store rebuilds the index from disk, so a message acknowledged to a
  * sender survives kill -9, and an in-flight one stays invisible until its deadline, then returns.
+ *
+ * Storage layout (one LevelDB under `<DATA_DIR>/sqs`), chosen so that memory follows the number of
+ * messages, never their size (docs/contract.md#limits: one tenant's backlog must not take the process
+ * down):
+ * - `q!<queue>`: the queue's record (StoredQueue, JSON);
+ * - `m!<queue>!<id>`: the message's metadata (MessageMetadata, JSON: what scheduling needs — times,
+ *   receive count, group, sequence, de-duplication id, MD5s — a few hundred bytes);
+ * - `b!<id>`: the message's payload (MessagePayload, JSON: body and message attributes, up to 256 KiB).
+ * A send writes both keys in one batch. Only the metadata is indexed in memory; a payload is read when
+ * its message is handed out (at most 10 per ReceiveMessage), and until its batch is written it waits
+ * in `pendingPayloads`. The payload key names only the message id (a random UUID), so a redrive to the
+ * DLQ rewrites the metadata and never reads or copies the body. Opening streams the `m!` keys alone.
+ * Older data directories kept the body inside the `m!` record: opening one moves each such body to its
+ * `b!` key once (in batches, streaming), then goes on with the layout above.
  */
 import { createHash, randomUUID } from 'node:crypto';
 import { mkdir } from 'node:fs/promises';
@@ -27,12 +41,10 @@ import {
 } from './queue-attributes';
 import { WriteLog, type WriteOperation } from './write-log';
 
-/** A message as stored. Times are epoch milliseconds. */
-export interface StoredMessage {
+/** What the store keeps of a message in memory and under its `m!` key. Times are epoch milliseconds. */
+export interface MessageMetadata {
   id: string;
-  body: string;
   md5OfBody: string;
-  messageAttributes?: Record<string, MessageAttributeValue>;
   md5OfMessageAttributes?: string;
   sentAt: number;
   expiresAt: number;
@@ -49,6 +61,15 @@ export interface StoredMessage {
   /** FIFO queues: the id that makes a second send within five minutes a no-op. */
   messageDeduplicationId?: string;
 }
+
+/** What the store keeps of a message only on disk, under its `b!` key, and reads when handing it out. */
+export interface MessagePayload {
+  body: string;
+  messageAttributes?: Record<string, MessageAttributeValue>;
+}
+
+/** A whole message: its metadata and its payload. */
+export interface StoredMessage extends MessageMetadata, MessagePayload {}
 
 /** What a send asks for. */
 export interface MessageInput {
@@ -93,7 +114,7 @@ interface HeapEntry {
   order: number;
 }
 
-interface IndexedMessage extends StoredMessage {
+interface IndexedMessage extends MessageMetadata {
   heapSequence: number;
 }
 
@@ -107,7 +128,7 @@ interface QueueState {
   /** FIFO queues: the next message's sequence number. */
   nextSequence: number;
   /** FIFO queues: de-duplication ids sent in the last five minutes (kept in memory only). */
-  recentDeduplicationIds: Map<string, { message: StoredMessage; until: number }>;
+  recentDeduplicationIds: Map<string, { message: MessageMetadata; until: number }>;
 }
 
 export interface QueueStoreOptions {
@@ -121,6 +142,9 @@ export interface QueueStoreOptions {
 
 const QUEUE_PREFIX = 'q!';
 const MESSAGE_PREFIX = 'm!';
+const PAYLOAD_PREFIX = 'b!';
+/** Records per batch when an older data directory's inline bodies move to their own keys on open. */
+const MIGRATION_BATCH = 256;
 const MAX_VISIBILITY_TIMEOUT_SECONDS = 43_200;
 const QUEUE_NAME = /^(?:[\w-]{1,80}|[\w-]{1,75}\.fifo)$/;
 /** SQS's FIFO de-duplication interval. */
@@ -128,11 +152,22 @@ const DEDUPLICATION_INTERVAL_MS = 5 * 60_000;
 
 const messageKey = (queueName: string, id: string): string => `${MESSAGE_PREFIX}${queueName}!${id}`;
 const queueKey = (queueName: string): string => `${QUEUE_PREFIX}${queueName}`;
+const payloadKey = (id: string): string => `${PAYLOAD_PREFIX}${id}`;
+
+function metadataOf(message: IndexedMessage): MessageMetadata {
+  const { heapSequence: _ignored, ...metadata } = message;
+  return metadata;
+}
 
 function storedForm(message: IndexedMessage): string {
-  const { heapSequence: _ignored, ...stored } = message;
-  return JSON.stringify(stored);
+  return JSON.stringify(metadataOf(message));
 }
+
+/** Deletes a message's metadata and payload. */
+const deleteOperations = (queueName: string, id: string): WriteOperation[] => [
+  { type: 'del', key: messageKey(queueName, id) },
+  { type: 'del', key: payloadKey(id) },
+];
 
 /** The durable engine: queues, messages and their in-memory visibility index. */
 export class QueueStore {
@@ -141,6 +176,9 @@ export class QueueStore {
   private readonly now: () => number;
   private isClosed = false;
   private indexOrder = 0;
+  /** Payloads of messages whose send batch is not written yet, by message id; a receive may already hand them out. */
+  private readonly pendingPayloads = new Map<string, MessagePayload>();
+  private payloadReadCount = 0;
 
   private constructor(
     private readonly database: ClassicLevel<string, string>,
@@ -161,17 +199,45 @@ export class QueueStore {
     return store;
   }
 
+  /**
+   * Payloads read from LevelDB since the store opened (one per message handed out, none per message
+   * indexed): lets tests check that opening a backlog reads no bodies.
+   */
+  get payloadReads(): number {
+    return this.payloadReadCount;
+  }
+
   private async load(): Promise<void> {
     for await (const value of this.database.values({ gte: QUEUE_PREFIX, lt: 'q"' })) {
       const record = JSON.parse(value) as StoredQueue;
       this.queues.set(record.name, this.newQueueState(record));
     }
-    const loaded: { queue: QueueState; message: StoredMessage }[] = [];
+    const loaded: { queue: QueueState; message: MessageMetadata }[] = [];
+    let migration: WriteOperation[] = [];
+    // Streams the metadata keys only: the payloads under `b!` are never read here.
     for await (const [key, value] of this.database.iterator({ gte: MESSAGE_PREFIX, lt: 'm"' })) {
       const queueName = key.slice(MESSAGE_PREFIX.length, key.indexOf('!', MESSAGE_PREFIX.length));
       const queue = this.queues.get(queueName);
-      if (queue) loaded.push({ queue, message: JSON.parse(value) as StoredMessage });
+      if (!queue) continue;
+      const record = JSON.parse(value) as MessageMetadata & Partial<MessagePayload>;
+      if (record.body !== undefined) {
+        // The previous layout kept the body inline: move it to its own key, keep only the metadata.
+        const { body, messageAttributes, ...metadata } = record;
+        const payload: MessagePayload = { body, ...(messageAttributes ? { messageAttributes } : {}) };
+        migration.push(
+          { type: 'put', key: payloadKey(metadata.id), value: JSON.stringify(payload) },
+          { type: 'put', key, value: JSON.stringify(metadata) },
+        );
+        loaded.push({ queue, message: metadata });
+        if (migration.length >= 2 * MIGRATION_BATCH) {
+          await this.database.batch(migration);
+          migration = [];
+        }
+        continue;
+      }
+      loaded.push({ queue, message: record });
     }
+    if (migration.length > 0) await this.database.batch(migration);
     // Keys are random ids; indexing in send order keeps oldest-first among equally visible messages.
     loaded.sort(
       (left, right) =>
@@ -300,20 +366,25 @@ export class QueueStore {
   async deleteQueue(name: string): Promise<void> {
     const queue = this.requireQueue(name);
     const operations: WriteOperation[] = [{ type: 'del', key: queueKey(name) }];
-    for (const id of queue.messages.keys()) operations.push({ type: 'del', key: messageKey(name, id) });
+    for (const id of queue.messages.keys()) operations.push(...deleteOperations(name, id));
     this.queues.delete(name);
     this.wake(queue);
     await this.writes.write(operations);
   }
 
-  /** Stores messages atomically (one batch); they become receivable after their delay. */
-  async sendMessages(queueName: string, inputs: MessageInput[]): Promise<StoredMessage[]> {
+  /**
+   * Stores messages atomically (one batch: each message's metadata and payload); they become
+   * receivable after their delay. Resolves with each message's metadata (for a FIFO duplicate, the
+   * earlier message's), once written.
+   */
+  async sendMessages(queueName: string, inputs: MessageInput[]): Promise<MessageMetadata[]> {
     const queue = this.requireQueue(queueName);
     const now = this.now();
     const retentionMs = numericAttribute(queue.record.attributes, 'MessageRetentionPeriod') * 1000;
     const queueDelay = numericAttribute(queue.record.attributes, 'DelaySeconds');
     const operations: WriteOperation[] = [];
-    const sent: StoredMessage[] = [];
+    const sent: MessageMetadata[] = [];
+    const pendingIds: string[] = [];
     if (queue.isFifo) this.forgetOldDeduplicationIds(queue, now);
     // Checked for every message before any is stored: a batch is refused whole, never half indexed.
     const deduplicationIds = inputs.map((input) =>
@@ -328,15 +399,15 @@ export class QueueStore {
         continue;
       }
       const hasAttributes = input.messageAttributes && Object.keys(input.messageAttributes).length > 0;
+      const payload: MessagePayload = {
+        body: input.body,
+        ...(hasAttributes && input.messageAttributes ? { messageAttributes: input.messageAttributes } : {}),
+      };
       const message: IndexedMessage = {
         id: randomUUID(),
-        body: input.body,
         md5OfBody: md5OfBody(input.body),
         ...(hasAttributes && input.messageAttributes
-          ? {
-              messageAttributes: input.messageAttributes,
-              md5OfMessageAttributes: md5OfMessageAttributes(input.messageAttributes),
-            }
+          ? { md5OfMessageAttributes: md5OfMessageAttributes(input.messageAttributes) }
           : {}),
         ...(input.messageGroupId === undefined ? {} : { messageGroupId: input.messageGroupId }),
         ...(queue.isFifo ? { sequenceNumber: queue.nextSequence++ } : {}),
@@ -348,8 +419,13 @@ export class QueueStore {
         heapSequence: 0,
       };
       this.index(queue, message);
-      operations.push({ type: 'put', key: messageKey(queueName, message.id), value: storedForm(message) });
-      const { heapSequence: _ignored, ...snapshot } = message;
+      this.pendingPayloads.set(message.id, payload);
+      pendingIds.push(message.id);
+      operations.push(
+        { type: 'put', key: payloadKey(message.id), value: JSON.stringify(payload) },
+        { type: 'put', key: messageKey(queueName, message.id), value: storedForm(message) },
+      );
+      const snapshot = metadataOf(message);
       sent.push(snapshot);
       if (deduplicationId) {
         queue.recentDeduplicationIds.set(deduplicationId, {
@@ -358,7 +434,12 @@ export class QueueStore {
         });
       }
     }
-    await this.writes.write(operations);
+    try {
+      await this.writes.write(operations);
+    } finally {
+      // Written (a receive now reads LevelDB), or failed (a receive finds no payload and drops the message).
+      for (const id of pendingIds) this.pendingPayloads.delete(id);
+    }
     this.wake(queue);
     return sent;
   }
@@ -423,20 +504,20 @@ export class QueueStore {
     const timeoutMs =
       (visibilityTimeoutSeconds ?? numericAttribute(queue.record.attributes, 'VisibilityTimeout')) * 1000;
     const operations: WriteOperation[] = [];
-    const received: ReceivedMessage[] = [];
+    const handedOut: { metadata: MessageMetadata; receiptHandle: string; payload?: MessagePayload }[] = [];
     const hidden: IndexedMessage[] = [];
     const queueName = queue.record.name;
     const deadLetterQueue = this.deadLetterQueueOf(queue);
     let hasMovedAny = false;
     for (;;) {
-      if (received.length >= maxMessages) break;
+      if (handedOut.length >= maxMessages) break;
       const next = queue.byVisibleAt.take(now);
       if (!next) break;
       const message = queue.messages.get(next.entry.id);
       if (!message || message.heapSequence !== next.entry.sequence) continue;
       if (message.expiresAt <= now) {
         queue.messages.delete(message.id);
-        operations.push({ type: 'del', key: messageKey(queueName, message.id) });
+        operations.push(...deleteOperations(queueName, message.id));
         continue;
       }
       if (
@@ -455,7 +536,8 @@ export class QueueStore {
         delete moved.firstReceiveAt;
         this.index(deadLetterQueue, moved);
         hasMovedAny = true;
-        // One batch: the message is never in both queues, nor in neither, whatever crashes.
+        // One batch: the message is never in both queues, nor in neither, whatever crashes. Its
+        // payload's key names no queue, so the body stays where it is.
         operations.push(
           { type: 'del', key: messageKey(queueName, message.id) },
           { type: 'put', key: messageKey(deadLetterQueue.record.name, moved.id), value: storedForm(moved) },
@@ -467,16 +549,45 @@ export class QueueStore {
       message.visibleAt = now + timeoutMs;
       hidden.push(message);
       operations.push({ type: 'put', key: messageKey(queueName, message.id), value: storedForm(message) });
-      const { heapSequence: _ignored, ...snapshot } = message;
-      received.push({
-        ...snapshot,
+      const pending = this.pendingPayloads.get(message.id);
+      handedOut.push({
+        metadata: metadataOf(message),
         receiptHandle: encodeReceiptHandle(queueName, message.id, message.receiveCount),
+        ...(pending ? { payload: pending } : {}),
       });
     }
     // Re-indexed after the loop so a zero visibility timeout cannot hand one message out twice in one response.
     for (const message of hidden) this.reindex(queue, message);
-    await this.writes.write(operations);
+    // Only the messages handed out have their payloads read (a send not yet written has its payload pending).
+    const toRead = handedOut.filter((entry) => !entry.payload);
+    const [, values] = await Promise.all([
+      this.writes.write(operations),
+      toRead.length > 0
+        ? this.database.getMany(toRead.map((entry) => payloadKey(entry.metadata.id)))
+        : Promise.resolve([]),
+    ]);
+    this.payloadReadCount += toRead.length;
+    toRead.forEach((entry, index) => {
+      const value = values[index];
+      if (value !== undefined) entry.payload = JSON.parse(value) as MessagePayload;
+    });
     if (deadLetterQueue && hasMovedAny) this.wake(deadLetterQueue);
+    const received: ReceivedMessage[] = [];
+    const lost: WriteOperation[] = [];
+    for (const { metadata, receiptHandle, payload } of handedOut) {
+      if (payload) {
+        received.push({ ...metadata, ...payload, receiptHandle });
+        continue;
+      }
+      // No payload: the message was deleted meanwhile (a purge, a queue deletion) or its send failed to
+      // write; a message without a body cannot be delivered, so it is dropped rather than handed out.
+      const indexed = queue.messages.get(metadata.id);
+      if (indexed && indexed.receiveCount === metadata.receiveCount) {
+        queue.messages.delete(metadata.id);
+        lost.push(...deleteOperations(queueName, metadata.id));
+      }
+    }
+    await this.writes.write(lost);
     return received;
   }
 
@@ -499,7 +610,7 @@ export class QueueStore {
       // As on SQS, deleting an already deleted message succeeds; a stale handle must not delete a newer receive.
       if (message && message.receiveCount === decoded.receiveCount) {
         queue.messages.delete(message.id);
-        operations.push({ type: 'del', key: messageKey(queueName, message.id) });
+        operations.push(...deleteOperations(queueName, message.id));
       }
       return { ok: true };
     });
@@ -556,10 +667,9 @@ export class QueueStore {
   /** Deletes every message of the queue. */
   async purgeQueue(queueName: string): Promise<void> {
     const queue = this.requireQueue(queueName);
-    const operations: WriteOperation[] = [...queue.messages.keys()].map((id) => ({
-      type: 'del',
-      key: messageKey(queueName, id),
-    }));
+    const operations: WriteOperation[] = [...queue.messages.keys()].flatMap((id) =>
+      deleteOperations(queueName, id),
+    );
     queue.messages.clear();
     queue.byVisibleAt.clear();
     await this.writes.write(operations);

@@ -100,6 +100,10 @@ const JSON_SIMPLE: Record<string, string> = { n: '\n', t: '\t', r: '\r', b: '', 
 // Control characters too: a receiver echoing UTF-16 text puts a NUL beside every ASCII character of a secret.
 const INVISIBLE = /[\s\p{Cc}\u00ad\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]/u;
 const HEX = /^[0-9a-fA-F]+$/;
+/** INVISIBLE for each of the first 256 code points (1: invisible), so a view asks no expression for them. */
+const INVISIBLE_LATIN1 = Uint8Array.from({ length: 0x100 }, (_, code) =>
+  INVISIBLE.test(String.fromCharCode(code)) ? 1 : 0,
+);
 /** The characters that start an escape of some family (escapeAt): `%`, `\\`, `&`. */
 const ESCAPE_START = /[%\\&]/;
 const DECODE_PASSES = 3;
@@ -172,8 +176,24 @@ function escapeAt(
   return undefined;
 }
 
+/** Whether `text` holds at least one escape of the `families` (escapeAt), looking only where one may start. */
+function holdsEscape(text: string, plusIsSpace: boolean, families: number): boolean {
+  for (let at = 0; at < text.length; at++) {
+    const code = text.charCodeAt(at);
+    // `%`, `+`, `\\`, `&`: the only characters an escape begins with.
+    if (
+      (code === 0x25 || code === 0x2b || code === 0x5c || code === 0x26) &&
+      escapeAt(text, at, plusIsSpace, families)
+    )
+      return true;
+  }
+  return false;
+}
+
 /** Decodes escapes once over a view, keeping each character's original range. */
 function decodeOnce(view: View, plusIsSpace: boolean, families: number): View {
+  // Most texts hold no escape at all: the view is its own decoding, and nothing is copied.
+  if (!holdsEscape(view.text, plusIsSpace, families)) return view;
   const chars: string[] = [];
   const starts: number[] = [];
   const ends: number[] = [];
@@ -250,11 +270,10 @@ function plainView(view: View): View {
   for (let index = 0; index < view.text.length; index++) {
     const char = view.text[index] as string;
     const code = char.charCodeAt(0);
-    // Printable ASCII but `+` is kept without asking the class (the common case, and the costly part
-    // of a view). `+` too is dropped: the text view reads it as a space (form encoding), so both views
-    // and needles drop it.
-    const isPlainAscii = code > 0x20 && code < 0x7f;
-    if (char === '+' || (!isPlainAscii && INVISIBLE.test(char))) continue;
+    // The class is looked up for the first 256 code points (text, and every decoded layer read as
+    // latin1: the costly part of a view). `+` too is dropped: the text view reads it as a space (form
+    // encoding), so both views and needles drop it.
+    if (char === '+' || (code < 0x100 ? INVISIBLE_LATIN1[code] === 1 : INVISIBLE.test(char))) continue;
     chars.push(char.toLowerCase());
     starts.push(view.starts[index] as number);
     ends.push(view.ends[index] as number);

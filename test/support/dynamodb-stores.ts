@@ -182,3 +182,26 @@ export function describeEachStore(
     });
   });
 }
+
+/**
+ * `client` with its `send` wrapped to push onto `written` every item a BatchWriteItem puts (in the
+ * order of its RequestItems), then send the command on unchanged; every other property is the client's own.
+ */
+export function recordingBatchWrites(
+  client: DynamoDBDocumentClient,
+  written: Record<string, unknown>[],
+): DynamoDBDocumentClient {
+  return new Proxy(client, {
+    get(target, property, receiver) {
+      if (property !== 'send') return Reflect.get(target, property, receiver);
+      return (command: {
+        input?: { RequestItems?: Record<string, { PutRequest?: { Item: Record<string, unknown> } }[]> };
+      }) => {
+        for (const requests of Object.values(command.input?.RequestItems ?? {})) {
+          for (const request of requests) if (request.PutRequest) written.push(request.PutRequest.Item);
+        }
+        return target.send(command as never);
+      };
+    },
+  });
+}

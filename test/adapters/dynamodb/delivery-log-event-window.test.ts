@@ -19,7 +19,7 @@ import type { PageKey } from '#domain/model';
 import type { OutcomeBatch } from '#domain/ports';
 import { outcome } from '#test/contracts/delivery-log-repository.contract';
 import { newTenant } from '#test/contracts/tenants';
-import { describeEachStore } from '#test/support/dynamodb-stores';
+import { describeEachStore, recordingBatchWrites } from '#test/support/dynamodb-stores';
 import { ManualClock } from '#test/support/in-memory-ports';
 
 const farFuture = new Date('2100-01-01T00:00:00Z');
@@ -73,23 +73,6 @@ async function allPages(
 }
 
 describeEachStore('delivery log: events listed by the tenant index around their time', ({ store }) => {
-  /** The table's client, noting every item a BatchWriteItem puts. */
-  function recordingClient(written: Record<string, unknown>[]) {
-    return new Proxy(store().client, {
-      get(target, property, receiver) {
-        if (property !== 'send') return Reflect.get(target, property, receiver);
-        return (command: {
-          input?: { RequestItems?: Record<string, { PutRequest?: { Item: Record<string, unknown> } }[]> };
-        }) => {
-          for (const requests of Object.values(command.input?.RequestItems ?? {})) {
-            for (const request of requests) if (request.PutRequest) written.push(request.PutRequest.Item);
-          }
-          return target.send(command as never);
-        };
-      },
-    });
-  }
-
   /** Claims `eventId` with a payload naming `timestamp`, as fan-out does in mode `all`. */
   async function claimWithPayload(
     registry: DynamoEventIdRegistry,
@@ -143,7 +126,10 @@ describeEachStore('delivery log: events listed by the tenant index around their 
     const webhooks = Array.from({ length: 5 }, (_, index) => `wh_01JWIN${String(index).padStart(20, 'A')}`);
     for (const eventId of events) await claimWithPayload(registry, tenantId, eventId, eventAt);
     const written: Record<string, unknown>[] = [];
-    const log = new DynamoDeliveryLogRepository(recordingClient(written), store().tableName);
+    const log = new DynamoDeliveryLogRepository(
+      recordingBatchWrites(store().client, written),
+      store().tableName,
+    );
     const deliveries = deliveriesOf(tenantId, events, webhooks, eventAt, 150);
 
     await recordBatch(log, deliveries);
@@ -198,7 +184,10 @@ describeEachStore('delivery log: events listed by the tenant index around their 
     await claimWithPayload(registry, tenantId, late!, eventAt);
     await claimWithPayload(registry, tenantId, prompt!, eventAt);
     const written: Record<string, unknown>[] = [];
-    const log = new DynamoDeliveryLogRepository(recordingClient(written), store().tableName);
+    const log = new DynamoDeliveryLogRepository(
+      recordingBatchWrites(store().client, written),
+      store().tableName,
+    );
     const webhooks = ['wh_01JLATEAAAAAAAAAAAAAAAAAAA', 'wh_01JLATEBBBBBBBBBBBBBBBBBBB'];
     const lateOnes = deliveriesOf(tenantId, [late!], webhooks, eventAt, 10 * 60_000);
     const promptOnes = deliveriesOf(tenantId, [prompt!], webhooks, eventAt, 20);

@@ -15,7 +15,7 @@ import {
 } from '#test/contracts/delivery-log-repository.contract';
 import { newTenant } from '#test/contracts/tenants';
 import { describeWebhookHealthRepositoryContract } from '#test/contracts/webhook-health-repository.contract';
-import { describeEachStore } from '#test/support/dynamodb-stores';
+import { describeEachStore, recordingBatchWrites } from '#test/support/dynamodb-stores';
 
 const farFuture = new Date('2100-01-01T00:00:00Z');
 
@@ -57,19 +57,7 @@ describeEachStore('DynamoDeliveryLogRepository', ({ store }) => {
   it('stores first-attempt successes many to an item: under half a write unit per delivery at a fan-out of 5', async () => {
     const tenantId = newTenant();
     const written: Record<string, unknown>[] = [];
-    const recording = new Proxy(store().client, {
-      get(target, property, receiver) {
-        if (property !== 'send') return Reflect.get(target, property, receiver);
-        return (command: {
-          input?: { RequestItems?: Record<string, { PutRequest?: { Item: Record<string, unknown> } }[]> };
-        }) => {
-          for (const requests of Object.values(command.input?.RequestItems ?? {})) {
-            for (const request of requests) if (request.PutRequest) written.push(request.PutRequest.Item);
-          }
-          return target.send(command as never);
-        };
-      },
-    });
+    const recording = recordingBatchWrites(store().client, written);
     const log = new DynamoDeliveryLogRepository(recording, store().tableName);
     const webhooks = Array.from({ length: 5 }, (_, index) => `wh_01JFAN${String(index).padStart(20, 'A')}`);
     const deliveries = Array.from({ length: 10 }, (_, event) => {

@@ -35,27 +35,11 @@ export type { DeliveryResult } from '#app/delivery/result';
 export { deliverGroup, deliverTask } from '#app/delivery/task';
 export { type AttemptResult, attemptDelivery } from '#app/delivery-attempt';
 
-/** The ports delivery uses: the table, the queue, the sender, credentials, admission, notices. */
-export type DeliveryServices = Pick<
-  Services,
-  | 'acknowledger'
-  | 'admission'
-  | 'cipher'
-  | 'clock'
-  | 'credentialCache'
-  | 'settlementLanes'
-  | 'deliveryLog'
-  | 'deliveryLogPolicy'
-  | 'deliveryPolicy'
-  | 'deliveryQueue'
-  | 'eventIds'
-  | 'notices'
-  | 'orderedProgress'
-  | 'random'
-  | 'sender'
-  | 'webhookHealth'
-  | 'webhooks'
->;
+/**
+ * The ports delivery uses: a task's ports (TaskServices) and, for the batch, the acknowledger and
+ * ordered progress.
+ */
+export type DeliveryServices = TaskServices & Pick<Services, 'acknowledger' | 'orderedProgress'>;
 
 /**
  * Delivers a batch concurrently. Only messages that could not be handled (unparseable, or the queue or

@@ -232,21 +232,24 @@ export interface SentRequest {
   scrub: ScrubText;
 }
 
+/** The ports the record stage uses. */
+type RecordServices = Pick<Services, 'clock' | 'deliveryLog' | 'deliveryLogPolicy' | 'deliveryPolicy'>;
+
+/** One settled task as the record stage receives it. */
+interface SettledRecord {
+  task: DeliveryTask;
+  result: SettledDelivery;
+  sent?: SentRequest | undefined;
+  /** An admin's test send: recorded as such (and never counted in health: its caller does not count it). */
+  test?: boolean;
+}
+
 /**
  * Records one settled task in the delivery log (the record stage; the settle stage has already
  * counted its attempt in the webhook's health). `sent` is the attempt's request as the attempt stage
  * masked it.
  */
-export async function recordSettledDelivery(
-  services: Pick<Services, 'clock' | 'deliveryLog' | 'deliveryLogPolicy' | 'deliveryPolicy'>,
-  input: {
-    task: DeliveryTask;
-    result: SettledDelivery;
-    sent?: SentRequest | undefined;
-    /** An admin's test send: recorded as such (and never counted in health: its caller does not count it). */
-    test?: boolean;
-  },
-): Promise<void> {
+export async function recordSettledDelivery(services: RecordServices, input: SettledRecord): Promise<void> {
   const batch = input.task.ordered || input.test ? undefined : batchOfEvent.get(input.task.event);
   let hasReported = false;
   const report = () => {
@@ -262,13 +265,8 @@ export async function recordSettledDelivery(
 }
 
 async function recordSettled(
-  services: Pick<Services, 'clock' | 'deliveryLog' | 'deliveryLogPolicy' | 'deliveryPolicy'>,
-  input: {
-    task: DeliveryTask;
-    result: SettledDelivery;
-    sent?: SentRequest | undefined;
-    test?: boolean;
-  },
+  services: RecordServices,
+  input: SettledRecord,
   batch: OutcomeBatch | undefined,
   report: () => void,
 ): Promise<void> {

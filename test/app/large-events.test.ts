@@ -1,14 +1,6 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import {
-  CreateQueueCommand,
-  DeleteMessageCommand,
-  ReceiveMessageCommand,
-  type SQSClient,
-} from '@aws-sdk/client-sqs';
+import { CreateQueueCommand, DeleteMessageCommand, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
 import { Webhook } from 'standardwebhooks';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { SqsDeliveryQueue } from '#adapters/sqs-delivery-queue';
 import { secretContext } from '#app/credentials';
 import { recordDeadLetters } from '#app/dead-letters';
@@ -20,9 +12,9 @@ import { deliveryBodyOf } from '#domain/delivery-request';
 import { type DeliveryTask, LARGE_EVENT_BYTES, parseDeliveryTask } from '#domain/delivery-task';
 import type { StoredWebhook } from '#domain/model';
 import { generateSigningSecret } from '#domain/signing';
-import { type LoopbackReceiver, loopbackSender, startReceiver } from '#test/app/loopback-receiver';
+import { loopbackDeliverySuite } from '#test/app/loopback-receiver';
 import { createTestServices, type TestServices, webhookFixture } from '../support/in-memory-ports';
-import { type SqsHarness, startSqsHarness } from '../support/sqs-harness';
+import { sqsHarnessSuite } from '../support/sqs-harness';
 
 /**
  * A large event travels by reference (docs/delivery.md#large-events): fan-out stores its body with the
@@ -30,25 +22,8 @@ import { type SqsHarness, startSqsHarness } from '../support/sqs-harness';
  * is a few small messages; the delivery step reads the body back and every receiver gets it exactly,
  * signed. Over the real SQS adapter and the local SQS service.
  */
-let dataDir: string;
-let harness: SqsHarness;
-let client: SQSClient;
-let receiver: LoopbackReceiver;
-const sender = loopbackSender();
-
-beforeAll(async () => {
-  dataDir = await mkdtemp(join(tmpdir(), 'large-events-'));
-  harness = await startSqsHarness(dataDir);
-  client = harness.client;
-  receiver = await startReceiver();
-});
-
-afterAll(async () => {
-  await receiver.close();
-  await sender.close();
-  await harness.close();
-  await rm(dataDir, { recursive: true, force: true });
-});
+const sqs = sqsHarnessSuite('large-events-');
+const { sender, receiver } = loopbackDeliverySuite();
 
 interface Queues {
   queueUrl: string;
@@ -56,8 +31,9 @@ interface Queues {
 }
 
 async function queues(name: string): Promise<Queues> {
-  const queueUrl = (await client.send(new CreateQueueCommand({ QueueName: `${name}-deliveries` }))).QueueUrl!;
-  const deadLetterQueueUrl = (await client.send(new CreateQueueCommand({ QueueName: `${name}-dlq` })))
+  const queueUrl = (await sqs.client.send(new CreateQueueCommand({ QueueName: `${name}-deliveries` })))
+    .QueueUrl!;
+  const deadLetterQueueUrl = (await sqs.client.send(new CreateQueueCommand({ QueueName: `${name}-dlq` })))
     .QueueUrl!;
   return { queueUrl, deadLetterQueueUrl };
 }
@@ -66,7 +42,7 @@ async function queues(name: string): Promise<Queues> {
 async function receiveAll(queueUrl: string): Promise<{ messageId: string; body: string; receipt: string }[]> {
   const received: { messageId: string; body: string; receipt: string }[] = [];
   for (;;) {
-    const { Messages = [] } = await client.send(
+    const { Messages = [] } = await sqs.client.send(
       new ReceiveMessageCommand({
         QueueUrl: queueUrl,
         MaxNumberOfMessages: 10,
@@ -97,7 +73,7 @@ async function consume(
   const failed = new Set(batchItemFailures.map((failure) => failure.itemIdentifier));
   for (const message of messages) {
     if (!failed.has(message.messageId)) {
-      await client.send(new DeleteMessageCommand({ QueueUrl: queueUrl, ReceiptHandle: message.receipt }));
+      await sqs.client.send(new DeleteMessageCommand({ QueueUrl: queueUrl, ReceiptHandle: message.receipt }));
     }
   }
 }
@@ -108,7 +84,7 @@ function servicesFor(queue: Queues, config: Partial<Config> = {}) {
   services.clock.set(new Date());
   return {
     services,
-    pipeline: { ...services, deliveryQueue: new SqsDeliveryQueue({ client, ...queue }) },
+    pipeline: { ...services, deliveryQueue: new SqsDeliveryQueue({ client: sqs.client, ...queue }) },
   };
 }
 

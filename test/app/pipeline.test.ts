@@ -1,44 +1,19 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import {
-  CreateQueueCommand,
-  DeleteMessageCommand,
-  ReceiveMessageCommand,
-  type SQSClient,
-} from '@aws-sdk/client-sqs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CreateQueueCommand, DeleteMessageCommand, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
+import { describe, expect, it } from 'vitest';
 import { SqsDeliveryQueue } from '#adapters/sqs-delivery-queue';
 import { recordDeadLetters } from '#app/dead-letters';
 import { processDeliveryBatch } from '#app/deliver';
 import { fanOutEvent } from '#app/fan-out';
-import { type LoopbackReceiver, loopbackSender, startReceiver } from '#test/app/loopback-receiver';
+import { loopbackDeliverySuite } from '#test/app/loopback-receiver';
 import { createTestServices, webhookFixture } from '../support/in-memory-ports';
-import { type SqsHarness, startSqsHarness } from '../support/sqs-harness';
+import { sqsHarnessSuite } from '../support/sqs-harness';
 
 /**
  * Fan-out, delivery, retry and DLQ processing over the real SQS adapter and the local SQS service:
  * tasks survive the JSON round trip through the queue and reach the failure log intact.
  */
-let dataDir: string;
-let harness: SqsHarness;
-let client: SQSClient;
-let receiver: LoopbackReceiver;
-const sender = loopbackSender();
-
-beforeAll(async () => {
-  dataDir = await mkdtemp(join(tmpdir(), 'pipeline-'));
-  harness = await startSqsHarness(dataDir);
-  client = harness.client;
-  receiver = await startReceiver();
-});
-
-afterAll(async () => {
-  await receiver.close();
-  await sender.close();
-  await harness.close();
-  await rm(dataDir, { recursive: true, force: true });
-});
+const sqs = sqsHarnessSuite('pipeline-');
+const { sender, receiver } = loopbackDeliverySuite();
 
 /** Receives one batch (long-polling), deleting what the consumer did not report as failed. */
 async function consume(
@@ -47,7 +22,7 @@ async function consume(
     records: { messageId: string; body: string }[],
   ) => Promise<{ batchItemFailures: { itemIdentifier: string }[] }>,
 ): Promise<number> {
-  const { Messages = [] } = await client.send(
+  const { Messages = [] } = await sqs.client.send(
     new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 5 }),
   );
   const records = Messages.map((message) => ({ messageId: message.MessageId!, body: message.Body! }));
@@ -55,7 +30,7 @@ async function consume(
   const failed = new Set(batchItemFailures.map((failure) => failure.itemIdentifier));
   for (const message of Messages) {
     if (!failed.has(message.MessageId!)) {
-      await client.send(
+      await sqs.client.send(
         new DeleteMessageCommand({ QueueUrl: queueUrl, ReceiptHandle: message.ReceiptHandle! }),
       );
     }
@@ -65,12 +40,12 @@ async function consume(
 
 describe('the event pipeline over the local SQS service', () => {
   it('fans out, retries after the scheduled delay, and records the failure log once attempts run out', async () => {
-    const queueUrl = (await client.send(new CreateQueueCommand({ QueueName: 'pipeline-deliveries' })))
+    const queueUrl = (await sqs.client.send(new CreateQueueCommand({ QueueName: 'pipeline-deliveries' })))
       .QueueUrl!;
-    const deadLetterQueueUrl = (await client.send(new CreateQueueCommand({ QueueName: 'pipeline-dlq' })))
+    const deadLetterQueueUrl = (await sqs.client.send(new CreateQueueCommand({ QueueName: 'pipeline-dlq' })))
       .QueueUrl!;
     const services = createTestServices({ sender, config: { RETRY_SCHEDULE: [1] } });
-    const queue = new SqsDeliveryQueue({ client, queueUrl, deadLetterQueueUrl });
+    const queue = new SqsDeliveryQueue({ client: sqs.client, queueUrl, deadLetterQueueUrl });
     const pipeline = { ...services, deliveryQueue: queue };
     await services.webhooks.create(webhookFixture({ url: receiver.url, events: ['conversation.deleted'] }));
     receiver.respondWith({ status: 503, body: 'busy' }, { status: 500, body: 'still broken' });
@@ -108,8 +83,9 @@ describe('the event pipeline over the local SQS service', () => {
   });
 
   it('carries an event to every webhook in one message; only the failed webhook gets its own retry message', async () => {
-    const queueUrl = (await client.send(new CreateQueueCommand({ QueueName: 'group-deliveries' }))).QueueUrl!;
-    const deadLetterQueueUrl = (await client.send(new CreateQueueCommand({ QueueName: 'group-dlq' })))
+    const queueUrl = (await sqs.client.send(new CreateQueueCommand({ QueueName: 'group-deliveries' })))
+      .QueueUrl!;
+    const deadLetterQueueUrl = (await sqs.client.send(new CreateQueueCommand({ QueueName: 'group-dlq' })))
       .QueueUrl!;
     const services = createTestServices({
       sender,
@@ -117,7 +93,7 @@ describe('the event pipeline over the local SQS service', () => {
     });
     const pipeline = {
       ...services,
-      deliveryQueue: new SqsDeliveryQueue({ client, queueUrl, deadLetterQueueUrl }),
+      deliveryQueue: new SqsDeliveryQueue({ client: sqs.client, queueUrl, deadLetterQueueUrl }),
     };
     const refused = receiver.url.replace(/:\d+\//, ':1/');
     for (const id of ['wh_a', 'wh_b', 'wh_c']) {
@@ -145,7 +121,7 @@ describe('the event pipeline over the local SQS service', () => {
       'evt_group',
     ]);
     // The group message was deleted; what is left is wh_down's retry, a single task.
-    const { Messages = [] } = await client.send(
+    const { Messages = [] } = await sqs.client.send(
       new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 3 }),
     );
     expect(Messages.map((message) => JSON.parse(message.Body!))).toEqual([

@@ -1,7 +1,11 @@
 /** Test harness: the local SQS service behind a real node:http server on loopback, and a real SDK client. */
+import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { SQSClient } from '@aws-sdk/client-sqs';
+import { afterAll, beforeAll } from 'vitest';
 import { createLocalSqs, type LocalSqs } from '#local/sqs/sqs-protocol';
 
 export interface SqsHarness {
@@ -55,6 +59,40 @@ export async function startSqsHarness(dataDir: string): Promise<SqsHarness> {
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await sqs.close();
+    },
+  };
+}
+
+/**
+ * The set-up of a test file over the local SQS service: a harness storing under a fresh temporary
+ * folder named from `prefix`, started before the suite and closed (its folder removed) after it.
+ * Call at the top level of a test file (it registers the hooks); `harness` and `client` are readable
+ * from the first test on.
+ */
+export function sqsHarnessSuite(prefix: string): {
+  readonly harness: SqsHarness;
+  readonly client: SQSClient;
+} {
+  let dataDir: string | undefined;
+  let started: SqsHarness | undefined;
+  const harness = (): SqsHarness => {
+    if (started === undefined) throw new Error('the SQS harness is not started yet');
+    return started;
+  };
+  beforeAll(async () => {
+    dataDir = await mkdtemp(join(tmpdir(), prefix));
+    started = await startSqsHarness(dataDir);
+  });
+  afterAll(async () => {
+    await started?.close();
+    if (dataDir !== undefined) await rm(dataDir, { recursive: true, force: true });
+  });
+  return {
+    get harness() {
+      return harness();
+    },
+    get client() {
+      return harness().client;
     },
   };
 }

@@ -10,8 +10,8 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { EventBridgeClient, PutEventsCommand, type PutEventsRequestEntry } from '@aws-sdk/client-eventbridge';
-import { GetQueueAttributesCommand, GetQueueUrlCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { queueProbeAt } from '../support/delivery-queue-probe';
 import { type FaultyReceiver, pairKey, startFaultyReceiver } from '../support/faulty-receiver';
 import { killProcessGroupHard, type ServiceProcess, startServiceProcess } from '../support/npm-start-process';
 
@@ -183,37 +183,15 @@ async function queuedMessages(queues: string[]): Promise<number | undefined> {
   const current = service;
   if (!current) return undefined;
   if (!current.sqsUrl) return undefined;
-  const sqs = new SQSClient({
-    endpoint: current.sqsUrl,
-    region: 'us-east-1',
-    credentials: current.awsKey,
-    useQueueUrlAsEndpoint: false,
-    maxAttempts: 1,
-  });
+  const probe = queueProbeAt({ endpoint: current.sqsUrl, awsKey: current.awsKey, maxAttempts: 1 });
   try {
     let total = 0;
-    for (const name of queues) {
-      const { QueueUrl } = await sqs.send(new GetQueueUrlCommand({ QueueName: name }));
-      const { Attributes = {} } = await sqs.send(
-        new GetQueueAttributesCommand({
-          QueueUrl,
-          AttributeNames: [
-            'ApproximateNumberOfMessages',
-            'ApproximateNumberOfMessagesNotVisible',
-            'ApproximateNumberOfMessagesDelayed',
-          ],
-        }),
-      );
-      total +=
-        Number(Attributes.ApproximateNumberOfMessages ?? 0) +
-        Number(Attributes.ApproximateNumberOfMessagesNotVisible ?? 0) +
-        Number(Attributes.ApproximateNumberOfMessagesDelayed ?? 0);
-    }
+    for (const name of queues) total += await probe.queuedMessages(name);
     return total;
   } catch {
     return undefined;
   } finally {
-    sqs.destroy();
+    probe.close();
   }
 }
 

@@ -168,7 +168,13 @@ describe('SqsDeliveryQueue keeps its sends bounded (docs/contract.md#limits)', (
     const counted = (index: number): DeliveryTask => {
       const base = task(index);
       // Counts each serialisation of the task's event data (a ~256 KB event is the copy that matters).
-      const data = { ...base.event.data, toJSON: () => (serialised++, base.event.data) };
+      const data = {
+        ...base.event.data,
+        toJSON: () => {
+          serialised++;
+          return base.event.data;
+        },
+      };
       return { ...base, event: { ...base.event, data } };
     };
     const sends = [

@@ -90,7 +90,7 @@ describe('names and descriptions are well-formed, readable, undirected Unicode',
   });
 
   it(`accepts up to ${MAX_STACKED_MARKS} combining marks on one character and refuses more`, () => {
-    const marks = (count: number) => 'e' + '\u0301\u0323\u0308\u0304\u030c\u0306'.slice(0, count);
+    const marks = (count: number) => `e${'\u0301\u0323\u0308\u0304\u030c\u0306'.slice(0, count)}`;
     expect(create.parse({ ...valid, name: `Caf${marks(MAX_STACKED_MARKS)}` }).name).toBe(
       `Caf${marks(MAX_STACKED_MARKS)}`,
     );

@@ -590,15 +590,15 @@ export function secretScrubberFor(secretValues: readonly string[]): ScrubText {
         ...encodedMatches(original, needles, true, text),
       ]);
     }
+    const unescaped = decoded(original, false);
     const ranges = [
       ...textViews(original).flatMap((view) => textMatches(view, needles.texts, true)),
       ...textMatches(plainView(original), needles.texts, true),
-      ...encodedMatches(decoded(original, false), needles, true, text),
+      ...encodedMatches(unescaped, needles, true, text),
     ];
     // A stray escape start just before a run (`%0` + `aCEh…`) eats its first characters when decoded
     // (runReadings puts them back); the runs of the text as it is are opened too.
-    const undecoded =
-      decoded(original, false).text === text ? [] : encodedMatches(original, needles, true, text);
+    const undecoded = unescaped.text === text ? [] : encodedMatches(original, needles, true, text);
     ranges.push(...undecoded);
     return redact(text, ranges);
   };

@@ -7,7 +7,7 @@ import { buildDeliveryRequest, type DeliveryCredentials } from '#domain/delivery
 import type { AttemptOutcome } from '#domain/delivery-sender';
 import type { DeliveryAttempt, EventEnvelope, StoredWebhook } from '#domain/model';
 import type { Clock } from '#domain/ports';
-import { maskRequestHeaders } from '#domain/secret-masking';
+import { headerMaskFor } from '#domain/secret-masking';
 import {
   rememberingScrubber,
   type ScrubText,
@@ -161,6 +161,7 @@ export async function maskHeadersInSlices(
   scrubHeader: ScrubText,
   clock: Clock,
 ): Promise<Record<string, string>> {
+  const maskHeader = headerMaskFor(credentials, scrubHeader);
   const masked: Record<string, string> = {};
   let sliceStartedAt = clock.now().getTime();
   for (const [name, value] of Object.entries(headers)) {
@@ -168,7 +169,7 @@ export async function maskHeadersInSlices(
       await new Promise<void>((resolve) => setImmediate(resolve));
       sliceStartedAt = clock.now().getTime();
     }
-    Object.assign(masked, maskRequestHeaders({ [name]: value }, credentials, scrubHeader));
+    masked[name] = maskHeader(name, value);
   }
   return masked;
 }

@@ -39,19 +39,28 @@ export function maskRequestHeaders(
   secrets: WebhookSecrets,
   scrub: ScrubText = scrubberForCredentials(secrets),
 ): Record<string, string> {
+  const maskHeader = headerMaskFor(secrets, scrub);
+  const masked: Record<string, string> = {};
+  for (const [name, value] of Object.entries(headers)) masked[name] = maskHeader(name, value);
+  return masked;
+}
+
+/**
+ * One header's value as `maskRequestHeaders` shows it, with what the masking needs worked out once
+ * (the authentication header's name, the secret headers' names), for a caller that masks a
+ * request's headers one at a time.
+ */
+export function headerMaskFor(
+  secrets: WebhookSecrets,
+  scrub: ScrubText,
+): (name: string, value: string) => string {
   const authHeader = secrets.authentication ? authenticationHeaderMask(secrets.authentication) : undefined;
   const secretNames = new Set(Object.keys(secrets.secretHeaders ?? {}).map((name) => name.toLowerCase()));
-  const masked: Record<string, string> = {};
-  for (const [name, value] of Object.entries(headers)) {
-    if (name.toLowerCase() === authHeader?.name) {
-      masked[name] = `${authHeader.prefix}${MASK}`;
-    } else if (secretNames.has(name.toLowerCase())) {
-      masked[name] = MASK;
-    } else if (SERVICE_COMPUTED_HEADERS.has(name.toLowerCase())) {
-      masked[name] = value;
-    } else {
-      masked[name] = scrub(value);
-    }
-  }
-  return masked;
+  return (name, value) => {
+    const lowerName = name.toLowerCase();
+    if (lowerName === authHeader?.name) return `${authHeader.prefix}${MASK}`;
+    if (secretNames.has(lowerName)) return MASK;
+    if (SERVICE_COMPUTED_HEADERS.has(lowerName)) return value;
+    return scrub(value);
+  };
 }

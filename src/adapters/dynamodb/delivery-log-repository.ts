@@ -63,6 +63,7 @@ import {
   TENANT_INDEX_SHARDS,
   tenantIndexPartition,
 } from './delivery-index';
+import { payloadOfItem } from './event-id-registry';
 import { TABLE_KEYS } from './table-definition';
 import { notExpiredFilter, toEpochSeconds, withoutStorageAttributes } from './ttl';
 
@@ -287,14 +288,8 @@ export class DynamoDeliveryLogRepository implements DeliveryLogRepository {
     const claimKey = { pk: payloadKey(tenantId, eventId).pk, sk: 'ID' };
     const found = await getItems(this.client, this.tableName, [payloadKey(tenantId, eventId), claimKey]);
     const now = toEpochSeconds(this.clock.now());
-    const claim = found.get(`${claimKey.pk}|${claimKey.sk}`);
-    if (
-      typeof claim?.body === 'string' &&
-      typeof claim.payloadUntil === 'number' &&
-      claim.payloadUntil > now
-    ) {
-      return claim.body;
-    }
+    const fromClaim = payloadOfItem(found.get(`${claimKey.pk}|${claimKey.sk}`), now);
+    if (fromClaim !== undefined) return fromClaim;
     const Item = found.get(`${claimKey.pk}|PAYLOAD`);
     if (!Item || this.isExpired(Item)) return undefined;
     return typeof Item.body === 'string' ? Item.body : undefined;

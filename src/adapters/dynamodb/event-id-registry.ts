@@ -127,8 +127,11 @@ export class DynamoEventIdRegistry implements EventIdRegistry {
   }
 }
 
-/** The claim's payload while `payloadUntil` (epoch seconds) is ahead: TTL removes expired items late. */
-function payloadOfItem(item: Record<string, unknown> | undefined, nowSeconds: number): string | undefined {
+/** The claim's payload while `payloadUntil` (epoch seconds) is ahead (TTL removes expired items late): the one reading of a claim item's body, for the registry and the delivery log. */
+export function payloadOfItem(
+  item: Record<string, unknown> | undefined,
+  nowSeconds: number,
+): string | undefined {
   if (typeof item?.body !== 'string') return undefined;
   return typeof item.payloadUntil === 'number' && item.payloadUntil > nowSeconds ? item.body : undefined;
 }

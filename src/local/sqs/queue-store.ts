@@ -15,7 +15,7 @@
  * down):
  * - `q!<queue>`: the queue's record (StoredQueue, JSON);
  * - `m!<queue>!<id>`: the message's metadata (MessageMetadata, JSON: what scheduling needs — times,
- *   receive count, group, sequence, de-duplication id, MD5s — about 0.4 KB of heap each, measured);
+ *   receive count, group, sequence, de-duplication id, MD5s — about 0.4–0.5 KB of heap each, measured);
  * - `b!<id>`: the message's payload (MessagePayload, JSON: body and message attributes, up to 256 KiB).
  * A send writes both keys in one batch. Only the metadata is indexed in memory; a payload is read when
  * its message is handed out (at most 10 per ReceiveMessage), and until its batch is written it waits

@@ -46,11 +46,13 @@ const LONE_SURROGATE = /\p{Cs}/u;
 export const MAX_STACKED_MARKS = 4;
 const MARK_STACK = new RegExp(`\\p{M}{${MAX_STACKED_MARKS + 1},}`, 'u');
 
+const LONE_SURROGATE_MESSAGE = 'must be well-formed Unicode (no unpaired surrogate)';
+const MARK_STACK_MESSAGE = `must not stack more than ${MAX_STACKED_MARKS} combining marks on one character`;
+
 /** The reason `text` is not well-formed, readable Unicode (a lone surrogate, a stack of marks), if it is not. */
 export function malformedTextIssue(text: string): string | undefined {
-  if (LONE_SURROGATE.test(text)) return 'must be well-formed Unicode (no unpaired surrogate)';
-  if (MARK_STACK.test(text))
-    return `must not stack more than ${MAX_STACKED_MARKS} combining marks on one character`;
+  if (LONE_SURROGATE.test(text)) return LONE_SURROGATE_MESSAGE;
+  if (MARK_STACK.test(text)) return MARK_STACK_MESSAGE;
   return undefined;
 }
 
@@ -70,37 +72,56 @@ export function hasForbiddenControl(text: string): boolean {
   return FORBIDDEN_CONTROL.test(text);
 }
 
-/** A webhook name: trimmed, 1–100 characters, something visible, no control characters. */
+/**
+ * The first rule `text` breaks, in the order given, as its message. A field gets one reason, the
+ * first that applies, rather than every rule a hostile string happens to break at once.
+ */
+function firstBrokenRule(text: string, rules: readonly (readonly [(text: string) => boolean, string])[]) {
+  return rules.find(([holds]) => !holds(text))?.[1];
+}
+
+/** Adds the first broken rule's message to `context` as the field's one issue. */
+function refuseByFirstRule(rules: readonly (readonly [(text: string) => boolean, string])[]) {
+  return (text: string, context: z.RefinementCtx) => {
+    const message = firstBrokenRule(text, rules);
+    if (message !== undefined) context.addIssue({ code: 'custom', message });
+  };
+}
+
+const NAME_RULES = [
+  [(name: string) => !/\p{Cc}/u.test(name), 'must not contain control characters'],
+  [
+    (name: string) => name === '' || hasVisibleCharacter(name),
+    'must contain a visible character, not only invisible or format characters (e.g. U+200B)',
+  ],
+  [(name: string) => !hasDeceptiveFormat(name), DECEPTIVE_FORMAT_MESSAGE],
+  [(name: string) => !LONE_SURROGATE.test(name), LONE_SURROGATE_MESSAGE],
+  [(name: string) => !MARK_STACK.test(name), MARK_STACK_MESSAGE],
+] as const;
+
+/**
+ * A webhook name: trimmed, 1–100 characters, something visible, no control characters, bidi
+ * controls, unpaired surrogates or stacks of marks. One issue at most: the first rule broken.
+ */
 export const webhookNameSchema = z
   .string()
   .trim()
   .min(1)
   .max(MAX_NAME_LENGTH)
-  .refine((name) => !/\p{Cc}/u.test(name), 'must not contain control characters')
-  .refine(
-    // A name with nothing visible gets the one message below.
-    (name) => !hasVisibleCharacter(name) || !hasDeceptiveFormat(name),
-    DECEPTIVE_FORMAT_MESSAGE,
-  )
-  .superRefine((name, context) => {
-    const issue = malformedTextIssue(name);
-    if (issue) context.addIssue({ code: 'custom', message: issue });
-  })
-  .refine(
-    (name) => name === '' || hasVisibleCharacter(name),
-    'must contain a visible character, not only invisible or format characters (e.g. U+200B)',
-  );
+  .superRefine(refuseByFirstRule(NAME_RULES));
 
-/** A webhook description: 0–500 characters, no control characters but tab and line feed. */
+const DESCRIPTION_RULES = [
+  [
+    (description: string) => !hasForbiddenControl(description),
+    'must not contain control characters (tab and line feed are allowed)',
+  ],
+  [(description: string) => !hasDeceptiveFormat(description), DECEPTIVE_FORMAT_MESSAGE],
+  [(description: string) => !LONE_SURROGATE.test(description), LONE_SURROGATE_MESSAGE],
+  [(description: string) => !MARK_STACK.test(description), MARK_STACK_MESSAGE],
+] as const;
+
+/** A webhook description: 0–500 characters, no control characters but tab and line feed. One issue at most. */
 export const webhookDescriptionSchema = z
   .string()
   .max(MAX_DESCRIPTION_LENGTH)
-  .refine(
-    (description) => !hasForbiddenControl(description),
-    'must not contain control characters (tab and line feed are allowed)',
-  )
-  .refine((description) => !hasDeceptiveFormat(description), DECEPTIVE_FORMAT_MESSAGE)
-  .superRefine((description, context) => {
-    const issue = malformedTextIssue(description);
-    if (issue) context.addIssue({ code: 'custom', message: issue });
-  });
+  .superRefine(refuseByFirstRule(DESCRIPTION_RULES));

@@ -68,7 +68,17 @@ export function toFieldIssues(error: z.ZodError): FieldIssue[] {
     }
     issues.push({ field: formatIssuePath(issue.path), message: describeIssue(issue) });
   }
-  return issues;
+  return firstPerField(issues);
+}
+
+/**
+ * One issue per field, the first zod reported (schemas list their checks most basic first: length,
+ * then characters). A value that breaks several rules at once gets one reason to act on, and the
+ * response's `details` never names a field twice.
+ */
+function firstPerField(issues: FieldIssue[]): FieldIssue[] {
+  const seen = new Set<string>();
+  return issues.filter((issue) => !seen.has(issue.field) && seen.add(issue.field));
 }
 
 function describeBound(origin: string, word: string, limit: number | bigint, inclusive?: boolean): string {

@@ -109,6 +109,41 @@ describe('names and descriptions are well-formed, readable, undirected Unicode',
   });
 });
 
+describe('one reason per field', () => {
+  /** Strings of every kind of character the rules look at, short and over-long, so several rules break at once. */
+  const hostileText = fc
+    .array(
+      fc.constantFrom(...INVISIBLE, ...SPACES, ...CONTROLS, '\u0301', '\u0300', '\ud800', '\udc00', 'a', 'Ж'),
+      { minLength: 1, maxLength: 40 },
+    )
+    .map((parts) => parts.join(''))
+    // Repeated past the length limits too, which zod checks alongside the character rules.
+    .chain((text) => fc.constantFrom(text, text.repeat(30)));
+
+  it('a name or a description that breaks several rules gets one issue, naming the field (property)', () => {
+    fc.assert(
+      fc.property(hostileText, (text) => {
+        for (const field of ['name', 'description'] as const) {
+          for (const parsed of [
+            create.safeParse({ ...valid, [field]: text }),
+            patch.safeParse({ [field]: text }),
+          ]) {
+            if (parsed.success) continue;
+            expect(toFieldIssues(parsed.error).map((issue) => issue.field)).toEqual([field]);
+          }
+        }
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it('the counterexample CI found: combining marks and grapheme joiners only', () => {
+    const name = '\u0300\u034f\u034f\u0300\u034f';
+    expect(fieldOf(create.safeParse({ ...valid, name }))).toEqual(['name']);
+    expect(fieldOf(patch.safeParse({ name }))).toEqual(['name']);
+  });
+});
+
 describe('webhook description', () => {
   it('refuses any control character but tab and line feed, naming the field', () => {
     fc.assert(

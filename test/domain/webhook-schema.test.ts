@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { AUTH_KINDS } from '#domain/auth-kinds/registry';
 import type { FieldIssue } from '#domain/errors';
@@ -208,6 +209,50 @@ describe('create schema', () => {
     expect(issuesOf(create.safeParse({ ...valid, authentication: { type: 'oauth' } }))).toEqual([
       { field: 'authentication.type', message: `must be one of: ${kinds}` },
     ]);
+  });
+});
+
+describe('field issues', () => {
+  /** Values of every kind for each field of the input, so several rules of one field break at once. */
+  const hostileText = fc
+    .string({
+      unit: fc.constantFrom('a', ' ', '\u0000', '\u0301', '\u202e', '\u200b', 'Ж', ':', '/'),
+      maxLength: 30,
+    })
+    .chain((text) => fc.constantFrom(text, text.repeat(80)));
+  const fieldValue = fc.oneof(
+    fc.anything(),
+    hostileText,
+    hostileText.map((text) => `http://${text}`),
+    fc.array(fc.oneof(hostileText, fc.constant('message.created')), { maxLength: 5 }),
+    fc.dictionary(hostileText, fc.oneof(hostileText, fc.anything()), { maxKeys: 3 }),
+    fc.record({ type: fc.constantFrom('basic', 'bearer', 'api_key'), token: hostileText, name: hostileText }),
+  );
+  const FIELDS = [
+    'name',
+    'description',
+    'url',
+    'events',
+    'headers',
+    'authentication',
+    'ordering',
+    'rateLimit',
+  ];
+  const body = fc.dictionary(fc.constantFrom(...FIELDS), fieldValue);
+
+  it('name each field at most once, whatever the body (property)', () => {
+    fc.assert(
+      fc.property(body, (input) => {
+        for (const schema of [create, patch]) {
+          const parsed = schema.safeParse({ ...valid, ...input });
+          if (parsed.success) continue;
+          const fields = toFieldIssues(parsed.error).map((issue) => issue.field);
+          expect(fields.length).toBeGreaterThan(0);
+          expect(new Set(fields).size).toBe(fields.length);
+        }
+      }),
+      { numRuns: 400 },
+    );
   });
 });
 

@@ -28,7 +28,9 @@ export function crashHarness(token: string, directoryPrefix: string): CrashHarne
     ALLOW_INSECURE_LOCALHOST: 'true',
     // Long enough to kill the service between a delivery's attempts.
     RETRY_SCHEDULE: '4',
-    DELIVERY_TIMEOUT_MS: '1000',
+    // A freshly started service under a loaded CI run can take over a second for its first request;
+    // a timeout there would use the test's one retry and end the delivery failed.
+    DELIVERY_TIMEOUT_MS: '5000',
     POWERTOOLS_LOG_LEVEL: 'WARN',
   };
 

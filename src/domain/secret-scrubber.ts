@@ -259,6 +259,12 @@ function textViews(view: View): View[] {
 interface Needles {
   /** The values folded, without whitespace, and their reverses: for the text and plain views. */
   texts: string[];
+  /**
+   * A value without the first characters a stray escape start before it would eat (`%` + `Be…` read
+   * as `%Be`), folded: it counts only right after an escape whose text ends with those characters,
+   * so a value's tail met after other text (`Bearer …` less `Bea`, in `before R …`) is no match.
+   */
+  afterEscape: { text: string; eaten: string }[];
   bytes: Buffer[];
 }
 
@@ -287,6 +293,7 @@ const SIMPLE_ESCAPE = /^[ntrbf/"'\\]$/;
 
 function needlesOf(secretValues: readonly string[]): Needles {
   const texts = new Set<string>();
+  const afterEscape = new Map<string, { text: string; eaten: string }>();
   const bytes = new Map<string, Buffer>();
   const addText = (value: string) => {
     // The value as it is, folded and without whitespace: the text view decodes the TEXT, never the
@@ -307,8 +314,10 @@ function needlesOf(secretValues: readonly string[]): Needles {
     // (`%` + `a0…`) is decoded together with the secret's first characters: the rest is searched too.
     for (let eaten = 1; eaten <= 5 && value.length - eaten >= MIN_SCRUBBED_LENGTH; eaten++) {
       const start = value.slice(0, eaten);
-      if (ESCAPE_COMPLETION.test(start) || (eaten === 1 && SIMPLE_ESCAPE.test(start)))
-        addText(value.slice(eaten));
+      if (!ESCAPE_COMPLETION.test(start) && !(eaten === 1 && SIMPLE_ESCAPE.test(start))) continue;
+      const text = plainView(identityView(value.slice(eaten))).text;
+      if (text.length >= MIN_CANONICAL_LENGTH)
+        afterEscape.set(`${start}\n${text}`, { text, eaten: start.toLowerCase() });
     }
     addBytes(Buffer.from(value, 'utf8'));
     // UTF-16 in either byte order, as a receiver on another platform may echo the header before
@@ -328,7 +337,7 @@ function needlesOf(secretValues: readonly string[]): Needles {
       addText(key.toString('hex'));
     }
   }
-  return { texts: [...texts], bytes: [...bytes.values()] };
+  return { texts: [...texts], afterEscape: [...afterEscape.values()], bytes: [...bytes.values()] };
 }
 
 type Range = [start: number, end: number];
@@ -349,26 +358,55 @@ function tailStartingNeedle(haystack: string, needle: string, minimum: number): 
   return -1;
 }
 
-/** Ranges of `view`'s original text holding a text needle (whole, or its beginning at the end). */
-function textMatches(view: View, needles: readonly string[], isCut: boolean): Range[] {
+/** Whether view character `at` was decoded from an escape of `original` whose text ends with `eaten`. */
+function followsEscapeEnding(view: View, original: string, at: number, eaten: string): boolean {
+  if (at < 0) return false;
+  const start = view.starts[at] as number;
+  const end = view.ends[at] as number;
+  return end - start > eaten.length && original.slice(end - eaten.length, end).toLowerCase() === eaten;
+}
+
+/**
+ * Ranges of `view`'s original text holding a text needle (whole, or its beginning at the end); a
+ * tail of `needles.afterEscape` only right after an escape that ate its value's first characters.
+ */
+function textMatches(view: View, original: string, needles: Needles, isCut: boolean): Range[] {
   const ranges: Range[] = [];
   const toOriginal = (from: number, to: number): Range => [
     view.starts[from] as number,
     view.ends[to - 1] as number,
   ];
-  for (const needle of needles) {
+  const candidates: { text: string; eaten?: string }[] = [
+    ...needles.texts.map((text) => ({ text })),
+    ...needles.afterEscape,
+  ];
+  // A cut may also fall inside an escape (`&#x4`, `%2`, `\\u00`): its start decodes to nothing yet.
+  const whole = isCut ? view.text.replace(PARTIAL_ESCAPE_AT_END, '') : '';
+  for (const { text: needle, eaten } of candidates) {
+    // A tail's match starts with the escape that holds its value's first characters.
+    const from = (at: number) => (eaten === undefined ? at : at - 1);
+    const counts = (at: number) => eaten === undefined || followsEscapeEnding(view, original, at - 1, eaten);
     for (let at = view.text.indexOf(needle); at >= 0; at = view.text.indexOf(needle, at + 1)) {
-      ranges.push(toOriginal(at, at + needle.length));
+      if (counts(at)) ranges.push(toOriginal(from(at), at + needle.length));
     }
     if (isCut) {
-      // A cut may also fall inside an escape (`&#x4`, `%2`, `\\u00`): its start decodes to nothing yet.
-      const whole = view.text.replace(PARTIAL_ESCAPE_AT_END, '');
       const tail = tailStartingNeedle(whole, needle, Math.min(MIN_SCRUBBED_LENGTH, needle.length - 1));
-      if (tail >= 0 && whole.length - tail >= MIN_CANONICAL_LENGTH)
-        ranges.push(toOriginal(tail, view.text.length));
+      if (tail >= 0 && whole.length - tail >= MIN_CANONICAL_LENGTH && counts(tail))
+        ranges.push(toOriginal(from(tail), view.text.length));
     }
   }
   return ranges;
+}
+
+/** Whether `view` holds a text needle anywhere (textMatches without the cut), as layerHoldsSecret asks. */
+function viewHoldsNeedle(view: View, original: string, needles: Needles): boolean {
+  if (needles.texts.some((needle) => view.text.includes(needle))) return true;
+  return needles.afterEscape.some(({ text, eaten }) => {
+    for (let at = view.text.indexOf(text); at >= 0; at = view.text.indexOf(text, at + 1)) {
+      if (followsEscapeEnding(view, original, at - 1, eaten)) return true;
+    }
+    return false;
+  });
 }
 
 /** Whether decoded bytes hold a byte needle, or end with one's beginning (3 bytes or more). */
@@ -447,25 +485,63 @@ function* encodedRuns(text: string): Generator<EncodedRun> {
   }
 }
 
+/** The readings of a run (`runReadings`) and where, in the original text, redacting it starts. */
+interface RunReadings {
+  readings: string[];
+  originalStart: number;
+}
+
 /**
- * The run as found, then with the characters a stray escape start ate put back: when the character
- * just before the run in `view` was decoded from an escapeText of `original` (`%0` + `a…` read as `%0a`,
- * `\u00` + `41…`, `&#` + `12…`), the escapeText's last 1, 2, … characters that are of the run's alphabet
- * may be the run's own first characters. Each reading is decoded at every alignment, so the secret is
- * found at any byte offset whatever escapeText-like text comes before it.
+ * The run as found, then with the characters a stray escape start ate put back. A stray escape start
+ * (`%`, `\\`, `\\u00`, `&#`) just before an encoded secret is decoded together with the secret's first
+ * characters (`%0` + `a…` read as `%0a`, `%` + `62…` as `b`, `\\` + `f…` as a form feed, which the
+ * decoding drops): the escape's last 1, 2, … characters that are of the run's alphabet may be the
+ * run's own. The escape sits either just before the run (its character, if any, is not of the
+ * alphabet and ends the run there) or inside it, as the first escape the run holds (its character is
+ * of the alphabet, `%62` → `b`, and joins the run): the reading starts with the escape's tail and goes
+ * on after it. Each reading is decoded at every alignment, so the secret is found at any byte offset
+ * whatever escape-like text comes before it. Redacting starts at the escape before the run, if any:
+ * a little more than the secret is safe, leaving its first characters is not.
  */
-function runReadings(view: View, original: string, encoded: EncodedRun): string[] {
+function runReadings(view: View, original: string, encoded: EncodedRun): RunReadings {
   const { run } = encoded;
   const readings = [run[0]];
-  const before = run.index - 1;
-  if (before < 0 || view.ends[before] !== view.starts[run.index]) return readings;
-  const escapeText = original.slice(view.starts[before] as number, view.ends[before] as number);
-  for (let eaten = 1; eaten < escapeText.length; eaten++) {
-    const tail = escapeText.slice(-eaten);
-    if (!encoded.alphabet.test(tail)) break;
-    readings.push(tail + run[0]);
+  const withEatenTail = (escapeText: string, rest: string) => {
+    for (let eaten = 1; eaten < escapeText.length; eaten++) {
+      const tail = escapeText.slice(-eaten);
+      if (!encoded.alphabet.test(tail)) break;
+      readings.push(tail + rest);
+    }
+  };
+  /** The escape text between view characters `at - 1` and `at`: one that decoded to nothing, or `at - 1`'s own. */
+  const escapeBefore = (at: number): [start: number, end: number] | undefined => {
+    const start = at > 0 ? (view.ends[at - 1] as number) : 0;
+    const end = view.starts[at] as number;
+    if (end > start) return [start, end];
+    if (at > 0 && end - (view.starts[at - 1] as number) > 1) return [view.starts[at - 1] as number, end];
+    return undefined;
+  };
+  const before = escapeBefore(run.index);
+  if (before) withEatenTail(original.slice(...before), run[0]);
+  const runEnd = run.index + run[0].length;
+  for (let at = run.index; at < runEnd; at++) {
+    const swallowed = at > run.index ? (view.ends[at - 1] as number) < (view.starts[at] as number) : false;
+    if (swallowed) {
+      withEatenTail(
+        original.slice(view.ends[at - 1] as number, view.starts[at] as number),
+        run[0].slice(at - run.index),
+      );
+      break;
+    }
+    if ((view.ends[at] as number) - (view.starts[at] as number) > 1) {
+      withEatenTail(
+        original.slice(view.starts[at] as number, view.ends[at] as number),
+        run[0].slice(at - run.index + 1),
+      );
+      break;
+    }
   }
-  return readings;
+  return { readings, originalStart: before ? before[0] : (view.starts[run.index] as number) };
 }
 
 /**
@@ -486,7 +562,7 @@ function layerHoldsSecret(
   if (bytesHoldSecret(bytes, needles.bytes, isCut)) return true;
   const asText = identityView(bytes.toString('latin1'));
   const views = [plainView(asText), ...textViews(asText)];
-  if (views.some((view) => needles.texts.some((needle) => view.text.includes(needle)))) return true;
+  if (views.some((view) => viewHoldsNeedle(view, asText.text, needles))) return true;
   if (depth >= MAX_ENCODING_DEPTH) return false;
   // The next layer: runs in the bytes as they are, and in their escape-decoded text (percent, `\u`,
   // entities), whose characters are bytes again when they are all below 256.
@@ -498,7 +574,7 @@ function layerHoldsSecret(
       const { run } = encoded;
       const runIsCut = isCut && run.index + run[0].length === layer.text.length;
       // In the escape-decoded layer, a stray escape start may have eaten the run's first characters.
-      for (const reading of runReadings(layer, asText.text, encoded)) {
+      for (const reading of runReadings(layer, asText.text, encoded).readings) {
         for (const inner of encoded.decodingsOf(reading)) {
           if (layerHoldsSecret(inner, needles, runIsCut, depth + 1, budget)) return true;
         }
@@ -521,7 +597,7 @@ function encodedMatches(view: View, needles: Needles, isCut: boolean, original: 
     const { run } = encoded;
     const runEnd = run.index + run[0].length;
     const runIsCut = isCut && runEnd === view.text.length;
-    const readings = runReadings(view, original, encoded);
+    const { readings, originalStart } = runReadings(view, original, encoded);
     let holds = false;
     try {
       search: for (const reading of readings) {
@@ -536,10 +612,7 @@ function encodedMatches(view: View, needles: Needles, isCut: boolean, original: 
       if (!(error instanceof BudgetExhausted)) throw error;
       holds = true;
     }
-    // With the escape before it when that escape may hold the run's first characters: redacting a
-    // little more than the secret is safe, leaving its first characters is not.
-    const from = readings.length > 1 && holds ? run.index - 1 : run.index;
-    if (holds) ranges.push([view.starts[from] as number, view.ends[runEnd - 1] as number]);
+    if (holds) ranges.push([originalStart, view.ends[runEnd - 1] as number]);
   }
   return ranges;
 }
@@ -575,7 +648,7 @@ function redact(text: string, ranges: Range[]): string {
  */
 export function secretScrubberFor(secretValues: readonly string[]): ScrubText {
   const needles = needlesOf(secretValues);
-  if (needles.texts.length === 0 && needles.bytes.length === 0) {
+  if (needles.texts.length === 0 && needles.afterEscape.length === 0 && needles.bytes.length === 0) {
     return (text) => text;
   }
   return (text) => {
@@ -586,14 +659,14 @@ export function secretScrubberFor(secretValues: readonly string[]): ScrubText {
     // the text itself. Header values and most answers are such text; they skip the passes.
     if (!ESCAPE_START.test(text)) {
       return redact(text, [
-        ...textMatches(plainView(original), needles.texts, true),
+        ...textMatches(plainView(original), text, needles, true),
         ...encodedMatches(original, needles, true, text),
       ]);
     }
     const unescaped = decoded(original, false);
     const ranges = [
-      ...textViews(original).flatMap((view) => textMatches(view, needles.texts, true)),
-      ...textMatches(plainView(original), needles.texts, true),
+      ...textViews(original).flatMap((view) => textMatches(view, text, needles, true)),
+      ...textMatches(plainView(original), text, needles, true),
       ...encodedMatches(unescaped, needles, true, text),
     ];
     // A stray escape start just before a run (`%0` + `aCEh…`) eats its first characters when decoded

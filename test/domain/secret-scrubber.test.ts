@@ -396,6 +396,30 @@ describe('a stray escape start just before an encoded secret', () => {
     expect(encoded).toMatch(/%2[BF]/);
     expect(secretScrubberFor([secret])(`q=%0${encoded}&x=1`)).toBe(`q=${SCRUBBED}&x=1`);
   });
+
+  it('catches a stray escape whose character joins the run (%62 → b) or vanishes (\\f)', () => {
+    // Counterexamples a longer run of the property found: `%` + the blob's `62` decodes to `b`, a
+    // base64 character that starts the run; `\\` + its `f` is a form feed, decoded to nothing.
+    const joins = 'a/aa~aaaaaaaaaaaa';
+    const joined = Buffer.concat([Buffer.from([235]), Buffer.from(joins)]).toString('base64');
+    expect(joined.startsWith('62')).toBe(true);
+    expect(secretScrubberFor([joins])(`q=%${encodeURIComponent(joined)}`)).toBe(`q=${SCRUBBED}`);
+    const vanishes = '~  y&};_Ya[?';
+    const blob = Buffer.from(vanishes).toString('base64');
+    expect(blob.startsWith('f')).toBe(true);
+    expect(secretScrubberFor([vanishes])(`q=\\${encodeURIComponent(blob)}`)).toBe(`q=${SCRUBBED}`);
+  });
+
+  it('counts a value less its first characters only right after the escape that ate them', () => {
+    // `Bearer [      <` less `Bea` is `rer[<` once spaces are dropped: met in `before R [      <`
+    // it is no echo of the value after a stray escape, and the text before it stays.
+    const scrub = secretScrubberFor(
+      webhookSecretValues({ signingSecrets: [], authentication: { type: 'bearer', token: '[      <' } }),
+    );
+    expect(scrub('before R [      < after')).toBe(`before R ${SCRUBBED} after`);
+    // After the escape that ate `Be`, the escape goes too: none of the value is left.
+    expect(scrub(`q=%${'Bearer [      <'} after`)).toBe(`q=${SCRUBBED} after`);
+  });
 });
 
 /** Byte-wise encodings a receiver may stack, each with how the byte range [from, to) of its input maps to characters of its output. */

@@ -202,4 +202,35 @@ describe('coalesceWebhookReads', () => {
     expect(repository.batchReads).toBe(1);
     expect(repository.reads).toBe(0);
   });
+
+  it("batches per tenant: one tenant's read never waits for another tenant's read in flight", async () => {
+    const repository = new InMemoryWebhookRepository();
+    const webhook = (tenantId: string, id: string) =>
+      ({ id, tenantId, name: id, status: 'active', version: 1 }) as unknown as Parameters<
+        typeof repository.create
+      >[0];
+    await repository.create(webhook('a', 'wh_a'));
+    await repository.create(webhook('b', 'wh_b'));
+    // Tenant a's batch read hangs until released (a read of hundreds of webhooks on a busy store).
+    let releaseA: () => void = () => undefined;
+    const aReleased = new Promise<void>((resolve) => {
+      releaseA = resolve;
+    });
+    const asked: string[][] = [];
+    const slowForA = Object.assign(Object.create(repository) as typeof repository, {
+      getMany: async (refs: Parameters<typeof repository.getMany>[0]) => {
+        asked.push(refs.map((ref) => ref.tenantId));
+        if (refs.some((ref) => ref.tenantId === 'a')) await aReleased;
+        return repository.getMany(refs);
+      },
+    });
+    const coalesced = coalesceWebhookReads(slowForA);
+    const readOfA = coalesced.get('a', 'wh_a');
+    await new Promise((resolve) => setImmediate(resolve));
+    // b asks while a's read is in flight: it gets its own read, at once, not the one after a's.
+    expect((await coalesced.get('b', 'wh_b'))?.id).toBe('wh_b');
+    expect(asked).toEqual([['a'], ['b']]);
+    releaseA();
+    expect((await readOfA)?.id).toBe('wh_a');
+  });
 });

@@ -312,7 +312,8 @@ function needlesOf(secretValues: readonly string[]): Needles {
     addText(value);
     // A stray `%`, `\\`, `\\u` or `\\x` just before a secret that begins like the rest of an escape
     // (`%` + `a0…`) is decoded together with the secret's first characters: the rest is searched too.
-    for (let eaten = 1; eaten <= 5 && value.length - eaten >= MIN_SCRUBBED_LENGTH; eaten++) {
+    // However short that rest: it counts only right after an escape ending with the eaten characters.
+    for (let eaten = 1; eaten <= 5 && value.length - eaten >= MIN_CANONICAL_LENGTH; eaten++) {
       const start = value.slice(0, eaten);
       if (!ESCAPE_COMPLETION.test(start) && !(eaten === 1 && SIMPLE_ESCAPE.test(start))) continue;
       const text = plainView(identityView(value.slice(eaten))).text;
@@ -358,41 +359,51 @@ function tailStartingNeedle(haystack: string, needle: string, minimum: number): 
   return -1;
 }
 
-/** Whether view character `at` was decoded from an escape of `original` whose text ends with `eaten`. */
-function followsEscapeEnding(view: View, original: string, at: number, eaten: string): boolean {
-  if (at < 0) return false;
-  const start = view.starts[at] as number;
-  const end = view.ends[at] as number;
-  return end - start > eaten.length && original.slice(end - eaten.length, end).toLowerCase() === eaten;
+/** How far before the characters it ate an escape may start (`%` + `0`, `\\u` + `00`, `&#x` + `4`, `%25` + `30`). */
+const ESCAPE_REACH = 8;
+
+/**
+ * Where, in `original`, the escape starts that ate `eaten` just before offset `start` (the first
+ * character of a value's tail): `eaten` itself must be right there, with an escape start (`%`, `\\`,
+ * `&`) a few characters before it; -1 otherwise. Looked for in the original text, not in a view: a
+ * view may have dropped the escape's decoded character (a NUL, a form feed) along with white space.
+ */
+function eatingEscapeAt(original: string, start: number, eaten: string): number {
+  const eatenAt = start - eaten.length;
+  if (eatenAt < 1 || original.slice(eatenAt, start).toLowerCase() !== eaten) return -1;
+  const escapeAt = Math.max(
+    original.lastIndexOf('%', eatenAt - 1),
+    original.lastIndexOf('\\', eatenAt - 1),
+    original.lastIndexOf('&', eatenAt - 1),
+  );
+  return escapeAt >= 0 && eatenAt - escapeAt <= ESCAPE_REACH ? escapeAt : -1;
 }
 
 /**
  * Ranges of `view`'s original text holding a text needle (whole, or its beginning at the end); a
- * tail of `needles.afterEscape` only right after an escape that ate its value's first characters.
+ * tail of `needles.afterEscape` only right after an escape that ate its value's first characters,
+ * and then from that escape on.
  */
 function textMatches(view: View, original: string, needles: Needles, isCut: boolean): Range[] {
   const ranges: Range[] = [];
-  const toOriginal = (from: number, to: number): Range => [
-    view.starts[from] as number,
-    view.ends[to - 1] as number,
-  ];
+  // A cut may also fall inside an escape (`&#x4`, `%2`, `\\u00`): its start decodes to nothing yet.
+  const whole = isCut ? view.text.replace(PARTIAL_ESCAPE_AT_END, '') : '';
+  const push = (from: number, to: number, eaten: string | undefined) => {
+    const start = view.starts[from] as number;
+    const escapeAt = eaten === undefined ? start : eatingEscapeAt(original, start, eaten);
+    if (escapeAt >= 0) ranges.push([escapeAt, view.ends[to - 1] as number]);
+  };
   const candidates: { text: string; eaten?: string }[] = [
     ...needles.texts.map((text) => ({ text })),
     ...needles.afterEscape,
   ];
-  // A cut may also fall inside an escape (`&#x4`, `%2`, `\\u00`): its start decodes to nothing yet.
-  const whole = isCut ? view.text.replace(PARTIAL_ESCAPE_AT_END, '') : '';
   for (const { text: needle, eaten } of candidates) {
-    // A tail's match starts with the escape that holds its value's first characters.
-    const from = (at: number) => (eaten === undefined ? at : at - 1);
-    const counts = (at: number) => eaten === undefined || followsEscapeEnding(view, original, at - 1, eaten);
     for (let at = view.text.indexOf(needle); at >= 0; at = view.text.indexOf(needle, at + 1)) {
-      if (counts(at)) ranges.push(toOriginal(from(at), at + needle.length));
+      push(at, at + needle.length, eaten);
     }
     if (isCut) {
       const tail = tailStartingNeedle(whole, needle, Math.min(MIN_SCRUBBED_LENGTH, needle.length - 1));
-      if (tail >= 0 && whole.length - tail >= MIN_CANONICAL_LENGTH && counts(tail))
-        ranges.push(toOriginal(from(tail), view.text.length));
+      if (tail >= 0 && whole.length - tail >= MIN_CANONICAL_LENGTH) push(tail, view.text.length, eaten);
     }
   }
   return ranges;
@@ -403,7 +414,7 @@ function viewHoldsNeedle(view: View, original: string, needles: Needles): boolea
   if (needles.texts.some((needle) => view.text.includes(needle))) return true;
   return needles.afterEscape.some(({ text, eaten }) => {
     for (let at = view.text.indexOf(text); at >= 0; at = view.text.indexOf(text, at + 1)) {
-      if (followsEscapeEnding(view, original, at - 1, eaten)) return true;
+      if (eatingEscapeAt(original, view.starts[at] as number, eaten) >= 0) return true;
     }
     return false;
   });

@@ -419,6 +419,11 @@ describe('a stray escape start just before an encoded secret', () => {
     expect(scrub('before R [      < after')).toBe(`before R ${SCRUBBED} after`);
     // After the escape that ate `Be`, the escape goes too: none of the value is left.
     expect(scrub(`q=%${'Bearer [      <'} after`)).toBe(`q=${SCRUBBED} after`);
+    // The escape's character may be one the views drop (`%00`, a NUL): the tail still counts.
+    const apiKey = secretScrubberFor(['0!!!:']);
+    expect(apiKey(`x=%0${encodeURIComponent('0!!!:').replace(/%20/g, '+')}`)).toBe(`x=${SCRUBBED}`);
+    // However short the tail (a value of the least length less what the escape ate).
+    expect(secretScrubberFor(['0!!{'])(`x=%0${encodeURIComponent('0!!{')}`)).toBe(`x=${SCRUBBED}`);
   });
 });
 

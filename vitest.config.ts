@@ -1,4 +1,5 @@
 import { readdirSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
 
 /**
@@ -32,7 +33,25 @@ const UNIT = [
   'test/functions/commons/http/**/*.test.ts',
 ];
 
+/**
+ * `npm run test:deep`: the unit tier with every fast-check property run FAST_CHECK_RUNS_FACTOR times
+ * as often (test/support/fast-check-deep.ts), and time for it.
+ */
+const deepRuns = Number(process.env.FAST_CHECK_RUNS_FACTOR ?? 0) > 1;
+
 export default defineConfig({
+  ...(deepRuns
+    ? {
+        resolve: {
+          alias: [
+            {
+              find: /^fast-check$/,
+              replacement: fileURLToPath(new URL('./test/support/fast-check-deep.ts', import.meta.url)),
+            },
+          ],
+        },
+      }
+    : {}),
   test: {
     // Stores, whole services and CDK synthesis take seconds; the unit tier lowers this.
     testTimeout: 60_000,
@@ -54,7 +73,7 @@ export default defineConfig({
           name: 'unit',
           include: UNIT,
           exclude: BROWSER,
-          testTimeout: 15_000,
+          testTimeout: deepRuns ? 1_800_000 : 15_000,
           hookTimeout: 15_000,
         },
       },

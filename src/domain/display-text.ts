@@ -73,18 +73,14 @@ export function hasForbiddenControl(text: string): boolean {
 }
 
 /**
- * The first rule `text` breaks, in the order given, as its message. A field gets one reason, the
- * first that applies, rather than every rule a hostile string happens to break at once.
+ * A refinement that reports the first of `rules` (a test that holds for good text, and the message
+ * when it does not) that the text breaks, in the order given: a field gets one reason, the first that
+ * applies, rather than every rule a hostile string happens to break at once.
  */
-function firstBrokenRule(text: string, rules: readonly (readonly [(text: string) => boolean, string])[]) {
-  return rules.find(([holds]) => !holds(text))?.[1];
-}
-
-/** Adds the first broken rule's message to `context` as the field's one issue. */
 function refuseByFirstRule(rules: readonly (readonly [(text: string) => boolean, string])[]) {
   return (text: string, context: z.RefinementCtx) => {
-    const message = firstBrokenRule(text, rules);
-    if (message !== undefined) context.addIssue({ code: 'custom', message });
+    const broken = rules.find(([holds]) => !holds(text));
+    if (broken) context.addIssue({ code: 'custom', message: broken[1] });
   };
 }
 

@@ -402,8 +402,13 @@ function textMatches(view: View, original: string, needles: Needles, isCut: bool
       push(at, at + needle.length, eaten);
     }
     if (isCut) {
-      const tail = tailStartingNeedle(whole, needle, Math.min(MIN_SCRUBBED_LENGTH, needle.length - 1));
-      if (tail >= 0 && whole.length - tail >= MIN_CANONICAL_LENGTH) push(tail, view.text.length, eaten);
+      // The text as it is too: what looks like a cut escape (`&#8`) may be the secret's own characters.
+      for (const haystack of whole === view.text ? [whole] : [view.text, whole]) {
+        const tail = tailStartingNeedle(haystack, needle, Math.min(MIN_SCRUBBED_LENGTH, needle.length - 1));
+        if (tail < 0 || haystack.length - tail < MIN_CANONICAL_LENGTH) continue;
+        push(tail, view.text.length, eaten);
+        break;
+      }
     }
   }
   return ranges;
@@ -534,23 +539,13 @@ function runReadings(view: View, original: string, encoded: EncodedRun): RunRead
   };
   const before = escapeBefore(run.index);
   if (before) withEatenTail(original.slice(...before), run[0]);
+  // Or the first escape inside the run (its character is of the alphabet and joined the run).
   const runEnd = run.index + run[0].length;
-  for (let at = run.index; at < runEnd; at++) {
-    const swallowed = at > run.index ? (view.ends[at - 1] as number) < (view.starts[at] as number) : false;
-    if (swallowed) {
-      withEatenTail(
-        original.slice(view.ends[at - 1] as number, view.starts[at] as number),
-        run[0].slice(at - run.index),
-      );
-      break;
-    }
-    if ((view.ends[at] as number) - (view.starts[at] as number) > 1) {
-      withEatenTail(
-        original.slice(view.starts[at] as number, view.ends[at] as number),
-        run[0].slice(at - run.index + 1),
-      );
-      break;
-    }
+  for (let at = run.index + 1; at < runEnd; at++) {
+    const inside = escapeBefore(at);
+    if (!inside) continue;
+    withEatenTail(original.slice(...inside), run[0].slice(at - run.index));
+    break;
   }
   return { readings, originalStart: before ? before[0] : (view.starts[run.index] as number) };
 }

@@ -296,6 +296,12 @@ describe('scrubbing holds at any byte offset, in any wrapping, and before a cut'
     );
   });
 
+  it('catches a cut secret whose first characters look like a cut escape (`&#8`)', () => {
+    // A counterexample of a deeper run: the cut beginning `z&#8` was read as `z` and a cut entity.
+    const secret = 'z&#  8=,"(=5';
+    expect(secretScrubberFor([secret])('  z & #     8 ')).toBe(`  ${SCRUBBED} `);
+  });
+
   it('catches the findings: base64 of JSON headers at any alignment, base64("|" + key), a token cut at 1 KiB', () => {
     const token = `tok_${'Zx9'.repeat(20)}`;
     const apiKey = 'k3y-of-the-api-0123456789';

@@ -442,8 +442,19 @@ function bytesHoldSecret(decodedBytes: Buffer, needles: readonly Buffer[], isCut
   return false;
 }
 
-const BASE64_RUN = /[A-Za-z0-9+/_-]{4,}={0,2}/g;
+/**
+ * A base64 run, across line breaks too: MIME wraps base64 at 76 characters and PEM at 64, with CRLF
+ * or LF, and a break may fall inside the secret. Only line breaks: a run across spaces would join
+ * the words of any prose into one long run.
+ */
+const BASE64_RUN = /[A-Za-z0-9+/_-]{4,}(?:\r?\n[A-Za-z0-9+/_-]+)*={0,2}/g;
 const HEX_RUN = /[0-9a-fA-F]{6,}/g;
+/**
+ * Hex bytes split by spaces or colons (`42 65 61`, `42:65:61`, `xxd`'s `4265 6172`): a dump's bytes,
+ * and the half of a pair a cut may have left at its end.
+ */
+const HEX_DUMP_RUN = /[0-9a-fA-F]{2}(?:[ :]?[0-9a-fA-F]{2}){3,}(?:[ :]?[0-9a-fA-F])?/g;
+const HEX_DUMP_SEPARATOR = /[ :]/;
 
 /**
  * Encoded layers are opened inside one another up to this depth (`base64(base64("Basic " +
@@ -455,7 +466,7 @@ const DECODE_BUDGET_PER_CHAR = 64;
 const DECODE_BUDGET_FLOOR = 16 * 1024;
 
 const decodeBase64Run = (text: string): Buffer =>
-  Buffer.from(text.replace(/=+$/, '').replace(/-/g, '+').replace(/_/g, '/'), 'base64');
+  Buffer.from(text.replace(/\s+/g, '').replace(/=+$/, '').replace(/-/g, '+').replace(/_/g, '/'), 'base64');
 const decodeHexRun = (text: string): Buffer =>
   Buffer.from(text.slice(0, text.length - (text.length % 2)), 'hex');
 
@@ -499,6 +510,26 @@ function* encodedRuns(text: string): Generator<EncodedRun> {
   for (const run of text.matchAll(HEX_RUN)) {
     yield { run, alphabet: HEX_ALPHABET, decodingsOf: hex, decodings: () => hex(run[0]) };
   }
+  // A dump's pairs are its bytes: one alignment, the separators dropped. Unbroken hex is a HEX_RUN above.
+  const dump = function* (run: string) {
+    yield Buffer.from(run.replace(/[ :]/g, ''), 'hex');
+  };
+  for (const run of text.matchAll(HEX_DUMP_RUN)) {
+    if (!HEX_DUMP_SEPARATOR.test(run[0])) continue;
+    yield { run, alphabet: HEX_ALPHABET, decodingsOf: dump, decodings: () => dump(run[0]) };
+  }
+}
+
+/**
+ * Whether a run ending at `end` ends `text`, but for white space and a dump's separators after it (a
+ * cut that fell after `61 ` of a hex dump, or after a line break): then the cut may be inside the secret.
+ */
+function endsTheText(text: string, end: number): boolean {
+  for (let at = end; at < text.length; at++) {
+    const char = text[at] as string;
+    if (char !== ':' && !/\s/.test(char)) return false;
+  }
+  return true;
 }
 
 /** The readings of a run (`runReadings`) and where, in the original text, redacting it starts. */
@@ -578,7 +609,7 @@ function layerHoldsSecret(
   for (const layer of layers) {
     for (const encoded of encodedRuns(layer.text)) {
       const { run } = encoded;
-      const runIsCut = isCut && run.index + run[0].length === layer.text.length;
+      const runIsCut = isCut && endsTheText(layer.text, run.index + run[0].length);
       // In the escape-decoded layer, a stray escape start may have eaten the run's first characters.
       for (const reading of runReadings(layer, asText.text, encoded).readings) {
         for (const inner of encoded.decodingsOf(reading)) {
@@ -602,7 +633,7 @@ function encodedMatches(view: View, needles: Needles, isCut: boolean, original: 
   for (const encoded of encodedRuns(view.text)) {
     const { run } = encoded;
     const runEnd = run.index + run[0].length;
-    const runIsCut = isCut && runEnd === view.text.length;
+    const runIsCut = isCut && endsTheText(view.text, runEnd);
     const { readings, originalStart } = runReadings(view, original, encoded);
     let holds = false;
     try {

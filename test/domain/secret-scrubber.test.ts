@@ -230,6 +230,24 @@ const wrappings: Record<
     return { text: `(${text})`, carrier: text.slice(from, Math.max(from, to)) };
   },
   hexBlob: (p, s, x) => ({ text: `hex:${hexOf(p + s + x)}.`, carrier: hexOf(s) }),
+  // MIME- and PEM-style base64, wrapped (here every 8 characters, CRLF) so that breaks fall inside the secret.
+  wrappedBase64Blob: (p, s, x) => {
+    const text = b64(p + s + x);
+    const from = Math.floor((Buffer.byteLength(p) * 4) / 3) + 2;
+    const to = Math.max(from, Math.floor(((Buffer.byteLength(p) + Buffer.byteLength(s)) * 4) / 3) - 2);
+    const wrap = (at: number) => at + 2 * Math.floor(at / 8);
+    const wrapped = text.replace(/(.{8})/g, '$1\r\n');
+    return {
+      text: `Content-Transfer-Encoding: base64\r\n\r\n${wrapped}`,
+      carrier: wrapped.slice(wrap(from), wrap(to)),
+    };
+  },
+  // A hex dump: the bytes in pairs split by spaces, as `xxd -p -c1` or a debugger prints them.
+  hexDumpBlob: (p, s, x) => {
+    const dump = (t: string) =>
+      [...Buffer.from(t)].map((byte) => byte.toString(16).padStart(2, '0')).join(' ');
+    return { text: `dump: ${dump(p + s + x)} .`, carrier: dump(s) };
+  },
   // A receiver that echoes in UTF-16 (either byte order), read back as UTF-8: a NUL beside each character.
   utf16leText: (p, s, x) => ({ text: utf16(p + s + x, 'le'), carrier: utf16(s, 'le') }),
   utf16beText: (p, s, x) => ({ text: utf16(p + s + x, 'be'), carrier: utf16(s, 'be') }),
@@ -283,9 +301,12 @@ describe('scrubbing holds at any byte offset, in any wrapping, and before a cut'
           const scrubbed = scrub(input);
           // Whole, no 12-character piece of the carrier is left; cut, fewer than MIN_SCRUBBED_LENGTH of
           // the secret's characters may stay (in the carrier's own expansion, e.g. 6 per \u00XX).
-          const perChar = wrapping.endsWith('Blob')
-            ? 2
-            : Math.max(...[...secret].map((char) => wrappings[wrapping]!('', char, '').carrier.length));
+          const perChar =
+            wrapping === 'hexDumpBlob'
+              ? 3
+              : wrapping.endsWith('Blob')
+                ? 2
+                : Math.max(...[...secret].map((char) => wrappings[wrapping]!('', char, '').carrier.length));
           const spaces = secret.replace(/[^ +]/g, '').length;
           const window =
             cutAt === undefined ? 12 : Math.max(12, Math.ceil(perChar * (MIN_SCRUBBED_LENGTH + spaces)) + 1);

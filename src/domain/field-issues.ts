@@ -6,12 +6,27 @@
 import type { z } from 'zod';
 import type { FieldIssue } from './errors';
 
+/**
+ * A key the client chose (a header name) as a path segment: control and format characters written
+ * as `\uXXXX`, so an answer never carries a NUL, an escape sequence or a bidi control back to the
+ * terminal or page that shows it.
+ */
+function printableSegment(segment: string): string {
+  return segment.replace(
+    /[\p{Cc}\p{Cf}]/gu,
+    (char) => `\\u${(char.codePointAt(0) ?? 0).toString(16).padStart(4, '0')}`,
+  );
+}
+
 /** Renders a zod path as `a.b[2].c`; an empty path is the body itself. */
 export function formatIssuePath(path: readonly PropertyKey[]): string {
   let rendered = '';
   for (const segment of path) {
     if (typeof segment === 'number') rendered += `[${segment}]`;
-    else rendered += rendered === '' ? String(segment) : `.${String(segment)}`;
+    else {
+      const printable = printableSegment(String(segment));
+      rendered += rendered === '' ? printable : `.${printable}`;
+    }
   }
   return rendered;
 }

@@ -240,6 +240,11 @@ describe('field issues', () => {
   ];
   const body = fc.dictionary(fc.constantFrom(...FIELDS), fieldValue);
 
+  it('write a client-chosen key with its control and format characters escaped', () => {
+    const fields = fieldsOf({ ...valid, headers: { 'Bad Name\u0000\u202e': 'x' } });
+    expect(fields).toEqual(['headers.Bad Name\\u0000\\u202e']);
+  });
+
   it('name each field at most once, whatever the body (property)', () => {
     fc.assert(
       fc.property(body, (input) => {

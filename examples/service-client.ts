@@ -22,7 +22,8 @@ export async function adminToken(env: NodeJS.ProcessEnv = process.env): Promise<
     return (await readFile(path, 'utf8')).trim();
   } catch {
     throw new Error(
-      `no admin token: start the service first (npm start writes its dev token to ${path}), or set ADMIN_TOKEN`,
+      `no admin token: start the service first (npm start writes its dev token to ${path}, unless ` +
+        'ADMIN_TOKENS is set: then pass one of those tokens as ADMIN_TOKEN, with TENANT_ID its tenant)',
     );
   }
 }

@@ -300,6 +300,19 @@ describe('validation', () => {
       description: 'x'.repeat(300 * 1024),
     });
     expect(huge.status).toBe(413);
+    // Bytes that are not UTF-8 (here a surrogate's raw encoding) are refused, not stored as U+FFFD.
+    const notUtf8 = await fetch(`${service.url}/v1/webhooks`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${'tenant-a-token-0123456789'}`, 'content-type': 'application/json' },
+      body: Buffer.concat([
+        Buffer.from('{"name":"a'),
+        Buffer.from([0xed, 0xa0, 0x80]),
+        Buffer.from(`","events":["message.created"],"url":"https://hooks.example.com/x"}`),
+      ]),
+    });
+    expect(notUtf8.status).toBe(400);
+    const refused = (await notUtf8.json()) as { error: { details: { field: string }[] } };
+    expect(refused.error.details.map((detail) => detail.field)).toEqual(['body']);
   });
 
   it('answers an oversized request head in the error shape, not with a bare status line', async () => {

@@ -13,7 +13,7 @@ import { PayloadTooLargeError, UnsupportedMediaTypeError } from './request-error
 /**
  * The body as JSON, undefined when empty. Throws PayloadTooLargeError (over MAX_BODY_BYTES, counted
  * after base64 decoding), UnsupportedMediaTypeError (a body not declared `application/json` or
- * `application/*+json`) or ValidationError (not one well-formed JSON document).
+ * `application/*+json`) or ValidationError (not UTF-8, or not one well-formed JSON document).
  */
 export function readJsonBody(event: APIGatewayProxyEventV2): unknown {
   const raw = event.body ?? '';
@@ -26,8 +26,19 @@ export function readJsonBody(event: APIGatewayProxyEventV2): unknown {
   if (!/^application\/([a-z0-9.+-]*\+)?json\s*(;|$)/i.test(contentType)) {
     throw new UnsupportedMediaTypeError('Request bodies must be JSON (content-type: application/json)');
   }
+  let text: string;
   try {
-    return JSON.parse(bytes.toString('utf8'));
+    // JSON between systems is UTF-8 (RFC 8259 §8.1). Decoded leniently, a broken sequence became
+    // U+FFFD and a name the client never sent was stored; a lone surrogate escaped as `\ud800` is
+    // refused by the field rules, so its raw UTF-8 form is refused here.
+    text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+  } catch {
+    throw new ValidationError('Request body is not valid UTF-8', [
+      { field: 'body', message: 'must be UTF-8 text (RFC 8259): a byte sequence is not well-formed' },
+    ]);
+  }
+  try {
+    return JSON.parse(text);
   } catch (error) {
     throw new ValidationError('Request body is not valid JSON', [
       { field: 'body', message: error instanceof Error ? error.message : 'malformed JSON' },

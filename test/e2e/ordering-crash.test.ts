@@ -57,13 +57,26 @@ describe('ordered delivery across kill -9', () => {
         ordering: 'conversation',
       }),
     }).then((response) => response.json() as Promise<{ id: string }>);
+    // An unordered webhook for the same events: its receipt of an event says that event's fan-out has
+    // queued its deliveries, the ordered one's too, so the next event is published only after it.
+    receiver.on('/fanned-out', (_hit, response) => response.writeHead(200).end('ok'));
+    const probe = await fetch(`${first.url}/v1/webhooks`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' },
+      body: JSON.stringify({
+        name: 'fan-out probe',
+        events: ['message.created', 'message.edited', 'message.retracted'],
+        url: receiver.url('/fanned-out'),
+      }),
+    });
+    expect(probe.status).toBe(201);
     const events = new EventBridgeClient({
       endpoint: first.url,
       region: 'us-east-1',
       credentials: first.awsKey,
     });
-    // One call per event, in order: events of one PutEvents reach fan-out concurrently (as on AWS), so
-    // only the platform's own sequence of calls fixes a conversation's order (docs/ordering.md).
+    // One call per event, each once the previous event was fanned out: events whose fan-outs overlap
+    // are queued in either order (docs/ordering.md), so only this sequence fixes the conversation's.
     for (const [type, id] of [
       ['message.created', 'evt_c1_created'],
       ['message.edited', 'evt_c1_edited'],
@@ -71,6 +84,11 @@ describe('ordered delivery across kill -9', () => {
     ] as const) {
       expect((await events.send(new PutEventsCommand({ Entries: [entry(type, id)] }))).FailedEntryCount).toBe(
         0,
+      );
+      await receiver.waitFor(
+        () => receiver.hits('/fanned-out').some((hit) => idOf(hit) === id),
+        20_000,
+        `${id} fanned out`,
       );
     }
     events.destroy();

@@ -95,7 +95,8 @@ describe('ServiceStack', () => {
       expect(props.Environment.Variables).toMatchObject({
         POWERTOOLS_SERVICE_NAME: 'chat-webhooks',
         POWERTOOLS_METRICS_NAMESPACE: 'ChatWebhooks',
-        NODE_OPTIONS: '--enable-source-maps',
+        // Source maps, and V8's old generation capped below the function's memory (nodeOptionsFor).
+        NODE_OPTIONS: `--enable-source-maps --max-old-space-size=${Math.floor(sizing.memorySize * 0.6)}`,
         TABLE_NAME: expect.anything(),
       });
     }

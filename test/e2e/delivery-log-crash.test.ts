@@ -18,11 +18,13 @@ describe('the delivery log across kill -9', () => {
     const receiver = harness.receiver();
     const first = await harness.start();
     receiver.on('/crash', (_hit, response, count) => response.writeHead(count === 1 ? 503 : 200).end('ok'));
-    const created = await fetch(`${first.url}/v1/webhooks`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ name: 'crash', events: ['conversation.deleted'], url: receiver.url('/crash') }),
-    }).then((response) => response.json() as Promise<{ id: string }>);
+    const posted = await harness.post(first.url, '/v1/webhooks', {
+      name: 'crash',
+      events: ['conversation.deleted'],
+      url: receiver.url('/crash'),
+    });
+    expect(posted.status).toBe(201);
+    const created = posted.body as { id: string };
     const events = new EventBridgeClient({
       endpoint: first.url,
       region: 'us-east-1',

@@ -47,27 +47,21 @@ describe('ordered delivery across kill -9', () => {
       if (idOf(hit) === 'evt_c1_created') createdTries += 1;
       response.writeHead(idOf(hit) === 'evt_c1_created' && createdTries === 1 ? 503 : 200).end('ok');
     });
-    const created = await fetch(`${first.url}/v1/webhooks`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' },
-      body: JSON.stringify({
-        name: 'ordered',
-        events: ['message.created', 'message.edited', 'message.retracted'],
-        url: receiver.url('/ordered'),
-        ordering: 'conversation',
-      }),
-    }).then((response) => response.json() as Promise<{ id: string }>);
+    const ordered = await harness.post(first.url, '/v1/webhooks', {
+      name: 'ordered',
+      events: ['message.created', 'message.edited', 'message.retracted'],
+      url: receiver.url('/ordered'),
+      ordering: 'conversation',
+    });
+    expect(ordered.status).toBe(201);
+    const created = ordered.body as { id: string };
     // An unordered webhook for the same events: its receipt of an event says that event's fan-out has
     // queued its deliveries, the ordered one's too, so the next event is published only after it.
     receiver.on('/fanned-out', (_hit, response) => response.writeHead(200).end('ok'));
-    const probe = await fetch(`${first.url}/v1/webhooks`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' },
-      body: JSON.stringify({
-        name: 'fan-out probe',
-        events: ['message.created', 'message.edited', 'message.retracted'],
-        url: receiver.url('/fanned-out'),
-      }),
+    const probe = await harness.post(first.url, '/v1/webhooks', {
+      name: 'fan-out probe',
+      events: ['message.created', 'message.edited', 'message.retracted'],
+      url: receiver.url('/fanned-out'),
     });
     expect(probe.status).toBe(201);
     const events = new EventBridgeClient({

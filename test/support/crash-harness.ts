@@ -16,6 +16,8 @@ export interface CrashHarness {
   start(): Promise<ServiceProcess>;
   /** GET `path` on `url` as the tenant. */
   call(url: string, path: string): Promise<{ status: number; body: any }>;
+  /** POST `body` as JSON to `path` on `url` as the tenant (`call`'s twin for writes). */
+  post(url: string, path: string, body: unknown): Promise<{ status: number; body: any }>;
 }
 
 export function crashHarness(token: string, directoryPrefix: string): CrashHarness {
@@ -57,6 +59,14 @@ export function crashHarness(token: string, directoryPrefix: string): CrashHarne
     },
     async call(url, path) {
       const response = await fetch(`${url}${path}`, { headers: { authorization: `Bearer ${token}` } });
+      return { status: response.status, body: await response.json().catch(() => undefined) };
+    },
+    async post(url, path, body) {
+      const response = await fetch(`${url}${path}`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
       return { status: response.status, body: await response.json().catch(() => undefined) };
     },
   };

@@ -46,13 +46,11 @@ const LONE_SURROGATE = /\p{Cs}/u;
 export const MAX_STACKED_MARKS = 4;
 const MARK_STACK = new RegExp(`\\p{M}{${MAX_STACKED_MARKS + 1},}`, 'u');
 
-const LONE_SURROGATE_MESSAGE = 'must be well-formed Unicode (no unpaired surrogate)';
-const MARK_STACK_MESSAGE = `must not stack more than ${MAX_STACKED_MARKS} combining marks on one character`;
-
 /** The reason `text` is not well-formed, readable Unicode (a lone surrogate, a stack of marks), if it is not. */
 export function malformedTextIssue(text: string): string | undefined {
-  if (LONE_SURROGATE.test(text)) return LONE_SURROGATE_MESSAGE;
-  if (MARK_STACK.test(text)) return MARK_STACK_MESSAGE;
+  if (LONE_SURROGATE.test(text)) return 'must be well-formed Unicode (no unpaired surrogate)';
+  if (MARK_STACK.test(text))
+    return `must not stack more than ${MAX_STACKED_MARKS} combining marks on one character`;
   return undefined;
 }
 
@@ -72,28 +70,39 @@ export function hasForbiddenControl(text: string): boolean {
   return FORBIDDEN_CONTROL.test(text);
 }
 
+/** A rule of a text field: the reason the text breaks it, or undefined when it does not. */
+type TextRule = (text: string) => string | undefined;
+
 /**
- * A refinement that reports the first of `rules` (a test that holds for good text, and the message
- * when it does not) that the text breaks, in the order given: a field gets one reason, the first that
- * applies, rather than every rule a hostile string happens to break at once.
+ * A refinement that reports the first of `rules` the text breaks, in the order given: a field gets
+ * one reason, the first that applies, rather than every rule a hostile string happens to break at once.
  */
-function refuseByFirstRule(rules: readonly (readonly [(text: string) => boolean, string])[]) {
+function refuseByFirstRule(rules: readonly TextRule[]) {
   return (text: string, context: z.RefinementCtx) => {
-    const broken = rules.find(([holds]) => !holds(text));
-    if (broken) context.addIssue({ code: 'custom', message: broken[1] });
+    for (const rule of rules) {
+      const message = rule(text);
+      if (message === undefined) continue;
+      context.addIssue({ code: 'custom', message });
+      return;
+    }
   };
 }
 
-const NAME_RULES = [
-  [(name: string) => !/\p{Cc}/u.test(name), 'must not contain control characters'],
-  [
-    (name: string) => name === '' || hasVisibleCharacter(name),
+/** `message` when `breaks` holds for the text. */
+const ruleOf =
+  (breaks: (text: string) => boolean, message: string): TextRule =>
+  (text) =>
+    breaks(text) ? message : undefined;
+
+const NAME_RULES: readonly TextRule[] = [
+  ruleOf((name) => /\p{Cc}/u.test(name), 'must not contain control characters'),
+  ruleOf(
+    (name) => name !== '' && !hasVisibleCharacter(name),
     'must contain a visible character, not only invisible or format characters (e.g. U+200B)',
-  ],
-  [(name: string) => !hasDeceptiveFormat(name), DECEPTIVE_FORMAT_MESSAGE],
-  [(name: string) => !LONE_SURROGATE.test(name), LONE_SURROGATE_MESSAGE],
-  [(name: string) => !MARK_STACK.test(name), MARK_STACK_MESSAGE],
-] as const;
+  ),
+  ruleOf(hasDeceptiveFormat, DECEPTIVE_FORMAT_MESSAGE),
+  malformedTextIssue,
+];
 
 /**
  * A webhook name: trimmed, 1–100 characters, something visible, no control characters, bidi
@@ -106,15 +115,11 @@ export const webhookNameSchema = z
   .max(MAX_NAME_LENGTH)
   .superRefine(refuseByFirstRule(NAME_RULES));
 
-const DESCRIPTION_RULES = [
-  [
-    (description: string) => !hasForbiddenControl(description),
-    'must not contain control characters (tab and line feed are allowed)',
-  ],
-  [(description: string) => !hasDeceptiveFormat(description), DECEPTIVE_FORMAT_MESSAGE],
-  [(description: string) => !LONE_SURROGATE.test(description), LONE_SURROGATE_MESSAGE],
-  [(description: string) => !MARK_STACK.test(description), MARK_STACK_MESSAGE],
-] as const;
+const DESCRIPTION_RULES: readonly TextRule[] = [
+  ruleOf(hasForbiddenControl, 'must not contain control characters (tab and line feed are allowed)'),
+  ruleOf(hasDeceptiveFormat, DECEPTIVE_FORMAT_MESSAGE),
+  malformedTextIssue,
+];
 
 /** A webhook description: 0–500 characters, no control characters but tab and line feed. One issue at most. */
 export const webhookDescriptionSchema = z
